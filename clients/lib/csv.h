@@ -1,0 +1,35 @@
+// CSV as spreadsheets write it: RFC 4180 (quotes, doubled quotes, line breaks
+// inside quotes), CRLF or LF, UTF-8 with or without a BOM. Errors name the
+// row (1-based, header = row 1) and column.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "daemon/base/status.h"
+
+namespace zhiban::client {
+
+struct CsvRow {
+  uint32_t row = 0;  // source row number of this record
+  std::vector<std::string> fields;
+};
+
+struct CsvTable {
+  std::vector<std::string> header;
+  std::vector<CsvRow> rows;
+};
+
+// Parses a whole document. Blank lines are skipped. Every record must have as
+// many fields as the header.
+Result<CsvTable> ParseCsv(std::string_view text);
+
+// Appends one record, quoting fields that need it, CRLF-terminated (what
+// spreadsheet programs expect).
+void AppendCsvRow(const std::vector<std::string>& fields, std::string* out);
+
+// False when `s` is not valid UTF-8.
+bool IsValidUtf8(std::string_view s);
+
+}  // namespace zhiban::client

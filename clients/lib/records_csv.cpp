@@ -1,0 +1,197 @@
+#include "clients/lib/records_csv.h"
+
+#include <algorithm>
+#include <charconv>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+
+namespace zhiban::client {
+
+const std::vector<std::string> kCenterColumns = {"id",      "name", "parent_id", "level",
+                                                 "address", "lat",  "lon",       "time_zone",
+                                                 "phone"};
+const std::vector<std::string> kStaffColumns = {"id",     "name",          "center_id",
+                                                "phone",  "wecom_user_id", "roles",
+                                                "skills", "cover_center_ids"};
+
+namespace {
+
+std::string Trim(std::string s) {
+  auto b = s.find_first_not_of(" \t");
+  if (b == std::string::npos) return {};
+  auto e = s.find_last_not_of(" \t");
+  return s.substr(b, e - b + 1);
+}
+
+std::string Upper(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// Maps header names to positions; refuses unknown and duplicate columns and
+// missing required ones.
+Status MapHeader(const std::vector<std::string>& header, const std::vector<std::string>& known,
+                 const std::vector<std::string>& required, std::map<std::string, size_t>* pos) {
+  for (size_t i = 0; i < header.size(); ++i) {
+    std::string h = Trim(header[i]);
+    if (std::find(known.begin(), known.end(), h) == known.end()) {
+      return Status::InvalidArgument(
+          "", fmt::format("row 1: unknown column \"{}\"; the columns are {}", h,
+                          fmt::join(known, ",")));
+    }
+    if (!pos->emplace(h, i).second) {
+      return Status::InvalidArgument("", fmt::format("row 1: column \"{}\" appears twice", h));
+    }
+  }
+  for (const auto& r : required) {
+    if (!pos->count(r)) {
+      return Status::InvalidArgument("", fmt::format("row 1: required column \"{}\" is missing", r));
+    }
+  }
+  return {};
+}
+
+std::string Cell(const CsvRow& row, const std::map<std::string, size_t>& pos, const char* col) {
+  auto it = pos.find(col);
+  return it == pos.end() ? std::string() : Trim(row.fields[it->second]);
+}
+
+bool ParseDouble(const std::string& s, double* out) {
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
+  return ec == std::errc() && p == s.data() + s.size();
+}
+
+}  // namespace
+
+std::vector<std::string> SplitList(const std::string& text) {
+  std::vector<std::string> out;
+  std::string cur;
+  auto flush = [&] {
+    std::string t = Trim(cur);
+    if (!t.empty()) out.push_back(t);
+    cur.clear();
+  };
+  for (char c : text) {
+    if (c == ';' || c == '|' || c == ',') {
+      flush();
+    } else {
+      cur += c;
+    }
+  }
+  flush();
+  return out;
+}
+
+Result<std::vector<v1::Role>> ParseRoles(const std::string& text) {
+  std::vector<v1::Role> roles;
+  for (const auto& word : SplitList(text)) {
+    v1::Role r;
+    if (!v1::Role_Parse(Upper(word), &r) || r == v1::ROLE_UNSPECIFIED) {
+      return Status::InvalidArgument(
+          "roles", fmt::format("\"{}\" is not a role (WORKER, CADRE, LEADER, VOLUNTEER, MANAGER)",
+                               word));
+    }
+    roles.push_back(r);
+  }
+  return roles;
+}
+
+Result<v1::CenterLevel> ParseLevel(const std::string& text) {
+  if (text.empty()) return v1::CENTER_LEVEL_UNSPECIFIED;
+  v1::CenterLevel l;
+  if (!v1::CenterLevel_Parse(Upper(text), &l) || l == v1::CENTER_LEVEL_UNSPECIFIED) {
+    return Status::InvalidArgument(
+        "level", fmt::format("\"{}\" is not a level (CITY, STREET, COMMUNITY, STATION)", text));
+  }
+  return l;
+}
+
+std::string JoinRoles(const v1::Staff& s) {
+  std::vector<std::string> names;
+  for (int r : s.roles()) names.push_back(v1::Role_Name(r));
+  return fmt::format("{}", fmt::join(names, ";"));
+}
+
+Status CentersFromCsv(const CsvTable& t, std::vector<v1::Center>* out,
+                      std::vector<CellError>* errors) {
+  std::map<std::string, size_t> pos;
+  ZB_RETURN_IF_ERROR(MapHeader(t.header, kCenterColumns, {"id", "name"}, &pos));
+  out->reserve(t.rows.size());
+  for (const auto& row : t.rows) {
+    v1::Center c;
+    c.set_id(Cell(row, pos, "id"));
+    c.set_name(Cell(row, pos, "name"));
+    c.set_parent_id(Cell(row, pos, "parent_id"));
+    auto level = ParseLevel(Cell(row, pos, "level"));
+    if (!level.ok()) errors->push_back({row.row, "level", level.status().message()});
+    else c.set_level(*level);
+    c.set_address(Cell(row, pos, "address"));
+    std::string lat = Cell(row, pos, "lat"), lon = Cell(row, pos, "lon");
+    if (!lat.empty() || !lon.empty()) {
+      double la = 0, lo = 0;
+      if (!ParseDouble(lat, &la)) {
+        errors->push_back({row.row, "lat", fmt::format("\"{}\" is not a number", lat)});
+      } else if (!ParseDouble(lon, &lo)) {
+        errors->push_back({row.row, "lon", fmt::format("\"{}\" is not a number", lon)});
+      } else {
+        c.mutable_location()->set_lat(la);
+        c.mutable_location()->set_lon(lo);
+      }
+    }
+    c.set_time_zone(Cell(row, pos, "time_zone"));
+    c.set_phone(Cell(row, pos, "phone"));
+    out->push_back(std::move(c));
+  }
+  return {};
+}
+
+Status StaffFromCsv(const CsvTable& t, std::vector<v1::Staff>* out, std::vector<CellError>* errors) {
+  std::map<std::string, size_t> pos;
+  ZB_RETURN_IF_ERROR(MapHeader(t.header, kStaffColumns, {"id", "name", "center_id", "roles"}, &pos));
+  out->reserve(t.rows.size());
+  for (const auto& row : t.rows) {
+    v1::Staff s;
+    s.set_id(Cell(row, pos, "id"));
+    s.set_name(Cell(row, pos, "name"));
+    s.set_center_id(Cell(row, pos, "center_id"));
+    s.set_phone(Cell(row, pos, "phone"));
+    s.set_wecom_user_id(Cell(row, pos, "wecom_user_id"));
+    auto roles = ParseRoles(Cell(row, pos, "roles"));
+    if (!roles.ok()) {
+      errors->push_back({row.row, "roles", roles.status().message()});
+    } else {
+      for (auto r : *roles) s.add_roles(r);
+    }
+    for (auto& k : SplitList(Cell(row, pos, "skills"))) s.add_skills(k);
+    for (auto& c : SplitList(Cell(row, pos, "cover_center_ids"))) s.add_cover_center_ids(c);
+    out->push_back(std::move(s));
+  }
+  return {};
+}
+
+std::vector<std::string> CenterToRow(const v1::Center& c) {
+  return {c.id(),
+          c.name(),
+          c.parent_id(),
+          c.level() == v1::CENTER_LEVEL_UNSPECIFIED ? "" : v1::CenterLevel_Name(c.level()),
+          c.address(),
+          c.has_location() ? fmt::format("{}", c.location().lat()) : "",
+          c.has_location() ? fmt::format("{}", c.location().lon()) : "",
+          c.time_zone(),
+          c.phone()};
+}
+
+std::vector<std::string> StaffToRow(const v1::Staff& s) {
+  return {s.id(),
+          s.name(),
+          s.center_id(),
+          s.phone(),
+          s.wecom_user_id(),
+          JoinRoles(s),
+          fmt::format("{}", fmt::join(s.skills(), ";")),
+          fmt::format("{}", fmt::join(s.cover_center_ids(), ";"))};
+}
+
+}  // namespace zhiban::client

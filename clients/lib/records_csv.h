@@ -1,0 +1,41 @@
+// Centers and staff as CSV rows. Column names are the proto field names
+// (location is flattened to lat, lon; lists are separated by ';'), so CSV,
+// JSON output and the protocol all speak the same words.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "clients/lib/csv.h"
+#include "daemon/base/status.h"
+#include "zhiban/v1/types.pb.h"
+
+namespace zhiban::client {
+
+extern const std::vector<std::string> kCenterColumns;
+extern const std::vector<std::string> kStaffColumns;
+
+// A problem in one cell of the source file.
+struct CellError {
+  uint32_t row;
+  std::string column;
+  std::string message;
+};
+
+// Converts every row; collects every cell error (not just the first).
+// Column order in the file is free; `id` and `name` (and for staff
+// `center_id` and `roles`) must be present; unknown columns are errors.
+Status CentersFromCsv(const CsvTable& t, std::vector<v1::Center>* out,
+                      std::vector<CellError>* errors);
+Status StaffFromCsv(const CsvTable& t, std::vector<v1::Staff>* out, std::vector<CellError>* errors);
+
+std::vector<std::string> CenterToRow(const v1::Center& c);
+std::vector<std::string> StaffToRow(const v1::Staff& s);
+
+// "WORKER;leader" -> roles, case-insensitive; errors name the bad word.
+Result<std::vector<v1::Role>> ParseRoles(const std::string& text);
+Result<v1::CenterLevel> ParseLevel(const std::string& text);
+std::vector<std::string> SplitList(const std::string& text);  // on ; | ,
+std::string JoinRoles(const v1::Staff& s);
+
+}  // namespace zhiban::client

@@ -1,0 +1,161 @@
+#include "clients/lib/subscriber.h"
+
+#include <fmt/format.h>
+#include <zmq.hpp>
+#include <zmq_addon.hpp>
+
+#include "daemon/core/ctl_codec.h"
+
+namespace zhiban::client {
+
+namespace {
+// How often a following subscriber looks at its stop flag when idle.
+constexpr std::chrono::milliseconds kStopCheck{200};
+}  // namespace
+
+struct Subscriber::Impl {
+  zmq::context_t& ctx;
+  SubscriberOptions opt;
+  std::unique_ptr<zmq::socket_t> sub;
+  std::unique_ptr<zmq::socket_t> dealer;
+  uint64_t next = 1;
+  SubscriberStats stats;
+
+  bool Wanted(const v1::Event& e) const {
+    if (opt.topic_prefixes.empty()) return true;
+    for (const auto& p : opt.topic_prefixes) {
+      if (e.topic().starts_with(p)) return true;
+    }
+    return false;
+  }
+
+  Result<v1::ReplayEnd> Replay(uint64_t from, uint32_t limit,
+                               const std::function<void(v1::Event&)>& fn) {
+    try {
+      if (!dealer) {
+        dealer = std::make_unique<zmq::socket_t>(ctx, zmq::socket_type::dealer);
+        dealer->set(zmq::sockopt::linger, 0);
+        dealer->connect(opt.replay_endpoint);
+      }
+      v1::ReplayRequest req;
+      req.set_from_seq(from);
+      req.set_limit(limit);
+      dealer->send(zmq::message_t(), zmq::send_flags::sndmore);
+      dealer->send(zmq::buffer(req.SerializeAsString()), zmq::send_flags::none);
+      v1::ReplayReply reply;
+      for (;;) {
+        zmq::pollitem_t item{dealer->handle(), 0, ZMQ_POLLIN, 0};
+        if (zmq::poll(&item, 1, opt.replay_timeout) == 0) {
+          dealer.reset();  // drop any late answer with the socket
+          return Status::Unavailable(fmt::format("no replay answer from {} within {} ms",
+                                                 opt.replay_endpoint, opt.replay_timeout.count()));
+        }
+        std::vector<zmq::message_t> frames;
+        (void)zmq::recv_multipart(*dealer, std::back_inserter(frames));
+        if (frames.size() != 2 || !reply.ParseFromArray(frames[1].data(), static_cast<int>(frames[1].size()))) {
+          dealer.reset();
+          return Status::Internal("malformed replay answer");
+        }
+        if (reply.has_error()) {
+          return Status(core::FromProtoCode(reply.error().code()), reply.error().message());
+        }
+        if (reply.has_end()) return reply.end();
+        for (auto& e : *reply.mutable_chunk()->mutable_events()) fn(e);
+      }
+    } catch (const zmq::error_t& e) {
+      dealer.reset();
+      return Status::Unavailable(fmt::format("replay {}: {}", opt.replay_endpoint, e.what()));
+    }
+  }
+
+  // Takes the next event in seq order; false when the handler says stop.
+  bool Deliver(const v1::Event& e, const Handler& handler) {
+    if (e.seq() < next) {
+      ++stats.duplicates;
+      return true;
+    }
+    next = e.seq() + 1;
+    ++stats.delivered;
+    return !Wanted(e) || handler(e);
+  }
+
+  // Replays from the cursor until caught up with the newest durable seq.
+  // `*stopped` is set when the handler asked to stop.
+  Status CatchUp(const Handler& handler, bool* stopped) {
+    for (;;) {
+      auto end = Replay(next, 0, [&](v1::Event& e) {
+        if (*stopped) return;
+        ++stats.replayed;
+        if (!Deliver(e, handler)) *stopped = true;
+      });
+      if (!end.ok()) return end.status();
+      if (*stopped) return {};
+      // The store has no holes, but never spin on a cursor that does not move.
+      if (end->next_seq() > next) next = end->next_seq();
+      if (end->next_seq() > end->last_seq()) return {};
+    }
+  }
+};
+
+Subscriber::Subscriber(zmq::context_t& ctx, SubscriberOptions options)
+    : impl_(std::make_unique<Impl>(Impl{ctx, std::move(options), nullptr, nullptr, 1, {}})) {}
+Subscriber::~Subscriber() = default;
+
+Result<v1::ReplayEnd> Subscriber::Replay(uint64_t from, uint32_t limit,
+                                         const std::function<void(v1::Event&)>& fn) {
+  return impl_->Replay(from, limit, fn);
+}
+
+Status Subscriber::Run(uint64_t from_seq, bool follow, const Handler& handler,
+                       const std::atomic<bool>* stop) {
+  auto& d = *impl_;
+  d.next = std::max<uint64_t>(from_seq, 1);
+  try {
+    if (follow && !d.sub) {
+      // Subscribe before replaying so nothing published meanwhile is lost.
+      d.sub = std::make_unique<zmq::socket_t>(d.ctx, zmq::socket_type::sub);
+      d.sub->set(zmq::sockopt::rcvhwm, d.opt.rcvhwm);
+      d.sub->set(zmq::sockopt::linger, 0);
+      d.sub->set(zmq::sockopt::subscribe, "");
+      d.sub->connect(d.opt.pub_endpoint);
+    }
+    bool stopped = false;
+    ZB_RETURN_IF_ERROR(d.CatchUp(handler, &stopped));
+    if (stopped || !follow) return {};
+
+    v1::Event e;
+    for (;;) {
+      if (stop && stop->load()) return {};
+      zmq::pollitem_t item{d.sub->handle(), 0, ZMQ_POLLIN, 0};
+      if (zmq::poll(&item, 1, kStopCheck) == 0) continue;
+      std::vector<zmq::message_t> frames;
+      (void)zmq::recv_multipart(*d.sub, std::back_inserter(frames));
+      if (frames.size() != 2 ||
+          !e.ParseFromArray(frames[1].data(), static_cast<int>(frames[1].size()))) {
+        continue;  // not ours; ignore
+      }
+      if (e.has_heartbeat()) {
+        if (e.heartbeat().last_seq() >= d.next) {
+          ++d.stats.gaps;  // the newest events never reached us
+          ZB_RETURN_IF_ERROR(d.CatchUp(handler, &stopped));
+          if (stopped) return {};
+        }
+        continue;
+      }
+      ++d.stats.live;
+      if (e.seq() > d.next) {
+        ++d.stats.gaps;
+        ZB_RETURN_IF_ERROR(d.CatchUp(handler, &stopped));
+        if (stopped) return {};
+      }
+      if (!d.Deliver(e, handler)) return {};
+    }
+  } catch (const zmq::error_t& e) {
+    return Status::Unavailable(fmt::format("bus: {}", e.what()));
+  }
+}
+
+uint64_t Subscriber::next_seq() const { return impl_->next; }
+const SubscriberStats& Subscriber::stats() const { return impl_->stats; }
+
+}  // namespace zhiban::client

@@ -1,0 +1,73 @@
+// Subscriber: every event from a seq onwards, in order, none missed — the
+// client half of docs/PROTOCOL.md, shared by `zhibanctl events tail` and the
+// plugin SDK.
+//
+// How: SUB to every topic (so a seq jump always means a gap) before asking
+// the replay endpoint for the backlog; then live events, with any gap (a seq
+// jump, or a heartbeat naming a newer seq) filled by replay. Events already
+// delivered (seq below the cursor) are dropped, so the handler sees each seq
+// once per Run. Topic prefixes filter what reaches the handler.
+//
+// Thread-safety: one thread; `stop` may be set from another.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "daemon/base/status.h"
+#include "zhiban/v1/bus.pb.h"
+#include "zhiban/v1/events.pb.h"
+
+namespace zmq {
+class context_t;
+}
+
+namespace zhiban::client {
+
+struct SubscriberOptions {
+  std::string pub_endpoint = "tcp://127.0.0.1:7601";
+  std::string replay_endpoint = "tcp://127.0.0.1:7602";
+  std::vector<std::string> topic_prefixes;  // empty: all (heartbeats are never delivered)
+  std::chrono::milliseconds replay_timeout{10000};
+  int rcvhwm = 1000000;  // live messages buffered while replaying
+};
+
+struct SubscriberStats {
+  uint64_t delivered = 0;
+  uint64_t live = 0;          // taken from PUB
+  uint64_t replayed = 0;      // taken from replay
+  uint64_t gaps = 0;          // gaps detected and filled
+  uint64_t duplicates = 0;    // dropped as already delivered
+};
+
+class Subscriber {
+ public:
+  // Returns false to stop.
+  using Handler = std::function<bool(const v1::Event& event)>;
+
+  Subscriber(zmq::context_t& ctx, SubscriberOptions options);
+  ~Subscriber();
+
+  // Delivers events with seq >= from_seq. Returns OK when the handler says
+  // stop, when `stop` becomes true, or (follow == false) once caught up with
+  // the newest durable event.
+  Status Run(uint64_t from_seq, bool follow, const Handler& handler,
+             const std::atomic<bool>* stop = nullptr);
+
+  // One replay round trip: events >= from (at most `limit`) to `fn`.
+  Result<v1::ReplayEnd> Replay(uint64_t from, uint32_t limit,
+                               const std::function<void(v1::Event&)>& fn);
+
+  uint64_t next_seq() const;  // the cursor: first seq not yet delivered
+  const SubscriberStats& stats() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace zhiban::client

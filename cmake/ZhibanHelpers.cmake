@@ -1,0 +1,40 @@
+# Small helpers so every target is declared the same way (after abseil's AbseilHelpers).
+#
+#   zhiban_library(NAME name SRCS ... [DEPS ...] [PUBLIC_DEPS ...])
+#   zhiban_executable(NAME name SRCS ... [DEPS ...])
+#   zhiban_test(NAME name SRCS ... [DEPS ...] [LABELS ...])
+#
+# Warnings are per target (no global flags); ZHIBAN_WERROR turns them into errors.
+
+function(zhiban_warnings target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow=local
+                         -Wno-missing-field-initializers)
+  if(ZHIBAN_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+endfunction()
+
+function(zhiban_library)
+  cmake_parse_arguments(Z "" "NAME" "SRCS;DEPS;PUBLIC_DEPS" ${ARGN})
+  add_library(${Z_NAME} STATIC ${Z_SRCS})
+  target_include_directories(${Z_NAME} PUBLIC ${PROJECT_SOURCE_DIR})
+  target_link_libraries(${Z_NAME} PUBLIC ${Z_PUBLIC_DEPS} PRIVATE ${Z_DEPS})
+  zhiban_warnings(${Z_NAME})
+endfunction()
+
+function(zhiban_executable)
+  cmake_parse_arguments(Z "" "NAME" "SRCS;DEPS" ${ARGN})
+  add_executable(${Z_NAME} ${Z_SRCS})
+  target_link_libraries(${Z_NAME} PRIVATE ${Z_DEPS})
+  zhiban_warnings(${Z_NAME})
+endfunction()
+
+function(zhiban_test)
+  cmake_parse_arguments(Z "" "NAME" "SRCS;DEPS;LABELS" ${ARGN})
+  add_executable(${Z_NAME} ${Z_SRCS})
+  target_link_libraries(${Z_NAME} PRIVATE ${Z_DEPS} GTest::gtest_main GTest::gmock)
+  set_target_properties(${Z_NAME} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
+  zhiban_warnings(${Z_NAME})
+  gtest_discover_tests(${Z_NAME} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "${Z_LABELS}"
+                       ENVIRONMENT "ZHIBAN_BIN_DIR=${CMAKE_BINARY_DIR}/bin")
+endfunction()

@@ -1,0 +1,155 @@
+#include "daemon/app/config.h"
+
+#include <set>
+#include <variant>
+#include <vector>
+
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+namespace zhiban::app {
+namespace {
+
+using Member = std::variant<std::string Config::*, int64_t Config::*, bool Config::*>;
+
+struct ConfigKey {
+  const char* name;  // dotted TOML path
+  Member member;
+  const char* help;
+};
+
+// The one declaration of every configuration key.
+const std::vector<ConfigKey>& Keys() {
+  static const std::vector<ConfigKey> keys = {
+      {"data_dir", &Config::data_dir, "Where RocksDB keeps state, events and audit (flag --data-dir)."},
+      {"clock", &Config::clock,
+       "\"real\", or \"simulated:<ISO-8601 time>\" for tests and demos (flag --clock)."},
+      {"log.level", &Config::log_level, "trace, debug, info, warn, error."},
+      {"ctl.endpoint", &Config::ctl_endpoint,
+       "ZeroMQ ROUTER endpoint for zhibanctl (flag --ctl). Keep it on loopback."},
+      {"ctl.max_request_bytes", &Config::ctl_max_request_bytes,
+       "Largest request answered; larger ones get RESOURCE_EXHAUSTED."},
+      {"ctl.max_message_bytes", &Config::ctl_max_message_bytes,
+       "ZMQ_MAXMSGSIZE: a peer sending a larger frame is disconnected without a reply."},
+      {"ctl.hwm", &Config::ctl_hwm, "ZeroMQ high-water mark of the ctl socket, messages per peer."},
+      {"bus.pub_endpoint", &Config::pub_endpoint, "ZeroMQ PUB endpoint for live events (flag --pub)."},
+      {"bus.pub_hwm", &Config::pub_hwm,
+       "Messages queued per subscriber before ZeroMQ drops for it (it then replays the gap)."},
+      {"bus.replay_endpoint", &Config::replay_endpoint,
+       "ZeroMQ ROUTER endpoint answering ReplayRequest (flag --replay)."},
+      {"bus.replay_max_events", &Config::replay_max_events, "Most events in one replay answer."},
+      {"bus.heartbeat_ms", &Config::heartbeat_ms,
+       "Interval of bus.heartbeat messages carrying the newest seq."},
+      {"http.listen", &Config::http_listen, "host:port for /healthz and /metrics (flag --http)."},
+      {"storage.sync", &Config::storage_sync,
+       "fsync the WAL before acknowledging (group commit). false loses acknowledged commands on "
+       "power loss: for tests and benchmarks only."},
+      {"import.max_rows", &Config::import_max_rows, "Most rows in one import."},
+      {"import.idle_seconds", &Config::import_idle_seconds,
+       "An open import with no traffic for this long is dropped."},
+      {"shutdown.deadline_ms", &Config::shutdown_deadline_ms,
+       "After SIGTERM, exit hard if a clean shutdown takes longer than this."},
+  };
+  return keys;
+}
+
+void Flatten(const toml::table& t, const std::string& prefix,
+             std::vector<std::pair<std::string, const toml::node*>>* out) {
+  for (const auto& [k, v] : t) {
+    std::string name = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
+    if (const auto* sub = v.as_table()) {
+      Flatten(*sub, name, out);
+    } else {
+      out->emplace_back(name, &v);
+    }
+  }
+}
+
+}  // namespace
+
+Status LoadConfigFile(const std::string& path, Config* config) {
+  toml::table doc;
+  try {
+    doc = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    return Status::InvalidArgument(
+        "config", fmt::format("{}:{}:{}: {}", path, e.source().begin.line, e.source().begin.column,
+                              e.description()));
+  }
+  std::vector<std::pair<std::string, const toml::node*>> entries;
+  Flatten(doc, "", &entries);
+  for (const auto& [name, node] : entries) {
+    const auto line = node->source().begin.line;
+    const ConfigKey* key = nullptr;
+    for (const auto& k : Keys()) {
+      if (name == k.name) key = &k;
+    }
+    if (!key) {
+      return Status::InvalidArgument(
+          name, fmt::format("{}:{}: unknown key \"{}\" (see zhiband --print-config)", path, line,
+                            name));
+    }
+    bool ok = std::visit(
+        [&](auto member) {
+          using T = std::remove_reference_t<decltype(config->*member)>;
+          if constexpr (std::is_same_v<T, std::string>) {
+            if (auto v = node->value<std::string>()) return (config->*member = *v, true);
+          } else if constexpr (std::is_same_v<T, int64_t>) {
+            if (node->is_integer()) return (config->*member = *node->value<int64_t>(), true);
+          } else {
+            if (node->is_boolean()) return (config->*member = *node->value<bool>(), true);
+          }
+          return false;
+        },
+        key->member);
+    if (!ok) {
+      const char* want = std::visit(
+          [](auto member) {
+            using T = std::remove_reference_t<decltype(Config{}.*member)>;
+            if constexpr (std::is_same_v<T, std::string>) return "a string";
+            else if constexpr (std::is_same_v<T, int64_t>) return "an integer";
+            else return "true or false";
+          },
+          key->member);
+      return Status::InvalidArgument(name,
+                                     fmt::format("{}:{}: \"{}\" must be {}", path, line, name, want));
+    }
+  }
+  return {};
+}
+
+std::string SampleConfig() {
+  Config defaults;
+  std::string out =
+      "# zhiband configuration (TOML). Every key, with its default.\n"
+      "# Generated by `zhiband --print-config`; flags override the file.\n";
+  std::string section;
+  for (const auto& k : Keys()) {
+    std::string name = k.name;
+    auto dot = name.find('.');
+    std::string sec = dot == std::string::npos ? "" : name.substr(0, dot);
+    std::string leaf = dot == std::string::npos ? name : name.substr(dot + 1);
+    if (sec != section) {
+      out += fmt::format("\n[{}]\n", sec);
+      section = sec;
+    } else {
+      out += "\n";
+    }
+    out += fmt::format("# {}\n", k.help);
+    std::visit(
+        [&](auto member) {
+          using T = std::remove_reference_t<decltype(defaults.*member)>;
+          if constexpr (std::is_same_v<T, std::string>) {
+            out += fmt::format("{} = \"{}\"\n", leaf, defaults.*member);
+          } else if constexpr (std::is_same_v<T, bool>) {
+            out += fmt::format("{} = {}\n", leaf, (defaults.*member) ? "true" : "false");
+          } else {
+            out += fmt::format("{} = {}\n", leaf, defaults.*member);
+          }
+        },
+        k.member);
+  }
+  return out;
+}
+
+}  // namespace zhiban::app

@@ -1,0 +1,40 @@
+// zhiband configuration. Every key is declared once, in kConfigKeys
+// (config.cpp), with its type, default and help; the TOML loader refuses
+// unknown keys, and `zhiband --print-config` prints a commented sample built
+// from the same table (ops/zhiband.toml is that output).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "daemon/base/status.h"
+
+namespace zhiban::app {
+
+struct Config {
+  std::string data_dir = "./var/zhiban";
+  std::string ctl_endpoint = "tcp://127.0.0.1:7600";
+  std::string pub_endpoint = "tcp://127.0.0.1:7601";
+  std::string replay_endpoint = "tcp://127.0.0.1:7602";
+  std::string http_listen = "127.0.0.1:7680";
+  std::string clock = "real";
+  bool storage_sync = true;
+  int64_t ctl_max_request_bytes = 4 << 20;
+  int64_t ctl_max_message_bytes = 16 << 20;
+  int64_t ctl_hwm = 100000;
+  int64_t pub_hwm = 200000;
+  int64_t replay_max_events = 10000;
+  int64_t heartbeat_ms = 1000;
+  int64_t import_max_rows = 1000000;
+  int64_t import_idle_seconds = 600;
+  int64_t shutdown_deadline_ms = 10000;
+  std::string log_level = "info";
+};
+
+// Reads a TOML file over the defaults. Errors name the key and line.
+Status LoadConfigFile(const std::string& path, Config* config);
+
+// A commented TOML document with every key at its default.
+std::string SampleConfig();
+
+}  // namespace zhiban::app

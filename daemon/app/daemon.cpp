@@ -1,0 +1,251 @@
+#include "daemon/app/daemon.h"
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+#include <zmq.hpp>
+
+#include "daemon/app/metrics.h"
+#include "daemon/base/time_util.h"
+#include "daemon/core/core.h"
+#include "daemon/core/ctl_codec.h"
+#include "daemon/net/ctl_server.h"
+#include "daemon/net/http_server.h"
+#include "daemon/net/publisher.h"
+#include "daemon/net/replay_server.h"
+#include "daemon/storage/store.h"
+#include "zhiban/v1/ctl.pb.h"
+
+#ifndef ZHIBAN_VERSION
+#define ZHIBAN_VERSION "dev"
+#endif
+
+namespace zhiban::app {
+
+namespace asio = boost::asio;
+
+struct Daemon::Impl {
+  Config config;
+  asio::io_context io{1};
+  zmq::context_t zmq_ctx{1};
+  std::unique_ptr<Clock> clock;
+  SimulatedClock* sim = nullptr;
+  std::unique_ptr<storage::Store> store;
+  std::unique_ptr<core::Core> core;
+  std::unique_ptr<net::Publisher> publisher;
+  std::unique_ptr<net::ReplayServer> replay;
+  std::unique_ptr<net::CtlServer> ctl;
+  std::unique_ptr<net::HttpServer> http;
+  asio::steady_timer tick{io};
+  asio::signal_set signals{io, SIGINT, SIGTERM};
+  std::vector<core::CommittedEvent> events;  // reused per group
+  uint64_t ticks = 0;
+  bool stopping = false;
+
+  void HandleCtl(std::vector<net::CtlCall>& calls);
+  void Tick();
+  void Shutdown(int signo);
+  net::HttpResponse Http(const std::string& target);
+  Status WriteEndpointsFile();
+};
+
+void Daemon::Impl::HandleCtl(std::vector<net::CtlCall>& calls) {
+  std::vector<v1::CtlRequest> parsed;
+  parsed.reserve(calls.size());
+  std::vector<size_t> index;
+  for (size_t i = 0; i < calls.size(); ++i) {
+    Status bad = calls[i].frame_error;
+    if (bad.ok() && stopping) bad = Status::Unavailable("zhiband is shutting down");
+    if (bad.ok()) {
+      auto req = core::ParseCtlRequest(calls[i].body, config.ctl_max_request_bytes);
+      if (req.ok()) {
+        parsed.push_back(std::move(*req));
+        index.push_back(i);
+        continue;
+      }
+      bad = req.status();
+    }
+    core->CountRejected(CodeName(bad.code()));
+    v1::CtlReply reply;
+    core::SetError(bad, reply.mutable_error());
+    calls[i].reply = reply.SerializeAsString();
+  }
+  if (parsed.empty()) return;
+  std::vector<const v1::CtlRequest*> group;
+  group.reserve(parsed.size());
+  for (const auto& r : parsed) group.push_back(&r);
+  events.clear();
+  auto replies = core->ExecuteGroup(group, &events);
+  // Durable now: publish before acknowledging, so a caller that saw the reply
+  // can find its events on the bus.
+  for (const auto& e : events) publisher->Publish(e.topic, e.bytes);
+  for (size_t k = 0; k < replies.size(); ++k) calls[index[k]].reply = replies[k].SerializeAsString();
+}
+
+// The scheduler: all periodic work of the daemon, one timer, every
+// bus.heartbeat_ms (default 1 s):
+//   - every tick: bus.heartbeat with the newest seq (lets subscribers see a lost tail);
+//   - every 10th tick: drop import sessions idle for import.idle_seconds.
+void Daemon::Impl::Tick() {
+  tick.expires_after(std::chrono::milliseconds(config.heartbeat_ms));
+  tick.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || stopping) return;
+    ++ticks;
+    publisher->Heartbeat(core->last_seq(), clock->Now());
+    if (ticks % 10 == 0) core->ExpireImports(std::chrono::steady_clock::now());
+    Tick();
+  });
+}
+
+void Daemon::Impl::Shutdown(int signo) {
+  if (stopping) return;
+  stopping = true;
+  spdlog::info("signal {}: finishing and shutting down", signo);
+  // Second stage: if the clean path hangs, leave anyway. Acknowledged
+  // commands are already durable, so a hard exit loses nothing.
+  std::thread([ms = config.shutdown_deadline_ms] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+    spdlog::critical("clean shutdown took more than {} ms; exiting", ms);
+    std::_Exit(3);
+  }).detach();
+  // We run between handlers, so no command is half done: the group in flight
+  // has been committed and answered.
+  ctl->Stop();
+  http->Stop();
+  tick.cancel();
+  signals.cancel();
+  replay->Stop();
+  publisher->Stop();  // lingers up to 1 s to flush published events
+  io.stop();
+}
+
+net::HttpResponse Daemon::Impl::Http(const std::string& target) {
+  std::string path = target.substr(0, target.find('?'));
+  if (path == "/healthz") {
+    return {200, "text/plain; charset=utf-8", fmt::format("ok last_seq={}\n", core->last_seq())};
+  }
+  if (path == "/metrics") {
+    MetricsSnapshot m{core->metrics(), core->last_seq(), publisher->published(),
+                      publisher->send_failures(), &replay->counters(), store.get(),
+                      core->network().centers().size(), core->network().staff().size(),
+                      core->open_imports()};
+    return {200, "text/plain; version=0.0.4; charset=utf-8", RenderMetrics(m)};
+  }
+  return {404, "text/plain; charset=utf-8", "not found; try /healthz or /metrics\n"};
+}
+
+Status Daemon::Impl::WriteEndpointsFile() {
+  nlohmann::json j = {{"pid", ::getpid()},
+                      {"ctl", ctl->endpoint()},
+                      {"pub", publisher->endpoint()},
+                      {"replay", replay->endpoint()},
+                      {"http", http->address()}};
+  auto path = std::filesystem::path(config.data_dir) / "zhiband.endpoints.json";
+  auto tmp = path;
+  tmp += ".tmp";
+  {
+    std::ofstream f(tmp);
+    f << j.dump(2) << "\n";
+    if (!f) return Status::Unavailable(fmt::format("cannot write {}", tmp.string()));
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) return Status::Unavailable(fmt::format("cannot write {}: {}", path.string(), ec.message()));
+  return {};
+}
+
+Result<std::unique_ptr<Daemon>> Daemon::Create(const Config& config) {
+  auto impl = std::make_unique<Impl>();
+  impl->config = config;
+  auto& d = *impl;
+
+  if (config.clock == "real") {
+    d.clock = std::make_unique<RealClock>();
+  } else if (config.clock.starts_with("simulated:")) {
+    auto t = ParseIsoTime(std::string_view(config.clock).substr(10));
+    if (!t.ok()) return Status::InvalidArgument("clock", t.status().message());
+    auto sim = std::make_unique<SimulatedClock>(*t);
+    d.sim = sim.get();
+    d.clock = std::move(sim);
+  } else {
+    return Status::InvalidArgument(
+        "clock", fmt::format("\"{}\" is neither \"real\" nor \"simulated:<ISO time>\"", config.clock));
+  }
+
+  auto store = storage::Store::Open(config.data_dir, {.sync = config.storage_sync});
+  if (!store.ok()) return store.status();
+  d.store = std::move(*store);
+
+  core::CoreOptions copts;
+  copts.version = ZHIBAN_VERSION;
+  copts.max_import_rows = static_cast<size_t>(config.import_max_rows);
+  copts.import_idle_timeout = std::chrono::seconds(config.import_idle_seconds);
+  d.core = std::make_unique<core::Core>(d.store.get(), d.clock.get(), d.sim, copts);
+  ZB_RETURN_IF_ERROR(d.core->Load());
+
+  d.publisher = std::make_unique<net::Publisher>(
+      d.zmq_ctx, net::PublisherOptions{config.pub_endpoint, static_cast<int>(config.pub_hwm)});
+  ZB_RETURN_IF_ERROR(d.publisher->Start());
+
+  net::ReplayServerOptions ropts;
+  ropts.endpoint = config.replay_endpoint;
+  ropts.max_events = static_cast<uint32_t>(config.replay_max_events);
+  d.replay = std::make_unique<net::ReplayServer>(d.zmq_ctx, d.store.get(), ropts);
+  ZB_RETURN_IF_ERROR(d.replay->Start());
+
+  net::CtlServerOptions copt;
+  copt.endpoint = config.ctl_endpoint;
+  copt.max_message_bytes = config.ctl_max_message_bytes;
+  copt.hwm = static_cast<int>(config.ctl_hwm);
+  Impl* self = impl.get();
+  d.ctl = std::make_unique<net::CtlServer>(d.io, d.zmq_ctx, copt,
+                                           [self](auto& calls) { self->HandleCtl(calls); });
+  ZB_RETURN_IF_ERROR(d.ctl->Start());
+
+  d.http = std::make_unique<net::HttpServer>(d.io, config.http_listen,
+                                             [self](const std::string& t) { return self->Http(t); });
+  ZB_RETURN_IF_ERROR(d.http->Start());
+  ZB_RETURN_IF_ERROR(d.WriteEndpointsFile());
+
+  spdlog::info("zhiband {} instance {} data {} last_seq {} clock {}", ZHIBAN_VERSION,
+               d.core->instance_id(), config.data_dir, d.core->last_seq(),
+               d.sim ? "simulated " + FormatIsoTime(d.sim->Now()) : std::string("real"));
+  spdlog::info("ctl {}  pub {}  replay {}  http {}", d.ctl->endpoint(), d.publisher->endpoint(),
+               d.replay->endpoint(), d.http->address());
+  return std::unique_ptr<Daemon>(new Daemon(std::move(impl)));
+}
+
+Daemon::Daemon(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Daemon::~Daemon() {
+  if (!impl_) return;
+  // Order matters: sockets before the ZeroMQ context, the core before the store.
+  impl_->ctl.reset();
+  impl_->http.reset();
+  impl_->replay.reset();
+  impl_->publisher.reset();
+  impl_->core.reset();
+  impl_->store.reset();
+}
+
+int Daemon::Run() {
+  auto& d = *impl_;
+  d.signals.async_wait([&d](const boost::system::error_code& ec, int signo) {
+    if (!ec) d.Shutdown(signo);
+  });
+  d.Tick();
+  d.io.run();
+  spdlog::info("zhiband stopped at seq {}", d.core->last_seq());
+  return 0;
+}
+
+}  // namespace zhiban::app

@@ -1,0 +1,57 @@
+#include "daemon/app/metrics.h"
+
+#include <fmt/format.h>
+
+namespace zhiban::app {
+namespace {
+
+void Metric(std::string& out, const char* name, const char* type, const char* help) {
+  out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+}
+
+}  // namespace
+
+std::string RenderMetrics(const MetricsSnapshot& m) {
+  std::string out;
+  Metric(out, "zhiban_commands_total", "counter", "ctl commands by command and result.");
+  for (const auto& [key, n] : m.core.commands) {
+    out += fmt::format("zhiban_commands_total{{command=\"{}\",result=\"{}\"}} {}\n", key.first,
+                       key.second, n);
+  }
+  Metric(out, "zhiban_commit_groups_total", "counter", "Group commits written to RocksDB.");
+  out += fmt::format("zhiban_commit_groups_total {}\n", m.core.groups_committed);
+  Metric(out, "zhiban_commit_failures_total", "counter", "Group commits RocksDB refused.");
+  out += fmt::format("zhiban_commit_failures_total {}\n", m.core.commit_failures);
+  Metric(out, "zhiban_events_committed_total", "counter", "Events made durable.");
+  out += fmt::format("zhiban_events_committed_total {}\n", m.core.events_committed);
+  Metric(out, "zhiban_events_published_total", "counter", "Events handed to the PUB socket.");
+  out += fmt::format("zhiban_events_published_total {}\n", m.published);
+  Metric(out, "zhiban_publish_failures_total", "counter", "PUB sends that failed.");
+  out += fmt::format("zhiban_publish_failures_total {}\n", m.publish_failures);
+  Metric(out, "zhiban_last_event_seq", "gauge", "Newest durable event seq.");
+  out += fmt::format("zhiban_last_event_seq {}\n", m.last_seq);
+  Metric(out, "zhiban_replay_requests_total", "counter", "ReplayRequests received.");
+  out += fmt::format("zhiban_replay_requests_total {}\n", m.replay->requests.load());
+  Metric(out, "zhiban_replay_events_total", "counter", "Events sent by replay.");
+  out += fmt::format("zhiban_replay_events_total {}\n", m.replay->events_sent.load());
+  Metric(out, "zhiban_replay_bad_requests_total", "counter", "Replay requests refused as malformed.");
+  out += fmt::format("zhiban_replay_bad_requests_total {}\n", m.replay->bad_requests.load());
+  Metric(out, "zhiban_replay_abandoned_total", "counter",
+         "Replay answers abandoned (peer gone or its queue full).");
+  out += fmt::format("zhiban_replay_abandoned_total {}\n", m.replay->abandoned.load());
+  Metric(out, "zhiban_imports_open", "gauge", "Open import sessions.");
+  out += fmt::format("zhiban_imports_open {}\n", m.open_imports);
+  Metric(out, "zhiban_records", "gauge", "Records held, by kind.");
+  out += fmt::format("zhiban_records{{kind=\"centers\"}} {}\n", m.centers);
+  out += fmt::format("zhiban_records{{kind=\"staff\"}} {}\n", m.staff);
+  Metric(out, "zhiban_rocksdb_live_bytes", "gauge",
+         "RocksDB SST files plus memtables, by column family.");
+  for (int i = 0; i < static_cast<int>(storage::Family::kCount); ++i) {
+    auto f = static_cast<storage::Family>(i);
+    out += fmt::format("zhiban_rocksdb_live_bytes{{cf=\"{}\"}} {}\n", storage::FamilyName(f),
+                       m.store->LiveBytes(f));
+  }
+  return out;
+}
+
+}  // namespace zhiban::app

@@ -1,0 +1,28 @@
+// Prometheus text exposition of the daemon's counters (GET /metrics).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "daemon/core/core.h"
+#include "daemon/net/replay_server.h"
+#include "daemon/storage/store.h"
+
+namespace zhiban::app {
+
+struct MetricsSnapshot {
+  const core::CoreMetrics& core;
+  uint64_t last_seq;
+  uint64_t published;
+  uint64_t publish_failures;
+  const net::ReplayCounters* replay;
+  const storage::Store* store;
+  size_t centers;
+  size_t staff;
+  size_t open_imports;
+};
+
+std::string RenderMetrics(const MetricsSnapshot& m);
+
+}  // namespace zhiban::app

@@ -1,0 +1,614 @@
+#include "daemon/core/core.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <random>
+
+#include <fmt/format.h>
+#include <google/protobuf/util/time_util.h>
+#include <spdlog/spdlog.h>
+
+#include "daemon/base/time_util.h"
+#include "daemon/core/ctl_codec.h"
+
+namespace zhiban::core {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+using storage::Family;
+
+constexpr std::string_view kInstanceKey = "instance_id";
+constexpr std::string_view kSimClockKey = "sim_clock_us";
+constexpr uint32_t kDefaultListLimit = 1000;
+constexpr uint32_t kMaxListLimit = 10000;
+constexpr uint32_t kDefaultAuditLimit = 50;
+
+google::protobuf::Timestamp ToProto(TimePoint t) {
+  return TimeUtil::MicrosecondsToTimestamp(t.time_since_epoch().count());
+}
+
+std::string Actor(const v1::ClientInfo& c) {
+  if (c.user().empty() && c.host().empty()) return "anonymous";
+  return fmt::format("{}@{}", c.user().empty() ? "?" : c.user(), c.host().empty() ? "?" : c.host());
+}
+
+uint32_t ListLimit(uint32_t asked, uint32_t dflt) {
+  if (asked == 0) return dflt;
+  return std::min(asked, kMaxListLimit);
+}
+
+std::string TargetOf(const v1::CtlRequest& r) {
+  switch (r.command_case()) {
+    case v1::CtlRequest::kCenterAdd: return r.center_add().center().id();
+    case v1::CtlRequest::kCenterUpdate: return r.center_update().center().id();
+    case v1::CtlRequest::kCenterRemove: return r.center_remove().id();
+    case v1::CtlRequest::kStaffAdd: return r.staff_add().staff().id();
+    case v1::CtlRequest::kStaffUpdate: return r.staff_update().staff().id();
+    case v1::CtlRequest::kStaffRemove: return r.staff_remove().id();
+    case v1::CtlRequest::kImportCommit: return r.import_commit().import_id();
+    default: return {};
+  }
+}
+
+// Walks a paged, filtered, id-ordered map into `out`.
+template <typename Map, typename Pred, typename Add>
+void Page(const Map& m, const std::string& after, uint32_t limit, Pred pred, Add add,
+          std::string* next, uint32_t* total) {
+  uint32_t n = 0, matched = 0;
+  for (const auto& [id, rec] : m) {
+    if (!pred(rec)) continue;
+    ++matched;
+    if (!after.empty() && id <= after) continue;
+    if (n < limit) {
+      add(rec);
+      ++n;
+      if (n == limit) *next = id;
+    }
+  }
+  // next_after_id only when something follows the page.
+  if (!next->empty()) {
+    auto it = m.upper_bound(*next);
+    bool more = false;
+    for (; it != m.end() && !more; ++it) more = pred(it->second);
+    if (!more) next->clear();
+  }
+  *total = matched;
+}
+
+}  // namespace
+
+struct Core::ImportSession {
+  std::string id;
+  v1::ImportKind kind = v1::IMPORT_KIND_UNSPECIFIED;
+  std::string source;
+  std::vector<domain::ImportRow<v1::Center>> centers;
+  std::vector<domain::ImportRow<v1::Staff>> staff;
+  std::chrono::steady_clock::time_point last_used;
+  size_t rows() const { return centers.size() + staff.size(); }
+};
+
+struct Core::GroupCtx {
+  storage::WriteBatch batch;
+  std::vector<CommittedEvent>* events;
+};
+
+Core::Core(storage::Store* store, Clock* clock, SimulatedClock* sim, CoreOptions options)
+    : store_(store),
+      clock_(clock),
+      sim_(sim),
+      options_(std::move(options)),
+      started_steady_(std::chrono::steady_clock::now()),
+      started_(RealClock().Now()) {}
+
+Core::~Core() = default;
+
+Status Core::Load() {
+  auto id = store_->Get(Family::kMeta, kInstanceKey);
+  if (!id.ok()) return id.status();
+  if (id->has_value()) {
+    instance_id_ = **id;
+  } else {
+    std::random_device rd;
+    instance_id_ = fmt::format("{:08x}", rd());
+    storage::WriteBatch b = store_->NewBatch();
+    b.Put(Family::kMeta, kInstanceKey, instance_id_);
+    ZB_RETURN_IF_ERROR(store_->Commit(b));
+  }
+  if (sim_) {
+    auto stored = store_->Get(Family::kMeta, kSimClockKey);
+    if (!stored.ok()) return stored.status();
+    if (stored->has_value()) {
+      TimePoint t{Micros(std::stoll(**stored))};
+      if (t > sim_->Now()) {
+        spdlog::info("simulated clock resumes at {} (recorded in the data dir)", FormatIsoTime(t));
+        sim_->Set(t);
+      }
+    }
+  }
+  auto last = store_->LastKey(Family::kEvents);
+  if (!last.ok()) return last.status();
+  next_seq_ = last->has_value() ? storage::DecodeSeqKey(**last) + 1 : 1;
+  auto last_audit = store_->LastKey(Family::kAudit);
+  if (!last_audit.ok()) return last_audit.status();
+  next_audit_seq_ = last_audit->has_value() ? storage::DecodeSeqKey(**last_audit) + 1 : 1;
+  return LoadRecords();
+}
+
+Status Core::LoadRecords() {
+  network_.Clear();
+  Status bad;
+  auto centers = store_->Scan(Family::kCenters, "", [&](std::string_view k, std::string_view v) {
+    v1::Center c;
+    if (!c.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
+      bad = Status::Internal(fmt::format("stored center \"{}\" does not parse", k));
+      return false;
+    }
+    network_.PutCenter(c);
+    return true;
+  });
+  ZB_RETURN_IF_ERROR(centers);
+  ZB_RETURN_IF_ERROR(bad);
+  auto staff = store_->Scan(Family::kStaff, "", [&](std::string_view k, std::string_view v) {
+    v1::Staff s;
+    if (!s.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
+      bad = Status::Internal(fmt::format("stored staff \"{}\" does not parse", k));
+      return false;
+    }
+    network_.PutStaff(s);
+    return true;
+  });
+  ZB_RETURN_IF_ERROR(staff);
+  return bad;
+}
+
+void Core::CountRejected(const std::string& reason) { ++metrics_.commands[{"invalid", reason}]; }
+
+std::vector<v1::CtlReply> Core::ExecuteGroup(const std::vector<const v1::CtlRequest*>& requests,
+                                             std::vector<CommittedEvent>* events) {
+  GroupCtx g{store_->NewBatch(), events};
+  const size_t first_event = events->size();
+  const uint64_t saved_seq = next_seq_, saved_audit = next_audit_seq_;
+  const TimePoint saved_sim = sim_ ? sim_->Now() : TimePoint{};
+
+  std::vector<v1::CtlReply> replies(requests.size());
+  for (size_t i = 0; i < requests.size(); ++i) Execute(*requests[i], &replies[i], g);
+  if (g.batch.count() == 0) return replies;
+
+  Status s = store_->Commit(g.batch);
+  if (s.ok()) {
+    ++metrics_.groups_committed;
+    metrics_.events_committed += next_seq_ - saved_seq;
+    return replies;
+  }
+  // Nothing of this group is durable: forget it in memory too, and say so to
+  // every caller in the group (queries may have seen the lost changes).
+  ++metrics_.commit_failures;
+  spdlog::error("commit of {} commands failed, group refused: {}", requests.size(), s.ToString());
+  events->resize(first_event);
+  next_seq_ = saved_seq;
+  next_audit_seq_ = saved_audit;
+  if (sim_) sim_->Set(saved_sim);
+  if (Status r = LoadRecords(); !r.ok()) {
+    // Memory no longer matches disk and cannot be rebuilt: stop loudly.
+    spdlog::critical("cannot reload state after a failed commit: {}", r.ToString());
+    std::abort();
+  }
+  for (auto& reply : replies) {
+    std::string id = reply.request_id();
+    reply.Clear();
+    reply.set_request_id(id);
+    SetError(Status::Unavailable("storage write failed; nothing was applied: " + s.message()),
+             reply.mutable_error());
+  }
+  return replies;
+}
+
+void Core::Execute(const v1::CtlRequest& req, v1::CtlReply* reply, GroupCtx& g) {
+  using R = v1::CtlRequest;
+  reply->set_request_id(req.request_id());
+  const std::string actor = Actor(req.client());
+  Status st;
+  switch (req.command_case()) {
+    case R::kStatus:
+    case R::kClockShow:
+    case R::kCenterShow:
+    case R::kCenterList:
+    case R::kStaffShow:
+    case R::kStaffList:
+    case R::kAuditList:
+      st = Query(req, reply);
+      break;
+    case R::kClockAdvance:
+    case R::kClockSet: {
+      TimePoint before = clock_->Now();
+      st = ClockCommand(req, reply, g);
+      Audit(req, actor, st,
+            st.ok() ? fmt::format("clock {} -> {}", FormatIsoTime(before),
+                                  FormatIsoTime(clock_->Now()))
+                    : "",
+            *reply, g);
+      break;
+    }
+    case R::kImportBegin:
+    case R::kImportRows:
+    case R::kImportAbort:
+      st = ImportCommand(req, reply);
+      break;
+    case R::kCenterAdd:
+    case R::kCenterUpdate:
+    case R::kCenterRemove:
+    case R::kStaffAdd:
+    case R::kStaffUpdate:
+    case R::kStaffRemove:
+    case R::kImportCommit: {
+      auto m = Plan(req, reply);
+      std::string summary;
+      if (m.ok()) {
+        summary = m->summary;
+        Stage(*m, actor, reply, g);
+      }
+      st = m.status();
+      Audit(req, actor, st, summary, *reply, g);
+      break;
+    }
+    case R::COMMAND_NOT_SET:
+      st = Status(Code::kUnimplemented, "this zhiband does not know the command");
+      break;
+  }
+  if (!st.ok()) {
+    reply->clear_result();
+    SetError(st, reply->mutable_error());
+  }
+  ++metrics_.commands[{CommandName(req), st.ok() ? "ok" : CodeName(st.code())}];
+}
+
+Result<domain::Mutation> Core::Plan(const v1::CtlRequest& req, v1::CtlReply* reply) {
+  using R = v1::CtlRequest;
+  switch (req.command_case()) {
+    case R::kCenterAdd: {
+      auto m = domain::AddCenter(network_, req.center_add().center());
+      if (m.ok()) *reply->mutable_center() = m->centers_put.front();
+      return m;
+    }
+    case R::kCenterUpdate: {
+      auto m = domain::UpdateCenter(network_, req.center_update());
+      if (m.ok()) {
+        *reply->mutable_center() =
+            m->centers_put.empty() ? *network_.FindCenter(req.center_update().center().id())
+                                   : m->centers_put.front();
+      }
+      return m;
+    }
+    case R::kCenterRemove:
+      return domain::RemoveCenter(network_, req.center_remove().id());
+    case R::kStaffAdd: {
+      auto m = domain::AddStaff(network_, req.staff_add().staff());
+      if (m.ok()) *reply->mutable_staff() = m->staff_put.front();
+      return m;
+    }
+    case R::kStaffUpdate: {
+      auto m = domain::UpdateStaff(network_, req.staff_update());
+      if (m.ok()) {
+        *reply->mutable_staff() = m->staff_put.empty()
+                                      ? *network_.FindStaff(req.staff_update().staff().id())
+                                      : m->staff_put.front();
+      }
+      return m;
+    }
+    case R::kStaffRemove:
+      return domain::RemoveStaff(network_, req.staff_remove().id());
+    case R::kImportCommit:
+      return ImportCommit(req.import_commit(), reply);
+    default:
+      return Status::Internal("not a mutation");
+  }
+}
+
+void Core::Stage(domain::Mutation& m, const std::string& actor, v1::CtlReply* reply, GroupCtx& g) {
+  for (const auto& id : m.centers_deleted) g.batch.Delete(Family::kCenters, id);
+  for (const auto& id : m.staff_deleted) g.batch.Delete(Family::kStaff, id);
+  std::string buf;
+  for (const auto& c : m.centers_put) {
+    c.SerializeToString(&buf);
+    g.batch.Put(Family::kCenters, c.id(), buf);
+  }
+  for (const auto& s : m.staff_put) {
+    s.SerializeToString(&buf);
+    g.batch.Put(Family::kStaff, s.id(), buf);
+  }
+  const auto ts = ToProto(clock_->Now());
+  const uint64_t first = next_seq_;
+  g.events->reserve(g.events->size() + m.events.size());
+  for (auto& e : m.events) {
+    const uint64_t seq = next_seq_++;
+    e.set_seq(seq);
+    e.set_id(fmt::format("{}-{}", instance_id_, seq));
+    *e.mutable_time() = ts;
+    e.set_actor(actor);
+    CommittedEvent out{seq, e.topic(), e.SerializeAsString()};
+    g.batch.Put(Family::kEvents, storage::EncodeSeqKey(seq), out.bytes);
+    g.events->push_back(std::move(out));
+  }
+  domain::Apply(network_, m);
+  if (!m.events.empty()) {
+    reply->set_first_seq(first);
+    reply->set_event_count(static_cast<uint32_t>(m.events.size()));
+  }
+}
+
+void Core::Audit(const v1::CtlRequest& req, const std::string& actor, const Status& status,
+                 const std::string& summary, const v1::CtlReply& reply, GroupCtx& g) {
+  v1::AuditRecord a;
+  const uint64_t seq = next_audit_seq_++;
+  a.set_seq(seq);
+  *a.mutable_time() = ToProto(clock_->Now());
+  a.set_actor(actor);
+  a.set_command(CommandName(req));
+  a.set_target(TargetOf(req));
+  a.set_code(ToProtoCode(status.code()));
+  if (status.ok()) {
+    a.set_message(summary);
+  } else {
+    a.set_message(status.field().empty() ? status.message() : status.field() + ": " + status.message());
+  }
+  a.set_first_event_seq(reply.first_seq());
+  a.set_event_count(reply.event_count());
+  g.batch.Put(Family::kAudit, storage::EncodeSeqKey(seq), a.SerializeAsString());
+}
+
+Status Core::Query(const v1::CtlRequest& req, v1::CtlReply* reply) {
+  using R = v1::CtlRequest;
+  switch (req.command_case()) {
+    case R::kStatus: {
+      auto* s = reply->mutable_status();
+      s->set_version(options_.version);
+      s->set_instance_id(instance_id_);
+      *s->mutable_started() = ToProto(started_);
+      s->set_uptime_seconds(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                                      std::chrono::steady_clock::now() - started_steady_)
+                                                      .count()));
+      s->set_last_seq(last_seq());
+      s->set_clock_mode(sim_ ? v1::SIMULATED : v1::REAL);
+      *s->mutable_now() = ToProto(clock_->Now());
+      s->set_storage_bytes(store_->TotalLiveBytes());
+      s->set_data_dir(store_->dir());
+      s->set_centers(static_cast<uint32_t>(network_.centers().size()));
+      s->set_staff(static_cast<uint32_t>(network_.staff().size()));
+      s->set_schema_version(storage::kSchemaVersion);
+      return {};
+    }
+    case R::kClockShow:
+      reply->mutable_clock()->set_mode(sim_ ? v1::SIMULATED : v1::REAL);
+      *reply->mutable_clock()->mutable_now() = ToProto(clock_->Now());
+      return {};
+    case R::kCenterShow: {
+      const auto* c = network_.FindCenter(req.center_show().id());
+      if (!c) {
+        return Status::NotFound("id",
+                                fmt::format("center \"{}\" does not exist", req.center_show().id()));
+      }
+      *reply->mutable_center() = *c;
+      return {};
+    }
+    case R::kCenterList: {
+      const auto& q = req.center_list();
+      auto* out = reply->mutable_center_list();
+      std::string next;
+      uint32_t total = 0;
+      Page(
+          network_.centers(), q.after_id(), ListLimit(q.limit(), kDefaultListLimit),
+          [&](const v1::Center& c) { return q.parent_id().empty() || c.parent_id() == q.parent_id(); },
+          [&](const v1::Center& c) { *out->add_centers() = c; }, &next, &total);
+      out->set_next_after_id(next);
+      out->set_total(total);
+      return {};
+    }
+    case R::kStaffShow: {
+      const auto* s = network_.FindStaff(req.staff_show().id());
+      if (!s) {
+        return Status::NotFound("id",
+                                fmt::format("staff \"{}\" does not exist", req.staff_show().id()));
+      }
+      *reply->mutable_staff() = *s;
+      return {};
+    }
+    case R::kStaffList: {
+      const auto& q = req.staff_list();
+      if (!v1::Role_IsValid(q.role())) {
+        return Status::InvalidArgument("role", fmt::format("unknown role value {}", int(q.role())));
+      }
+      auto* out = reply->mutable_staff_list();
+      std::string next;
+      uint32_t total = 0;
+      auto pred = [&](const v1::Staff& s) {
+        if (!q.center_id().empty() && s.center_id() != q.center_id()) return false;
+        if (q.role() != v1::ROLE_UNSPECIFIED &&
+            std::find(s.roles().begin(), s.roles().end(), q.role()) == s.roles().end()) {
+          return false;
+        }
+        if (!q.skill().empty() &&
+            std::find(s.skills().begin(), s.skills().end(), q.skill()) == s.skills().end()) {
+          return false;
+        }
+        return true;
+      };
+      Page(network_.staff(), q.after_id(), ListLimit(q.limit(), kDefaultListLimit), pred,
+           [&](const v1::Staff& s) { *out->add_staff() = s; }, &next, &total);
+      out->set_next_after_id(next);
+      out->set_total(total);
+      return {};
+    }
+    case R::kAuditList: {
+      const auto& q = req.audit_list();
+      const uint32_t limit = ListLimit(q.limit(), kDefaultAuditLimit);
+      auto* out = reply->mutable_audit_list();
+      Status bad;
+      std::string before = q.before_seq() ? storage::EncodeSeqKey(q.before_seq()) : std::string();
+      ZB_RETURN_IF_ERROR(store_->ScanReverse(
+          Family::kAudit, before, [&](std::string_view, std::string_view v) {
+            v1::AuditRecord a;
+            if (!a.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
+              bad = Status::Internal("a stored audit record does not parse");
+              return false;
+            }
+            if (q.actor().empty() || a.actor() == q.actor()) *out->add_records() = std::move(a);
+            return static_cast<uint32_t>(out->records_size()) < limit;
+          }));
+      return bad;
+    }
+    default:
+      return Status::Internal("not a query");
+  }
+}
+
+Status Core::ClockCommand(const v1::CtlRequest& req, v1::CtlReply* reply, GroupCtx& g) {
+  if (!sim_) {
+    return Status::FailedPrecondition(
+        "zhiband runs on the real clock; only a daemon started with "
+        "--clock simulated:<ISO time> can have its time moved");
+  }
+  const TimePoint now = sim_->Now();
+  TimePoint target;
+  if (req.has_clock_advance()) {
+    const auto& by = req.clock_advance().by();
+    if (!(by.seconds() >= -315576000000 && by.seconds() <= 315576000000 && by.nanos() > -1000000000 && by.nanos() < 1000000000)) {
+      return Status::InvalidArgument("by", "is not a valid duration");
+    }
+    int64_t us = TimeUtil::DurationToMicroseconds(by);
+    if (us <= 0) return Status::InvalidArgument("by", "must be positive; time only moves forward");
+    if (us > int64_t(3660) * 86400 * 1000000) {
+      return Status::InvalidArgument("by", "is more than ten years");
+    }
+    target = now + Micros(us);
+  } else {
+    const auto& to = req.clock_set().to();
+    if (!(to.seconds() >= -62135596800 && to.seconds() <= 253402300799 && to.nanos() >= 0 && to.nanos() < 1000000000)) return Status::InvalidArgument("to", "is not a valid time");
+    target = TimePoint(Micros(TimeUtil::TimestampToMicroseconds(to)));
+    if (target < now) {
+      return Status::InvalidArgument(
+          "to", fmt::format("{} is before the simulated now ({}); time only moves forward",
+                            FormatIsoTime(target), FormatIsoTime(now)));
+    }
+  }
+  sim_->Set(target);
+  g.batch.Put(Family::kMeta, kSimClockKey, std::to_string(target.time_since_epoch().count()));
+  reply->mutable_clock()->set_mode(v1::SIMULATED);
+  *reply->mutable_clock()->mutable_now() = ToProto(target);
+  return {};
+}
+
+Status Core::ImportCommand(const v1::CtlRequest& req, v1::CtlReply* reply) {
+  auto now = std::chrono::steady_clock::now();
+  if (req.has_import_begin()) {
+    const auto& b = req.import_begin();
+    if (b.kind() != v1::CENTERS && b.kind() != v1::STAFF) {
+      return Status::InvalidArgument("kind", "must be CENTERS or STAFF");
+    }
+    if (imports_.size() >= options_.max_open_imports) {
+      return Status::ResourceExhausted(fmt::format(
+          "{} imports are already open (the limit); commit or abort one, or wait for it to expire",
+          imports_.size()));
+    }
+    auto s = std::make_unique<ImportSession>();
+    s->id = fmt::format("import-{}-{}", instance_id_, ++import_counter_);
+    s->kind = b.kind();
+    s->source = b.source();
+    s->last_used = now;
+    reply->mutable_import()->set_import_id(s->id);
+    imports_.emplace(s->id, std::move(s));
+    return {};
+  }
+  const std::string& id =
+      req.has_import_rows() ? req.import_rows().import_id() : req.import_abort().import_id();
+  auto it = imports_.find(id);
+  if (it == imports_.end()) {
+    return Status::NotFound(
+        "import_id",
+        fmt::format("import \"{}\" is not open (committed, aborted, or idle for more than {}s)", id,
+                    options_.import_idle_timeout.count()));
+  }
+  ImportSession& s = *it->second;
+  if (req.has_import_abort()) {
+    reply->mutable_import()->set_import_id(id);
+    reply->mutable_import()->set_rows(static_cast<uint32_t>(s.rows()));
+    imports_.erase(it);
+    return {};
+  }
+  const auto& r = req.import_rows();
+  if ((s.kind == v1::CENTERS && r.staff_size() > 0) || (s.kind == v1::STAFF && r.centers_size() > 0)) {
+    return Status::InvalidArgument(
+        "", fmt::format("import \"{}\" is a {} import; the chunk carries other records", id,
+                        v1::ImportKind_Name(s.kind)));
+  }
+  const size_t incoming = static_cast<size_t>(r.centers_size() + r.staff_size());
+  if (s.rows() + incoming > options_.max_import_rows) {
+    return Status::ResourceExhausted(fmt::format("an import holds at most {} rows",
+                                                 options_.max_import_rows));
+  }
+  if (r.row_numbers_size() != 0 && static_cast<size_t>(r.row_numbers_size()) != incoming) {
+    return Status::InvalidArgument(
+        "row_numbers", fmt::format("has {} entries for {} records", r.row_numbers_size(), incoming));
+  }
+  size_t k = 0;
+  auto row_of = [&] {
+    const size_t i = k++;
+    return r.row_numbers_size() ? r.row_numbers(static_cast<int>(i))
+                                : static_cast<uint32_t>(s.rows() + 2);
+  };
+  for (const auto& c : r.centers()) s.centers.push_back({row_of(), c});
+  for (const auto& st : r.staff()) s.staff.push_back({row_of(), st});
+  s.last_used = now;
+  reply->mutable_import()->set_import_id(id);
+  reply->mutable_import()->set_rows(static_cast<uint32_t>(s.rows()));
+  return {};
+}
+
+Result<domain::Mutation> Core::ImportCommit(const v1::ImportCommitRequest& req,
+                                            v1::CtlReply* reply) {
+  auto it = imports_.find(req.import_id());
+  if (it == imports_.end()) {
+    return Status::NotFound("import_id",
+                            fmt::format("import \"{}\" is not open", req.import_id()));
+  }
+  std::unique_ptr<ImportSession> s = std::move(it->second);
+  imports_.erase(it);  // a commit closes the session whatever its outcome
+  domain::ImportCounts counts;
+  domain::ImportErrors errors;
+  auto m = s->kind == v1::CENTERS ? domain::ImportCenters(network_, s->centers, &counts, &errors)
+                                  : domain::ImportStaff(network_, s->staff, &counts, &errors);
+  if (!m.ok()) {
+    auto* e = reply->mutable_error();
+    for (auto& re : errors.errors) *e->add_row_errors() = std::move(re);
+    e->set_row_error_count(errors.total);
+    return m.status();
+  }
+  auto* out = reply->mutable_import();
+  out->set_import_id(s->id);
+  out->set_rows(static_cast<uint32_t>(s->rows()));
+  out->set_added(counts.added);
+  out->set_updated(counts.updated);
+  out->set_unchanged(counts.unchanged);
+  if (req.dry_run()) {
+    domain::Mutation none;
+    none.summary = "dry run of " + m->summary;
+    return none;
+  }
+  out->set_committed(true);
+  if (!s->source.empty()) m->summary += " from " + s->source;
+  return m;
+}
+
+void Core::ExpireImports(std::chrono::steady_clock::time_point now) {
+  for (auto it = imports_.begin(); it != imports_.end();) {
+    if (now - it->second->last_used > options_.import_idle_timeout) {
+      spdlog::info("import {} expired after {}s idle ({} rows dropped)", it->first,
+                   options_.import_idle_timeout.count(), it->second->rows());
+      ++metrics_.imports_expired;
+      it = imports_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+}  // namespace zhiban::core

@@ -1,0 +1,110 @@
+// Core: the one writer. It owns the in-memory state (the network), runs
+// every ctl command against the pure domain logic, and commits each group of
+// commands as one RocksDB WriteBatch holding the state changes, their events
+// (consecutive seqs) and the audit records, before any event leaves.
+//
+// Life of a group (see docs/ARCHITECTURE.md):
+//   requests -> for each: query (answered from memory) or mutation
+//   (domain validates and plans; core stamps events with seq/id/time, writes
+//   records + events + audit into the batch, applies to memory so the next
+//   command in the group sees it) -> one Commit (synced) -> replies + events.
+// If the commit fails, the whole group is answered UNAVAILABLE and memory is
+// reloaded from RocksDB: nothing half-applied survives.
+//
+// Thread-safety: none. Every method runs on the core thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "daemon/base/clock.h"
+#include "daemon/base/status.h"
+#include "daemon/domain/network.h"
+#include "daemon/storage/store.h"
+#include "zhiban/v1/ctl.pb.h"
+
+namespace zhiban::core {
+
+// An event committed by a group, ready to publish.
+struct CommittedEvent {
+  uint64_t seq = 0;
+  std::string topic;
+  std::string bytes;  // serialized zhiban.v1.Event
+};
+
+struct CoreOptions {
+  std::string version = "dev";
+  size_t max_import_rows = 1'000'000;  // rows in one import session
+  size_t max_open_imports = 4;         // concurrent import sessions
+  std::chrono::seconds import_idle_timeout{600};
+};
+
+// Counters for /metrics. Read on the core thread.
+struct CoreMetrics {
+  std::map<std::pair<std::string, std::string>, uint64_t> commands;  // (command, result) -> n
+  uint64_t groups_committed = 0;
+  uint64_t events_committed = 0;
+  uint64_t commit_failures = 0;
+  uint64_t imports_expired = 0;
+};
+
+class Core {
+ public:
+  // `sim` is the same object as `clock` in simulated mode, else nullptr.
+  Core(storage::Store* store, Clock* clock, SimulatedClock* sim, CoreOptions options);
+  ~Core();
+
+  // Reads records, counters and the instance id from the store.
+  Status Load();
+
+  // Runs `requests` in order as one group commit; returns one reply each and
+  // appends the committed events (in seq order) to `events`.
+  std::vector<v1::CtlReply> ExecuteGroup(const std::vector<const v1::CtlRequest*>& requests,
+                                         std::vector<CommittedEvent>* events);
+
+  // Closes import sessions idle longer than the timeout. Called by the scheduler.
+  void ExpireImports(std::chrono::steady_clock::time_point now);
+
+  uint64_t last_seq() const { return next_seq_ - 1; }
+  const std::string& instance_id() const { return instance_id_; }
+  const domain::Network& network() const { return network_; }
+  const CoreMetrics& metrics() const { return metrics_; }
+  size_t open_imports() const { return imports_.size(); }
+  void CountRejected(const std::string& reason);  // malformed requests, for /metrics
+
+ private:
+  struct ImportSession;
+  struct GroupCtx;
+
+  Status LoadRecords();
+  void Execute(const v1::CtlRequest& req, v1::CtlReply* reply, GroupCtx& g);
+  // Mutations: plan with the domain, then stage into the group.
+  Result<domain::Mutation> Plan(const v1::CtlRequest& req, v1::CtlReply* reply);
+  void Stage(domain::Mutation& m, const std::string& actor, v1::CtlReply* reply, GroupCtx& g);
+  void Audit(const v1::CtlRequest& req, const std::string& actor, const Status& status,
+             const std::string& summary, const v1::CtlReply& reply, GroupCtx& g);
+  Status Query(const v1::CtlRequest& req, v1::CtlReply* reply);
+  Status ClockCommand(const v1::CtlRequest& req, v1::CtlReply* reply, GroupCtx& g);
+  Status ImportCommand(const v1::CtlRequest& req, v1::CtlReply* reply);
+  Result<domain::Mutation> ImportCommit(const v1::ImportCommitRequest& req, v1::CtlReply* reply);
+
+  storage::Store* store_;
+  Clock* clock_;
+  SimulatedClock* sim_;
+  CoreOptions options_;
+  std::string instance_id_;
+  domain::Network network_;
+  uint64_t next_seq_ = 1;
+  uint64_t next_audit_seq_ = 1;
+  std::chrono::steady_clock::time_point started_steady_;
+  TimePoint started_;
+  std::map<std::string, std::unique_ptr<ImportSession>> imports_;
+  uint64_t import_counter_ = 0;
+  CoreMetrics metrics_;
+};
+
+}  // namespace zhiban::core

@@ -1,0 +1,96 @@
+#include "daemon/core/ctl_codec.h"
+
+#include <fmt/format.h>
+
+namespace zhiban::core {
+
+std::string FindUnknownField(const google::protobuf::Message& msg) {
+  const auto* refl = msg.GetReflection();
+  const auto& unknown = refl->GetUnknownFields(msg);
+  if (!unknown.empty()) {
+    return fmt::format("{} field {}", msg.GetDescriptor()->full_name(), unknown.field(0).number());
+  }
+  std::vector<const google::protobuf::FieldDescriptor*> fields;
+  refl->ListFields(msg, &fields);
+  for (const auto* f : fields) {
+    if (f->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) continue;
+    if (f->is_repeated()) {
+      for (int i = 0; i < refl->FieldSize(msg, f); ++i) {
+        auto found = FindUnknownField(refl->GetRepeatedMessage(msg, f, i));
+        if (!found.empty()) return found;
+      }
+    } else {
+      auto found = FindUnknownField(refl->GetMessage(msg, f));
+      if (!found.empty()) return found;
+    }
+  }
+  return {};
+}
+
+Result<v1::CtlRequest> ParseCtlRequest(std::string_view bytes, size_t max_bytes) {
+  if (bytes.size() > max_bytes) {
+    return Status::ResourceExhausted(fmt::format(
+        "request is {} bytes; the limit is {} (ctl.max_request_bytes); send large imports in chunks",
+        bytes.size(), max_bytes));
+  }
+  v1::CtlRequest req;
+  if (!req.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return Status::InvalidArgument(
+        "", fmt::format("malformed request: {} bytes that are not a zhiban.v1.CtlRequest",
+                        bytes.size()));
+  }
+  if (auto unknown = FindUnknownField(req); !unknown.empty()) {
+    return Status::InvalidArgument(
+        "", fmt::format("request has an unknown field ({}); is the client newer than this zhiband?",
+                        unknown));
+  }
+  if (req.command_case() == v1::CtlRequest::COMMAND_NOT_SET) {
+    return Status::InvalidArgument("command", "request names no command");
+  }
+  return req;
+}
+
+std::string CommandName(const v1::CtlRequest& req) {
+  const auto* oneof = req.GetDescriptor()->FindOneofByName("command");
+  const auto* f = req.GetReflection()->GetOneofFieldDescriptor(req, oneof);
+  return f ? f->name() : "none";
+}
+
+v1::ErrorCode ToProtoCode(Code code) {
+  switch (code) {
+    case Code::kOk: return v1::ERROR_CODE_UNSPECIFIED;
+    case Code::kInvalidArgument: return v1::INVALID_ARGUMENT;
+    case Code::kNotFound: return v1::NOT_FOUND;
+    case Code::kAlreadyExists: return v1::ALREADY_EXISTS;
+    case Code::kFailedPrecondition: return v1::FAILED_PRECONDITION;
+    case Code::kPermissionDenied: return v1::PERMISSION_DENIED;
+    case Code::kResourceExhausted: return v1::RESOURCE_EXHAUSTED;
+    case Code::kUnavailable: return v1::UNAVAILABLE;
+    case Code::kInternal: return v1::INTERNAL;
+    case Code::kUnimplemented: return v1::UNIMPLEMENTED;
+  }
+  return v1::INTERNAL;
+}
+
+Code FromProtoCode(v1::ErrorCode code) {
+  switch (code) {
+    case v1::INVALID_ARGUMENT: return Code::kInvalidArgument;
+    case v1::NOT_FOUND: return Code::kNotFound;
+    case v1::ALREADY_EXISTS: return Code::kAlreadyExists;
+    case v1::FAILED_PRECONDITION: return Code::kFailedPrecondition;
+    case v1::PERMISSION_DENIED: return Code::kPermissionDenied;
+    case v1::RESOURCE_EXHAUSTED: return Code::kResourceExhausted;
+    case v1::UNAVAILABLE: return Code::kUnavailable;
+    case v1::UNIMPLEMENTED: return Code::kUnimplemented;
+    case v1::ERROR_CODE_UNSPECIFIED: return Code::kOk;
+    default: return Code::kInternal;
+  }
+}
+
+void SetError(const Status& status, v1::Error* error) {
+  error->set_code(ToProtoCode(status.code()));
+  error->set_message(status.message());
+  error->set_field(status.field());
+}
+
+}  // namespace zhiban::core

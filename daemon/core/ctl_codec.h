@@ -1,0 +1,32 @@
+// Decoding and encoding of ctl messages, with the checks that keep bad input
+// out of the core: size limit, well-formed protobuf, no unknown fields, a
+// command present. Pure; unit-tested on garbage.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "daemon/base/status.h"
+#include "zhiban/v1/ctl.pb.h"
+
+namespace zhiban::core {
+
+// Default ctl.max_request_bytes: a request above this gets RESOURCE_EXHAUSTED.
+// Bulk imports send chunks well below it (see ImportRowsRequest).
+inline constexpr size_t kDefaultMaxRequestBytes = 4u << 20;
+
+Result<v1::CtlRequest> ParseCtlRequest(std::string_view bytes, size_t max_bytes);
+
+// Path of the first unknown field in `msg` or its sub-messages, e.g.
+// "zhiban.v1.CenterAddRequest field 99"; empty when there is none.
+std::string FindUnknownField(const google::protobuf::Message& msg);
+
+// Name of the command set in a request ("center_add"), or "none".
+std::string CommandName(const v1::CtlRequest& req);
+
+v1::ErrorCode ToProtoCode(Code code);
+Code FromProtoCode(v1::ErrorCode code);
+void SetError(const Status& status, v1::Error* error);
+
+}  // namespace zhiban::core

@@ -1,0 +1,605 @@
+#include "daemon/domain/network.h"
+
+#include <algorithm>
+#include <set>
+#include <unordered_set>
+
+#include <fmt/format.h>
+#include <google/protobuf/util/field_mask_util.h>
+#include <google/protobuf/util/message_differencer.h>
+
+namespace zhiban::domain {
+namespace {
+
+using google::protobuf::util::FieldMaskUtil;
+
+bool IsIdChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '-' || c == '.';
+}
+
+std::string F(std::string_view prefix, std::string_view field) {
+  return std::string(prefix) + std::string(field);
+}
+
+Status ValidateId(std::string_view id, const std::string& field) {
+  if (id.empty()) return Status::InvalidArgument(field, "is required");
+  if (id.size() > kMaxIdLength) {
+    return Status::InvalidArgument(field, fmt::format("is {} characters; at most {} allowed",
+                                                      id.size(), kMaxIdLength));
+  }
+  for (char c : id) {
+    if (!IsIdChar(c)) {
+      return Status::InvalidArgument(
+          field, fmt::format("\"{}\" has character '{}'; ids use A-Z a-z 0-9 _ - .", id, c));
+    }
+  }
+  return {};
+}
+
+Status ValidateText(std::string_view text, const std::string& field, size_t max, bool required) {
+  if (required && text.empty()) return Status::InvalidArgument(field, "is required");
+  if (text.size() > max) {
+    return Status::InvalidArgument(field,
+                                   fmt::format("is {} bytes; at most {} allowed", text.size(), max));
+  }
+  for (unsigned char c : text) {
+    if (c < 0x20 || c == 0x7f) {
+      return Status::InvalidArgument(field, "contains a control character");
+    }
+  }
+  return {};
+}
+
+Status ValidatePhone(std::string_view phone, const std::string& field) {
+  if (phone.empty()) return {};
+  size_t start = phone[0] == '+' ? 1 : 0;
+  size_t digits = phone.size() - start;
+  bool ok = digits >= 5 && digits <= 20;
+  for (size_t i = start; ok && i < phone.size(); ++i) ok = phone[i] >= '0' && phone[i] <= '9';
+  if (!ok) {
+    return Status::InvalidArgument(
+        field, fmt::format("\"{}\" is not a phone number (digits, optional leading +)", phone));
+  }
+  return {};
+}
+
+Status ValidateTimeZone(std::string_view tz, const std::string& field) {
+  if (tz.empty() || tz == "UTC") return {};
+  // IANA names: Area/Location[/Sub], letters, digits, _ + -.
+  size_t slash = tz.find('/');
+  bool ok = slash != std::string_view::npos && slash > 0 && slash + 1 < tz.size() && tz.size() < 64;
+  for (char c : tz) {
+    ok = ok && (IsIdChar(c) || c == '/' || c == '+');
+  }
+  if (!ok) return Status::InvalidArgument(field, fmt::format("\"{}\" is not an IANA time zone", tz));
+  return {};
+}
+
+bool IsSkillChar(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; }
+
+v1::Event MakeEvent(std::string topic, std::string center_id) {
+  v1::Event e;
+  e.set_topic(std::move(topic));
+  e.set_center_id(std::move(center_id));
+  return e;
+}
+
+// Would giving `id` the parent `parent` close a cycle? `parent_of` answers
+// the current parent of any center (overlay of state and pending rows).
+template <typename ParentOf>
+Status CheckNoCycle(std::string_view id, std::string_view parent, ParentOf parent_of,
+                    const std::string& field) {
+  std::string cur(parent);
+  for (int depth = 0; !cur.empty(); ++depth) {
+    if (cur == id) {
+      return Status::InvalidArgument(
+          field, fmt::format("making \"{}\" the parent of \"{}\" would create a cycle", parent, id));
+    }
+    if (depth > kMaxTreeDepth) {
+      return Status::InvalidArgument(
+          field, fmt::format("the center tree would be deeper than {} levels", kMaxTreeDepth));
+    }
+    cur = parent_of(cur);
+  }
+  return {};
+}
+
+}  // namespace
+
+// ---- Network --------------------------------------------------------------
+
+const v1::Center* Network::FindCenter(std::string_view id) const {
+  auto it = centers_.find(id);
+  return it == centers_.end() ? nullptr : &it->second;
+}
+
+const v1::Staff* Network::FindStaff(std::string_view id) const {
+  auto it = staff_.find(id);
+  return it == staff_.end() ? nullptr : &it->second;
+}
+
+int Network::ChildCount(std::string_view id) const {
+  auto it = children_.find(std::string(id));
+  return it == children_.end() ? 0 : it->second;
+}
+
+int Network::StaffReferences(std::string_view id) const {
+  auto it = staff_refs_.find(std::string(id));
+  return it == staff_refs_.end() ? 0 : it->second;
+}
+
+void Network::Ref(std::unordered_map<std::string, int>& m, const std::string& key, int delta) {
+  if (key.empty()) return;
+  int& v = m[key];
+  v += delta;
+  if (v == 0) m.erase(key);
+}
+
+void Network::PutCenter(const v1::Center& c) {
+  EraseCenter(c.id());
+  Ref(children_, c.parent_id(), +1);
+  centers_.emplace(c.id(), c);
+}
+
+void Network::EraseCenter(std::string_view id) {
+  auto it = centers_.find(id);
+  if (it == centers_.end()) return;
+  Ref(children_, it->second.parent_id(), -1);
+  centers_.erase(it);
+}
+
+void Network::PutStaff(const v1::Staff& s) {
+  EraseStaff(s.id());
+  Ref(staff_refs_, s.center_id(), +1);
+  for (const auto& c : s.cover_center_ids()) Ref(staff_refs_, c, +1);
+  staff_.emplace(s.id(), s);
+}
+
+void Network::EraseStaff(std::string_view id) {
+  auto it = staff_.find(id);
+  if (it == staff_.end()) return;
+  Ref(staff_refs_, it->second.center_id(), -1);
+  for (const auto& c : it->second.cover_center_ids()) Ref(staff_refs_, c, -1);
+  staff_.erase(it);
+}
+
+void Network::Clear() {
+  centers_.clear();
+  staff_.clear();
+  children_.clear();
+  staff_refs_.clear();
+}
+
+void Apply(Network& net, const Mutation& m) {
+  for (const auto& id : m.centers_deleted) net.EraseCenter(id);
+  for (const auto& id : m.staff_deleted) net.EraseStaff(id);
+  for (const auto& c : m.centers_put) net.PutCenter(c);
+  for (const auto& s : m.staff_put) net.PutStaff(s);
+}
+
+std::vector<std::string> ChangedFields(const google::protobuf::Message& a,
+                                       const google::protobuf::Message& b) {
+  std::vector<std::string> out;
+  const auto* desc = a.GetDescriptor();
+  for (int i = 0; i < desc->field_count(); ++i) {
+    const auto* f = desc->field(i);
+    google::protobuf::util::MessageDifferencer diff;
+    diff.set_scope(google::protobuf::util::MessageDifferencer::FULL);
+    std::vector<const google::protobuf::FieldDescriptor*> only{f};
+    if (!diff.CompareWithFields(a, b, only, only)) out.push_back(f->name());
+  }
+  return out;
+}
+
+// ---- validation -------------------------------------------------------------
+
+Status ValidateCenterFields(const v1::Center& c, std::string_view p) {
+  ZB_RETURN_IF_ERROR(ValidateId(c.id(), F(p, "id")));
+  ZB_RETURN_IF_ERROR(ValidateText(c.name(), F(p, "name"), kMaxNameBytes, true));
+  if (!c.parent_id().empty()) ZB_RETURN_IF_ERROR(ValidateId(c.parent_id(), F(p, "parent_id")));
+  if (c.parent_id() == c.id()) {
+    return Status::InvalidArgument(F(p, "parent_id"), "a center cannot be its own parent");
+  }
+  if (!v1::CenterLevel_IsValid(c.level())) {
+    return Status::InvalidArgument(F(p, "level"),
+                                   fmt::format("unknown level value {}", int(c.level())));
+  }
+  ZB_RETURN_IF_ERROR(ValidateText(c.address(), F(p, "address"), kMaxAddressBytes, false));
+  if (c.has_location()) {
+    double lat = c.location().lat(), lon = c.location().lon();
+    if (!(lat >= -90 && lat <= 90)) {
+      return Status::InvalidArgument(F(p, "location.lat"), fmt::format("{} is not in [-90, 90]", lat));
+    }
+    if (!(lon >= -180 && lon <= 180)) {
+      return Status::InvalidArgument(F(p, "location.lon"),
+                                     fmt::format("{} is not in [-180, 180]", lon));
+    }
+  }
+  ZB_RETURN_IF_ERROR(ValidateTimeZone(c.time_zone(), F(p, "time_zone")));
+  ZB_RETURN_IF_ERROR(ValidatePhone(c.phone(), F(p, "phone")));
+  return {};
+}
+
+Status ValidateStaffFields(const v1::Staff& s, std::string_view p) {
+  ZB_RETURN_IF_ERROR(ValidateId(s.id(), F(p, "id")));
+  ZB_RETURN_IF_ERROR(ValidateText(s.name(), F(p, "name"), kMaxNameBytes, true));
+  ZB_RETURN_IF_ERROR(ValidateId(s.center_id(), F(p, "center_id")));
+  ZB_RETURN_IF_ERROR(ValidatePhone(s.phone(), F(p, "phone")));
+  ZB_RETURN_IF_ERROR(ValidateText(s.wecom_user_id(), F(p, "wecom_user_id"), kMaxIdLength, false));
+  if (s.roles_size() == 0) return Status::InvalidArgument(F(p, "roles"), "at least one role is required");
+  std::set<int> seen_roles;
+  for (int r : s.roles()) {
+    if (!v1::Role_IsValid(r) || r == v1::ROLE_UNSPECIFIED) {
+      return Status::InvalidArgument(F(p, "roles"), fmt::format("unknown role value {}", r));
+    }
+    if (!seen_roles.insert(r).second) {
+      return Status::InvalidArgument(F(p, "roles"),
+                                     fmt::format("role {} listed twice", v1::Role_Name(r)));
+    }
+  }
+  if (size_t(s.skills_size()) > kMaxSkills) {
+    return Status::InvalidArgument(F(p, "skills"), fmt::format("at most {} skills", kMaxSkills));
+  }
+  std::set<std::string_view> seen_skills;
+  for (const auto& k : s.skills()) {
+    bool ok = !k.empty() && k.size() <= kMaxIdLength && std::all_of(k.begin(), k.end(), IsSkillChar);
+    if (!ok) {
+      return Status::InvalidArgument(
+          F(p, "skills"), fmt::format("\"{}\" is not a skill name (lower-case a-z 0-9 -)", k));
+    }
+    if (!seen_skills.insert(k).second) {
+      return Status::InvalidArgument(F(p, "skills"), fmt::format("skill \"{}\" listed twice", k));
+    }
+  }
+  if (size_t(s.cover_center_ids_size()) > kMaxCoverCenters) {
+    return Status::InvalidArgument(F(p, "cover_center_ids"),
+                                   fmt::format("at most {} centers", kMaxCoverCenters));
+  }
+  std::set<std::string_view> seen_cover;
+  for (const auto& c : s.cover_center_ids()) {
+    ZB_RETURN_IF_ERROR(ValidateId(c, F(p, "cover_center_ids")));
+    if (c == s.center_id()) {
+      return Status::InvalidArgument(F(p, "cover_center_ids"),
+                                     fmt::format("\"{}\" is already the home center", c));
+    }
+    if (!seen_cover.insert(c).second) {
+      return Status::InvalidArgument(F(p, "cover_center_ids"),
+                                     fmt::format("center \"{}\" listed twice", c));
+    }
+  }
+  return {};
+}
+
+namespace {
+
+// Reference checks against a set of known center ids.
+template <typename Exists>
+Status CheckStaffRefs(const v1::Staff& s, std::string_view p, Exists exists) {
+  if (!exists(s.center_id())) {
+    return Status::NotFound(F(p, "center_id"),
+                            fmt::format("center \"{}\" does not exist", s.center_id()));
+  }
+  for (const auto& c : s.cover_center_ids()) {
+    if (!exists(c)) {
+      return Status::NotFound(F(p, "cover_center_ids"),
+                              fmt::format("center \"{}\" does not exist", c));
+    }
+  }
+  return {};
+}
+
+v1::Event CenterAddedEvent(const v1::Center& c) {
+  v1::Event e = MakeEvent("center.added", c.id());
+  *e.mutable_center_added()->mutable_center() = c;
+  return e;
+}
+
+v1::Event CenterUpdatedEvent(const v1::Center& c, const std::vector<std::string>& changed) {
+  v1::Event e = MakeEvent("center.updated", c.id());
+  *e.mutable_center_updated()->mutable_center() = c;
+  for (const auto& f : changed) e.mutable_center_updated()->add_changed_fields(f);
+  return e;
+}
+
+v1::Event StaffAddedEvent(const v1::Staff& s) {
+  v1::Event e = MakeEvent("staff.added", s.center_id());
+  *e.mutable_staff_added()->mutable_staff() = s;
+  return e;
+}
+
+v1::Event StaffUpdatedEvent(const v1::Staff& s, const std::vector<std::string>& changed) {
+  v1::Event e = MakeEvent("staff.updated", s.center_id());
+  *e.mutable_staff_updated()->mutable_staff() = s;
+  for (const auto& f : changed) e.mutable_staff_updated()->add_changed_fields(f);
+  return e;
+}
+
+// Merges the masked fields of `patch` into `base`. Refuses unknown paths and `id`.
+template <typename Msg>
+Status MergeMasked(const Msg& patch, const google::protobuf::FieldMask& mask, Msg* base,
+                   std::string_view what) {
+  if (mask.paths_size() == 0) {
+    return Status::InvalidArgument("update_mask", "names no field to change");
+  }
+  for (const auto& path : mask.paths()) {
+    if (!FieldMaskUtil::GetFieldDescriptors(Msg::descriptor(), path, nullptr)) {
+      return Status::InvalidArgument(
+          "update_mask", fmt::format("\"{}\" is not a field of {}", path, what));
+    }
+    if (path == "id") return Status::InvalidArgument("update_mask", "id cannot be changed");
+  }
+  FieldMaskUtil::MergeOptions opts;
+  opts.set_replace_message_fields(true);
+  opts.set_replace_repeated_fields(true);
+  FieldMaskUtil::MergeMessageTo(patch, mask, opts, base);
+  return {};
+}
+
+}  // namespace
+
+// ---- centers ----------------------------------------------------------------
+
+Result<Mutation> AddCenter(const Network& net, v1::Center c) {
+  ZB_RETURN_IF_ERROR(ValidateCenterFields(c, "center."));
+  if (net.FindCenter(c.id())) {
+    return Status::AlreadyExists("center.id", fmt::format("center \"{}\" already exists", c.id()));
+  }
+  if (!c.parent_id().empty() && !net.FindCenter(c.parent_id())) {
+    return Status::NotFound("center.parent_id",
+                            fmt::format("parent center \"{}\" does not exist", c.parent_id()));
+  }
+  // A new center has no children, so a cycle is impossible; depth still counts.
+  auto parent_of = [&](const std::string& id) {
+    const auto* x = net.FindCenter(id);
+    return x ? x->parent_id() : std::string();
+  };
+  ZB_RETURN_IF_ERROR(CheckNoCycle(c.id(), c.parent_id(), parent_of, "center.parent_id"));
+  Mutation m;
+  m.summary = fmt::format("added center {}", c.id());
+  m.events.push_back(CenterAddedEvent(c));
+  m.centers_put.push_back(std::move(c));
+  return m;
+}
+
+Result<Mutation> UpdateCenter(const Network& net, const v1::CenterUpdateRequest& req) {
+  const auto& id = req.center().id();
+  ZB_RETURN_IF_ERROR(ValidateId(id, "center.id"));
+  const v1::Center* old = net.FindCenter(id);
+  if (!old) return Status::NotFound("center.id", fmt::format("center \"{}\" does not exist", id));
+  v1::Center next = *old;
+  ZB_RETURN_IF_ERROR(MergeMasked(req.center(), req.update_mask(), &next, "zhiban.v1.Center"));
+  ZB_RETURN_IF_ERROR(ValidateCenterFields(next, "center."));
+  if (next.parent_id() != old->parent_id() && !next.parent_id().empty()) {
+    if (!net.FindCenter(next.parent_id())) {
+      return Status::NotFound("center.parent_id",
+                              fmt::format("parent center \"{}\" does not exist", next.parent_id()));
+    }
+    auto parent_of = [&](const std::string& x) {
+      const auto* c = net.FindCenter(x);
+      return c ? c->parent_id() : std::string();
+    };
+    ZB_RETURN_IF_ERROR(CheckNoCycle(id, next.parent_id(), parent_of, "center.parent_id"));
+  }
+  Mutation m;
+  auto changed = ChangedFields(*old, next);
+  if (changed.empty()) {
+    m.summary = fmt::format("center {} unchanged", id);
+    return m;
+  }
+  m.summary = fmt::format("updated center {} ({})", id, fmt::join(changed, ","));
+  m.events.push_back(CenterUpdatedEvent(next, changed));
+  m.centers_put.push_back(std::move(next));
+  return m;
+}
+
+Result<Mutation> RemoveCenter(const Network& net, std::string_view id) {
+  ZB_RETURN_IF_ERROR(ValidateId(id, "id"));
+  const v1::Center* c = net.FindCenter(id);
+  if (!c) return Status::NotFound("id", fmt::format("center \"{}\" does not exist", id));
+  if (int n = net.ChildCount(id); n > 0) {
+    return Status::FailedPrecondition(
+        fmt::format("center \"{}\" still has {} child center(s); move or remove them first", id, n),
+        "id");
+  }
+  if (int n = net.StaffReferences(id); n > 0) {
+    return Status::FailedPrecondition(
+        fmt::format("center \"{}\" still has {} staff homed or covering there; "
+                    "move or remove them first",
+                    id, n),
+        "id");
+  }
+  Mutation m;
+  m.summary = fmt::format("removed center {}", id);
+  v1::Event e = MakeEvent("center.removed", std::string(id));
+  *e.mutable_center_removed()->mutable_center() = *c;
+  m.events.push_back(std::move(e));
+  m.centers_deleted.emplace_back(id);
+  return m;
+}
+
+// ---- staff --------------------------------------------------------------------
+
+Result<Mutation> AddStaff(const Network& net, v1::Staff s) {
+  ZB_RETURN_IF_ERROR(ValidateStaffFields(s, "staff."));
+  if (net.FindStaff(s.id())) {
+    return Status::AlreadyExists("staff.id", fmt::format("staff \"{}\" already exists", s.id()));
+  }
+  ZB_RETURN_IF_ERROR(CheckStaffRefs(s, "staff.", [&](const std::string& c) {
+    return net.FindCenter(c) != nullptr;
+  }));
+  Mutation m;
+  m.summary = fmt::format("added staff {}", s.id());
+  m.events.push_back(StaffAddedEvent(s));
+  m.staff_put.push_back(std::move(s));
+  return m;
+}
+
+Result<Mutation> UpdateStaff(const Network& net, const v1::StaffUpdateRequest& req) {
+  const auto& id = req.staff().id();
+  ZB_RETURN_IF_ERROR(ValidateId(id, "staff.id"));
+  const v1::Staff* old = net.FindStaff(id);
+  if (!old) return Status::NotFound("staff.id", fmt::format("staff \"{}\" does not exist", id));
+  v1::Staff next = *old;
+  ZB_RETURN_IF_ERROR(MergeMasked(req.staff(), req.update_mask(), &next, "zhiban.v1.Staff"));
+  ZB_RETURN_IF_ERROR(ValidateStaffFields(next, "staff."));
+  ZB_RETURN_IF_ERROR(CheckStaffRefs(next, "staff.", [&](const std::string& c) {
+    return net.FindCenter(c) != nullptr;
+  }));
+  Mutation m;
+  auto changed = ChangedFields(*old, next);
+  if (changed.empty()) {
+    m.summary = fmt::format("staff {} unchanged", id);
+    return m;
+  }
+  m.summary = fmt::format("updated staff {} ({})", id, fmt::join(changed, ","));
+  m.events.push_back(StaffUpdatedEvent(next, changed));
+  m.staff_put.push_back(std::move(next));
+  return m;
+}
+
+Result<Mutation> RemoveStaff(const Network& net, std::string_view id) {
+  ZB_RETURN_IF_ERROR(ValidateId(id, "id"));
+  const v1::Staff* s = net.FindStaff(id);
+  if (!s) return Status::NotFound("id", fmt::format("staff \"{}\" does not exist", id));
+  Mutation m;
+  m.summary = fmt::format("removed staff {}", id);
+  v1::Event e = MakeEvent("staff.removed", s->center_id());
+  *e.mutable_staff_removed()->mutable_staff() = *s;
+  m.events.push_back(std::move(e));
+  m.staff_deleted.emplace_back(id);
+  return m;
+}
+
+// ---- import -------------------------------------------------------------------
+
+void ImportErrors::Add(uint32_t row, std::string column, std::string message) {
+  ++total;
+  if (errors.size() >= kMaxListedRowErrors) return;
+  v1::RowError e;
+  e.set_row(row);
+  e.set_column(std::move(column));
+  e.set_message(std::move(message));
+  errors.push_back(std::move(e));
+}
+
+namespace {
+
+// Column of a field path ("location.lat" -> "lat", since CSV flattens location).
+std::string ColumnOf(const std::string& field) {
+  auto dot = field.rfind('.');
+  return dot == std::string::npos ? field : field.substr(dot + 1);
+}
+
+Status RowErrorsStatus(const ImportErrors& errors, std::string_view what) {
+  return Status::InvalidArgument(
+      "", fmt::format("{} row(s) of the {} import are invalid; nothing was written", errors.total,
+                      what));
+}
+
+}  // namespace
+
+Result<Mutation> ImportCenters(const Network& net, const std::vector<ImportRow<v1::Center>>& rows,
+                               ImportCounts* counts, ImportErrors* errors) {
+  std::unordered_map<std::string_view, const ImportRow<v1::Center>*> by_id;
+  by_id.reserve(rows.size());
+  for (const auto& r : rows) {
+    Status s = ValidateCenterFields(r.record, "");
+    if (!s.ok()) {
+      errors->Add(r.row, ColumnOf(s.field()), s.message());
+      continue;
+    }
+    auto [it, fresh] = by_id.emplace(r.record.id(), &r);
+    if (!fresh) {
+      errors->Add(r.row, "id",
+                  fmt::format("id \"{}\" appears again (first at row {})", r.record.id(),
+                              it->second->row));
+    }
+  }
+  // The tree after the import: file rows override state.
+  auto parent_of = [&](const std::string& id) -> std::string {
+    if (auto it = by_id.find(id); it != by_id.end()) return it->second->record.parent_id();
+    const auto* c = net.FindCenter(id);
+    return c ? c->parent_id() : std::string();
+  };
+  auto exists = [&](const std::string& id) { return by_id.count(id) || net.FindCenter(id); };
+  for (const auto& [id, r] : by_id) {
+    const auto& parent = r->record.parent_id();
+    if (parent.empty()) continue;
+    if (!exists(parent)) {
+      errors->Add(r->row, "parent_id",
+                  fmt::format("parent center \"{}\" is neither in the file nor in zhiban", parent));
+      continue;
+    }
+    Status s = CheckNoCycle(r->record.id(), parent, parent_of, "parent_id");
+    if (!s.ok()) errors->Add(r->row, "parent_id", s.message());
+  }
+  if (errors->total > 0) return RowErrorsStatus(*errors, "centers");
+
+  Mutation m;
+  for (const auto& r : rows) {
+    const v1::Center* old = net.FindCenter(r.record.id());
+    if (!old) {
+      ++counts->added;
+      m.events.push_back(CenterAddedEvent(r.record));
+    } else {
+      auto changed = ChangedFields(*old, r.record);
+      if (changed.empty()) {
+        ++counts->unchanged;
+        continue;
+      }
+      ++counts->updated;
+      m.events.push_back(CenterUpdatedEvent(r.record, changed));
+    }
+    m.centers_put.push_back(r.record);
+  }
+  m.summary = fmt::format("imported centers: {} added, {} updated, {} unchanged", counts->added,
+                          counts->updated, counts->unchanged);
+  return m;
+}
+
+Result<Mutation> ImportStaff(const Network& net, const std::vector<ImportRow<v1::Staff>>& rows,
+                             ImportCounts* counts, ImportErrors* errors) {
+  std::unordered_map<std::string_view, uint32_t> first_row;
+  first_row.reserve(rows.size());
+  auto exists = [&](const std::string& c) { return net.FindCenter(c) != nullptr; };
+  for (const auto& r : rows) {
+    Status s = ValidateStaffFields(r.record, "");
+    if (s.ok()) s = CheckStaffRefs(r.record, "", exists);
+    if (!s.ok()) {
+      errors->Add(r.row, ColumnOf(s.field()), s.message());
+      continue;
+    }
+    auto [it, fresh] = first_row.emplace(r.record.id(), r.row);
+    if (!fresh) {
+      errors->Add(r.row, "id",
+                  fmt::format("id \"{}\" appears again (first at row {})", r.record.id(), it->second));
+    }
+  }
+  if (errors->total > 0) return RowErrorsStatus(*errors, "staff");
+
+  Mutation m;
+  m.staff_put.reserve(rows.size());
+  m.events.reserve(rows.size());
+  for (const auto& r : rows) {
+    const v1::Staff* old = net.FindStaff(r.record.id());
+    if (!old) {
+      ++counts->added;
+      m.events.push_back(StaffAddedEvent(r.record));
+    } else {
+      auto changed = ChangedFields(*old, r.record);
+      if (changed.empty()) {
+        ++counts->unchanged;
+        continue;
+      }
+      ++counts->updated;
+      m.events.push_back(StaffUpdatedEvent(r.record, changed));
+    }
+    m.staff_put.push_back(r.record);
+  }
+  m.summary = fmt::format("imported staff: {} added, {} updated, {} unchanged", counts->added,
+                          counts->updated, counts->unchanged);
+  return m;
+}
+
+}  // namespace zhiban::domain

@@ -1,0 +1,70 @@
+#include "daemon/net/publisher.h"
+
+#include <google/protobuf/util/time_util.h>
+#include <spdlog/spdlog.h>
+#include <zmq.hpp>
+
+#include "daemon/net/zmq_util.h"
+#include "zhiban/v1/events.pb.h"
+
+namespace zhiban::net {
+
+struct Publisher::Impl {
+  zmq::socket_t sock;
+  PublisherOptions options;
+  std::string bound;
+  uint64_t published = 0;
+  uint64_t failures = 0;
+  bool open = false;
+  Impl(zmq::context_t& ctx, PublisherOptions o) : sock(ctx, zmq::socket_type::pub), options(std::move(o)) {}
+
+  void Send(std::string_view topic, std::string_view bytes) {
+    if (!open) return;
+    try {
+      sock.send(zmq::buffer(topic), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
+      sock.send(zmq::buffer(bytes), zmq::send_flags::dontwait);
+    } catch (const zmq::error_t& e) {
+      if (failures++ == 0) spdlog::warn("PUB send failed: {}", e.what());
+    }
+  }
+};
+
+Publisher::Publisher(zmq::context_t& ctx, PublisherOptions options)
+    : impl_(std::make_unique<Impl>(ctx, std::move(options))) {}
+Publisher::~Publisher() { Stop(); }
+
+Status Publisher::Start() {
+  impl_->sock.set(zmq::sockopt::sndhwm, impl_->options.sndhwm);
+  impl_->sock.set(zmq::sockopt::linger, 1000);
+  auto bound = Bind(impl_->sock, impl_->options.endpoint);
+  if (!bound.ok()) return bound.status();
+  impl_->bound = *bound;
+  impl_->open = true;
+  return {};
+}
+
+void Publisher::Stop() {
+  if (!impl_->open) return;
+  impl_->open = false;
+  impl_->sock.close();
+}
+
+void Publisher::Publish(std::string_view topic, std::string_view event_bytes) {
+  impl_->Send(topic, event_bytes);
+  ++impl_->published;
+}
+
+void Publisher::Heartbeat(uint64_t last_seq, TimePoint now) {
+  v1::Event e;
+  e.set_topic("bus.heartbeat");
+  *e.mutable_time() =
+      google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(now.time_since_epoch().count());
+  e.mutable_heartbeat()->set_last_seq(last_seq);
+  impl_->Send(e.topic(), e.SerializeAsString());
+}
+
+const std::string& Publisher::endpoint() const { return impl_->bound; }
+uint64_t Publisher::published() const { return impl_->published; }
+uint64_t Publisher::send_failures() const { return impl_->failures; }
+
+}  // namespace zhiban::net

@@ -1,0 +1,60 @@
+// ReplayServer: answers ReplayRequest on its own ROUTER socket and thread,
+// reading events straight from RocksDB, so a large replay never holds up the
+// core thread (RocksDB reads are safe alongside the core's writes).
+//
+// Per request it sends up to `limit` events (default and max 10000) in
+// chunks of 512, then ReplayEnd{last_seq, next_seq}. The socket has
+// ZMQ_ROUTER_MANDATORY: a reply to a peer that is gone or whose queue is full
+// is abandoned (counted), and the peer asks again from its cursor.
+//
+// Thread-safety: Start/Stop from the owning thread; counters are atomic.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "daemon/base/status.h"
+
+namespace zmq {
+class context_t;
+}
+namespace zhiban::storage {
+class Store;
+}
+
+namespace zhiban::net {
+
+struct ReplayServerOptions {
+  std::string endpoint = "tcp://127.0.0.1:7602";
+  uint32_t max_events = 10000;      // per request (ReplayRequest.limit is capped to this)
+  uint32_t chunk_events = 512;      // events per ReplayChunk message
+  uint32_t max_scanned = 200000;    // events examined per request when filtering by topic
+  int sndhwm = 1000;                // messages queued per peer
+  int64_t max_request_bytes = 64 << 10;
+};
+
+struct ReplayCounters {
+  std::atomic<uint64_t> requests{0};
+  std::atomic<uint64_t> events_sent{0};
+  std::atomic<uint64_t> bad_requests{0};
+  std::atomic<uint64_t> abandoned{0};
+};
+
+class ReplayServer {
+ public:
+  ReplayServer(zmq::context_t& ctx, const storage::Store* store, ReplayServerOptions options);
+  ~ReplayServer();
+
+  Status Start();  // bind, then serve on a new thread
+  void Stop();     // wake the thread, join it
+  const std::string& endpoint() const;
+  const ReplayCounters& counters() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace zhiban::net

@@ -1,0 +1,215 @@
+#include "daemon/storage/store.h"
+
+#include <array>
+#include <filesystem>
+
+#include <fmt/format.h>
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+#include <rocksdb/table.h>
+#include <rocksdb/utilities/checkpoint.h>
+#include <rocksdb/write_batch.h>
+
+namespace zhiban::storage {
+namespace {
+
+constexpr std::array<const char*, static_cast<int>(Family::kCount)> kFamilyNames = {
+    "meta", "centers", "staff", "events", "audit"};
+
+constexpr std::string_view kSchemaKey = "schema_version";
+
+Status FromRocks(const rocksdb::Status& s, std::string_view what) {
+  if (s.ok()) return {};
+  Code code = Code::kInternal;
+  if (s.IsIOError() || s.IsBusy() || s.IsTimedOut() || s.IsTryAgain() || s.IsNoSpace()) {
+    code = Code::kUnavailable;
+  }
+  return {code, fmt::format("{}: {}", what, s.ToString())};
+}
+
+rocksdb::Slice S(std::string_view v) { return {v.data(), v.size()}; }
+std::string_view V(const rocksdb::Slice& s) { return {s.data(), s.size()}; }
+
+}  // namespace
+
+const char* FamilyName(Family f) { return kFamilyNames.at(static_cast<int>(f)); }
+
+std::string EncodeSeqKey(uint64_t seq) {
+  std::string k(8, '\0');
+  for (int i = 7; i >= 0; --i) {
+    k[i] = static_cast<char>(seq & 0xff);
+    seq >>= 8;
+  }
+  return k;
+}
+
+uint64_t DecodeSeqKey(std::string_view key) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < 8 && i < key.size(); ++i) v = (v << 8) | static_cast<uint8_t>(key[i]);
+  return v;
+}
+
+struct Store::Impl {
+  std::unique_ptr<rocksdb::DB> db;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::ColumnFamilyHandle* cf(Family f) const { return handles.at(static_cast<int>(f)); }
+  ~Impl() {
+    if (db) {
+      for (auto* h : handles) (void)db->DestroyColumnFamilyHandle(h);
+      (void)db->Close();
+    }
+  }
+};
+
+struct WriteBatch::Impl {
+  rocksdb::WriteBatch batch;
+};
+
+WriteBatch::WriteBatch() : impl_(std::make_unique<Impl>()) {}
+WriteBatch::~WriteBatch() = default;
+WriteBatch::WriteBatch(WriteBatch&&) noexcept = default;
+WriteBatch& WriteBatch::operator=(WriteBatch&&) noexcept = default;
+
+void WriteBatch::Put(Family f, std::string_view key, std::string_view value) {
+  // A batch only ever comes from Store::NewBatch, so store_ is set.
+  (void)impl_->batch.Put(store_->impl_->cf(f), S(key), S(value));
+}
+void WriteBatch::Delete(Family f, std::string_view key) {
+  (void)impl_->batch.Delete(store_->impl_->cf(f), S(key));
+}
+size_t WriteBatch::count() const { return impl_->batch.Count(); }
+size_t WriteBatch::bytes() const { return impl_->batch.GetDataSize(); }
+void WriteBatch::Clear() { impl_->batch.Clear(); }
+
+Store::Store(std::string dir, Options options, std::unique_ptr<Impl> impl)
+    : dir_(std::move(dir)), options_(options), impl_(std::move(impl)) {}
+Store::~Store() = default;
+
+Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, Options options) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Status::Unavailable(fmt::format("cannot create data dir {}: {}", dir, ec.message()));
+
+  rocksdb::DBOptions db_opts;
+  db_opts.create_if_missing = options.create_if_missing;
+  db_opts.create_missing_column_families = true;
+  db_opts.max_background_jobs = 2;  // the machines have 2 cores
+  db_opts.keep_log_file_num = 5;
+  db_opts.max_total_wal_size = 256ull << 20;
+
+  rocksdb::ColumnFamilyOptions cf_opts;
+  cf_opts.OptimizeLevelStyleCompaction(64ull << 20);
+  cf_opts.compression = rocksdb::kLZ4Compression;
+  std::vector<rocksdb::ColumnFamilyDescriptor> descs;
+  descs.emplace_back(rocksdb::kDefaultColumnFamilyName, cf_opts);
+  for (const char* name : kFamilyNames) descs.emplace_back(name, cf_opts);
+
+  auto impl = std::make_unique<Impl>();
+  rocksdb::DB* raw = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::Status s = rocksdb::DB::Open(db_opts, dir, descs, &handles, &raw);
+  if (!s.ok()) {
+    if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
+      return Status::Unavailable(fmt::format(
+          "data dir {} is in use by another zhiband (RocksDB lock held): {}", dir, s.ToString()));
+    }
+    return FromRocks(s, fmt::format("opening RocksDB in {}", dir));
+  }
+  impl->db.reset(raw);
+  // handles[0] is "default" (unused); keep ours in Family order.
+  (void)impl->db->DestroyColumnFamilyHandle(handles[0]);
+  impl->handles.assign(handles.begin() + 1, handles.end());
+
+  auto store = std::unique_ptr<Store>(new Store(dir, options, std::move(impl)));
+  auto version = store->Get(Family::kMeta, kSchemaKey);
+  if (!version.ok()) return version.status();
+  if (!version->has_value()) {
+    WriteBatch b = store->NewBatch();
+    b.Put(Family::kMeta, kSchemaKey, std::to_string(kSchemaVersion));
+    ZB_RETURN_IF_ERROR(store->Commit(b));
+  } else {
+    uint32_t v = static_cast<uint32_t>(std::stoul(**version));
+    if (v > kSchemaVersion) {
+      return Status::FailedPrecondition(fmt::format(
+          "data dir {} has schema version {}, newer than this zhiband ({}); upgrade zhiband", dir,
+          v, kSchemaVersion));
+    }
+  }
+  return store;
+}
+
+WriteBatch Store::NewBatch() {
+  WriteBatch b;
+  b.store_ = this;
+  return b;
+}
+
+Status Store::Commit(WriteBatch& batch) {
+  rocksdb::WriteOptions wo;
+  wo.sync = options_.sync;
+  return FromRocks(impl_->db->Write(wo, &batch.impl_->batch), "writing to RocksDB");
+}
+
+Result<std::optional<std::string>> Store::Get(Family f, std::string_view key) const {
+  std::string value;
+  rocksdb::Status s = impl_->db->Get(rocksdb::ReadOptions(), impl_->cf(f), S(key), &value);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  if (!s.ok()) return FromRocks(s, fmt::format("reading {}", FamilyName(f)));
+  return std::optional<std::string>(std::move(value));
+}
+
+Status Store::Scan(Family f, std::string_view start,
+                   const std::function<bool(std::string_view, std::string_view)>& fn) const {
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, impl_->cf(f)));
+  for (it->Seek(S(start)); it->Valid(); it->Next()) {
+    if (!fn(V(it->key()), V(it->value()))) break;
+  }
+  return FromRocks(it->status(), fmt::format("scanning {}", FamilyName(f)));
+}
+
+Status Store::ScanReverse(Family f, std::string_view before,
+                          const std::function<bool(std::string_view, std::string_view)>& fn) const {
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cf(f)));
+  if (before.empty()) {
+    it->SeekToLast();
+  } else {
+    it->SeekForPrev(S(before));
+    if (it->Valid() && V(it->key()) == before) it->Prev();
+  }
+  for (; it->Valid(); it->Prev()) {
+    if (!fn(V(it->key()), V(it->value()))) break;
+  }
+  return FromRocks(it->status(), fmt::format("scanning {}", FamilyName(f)));
+}
+
+Result<std::optional<std::string>> Store::LastKey(Family f) const {
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cf(f)));
+  it->SeekToLast();
+  if (!it->status().ok()) return FromRocks(it->status(), "seeking last key");
+  if (!it->Valid()) return std::optional<std::string>();
+  return std::optional<std::string>(it->key().ToString());
+}
+
+uint64_t Store::LiveBytes(Family f) const {
+  uint64_t sst = 0, mem = 0;
+  impl_->db->GetIntProperty(impl_->cf(f), rocksdb::DB::Properties::kTotalSstFilesSize, &sst);
+  impl_->db->GetIntProperty(impl_->cf(f), rocksdb::DB::Properties::kSizeAllMemTables, &mem);
+  return sst + mem;
+}
+
+uint64_t Store::TotalLiveBytes() const {
+  uint64_t total = 0;
+  for (int i = 0; i < static_cast<int>(Family::kCount); ++i) total += LiveBytes(Family(i));
+  return total;
+}
+
+Status Store::Checkpoint(const std::string& dir) {
+  rocksdb::Checkpoint* raw = nullptr;
+  ZB_RETURN_IF_ERROR(FromRocks(rocksdb::Checkpoint::Create(impl_->db.get(), &raw), "checkpoint"));
+  std::unique_ptr<rocksdb::Checkpoint> cp(raw);
+  return FromRocks(cp->CreateCheckpoint(dir), fmt::format("checkpoint to {}", dir));
+}
+
+}  // namespace zhiban::storage

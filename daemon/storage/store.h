@@ -1,0 +1,104 @@
+// Store: zhiban's durable state in RocksDB, one column family per kind of
+// record. Values are serialized protobuf; keys are record ids, or 8-byte
+// big-endian sequence numbers for the append-only logs (events, audit), so
+// iteration order is seq order.
+//
+// Writes go through WriteBatch + Commit(): all or nothing, and synced to the
+// WAL before Commit returns when Options::sync is true (the default; the
+// unsynced mode exists for tests and benchmarks only).
+//
+// Thread-safety: Commit() from one thread (the core); reads (Get, Scan, the
+// event iterator) from any thread, concurrently with writes.
+// RocksDB headers stay in store.cpp (they are heavy).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "daemon/base/status.h"
+
+namespace zhiban::storage {
+
+// Column families. Append new kinds at the end; never reorder (see kFamilyNames).
+enum class Family : int { kMeta = 0, kCenters, kStaff, kEvents, kAudit, kCount };
+const char* FamilyName(Family f);
+
+// Current on-disk schema; bumped with a migration note in docs/OPERATIONS.md.
+inline constexpr uint32_t kSchemaVersion = 1;
+
+std::string EncodeSeqKey(uint64_t seq);
+uint64_t DecodeSeqKey(std::string_view key);
+
+class Store;
+
+class WriteBatch {
+ public:
+  WriteBatch();
+  ~WriteBatch();
+  WriteBatch(WriteBatch&&) noexcept;
+  WriteBatch& operator=(WriteBatch&&) noexcept;
+
+  void Put(Family f, std::string_view key, std::string_view value);
+  void Delete(Family f, std::string_view key);
+  size_t count() const;
+  size_t bytes() const;
+  void Clear();
+
+ private:
+  friend class Store;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  Store* store_ = nullptr;
+};
+
+class Store {
+ public:
+  struct Options {
+    bool sync = true;            // fsync the WAL on each Commit (group commit amortizes it)
+    bool create_if_missing = true;
+  };
+
+  // Opens (or creates) the database in `dir`. Refuses a data dir whose
+  // schema is newer than this binary, or one that another process holds.
+  static Result<std::unique_ptr<Store>> Open(const std::string& dir, Options options);
+  ~Store();
+
+  WriteBatch NewBatch();
+  Status Commit(WriteBatch& batch);
+
+  Result<std::optional<std::string>> Get(Family f, std::string_view key) const;
+
+  // Visits records with key >= start in key order until `fn` returns false.
+  Status Scan(Family f, std::string_view start,
+              const std::function<bool(std::string_view key, std::string_view value)>& fn) const;
+  // Visits records with key < before (or all, when empty) in reverse order.
+  Status ScanReverse(Family f, std::string_view before,
+                     const std::function<bool(std::string_view key, std::string_view value)>& fn) const;
+  // Largest key of a family, if any.
+  Result<std::optional<std::string>> LastKey(Family f) const;
+
+  // Approximate live bytes (SST files + memtables) of a family / of all.
+  uint64_t LiveBytes(Family f) const;
+  uint64_t TotalLiveBytes() const;
+
+  // Writes a consistent online copy to `dir` (RocksDB checkpoint, hard links).
+  Status Checkpoint(const std::string& dir);
+
+  const std::string& dir() const { return dir_; }
+  bool sync() const { return options_.sync; }
+
+ private:
+  struct Impl;
+  friend class WriteBatch;
+  Store(std::string dir, Options options, std::unique_ptr<Impl> impl);
+  std::string dir_;
+  Options options_;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace zhiban::storage

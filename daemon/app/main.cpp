@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <google/protobuf/stubs/logging.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "daemon/app/config.h"
@@ -49,6 +50,8 @@ int main(int argc, char** argv) {
   if (!clock.empty()) config.clock = clock;
   if (!log_level.empty()) config.log_level = log_level;
 
+  // Logs go to stderr (systemd/journald and the tests capture it); stdout stays for --print-config.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("zhiband"));
   spdlog::set_level(spdlog::level::from_str(config.log_level));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
   // Protobuf reports e.g. invalid UTF-8 in a request through its own logger.

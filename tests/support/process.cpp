@@ -1,0 +1,193 @@
+#include "tests/support/process.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <netdb.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+
+#include <nlohmann/json.hpp>
+
+namespace zhiban::test {
+namespace fs = std::filesystem;
+
+TempDir::TempDir() {
+  std::string tmpl = (fs::temp_directory_path() / "zhiban-test-XXXXXX").string();
+  if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+  path_ = tmpl;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
+
+std::string BinDir() {
+  const char* d = std::getenv("ZHIBAN_BIN_DIR");
+  return d ? d : "build/bin";
+}
+
+namespace {
+
+std::string Slurp(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+pid_t Spawn(const std::vector<std::string>& argv, int in_fd, int out_fd, int err_fd) {
+  pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    if (in_fd >= 0) dup2(in_fd, 0);
+    dup2(out_fd, 1);
+    dup2(err_fd, 2);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+int DecodeStatus(int status) {
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return -1;
+}
+
+}  // namespace
+
+RunResult Run(const std::vector<std::string>& argv, const std::string& stdin_text) {
+  TempDir tmp;
+  std::string in = tmp / "in", out = tmp / "out", err = tmp / "err";
+  { std::ofstream(in) << stdin_text; }
+  int in_fd = open(in.c_str(), O_RDONLY);
+  int out_fd = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  int err_fd = open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  pid_t pid = Spawn(argv, in_fd, out_fd, err_fd);
+  close(in_fd);
+  close(out_fd);
+  close(err_fd);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return {DecodeStatus(status), Slurp(out), Slurp(err)};
+}
+
+Process::Process(const std::vector<std::string>& argv, const std::string& log) {
+  int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  int null_fd = open("/dev/null", O_RDONLY);
+  pid_ = Spawn(argv, null_fd, fd, fd);
+  close(fd);
+  close(null_fd);
+}
+
+Process::~Process() {
+  if (!reaped_ && pid_ > 0) {
+    kill(pid_, SIGKILL);
+    Wait();
+  }
+}
+
+void Process::Signal(int sig) {
+  if (!reaped_) kill(pid_, sig);
+}
+
+int Process::Wait() {
+  if (!reaped_) {
+    waitpid(pid_, &status_, 0);
+    reaped_ = true;
+  }
+  return DecodeStatus(status_);
+}
+
+DaemonFixture::DaemonFixture(std::vector<std::string> extra_args) : extra_(std::move(extra_args)) {}
+
+DaemonFixture::~DaemonFixture() {
+  client_.reset();
+  if (proc_) {
+    proc_->Signal(SIGTERM);
+    proc_->Wait();
+  }
+}
+
+void DaemonFixture::Start() {
+  std::vector<std::string> argv = {BinDir() + "/zhiband", "--data-dir", data_dir(), "--ctl", ctl(),
+                                   "--pub", pub(), "--replay", replay(), "--http", "127.0.0.1:0"};
+  argv.insert(argv.end(), extra_.begin(), extra_.end());
+  proc_ = std::make_unique<Process>(argv, log());
+  // Ready when it answers: the ctl request waits in ZeroMQ until zhiband binds.
+  client_ = std::make_unique<client::CtlClient>(zmq_, ctl(), std::chrono::seconds(20));
+  v1::CtlRequest req;
+  req.mutable_status();
+  auto reply = client_->Call(req);
+  if (!reply.ok()) throw std::runtime_error("zhiband did not start: " + reply.status().message() + "\n" + Slurp(log()));
+}
+
+void DaemonFixture::Kill9() {
+  client_.reset();
+  proc_->Signal(SIGKILL);
+  proc_->Wait();
+  proc_.reset();
+}
+
+int DaemonFixture::Stop() {
+  client_.reset();
+  proc_->Signal(SIGTERM);
+  int rc = proc_->Wait();
+  proc_.reset();
+  return rc;
+}
+
+std::string DaemonFixture::log() const { return dir_ / "zhiband.log"; }
+
+std::string DaemonFixture::http() const {
+  auto j = nlohmann::json::parse(Slurp(data_dir() + "/zhiband.endpoints.json"));
+  return j.at("http").get<std::string>();
+}
+
+RunResult DaemonFixture::Ctl(std::vector<std::string> args) {
+  std::vector<std::string> argv = {BinDir() + "/zhibanctl", "--endpoint", ctl(), "--pub", pub(),
+                                   "--replay", replay(), "--timeout-ms", "20000"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return Run(argv);
+}
+
+client::CtlClient& DaemonFixture::client() {
+  if (!client_) client_ = std::make_unique<client::CtlClient>(zmq_, ctl(), std::chrono::seconds(20));
+  return *client_;
+}
+
+std::pair<int, std::string> HttpGet(const std::string& addr, const std::string& path) {
+  auto colon = addr.rfind(':');
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(static_cast<uint16_t>(std::stoi(addr.substr(colon + 1))));
+  inet_pton(AF_INET, addr.substr(0, colon).c_str(), &sa.sin_addr);
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
+    close(fd);
+    return {-1, ""};
+  }
+  std::string req = "GET " + path + " HTTP/1.1\r\nHost: " + addr + "\r\nConnection: close\r\n\r\n";
+  (void)!write(fd, req.data(), req.size());
+  std::string resp;
+  char buf[4096];
+  for (ssize_t n; (n = read(fd, buf, sizeof buf)) > 0;) resp.append(buf, static_cast<size_t>(n));
+  close(fd);
+  int code = resp.size() > 12 ? std::stoi(resp.substr(9, 3)) : -1;
+  auto body = resp.find("\r\n\r\n");
+  return {code, body == std::string::npos ? "" : resp.substr(body + 4)};
+}
+
+}  // namespace zhiban::test

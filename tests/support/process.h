@@ -1,0 +1,95 @@
+// Test support: temp dirs, child processes, and a real zhiband started on
+// ipc:// endpoints in a temp dir (HTTP on a free port).
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <zmq.hpp>
+
+#include "clients/lib/ctl_client.h"
+
+namespace zhiban::test {
+
+// A directory removed at destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::filesystem::path& path() const { return path_; }
+  std::string operator/(const std::string& leaf) const { return (path_ / leaf).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// Where built binaries are (ZHIBAN_BIN_DIR, set by CMake for ctest).
+std::string BinDir();
+
+struct RunResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs a program to completion, capturing stdout and stderr.
+RunResult Run(const std::vector<std::string>& argv, const std::string& stdin_text = "");
+
+// A child process running in the background; its output goes to `log`.
+class Process {
+ public:
+  Process(const std::vector<std::string>& argv, const std::string& log);
+  ~Process();  // SIGKILL if still running
+  pid_t pid() const { return pid_; }
+  void Signal(int sig);
+  // Waits for exit; returns the exit code, or 128+signal.
+  int Wait();
+
+ private:
+  pid_t pid_ = -1;
+  bool reaped_ = false;
+  int status_ = 0;
+};
+
+// A real zhiband in a temp dir.
+class DaemonFixture {
+ public:
+  explicit DaemonFixture(std::vector<std::string> extra_args = {});
+  ~DaemonFixture();
+
+  // Starts (or restarts) zhiband and waits until it answers `status`.
+  void Start();
+  void Kill9();
+  int Stop();  // SIGTERM, returns exit code
+
+  std::string ctl() const { return "ipc://" + (dir_ / "ctl.sock"); }
+  std::string pub() const { return "ipc://" + (dir_ / "pub.sock"); }
+  std::string replay() const { return "ipc://" + (dir_ / "replay.sock"); }
+  std::string data_dir() const { return dir_ / "data"; }
+  std::string http() const;  // host:port, from the endpoints file
+  const TempDir& dir() const { return dir_; }
+  std::string log() const;
+
+  // zhibanctl with this daemon's endpoints.
+  RunResult Ctl(std::vector<std::string> args);
+  zmq::context_t& zmq() { return zmq_; }
+  client::CtlClient& client();
+
+ private:
+  TempDir dir_;
+  std::vector<std::string> extra_;
+  std::unique_ptr<Process> proc_;
+  zmq::context_t zmq_{1};
+  std::unique_ptr<client::CtlClient> client_;
+};
+
+// GET http://addr/path; returns status code and body.
+std::pair<int, std::string> HttpGet(const std::string& addr, const std::string& path);
+
+}  // namespace zhiban::test

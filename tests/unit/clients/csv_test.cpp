@@ -1,0 +1,126 @@
+#include "clients/lib/csv.h"
+
+#include <gtest/gtest.h>
+
+#include "clients/lib/records_csv.h"
+
+namespace zhiban::client {
+namespace {
+
+TEST(Csv, ParsesSpreadsheetOutputWithBomCrlfAndQuotes) {
+  std::string text =
+      "\xEF\xBB\xBFid,name,address\r\n"
+      "c1,幸福社区,\"朝阳路1号, 2楼\"\r\n"
+      "\r\n"
+      "c2,\"say \"\"hi\"\"\",\"two\nlines\"\r\n"
+      "c3,末行,\n";
+  auto t = ParseCsv(text);
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  EXPECT_EQ(t->header, (std::vector<std::string>{"id", "name", "address"}));
+  ASSERT_EQ(t->rows.size(), 3u);
+  EXPECT_EQ(t->rows[0].row, 2u);
+  EXPECT_EQ(t->rows[0].fields[2], "朝阳路1号, 2楼");
+  EXPECT_EQ(t->rows[1].row, 4u);  // blank line 3 skipped
+  EXPECT_EQ(t->rows[1].fields[1], "say \"hi\"");
+  EXPECT_EQ(t->rows[1].fields[2], "two\nlines");
+  EXPECT_EQ(t->rows[2].row, 6u);  // after a record spanning two lines
+  EXPECT_EQ(t->rows[2].fields[2], "");
+}
+
+TEST(Csv, NoTrailingNewline) {
+  auto t = ParseCsv("id,name\nc1,x");
+  ASSERT_TRUE(t.ok());
+  ASSERT_EQ(t->rows.size(), 1u);
+  EXPECT_EQ(t->rows[0].fields[1], "x");
+}
+
+TEST(Csv, ErrorsNameTheRow) {
+  auto wrong_count = ParseCsv("id,name\nc1,x\nc2\n");
+  ASSERT_FALSE(wrong_count.ok());
+  EXPECT_NE(wrong_count.status().message().find("row 3"), std::string::npos);
+  auto unclosed = ParseCsv("id,name\nc1,\"never closed\n");
+  ASSERT_FALSE(unclosed.ok());
+  EXPECT_NE(unclosed.status().message().find("row 2"), std::string::npos);
+  auto stray = ParseCsv("id,name\nc1,ab\"c\n");
+  EXPECT_FALSE(stray.ok());
+  auto latin1 = ParseCsv("id,name\nc1,caf\xe9\n");
+  ASSERT_FALSE(latin1.ok());
+  EXPECT_NE(latin1.status().message().find("column name"), std::string::npos);
+  EXPECT_FALSE(ParseCsv("").ok());
+}
+
+TEST(Csv, WriterRoundTrips) {
+  std::vector<std::string> fields = {"a,b", "say \"x\"", "line\nbreak", "plain", ""};
+  std::string out = "h1,h2,h3,h4,h5\r\n";
+  AppendCsvRow(fields, &out);
+  auto t = ParseCsv(out);
+  ASSERT_TRUE(t.ok());
+  ASSERT_EQ(t->rows.size(), 1u);
+  EXPECT_EQ(t->rows[0].fields, fields);
+}
+
+TEST(Utf8, Validation) {
+  EXPECT_TRUE(IsValidUtf8("张伟 abc"));
+  EXPECT_TRUE(IsValidUtf8("\xF0\x9F\x98\x80"));   // emoji
+  EXPECT_FALSE(IsValidUtf8("\xC0\xAF"));          // overlong
+  EXPECT_FALSE(IsValidUtf8("\xED\xA0\x80"));      // surrogate
+  EXPECT_FALSE(IsValidUtf8("\xE5\xBC"));          // truncated
+}
+
+TEST(RecordsCsv, StaffRowsConvertAndCollectEveryCellError) {
+  auto t = ParseCsv(
+      "id,name,center_id,roles,skills,cover_center_ids\n"
+      "s1,张伟,c1,worker;LEADER,social-security;medical,c2|c3\n"
+      "s2,李娜,c1,BOSS,,\n"
+      "s3,王芳,c1,,,\n");
+  ASSERT_TRUE(t.ok());
+  std::vector<v1::Staff> staff;
+  std::vector<CellError> errors;
+  ASSERT_TRUE(StaffFromCsv(*t, &staff, &errors).ok());
+  ASSERT_EQ(staff.size(), 3u);
+  EXPECT_EQ(staff[0].roles_size(), 2);
+  EXPECT_EQ(staff[0].roles(1), v1::LEADER);
+  EXPECT_EQ(staff[0].skills_size(), 2);
+  EXPECT_EQ(staff[0].cover_center_ids(1), "c3");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].row, 3u);
+  EXPECT_EQ(errors[0].column, "roles");
+  // s3 has no roles: that is the daemon's rule (at least one), not a cell error.
+}
+
+TEST(RecordsCsv, HeaderProblemsAreRefused) {
+  std::vector<v1::Center> centers;
+  std::vector<CellError> errors;
+  auto unknown = ParseCsv("id,name,colour\nc1,x,red\n");
+  Status s = CentersFromCsv(*unknown, &centers, &errors);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("unknown column \"colour\""), std::string::npos);
+  auto missing = ParseCsv("id,address\nc1,x\n");
+  s = CentersFromCsv(*missing, &centers, &errors);
+  EXPECT_NE(s.message().find("required column \"name\""), std::string::npos);
+}
+
+TEST(RecordsCsv, CenterRowRoundTrip) {
+  v1::Center c;
+  c.set_id("c1");
+  c.set_name("幸福社区党群服务中心");
+  c.set_parent_id("street");
+  c.set_level(v1::COMMUNITY);
+  c.set_address("朝阳路 1 号");
+  c.mutable_location()->set_lat(39.9219);
+  c.mutable_location()->set_lon(116.4436);
+  std::string csv;
+  AppendCsvRow(kCenterColumns, &csv);
+  AppendCsvRow(CenterToRow(c), &csv);
+  auto t = ParseCsv(csv);
+  ASSERT_TRUE(t.ok());
+  std::vector<v1::Center> back;
+  std::vector<CellError> errors;
+  ASSERT_TRUE(CentersFromCsv(*t, &back, &errors).ok());
+  ASSERT_TRUE(errors.empty());
+  ASSERT_EQ(back.size(), 1u);
+  EXPECT_EQ(back[0].SerializeAsString(), c.SerializeAsString());
+}
+
+}  // namespace
+}  // namespace zhiban::client

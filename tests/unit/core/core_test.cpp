@@ -1,0 +1,226 @@
+#include "daemon/core/core.h"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "daemon/base/time_util.h"
+#include "tests/support/process.h"
+
+namespace zhiban::core {
+namespace {
+
+class CoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Open(); }
+
+  void Open() {
+    core_.reset();
+    store_.reset();
+    auto s = storage::Store::Open(dir_ / "db", {.sync = false});
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    store_ = std::move(*s);
+    core_ = std::make_unique<Core>(store_.get(), &clock_, &clock_, CoreOptions{});
+    ASSERT_TRUE(core_->Load().ok());
+  }
+
+  std::vector<v1::CtlReply> Group(std::vector<v1::CtlRequest> reqs) {
+    std::vector<const v1::CtlRequest*> ptrs;
+    for (auto& r : reqs) {
+      r.mutable_client()->set_user("tester");
+      r.mutable_client()->set_host("unit");
+      ptrs.push_back(&r);
+    }
+    return core_->ExecuteGroup(ptrs, &events_);
+  }
+  v1::CtlReply One(v1::CtlRequest req) { return Group({std::move(req)})[0]; }
+
+  static v1::CtlRequest AddCenter(const std::string& id, const std::string& parent = "") {
+    v1::CtlRequest r;
+    auto* c = r.mutable_center_add()->mutable_center();
+    c->set_id(id);
+    c->set_name("中心" + id);
+    c->set_parent_id(parent);
+    return r;
+  }
+
+  std::vector<v1::Event> StoredEvents() {
+    std::vector<v1::Event> out;
+    EXPECT_TRUE(store_->Scan(storage::Family::kEvents, "", [&](std::string_view, std::string_view v) {
+      v1::Event e;
+      EXPECT_TRUE(e.ParseFromArray(v.data(), static_cast<int>(v.size())));
+      out.push_back(e);
+      return true;
+    }).ok());
+    return out;
+  }
+
+  test::TempDir dir_;
+  SimulatedClock clock_{*ParseIsoTime("2026-01-05T08:00:00+08:00")};
+  std::unique_ptr<storage::Store> store_;
+  std::unique_ptr<Core> core_;
+  std::vector<CommittedEvent> events_;
+};
+
+TEST_F(CoreTest, GroupGetsConsecutiveSeqsAndSeesItsOwnChanges) {
+  auto replies = Group({AddCenter("street"), AddCenter("c1", "street"), AddCenter("c2", "street")});
+  ASSERT_EQ(replies.size(), 3u);
+  for (const auto& r : replies) EXPECT_FALSE(r.has_error()) << r.error().message();
+  EXPECT_EQ(replies[0].first_seq(), 1u);
+  EXPECT_EQ(replies[2].first_seq(), 3u);
+  ASSERT_EQ(events_.size(), 3u);
+  auto stored = StoredEvents();
+  ASSERT_EQ(stored.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(stored[i].seq(), i + 1);
+    EXPECT_EQ(stored[i].id(), core_->instance_id() + "-" + std::to_string(i + 1));
+    EXPECT_EQ(stored[i].actor(), "tester@unit");
+    EXPECT_EQ(stored[i].SerializeAsString(), events_[i].bytes);
+  }
+}
+
+TEST_F(CoreTest, RefusedCommandChangesNothingButIsAudited) {
+  One(AddCenter("street"));
+  auto r = One(AddCenter("c1", "nope"));
+  ASSERT_TRUE(r.has_error());
+  EXPECT_EQ(r.error().code(), v1::NOT_FOUND);
+  EXPECT_EQ(r.error().field(), "center.parent_id");
+  EXPECT_EQ(core_->last_seq(), 1u);
+  EXPECT_EQ(core_->network().centers().size(), 1u);
+  v1::CtlRequest audit;
+  audit.mutable_audit_list();
+  auto a = One(audit);
+  ASSERT_EQ(a.audit_list().records_size(), 2);
+  EXPECT_EQ(a.audit_list().records(0).command(), "center_add");
+  EXPECT_EQ(a.audit_list().records(0).code(), v1::NOT_FOUND);
+  EXPECT_EQ(a.audit_list().records(1).code(), v1::ERROR_CODE_UNSPECIFIED);
+  EXPECT_EQ(a.audit_list().records(1).first_event_seq(), 1u);
+}
+
+TEST_F(CoreTest, StateSeqAndAuditSurviveReload) {
+  Group({AddCenter("street"), AddCenter("c1", "street")});
+  std::string instance = core_->instance_id();
+  Open();
+  EXPECT_EQ(core_->instance_id(), instance);
+  EXPECT_EQ(core_->last_seq(), 2u);
+  EXPECT_EQ(core_->network().centers().size(), 2u);
+  auto r = One(AddCenter("c2", "street"));
+  EXPECT_EQ(r.first_seq(), 3u);
+}
+
+TEST_F(CoreTest, QueriesPageInIdOrder) {
+  std::vector<v1::CtlRequest> adds;
+  for (int i = 0; i < 25; ++i) adds.push_back(AddCenter(fmt::format("c{:02}", i)));
+  Group(std::move(adds));
+  v1::CtlRequest list;
+  list.mutable_center_list()->set_limit(10);
+  auto page1 = One(list);
+  ASSERT_EQ(page1.center_list().centers_size(), 10);
+  EXPECT_EQ(page1.center_list().total(), 25u);
+  EXPECT_EQ(page1.center_list().next_after_id(), "c09");
+  list.mutable_center_list()->set_after_id("c19");
+  auto page3 = One(list);
+  ASSERT_EQ(page3.center_list().centers_size(), 5);
+  EXPECT_EQ(page3.center_list().centers(0).id(), "c20");
+  EXPECT_EQ(page3.center_list().next_after_id(), "");
+}
+
+TEST_F(CoreTest, ImportSessionIsOneBatchOrNothing) {
+  One(AddCenter("street"));
+  v1::CtlRequest begin;
+  begin.mutable_import_begin()->set_kind(v1::STAFF);
+  auto opened = One(begin);
+  ASSERT_FALSE(opened.has_error());
+  const std::string id = opened.import().import_id();
+  for (int chunk = 0; chunk < 3; ++chunk) {
+    v1::CtlRequest rows;
+    rows.mutable_import_rows()->set_import_id(id);
+    for (int i = 0; i < 100; ++i) {
+      auto* s = rows.mutable_import_rows()->add_staff();
+      s->set_id(fmt::format("s{}-{}", chunk, i));
+      s->set_name("张三");
+      s->set_center_id("street");
+      s->add_roles(v1::WORKER);
+    }
+    auto r = One(rows);
+    ASSERT_FALSE(r.has_error()) << r.error().message();
+    EXPECT_EQ(r.import().rows(), static_cast<uint32_t>((chunk + 1) * 100));
+  }
+  EXPECT_EQ(core_->last_seq(), 1u) << "nothing written before commit";
+  v1::CtlRequest commit;
+  commit.mutable_import_commit()->set_import_id(id);
+  auto done = One(commit);
+  ASSERT_FALSE(done.has_error()) << done.error().message();
+  EXPECT_EQ(done.import().added(), 300u);
+  EXPECT_EQ(done.first_seq(), 2u);
+  EXPECT_EQ(done.event_count(), 300u);
+  EXPECT_EQ(core_->network().staff().size(), 300u);
+  // The session is closed.
+  EXPECT_EQ(One(commit).error().code(), v1::NOT_FOUND);
+}
+
+TEST_F(CoreTest, ImportWithBadRowsWritesNothingAndNamesRows) {
+  v1::CtlRequest begin;
+  begin.mutable_import_begin()->set_kind(v1::CENTERS);
+  const std::string id = One(begin).import().import_id();
+  v1::CtlRequest rows;
+  rows.mutable_import_rows()->set_import_id(id);
+  for (int i = 0; i < 3; ++i) {
+    auto* c = rows.mutable_import_rows()->add_centers();
+    c->set_id(fmt::format("c{}", i));
+    c->set_name(i == 1 ? "" : "中心");
+    rows.mutable_import_rows()->add_row_numbers(10 + i);
+  }
+  ASSERT_FALSE(One(rows).has_error());
+  v1::CtlRequest commit;
+  commit.mutable_import_commit()->set_import_id(id);
+  auto r = One(commit);
+  ASSERT_TRUE(r.has_error());
+  ASSERT_EQ(r.error().row_errors_size(), 1);
+  EXPECT_EQ(r.error().row_errors(0).row(), 11u);
+  EXPECT_EQ(r.error().row_errors(0).column(), "name");
+  EXPECT_EQ(core_->last_seq(), 0u);
+  EXPECT_TRUE(core_->network().centers().empty());
+}
+
+TEST_F(CoreTest, ImportSessionsExpireWhenIdle) {
+  v1::CtlRequest begin;
+  begin.mutable_import_begin()->set_kind(v1::CENTERS);
+  One(begin);
+  EXPECT_EQ(core_->open_imports(), 1u);
+  core_->ExpireImports(std::chrono::steady_clock::now() + std::chrono::hours(1));
+  EXPECT_EQ(core_->open_imports(), 0u);
+}
+
+TEST_F(CoreTest, SimulatedClockMovesForwardOnlyAndPersists) {
+  v1::CtlRequest adv;
+  adv.mutable_clock_advance()->mutable_by()->set_seconds(90 * 60);
+  auto r = One(adv);
+  ASSERT_FALSE(r.has_error());
+  EXPECT_EQ(FormatIsoTime(clock_.Now()), "2026-01-05T09:30:00+08:00");
+  v1::CtlRequest back;
+  back.mutable_clock_set()->mutable_to()->set_seconds(0);
+  EXPECT_EQ(One(back).error().field(), "to");
+  // A restart with the original start time resumes from the recorded time.
+  clock_.Set(*ParseIsoTime("2026-01-05T08:00:00+08:00"));
+  Open();
+  EXPECT_EQ(FormatIsoTime(clock_.Now()), "2026-01-05T09:30:00+08:00");
+}
+
+TEST(CoreRealClock, RefusesClockCommands) {
+  test::TempDir dir;
+  auto store = storage::Store::Open(dir / "db", {.sync = false});
+  ASSERT_TRUE(store.ok());
+  RealClock clock;
+  Core core(store->get(), &clock, nullptr, {});
+  ASSERT_TRUE(core.Load().ok());
+  v1::CtlRequest adv;
+  adv.mutable_clock_advance()->mutable_by()->set_seconds(60);
+  std::vector<CommittedEvent> events;
+  auto r = core.ExecuteGroup({&adv}, &events);
+  ASSERT_TRUE(r[0].has_error());
+  EXPECT_EQ(r[0].error().code(), v1::FAILED_PRECONDITION);
+  EXPECT_NE(r[0].error().message().find("--clock simulated"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace zhiban::core

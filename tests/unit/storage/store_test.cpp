@@ -1,0 +1,108 @@
+#include "daemon/storage/store.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/support/process.h"
+
+namespace zhiban::storage {
+namespace {
+
+TEST(SeqKey, BigEndianSortsNumerically) {
+  EXPECT_LT(EncodeSeqKey(255), EncodeSeqKey(256));
+  EXPECT_LT(EncodeSeqKey(1), EncodeSeqKey(1ull << 40));
+  EXPECT_EQ(DecodeSeqKey(EncodeSeqKey(123456789012345ull)), 123456789012345ull);
+}
+
+TEST(Store, CommitIsVisibleAndSurvivesReopen) {
+  test::TempDir dir;
+  {
+    auto store = Store::Open(dir / "db", {});
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    WriteBatch b = (*store)->NewBatch();
+    b.Put(Family::kCenters, "c1", "one");
+    for (uint64_t s = 1; s <= 300; ++s) b.Put(Family::kEvents, EncodeSeqKey(s), std::to_string(s));
+    ASSERT_TRUE((*store)->Commit(b).ok());
+  }
+  auto store = Store::Open(dir / "db", {});
+  ASSERT_TRUE(store.ok());
+  auto v = (*store)->Get(Family::kCenters, "c1");
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(v->value(), "one");
+  auto last = (*store)->LastKey(Family::kEvents);
+  ASSERT_TRUE(last.ok() && last->has_value());
+  EXPECT_EQ(DecodeSeqKey(**last), 300u);
+  uint64_t expect = 250;
+  ASSERT_TRUE((*store)
+                  ->Scan(Family::kEvents, EncodeSeqKey(250),
+                         [&](std::string_view k, std::string_view val) {
+                           EXPECT_EQ(DecodeSeqKey(k), expect);
+                           EXPECT_EQ(val, std::to_string(expect));
+                           ++expect;
+                           return true;
+                         })
+                  .ok());
+  EXPECT_EQ(expect, 301u);
+  std::vector<uint64_t> rev;
+  ASSERT_TRUE((*store)
+                  ->ScanReverse(Family::kEvents, EncodeSeqKey(4),
+                                [&](std::string_view k, std::string_view) {
+                                  rev.push_back(DecodeSeqKey(k));
+                                  return true;
+                                })
+                  .ok());
+  EXPECT_EQ(rev, (std::vector<uint64_t>{3, 2, 1}));
+}
+
+TEST(Store, FamiliesAreSeparate) {
+  test::TempDir dir;
+  auto store = Store::Open(dir / "db", {});
+  ASSERT_TRUE(store.ok());
+  WriteBatch b = (*store)->NewBatch();
+  b.Put(Family::kCenters, "x", "center");
+  b.Put(Family::kStaff, "x", "staff");
+  ASSERT_TRUE((*store)->Commit(b).ok());
+  EXPECT_EQ((*store)->Get(Family::kCenters, "x")->value(), "center");
+  EXPECT_EQ((*store)->Get(Family::kStaff, "x")->value(), "staff");
+  EXPECT_FALSE((*store)->Get(Family::kAudit, "x")->has_value());
+}
+
+TEST(Store, RefusesNewerSchema) {
+  test::TempDir dir;
+  {
+    auto store = Store::Open(dir / "db", {});
+    ASSERT_TRUE(store.ok());
+    WriteBatch b = (*store)->NewBatch();
+    b.Put(Family::kMeta, "schema_version", std::to_string(kSchemaVersion + 1));
+    ASSERT_TRUE((*store)->Commit(b).ok());
+  }
+  auto store = Store::Open(dir / "db", {});
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), Code::kFailedPrecondition);
+  EXPECT_NE(store.status().message().find("schema version"), std::string::npos);
+}
+
+TEST(Store, SecondOpenOfTheSameDirIsRefused) {
+  test::TempDir dir;
+  auto first = Store::Open(dir / "db", {});
+  ASSERT_TRUE(first.ok());
+  auto second = Store::Open(dir / "db", {});
+  ASSERT_FALSE(second.ok());
+  EXPECT_NE(second.status().message().find("in use"), std::string::npos)
+      << second.status().message();
+}
+
+TEST(Store, CheckpointIsAConsistentCopy) {
+  test::TempDir dir;
+  auto store = Store::Open(dir / "db", {});
+  ASSERT_TRUE(store.ok());
+  WriteBatch b = (*store)->NewBatch();
+  b.Put(Family::kStaff, "s1", "张伟");
+  ASSERT_TRUE((*store)->Commit(b).ok());
+  ASSERT_TRUE((*store)->Checkpoint(dir / "backup").ok());
+  auto copy = Store::Open(dir / "backup", {});
+  ASSERT_TRUE(copy.ok()) << copy.status().ToString();
+  EXPECT_EQ((*copy)->Get(Family::kStaff, "s1")->value(), "张伟");
+}
+
+}  // namespace
+}  // namespace zhiban::storage

@@ -329,10 +329,11 @@ void Core::Stage(domain::Mutation& m, const std::string& actor, v1::CtlReply* re
     g.batch.Put(Family::kEvents, storage::EncodeSeqKey(seq), out.bytes);
     g.events->push_back(std::move(out));
   }
-  domain::Apply(network_, m);
-  if (!m.events.empty()) {
+  const size_t n_events = m.events.size();
+  domain::Apply(network_, std::move(m));
+  if (n_events > 0) {
     reply->set_first_seq(first);
-    reply->set_event_count(static_cast<uint32_t>(m.events.size()));
+    reply->set_event_count(static_cast<uint32_t>(n_events));
   }
 }
 
@@ -574,8 +575,10 @@ Result<domain::Mutation> Core::ImportCommit(const v1::ImportCommitRequest& req,
   imports_.erase(it);  // a commit closes the session whatever its outcome
   domain::ImportCounts counts;
   domain::ImportErrors errors;
-  auto m = s->kind == v1::CENTERS ? domain::ImportCenters(network_, s->centers, &counts, &errors)
-                                  : domain::ImportStaff(network_, s->staff, &counts, &errors);
+  const size_t rows = s->rows();
+  auto m = s->kind == v1::CENTERS
+               ? domain::ImportCenters(network_, std::move(s->centers), &counts, &errors)
+               : domain::ImportStaff(network_, std::move(s->staff), &counts, &errors);
   if (!m.ok()) {
     auto* e = reply->mutable_error();
     for (auto& re : errors.errors) *e->add_row_errors() = std::move(re);
@@ -584,7 +587,7 @@ Result<domain::Mutation> Core::ImportCommit(const v1::ImportCommitRequest& req,
   }
   auto* out = reply->mutable_import();
   out->set_import_id(s->id);
-  out->set_rows(static_cast<uint32_t>(s->rows()));
+  out->set_rows(static_cast<uint32_t>(rows));
   out->set_added(counts.added);
   out->set_updated(counts.updated);
   out->set_unchanged(counts.unchanged);

@@ -60,9 +60,9 @@ class Network {
   // Number of staff homed at or covering `id`.
   int StaffReferences(std::string_view id) const;
 
-  void PutCenter(const v1::Center& c);
+  void PutCenter(v1::Center c);
   void EraseCenter(std::string_view id);
-  void PutStaff(const v1::Staff& s);
+  void PutStaff(v1::Staff s);
   void EraseStaff(std::string_view id);
   void Clear();
 
@@ -77,6 +77,8 @@ class Network {
 };
 
 void Apply(Network& net, const Mutation& m);
+// Moves the records into the network; `m` keeps only its events and deletions.
+void Apply(Network& net, Mutation&& m);
 
 // Field validation, shared with import. `prefix` is the field path prefix
 // used in messages ("center." for ctl, "" for import columns).
@@ -114,9 +116,10 @@ struct ImportErrors {
 };
 inline constexpr size_t kMaxListedRowErrors = 100;
 
-Result<Mutation> ImportCenters(const Network& net, const std::vector<ImportRow<v1::Center>>& rows,
+// The rows are consumed (records move into the Mutation).
+Result<Mutation> ImportCenters(const Network& net, std::vector<ImportRow<v1::Center>>&& rows,
                                ImportCounts* counts, ImportErrors* errors);
-Result<Mutation> ImportStaff(const Network& net, const std::vector<ImportRow<v1::Staff>>& rows,
+Result<Mutation> ImportStaff(const Network& net, std::vector<ImportRow<v1::Staff>>&& rows,
                              ImportCounts* counts, ImportErrors* errors);
 
 // Proto field names whose values differ between a and b (same message type).

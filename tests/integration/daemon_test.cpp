@@ -63,6 +63,11 @@ uint64_t LastSeq(DaemonFixture& d) {
   return r.ok() ? r->status().last_seq() : 0;
 }
 
+std::string Slurp(const std::string& path) {
+  std::ifstream f(path);
+  return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+}
+
 // Every stored event, by replay from seq 1.
 std::vector<v1::Event> ReplayAll(DaemonFixture& d) {
   client::SubscriberOptions o;
@@ -81,6 +86,8 @@ std::vector<v1::Event> ReplayAll(DaemonFixture& d) {
 class Daemon : public ::testing::Test {
  protected:
   void SetUp() override { d_.Start(); }
+  // A clean exit; under ASan/UBSan that also means no leak or UB report.
+  void TearDown() override { EXPECT_EQ(d_.Stop(), 0) << "zhiband log:\n" << Slurp(d_.log()); }
   DaemonFixture d_;
 };
 

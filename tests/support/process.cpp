@@ -111,7 +111,32 @@ int Process::Wait() {
   return DecodeStatus(status_);
 }
 
-DaemonFixture::DaemonFixture(std::vector<std::string> extra_args) : extra_(std::move(extra_args)) {}
+DaemonFixture::DaemonFixture(std::vector<std::string> extra_args, Transport transport)
+    : extra_(std::move(extra_args)) {
+  if (transport == Transport::kIpc) {
+    ctl_ = "ipc://" + (dir_ / "ctl.sock");
+    pub_ = "ipc://" + (dir_ / "pub.sock");
+    replay_ = "ipc://" + (dir_ / "replay.sock");
+  } else {
+    // Fixed ports, so a client can connect before zhiband has bound.
+    ctl_ = "tcp://127.0.0.1:" + std::to_string(FreeTcpPort());
+    pub_ = "tcp://127.0.0.1:" + std::to_string(FreeTcpPort());
+    replay_ = "tcp://127.0.0.1:" + std::to_string(FreeTcpPort());
+  }
+}
+
+int FreeTcpPort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  sa.sin_port = 0;
+  bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa);
+  socklen_t len = sizeof sa;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len);
+  close(fd);
+  return ntohs(sa.sin_port);
+}
 
 DaemonFixture::~DaemonFixture() {
   client_.reset();
@@ -143,6 +168,7 @@ void DaemonFixture::Kill9() {
 
 int DaemonFixture::Stop() {
   client_.reset();
+  if (!proc_) return 0;
   proc_->Signal(SIGTERM);
   int rc = proc_->Wait();
   proc_.reset();

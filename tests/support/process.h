@@ -57,10 +57,14 @@ class Process {
   int status_ = 0;
 };
 
-// A real zhiband in a temp dir.
+// A real zhiband in a temp dir, on ipc:// endpoints (tests) or on free TCP
+// loopback ports (benchmarks, to compare like with like).
+enum class Transport { kIpc, kTcp };
+
 class DaemonFixture {
  public:
-  explicit DaemonFixture(std::vector<std::string> extra_args = {});
+  explicit DaemonFixture(std::vector<std::string> extra_args = {},
+                         Transport transport = Transport::kIpc);
   ~DaemonFixture();
 
   // Starts (or restarts) zhiband and waits until it answers `status`.
@@ -68,9 +72,9 @@ class DaemonFixture {
   void Kill9();
   int Stop();  // SIGTERM, returns exit code
 
-  std::string ctl() const { return "ipc://" + (dir_ / "ctl.sock"); }
-  std::string pub() const { return "ipc://" + (dir_ / "pub.sock"); }
-  std::string replay() const { return "ipc://" + (dir_ / "replay.sock"); }
+  const std::string& ctl() const { return ctl_; }
+  const std::string& pub() const { return pub_; }
+  const std::string& replay() const { return replay_; }
   std::string data_dir() const { return dir_ / "data"; }
   std::string http() const;  // host:port, from the endpoints file
   const TempDir& dir() const { return dir_; }
@@ -84,10 +88,14 @@ class DaemonFixture {
  private:
   TempDir dir_;
   std::vector<std::string> extra_;
+  std::string ctl_, pub_, replay_;
   std::unique_ptr<Process> proc_;
   zmq::context_t zmq_{1};
   std::unique_ptr<client::CtlClient> client_;
 };
+
+// A TCP port on 127.0.0.1 that was free a moment ago.
+int FreeTcpPort();
 
 // GET http://addr/path; returns status code and body.
 std::pair<int, std::string> HttpGet(const std::string& addr, const std::string& path);

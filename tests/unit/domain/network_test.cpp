@@ -174,7 +174,7 @@ TEST_F(NetworkTest, ImportCentersChecksEveryRowBeforeAnything) {
   };
   ImportCounts counts;
   ImportErrors errors;
-  auto m = ImportCenters(net_, rows, &counts, &errors);
+  auto m = ImportCenters(net_, std::vector(rows), &counts, &errors);
   ASSERT_TRUE(m.ok()) << m.status().ToString();
   EXPECT_EQ(counts.added, 4u);
   EXPECT_EQ(m->events.size(), 4u);
@@ -186,7 +186,7 @@ TEST_F(NetworkTest, ImportCentersChecksEveryRowBeforeAnything) {
   rows.push_back({10, C("loop-b", "loop-a")});
   ImportCounts c2;
   ImportErrors e2;
-  auto bad = ImportCenters(net_, rows, &c2, &e2);
+  auto bad = ImportCenters(net_, std::vector(rows), &c2, &e2);
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(e2.total, 5u);
   std::set<uint32_t> rows_named;
@@ -203,7 +203,7 @@ TEST_F(NetworkTest, ImportStaffUpsertCounts) {
   std::vector<ImportRow<v1::Staff>> rows = {{2, S("s1", "a")}, {3, changed}, {4, S("s3", "a")}};
   ImportCounts counts;
   ImportErrors errors;
-  auto m = ImportStaff(net_, rows, &counts, &errors);
+  auto m = ImportStaff(net_, std::vector(rows), &counts, &errors);
   ASSERT_TRUE(m.ok()) << m.status().ToString();
   EXPECT_EQ(counts.unchanged, 1u);
   EXPECT_EQ(counts.updated, 1u);
@@ -218,7 +218,7 @@ TEST_F(NetworkTest, ImportListsAtMostOneHundredRowErrorsButCountsAll) {
   for (uint32_t i = 0; i < 250; ++i) rows.push_back({i + 2, S("s" + std::to_string(i), "nowhere")});
   ImportCounts counts;
   ImportErrors errors;
-  EXPECT_FALSE(ImportStaff(net_, rows, &counts, &errors).ok());
+  EXPECT_FALSE(ImportStaff(net_, std::vector(rows), &counts, &errors).ok());
   EXPECT_EQ(errors.total, 250u);
   EXPECT_EQ(errors.errors.size(), kMaxListedRowErrors);
   EXPECT_EQ(errors.errors[0].column(), "center_id");

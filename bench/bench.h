@@ -1,0 +1,16 @@
+// zhiban-bench: shared pieces. Each case records one figure per repetition;
+// main prints medians and ratios to the baseline measured in the same run.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace zhiban::bench {
+
+// figure name -> one value per repetition (events/s, or microseconds).
+std::map<std::string, std::vector<double>>& Figures();
+void Record(const std::string& figure, double value);
+double Median(std::vector<double> v);
+
+}  // namespace zhiban::bench

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# From a fresh clone: install, build (Release), start zhiband on the embedded
+# RocksDB in ./var/zhiban with a demo network, and show what to try next.
+# Safe to run again: it reuses a running zhiband and re-imports the demo
+# (an upsert, so nothing changes the second time).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+ops/install-deps.sh
+
+echo "== building (Release)"
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DZHIBAN_BUILD_TESTS=OFF >/dev/null
+cmake --build build --target zhiband zhibanctl
+
+BIN=$ROOT/build/bin
+DATA=$ROOT/var/zhiban
+LOG=$ROOT/var/zhiband.log
+PIDFILE=$ROOT/var/zhiband.pid
+mkdir -p "$DATA"
+
+if [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; then
+  echo "== zhiband already running (pid $(cat "$PIDFILE"))"
+else
+  echo "== starting zhiband (data $DATA, log $LOG)"
+  nohup "$BIN/zhiband" --data-dir "$DATA" >>"$LOG" 2>&1 &
+  echo $! >"$PIDFILE"
+fi
+
+# Ready when it answers (the request waits in ZeroMQ until zhiband binds).
+if ! "$BIN/zhibanctl" --timeout-ms 15000 status >/dev/null 2>&1; then
+  echo "zhiband did not answer; the end of its log:" >&2
+  tail -n 20 "$LOG" >&2
+  exit 1
+fi
+
+echo "== loading the demo network: a street center, three community centers, twelve staff"
+"$BIN/zhibanctl" import centers ops/demo/centers.csv
+"$BIN/zhibanctl" import staff ops/demo/staff.csv
+echo
+"$BIN/zhibanctl" status
+cat <<TXT
+
+zhiband is running (pid $(cat "$PIDFILE")); its log is var/zhiband.log.
+Try:
+  export PATH=\$PWD/build/bin:\$PATH
+  zhibanctl center list
+  zhibanctl staff list --center xingfu
+  zhibanctl -o json staff show --id linan
+  zhibanctl events tail --follow          # then, in another terminal:
+  zhibanctl staff update --id linan --skills social-security,elderly-care,medical
+  zhibanctl audit list
+  curl -s 127.0.0.1:7680/metrics | grep zhiban_
+Stop it with:  kill \$(cat var/zhiband.pid)     (SIGTERM: finishes, flushes, exits 0)
+TXT

@@ -34,10 +34,14 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
+}  // namespace
+
 int Reps() {
   const char* r = std::getenv("ZHIBAN_BENCH_REPS");
   return r ? std::max(1, std::atoi(r)) : 5;
 }
+
+namespace {
 
 v1::Staff SampleStaff(const std::string& id) {
   v1::Staff s;
@@ -52,6 +56,8 @@ v1::Staff SampleStaff(const std::string& id) {
   return s;
 }
 
+}  // namespace
+
 // An event as zhiband would publish it for SampleStaff (same size and shape).
 std::string SampleEventBytes() {
   v1::Event e;
@@ -64,6 +70,8 @@ std::string SampleEventBytes() {
   *e.mutable_staff_added()->mutable_staff() = SampleStaff("bench-r0-000123");
   return e.SerializeAsString();
 }
+
+namespace {
 
 // Counts events on a SUB socket; tells when `want` events past `after_seq` arrived.
 class Counter {
@@ -351,6 +359,8 @@ void PrintBusSummary() {
   row("raw ZeroMQ PUB->SUB (baseline)", "raw_zmq");
   row("zhiband: single-event ctl commands, 4x64 in flight", "zhiband_pipelined");
   row("zhiband: one bulk import commit, 100k events", "zhiband_bulk");
+  row("Redis Streams: XADD pipelined, appendfsync everysec", "redis_streams");
+  row("NATS JetStream: async publish, file storage", "nats_jetstream");
   if (f.count("raw_zmq_delivered_pct")) {
     std::printf("raw ZeroMQ delivered %.1f%% of events at its HWM (zhiband's subscribers replay drops)\n",
                 Median(f["raw_zmq_delivered_pct"]));

@@ -84,10 +84,11 @@ void Daemon::Impl::HandleCtl(std::vector<net::CtlCall>& calls) {
   group.reserve(parsed.size());
   for (const auto& r : parsed) group.push_back(&r);
   events.clear();
-  auto replies = core->ExecuteGroup(group, &events);
-  // Durable now: publish before acknowledging, so a caller that saw the reply
-  // can find its events on the bus.
-  for (const auto& e : events) publisher->Publish(e.topic, e.bytes);
+  // Events go out as soon as they are durable, before the replies, so a
+  // caller that saw its reply can find its events on the bus.
+  auto replies = core->ExecuteGroup(group, &events, [this](const auto& committed) {
+    for (const auto& e : committed) publisher->Publish(e.topic, e.bytes);
+  });
   for (size_t k = 0; k < replies.size(); ++k) calls[index[k]].reply = replies[k].SerializeAsString();
 }
 

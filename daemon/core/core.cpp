@@ -1,6 +1,7 @@
 #include "daemon/core/core.h"
 
 #include <algorithm>
+#include <optional>
 #include <cstdlib>
 #include <random>
 
@@ -9,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/base/time_util.h"
+#include "daemon/base/wire.h"
 #include "daemon/core/ctl_codec.h"
 
 namespace zhiban::core {
@@ -90,6 +92,10 @@ struct Core::ImportSession {
 struct Core::GroupCtx {
   storage::WriteBatch batch;
   std::vector<CommittedEvent>* events;
+  // The last staged mutation, applied to memory when the next request of the
+  // group starts or, for the last one, after the group's events are out:
+  // subscribers of a 100k-event import need not wait for 100k map inserts.
+  std::optional<domain::Mutation> pending;
 };
 
 Core::Core(storage::Store* store, Clock* clock, SimulatedClock* sim, CoreOptions options)
@@ -163,23 +169,36 @@ Status Core::LoadRecords() {
 
 void Core::CountRejected(const std::string& reason) { ++metrics_.commands[{"invalid", reason}]; }
 
+void Core::ApplyPending(GroupCtx& g) {
+  if (!g.pending) return;
+  domain::Apply(network_, std::move(*g.pending));
+  g.pending.reset();
+}
+
 std::vector<v1::CtlReply> Core::ExecuteGroup(const std::vector<const v1::CtlRequest*>& requests,
-                                             std::vector<CommittedEvent>* events) {
-  GroupCtx g{store_->NewBatch(), events};
+                                             std::vector<CommittedEvent>* events,
+                                             const DurableFn& on_durable) {
+  GroupCtx g{store_->NewBatch(), events, std::nullopt};
   const size_t first_event = events->size();
   const uint64_t saved_seq = next_seq_, saved_audit = next_audit_seq_;
   const TimePoint saved_sim = sim_ ? sim_->Now() : TimePoint{};
 
   std::vector<v1::CtlReply> replies(requests.size());
   for (size_t i = 0; i < requests.size(); ++i) Execute(*requests[i], &replies[i], g);
-  if (g.batch.count() == 0) return replies;
+  if (g.batch.count() == 0) {
+    ApplyPending(g);  // an unchanged update stages nothing but is harmless to apply
+    return replies;
+  }
 
   Status s = store_->Commit(g.batch);
   if (s.ok()) {
     ++metrics_.groups_committed;
     metrics_.events_committed += next_seq_ - saved_seq;
+    if (on_durable) on_durable(*events);
+    ApplyPending(g);
     return replies;
   }
+  g.pending.reset();
   // Nothing of this group is durable: forget it in memory too, and say so to
   // every caller in the group (queries may have seen the lost changes).
   ++metrics_.commit_failures;
@@ -205,6 +224,7 @@ std::vector<v1::CtlReply> Core::ExecuteGroup(const std::vector<const v1::CtlRequ
 
 void Core::Execute(const v1::CtlRequest& req, v1::CtlReply* reply, GroupCtx& g) {
   using R = v1::CtlRequest;
+  ApplyPending(g);  // this request sees every earlier one of the group
   reply->set_request_id(req.request_id());
   const std::string actor = Actor(req.client());
   Status st;
@@ -304,37 +324,71 @@ Result<domain::Mutation> Core::Plan(const v1::CtlRequest& req, v1::CtlReply* rep
   }
 }
 
+namespace {
+
+// Serializes `e`, whose body lacks its record (field 1 of every record-event
+// body), with `record` spliced in as that field. The bytes are exactly what
+// SerializeAsString() would give with the record set: header fields (1-6)
+// come before the body (field >= 100), and in the body field 1 comes first.
+// Consumes `e`'s body.
+void SerializeWithRecord(v1::Event& e, std::string_view record, std::string* out) {
+  static const auto* oneof = v1::Event::descriptor()->FindOneofByName("body");
+  const auto* refl = e.GetReflection();
+  const auto* field = refl->GetOneofFieldDescriptor(e, oneof);
+  std::string body;
+  body.reserve(record.size() + 64);
+  wire::AppendLengthDelimited(body, 1, record);
+  refl->GetMessage(e, field).AppendToString(&body);
+  const auto number = static_cast<uint32_t>(field->number());
+  e.clear_body();
+  out->clear();
+  e.AppendToString(out);
+  wire::AppendLengthDelimited(*out, number, body);
+}
+
+}  // namespace
+
 void Core::Stage(domain::Mutation& m, const std::string& actor, v1::CtlReply* reply, GroupCtx& g) {
+  using Kind = domain::BodyRecord::Kind;
   for (const auto& id : m.centers_deleted) g.batch.Delete(Family::kCenters, id);
   for (const auto& id : m.staff_deleted) g.batch.Delete(Family::kStaff, id);
-  std::string buf;
-  for (const auto& c : m.centers_put) {
-    c.SerializeToString(&buf);
-    g.batch.Put(Family::kCenters, c.id(), buf);
+  // Each record is serialized once: for its family and for its event's body.
+  std::vector<std::string> center_bytes(m.centers_put.size()), staff_bytes(m.staff_put.size());
+  for (size_t i = 0; i < m.centers_put.size(); ++i) {
+    m.centers_put[i].SerializeToString(&center_bytes[i]);
+    g.batch.Put(Family::kCenters, m.centers_put[i].id(), center_bytes[i]);
   }
-  for (const auto& s : m.staff_put) {
-    s.SerializeToString(&buf);
-    g.batch.Put(Family::kStaff, s.id(), buf);
+  for (size_t i = 0; i < m.staff_put.size(); ++i) {
+    m.staff_put[i].SerializeToString(&staff_bytes[i]);
+    g.batch.Put(Family::kStaff, m.staff_put[i].id(), staff_bytes[i]);
   }
   const auto ts = ToProto(clock_->Now());
   const uint64_t first = next_seq_;
   g.events->reserve(g.events->size() + m.events.size());
-  for (auto& e : m.events) {
+  for (size_t i = 0; i < m.events.size(); ++i) {
+    v1::Event& e = m.events[i];
     const uint64_t seq = next_seq_++;
     e.set_seq(seq);
     e.set_id(fmt::format("{}-{}", instance_id_, seq));
     *e.mutable_time() = ts;
     e.set_actor(actor);
-    CommittedEvent out{seq, e.topic(), e.SerializeAsString()};
+    CommittedEvent out{seq, e.topic(), {}};
+    const auto& ref = m.body_records[i];
+    if (ref.kind == Kind::kCenter) {
+      SerializeWithRecord(e, center_bytes[ref.index], &out.bytes);
+    } else if (ref.kind == Kind::kStaff) {
+      SerializeWithRecord(e, staff_bytes[ref.index], &out.bytes);
+    } else {
+      e.SerializeToString(&out.bytes);
+    }
     g.batch.Put(Family::kEvents, storage::EncodeSeqKey(seq), out.bytes);
     g.events->push_back(std::move(out));
   }
-  const size_t n_events = m.events.size();
-  domain::Apply(network_, std::move(m));
-  if (n_events > 0) {
+  if (!m.events.empty()) {
     reply->set_first_seq(first);
-    reply->set_event_count(static_cast<uint32_t>(n_events));
+    reply->set_event_count(static_cast<uint32_t>(m.events.size()));
   }
+  g.pending = std::move(m);
 }
 
 void Core::Audit(const v1::CtlRequest& req, const std::string& actor, const Status& status,

@@ -6,8 +6,9 @@
 // Life of a group (see docs/ARCHITECTURE.md):
 //   requests -> for each: query (answered from memory) or mutation
 //   (domain validates and plans; core stamps events with seq/id/time, writes
-//   records + events + audit into the batch, applies to memory so the next
-//   command in the group sees it) -> one Commit (synced) -> replies + events.
+//   records + events + audit into the batch; the mutation reaches memory
+//   before the next command of the group runs) -> one Commit (synced) ->
+//   on_durable(events) -> the last mutation reaches memory -> replies.
 // If the commit fails, the whole group is answered UNAVAILABLE and memory is
 // reloaded from RocksDB: nothing half-applied survives.
 //
@@ -15,6 +16,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -61,10 +63,15 @@ class Core {
   // Reads records, counters and the instance id from the store.
   Status Load();
 
+  // Called once the group's events are durable, before the replies are
+  // returned; the daemon publishes them there.
+  using DurableFn = std::function<void(const std::vector<CommittedEvent>& events)>;
+
   // Runs `requests` in order as one group commit; returns one reply each and
   // appends the committed events (in seq order) to `events`.
   std::vector<v1::CtlReply> ExecuteGroup(const std::vector<const v1::CtlRequest*>& requests,
-                                         std::vector<CommittedEvent>* events);
+                                         std::vector<CommittedEvent>* events,
+                                         const DurableFn& on_durable = {});
 
   // Closes import sessions idle longer than the timeout. Called by the scheduler.
   void ExpireImports(std::chrono::steady_clock::time_point now);
@@ -82,6 +89,7 @@ class Core {
 
   Status LoadRecords();
   void Execute(const v1::CtlRequest& req, v1::CtlReply* reply, GroupCtx& g);
+  void ApplyPending(GroupCtx& g);
   // Mutations: plan with the domain, then stage into the group.
   Result<domain::Mutation> Plan(const v1::CtlRequest& req, v1::CtlReply* reply);
   void Stage(domain::Mutation& m, const std::string& actor, v1::CtlReply* reply, GroupCtx& g);

@@ -137,10 +137,10 @@ void Network::Ref(std::unordered_map<std::string, int>& m, const std::string& ke
 }
 
 void Network::PutCenter(v1::Center c) {
-  EraseCenter(c.id());
   Ref(children_, c.parent_id(), +1);
-  std::string id = c.id();
-  centers_.emplace(std::move(id), std::move(c));
+  auto [it, fresh] = centers_.try_emplace(c.id());  // one walk of the tree
+  if (!fresh) Ref(children_, it->second.parent_id(), -1);
+  it->second = std::move(c);
 }
 
 void Network::EraseCenter(std::string_view id) {
@@ -151,11 +151,14 @@ void Network::EraseCenter(std::string_view id) {
 }
 
 void Network::PutStaff(v1::Staff s) {
-  EraseStaff(s.id());
   Ref(staff_refs_, s.center_id(), +1);
   for (const auto& c : s.cover_center_ids()) Ref(staff_refs_, c, +1);
-  std::string id = s.id();
-  staff_.emplace(std::move(id), std::move(s));
+  auto [it, fresh] = staff_.try_emplace(s.id());  // one walk of the tree
+  if (!fresh) {
+    Ref(staff_refs_, it->second.center_id(), -1);
+    for (const auto& c : it->second.cover_center_ids()) Ref(staff_refs_, c, -1);
+  }
+  it->second = std::move(s);
 }
 
 void Network::EraseStaff(std::string_view id) {
@@ -199,6 +202,21 @@ std::vector<std::string> ChangedFields(const google::protobuf::Message& a,
     if (!diff.CompareWithFields(a, b, only, only)) out.push_back(f->name());
   }
   return out;
+}
+
+v1::Event Mutation::FullEvent(size_t i) const {
+  v1::Event e = events.at(i);
+  const BodyRecord& r = body_records.at(i);
+  if (r.kind == BodyRecord::Kind::kCenter) {
+    const auto& c = centers_put.at(r.index);
+    if (e.has_center_added()) *e.mutable_center_added()->mutable_center() = c;
+    if (e.has_center_updated()) *e.mutable_center_updated()->mutable_center() = c;
+  } else if (r.kind == BodyRecord::Kind::kStaff) {
+    const auto& s = staff_put.at(r.index);
+    if (e.has_staff_added()) *e.mutable_staff_added()->mutable_staff() = s;
+    if (e.has_staff_updated()) *e.mutable_staff_updated()->mutable_staff() = s;
+  }
+  return e;
 }
 
 // ---- validation -------------------------------------------------------------
@@ -301,30 +319,37 @@ Status CheckStaffRefs(const v1::Staff& s, std::string_view p, Exists exists) {
   return {};
 }
 
-v1::Event CenterAddedEvent(const v1::Center& c) {
-  v1::Event e = MakeEvent("center.added", c.id());
-  *e.mutable_center_added()->mutable_center() = c;
-  return e;
+// Record events: the body's record is the mutation's put (see BodyRecord).
+void CenterEvent(Mutation& m, const char* topic, v1::Center c,
+                 const std::vector<std::string>* changed = nullptr) {
+  v1::Event e = MakeEvent(topic, c.id());
+  if (changed) {
+    for (const auto& f : *changed) e.mutable_center_updated()->add_changed_fields(f);
+  } else {
+    e.mutable_center_added();
+  }
+  m.body_records.push_back({BodyRecord::Kind::kCenter, static_cast<uint32_t>(m.centers_put.size())});
+  m.events.push_back(std::move(e));
+  m.centers_put.push_back(std::move(c));
 }
 
-v1::Event CenterUpdatedEvent(const v1::Center& c, const std::vector<std::string>& changed) {
-  v1::Event e = MakeEvent("center.updated", c.id());
-  *e.mutable_center_updated()->mutable_center() = c;
-  for (const auto& f : changed) e.mutable_center_updated()->add_changed_fields(f);
-  return e;
+void StaffEvent(Mutation& m, const char* topic, v1::Staff s,
+                const std::vector<std::string>* changed = nullptr) {
+  v1::Event e = MakeEvent(topic, s.center_id());
+  if (changed) {
+    for (const auto& f : *changed) e.mutable_staff_updated()->add_changed_fields(f);
+  } else {
+    e.mutable_staff_added();
+  }
+  m.body_records.push_back({BodyRecord::Kind::kStaff, static_cast<uint32_t>(m.staff_put.size())});
+  m.events.push_back(std::move(e));
+  m.staff_put.push_back(std::move(s));
 }
 
-v1::Event StaffAddedEvent(const v1::Staff& s) {
-  v1::Event e = MakeEvent("staff.added", s.center_id());
-  *e.mutable_staff_added()->mutable_staff() = s;
-  return e;
-}
-
-v1::Event StaffUpdatedEvent(const v1::Staff& s, const std::vector<std::string>& changed) {
-  v1::Event e = MakeEvent("staff.updated", s.center_id());
-  *e.mutable_staff_updated()->mutable_staff() = s;
-  for (const auto& f : changed) e.mutable_staff_updated()->add_changed_fields(f);
-  return e;
+// An event whose body is complete (removals carry the record as it was).
+void PlainEvent(Mutation& m, v1::Event e) {
+  m.body_records.push_back({});
+  m.events.push_back(std::move(e));
 }
 
 // Merges the masked fields of `patch` into `base`. Refuses unknown paths and `id`.
@@ -369,8 +394,7 @@ Result<Mutation> AddCenter(const Network& net, v1::Center c) {
   ZB_RETURN_IF_ERROR(CheckNoCycle(c.id(), c.parent_id(), parent_of, "center.parent_id"));
   Mutation m;
   m.summary = fmt::format("added center {}", c.id());
-  m.events.push_back(CenterAddedEvent(c));
-  m.centers_put.push_back(std::move(c));
+  CenterEvent(m, "center.added", std::move(c));
   return m;
 }
 
@@ -400,8 +424,7 @@ Result<Mutation> UpdateCenter(const Network& net, const v1::CenterUpdateRequest&
     return m;
   }
   m.summary = fmt::format("updated center {} ({})", id, fmt::join(changed, ","));
-  m.events.push_back(CenterUpdatedEvent(next, changed));
-  m.centers_put.push_back(std::move(next));
+  CenterEvent(m, "center.updated", std::move(next), &changed);
   return m;
 }
 
@@ -425,7 +448,7 @@ Result<Mutation> RemoveCenter(const Network& net, std::string_view id) {
   m.summary = fmt::format("removed center {}", id);
   v1::Event e = MakeEvent("center.removed", std::string(id));
   *e.mutable_center_removed()->mutable_center() = *c;
-  m.events.push_back(std::move(e));
+  PlainEvent(m, std::move(e));
   m.centers_deleted.emplace_back(id);
   return m;
 }
@@ -442,8 +465,7 @@ Result<Mutation> AddStaff(const Network& net, v1::Staff s) {
   }));
   Mutation m;
   m.summary = fmt::format("added staff {}", s.id());
-  m.events.push_back(StaffAddedEvent(s));
-  m.staff_put.push_back(std::move(s));
+  StaffEvent(m, "staff.added", std::move(s));
   return m;
 }
 
@@ -465,8 +487,7 @@ Result<Mutation> UpdateStaff(const Network& net, const v1::StaffUpdateRequest& r
     return m;
   }
   m.summary = fmt::format("updated staff {} ({})", id, fmt::join(changed, ","));
-  m.events.push_back(StaffUpdatedEvent(next, changed));
-  m.staff_put.push_back(std::move(next));
+  StaffEvent(m, "staff.updated", std::move(next), &changed);
   return m;
 }
 
@@ -478,7 +499,7 @@ Result<Mutation> RemoveStaff(const Network& net, std::string_view id) {
   m.summary = fmt::format("removed staff {}", id);
   v1::Event e = MakeEvent("staff.removed", s->center_id());
   *e.mutable_staff_removed()->mutable_staff() = *s;
-  m.events.push_back(std::move(e));
+  PlainEvent(m, std::move(e));
   m.staff_deleted.emplace_back(id);
   return m;
 }
@@ -549,21 +570,20 @@ Result<Mutation> ImportCenters(const Network& net, std::vector<ImportRow<v1::Cen
   if (errors->total > 0) return RowErrorsStatus(*errors, "centers");
 
   Mutation m;
-  for (const auto& r : rows) {
+  for (auto& r : rows) {
     const v1::Center* old = net.FindCenter(r.record.id());
     if (!old) {
       ++counts->added;
-      m.events.push_back(CenterAddedEvent(r.record));
-    } else {
-      auto changed = ChangedFields(*old, r.record);
-      if (changed.empty()) {
-        ++counts->unchanged;
-        continue;
-      }
-      ++counts->updated;
-      m.events.push_back(CenterUpdatedEvent(r.record, changed));
+      CenterEvent(m, "center.added", std::move(r.record));
+      continue;
     }
-    m.centers_put.push_back(r.record);
+    auto changed = ChangedFields(*old, r.record);
+    if (changed.empty()) {
+      ++counts->unchanged;
+      continue;
+    }
+    ++counts->updated;
+    CenterEvent(m, "center.updated", std::move(r.record), &changed);
   }
   m.summary = fmt::format("imported centers: {} added, {} updated, {} unchanged", counts->added,
                           counts->updated, counts->unchanged);
@@ -593,21 +613,21 @@ Result<Mutation> ImportStaff(const Network& net, std::vector<ImportRow<v1::Staff
   Mutation m;
   m.staff_put.reserve(rows.size());
   m.events.reserve(rows.size());
+  m.body_records.reserve(rows.size());
   for (auto& r : rows) {
     const v1::Staff* old = net.FindStaff(r.record.id());
     if (!old) {
       ++counts->added;
-      m.events.push_back(StaffAddedEvent(r.record));
-    } else {
-      auto changed = ChangedFields(*old, r.record);
-      if (changed.empty()) {
-        ++counts->unchanged;
-        continue;
-      }
-      ++counts->updated;
-      m.events.push_back(StaffUpdatedEvent(r.record, changed));
+      StaffEvent(m, "staff.added", std::move(r.record));
+      continue;
     }
-    m.staff_put.push_back(std::move(r.record));
+    auto changed = ChangedFields(*old, r.record);
+    if (changed.empty()) {
+      ++counts->unchanged;
+      continue;
+    }
+    ++counts->updated;
+    StaffEvent(m, "staff.updated", std::move(r.record), &changed);
   }
   m.summary = fmt::format("imported staff: {} added, {} updated, {} unchanged", counts->added,
                           counts->updated, counts->unchanged);

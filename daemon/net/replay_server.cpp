@@ -7,6 +7,7 @@
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
 
+#include "daemon/base/wire.h"
 #include "daemon/core/ctl_codec.h"
 #include "daemon/net/zmq_util.h"
 #include "daemon/storage/store.h"
@@ -15,22 +16,12 @@
 namespace zhiban::net {
 namespace {
 
-void AppendVarint(std::string& out, uint64_t v) {
-  while (v >= 0x80) {
-    out.push_back(static_cast<char>(v | 0x80));
-    v >>= 7;
-  }
-  out.push_back(static_cast<char>(v));
-}
-
-// ReplayReply{chunk: ReplayChunk{events: [...]}} built from the stored Event
-// bytes without re-encoding: field 1 (length-delimited) is tag 0x0A at both levels.
+// ReplayReply{chunk (field 1): ReplayChunk{events (field 1): [...]}} built
+// from the stored Event bytes without re-encoding them.
 std::string WrapChunk(const std::string& events_field_bytes) {
   std::string out;
   out.reserve(events_field_bytes.size() + 6);
-  out.push_back(0x0A);
-  AppendVarint(out, events_field_bytes.size());
-  out += events_field_bytes;
+  wire::AppendLengthDelimited(out, 1, events_field_bytes);
   return out;
 }
 
@@ -138,9 +129,7 @@ struct ReplayServer::Impl {
             for (const auto& p : prefixes) match = match || probe.topic().starts_with(p);
             if (!match) return true;
           }
-          chunk.push_back(0x0A);
-          AppendVarint(chunk, value.size());
-          chunk.append(value.data(), value.size());
+          wire::AppendLengthDelimited(chunk, 1, value);
           ++sent;
           if (++in_chunk >= options.chunk_events) flush();
           return true;

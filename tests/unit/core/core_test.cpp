@@ -78,6 +78,46 @@ TEST_F(CoreTest, GroupGetsConsecutiveSeqsAndSeesItsOwnChanges) {
   }
 }
 
+// Record events are written by splicing the record's bytes into the body; the
+// result must be exactly protobuf's own encoding of the complete event.
+TEST_F(CoreTest, SplicedEventsAreCanonicalProtobuf) {
+  One(AddCenter("street"));
+  v1::CtlRequest staff;
+  auto* s = staff.mutable_staff_add()->mutable_staff();
+  s->set_id("s1");
+  s->set_name("张伟");
+  s->set_center_id("street");
+  s->add_roles(v1::LEADER);
+  s->add_skills("medical");
+  One(staff);
+  v1::CtlRequest upd;
+  upd.mutable_staff_update()->mutable_staff()->set_phone("13800000001");
+  upd.mutable_staff_update()->mutable_staff()->set_id("s1");
+  upd.mutable_staff_update()->mutable_update_mask()->add_paths("phone");
+  One(upd);
+  v1::CtlRequest cupd;
+  cupd.mutable_center_update()->mutable_center()->set_id("street");
+  cupd.mutable_center_update()->mutable_center()->set_address("朝阳路 1 号");
+  cupd.mutable_center_update()->mutable_update_mask()->add_paths("address");
+  One(cupd);
+  v1::CtlRequest rm;
+  rm.mutable_staff_remove()->set_id("s1");
+  One(rm);
+
+  auto stored = StoredEvents();
+  ASSERT_EQ(stored.size(), 5u);
+  EXPECT_EQ(stored[0].center_added().center().name(), "中心street");
+  EXPECT_EQ(stored[1].staff_added().staff().skills(0), "medical");
+  EXPECT_EQ(stored[2].staff_updated().staff().phone(), "13800000001");
+  ASSERT_EQ(stored[2].staff_updated().changed_fields_size(), 1);
+  EXPECT_EQ(stored[2].staff_updated().changed_fields(0), "phone");
+  EXPECT_EQ(stored[3].center_updated().center().address(), "朝阳路 1 号");
+  EXPECT_EQ(stored[4].staff_removed().staff().id(), "s1");
+  for (size_t i = 0; i < stored.size(); ++i) {
+    EXPECT_EQ(stored[i].SerializeAsString(), events_[i].bytes) << "event " << i + 1;
+  }
+}
+
 TEST_F(CoreTest, RefusedCommandChangesNothingButIsAudited) {
   One(AddCenter("street"));
   auto r = One(AddCenter("c1", "nope"));

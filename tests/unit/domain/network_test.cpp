@@ -45,7 +45,8 @@ TEST_F(NetworkTest, AddCenterProducesOneEvent) {
   ASSERT_EQ(m->events.size(), 1u);
   EXPECT_EQ(m->events[0].topic(), "center.added");
   EXPECT_EQ(m->events[0].center_id(), "street");
-  EXPECT_EQ(m->events[0].center_added().center().name(), "中心 street");
+  EXPECT_FALSE(m->events[0].center_added().has_center()) << "the record travels once, by reference";
+  EXPECT_EQ(m->FullEvent(0).center_added().center().name(), "中心 street");
 }
 
 TEST_F(NetworkTest, RefusesUnknownParentDuplicateAndBadIds) {

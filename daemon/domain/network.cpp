@@ -64,6 +64,26 @@ Status ValidatePhone(std::string_view phone, const std::string& field) {
   return {};
 }
 
+// A center's public phone as people write it: "010-65001000", "(010) 6500 1000",
+// "+86 10 6500 1000", "12345". Staff phones use ValidatePhone (SMS needs digits).
+Status ValidateLandline(std::string_view phone, const std::string& field) {
+  if (phone.empty()) return {};
+  size_t digits = 0;
+  bool ok = phone.size() <= 32;
+  for (char c : phone) {
+    if (c >= '0' && c <= '9') {
+      ++digits;
+    } else if (c != '-' && c != ' ' && c != '(' && c != ')' && c != '+') {
+      ok = false;
+    }
+  }
+  if (!ok || digits < 3) {
+    return Status::InvalidArgument(
+        field, fmt::format("\"{}\" is not a phone number (digits, - ( ) + and spaces)", phone));
+  }
+  return {};
+}
+
 Status ValidateTimeZone(std::string_view tz, const std::string& field) {
   if (tz.empty() || tz == "UTC") return {};
   // IANA names: Area/Location[/Sub], letters, digits, _ + -.
@@ -244,7 +264,7 @@ Status ValidateCenterFields(const v1::Center& c, std::string_view p) {
     }
   }
   ZB_RETURN_IF_ERROR(ValidateTimeZone(c.time_zone(), F(p, "time_zone")));
-  ZB_RETURN_IF_ERROR(ValidatePhone(c.phone(), F(p, "phone")));
+  ZB_RETURN_IF_ERROR(ValidateLandline(c.phone(), F(p, "phone")));
   return {};
 }
 

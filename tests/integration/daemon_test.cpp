@@ -457,6 +457,18 @@ TEST_F(Daemon, ImportAndExportCsv) {
   EXPECT_EQ(LastSeq(d_), before) << "a refused import writes nothing";
 }
 
+// What ops/quickstart.sh loads must always load.
+TEST_F(Daemon, DemoNetworkImports) {
+  const std::string demo = std::string(ZHIBAN_SOURCE_DIR) + "/ops/demo/";
+  auto r = d_.Ctl({"import", "centers", demo + "centers.csv"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = d_.Ctl({"import", "staff", demo + "staff.csv"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("12 added"), std::string::npos) << r.out;
+  r = d_.Ctl({"-o", "json", "center", "list", "--parent", "chaoyang-street"});
+  EXPECT_EQ(json::parse(r.out)["centers"].size(), 3u);
+}
+
 TEST_F(Daemon, HundredThousandRowImportIsOneBatch) {
   Do(d_, AddCenter("street"));
   std::string csv = "id,name,center_id,phone,roles,skills\n";

@@ -66,6 +66,22 @@ TEST_F(NetworkTest, RefusesUnknownParentDuplicateAndBadIds) {
   EXPECT_EQ(AddCenter(net_, loc).status().field(), "center.location.lat");
 }
 
+TEST_F(NetworkTest, CenterPhonesAreLandlinesStaffPhonesAreDigits) {
+  v1::Center c = C("street");
+  for (const char* ok : {"010-65001000", "(010) 6500 1000", "+86 10 6500 1000", "12345"}) {
+    c.set_phone(ok);
+    EXPECT_TRUE(ValidateCenterFields(c, "").ok()) << ok;
+  }
+  c.set_phone("call us");
+  EXPECT_EQ(ValidateCenterFields(c, "").field(), "phone");
+  Add(C("a"));
+  v1::Staff s = S("s1", "a");
+  s.set_phone("+8613800001111");
+  EXPECT_TRUE(AddStaff(net_, s).ok());
+  s.set_phone("010-65001000");
+  EXPECT_EQ(AddStaff(net_, s).status().field(), "staff.phone");
+}
+
 TEST_F(NetworkTest, UpdateRefusesParentCycle) {
   Add(C("city"));
   Add(C("street", "city"));

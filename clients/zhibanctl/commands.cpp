@@ -24,8 +24,9 @@ constexpr size_t kMaxFileBytes = 256u << 20;
 constexpr size_t kChunkBytes = 1u << 20;  // import rows per request, well under ctl.max_request_bytes
 constexpr uint32_t kPage = 10000;
 
+// Human-facing times are to the second; -o json keeps full precision.
 std::string Time(const google::protobuf::Timestamp& t) {
-  return FormatIsoTime(TimePoint(Micros(TimeUtil::TimestampToMicroseconds(t))));
+  return FormatIsoTime(TimePoint(std::chrono::seconds(t.seconds())));
 }
 
 // Sends a request; on success prints the result as JSON or with `table`.

@@ -419,6 +419,23 @@ int RunTail(Context& ctx, int64_t from, bool follow, const std::vector<std::stri
 
 // ---- the table ---------------------------------------------------------------------
 
+// `GROUP VERB --id X`: commands that name one record. `set_id` fills the
+// request; `print` shows the reply as a table.
+Command IdCommand(std::string group, std::string verb, std::string help,
+                  std::function<void(v1::CtlRequest&, const std::string&)> set_id,
+                  std::function<void(const v1::CtlReply&, const std::string& id)> print) {
+  auto noun = group;
+  return {group, verb, help, [=](CLI::App* app) -> Runner {
+            auto id = std::make_shared<std::string>();
+            app->add_option("--id", *id, noun + " id")->required();
+            return [=](Context& ctx) {
+              v1::CtlRequest req;
+              set_id(req, *id);
+              return Send(ctx, req, [&](const v1::CtlReply& r) { print(r, *id); });
+            };
+          }};
+}
+
 std::vector<Command> Build() {
   std::vector<Command> cmds;
 
@@ -499,26 +516,16 @@ std::vector<Command> Build() {
       });
     };
   }});
-  cmds.push_back({"center", "remove", "remove a center with no children and no staff", [](CLI::App* app) -> Runner {
-    auto id = std::make_shared<std::string>();
-    app->add_option("--id", *id, "center id")->required();
-    return [id](Context& ctx) {
-      v1::CtlRequest req;
-      req.mutable_center_remove()->set_id(*id);
-      return Send(ctx, req, [id](const v1::CtlReply& r) {
-        std::cout << fmt::format("removed center {} ({})\n", *id, SeqNote(r));
-      });
-    };
-  }});
-  cmds.push_back({"center", "show", "one center", [](CLI::App* app) -> Runner {
-    auto id = std::make_shared<std::string>();
-    app->add_option("--id", *id, "center id")->required();
-    return [id](Context& ctx) {
-      v1::CtlRequest req;
-      req.mutable_center_show()->set_id(*id);
-      return Send(ctx, req, [](const v1::CtlReply& r) { PrintCenter(r.center()); });
-    };
-  }});
+  cmds.push_back(IdCommand(
+      "center", "remove", "remove a center with no children and no staff",
+      [](v1::CtlRequest& r, const std::string& id) { r.mutable_center_remove()->set_id(id); },
+      [](const v1::CtlReply& r, const std::string& id) {
+        std::cout << fmt::format("removed center {} ({})\n", id, SeqNote(r));
+      }));
+  cmds.push_back(IdCommand(
+      "center", "show", "one center",
+      [](v1::CtlRequest& r, const std::string& id) { r.mutable_center_show()->set_id(id); },
+      [](const v1::CtlReply& r, const std::string&) { PrintCenter(r.center()); }));
   cmds.push_back({"center", "list", "centers, in id order", [](CLI::App* app) -> Runner {
     auto parent = std::make_shared<std::string>();
     auto limit = std::make_shared<uint32_t>(0);
@@ -578,26 +585,16 @@ std::vector<Command> Build() {
       });
     };
   }});
-  cmds.push_back({"staff", "remove", "remove a member of staff", [](CLI::App* app) -> Runner {
-    auto id = std::make_shared<std::string>();
-    app->add_option("--id", *id, "staff id")->required();
-    return [id](Context& ctx) {
-      v1::CtlRequest req;
-      req.mutable_staff_remove()->set_id(*id);
-      return Send(ctx, req, [id](const v1::CtlReply& r) {
-        std::cout << fmt::format("removed staff {} ({})\n", *id, SeqNote(r));
-      });
-    };
-  }});
-  cmds.push_back({"staff", "show", "one member of staff", [](CLI::App* app) -> Runner {
-    auto id = std::make_shared<std::string>();
-    app->add_option("--id", *id, "staff id")->required();
-    return [id](Context& ctx) {
-      v1::CtlRequest req;
-      req.mutable_staff_show()->set_id(*id);
-      return Send(ctx, req, [](const v1::CtlReply& r) { PrintStaff(r.staff()); });
-    };
-  }});
+  cmds.push_back(IdCommand(
+      "staff", "remove", "remove a member of staff",
+      [](v1::CtlRequest& r, const std::string& id) { r.mutable_staff_remove()->set_id(id); },
+      [](const v1::CtlReply& r, const std::string& id) {
+        std::cout << fmt::format("removed staff {} ({})\n", id, SeqNote(r));
+      }));
+  cmds.push_back(IdCommand(
+      "staff", "show", "one member of staff",
+      [](v1::CtlRequest& r, const std::string& id) { r.mutable_staff_show()->set_id(id); },
+      [](const v1::CtlReply& r, const std::string&) { PrintStaff(r.staff()); }));
   cmds.push_back({"staff", "list", "staff, in id order", [](CLI::App* app) -> Runner {
     auto center = std::make_shared<std::string>(), role = std::make_shared<std::string>(),
          skill = std::make_shared<std::string>();
@@ -705,6 +702,19 @@ std::vector<Command> Build() {
                  a.message()});
         }
         t.Print();
+      });
+    };
+  }});
+  // ---- backup
+  cmds.push_back({"backup", "create", "online consistent copy of the data dir (RocksDB checkpoint)", [](CLI::App* app) -> Runner {
+    auto dir = std::make_shared<std::string>();
+    app->add_option("--dir", *dir, "new directory on the daemon's machine (absolute; must not exist)")->required();
+    return [dir](Context& ctx) {
+      v1::CtlRequest req;
+      req.mutable_backup_create()->set_dir(*dir);
+      return Send(ctx, req, [](const v1::CtlReply& r) {
+        std::cout << fmt::format("backup of events 1..{} written to {}\n", r.backup().last_seq(),
+                                 r.backup().dir());
       });
     };
   }});

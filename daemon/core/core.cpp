@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <optional>
 #include <cstdlib>
+#include <filesystem>
 #include <random>
 
 #include <fmt/format.h>
@@ -48,6 +49,7 @@ std::string TargetOf(const v1::CtlRequest& r) {
     case v1::CtlRequest::kStaffUpdate: return r.staff_update().staff().id();
     case v1::CtlRequest::kStaffRemove: return r.staff_remove().id();
     case v1::CtlRequest::kImportCommit: return r.import_commit().import_id();
+    case v1::CtlRequest::kBackupCreate: return r.backup_create().dir();
     default: return {};
   }
 }
@@ -253,6 +255,10 @@ void Core::Execute(const v1::CtlRequest& req, v1::CtlReply* reply, GroupCtx& g) 
     case R::kImportRows:
     case R::kImportAbort:
       st = ImportCommand(req, reply);
+      break;
+    case R::kBackupCreate:
+      st = Backup(req.backup_create(), reply);
+      Audit(req, actor, st, st.ok() ? "backup to " + req.backup_create().dir() : "", *reply, g);
       break;
     case R::kCenterAdd:
     case R::kCenterUpdate:
@@ -653,6 +659,24 @@ Result<domain::Mutation> Core::ImportCommit(const v1::ImportCommitRequest& req,
   out->set_committed(true);
   if (!s->source.empty()) m->summary += " from " + s->source;
   return m;
+}
+
+Status Core::Backup(const v1::BackupCreateRequest& req, v1::CtlReply* reply) {
+  const std::string& dir = req.dir();
+  if (dir.empty() || dir.front() != '/') {
+    return Status::InvalidArgument("dir", "must be an absolute path on the daemon's machine");
+  }
+  if (std::filesystem::exists(dir)) {
+    return Status::AlreadyExists("dir", fmt::format("{} already exists", dir));
+  }
+  // Everything acknowledged so far is in the checkpoint: the core is the only
+  // writer and runs this between groups.
+  const uint64_t last = last_seq();
+  ZB_RETURN_IF_ERROR(store_->Checkpoint(dir));
+  reply->mutable_backup()->set_dir(dir);
+  reply->mutable_backup()->set_last_seq(last);
+  spdlog::info("backup of seq 1..{} written to {}", last, dir);
+  return {};
 }
 
 void Core::ExpireImports(std::chrono::steady_clock::time_point now) {

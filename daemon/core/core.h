@@ -98,6 +98,7 @@ class Core {
   Status Query(const v1::CtlRequest& req, v1::CtlReply* reply);
   Status ClockCommand(const v1::CtlRequest& req, v1::CtlReply* reply, GroupCtx& g);
   Status ImportCommand(const v1::CtlRequest& req, v1::CtlReply* reply);
+  Status Backup(const v1::BackupCreateRequest& req, v1::CtlReply* reply);
   Result<domain::Mutation> ImportCommit(const v1::ImportCommitRequest& req, v1::CtlReply* reply);
 
   storage::Store* store_;

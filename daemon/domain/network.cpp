@@ -544,6 +544,27 @@ std::string ColumnOf(const std::string& field) {
   return dot == std::string::npos ? field : field.substr(dot + 1);
 }
 
+// Adds new records, updates changed ones, skips identical ones; `emit`
+// (topic, record, changed fields or nullptr) records each change.
+template <typename Record, typename Find, typename Emit>
+void Upsert(std::vector<ImportRow<Record>>& rows, Find find, Emit emit, ImportCounts* counts) {
+  for (auto& r : rows) {
+    const Record* old = find(r.record.id());
+    if (!old) {
+      ++counts->added;
+      emit(true, std::move(r.record), nullptr);
+      continue;
+    }
+    auto changed = ChangedFields(*old, r.record);
+    if (changed.empty()) {
+      ++counts->unchanged;
+      continue;
+    }
+    ++counts->updated;
+    emit(false, std::move(r.record), &changed);
+  }
+}
+
 Status RowErrorsStatus(const ImportErrors& errors, std::string_view what) {
   return Status::InvalidArgument(
       "", fmt::format("{} row(s) of the {} import are invalid; nothing was written", errors.total,
@@ -590,21 +611,12 @@ Result<Mutation> ImportCenters(const Network& net, std::vector<ImportRow<v1::Cen
   if (errors->total > 0) return RowErrorsStatus(*errors, "centers");
 
   Mutation m;
-  for (auto& r : rows) {
-    const v1::Center* old = net.FindCenter(r.record.id());
-    if (!old) {
-      ++counts->added;
-      CenterEvent(m, "center.added", std::move(r.record));
-      continue;
-    }
-    auto changed = ChangedFields(*old, r.record);
-    if (changed.empty()) {
-      ++counts->unchanged;
-      continue;
-    }
-    ++counts->updated;
-    CenterEvent(m, "center.updated", std::move(r.record), &changed);
-  }
+  Upsert(
+      rows, [&](const std::string& id) { return net.FindCenter(id); },
+      [&](bool added, v1::Center c, const std::vector<std::string>* changed) {
+        CenterEvent(m, added ? "center.added" : "center.updated", std::move(c), changed);
+      },
+      counts);
   m.summary = fmt::format("imported centers: {} added, {} updated, {} unchanged", counts->added,
                           counts->updated, counts->unchanged);
   return m;
@@ -634,21 +646,12 @@ Result<Mutation> ImportStaff(const Network& net, std::vector<ImportRow<v1::Staff
   m.staff_put.reserve(rows.size());
   m.events.reserve(rows.size());
   m.body_records.reserve(rows.size());
-  for (auto& r : rows) {
-    const v1::Staff* old = net.FindStaff(r.record.id());
-    if (!old) {
-      ++counts->added;
-      StaffEvent(m, "staff.added", std::move(r.record));
-      continue;
-    }
-    auto changed = ChangedFields(*old, r.record);
-    if (changed.empty()) {
-      ++counts->unchanged;
-      continue;
-    }
-    ++counts->updated;
-    StaffEvent(m, "staff.updated", std::move(r.record), &changed);
-  }
+  Upsert(
+      rows, [&](const std::string& id) { return net.FindStaff(id); },
+      [&](bool added, v1::Staff s, const std::vector<std::string>* changed) {
+        StaffEvent(m, added ? "staff.added" : "staff.updated", std::move(s), changed);
+      },
+      counts);
   m.summary = fmt::format("imported staff: {} added, {} updated, {} unchanged", counts->added,
                           counts->updated, counts->unchanged);
   return m;

@@ -484,6 +484,34 @@ TEST_F(Daemon, HundredThousandRowImportIsOneBatch) {
   EXPECT_EQ(LastSeq(d_), 100001u);
 }
 
+TEST(DaemonBackup, OnlineBackupRestoresAsADataDir) {
+  DaemonFixture d;
+  d.Start();
+  Do(d, AddCenter("street"));
+  Do(d, AddStaff("s1", "street"));
+  const std::string copy = d.dir() / "backup-1";
+  auto r = d.Ctl({"backup", "create", "--dir", copy});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("events 1..2"), std::string::npos) << r.out;
+  r = d.Ctl({"backup", "create", "--dir", copy});
+  EXPECT_EQ(r.exit_code, 1) << "an existing dir is refused";
+  r = d.Ctl({"backup", "create", "--dir", "relative/path"});
+  EXPECT_EQ(r.exit_code, 1);
+  Do(d, AddCenter("after-backup"));
+  EXPECT_EQ(d.Stop(), 0);
+
+  // The copy is a data dir: a daemon started on it has exactly what was backed up.
+  DaemonFixture restored;
+  restored.UseDataDir(copy);
+  restored.Start();
+  auto events = ReplayAll(restored);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[1].staff_added().staff().id(), "s1");
+  EXPECT_EQ(restored.Ctl({"center", "show", "--id", "after-backup"}).exit_code, 1);
+  EXPECT_EQ(restored.Ctl({"center", "show", "--id", "street"}).exit_code, 0);
+  EXPECT_EQ(restored.Stop(), 0);
+}
+
 TEST(DaemonClock, SimulatedClockMovesOnlyWhenTold) {
   DaemonFixture d({"--clock", "simulated:2026-01-05T08:00:00+08:00"});
   d.Start();

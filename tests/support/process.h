@@ -75,7 +75,8 @@ class DaemonFixture {
   const std::string& ctl() const { return ctl_; }
   const std::string& pub() const { return pub_; }
   const std::string& replay() const { return replay_; }
-  std::string data_dir() const { return dir_ / "data"; }
+  const std::string& data_dir() const { return data_dir_; }
+  void UseDataDir(std::string dir) { data_dir_ = std::move(dir); }  // before Start()
   std::string http() const;  // host:port, from the endpoints file
   const TempDir& dir() const { return dir_; }
   std::string log() const;
@@ -89,6 +90,7 @@ class DaemonFixture {
   TempDir dir_;
   std::vector<std::string> extra_;
   std::string ctl_, pub_, replay_;
+  std::string data_dir_ = dir_ / "data";
   std::unique_ptr<Process> proc_;
   zmq::context_t zmq_{1};
   std::unique_ptr<client::CtlClient> client_;

@@ -12,6 +12,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev libtomlplusplus-dev
   libssl-dev libcurl4-openssl-dev libical-dev
+  libcctz-dev tzdata       # time zones of centers (system tz database)
   python3-zmq python3-protobuf
 )
 

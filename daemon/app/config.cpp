@@ -44,6 +44,9 @@ const std::vector<ConfigKey>& Keys() {
       {"storage.sync", &Config::storage_sync,
        "fsync the WAL before acknowledging (group commit). false loses acknowledged commands on "
        "power loss: for tests and benchmarks only."},
+      {"calendar.load_bundled", &Config::calendar_load_bundled,
+       "On start, load the national calendars shipped with zhiband (data/holiday-cn) for years "
+       "the data dir does not have."},
       {"import.max_rows", &Config::import_max_rows, "Most rows in one import."},
       {"import.idle_seconds", &Config::import_idle_seconds,
        "An open import with no traffic for this long is dropped."},

@@ -28,6 +28,7 @@ struct Config {
   int64_t import_max_rows = 1000000;
   int64_t import_idle_seconds = 600;
   int64_t shutdown_deadline_ms = 10000;
+  bool calendar_load_bundled = true;
   std::string log_level = "info";
 };
 

@@ -14,7 +14,9 @@
 #include <spdlog/spdlog.h>
 #include <zmq.hpp>
 
+#include "daemon/app/bundled_calendars.h"
 #include "daemon/app/metrics.h"
+#include "daemon/domain/holiday_json.h"
 #include "daemon/base/time_util.h"
 #include "daemon/core/core.h"
 #include "daemon/core/ctl_codec.h"
@@ -56,7 +58,31 @@ struct Daemon::Impl {
   void Shutdown(int signo);
   net::HttpResponse Http(const std::string& target);
   Status WriteEndpointsFile();
+  Status LoadBundledCalendars();
 };
+
+// Years shipped in data/holiday-cn that the data dir does not have yet go in
+// through the ordinary calendar_import command (validated, audited, evented).
+// A year already loaded — perhaps a newer notice an operator imported — is
+// left alone.
+Status Daemon::Impl::LoadBundledCalendars() {
+  for (const auto& f : BundledCalendars()) {
+    auto year = domain::ParseHolidayJson(f.json, f.name);
+    if (!year.ok()) return Status::Internal("bundled calendar: " + year.status().message());
+    if (core->state().calendar.HasYear(year->year())) continue;
+    v1::CtlRequest req;
+    req.mutable_client()->set_user("zhiband");
+    req.mutable_client()->set_host("bundled");
+    *req.mutable_calendar_import()->mutable_year() = std::move(*year);
+    std::vector<core::CommittedEvent> ignored;  // subscribers get them by replay
+    auto replies = core->ExecuteGroup({&req}, &ignored);
+    if (replies[0].has_error()) {
+      return Status::Internal(fmt::format("loading {}: {}", f.name, replies[0].error().message()));
+    }
+    spdlog::info("loaded the bundled national calendar {} ({})", replies[0].calendar_year().year(), f.name);
+  }
+  return {};
+}
 
 void Daemon::Impl::HandleCtl(std::vector<net::CtlCall>& calls) {
   std::vector<v1::CtlRequest> parsed;
@@ -192,6 +218,7 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const Config& config) {
   copts.import_idle_timeout = std::chrono::seconds(config.import_idle_seconds);
   d.core = std::make_unique<core::Core>(d.store.get(), d.clock.get(), d.sim, copts);
   ZB_RETURN_IF_ERROR(d.core->Load());
+  if (config.calendar_load_bundled) ZB_RETURN_IF_ERROR(d.LoadBundledCalendars());
 
   d.publisher = std::make_unique<net::Publisher>(
       d.zmq_ctx, net::PublisherOptions{config.pub_endpoint, static_cast<int>(config.pub_hwm)});

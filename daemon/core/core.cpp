@@ -50,6 +50,12 @@ std::string TargetOf(const v1::CtlRequest& r) {
     case v1::CtlRequest::kStaffRemove: return r.staff_remove().id();
     case v1::CtlRequest::kImportCommit: return r.import_commit().import_id();
     case v1::CtlRequest::kBackupCreate: return r.backup_create().dir();
+    case v1::CtlRequest::kCalendarImport: return std::to_string(r.calendar_import().year().year());
+    case v1::CtlRequest::kExceptionAdd: return r.exception_add().exception().id();
+    case v1::CtlRequest::kExceptionRemove: return r.exception_remove().id();
+    case v1::CtlRequest::kPolicySet: return r.policy_set().source();
+    case v1::CtlRequest::kPolicyAssign:
+      return r.policy_assign().assignment().center_id() + "=" + r.policy_assign().assignment().policy();
     default: return {};
   }
 }
@@ -142,38 +148,62 @@ Status Core::Load() {
   return LoadRecords();
 }
 
-Status Core::LoadRecords() {
-  network_.Clear();
+namespace {
+
+// Reads every record of a family into `put`.
+template <typename Msg, typename Put>
+Status LoadFamily(const storage::Store& store, Family f, Put put) {
   Status bad;
-  auto centers = store_->Scan(Family::kCenters, "", [&](std::string_view k, std::string_view v) {
-    v1::Center c;
-    if (!c.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
-      bad = Status::Internal(fmt::format("stored center \"{}\" does not parse", k));
+  ZB_RETURN_IF_ERROR(store.Scan(f, "", [&](std::string_view k, std::string_view v) {
+    Msg m;
+    if (!m.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
+      bad = Status::Internal(fmt::format("stored {} record \"{}\" does not parse",
+                                         storage::FamilyName(f), k));
       return false;
     }
-    network_.PutCenter(c);
+    put(std::move(m));
     return true;
-  });
-  ZB_RETURN_IF_ERROR(centers);
-  ZB_RETURN_IF_ERROR(bad);
-  auto staff = store_->Scan(Family::kStaff, "", [&](std::string_view k, std::string_view v) {
-    v1::Staff s;
-    if (!s.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
-      bad = Status::Internal(fmt::format("stored staff \"{}\" does not parse", k));
-      return false;
-    }
-    network_.PutStaff(s);
-    return true;
-  });
-  ZB_RETURN_IF_ERROR(staff);
+  }));
   return bad;
+}
+
+std::string PolicyKey(const v1::OpeningPolicy& p) {
+  return p.name() + "/" + storage::EncodeSeqKey(p.version());
+}
+
+std::string AssignmentKey(const v1::PolicyAssignment& a) { return a.center_id() + "/" + a.from(); }
+
+}  // namespace
+
+Status Core::LoadRecords() {
+  state_.Clear();
+  auto& st = state_;
+  ZB_RETURN_IF_ERROR(LoadFamily<v1::Center>(*store_, Family::kCenters,
+                                            [&](v1::Center c) { st.network.PutCenter(std::move(c)); }));
+  ZB_RETURN_IF_ERROR(LoadFamily<v1::Staff>(*store_, Family::kStaff,
+                                           [&](v1::Staff s) { st.network.PutStaff(std::move(s)); }));
+  ZB_RETURN_IF_ERROR(LoadFamily<v1::CalendarYear>(
+      *store_, Family::kCalendar, [&](v1::CalendarYear y) { st.calendar.PutYear(std::move(y)); }));
+  ZB_RETURN_IF_ERROR(LoadFamily<v1::CalendarException>(
+      *store_, Family::kExceptions,
+      [&](v1::CalendarException e) { st.calendar.PutException(std::move(e)); }));
+  ZB_RETURN_IF_ERROR(LoadFamily<v1::OpeningPolicy>(
+      *store_, Family::kPolicies, [&](v1::OpeningPolicy p) { st.policies.PutPolicy(std::move(p)); }));
+  return LoadFamily<v1::PolicyAssignment>(
+      *store_, Family::kAssignments,
+      [&](v1::PolicyAssignment a) { st.policies.PutAssignment(std::move(a)); });
+}
+
+std::string Core::Today() const {
+  auto d = zones_.LocalDate(kDefaultZone, clock_->Now());
+  return d.ok() ? FormatDate(*d) : std::string();
 }
 
 void Core::CountRejected(const std::string& reason) { ++metrics_.commands[{"invalid", reason}]; }
 
 void Core::ApplyPending(GroupCtx& g) {
   if (!g.pending) return;
-  domain::Apply(network_, std::move(*g.pending));
+  domain::Apply(state_, std::move(*g.pending));
   g.pending.reset();
 }
 
@@ -240,6 +270,18 @@ void Core::Execute(const v1::CtlRequest& req, v1::CtlReply* reply, GroupCtx& g) 
     case R::kAuditList:
       st = Query(req, reply);
       break;
+    case R::kCalendarShow:
+    case R::kCalendarStats:
+    case R::kCalendarYears:
+    case R::kExceptionList:
+    case R::kPolicyShow:
+    case R::kPolicyList:
+      st = CalendarQuery(req, reply);
+      break;
+    case R::kCoverageShow:
+    case R::kCoverageAudit:
+      st = CoverageQuery(req, reply);
+      break;
     case R::kClockAdvance:
     case R::kClockSet: {
       TimePoint before = clock_->Now();
@@ -266,7 +308,12 @@ void Core::Execute(const v1::CtlRequest& req, v1::CtlReply* reply, GroupCtx& g) 
     case R::kStaffAdd:
     case R::kStaffUpdate:
     case R::kStaffRemove:
-    case R::kImportCommit: {
+    case R::kImportCommit:
+    case R::kCalendarImport:
+    case R::kExceptionAdd:
+    case R::kExceptionRemove:
+    case R::kPolicySet:
+    case R::kPolicyAssign: {
       auto m = Plan(req, reply);
       std::string summary;
       if (m.ok()) {
@@ -292,39 +339,78 @@ Result<domain::Mutation> Core::Plan(const v1::CtlRequest& req, v1::CtlReply* rep
   using R = v1::CtlRequest;
   switch (req.command_case()) {
     case R::kCenterAdd: {
-      auto m = domain::AddCenter(network_, req.center_add().center());
+      auto m = domain::AddCenter(state_.network, req.center_add().center());
       if (m.ok()) *reply->mutable_center() = m->centers_put.front();
       return m;
     }
     case R::kCenterUpdate: {
-      auto m = domain::UpdateCenter(network_, req.center_update());
+      auto m = domain::UpdateCenter(state_.network, req.center_update());
       if (m.ok()) {
         *reply->mutable_center() =
-            m->centers_put.empty() ? *network_.FindCenter(req.center_update().center().id())
+            m->centers_put.empty() ? *state_.network.FindCenter(req.center_update().center().id())
                                    : m->centers_put.front();
       }
       return m;
     }
     case R::kCenterRemove:
-      return domain::RemoveCenter(network_, req.center_remove().id());
+      return domain::RemoveCenter(state_.network, req.center_remove().id());
     case R::kStaffAdd: {
-      auto m = domain::AddStaff(network_, req.staff_add().staff());
+      auto m = domain::AddStaff(state_.network, req.staff_add().staff());
       if (m.ok()) *reply->mutable_staff() = m->staff_put.front();
       return m;
     }
     case R::kStaffUpdate: {
-      auto m = domain::UpdateStaff(network_, req.staff_update());
+      auto m = domain::UpdateStaff(state_.network, req.staff_update());
       if (m.ok()) {
         *reply->mutable_staff() = m->staff_put.empty()
-                                      ? *network_.FindStaff(req.staff_update().staff().id())
+                                      ? *state_.network.FindStaff(req.staff_update().staff().id())
                                       : m->staff_put.front();
       }
       return m;
     }
     case R::kStaffRemove:
-      return domain::RemoveStaff(network_, req.staff_remove().id());
+      return domain::RemoveStaff(state_.network, req.staff_remove().id());
     case R::kImportCommit:
       return ImportCommit(req.import_commit(), reply);
+    case R::kCalendarImport: {
+      const bool replaced = state_.calendar.HasYear(req.calendar_import().year().year());
+      auto m = domain::ImportCalendarYear(state_.calendar, req.calendar_import().year());
+      if (m.ok()) {
+        const auto& y = m->years_put.front();
+        auto* out = reply->mutable_calendar_year();
+        out->set_year(y.year());
+        out->set_replaced(replaced);
+        for (const auto& d : y.days()) {
+          if (d.off_day()) out->set_rest_days(out->rest_days() + 1);
+          else out->set_makeup_workdays(out->makeup_workdays() + 1);
+        }
+      }
+      return m;
+    }
+    case R::kExceptionAdd: {
+      auto m = domain::AddException(state_.calendar, state_.network, req.exception_add().exception());
+      if (m.ok()) *reply->mutable_exception() = m->exceptions_put.front();
+      return m;
+    }
+    case R::kExceptionRemove:
+      return domain::RemoveException(state_.calendar, req.exception_remove().id());
+    case R::kPolicySet: {
+      const auto& q = req.policy_set();
+      auto m = domain::SetPolicy(state_.policies, q.toml(), q.source(),
+                                 q.effective_from().empty() ? Today() : q.effective_from());
+      if (m.ok()) {
+        *reply->mutable_policy() = m->policies_put.front();
+        reply->mutable_policy()->clear_toml();
+      }
+      return m;
+    }
+    case R::kPolicyAssign: {
+      v1::PolicyAssignment a = req.policy_assign().assignment();
+      if (a.from().empty()) a.set_from(Today());
+      auto m = domain::AssignPolicy(state_.policies, state_.network, std::move(a));
+      if (m.ok()) *reply->mutable_assignment() = m->assignments_put.front();
+      return m;
+    }
     default:
       return Status::Internal("not a mutation");
   }
@@ -367,6 +453,15 @@ void Core::Stage(domain::Mutation& m, const std::string& actor, v1::CtlReply* re
   for (size_t i = 0; i < m.staff_put.size(); ++i) {
     m.staff_put[i].SerializeToString(&staff_bytes[i]);
     g.batch.Put(Family::kStaff, m.staff_put[i].id(), staff_bytes[i]);
+  }
+  for (const auto& id : m.exceptions_deleted) g.batch.Delete(Family::kExceptions, id);
+  for (const auto& y : m.years_put) {
+    g.batch.Put(Family::kCalendar, std::to_string(y.year()), y.SerializeAsString());
+  }
+  for (const auto& e : m.exceptions_put) g.batch.Put(Family::kExceptions, e.id(), e.SerializeAsString());
+  for (const auto& p : m.policies_put) g.batch.Put(Family::kPolicies, PolicyKey(p), p.SerializeAsString());
+  for (const auto& a : m.assignments_put) {
+    g.batch.Put(Family::kAssignments, AssignmentKey(a), a.SerializeAsString());
   }
   const auto ts = ToProto(clock_->Now());
   const uint64_t first = next_seq_;
@@ -433,8 +528,8 @@ Status Core::Query(const v1::CtlRequest& req, v1::CtlReply* reply) {
       *s->mutable_now() = ToProto(clock_->Now());
       s->set_storage_bytes(store_->TotalLiveBytes());
       s->set_data_dir(store_->dir());
-      s->set_centers(static_cast<uint32_t>(network_.centers().size()));
-      s->set_staff(static_cast<uint32_t>(network_.staff().size()));
+      s->set_centers(static_cast<uint32_t>(state_.network.centers().size()));
+      s->set_staff(static_cast<uint32_t>(state_.network.staff().size()));
       s->set_schema_version(storage::kSchemaVersion);
       return {};
     }
@@ -443,7 +538,7 @@ Status Core::Query(const v1::CtlRequest& req, v1::CtlReply* reply) {
       *reply->mutable_clock()->mutable_now() = ToProto(clock_->Now());
       return {};
     case R::kCenterShow: {
-      const auto* c = network_.FindCenter(req.center_show().id());
+      const auto* c = state_.network.FindCenter(req.center_show().id());
       if (!c) {
         return Status::NotFound("id",
                                 fmt::format("center \"{}\" does not exist", req.center_show().id()));
@@ -457,7 +552,7 @@ Status Core::Query(const v1::CtlRequest& req, v1::CtlReply* reply) {
       std::string next;
       uint32_t total = 0;
       Page(
-          network_.centers(), q.after_id(), ListLimit(q.limit(), kDefaultListLimit),
+          state_.network.centers(), q.after_id(), ListLimit(q.limit(), kDefaultListLimit),
           [&](const v1::Center& c) { return q.parent_id().empty() || c.parent_id() == q.parent_id(); },
           [&](const v1::Center& c) { *out->add_centers() = c; }, &next, &total);
       out->set_next_after_id(next);
@@ -465,7 +560,7 @@ Status Core::Query(const v1::CtlRequest& req, v1::CtlReply* reply) {
       return {};
     }
     case R::kStaffShow: {
-      const auto* s = network_.FindStaff(req.staff_show().id());
+      const auto* s = state_.network.FindStaff(req.staff_show().id());
       if (!s) {
         return Status::NotFound("id",
                                 fmt::format("staff \"{}\" does not exist", req.staff_show().id()));
@@ -493,7 +588,7 @@ Status Core::Query(const v1::CtlRequest& req, v1::CtlReply* reply) {
         }
         return true;
       };
-      Page(network_.staff(), q.after_id(), ListLimit(q.limit(), kDefaultListLimit), pred,
+      Page(state_.network.staff(), q.after_id(), ListLimit(q.limit(), kDefaultListLimit), pred,
            [&](const v1::Staff& s) { *out->add_staff() = s; }, &next, &total);
       out->set_next_after_id(next);
       out->set_total(total);
@@ -520,6 +615,133 @@ Status Core::Query(const v1::CtlRequest& req, v1::CtlReply* reply) {
     default:
       return Status::Internal("not a query");
   }
+}
+
+namespace {
+
+// Parses an ISO date field of a request.
+Result<Date> DateField(const std::string& text, const char* field) {
+  auto d = ParseDate(text);
+  if (!d.ok()) return Status::InvalidArgument(field, d.status().message());
+  return d;
+}
+
+Status CheckRange(Date from, Date to, int max_days) {
+  const int days = DayNumber(to) - DayNumber(from);
+  if (days < 0) return Status::InvalidArgument("to", "is before from");
+  if (days > max_days) {
+    return Status::InvalidArgument("to", fmt::format("a range is at most {} days", max_days + 1));
+  }
+  return {};
+}
+
+}  // namespace
+
+Status Core::CalendarQuery(const v1::CtlRequest& req, v1::CtlReply* reply) {
+  using R = v1::CtlRequest;
+  const auto& cal = state_.calendar;
+  switch (req.command_case()) {
+    case R::kCalendarShow: {
+      const auto& q = req.calendar_show();
+      auto from = DateField(q.from(), "from");
+      if (!from.ok()) return from.status();
+      auto to = q.to().empty() ? from : DateField(q.to(), "to");
+      if (!to.ok()) return to.status();
+      ZB_RETURN_IF_ERROR(CheckRange(*from, *to, 3660));
+      if (!q.center_id().empty() && !state_.network.FindCenter(q.center_id())) {
+        return Status::NotFound("center_id",
+                                fmt::format("center \"{}\" does not exist", q.center_id()));
+      }
+      if (auto missing = cal.MissingYears(*from, *to); !missing.empty()) {
+        return Status::FailedPrecondition(fmt::format(
+            "no national calendar is loaded for {}; day types there are unknown. Load the State "
+            "Council notice with `zhibanctl calendar import <year>.json`",
+            fmt::join(missing, ", ")));
+      }
+      auto* out = reply->mutable_calendar_show();
+      for (int32_t n = DayNumber(*from); n <= DayNumber(*to); ++n) {
+        auto day = cal.Day(FromDayNumber(n), q.center_id());
+        if (!day.ok()) return day.status();
+        *out->add_days() = std::move(*day);
+      }
+      return {};
+    }
+    case R::kCalendarStats: {
+      auto stats = domain::YearStats(cal, req.calendar_stats().year());
+      if (!stats.ok()) return stats.status();
+      *reply->mutable_calendar_stats() = std::move(*stats);
+      return {};
+    }
+    case R::kCalendarYears: {
+      for (const auto& [year, y] : cal.years()) {
+        auto* out = reply->mutable_calendar_years()->add_years();
+        out->set_year(year);
+        *out->mutable_papers() = y.papers();
+        out->set_source(y.source());
+      }
+      return {};
+    }
+    case R::kExceptionList: {
+      const auto& center = req.exception_list().center_id();
+      for (const auto& [id, e] : cal.exceptions()) {
+        if (center.empty() || e.center_id() == center) {
+          *reply->mutable_exception_list()->add_exceptions() = e;
+        }
+      }
+      return {};
+    }
+    case R::kPolicyShow: {
+      const auto& q = req.policy_show();
+      const auto* p = state_.policies.Find(q.name(), q.version());
+      if (!p) {
+        return Status::NotFound("name", q.version()
+                                            ? fmt::format("policy \"{}\" has no version {}", q.name(), q.version())
+                                            : fmt::format("policy \"{}\" does not exist", q.name()));
+      }
+      *reply->mutable_policy() = *p;
+      return {};
+    }
+    case R::kPolicyList: {
+      auto* out = reply->mutable_policy_list();
+      for (const auto& [name, versions] : state_.policies.policies()) {
+        for (const auto& p : versions) {
+          auto* x = out->add_policies();
+          *x = p;
+          x->clear_toml();
+          x->clear_days();
+        }
+      }
+      for (const auto& [center, list] : state_.policies.assignments()) {
+        for (const auto& a : list) *out->add_assignments() = a;
+      }
+      return {};
+    }
+    default:
+      return Status::Internal("not a calendar query");
+  }
+}
+
+Status Core::CoverageQuery(const v1::CtlRequest& req, v1::CtlReply* reply) {
+  if (req.has_coverage_audit()) {
+    auto audit = domain::AuditCoverage(state_.calendar, state_.policies, state_.network, zones_,
+                                       req.coverage_audit().year());
+    if (!audit.ok()) return audit.status();
+    *reply->mutable_coverage_audit() = std::move(*audit);
+    return {};
+  }
+  const auto& q = req.coverage_show();
+  auto from = DateField(q.from(), "from");
+  if (!from.ok()) return from.status();
+  auto to = q.to().empty() ? from : DateField(q.to(), "to");
+  if (!to.ok()) return to.status();
+  ZB_RETURN_IF_ERROR(CheckRange(*from, *to, 365));
+  std::vector<v1::RequiredWindow> windows;
+  ZB_RETURN_IF_ERROR(domain::ExpandCoverage(state_.calendar, state_.policies, state_.network,
+                                            zones_, q.center_id(), *from, *to, &windows, nullptr));
+  auto* out = reply->mutable_coverage_show();
+  out->mutable_windows()->Reserve(static_cast<int>(windows.size()));
+  for (auto& w : windows) *out->add_windows() = std::move(w);
+  return {};
 }
 
 Status Core::ClockCommand(const v1::CtlRequest& req, v1::CtlReply* reply, GroupCtx& g) {
@@ -637,8 +859,8 @@ Result<domain::Mutation> Core::ImportCommit(const v1::ImportCommitRequest& req,
   domain::ImportErrors errors;
   const size_t rows = s->rows();
   auto m = s->kind == v1::CENTERS
-               ? domain::ImportCenters(network_, std::move(s->centers), &counts, &errors)
-               : domain::ImportStaff(network_, std::move(s->staff), &counts, &errors);
+               ? domain::ImportCenters(state_.network, std::move(s->centers), &counts, &errors)
+               : domain::ImportStaff(state_.network, std::move(s->staff), &counts, &errors);
   if (!m.ok()) {
     auto* e = reply->mutable_error();
     for (auto& re : errors.errors) *e->add_row_errors() = std::move(re);

@@ -25,7 +25,8 @@
 
 #include "daemon/base/clock.h"
 #include "daemon/base/status.h"
-#include "daemon/domain/network.h"
+#include "daemon/base/date.h"
+#include "daemon/domain/state.h"
 #include "daemon/storage/store.h"
 #include "zhiban/v1/ctl.pb.h"
 
@@ -78,7 +79,10 @@ class Core {
 
   uint64_t last_seq() const { return next_seq_ - 1; }
   const std::string& instance_id() const { return instance_id_; }
-  const domain::Network& network() const { return network_; }
+  const domain::Network& network() const { return state_.network; }
+  const domain::State& state() const { return state_; }
+  // The daemon clock's date in China Standard Time (defaults for "from" dates).
+  std::string Today() const;
   const CoreMetrics& metrics() const { return metrics_; }
   size_t open_imports() const { return imports_.size(); }
   void CountRejected(const std::string& reason);  // malformed requests, for /metrics
@@ -100,13 +104,16 @@ class Core {
   Status ImportCommand(const v1::CtlRequest& req, v1::CtlReply* reply);
   Status Backup(const v1::BackupCreateRequest& req, v1::CtlReply* reply);
   Result<domain::Mutation> ImportCommit(const v1::ImportCommitRequest& req, v1::CtlReply* reply);
+  Status CalendarQuery(const v1::CtlRequest& req, v1::CtlReply* reply);
+  Status CoverageQuery(const v1::CtlRequest& req, v1::CtlReply* reply);
 
   storage::Store* store_;
   Clock* clock_;
   SimulatedClock* sim_;
   CoreOptions options_;
   std::string instance_id_;
-  domain::Network network_;
+  domain::State state_;
+  Zones zones_;
   uint64_t next_seq_ = 1;
   uint64_t next_audit_seq_ = 1;
   std::chrono::steady_clock::time_point started_steady_;

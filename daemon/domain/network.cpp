@@ -196,20 +196,6 @@ void Network::Clear() {
   staff_refs_.clear();
 }
 
-void Apply(Network& net, const Mutation& m) {
-  Mutation copy = m;
-  Apply(net, std::move(copy));
-}
-
-void Apply(Network& net, Mutation&& m) {
-  for (const auto& id : m.centers_deleted) net.EraseCenter(id);
-  for (const auto& id : m.staff_deleted) net.EraseStaff(id);
-  for (auto& c : m.centers_put) net.PutCenter(std::move(c));
-  for (auto& s : m.staff_put) net.PutStaff(std::move(s));
-  m.centers_put.clear();
-  m.staff_put.clear();
-}
-
 std::vector<std::string> ChangedFields(const google::protobuf::Message& a,
                                        const google::protobuf::Message& b) {
   std::vector<std::string> out;
@@ -367,10 +353,7 @@ void StaffEvent(Mutation& m, const char* topic, v1::Staff s,
 }
 
 // An event whose body is complete (removals carry the record as it was).
-void PlainEvent(Mutation& m, v1::Event e) {
-  m.body_records.push_back({});
-  m.events.push_back(std::move(e));
-}
+void PlainEvent(Mutation& m, v1::Event e) { m.Emit(std::move(e)); }
 
 // Merges the masked fields of `patch` into `base`. Refuses unknown paths and `id`.
 template <typename Msg>

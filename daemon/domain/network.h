@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "daemon/base/status.h"
+#include "daemon/domain/mutation.h"
 #include "zhiban/v1/ctl.pb.h"
 #include "zhiban/v1/events.pb.h"
 #include "zhiban/v1/types.pb.h"
@@ -32,40 +33,6 @@ inline constexpr size_t kMaxAddressBytes = 500;
 inline constexpr size_t kMaxSkills = 64;
 inline constexpr size_t kMaxCoverCenters = 256;
 inline constexpr int kMaxTreeDepth = 16;
-
-// Names the record of this mutation that an event's body carries.
-struct BodyRecord {
-  enum class Kind : uint8_t { kNone, kCenter, kStaff };
-  Kind kind = Kind::kNone;
-  uint32_t index = 0;  // into centers_put or staff_put
-};
-
-// What one command changes.
-struct Mutation {
-  std::vector<v1::Center> centers_put;
-  std::vector<std::string> centers_deleted;
-  std::vector<v1::Staff> staff_put;
-  std::vector<std::string> staff_deleted;
-
-  // Events to publish, in order, with topic, center_id and body set (the
-  // core stamps seq, id, time, actor). An event announcing a record this
-  // mutation writes (center.added, staff.updated, ...) leaves that record out
-  // of its body and names it in body_records[i]: the core serializes each
-  // record once, for storage and event alike, instead of copying and encoding
-  // it twice (which dominated 100k-row imports). body_records is parallel to
-  // events; kNone means the body is complete.
-  std::vector<v1::Event> events;
-  std::vector<BodyRecord> body_records;
-  std::string summary;  // one line for the audit log
-
-  // Event i as it is published, record included. Valid until Apply.
-  v1::Event FullEvent(size_t i) const;
-
-  bool empty() const {
-    return centers_put.empty() && centers_deleted.empty() && staff_put.empty() &&
-           staff_deleted.empty();
-  }
-};
 
 class Network {
  public:
@@ -95,9 +62,6 @@ class Network {
   std::unordered_map<std::string, int> staff_refs_;
 };
 
-void Apply(Network& net, const Mutation& m);
-// Moves the records into the network; `m` keeps only its events and deletions.
-void Apply(Network& net, Mutation&& m);
 
 // Field validation, shared with import. `prefix` is the field path prefix
 // used in messages ("center." for ctl, "" for import columns).

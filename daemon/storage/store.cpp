@@ -14,7 +14,8 @@ namespace zhiban::storage {
 namespace {
 
 constexpr std::array<const char*, static_cast<int>(Family::kCount)> kFamilyNames = {
-    "meta", "centers", "staff", "events", "audit"};
+    "meta", "centers", "staff", "events", "audit", "calendar", "exceptions", "policies",
+    "assignments"};
 
 constexpr std::string_view kSchemaKey = "schema_version";
 

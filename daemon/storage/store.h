@@ -25,7 +25,18 @@
 namespace zhiban::storage {
 
 // Column families. Append new kinds at the end; never reorder (see kFamilyNames).
-enum class Family : int { kMeta = 0, kCenters, kStaff, kEvents, kAudit, kCount };
+enum class Family : int {
+  kMeta = 0,
+  kCenters,
+  kStaff,
+  kEvents,
+  kAudit,
+  kCalendar,     // national calendar years, key = "2026"
+  kExceptions,   // local calendar exceptions, key = exception id
+  kPolicies,     // opening policy versions, key = name + '/' + 8-byte big-endian version
+  kAssignments,  // policy assignments, key = center + '/' + ISO from-date
+  kCount
+};
 const char* FamilyName(Family f);
 
 // Current on-disk schema; bumped with a migration note in docs/OPERATIONS.md.

@@ -1,4 +1,5 @@
 #include "daemon/domain/network.h"
+#include "daemon/domain/state.h"
 
 #include <set>
 
@@ -29,14 +30,15 @@ class NetworkTest : public ::testing::Test {
   void Add(const v1::Center& c) {
     auto m = AddCenter(net_, c);
     ASSERT_TRUE(m.ok()) << m.status().ToString();
-    Apply(net_, *m);
+    Apply(st_, *m);
   }
   void Add(const v1::Staff& s) {
     auto m = AddStaff(net_, s);
     ASSERT_TRUE(m.ok()) << m.status().ToString();
-    Apply(net_, *m);
+    Apply(st_, *m);
   }
-  Network net_;
+  State st_;
+  Network& net_ = st_.network;
 };
 
 TEST_F(NetworkTest, AddCenterProducesOneEvent) {
@@ -143,10 +145,10 @@ TEST_F(NetworkTest, RemoveRefusedWhileChildrenOrStaffRemain) {
   EXPECT_EQ(RemoveCenter(net_, "community").status().code(), Code::kFailedPrecondition);
   auto rs = RemoveStaff(net_, "s1");
   ASSERT_TRUE(rs.ok());
-  Apply(net_, *rs);
+  Apply(st_, *rs);
   auto rc = RemoveCenter(net_, "community");
   ASSERT_TRUE(rc.ok());
-  Apply(net_, *rc);
+  Apply(st_, *rc);
   EXPECT_TRUE(RemoveCenter(net_, "street").ok());
   EXPECT_EQ(RemoveCenter(net_, "ghost").status().code(), Code::kNotFound);
 }

@@ -1,0 +1,270 @@
+#include "daemon/domain/calendar.h"
+
+#include <set>
+
+#include <fmt/format.h>
+
+#include "daemon/domain/network.h"
+
+namespace zhiban::domain {
+namespace {
+
+constexpr int kMinYear = 2000, kMaxYear = 2100;
+constexpr int kMaxExceptionDays = 366;
+
+v1::Event CalendarUpdatedEvent(const std::string& from, const std::string& to,
+                               const std::string& center, std::string reason) {
+  v1::Event e;
+  e.set_topic("calendar.updated");
+  e.set_center_id(center);
+  auto* b = e.mutable_calendar_updated();
+  b->set_from(from);
+  b->set_to(to);
+  b->set_center_id(center);
+  b->set_reason(std::move(reason));
+  return e;
+}
+
+bool Overlaps(const v1::CalendarException& a, const v1::CalendarException& b) {
+  // ISO dates compare correctly as strings.
+  return a.center_id() == b.center_id() && a.from() <= b.to() && b.from() <= a.to();
+}
+
+}  // namespace
+
+// ---- Calendar ---------------------------------------------------------------
+
+const v1::CalendarException* Calendar::FindException(std::string_view id) const {
+  auto it = exceptions_.find(id);
+  return it == exceptions_.end() ? nullptr : &it->second;
+}
+
+void Calendar::Reindex() {
+  listed_.clear();
+  // A date's own notice wins over an adjacent year's notice listing it.
+  for (const auto& [year, y] : years_) {
+    for (const auto& d : y.days()) {
+      auto date = ParseDate(d.date());
+      if (!date.ok()) continue;  // validated on import
+      const int32_t key = DayNumber(*date);
+      const bool own = int(date->year()) == year;
+      auto it = listed_.find(key);
+      if (it == listed_.end() || own) listed_[key] = {d.off_day(), d.name(), year};
+    }
+  }
+}
+
+void Calendar::PutYear(v1::CalendarYear y) {
+  const int year = y.year();
+  years_[year] = std::move(y);
+  Reindex();
+}
+
+void Calendar::PutException(v1::CalendarException e) {
+  EraseException(e.id());
+  std::string id = e.id();
+  by_center_[e.center_id()].push_back(id);
+  exceptions_[id] = std::move(e);
+}
+
+void Calendar::EraseException(std::string_view id) {
+  auto it = exceptions_.find(id);
+  if (it == exceptions_.end()) return;
+  auto& ids = by_center_[it->second.center_id()];
+  std::erase(ids, it->first);
+  exceptions_.erase(it);
+}
+
+void Calendar::Clear() {
+  years_.clear();
+  listed_.clear();
+  exceptions_.clear();
+  by_center_.clear();
+}
+
+std::vector<int> Calendar::MissingYears(Date from, Date to) const {
+  std::vector<int> out;
+  for (int y = int(from.year()); y <= int(to.year()); ++y) {
+    if (!HasYear(y)) out.push_back(y);
+  }
+  return out;
+}
+
+Result<v1::CalendarDay> Calendar::Day(Date d, std::string_view center_id) const {
+  const int year = int(d.year());
+  if (!HasYear(year)) {
+    return Status::FailedPrecondition(fmt::format(
+        "no national calendar is loaded for {}; load the State Council notice with "
+        "`zhibanctl calendar import {}.json`",
+        year, year));
+  }
+  v1::CalendarDay day;
+  const std::string iso = FormatDate(d);
+  day.set_date(iso);
+  if (auto it = listed_.find(DayNumber(d)); it != listed_.end()) {
+    day.set_day_type(it->second.off_day ? v1::HOLIDAY : v1::MAKEUP_WORKDAY);
+    day.set_name(it->second.name);
+  } else {
+    day.set_day_type(IsWeekend(d) ? v1::WEEKEND : v1::WORKDAY);
+  }
+  auto ids = center_id.empty() ? by_center_.end() : by_center_.find(std::string(center_id));
+  if (ids != by_center_.end()) {
+    for (const auto& id : ids->second) {
+      const auto& e = exceptions_.find(id)->second;
+      if (iso < e.from() || iso > e.to()) continue;
+      day.set_exception_id(id);
+      day.set_reason(e.reason());
+      if (e.kind() == v1::CLOSED) day.set_closed(true);
+      if (e.kind() == v1::AS_DAY_TYPE) day.set_day_type(e.day_type());
+      break;  // exceptions of a center never overlap
+    }
+  }
+  return day;
+}
+
+// ---- commands ------------------------------------------------------------------
+
+Status ValidateCalendarYear(const v1::CalendarYear& y) {
+  if (y.year() < kMinYear || y.year() > kMaxYear) {
+    return Status::InvalidArgument("year", fmt::format("{} is not a year between {} and {}",
+                                                       y.year(), kMinYear, kMaxYear));
+  }
+  std::set<std::string> seen;
+  for (int i = 0; i < y.days_size(); ++i) {
+    const auto& d = y.days(i);
+    const std::string field = fmt::format("days[{}]", i);
+    auto date = ParseDate(d.date());
+    if (!date.ok()) return Status::InvalidArgument(field + ".date", date.status().message());
+    const int dy = int(date->year());
+    if (dy < y.year() - 1 || dy > y.year() + 1) {
+      return Status::InvalidArgument(
+          field + ".date", fmt::format("{} is not in {} or an adjacent year", d.date(), y.year()));
+    }
+    if (!seen.insert(d.date()).second) {
+      return Status::InvalidArgument(field + ".date", fmt::format("{} is listed twice", d.date()));
+    }
+    if (d.name().empty()) {
+      return Status::InvalidArgument(field + ".name", fmt::format("{} has no name", d.date()));
+    }
+    if (d.name().size() > 100) return Status::InvalidArgument(field + ".name", "is too long");
+    if (!d.off_day() && !IsWeekend(*date)) {
+      return Status::InvalidArgument(
+          field + ".isOffDay",
+          fmt::format("{} ({}) is listed as a make-up workday but is not a Saturday or Sunday",
+                      d.date(), d.name()));
+    }
+  }
+  return {};
+}
+
+Result<Mutation> ImportCalendarYear(const Calendar& cal, v1::CalendarYear y) {
+  ZB_RETURN_IF_ERROR(ValidateCalendarYear(y));
+  Mutation m;
+  const bool replaced = cal.HasYear(y.year());
+  std::string from = fmt::format("{}-01-01", y.year()), to = fmt::format("{}-12-31", y.year());
+  for (const auto& d : y.days()) {  // an adjacent year's dates are affected too
+    from = std::min(from, d.date());
+    to = std::max(to, d.date());
+  }
+  m.summary = fmt::format("{} the national calendar {} ({} entries)",
+                          replaced ? "replaced" : "loaded", y.year(), y.days_size());
+  m.Emit(CalendarUpdatedEvent(from, to, "",
+                              fmt::format("national calendar {} {}", y.year(),
+                                          replaced ? "replaced" : "loaded")));
+  m.years_put.push_back(std::move(y));
+  return m;
+}
+
+Result<Mutation> AddException(const Calendar& cal, const Network& net, v1::CalendarException e) {
+  if (e.id().empty()) return Status::InvalidArgument("exception.id", "is required");
+  if (e.id().size() > 64) return Status::InvalidArgument("exception.id", "is longer than 64");
+  if (cal.FindException(e.id())) {
+    return Status::AlreadyExists("exception.id",
+                                 fmt::format("exception \"{}\" already exists", e.id()));
+  }
+  if (!net.FindCenter(e.center_id())) {
+    return Status::NotFound("exception.center_id",
+                            fmt::format("center \"{}\" does not exist", e.center_id()));
+  }
+  auto from = ParseDate(e.from());
+  if (!from.ok()) return Status::InvalidArgument("exception.from", from.status().message());
+  if (e.to().empty()) e.set_to(e.from());
+  auto to = ParseDate(e.to());
+  if (!to.ok()) return Status::InvalidArgument("exception.to", to.status().message());
+  const int days = DayNumber(*to) - DayNumber(*from) + 1;
+  if (days < 1) {
+    return Status::InvalidArgument("exception.to",
+                                   fmt::format("{} is before {}", e.to(), e.from()));
+  }
+  if (days > kMaxExceptionDays) {
+    return Status::InvalidArgument("exception.to",
+                                   fmt::format("an exception spans at most {} days", kMaxExceptionDays));
+  }
+  if (e.kind() != v1::CLOSED && e.kind() != v1::AS_DAY_TYPE) {
+    return Status::InvalidArgument("exception.kind", "must be CLOSED or AS_DAY_TYPE");
+  }
+  if (e.kind() == v1::AS_DAY_TYPE &&
+      (!v1::DayType_IsValid(e.day_type()) || e.day_type() == v1::DAY_TYPE_UNSPECIFIED)) {
+    return Status::InvalidArgument("exception.day_type",
+                                   "AS_DAY_TYPE needs WORKDAY, WEEKEND, HOLIDAY or MAKEUP_WORKDAY");
+  }
+  if (e.kind() == v1::CLOSED) e.clear_day_type();
+  if (e.reason().size() > 200) return Status::InvalidArgument("exception.reason", "is too long");
+  for (const auto& [id, other] : cal.exceptions()) {
+    if (Overlaps(e, other)) {
+      return Status::FailedPrecondition(
+          fmt::format("overlaps exception \"{}\" ({}..{}) of the same center; remove it first",
+                      id, other.from(), other.to()),
+          "exception.from");
+    }
+  }
+  Mutation m;
+  m.summary = fmt::format("exception {} for {}: {}..{} {}", e.id(), e.center_id(), e.from(),
+                          e.to(), v1::ExceptionKind_Name(e.kind()));
+  m.Emit(CalendarUpdatedEvent(e.from(), e.to(), e.center_id(),
+                              fmt::format("exception {} added: {}", e.id(), e.reason())));
+  m.exceptions_put.push_back(std::move(e));
+  return m;
+}
+
+Result<Mutation> RemoveException(const Calendar& cal, std::string_view id) {
+  const auto* e = cal.FindException(id);
+  if (!e) return Status::NotFound("id", fmt::format("exception \"{}\" does not exist", id));
+  Mutation m;
+  m.summary = fmt::format("removed exception {}", id);
+  m.Emit(CalendarUpdatedEvent(e->from(), e->to(), e->center_id(),
+                              fmt::format("exception {} removed", id)));
+  m.exceptions_deleted.emplace_back(id);
+  return m;
+}
+
+Result<v1::CalendarStatsReply> YearStats(const Calendar& cal, int year) {
+  auto it = cal.years().find(year);
+  if (it == cal.years().end()) {
+    return Status::FailedPrecondition(
+        fmt::format("no national calendar is loaded for {}", year), "year");
+  }
+  v1::CalendarStatsReply out;
+  out.set_year(year);
+  for (const auto& d : it->second.days()) {
+    if (d.off_day() && d.date().starts_with(std::to_string(year))) {
+      out.set_listed_rest_days(out.listed_rest_days() + 1);
+    }
+  }
+  const Date first{std::chrono::year(year), std::chrono::January, std::chrono::day(1)};
+  const Date last{std::chrono::year(year), std::chrono::December, std::chrono::day(31)};
+  for (int32_t n = DayNumber(first); n <= DayNumber(last); ++n) {
+    auto day = cal.Day(FromDayNumber(n));
+    if (!day.ok()) return day.status();
+    switch (day->day_type()) {
+      case v1::WORKDAY: out.set_workdays(out.workdays() + 1); break;
+      case v1::WEEKEND: out.set_weekend_days(out.weekend_days() + 1); break;
+      case v1::HOLIDAY: out.set_holidays(out.holidays() + 1); break;
+      case v1::MAKEUP_WORKDAY: out.set_makeup_workdays(out.makeup_workdays() + 1); break;
+      default: break;
+    }
+  }
+  return out;
+}
+
+}  // namespace zhiban::domain

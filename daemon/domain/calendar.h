@@ -1,0 +1,68 @@
+// The national calendar (节假日 and 调休) and each center's local exceptions.
+//
+// Pure: the State Council's yearly notices come in as CalendarYear records;
+// Day() answers what a date is. A date in a year whose notice is not loaded
+// is an error, never a guess.
+#pragma once
+
+#include <map>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "daemon/base/date.h"
+#include "daemon/base/status.h"
+#include "daemon/domain/mutation.h"
+#include "zhiban/v1/calendar.pb.h"
+#include "zhiban/v1/ctl.pb.h"
+
+namespace zhiban::domain {
+
+class Network;
+
+class Calendar {
+ public:
+  bool HasYear(int year) const { return years_.count(year) > 0; }
+  const std::map<int, v1::CalendarYear>& years() const { return years_; }
+  const std::map<std::string, v1::CalendarException, std::less<>>& exceptions() const {
+    return exceptions_;
+  }
+  const v1::CalendarException* FindException(std::string_view id) const;
+
+  // The national type of a date, then the center's exception (if any).
+  Result<v1::CalendarDay> Day(Date d, std::string_view center_id = {}) const;
+
+  // Years among [from, to] with no notice loaded.
+  std::vector<int> MissingYears(Date from, Date to) const;
+
+  void PutYear(v1::CalendarYear y);
+  void PutException(v1::CalendarException e);
+  void EraseException(std::string_view id);
+  void Clear();
+
+ private:
+  struct Listed {
+    bool off_day;
+    std::string name;
+    int file_year;
+  };
+  void Reindex();
+
+  std::map<int, v1::CalendarYear> years_;
+  std::unordered_map<int32_t, Listed> listed_;  // day number -> entry (derived from years_)
+  std::map<std::string, v1::CalendarException, std::less<>> exceptions_;
+  std::unordered_map<std::string, std::vector<std::string>> by_center_;  // center -> exception ids
+};
+
+// Checks a notice as imported: dates in the year or an adjacent one, each
+// once, named; make-up workdays on a Saturday or Sunday. Errors name the entry.
+Status ValidateCalendarYear(const v1::CalendarYear& y);
+
+Result<Mutation> ImportCalendarYear(const Calendar& cal, v1::CalendarYear y);
+Result<Mutation> AddException(const Calendar& cal, const Network& net, v1::CalendarException e);
+Result<Mutation> RemoveException(const Calendar& cal, std::string_view id);
+
+// Counts of a loaded year (calendar stats).
+Result<v1::CalendarStatsReply> YearStats(const Calendar& cal, int year);
+
+}  // namespace zhiban::domain

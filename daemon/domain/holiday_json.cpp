@@ -1,0 +1,47 @@
+#include "daemon/domain/holiday_json.h"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+namespace zhiban::domain {
+
+Result<v1::CalendarYear> ParseHolidayJson(std::string_view text, std::string_view source) {
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  auto bad = [&](const std::string& msg) {
+    return Status::InvalidArgument("", fmt::format("{}: {}", source, msg));
+  };
+  if (j.is_discarded()) return bad("not valid JSON");
+  if (!j.is_object()) return bad("expected a JSON object {year, papers, days}");
+  v1::CalendarYear y;
+  if (!j.contains("year") || !j["year"].is_number_integer()) return bad("\"year\" must be an integer");
+  y.set_year(j["year"].get<int>());
+  if (j.contains("papers")) {
+    if (!j["papers"].is_array()) return bad("\"papers\" must be a list of strings");
+    for (const auto& p : j["papers"]) {
+      if (!p.is_string()) return bad("\"papers\" must be a list of strings");
+      y.add_papers(p.get<std::string>());
+    }
+  }
+  if (!j.contains("days") || !j["days"].is_array()) return bad("\"days\" must be a list");
+  const auto& days = j["days"];
+  for (size_t i = 0; i < days.size(); ++i) {
+    const auto& d = days[i];
+    const std::string at = fmt::format("days[{}]", i);
+    if (!d.is_object()) return bad(at + " must be an object {name, date, isOffDay}");
+    if (!d.contains("date") || !d["date"].is_string()) return bad(at + ".date must be a string");
+    if (!d.contains("name") || !d["name"].is_string()) {
+      return bad(at + ".name must be a string (" + (d.contains("date") ? d["date"].dump() : "") + ")");
+    }
+    if (!d.contains("isOffDay") || !d["isOffDay"].is_boolean()) {
+      return bad(at + ".isOffDay must be true or false");
+    }
+    auto* out = y.add_days();
+    out->set_date(d["date"].get<std::string>());
+    out->set_name(d["name"].get<std::string>());
+    out->set_off_day(d["isOffDay"].get<bool>());
+  }
+  y.set_source(std::string(source));
+  return y;
+}
+
+}  // namespace zhiban::domain

@@ -16,7 +16,6 @@
 #include "daemon/base/time_util.h"
 
 namespace zhiban::ctl {
-namespace {
 
 using google::protobuf::util::TimeUtil;
 
@@ -55,6 +54,8 @@ std::string SeqNote(const v1::CtlReply& r) {
   if (r.event_count() == 1) return fmt::format("event {}", r.first_seq());
   return fmt::format("events {}..{}", r.first_seq(), r.first_seq() + r.event_count() - 1);
 }
+
+namespace {
 
 std::string Level(v1::CenterLevel l) {
   return l == v1::CENTER_LEVEL_UNSPECIFIED ? "" : v1::CenterLevel_Name(l);
@@ -179,10 +180,14 @@ struct StaffFlags {
   }
 };
 
+}  // namespace
+
 int Usage(Context& ctx, const Status& s) {
   return PrintProblem(s.field().empty() ? s.message() : s.field() + ": " + s.message(), kExitUsage,
                       ctx.g.format());
 }
+
+namespace {
 
 // ---- list paging ------------------------------------------------------------
 
@@ -417,6 +422,8 @@ int RunTail(Context& ctx, int64_t from, bool follow, const std::vector<std::stri
   return kExitOk;
 }
 
+}  // namespace
+
 // ---- the table ---------------------------------------------------------------------
 
 // `GROUP VERB --id X`: commands that name one record. `set_id` fills the
@@ -435,6 +442,8 @@ Command IdCommand(std::string group, std::string verb, std::string help,
             };
           }};
 }
+
+namespace {
 
 std::vector<Command> Build() {
   std::vector<Command> cmds;
@@ -718,6 +727,7 @@ std::vector<Command> Build() {
       });
     };
   }});
+  AddCalendarCommands(cmds);
   return cmds;
 }
 

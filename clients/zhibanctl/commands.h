@@ -13,6 +13,7 @@
 
 #include "clients/lib/ctl_client.h"
 #include "clients/zhibanctl/output.h"
+#include "zhiban/v1/ctl.pb.h"
 
 namespace zhiban::ctl {
 
@@ -49,5 +50,17 @@ struct Command {
 };
 
 const std::vector<Command>& Commands();
+
+// Shared by the command files.
+std::string Time(const google::protobuf::Timestamp& t);           // local, to the second
+int Send(Context& ctx, v1::CtlRequest& req,                       // prints result or error
+         const std::function<void(const v1::CtlReply&)>& table);
+std::string SeqNote(const v1::CtlReply& r);                       // "event 7", "events 3..9"
+int Usage(Context& ctx, const Status& s);                         // a local usage problem
+Command IdCommand(std::string group, std::string verb, std::string help,
+                  std::function<void(v1::CtlRequest&, const std::string&)> set_id,
+                  std::function<void(const v1::CtlReply&, const std::string& id)> print);
+
+void AddCalendarCommands(std::vector<Command>& cmds);  // calendar, policy, coverage
 
 }  // namespace zhiban::ctl

@@ -25,23 +25,32 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--timeout-ms", ctx.g.timeout_ms, "how long to wait for zhiband")->capture_default_str();
 
+  // Groups and intermediate verbs ("calendar except add") are made on first use.
   std::map<std::string, CLI::App*> groups;
+  auto node = [&](const std::string& path, CLI::App* parent, const std::string& name) {
+    CLI::App*& n = groups[path];
+    if (!n) {
+      n = parent->add_subcommand(name, name + " commands");
+      n->require_subcommand(1);
+    }
+    return n;
+  };
   std::vector<std::pair<CLI::App*, Runner>> runners;
   for (const auto& c : Commands()) {
-    CLI::App*& g = groups[c.group];
-    if (!g) {
-      g = app.add_subcommand(c.group, "");
-      g->require_subcommand(1);
-    }
-    CLI::App* sub = c.verb.empty() ? g : g->add_subcommand(c.verb, c.help);
+    CLI::App* g = node(c.group, &app, c.group);
     if (c.verb.empty()) {
       g->description(c.help);
       g->require_subcommand(0);
+      runners.emplace_back(g, c.define(g));
+      continue;
     }
+    std::string path = c.group, verb = c.verb;
+    for (size_t sp; (sp = verb.find(' ')) != std::string::npos; verb = verb.substr(sp + 1)) {
+      path += " " + verb.substr(0, sp);
+      g = node(path, g, verb.substr(0, sp));
+    }
+    CLI::App* sub = g->add_subcommand(verb, c.help);
     runners.emplace_back(sub, c.define(sub));
-  }
-  for (auto& [name, g] : groups) {
-    if (g->get_description().empty()) g->description(name + " commands");
   }
   try {
     app.parse(argc, argv);

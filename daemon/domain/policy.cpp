@@ -48,6 +48,7 @@ bool ParseClock(std::string_view s, bool allow_next_day, uint32_t* out) {
 }
 
 std::string ClockText(uint32_t minute) {
+  if (minute == 1440) return "24:00";
   const uint32_t day = minute / 1440, rest = minute % 1440;
   return fmt::format("{:02}:{:02}{}", rest / 60, rest % 60, day ? "+1" : "");
 }
@@ -406,6 +407,8 @@ Status ExpandCoverage(const Calendar& cal, const PolicyBook& book, const Network
       *rw.mutable_coverage() = w.coverage();
       rw.set_policy(policy->name());
       rw.set_policy_version(policy->version());
+      rw.set_start_local(ClockText(w.start_minute()));
+      rw.set_end_local(ClockText(w.end_minute()));
       out->push_back(std::move(rw));
     }
   }

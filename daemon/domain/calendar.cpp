@@ -90,6 +90,27 @@ std::vector<int> Calendar::MissingYears(Date from, Date to) const {
   return out;
 }
 
+Calendar::DayInfo Calendar::Info(Date d, std::string_view iso, std::string_view center_id) const {
+  DayInfo info;
+  if (auto it = listed_.find(DayNumber(d)); it != listed_.end()) {
+    info.type = it->second.off_day ? v1::HOLIDAY : v1::MAKEUP_WORKDAY;
+    info.name = &it->second.name;
+  } else {
+    info.type = IsWeekend(d) ? v1::WEEKEND : v1::WORKDAY;
+  }
+  if (center_id.empty()) return info;
+  auto ids = by_center_.find(center_id);
+  if (ids == by_center_.end()) return info;
+  for (const auto& id : ids->second) {
+    const auto& e = exceptions_.find(id)->second;
+    if (iso < e.from() || iso > e.to()) continue;
+    info.exception = &e;
+    if (e.kind() == v1::AS_DAY_TYPE) info.type = e.day_type();
+    break;  // exceptions of a center never overlap
+  }
+  return info;
+}
+
 Result<v1::CalendarDay> Calendar::Day(Date d, std::string_view center_id) const {
   const int year = int(d.year());
   if (!HasYear(year)) {
@@ -99,25 +120,14 @@ Result<v1::CalendarDay> Calendar::Day(Date d, std::string_view center_id) const 
         year, year));
   }
   v1::CalendarDay day;
-  const std::string iso = FormatDate(d);
-  day.set_date(iso);
-  if (auto it = listed_.find(DayNumber(d)); it != listed_.end()) {
-    day.set_day_type(it->second.off_day ? v1::HOLIDAY : v1::MAKEUP_WORKDAY);
-    day.set_name(it->second.name);
-  } else {
-    day.set_day_type(IsWeekend(d) ? v1::WEEKEND : v1::WORKDAY);
-  }
-  auto ids = center_id.empty() ? by_center_.end() : by_center_.find(std::string(center_id));
-  if (ids != by_center_.end()) {
-    for (const auto& id : ids->second) {
-      const auto& e = exceptions_.find(id)->second;
-      if (iso < e.from() || iso > e.to()) continue;
-      day.set_exception_id(id);
-      day.set_reason(e.reason());
-      if (e.kind() == v1::CLOSED) day.set_closed(true);
-      if (e.kind() == v1::AS_DAY_TYPE) day.set_day_type(e.day_type());
-      break;  // exceptions of a center never overlap
-    }
+  day.set_date(FormatDate(d));
+  const DayInfo info = Info(d, day.date(), center_id);
+  day.set_day_type(info.type);
+  if (info.name) day.set_name(*info.name);
+  if (info.exception) {
+    day.set_exception_id(info.exception->id());
+    day.set_reason(info.exception->reason());
+    day.set_closed(info.closed());
   }
   return day;
 }

@@ -350,6 +350,58 @@ const v1::DayPolicy* DayPolicyFor(const v1::OpeningPolicy& p, v1::DayType type) 
 
 }  // namespace
 
+namespace {
+
+// Walks the days of one center: `on_day(date, iso, info, rules, policy)` for a
+// day with windows, `on_gap(iso, reason)` for a day without. No allocation
+// per day beyond the date text.
+template <typename OnDay, typename OnGap>
+Status Walk(const Calendar& cal, const PolicyBook& book, std::string_view center_id, Date from,
+            Date to, OnDay on_day, OnGap on_gap) {
+  if (auto missing = cal.MissingYears(from, to); !missing.empty()) {
+    return Status::FailedPrecondition(fmt::format(
+        "no national calendar is loaded for {}; load the State Council notice with `zhibanctl "
+        "calendar import <year>.json`",
+        fmt::join(missing, ", ")));
+  }
+  std::string iso;
+  for (int32_t n = DayNumber(from); n <= DayNumber(to); ++n) {
+    const Date d = FromDayNumber(n);
+    iso = FormatDate(d);
+    const auto info = cal.Info(d, iso, center_id);
+    if (info.closed()) {
+      on_gap(iso, [&] {
+        return fmt::format("closed ({}: {})", info.exception->id(), info.exception->reason());
+      });
+      continue;
+    }
+    const auto* assignment = book.AssignmentOn(center_id, iso);
+    if (!assignment) {
+      on_gap(iso, [] { return std::string("no policy assigned"); });
+      continue;
+    }
+    const auto* policy = book.InForce(assignment->policy(), iso);
+    if (!policy) {
+      on_gap(iso, [&] {
+        return fmt::format("policy {} has no version in force", assignment->policy());
+      });
+      continue;
+    }
+    const auto* rules = DayPolicyFor(*policy, info.type);
+    if (!rules || rules->windows_size() == 0) {
+      on_gap(iso, [&] {
+        return fmt::format("policy {} v{} has no window on {} days", policy->name(),
+                           policy->version(), v1::DayType_Name(info.type));
+      });
+      continue;
+    }
+    ZB_RETURN_IF_ERROR(on_day(d, iso, info, *rules, *policy));
+  }
+  return {};
+}
+
+}  // namespace
+
 Status ExpandCoverage(const Calendar& cal, const PolicyBook& book, const Network& net,
                       const Zones& zones, std::string_view center_id, Date from, Date to,
                       std::vector<v1::RequiredWindow>* out, std::vector<v1::CoverageGap>* gaps) {
@@ -357,40 +409,17 @@ Status ExpandCoverage(const Calendar& cal, const PolicyBook& book, const Network
   if (!center) {
     return Status::NotFound("center_id", fmt::format("center \"{}\" does not exist", center_id));
   }
-  auto gap = [&](const std::string& date, std::string reason) {
+  auto on_gap = [&](const std::string& iso, auto reason) {
     if (!gaps) return;
     v1::CoverageGap g;
     g.set_center_id(std::string(center_id));
-    g.set_date(date);
-    g.set_reason(std::move(reason));
+    g.set_date(iso);
+    g.set_reason(reason());
     gaps->push_back(std::move(g));
   };
-  for (int32_t n = DayNumber(from); n <= DayNumber(to); ++n) {
-    const Date d = FromDayNumber(n);
-    auto day = cal.Day(d, center_id);
-    if (!day.ok()) return day.status();
-    const std::string& iso = day->date();
-    if (day->closed()) {
-      gap(iso, fmt::format("closed ({}: {})", day->exception_id(), day->reason()));
-      continue;
-    }
-    const auto* assignment = book.AssignmentOn(center_id, iso);
-    if (!assignment) {
-      gap(iso, "no policy assigned");
-      continue;
-    }
-    const auto* policy = book.InForce(assignment->policy(), iso);
-    if (!policy) {
-      gap(iso, fmt::format("policy {} has no version in force", assignment->policy()));
-      continue;
-    }
-    const auto* rules = DayPolicyFor(*policy, day->day_type());
-    if (!rules || rules->windows_size() == 0) {
-      gap(iso, fmt::format("policy {} v{} has no window on {} days", policy->name(),
-                           policy->version(), v1::DayType_Name(day->day_type())));
-      continue;
-    }
-    for (const auto& w : rules->windows()) {
+  auto on_day = [&](Date d, const std::string& iso, const Calendar::DayInfo& info,
+                    const v1::DayPolicy& rules, const v1::OpeningPolicy& policy) -> Status {
+    for (const auto& w : rules.windows()) {
       auto start = zones.ToInstant(center->time_zone(), d, w.start_minute());
       auto end = zones.ToInstant(center->time_zone(), d, w.end_minute());
       if (!start.ok()) return start.status();
@@ -398,25 +427,27 @@ Status ExpandCoverage(const Calendar& cal, const PolicyBook& book, const Network
       v1::RequiredWindow rw;
       rw.set_center_id(std::string(center_id));
       rw.set_date(iso);
-      rw.set_day_type(day->day_type());
+      rw.set_day_type(info.type);
       rw.set_kind(w.kind());
       rw.mutable_start()->set_seconds(
           std::chrono::duration_cast<std::chrono::seconds>(start->time_since_epoch()).count());
       rw.mutable_end()->set_seconds(
           std::chrono::duration_cast<std::chrono::seconds>(end->time_since_epoch()).count());
       *rw.mutable_coverage() = w.coverage();
-      rw.set_policy(policy->name());
-      rw.set_policy_version(policy->version());
+      rw.set_policy(policy.name());
+      rw.set_policy_version(policy.version());
       rw.set_start_local(ClockText(w.start_minute()));
       rw.set_end_local(ClockText(w.end_minute()));
       out->push_back(std::move(rw));
     }
-  }
-  return {};
+    return {};
+  };
+  return Walk(cal, book, center_id, from, to, on_day, on_gap);
 }
 
 Result<v1::CoverageAuditReply> AuditCoverage(const Calendar& cal, const PolicyBook& book,
-                                             const Network& net, const Zones& zones, int year) {
+                                             const Network& net, const Zones& /*zones*/,
+                                             int year) {
   if (!cal.HasYear(year)) {
     return Status::FailedPrecondition(
         fmt::format("no national calendar is loaded for {}", year), "year");
@@ -424,17 +455,26 @@ Result<v1::CoverageAuditReply> AuditCoverage(const Calendar& cal, const PolicyBo
   const Date first{std::chrono::year(year), std::chrono::January, std::chrono::day(1)};
   const Date last{std::chrono::year(year), std::chrono::December, std::chrono::day(31)};
   v1::CoverageAuditReply out;
-  std::vector<v1::RequiredWindow> windows;
-  std::vector<v1::CoverageGap> gaps;
+  uint64_t windows = 0, gaps = 0;
   for (const auto& [id, c] : net.centers()) {
-    windows.clear();
-    ZB_RETURN_IF_ERROR(ExpandCoverage(cal, book, net, zones, id, first, last, &windows, &gaps));
-    out.set_windows(out.windows() + static_cast<uint32_t>(windows.size()));
+    auto on_gap = [&](const std::string& iso, auto reason) {
+      if (gaps++ >= kMaxGapsListed) return;
+      auto* g = out.add_gaps();
+      g->set_center_id(id);
+      g->set_date(iso);
+      g->set_reason(reason());
+    };
+    auto on_day = [&](Date, const std::string&, const Calendar::DayInfo&, const v1::DayPolicy& rules,
+                      const v1::OpeningPolicy&) -> Status {
+      windows += static_cast<uint64_t>(rules.windows_size());
+      return {};
+    };
+    ZB_RETURN_IF_ERROR(Walk(cal, book, id, first, last, on_day, on_gap));
   }
   out.set_centers(static_cast<uint32_t>(net.centers().size()));
   out.set_center_days(out.centers() * static_cast<uint32_t>(DayNumber(last) - DayNumber(first) + 1));
-  out.set_gap_count(static_cast<uint32_t>(gaps.size()));
-  for (size_t i = 0; i < gaps.size() && i < kMaxGapsListed; ++i) *out.add_gaps() = std::move(gaps[i]);
+  out.set_windows(static_cast<uint32_t>(windows));
+  out.set_gap_count(static_cast<uint32_t>(gaps));
   return out;
 }
 

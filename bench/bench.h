@@ -12,5 +12,6 @@ namespace zhiban::bench {
 std::map<std::string, std::vector<double>>& Figures();
 void Record(const std::string& figure, double value);
 double Median(std::vector<double> v);
+int Reps();  // ZHIBAN_BENCH_REPS, default 5
 
 }  // namespace zhiban::bench

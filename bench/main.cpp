@@ -1,5 +1,5 @@
 // zhiban-bench [SUITE] [google-benchmark flags]
-//   SUITE: bus (default: every suite). Repetitions: ZHIBAN_BENCH_REPS (default 5).
+//   SUITE: bus, calendar (default: every suite). Repetitions: ZHIBAN_BENCH_REPS (default 5).
 // Prints Google Benchmark's table, then medians and ratios to the baseline.
 #include <algorithm>
 #include <cstdio>
@@ -29,6 +29,7 @@ double Median(std::vector<double> v) {
 }
 
 void PrintBusSummary();
+void PrintCalendarSummary();
 
 }  // namespace zhiban::bench
 
@@ -49,5 +50,6 @@ int main(int argc, char** argv) {
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   zhiban::bench::PrintBusSummary();
+  zhiban::bench::PrintCalendarSummary();
   return 0;
 }

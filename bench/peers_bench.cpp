@@ -34,7 +34,6 @@
 namespace zhiban::bench {
 
 std::string SampleEventBytes();  // bus_bench.cpp
-int Reps();
 
 namespace {
 

@@ -165,6 +165,8 @@ net::HttpResponse Daemon::Impl::Http(const std::string& target) {
                       publisher->send_failures(), &replay->counters(), store.get(),
                       core->network().centers().size(), core->network().staff().size(),
                       core->open_imports()};
+    for (const auto& [year, y] : core->state().calendar.years()) m.calendar_years.push_back(year);
+    m.current_year = std::stoi(core->Today().substr(0, 4));
     return {200, "text/plain; version=0.0.4; charset=utf-8", RenderMetrics(m)};
   }
   return {404, "text/plain; charset=utf-8", "not found; try /healthz or /metrics\n"};

@@ -44,6 +44,20 @@ std::string RenderMetrics(const MetricsSnapshot& m) {
   Metric(out, "zhiban_records", "gauge", "Records held, by kind.");
   out += fmt::format("zhiban_records{{kind=\"centers\"}} {}\n", m.centers);
   out += fmt::format("zhiban_records{{kind=\"staff\"}} {}\n", m.staff);
+  Metric(out, "zhiban_calendar_year_loaded", "gauge",
+         "National calendars (State Council notices) loaded, by year.");
+  bool this_year = false, next_year = false;
+  for (int y : m.calendar_years) {
+    out += fmt::format("zhiban_calendar_year_loaded{{year=\"{}\"}} 1\n", y);
+    this_year = this_year || y == m.current_year;
+    next_year = next_year || y == m.current_year + 1;
+  }
+  Metric(out, "zhiban_calendar_current_year_loaded", "gauge",
+         "1 when this year's national calendar is loaded (0: day types are unknown).");
+  out += fmt::format("zhiban_calendar_current_year_loaded {}\n", this_year ? 1 : 0);
+  Metric(out, "zhiban_calendar_next_year_loaded", "gauge",
+         "1 when next year's national calendar is loaded (alert in December when 0).");
+  out += fmt::format("zhiban_calendar_next_year_loaded {}\n", next_year ? 1 : 0);
   Metric(out, "zhiban_rocksdb_live_bytes", "gauge",
          "RocksDB SST files plus memtables, by column family.");
   for (int i = 0; i < static_cast<int>(storage::Family::kCount); ++i) {

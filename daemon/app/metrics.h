@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "daemon/core/core.h"
 #include "daemon/net/replay_server.h"
@@ -21,6 +22,8 @@ struct MetricsSnapshot {
   size_t centers;
   size_t staff;
   size_t open_imports;
+  std::vector<int> calendar_years;  // national calendars loaded
+  int current_year = 0;             // of the daemon clock, China Standard Time
 };
 
 std::string RenderMetrics(const MetricsSnapshot& m);

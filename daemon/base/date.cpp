@@ -53,14 +53,24 @@ Status Zones::Check(std::string_view name) const {
   return tz.ok() ? Status() : tz.status();
 }
 
-Result<TimePoint> Zones::ToInstant(std::string_view zone, Date date, uint32_t minute) const {
-  auto tz = Get(zone);
-  if (!tz.ok()) return tz.status();
+TimePoint Zone::At(Date date, uint32_t minute) const {
   cctz::civil_second cs(int(date.year()), unsigned(date.month()), unsigned(date.day()), 0,
                         static_cast<int>(minute), 0);  // civil_second normalizes minute >= 60
   // `pre` applies the offset in force before any transition: for a repeated
   // local time that is the earlier instant.
-  return std::chrono::time_point_cast<Micros>((*tz)->lookup(cs).pre);
+  return std::chrono::time_point_cast<Micros>(tz_->lookup(cs).pre);
+}
+
+Result<Zone> Zones::Find(std::string_view name) const {
+  auto tz = Get(name);
+  if (!tz.ok()) return tz.status();
+  return Zone(*tz);
+}
+
+Result<TimePoint> Zones::ToInstant(std::string_view zone, Date date, uint32_t minute) const {
+  auto z = Find(zone);
+  if (!z.ok()) return z.status();
+  return z->At(date, minute);
 }
 
 Result<Date> Zones::LocalDate(std::string_view zone, TimePoint t) const {

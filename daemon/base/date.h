@@ -35,6 +35,18 @@ inline bool IsWeekend(Date d) {
 // The default zone of every center.
 inline constexpr std::string_view kDefaultZone = "Asia/Shanghai";
 
+// A loaded zone: cheap to copy, conversions are pure and thread-safe.
+class Zone {
+ public:
+  explicit Zone(const cctz::time_zone* tz) : tz_(tz) {}
+  // The instant `minute` minutes after local midnight of `date` (minute may
+  // pass 1440). A repeated local time (DST) is the earlier instant.
+  TimePoint At(Date date, uint32_t minute) const;
+
+ private:
+  const cctz::time_zone* tz_;
+};
+
 // IANA zones from the system tz database (package tzdata), each read once and
 // cached; after that, conversions are pure computation. Thread-safe.
 class Zones {
@@ -43,6 +55,8 @@ class Zones {
   ~Zones();
   // OK when `name` is a zone the tz database knows ("" means the default).
   Status Check(std::string_view name) const;
+  // The zone, loaded once. Stays valid as long as this Zones.
+  Result<Zone> Find(std::string_view name) const;
   // The instant of `minute` minutes after local midnight of `date` in `zone`
   // (minute may pass 1440: the next day). A repeated local time (DST) is the
   // earlier instant. (China has had no DST since 1991.)

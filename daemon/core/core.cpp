@@ -735,12 +735,12 @@ Status Core::CoverageQuery(const v1::CtlRequest& req, v1::CtlReply* reply) {
   auto to = q.to().empty() ? from : DateField(q.to(), "to");
   if (!to.ok()) return to.status();
   ZB_RETURN_IF_ERROR(CheckRange(*from, *to, 365));
-  std::vector<v1::RequiredWindow> windows;
+  std::vector<domain::Slot> slots;
   ZB_RETURN_IF_ERROR(domain::ExpandCoverage(state_.calendar, state_.policies, state_.network,
-                                            zones_, q.center_id(), *from, *to, &windows, nullptr));
+                                            zones_, q.center_id(), *from, *to, &slots, nullptr));
   auto* out = reply->mutable_coverage_show();
-  out->mutable_windows()->Reserve(static_cast<int>(windows.size()));
-  for (auto& w : windows) *out->add_windows() = std::move(w);
+  out->mutable_windows()->Reserve(static_cast<int>(slots.size()));
+  for (const auto& s : slots) *out->add_windows() = domain::ToRequiredWindow(q.center_id(), s);
   return {};
 }
 

@@ -404,11 +404,13 @@ Status Walk(const Calendar& cal, const PolicyBook& book, std::string_view center
 
 Status ExpandCoverage(const Calendar& cal, const PolicyBook& book, const Network& net,
                       const Zones& zones, std::string_view center_id, Date from, Date to,
-                      std::vector<v1::RequiredWindow>* out, std::vector<v1::CoverageGap>* gaps) {
+                      std::vector<Slot>* out, std::vector<v1::CoverageGap>* gaps) {
   const v1::Center* center = net.FindCenter(center_id);
   if (!center) {
     return Status::NotFound("center_id", fmt::format("center \"{}\" does not exist", center_id));
   }
+  auto zone = zones.Find(center->time_zone());
+  if (!zone.ok()) return zone.status();
   auto on_gap = [&](const std::string& iso, auto reason) {
     if (!gaps) return;
     v1::CoverageGap g;
@@ -417,32 +419,33 @@ Status ExpandCoverage(const Calendar& cal, const PolicyBook& book, const Network
     g.set_reason(reason());
     gaps->push_back(std::move(g));
   };
-  auto on_day = [&](Date d, const std::string& iso, const Calendar::DayInfo& info,
+  auto on_day = [&](Date d, const std::string&, const Calendar::DayInfo& info,
                     const v1::DayPolicy& rules, const v1::OpeningPolicy& policy) -> Status {
     for (const auto& w : rules.windows()) {
-      auto start = zones.ToInstant(center->time_zone(), d, w.start_minute());
-      auto end = zones.ToInstant(center->time_zone(), d, w.end_minute());
-      if (!start.ok()) return start.status();
-      if (!end.ok()) return end.status();
-      v1::RequiredWindow rw;
-      rw.set_center_id(std::string(center_id));
-      rw.set_date(iso);
-      rw.set_day_type(info.type);
-      rw.set_kind(w.kind());
-      rw.mutable_start()->set_seconds(
-          std::chrono::duration_cast<std::chrono::seconds>(start->time_since_epoch()).count());
-      rw.mutable_end()->set_seconds(
-          std::chrono::duration_cast<std::chrono::seconds>(end->time_since_epoch()).count());
-      *rw.mutable_coverage() = w.coverage();
-      rw.set_policy(policy.name());
-      rw.set_policy_version(policy.version());
-      rw.set_start_local(ClockText(w.start_minute()));
-      rw.set_end_local(ClockText(w.end_minute()));
-      out->push_back(std::move(rw));
+      out->push_back({d, info.type, &w, &policy, zone->At(d, w.start_minute()),
+                      zone->At(d, w.end_minute())});
     }
     return {};
   };
   return Walk(cal, book, center_id, from, to, on_day, on_gap);
+}
+
+v1::RequiredWindow ToRequiredWindow(std::string_view center, const Slot& s) {
+  v1::RequiredWindow rw;
+  rw.set_center_id(std::string(center));
+  rw.set_date(FormatDate(s.date));
+  rw.set_day_type(s.day_type);
+  rw.set_kind(s.window->kind());
+  rw.mutable_start()->set_seconds(
+      std::chrono::duration_cast<std::chrono::seconds>(s.start.time_since_epoch()).count());
+  rw.mutable_end()->set_seconds(
+      std::chrono::duration_cast<std::chrono::seconds>(s.end.time_since_epoch()).count());
+  *rw.mutable_coverage() = s.window->coverage();
+  rw.set_policy(s.policy->name());
+  rw.set_policy_version(s.policy->version());
+  rw.set_start_local(ClockText(s.window->start_minute()));
+  rw.set_end_local(ClockText(s.window->end_minute()));
+  return rw;
 }
 
 Result<v1::CoverageAuditReply> AuditCoverage(const Calendar& cal, const PolicyBook& book,

@@ -56,12 +56,25 @@ Result<Mutation> SetPolicy(const PolicyBook& book, std::string_view toml, std::s
                            std::string_view effective_from);
 Result<Mutation> AssignPolicy(const PolicyBook& book, const Network& net, v1::PolicyAssignment a);
 
+// A window a center must staff, in the engine's form: no allocation, pointers
+// into the state (valid until the state changes).
+struct Slot {
+  Date date;
+  v1::DayType day_type = v1::DAY_TYPE_UNSPECIFIED;
+  const v1::ServiceWindow* window = nullptr;
+  const v1::OpeningPolicy* policy = nullptr;
+  TimePoint start, end;
+};
+
 // The windows `center` must staff from `from` to `to` (inclusive), in date and
 // start order. Days that need none are added to `gaps` with the reason (when
 // gaps is not null). Fails when a date's year has no national calendar.
 Status ExpandCoverage(const Calendar& cal, const PolicyBook& book, const Network& net,
                       const Zones& zones, std::string_view center, Date from, Date to,
-                      std::vector<v1::RequiredWindow>* windows, std::vector<v1::CoverageGap>* gaps);
+                      std::vector<Slot>* slots, std::vector<v1::CoverageGap>* gaps);
+
+// The record form of a slot (coverage show).
+v1::RequiredWindow ToRequiredWindow(std::string_view center, const Slot& slot);
 
 // Every center over a whole year: counts and the broken days.
 Result<v1::CoverageAuditReply> AuditCoverage(const Calendar& cal, const PolicyBook& book,

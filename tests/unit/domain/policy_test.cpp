@@ -108,10 +108,12 @@ class CoverageTest : public ::testing::Test {
   }
   std::vector<v1::RequiredWindow> Expand(const std::string& center, const char* from, const char* to,
                                          std::vector<v1::CoverageGap>* gaps = nullptr) {
-    std::vector<v1::RequiredWindow> out;
+    std::vector<Slot> slots;
     Status s = ExpandCoverage(st_.calendar, st_.policies, st_.network, zones_, center,
-                              *ParseDate(from), *ParseDate(to), &out, gaps);
+                              *ParseDate(from), *ParseDate(to), &slots, gaps);
     EXPECT_TRUE(s.ok()) << s.ToString();
+    std::vector<v1::RequiredWindow> out;
+    for (const auto& slot : slots) out.push_back(ToRequiredWindow(center, slot));
     return out;
   }
   State st_;

@@ -340,11 +340,13 @@ Result<domain::Mutation> Core::Plan(const v1::CtlRequest& req, v1::CtlReply* rep
   switch (req.command_case()) {
     case R::kCenterAdd: {
       auto m = domain::AddCenter(state_.network, req.center_add().center());
+      if (m.ok()) ZB_RETURN_IF_ERROR(CheckZones(*m));
       if (m.ok()) *reply->mutable_center() = m->centers_put.front();
       return m;
     }
     case R::kCenterUpdate: {
       auto m = domain::UpdateCenter(state_.network, req.center_update());
+      if (m.ok()) ZB_RETURN_IF_ERROR(CheckZones(*m));
       if (m.ok()) {
         *reply->mutable_center() =
             m->centers_put.empty() ? *state_.network.FindCenter(req.center_update().center().id())
@@ -858,6 +860,12 @@ Result<domain::Mutation> Core::ImportCommit(const v1::ImportCommitRequest& req,
   domain::ImportCounts counts;
   domain::ImportErrors errors;
   const size_t rows = s->rows();
+  // Time zones are checked against the tz database here, by row, with the rest.
+  for (const auto& r : s->centers) {
+    if (Status z = zones_.Check(r.record.time_zone()); !z.ok()) {
+      errors.Add(r.row, "time_zone", z.message());
+    }
+  }
   auto m = s->kind == v1::CENTERS
                ? domain::ImportCenters(state_.network, std::move(s->centers), &counts, &errors)
                : domain::ImportStaff(state_.network, std::move(s->staff), &counts, &errors);
@@ -881,6 +889,17 @@ Result<domain::Mutation> Core::ImportCommit(const v1::ImportCommitRequest& req,
   out->set_committed(true);
   if (!s->source.empty()) m->summary += " from " + s->source;
   return m;
+}
+
+// The domain checks a zone's spelling; whether the tz database knows it is
+// checked here, where the database is.
+Status Core::CheckZones(const domain::Mutation& m) const {
+  for (const auto& c : m.centers_put) {
+    if (Status z = zones_.Check(c.time_zone()); !z.ok()) {
+      return Status::InvalidArgument("center.time_zone", z.message());
+    }
+  }
+  return {};
 }
 
 Status Core::Backup(const v1::BackupCreateRequest& req, v1::CtlReply* reply) {

@@ -103,6 +103,7 @@ class Core {
   Status ClockCommand(const v1::CtlRequest& req, v1::CtlReply* reply, GroupCtx& g);
   Status ImportCommand(const v1::CtlRequest& req, v1::CtlReply* reply);
   Status Backup(const v1::BackupCreateRequest& req, v1::CtlReply* reply);
+  Status CheckZones(const domain::Mutation& m) const;
   Result<domain::Mutation> ImportCommit(const v1::ImportCommitRequest& req, v1::CtlReply* reply);
   Status CalendarQuery(const v1::CtlRequest& req, v1::CtlReply* reply);
   Status CoverageQuery(const v1::CtlRequest& req, v1::CtlReply* reply);

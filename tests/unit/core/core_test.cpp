@@ -118,6 +118,17 @@ TEST_F(CoreTest, SplicedEventsAreCanonicalProtobuf) {
   }
 }
 
+TEST_F(CoreTest, CenterTimeZonesMustBeInTheTzDatabase) {
+  auto req = AddCenter("kashi");
+  req.mutable_center_add()->mutable_center()->set_time_zone("Mars/Olympus_Mons");
+  auto r = One(req);
+  ASSERT_TRUE(r.has_error());
+  EXPECT_EQ(r.error().field(), "center.time_zone");
+  req.mutable_center_add()->mutable_center()->set_time_zone("Asia/Urumqi");
+  EXPECT_FALSE(One(req).has_error());
+  EXPECT_EQ(core_->last_seq(), 1u);
+}
+
 TEST_F(CoreTest, RefusedCommandChangesNothingButIsAudited) {
   One(AddCenter("street"));
   auto r = One(AddCenter("c1", "nope"));

@@ -37,6 +37,11 @@ fi
 echo "== loading the demo network: a street center, three community centers, twelve staff"
 "$BIN/zhibanctl" import centers ops/demo/centers.csv
 "$BIN/zhibanctl" import staff ops/demo/staff.csv
+echo "== opening policies: 365-day service for every demo center"
+"$BIN/zhibanctl" policy set --file ops/policies/community.toml --from 2024-01-01
+for center in chaoyang-street xingfu heping yangguang; do
+  "$BIN/zhibanctl" policy assign --center "$center" --policy community-standard --from 2024-01-01
+done
 echo
 "$BIN/zhibanctl" status
 cat <<TXT
@@ -49,6 +54,9 @@ Try:
   zhibanctl -o json staff show --id linan
   zhibanctl events tail --follow          # then, in another terminal:
   zhibanctl staff update --id linan --skills social-security,elderly-care,medical
+  zhibanctl calendar show --from $(date +%Y)-01-01 --to $(date +%Y)-01-07
+  zhibanctl coverage show --center xingfu --date $(date +%F)
+  zhibanctl coverage audit --year $(date +%Y)
   zhibanctl audit list
   curl -s 127.0.0.1:7680/metrics | grep zhiban_
 Stop it with:  kill \$(cat var/zhiband.pid)     (SIGTERM: finishes, flushes, exits 0)

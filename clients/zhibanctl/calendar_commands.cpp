@@ -197,6 +197,11 @@ void AddCalendarCommands(std::vector<Command>& cmds) {
       req.mutable_policy_set()->set_effective_from(*from);
       return Send(ctx, req, [](const v1::CtlReply& r) {
         const auto& p = r.policy();
+        if (r.event_count() == 0) {
+          std::cout << fmt::format("policy {} unchanged: version {} (from {}) has the same windows\n",
+                                   p.name(), p.version(), p.effective_from());
+          return;
+        }
         std::cout << fmt::format("policy {} version {} effective from {} ({})\n", p.name(), p.version(),
                                  p.effective_from(), SeqNote(r));
       });

@@ -401,7 +401,11 @@ Result<domain::Mutation> Core::Plan(const v1::CtlRequest& req, v1::CtlReply* rep
       auto m = domain::SetPolicy(state_.policies, q.toml(), q.source(),
                                  q.effective_from().empty() ? Today() : q.effective_from());
       if (m.ok()) {
-        *reply->mutable_policy() = m->policies_put.front();
+        // Unchanged: the reply names the version already in place.
+        auto name = m->policies_put.empty() ? domain::ParsePolicyToml(q.toml(), q.source())->name()
+                                            : m->policies_put.front().name();
+        *reply->mutable_policy() = m->policies_put.empty() ? *state_.policies.Find(name)
+                                                           : m->policies_put.front();
         reply->mutable_policy()->clear_toml();
       }
       return m;
@@ -409,8 +413,8 @@ Result<domain::Mutation> Core::Plan(const v1::CtlRequest& req, v1::CtlReply* rep
     case R::kPolicyAssign: {
       v1::PolicyAssignment a = req.policy_assign().assignment();
       if (a.from().empty()) a.set_from(Today());
-      auto m = domain::AssignPolicy(state_.policies, state_.network, std::move(a));
-      if (m.ok()) *reply->mutable_assignment() = m->assignments_put.front();
+      auto m = domain::AssignPolicy(state_.policies, state_.network, a);
+      if (m.ok()) *reply->mutable_assignment() = a;
       return m;
     }
     default:

@@ -296,6 +296,16 @@ Result<Mutation> SetPolicy(const PolicyBook& book, std::string_view toml, std::s
   auto from = ParseDate(effective_from);
   if (!from.ok()) return Status::InvalidArgument("effective_from", from.status().message());
   const auto* newest = book.Find(p->name());
+  if (newest && newest->description() == p->description() &&
+      newest->days_size() == p->days_size() &&
+      std::equal(newest->days().begin(), newest->days().end(), p->days().begin(),
+                 [](const auto& a, const auto& b) {
+                   return a.SerializeAsString() == b.SerializeAsString();
+                 })) {
+    Mutation unchanged;  // same windows as the newest version: nothing to do
+    unchanged.summary = fmt::format("policy {} unchanged (version {})", newest->name(), newest->version());
+    return unchanged;
+  }
   p->set_version(newest ? newest->version() + 1 : 1);
   p->set_effective_from(std::string(effective_from));
   Mutation m;
@@ -325,6 +335,11 @@ Result<Mutation> AssignPolicy(const PolicyBook& book, const Network& net, v1::Po
   auto from = ParseDate(a.from());
   if (!from.ok()) return Status::InvalidArgument("assignment.from", from.status().message());
   Mutation m;
+  if (const auto* same = book.AssignmentOn(a.center_id(), a.from());
+      same && same->from() == a.from() && same->policy() == a.policy()) {
+    m.summary = fmt::format("center {} already follows {} from {}", a.center_id(), a.policy(), a.from());
+    return m;
+  }
   m.summary = fmt::format("center {} follows policy {} from {}", a.center_id(), a.policy(), a.from());
   v1::Event e;
   e.set_topic("policy.assigned");

@@ -174,6 +174,21 @@ TEST_F(CoverageTest, PolicyVersionsTakeEffectFromTheirDate) {
   EXPECT_EQ(sat[0].policy_version(), 2u);
 }
 
+TEST_F(CoverageTest, SettingTheSamePolicyOrAssignmentAgainChangesNothing) {
+  AddCenter("xingfu", "community-standard");
+  auto again = SetPolicy(st_.policies, ReadSource("ops/policies/community.toml"), "again", "2026-06-01");
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->events.empty()) << "no new version for identical windows";
+  EXPECT_TRUE(again->policies_put.empty());
+  v1::PolicyAssignment a;
+  a.set_center_id("xingfu");
+  a.set_policy("community-standard");
+  a.set_from("2025-01-01");
+  auto same = AssignPolicy(st_.policies, st_.network, a);
+  ASSERT_TRUE(same.ok());
+  EXPECT_TRUE(same->events.empty());
+}
+
 TEST_F(CoverageTest, AWholeYearForFiveHundredCenters) {
   for (int i = 0; i < 500; ++i) {
     AddCenter(fmt::format("c{:03}", i), i % 5 == 0 ? "village-standard" : "community-standard");

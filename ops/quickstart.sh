@@ -11,7 +11,7 @@ ops/install-deps.sh
 
 echo "== building (Release)"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DZHIBAN_BUILD_TESTS=OFF >/dev/null
-cmake --build build --target zhiband zhibanctl
+cmake --build build --target zhiband zhibanctl zhiban-notify-console
 
 BIN=$ROOT/build/bin
 DATA=$ROOT/var/zhiban
@@ -34,6 +34,16 @@ if ! "$BIN/zhibanctl" --timeout-ms 15000 status >/dev/null 2>&1; then
   exit 1
 fi
 
+NPIDFILE=$ROOT/var/notify-console.pid
+if [ -f "$NPIDFILE" ] && kill -0 "$(cat "$NPIDFILE")" 2>/dev/null; then
+  echo "== zhiban-notify-console already running (pid $(cat "$NPIDFILE"))"
+else
+  echo "== starting zhiban-notify-console (notifications in var/notifications.txt)"
+  nohup "$BIN/zhiban-notify-console" --state-dir "$ROOT/var/notify-console" \
+    --out "$ROOT/var/notifications.txt" >>"$ROOT/var/notify-console.log" 2>&1 &
+  echo $! >"$NPIDFILE"
+fi
+
 echo "== loading the demo network: a street center, three community centers, twelve staff"
 "$BIN/zhibanctl" import centers ops/demo/centers.csv
 "$BIN/zhibanctl" import staff ops/demo/staff.csv
@@ -47,6 +57,8 @@ echo
 cat <<TXT
 
 zhiband is running (pid $(cat "$PIDFILE")); its log is var/zhiband.log.
+zhiban-notify-console prints every notification to var/notifications.txt:
+  tail -f var/notifications.txt
 Try:
   export PATH=\$PWD/build/bin:\$PATH
   zhibanctl center list
@@ -59,5 +71,5 @@ Try:
   zhibanctl coverage audit --year $(date +%Y)
   zhibanctl audit list
   curl -s 127.0.0.1:7680/metrics | grep zhiban_
-Stop it with:  kill \$(cat var/zhiband.pid)     (SIGTERM: finishes, flushes, exits 0)
+Stop them with:  kill \$(cat var/notify-console.pid) \$(cat var/zhiband.pid)   (SIGTERM: finish, flush, exit 0)
 TXT

@@ -45,7 +45,14 @@ struct Subscriber::Impl {
       v1::ReplayReply reply;
       for (;;) {
         zmq::pollitem_t item{dealer->handle(), 0, ZMQ_POLLIN, 0};
-        if (zmq::poll(&item, 1, opt.replay_timeout) == 0) {
+        int ready;
+        try {
+          ready = zmq::poll(&item, 1, opt.replay_timeout);
+        } catch (const zmq::error_t& e) {
+          if (e.num() != EINTR) throw;
+          continue;  // a signal: keep waiting (the caller looks at its stop flag after)
+        }
+        if (ready == 0) {
           dealer.reset();  // drop any late answer with the socket
           return Status::Unavailable(fmt::format("no replay answer from {} within {} ms",
                                                  opt.replay_endpoint, opt.replay_timeout.count()));
@@ -127,7 +134,12 @@ Status Subscriber::Run(uint64_t from_seq, bool follow, const Handler& handler,
     for (;;) {
       if (stop && stop->load()) return {};
       zmq::pollitem_t item{d.sub->handle(), 0, ZMQ_POLLIN, 0};
-      if (zmq::poll(&item, 1, kStopCheck) == 0) continue;
+      try {
+        if (zmq::poll(&item, 1, kStopCheck) == 0) continue;
+      } catch (const zmq::error_t& err) {
+        if (err.num() != EINTR) throw;
+        continue;  // a signal (SIGTERM, Ctrl-C): the stop flag decides
+      }
       std::vector<zmq::message_t> frames;
       (void)zmq::recv_multipart(*d.sub, std::back_inserter(frames));
       if (frames.size() != 2 ||

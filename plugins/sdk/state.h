@@ -4,9 +4,10 @@
 //
 // Record() and Bury() write the outcome and advance the cursor in one synced
 // batch, so after a crash the plugin resumes exactly where its durable
-// knowledge ends. Thread-safety: one thread.
+// knowledge ends. Thread-safety: one writer thread; cursor() from any thread.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -23,7 +24,7 @@ class PluginState {
   static Result<std::unique_ptr<PluginState>> Open(const std::string& dir);
   ~PluginState();
 
-  uint64_t cursor() const { return cursor_; }
+  uint64_t cursor() const { return cursor_.load(); }  // readable from any thread
   bool Delivered(const std::string& event_id) const;
 
   // The event was delivered: remember its id, move the cursor past it.
@@ -44,7 +45,7 @@ class PluginState {
   struct Impl;
   explicit PluginState(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
-  uint64_t cursor_ = 1;
+  std::atomic<uint64_t> cursor_{1};
 };
 
 }  // namespace zhiban::plugin

@@ -4,8 +4,10 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <condition_variable>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <thread>
 
 #include <fmt/format.h>
@@ -62,13 +64,19 @@ class Scripted final : public plugin::Notifier {
  public:
   bool Wants(const v1::Event& e) const override { return e.topic().starts_with("staff."); }
   Delivery Deliver(const v1::Event& e) override {
+    std::lock_guard lock(mu);
     ++calls[e.id()];
     const auto& id = e.staff_added().staff().id();
+    last_seen = id;
+    cv.notify_all();
     if (id == "flaky" && calls[e.id()] < 3) return Delivery::Retry("HTTP 503");
     if (id == "invalid" && !fixed) return Delivery::Fatal("isv.MOBILE_NUMBER_ILLEGAL");
     delivered.push_back(id);
     return Delivery::Ok();
   }
+  std::mutex mu;
+  std::condition_variable cv;
+  std::string last_seen;
   std::map<std::string, int> calls;
   std::vector<std::string> delivered;
   bool fixed = false;
@@ -96,13 +104,16 @@ TEST(PluginSdk, RetriesDeadLettersRedriveAndNoRepeatAfterRestart) {
     ASSERT_TRUE(runner.Open().ok());
     std::atomic<bool> stop{false};
     std::thread t([&] { EXPECT_TRUE(runner.Run(stop).ok()); });
-    // Done when the cursor has passed the last event.
-    for (auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-         runner.state().cursor() <= last && std::chrono::steady_clock::now() < until;) {
-      std::this_thread::yield();
+    // "b" is the last event: once the notifier has it, stop. The runner
+    // records its outcome before it looks at the stop flag.
+    {
+      std::unique_lock lock(notifier.mu);
+      ASSERT_TRUE(notifier.cv.wait_for(lock, std::chrono::seconds(20),
+                                       [&] { return notifier.last_seen == "b"; }));
     }
     stop = true;
     t.join();
+    EXPECT_EQ(runner.state().cursor(), last + 1);
     EXPECT_EQ(notifier.delivered, (std::vector<std::string>{"a", "flaky", "b"}));
     EXPECT_EQ(runner.stats().retries, 2u);
     EXPECT_EQ(runner.stats().dead, 1u);

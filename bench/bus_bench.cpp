@@ -134,20 +134,27 @@ class Counter {
   std::thread thread_;
 };
 
-// One zhiband for the whole run (tcp loopback, synced).
+// One zhiband for the whole run (tcp loopback, synced), stopped by
+// StopBenchDaemon() before zhiban-bench exits.
+std::unique_ptr<test::DaemonFixture>& DaemonSlot() {
+  static std::unique_ptr<test::DaemonFixture> d;
+  return d;
+}
+
 test::DaemonFixture& Daemon() {
-  static test::DaemonFixture* d = [] {
+  auto& d = DaemonSlot();
+  if (!d) {
     // zhiband is built next to zhiban-bench.
     setenv("ZHIBAN_BIN_DIR", std::filesystem::read_symlink("/proc/self/exe").parent_path().c_str(), 0);
-    auto* f = new test::DaemonFixture({"--log-level", "warn"}, test::Transport::kTcp);
-    f->Start();
+    d = std::make_unique<test::DaemonFixture>(std::vector<std::string>{"--log-level", "warn"},
+                                              test::Transport::kTcp);
+    d->Start();
     v1::CtlRequest req;
     auto* c = req.mutable_center_add()->mutable_center();
     c->set_id("bench-center");
     c->set_name("基准测试中心");
-    (void)f->client().Call(req);
-    return f;
-  }();
+    (void)d->client().Call(req);
+  }
   return *d;
 }
 
@@ -342,10 +349,18 @@ void Latency(benchmark::State& state) {
 
 }  // namespace
 
+void StopBenchDaemon() {
+  if (auto& d = DaemonSlot()) {
+    const int rc = d->Stop();
+    if (rc != 0) std::fprintf(stderr, "zhiban-bench: zhiband exited %d\n", rc);
+    d.reset();  // removes its temp data dir
+  }
+}
+
 void PrintBusSummary() {
   auto& f = Figures();
   if (!f.count("raw_zmq") && !f.count("zhiband_bulk") && !f.count("latency_p50_us")) return;
-  const double base = Median(f["raw_zmq"]);
+  const double base = f.count("raw_zmq") ? Median(f["raw_zmq"]) : 0.0;
   std::printf("\nzhiban-bench bus — medians of %d repetition(s), same run, TCP loopback, synced\n",
               Reps());
   std::printf("%-52s %14s %10s\n", "case", "events/s", "vs raw");

@@ -29,6 +29,7 @@ double Median(std::vector<double> v) {
 }
 
 void PrintBusSummary();
+void StopBenchDaemon();
 void PrintCalendarSummary();
 
 }  // namespace zhiban::bench
@@ -49,6 +50,7 @@ int main(int argc, char** argv) {
   if (benchmark::ReportUnrecognizedArguments(n, args.data())) return 1;
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
+  zhiban::bench::StopBenchDaemon();
   zhiban::bench::PrintBusSummary();
   zhiban::bench::PrintCalendarSummary();
   return 0;

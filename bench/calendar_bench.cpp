@@ -39,7 +39,7 @@ struct City {
       domain::Apply(state, domain::ImportCalendarYear(state.calendar, *year).value());
     }
     for (const char* f : {"ops/policies/community.toml", "ops/policies/village.toml"}) {
-      domain::Apply(state, domain::SetPolicy(state.policies, Read(f), f, "2025-01-01").value());
+      domain::Apply(state, domain::SetPolicy(state.policies, domain::ParsePolicyToml(Read(f), f).value(), "2025-01-01").value());
     }
     for (int i = 0; i < 500; ++i) {
       v1::Center c;
@@ -121,8 +121,7 @@ void ExpandYearRecords(benchmark::State& state) {
 void AuditYear(benchmark::State& state) {
   auto& city = TheCity();
   Time(state, "cal_audit_ms", [&] {
-    auto a = domain::AuditCoverage(city.state.calendar, city.state.policies, city.state.network,
-                                   city.zones, 2026);
+    auto a = domain::AuditCoverage(city.state.calendar, city.state.policies, city.state.network, 2026);
     return a.ok() ? a->windows() : 0;
   });
 }

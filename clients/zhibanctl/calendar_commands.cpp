@@ -13,14 +13,8 @@
 namespace zhiban::ctl {
 namespace {
 
-Result<std::string> Slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return Status::InvalidArgument("", fmt::format("cannot open {}", path));
-  std::stringstream ss;
-  ss << f.rdbuf();
-  if (ss.str().size() > (4u << 20)) return Status::InvalidArgument("", fmt::format("{} is larger than 4 MiB", path));
-  return ss.str();
-}
+// Calendar files and policies are small; anything larger is a mistake.
+constexpr size_t kMaxSmallFileBytes = 4u << 20;
 
 const char* Weekday(const std::string& iso) {
   static const char* kNames[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
@@ -57,7 +51,7 @@ void AddCalendarCommands(std::vector<Command>& cmds) {
     auto file = std::make_shared<std::string>();
     app->add_option("file", *file, "e.g. 2027.json")->required();
     return [file](Context& ctx) {
-      auto text = Slurp(*file);
+      auto text = ReadFile(*file, kMaxSmallFileBytes);
       if (!text.ok()) return Usage(ctx, text.status());
       auto year = domain::ParseHolidayJson(*text, *file);
       if (!year.ok()) return Usage(ctx, year.status());
@@ -189,7 +183,7 @@ void AddCalendarCommands(std::vector<Command>& cmds) {
     app->add_option("--file", *file, "policy TOML")->required();
     app->add_option("--from", *from, "effective from this date (default: today)");
     return [=](Context& ctx) {
-      auto text = Slurp(*file);
+      auto text = ReadFile(*file, kMaxSmallFileBytes);
       if (!text.ok()) return Usage(ctx, text.status());
       v1::CtlRequest req;
       req.mutable_policy_set()->set_toml(*text);

@@ -212,14 +212,16 @@ Status ListAll(Context& ctx, uint32_t limit, Fill fill, Take take) {
   }
 }
 
-Result<std::string> ReadFile(const std::string& path) {
+}  // namespace
+
+Result<std::string> ReadFile(const std::string& path, size_t max_bytes) {
   std::ifstream f(path, std::ios::binary);
   if (!f) return Status::InvalidArgument("", fmt::format("cannot open {}", path));
   f.seekg(0, std::ios::end);
   auto size = static_cast<size_t>(f.tellg());
-  if (size > kMaxFileBytes) {
+  if (size > max_bytes) {
     return Status::InvalidArgument("", fmt::format("{} is {} bytes; at most {} are read", path, size,
-                                                   kMaxFileBytes));
+                                                   max_bytes));
   }
   f.seekg(0);
   std::string data(size, '\0');
@@ -227,11 +229,13 @@ Result<std::string> ReadFile(const std::string& path) {
   return data;
 }
 
+namespace {
+
 // ---- import -------------------------------------------------------------------
 
 int RunImport(Context& ctx, v1::ImportKind kind, const std::string& path, bool dry_run) {
   const Format fmt_ = ctx.g.format();
-  auto data = ReadFile(path);
+  auto data = ReadFile(path, kMaxFileBytes);
   if (!data.ok()) return PrintProblem(data.status().message(), kExitUsage, fmt_);
   auto table = client::ParseCsv(*data);
   if (!table.ok()) return PrintProblem(fmt::format("{}: {}", path, table.status().message()), kExitUsage, fmt_);

@@ -57,6 +57,7 @@ int Send(Context& ctx, v1::CtlRequest& req,                       // prints resu
          const std::function<void(const v1::CtlReply&)>& table);
 std::string SeqNote(const v1::CtlReply& r);                       // "event 7", "events 3..9"
 int Usage(Context& ctx, const Status& s);                         // a local usage problem
+Result<std::string> ReadFile(const std::string& path, size_t max_bytes);  // a local input file
 Command IdCommand(std::string group, std::string verb, std::string help,
                   std::function<void(v1::CtlRequest&, const std::string&)> set_id,
                   std::function<void(const v1::CtlReply&, const std::string& id)> print);

@@ -67,12 +67,6 @@ Result<Zone> Zones::Find(std::string_view name) const {
   return Zone(*tz);
 }
 
-Result<TimePoint> Zones::ToInstant(std::string_view zone, Date date, uint32_t minute) const {
-  auto z = Find(zone);
-  if (!z.ok()) return z.status();
-  return z->At(date, minute);
-}
-
 Result<Date> Zones::LocalDate(std::string_view zone, TimePoint t) const {
   auto tz = Get(zone);
   if (!tz.ok()) return tz.status();

@@ -57,10 +57,6 @@ class Zones {
   Status Check(std::string_view name) const;
   // The zone, loaded once. Stays valid as long as this Zones.
   Result<Zone> Find(std::string_view name) const;
-  // The instant of `minute` minutes after local midnight of `date` in `zone`
-  // (minute may pass 1440: the next day). A repeated local time (DST) is the
-  // earlier instant. (China has had no DST since 1991.)
-  Result<TimePoint> ToInstant(std::string_view zone, Date date, uint32_t minute) const;
   // The local date of an instant.
   Result<Date> LocalDate(std::string_view zone, TimePoint t) const;
 

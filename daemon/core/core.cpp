@@ -398,14 +398,15 @@ Result<domain::Mutation> Core::Plan(const v1::CtlRequest& req, v1::CtlReply* rep
       return domain::RemoveException(state_.calendar, req.exception_remove().id());
     case R::kPolicySet: {
       const auto& q = req.policy_set();
-      auto m = domain::SetPolicy(state_.policies, q.toml(), q.source(),
+      auto parsed = domain::ParsePolicyToml(q.toml(), q.source());
+      if (!parsed.ok()) return parsed.status();
+      const std::string name = parsed->name();
+      auto m = domain::SetPolicy(state_.policies, std::move(*parsed),
                                  q.effective_from().empty() ? Today() : q.effective_from());
       if (m.ok()) {
         // Unchanged: the reply names the version already in place.
-        auto name = m->policies_put.empty() ? domain::ParsePolicyToml(q.toml(), q.source())->name()
-                                            : m->policies_put.front().name();
-        *reply->mutable_policy() = m->policies_put.empty() ? *state_.policies.Find(name)
-                                                           : m->policies_put.front();
+        *reply->mutable_policy() =
+            m->policies_put.empty() ? *state_.policies.Find(name) : m->policies_put.front();
         reply->mutable_policy()->clear_toml();
       }
       return m;
@@ -729,7 +730,7 @@ Status Core::CalendarQuery(const v1::CtlRequest& req, v1::CtlReply* reply) {
 
 Status Core::CoverageQuery(const v1::CtlRequest& req, v1::CtlReply* reply) {
   if (req.has_coverage_audit()) {
-    auto audit = domain::AuditCoverage(state_.calendar, state_.policies, state_.network, zones_,
+    auto audit = domain::AuditCoverage(state_.calendar, state_.policies, state_.network,
                                        req.coverage_audit().year());
     if (!audit.ok()) return audit.status();
     *reply->mutable_coverage_audit() = std::move(*audit);

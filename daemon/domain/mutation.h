@@ -48,11 +48,6 @@ struct Mutation {
   // Event i as it is published, record included. Valid until Apply.
   v1::Event FullEvent(size_t i) const;
 
-  bool empty() const {
-    return centers_put.empty() && centers_deleted.empty() && staff_put.empty() &&
-           staff_deleted.empty() && years_put.empty() && exceptions_put.empty() &&
-           exceptions_deleted.empty() && policies_put.empty() && assignments_put.empty();
-  }
   // Appends an event whose body is complete.
   void Emit(v1::Event e) {
     body_records.push_back({});

@@ -146,6 +146,9 @@ Status ParseWindow(const toml::table& t, std::string_view source, const std::str
 }  // namespace
 
 Result<v1::OpeningPolicy> ParsePolicyToml(std::string_view text, std::string_view source) {
+  if (text.size() > (256u << 10)) {
+    return Status::InvalidArgument("toml", "a policy is at most 256 KiB of TOML");
+  }
   toml::table doc;
   try {
     doc = toml::parse(text, source);
@@ -286,13 +289,9 @@ void PolicyBook::Clear() {
 
 // ---- commands -----------------------------------------------------------------------
 
-Result<Mutation> SetPolicy(const PolicyBook& book, std::string_view toml, std::string_view source,
+Result<Mutation> SetPolicy(const PolicyBook& book, v1::OpeningPolicy policy,
                            std::string_view effective_from) {
-  if (toml.size() > (256u << 10)) {
-    return Status::InvalidArgument("toml", "a policy is at most 256 KiB of TOML");
-  }
-  auto p = ParsePolicyToml(toml, source);
-  if (!p.ok()) return p.status();
+  auto* p = &policy;
   auto from = ParseDate(effective_from);
   if (!from.ok()) return Status::InvalidArgument("effective_from", from.status().message());
   const auto* newest = book.Find(p->name());
@@ -317,7 +316,7 @@ Result<Mutation> SetPolicy(const PolicyBook& book, std::string_view toml, std::s
   b->set_version(p->version());
   b->set_effective_from(p->effective_from());
   m.Emit(std::move(e));
-  m.policies_put.push_back(std::move(*p));
+  m.policies_put.push_back(std::move(policy));
   return m;
 }
 
@@ -464,8 +463,7 @@ v1::RequiredWindow ToRequiredWindow(std::string_view center, const Slot& s) {
 }
 
 Result<v1::CoverageAuditReply> AuditCoverage(const Calendar& cal, const PolicyBook& book,
-                                             const Network& net, const Zones& /*zones*/,
-                                             int year) {
+                                             const Network& net, int year) {
   if (!cal.HasYear(year)) {
     return Status::FailedPrecondition(
         fmt::format("no national calendar is loaded for {}", year), "year");

@@ -50,9 +50,10 @@ class PolicyBook {
   std::map<std::string, std::vector<v1::PolicyAssignment>, std::less<>> assignments_;
 };
 
-// A new version (newest + 1) of the policy the TOML names, effective from
-// `effective_from` (ISO date).
-Result<Mutation> SetPolicy(const PolicyBook& book, std::string_view toml, std::string_view source,
+// A new version (newest + 1) of a parsed policy (ParsePolicyToml), effective
+// from `effective_from` (ISO date). Windows identical to the newest version's
+// change nothing (an empty Mutation).
+Result<Mutation> SetPolicy(const PolicyBook& book, v1::OpeningPolicy policy,
                            std::string_view effective_from);
 Result<Mutation> AssignPolicy(const PolicyBook& book, const Network& net, v1::PolicyAssignment a);
 
@@ -78,6 +79,6 @@ v1::RequiredWindow ToRequiredWindow(std::string_view center, const Slot& slot);
 
 // Every center over a whole year: counts and the broken days.
 Result<v1::CoverageAuditReply> AuditCoverage(const Calendar& cal, const PolicyBook& book,
-                                             const Network& net, const Zones& zones, int year);
+                                             const Network& net, int year);
 
 }  // namespace zhiban::domain

@@ -87,7 +87,7 @@ class CoverageTest : public ::testing::Test {
       Apply(st_, std::move(*m));
     }
     for (const char* f : {"ops/policies/community.toml", "ops/policies/village.toml"}) {
-      auto m = SetPolicy(st_.policies, ReadSource(f), f, "2025-01-01");
+      auto m = SetPolicy(st_.policies, ParsePolicyToml(ReadSource(f), f).value(), "2025-01-01");
       ASSERT_TRUE(m.ok()) << m.status().ToString();
       Apply(st_, std::move(*m));
     }
@@ -162,7 +162,7 @@ TEST_F(CoverageTest, PolicyVersionsTakeEffectFromTheirDate) {
   AddCenter("xingfu", "community-standard");
   std::string v2 = ReadSource("ops/policies/community.toml");
   v2 += "\n[[weekend]]\nkind = \"EXTENDED\"\nstart = \"17:00\"\nend = \"19:00\"\n";
-  auto m = SetPolicy(st_.policies, v2, "v2", "2026-03-01");
+  auto m = SetPolicy(st_.policies, ParsePolicyToml(v2, "v2").value(), "2026-03-01");
   ASSERT_TRUE(m.ok()) << m.status().ToString();
   EXPECT_EQ(m->policies_put[0].version(), 2u);
   Apply(st_, std::move(*m));
@@ -176,7 +176,7 @@ TEST_F(CoverageTest, PolicyVersionsTakeEffectFromTheirDate) {
 
 TEST_F(CoverageTest, SettingTheSamePolicyOrAssignmentAgainChangesNothing) {
   AddCenter("xingfu", "community-standard");
-  auto again = SetPolicy(st_.policies, ReadSource("ops/policies/community.toml"), "again", "2026-06-01");
+  auto again = SetPolicy(st_.policies, ParsePolicyToml(ReadSource("ops/policies/community.toml"), "again").value(), "2026-06-01");
   ASSERT_TRUE(again.ok());
   EXPECT_TRUE(again->events.empty()) << "no new version for identical windows";
   EXPECT_TRUE(again->policies_put.empty());
@@ -193,7 +193,7 @@ TEST_F(CoverageTest, AWholeYearForFiveHundredCenters) {
   for (int i = 0; i < 500; ++i) {
     AddCenter(fmt::format("c{:03}", i), i % 5 == 0 ? "village-standard" : "community-standard");
   }
-  auto audit = AuditCoverage(st_.calendar, st_.policies, st_.network, zones_, 2026);
+  auto audit = AuditCoverage(st_.calendar, st_.policies, st_.network, 2026);
   ASSERT_TRUE(audit.ok()) << audit.status().ToString();
   EXPECT_EQ(audit->center_days(), 500u * 365);
   EXPECT_EQ(audit->gap_count(), 0u) << "every center has a window every day";

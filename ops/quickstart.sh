@@ -10,7 +10,8 @@ ROOT=$PWD
 ops/install-deps.sh
 
 echo "== building (Release)"
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DZHIBAN_BUILD_TESTS=OFF >/dev/null
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DZHIBAN_BUILD_TESTS=OFF \
+      -DZHIBAN_BUILD_BENCH=OFF >/dev/null
 cmake --build build --target zhiband zhibanctl zhiban-notify-console
 
 BIN=$ROOT/build/bin

@@ -135,7 +135,10 @@ Status Subscriber::Run(uint64_t from_seq, bool follow, const Handler& handler,
       if (stop && stop->load()) return {};
       zmq::pollitem_t item{d.sub->handle(), 0, ZMQ_POLLIN, 0};
       try {
-        if (zmq::poll(&item, 1, kStopCheck) == 0) continue;
+        if (zmq::poll(&item, 1, kStopCheck) == 0) {
+          if (d.opt.on_idle) d.opt.on_idle();
+          continue;
+        }
       } catch (const zmq::error_t& err) {
         if (err.num() != EINTR) throw;
         continue;  // a signal (SIGTERM, Ctrl-C): the stop flag decides

@@ -34,6 +34,9 @@ struct SubscriberOptions {
   std::vector<std::string> topic_prefixes;  // empty: all (heartbeats are never delivered)
   std::chrono::milliseconds replay_timeout{10000};
   int rcvhwm = 1000000;  // live messages buffered while replaying
+  // Called about every 200 ms while following and idle (timers: the plugin
+  // SDK releases notifications held for quiet hours from here).
+  std::function<void()> on_idle;
 };
 
 struct SubscriberStats {

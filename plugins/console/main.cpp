@@ -1,31 +1,26 @@
 // zhiban-notify-console: a notifier that prints what would be sent. Used by
-// ops/quickstart.sh so a new user sees notifications happen, and as the
-// smallest example of a plugin built on plugins/sdk.
+// ops/quickstart.sh so a new user sees notifications happen, and the smallest
+// example of a plugin built on plugins/sdk.
 //
-//   zhiban-notify-console [--state-dir D] [--pub E] [--replay E] [--topic P]... [--out FILE]
-//   zhiban-notify-console dead list | dead redrive --id EVENT_ID
-#include <csignal>
-#include <cstdio>
+// Without --config it prints one line for every event; with one it follows
+// the routes and templates like the SMS and WeCom plugins do, so a config can
+// be tried out here before it reaches anybody's phone.
 #include <fstream>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
-#include <zmq.hpp>
 
-#include "plugins/sdk/runner.h"
+#include "plugins/sdk/app.h"
 
 namespace {
 
-std::atomic<bool> g_stop{false};
-
-using zhiban::plugin::Delivery;
 namespace v1 = zhiban::v1;
+using zhiban::Result;
+using zhiban::plugin::Delivery;
 
-// The text a staff member would receive.
-std::string Render(const v1::Event& e) {
+// The built-in text for each event when no routes are configured.
+std::string Describe(const v1::Event& e) {
   switch (e.body_case()) {
     case v1::Event::kCenterAdded:
       return fmt::format("新增服务中心：{}（{}）", e.center_added().center().name(), e.center_id());
@@ -56,79 +51,59 @@ std::string Render(const v1::Event& e) {
 
 class Console final : public zhiban::plugin::Notifier {
  public:
-  Console(std::ostream& out, std::vector<std::string> topics) : out_(out), topics_(std::move(topics)) {}
-  bool Wants(const v1::Event& e) const override {
-    if (topics_.empty()) return true;
-    for (const auto& t : topics_) {
-      if (e.topic().starts_with(t)) return true;
-    }
-    return false;
+  Console(std::unique_ptr<zhiban::plugin::Router> router, std::ostream& out)
+      : router_(std::move(router)), out_(out) {}
+
+  bool Wants(const v1::Event& e) const override { return router_ ? router_->Wants(e) : true; }
+
+  Result<std::vector<v1::Notification>> Render(const v1::Event& e) override {
+    if (router_) return router_->Render(e);
+    v1::Notification n;
+    n.set_key(e.id());
+    n.set_event_id(e.id());
+    n.set_seq(e.seq());
+    n.set_topic(e.topic());
+    n.set_center_id(e.center_id());
+    n.set_text(Describe(e));
+    return std::vector<v1::Notification>{std::move(n)};
   }
-  Delivery Deliver(const v1::Event& e) override {
-    out_ << fmt::format("[{}] #{} {} {}\n", e.id(), e.seq(), e.topic(), Render(e)) << std::flush;
+
+  Delivery Send(const v1::Notification& n) override {
+    std::vector<std::string> to;
+    for (const auto& r : n.recipients()) to.push_back(r.name().empty() ? r.phone() : r.name());
+    out_ << fmt::format("[{}] #{} {}{} {}\n", n.key(), n.seq(), n.topic(),
+                        to.empty() ? "" : fmt::format(" → {}", fmt::join(to, ",")), n.text())
+         << std::flush;
     return out_ ? Delivery::Ok() : Delivery::Retry("cannot write the output");
   }
 
  private:
+  std::unique_ptr<zhiban::plugin::Router> router_;
   std::ostream& out_;
-  std::vector<std::string> topics_;
 };
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"zhiban-notify-console — prints the notifications zhiban would send"};
-  zhiban::plugin::RunnerOptions opts;
-  opts.state_dir = "./var/notify-console";
-  std::vector<std::string> topics;
-  std::string out_path, id;
-  app.add_option("--state-dir", opts.state_dir, "cursor, delivered ids, dead letters")->capture_default_str();
-  app.add_option("--pub", opts.pub_endpoint, "zhiband PUB endpoint")->capture_default_str();
-  app.add_option("--replay", opts.replay_endpoint, "zhiband replay endpoint")->capture_default_str();
-  app.add_option("--topic", topics, "only topics starting with this (repeatable)");
-  app.add_option("--out", out_path, "append notifications to this file (default: stdout)");
-  auto* dead = app.add_subcommand("dead", "dead letters");
-  auto* dead_list = dead->add_subcommand("list", "events given up on");
-  auto* dead_redrive = dead->add_subcommand("redrive", "try a dead letter again");
-  dead_redrive->add_option("--id", id, "event id")->required();
-  CLI11_PARSE(app, argc, argv);
-
-  spdlog::set_default_logger(spdlog::stderr_color_mt("notify-console"));
+  std::string out_path;
   std::ofstream file;
-  if (!out_path.empty()) file.open(out_path, std::ios::app);
-  std::ostream& out = out_path.empty() ? std::cout : file;
-  Console console(out, topics);
-  zmq::context_t ctx(1);
-  zhiban::plugin::Runner runner(ctx, opts, console);
-  if (auto s = runner.Open(); !s.ok()) {
-    std::fprintf(stderr, "zhiban-notify-console: %s\n", s.message().c_str());
-    return 1;
-  }
-  if (dead_list->parsed()) {
-    (void)runner.state().ListDead([](const v1::DeadLetter& d) {
-      std::cout << fmt::format("{}  #{}  {}  attempts {}  {}\n", d.event().id(), d.event().seq(),
-                               d.event().topic(), d.attempts(), d.reason());
-    });
-    return 0;
-  }
-  std::signal(SIGTERM, [](int) { g_stop = true; });
-  std::signal(SIGINT, [](int) { g_stop = true; });
-  if (dead_redrive->parsed()) {
-    auto s = runner.Redrive(id, g_stop);
-    if (!s.ok()) {
-      std::fprintf(stderr, "zhiban-notify-console: %s\n", s.message().c_str());
-      return 1;
+  zhiban::plugin::PluginSpec spec;
+  spec.name = "console";
+  spec.description = "prints the notifications zhiban would send";
+  spec.needs = {.channel = "console", .contact = zhiban::plugin::Contact::kNone, .one_message_per_recipient = false};
+  spec.config_required = false;
+  spec.quiet_by_default = false;
+  spec.add_options = [&](CLI::App& app) {
+    app.add_option("--out", out_path, "append notifications to this file (default: stdout)");
+  };
+  spec.make = [&](const toml::table&, std::unique_ptr<zhiban::plugin::Router> router,
+                  const std::string&) -> Result<std::unique_ptr<zhiban::plugin::Notifier>> {
+    if (!out_path.empty()) {
+      file.open(out_path, std::ios::app);
+      if (!file) return zhiban::Status::InvalidArgument("out", "cannot open --out " + out_path);
     }
-    return 0;
-  }
-  spdlog::info("following {} from seq {}", opts.pub_endpoint, runner.state().cursor());
-  zhiban::Status s = runner.Run(g_stop);
-  const auto& st = runner.stats();
-  spdlog::info("stopped at seq {}: {} delivered, {} skipped, {} duplicates, {} dead",
-               runner.state().cursor(), st.delivered, st.skipped, st.duplicates, st.dead);
-  if (!s.ok()) {
-    std::fprintf(stderr, "zhiban-notify-console: %s\n", s.message().c_str());
-    return 1;
-  }
-  return 0;
+    return std::unique_ptr<zhiban::plugin::Notifier>(
+        std::make_unique<Console>(std::move(router), out_path.empty() ? std::cout : file));
+  };
+  return zhiban::plugin::PluginMain(argc, argv, spec);
 }

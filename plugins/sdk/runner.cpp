@@ -12,9 +12,11 @@
 namespace zhiban::plugin {
 namespace {
 
+using google::protobuf::util::TimeUtil;
+
 // Waits `d`, waking every 100 ms to notice `stop` (a signal handler can only
 // set a flag). Returns false when stopped.
-bool Wait(std::chrono::milliseconds d, const std::atomic<bool>& stop) {
+bool Wait(std::chrono::steady_clock::duration d, const std::atomic<bool>& stop) {
   const auto until = std::chrono::steady_clock::now() + d;
   while (!stop) {
     const auto now = std::chrono::steady_clock::now();
@@ -22,6 +24,10 @@ bool Wait(std::chrono::milliseconds d, const std::atomic<bool>& stop) {
     std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(until - now, std::chrono::milliseconds(100)));
   }
   return false;
+}
+
+int64_t UnixMs(SysTime t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
 
 }  // namespace
@@ -38,65 +44,153 @@ Status Runner::Open() {
   auto s = PluginState::Open(options_.state_dir);
   if (!s.ok()) return s.status();
   state_ = std::move(*s);
+  return ReconcileInflight();
+}
+
+Status Runner::ReconcileInflight() {
+  std::vector<v1::Notification> inflight;
+  ZB_RETURN_IF_ERROR(state_->ListInflight([&](const v1::Notification& n) { inflight.push_back(n); }));
+  for (const auto& n : inflight) {
+    switch (notifier_.Reconcile(n)) {
+      case Reconciled::kSent:
+        ++stats_.reconciled;
+        spdlog::info("{}: in flight at the last stop; the provider has it — recorded as sent", n.key());
+        ZB_RETURN_IF_ERROR(state_->MarkSent(n));
+        break;
+      case Reconciled::kNotSent:
+        spdlog::info("{}: in flight at the last stop; the provider never got it — sending again", n.key());
+        ZB_RETURN_IF_ERROR(state_->Abandon(n));
+        break;
+      case Reconciled::kUnknown:
+        ++stats_.uncertain;
+        spdlog::warn("{}: in flight at the last stop and the provider cannot say whether it arrived; "
+                     "sending again (may repeat)", n.key());
+        ZB_RETURN_IF_ERROR(state_->Abandon(n));
+        break;
+    }
+  }
   return {};
 }
 
-Delivery Runner::Attempt(const v1::Event& e, const std::atomic<bool>& stop, uint32_t* attempts) {
+Delivery Runner::Attempt(const v1::Notification& n, const std::atomic<bool>& stop, uint32_t* attempts) {
   auto backoff = options_.initial_backoff;
   for (*attempts = 1;; ++*attempts) {
-    Delivery d = notifier_.Deliver(e);
+    if (auto wait = options_.rate.Take(std::chrono::steady_clock::now()); wait.count() > 0) {
+      ++stats_.rate_waits;
+      if (!Wait(wait, stop)) return Delivery::Retry("stopping");
+      (void)options_.rate.Take(std::chrono::steady_clock::now());
+    }
+    Delivery d = notifier_.Send(n);
     if (d.kind != Delivery::Kind::kRetry) return d;
     if (static_cast<int>(*attempts) >= options_.max_attempts) {
       return Delivery::Fatal(fmt::format("gave up after {} attempts: {}", *attempts, d.reason));
     }
     ++stats_.retries;
-    // Full jitter on the upper half: [backoff/2, backoff].
+    // Full jitter on the upper half: [backoff/2, backoff]; a provider's hint wins if longer.
     std::uniform_int_distribution<int64_t> jitter(backoff.count() / 2, backoff.count());
-    const auto wait = std::chrono::milliseconds(jitter(rng_));
-    spdlog::warn("event {} ({}): {}; retry {} in {} ms", e.seq(), e.topic(), d.reason, *attempts,
-                 wait.count());
-    if (!Wait(wait, stop)) return d;  // stopping: the event stays undelivered, not dead
+    const auto wait = std::max(std::chrono::milliseconds(jitter(rng_)), d.retry_after);
+    spdlog::warn("{} ({}): {}; retry {} in {} ms", n.key(), n.topic(), d.reason, *attempts, wait.count());
+    if (!Wait(wait, stop)) return d;  // stopping: not sent, not dead
     backoff = std::min(backoff * 2, options_.max_backoff);
   }
 }
 
-Status Runner::Handle(const v1::Event& e, const std::atomic<bool>& stop) {
-  if (!notifier_.Wants(e)) {
-    ++stats_.skipped;
-    return state_->Skip(e);
-  }
-  if (state_->Delivered(e.id())) {
-    ++stats_.duplicates;
-    return state_->Skip(e);
-  }
+Result<Runner::Settled> Runner::SendOne(const v1::Notification& n, const std::atomic<bool>& stop) {
+  ZB_RETURN_IF_ERROR(state_->BeginSend(n));
   uint32_t attempts = 0;
-  Delivery d = Attempt(e, stop, &attempts);
+  Delivery d = Attempt(n, stop, &attempts);
   switch (d.kind) {
     case Delivery::Kind::kOk:
       ++stats_.delivered;
-      return state_->Record(e);
-    case Delivery::Kind::kRetry:  // only when stopping: try again after restart
-      return Status::Unavailable("stopped while retrying");
+      ZB_RETURN_IF_ERROR(state_->MarkSent(n));
+      return Settled::kDone;
+    case Delivery::Kind::kRetry:  // only when stopping: tried again after restart
+      ZB_RETURN_IF_ERROR(state_->Abandon(n));
+      return Settled::kStopped;
     case Delivery::Kind::kFatal: {
       ++stats_.dead;
       v1::DeadLetter dl;
-      *dl.mutable_event() = e;
+      *dl.mutable_notification() = n;
       dl.set_reason(d.reason);
       dl.set_attempts(attempts);
-      *dl.mutable_failed_at() = google::protobuf::util::TimeUtil::GetCurrentTime();
-      spdlog::error("event {} ({}) is a dead letter: {}", e.seq(), e.topic(), d.reason);
-      return state_->Bury(dl);
+      *dl.mutable_failed_at() = TimeUtil::GetCurrentTime();
+      spdlog::error("{} ({}) is a dead letter: {}", n.key(), n.topic(), d.reason);
+      ZB_RETURN_IF_ERROR(state_->Bury(dl));
+      return Settled::kDone;
     }
   }
-  return {};
+  return Settled::kDone;
+}
+
+Status Runner::Handle(const v1::Event& e, const std::atomic<bool>& stop) {
+  ++stats_.events;
+  if (!notifier_.Wants(e)) {
+    ++stats_.skipped;
+    return state_->Advance(e.seq());
+  }
+  auto rendered = notifier_.Render(e);
+  if (!rendered.ok()) {
+    ++stats_.dead;
+    v1::DeadLetter dl;
+    *dl.mutable_event() = e;
+    dl.set_reason(fmt::format("cannot render: {}", rendered.status().message()));
+    *dl.mutable_failed_at() = TimeUtil::GetCurrentTime();
+    spdlog::error("event {} ({}) is a dead letter: {}", e.seq(), e.topic(), dl.reason());
+    ZB_RETURN_IF_ERROR(state_->Bury(dl));
+    return state_->Advance(e.seq());
+  }
+  for (const auto& n : *rendered) {
+    if (state_->Settled(n.key())) {
+      ++stats_.duplicates;
+      continue;
+    }
+    if (!n.urgent()) {
+      if (auto until = options_.quiet.HoldUntil(options_.now())) {
+        v1::Held h;
+        *h.mutable_notification() = n;
+        *h.mutable_release_at() = TimeUtil::MillisecondsToTimestamp(UnixMs(*until));
+        ++stats_.held;
+        spdlog::info("{}: quiet hours ({}), held until {}", n.key(), options_.quiet.ToString(),
+                     TimeUtil::ToString(h.release_at()));
+        ZB_RETURN_IF_ERROR(state_->Hold(h));
+        continue;
+      }
+    }
+    auto settled = SendOne(n, stop);
+    if (!settled.ok()) return settled.status();
+    if (*settled == Settled::kStopped) return Status::Unavailable("stopped while retrying");
+  }
+  ZB_RETURN_IF_ERROR(state_->Advance(e.seq()));
+  return ReleaseDue(stop);
+}
+
+Status Runner::ReleaseDue(const std::atomic<bool>& stop) {
+  const int64_t now = UnixMs(options_.now());
+  if (state_->held_count() == 0 || state_->earliest_release_ms() > now) return {};
+  std::vector<v1::Notification> due;
+  ZB_RETURN_IF_ERROR(state_->ListHeld([&](const v1::Held& h) {
+    if (TimeUtil::TimestampToMilliseconds(h.release_at()) <= now) due.push_back(h.notification());
+  }));
+  for (const auto& n : due) {
+    if (stop) break;
+    auto settled = SendOne(n, stop);
+    if (!settled.ok()) return settled.status();
+    if (*settled == Settled::kStopped) break;
+    ++stats_.released;
+  }
+  return state_->Recount();
 }
 
 Status Runner::Run(const std::atomic<bool>& stop) {
   client::SubscriberOptions so;
   so.pub_endpoint = options_.pub_endpoint;
   so.replay_endpoint = options_.replay_endpoint;
-  client::Subscriber sub(ctx_, so);
   Status failed;
+  so.on_idle = [&] {
+    if (failed.ok()) failed = ReleaseDue(stop);
+  };
+  client::Subscriber sub(ctx_, so);
+  ZB_RETURN_IF_ERROR(ReleaseDue(stop));
   Status s = sub.Run(
       state_->cursor(), true,
       [&](const v1::Event& e) {
@@ -108,19 +202,57 @@ Status Runner::Run(const std::atomic<bool>& stop) {
   return s;
 }
 
-Status Runner::Redrive(const std::string& event_id, const std::atomic<bool>& stop) {
-  auto dead = state_->TakeDead(event_id);
+Status Runner::Redrive(const std::string& key, const std::atomic<bool>& stop) {
+  auto dead = state_->GetDead(key);
   if (!dead.ok()) return dead.status();
-  uint32_t attempts = 0;
-  Delivery d = Attempt(dead->event(), stop, &attempts);
-  if (d.kind == Delivery::Kind::kOk) {
-    ++stats_.delivered;
-    return state_->MarkDelivered(dead->event());
+  std::vector<v1::Notification> todo;
+  if (dead->has_notification()) {
+    todo.push_back(dead->notification());
+  } else {  // the event could not be rendered: render it again (the config may be fixed)
+    auto rendered = notifier_.Render(dead->event());
+    if (!rendered.ok()) return Status::FailedPrecondition(fmt::format("still cannot render: {}", rendered.status().message()));
+    todo = std::move(*rendered);
   }
-  dead->set_reason(d.reason);
-  dead->set_attempts(dead->attempts() + attempts);
-  ZB_RETURN_IF_ERROR(state_->KeepDead(*dead));
-  return Status::Unavailable(fmt::format("re-drive of {} failed: {}", event_id, d.reason));
+  uint64_t before = stats_.dead;
+  for (const auto& n : todo) {
+    if (state_->Sent(n.key())) continue;
+    auto settled = SendOne(n, stop);
+    if (!settled.ok()) return settled.status();
+    if (*settled == Settled::kStopped) return Status::Unavailable("stopped");
+  }
+  if (stats_.dead != before) {
+    stats_.dead = before;  // the same letter, not a new one
+    auto again = state_->GetDead(dead->has_notification() ? key : todo.front().key());
+    return Status::Unavailable(fmt::format("re-drive of {} failed: {}", key, again.ok() ? again->reason() : "see the log"));
+  }
+  if (!dead->has_notification()) ZB_RETURN_IF_ERROR(state_->RemoveDead(key));
+  return {};
+}
+
+std::string Runner::Metrics(const std::string& plugin) const {
+  std::string out;
+  auto counter = [&](const char* name, const char* help, uint64_t v) {
+    out += fmt::format("# HELP zhiban_notify_{0} {1}\n# TYPE zhiban_notify_{0} counter\nzhiban_notify_{0}{{plugin=\"{2}\"}} {3}\n",
+                       name, help, plugin, v);
+  };
+  auto gauge = [&](const char* name, const char* help, uint64_t v) {
+    out += fmt::format("# HELP zhiban_notify_{0} {1}\n# TYPE zhiban_notify_{0} gauge\nzhiban_notify_{0}{{plugin=\"{2}\"}} {3}\n",
+                       name, help, plugin, v);
+  };
+  counter("events_total", "Events handled since start.", stats_.events);
+  counter("delivered_total", "Notifications the provider accepted.", stats_.delivered);
+  counter("duplicates_total", "Notifications skipped as already settled.", stats_.duplicates);
+  counter("retries_total", "Send attempts that will be retried.", stats_.retries);
+  counter("dead_total", "Notifications given up on since start.", stats_.dead);
+  counter("held_total", "Notifications held for quiet hours.", stats_.held);
+  counter("released_total", "Held notifications sent when the hold ended.", stats_.released);
+  counter("reconciled_total", "In flight at a crash and found sent by the provider.", stats_.reconciled);
+  counter("uncertain_total", "In flight at a crash, provider could not say; sent again.", stats_.uncertain);
+  counter("rate_waits_total", "Sends that waited for the rate limit.", stats_.rate_waits);
+  gauge("cursor", "First event seq not yet handled.", state_ ? state_->cursor() : 0);
+  gauge("held", "Notifications held now.", state_ ? state_->held_count() : 0);
+  gauge("dead_letters", "Dead letters kept now.", state_ ? state_->dead_count() : 0);
+  return out + notifier_.Metrics();
 }
 
 }  // namespace zhiban::plugin

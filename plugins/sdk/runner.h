@@ -1,31 +1,39 @@
 // The plugin SDK: everything a notifier needs except "send this".
 //
 // A Runner follows the bus from the plugin's cursor (subscribe + replay + gap
-// filling, clients/lib/subscriber.h), skips events the plugin does not want
-// and events already delivered, and hands each remaining event to the
-// Notifier. The Notifier answers OK, RETRY or FATAL (after fluent-bit's
-// FLB_OK / FLB_RETRY / FLB_ERROR):
-//   OK     the outcome and the cursor are written in one synced batch;
-//   RETRY  the same event again after an exponential backoff with jitter
-//          (initial_backoff doubling to max_backoff), up to max_attempts;
-//   FATAL  (or retries exhausted) it becomes a dead letter, the stream moves on.
-// Events are handled in seq order, one at a time: a provider outage holds the
-// stream (retrying), it never reorders or drops it.
+// filling, clients/lib/subscriber.h). For each event the Notifier wants, it
+// renders the notifications (routing + templates, routing.h) and settles each
+// one: already sent → skipped; non-urgent in quiet hours → held and sent when
+// the hold ends; otherwise sent, rate-limited by a token bucket. The Notifier
+// answers each send OK, RETRY or FATAL (after fluent-bit's FLB_OK / FLB_RETRY /
+// FLB_ERROR):
+//   OK     recorded as sent (synced) — it is never sent again;
+//   RETRY  the same notification again after an exponential backoff with
+//          jitter (or the provider's retry-after), up to max_attempts;
+//   FATAL  (or retries exhausted) a dead letter; the stream moves on.
+// The cursor passes an event once all its notifications are settled. Events
+// are handled in seq order: a provider outage holds the stream, it never
+// reorders or drops it.
 //
-// Delivery is at-least-once: a crash after the provider accepted an event but
-// before the outcome was written sends it again on restart. Providers with an
-// idempotency key (WeCom duplicate check, WeChat client_msg_id) close that
-// window; the notifier passes the event id as the key.
+// Never twice: before a request leaves, the notification is marked in flight
+// (synced). If the plugin dies before the answer is recorded, the next start
+// asks the Notifier to Reconcile it with the provider (SMS: the provider's
+// send records, by our key); only when the provider cannot say is it sent
+// again, and counted as uncertain.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "daemon/base/status.h"
+#include "plugins/sdk/limits.h"
+#include "plugins/sdk/routing.h"
 #include "plugins/sdk/state.h"
 #include "zhiban/v1/events.pb.h"
 
@@ -39,18 +47,41 @@ struct Delivery {
   enum class Kind { kOk, kRetry, kFatal };
   Kind kind = Kind::kOk;
   std::string reason;
+  std::chrono::milliseconds retry_after{0};  // the provider's hint (rate limits); 0: backoff
   static Delivery Ok() { return {}; }
-  static Delivery Retry(std::string why) { return {Kind::kRetry, std::move(why)}; }
-  static Delivery Fatal(std::string why) { return {Kind::kFatal, std::move(why)}; }
+  static Delivery Retry(std::string why, std::chrono::milliseconds after = {}) {
+    return {Kind::kRetry, std::move(why), after};
+  }
+  static Delivery Fatal(std::string why) { return {Kind::kFatal, std::move(why), {}}; }
 };
+
+enum class Reconciled { kSent, kNotSent, kUnknown };
 
 class Notifier {
  public:
   virtual ~Notifier() = default;
-  // True when this plugin acts on the event (its routing); others are skipped.
+  // True when this plugin acts on the event; others only move the cursor.
   virtual bool Wants(const v1::Event& e) const = 0;
-  // Sends it; called again with the same event after RETRY.
-  virtual Delivery Deliver(const v1::Event& e) = 0;
+  // The notifications for an event; an error makes the event a dead letter.
+  virtual Result<std::vector<v1::Notification>> Render(const v1::Event& e) = 0;
+  // Sends one; called again with the same notification after RETRY.
+  virtual Delivery Send(const v1::Notification& n) = 0;
+  // After a crash mid-send: did the provider accept `n`?
+  virtual Reconciled Reconcile(const v1::Notification&) { return Reconciled::kUnknown; }
+  // Extra Prometheus lines for /metrics (provider-specific figures).
+  virtual std::string Metrics() const { return {}; }
+};
+
+// A Notifier whose events are routed and rendered by a Router (the usual case).
+class RoutedNotifier : public Notifier {
+ public:
+  explicit RoutedNotifier(std::unique_ptr<Router> router) : router_(std::move(router)) {}
+  bool Wants(const v1::Event& e) const override { return router_->Wants(e); }
+  Result<std::vector<v1::Notification>> Render(const v1::Event& e) override { return router_->Render(e); }
+  const Router& router() const { return *router_; }
+
+ private:
+  std::unique_ptr<Router> router_;
 };
 
 struct RunnerOptions {
@@ -61,14 +92,23 @@ struct RunnerOptions {
   std::chrono::milliseconds max_backoff{300000};
   int max_attempts = 10;  // then a dead letter
   uint64_t seed = 0;      // jitter; 0 = random
+  QuietHours quiet = QuietHours::Never();
+  TokenBucket rate;       // default: unlimited
+  std::function<SysTime()> now = [] { return std::chrono::system_clock::now(); };
 };
 
 struct RunnerStats {
-  uint64_t delivered = 0;
-  uint64_t skipped = 0;      // not wanted
-  uint64_t duplicates = 0;   // delivered before (by event id)
-  uint64_t retries = 0;
-  uint64_t dead = 0;
+  std::atomic<uint64_t> events = 0;      // events handled (wanted or not)
+  std::atomic<uint64_t> delivered = 0;   // notifications the provider accepted
+  std::atomic<uint64_t> skipped = 0;     // events not wanted
+  std::atomic<uint64_t> duplicates = 0;  // notifications already settled
+  std::atomic<uint64_t> retries = 0;
+  std::atomic<uint64_t> dead = 0;
+  std::atomic<uint64_t> held = 0;        // held for quiet hours
+  std::atomic<uint64_t> released = 0;    // sent at the end of a hold
+  std::atomic<uint64_t> reconciled = 0;  // in flight at a crash, found sent by the provider
+  std::atomic<uint64_t> uncertain = 0;   // in flight at a crash, provider could not say: sent again
+  std::atomic<uint64_t> rate_waits = 0;  // sends that waited for a token
 };
 
 class Runner {
@@ -76,20 +116,25 @@ class Runner {
   Runner(zmq::context_t& ctx, RunnerOptions options, Notifier& notifier);
   ~Runner();
 
-  Status Open();  // the state dir
-  // Follows the bus until `stop` is set (SIGTERM: the event in hand finishes first).
+  Status Open();  // the state dir; reconciles notifications in flight at a crash
+  // Follows the bus until `stop` is set (SIGTERM: the notification in hand finishes first).
   Status Run(const std::atomic<bool>& stop);
-  // One delivery cycle (with retries) for a dead letter; on success it is
-  // recorded as delivered, otherwise it stays dead.
-  Status Redrive(const std::string& event_id, const std::atomic<bool>& stop);
+  // Sends a dead letter again (one delivery cycle with retries); on success
+  // it is recorded as sent, otherwise it stays dead with the new reason.
+  Status Redrive(const std::string& key, const std::atomic<bool>& stop);
 
   PluginState& state() { return *state_; }
   const RunnerStats& stats() const { return stats_; }
+  // Prometheus text: the runner's counters and the notifier's own.
+  std::string Metrics(const std::string& plugin) const;
 
  private:
-  // Delivers with retries; returns the final outcome and attempts made.
-  Delivery Attempt(const v1::Event& e, const std::atomic<bool>& stop, uint32_t* attempts);
+  enum class Settled { kDone, kStopped };
+  Delivery Attempt(const v1::Notification& n, const std::atomic<bool>& stop, uint32_t* attempts);
+  Result<Settled> SendOne(const v1::Notification& n, const std::atomic<bool>& stop);
   Status Handle(const v1::Event& e, const std::atomic<bool>& stop);
+  Status ReleaseDue(const std::atomic<bool>& stop);
+  Status ReconcileInflight();
 
   zmq::context_t& ctx_;
   RunnerOptions options_;

@@ -3,16 +3,19 @@
 #include <filesystem>
 
 #include <fmt/format.h>
+#include <google/protobuf/util/time_util.h>
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
 namespace zhiban::plugin {
 namespace {
 
-// Keys: one family, prefixes keep the kinds apart.
+// Keys: one column family, prefixes keep the kinds apart.
 constexpr std::string_view kCursorKey = "cursor";
-constexpr std::string_view kDeliveredPrefix = "delivered/";
-constexpr std::string_view kDeadPrefix = "dead/";
+constexpr std::string_view kSent = "sent/";
+constexpr std::string_view kInflight = "inflight/";
+constexpr std::string_view kHeld = "held/";
+constexpr std::string_view kDead = "dead/";
 
 Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   if (s.ok()) return {};
@@ -25,15 +28,35 @@ std::string Key(std::string_view prefix, std::string_view id) {
   return k;
 }
 
+rocksdb::Slice S(std::string_view v) { return {v.data(), v.size()}; }
+
+int64_t ReleaseMs(const v1::Held& h) {
+  return google::protobuf::util::TimeUtil::TimestampToMilliseconds(h.release_at());
+}
+
 }  // namespace
+
+std::string DeadKey(const v1::DeadLetter& d) {
+  return d.has_notification() ? d.notification().key() : d.event().id();
+}
 
 struct PluginState::Impl {
   std::unique_ptr<rocksdb::DB> db;
   rocksdb::WriteOptions sync;
   Impl() { sync.sync = true; }
-  Status Write(rocksdb::WriteBatch& b, uint64_t next_cursor) {
-    b.Put(rocksdb::Slice(kCursorKey.data(), kCursorKey.size()), std::to_string(next_cursor));
-    return FromRocks(db->Write(sync, &b), "write");
+  Status Write(rocksdb::WriteBatch& b, std::string_view what) { return FromRocks(db->Write(sync, &b), what); }
+  bool Has(std::string_view prefix, std::string_view key) const {
+    std::string v;
+    return db->Get(rocksdb::ReadOptions(), Key(prefix, key), &v).ok();
+  }
+  template <typename Msg>
+  Status Scan(std::string_view prefix, const std::function<void(const Msg&)>& fn) const {
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
+    for (it->Seek(S(prefix)); it->Valid() && it->key().starts_with(S(prefix)); it->Next()) {
+      Msg m;
+      if (m.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) fn(m);
+    }
+    return FromRocks(it->status(), "scanning");
   }
 };
 
@@ -56,76 +79,132 @@ Result<std::unique_ptr<PluginState>> PluginState::Open(const std::string& dir) {
   impl->db.reset(raw);
   auto state = std::unique_ptr<PluginState>(new PluginState(std::move(impl)));
   std::string v;
-  s = state->impl_->db->Get(rocksdb::ReadOptions(), rocksdb::Slice(kCursorKey.data(), kCursorKey.size()), &v);
+  s = state->impl_->db->Get(rocksdb::ReadOptions(), S(kCursorKey), &v);
   if (s.ok()) {
     state->cursor_ = std::stoull(v);
   } else if (!s.IsNotFound()) {
     return FromRocks(s, "reading the cursor");
   }
+  ZB_RETURN_IF_ERROR(state->Recount());
   return state;
 }
 
-bool PluginState::Delivered(const std::string& id) const {
-  std::string v;
-  return impl_->db->Get(rocksdb::ReadOptions(), Key(kDeliveredPrefix, id), &v).ok();
+Status PluginState::Recount() {
+  size_t held = 0, dead = 0;
+  int64_t earliest = INT64_MAX;
+  ZB_RETURN_IF_ERROR(impl_->Scan<v1::Held>(kHeld, [&](const v1::Held& h) {
+    ++held;
+    earliest = std::min(earliest, ReleaseMs(h));
+  }));
+  ZB_RETURN_IF_ERROR(impl_->Scan<v1::DeadLetter>(kDead, [&](const v1::DeadLetter&) { ++dead; }));
+  held_count_ = held;
+  dead_count_ = dead;
+  earliest_release_ms_ = earliest;
+  return {};
 }
 
-Status PluginState::Record(const v1::Event& e) {
+Status PluginState::Advance(uint64_t seq) {
+  if (seq < cursor_) return {};
   rocksdb::WriteBatch b;
-  b.Put(Key(kDeliveredPrefix, e.id()), std::to_string(e.seq()));
-  ZB_RETURN_IF_ERROR(impl_->Write(b, e.seq() + 1));
-  cursor_ = e.seq() + 1;
+  b.Put(S(kCursorKey), std::to_string(seq + 1));
+  ZB_RETURN_IF_ERROR(impl_->Write(b, "moving the cursor"));
+  cursor_ = seq + 1;
+  return {};
+}
+
+bool PluginState::Sent(const std::string& key) const { return impl_->Has(kSent, key); }
+
+bool PluginState::Settled(const std::string& key) const {
+  return impl_->Has(kSent, key) || impl_->Has(kHeld, key) || impl_->Has(kDead, key);
+}
+
+Status PluginState::BeginSend(const v1::Notification& n) {
+  rocksdb::WriteBatch b;
+  b.Put(Key(kInflight, n.key()), n.SerializeAsString());
+  return impl_->Write(b, "marking a send in flight");
+}
+
+Status PluginState::MarkSent(const v1::Notification& n) {
+  const bool held = impl_->Has(kHeld, n.key());
+  const bool dead = impl_->Has(kDead, n.key());
+  rocksdb::WriteBatch b;
+  b.Put(Key(kSent, n.key()), std::to_string(n.seq()));
+  b.Delete(Key(kInflight, n.key()));
+  b.Delete(Key(kHeld, n.key()));
+  b.Delete(Key(kDead, n.key()));
+  ZB_RETURN_IF_ERROR(impl_->Write(b, "recording a delivery"));
+  if (held) --held_count_;
+  if (dead) --dead_count_;
   return {};
 }
 
 Status PluginState::Bury(const v1::DeadLetter& d) {
+  const std::string key = DeadKey(d);
+  const bool held = impl_->Has(kHeld, key);
+  const bool dead = impl_->Has(kDead, key);
   rocksdb::WriteBatch b;
-  b.Put(Key(kDeadPrefix, d.event().id()), d.SerializeAsString());
-  ZB_RETURN_IF_ERROR(impl_->Write(b, d.event().seq() + 1));
-  cursor_ = d.event().seq() + 1;
+  b.Put(Key(kDead, key), d.SerializeAsString());
+  b.Delete(Key(kInflight, key));
+  b.Delete(Key(kHeld, key));
+  ZB_RETURN_IF_ERROR(impl_->Write(b, "keeping a dead letter"));
+  if (held) --held_count_;
+  if (!dead) ++dead_count_;
   return {};
 }
 
-Status PluginState::Skip(const v1::Event& e) {
-  if (e.seq() < cursor_) return {};
+Status PluginState::Abandon(const v1::Notification& n) {
   rocksdb::WriteBatch b;
-  ZB_RETURN_IF_ERROR(impl_->Write(b, e.seq() + 1));
-  cursor_ = e.seq() + 1;
+  b.Delete(Key(kInflight, n.key()));
+  return impl_->Write(b, "dropping an in-flight mark");
+}
+
+Status PluginState::ListInflight(const std::function<void(const v1::Notification&)>& fn) const {
+  return impl_->Scan<v1::Notification>(kInflight, fn);
+}
+
+Status PluginState::Hold(const v1::Held& h) {
+  const bool had = impl_->Has(kHeld, h.notification().key());
+  rocksdb::WriteBatch b;
+  b.Put(Key(kHeld, h.notification().key()), h.SerializeAsString());
+  ZB_RETURN_IF_ERROR(impl_->Write(b, "holding a notification"));
+  if (!had) ++held_count_;
+  earliest_release_ms_ = std::min(earliest_release_ms_, ReleaseMs(h));
   return {};
 }
 
-Status PluginState::MarkDelivered(const v1::Event& e) {
-  return FromRocks(impl_->db->Put(impl_->sync, Key(kDeliveredPrefix, e.id()), std::to_string(e.seq())),
-                   "recording a delivery");
-}
-
-Status PluginState::KeepDead(const v1::DeadLetter& d) {
-  return FromRocks(impl_->db->Put(impl_->sync, Key(kDeadPrefix, d.event().id()), d.SerializeAsString()),
-                   "keeping a dead letter");
+Status PluginState::ListHeld(const std::function<void(const v1::Held&)>& fn) const {
+  std::vector<v1::Held> all;
+  ZB_RETURN_IF_ERROR(impl_->Scan<v1::Held>(kHeld, [&](const v1::Held& h) { all.push_back(h); }));
+  std::stable_sort(all.begin(), all.end(), [](const v1::Held& a, const v1::Held& b) {
+    return std::pair(ReleaseMs(a), a.notification().seq()) < std::pair(ReleaseMs(b), b.notification().seq());
+  });
+  for (const auto& h : all) fn(h);
+  return {};
 }
 
 Status PluginState::ListDead(const std::function<void(const v1::DeadLetter&)>& fn) const {
-  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions()));
-  for (it->Seek(rocksdb::Slice(kDeadPrefix.data(), kDeadPrefix.size()));
-       it->Valid() && it->key().starts_with(rocksdb::Slice(kDeadPrefix.data(), kDeadPrefix.size()));
-       it->Next()) {
-    v1::DeadLetter d;
-    if (d.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) fn(d);
-  }
-  return FromRocks(it->status(), "listing dead letters");
+  return impl_->Scan<v1::DeadLetter>(kDead, fn);
 }
 
-Result<v1::DeadLetter> PluginState::TakeDead(const std::string& id) {
+Result<v1::DeadLetter> PluginState::GetDead(const std::string& key) const {
   std::string v;
-  auto s = impl_->db->Get(rocksdb::ReadOptions(), Key(kDeadPrefix, id), &v);
-  if (s.IsNotFound()) return Status::NotFound("id", fmt::format("no dead letter for event {}", id));
+  auto s = impl_->db->Get(rocksdb::ReadOptions(), Key(kDead, key), &v);
+  if (s.IsNotFound()) return Status::NotFound("id", fmt::format("no dead letter {}", key));
   ZB_RETURN_IF_ERROR(FromRocks(s, "reading a dead letter"));
   v1::DeadLetter d;
   if (!d.ParseFromString(v)) return Status::Internal("a stored dead letter does not parse");
-  rocksdb::WriteBatch b;
-  b.Delete(Key(kDeadPrefix, id));
-  ZB_RETURN_IF_ERROR(FromRocks(impl_->db->Write(impl_->sync, &b), "removing a dead letter"));
   return d;
+}
+
+Status PluginState::KeepDead(const v1::DeadLetter& d) { return Bury(d); }
+
+Status PluginState::RemoveDead(const std::string& key) {
+  const bool dead = impl_->Has(kDead, key);
+  rocksdb::WriteBatch b;
+  b.Delete(Key(kDead, key));
+  ZB_RETURN_IF_ERROR(impl_->Write(b, "removing a dead letter"));
+  if (dead) --dead_count_;
+  return {};
 }
 
 }  // namespace zhiban::plugin

@@ -1,10 +1,17 @@
 // PluginState: what a notifier remembers across restarts, in its own RocksDB
-// (the plugin's state_dir): the cursor (first seq not yet handled), the ids of
-// events delivered (de-duplication), and dead letters.
+// (the plugin's state_dir):
+//   cursor            the first seq not yet handled;
+//   sent/<key>        notifications the provider accepted (de-duplication);
+//   inflight/<key>    a send began and its outcome is not yet known: written
+//                     (synced) before the request leaves, so a crash in the
+//                     request is seen on restart and reconciled with the
+//                     provider instead of blindly sent again;
+//   held/<key>        non-urgent notifications held through quiet hours;
+//   dead/<key>        dead letters (key = notification key, or the event id
+//                     when the event itself could not be rendered).
+// Every write is synced; an outcome and the end of its in-flight mark are one batch.
 //
-// Record() and Bury() write the outcome and advance the cursor in one synced
-// batch, so after a crash the plugin resumes exactly where its durable
-// knowledge ends. Thread-safety: one writer thread; cursor() from any thread.
+// Thread-safety: one writer thread; cursor() from any thread.
 #pragma once
 
 #include <atomic>
@@ -12,7 +19,6 @@
 #include <functional>
 #include <memory>
 #include <string>
-#include <vector>
 
 #include "daemon/base/status.h"
 #include "zhiban/v1/plugin.pb.h"
@@ -24,28 +30,46 @@ class PluginState {
   static Result<std::unique_ptr<PluginState>> Open(const std::string& dir);
   ~PluginState();
 
-  uint64_t cursor() const { return cursor_.load(); }  // readable from any thread
-  bool Delivered(const std::string& event_id) const;
+  uint64_t cursor() const { return cursor_.load(); }
+  // Moves the cursor past `seq` (every notification of that event is settled).
+  Status Advance(uint64_t seq);
 
-  // The event was delivered: remember its id, move the cursor past it.
-  Status Record(const v1::Event& e);
-  // The event is given up: keep it as a dead letter, move the cursor past it.
+  // Sent, held or dead: nothing more to do for this key now.
+  bool Settled(const std::string& key) const;
+  bool Sent(const std::string& key) const;
+
+  Status BeginSend(const v1::Notification& n);  // the in-flight mark
+  // The provider accepted it: sent, and no longer in flight, held or dead.
+  Status MarkSent(const v1::Notification& n);
+  // Given up: a dead letter (the in-flight mark and any hold are dropped).
   Status Bury(const v1::DeadLetter& d);
-  // Moves the cursor past an event that needs no delivery (not routed, duplicate).
-  Status Skip(const v1::Event& e);
+  // The send did not happen (stopping mid-retry): drop the in-flight mark.
+  Status Abandon(const v1::Notification& n);
+  Status ListInflight(const std::function<void(const v1::Notification&)>& fn) const;
 
-  // For re-driven dead letters: remember delivery without moving the cursor.
-  Status MarkDelivered(const v1::Event& e);
-  Status KeepDead(const v1::DeadLetter& d);
+  Status Hold(const v1::Held& h);
+  // Every held notification (the runner releases those that are due).
+  Status ListHeld(const std::function<void(const v1::Held&)>& fn) const;
+  size_t held_count() const { return held_count_.load(); }
+  int64_t earliest_release_ms() const { return earliest_release_ms_; }
+  Status Recount();  // held/dead counts and the earliest release, from disk
 
   Status ListDead(const std::function<void(const v1::DeadLetter&)>& fn) const;
-  Result<v1::DeadLetter> TakeDead(const std::string& event_id);  // removes it
+  Result<v1::DeadLetter> GetDead(const std::string& key) const;
+  Status KeepDead(const v1::DeadLetter& d);  // after a failed re-drive
+  Status RemoveDead(const std::string& key);
+  size_t dead_count() const { return dead_count_.load(); }
 
  private:
   struct Impl;
   explicit PluginState(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
   std::atomic<uint64_t> cursor_{1};
+  std::atomic<size_t> held_count_{0};
+  std::atomic<size_t> dead_count_{0};
+  int64_t earliest_release_ms_ = INT64_MAX;
 };
+
+std::string DeadKey(const v1::DeadLetter& d);
 
 }  // namespace zhiban::plugin

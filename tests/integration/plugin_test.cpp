@@ -63,13 +63,20 @@ void AddStaff(DaemonFixture& d, int n, const std::string& prefix) {
 class Scripted final : public plugin::Notifier {
  public:
   bool Wants(const v1::Event& e) const override { return e.topic().starts_with("staff."); }
-  Delivery Deliver(const v1::Event& e) override {
+  Result<std::vector<v1::Notification>> Render(const v1::Event& e) override {
+    v1::Notification n;
+    n.set_key(e.id());
+    n.set_seq(e.seq());
+    n.set_text(e.staff_added().staff().id());
+    return std::vector<v1::Notification>{n};
+  }
+  Delivery Send(const v1::Notification& n) override {
     std::lock_guard lock(mu);
-    ++calls[e.id()];
-    const auto& id = e.staff_added().staff().id();
+    ++calls[n.key()];
+    const auto& id = n.text();
     last_seen = id;
     cv.notify_all();
-    if (id == "flaky" && calls[e.id()] < 3) return Delivery::Retry("HTTP 503");
+    if (id == "flaky" && calls[n.key()] < 3) return Delivery::Retry("HTTP 503");
     if (id == "invalid" && !fixed) return Delivery::Fatal("isv.MOBILE_NUMBER_ILLEGAL");
     delivered.push_back(id);
     return Delivery::Ok();
@@ -119,7 +126,7 @@ TEST(PluginSdk, RetriesDeadLettersRedriveAndNoRepeatAfterRestart) {
     EXPECT_EQ(runner.stats().dead, 1u);
     std::vector<std::string> dead;
     ASSERT_TRUE(runner.state().ListDead([&](const v1::DeadLetter& dl) {
-      dead.push_back(dl.event().staff_added().staff().id());
+      dead.push_back(dl.notification().text());
       EXPECT_EQ(dl.reason(), "isv.MOBILE_NUMBER_ILLEGAL");
     }).ok());
     EXPECT_EQ(dead, (std::vector<std::string>{"invalid"}));
@@ -130,7 +137,7 @@ TEST(PluginSdk, RetriesDeadLettersRedriveAndNoRepeatAfterRestart) {
   ASSERT_TRUE(again.Open().ok());
   EXPECT_EQ(again.state().cursor(), last + 1);
   std::string dead_id;
-  (void)again.state().ListDead([&](const v1::DeadLetter& dl) { dead_id = dl.event().id(); });
+  (void)again.state().ListDead([&](const v1::DeadLetter& dl) { dead_id = plugin::DeadKey(dl); });
   notifier.fixed = true;
   std::atomic<bool> stop{false};
   EXPECT_TRUE(again.Redrive(dead_id, stop).ok());

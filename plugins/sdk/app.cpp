@@ -1,0 +1,269 @@
+#include "plugins/sdk/app.h"
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include <boost/asio/io_context.hpp>
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <google/protobuf/util/time_util.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <toml++/toml.h>
+#include <zmq.hpp>
+
+#include "daemon/net/http_server.h"
+
+namespace zhiban::plugin {
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+Status Bad(const std::string& source, const toml::node& n, const std::string& what) {
+  return Status::InvalidArgument("config", fmt::format("{}:{}: {}", source, n.source().begin.line, what));
+}
+
+template <typename T>
+Status Read(const toml::table& t, const std::string& source, const char* section, const char* key, T* out) {
+  const auto* n = t.get(key);
+  if (!n) return {};
+  auto v = n->value<T>();
+  if (!v) return Bad(source, *n, fmt::format("[{}] {} has the wrong type", section, key));
+  *out = *v;
+  return {};
+}
+
+Status Only(const toml::table& t, const std::string& source, const std::string& section, std::set<std::string> keys) {
+  for (const auto& [k, v] : t) {
+    if (!keys.count(std::string(k.str()))) {
+      return Bad(source, v, fmt::format("[{}]: unknown key '{}' (known: {})", section, k.str(), fmt::join(keys, ", ")));
+    }
+  }
+  return {};
+}
+
+struct Loaded {
+  RunnerOptions opts;
+  std::string metrics_listen;
+  toml::table section;
+  std::unique_ptr<Router> router;
+};
+
+Result<Loaded> Load(const PluginSpec& spec, const std::string& path) {
+  Loaded l;
+  l.opts.state_dir = "./var/notify-" + spec.name;
+  std::string quiet_start = "21:00", quiet_end = "08:00", zone = "Asia/Shanghai";
+  if (!spec.quiet_by_default) quiet_end = quiet_start;
+  double per_minute = spec.default_per_minute, burst = 0;
+  if (path.empty()) {
+    auto q = QuietHours::Parse(quiet_start, quiet_end, zone);
+    if (!q.ok()) return q.status();
+    l.opts.quiet = *q;
+    if (per_minute > 0) l.opts.rate = TokenBucket(per_minute, std::chrono::minutes(1), std::max(1.0, per_minute / 6));
+    return l;
+  }
+  toml::table config;
+  try {
+    config = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    return Status::InvalidArgument("config", fmt::format("{}:{}:{}: {}", path, e.source().begin.line,
+                                                         e.source().begin.column, e.description()));
+  }
+  std::set<std::string> top = {"bus", "state", "retry", "quiet_hours", "rate_limit", "metrics", "route", "templates", "groups"};
+  if (!spec.section.empty()) top.insert(spec.section);
+  ZB_RETURN_IF_ERROR(Only(config, path, "top level", top));
+  auto table = [&](const char* name) -> const toml::table* { return config[name].as_table(); };
+  if (const auto* t = table("bus")) {
+    ZB_RETURN_IF_ERROR(Only(*t, path, "bus", {"pub", "replay"}));
+    ZB_RETURN_IF_ERROR(Read(*t, path, "bus", "pub", &l.opts.pub_endpoint));
+    ZB_RETURN_IF_ERROR(Read(*t, path, "bus", "replay", &l.opts.replay_endpoint));
+  }
+  if (const auto* t = table("state")) {
+    ZB_RETURN_IF_ERROR(Only(*t, path, "state", {"dir"}));
+    ZB_RETURN_IF_ERROR(Read(*t, path, "state", "dir", &l.opts.state_dir));
+  }
+  if (const auto* t = table("retry")) {
+    ZB_RETURN_IF_ERROR(Only(*t, path, "retry", {"initial_backoff_ms", "max_backoff_ms", "max_attempts"}));
+    int64_t initial = l.opts.initial_backoff.count(), max = l.opts.max_backoff.count(), attempts = l.opts.max_attempts;
+    ZB_RETURN_IF_ERROR(Read(*t, path, "retry", "initial_backoff_ms", &initial));
+    ZB_RETURN_IF_ERROR(Read(*t, path, "retry", "max_backoff_ms", &max));
+    ZB_RETURN_IF_ERROR(Read(*t, path, "retry", "max_attempts", &attempts));
+    if (initial < 1 || max < initial || attempts < 1) {
+      return Bad(path, *config.get("retry"), "[retry] needs 1 <= initial_backoff_ms <= max_backoff_ms and max_attempts >= 1");
+    }
+    l.opts.initial_backoff = std::chrono::milliseconds(initial);
+    l.opts.max_backoff = std::chrono::milliseconds(max);
+    l.opts.max_attempts = static_cast<int>(attempts);
+  }
+  if (const auto* t = table("quiet_hours")) {
+    ZB_RETURN_IF_ERROR(Only(*t, path, "quiet_hours", {"start", "end", "zone"}));
+    ZB_RETURN_IF_ERROR(Read(*t, path, "quiet_hours", "start", &quiet_start));
+    ZB_RETURN_IF_ERROR(Read(*t, path, "quiet_hours", "end", &quiet_end));
+    ZB_RETURN_IF_ERROR(Read(*t, path, "quiet_hours", "zone", &zone));
+  }
+  auto q = QuietHours::Parse(quiet_start, quiet_end, zone);
+  if (!q.ok()) return Status::InvalidArgument("config", fmt::format("{}: {}", path, q.status().message()));
+  l.opts.quiet = *q;
+  if (const auto* t = table("rate_limit")) {
+    ZB_RETURN_IF_ERROR(Only(*t, path, "rate_limit", {"per_minute", "burst"}));
+    ZB_RETURN_IF_ERROR(Read(*t, path, "rate_limit", "per_minute", &per_minute));
+    ZB_RETURN_IF_ERROR(Read(*t, path, "rate_limit", "burst", &burst));
+    if (per_minute < 0 || burst < 0) return Bad(path, *config.get("rate_limit"), "[rate_limit] values must be >= 0");
+  }
+  if (per_minute > 0) {
+    l.opts.rate = TokenBucket(per_minute, std::chrono::minutes(1), burst > 0 ? burst : std::max(1.0, per_minute / 6));
+  }
+  if (const auto* t = table("metrics")) {
+    ZB_RETURN_IF_ERROR(Only(*t, path, "metrics", {"listen"}));
+    ZB_RETURN_IF_ERROR(Read(*t, path, "metrics", "listen", &l.metrics_listen));
+  }
+  if (!spec.section.empty()) {
+    if (const auto* t = table(spec.section.c_str())) {
+      l.section = *t;
+    } else {
+      return Status::InvalidArgument("config", fmt::format("{}: [{}] is required", path, spec.section));
+    }
+  }
+  auto router = Router::Parse(config, spec.needs, path);
+  if (!router.ok()) return router.status();
+  l.router = std::move(*router);
+  return l;
+}
+
+void PrintDead(const v1::DeadLetter& d) {
+  const std::string key = DeadKey(d);
+  const auto& n = d.notification();
+  const std::string to = d.has_notification() && n.recipients_size() > 0
+                             ? fmt::format(" to {}", n.recipients(0).name().empty() ? n.recipients(0).phone() : n.recipients(0).name())
+                             : "";
+  std::cout << fmt::format("{}  #{}  {}{}  attempts {}  {}  {}\n", key, d.has_notification() ? n.seq() : d.event().seq(),
+                           d.has_notification() ? n.topic() : d.event().topic(), to, d.attempts(),
+                           google::protobuf::util::TimeUtil::ToString(d.failed_at()), d.reason());
+}
+
+}  // namespace
+
+Result<std::string> Secret(const toml::table& t, const std::string& key, const std::string& where) {
+  if (auto v = t[key].value<std::string>()) return *v;
+  if (auto env = t[key + "_env"].value<std::string>()) {
+    const char* v = std::getenv(env->c_str());
+    if (!v || !*v) return Status::InvalidArgument(key, fmt::format("{}: {}_env names ${}, which is not set", where, key, *env));
+    return std::string(v);
+  }
+  if (auto file = t[key + "_file"].value<std::string>()) {
+    std::ifstream f(*file);
+    if (!f) return Status::InvalidArgument(key, fmt::format("{}: cannot read {}_file {}", where, key, *file));
+    std::string v((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    while (!v.empty() && (v.back() == '\n' || v.back() == '\r')) v.pop_back();
+    return v;
+  }
+  return Status::InvalidArgument(key, fmt::format("{}: {} is required (or {}_env, {}_file)", where, key, key, key));
+}
+
+int PluginMain(int argc, char** argv, const PluginSpec& spec) {
+  const std::string binary = "zhiban-notify-" + spec.name;
+  CLI::App app{binary + " — " + spec.description};
+  std::string config_path, state_dir, pub, replay, id;
+  app.add_option("--config", config_path, "the plugin's TOML config (routes, templates, provider)");
+  app.add_option("--state-dir", state_dir, "cursor, sent ids, held and dead letters (overrides [state] dir)");
+  app.add_option("--pub", pub, "zhiband PUB endpoint (overrides [bus] pub)");
+  app.add_option("--replay", replay, "zhiband replay endpoint (overrides [bus] replay)");
+  auto* check = app.add_subcommand("check", "validate the config and exit");
+  auto* dead = app.add_subcommand("dead", "dead letters");
+  auto* dead_list = dead->add_subcommand("list", "notifications given up on");
+  auto* dead_redrive = dead->add_subcommand("redrive", "send a dead letter again");
+  dead_redrive->add_option("--id", id, "its key (first column of dead list)")->required();
+  auto* held = app.add_subcommand("held", "notifications held for quiet hours");
+  auto* held_list = held->add_subcommand("list", "what is held and until when");
+  if (spec.add_options) spec.add_options(app);
+  CLI11_PARSE(app, argc, argv);
+
+  spdlog::set_default_logger(spdlog::stderr_color_mt(binary));
+  auto fail = [&](const std::string& m) {
+    std::fprintf(stderr, "%s: %s\n", binary.c_str(), m.c_str());
+    return 1;
+  };
+  if (spec.config_required && config_path.empty()) return fail("--config FILE is required (see plugins/README.md)");
+  auto loaded = Load(spec, config_path);
+  if (!loaded.ok()) return fail(loaded.status().message());
+  auto& l = *loaded;
+  if (!state_dir.empty()) l.opts.state_dir = state_dir;
+  if (!pub.empty()) l.opts.pub_endpoint = pub;
+  if (!replay.empty()) l.opts.replay_endpoint = replay;
+  const size_t routes = l.router ? l.router->route_count() : 0;
+  auto notifier = spec.make(l.section, std::move(l.router), config_path);
+  if (!notifier.ok()) return fail(notifier.status().message());
+  if (check->parsed()) {
+    std::cout << fmt::format("{}: {} routes, quiet hours {}, state {}\n", config_path, routes, l.opts.quiet.ToString(),
+                             l.opts.state_dir);
+    return 0;
+  }
+
+  zmq::context_t ctx(1);
+  Runner runner(ctx, l.opts, **notifier);
+  if (auto s = runner.Open(); !s.ok()) return fail(s.message());
+  if (dead_list->parsed()) {
+    (void)runner.state().ListDead(PrintDead);
+    return 0;
+  }
+  if (held_list->parsed()) {
+    (void)runner.state().ListHeld([](const v1::Held& h) {
+      std::cout << fmt::format("{}  until {}  {}\n", h.notification().key(),
+                               google::protobuf::util::TimeUtil::ToString(h.release_at()), h.notification().text());
+    });
+    return 0;
+  }
+  std::signal(SIGTERM, [](int) { g_stop = true; });
+  std::signal(SIGINT, [](int) { g_stop = true; });
+  if (dead_redrive->parsed()) {
+    auto s = runner.Redrive(id, g_stop);
+    if (!s.ok()) return fail(s.message());
+    std::cout << fmt::format("{}: sent\n", id);
+    return 0;
+  }
+
+  // /metrics on its own small io_context thread.
+  boost::asio::io_context io;
+  std::unique_ptr<net::HttpServer> http;
+  std::thread http_thread;
+  if (!l.metrics_listen.empty()) {
+    http = std::make_unique<net::HttpServer>(io, l.metrics_listen, [&](const std::string& target) {
+      net::HttpResponse r;
+      if (target == "/metrics") {
+        r.content_type = "text/plain; version=0.0.4";
+        r.body = runner.Metrics(spec.name);
+      } else if (target == "/healthz") {
+        r.body = "ok\n";
+      } else {
+        r.status = 404;
+        r.body = "not found\n";
+      }
+      return r;
+    });
+    if (auto s = http->Start(); !s.ok()) return fail(s.message());
+    spdlog::info("metrics on http://{}/metrics", http->address());
+    http_thread = std::thread([&] { io.run(); });
+  }
+  spdlog::info("following {} from seq {} (quiet hours {}, {} held, {} dead letters)", l.opts.pub_endpoint,
+               runner.state().cursor(), l.opts.quiet.ToString(), runner.state().held_count(),
+               runner.state().dead_count());
+  Status s = runner.Run(g_stop);
+  const auto& st = runner.stats();
+  spdlog::info("stopped at seq {}: {} sent, {} held, {} duplicates skipped, {} dead", runner.state().cursor(),
+               st.delivered.load(), st.held.load(), st.duplicates.load(), st.dead.load());
+  if (http) {
+    io.stop();
+    http_thread.join();
+    http.reset();
+  }
+  if (!s.ok()) return fail(s.message());
+  return 0;
+}
+
+}  // namespace zhiban::plugin

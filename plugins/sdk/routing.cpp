@@ -1,0 +1,568 @@
+#include "plugins/sdk/routing.h"
+
+#include <algorithm>
+#include <atomic>
+#include <map>
+#include <set>
+
+#include <cctz/time_zone.h>
+#include <fmt/format.h>
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/reflection.h>
+#include <google/protobuf/util/time_util.h>
+#include <toml++/toml.h>
+
+namespace zhiban::plugin {
+namespace {
+
+namespace pb = google::protobuf;
+using FieldPath = std::vector<const pb::FieldDescriptor*>;
+
+const pb::OneofDescriptor* BodyOneof() { return v1::Event::descriptor()->FindOneofByName("body"); }
+
+std::string TopicOf(const pb::FieldDescriptor* f) {
+  std::string t = f->name();
+  if (auto i = t.find('_'); i != std::string::npos) t[i] = '.';
+  return t;
+}
+
+bool IsStaff(const pb::FieldDescriptor* f) {
+  return f->type() == pb::FieldDescriptor::TYPE_MESSAGE && f->message_type() == v1::Staff::descriptor();
+}
+
+bool IsTimestamp(const pb::FieldDescriptor* f) {
+  return f->type() == pb::FieldDescriptor::TYPE_MESSAGE &&
+         f->message_type()->full_name() == "google.protobuf.Timestamp";
+}
+
+// Staff records a body names as its subject: every Staff field (not `leader`), to depth 3.
+void StaffFields(const pb::Descriptor* d, FieldPath prefix, std::vector<FieldPath>* out, int depth = 0) {
+  for (int i = 0; i < d->field_count(); ++i) {
+    const auto* f = d->field(i);
+    if (f->type() != pb::FieldDescriptor::TYPE_MESSAGE) continue;
+    FieldPath p = prefix;
+    p.push_back(f);
+    if (IsStaff(f)) {
+      if (f->name() != "leader") out->push_back(p);
+    } else if (depth < 2 && !f->is_repeated() && !IsTimestamp(f)) {
+      StaffFields(f->message_type(), p, out, depth + 1);
+    }
+  }
+}
+
+std::string FieldList(const pb::Descriptor* d, const std::string& prefix, int depth = 0) {
+  std::vector<std::string> names;
+  for (int i = 0; i < d->field_count(); ++i) {
+    const auto* f = d->field(i);
+    if (f->type() == pb::FieldDescriptor::TYPE_MESSAGE && !IsTimestamp(f)) {
+      if (depth < 1 && !f->is_repeated()) names.push_back(FieldList(f->message_type(), prefix + f->name() + ".", depth + 1));
+    } else {
+      names.push_back(prefix + f->name());
+    }
+  }
+  return fmt::format("{}", fmt::join(names, ", "));
+}
+
+const std::set<std::string>& EventLevel() {
+  static const std::set<std::string> names = {"seq", "id", "topic", "center_id", "actor", "time"};
+  return names;
+}
+
+// One piece of a pattern: literal text or a parameter.
+struct Piece {
+  std::string literal;
+  std::string param;  // empty: literal
+};
+
+Result<std::vector<Piece>> ParsePattern(const std::string& where, const std::string& s) {
+  std::vector<Piece> out;
+  std::string lit;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '{' && i + 1 < s.size() && s[i + 1] == '{') {
+      lit += '{';
+      ++i;
+    } else if (s[i] == '}' && i + 1 < s.size() && s[i + 1] == '}') {
+      lit += '}';
+      ++i;
+    } else if (s[i] == '{') {
+      auto close = s.find('}', i);
+      if (close == std::string::npos) {
+        return Status::InvalidArgument(where, fmt::format("unclosed '{{' in \"{}\"", s));
+      }
+      if (!lit.empty()) out.push_back({std::move(lit), {}});
+      lit.clear();
+      std::string name = s.substr(i + 1, close - i - 1);
+      if (name.empty()) return Status::InvalidArgument(where, fmt::format("empty parameter '{{}}' in \"{}\"", s));
+      out.push_back({{}, std::move(name)});
+      i = close;
+    } else {
+      lit += s[i];
+    }
+  }
+  if (!lit.empty()) out.push_back({std::move(lit), {}});
+  return out;
+}
+
+std::string FormatTime(const pb::Timestamp& ts) {
+  static const cctz::time_zone tz = [] {
+    cctz::time_zone z;
+    cctz::load_time_zone("Asia/Shanghai", &z);
+    return z;
+  }();
+  const auto tp = std::chrono::system_clock::time_point(std::chrono::seconds(ts.seconds()));
+  return cctz::format("%Y-%m-%d %H:%M", tp, tz);
+}
+
+std::string Scalar(const pb::Message& m, const pb::FieldDescriptor* f, int index) {
+  const auto* r = m.GetReflection();
+  const bool rep = f->is_repeated();
+  switch (f->cpp_type()) {
+    case pb::FieldDescriptor::CPPTYPE_STRING:
+      return rep ? r->GetRepeatedString(m, f, index) : r->GetString(m, f);
+    case pb::FieldDescriptor::CPPTYPE_INT32:
+      return std::to_string(rep ? r->GetRepeatedInt32(m, f, index) : r->GetInt32(m, f));
+    case pb::FieldDescriptor::CPPTYPE_INT64:
+      return std::to_string(rep ? r->GetRepeatedInt64(m, f, index) : r->GetInt64(m, f));
+    case pb::FieldDescriptor::CPPTYPE_UINT32:
+      return std::to_string(rep ? r->GetRepeatedUInt32(m, f, index) : r->GetUInt32(m, f));
+    case pb::FieldDescriptor::CPPTYPE_UINT64:
+      return std::to_string(rep ? r->GetRepeatedUInt64(m, f, index) : r->GetUInt64(m, f));
+    case pb::FieldDescriptor::CPPTYPE_DOUBLE:
+      return fmt::format("{}", rep ? r->GetRepeatedDouble(m, f, index) : r->GetDouble(m, f));
+    case pb::FieldDescriptor::CPPTYPE_FLOAT:
+      return fmt::format("{}", rep ? r->GetRepeatedFloat(m, f, index) : r->GetFloat(m, f));
+    case pb::FieldDescriptor::CPPTYPE_BOOL:
+      return (rep ? r->GetRepeatedBool(m, f, index) : r->GetBool(m, f)) ? "是" : "否";
+    case pb::FieldDescriptor::CPPTYPE_ENUM:
+      return (rep ? r->GetRepeatedEnum(m, f, index) : r->GetEnum(m, f))->name();
+    case pb::FieldDescriptor::CPPTYPE_MESSAGE: {
+      const auto& sub = rep ? r->GetRepeatedMessage(m, f, index) : r->GetMessage(m, f);
+      return FormatTime(static_cast<const pb::Timestamp&>(sub));
+    }
+  }
+  return {};
+}
+
+// A parameter resolved against one body type.
+struct Resolved {
+  std::string event_level;  // non-empty: an Event field
+  FieldPath path;           // otherwise: body field path
+};
+
+Result<Resolved> Resolve(const pb::FieldDescriptor* body, const std::string& param) {
+  if (EventLevel().count(param)) return Resolved{param, {}};
+  Resolved r;
+  const pb::Descriptor* d = body->message_type();
+  size_t start = 0;
+  for (;;) {
+    const size_t dot = param.find('.', start);
+    const std::string part = param.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    const auto* f = d ? d->FindFieldByName(part) : nullptr;
+    if (!f) {
+      return Status::NotFound(
+          "template", fmt::format("parameter {{{}}} is not a field of {} (fields: {}; and {})", param, TopicOf(body),
+                                  FieldList(body->message_type(), ""), fmt::join(EventLevel(), ", ")));
+    }
+    r.path.push_back(f);
+    if (dot == std::string::npos) {
+      if (f->type() == pb::FieldDescriptor::TYPE_MESSAGE && !IsTimestamp(f)) {
+        return Status::InvalidArgument("template", fmt::format("parameter {{{}}} of {} is a record, not a value; "
+                                                               "name one of its fields (fields: {})",
+                                                               param, TopicOf(body), FieldList(f->message_type(), param + ".")));
+      }
+      return r;
+    }
+    if (f->type() != pb::FieldDescriptor::TYPE_MESSAGE || f->is_repeated() || IsTimestamp(f)) {
+      return Status::InvalidArgument("template", fmt::format("parameter {{{}}} of {}: '{}' has no fields", param,
+                                                             TopicOf(body), part));
+    }
+    d = f->message_type();
+    start = dot + 1;
+  }
+}
+
+std::string Value(const v1::Event& e, const Resolved& r) {
+  if (!r.event_level.empty()) {
+    const auto& n = r.event_level;
+    if (n == "seq") return std::to_string(e.seq());
+    if (n == "id") return e.id();
+    if (n == "topic") return e.topic();
+    if (n == "center_id") return e.center_id();
+    if (n == "actor") return e.actor();
+    return FormatTime(e.time());
+  }
+  const pb::Message* m = &e;
+  const auto* body = e.GetReflection()->GetOneofFieldDescriptor(e, BodyOneof());
+  m = &e.GetReflection()->GetMessage(e, body);
+  for (size_t i = 0; i + 1 < r.path.size(); ++i) m = &m->GetReflection()->GetMessage(*m, r.path[i]);
+  const auto* leaf = r.path.back();
+  if (!leaf->is_repeated()) return Scalar(*m, leaf, 0);
+  std::vector<std::string> parts;
+  for (int i = 0; i < m->GetReflection()->FieldSize(*m, leaf); ++i) parts.push_back(Scalar(*m, leaf, i));
+  return fmt::format("{}", fmt::join(parts, "、"));
+}
+
+void CollectStaff(const pb::Message& m, const FieldPath& path, size_t i, std::vector<v1::Staff>* out) {
+  const auto* r = m.GetReflection();
+  const auto* f = path[i];
+  if (i + 1 == path.size()) {
+    if (f->is_repeated()) {
+      for (int k = 0; k < r->FieldSize(m, f); ++k) out->push_back(static_cast<const v1::Staff&>(r->GetRepeatedMessage(m, f, k)));
+    } else if (r->HasField(m, f)) {
+      out->push_back(static_cast<const v1::Staff&>(r->GetMessage(m, f)));
+    }
+    return;
+  }
+  if (r->HasField(m, f)) CollectStaff(r->GetMessage(m, f), path, i + 1, out);
+}
+
+struct Pattern {
+  std::vector<Piece> pieces;
+  std::map<const pb::FieldDescriptor*, std::vector<Resolved>> per_body;  // resolved per topic
+};
+
+struct Route {
+  std::string name;
+  std::vector<const pb::FieldDescriptor*> bodies;
+  std::set<std::string> centers;
+  std::vector<std::string> to;
+  std::string template_name;
+  bool urgent = false;
+  std::map<const pb::FieldDescriptor*, std::vector<FieldPath>> subjects;
+  std::map<const pb::FieldDescriptor*, const pb::FieldDescriptor*> leaders;
+};
+
+struct CompiledTemplate {
+  Template t;
+  Pattern text;
+  std::vector<std::pair<std::string, Pattern>> params;
+};
+
+std::string RenderPattern(const v1::Event& e, const pb::FieldDescriptor* body, const Pattern& p) {
+  std::string out;
+  const auto& resolved = p.per_body.at(body);
+  size_t k = 0;
+  for (const auto& piece : p.pieces) {
+    if (piece.param.empty()) {
+      out += piece.literal;
+    } else {
+      out += Value(e, resolved[k++]);
+    }
+  }
+  return out;
+}
+
+Status Compile(const std::string& where, const pb::FieldDescriptor* body, Pattern* p) {
+  if (p->per_body.count(body)) return {};
+  std::vector<Resolved> rs;
+  for (const auto& piece : p->pieces) {
+    if (piece.param.empty()) continue;
+    auto r = Resolve(body, piece.param);
+    if (!r.ok()) return Status::InvalidArgument(where, r.status().message());
+    rs.push_back(std::move(*r));
+  }
+  p->per_body[body] = std::move(rs);
+  return {};
+}
+
+v1::Recipient FromStaff(const v1::Staff& s) {
+  v1::Recipient r;
+  r.set_staff_id(s.id());
+  r.set_name(s.name());
+  r.set_phone(s.phone());
+  r.set_wecom_user_id(s.wecom_user_id());
+  return r;
+}
+
+std::string RecipientKey(const v1::Recipient& r) {
+  if (!r.staff_id().empty()) return r.staff_id();
+  if (!r.phone().empty()) return r.phone();
+  if (!r.wecom_user_id().empty()) return r.wecom_user_id();
+  return r.name();
+}
+
+template <typename T>
+Result<T> Get(const toml::node_view<const toml::node>& n, const std::string& where, T fallback, bool required = false) {
+  if (!n) {
+    if (required) return Status::InvalidArgument(where, fmt::format("{} is required", where));
+    return fallback;
+  }
+  if (auto v = n.value<T>()) return *v;
+  return Status::InvalidArgument(where, fmt::format("{} has the wrong type", where));
+}
+
+Result<std::vector<std::string>> Strings(const toml::node_view<const toml::node>& n, const std::string& where) {
+  std::vector<std::string> out;
+  if (!n) return out;
+  const auto* arr = n.as_array();
+  if (!arr) return Status::InvalidArgument(where, fmt::format("{} must be an array of strings", where));
+  for (const auto& v : *arr) {
+    auto s = v.value<std::string>();
+    if (!s) return Status::InvalidArgument(where, fmt::format("{} must be an array of strings", where));
+    out.push_back(*s);
+  }
+  return out;
+}
+
+std::string Where(const std::string& source, const toml::node& n, const std::string& what) {
+  return fmt::format("{}:{}: {}", source, n.source().begin.line, what);
+}
+
+}  // namespace
+
+std::vector<std::string> KnownTopics() {
+  std::vector<std::string> out;
+  const auto* body = BodyOneof();
+  for (int i = 0; i < body->field_count(); ++i) {
+    if (body->field(i)->name() != "heartbeat") out.push_back(TopicOf(body->field(i)));
+  }
+  return out;
+}
+
+struct Router::Impl {
+  ChannelNeeds needs;
+  std::vector<Route> routes;
+  std::map<std::string, CompiledTemplate> templates;
+  std::map<std::string, std::vector<v1::Recipient>> groups;
+  mutable std::atomic<uint64_t> unreachable{0};
+};
+
+Router::Router(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Router::~Router() = default;
+size_t Router::route_count() const { return impl_->routes.size(); }
+uint64_t Router::unreachable() const { return impl_->unreachable.load(); }
+
+Result<std::unique_ptr<Router>> Router::Parse(const toml::table& config, const ChannelNeeds& needs,
+                                              const std::string& source) {
+  auto impl = std::make_unique<Impl>();
+  impl->needs = needs;
+  const auto* body = BodyOneof();
+
+  // Groups.
+  if (const auto* groups = config["groups"].as_table()) {
+    for (const auto& [name, node] : *groups) {
+      const std::string g(name.str());
+      const auto* members = node.as_table() ? (*node.as_table())["members"].as_array() : nullptr;
+      if (!members) return Status::InvalidArgument("groups", Where(source, node, fmt::format("groups.{} needs members = [...]", g)));
+      auto& list = impl->groups[g];
+      for (const auto& m : *members) {
+        const auto* t = m.as_table();
+        if (!t) return Status::InvalidArgument("groups", Where(source, m, fmt::format("groups.{}.members: each member is {{ name = ..., phone = ... }}", g)));
+        for (const auto& [k, _] : *t) {
+          if (k != "name" && k != "phone" && k != "wecom_user_id") {
+            return Status::InvalidArgument("groups", Where(source, m, fmt::format("groups.{}: unknown member key '{}' (name, phone, wecom_user_id)", g, k.str())));
+          }
+        }
+        v1::Recipient r;
+        r.set_name((*t)["name"].value_or(std::string()));
+        r.set_phone((*t)["phone"].value_or(std::string()));
+        r.set_wecom_user_id((*t)["wecom_user_id"].value_or(std::string()));
+        list.push_back(std::move(r));
+      }
+    }
+  }
+
+  // Templates.
+  if (const auto* templates = config["templates"].as_table()) {
+    for (const auto& [name, node] : *templates) {
+      const std::string tn(name.str());
+      const auto* t = node.as_table();
+      if (!t) return Status::InvalidArgument("templates", Where(source, node, fmt::format("templates.{} must be a table", tn)));
+      for (const auto& [k, v] : *t) {
+        if (k != "text" && k != "sms_template" && k != "sms_params") {
+          return Status::InvalidArgument("templates", Where(source, v, fmt::format("templates.{}: unknown key '{}' (text, sms_template, sms_params)", tn, k.str())));
+        }
+      }
+      CompiledTemplate ct;
+      ct.t.name = tn;
+      ct.t.text = (*t)["text"].value_or(std::string());
+      ct.t.sms_template = (*t)["sms_template"].value_or(std::string());
+      const std::string where = Where(source, node, "templates." + tn);
+      if (ct.t.text.empty()) return Status::InvalidArgument("templates", where + ": text is required");
+      auto text = ParsePattern(where, ct.t.text);
+      if (!text.ok()) return text.status();
+      ct.text.pieces = std::move(*text);
+      auto params = Strings((*t)["sms_params"], where + ".sms_params");
+      if (!params.ok()) return params.status();
+      for (const auto& p : *params) {
+        const auto eq = p.find('=');
+        if (eq == std::string::npos || eq == 0) {
+          return Status::InvalidArgument("templates", fmt::format("{}: sms_params entry \"{}\" is not variable={{parameter}}", where, p));
+        }
+        auto pat = ParsePattern(where, p.substr(eq + 1));
+        if (!pat.ok()) return pat.status();
+        ct.t.sms_params.emplace_back(p.substr(0, eq), p.substr(eq + 1));
+        ct.params.emplace_back(p.substr(0, eq), Pattern{std::move(*pat), {}});
+      }
+      if (needs.needs_sms_template && (ct.t.sms_template.empty() || ct.params.empty())) {
+        return Status::InvalidArgument("templates", where + ": the SMS channel needs sms_template (the approved template id) "
+                                                            "and sms_params (its variables, in order)");
+      }
+      impl->templates.emplace(tn, std::move(ct));
+    }
+  }
+
+  // Routes.
+  const auto* routes = config["route"].as_array();
+  if (!routes || routes->empty()) {
+    return Status::InvalidArgument("route", fmt::format("{}: no [[route]]: this plugin would send nothing", source));
+  }
+  for (const auto& node : *routes) {
+    const auto* t = node.as_table();
+    if (!t) return Status::InvalidArgument("route", Where(source, node, "[[route]] must be a table"));
+    Route r;
+    r.name = (*t)["name"].value_or(fmt::format("route{}", impl->routes.size() + 1));
+    const std::string where = Where(source, node, "route " + r.name);
+    for (const auto& [k, v] : *t) {
+      static const std::set<std::string_view> keys = {"name", "topics", "centers", "to", "template", "urgent"};
+      if (!keys.count(k.str())) {
+        return Status::InvalidArgument("route", fmt::format("{}: unknown key '{}' (name, topics, centers, to, template, urgent)", where, k.str()));
+      }
+    }
+    auto topics = Strings((*t)["topics"], where + ".topics");
+    if (!topics.ok()) return topics.status();
+    if (topics->empty()) return Status::InvalidArgument("route", where + ": topics is required");
+    for (const auto& topic : *topics) {
+      size_t before = r.bodies.size();
+      for (int i = 0; i < body->field_count(); ++i) {
+        const auto* f = body->field(i);
+        const std::string ft = TopicOf(f);
+        if (f->name() == "heartbeat") continue;
+        const bool match = topic.ends_with(".*") ? ft.starts_with(topic.substr(0, topic.size() - 1)) : ft == topic;
+        if (match && std::find(r.bodies.begin(), r.bodies.end(), f) == r.bodies.end()) r.bodies.push_back(f);
+      }
+      if (r.bodies.size() == before) {
+        return Status::InvalidArgument("route", fmt::format("{}: unknown topic '{}' (known: {})", where, topic,
+                                                            fmt::join(KnownTopics(), ", ")));
+      }
+    }
+    auto centers = Strings((*t)["centers"], where + ".centers");
+    if (!centers.ok()) return centers.status();
+    r.centers.insert(centers->begin(), centers->end());
+    auto to = Strings((*t)["to"], where + ".to");
+    if (!to.ok()) return to.status();
+    if (to->empty()) return Status::InvalidArgument("route", where + ": to is required (subject, leader, group:<name>)");
+    r.to = *to;
+    auto urgent = Get<bool>((*t)["urgent"], where + ".urgent", false);
+    if (!urgent.ok()) return urgent.status();
+    r.urgent = *urgent;
+    r.template_name = (*t)["template"].value_or(std::string());
+    auto tit = impl->templates.find(r.template_name);
+    if (tit == impl->templates.end()) {
+      return Status::InvalidArgument("route", fmt::format("{}: template '{}' is not defined in [templates]", where, r.template_name));
+    }
+    for (const auto* b : r.bodies) {
+      for (const auto& to_entry : r.to) {
+        if (to_entry == "subject") {
+          std::vector<FieldPath> staff;
+          StaffFields(b->message_type(), {}, &staff);
+          if (staff.empty()) {
+            return Status::InvalidArgument("route", fmt::format("{}: to = \"subject\", but {} names no staff", where, TopicOf(b)));
+          }
+          r.subjects[b] = std::move(staff);
+        } else if (to_entry == "leader") {
+          const auto* lf = b->message_type()->FindFieldByName("leader");
+          if (!lf || !IsStaff(lf)) {
+            return Status::InvalidArgument("route", fmt::format("{}: to = \"leader\", but {} carries no leader on duty", where, TopicOf(b)));
+          }
+          r.leaders[b] = lf;
+        } else if (to_entry.starts_with("group:")) {
+          if (!impl->groups.count(to_entry.substr(6))) {
+            return Status::InvalidArgument("route", fmt::format("{}: {} is not defined in [groups]", where, to_entry));
+          }
+        } else {
+          return Status::InvalidArgument("route", fmt::format("{}: unknown recipient '{}' (subject, leader, group:<name>)", where, to_entry));
+        }
+      }
+      // Every parameter of the template must exist for every topic of the route.
+      auto& ct = tit->second;
+      const std::string tw = fmt::format("{}: template {}", where, r.template_name);
+      ZB_RETURN_IF_ERROR(Compile(tw, b, &ct.text));
+      for (auto& [var, pat] : ct.params) ZB_RETURN_IF_ERROR(Compile(tw + " sms_params " + var, b, &pat));
+    }
+    impl->routes.push_back(std::move(r));
+  }
+  return std::unique_ptr<Router>(new Router(std::move(impl)));
+}
+
+bool Router::Wants(const v1::Event& e) const {
+  const auto* b = e.GetReflection()->GetOneofFieldDescriptor(e, BodyOneof());
+  if (!b) return false;
+  for (const auto& r : impl_->routes) {
+    if (std::find(r.bodies.begin(), r.bodies.end(), b) == r.bodies.end()) continue;
+    if (r.centers.empty() || r.centers.count(e.center_id())) return true;
+  }
+  return false;
+}
+
+Result<std::vector<v1::Notification>> Router::Render(const v1::Event& e) const {
+  std::vector<v1::Notification> out;
+  const auto* b = e.GetReflection()->GetOneofFieldDescriptor(e, BodyOneof());
+  if (!b) return out;
+  const auto& body = e.GetReflection()->GetMessage(e, b);
+  for (const auto& r : impl_->routes) {
+    if (std::find(r.bodies.begin(), r.bodies.end(), b) == r.bodies.end()) continue;
+    if (!r.centers.empty() && !r.centers.count(e.center_id())) continue;
+    const auto& ct = impl_->templates.at(r.template_name);
+
+    std::vector<v1::Recipient> recipients;
+    std::set<std::string> seen;
+    auto add = [&](v1::Recipient rec) {
+      const bool reachable = impl_->needs.contact == Contact::kNone ||
+                             (impl_->needs.contact == Contact::kPhone && !rec.phone().empty()) ||
+                             (impl_->needs.contact == Contact::kWecomUser && !rec.wecom_user_id().empty());
+      if (!reachable) {
+        ++impl_->unreachable;
+        return;
+      }
+      if (seen.insert(RecipientKey(rec)).second) recipients.push_back(std::move(rec));
+    };
+    for (const auto& to : r.to) {
+      if (to == "subject") {
+        std::vector<v1::Staff> staff;
+        for (const auto& path : r.subjects.at(b)) CollectStaff(body, path, 0, &staff);
+        for (const auto& s : staff) add(FromStaff(s));
+      } else if (to == "leader") {
+        const auto* lf = r.leaders.at(b);
+        if (body.GetReflection()->HasField(body, lf)) {
+          add(FromStaff(static_cast<const v1::Staff&>(body.GetReflection()->GetMessage(body, lf))));
+        }
+      } else {
+        for (const auto& m : impl_->groups.at(to.substr(6))) add(m);
+      }
+    }
+    if (recipients.empty()) continue;
+
+    v1::Notification n;
+    n.set_event_id(e.id());
+    n.set_seq(e.seq());
+    n.set_topic(e.topic());
+    n.set_center_id(e.center_id());
+    n.set_route(r.name);
+    n.set_template_(r.template_name);
+    n.set_text(RenderPattern(e, b, ct.text));
+    for (const auto& [var, pat] : ct.params) {
+      auto* p = n.add_params();
+      p->set_name(var);
+      p->set_value(RenderPattern(e, b, pat));
+    }
+    n.set_provider_template(ct.t.sms_template);
+    n.set_urgent(r.urgent);
+    *n.mutable_event_time() = e.time();
+    if (impl_->needs.one_message_per_recipient) {
+      for (const auto& rec : recipients) {
+        v1::Notification one = n;
+        one.set_key(fmt::format("{}/{}/{}", e.id(), r.name, RecipientKey(rec)));
+        *one.add_recipients() = rec;
+        out.push_back(std::move(one));
+      }
+    } else {
+      n.set_key(fmt::format("{}/{}", e.id(), r.name));
+      for (auto& rec : recipients) *n.add_recipients() = std::move(rec);
+      out.push_back(std::move(n));
+    }
+  }
+  return out;
+}
+
+}  // namespace zhiban::plugin

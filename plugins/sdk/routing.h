@@ -1,0 +1,86 @@
+// Routing and templates: which events become which notifications, to whom,
+// with what text. Configured in the plugin's TOML (see plugins/README.md):
+//
+//   [[route]]
+//   name = "shift-reminder"
+//   topics = ["staff.added", "shift.*"]     # exact topics or "<domain>.*"
+//   centers = ["street-a"]                  # optional; default every center
+//   to = ["subject", "group:leaders"]       # subject | leader | group:<name>
+//   template = "welcome"
+//   urgent = false                          # urgent ones are never held in quiet hours
+//
+//   [templates.welcome]
+//   text = "{staff.name}，欢迎加入{center_id}值班队伍"
+//   sms_template = "1234567"                          # provider's approved template
+//   sms_params = ["name={staff.name}", "center={center_id}"]
+//
+//   [groups.leaders]
+//   members = [{ name = "王主任", phone = "13800000000", wecom_user_id = "wangzr" }]
+//
+// Parameters name fields of the event body by path (`staff.name`), or the
+// event's own `seq`, `id`, `topic`, `center_id`, `actor`, `time`. Every
+// parameter of every route is resolved against the event schema when the
+// plugin starts: a missing one is a start-up error, never a blank message.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "daemon/base/status.h"
+#include "zhiban/v1/events.pb.h"
+#include "zhiban/v1/plugin.pb.h"
+
+namespace toml {
+inline namespace v3 {
+class table;
+}
+}  // namespace toml
+
+namespace zhiban::plugin {
+
+// What a channel needs to reach a recipient.
+enum class Contact { kNone, kPhone, kWecomUser };
+
+struct Template {
+  std::string name;
+  std::string text;
+  std::string sms_template;
+  std::vector<std::pair<std::string, std::string>> sms_params;  // variable, pattern
+};
+
+// What the channel asks of the router.
+struct ChannelNeeds {
+  std::string channel;                    // "sms", "wecom", "console" (for messages)
+  Contact contact = Contact::kNone;
+  bool one_message_per_recipient = true;  // SMS: yes; WeCom: one message names them all
+  bool needs_sms_template = false;
+};
+
+class Router {
+ public:
+  // Parses and checks [[route]], [templates.*], [groups.*] of `config`.
+  // `source` names the file in errors.
+  static Result<std::unique_ptr<Router>> Parse(const toml::table& config, const ChannelNeeds& needs,
+                                               const std::string& source);
+  ~Router();
+
+  bool Wants(const v1::Event& e) const;
+  // The notifications for one event (empty: nobody to tell). Errors are
+  // render failures that the caller dead-letters.
+  Result<std::vector<v1::Notification>> Render(const v1::Event& e) const;
+
+  size_t route_count() const;
+  uint64_t unreachable() const;  // recipients skipped for lack of a contact
+
+ private:
+  struct Impl;
+  explicit Router(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Every topic the daemon publishes, from the Event schema (body field
+// `center_added` is topic `center.added`).
+std::vector<std::string> KnownTopics();
+
+}  // namespace zhiban::plugin

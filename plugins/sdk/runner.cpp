@@ -61,6 +61,10 @@ Status Runner::ReconcileInflight() {
         spdlog::info("{}: in flight at the last stop; the provider never got it — sending again", n.key());
         ZB_RETURN_IF_ERROR(state_->Abandon(n));
         break;
+      case Reconciled::kProviderDeduplicates:
+        spdlog::info("{}: in flight at the last stop; sending again (the provider drops duplicates)", n.key());
+        ZB_RETURN_IF_ERROR(state_->Abandon(n));
+        break;
       case Reconciled::kUnknown:
         ++stats_.uncertain;
         spdlog::warn("{}: in flight at the last stop and the provider cannot say whether it arrived; "

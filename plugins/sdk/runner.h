@@ -55,7 +55,13 @@ struct Delivery {
   static Delivery Fatal(std::string why) { return {Kind::kFatal, std::move(why), {}}; }
 };
 
-enum class Reconciled { kSent, kNotSent, kUnknown };
+// What the provider says about a notification that was in flight at a crash.
+enum class Reconciled {
+  kSent,                   // it has it: recorded as sent, not sent again
+  kNotSent,                // it never got it: sent again
+  kProviderDeduplicates,   // cannot say, but drops a resend itself: sent again safely
+  kUnknown,                // cannot say: sent again, counted as uncertain
+};
 
 class Notifier {
  public:

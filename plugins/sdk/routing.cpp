@@ -416,7 +416,8 @@ Result<std::unique_ptr<Router>> Router::Parse(const toml::table& config, const C
     for (const auto& [k, v] : *t) {
       static const std::set<std::string_view> keys = {"name", "topics", "centers", "to", "template", "urgent"};
       if (!keys.count(k.str())) {
-        return Status::InvalidArgument("route", fmt::format("{}: unknown key '{}' (name, topics, centers, to, template, urgent)", where, k.str()));
+        return Status::InvalidArgument("route", Where(source, v, fmt::format("route {}: unknown key '{}' (name, topics, centers, to, template, urgent)",
+                                                                              r.name, k.str())));
       }
     }
     auto topics = Strings((*t)["topics"], where + ".topics");

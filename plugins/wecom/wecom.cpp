@@ -17,10 +17,9 @@ using plugin::Delivery;
 
 constexpr size_t kMaxText = 2048;      // bytes, robot text
 constexpr size_t kMaxMarkdown = 4096;  // bytes, robot markdown
-constexpr auto kRateLimitWait = std::chrono::seconds(60);
 
 // Judges a WeCom reply: HTTP, then errcode.
-Delivery Judge(const Result<plugin::HttpReply>& r, json* reply) {
+Delivery Judge(const Result<plugin::HttpReply>& r, json* reply, std::chrono::milliseconds rate_wait) {
   if (!r.ok()) return Delivery::Retry(fmt::format("wecom: {}", r.status().message()));
   if (r->status >= 500 || r->status == 429) return Delivery::Retry(fmt::format("wecom: HTTP {}", r->status));
   if (r->status != 200) return Delivery::Fatal(fmt::format("wecom: HTTP {}", r->status));
@@ -30,7 +29,7 @@ Delivery Judge(const Result<plugin::HttpReply>& r, json* reply) {
   if (code == 0) return Delivery::Ok();
   const std::string why = fmt::format("wecom errcode {}: {}", code, reply->value("errmsg", ""));
   if (code == -1) return Delivery::Retry(why);                  // system busy
-  if (code == 45009) return Delivery::Retry(why, kRateLimitWait);  // frequency limit
+  if (code == 45009) return Delivery::Retry(why, rate_wait);  // frequency limit
   return Delivery::Fatal(why);
 }
 
@@ -41,7 +40,7 @@ Result<WecomConfig> ParseWecomConfig(const toml::table& t, const std::string& so
   const std::string where = source + ": [wecom]";
   static const std::set<std::string> keys = {"mode", "endpoint", "format", "key", "key_env", "key_file", "corp_id",
                                              "corp_secret", "corp_secret_env", "corp_secret_file", "agent_id",
-                                             "duplicate_check_interval", "timeout_ms"};
+                                             "duplicate_check_interval", "timeout_ms", "rate_limit_wait_ms"};
   for (const auto& [k, v] : t) {
     if (!keys.count(std::string(k.str()))) {
       return Status::InvalidArgument("wecom", fmt::format("{}:{}: [wecom]: unknown key '{}' (known: {})", source,
@@ -53,6 +52,7 @@ Result<WecomConfig> ParseWecomConfig(const toml::table& t, const std::string& so
   while (c.endpoint.ends_with("/")) c.endpoint.pop_back();
   c.format = t["format"].value_or(c.format);
   c.timeout_ms = static_cast<int>(t["timeout_ms"].value_or(int64_t{10000}));
+  c.rate_limit_wait_ms = t["rate_limit_wait_ms"].value_or(c.rate_limit_wait_ms);
   if (c.mode == "robot") {
     if (c.format != "text" && c.format != "markdown") {
       return Status::InvalidArgument("wecom.format", where + ": format must be \"text\" or \"markdown\"");
@@ -110,7 +110,7 @@ Delivery WecomNotifier::SendRobot(const v1::Notification& n) {
   req.headers = {{"Content-Type", "application/json"}};
   req.body = body.dump();
   json reply;
-  return Judge(http_.Call(req), &reply);
+  return Judge(http_.Call(req), &reply, std::chrono::milliseconds(c_.rate_limit_wait_ms));
 }
 
 Status WecomNotifier::RefreshToken() {
@@ -119,7 +119,7 @@ Status WecomNotifier::RefreshToken() {
   req.url = fmt::format("{}/cgi-bin/gettoken?corpid={}&corpsecret={}", c_.endpoint, plugin::HttpClient::Escape(c_.corp_id),
                         plugin::HttpClient::Escape(c_.corp_secret));
   json reply;
-  Delivery d = Judge(http_.Call(req), &reply);
+  Delivery d = Judge(http_.Call(req), &reply, std::chrono::milliseconds(c_.rate_limit_wait_ms));
   ++token_fetches_;
   if (d.kind != Delivery::Kind::kOk) return Status::Unavailable(fmt::format("gettoken: {}", d.reason));
   token_ = reply.value("access_token", "");
@@ -151,7 +151,7 @@ Delivery WecomNotifier::SendApp(const v1::Notification& n) {
     req.headers = {{"Content-Type", "application/json"}};
     req.body = body.dump();
     json reply;
-    Delivery d = Judge(http_.Call(req), &reply);
+    Delivery d = Judge(http_.Call(req), &reply, std::chrono::milliseconds(c_.rate_limit_wait_ms));
     const int64_t code = reply.is_object() ? reply.value("errcode", int64_t{0}) : 0;
     if (code == 40014 || code == 42001) {  // token invalid or expired: fetch a new one, once
       spdlog::info("wecom access token refused ({}); fetching a new one", code);

@@ -26,6 +26,7 @@ struct WecomConfig {
   int64_t agent_id = 0;
   int duplicate_check_interval = 1800;  // seconds (app)
   int timeout_ms = 10000;
+  int64_t rate_limit_wait_ms = 60000;  // after errcode 45009 (the robot's per-minute window)
 };
 
 Result<WecomConfig> ParseWecomConfig(const toml::table& section, const std::string& source);

@@ -194,7 +194,9 @@ client::CtlClient& DaemonFixture::client() {
   return *client_;
 }
 
-std::pair<int, std::string> HttpGet(const std::string& addr, const std::string& path) {
+namespace {
+std::pair<int, std::string> HttpCall(const std::string& method, const std::string& addr, const std::string& path,
+                                     const std::string& body) {
   auto colon = addr.rfind(':');
   sockaddr_in sa{};
   sa.sin_family = AF_INET;
@@ -205,15 +207,26 @@ std::pair<int, std::string> HttpGet(const std::string& addr, const std::string& 
     close(fd);
     return {-1, ""};
   }
-  std::string req = "GET " + path + " HTTP/1.1\r\nHost: " + addr + "\r\nConnection: close\r\n\r\n";
+  std::string req = method + " " + path + " HTTP/1.1\r\nHost: " + addr + "\r\nConnection: close\r\n";
+  if (method == "POST") req += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
+  req += "\r\n" + body;
   (void)!write(fd, req.data(), req.size());
   std::string resp;
   char buf[4096];
   for (ssize_t n; (n = read(fd, buf, sizeof buf)) > 0;) resp.append(buf, static_cast<size_t>(n));
   close(fd);
   int code = resp.size() > 12 ? std::stoi(resp.substr(9, 3)) : -1;
-  auto body = resp.find("\r\n\r\n");
-  return {code, body == std::string::npos ? "" : resp.substr(body + 4)};
+  auto at = resp.find("\r\n\r\n");
+  return {code, at == std::string::npos ? "" : resp.substr(at + 4)};
+}
+}  // namespace
+
+std::pair<int, std::string> HttpGet(const std::string& addr, const std::string& path) {
+  return HttpCall("GET", addr, path, "");
+}
+
+std::pair<int, std::string> HttpPost(const std::string& addr, const std::string& path, const std::string& body) {
+  return HttpCall("POST", addr, path, body);
 }
 
 }  // namespace zhiban::test

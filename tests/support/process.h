@@ -101,5 +101,6 @@ int FreeTcpPort();
 
 // GET http://addr/path; returns status code and body.
 std::pair<int, std::string> HttpGet(const std::string& addr, const std::string& path);
+std::pair<int, std::string> HttpPost(const std::string& addr, const std::string& path, const std::string& body);
 
 }  // namespace zhiban::test

@@ -1,0 +1,185 @@
+// Routing and templates (checked at start-up), quiet hours, the token bucket.
+#include <gtest/gtest.h>
+#include <toml++/toml.h>
+
+#include "plugins/sdk/limits.h"
+#include "plugins/sdk/routing.h"
+
+namespace zhiban::plugin {
+namespace {
+
+using namespace std::chrono_literals;
+
+Result<std::unique_ptr<Router>> Parse(const std::string& toml, ChannelNeeds needs = {"sms", Contact::kPhone, true, true}) {
+  return Router::Parse(toml::parse(toml), needs, "test.toml");
+}
+
+const char* kGood = R"(
+[[route]]
+name = "welcome"
+topics = ["staff.added"]
+to = ["subject", "group:leaders"]
+template = "welcome"
+
+[templates.welcome]
+text = "{staff.name}，欢迎加入{center_id}值班队伍（{staff.roles}）"
+sms_template = "1234567"
+sms_params = ["name={staff.name}", "center={center_id}"]
+
+[groups.leaders]
+members = [{ name = "王主任", phone = "13800000001" }, { name = "无手机" }]
+)";
+
+v1::Event StaffAdded(const std::string& id, const std::string& phone) {
+  v1::Event e;
+  e.set_seq(7);
+  e.set_id("i-7");
+  e.set_topic("staff.added");
+  e.set_center_id("street");
+  auto* s = e.mutable_staff_added()->mutable_staff();
+  s->set_id(id);
+  s->set_name("李四");
+  s->set_phone(phone);
+  s->add_roles(v1::WORKER);
+  s->add_roles(v1::LEADER);
+  return e;
+}
+
+TEST(Router, RendersOneSmsPerRecipientWithParamsInOrder) {
+  auto r = Parse(kGood);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  auto e = StaffAdded("s1", "13900000001");
+  ASSERT_TRUE((*r)->Wants(e));
+  auto ns = (*r)->Render(e);
+  ASSERT_TRUE(ns.ok());
+  ASSERT_EQ(ns->size(), 2u);  // the subject and the leader with a phone; "无手机" is unreachable
+  EXPECT_EQ((*ns)[0].key(), "i-7/welcome/s1");
+  EXPECT_EQ((*ns)[0].recipients(0).phone(), "13900000001");
+  EXPECT_EQ((*ns)[0].text(), "李四，欢迎加入street值班队伍（WORKER、LEADER）");
+  ASSERT_EQ((*ns)[0].params_size(), 2);
+  EXPECT_EQ((*ns)[0].params(0).name(), "name");
+  EXPECT_EQ((*ns)[0].params(0).value(), "李四");
+  EXPECT_EQ((*ns)[0].params(1).value(), "street");
+  EXPECT_EQ((*ns)[0].provider_template(), "1234567");
+  EXPECT_EQ((*ns)[1].key(), "i-7/welcome/13800000001");
+  EXPECT_EQ((*r)->unreachable(), 1u);
+  v1::Event other;
+  other.set_topic("center.added");
+  other.mutable_center_added();
+  EXPECT_FALSE((*r)->Wants(other));
+}
+
+TEST(Router, OneMessageNamingEveryoneForWecom) {
+  auto r = Parse(kGood, {"wecom", Contact::kNone, false, false});
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  auto ns = (*r)->Render(StaffAdded("s1", ""));
+  ASSERT_TRUE(ns.ok());
+  ASSERT_EQ(ns->size(), 1u);
+  EXPECT_EQ((*ns)[0].key(), "i-7/welcome");
+  EXPECT_EQ((*ns)[0].recipients_size(), 3);
+}
+
+void ExpectError(const std::string& toml, const std::string& fragment, ChannelNeeds needs = {"sms", Contact::kPhone, true, true}) {
+  auto r = Parse(toml, needs);
+  ASSERT_FALSE(r.ok()) << "accepted: " << toml;
+  EXPECT_NE(r.status().message().find(fragment), std::string::npos) << r.status().message();
+}
+
+TEST(Router, MissingParameterIsAStartUpError) {
+  std::string bad = kGood;
+  bad.replace(bad.find("{staff.name}，"), 12, "{staff.nmae}");
+  ExpectError(bad, "parameter {staff.nmae} is not a field of staff.added");
+  bad = kGood;
+  bad.replace(bad.find("center={center_id}"), 18, "center={center}");
+  ExpectError(bad, "parameter {center} is not a field of staff.added");
+  bad = kGood;
+  bad.replace(bad.find("{staff.name}，"), 12, "{staff}");
+  ExpectError(bad, "is a record, not a value");
+}
+
+TEST(Router, ConfigMistakesNameTheLine) {
+  ExpectError("", "no [[route]]");
+  ExpectError(std::string(kGood) + "\n[[route]]\ntopics=[\"shift.reminder\"]\nto=[\"subject\"]\ntemplate=\"welcome\"\n",
+              "unknown topic 'shift.reminder'");
+  ExpectError(std::string(kGood) + "\n[[route]]\ntopics=[\"center.added\"]\nto=[\"subject\"]\ntemplate=\"welcome\"\n",
+              "center.added names no staff");
+  ExpectError(std::string(kGood) + "\n[[route]]\ntopics=[\"staff.added\"]\nto=[\"leader\"]\ntemplate=\"welcome\"\n",
+              "staff.added carries no leader on duty");
+  ExpectError(std::string(kGood) + "\n[[route]]\ntopics=[\"staff.added\"]\nto=[\"group:nobody\"]\ntemplate=\"welcome\"\n",
+              "group:nobody is not defined");
+  ExpectError(std::string(kGood) + "\n[[route]]\ntopics=[\"staff.added\"]\nto=[\"subject\"]\ntemplate=\"nope\"\n",
+              "template 'nope' is not defined");
+  ExpectError(std::string(kGood) + "\n[[route]]\ntopics=[\"staff.added\"]\nto=[\"subject\"]\ntemplate=\"welcome\"\nurgnet=true\n",
+              "test.toml:20: route route2: unknown key 'urgnet'");
+  std::string no_sms = kGood;
+  no_sms.erase(no_sms.find("sms_template"), no_sms.find("[groups") - no_sms.find("sms_template"));
+  ExpectError(no_sms, "needs sms_template");
+  EXPECT_TRUE(Parse(no_sms, {"wecom", Contact::kNone, false, false}).ok());
+}
+
+TEST(Router, WildcardTopicsCheckEveryTopic) {
+  const std::string toml = R"(
+[[route]]
+topics = ["staff.*"]
+to = ["subject"]
+template = "t"
+[templates.t]
+text = "{staff.name}: {topic}"
+)";
+  auto r = Parse(toml, {"console", Contact::kNone, false, false});
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  // staff.updated has changed_fields; staff.removed does not: a parameter only one has is refused.
+  ExpectError(R"(
+[[route]]
+topics = ["staff.*"]
+to = ["subject"]
+template = "t"
+[templates.t]
+text = "{changed_fields}"
+)", "not a field of staff.added", {"console", Contact::kNone, false, false});
+}
+
+SysTime At(int y, int mo, int d, int h, int mi, const char* zone = "Asia/Shanghai") {
+  (void)zone;
+  // Asia/Shanghai is UTC+8 all year.
+  std::tm tm{};
+  tm.tm_year = y - 1900;
+  tm.tm_mon = mo - 1;
+  tm.tm_mday = d;
+  tm.tm_hour = h;
+  tm.tm_min = mi;
+  return std::chrono::system_clock::from_time_t(timegm(&tm)) - 8h;
+}
+
+TEST(QuietHours, HoldsFromNineAtNightToEightInTheMorning) {
+  auto q = QuietHours::Parse("21:00", "08:00", "Asia/Shanghai");
+  ASSERT_TRUE(q.ok());
+  EXPECT_FALSE(q->HoldUntil(At(2026, 11, 21, 20, 59)));
+  EXPECT_EQ(q->HoldUntil(At(2026, 11, 21, 21, 0)), At(2026, 11, 22, 8, 0));
+  EXPECT_EQ(q->HoldUntil(At(2026, 11, 21, 23, 59)), At(2026, 11, 22, 8, 0));
+  EXPECT_EQ(q->HoldUntil(At(2026, 11, 22, 3, 0)), At(2026, 11, 22, 8, 0));
+  EXPECT_FALSE(q->HoldUntil(At(2026, 11, 22, 8, 0)));
+  EXPECT_EQ(q->HoldUntil(At(2026, 12, 31, 22, 0)), At(2027, 1, 1, 8, 0));
+  auto noon = QuietHours::Parse("12:00", "14:00:30", "Asia/Shanghai");
+  ASSERT_TRUE(noon.ok());
+  EXPECT_EQ(noon->HoldUntil(At(2026, 11, 21, 13, 0)), At(2026, 11, 21, 14, 0) + 30s);
+  EXPECT_FALSE(noon->HoldUntil(At(2026, 11, 21, 11, 59)));
+  EXPECT_FALSE(QuietHours::Never().HoldUntil(At(2026, 11, 21, 23, 0)));
+  EXPECT_FALSE(QuietHours::Parse("25:00", "08:00", "Asia/Shanghai").ok());
+  EXPECT_FALSE(QuietHours::Parse("21:00", "8", "Asia/Shanghai").ok());
+  EXPECT_FALSE(QuietHours::Parse("21:00", "08:00", "Mars/Olympus").ok());
+}
+
+TEST(TokenBucket, BurstThenRate) {
+  TokenBucket b(20, std::chrono::minutes(1), 5);  // a WeCom robot: 20 a minute
+  auto t = std::chrono::steady_clock::time_point(std::chrono::hours(1));
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(b.Take(t).count(), 0) << i;
+  const auto wait = b.Take(t);
+  EXPECT_GT(wait, 2900ms);  // one token every 3 s
+  EXPECT_LE(wait, 3001ms);
+  EXPECT_EQ(b.Take(t + 3s).count(), 0);
+  EXPECT_EQ(TokenBucket().Take(t).count(), 0);  // unlimited
+}
+
+}  // namespace
+}  // namespace zhiban::plugin

@@ -416,5 +416,51 @@ text = "{{staff.name}}的信息已更新"
   EXPECT_EQ(d.Stop(), 0);
 }
 
+// plugins/examples/python follows PROTOCOL.md from another language: every
+// event once, in order, and it resumes from its cursor file.
+TEST(PythonExample, FollowsTheBusAndResumesFromItsCursor) {
+  DaemonFixture d;
+  d.Start();
+  TempDir dir;
+  ASSERT_EQ(d.Ctl({"center", "add", "--id", "street", "--name", "街道"}).exit_code, 0);
+  const std::string script = std::string(ZHIBAN_SOURCE_DIR) + "/plugins/examples/python/subscriber.py";
+  const std::string out = dir / "out.txt";
+  auto start = [&](uint64_t until) {
+    return std::make_unique<Process>(
+        std::vector<std::string>{"/bin/sh", "-c",
+                                 fmt::format("exec /usr/bin/python3 {} --pub {} --replay {} --cursor {} --cache {} "
+                                             "--until-seq {} >> {}",
+                                             script, d.pub(), d.replay(), dir / "cursor", dir / "py", until, out)},
+        dir / "py.log");
+  };
+  auto lines = [&] {
+    std::ifstream f(out);
+    std::vector<uint64_t> seqs;
+    for (std::string l; std::getline(f, l);) seqs.push_back(std::stoull(l));
+    return seqs;
+  };
+  const uint64_t before = LastSeq(d);
+  auto py = start(before + 3000);
+  // Live events while it replays and follows.
+  std::vector<std::pair<std::string, std::string>> rows;
+  for (int i = 0; i < 1500; ++i) rows.emplace_back(fmt::format("p{}", i), "");
+  ImportStaff(d, dir, rows);
+  ASSERT_TRUE(Eventually([&] { return !lines().empty() && lines().back() == LastSeq(d); })) << lines().size();
+  py->Signal(SIGTERM);
+  EXPECT_EQ(py->Wait(), 0);
+  const size_t first_run = lines().size();
+  // Away while more happens; back from the cursor file.
+  rows.clear();
+  for (int i = 0; i < 1500; ++i) rows.emplace_back(fmt::format("q{}", i), "");
+  ImportStaff(d, dir, rows);
+  const uint64_t last = LastSeq(d);
+  py = start(last);
+  EXPECT_EQ(py->Wait(), 0) << "exits once it has handled seq " << last;
+  const auto seqs = lines();
+  ASSERT_EQ(seqs.size(), last) << "first run printed " << first_run;
+  for (size_t i = 0; i < seqs.size(); ++i) ASSERT_EQ(seqs[i], i + 1) << "every event once, in order";
+  EXPECT_EQ(d.Stop(), 0);
+}
+
 }  // namespace
 }  // namespace zhiban::test

@@ -1,0 +1,164 @@
+#!/usr/bin/env python3
+"""A zhiban subscriber in Python, written from docs/PROTOCOL.md alone.
+
+It follows the bus without losing or repeating an event: subscribe to
+everything, replay from the saved cursor until caught up, then read live
+events, filling any gap (a seq jump, or a heartbeat naming a newer seq) by
+replay; the cursor is saved (atomically) only after an event was handled.
+
+Needs Debian's python3-zmq and python3-protobuf, and protoc
+(protobuf-compiler) to generate the message classes from proto/ on first run.
+
+  plugins/examples/python/subscriber.py [--pub tcp://127.0.0.1:7601]
+      [--replay tcp://127.0.0.1:7602] [--cursor FILE] [--topic PREFIX]...
+      [--until-seq N]
+
+Prints one line per event: "<seq> <topic> <id> <center_id>".
+"""
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+
+import zmq
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PROTO_DIR = os.path.normpath(os.path.join(HERE, "..", "..", "..", "proto"))
+
+
+def load_messages(cache):
+    """Generates zhiban/v1/*_pb2.py into `cache` (once) and imports them."""
+    stamp = os.path.join(cache, "zhiban", "v1", "events_pb2.py")
+    protos = [os.path.join(PROTO_DIR, "zhiban", "v1", f) for f in sorted(os.listdir(os.path.join(PROTO_DIR, "zhiban", "v1")))
+              if f.endswith(".proto")]
+    if not os.path.exists(stamp) or any(os.path.getmtime(p) > os.path.getmtime(stamp) for p in protos):
+        os.makedirs(cache, exist_ok=True)
+        subprocess.run(["protoc", f"-I{PROTO_DIR}", f"--python_out={cache}"] + protos, check=True)
+    sys.path.insert(0, cache)
+    from zhiban.v1 import bus_pb2, events_pb2  # noqa: E402
+    return bus_pb2, events_pb2
+
+
+class Cursor:
+    """The first seq not yet handled, saved atomically (write + fsync + rename)."""
+
+    def __init__(self, path):
+        self.path = path
+        self.next = 1
+        if path and os.path.exists(path):
+            with open(path) as f:
+                self.next = int(f.read().strip() or 1)
+
+    def advance(self, seq):
+        self.next = seq + 1
+        if not self.path:
+            return
+        tmp = self.path + ".tmp"
+        with open(tmp, "w") as f:
+            f.write(str(self.next))
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, self.path)
+
+
+class Follower:
+    def __init__(self, args, bus_pb2, events_pb2):
+        self.args, self.bus, self.events = args, bus_pb2, events_pb2
+        self.ctx = zmq.Context()
+        self.cursor = Cursor(args.cursor)
+        self.stopping = False
+
+    def handle(self, event):
+        """Handles one event in order; everything else is bookkeeping."""
+        if event.seq < self.cursor.next:
+            return  # a duplicate: replayed already
+        if not self.args.topic or any(event.topic.startswith(p) for p in self.args.topic):
+            print(f"{event.seq} {event.topic} {event.id} {event.center_id}", flush=True)
+        self.cursor.advance(event.seq)
+        if self.args.until_seq and event.seq >= self.args.until_seq:
+            self.stopping = True
+
+    def replay(self):
+        """Replays from the cursor until caught up (PROTOCOL.md "Replay")."""
+        dealer = self.ctx.socket(zmq.DEALER)
+        dealer.setsockopt(zmq.LINGER, 0)
+        dealer.setsockopt(zmq.RCVTIMEO, 10000)
+        dealer.connect(self.args.replay)
+        try:
+            while not self.stopping:
+                req = self.bus.ReplayRequest(from_seq=self.cursor.next)
+                dealer.send_multipart([b"", req.SerializeToString()])
+                while True:
+                    frames = dealer.recv_multipart()  # raises zmq.Again on timeout
+                    reply = self.bus.ReplayReply()
+                    reply.ParseFromString(frames[-1])
+                    which = reply.WhichOneof("kind")
+                    if which == "chunk":
+                        for e in reply.chunk.events:
+                            self.handle(e)
+                    elif which == "end":
+                        break
+                    else:
+                        raise RuntimeError(f"replay refused: {reply}")
+                if reply.end.next_seq > reply.end.last_seq:
+                    return  # caught up
+        finally:
+            dealer.close()
+
+    def run(self):
+        sub = self.ctx.socket(zmq.SUB)
+        sub.setsockopt(zmq.RCVHWM, 1000000)
+        sub.setsockopt(zmq.LINGER, 0)
+        sub.setsockopt(zmq.SUBSCRIBE, b"")  # everything: a seq jump is then always a gap
+        sub.connect(self.args.pub)
+        self.replay()  # after subscribing, so nothing published meanwhile is lost
+        poller = zmq.Poller()
+        poller.register(sub, zmq.POLLIN)
+        while not self.stopping:
+            if not poller.poll(200):
+                continue
+            frames = sub.recv_multipart()
+            if len(frames) != 2:
+                continue
+            event = self.events.Event()
+            try:
+                event.ParseFromString(frames[1])
+            except Exception:
+                continue  # not ours
+            if event.WhichOneof("body") == "heartbeat":
+                if event.heartbeat.last_seq >= self.cursor.next:
+                    self.replay()  # the newest events never reached us
+                continue
+            if event.seq > self.cursor.next:
+                self.replay()  # a gap
+            self.handle(event)
+        sub.close()
+        self.ctx.term()
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--pub", default="tcp://127.0.0.1:7601")
+    p.add_argument("--replay", default="tcp://127.0.0.1:7602")
+    p.add_argument("--cursor", help="file keeping the cursor across runs")
+    p.add_argument("--topic", action="append", help="print only topics starting with this")
+    p.add_argument("--until-seq", type=int, default=0, help="exit after this seq")
+    p.add_argument("--cache", default=os.path.join(tempfile.gettempdir(), f"zhiban-py-{os.getuid()}"),
+                   help="where the generated message classes go")
+    args = p.parse_args()
+    bus_pb2, events_pb2 = load_messages(args.cache)
+    follower = Follower(args, bus_pb2, events_pb2)
+
+    def stop(*_):
+        follower.stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    follower.run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

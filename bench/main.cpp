@@ -1,5 +1,5 @@
 // zhiban-bench [SUITE] [google-benchmark flags]
-//   SUITE: bus, calendar (default: every suite). Repetitions: ZHIBAN_BENCH_REPS (default 5).
+//   SUITE: bus, calendar, notify (default: every suite). Repetitions: ZHIBAN_BENCH_REPS (default 5).
 // Prints Google Benchmark's table, then medians and ratios to the baseline.
 #include <algorithm>
 #include <cstdio>
@@ -31,6 +31,8 @@ double Median(std::vector<double> v) {
 void PrintBusSummary();
 void StopBenchDaemon();
 void PrintCalendarSummary();
+void StopNotifyWorld();
+void PrintNotifySummary();
 
 }  // namespace zhiban::bench
 
@@ -51,7 +53,9 @@ int main(int argc, char** argv) {
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   zhiban::bench::StopBenchDaemon();
+  zhiban::bench::StopNotifyWorld();
   zhiban::bench::PrintBusSummary();
   zhiban::bench::PrintCalendarSummary();
+  zhiban::bench::PrintNotifySummary();
   return 0;
 }

@@ -99,14 +99,14 @@ Delivery Runner::Attempt(const v1::Notification& n, const std::atomic<bool>& sto
   }
 }
 
-Result<Runner::Settled> Runner::SendOne(const v1::Notification& n, const std::atomic<bool>& stop) {
+Result<Runner::Settled> Runner::SendOne(const v1::Notification& n, const std::atomic<bool>& stop, uint64_t advance_past) {
   ZB_RETURN_IF_ERROR(state_->BeginSend(n));
   uint32_t attempts = 0;
   Delivery d = Attempt(n, stop, &attempts);
   switch (d.kind) {
     case Delivery::Kind::kOk:
       ++stats_.delivered;
-      ZB_RETURN_IF_ERROR(state_->MarkSent(n));
+      ZB_RETURN_IF_ERROR(state_->MarkSent(n, advance_past));
       return Settled::kDone;
     case Delivery::Kind::kRetry:  // only when stopping: tried again after restart
       ZB_RETURN_IF_ERROR(state_->Abandon(n));
@@ -119,7 +119,7 @@ Result<Runner::Settled> Runner::SendOne(const v1::Notification& n, const std::at
       dl.set_attempts(attempts);
       *dl.mutable_failed_at() = TimeUtil::GetCurrentTime();
       spdlog::error("{} ({}) is a dead letter: {}", n.key(), n.topic(), d.reason);
-      ZB_RETURN_IF_ERROR(state_->Bury(dl));
+      ZB_RETURN_IF_ERROR(state_->Bury(dl, advance_past));
       return Settled::kDone;
     }
   }
@@ -143,7 +143,9 @@ Status Runner::Handle(const v1::Event& e, const std::atomic<bool>& stop) {
     ZB_RETURN_IF_ERROR(state_->Bury(dl));
     return state_->Advance(e.seq());
   }
-  for (const auto& n : *rendered) {
+  for (size_t i = 0; i < rendered->size(); ++i) {
+    const auto& n = (*rendered)[i];
+    const bool last = i + 1 == rendered->size();
     if (state_->Settled(n.key())) {
       ++stats_.duplicates;
       continue;
@@ -160,7 +162,8 @@ Status Runner::Handle(const v1::Event& e, const std::atomic<bool>& stop) {
         continue;
       }
     }
-    auto settled = SendOne(n, stop);
+    // The event's last notification moves the cursor in the same synced write.
+    auto settled = SendOne(n, stop, last ? e.seq() : 0);
     if (!settled.ok()) return settled.status();
     if (*settled == Settled::kStopped) return Status::Unavailable("stopped while retrying");
   }

@@ -137,7 +137,8 @@ class Runner {
  private:
   enum class Settled { kDone, kStopped };
   Delivery Attempt(const v1::Notification& n, const std::atomic<bool>& stop, uint32_t* attempts);
-  Result<Settled> SendOne(const v1::Notification& n, const std::atomic<bool>& stop);
+  // `advance_past`: the cursor moves past that seq with the outcome (0: it stays).
+  Result<Settled> SendOne(const v1::Notification& n, const std::atomic<bool>& stop, uint64_t advance_past = 0);
   Status Handle(const v1::Event& e, const std::atomic<bool>& stop);
   Status ReleaseDue(const std::atomic<bool>& stop);
   Status ReconcileInflight();

@@ -124,7 +124,7 @@ Status PluginState::BeginSend(const v1::Notification& n) {
   return impl_->Write(b, "marking a send in flight");
 }
 
-Status PluginState::MarkSent(const v1::Notification& n) {
+Status PluginState::MarkSent(const v1::Notification& n, uint64_t advance_past) {
   const bool held = impl_->Has(kHeld, n.key());
   const bool dead = impl_->Has(kDead, n.key());
   rocksdb::WriteBatch b;
@@ -132,13 +132,16 @@ Status PluginState::MarkSent(const v1::Notification& n) {
   b.Delete(Key(kInflight, n.key()));
   b.Delete(Key(kHeld, n.key()));
   b.Delete(Key(kDead, n.key()));
+  const bool advance = advance_past >= cursor_;
+  if (advance) b.Put(S(kCursorKey), std::to_string(advance_past + 1));
   ZB_RETURN_IF_ERROR(impl_->Write(b, "recording a delivery"));
+  if (advance) cursor_ = advance_past + 1;
   if (held) --held_count_;
   if (dead) --dead_count_;
   return {};
 }
 
-Status PluginState::Bury(const v1::DeadLetter& d) {
+Status PluginState::Bury(const v1::DeadLetter& d, uint64_t advance_past) {
   const std::string key = DeadKey(d);
   const bool held = impl_->Has(kHeld, key);
   const bool dead = impl_->Has(kDead, key);
@@ -146,7 +149,10 @@ Status PluginState::Bury(const v1::DeadLetter& d) {
   b.Put(Key(kDead, key), d.SerializeAsString());
   b.Delete(Key(kInflight, key));
   b.Delete(Key(kHeld, key));
+  const bool advance = advance_past >= cursor_;
+  if (advance) b.Put(S(kCursorKey), std::to_string(advance_past + 1));
   ZB_RETURN_IF_ERROR(impl_->Write(b, "keeping a dead letter"));
+  if (advance) cursor_ = advance_past + 1;
   if (held) --held_count_;
   if (!dead) ++dead_count_;
   return {};

@@ -40,9 +40,11 @@ class PluginState {
 
   Status BeginSend(const v1::Notification& n);  // the in-flight mark
   // The provider accepted it: sent, and no longer in flight, held or dead.
-  Status MarkSent(const v1::Notification& n);
+  // `advance_past` (when non-zero) moves the cursor past that seq in the same
+  // write: the event's last notification settles the event too.
+  Status MarkSent(const v1::Notification& n, uint64_t advance_past = 0);
   // Given up: a dead letter (the in-flight mark and any hold are dropped).
-  Status Bury(const v1::DeadLetter& d);
+  Status Bury(const v1::DeadLetter& d, uint64_t advance_past = 0);
   // The send did not happen (stopping mid-retry): drop the in-flight mark.
   Status Abandon(const v1::Notification& n);
   Status ListInflight(const std::function<void(const v1::Notification&)>& fn) const;

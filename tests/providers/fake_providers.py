@@ -117,6 +117,10 @@ def reply(handler, status, obj):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # One write per response, no Nagle: otherwise header and body go as two
+    # segments and a keep-alive client waits out a delayed ACK (40 ms) each time.
+    wbufsize = 1 << 16
+    disable_nagle_algorithm = True
 
     def log_message(self, fmt, *a):
         if self.server.state.args.verbose:

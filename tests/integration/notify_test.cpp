@@ -462,5 +462,22 @@ TEST(PythonExample, FollowsTheBusAndResumesFromItsCursor) {
   EXPECT_EQ(d.Stop(), 0);
 }
 
+TEST(NotifyConfigs, ShippedExamplesPassCheck) {
+  setenv("TENCENTCLOUD_SECRET_KEY", "x", 1);
+  setenv("ZHIBAN_WECOM_ROBOT_KEY", "x", 1);
+  for (const auto& [bin, config] : std::vector<std::pair<std::string, std::string>>{
+           {"zhiban-notify-sms", "plugins/sms/zhiban-notify-sms.toml"},
+           {"zhiban-notify-wecom", "plugins/wecom/zhiban-notify-wecom.toml"}}) {
+    auto r = test::Run({BinDir() + "/" + bin, "--config", std::string(ZHIBAN_SOURCE_DIR) + "/" + config, "check"});
+    EXPECT_EQ(r.exit_code, 0) << config << ": " << r.err;
+    EXPECT_NE(r.out.find("2 routes"), std::string::npos) << r.out;
+  }
+  unsetenv("TENCENTCLOUD_SECRET_KEY");
+  auto r = test::Run({BinDir() + "/zhiban-notify-sms", "--config",
+                      std::string(ZHIBAN_SOURCE_DIR) + "/plugins/sms/zhiban-notify-sms.toml", "check"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("$TENCENTCLOUD_SECRET_KEY, which is not set"), std::string::npos) << r.err;
+}
+
 }  // namespace
 }  // namespace zhiban::test

@@ -72,5 +72,11 @@ Try:
   zhibanctl coverage audit --year $(date +%Y)
   zhibanctl audit list
   curl -s 127.0.0.1:7680/metrics | grep zhiban_
+Notifiers (plugins/README.md): check the example SMS and WeCom configs, then
+route the demo's events through a config without sending anything:
+  TENCENTCLOUD_SECRET_KEY=x zhiban-notify-sms --config plugins/sms/zhiban-notify-sms.toml check
+  ZHIBAN_WECOM_ROBOT_KEY=x zhiban-notify-wecom --config plugins/wecom/zhiban-notify-wecom.toml check
+  zhiban-notify-console --config plugins/wecom/zhiban-notify-wecom.toml --state-dir var/try --out /dev/stdout
+  plugins/examples/python/subscriber.py --until-seq 20     # the bus from Python
 Stop them with:  kill \$(cat var/notify-console.pid) \$(cat var/zhiband.pid)   (SIGTERM: finish, flush, exit 0)
 TXT

@@ -93,6 +93,7 @@ int main(int argc, char** argv) {
   spec.needs = {.channel = "console", .contact = zhiban::plugin::Contact::kNone, .one_message_per_recipient = false};
   spec.config_required = false;
   spec.quiet_by_default = false;
+  spec.ignored_sections = {"sms", "wecom"};  // try an SMS or WeCom config here as it is
   spec.add_options = [&](CLI::App& app) {
     app.add_option("--out", out_path, "append notifications to this file (default: stdout)");
   };

@@ -77,6 +77,7 @@ Result<Loaded> Load(const PluginSpec& spec, const std::string& path) {
   }
   std::set<std::string> top = {"bus", "state", "retry", "quiet_hours", "rate_limit", "metrics", "route", "templates", "groups"};
   if (!spec.section.empty()) top.insert(spec.section);
+  top.insert(spec.ignored_sections.begin(), spec.ignored_sections.end());
   ZB_RETURN_IF_ERROR(Only(config, path, "top level", top));
   auto table = [&](const char* name) -> const toml::table* { return config[name].as_table(); };
   if (const auto* t = table("bus")) {

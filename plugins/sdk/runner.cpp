@@ -196,17 +196,25 @@ Status Runner::Run(const std::atomic<bool>& stop) {
   so.on_idle = [&] {
     if (failed.ok()) failed = ReleaseDue(stop);
   };
-  client::Subscriber sub(ctx_, so);
   ZB_RETURN_IF_ERROR(ReleaseDue(stop));
-  Status s = sub.Run(
-      state_->cursor(), true,
-      [&](const v1::Event& e) {
-        failed = Handle(e, stop);
-        return failed.ok() && !stop;
-      },
-      &stop);
-  if (!failed.ok() && !stop) return failed;
-  return s;
+  // zhiband away (restarting, not yet started) is not the plugin's end: wait
+  // and follow again from the cursor. Only the plugin's own state failing is.
+  for (auto wait = std::chrono::milliseconds(500);; wait = std::min(wait * 2, std::chrono::milliseconds(10000))) {
+    client::Subscriber sub(ctx_, so);
+    Status s = sub.Run(
+        state_->cursor(), true,
+        [&](const v1::Event& e) {
+          failed = Handle(e, stop);
+          return failed.ok() && !stop;
+        },
+        &stop);
+    if (stop) return {};
+    if (!failed.ok()) return failed;
+    if (s.ok()) return s;
+    spdlog::warn("bus: {}; following again from seq {} in {} ms", s.message(), state_->cursor(), wait.count());
+    if (!Wait(wait, stop)) return {};
+    if (failed = ReleaseDue(stop); !failed.ok()) return failed;
+  }
 }
 
 Status Runner::Redrive(const std::string& key, const std::atomic<bool>& stop) {

@@ -193,5 +193,28 @@ TEST(NotifyConsole, KillDashNineMidStreamThenResume) {
   EXPECT_EQ(d.Stop(), 0);
 }
 
+// A notifier started before zhiband (or across its restart) waits and follows.
+TEST(NotifyConsole, WaitsForTheDaemonAndFollowsAcrossItsRestart) {
+  DaemonFixture d({}, Transport::kTcp);
+  TempDir work;
+  const std::string out = work / "notifications.txt";
+  Process plugin({BinDir() + "/zhiban-notify-console", "--state-dir", work / "state", "--pub", d.pub(), "--replay",
+                  d.replay(), "--out", out},
+                 work / "plugin.log");
+  d.Start();
+  ASSERT_EQ(d.Ctl({"center", "add", "--id", "street", "--name", "街道"}).exit_code, 0);
+  const uint64_t first = LastSeq(d);
+  ASSERT_TRUE(WaitForLines(out, first, std::chrono::seconds(30)));
+  d.Kill9();
+  d.Start();
+  ASSERT_EQ(d.Ctl({"center", "add", "--id", "north", "--name", "北区"}).exit_code, 0);
+  const uint64_t last = LastSeq(d);
+  ASSERT_TRUE(WaitForLines(out, last, std::chrono::seconds(60))) << Lines(out).size() << " of " << last;
+  EXPECT_EQ(Lines(out).size(), last);
+  plugin.Signal(SIGTERM);
+  EXPECT_EQ(plugin.Wait(), 0);
+  EXPECT_EQ(d.Stop(), 0);
+}
+
 }  // namespace
 }  // namespace zhiban::test

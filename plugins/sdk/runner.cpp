@@ -96,6 +96,11 @@ Delivery Runner::Attempt(const v1::Notification& n, const std::atomic<bool>& sto
     spdlog::warn("{} ({}): {}; retry {} in {} ms", n.key(), n.topic(), d.reason, *attempts, wait.count());
     if (!Wait(wait, stop)) return d;  // stopping: not sent, not dead
     backoff = std::min(backoff * 2, options_.max_backoff);
+    if (d.maybe_sent && notifier_.Reconcile(n) == Reconciled::kSent) {
+      ++stats_.reconciled;
+      spdlog::info("{}: the provider had it after all; not sent again", n.key());
+      return Delivery::Ok();
+    }
   }
 }
 

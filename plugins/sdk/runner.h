@@ -48,11 +48,15 @@ struct Delivery {
   Kind kind = Kind::kOk;
   std::string reason;
   std::chrono::milliseconds retry_after{0};  // the provider's hint (rate limits); 0: backoff
+  // The request may have been accepted (a timeout after sending): the Runner
+  // asks Reconcile before sending it again.
+  bool maybe_sent = false;
   static Delivery Ok() { return {}; }
   static Delivery Retry(std::string why, std::chrono::milliseconds after = {}) {
-    return {Kind::kRetry, std::move(why), after};
+    return {Kind::kRetry, std::move(why), after, false};
   }
-  static Delivery Fatal(std::string why) { return {Kind::kFatal, std::move(why), {}}; }
+  static Delivery RetryMaybeSent(std::string why) { return {Kind::kRetry, std::move(why), {}, true}; }
+  static Delivery Fatal(std::string why) { return {Kind::kFatal, std::move(why), {}, false}; }
 };
 
 // What the provider says about a notification that was in flight at a crash.

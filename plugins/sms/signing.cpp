@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "plugins/sdk/crypto.h"
+#include "plugins/sdk/http_client.h"
 
 namespace zhiban::sms {
 
@@ -74,20 +75,8 @@ std::string Tc3Authorization(const Tc3Request& r, std::string_view secret_id, st
                      UtcDate(r.timestamp), r.service, fmt::join(sorted, ";"), Tc3Signature(r, secret_key));
 }
 
-std::string RpcPercentEncode(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
+// RFC 3986: unreserved characters kept, everything else %XX (space %20, * %2A).
+std::string RpcPercentEncode(std::string_view s) { return plugin::HttpClient::Escape(std::string(s)); }
 
 std::string RpcCanonicalQuery(const std::map<std::string, std::string>& params) {
   std::string q;

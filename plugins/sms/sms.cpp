@@ -50,7 +50,9 @@ bool HasLink(const std::string& v) {
 }
 
 Delivery FromHttp(const Result<plugin::HttpReply>& r, const char* provider) {
-  if (!r.ok()) return Delivery::Retry(fmt::format("{}: {}", provider, r.status().message()));
+  // A transport error may come after the provider took the request (a lost or
+  // slow reply): it is looked up before being sent again.
+  if (!r.ok()) return Delivery::RetryMaybeSent(fmt::format("{}: {}", provider, r.status().message()));
   if (r->status >= 500 || r->status == 429) return Delivery::Retry(fmt::format("{}: HTTP {}", provider, r->status));
   if (r->status != 200) return Delivery::Fatal(fmt::format("{}: HTTP {}: {}", provider, r->status, r->body.substr(0, 200)));
   return Delivery::Ok();

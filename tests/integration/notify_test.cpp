@@ -128,7 +128,9 @@ TEST(NotifySms, TencentKilledMidStreamSendsEachSmsOnceWithRetriesAndDeadLetters)
   d.Start();
   TempDir dir;
   FakeProviders fake(dir);
-  fake.Control({{"delay_ms", 25}, {"fail", {{"tencent", {"InternalError", "http500", "RequestLimitExceeded"}}}}});
+  // "timeout": the provider takes the SMS but its reply comes after the
+  // plugin's 400 ms timeout; the plugin must find it sent, not send it twice.
+  fake.Control({{"delay_ms", 25}, {"fail", {{"tencent", {"InternalError", "http500", "timeout", "RequestLimitExceeded"}}}}});
   ASSERT_EQ(d.Ctl({"center", "add", "--id", "street", "--name", "街道"}).exit_code, 0);
   const int metrics = FreeTcpPort();
   Plugin p{"zhiban-notify-sms", dir / "sms.toml", dir / "sms.log"};
@@ -141,6 +143,7 @@ secret_id = "AKIDtest"
 secret_key_file = "{}"
 app_id = "1400000001"
 sign_name = "幸福街道"
+timeout_ms = 400
 )", fake.url("/"), dir / "key") << kWelcomeSms;
   std::ofstream(dir / "key") << "tencent-secret\n";
   p.Start();

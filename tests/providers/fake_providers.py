@@ -15,7 +15,7 @@ limits and token expiry — so the real plugin processes can be tested end to en
 Test controls (not part of any provider):
   GET  /_sent                  every message accepted, in order
   GET  /_stats                 request counts, signature failures, duplicates dropped
-  POST /_control               {"fail": {"tencent": ["InternalError", "http500", ...]},
+  POST /_control               {"fail": {"tencent": ["InternalError", "http500", "timeout", ...]},
                                 "delay_ms": 30, "expire_tokens": true}
 Numbers ending 0000 hit the per-number daily limit; ending 9999 are invalid.
 
@@ -230,9 +230,11 @@ class Handler(BaseHTTPRequestHandler):
         if action != "SendSms":
             return error("InvalidAction", action)
         scripted = self.scripted("tencent")
-        if scripted == "http500":
+        if scripted == "timeout":
+            pass  # handled below, after the send is recorded
+        elif scripted == "http500":
             return reply(self, 500, {"message": "internal"})
-        if scripted:
+        elif scripted:
             return error(scripted, "scripted")
         if req.get("SmsSdkAppId") != a.tencent_app:
             return error("InvalidParameterValue.SdkAppIdNotExist", "SmsSdkAppId")
@@ -254,6 +256,8 @@ class Handler(BaseHTTPRequestHandler):
                                          "sign": req.get("SignName"), "serial": serial, "time": time.time()})
             statuses.append({"SerialNo": serial, "PhoneNumber": phone, "Fee": 1, "SessionContext": req.get("SessionContext", ""),
                              "Code": code, "Message": msg, "IsoCode": "CN"})
+        if scripted == "timeout":  # accepted, but the reply comes too late for the client
+            time.sleep(self.st.args.slow_reply)
         reply(self, 200, {"Response": {"SendStatusSet": statuses, "RequestId": rid}})
 
     # -- Alibaba --
@@ -393,6 +397,7 @@ def main():
     p.add_argument("--corp-id", default="wwcorp")
     p.add_argument("--corp-secret", default="corp-secret")
     p.add_argument("--agent-id", type=int, default=1000002)
+    p.add_argument("--slow-reply", type=float, default=1.5, help="seconds a scripted 'timeout' holds the reply")
     p.add_argument("--verbose", action="store_true")
     args = p.parse_args()
     if args.selftest:

@@ -20,6 +20,7 @@ struct Subscriber::Impl {
   std::unique_ptr<zmq::socket_t> dealer;
   uint64_t next = 1;
   SubscriberStats stats;
+  const std::atomic<bool>* stop = nullptr;  // Run's, so a replay wait notices SIGTERM
 
   bool Wanted(const v1::Event& e) const {
     if (opt.topic_prefixes.empty()) return true;
@@ -43,15 +44,23 @@ struct Subscriber::Impl {
       dealer->send(zmq::message_t(), zmq::send_flags::sndmore);
       dealer->send(zmq::buffer(req.SerializeAsString()), zmq::send_flags::none);
       v1::ReplayReply reply;
-      for (;;) {
+      for (auto deadline = std::chrono::steady_clock::now() + opt.replay_timeout;;) {
+        // Wait in slices of kStopCheck so a stop (SIGTERM) is not held up by
+        // an absent daemon for the whole replay timeout.
         zmq::pollitem_t item{dealer->handle(), 0, ZMQ_POLLIN, 0};
-        int ready;
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        int ready = 0;
         try {
-          ready = zmq::poll(&item, 1, opt.replay_timeout);
+          ready = left.count() > 0 ? zmq::poll(&item, 1, std::min(left, kStopCheck)) : 0;
         } catch (const zmq::error_t& e) {
           if (e.num() != EINTR) throw;
-          continue;  // a signal: keep waiting (the caller looks at its stop flag after)
+          continue;  // a signal: the stop flag decides
         }
+        if (ready == 0 && stop && stop->load()) {
+          dealer.reset();
+          return Status::Unavailable("stopped while waiting for replay");
+        }
+        if (ready == 0 && left > kStopCheck) continue;
         if (ready == 0) {
           dealer.reset();  // drop any late answer with the socket
           return Status::Unavailable(fmt::format("no replay answer from {} within {} ms",
@@ -117,6 +126,7 @@ Status Subscriber::Run(uint64_t from_seq, bool follow, const Handler& handler,
                        const std::atomic<bool>* stop) {
   auto& d = *impl_;
   d.next = std::max<uint64_t>(from_seq, 1);
+  d.stop = stop;
   try {
     if (follow && !d.sub) {
       // Subscribe before replaying so nothing published meanwhile is lost.

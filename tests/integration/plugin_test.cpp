@@ -216,5 +216,20 @@ TEST(NotifyConsole, WaitsForTheDaemonAndFollowsAcrossItsRestart) {
   EXPECT_EQ(d.Stop(), 0);
 }
 
+// SIGTERM while the daemon is away (waiting for a replay answer) stops the
+// plugin promptly, not after the 10 s replay timeout.
+TEST(NotifyConsole, StopsPromptlyWhileTheDaemonIsAway) {
+  DaemonFixture d;  // never started: its endpoints answer nobody
+  TempDir work;
+  Process plugin({BinDir() + "/zhiban-notify-console", "--state-dir", work / "state", "--pub", d.pub(), "--replay",
+                  d.replay(), "--out", work / "out.txt"},
+                 work / "plugin.log");
+  ASSERT_TRUE(WaitForLines(work / "plugin.log", 1, std::chrono::seconds(10)));  // "following ... from seq 1"
+  const auto t0 = std::chrono::steady_clock::now();
+  plugin.Signal(SIGTERM);
+  EXPECT_EQ(plugin.Wait(), 0);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
+}
+
 }  // namespace
 }  // namespace zhiban::test

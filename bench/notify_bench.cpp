@@ -12,10 +12,8 @@
 //                            every TC3 signature)
 // Figures: events/s each; the SDK's added latency per event (µs) = its time
 // per event minus the bare subscriber's.
-#include <csignal>
 #include <filesystem>
 #include <fstream>
-#include <thread>
 
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
@@ -26,7 +24,7 @@
 #include "clients/lib/subscriber.h"
 #include "plugins/sdk/runner.h"
 #include "plugins/sms/sms.h"
-#include "tests/support/process.h"
+#include "tests/support/providers.h"
 
 namespace zhiban::bench {
 namespace {
@@ -34,24 +32,12 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr int kEvents = 2000;
 
-const char* kRoutes = R"(
-[[route]]
-name = "welcome"
-topics = ["staff.added"]
-to = ["subject"]
-template = "welcome"
-[templates.welcome]
-text = "{staff.name}，您已加入{center_id}值班队伍，请留意排班通知。"
-sms_template = "2001234"
-sms_params = ["name={staff.name}", "center={center_id}"]
-)";
 
 // One zhiband with kEvents staff.added events, and the local provider server.
 struct World {
   test::TempDir dir;
   std::unique_ptr<test::DaemonFixture> daemon;
-  std::unique_ptr<test::Process> fake;
-  int fake_port = 0;
+  std::unique_ptr<test::FakeProviders> fake;
   uint64_t last = 0;
   World() {
     setenv("ZHIBAN_BIN_DIR", std::filesystem::read_symlink("/proc/self/exe").parent_path().c_str(), 0);
@@ -65,20 +51,9 @@ struct World {
     v1::CtlRequest req;
     req.mutable_status();
     last = daemon->client().Call(req)->status().last_seq();
-    fake_port = test::FreeTcpPort();
-    fake = std::make_unique<test::Process>(
-        std::vector<std::string>{"/usr/bin/python3", std::string(ZHIBAN_SOURCE_DIR) + "/tests/providers/fake_providers.py",
-                                 "--port", std::to_string(fake_port)},
-        dir / "fake.log");
-    for (int i = 0; i < 200 && test::HttpGet(fmt::format("127.0.0.1:{}", fake_port), "/_stats").first != 200; ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(25));
-    }
+    fake = std::make_unique<test::FakeProviders>(dir / "fake.log");
   }
-  ~World() {
-    fake->Signal(SIGTERM);
-    fake->Wait();
-    (void)daemon->Stop();
-  }
+  ~World() { (void)daemon->Stop(); }
 };
 
 std::unique_ptr<World>& WorldSlot() {
@@ -91,7 +66,7 @@ World& TheWorld() {
 }
 
 std::unique_ptr<plugin::Router> MakeRouter(plugin::ChannelNeeds needs) {
-  return std::move(plugin::Router::Parse(toml::parse(kRoutes), needs, "bench").value());
+  return std::move(plugin::Router::Parse(toml::parse(test::kWelcomeSmsRoute), needs, "bench").value());
 }
 
 // Stops the runner once the last event has been handled.
@@ -175,7 +150,7 @@ void SdkTencent(benchmark::State& state) {
   auto& w = TheWorld();
   sms::SmsConfig c;
   c.provider = "tencent";
-  c.endpoint = fmt::format("http://127.0.0.1:{}/", w.fake_port);
+  c.endpoint = w.fake->url("/");
   c.host = "sms.tencentcloudapi.com";
   c.region = "ap-guangzhou";
   c.secret_id = "AKIDtest";

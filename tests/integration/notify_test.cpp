@@ -13,7 +13,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "tests/support/process.h"
+#include "tests/support/providers.h"
 
 namespace zhiban::test {
 namespace {
@@ -31,26 +31,6 @@ bool Eventually(Fn fn, std::chrono::seconds deadline = 60s) {
   }
   return fn();
 }
-
-class FakeProviders {
- public:
-  explicit FakeProviders(const TempDir& dir, std::vector<std::string> extra = {}) : port_(FreeTcpPort()) {
-    std::vector<std::string> argv = {"/usr/bin/python3", std::string(ZHIBAN_SOURCE_DIR) + "/tests/providers/fake_providers.py",
-                                     "--port", std::to_string(port_)};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    process_ = std::make_unique<Process>(argv, dir / "providers.log");
-    EXPECT_TRUE(Eventually([&] { return HttpGet(addr(), "/_stats").first == 200; }, 20s)) << "fake providers did not start";
-  }
-  std::string addr() const { return fmt::format("127.0.0.1:{}", port_); }
-  std::string url(const std::string& path = "/") const { return fmt::format("http://{}{}", addr(), path); }
-  json Sent() const { return json::parse(HttpGet(addr(), "/_sent").second); }
-  json Stats() const { return json::parse(HttpGet(addr(), "/_stats").second); }
-  void Control(const json& c) { ASSERT_EQ(HttpPost(addr(), "/_control", c.dump()).first, 200); }
-
- private:
-  int port_;
-  std::unique_ptr<Process> process_;
-};
 
 uint64_t LastSeq(DaemonFixture& d) {
   v1::CtlRequest req;
@@ -99,17 +79,6 @@ listen = "127.0.0.1:{}"
 )", d.pub(), d.replay(), dir / "state", metrics_port);
 }
 
-const char* kWelcomeSms = R"(
-[[route]]
-name = "welcome"
-topics = ["staff.added"]
-to = ["subject"]
-template = "welcome"
-[templates.welcome]
-text = "{staff.name}，您已加入{center_id}值班队伍，请留意排班通知。"
-sms_template = "2001234"
-sms_params = ["name={staff.name}", "center={center_id}"]
-)";
 
 void ImportStaff(DaemonFixture& d, const TempDir& dir, const std::vector<std::pair<std::string, std::string>>& rows) {
   std::string csv = "id,name,center_id,phone,wecom_user_id,roles\n";
@@ -127,10 +96,11 @@ TEST(NotifySms, TencentKilledMidStreamSendsEachSmsOnceWithRetriesAndDeadLetters)
   DaemonFixture d;
   d.Start();
   TempDir dir;
-  FakeProviders fake(dir);
+  FakeProviders fake(dir / "providers.log");
+  ASSERT_TRUE(fake.started());
   // "timeout": the provider takes the SMS but its reply comes after the
   // plugin's 400 ms timeout; the plugin must find it sent, not send it twice.
-  fake.Control({{"delay_ms", 25}, {"fail", {{"tencent", {"InternalError", "http500", "timeout", "RequestLimitExceeded"}}}}});
+  ASSERT_TRUE(fake.Control({{"delay_ms", 25}, {"fail", {{"tencent", {"InternalError", "http500", "timeout", "RequestLimitExceeded"}}}}}));
   ASSERT_EQ(d.Ctl({"center", "add", "--id", "street", "--name", "街道"}).exit_code, 0);
   const int metrics = FreeTcpPort();
   Plugin p{"zhiban-notify-sms", dir / "sms.toml", dir / "sms.log"};
@@ -144,7 +114,7 @@ secret_key_file = "{}"
 app_id = "1400000001"
 sign_name = "幸福街道"
 timeout_ms = 400
-)", fake.url("/"), dir / "key") << kWelcomeSms;
+)", fake.url("/"), dir / "key") << kWelcomeSmsRoute;
   std::ofstream(dir / "key") << "tencent-secret\n";
   p.Start();
 
@@ -200,8 +170,9 @@ TEST(NotifySms, AlibabaNamedParamsThrottlingRetriedIllegalNumberDeadLetteredAndR
   DaemonFixture d;
   d.Start();
   TempDir dir;
-  FakeProviders fake(dir);
-  fake.Control({{"fail", {{"alibaba", {"Throttling.User", "http500"}}}}});
+  FakeProviders fake(dir / "providers.log");
+  ASSERT_TRUE(fake.started());
+  ASSERT_TRUE(fake.Control({{"fail", {{"alibaba", {"Throttling.User", "http500"}}}}}));
   ASSERT_EQ(d.Ctl({"center", "add", "--id", "street", "--name", "街道"}).exit_code, 0);
   const int metrics = FreeTcpPort();
   Plugin p{"zhiban-notify-sms", dir / "sms.toml", dir / "sms.log"};
@@ -212,7 +183,7 @@ endpoint = "{}"
 secret_id = "LTAItest"
 secret_key_env = "ZHIBAN_TEST_ALIBABA_SECRET"
 sign_name = "幸福街道"
-)", fake.url("/alibaba/")) << kWelcomeSms;
+)", fake.url("/alibaba/")) << kWelcomeSmsRoute;
   setenv("ZHIBAN_TEST_ALIBABA_SECRET", "alibaba-secret", 1);
   p.Start();
   ImportStaff(d, dir, {{"a", "13900000001"}, {"b", "13900000002"}, {"bad", "13900009999"}, {"c", "13900000003"}});
@@ -228,8 +199,7 @@ sign_name = "幸福街道"
 
   auto dead = p.Tool({"dead", "list"});
   EXPECT_NE(dead.out.find("isv.MOBILE_NUMBER_ILLEGAL"), std::string::npos) << dead.out;
-  // The operator corrects the number in the state's copy by re-driving after
-  // the provider accepts it: here the fake treats 9999 as illegal for good.
+  // The provider refuses that number for good: a re-drive fails and keeps the letter.
   EXPECT_EQ(p.Tool({"dead", "redrive", "--id", dead.out.substr(0, dead.out.find("  "))}).exit_code, 1);
 
   // A wrong secret is refused by the provider's signature check: dead, not retried forever.
@@ -260,7 +230,7 @@ TEST(NotifySms, MissingTemplateParameterIsAStartUpError) {
   DaemonFixture d;
   TempDir dir;
   Plugin p{"zhiban-notify-sms", dir / "sms.toml", dir / "sms.log"};
-  std::string routes = kWelcomeSms;
+  std::string routes = kWelcomeSmsRoute;
   routes.replace(routes.find("{center_id}\"]"), 11, "{centre}");
   std::ofstream(p.config) << Common(d, dir, FreeTcpPort()) << R"(
 [sms]
@@ -279,8 +249,9 @@ TEST(NotifyWecom, RobotRateLimitBacksOffAndMentionsTheStaff) {
   DaemonFixture d;
   d.Start();
   TempDir dir;
-  FakeProviders fake(dir, {"--robot-limit", "5", "--robot-window", "1.5"});
-  fake.Control({{"fail", {{"wecom", {"-1"}}}}});
+  FakeProviders fake(dir / "providers.log", {"--robot-limit", "5", "--robot-window", "1.5"});
+  ASSERT_TRUE(fake.started());
+  ASSERT_TRUE(fake.Control({{"fail", {{"wecom", {"-1"}}}}}));
   ASSERT_EQ(d.Ctl({"center", "add", "--id", "street", "--name", "街道"}).exit_code, 0);
   const int metrics = FreeTcpPort();
   Plugin p{"zhiban-notify-wecom", dir / "wecom.toml", dir / "wecom.log"};
@@ -320,7 +291,8 @@ TEST(NotifyWecom, AppRefreshesAnExpiredTokenAndSendsPastUnknownUsers) {
   DaemonFixture d;
   d.Start();
   TempDir dir;
-  FakeProviders fake(dir);
+  FakeProviders fake(dir / "providers.log");
+  ASSERT_TRUE(fake.started());
   ASSERT_EQ(d.Ctl({"center", "add", "--id", "street", "--name", "街道"}).exit_code, 0);
   const int metrics = FreeTcpPort();
   const std::string m = fmt::format("127.0.0.1:{}", metrics);
@@ -344,7 +316,7 @@ text = "{{staff.name}}加入{{center_id}}"
   p.Start();
   ImportStaff(d, dir, {{"a", ""}, {"b", ""}});
   ASSERT_TRUE(Eventually([&] { return fake.Sent().size() == 2; }));
-  fake.Control({{"expire_tokens", true}});
+  ASSERT_TRUE(fake.Control({{"expire_tokens", true}}));
   ImportStaff(d, dir, {{"c", ""}, {"d", ""}});
   ASSERT_TRUE(Eventually([&] { return fake.Sent().size() == 4; }));
   const auto sent = fake.Sent();

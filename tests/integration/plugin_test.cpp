@@ -1,8 +1,5 @@
 // The plugin SDK and zhiban-notify-console against the real zhiband.
 #include <signal.h>
-#include <sys/inotify.h>
-#include <poll.h>
-#include <unistd.h>
 
 #include <condition_variable>
 #include <fstream>
@@ -20,31 +17,6 @@ namespace zhiban::test {
 namespace {
 
 using plugin::Delivery;
-
-std::vector<std::string> Lines(const std::string& path) {
-  std::ifstream f(path);
-  std::vector<std::string> out;
-  for (std::string l; std::getline(f, l);) out.push_back(l);
-  return out;
-}
-
-// Waits (inotify, with a deadline) until `path` has at least `n` lines.
-bool WaitForLines(const std::string& path, size_t n, std::chrono::seconds deadline) {
-  int fd = inotify_init1(IN_NONBLOCK);
-  { std::ofstream touch(path, std::ios::app); }
-  inotify_add_watch(fd, path.c_str(), IN_MODIFY);
-  const auto until = std::chrono::steady_clock::now() + deadline;
-  bool ok = false;
-  while (!(ok = Lines(path).size() >= n) && std::chrono::steady_clock::now() < until) {
-    pollfd p{fd, POLLIN, 0};
-    poll(&p, 1, 500);
-    char buf[4096];
-    while (read(fd, buf, sizeof buf) > 0) {
-    }
-  }
-  close(fd);
-  return ok;
-}
 
 uint64_t LastSeq(DaemonFixture& d) {
   v1::CtlRequest req;

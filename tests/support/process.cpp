@@ -7,6 +7,8 @@
 #include <netdb.h>
 #include <arpa/inet.h>
 #include <sys/socket.h>
+#include <sys/inotify.h>
+#include <poll.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -123,6 +125,30 @@ DaemonFixture::DaemonFixture(std::vector<std::string> extra_args, Transport tran
     pub_ = "tcp://127.0.0.1:" + std::to_string(FreeTcpPort());
     replay_ = "tcp://127.0.0.1:" + std::to_string(FreeTcpPort());
   }
+}
+
+std::vector<std::string> Lines(const std::string& path) {
+  std::ifstream f(path);
+  std::vector<std::string> out;
+  for (std::string l; std::getline(f, l);) out.push_back(l);
+  return out;
+}
+
+bool WaitForLines(const std::string& path, size_t n, std::chrono::seconds deadline) {
+  int fd = inotify_init1(IN_NONBLOCK);
+  { std::ofstream touch(path, std::ios::app); }
+  inotify_add_watch(fd, path.c_str(), IN_MODIFY);
+  const auto until = std::chrono::steady_clock::now() + deadline;
+  bool ok = false;
+  while (!(ok = Lines(path).size() >= n) && std::chrono::steady_clock::now() < until) {
+    pollfd p{fd, POLLIN, 0};
+    poll(&p, 1, 500);
+    char buf[4096];
+    while (read(fd, buf, sizeof buf) > 0) {
+    }
+  }
+  close(fd);
+  return ok;
 }
 
 int FreeTcpPort() {

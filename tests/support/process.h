@@ -96,6 +96,11 @@ class DaemonFixture {
   std::unique_ptr<client::CtlClient> client_;
 };
 
+// The lines of a text file (empty when it does not exist).
+std::vector<std::string> Lines(const std::string& path);
+// Waits (inotify, with a deadline) until `path` has at least `n` lines.
+bool WaitForLines(const std::string& path, size_t n, std::chrono::seconds deadline);
+
 // A TCP port on 127.0.0.1 that was free a moment ago.
 int FreeTcpPort();
 

@@ -61,19 +61,14 @@ Result<Loaded> Load(const PluginSpec& spec, const std::string& path) {
   std::string quiet_start = "21:00", quiet_end = "08:00", zone = "Asia/Shanghai";
   if (!spec.quiet_by_default) quiet_end = quiet_start;
   double per_minute = spec.default_per_minute, burst = 0;
-  if (path.empty()) {
-    auto q = QuietHours::Parse(quiet_start, quiet_end, zone);
-    if (!q.ok()) return q.status();
-    l.opts.quiet = *q;
-    if (per_minute > 0) l.opts.rate = TokenBucket(per_minute, std::chrono::minutes(1), std::max(1.0, per_minute / 6));
-    return l;
-  }
-  toml::table config;
-  try {
-    config = toml::parse_file(path);
-  } catch (const toml::parse_error& e) {
-    return Status::InvalidArgument("config", fmt::format("{}:{}:{}: {}", path, e.source().begin.line,
-                                                         e.source().begin.column, e.description()));
+  toml::table config;  // no file (the console alone): every default, no routes
+  if (!path.empty()) {
+    try {
+      config = toml::parse_file(path);
+    } catch (const toml::parse_error& e) {
+      return Status::InvalidArgument("config", fmt::format("{}:{}:{}: {}", path, e.source().begin.line,
+                                                           e.source().begin.column, e.description()));
+    }
   }
   std::set<std::string> top = {"bus", "state", "retry", "quiet_hours", "rate_limit", "metrics", "route", "templates", "groups"};
   if (!spec.section.empty()) top.insert(spec.section);
@@ -124,6 +119,7 @@ Result<Loaded> Load(const PluginSpec& spec, const std::string& path) {
     ZB_RETURN_IF_ERROR(Only(*t, path, "metrics", {"listen"}));
     ZB_RETURN_IF_ERROR(Read(*t, path, "metrics", "listen", &l.metrics_listen));
   }
+  if (path.empty()) return l;
   if (!spec.section.empty()) {
     if (const auto* t = table(spec.section.c_str())) {
       l.section = *t;
@@ -252,8 +248,8 @@ int PluginMain(int argc, char** argv, const PluginSpec& spec) {
     http_thread = std::thread([&] { io.run(); });
   }
   spdlog::info("following {} from seq {} (quiet hours {}, {} held, {} dead letters)", l.opts.pub_endpoint,
-               runner.state().cursor(), l.opts.quiet.ToString(), runner.state().held_count(),
-               runner.state().dead_count());
+               runner.state().cursor(), l.opts.quiet.ToString(), runner.state().CountHeld(),
+               runner.state().CountDead());
   Status s = runner.Run(g_stop);
   const auto& st = runner.stats();
   spdlog::info("stopped at seq {}: {} sent, {} held, {} duplicates skipped, {} dead", runner.state().cursor(),

@@ -79,10 +79,10 @@ Status Runner::ReconcileInflight() {
 Delivery Runner::Attempt(const v1::Notification& n, const std::atomic<bool>& stop, uint32_t* attempts) {
   auto backoff = options_.initial_backoff;
   for (*attempts = 1;; ++*attempts) {
-    if (auto wait = options_.rate.Take(std::chrono::steady_clock::now()); wait.count() > 0) {
+    for (auto wait = options_.rate.Take(std::chrono::steady_clock::now()); wait.count() > 0;
+         wait = options_.rate.Take(std::chrono::steady_clock::now())) {
       ++stats_.rate_waits;
       if (!Wait(wait, stop)) return Delivery::Retry("stopping");
-      (void)options_.rate.Take(std::chrono::steady_clock::now());
     }
     Delivery d = notifier_.Send(n);
     if (d.kind != Delivery::Kind::kRetry) return d;
@@ -104,7 +104,7 @@ Delivery Runner::Attempt(const v1::Notification& n, const std::atomic<bool>& sto
   }
 }
 
-Result<Runner::Settled> Runner::SendOne(const v1::Notification& n, const std::atomic<bool>& stop, uint64_t advance_past) {
+Result<Delivery> Runner::SendOne(const v1::Notification& n, const std::atomic<bool>& stop, uint64_t advance_past) {
   ZB_RETURN_IF_ERROR(state_->BeginSend(n));
   uint32_t attempts = 0;
   Delivery d = Attempt(n, stop, &attempts);
@@ -112,10 +112,10 @@ Result<Runner::Settled> Runner::SendOne(const v1::Notification& n, const std::at
     case Delivery::Kind::kOk:
       ++stats_.delivered;
       ZB_RETURN_IF_ERROR(state_->MarkSent(n, advance_past));
-      return Settled::kDone;
+      break;
     case Delivery::Kind::kRetry:  // only when stopping: tried again after restart
       ZB_RETURN_IF_ERROR(state_->Abandon(n));
-      return Settled::kStopped;
+      break;
     case Delivery::Kind::kFatal: {
       ++stats_.dead;
       v1::DeadLetter dl;
@@ -125,10 +125,10 @@ Result<Runner::Settled> Runner::SendOne(const v1::Notification& n, const std::at
       *dl.mutable_failed_at() = TimeUtil::GetCurrentTime();
       spdlog::error("{} ({}) is a dead letter: {}", n.key(), n.topic(), d.reason);
       ZB_RETURN_IF_ERROR(state_->Bury(dl, advance_past));
-      return Settled::kDone;
+      break;
     }
   }
-  return Settled::kDone;
+  return d;
 }
 
 Status Runner::Handle(const v1::Event& e, const std::atomic<bool>& stop) {
@@ -168,9 +168,9 @@ Status Runner::Handle(const v1::Event& e, const std::atomic<bool>& stop) {
       }
     }
     // The event's last notification moves the cursor in the same synced write.
-    auto settled = SendOne(n, stop, last ? e.seq() : 0);
-    if (!settled.ok()) return settled.status();
-    if (*settled == Settled::kStopped) return Status::Unavailable("stopped while retrying");
+    auto d = SendOne(n, stop, last ? e.seq() : 0);
+    if (!d.ok()) return d.status();
+    if (d->kind == Delivery::Kind::kRetry) return Status::Unavailable("stopped while retrying");
   }
   ZB_RETURN_IF_ERROR(state_->Advance(e.seq()));
   return ReleaseDue(stop);
@@ -178,19 +178,19 @@ Status Runner::Handle(const v1::Event& e, const std::atomic<bool>& stop) {
 
 Status Runner::ReleaseDue(const std::atomic<bool>& stop) {
   const int64_t now = UnixMs(options_.now());
-  if (state_->held_count() == 0 || state_->earliest_release_ms() > now) return {};
+  if (state_->earliest_release_ms() > now) return {};
   std::vector<v1::Notification> due;
   ZB_RETURN_IF_ERROR(state_->ListHeld([&](const v1::Held& h) {
     if (TimeUtil::TimestampToMilliseconds(h.release_at()) <= now) due.push_back(h.notification());
   }));
   for (const auto& n : due) {
     if (stop) break;
-    auto settled = SendOne(n, stop);
-    if (!settled.ok()) return settled.status();
-    if (*settled == Settled::kStopped) break;
+    auto d = SendOne(n, stop);
+    if (!d.ok()) return d.status();
+    if (d->kind == Delivery::Kind::kRetry) break;
     ++stats_.released;
   }
-  return state_->Recount();
+  return state_->FindEarliestRelease();
 }
 
 Status Runner::Run(const std::atomic<bool>& stop) {
@@ -233,17 +233,12 @@ Status Runner::Redrive(const std::string& key, const std::atomic<bool>& stop) {
     if (!rendered.ok()) return Status::FailedPrecondition(fmt::format("still cannot render: {}", rendered.status().message()));
     todo = std::move(*rendered);
   }
-  uint64_t before = stats_.dead;
   for (const auto& n : todo) {
     if (state_->Sent(n.key())) continue;
-    auto settled = SendOne(n, stop);
-    if (!settled.ok()) return settled.status();
-    if (*settled == Settled::kStopped) return Status::Unavailable("stopped");
-  }
-  if (stats_.dead != before) {
-    stats_.dead = before;  // the same letter, not a new one
-    auto again = state_->GetDead(dead->has_notification() ? key : todo.front().key());
-    return Status::Unavailable(fmt::format("re-drive of {} failed: {}", key, again.ok() ? again->reason() : "see the log"));
+    auto d = SendOne(n, stop);  // sent: the letter is gone; failed: kept with the new reason
+    if (!d.ok()) return d.status();
+    if (d->kind == Delivery::Kind::kRetry) return Status::Unavailable("stopped");
+    if (d->kind == Delivery::Kind::kFatal) return Status::Unavailable(fmt::format("re-drive of {} failed: {}", n.key(), d->reason));
   }
   if (!dead->has_notification()) ZB_RETURN_IF_ERROR(state_->RemoveDead(key));
   return {};
@@ -270,8 +265,8 @@ std::string Runner::Metrics(const std::string& plugin) const {
   counter("uncertain_total", "In flight at a crash, provider could not say; sent again.", stats_.uncertain);
   counter("rate_waits_total", "Sends that waited for the rate limit.", stats_.rate_waits);
   gauge("cursor", "First event seq not yet handled.", state_ ? state_->cursor() : 0);
-  gauge("held", "Notifications held now.", state_ ? state_->held_count() : 0);
-  gauge("dead_letters", "Dead letters kept now.", state_ ? state_->dead_count() : 0);
+  gauge("held", "Notifications held now.", state_ ? state_->CountHeld() : 0);
+  gauge("dead_letters", "Dead letters kept now.", state_ ? state_->CountDead() : 0);
   return out + notifier_.Metrics();
 }
 

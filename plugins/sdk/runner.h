@@ -139,10 +139,11 @@ class Runner {
   std::string Metrics(const std::string& plugin) const;
 
  private:
-  enum class Settled { kDone, kStopped };
   Delivery Attempt(const v1::Notification& n, const std::atomic<bool>& stop, uint32_t* attempts);
+  // Sends with retries and records the outcome: kOk sent, kFatal buried,
+  // kRetry only when stopping (nothing recorded; sent again next start).
   // `advance_past`: the cursor moves past that seq with the outcome (0: it stays).
-  Result<Settled> SendOne(const v1::Notification& n, const std::atomic<bool>& stop, uint64_t advance_past = 0);
+  Result<Delivery> SendOne(const v1::Notification& n, const std::atomic<bool>& stop, uint64_t advance_past = 0);
   Status Handle(const v1::Event& e, const std::atomic<bool>& stop);
   Status ReleaseDue(const std::atomic<bool>& stop);
   Status ReconcileInflight();

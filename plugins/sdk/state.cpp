@@ -85,22 +85,27 @@ Result<std::unique_ptr<PluginState>> PluginState::Open(const std::string& dir) {
   } else if (!s.IsNotFound()) {
     return FromRocks(s, "reading the cursor");
   }
-  ZB_RETURN_IF_ERROR(state->Recount());
+  ZB_RETURN_IF_ERROR(state->FindEarliestRelease());
   return state;
 }
 
-Status PluginState::Recount() {
-  size_t held = 0, dead = 0;
+Status PluginState::FindEarliestRelease() {
   int64_t earliest = INT64_MAX;
-  ZB_RETURN_IF_ERROR(impl_->Scan<v1::Held>(kHeld, [&](const v1::Held& h) {
-    ++held;
-    earliest = std::min(earliest, ReleaseMs(h));
-  }));
-  ZB_RETURN_IF_ERROR(impl_->Scan<v1::DeadLetter>(kDead, [&](const v1::DeadLetter&) { ++dead; }));
-  held_count_ = held;
-  dead_count_ = dead;
+  ZB_RETURN_IF_ERROR(impl_->Scan<v1::Held>(kHeld, [&](const v1::Held& h) { earliest = std::min(earliest, ReleaseMs(h)); }));
   earliest_release_ms_ = earliest;
   return {};
+}
+
+size_t PluginState::CountHeld() const {
+  size_t n = 0;
+  (void)impl_->Scan<v1::Held>(kHeld, [&](const v1::Held&) { ++n; });
+  return n;
+}
+
+size_t PluginState::CountDead() const {
+  size_t n = 0;
+  (void)impl_->Scan<v1::DeadLetter>(kDead, [&](const v1::DeadLetter&) { ++n; });
+  return n;
 }
 
 Status PluginState::Advance(uint64_t seq) {
@@ -125,8 +130,6 @@ Status PluginState::BeginSend(const v1::Notification& n) {
 }
 
 Status PluginState::MarkSent(const v1::Notification& n, uint64_t advance_past) {
-  const bool held = impl_->Has(kHeld, n.key());
-  const bool dead = impl_->Has(kDead, n.key());
   rocksdb::WriteBatch b;
   b.Put(Key(kSent, n.key()), std::to_string(n.seq()));
   b.Delete(Key(kInflight, n.key()));
@@ -136,15 +139,11 @@ Status PluginState::MarkSent(const v1::Notification& n, uint64_t advance_past) {
   if (advance) b.Put(S(kCursorKey), std::to_string(advance_past + 1));
   ZB_RETURN_IF_ERROR(impl_->Write(b, "recording a delivery"));
   if (advance) cursor_ = advance_past + 1;
-  if (held) --held_count_;
-  if (dead) --dead_count_;
   return {};
 }
 
 Status PluginState::Bury(const v1::DeadLetter& d, uint64_t advance_past) {
   const std::string key = DeadKey(d);
-  const bool held = impl_->Has(kHeld, key);
-  const bool dead = impl_->Has(kDead, key);
   rocksdb::WriteBatch b;
   b.Put(Key(kDead, key), d.SerializeAsString());
   b.Delete(Key(kInflight, key));
@@ -153,8 +152,6 @@ Status PluginState::Bury(const v1::DeadLetter& d, uint64_t advance_past) {
   if (advance) b.Put(S(kCursorKey), std::to_string(advance_past + 1));
   ZB_RETURN_IF_ERROR(impl_->Write(b, "keeping a dead letter"));
   if (advance) cursor_ = advance_past + 1;
-  if (held) --held_count_;
-  if (!dead) ++dead_count_;
   return {};
 }
 
@@ -169,11 +166,9 @@ Status PluginState::ListInflight(const std::function<void(const v1::Notification
 }
 
 Status PluginState::Hold(const v1::Held& h) {
-  const bool had = impl_->Has(kHeld, h.notification().key());
   rocksdb::WriteBatch b;
   b.Put(Key(kHeld, h.notification().key()), h.SerializeAsString());
   ZB_RETURN_IF_ERROR(impl_->Write(b, "holding a notification"));
-  if (!had) ++held_count_;
   earliest_release_ms_ = std::min(earliest_release_ms_, ReleaseMs(h));
   return {};
 }
@@ -205,12 +200,9 @@ Result<v1::DeadLetter> PluginState::GetDead(const std::string& key) const {
 Status PluginState::KeepDead(const v1::DeadLetter& d) { return Bury(d); }
 
 Status PluginState::RemoveDead(const std::string& key) {
-  const bool dead = impl_->Has(kDead, key);
   rocksdb::WriteBatch b;
   b.Delete(Key(kDead, key));
-  ZB_RETURN_IF_ERROR(impl_->Write(b, "removing a dead letter"));
-  if (dead) --dead_count_;
-  return {};
+  return impl_->Write(b, "removing a dead letter");
 }
 
 }  // namespace zhiban::plugin

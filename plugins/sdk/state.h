@@ -11,7 +11,7 @@
 //                     when the event itself could not be rendered).
 // Every write is synced; an outcome and the end of its in-flight mark are one batch.
 //
-// Thread-safety: one writer thread; cursor() from any thread.
+// Thread-safety: one writer thread; cursor(), CountHeld(), CountDead() from any thread.
 #pragma once
 
 #include <atomic>
@@ -50,26 +50,26 @@ class PluginState {
   Status ListInflight(const std::function<void(const v1::Notification&)>& fn) const;
 
   Status Hold(const v1::Held& h);
-  // Every held notification (the runner releases those that are due).
+  // Every held notification, soonest release first.
   Status ListHeld(const std::function<void(const v1::Held&)>& fn) const;
-  size_t held_count() const { return held_count_.load(); }
+  // When the next hold ends (INT64_MAX: nothing held), so an idle runner
+  // need not scan; FindEarliestRelease() re-reads it after a release.
   int64_t earliest_release_ms() const { return earliest_release_ms_; }
-  Status Recount();  // held/dead counts and the earliest release, from disk
+  Status FindEarliestRelease();
+  size_t CountHeld() const;  // scans: for /metrics and the start-up line
+  size_t CountDead() const;
 
   Status ListDead(const std::function<void(const v1::DeadLetter&)>& fn) const;
   Result<v1::DeadLetter> GetDead(const std::string& key) const;
   Status KeepDead(const v1::DeadLetter& d);  // after a failed re-drive
   Status RemoveDead(const std::string& key);
-  size_t dead_count() const { return dead_count_.load(); }
 
  private:
   struct Impl;
   explicit PluginState(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
   std::atomic<uint64_t> cursor_{1};
-  std::atomic<size_t> held_count_{0};
-  std::atomic<size_t> dead_count_{0};
-  int64_t earliest_release_ms_ = INT64_MAX;
+  int64_t earliest_release_ms_ = INT64_MAX;  // the runner thread's
 };
 
 std::string DeadKey(const v1::DeadLetter& d);

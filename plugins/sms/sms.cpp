@@ -145,17 +145,12 @@ class Alibaba final : public Provider {
                    {"TemplateCode", n.provider_template()},
                    {"TemplateParam", params.dump()},
                    {"OutId", n.key()}});
-    if (auto d = FromHttp(r, "alibaba"); d.kind != Delivery::Kind::kOk && r.ok() && r->status != 200) {
-      // The gateway answers errors with 4xx/5xx and a JSON Code; judge by the code.
-      json reply = json::parse(r->body, nullptr, false);
-      if (reply.is_discarded() || !reply.contains("Code")) return d;
-      return Judge(reply, e164);
-    } else if (d.kind != Delivery::Kind::kOk) {
-      return d;
-    }
+    if (!r.ok()) return FromHttp(r, "alibaba");
+    // Business and gateway errors (the latter with HTTP 4xx/5xx) both carry a Code.
     json reply = json::parse(r->body, nullptr, false);
-    if (reply.is_discarded() || !reply.contains("Code")) return Delivery::Retry("alibaba: reply is not JSON with Code");
-    return Judge(reply, e164);
+    if (!reply.is_discarded() && reply.contains("Code")) return Judge(reply, e164);
+    if (auto d = FromHttp(r, "alibaba"); d.kind != Delivery::Kind::kOk) return d;
+    return Delivery::Retry("alibaba: reply is not JSON with Code");
   }
 
   Reconciled Find(const std::string& e164, const v1::Notification& n) override {

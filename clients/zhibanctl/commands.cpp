@@ -49,6 +49,18 @@ int Send(Context& ctx, v1::CtlRequest& req,
   return kExitOk;
 }
 
+int WriteOutput(Context& ctx, const std::string& path, const std::string& text, const std::string& what) {
+  if (path.empty() || path == "-") {
+    std::cout << text;
+    return kExitOk;
+  }
+  std::ofstream f(path, std::ios::binary);
+  f << text;
+  if (!f) return PrintProblem(fmt::format("cannot write {}", path), kExitUsage, ctx.g.format());
+  std::cerr << fmt::format("exported {} to {}\n", what, path);
+  return kExitOk;
+}
+
 std::string SeqNote(const v1::CtlReply& r) {
   if (r.event_count() == 0) return "no change";
   if (r.event_count() == 1) return fmt::format("event {}", r.first_seq());
@@ -350,15 +362,7 @@ int RunExport(Context& ctx, v1::ImportKind kind, const std::string& out_path, bo
     return PrintProblem(s.message(), s.code() == Code::kUnavailable ? kExitUnavailable : kExitRefused,
                         ctx.g.format());
   }
-  if (out_path.empty() || out_path == "-") {
-    std::cout << csv;
-  } else {
-    std::ofstream f(out_path, std::ios::binary);
-    f << csv;
-    if (!f) return PrintProblem(fmt::format("cannot write {}", out_path), kExitUsage, ctx.g.format());
-    std::cerr << fmt::format("exported {} records to {}\n", n, out_path);
-  }
-  return kExitOk;
+  return WriteOutput(ctx, out_path, csv, fmt::format("{} records", n));
 }
 
 // ---- events -----------------------------------------------------------------------
@@ -732,6 +736,7 @@ std::vector<Command> Build() {
     };
   }});
   AddCalendarCommands(cmds);
+  AddRotaCommands(cmds);
   return cmds;
 }
 

@@ -63,5 +63,8 @@ Command IdCommand(std::string group, std::string verb, std::string help,
                   std::function<void(const v1::CtlReply&, const std::string& id)> print);
 
 void AddCalendarCommands(std::vector<Command>& cmds);  // calendar, policy, coverage
+void AddRotaCommands(std::vector<Command>& cmds);      // rota, leave, staff ledger, export rota|ledger
+// Writes an export to `path` (stdout when empty or "-"), saying what went where.
+int WriteOutput(Context& ctx, const std::string& path, const std::string& text, const std::string& what);
 
 }  // namespace zhiban::ctl

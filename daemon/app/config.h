@@ -29,6 +29,11 @@ struct Config {
   int64_t import_idle_seconds = 600;
   int64_t shutdown_deadline_ms = 10000;
   bool calendar_load_bundled = true;
+  std::string rota_reminder_eve = "20:00";
+  int64_t rota_reminder_before_minutes = 60;
+  int64_t rota_checkin_grace_minutes = 10;
+  int64_t rota_publish_notice_days = 7;
+  int64_t rota_timer_batch = 5000;
   std::string log_level = "info";
 };
 

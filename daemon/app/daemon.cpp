@@ -1,5 +1,6 @@
 #include "daemon/app/daemon.h"
 
+#include <cctype>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -55,6 +56,7 @@ struct Daemon::Impl {
 
   void HandleCtl(std::vector<net::CtlCall>& calls);
   void Tick();
+  void FireTimers();
   void Shutdown(int signo);
   net::HttpResponse Http(const std::string& target);
   Status WriteEndpointsFile();
@@ -120,7 +122,8 @@ void Daemon::Impl::HandleCtl(std::vector<net::CtlCall>& calls) {
 
 // The scheduler: all periodic work of the daemon, one timer, every
 // bus.heartbeat_ms (default 1 s):
-//   - every tick: bus.heartbeat with the newest seq (lets subscribers see a lost tail);
+//   - every tick: bus.heartbeat with the newest seq (lets subscribers see a lost tail),
+//     then the rota timers that are due (reminders, handoffs, no-shows);
 //   - every 10th tick: drop import sessions idle for import.idle_seconds.
 void Daemon::Impl::Tick() {
   tick.expires_after(std::chrono::milliseconds(config.heartbeat_ms));
@@ -128,8 +131,19 @@ void Daemon::Impl::Tick() {
     if (ec || stopping) return;
     ++ticks;
     publisher->Heartbeat(core->last_seq(), clock->Now());
+    FireTimers();
     if (ticks % 10 == 0) core->ExpireImports(std::chrono::steady_clock::now());
     Tick();
+  });
+}
+
+// Rota timers due on the daemon clock, committed and published like a
+// command's events (a simulated clock that jumped catches up here, a batch
+// per tick).
+void Daemon::Impl::FireTimers() {
+  events.clear();
+  core->FireTimers(&events, [this](const auto& committed) {
+    for (const auto& e : committed) publisher->Publish(e.topic, e.bytes);
   });
 }
 
@@ -218,6 +232,19 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const Config& config) {
   copts.version = ZHIBAN_VERSION;
   copts.max_import_rows = static_cast<size_t>(config.import_max_rows);
   copts.import_idle_timeout = std::chrono::seconds(config.import_idle_seconds);
+  {
+    const auto& eve = config.rota_reminder_eve;
+    if (eve.size() != 5 || eve[2] != ':' || !std::isdigit(eve[0]) || !std::isdigit(eve[1]) ||
+        !std::isdigit(eve[3]) || !std::isdigit(eve[4]) || std::stoi(eve.substr(0, 2)) > 23 ||
+        std::stoi(eve.substr(3)) > 59) {
+      return Status::InvalidArgument("rota.reminder_eve", fmt::format("\"{}\" is not a time HH:MM", eve));
+    }
+    copts.rota.reminder_eve_minute = static_cast<uint32_t>(std::stoi(eve.substr(0, 2)) * 60 + std::stoi(eve.substr(3)));
+    copts.rota.reminder_before_minutes = static_cast<uint32_t>(config.rota_reminder_before_minutes);
+    copts.rota.checkin_grace_minutes = static_cast<uint32_t>(config.rota_checkin_grace_minutes);
+    copts.rota.publish_notice_days = static_cast<uint32_t>(config.rota_publish_notice_days);
+    copts.timer_batch = static_cast<size_t>(std::max<int64_t>(1, config.rota_timer_batch));
+  }
   d.core = std::make_unique<core::Core>(d.store.get(), d.clock.get(), d.sim, copts);
   ZB_RETURN_IF_ERROR(d.core->Load());
   if (config.calendar_load_bundled) ZB_RETURN_IF_ERROR(d.LoadBundledCalendars());

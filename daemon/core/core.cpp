@@ -30,11 +30,6 @@ google::protobuf::Timestamp ToProto(TimePoint t) {
   return TimeUtil::MicrosecondsToTimestamp(t.time_since_epoch().count());
 }
 
-std::string Actor(const v1::ClientInfo& c) {
-  if (c.user().empty() && c.host().empty()) return "anonymous";
-  return fmt::format("{}@{}", c.user().empty() ? "?" : c.user(), c.host().empty() ? "?" : c.host());
-}
-
 uint32_t ListLimit(uint32_t asked, uint32_t dflt) {
   if (asked == 0) return dflt;
   return std::min(asked, kMaxListLimit);
@@ -56,6 +51,22 @@ std::string TargetOf(const v1::CtlRequest& r) {
     case v1::CtlRequest::kPolicySet: return r.policy_set().source();
     case v1::CtlRequest::kPolicyAssign:
       return r.policy_assign().assignment().center_id() + "=" + r.policy_assign().assignment().policy();
+    case v1::CtlRequest::kRotationSet: return r.rotation_set().rotation().id();
+    case v1::CtlRequest::kRotationRemove: return r.rotation_remove().id();
+    case v1::CtlRequest::kRotaGenerate:
+      return fmt::format("{} {}..{}", r.rota_generate().center_id(), r.rota_generate().from(), r.rota_generate().to());
+    case v1::CtlRequest::kRotaOverride:
+      return r.rota_override().shift_id().empty()
+                 ? fmt::format("{} {}..{} {}->{}", r.rota_override().center_id(), r.rota_override().from(),
+                               r.rota_override().to(), r.rota_override().replaces(), r.rota_override().staff_id())
+                 : r.rota_override().shift_id() + "->" + r.rota_override().staff_id();
+    case v1::CtlRequest::kRotaPublish: return r.rota_publish().center_id() + " " + r.rota_publish().month();
+    case v1::CtlRequest::kRotaCheckin: return r.rota_checkin().staff_id();
+    case v1::CtlRequest::kSwapRequest: return r.swap_request().shift_id() + "->" + r.swap_request().to_staff_id();
+    case v1::CtlRequest::kSwapDecide: return r.swap_decide().id();
+    case v1::CtlRequest::kLeaveAdd: return r.leave_add().leave().id();
+    case v1::CtlRequest::kLeaveRemove: return r.leave_remove().id();
+    case v1::CtlRequest::kRulesSet: return r.rules_set().source();
     default: return {};
   }
 }
@@ -112,7 +123,9 @@ Core::Core(storage::Store* store, Clock* clock, SimulatedClock* sim, CoreOptions
       sim_(sim),
       options_(std::move(options)),
       started_steady_(std::chrono::steady_clock::now()),
-      started_(RealClock().Now()) {}
+      started_(RealClock().Now()) {
+  state_.rota.SetOptions(options_.rota);
+}
 
 Core::~Core() = default;
 
@@ -173,6 +186,17 @@ std::string PolicyKey(const v1::OpeningPolicy& p) {
 
 std::string AssignmentKey(const v1::PolicyAssignment& a) { return a.center_id() + "/" + a.from(); }
 
+constexpr std::string_view kRulesKey = "rules";
+std::string MonthKey(const v1::PublishedMonth& m) { return "month/" + m.center_id() + "/" + m.month(); }
+
+template <typename Msg, typename Put>
+bool ParseInto(std::string_view v, Put put) {
+  Msg m;
+  if (!m.ParseFromArray(v.data(), static_cast<int>(v.size()))) return false;
+  put(std::move(m));
+  return true;
+}
+
 }  // namespace
 
 Status Core::LoadRecords() {
@@ -189,9 +213,25 @@ Status Core::LoadRecords() {
       [&](v1::CalendarException e) { st.calendar.PutException(std::move(e)); }));
   ZB_RETURN_IF_ERROR(LoadFamily<v1::OpeningPolicy>(
       *store_, Family::kPolicies, [&](v1::OpeningPolicy p) { st.policies.PutPolicy(std::move(p)); }));
-  return LoadFamily<v1::PolicyAssignment>(
+  ZB_RETURN_IF_ERROR(LoadFamily<v1::PolicyAssignment>(
       *store_, Family::kAssignments,
-      [&](v1::PolicyAssignment a) { st.policies.PutAssignment(std::move(a)); });
+      [&](v1::PolicyAssignment a) { st.policies.PutAssignment(std::move(a)); }));
+  ZB_RETURN_IF_ERROR(LoadFamily<v1::Shift>(*store_, Family::kShifts,
+                                           [&](v1::Shift x) { st.rota.PutShift(std::move(x)); }));
+  ZB_RETURN_IF_ERROR(LoadFamily<v1::Rotation>(*store_, Family::kRotations,
+                                              [&](v1::Rotation x) { st.rota.PutRotation(std::move(x)); }));
+  ZB_RETURN_IF_ERROR(LoadFamily<v1::Leave>(*store_, Family::kLeave,
+                                           [&](v1::Leave x) { st.rota.PutLeave(std::move(x)); }));
+  ZB_RETURN_IF_ERROR(LoadFamily<v1::ShiftSwap>(*store_, Family::kSwaps,
+                                          [&](v1::ShiftSwap x) { st.rota.PutSwap(std::move(x)); }));
+  Status bad;
+  ZB_RETURN_IF_ERROR(store_->Scan(Family::kRota, "", [&](std::string_view k, std::string_view v) {
+    const bool ok = k == kRulesKey ? ParseInto<v1::WorkRulesConfig>(v, [&](auto x) { st.rota.SetRules(std::move(x)); })
+                                   : ParseInto<v1::PublishedMonth>(v, [&](auto x) { st.rota.PutMonth(std::move(x)); });
+    if (!ok) bad = Status::Internal(fmt::format("stored rota record \"{}\" does not parse", k));
+    return ok;
+  }));
+  return bad;
 }
 
 std::string Core::Today() const {
@@ -258,7 +298,7 @@ void Core::Execute(const v1::CtlRequest& req, v1::CtlReply* reply, GroupCtx& g) 
   using R = v1::CtlRequest;
   ApplyPending(g);  // this request sees every earlier one of the group
   reply->set_request_id(req.request_id());
-  const std::string actor = Actor(req.client());
+  const std::string actor = ActorOf(req.client());
   Status st;
   switch (req.command_case()) {
     case R::kStatus:
@@ -281,6 +321,16 @@ void Core::Execute(const v1::CtlRequest& req, v1::CtlReply* reply, GroupCtx& g) 
     case R::kCoverageShow:
     case R::kCoverageAudit:
       st = CoverageQuery(req, reply);
+      break;
+    case R::kRotationList:
+    case R::kRotaShow:
+    case R::kRotaNow:
+    case R::kRotaCheck:
+    case R::kSwapList:
+    case R::kLeaveList:
+    case R::kRulesShow:
+    case R::kLedger:
+      st = RotaQuery(req, reply);
       break;
     case R::kClockAdvance:
     case R::kClockSet: {
@@ -313,7 +363,18 @@ void Core::Execute(const v1::CtlRequest& req, v1::CtlReply* reply, GroupCtx& g) 
     case R::kExceptionAdd:
     case R::kExceptionRemove:
     case R::kPolicySet:
-    case R::kPolicyAssign: {
+    case R::kPolicyAssign:
+    case R::kRotationSet:
+    case R::kRotationRemove:
+    case R::kRotaGenerate:
+    case R::kRotaOverride:
+    case R::kRotaPublish:
+    case R::kRotaCheckin:
+    case R::kSwapRequest:
+    case R::kSwapDecide:
+    case R::kLeaveAdd:
+    case R::kLeaveRemove:
+    case R::kRulesSet: {
       auto m = Plan(req, reply);
       std::string summary;
       if (m.ok()) {
@@ -370,8 +431,12 @@ Result<domain::Mutation> Core::Plan(const v1::CtlRequest& req, v1::CtlReply* rep
       }
       return m;
     }
-    case R::kStaffRemove:
-      return domain::RemoveStaff(state_.network, req.staff_remove().id());
+    case R::kStaffRemove: {
+      auto m = domain::RemoveStaff(state_.network, req.staff_remove().id());
+      // A departure: future shifts go to their backups or become gaps.
+      if (m.ok()) domain::ReleaseStaff(RotaContext(), req.staff_remove().id(), &*m);
+      return m;
+    }
     case R::kImportCommit:
       return ImportCommit(req.import_commit(), reply);
     case R::kCalendarImport: {
@@ -419,7 +484,7 @@ Result<domain::Mutation> Core::Plan(const v1::CtlRequest& req, v1::CtlReply* rep
       return m;
     }
     default:
-      return Status::Internal("not a mutation");
+      return PlanRota(req, reply);
   }
 }
 
@@ -470,6 +535,15 @@ void Core::Stage(domain::Mutation& m, const std::string& actor, v1::CtlReply* re
   for (const auto& a : m.assignments_put) {
     g.batch.Put(Family::kAssignments, AssignmentKey(a), a.SerializeAsString());
   }
+  for (const auto& id : m.shifts_deleted) g.batch.Delete(Family::kShifts, id);
+  for (const auto& id : m.rotations_deleted) g.batch.Delete(Family::kRotations, id);
+  for (const auto& id : m.leave_deleted) g.batch.Delete(Family::kLeave, id);
+  for (const auto& x : m.shifts_put) g.batch.Put(Family::kShifts, x.id(), x.SerializeAsString());
+  for (const auto& x : m.rotations_put) g.batch.Put(Family::kRotations, x.id(), x.SerializeAsString());
+  for (const auto& x : m.leave_put) g.batch.Put(Family::kLeave, x.id(), x.SerializeAsString());
+  for (const auto& x : m.swaps_put) g.batch.Put(Family::kSwaps, x.id(), x.SerializeAsString());
+  for (const auto& x : m.rules_put) g.batch.Put(Family::kRota, kRulesKey, x.SerializeAsString());
+  for (const auto& x : m.months_put) g.batch.Put(Family::kRota, MonthKey(x), x.SerializeAsString());
   const auto ts = ToProto(clock_->Now());
   const uint64_t first = next_seq_;
   g.events->reserve(g.events->size() + m.events.size());
@@ -492,7 +566,7 @@ void Core::Stage(domain::Mutation& m, const std::string& actor, v1::CtlReply* re
     g.batch.Put(Family::kEvents, storage::EncodeSeqKey(seq), out.bytes);
     g.events->push_back(std::move(out));
   }
-  if (!m.events.empty()) {
+  if (!m.events.empty() && reply) {
     reply->set_first_seq(first);
     reply->set_event_count(static_cast<uint32_t>(m.events.size()));
   }
@@ -936,6 +1010,45 @@ void Core::ExpireImports(std::chrono::steady_clock::time_point now) {
       ++it;
     }
   }
+}
+
+}  // namespace zhiban::core
+
+namespace zhiban::core {
+
+domain::RotaCtx Core::RotaContext(const std::string& actor) const {
+  return domain::RotaCtx{state_, zones_, clock_->Now(), actor};
+}
+
+bool Core::CommitInternal(domain::Mutation& m, std::vector<CommittedEvent>* events, const DurableFn& on_durable) {
+  GroupCtx g{store_->NewBatch(), events, std::nullopt};
+  const size_t first_event = events->size();
+  const uint64_t saved_seq = next_seq_;
+  Stage(m, "", nullptr, g);
+  Status s = store_->Commit(g.batch);
+  if (s.ok()) {
+    ++metrics_.groups_committed;
+    metrics_.events_committed += next_seq_ - saved_seq;
+    if (on_durable) on_durable(*events);
+    ApplyPending(g);
+    return true;
+  }
+  ++metrics_.commit_failures;
+  spdlog::error("commit of fired timers failed (they fire again on the next tick): {}", s.ToString());
+  events->resize(first_event);
+  next_seq_ = saved_seq;
+  return false;
+}
+
+size_t Core::FireTimers(std::vector<CommittedEvent>* events, const DurableFn& on_durable) {
+  const auto& timers = state_.rota.timers();
+  if (timers.empty() || timers.begin()->due > clock_->Now().time_since_epoch().count() / 1000000) return 0;
+  domain::Mutation m = domain::FireTimers(RotaContext(), options_.timer_batch);
+  if (m.shifts_put.empty()) return 0;
+  const size_t fired = m.events.size();
+  if (!CommitInternal(m, events, on_durable)) return 0;
+  metrics_.timers_fired += fired;
+  return fired;
 }
 
 }  // namespace zhiban::core

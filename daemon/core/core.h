@@ -44,6 +44,8 @@ struct CoreOptions {
   size_t max_import_rows = 1'000'000;  // rows in one import session
   size_t max_open_imports = 4;         // concurrent import sessions
   std::chrono::seconds import_idle_timeout{600};
+  domain::RotaOptions rota;
+  size_t timer_batch = 5000;  // most timers fired per FireTimers call
 };
 
 // Counters for /metrics. Read on the core thread.
@@ -53,6 +55,7 @@ struct CoreMetrics {
   uint64_t events_committed = 0;
   uint64_t commit_failures = 0;
   uint64_t imports_expired = 0;
+  uint64_t timers_fired = 0;
 };
 
 class Core {
@@ -73,6 +76,11 @@ class Core {
   std::vector<v1::CtlReply> ExecuteGroup(const std::vector<const v1::CtlRequest*>& requests,
                                          std::vector<CommittedEvent>* events,
                                          const DurableFn& on_durable = {});
+
+  // Fires the rota timers due now (reminders, handoffs, no-shows) as one
+  // group commit: the firing is recorded with its events, so a restart
+  // neither repeats nor loses one. Returns how many fired. Called by the scheduler.
+  size_t FireTimers(std::vector<CommittedEvent>* events, const DurableFn& on_durable = {});
 
   // Closes import sessions idle longer than the timeout. Called by the scheduler.
   void ExpireImports(std::chrono::steady_clock::time_point now);
@@ -107,6 +115,11 @@ class Core {
   Result<domain::Mutation> ImportCommit(const v1::ImportCommitRequest& req, v1::CtlReply* reply);
   Status CalendarQuery(const v1::CtlRequest& req, v1::CtlReply* reply);
   Status CoverageQuery(const v1::CtlRequest& req, v1::CtlReply* reply);
+  Status RotaQuery(const v1::CtlRequest& req, v1::CtlReply* reply);
+  Result<domain::Mutation> PlanRota(const v1::CtlRequest& req, v1::CtlReply* reply);
+  domain::RotaCtx RotaContext(const std::string& actor = {}) const;
+  // Commits a mutation that no request asked for (timers) as its own group.
+  bool CommitInternal(domain::Mutation& m, std::vector<CommittedEvent>* events, const DurableFn& on_durable);
 
   storage::Store* store_;
   Clock* clock_;

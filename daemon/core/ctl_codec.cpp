@@ -93,4 +93,9 @@ void SetError(const Status& status, v1::Error* error) {
   error->set_field(status.field());
 }
 
+std::string ActorOf(const v1::ClientInfo& c) {
+  if (c.user().empty() && c.host().empty()) return "anonymous";
+  return fmt::format("{}@{}", c.user().empty() ? "?" : c.user(), c.host().empty() ? "?" : c.host());
+}
+
 }  // namespace zhiban::core

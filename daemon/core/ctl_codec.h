@@ -29,4 +29,7 @@ v1::ErrorCode ToProtoCode(Code code);
 Code FromProtoCode(v1::ErrorCode code);
 void SetError(const Status& status, v1::Error* error);
 
+// "user@host" as the client reports it, for audit records and events.
+std::string ActorOf(const v1::ClientInfo& c);
+
 }  // namespace zhiban::core

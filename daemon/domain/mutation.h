@@ -9,6 +9,7 @@
 
 #include "zhiban/v1/calendar.pb.h"
 #include "zhiban/v1/events.pb.h"
+#include "zhiban/v1/rota.pb.h"
 #include "zhiban/v1/types.pb.h"
 
 namespace zhiban::domain {
@@ -33,6 +34,15 @@ struct Mutation {
   std::vector<std::string> exceptions_deleted;
   std::vector<v1::OpeningPolicy> policies_put;
   std::vector<v1::PolicyAssignment> assignments_put;
+  std::vector<v1::Shift> shifts_put;
+  std::vector<std::string> shifts_deleted;
+  std::vector<v1::Rotation> rotations_put;
+  std::vector<std::string> rotations_deleted;
+  std::vector<v1::Leave> leave_put;
+  std::vector<std::string> leave_deleted;
+  std::vector<v1::ShiftSwap> swaps_put;
+  std::vector<v1::WorkRulesConfig> rules_put;  // at most one
+  std::vector<v1::PublishedMonth> months_put;
 
   // Events to publish, in order, with topic, center_id and body set (the
   // core stamps seq, id, time, actor). An event announcing a record this

@@ -12,12 +12,27 @@ void Apply(State& state, Mutation&& m) {
   for (auto& e : m.exceptions_put) state.calendar.PutException(std::move(e));
   for (auto& p : m.policies_put) state.policies.PutPolicy(std::move(p));
   for (auto& a : m.assignments_put) state.policies.PutAssignment(std::move(a));
+  for (const auto& id : m.shifts_deleted) state.rota.EraseShift(id);
+  for (const auto& id : m.rotations_deleted) state.rota.EraseRotation(id);
+  for (const auto& id : m.leave_deleted) state.rota.EraseLeave(id);
+  for (auto& s : m.shifts_put) state.rota.PutShift(std::move(s));
+  for (auto& r : m.rotations_put) state.rota.PutRotation(std::move(r));
+  for (auto& l : m.leave_put) state.rota.PutLeave(std::move(l));
+  for (auto& s : m.swaps_put) state.rota.PutSwap(std::move(s));
+  for (auto& r : m.rules_put) state.rota.SetRules(std::move(r));
+  for (auto& x : m.months_put) state.rota.PutMonth(std::move(x));
   m.centers_put.clear();
   m.staff_put.clear();
   m.years_put.clear();
   m.exceptions_put.clear();
   m.policies_put.clear();
   m.assignments_put.clear();
+  m.shifts_put.clear();
+  m.rotations_put.clear();
+  m.leave_put.clear();
+  m.swaps_put.clear();
+  m.rules_put.clear();
+  m.months_put.clear();
 }
 
 void Apply(State& state, const Mutation& m) {

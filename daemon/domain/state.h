@@ -6,6 +6,7 @@
 #include "daemon/domain/mutation.h"
 #include "daemon/domain/network.h"
 #include "daemon/domain/policy.h"
+#include "daemon/domain/rota.h"
 
 namespace zhiban::domain {
 
@@ -13,11 +14,13 @@ struct State {
   Network network;
   Calendar calendar;
   PolicyBook policies;
+  RotaBook rota;
 
   void Clear() {
     network.Clear();
     calendar.Clear();
     policies.Clear();
+    rota.Clear();
   }
 };
 

@@ -35,6 +35,11 @@ enum class Family : int {
   kExceptions,   // local calendar exceptions, key = exception id
   kPolicies,     // opening policy versions, key = name + '/' + 8-byte big-endian version
   kAssignments,  // policy assignments, key = center + '/' + ISO from-date
+  kShifts,       // shifts, key = shift id (<center>/<date>/<HHMM>-<KIND>-<pos>)
+  kRotations,    // rotation layers, key = rotation id
+  kLeave,        // approved leave, key = leave id
+  kSwaps,        // swap requests, key = swap id
+  kRota,         // "rules" (WorkRulesConfig), "month/<center>/<YYYY-MM>" (PublishedMonth)
   kCount
 };
 const char* FamilyName(Family f);

@@ -1,0 +1,29 @@
+// Rota exports: CSV for spreadsheets and payroll, RFC 5545 iCalendar for
+// phone calendars (one VEVENT per shift, UID = the shift id, so a second
+// import of the same month updates events instead of adding them).
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "zhiban/v1/ctl.pb.h"
+
+namespace zhiban::client {
+
+// center id -> display name, for LOCATION and the CSV.
+using Names = std::map<std::string, std::string>;
+
+std::string ShiftsToCsv(const std::vector<v1::Shift>& shifts, const Names& staff, const Names& centers,
+                        bool bom);
+// `stamp` is DTSTAMP (UTC, the export's time).
+std::string ShiftsToIcs(const std::vector<v1::Shift>& shifts, const Names& staff, const Names& centers,
+                        const std::string& calendar_name, const google::protobuf::Timestamp& stamp);
+std::string LedgerToCsv(const v1::LedgerReply& ledger, bool bom);
+
+// RFC 5545 §3.3.11 TEXT escaping and §3.1 folding (75 octets, never inside
+// a UTF-8 sequence), exposed for tests.
+std::string IcsEscape(const std::string& text);
+std::string IcsFold(const std::string& line);
+
+}  // namespace zhiban::client

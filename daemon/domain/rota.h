@@ -1,0 +1,204 @@
+// Duty rotas: turning each center's required windows (policy.h Slot) into
+// concrete shifts with named staff, keeping them legal (working-time rules,
+// leave, roles, skills, home/cover centers) and fair, and the timers that
+// tell people in time (reminders, handoffs, no-shows).
+//
+// Pure like the rest of domain/: every command is a function of the State
+// that refuses with a Status or returns a Mutation; the RotaBook holds the
+// records plus the indexes the engine needs (per-staff loads for the rule
+// checks, the timer queue), kept by Put/Erase.
+//
+// Times inside the engine are whole seconds since the epoch (int64): shifts
+// start and end on minutes, and a year of a city is a million of them.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <unordered_map>
+#include <vector>
+
+#include "daemon/base/clock.h"
+#include "daemon/base/date.h"
+#include "daemon/base/status.h"
+#include "daemon/domain/mutation.h"
+#include "zhiban/v1/ctl.pb.h"
+#include "zhiban/v1/rota.pb.h"
+
+namespace zhiban::domain {
+
+struct State;
+
+// When the timers of a published shift are due (zhiband.toml [rota]).
+struct RotaOptions {
+  uint32_t reminder_eve_minute = 20 * 60;  // local time the evening before
+  uint32_t reminder_before_minutes = 60;
+  uint32_t checkin_grace_minutes = 10;
+  uint32_t publish_notice_days = 7;  // publishing later than this before the month warns
+};
+
+// Working-time rules resolved for one person at one center (defaults from
+// DESIGN.md §2: 8 h a day + 3 h overtime, 40 h a week, 36 h overtime a
+// month, 11 h rest, at most 6 consecutive days, 1 rest day a week).
+struct Rules {
+  uint32_t daily_standard = 480;
+  uint32_t daily_overtime = 180;
+  uint32_t weekly_standard = 2400;
+  uint32_t monthly_overtime = 2160;
+  uint32_t min_rest = 660;
+  uint32_t max_consecutive = 6;
+  uint32_t min_rest_days_week = 1;
+};
+
+// Parses rules TOML (top-level keys are the defaults; [employment.<TYPE>]
+// and [center.<id>] override key by key). Keys are in hours or days:
+// daily_standard_hours, daily_overtime_hours, weekly_standard_hours,
+// monthly_overtime_hours, min_rest_hours, max_consecutive_days,
+// min_rest_days_per_week. Errors name file:line.
+Result<v1::WorkRulesConfig> ParseRulesToml(std::string_view toml, std::string_view source);
+Rules ResolveRules(const v1::WorkRulesConfig& cfg, const v1::Staff& staff, std::string_view center);
+
+// What the engine needs of a shift, in seconds and day numbers.
+struct ShiftFacts {
+  int64_t start = 0, end = 0;
+  int32_t day = 0;  // DayNumber of the local date it starts on
+  bool working = true;  // ON_CALL (reachable, not on site) is not working time
+  bool weekend = false, holiday = false, evening = false;
+  uint32_t minutes() const { return static_cast<uint32_t>((end - start) / 60); }
+};
+ShiftFacts FactsOf(const v1::Shift& s);
+
+// One person's load: intervals for overlap checks, minutes per day for the
+// rules, counts for fairness (whole history: fairness spans months and years).
+struct StaffLoad {
+  struct Day {
+    uint32_t minutes = 0;
+    int64_t first_start = 0, last_end = 0;  // of working shifts; valid when minutes > 0
+    uint16_t working = 0;                   // working shifts that day
+  };
+  std::multimap<int64_t, ShiftFacts> intervals;  // by start
+  std::unordered_map<int32_t, Day> days;
+  std::unordered_map<int32_t, uint16_t> weekend_days, holiday_days;  // shifts per such day
+  uint32_t evenings = 0;
+  uint64_t minutes = 0;
+
+  void Add(const ShiftFacts& f);
+  void Remove(const ShiftFacts& f);
+  const Day* DayAt(int32_t day) const {
+    auto it = days.find(day);
+    return it == days.end() || it->second.working == 0 ? nullptr : &it->second;
+  }
+};
+
+// Why `staff` may not work a shift with `facts`, given `load` (which must not
+// already contain it). Empty when the rules allow it.
+std::vector<std::string> RuleBreaches(const StaffLoad& load, const Rules& rules, const ShiftFacts& facts);
+
+// A pending timer of a published shift.
+struct Timer {
+  int64_t due = 0;
+  uint32_t bit = 0;  // v1::ShiftTimer
+  std::string shift_id;
+  bool operator<(const Timer& o) const {
+    return std::tie(due, bit, shift_id) < std::tie(o.due, o.bit, o.shift_id);
+  }
+};
+
+class RotaBook {
+ public:
+  using ShiftMap = std::map<std::string, v1::Shift, std::less<>>;
+  const ShiftMap& shifts() const { return shifts_; }
+  const std::map<std::string, v1::Rotation, std::less<>>& rotations() const { return rotations_; }
+  const std::map<std::string, v1::Leave, std::less<>>& leave() const { return leave_; }
+  const std::map<std::string, v1::ShiftSwap, std::less<>>& swaps() const { return swaps_; }
+  const v1::WorkRulesConfig& rules() const { return rules_; }
+  const std::map<std::string, v1::PublishedMonth, std::less<>>& months() const { return months_; }
+  const std::set<Timer>& timers() const { return timers_; }
+  const RotaOptions& options() const { return options_; }
+
+  const v1::Shift* FindShift(std::string_view id) const;
+  const StaffLoad* Load(std::string_view staff) const;
+  // Leave of `staff` covering `day`, if any.
+  const v1::Leave* LeaveOn(std::string_view staff, int32_t day) const;
+  bool MonthPublished(std::string_view center, std::string_view month) const;
+  // Shifts of a center whose date is within [from, to], in id order.
+  std::vector<const v1::Shift*> CenterShifts(std::string_view center, Date from, Date to) const;
+  // Shift ids of a staff member, by start.
+  std::vector<const v1::Shift*> StaffShifts(std::string_view staff, int64_t from, int64_t to) const;
+
+  void SetOptions(const RotaOptions& o) { options_ = o; }
+  void PutShift(v1::Shift s);
+  void EraseShift(std::string_view id);
+  void PutRotation(v1::Rotation r) { rotations_[r.id()] = std::move(r); }
+  void EraseRotation(std::string_view id);
+  void PutLeave(v1::Leave l);
+  void EraseLeave(std::string_view id);
+  void PutSwap(v1::ShiftSwap s) { swaps_[s.id()] = std::move(s); }
+  void SetRules(v1::WorkRulesConfig r) { rules_ = std::move(r); }
+  void PutMonth(v1::PublishedMonth m);
+  void Clear();
+
+ private:
+  void Index(const v1::Shift& s, int sign);
+
+  ShiftMap shifts_;
+  std::map<std::string, v1::Rotation, std::less<>> rotations_;
+  std::map<std::string, v1::Leave, std::less<>> leave_;
+  std::map<std::string, v1::ShiftSwap, std::less<>> swaps_;
+  v1::WorkRulesConfig rules_;
+  std::map<std::string, v1::PublishedMonth, std::less<>> months_;  // key center/month
+  RotaOptions options_;
+  // Derived.
+  std::unordered_map<std::string, StaffLoad> loads_;
+  std::unordered_map<std::string, std::set<std::pair<int64_t, std::string>>> by_staff_;  // start, shift id
+  std::unordered_map<std::string, std::vector<std::string>> leave_by_staff_;
+  std::set<Timer> timers_;
+};
+
+// Planning context every command needs besides the state.
+struct RotaCtx {
+  const State& state;
+  const Zones& zones;
+  TimePoint now;
+  std::string actor;
+};
+
+struct PlanCounts {
+  uint32_t shifts = 0, assigned = 0, gaps = 0, kept = 0;
+  std::vector<std::pair<std::string, std::string>> gap_list;  // id, reason (first 100)
+};
+
+Result<Mutation> SetRotation(const RotaCtx& ctx, v1::Rotation r);
+Result<Mutation> RemoveRotation(const RotaCtx& ctx, std::string_view id);
+// Creates or re-plans the shifts of [from, to]: rotations first, then (fill)
+// auto-fill. Past and published shifts are left alone.
+Result<Mutation> GenerateRota(const RotaCtx& ctx, const v1::RotaGenerateRequest& req, PlanCounts* counts);
+Result<Mutation> OverrideShifts(const RotaCtx& ctx, const v1::RotaOverrideRequest& req,
+                                std::vector<v1::Shift>* changed);
+Result<Mutation> PublishMonth(const RotaCtx& ctx, const v1::RotaPublishRequest& req,
+                              v1::RotaPublishReply* reply);
+Result<Mutation> CheckIn(const RotaCtx& ctx, std::string_view staff);
+Result<Mutation> RequestSwap(const RotaCtx& ctx, v1::SwapRequestRequest req, uint64_t serial);
+Result<Mutation> DecideSwap(const RotaCtx& ctx, const v1::SwapDecideRequest& req);
+Result<Mutation> AddLeave(const RotaCtx& ctx, v1::Leave leave);
+Result<Mutation> RemoveLeave(const RotaCtx& ctx, std::string_view id);
+Result<Mutation> SetRules(const RotaCtx& ctx, std::string_view toml, std::string_view source);
+// A departing person's future shifts become gaps (to the backup first);
+// rotations drop them. Appended to the staff_remove mutation.
+void ReleaseStaff(const RotaCtx& ctx, std::string_view staff, Mutation* m);
+
+// Timers due at ctx.now (at most `limit`), fired: events plus the shifts
+// with their timers_fired bits set, in one mutation.
+Mutation FireTimers(const RotaCtx& ctx, size_t limit);
+
+// Queries.
+Status CheckRota(const RotaCtx& ctx, const v1::RotaCheckRequest& req, v1::RotaCheckReply* out);
+Status RotaNow(const RotaCtx& ctx, const v1::RotaNowRequest& req, v1::RotaNowReply* out);
+Status Ledger(const RotaCtx& ctx, const v1::LedgerRequest& req, v1::LedgerReply* out);
+// The leader on duty at a center at `t`, if any.
+const v1::Staff* LeaderOnDuty(const State& state, std::string_view center, int64_t t);
+
+}  // namespace zhiban::domain

@@ -1,0 +1,548 @@
+#include "daemon/domain/rota.h"
+
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "daemon/base/time_util.h"
+#include "daemon/domain/holiday_json.h"
+#include "daemon/domain/policy.h"
+#include "daemon/domain/state.h"
+
+namespace zhiban::domain {
+namespace {
+
+std::string ReadSource(const std::string& rel) {
+  std::ifstream f(std::string(ZHIBAN_SOURCE_DIR) + "/" + rel);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+// ---- working-time rules at their boundaries -------------------------------------
+
+constexpr int64_t kH = 3600;
+// Monday 2026-03-02 00:00 Asia/Shanghai, as seconds.
+const int64_t kMonday = DayNumber(std::chrono::year(2026) / 3 / 2) * 86400 - 8 * kH;
+
+ShiftFacts Work(int day, double from_h, double to_h, bool working = true) {
+  ShiftFacts f;
+  f.day = DayNumber(std::chrono::year(2026) / 3 / 2) + day;
+  f.start = kMonday + day * 86400 + static_cast<int64_t>(from_h * kH);
+  f.end = kMonday + day * 86400 + static_cast<int64_t>(to_h * kH);
+  f.working = working;
+  return f;
+}
+
+bool Breaks(const std::vector<std::string>& why, const std::string& rule) {
+  for (const auto& w : why) {
+    if (w.starts_with(rule + ":")) return true;
+  }
+  return false;
+}
+
+TEST(Rules, DailyHoursStandardPlusOvertime) {
+  StaffLoad load;
+  Rules r;
+  load.Add(Work(0, 8, 12));
+  EXPECT_FALSE(Breaks(RuleBreaches(load, r, Work(0, 13, 20)), "daily_hours")) << "4 + 7 = 11h: the limit";
+  EXPECT_TRUE(Breaks(RuleBreaches(load, r, Work(0, 13, 20.02)), "daily_hours")) << "11h01";
+}
+
+TEST(Rules, MinimumRestBetweenWorkingDays) {
+  StaffLoad load;
+  Rules r;
+  load.Add(Work(0, 9, 20));
+  EXPECT_FALSE(Breaks(RuleBreaches(load, r, Work(1, 7, 12)), "min_rest")) << "20:00 -> 07:00 is 11h";
+  EXPECT_TRUE(Breaks(RuleBreaches(load, r, Work(1, 6.99, 12)), "min_rest")) << "10h59";
+  EXPECT_TRUE(Breaks(RuleBreaches(load, r, Work(-1, 20, 23)), "min_rest")) << "checked forwards too";
+}
+
+TEST(Rules, ConsecutiveDaysAndWeeklyRest) {
+  StaffLoad load;
+  Rules r;
+  for (int d = 0; d < 5; ++d) load.Add(Work(d, 9, 12));
+  EXPECT_FALSE(Breaks(RuleBreaches(load, r, Work(5, 9, 12)), "consecutive_days")) << "the 6th day";
+  load.Add(Work(5, 9, 12));
+  EXPECT_TRUE(Breaks(RuleBreaches(load, r, Work(6, 9, 12)), "consecutive_days")) << "the 7th day";
+  EXPECT_TRUE(Breaks(RuleBreaches(load, r, Work(6, 9, 12)), "weekly_rest")) << "Monday..Sunday all worked";
+  Rules lax;
+  lax.max_consecutive = 10;
+  EXPECT_FALSE(Breaks(RuleBreaches(load, lax, Work(6, 9, 12)), "consecutive_days"));
+  EXPECT_TRUE(Breaks(RuleBreaches(load, lax, Work(6, 9, 12)), "weekly_rest"));
+  EXPECT_FALSE(Breaks(RuleBreaches(load, lax, Work(7, 9, 12)), "weekly_rest")) << "next week";
+}
+
+TEST(Rules, MonthlyOvertime) {
+  StaffLoad load;
+  Rules r;
+  // March 2026: weeks starting 2, 9, 16, 23, 30. 50h weeks = 10h overtime each.
+  for (int w = 0; w < 3; ++w) {
+    for (int d = 0; d < 5; ++d) load.Add(Work(w * 7 + d, 8, 18));
+  }
+  // Week 4: four 9.5h days (38h, 1.5h daily excess each); an 8h Friday
+  // makes 46h, 6h over the week: 30h + 6h = 36h, the limit.
+  for (int d = 0; d < 4; ++d) load.Add(Work(21 + d, 8, 17.5));
+  EXPECT_FALSE(Breaks(RuleBreaches(load, r, Work(25, 8, 16)), "monthly_overtime")) << "36h";
+  EXPECT_TRUE(Breaks(RuleBreaches(load, r, Work(25, 8, 16.1)), "monthly_overtime")) << "36h06";
+}
+
+TEST(Rules, OverlapAndOnCall) {
+  StaffLoad load;
+  Rules r;
+  load.Add(Work(0, 9, 17));
+  EXPECT_TRUE(Breaks(RuleBreaches(load, r, Work(0, 16, 18)), "overlap"));
+  EXPECT_TRUE(RuleBreaches(load, r, Work(0, 0, 24, /*working=*/false)).empty())
+      << "on call (reachable, not on site) may overlap on-site duty and is not working time";
+  load.Add(Work(0, 0, 24, false));
+  EXPECT_EQ(load.DayAt(Work(0, 0, 1).day)->minutes, 480u);
+  load.Remove(Work(0, 9, 17));
+  EXPECT_EQ(load.DayAt(Work(0, 0, 1).day), nullptr) << "only on-call left: a rest day";
+}
+
+TEST(Rules, TomlDefaultsEmploymentAndCenter) {
+  auto cfg = ParseRulesToml(
+      "min_rest_hours = 12\n[employment.VOLUNTEER_SERVICE]\ndaily_standard_hours = 4\ndaily_overtime_hours = 0\n"
+      "[center.cun]\nmax_consecutive_days = 7\nmin_rest_hours = 0.5\n",
+      "r.toml");
+  ASSERT_TRUE(cfg.ok()) << cfg.status().ToString();
+  v1::Staff worker, volunteer;
+  volunteer.set_employment(v1::VOLUNTEER_SERVICE);
+  EXPECT_EQ(ResolveRules(*cfg, worker, "x").min_rest, 720u);
+  EXPECT_EQ(ResolveRules(*cfg, worker, "x").daily_standard, 480u) << "unset keys keep the default";
+  EXPECT_EQ(ResolveRules(*cfg, volunteer, "x").daily_standard, 240u);
+  EXPECT_EQ(ResolveRules(*cfg, volunteer, "cun").min_rest, 30u) << "center beats defaults";
+  EXPECT_EQ(ResolveRules(*cfg, volunteer, "cun").max_consecutive, 7u);
+  auto bad = ParseRulesToml("min_rest_hours = 11\nweekly_hours = 40\n", "r.toml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("r.toml:2"), std::string::npos) << bad.status().message();
+  EXPECT_NE(bad.status().message().find("weekly_hours"), std::string::npos);
+  EXPECT_FALSE(ParseRulesToml("[employment.INTERN]\nmin_rest_hours = 1\n", "r").ok());
+  EXPECT_FALSE(ParseRulesToml("min_rest_hours = \"long\"\n", "r").ok());
+}
+
+// ---- the engine over a real calendar and policy ----------------------------------
+
+class RotaTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (int y : {2025, 2026}) {
+      auto m = ImportCalendarYear(st_.calendar,
+                                  ParseHolidayJson(ReadSource(fmt::format("data/holiday-cn/{}.json", y)), "x").value());
+      ASSERT_TRUE(m.ok());
+      Apply(st_, std::move(*m));
+    }
+    auto m = SetPolicy(st_.policies,
+                       ParsePolicyToml(ReadSource("ops/policies/community.toml"), "c").value(), "2025-01-01");
+    ASSERT_TRUE(m.ok());
+    Apply(st_, std::move(*m));
+    v1::Center c;
+    c.set_id("xingfu");
+    c.set_name("幸福社区");
+    st_.network.PutCenter(c);
+    v1::PolicyAssignment a;
+    a.set_center_id("xingfu");
+    a.set_policy("community-standard");
+    a.set_from("2025-01-01");
+    m = AssignPolicy(st_.policies, st_.network, a);
+    ASSERT_TRUE(m.ok());
+    Apply(st_, std::move(*m));
+    // Six people: social-security for the regular windows, two leaders.
+    Person("a1", {v1::WORKER}, {"social-security"});
+    Person("a2", {v1::WORKER}, {"social-security"});
+    Person("a3", {v1::CADRE}, {"social-security"});
+    Person("a4", {v1::CADRE}, {"social-security"});
+    Person("l1", {v1::LEADER, v1::CADRE}, {"social-security"});
+    Person("l2", {v1::LEADER, v1::CADRE}, {});
+    now_ = *ParseIsoTime("2026-01-05T00:00:00+08:00");
+  }
+  void Person(const std::string& id, std::vector<v1::Role> roles, std::vector<std::string> skills) {
+    v1::Staff s;
+    s.set_id(id);
+    s.set_name(id);
+    s.set_center_id("xingfu");
+    s.set_phone("13800000000");
+    for (auto r : roles) s.add_roles(r);
+    for (auto& k : skills) s.add_skills(k);
+    st_.network.PutStaff(s);
+  }
+  RotaCtx Ctx() const { return RotaCtx{st_, zones_, now_, "tester@test"}; }
+  template <typename M>
+  void Do(M m) {
+    ASSERT_TRUE(m.ok()) << m.status().ToString();
+    Apply(st_, std::move(*m));
+  }
+  Result<Mutation> Generate(const char* from, const char* to, bool fill, bool fill_only = false) {
+    v1::RotaGenerateRequest req;
+    req.set_center_id("xingfu");
+    req.set_from(from);
+    req.set_to(to);
+    req.set_fill(fill);
+    req.set_fill_only(fill_only);
+    PlanCounts counts;
+    auto m = GenerateRota(Ctx(), req, &counts);
+    counts_ = counts;
+    return m;
+  }
+  void Rotation(const std::string& id, std::vector<std::string> members, uint32_t period, std::vector<v1::WindowKind> kinds,
+                std::vector<v1::DayType> days, const char* start = "2026-01-05") {
+    v1::Rotation r;
+    r.set_id(id);
+    r.set_center_id("xingfu");
+    for (auto& x : members) r.add_members(x);
+    r.set_period_days(period);
+    r.set_handoff("08:00");
+    r.set_start_date(start);
+    for (auto k : kinds) r.add_kinds(k);
+    for (auto d : days) r.add_day_types(d);
+    Do(SetRotation(Ctx(), r));
+  }
+  const v1::Shift& Shift(const std::string& id) {
+    const auto* s = st_.rota.FindShift(id);
+    EXPECT_NE(s, nullptr) << id;
+    static v1::Shift none;
+    return s ? *s : none;
+  }
+  v1::RotaCheckReply Check(const char* from, const char* to) {
+    v1::RotaCheckRequest q;
+    q.set_center_id("xingfu");
+    q.set_from(from);
+    q.set_to(to);
+    v1::RotaCheckReply out;
+    Status s = CheckRota(Ctx(), q, &out);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    return out;
+  }
+  static std::vector<std::string> Topics(const Mutation& m) {
+    std::vector<std::string> t;
+    for (const auto& e : m.events) t.push_back(e.topic());
+    return t;
+  }
+  static size_t Count(const Mutation& m, const std::string& topic) {
+    auto t = Topics(m);
+    return static_cast<size_t>(std::count(t.begin(), t.end(), topic));
+  }
+
+  State st_;
+  Zones zones_;
+  TimePoint now_;
+  PlanCounts counts_;
+};
+
+TEST_F(RotaTest, RotationsFollowMakeupWorkdaysAndHolidayBlocks) {
+  Rotation("weekday", {"a1", "a2", "a3", "a4"}, 1, {v1::REGULAR}, {v1::WORKDAY});
+  Rotation("holiday", {"a3", "a4"}, 1, {v1::DUTY}, {v1::HOLIDAY});
+  Rotation("leader", {"l1", "l2"}, 7, {v1::ON_CALL}, {v1::HOLIDAY});
+  Do(Generate("2026-02-09", "2026-03-01", /*fill=*/false));
+  // 2026-02-14 is a Saturday worked for 春节 (调休): a WORKDAY rotation serves it.
+  const auto& sat = Shift("xingfu/2026-02-14/0830-REGULAR-0");
+  EXPECT_EQ(sat.day_type(), v1::MAKEUP_WORKDAY);
+  EXPECT_EQ(sat.source(), v1::ROTATION);
+  EXPECT_FALSE(sat.assignee_id().empty());
+  // 2026-02-16 is a Monday inside the holiday block: duty, no regular hours.
+  EXPECT_EQ(st_.rota.FindShift("xingfu/2026-02-16/0830-REGULAR-0"), nullptr);
+  const auto& duty = Shift("xingfu/2026-02-16/0900-DUTY-0");
+  EXPECT_EQ(duty.holiday(), "春节");
+  EXPECT_TRUE(duty.assignee_id() == "a3" || duty.assignee_id() == "a4");
+  EXPECT_NE(Shift("xingfu/2026-02-17/0900-DUTY-0").assignee_id(), duty.assignee_id()) << "daily turns";
+  const auto& oncall = Shift("xingfu/2026-02-16/0000-ON_CALL-0");
+  EXPECT_EQ(oncall.roles(0), v1::LEADER);
+  EXPECT_EQ(Shift("xingfu/2026-02-17/0000-ON_CALL-0").assignee_id(),
+            Shift("xingfu/2026-02-18/0000-ON_CALL-0").assignee_id())
+      << "the leader rotation turns weekly";
+  EXPECT_NE(oncall.assignee_id(), Shift("xingfu/2026-02-17/0000-ON_CALL-0").assignee_id())
+      << "Monday 00:00 is before the 08:00 handoff: still last week's turn";
+  // Position 0 and 1 of a window get consecutive members; the next one backs up.
+  const auto& mon0 = Shift("xingfu/2026-02-09/0830-REGULAR-0");
+  const auto& mon1 = Shift("xingfu/2026-02-09/0830-REGULAR-1");
+  EXPECT_NE(mon0.assignee_id(), mon1.assignee_id());
+  EXPECT_EQ(mon0.backup_id(), mon1.assignee_id());
+  // The rotation's windows it does not serve are gaps, not invented assignments.
+  EXPECT_TRUE(Shift("xingfu/2026-02-09/1200-NOON-0").assignee_id().empty());
+  EXPECT_GT(counts_.gaps, 0u);
+}
+
+TEST_F(RotaTest, FillStaffsEveryWindowFairlyWithinTheRules) {
+  Do(Generate("2026-01-05", "2026-12-31", /*fill=*/true));
+  EXPECT_EQ(counts_.gaps, 0u) << (counts_.gap_list.empty() ? "" : counts_.gap_list[0].second);
+  auto c = Check("2026-01-05", "2026-12-31");
+  EXPECT_EQ(c.gap_count(), 0u);
+  EXPECT_EQ(c.breaches_size(), 0) << c.breaches(0).detail();
+  EXPECT_LE(c.spread_weekend_days(), 1u) << "weekend duty spread evenly";
+  EXPECT_LE(c.spread_evenings(), 2u);
+  // Holiday duty: the on-call leader's days and the on-site duty days are
+  // each spread evenly over the people who may hold them.
+  std::map<std::string, int> oncall, duty;
+  for (const auto& [id, s] : st_.rota.shifts()) {
+    if (s.kind() == v1::ON_CALL) ++oncall[s.assignee_id()];
+    if (s.kind() == v1::DUTY) ++duty[s.assignee_id()];
+  }
+  auto spread = [](const std::map<std::string, int>& m) {
+    int lo = INT32_MAX, hi = 0;
+    for (const auto& [k, v] : m) {
+      lo = std::min(lo, v);
+      hi = std::max(hi, v);
+    }
+    return hi - lo;
+  };
+  EXPECT_EQ(oncall.size(), 2u);
+  EXPECT_LE(spread(oncall), 1);
+  EXPECT_LE(spread(duty), 1) << "over " << duty.size() << " people";
+  // Holiday on-call needs a LEADER: only l1 and l2 ever hold it.
+  for (const auto& [id, s] : st_.rota.shifts()) {
+    if (s.kind() == v1::ON_CALL) {
+      EXPECT_TRUE(s.assignee_id() == "l1" || s.assignee_id() == "l2") << id;
+    }
+    if (!s.skills().empty()) {
+      EXPECT_NE(s.assignee_id(), "l2") << "l2 lacks social-security: " << id;
+    }
+  }
+}
+
+TEST_F(RotaTest, FairnessCountsHistoryAcrossRuns) {
+  Do(Generate("2026-01-05", "2026-03-31", true));
+  auto q1 = Check("2026-01-05", "2026-03-31");
+  Do(Generate("2026-04-01", "2026-06-30", true));
+  auto half = Check("2026-01-05", "2026-06-30");
+  EXPECT_LE(half.spread_weekend_days(), 1u) << "the second quarter evens out the first";
+  (void)q1;
+}
+
+TEST_F(RotaTest, RegeneratingKeepsPublishedAndPastShifts) {
+  Rotation("weekend", {"a1", "a2"}, 7, {v1::STAGGERED}, {v1::WEEKEND});
+  Do(Generate("2026-01-05", "2026-02-28", true));
+  v1::RotaPublishRequest pub;
+  pub.set_center_id("xingfu");
+  pub.set_month("2026-01");
+  v1::RotaPublishReply reply;
+  auto published = PublishMonth(Ctx(), pub, &reply);
+  ASSERT_TRUE(published.ok());
+  EXPECT_EQ(Count(*published, "shift.assigned"), reply.shifts());
+  EXPECT_EQ(Count(*published, "rota.published"), 1u);
+  Do(std::move(published));
+  const std::string jan = Shift("xingfu/2026-01-10/0900-STAGGERED-0").assignee_id();
+  const std::string feb = Shift("xingfu/2026-02-07/0900-STAGGERED-0").assignee_id();
+  Rotation("weekend", {"a3", "a4"}, 7, {v1::STAGGERED}, {v1::WEEKEND});
+  auto again = Generate("2026-01-05", "2026-02-28", true);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(Count(*again, "shift.changed"), 0u);
+  Do(std::move(again));
+  EXPECT_EQ(Shift("xingfu/2026-01-10/0900-STAGGERED-0").assignee_id(), jan) << "published: not reshuffled";
+  EXPECT_NE(Shift("xingfu/2026-02-07/0900-STAGGERED-0").assignee_id(), feb) << "the future follows the new members";
+  EXPECT_GT(counts_.kept, 0u);
+  v1::RotaPublishReply twice;
+  EXPECT_EQ(PublishMonth(Ctx(), pub, &twice).status().code(), Code::kAlreadyExists);
+}
+
+TEST_F(RotaTest, LeaveGoesToTheBackupElseOpensAGapWithAProposal) {
+  Rotation("weekend", {"a1", "a2", "a3"}, 7, {v1::STAGGERED}, {v1::WEEKEND});
+  Do(Generate("2026-01-05", "2026-01-31", false));
+  const auto& sat = Shift("xingfu/2026-01-10/0900-STAGGERED-0");
+  ASSERT_EQ(sat.assignee_id(), "a1");
+  ASSERT_EQ(sat.backup_id(), "a2");
+  v1::Leave l;
+  l.set_id("lv-1");
+  l.set_staff_id("a1");
+  l.set_kind(v1::ANNUAL);
+  l.set_from("2026-01-10");
+  l.set_to("2026-01-10");
+  auto m = AddLeave(Ctx(), l);
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  EXPECT_EQ(Count(*m, "coverage.gap"), 0u) << "the backup took it";
+  Do(std::move(m));
+  EXPECT_EQ(Shift("xingfu/2026-01-10/0900-STAGGERED-0").assignee_id(), "a2");
+  EXPECT_EQ(Shift("xingfu/2026-01-10/0900-STAGGERED-0").source(), v1::BACKUP);
+  // The backup is on leave too: a gap, announced with a replacement that moves nobody else.
+  l.set_id("lv-2");
+  l.set_staff_id("a1");
+  l.set_from("2026-01-11");
+  l.set_to("2026-01-11");
+  v1::Leave l2 = l;
+  l2.set_id("lv-3");
+  l2.set_staff_id("a2");
+  Do(AddLeave(Ctx(), l2));
+  m = AddLeave(Ctx(), l);
+  ASSERT_TRUE(m.ok());
+  ASSERT_EQ(Count(*m, "coverage.gap"), 1u);
+  const auto& gap = m->events[0].coverage_gap();
+  EXPECT_EQ(gap.absent().id(), "a1");
+  EXPECT_FALSE(gap.proposal().id().empty());
+  EXPECT_NE(gap.proposal().id(), "a2") << "not someone on leave";
+  Do(std::move(m));
+  EXPECT_TRUE(Shift("xingfu/2026-01-11/0900-STAGGERED-0").assignee_id().empty());
+  // Fill staffs it; nobody on leave is used.
+  Do(Generate("2026-01-05", "2026-01-31", true, /*fill_only=*/true));
+  const auto& filled = Shift("xingfu/2026-01-11/0900-STAGGERED-0");
+  EXPECT_FALSE(filled.assignee_id().empty());
+  EXPECT_NE(filled.assignee_id(), "a1");
+  EXPECT_NE(filled.assignee_id(), "a2");
+  EXPECT_EQ(AddLeave(Ctx(), l).status().code(), Code::kAlreadyExists) << "same id";
+  l.set_id("lv-9");
+  EXPECT_EQ(AddLeave(Ctx(), l).status().code(), Code::kAlreadyExists) << "overlapping leave";
+}
+
+TEST_F(RotaTest, OverrideRefusesRuleBreachesUnlessForced) {
+  Do(Generate("2026-01-05", "2026-01-11", false));
+  // a1 takes the first post of every Monday window: 11.5 hours.
+  std::vector<std::string> monday;
+  for (const auto& [id, s] : st_.rota.shifts()) {
+    if (s.date() == "2026-01-05" && s.position() == 0) monday.push_back(id);
+  }
+  Status refused;
+  for (const auto& id : monday) {
+    v1::RotaOverrideRequest o;
+    o.set_shift_id(id);
+    o.set_staff_id("a1");
+    std::vector<v1::Shift> changed;
+    auto m = OverrideShifts(Ctx(), o, &changed);
+    if (!m.ok()) {
+      refused = m.status();
+      break;
+    }
+    Do(std::move(m));
+  }
+  ASSERT_EQ(refused.code(), Code::kFailedPrecondition);
+  EXPECT_NE(refused.message().find("daily_hours"), std::string::npos) << refused.message();
+  EXPECT_NE(refused.message().find("--force"), std::string::npos);
+  // Forced: applied, flagged, reported.
+  v1::RotaOverrideRequest o;
+  o.set_shift_id("xingfu/2026-01-05/1730-EXTENDED-0");
+  o.set_staff_id("a1");
+  o.set_force(true);
+  std::vector<v1::Shift> changed;
+  auto m = OverrideShifts(Ctx(), o, &changed);
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  ASSERT_EQ(Count(*m, "rule.violation"), 1u);
+  EXPECT_EQ(m->events.back().rule_violation().forced_by(), "tester@test");
+  EXPECT_TRUE(changed[0].forced());
+  // A skill is not a rule: never forced.
+  o.set_shift_id("xingfu/2026-01-06/0830-REGULAR-0");
+  o.set_staff_id("l2");
+  auto skill = OverrideShifts(Ctx(), o, &changed);
+  EXPECT_EQ(skill.status().code(), Code::kFailedPrecondition);
+  EXPECT_NE(skill.status().message().find("social-security"), std::string::npos) << skill.status().message();
+}
+
+TEST_F(RotaTest, SwapNeedsAcceptanceThenALeader) {
+  Rotation("weekend", {"a1", "a2"}, 7, {v1::STAGGERED}, {v1::WEEKEND});
+  Do(Generate("2026-01-05", "2026-01-31", true));
+  v1::SwapRequestRequest rq;
+  rq.set_shift_id("xingfu/2026-01-10/0900-STAGGERED-0");
+  rq.set_to_staff_id("a3");
+  auto m = RequestSwap(Ctx(), rq, 7);
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  EXPECT_EQ(m->swaps_put[0].id(), "swap-7");
+  Do(std::move(m));
+  v1::SwapDecideRequest d;
+  d.set_id("swap-7");
+  d.set_action(v1::APPROVE);
+  d.set_by_staff_id("l1");
+  EXPECT_EQ(DecideSwap(Ctx(), d).status().code(), Code::kFailedPrecondition) << "not accepted yet";
+  d.set_action(v1::ACCEPT);
+  d.set_by_staff_id("a4");
+  EXPECT_EQ(DecideSwap(Ctx(), d).status().code(), Code::kFailedPrecondition) << "only the one asked accepts";
+  d.set_by_staff_id("a3");
+  Do(DecideSwap(Ctx(), d));
+  d.set_action(v1::APPROVE);
+  EXPECT_EQ(DecideSwap(Ctx(), d).status().code(), Code::kFailedPrecondition) << "a3 is not a LEADER";
+  d.set_by_staff_id("l1");
+  Do(DecideSwap(Ctx(), d));
+  EXPECT_EQ(Shift("xingfu/2026-01-10/0900-STAGGERED-0").assignee_id(), "a3");
+  EXPECT_EQ(Shift("xingfu/2026-01-10/0900-STAGGERED-0").source(), v1::SWAP);
+  EXPECT_EQ(st_.rota.swaps().at("swap-7").state(), v1::APPROVED);
+  // A swap to someone without the skill is refused at the request, with the reason.
+  rq.set_shift_id("xingfu/2026-01-06/0830-REGULAR-0");
+  rq.set_to_staff_id("l2");
+  auto bad = RequestSwap(Ctx(), rq, 8);
+  EXPECT_EQ(bad.status().code(), Code::kFailedPrecondition);
+  EXPECT_NE(bad.status().message().find("skill"), std::string::npos) << bad.status().message();
+}
+
+TEST_F(RotaTest, TimersFireOnceEachWithHandoffsAndNoShows) {
+  Rotation("weekend", {"a1", "a2"}, 1, {v1::STAGGERED}, {v1::WEEKEND});
+  Do(Generate("2026-01-05", "2026-01-31", true));
+  v1::RotaPublishRequest pub;
+  pub.set_center_id("xingfu");
+  pub.set_month("2026-01");
+  v1::RotaPublishReply reply;
+  Do(PublishMonth(Ctx(), pub, &reply));
+  // Friday 20:00: the evening-before reminder of Saturday's shift.
+  now_ = *ParseIsoTime("2026-01-09T20:00:00+08:00");
+  Mutation m = FireTimers(Ctx(), 1000);
+  std::vector<std::string> got;
+  for (const auto& e : m.events) {
+    if (e.has_shift_reminder() && e.shift_reminder().shift().date() == "2026-01-10") got.push_back(e.shift_reminder().lead());
+  }
+  EXPECT_EQ(got, std::vector<std::string>{"eve"});
+  for (const auto& e : m.events) EXPECT_TRUE(e.has_shift_reminder() ? !e.shift_reminder().staff().phone().empty() : true);
+  Apply(st_, std::move(m));
+  EXPECT_TRUE(FireTimers(Ctx(), 1000).events.empty()) << "nothing fires twice";
+  // 09:11 Saturday: 60-minute reminder, the handoff at 09:00, a no-show at 09:10.
+  now_ = *ParseIsoTime("2026-01-10T09:11:00+08:00");
+  m = FireTimers(Ctx(), 1000);
+  EXPECT_EQ(Count(m, "shift.reminder"), 1u);
+  ASSERT_EQ(Count(m, "shift.handoff"), 1u);
+  ASSERT_EQ(Count(m, "coverage.gap"), 1u);
+  for (const auto& e : m.events) {
+    if (e.has_shift_handoff()) {
+      EXPECT_EQ(e.shift_handoff().incoming(0).id(), "a2") << "daily turns from Monday: Saturday is a2's";
+      EXPECT_EQ(e.shift_handoff().outgoing_size(), 0);
+    }
+    if (e.has_coverage_gap()) {
+      EXPECT_NE(e.coverage_gap().reason().find("no-show"), std::string::npos);
+      EXPECT_EQ(e.coverage_gap().backup().id(), "a1");
+    }
+  }
+  Apply(st_, std::move(m));
+  EXPECT_TRUE(FireTimers(Ctx(), 1000).events.empty());
+  // A check-in before the grace period ends prevents the no-show.
+  now_ = *ParseIsoTime("2026-01-11T08:50:00+08:00");
+  Apply(st_, FireTimers(Ctx(), 1000));
+  auto ci = CheckIn(Ctx(), "a1");
+  ASSERT_TRUE(ci.ok()) << ci.status().ToString();
+  Do(std::move(ci));
+  now_ = *ParseIsoTime("2026-01-11T09:30:00+08:00");
+  m = FireTimers(Ctx(), 1000);
+  EXPECT_EQ(Count(m, "coverage.gap"), 0u);
+  EXPECT_EQ(Count(m, "shift.handoff"), 1u);
+  for (const auto& e : m.events) {
+    if (e.has_shift_handoff()) {
+      EXPECT_TRUE(e.shift_handoff().late()) << "fired 30 min after its time";
+    }
+  }
+}
+
+TEST_F(RotaTest, LedgerCountsWeekendAndHolidayDuty) {
+  Do(Generate("2026-01-05", "2026-02-28", true));
+  now_ = *ParseIsoTime("2026-03-01T00:00:00+08:00");
+  v1::Leave l;
+  l.set_id("comp");
+  l.set_staff_id("a1");
+  l.set_kind(v1::COMPENSATORY);
+  l.set_from("2026-03-02");
+  l.set_to("2026-03-03");
+  Do(AddLeave(Ctx(), l));
+  v1::LedgerRequest q;
+  q.set_center_id("xingfu");
+  q.set_year(2026);
+  v1::LedgerReply out;
+  ASSERT_TRUE(Ledger(Ctx(), q, &out).ok());
+  uint32_t weekend = 0, holiday_days = 0;
+  for (const auto& r : out.rows()) {
+    weekend += r.weekend_minutes();
+    holiday_days += r.holiday_days();
+    EXPECT_EQ(r.comp_earned_minutes(), r.weekend_minutes());
+    if (r.staff_id() == "a1") {
+      EXPECT_EQ(r.comp_taken_minutes(), 2 * 480u);
+    }
+  }
+  // Weekend windows are 09:00-17:00: whole 8-hour days.
+  EXPECT_GT(weekend, 0u);
+  EXPECT_EQ(weekend % 480, 0u);
+  EXPECT_GE(holiday_days, 9u) << "春节 2026-02-15..23: on-call leader and duty each day";
+}
+
+}  // namespace
+}  // namespace zhiban::domain

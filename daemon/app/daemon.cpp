@@ -1,5 +1,6 @@
 #include "daemon/app/daemon.h"
 
+#include <algorithm>
 #include <cctype>
 #include <csignal>
 #include <filesystem>
@@ -56,7 +57,7 @@ struct Daemon::Impl {
 
   void HandleCtl(std::vector<net::CtlCall>& calls);
   void Tick();
-  void FireTimers();
+  size_t FireTimers();
   void Shutdown(int signo);
   net::HttpResponse Http(const std::string& target);
   Status WriteEndpointsFile();
@@ -118,6 +119,15 @@ void Daemon::Impl::HandleCtl(std::vector<net::CtlCall>& calls) {
     for (const auto& e : committed) publisher->Publish(e.topic, e.bytes);
   });
   for (size_t k = 0; k < replies.size(); ++k) calls[index[k]].reply = replies[k].SerializeAsString();
+  // A simulated clock moved: the timers it passed fire before the caller
+  // hears back, so `clock advance` then `events tail` is deterministic.
+  const bool clock_moved = std::any_of(parsed.begin(), parsed.end(), [](const v1::CtlRequest& r) {
+    return r.has_clock_advance() || r.has_clock_set();
+  });
+  if (clock_moved) {
+    while (!stopping && FireTimers() > 0) {
+    }
+  }
 }
 
 // The scheduler: all periodic work of the daemon, one timer, every
@@ -140,9 +150,9 @@ void Daemon::Impl::Tick() {
 // Rota timers due on the daemon clock, committed and published like a
 // command's events (a simulated clock that jumped catches up here, a batch
 // per tick).
-void Daemon::Impl::FireTimers() {
+size_t Daemon::Impl::FireTimers() {
   events.clear();
-  core->FireTimers(&events, [this](const auto& committed) {
+  return core->FireTimers(&events, [this](const auto& committed) {
     for (const auto& e : committed) publisher->Publish(e.topic, e.bytes);
   });
 }

@@ -1045,10 +1045,10 @@ size_t Core::FireTimers(std::vector<CommittedEvent>* events, const DurableFn& on
   if (timers.empty() || timers.begin()->due > clock_->Now().time_since_epoch().count() / 1000000) return 0;
   domain::Mutation m = domain::FireTimers(RotaContext(), options_.timer_batch);
   if (m.shifts_put.empty()) return 0;
-  const size_t fired = m.events.size();
+  const size_t fired = m.events.size(), touched = m.shifts_put.size();
   if (!CommitInternal(m, events, on_durable)) return 0;
   metrics_.timers_fired += fired;
-  return fired;
+  return touched;
 }
 
 }  // namespace zhiban::core

@@ -79,7 +79,8 @@ class Core {
 
   // Fires the rota timers due now (reminders, handoffs, no-shows) as one
   // group commit: the firing is recorded with its events, so a restart
-  // neither repeats nor loses one. Returns how many fired. Called by the scheduler.
+  // neither repeats nor loses one. Returns how many shifts had timers
+  // settled (0: nothing was due). Called by the scheduler.
   size_t FireTimers(std::vector<CommittedEvent>* events, const DurableFn& on_durable = {});
 
   // Closes import sessions idle longer than the timeout. Called by the scheduler.

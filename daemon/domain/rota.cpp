@@ -913,6 +913,12 @@ Status Assign(const RotaCtx& ctx, Overlay& ov, std::vector<v1::Shift>& shifts, c
     const std::string previous = s.assignee_id();
     if (!previous.empty()) ov.Of(previous).Remove(f);
     auto breaches = RuleBreaches(ov.Of(person.id()), ov.RulesOf(person, s.center_id()), f);
+    if (!breaches.empty() && breaches.front().starts_with("overlap")) {
+      return Status::FailedPrecondition(
+          fmt::format("{} cannot take {}: {} (one person cannot hold two posts at once)", person.id(), s.id(),
+                      breaches.front()),
+          "staff_id");
+    }
     if (!breaches.empty() && !force) {
       return Status::FailedPrecondition(
           fmt::format("{} taking {} breaks working-time rules: {} (--force overrides; it is audited and reported)",

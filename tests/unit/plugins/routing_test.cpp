@@ -99,8 +99,8 @@ TEST(Router, MissingParameterIsAStartUpError) {
 
 TEST(Router, ConfigMistakesNameTheLine) {
   ExpectError("", "no [[route]]");
-  ExpectError(std::string(kGood) + "\n[[route]]\ntopics=[\"shift.reminder\"]\nto=[\"subject\"]\ntemplate=\"welcome\"\n",
-              "unknown topic 'shift.reminder'");
+  ExpectError(std::string(kGood) + "\n[[route]]\ntopics=[\"shift.remindr\"]\nto=[\"subject\"]\ntemplate=\"welcome\"\n",
+              "unknown topic 'shift.remindr'");
   ExpectError(std::string(kGood) + "\n[[route]]\ntopics=[\"center.added\"]\nto=[\"subject\"]\ntemplate=\"welcome\"\n",
               "center.added names no staff");
   ExpectError(std::string(kGood) + "\n[[route]]\ntopics=[\"staff.added\"]\nto=[\"leader\"]\ntemplate=\"welcome\"\n",

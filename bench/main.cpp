@@ -1,5 +1,5 @@
 // zhiban-bench [SUITE] [google-benchmark flags]
-//   SUITE: bus, calendar, notify (default: every suite). Repetitions: ZHIBAN_BENCH_REPS (default 5).
+//   SUITE: bus, calendar, notify, rota (default: every suite). Repetitions: ZHIBAN_BENCH_REPS (default 5).
 // Prints Google Benchmark's table, then medians and ratios to the baseline.
 #include <algorithm>
 #include <cstdio>
@@ -33,6 +33,7 @@ void StopBenchDaemon();
 void PrintCalendarSummary();
 void StopNotifyWorld();
 void PrintNotifySummary();
+void PrintRotaSummary();
 
 }  // namespace zhiban::bench
 
@@ -57,5 +58,6 @@ int main(int argc, char** argv) {
   zhiban::bench::PrintBusSummary();
   zhiban::bench::PrintCalendarSummary();
   zhiban::bench::PrintNotifySummary();
+  zhiban::bench::PrintRotaSummary();
   return 0;
 }

@@ -53,6 +53,14 @@ echo "== opening policies: 365-day service for every demo center"
 for center in chaoyang-street xingfu heping yangguang; do
   "$BIN/zhibanctl" policy assign --center "$center" --policy community-standard --from 2024-01-01
 done
+echo "== duty rota for the rest of this month: a weekend rotation at xingfu, auto-fill for the rest, published"
+FROM=$(date +%F)
+TO=$(date -d "$(date +%Y-%m-01) +1 month -1 day" +%F)
+MONTH=$(date +%Y-%m)
+"$BIN/zhibanctl" rota rotation set --id xingfu-weekend --center xingfu --members linan,chenjing,zhaolei \
+  --period weekly --start "$FROM" --day-types WEEKEND
+"$BIN/zhibanctl" rota generate --center all --from "$FROM" --to "$TO" --fill
+"$BIN/zhibanctl" rota publish --center all --month "$MONTH" 2>&1 | grep -v "^warning" || true
 echo
 "$BIN/zhibanctl" status
 cat <<TXT
@@ -70,6 +78,12 @@ Try:
   zhibanctl calendar show --from $(date +%Y)-01-01 --to $(date +%Y)-01-07
   zhibanctl coverage show --center xingfu --date $(date +%F)
   zhibanctl coverage audit --year $(date +%Y)
+  zhibanctl rota now                       # who is on duty, the backup, the leader
+  zhibanctl rota show --center xingfu --date $(date +%F)
+  zhibanctl rota mine --staff linan
+  zhibanctl rota check --center xingfu --from $FROM --to $TO
+  zhibanctl leave add --id demo-leave --staff linan --kind SICK --from $(date -d tomorrow +%F)
+  zhibanctl export rota --staff linan --month $MONTH --format ics --out var/linan.ics
   zhibanctl audit list
   curl -s 127.0.0.1:7680/metrics | grep zhiban_
 Notifiers (plugins/README.md): check the example SMS and WeCom configs, then

@@ -2,6 +2,8 @@
 // main prints medians and ratios to the baseline measured in the same run.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -13,5 +15,17 @@ std::map<std::string, std::vector<double>>& Figures();
 void Record(const std::string& figure, double value);
 double Median(std::vector<double> v);
 int Reps();  // ZHIBAN_BENCH_REPS, default 5
+
+}  // namespace zhiban::bench
+
+namespace benchmark {
+class State;
+}
+
+namespace zhiban::bench {
+
+// Times `run` once per iteration as the manual time, recording `figure` (ms)
+// and `<figure>_items` (what run returned).
+void TimeMs(benchmark::State& state, const std::string& figure, const std::function<uint64_t()>& run);
 
 }  // namespace zhiban::bench

@@ -18,28 +18,23 @@
 
 #include "bench/bench.h"
 #include "daemon/domain/holiday_json.h"
+#include "tests/support/source.h"
 #include "daemon/domain/state.h"
 
 namespace zhiban::bench {
 namespace {
 
-std::string Read(const std::string& rel) {
-  std::ifstream f(std::string(ZHIBAN_SOURCE_DIR) + "/" + rel);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
 
 struct City {
   domain::State state;
   Zones zones;
   City() {
     for (int y : {2025, 2026}) {
-      auto year = domain::ParseHolidayJson(Read(fmt::format("data/holiday-cn/{}.json", y)), "x");
+      auto year = domain::ParseHolidayJson(test::ReadSource(fmt::format("data/holiday-cn/{}.json", y)), "x");
       domain::Apply(state, domain::ImportCalendarYear(state.calendar, *year).value());
     }
     for (const char* f : {"ops/policies/community.toml", "ops/policies/village.toml"}) {
-      domain::Apply(state, domain::SetPolicy(state.policies, domain::ParsePolicyToml(Read(f), f).value(), "2025-01-01").value());
+      domain::Apply(state, domain::SetPolicy(state.policies, domain::ParsePolicyToml(test::ReadSource(f), f).value(), "2025-01-01").value());
     }
     for (int i = 0; i < 500; ++i) {
       v1::Center c;
@@ -60,21 +55,10 @@ City& TheCity() {
   return city;
 }
 
-void Time(benchmark::State& state, const char* figure, const std::function<uint64_t()>& run) {
-  for (auto _ : state) {
-    auto t0 = std::chrono::steady_clock::now();
-    const uint64_t n = run();
-    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-    state.SetIterationTime(ms / 1000);
-    state.counters["items"] = static_cast<double>(n);
-    Record(figure, ms);
-    Record(std::string(figure) + "_items", static_cast<double>(n));
-  }
-}
 
 void DayTypes(benchmark::State& state) {
   auto& city = TheCity();
-  Time(state, "cal_day_types_ms", [&] {
+  TimeMs(state, "cal_day_types_ms", [&] {
     uint64_t n = 0;
     const Date first{std::chrono::year(2026), std::chrono::January, std::chrono::day(1)};
     for (const auto& [id, c] : city.state.network.centers()) {
@@ -89,7 +73,7 @@ void DayTypes(benchmark::State& state) {
 
 void ExpandYear(benchmark::State& state) {
   auto& city = TheCity();
-  Time(state, "cal_expand_ms", [&] {
+  TimeMs(state, "cal_expand_ms", [&] {
     std::vector<domain::Slot> slots;
     slots.reserve(600000);
     for (const auto& [id, c] : city.state.network.centers()) {
@@ -104,7 +88,7 @@ void ExpandYear(benchmark::State& state) {
 // The same windows as protobuf records, as `coverage show` sends them.
 void ExpandYearRecords(benchmark::State& state) {
   auto& city = TheCity();
-  Time(state, "cal_records_ms", [&] {
+  TimeMs(state, "cal_records_ms", [&] {
     std::vector<domain::Slot> slots;
     uint64_t n = 0;
     for (const auto& [id, c] : city.state.network.centers()) {
@@ -120,7 +104,7 @@ void ExpandYearRecords(benchmark::State& state) {
 
 void AuditYear(benchmark::State& state) {
   auto& city = TheCity();
-  Time(state, "cal_audit_ms", [&] {
+  TimeMs(state, "cal_audit_ms", [&] {
     auto a = domain::AuditCoverage(city.state.calendar, city.state.policies, city.state.network, 2026);
     return a.ok() ? a->windows() : 0;
   });

@@ -27,6 +27,7 @@
 #include "clients/lib/ctl_client.h"
 #include "daemon/base/time_util.h"
 #include "daemon/domain/holiday_json.h"
+#include "tests/support/source.h"
 #include "daemon/domain/state.h"
 #include "tests/support/process.h"
 
@@ -35,12 +36,6 @@ namespace {
 
 constexpr int kCenters = 500, kStaffPerCenter = 10;
 
-std::string Read(const std::string& rel) {
-  std::ifstream f(std::string(ZHIBAN_SOURCE_DIR) + "/" + rel);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
 
 std::string CenterId(int i) { return fmt::format("center-{:03}", i); }
 bool Village(int i) { return i % 5 == 0; }
@@ -76,11 +71,11 @@ struct City {
   Zones zones;
   City() {
     for (int y : {2025, 2026}) {
-      auto year = domain::ParseHolidayJson(Read(fmt::format("data/holiday-cn/{}.json", y)), "x");
+      auto year = domain::ParseHolidayJson(test::ReadSource(fmt::format("data/holiday-cn/{}.json", y)), "x");
       domain::Apply(state, domain::ImportCalendarYear(state.calendar, *year).value());
     }
     for (const char* f : {"ops/policies/community.toml", "ops/policies/village.toml"}) {
-      domain::Apply(state, domain::SetPolicy(state.policies, domain::ParsePolicyToml(Read(f), f).value(), "2025-01-01").value());
+      domain::Apply(state, domain::SetPolicy(state.policies, domain::ParsePolicyToml(test::ReadSource(f), f).value(), "2025-01-01").value());
     }
     for (int i = 0; i < kCenters; ++i) {
       v1::Center c;
@@ -110,20 +105,10 @@ City& TheCity() {
   return city;
 }
 
-void Time(benchmark::State& state, const char* figure, const std::function<uint64_t()>& run) {
-  for (auto _ : state) {
-    auto t0 = std::chrono::steady_clock::now();
-    const uint64_t n = run();
-    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-    state.SetIterationTime(ms / 1000);
-    Record(figure, ms);
-    Record(std::string(figure) + "_items", static_cast<double>(n));
-  }
-}
 
 void ExpandYear(benchmark::State& state) {
   auto& city = TheCity();
-  Time(state, "rota_expand_ms", [&] {
+  TimeMs(state, "rota_expand_ms", [&] {
     std::vector<domain::Slot> slots;
     for (int i = 0; i < kCenters; ++i) {
       (void)domain::ExpandCoverage(city.state.calendar, city.state.policies, city.state.network, city.zones,
@@ -186,7 +171,7 @@ void GenerateFillYear(benchmark::State& state) {
 void CheckCenterYear(benchmark::State& state) {
   auto& city = TheCity();
   // Runs after rota/generate_fill_year (registration order): the city is planned.
-  Time(state, "rota_check_ms", [&] {
+  TimeMs(state, "rota_check_ms", [&] {
     v1::RotaCheckRequest q;
     q.set_center_id(CenterId(1));
     q.set_from("2026-01-01");
@@ -237,7 +222,7 @@ void DaemonCity(benchmark::State& state) {
     };
     for (const char* f : {"ops/policies/community.toml", "ops/policies/village.toml"}) {
       v1::CtlRequest r;
-      r.mutable_policy_set()->set_toml(Read(f));
+      r.mutable_policy_set()->set_toml(test::ReadSource(f));
       r.mutable_policy_set()->set_effective_from("2025-01-01");
       call(r);
     }

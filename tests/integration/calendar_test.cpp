@@ -32,18 +32,6 @@ class CalendarDaemon : public ::testing::Test {
     return r.exit_code == 0 ? json::parse(r.out) : json();
   }
   // Events after `after`, by replay.
-  std::vector<v1::Event> EventsAfter(uint64_t after) {
-    client::SubscriberOptions o;
-    o.pub_endpoint = d_.pub();
-    o.replay_endpoint = d_.replay();
-    client::Subscriber sub(d_.zmq(), o);
-    std::vector<v1::Event> out;
-    EXPECT_TRUE(sub.Run(after + 1, false, [&](const v1::Event& e) {
-                     out.push_back(e);
-                     return true;
-                   }).ok());
-    return out;
-  }
   std::string Write(const std::string& name, const std::string& text) {
     std::string path = d_.dir() / name;
     std::ofstream(path) << text;
@@ -95,7 +83,7 @@ TEST_F(CalendarDaemon, NationalCalendar) {
   r = d_.Ctl({"calendar", "import", good});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("loaded the national calendar 2027: 3 rest days"), std::string::npos) << r.out;
-  auto events = EventsAfter(before);
+  auto events = d_.EventsAfter(before);
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].topic(), "calendar.updated");
   EXPECT_EQ(events[0].calendar_updated().from(), "2027-01-01");
@@ -127,7 +115,7 @@ TEST_F(CalendarDaemon, ExceptionsPoliciesAndCoverage) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   r = d_.Ctl({"policy", "assign", "--center", "xingfu", "--policy", "nope"});
   EXPECT_EQ(r.exit_code, 1);
-  auto events = EventsAfter(mark);
+  auto events = d_.EventsAfter(mark);
   ASSERT_EQ(events.size(), 3u);
   EXPECT_EQ(events[0].topic(), "policy.updated");
   EXPECT_EQ(events[0].policy_updated().version(), 1u);
@@ -146,7 +134,7 @@ TEST_F(CalendarDaemon, ExceptionsPoliciesAndCoverage) {
   r = d_.Ctl({"calendar", "except", "add", "--center", "xingfu", "--id", "repair", "--from",
               "2026-03-02", "--to", "2026-03-03", "--closed", "--reason", "装修"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  events = EventsAfter(mark);
+  events = d_.EventsAfter(mark);
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].calendar_updated().center_id(), "xingfu");
   auto days = Json({"calendar", "show", "--from", "2026-03-02", "--center", "xingfu"})["days"];

@@ -45,18 +45,6 @@ class RotaDaemon : public ::testing::Test {
     auto r = Ok(args);
     return r.exit_code == 0 ? json::parse(r.out) : json();
   }
-  std::vector<v1::Event> Events(uint64_t after = 0) {
-    client::SubscriberOptions o;
-    o.pub_endpoint = d_.pub();
-    o.replay_endpoint = d_.replay();
-    client::Subscriber sub(d_.zmq(), o);
-    std::vector<v1::Event> out;
-    EXPECT_TRUE(sub.Run(after + 1, false, [&](const v1::Event& e) {
-                     out.push_back(e);
-                     return true;
-                   }).ok());
-    return out;
-  }
   void Advance(const std::string& by) {
     v1::CtlRequest req;
     auto d = ParseDuration(by);
@@ -117,7 +105,7 @@ TEST_F(RotaDaemon, SimulatedYear) {
   std::set<std::string> assigned;
   std::map<std::string, int> handoff_at;
   uint64_t last = 0;
-  for (const auto& e : Events()) {
+  for (const auto& e : d_.EventsAfter(0)) {
     EXPECT_EQ(e.seq(), last + 1) << "gapless";
     last = e.seq();
     if (e.has_shift_assigned()) assigned.insert(e.shift_assigned().shift().id());
@@ -157,7 +145,7 @@ TEST_F(RotaDaemon, LeaveOverrideSwapExportLedger) {
   EXPECT_EQ(shift["assignee_id"], "chenjing");
   EXPECT_EQ(shift["source"], "BACKUP");
   bool changed = false;
-  for (const auto& e : Events(mark)) {
+  for (const auto& e : d_.EventsAfter(mark)) {
     if (e.has_shift_changed() && e.shift_changed().shift().id() == sat) {
       changed = true;
       EXPECT_EQ(e.shift_changed().previous().id(), "linan");
@@ -181,7 +169,7 @@ TEST_F(RotaDaemon, LeaveOverrideSwapExportLedger) {
   EXPECT_NE(last.err.find("daily_hours"), std::string::npos) << last.err;
   Ok({"rota", "override", "--shift", "xingfu/2026-01-06/1730-EXTENDED-0", "--staff", "zhangwei", "--force"});
   int violations = 0;
-  for (const auto& e : Events(mark)) {
+  for (const auto& e : d_.EventsAfter(mark)) {
     if (e.has_rule_violation()) {
       ++violations;
       EXPECT_FALSE(e.rule_violation().forced_by().empty());

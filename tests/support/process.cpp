@@ -1,5 +1,7 @@
 #include "tests/support/process.h"
 
+#include "clients/lib/subscriber.h"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -253,6 +255,20 @@ std::pair<int, std::string> HttpGet(const std::string& addr, const std::string& 
 
 std::pair<int, std::string> HttpPost(const std::string& addr, const std::string& path, const std::string& body) {
   return HttpCall("POST", addr, path, body);
+}
+
+std::vector<v1::Event> DaemonFixture::EventsAfter(uint64_t after) {
+  client::SubscriberOptions o;
+  o.pub_endpoint = pub_;
+  o.replay_endpoint = replay_;
+  client::Subscriber sub(zmq_, o);
+  std::vector<v1::Event> out;
+  Status s = sub.Run(after + 1, false, [&](const v1::Event& e) {
+    out.push_back(e);
+    return true;
+  });
+  if (!s.ok()) throw std::runtime_error("replay: " + s.ToString());  // a test failure
+  return out;
 }
 
 }  // namespace zhiban::test

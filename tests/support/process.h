@@ -14,6 +14,7 @@
 #include <zmq.hpp>
 
 #include "clients/lib/ctl_client.h"
+#include "zhiban/v1/events.pb.h"
 
 namespace zhiban::test {
 
@@ -83,6 +84,9 @@ class DaemonFixture {
 
   // zhibanctl with this daemon's endpoints.
   RunResult Ctl(std::vector<std::string> args);
+  // Every stored event after seq `after`, by replay (gap-free, in order);
+  // throws when the replay fails (gtest reports it as the test failing).
+  std::vector<v1::Event> EventsAfter(uint64_t after);
   zmq::context_t& zmq() { return zmq_; }
   client::CtlClient& client();
 

@@ -7,26 +7,21 @@
 #include <gtest/gtest.h>
 
 #include "daemon/domain/holiday_json.h"
+#include "tests/support/source.h"
 #include "daemon/domain/state.h"
 
 namespace zhiban::domain {
 namespace {
 
-std::string ReadSource(const std::string& rel) {
-  std::ifstream f(std::string(ZHIBAN_SOURCE_DIR) + "/" + rel);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
 
 Status ParseError(const std::string& toml) { return ParsePolicyToml(toml, "p.toml").status(); }
 
 TEST(PolicyToml, ShippedExamplesParse) {
   for (const char* f : {"ops/policies/community.toml", "ops/policies/village.toml"}) {
-    auto p = ParsePolicyToml(ReadSource(f), f);
+    auto p = ParsePolicyToml(test::ReadSource(f), f);
     ASSERT_TRUE(p.ok()) << p.status().ToString();
   }
-  auto village = ParsePolicyToml(ReadSource("ops/policies/village.toml"), "v").value();
+  auto village = ParsePolicyToml(test::ReadSource("ops/policies/village.toml"), "v").value();
   const auto& holiday = village.days(2);
   ASSERT_EQ(holiday.day_type(), v1::HOLIDAY);
   EXPECT_EQ(holiday.windows(0).start_minute(), 8 * 60u);
@@ -81,13 +76,13 @@ class CoverageTest : public ::testing::Test {
  protected:
   void SetUp() override {
     for (int y : {2025, 2026}) {
-      std::string text = ReadSource(fmt::format("data/holiday-cn/{}.json", y));
+      std::string text = test::ReadSource(fmt::format("data/holiday-cn/{}.json", y));
       auto m = ImportCalendarYear(st_.calendar, ParseHolidayJson(text, "x").value());
       ASSERT_TRUE(m.ok());
       Apply(st_, std::move(*m));
     }
     for (const char* f : {"ops/policies/community.toml", "ops/policies/village.toml"}) {
-      auto m = SetPolicy(st_.policies, ParsePolicyToml(ReadSource(f), f).value(), "2025-01-01");
+      auto m = SetPolicy(st_.policies, ParsePolicyToml(test::ReadSource(f), f).value(), "2025-01-01");
       ASSERT_TRUE(m.ok()) << m.status().ToString();
       Apply(st_, std::move(*m));
     }
@@ -160,7 +155,7 @@ TEST_F(CoverageTest, GapsSayWhy) {
 
 TEST_F(CoverageTest, PolicyVersionsTakeEffectFromTheirDate) {
   AddCenter("xingfu", "community-standard");
-  std::string v2 = ReadSource("ops/policies/community.toml");
+  std::string v2 = test::ReadSource("ops/policies/community.toml");
   v2 += "\n[[weekend]]\nkind = \"EXTENDED\"\nstart = \"17:00\"\nend = \"19:00\"\n";
   auto m = SetPolicy(st_.policies, ParsePolicyToml(v2, "v2").value(), "2026-03-01");
   ASSERT_TRUE(m.ok()) << m.status().ToString();
@@ -176,7 +171,7 @@ TEST_F(CoverageTest, PolicyVersionsTakeEffectFromTheirDate) {
 
 TEST_F(CoverageTest, SettingTheSamePolicyOrAssignmentAgainChangesNothing) {
   AddCenter("xingfu", "community-standard");
-  auto again = SetPolicy(st_.policies, ParsePolicyToml(ReadSource("ops/policies/community.toml"), "again").value(), "2026-06-01");
+  auto again = SetPolicy(st_.policies, ParsePolicyToml(test::ReadSource("ops/policies/community.toml"), "again").value(), "2026-06-01");
   ASSERT_TRUE(again.ok());
   EXPECT_TRUE(again->events.empty()) << "no new version for identical windows";
   EXPECT_TRUE(again->policies_put.empty());

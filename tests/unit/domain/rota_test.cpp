@@ -8,18 +8,13 @@
 
 #include "daemon/base/time_util.h"
 #include "daemon/domain/holiday_json.h"
+#include "tests/support/source.h"
 #include "daemon/domain/policy.h"
 #include "daemon/domain/state.h"
 
 namespace zhiban::domain {
 namespace {
 
-std::string ReadSource(const std::string& rel) {
-  std::ifstream f(std::string(ZHIBAN_SOURCE_DIR) + "/" + rel);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
 
 // ---- working-time rules at their boundaries -------------------------------------
 
@@ -130,12 +125,12 @@ class RotaTest : public ::testing::Test {
   void SetUp() override {
     for (int y : {2025, 2026}) {
       auto m = ImportCalendarYear(st_.calendar,
-                                  ParseHolidayJson(ReadSource(fmt::format("data/holiday-cn/{}.json", y)), "x").value());
+                                  ParseHolidayJson(test::ReadSource(fmt::format("data/holiday-cn/{}.json", y)), "x").value());
       ASSERT_TRUE(m.ok());
       Apply(st_, std::move(*m));
     }
     auto m = SetPolicy(st_.policies,
-                       ParsePolicyToml(ReadSource("ops/policies/community.toml"), "c").value(), "2025-01-01");
+                       ParsePolicyToml(test::ReadSource("ops/policies/community.toml"), "c").value(), "2025-01-01");
     ASSERT_TRUE(m.ok());
     Apply(st_, std::move(*m));
     v1::Center c;

@@ -776,6 +776,7 @@ std::vector<Command> Build() {
   }});
   AddCalendarCommands(cmds);
   AddRotaCommands(cmds);
+  AddVisitCommands(cmds);
   return cmds;
 }
 

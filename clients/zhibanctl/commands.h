@@ -64,6 +64,7 @@ Command IdCommand(std::string group, std::string verb, std::string help,
 
 void AddCalendarCommands(std::vector<Command>& cmds);  // calendar, policy, coverage
 void AddRotaCommands(std::vector<Command>& cmds);      // rota, leave, staff ledger, export rota|ledger
+void AddVisitCommands(std::vector<Command>& cmds);     // resident, visit
 // Writes an export to `path` (stdout when empty or "-"), saying what went where.
 int WriteOutput(Context& ctx, const std::string& path, const std::string& text, const std::string& what);
 

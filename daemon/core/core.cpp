@@ -67,6 +67,13 @@ std::string TargetOf(const v1::CtlRequest& r) {
     case v1::CtlRequest::kLeaveAdd: return r.leave_add().leave().id();
     case v1::CtlRequest::kLeaveRemove: return r.leave_remove().id();
     case v1::CtlRequest::kRulesSet: return r.rules_set().source();
+    case v1::CtlRequest::kResidentAdd: return r.resident_add().resident().id();
+    case v1::CtlRequest::kResidentUpdate: return r.resident_update().resident().id();
+    case v1::CtlRequest::kResidentRemove: return r.resident_remove().id();
+    case v1::CtlRequest::kResidentShow: return r.resident_show().id();
+    case v1::CtlRequest::kVisitRequest: return r.visit_request().resident_id() + " " + r.visit_request().service();
+    case v1::CtlRequest::kVisitAssign: return r.visit_assign().id() + "->" + r.visit_assign().staff_id();
+    case v1::CtlRequest::kVisitAct: return r.visit_act().id();
     default: return {};
   }
 }
@@ -125,6 +132,7 @@ Core::Core(storage::Store* store, Clock* clock, SimulatedClock* sim, CoreOptions
       started_steady_(std::chrono::steady_clock::now()),
       started_(RealClock().Now()) {
   state_.rota.SetOptions(options_.rota);
+  state_.visits.SetOptions(options_.visits);
 }
 
 Core::~Core() = default;
@@ -222,6 +230,10 @@ Status Core::LoadRecords() {
                                               [&](v1::Rotation x) { st.rota.PutRotation(std::move(x)); }));
   ZB_RETURN_IF_ERROR(LoadFamily<v1::Leave>(*store_, Family::kLeave,
                                            [&](v1::Leave x) { st.rota.PutLeave(std::move(x)); }));
+  ZB_RETURN_IF_ERROR(LoadFamily<v1::Resident>(*store_, Family::kResidents,
+                                              [&](v1::Resident x) { st.visits.PutResident(std::move(x)); }));
+  ZB_RETURN_IF_ERROR(LoadFamily<v1::Visit>(*store_, Family::kVisits,
+                                           [&](v1::Visit x) { st.visits.PutVisit(std::move(x)); }));
   ZB_RETURN_IF_ERROR(LoadFamily<v1::ShiftSwap>(*store_, Family::kSwaps,
                                           [&](v1::ShiftSwap x) { st.rota.PutSwap(std::move(x)); }));
   Status bad;
@@ -330,7 +342,22 @@ void Core::Execute(const v1::CtlRequest& req, v1::CtlReply* reply, GroupCtx& g) 
     case R::kLeaveList:
     case R::kRulesShow:
     case R::kLedger:
+    case R::kResidentList:
+    case R::kServiceList:
+    case R::kVisitShow:
+    case R::kVisitList:
+    case R::kVisitPlan:
       st = RotaQuery(req, reply);
+      break;
+    case R::kResidentShow:
+      // Personal data: every read is audited, the full record with its purpose.
+      st = RotaQuery(req, reply);
+      Audit(req, actor, st,
+            st.ok() ? fmt::format("read {} of resident {}{}", req.resident_show().full() ? "the full record" : "the card",
+                                  req.resident_show().id(),
+                                  req.resident_show().purpose().empty() ? "" : " for: " + req.resident_show().purpose())
+                    : "",
+            *reply, g);
       break;
     case R::kClockAdvance:
     case R::kClockSet: {
@@ -374,7 +401,13 @@ void Core::Execute(const v1::CtlRequest& req, v1::CtlReply* reply, GroupCtx& g) 
     case R::kSwapDecide:
     case R::kLeaveAdd:
     case R::kLeaveRemove:
-    case R::kRulesSet: {
+    case R::kRulesSet:
+    case R::kResidentAdd:
+    case R::kResidentUpdate:
+    case R::kResidentRemove:
+    case R::kVisitRequest:
+    case R::kVisitAssign:
+    case R::kVisitAct: {
       auto m = Plan(req, reply);
       std::string summary;
       if (m.ok()) {
@@ -544,6 +577,9 @@ void Core::Stage(domain::Mutation& m, const std::string& actor, v1::CtlReply* re
   for (const auto& x : m.swaps_put) g.batch.Put(Family::kSwaps, x.id(), x.SerializeAsString());
   for (const auto& x : m.rules_put) g.batch.Put(Family::kRota, kRulesKey, x.SerializeAsString());
   for (const auto& x : m.months_put) g.batch.Put(Family::kRota, MonthKey(x), x.SerializeAsString());
+  for (const auto& id : m.residents_deleted) g.batch.Delete(Family::kResidents, id);
+  for (const auto& x : m.residents_put) g.batch.Put(Family::kResidents, x.id(), x.SerializeAsString());
+  for (const auto& x : m.visits_put) g.batch.Put(Family::kVisits, x.id(), x.SerializeAsString());
   const auto ts = ToProto(clock_->Now());
   const uint64_t first = next_seq_;
   g.events->reserve(g.events->size() + m.events.size());
@@ -1041,11 +1077,22 @@ bool Core::CommitInternal(domain::Mutation& m, std::vector<CommittedEvent>* even
 }
 
 size_t Core::FireTimers(std::vector<CommittedEvent>* events, const DurableFn& on_durable) {
-  const auto& timers = state_.rota.timers();
-  if (timers.empty() || timers.begin()->due > clock_->Now().time_since_epoch().count() / 1000000) return 0;
-  domain::Mutation m = domain::FireTimers(RotaContext(), options_.timer_batch);
-  if (m.shifts_put.empty()) return 0;
-  const size_t fired = m.events.size(), touched = m.shifts_put.size();
+  const int64_t now = clock_->Now().time_since_epoch().count() / 1000000;
+  const auto& shift_timers = state_.rota.timers();
+  const auto& visit_timers = state_.visits.timers();
+  const bool shifts_due = !shift_timers.empty() && shift_timers.begin()->due <= now;
+  const bool visits_due = !visit_timers.empty() && visit_timers.begin()->due <= now;
+  if (!shifts_due && !visits_due) return 0;
+  domain::Mutation m;
+  if (shifts_due) m = domain::FireTimers(RotaContext(), options_.timer_batch);
+  if (visits_due && m.shifts_put.size() < options_.timer_batch) {
+    // Visit deadlines see the rota as it is; both go in one group.
+    domain::Mutation v = domain::FireVisitTimers(RotaContext(), options_.timer_batch - m.shifts_put.size());
+    for (auto& e : v.events) m.Emit(std::move(e));
+    for (auto& x : v.visits_put) m.visits_put.push_back(std::move(x));
+  }
+  if (m.shifts_put.empty() && m.visits_put.empty()) return 0;
+  const size_t fired = m.events.size(), touched = m.shifts_put.size() + m.visits_put.size();
   if (!CommitInternal(m, events, on_durable)) return 0;
   metrics_.timers_fired += fired;
   return touched;

@@ -45,6 +45,7 @@ struct CoreOptions {
   size_t max_open_imports = 4;         // concurrent import sessions
   std::chrono::seconds import_idle_timeout{600};
   domain::RotaOptions rota;
+  domain::VisitOptions visits;
   size_t timer_batch = 5000;  // most timers fired per FireTimers call
 };
 

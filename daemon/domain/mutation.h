@@ -10,6 +10,7 @@
 #include "zhiban/v1/calendar.pb.h"
 #include "zhiban/v1/events.pb.h"
 #include "zhiban/v1/rota.pb.h"
+#include "zhiban/v1/visit.pb.h"
 #include "zhiban/v1/types.pb.h"
 
 namespace zhiban::domain {
@@ -43,6 +44,9 @@ struct Mutation {
   std::vector<v1::ShiftSwap> swaps_put;
   std::vector<v1::WorkRulesConfig> rules_put;  // at most one
   std::vector<v1::PublishedMonth> months_put;
+  std::vector<v1::Resident> residents_put;
+  std::vector<std::string> residents_deleted;
+  std::vector<v1::Visit> visits_put;
 
   // Events to publish, in order, with topic, center_id and body set (the
   // core stamps seq, id, time, actor). An event announcing a record this

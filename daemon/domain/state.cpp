@@ -21,6 +21,9 @@ void Apply(State& state, Mutation&& m) {
   for (auto& s : m.swaps_put) state.rota.PutSwap(std::move(s));
   for (auto& r : m.rules_put) state.rota.SetRules(std::move(r));
   for (auto& x : m.months_put) state.rota.PutMonth(std::move(x));
+  for (const auto& id : m.residents_deleted) state.visits.EraseResident(id);
+  for (auto& r : m.residents_put) state.visits.PutResident(std::move(r));
+  for (auto& v : m.visits_put) state.visits.PutVisit(std::move(v));
   m.centers_put.clear();
   m.staff_put.clear();
   m.years_put.clear();
@@ -33,6 +36,8 @@ void Apply(State& state, Mutation&& m) {
   m.swaps_put.clear();
   m.rules_put.clear();
   m.months_put.clear();
+  m.residents_put.clear();
+  m.visits_put.clear();
 }
 
 void Apply(State& state, const Mutation& m) {

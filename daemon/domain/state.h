@@ -7,6 +7,7 @@
 #include "daemon/domain/network.h"
 #include "daemon/domain/policy.h"
 #include "daemon/domain/rota.h"
+#include "daemon/domain/visit.h"
 
 namespace zhiban::domain {
 
@@ -15,12 +16,14 @@ struct State {
   Calendar calendar;
   PolicyBook policies;
   RotaBook rota;
+  VisitBook visits;
 
   void Clear() {
     network.Clear();
     calendar.Clear();
     policies.Clear();
     rota.Clear();
+    visits.Clear();
   }
 };
 

@@ -40,6 +40,8 @@ enum class Family : int {
   kLeave,        // approved leave, key = leave id
   kSwaps,        // swap requests, key = swap id
   kRota,         // "rules" (WorkRulesConfig), "month/<center>/<YYYY-MM>" (PublishedMonth)
+  kResidents,    // residents (personal data), key = resident id
+  kVisits,       // visit work orders, key = visit id
   kCount
 };
 const char* FamilyName(Family f);

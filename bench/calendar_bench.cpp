@@ -10,44 +10,19 @@
 //
 // 400 centers follow ops/policies/community.toml, 100 ops/policies/village.toml;
 // the calendars are the shipped 2025/2026 notices.
-#include <fstream>
-#include <sstream>
-
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
 
 #include "bench/bench.h"
-#include "daemon/domain/holiday_json.h"
-#include "tests/support/source.h"
-#include "daemon/domain/state.h"
+#include "bench/city.h"
 
 namespace zhiban::bench {
 namespace {
 
-
 struct City {
   domain::State state;
   Zones zones;
-  City() {
-    for (int y : {2025, 2026}) {
-      auto year = domain::ParseHolidayJson(test::ReadSource(fmt::format("data/holiday-cn/{}.json", y)), "x");
-      domain::Apply(state, domain::ImportCalendarYear(state.calendar, *year).value());
-    }
-    for (const char* f : {"ops/policies/community.toml", "ops/policies/village.toml"}) {
-      domain::Apply(state, domain::SetPolicy(state.policies, domain::ParsePolicyToml(test::ReadSource(f), f).value(), "2025-01-01").value());
-    }
-    for (int i = 0; i < 500; ++i) {
-      v1::Center c;
-      c.set_id(fmt::format("center-{:03}", i));
-      c.set_name(c.id());
-      state.network.PutCenter(c);
-      v1::PolicyAssignment a;
-      a.set_center_id(c.id());
-      a.set_policy(i % 5 == 0 ? "village-standard" : "community-standard");
-      a.set_from("2025-01-01");
-      domain::Apply(state, domain::AssignPolicy(state.policies, state.network, a).value());
-    }
-  }
+  City() { BuildCity(state, 500); }
 };
 
 City& TheCity() {

@@ -16,20 +16,17 @@
 // staff: 2 leaders, 3 cadres, 5 workers, 7 of them with social-security.
 #include <algorithm>
 #include <atomic>
-#include <fstream>
-#include <sstream>
 #include <thread>
 
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
 
 #include "bench/bench.h"
+#include "bench/city.h"
 #include "clients/lib/ctl_client.h"
 #include "daemon/base/time_util.h"
-#include "daemon/domain/holiday_json.h"
-#include "tests/support/source.h"
-#include "daemon/domain/state.h"
 #include "tests/support/process.h"
+#include "tests/support/source.h"
 
 namespace zhiban::bench {
 namespace {
@@ -37,14 +34,12 @@ namespace {
 constexpr int kCenters = 500, kStaffPerCenter = 10;
 
 
-std::string CenterId(int i) { return fmt::format("center-{:03}", i); }
-bool Village(int i) { return i % 5 == 0; }
 
 v1::Staff MakeStaff(int c, int k) {
   v1::Staff s;
   s.set_id(fmt::format("s{:03}-{}", c, k));
   s.set_name(s.id());
-  s.set_center_id(CenterId(c));
+  s.set_center_id(CityCenterId(c));
   s.set_phone(fmt::format("138{:08}", c * kStaffPerCenter + k));
   if (k < 2) {
     s.add_roles(v1::LEADER);
@@ -61,7 +56,7 @@ v1::Staff MakeStaff(int c, int k) {
 std::string RulesToml() {
   std::string t = "# 24-hour village holiday duty (with sleep) is allowed there\n";
   for (int i = 0; i < kCenters; ++i) {
-    if (Village(i)) t += fmt::format("[center.{}]\ndaily_overtime_hours = 16\nmin_rest_hours = 0\n", CenterId(i));
+    if (CityVillage(i)) t += fmt::format("[center.{}]\ndaily_overtime_hours = 16\nmin_rest_hours = 0\n", CityCenterId(i));
   }
   return t;
 }
@@ -70,23 +65,8 @@ struct City {
   domain::State state;
   Zones zones;
   City() {
-    for (int y : {2025, 2026}) {
-      auto year = domain::ParseHolidayJson(test::ReadSource(fmt::format("data/holiday-cn/{}.json", y)), "x");
-      domain::Apply(state, domain::ImportCalendarYear(state.calendar, *year).value());
-    }
-    for (const char* f : {"ops/policies/community.toml", "ops/policies/village.toml"}) {
-      domain::Apply(state, domain::SetPolicy(state.policies, domain::ParsePolicyToml(test::ReadSource(f), f).value(), "2025-01-01").value());
-    }
+    BuildCity(state, kCenters);
     for (int i = 0; i < kCenters; ++i) {
-      v1::Center c;
-      c.set_id(CenterId(i));
-      c.set_name(c.id());
-      state.network.PutCenter(c);
-      v1::PolicyAssignment a;
-      a.set_center_id(c.id());
-      a.set_policy(Village(i) ? "village-standard" : "community-standard");
-      a.set_from("2025-01-01");
-      domain::Apply(state, domain::AssignPolicy(state.policies, state.network, a).value());
       for (int k = 0; k < kStaffPerCenter; ++k) state.network.PutStaff(MakeStaff(i, k));
     }
     Reset();
@@ -112,7 +92,7 @@ void ExpandYear(benchmark::State& state) {
     std::vector<domain::Slot> slots;
     for (int i = 0; i < kCenters; ++i) {
       (void)domain::ExpandCoverage(city.state.calendar, city.state.policies, city.state.network, city.zones,
-                                   CenterId(i), *ParseDate("2026-01-01"), *ParseDate("2026-12-31"), &slots, nullptr);
+                                   CityCenterId(i), *ParseDate("2026-01-01"), *ParseDate("2026-12-31"), &slots, nullptr);
     }
     return slots.size();
   });
@@ -126,7 +106,7 @@ void GenerateFillYear(benchmark::State& state) {
     auto t0 = std::chrono::steady_clock::now();
     for (int i = 0; i < kCenters; ++i) {
       v1::RotaGenerateRequest q;
-      q.set_center_id(CenterId(i));
+      q.set_center_id(CityCenterId(i));
       q.set_from("2026-01-01");
       q.set_to("2026-12-31");
       q.set_fill(true);
@@ -151,7 +131,7 @@ void GenerateFillYear(benchmark::State& state) {
   uint64_t breaches = 0;
   for (int i = 0; i < kCenters; ++i) {
     v1::RotaCheckRequest q;
-    q.set_center_id(CenterId(i));
+    q.set_center_id(CityCenterId(i));
     q.set_from("2026-01-01");
     q.set_to("2026-12-31");
     v1::RotaCheckReply c;
@@ -173,7 +153,7 @@ void CheckCenterYear(benchmark::State& state) {
   // Runs after rota/generate_fill_year (registration order): the city is planned.
   TimeMs(state, "rota_check_ms", [&] {
     v1::RotaCheckRequest q;
-    q.set_center_id(CenterId(1));
+    q.set_center_id(CityCenterId(1));
     q.set_from("2026-01-01");
     q.set_to("2026-12-31");
     v1::RotaCheckReply c;
@@ -193,7 +173,7 @@ void NowOneCenter(benchmark::State& state) {
     uint64_t on = 0;
     for (int i = 0; i < n; ++i) {
       v1::RotaNowRequest q;
-      q.set_center_id(CenterId(1 + i % (kCenters - 1)));
+      q.set_center_id(CityCenterId(1 + i % (kCenters - 1)));
       v1::RotaNowReply r;
       (void)domain::RotaNow(ctx, q, &r);
       on += r.on_duty_size();
@@ -229,13 +209,13 @@ void DaemonCity(benchmark::State& state) {
     for (int i = 0; i < kCenters; ++i) {
       v1::CtlRequest r;
       auto* c = r.mutable_center_add()->mutable_center();
-      c->set_id(CenterId(i));
+      c->set_id(CityCenterId(i));
       c->set_name(c->id());
       call(r);
       v1::CtlRequest a;
       auto* x = a.mutable_policy_assign()->mutable_assignment();
-      x->set_center_id(CenterId(i));
-      x->set_policy(Village(i) ? "village-standard" : "community-standard");
+      x->set_center_id(CityCenterId(i));
+      x->set_policy(CityVillage(i) ? "village-standard" : "community-standard");
       x->set_from("2025-01-01");
       call(a);
       for (int k = 0; k < kStaffPerCenter; ++k) {
@@ -258,19 +238,19 @@ void DaemonCity(benchmark::State& state) {
         if (i % 2) {
           r.mutable_status();
         } else {
-          r.mutable_rota_now()->set_center_id(CenterId(i % kCenters));
+          r.mutable_rota_now()->set_center_id(CityCenterId(i % kCenters));
         }
         auto t0 = std::chrono::steady_clock::now();
         (void)probe.Call(r);
         lat_ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));  // the probe's pace (~200 calls/s), not a wait
       }
     });
     auto t0 = std::chrono::steady_clock::now();
     for (int i = 0; i < kCenters; ++i) {
       v1::CtlRequest r;
       auto* q = r.mutable_rota_generate();
-      q->set_center_id(CenterId(i));
+      q->set_center_id(CityCenterId(i));
       q->set_from("2026-01-01");
       q->set_to("2026-12-31");
       q->set_fill(true);

@@ -57,14 +57,14 @@ void PrintShifts(const v1::ShiftListReply& r) {
   std::cout << fmt::format("{} shifts\n", r.shifts_size());
 }
 
-// The daemon's date (its clock may be simulated), plus `days`.
-Result<std::string> DaemonDate(Context& ctx, int days = 0) {
+// The daemon's date (its clock may be simulated) as a day number.
+Result<int32_t> DaemonDay(Context& ctx) {
   v1::CtlRequest req;
   req.mutable_clock_show();
   auto r = ctx.ctl().Call(req);
   if (!r.ok()) return r.status();
   const int64_t local = r->clock().now().seconds() + 8 * 3600;  // Asia/Shanghai
-  return FormatDate(FromDayNumber(static_cast<int32_t>(local / 86400) + days));
+  return static_cast<int32_t>(local / 86400);
 }
 
 // Every center id, in order.
@@ -84,27 +84,22 @@ Result<std::vector<std::string>> AllCenters(Context& ctx) {
   return ids;
 }
 
+// --date D, or --from D [--to D]; without either: today (the daemon's) and
+// `default_days` after it.
 struct RangeFlags {
   std::string from, to, date;
-  void Add(CLI::App* app, bool required) {
+  void Add(CLI::App* app) {
     auto* f = app->add_option("--from", from, "first date (YYYY-MM-DD)");
     app->add_option("--to", to, "last date (default: --from)");
-    auto* d = app->add_option("--date", date, "one date");
-    d->excludes(f);
-    (void)required;
+    app->add_option("--date", date, "one date")->excludes(f);
   }
   Status Resolve(Context& ctx, int default_days) {
     if (!date.empty()) from = to = date;
-    if (from.empty()) {
-      auto today = DaemonDate(ctx);
-      if (!today.ok()) return today.status();
-      from = *today;
-      if (to.empty()) {
-        auto last = DaemonDate(ctx, default_days);
-        if (!last.ok()) return last.status();
-        to = *last;
-      }
-    }
+    if (!from.empty()) return {};
+    auto today = DaemonDay(ctx);
+    if (!today.ok()) return today.status();
+    from = FormatDate(FromDayNumber(*today));
+    if (to.empty()) to = FormatDate(FromDayNumber(*today + default_days));
     return {};
   }
 };
@@ -328,7 +323,7 @@ void AddRotaCommands(std::vector<Command>& cmds) {
     auto center = std::make_shared<std::string>();
     auto range = std::make_shared<RangeFlags>();
     app->add_option("--center", *center, "center id")->required();
-    range->Add(app, false);
+    range->Add(app);
     return [=](Context& ctx) {
       if (Status s = range->Resolve(ctx, 0); !s.ok()) return PrintProblem(s.message(), kExitUnavailable, ctx.g.format());
       v1::CtlRequest req;
@@ -343,7 +338,7 @@ void AddRotaCommands(std::vector<Command>& cmds) {
     auto staff = std::make_shared<std::string>();
     auto range = std::make_shared<RangeFlags>();
     app->add_option("--staff", *staff, "staff id")->required();
-    range->Add(app, false);
+    range->Add(app);
     return [=](Context& ctx) {
       if (Status s = range->Resolve(ctx, 30); !s.ok()) return PrintProblem(s.message(), kExitUnavailable, ctx.g.format());
       v1::CtlRequest req;

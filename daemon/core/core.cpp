@@ -118,6 +118,8 @@ struct Core::ImportSession {
 struct Core::GroupCtx {
   storage::WriteBatch batch;
   std::vector<CommittedEvent>* events;
+  size_t first_event = 0;   // events before this group, kept on failure
+  uint64_t first_seq = 0;   // next_seq_ when the group started
   // The last staged mutation, applied to memory when the next request of the
   // group starts or, for the last one, after the group's events are out:
   // subscribers of a 100k-event import need not wait for 100k map inserts.
@@ -259,12 +261,35 @@ void Core::ApplyPending(GroupCtx& g) {
   g.pending.reset();
 }
 
+Core::GroupCtx Core::BeginGroup(std::vector<CommittedEvent>* events) {
+  GroupCtx g{store_->NewBatch(), events};
+  g.first_event = events->size();
+  g.first_seq = next_seq_;
+  return g;
+}
+
+Status Core::CommitGroup(GroupCtx& g, const DurableFn& on_durable) {
+  Status s = store_->Commit(g.batch);
+  if (s.ok()) {
+    ++metrics_.groups_committed;
+    metrics_.events_committed += next_seq_ - g.first_seq;
+    if (on_durable) on_durable(*g.events);
+    ApplyPending(g);
+    return s;
+  }
+  // Nothing of this group is durable: its events and seqs are forgotten.
+  ++metrics_.commit_failures;
+  g.pending.reset();
+  g.events->resize(g.first_event);
+  next_seq_ = g.first_seq;
+  return s;
+}
+
 std::vector<v1::CtlReply> Core::ExecuteGroup(const std::vector<const v1::CtlRequest*>& requests,
                                              std::vector<CommittedEvent>* events,
                                              const DurableFn& on_durable) {
-  GroupCtx g{store_->NewBatch(), events, std::nullopt};
-  const size_t first_event = events->size();
-  const uint64_t saved_seq = next_seq_, saved_audit = next_audit_seq_;
+  GroupCtx g = BeginGroup(events);
+  const uint64_t saved_audit = next_audit_seq_;
   const TimePoint saved_sim = sim_ ? sim_->Now() : TimePoint{};
 
   std::vector<v1::CtlReply> replies(requests.size());
@@ -274,21 +299,11 @@ std::vector<v1::CtlReply> Core::ExecuteGroup(const std::vector<const v1::CtlRequ
     return replies;
   }
 
-  Status s = store_->Commit(g.batch);
-  if (s.ok()) {
-    ++metrics_.groups_committed;
-    metrics_.events_committed += next_seq_ - saved_seq;
-    if (on_durable) on_durable(*events);
-    ApplyPending(g);
-    return replies;
-  }
-  g.pending.reset();
-  // Nothing of this group is durable: forget it in memory too, and say so to
-  // every caller in the group (queries may have seen the lost changes).
-  ++metrics_.commit_failures;
+  Status s = CommitGroup(g, on_durable);
+  if (s.ok()) return replies;
+  // Say so to every caller in the group, and rebuild memory (queries of the
+  // group may have seen the lost changes).
   spdlog::error("commit of {} commands failed, group refused: {}", requests.size(), s.ToString());
-  events->resize(first_event);
-  next_seq_ = saved_seq;
   next_audit_seq_ = saved_audit;
   if (sim_) sim_->Set(saved_sim);
   if (Status r = LoadRecords(); !r.ok()) {
@@ -342,16 +357,18 @@ void Core::Execute(const v1::CtlRequest& req, v1::CtlReply* reply, GroupCtx& g) 
     case R::kLeaveList:
     case R::kRulesShow:
     case R::kLedger:
+      st = RotaQuery(req, reply);
+      break;
     case R::kResidentList:
     case R::kServiceList:
     case R::kVisitShow:
     case R::kVisitList:
     case R::kVisitPlan:
-      st = RotaQuery(req, reply);
+      st = VisitQuery(req, reply);
       break;
     case R::kResidentShow:
       // Personal data: every read is audited, the full record with its purpose.
-      st = RotaQuery(req, reply);
+      st = VisitQuery(req, reply);
       Audit(req, actor, st,
             st.ok() ? fmt::format("read {} of resident {}{}", req.resident_show().full() ? "the full record" : "the card",
                                   req.resident_show().id(),
@@ -1056,26 +1073,6 @@ domain::RotaCtx Core::RotaContext(const std::string& actor) const {
   return domain::RotaCtx{state_, zones_, clock_->Now(), actor};
 }
 
-bool Core::CommitInternal(domain::Mutation& m, std::vector<CommittedEvent>* events, const DurableFn& on_durable) {
-  GroupCtx g{store_->NewBatch(), events, std::nullopt};
-  const size_t first_event = events->size();
-  const uint64_t saved_seq = next_seq_;
-  Stage(m, "", nullptr, g);
-  Status s = store_->Commit(g.batch);
-  if (s.ok()) {
-    ++metrics_.groups_committed;
-    metrics_.events_committed += next_seq_ - saved_seq;
-    if (on_durable) on_durable(*events);
-    ApplyPending(g);
-    return true;
-  }
-  ++metrics_.commit_failures;
-  spdlog::error("commit of fired timers failed (they fire again on the next tick): {}", s.ToString());
-  events->resize(first_event);
-  next_seq_ = saved_seq;
-  return false;
-}
-
 size_t Core::FireTimers(std::vector<CommittedEvent>* events, const DurableFn& on_durable) {
   const int64_t now = clock_->Now().time_since_epoch().count() / 1000000;
   const auto& shift_timers = state_.rota.timers();
@@ -1093,7 +1090,12 @@ size_t Core::FireTimers(std::vector<CommittedEvent>* events, const DurableFn& on
   }
   if (m.shifts_put.empty() && m.visits_put.empty()) return 0;
   const size_t fired = m.events.size(), touched = m.shifts_put.size() + m.visits_put.size();
-  if (!CommitInternal(m, events, on_durable)) return 0;
+  GroupCtx g = BeginGroup(events);
+  Stage(m, "", nullptr, g);  // no request: not audited
+  if (Status s = CommitGroup(g, on_durable); !s.ok()) {
+    spdlog::error("commit of fired timers failed (they fire again on the next tick): {}", s.ToString());
+    return 0;
+  }
   metrics_.timers_fired += fired;
   return touched;
 }

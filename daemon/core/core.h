@@ -119,9 +119,14 @@ class Core {
   Status CoverageQuery(const v1::CtlRequest& req, v1::CtlReply* reply);
   Status RotaQuery(const v1::CtlRequest& req, v1::CtlReply* reply);
   Result<domain::Mutation> PlanRota(const v1::CtlRequest& req, v1::CtlReply* reply);
+  Status VisitQuery(const v1::CtlRequest& req, v1::CtlReply* reply);
+  Result<domain::Mutation> PlanVisit(const v1::CtlRequest& req, v1::CtlReply* reply);
   domain::RotaCtx RotaContext(const std::string& actor = {}) const;
-  // Commits a mutation that no request asked for (timers) as its own group.
-  bool CommitInternal(domain::Mutation& m, std::vector<CommittedEvent>* events, const DurableFn& on_durable);
+  // A group: staged records and events go into one batch; CommitGroup makes
+  // it durable and publishes (on_durable) then applies it, or forgets its
+  // events and seqs. Requests (ExecuteGroup) and timers (FireTimers) share it.
+  GroupCtx BeginGroup(std::vector<CommittedEvent>* events);
+  Status CommitGroup(GroupCtx& g, const DurableFn& on_durable);
 
   storage::Store* store_;
   Clock* clock_;

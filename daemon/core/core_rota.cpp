@@ -28,18 +28,9 @@ Result<domain::Mutation> Core::PlanRota(const v1::CtlRequest& req, v1::CtlReply*
         out->set_assigned(counts.assigned);
         out->set_gaps(counts.gaps);
         out->set_kept(counts.kept);
-        for (const auto& [id, why] : counts.gap_list) {
-          const auto* kept = state_.rota.FindShift(id);
-          bool listed = false;
-          for (const auto& s : m->shifts_put) {
-            if (s.id() == id) {
-              *out->add_gap_shifts() = s;
-              listed = true;
-              break;
-            }
-          }
-          if (!listed && kept) *out->add_gap_shifts() = *kept;
-          if (listed || kept) out->add_gap_reasons(why);
+        for (auto& [shift, why] : counts.gap_list) {
+          *out->add_gap_shifts() = std::move(shift);
+          out->add_gap_reasons(std::move(why));
         }
       }
       return m;
@@ -79,37 +70,13 @@ Result<domain::Mutation> Core::PlanRota(const v1::CtlRequest& req, v1::CtlReply*
       if (m.ok()) *reply->mutable_rules() = m->rules_put.front();
       return m;
     }
-    case R::kResidentAdd: {
-      auto m = domain::AddResident(ctx, req.resident_add().resident());
-      if (m.ok()) *reply->mutable_resident_card() = domain::CardOf(m->residents_put.front());
-      return m;
-    }
-    case R::kResidentUpdate: {
-      auto m = domain::UpdateResident(ctx, req.resident_update());
-      if (m.ok()) {
-        const auto& r = m->residents_put.empty() ? *state_.visits.FindResident(req.resident_update().resident().id())
-                                                  : m->residents_put.front();
-        *reply->mutable_resident_card() = domain::CardOf(r);
-      }
-      return m;
-    }
+    case R::kResidentAdd:
+    case R::kResidentUpdate:
     case R::kResidentRemove:
-      return domain::RemoveResident(ctx, req.resident_remove().id());
-    case R::kVisitRequest: {
-      auto m = domain::RequestVisit(ctx, req.visit_request(), next_seq_);
-      if (m.ok()) *reply->mutable_visit() = m->visits_put.front();
-      return m;
-    }
-    case R::kVisitAssign: {
-      auto m = domain::AssignVisit(ctx, req.visit_assign());
-      if (m.ok()) *reply->mutable_visit() = m->visits_put.front();
-      return m;
-    }
-    case R::kVisitAct: {
-      auto m = domain::ActOnVisit(ctx, req.visit_act(), next_seq_);
-      if (m.ok()) *reply->mutable_visit() = m->visits_put.front();
-      return m;
-    }
+    case R::kVisitRequest:
+    case R::kVisitAssign:
+    case R::kVisitAct:
+      return PlanVisit(req, reply);
     default:
       return Status::Internal("not a mutation");
   }
@@ -198,47 +165,6 @@ Status Core::RotaQuery(const v1::CtlRequest& req, v1::CtlReply* reply) {
       return {};
     case R::kLedger:
       return domain::Ledger(ctx, req.ledger(), reply->mutable_ledger());
-    case R::kResidentShow: {
-      const auto* r = state_.visits.FindResident(req.resident_show().id());
-      if (!r) return Status::NotFound("id", fmt::format("resident \"{}\" does not exist", req.resident_show().id()));
-      if (req.resident_show().full()) {
-        *reply->mutable_resident() = *r;
-      } else {
-        *reply->mutable_resident_card() = domain::CardOf(*r);
-      }
-      return {};
-    }
-    case R::kResidentList: {
-      const auto& q = req.resident_list();
-      auto* out = reply->mutable_resident_list();
-      uint32_t n = 0, total = 0;
-      const uint32_t limit = q.limit() ? std::min<uint32_t>(q.limit(), 10000) : 1000;
-      for (const auto& [id, r] : state_.visits.residents()) {
-        if (!q.center_id().empty() && r.home_center_id() != q.center_id()) continue;
-        if (q.category() && std::find(r.categories().begin(), r.categories().end(), q.category()) == r.categories().end()) continue;
-        ++total;
-        if (!q.after_id().empty() && id <= q.after_id()) continue;
-        if (n < limit) {
-          *out->add_residents() = domain::CardOf(r);
-          if (++n == limit) out->set_next_after_id(id);
-        }
-      }
-      out->set_total(total);
-      return {};
-    }
-    case R::kServiceList:
-      for (const auto& s : domain::ServiceCatalogue()) *reply->mutable_service_list()->add_services() = s;
-      return {};
-    case R::kVisitShow: {
-      const auto* v = state_.visits.FindVisit(req.visit_show().id());
-      if (!v) return Status::NotFound("id", fmt::format("visit \"{}\" does not exist", req.visit_show().id()));
-      *reply->mutable_visit() = *v;
-      return {};
-    }
-    case R::kVisitList:
-      return domain::ListVisits(ctx, req.visit_list(), reply->mutable_visit_list());
-    case R::kVisitPlan:
-      return domain::PlanVisits(ctx, req.visit_plan(), reply->mutable_visit_list());
     default:
       return Status::Internal("not a rota query");
   }

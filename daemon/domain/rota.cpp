@@ -49,6 +49,12 @@ uint32_t ClockMinute(std::string_view hhmm) {
                                (hhmm[3] - '0') * 10 + (hhmm[4] - '0'));
 }
 
+// Every shift of a center starting at one local time of a date shares this
+// prefix of its id: <center>/<date>/<HHMM>-
+std::string ShiftIdPrefix(std::string_view center, std::string_view date, uint32_t minute) {
+  return fmt::format("{}/{}/{:02}{:02}-", center, date, minute / 60, minute % 60);
+}
+
 bool HasRole(const v1::Staff& s, int role) {
   return std::find(s.roles().begin(), s.roles().end(), role) != s.roles().end();
 }
@@ -713,8 +719,7 @@ bool Serves(const v1::Rotation& r, v1::WindowKind kind, v1::DayType type) {
 }
 
 std::string ShiftId(std::string_view center, const Slot& slot, uint32_t pos) {
-  const uint32_t m = slot.window->start_minute();
-  return fmt::format("{}/{}/{:02}{:02}-{}-{}", center, FormatDate(slot.date), m / 60, m % 60,
+  return fmt::format("{}{}-{}", ShiftIdPrefix(center, FormatDate(slot.date), slot.window->start_minute()),
                      v1::WindowKind_Name(slot.window->kind()), pos);
 }
 
@@ -783,7 +788,7 @@ Result<Mutation> GenerateRota(const RotaCtx& ctx, const v1::RotaGenerateRequest&
   std::set<std::string, std::less<>> seen;
   auto add_gap = [&](const v1::Shift& s, std::string why) {
     ++counts->gaps;
-    if (counts->gap_list.size() < kMaxGapsListed) counts->gap_list.emplace_back(s.id(), std::move(why));
+    if (counts->gap_list.size() < kMaxGapsListed) counts->gap_list.emplace_back(s, std::move(why));
   };
   for (const Slot& slot : slots) {
     const uint32_t n = slot.window->coverage().min_staff();
@@ -1357,7 +1362,7 @@ Mutation FireTimers(const RotaCtx& ctx, size_t limit) {
     } else if (t.bit == v1::HANDOFF) {
       // Every shift of the center starting at this instant, handed off together.
       const int64_t at = Sec(s->start());
-      const std::string prefix = s->id().substr(0, s->id().find('-', s->center_id().size() + 12) + 1);
+      const std::string prefix = ShiftIdPrefix(s->center_id(), s->date(), ClockMinute(s->start_local()));
       std::set<std::string> incoming_ids, before_ids;
       auto* h = e.mutable_shift_handoff();
       for (auto it = st.rota.shifts().lower_bound(prefix); it != st.rota.shifts().end() && it->first.starts_with(prefix); ++it) {

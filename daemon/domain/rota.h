@@ -168,7 +168,7 @@ struct RotaCtx {
 
 struct PlanCounts {
   uint32_t shifts = 0, assigned = 0, gaps = 0, kept = 0;
-  std::vector<std::pair<std::string, std::string>> gap_list;  // id, reason (first 100)
+  std::vector<std::pair<v1::Shift, std::string>> gap_list;  // shift, reason (first 100)
 };
 
 Result<Mutation> SetRotation(const RotaCtx& ctx, v1::Rotation r);

@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "clients/lib/subscriber.h"
-#include "tests/support/process.h"
+#include "tests/support/ctl_expect.h"
 
 namespace zhiban::test {
 namespace {
@@ -25,12 +25,7 @@ class CalendarDaemon : public ::testing::Test {
     auto r = d_.Ctl({"-o", "json", "status"});
     return std::stoull(json::parse(r.out)["last_seq"].get<std::string>());
   }
-  json Json(std::vector<std::string> args) {
-    args.insert(args.begin(), {"-o", "json"});
-    auto r = d_.Ctl(args);
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    return r.exit_code == 0 ? json::parse(r.out) : json();
-  }
+  json Json(const std::vector<std::string>& args) { return CtlJson(d_, args); }
   // Events after `after`, by replay.
   std::string Write(const std::string& name, const std::string& text) {
     std::string path = d_.dir() / name;

@@ -12,7 +12,7 @@
 
 #include "clients/lib/subscriber.h"
 #include "daemon/base/time_util.h"
-#include "tests/support/process.h"
+#include "tests/support/ctl_expect.h"
 
 namespace zhiban::test {
 namespace {
@@ -35,16 +35,8 @@ class RotaDaemon : public ::testing::Test {
   }
   void TearDown() override { EXPECT_EQ(d_.Stop(), 0); }
 
-  RunResult Ok(std::vector<std::string> args) {
-    auto r = d_.Ctl(args);
-    EXPECT_EQ(r.exit_code, 0) << fmt::format("{}", fmt::join(args, " ")) << "\n" << r.err;
-    return r;
-  }
-  json Json(std::vector<std::string> args) {
-    args.insert(args.begin(), {"-o", "json"});
-    auto r = Ok(args);
-    return r.exit_code == 0 ? json::parse(r.out) : json();
-  }
+  RunResult Ok(const std::vector<std::string>& args) { return CtlOk(d_, args); }
+  json Json(const std::vector<std::string>& args) { return CtlJson(d_, args); }
   void Advance(const std::string& by) {
     v1::CtlRequest req;
     auto d = ParseDuration(by);

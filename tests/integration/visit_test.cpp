@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "tests/support/process.h"
+#include "tests/support/ctl_expect.h"
 
 namespace zhiban::test {
 namespace {
@@ -36,16 +36,8 @@ class VisitDaemon : public ::testing::Test {
   }
   void TearDown() override { EXPECT_EQ(d_.Stop(), 0); }
 
-  RunResult Ok(std::vector<std::string> args) {
-    auto r = d_.Ctl(args);
-    EXPECT_EQ(r.exit_code, 0) << fmt::format("{}", fmt::join(args, " ")) << "\n" << r.err;
-    return r;
-  }
-  json Json(std::vector<std::string> args) {
-    args.insert(args.begin(), {"-o", "json"});
-    auto r = Ok(args);
-    return r.exit_code == 0 ? json::parse(r.out) : json();
-  }
+  RunResult Ok(const std::vector<std::string>& args) { return CtlOk(d_, args); }
+  json Json(const std::vector<std::string>& args) { return CtlJson(d_, args); }
   json Request(const std::string& id, const std::string& window = "2026-01-05T10:00:00+08:00/2026-01-05T12:00:00+08:00") {
     return Json({"visit", "request", "--id", id, "--resident", "r1", "--service", "care-visit", "--window", window});
   }

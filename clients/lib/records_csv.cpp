@@ -11,7 +11,12 @@ namespace zhiban::client {
 
 const std::vector<std::string> kCenterColumns = {"id",      "name", "parent_id", "level",
                                                  "address", "lat",  "lon",       "time_zone",
-                                                 "phone"};
+                                                 "phone",   "rooms"};
+const std::vector<std::string> kResidentColumns = {
+    "id",          "name",          "home_center_id", "address",        "room",          "lat",
+    "lon",         "phone",         "id_number",      "categories",     "disability_level",
+    "care_tier",   "legal_basis",   "consent_date",   "emergency_name", "emergency_phone",
+    "emergency_relation", "health_notes", "last_care_visit"};
 const std::vector<std::string> kStaffColumns = {"id",     "name",          "center_id",
                                                 "phone",  "wecom_user_id", "roles",
                                                 "skills", "cover_center_ids"};
@@ -142,6 +147,7 @@ Status CentersFromCsv(const CsvTable& t, std::vector<v1::Center>* out,
     }
     c.set_time_zone(Cell(row, pos, "time_zone"));
     c.set_phone(Cell(row, pos, "phone"));
+    for (auto& r : SplitList(Cell(row, pos, "rooms"))) c.add_rooms(r);
     out->push_back(std::move(c));
   }
   return {};
@@ -171,6 +177,74 @@ Status StaffFromCsv(const CsvTable& t, std::vector<v1::Staff>* out, std::vector<
   return {};
 }
 
+Status ResidentsFromCsv(const CsvTable& t, std::vector<v1::Resident>* out, std::vector<CellError>* errors) {
+  std::map<std::string, size_t> pos;
+  ZB_RETURN_IF_ERROR(MapHeader(t.header, kResidentColumns, {"id", "name", "home_center_id", "legal_basis"}, &pos));
+  out->reserve(t.rows.size());
+  for (const auto& row : t.rows) {
+    v1::Resident r;
+    r.set_id(Cell(row, pos, "id"));
+    r.set_name(Cell(row, pos, "name"));
+    r.set_home_center_id(Cell(row, pos, "home_center_id"));
+    r.set_address(Cell(row, pos, "address"));
+    r.set_room(Cell(row, pos, "room"));
+    std::string lat = Cell(row, pos, "lat"), lon = Cell(row, pos, "lon");
+    if (!lat.empty() || !lon.empty()) {
+      double la = 0, lo = 0;
+      if (!ParseDouble(lat, &la)) {
+        errors->push_back({row.row, "lat", fmt::format("\"{}\" is not a number", lat)});
+      } else if (!ParseDouble(lon, &lo)) {
+        errors->push_back({row.row, "lon", fmt::format("\"{}\" is not a number", lon)});
+      } else {
+        r.mutable_location()->set_lat(la);
+        r.mutable_location()->set_lon(lo);
+      }
+    }
+    r.set_phone(Cell(row, pos, "phone"));
+    r.set_id_number(Cell(row, pos, "id_number"));
+    for (const auto& w : SplitList(Cell(row, pos, "categories"))) {
+      v1::CareCategory c;
+      if (!v1::CareCategory_Parse(Upper(w), &c) || c == v1::CARE_CATEGORY_UNSPECIFIED) {
+        errors->push_back({row.row, "categories",
+                           fmt::format("\"{}\" is not ELDERLY_ALONE, EMPTY_NEST, DISABLED_ELDERLY or DISABLED", w)});
+      } else {
+        r.add_categories(c);
+      }
+    }
+    if (std::string level = Cell(row, pos, "disability_level"); !level.empty()) {
+      if (level.size() != 1 || level[0] < '1' || level[0] > '4') {
+        errors->push_back({row.row, "disability_level", fmt::format("\"{}\" is not 1..4", level)});
+      } else {
+        r.set_disability_level(static_cast<uint32_t>(level[0] - '0'));
+      }
+    }
+    if (std::string tier = Cell(row, pos, "care_tier"); !tier.empty()) {
+      v1::CareTier ct;
+      if (!v1::CareTier_Parse(Upper(tier), &ct)) {
+        errors->push_back({row.row, "care_tier", fmt::format("\"{}\" is not HIGH_RISK, KEY or GENERAL", tier)});
+      } else {
+        r.set_care_tier(ct);
+      }
+    }
+    v1::LegalBasis basis;
+    if (!v1::LegalBasis_Parse(Upper(Cell(row, pos, "legal_basis")), &basis) || basis == v1::LEGAL_BASIS_UNSPECIFIED) {
+      errors->push_back({row.row, "legal_basis",
+                         fmt::format("\"{}\" is not STATUTORY_DUTY or CONSENT", Cell(row, pos, "legal_basis"))});
+    } else {
+      r.set_legal_basis(basis);
+    }
+    r.set_consent_date(Cell(row, pos, "consent_date"));
+    r.mutable_emergency_contact()->set_name(Cell(row, pos, "emergency_name"));
+    r.mutable_emergency_contact()->set_phone(Cell(row, pos, "emergency_phone"));
+    r.mutable_emergency_contact()->set_relation(Cell(row, pos, "emergency_relation"));
+    if (r.emergency_contact().ByteSizeLong() == 0) r.clear_emergency_contact();
+    r.set_health_notes(Cell(row, pos, "health_notes"));
+    r.set_last_care_visit(Cell(row, pos, "last_care_visit"));
+    out->push_back(std::move(r));
+  }
+  return {};
+}
+
 std::vector<std::string> CenterToRow(const v1::Center& c) {
   return {c.id(),
           c.name(),
@@ -180,7 +254,8 @@ std::vector<std::string> CenterToRow(const v1::Center& c) {
           c.has_location() ? fmt::format("{}", c.location().lat()) : "",
           c.has_location() ? fmt::format("{}", c.location().lon()) : "",
           c.time_zone(),
-          c.phone()};
+          c.phone(),
+          fmt::format("{}", fmt::join(c.rooms(), ";"))};
 }
 
 std::vector<std::string> StaffToRow(const v1::Staff& s) {

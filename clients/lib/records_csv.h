@@ -9,11 +9,13 @@
 #include "clients/lib/csv.h"
 #include "daemon/base/status.h"
 #include "zhiban/v1/types.pb.h"
+#include "zhiban/v1/visit.pb.h"
 
 namespace zhiban::client {
 
 extern const std::vector<std::string> kCenterColumns;
 extern const std::vector<std::string> kStaffColumns;
+extern const std::vector<std::string> kResidentColumns;
 
 // A problem in one cell of the source file.
 struct CellError {
@@ -28,6 +30,9 @@ struct CellError {
 Status CentersFromCsv(const CsvTable& t, std::vector<v1::Center>* out,
                       std::vector<CellError>* errors);
 Status StaffFromCsv(const CsvTable& t, std::vector<v1::Staff>* out, std::vector<CellError>* errors);
+// Residents (personal data: the file stays with the operator). Categories
+// are a ';' list of CareCategory names; emergency_* fill the contact.
+Status ResidentsFromCsv(const CsvTable& t, std::vector<v1::Resident>* out, std::vector<CellError>* errors);
 
 std::vector<std::string> CenterToRow(const v1::Center& c);
 std::vector<std::string> StaffToRow(const v1::Staff& s);

@@ -102,9 +102,9 @@ void PrintStaff(const v1::Staff& s) {
 // ---- record flags ---------------------------------------------------------
 
 struct CenterFlags {
-  std::string id, name, parent, level, address, time_zone, phone;
+  std::string id, name, parent, level, address, time_zone, phone, rooms;
   double lat = 0, lon = 0;
-  CLI::Option *o_name, *o_parent, *o_level, *o_address, *o_lat, *o_lon, *o_tz, *o_phone;
+  CLI::Option *o_name, *o_parent, *o_level, *o_address, *o_lat, *o_lon, *o_tz, *o_phone, *o_rooms;
 
   void Define(CLI::App* app, bool add) {
     app->add_option("--id", id, "center id (stable, A-Z a-z 0-9 _ - .)")->required();
@@ -117,6 +117,7 @@ struct CenterFlags {
     o_lon = app->add_option("--lon", lon, "longitude (WGS-84)");
     o_tz = app->add_option("--time-zone", time_zone, "IANA zone (default Asia/Shanghai)");
     o_phone = app->add_option("--phone", phone, "public phone");
+    o_rooms = app->add_option("--rooms", rooms, "rooms that can be booked, comma list (appointment book --room)");
   }
 
   // Builds the record and, for updates, the mask of the flags given.
@@ -143,6 +144,9 @@ struct CenterFlags {
     }
     if (given(o_tz, "time_zone")) c->set_time_zone(time_zone);
     if (given(o_phone, "phone")) c->set_phone(phone);
+    if (given(o_rooms, "rooms")) {
+      for (auto& r : client::SplitList(rooms)) c->add_rooms(r);
+    }
     return {};
   }
 };
@@ -241,6 +245,21 @@ Result<std::string> ReadFile(const std::string& path, size_t max_bytes) {
   return data;
 }
 
+int PrintCellErrors(Context& ctx, const std::string& path, const std::vector<client::CellError>& errors) {
+  v1::Error e;
+  e.set_code(v1::INVALID_ARGUMENT);
+  e.set_message(fmt::format("{}: {} cell(s) cannot be read; nothing was sent", path, errors.size()));
+  for (size_t i = 0; i < errors.size() && i < 100; ++i) {
+    auto* r = e.add_row_errors();
+    r->set_row(errors[i].row);
+    r->set_column(errors[i].column);
+    r->set_message(errors[i].message);
+  }
+  e.set_row_error_count(static_cast<uint32_t>(errors.size()));
+  PrintError(e, ctx.g.format());
+  return kExitUsage;
+}
+
 namespace {
 
 // ---- import -------------------------------------------------------------------
@@ -257,21 +276,7 @@ int RunImport(Context& ctx, v1::ImportKind kind, const std::string& path, bool d
   Status conv = kind == v1::CENTERS ? client::CentersFromCsv(*table, &centers, &cell_errors)
                                     : client::StaffFromCsv(*table, &staff, &cell_errors);
   if (!conv.ok()) return PrintProblem(fmt::format("{}: {}", path, conv.message()), kExitUsage, fmt_);
-  if (!cell_errors.empty()) {
-    v1::Error e;
-    e.set_code(v1::INVALID_ARGUMENT);
-    e.set_message(fmt::format("{}: {} cell(s) cannot be read; nothing was sent", path,
-                              cell_errors.size()));
-    for (size_t i = 0; i < cell_errors.size() && i < 100; ++i) {
-      auto* r = e.add_row_errors();
-      r->set_row(cell_errors[i].row);
-      r->set_column(cell_errors[i].column);
-      r->set_message(cell_errors[i].message);
-    }
-    e.set_row_error_count(static_cast<uint32_t>(cell_errors.size()));
-    PrintError(e, fmt_);
-    return kExitUsage;
-  }
+  if (!cell_errors.empty()) return PrintCellErrors(ctx, path, cell_errors);
   const size_t total = table->rows.size();
   const bool progress = total >= 10000;
   auto call = [&](v1::CtlRequest& req) -> Result<v1::CtlReply> {

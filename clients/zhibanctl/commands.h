@@ -12,6 +12,7 @@
 #include <zmq.hpp>
 
 #include "clients/lib/ctl_client.h"
+#include "clients/lib/records_csv.h"
 #include "clients/zhibanctl/output.h"
 #include "zhiban/v1/ctl.pb.h"
 
@@ -58,6 +59,8 @@ int Send(Context& ctx, v1::CtlRequest& req,                       // prints resu
 std::string SeqNote(const v1::CtlReply& r);                       // "event 7", "events 3..9"
 int Usage(Context& ctx, const Status& s);                         // a local usage problem
 Result<std::string> ReadFile(const std::string& path, size_t max_bytes);  // a local input file
+int PrintCellErrors(Context& ctx, const std::string& path,      // a CSV's unreadable cells, nothing sent
+                    const std::vector<client::CellError>& errors);
 Command IdCommand(std::string group, std::string verb, std::string help,
                   std::function<void(v1::CtlRequest&, const std::string&)> set_id,
                   std::function<void(const v1::CtlReply&, const std::string& id)> print);

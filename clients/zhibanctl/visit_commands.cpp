@@ -28,7 +28,8 @@ void PrintVisits(const v1::VisitListReply& r) {
   for (const auto& v : r.visits()) {
     auto it = r.residents().find(v.resident_id());
     const v1::ResidentCard card = it == r.residents().end() ? v1::ResidentCard() : it->second;
-    t.Add({v.id(), Time(v.window_start()).substr(0, 16) + " → " + Time(v.window_end()).substr(11, 5),
+    const std::string from = Time(v.window_start()), to = Time(v.window_end());
+    t.Add({v.id(), from.substr(0, 16) + " → " + (from.substr(0, 10) == to.substr(0, 10) ? to.substr(11, 5) : to.substr(5, 11)),
            VisitStateName(v.state()), v.service(), v.resident_id() + " " + card.name(), card.address(),
            card.masked_phone(), v.assignee_id(), v.priority() == v1::URGENT ? "URGENT" : ""});
   }
@@ -40,6 +41,37 @@ void PrintVisit(const v1::CtlReply& r) {
   std::cout << fmt::format("visit {} {} — {} for {} at {}, assignee {}{} ({})\n", v.id(), VisitStateName(v.state()),
                            v.service(), v.resident_id(), v.center_id(), v.assignee_id().empty() ? "nobody" : v.assignee_id(),
                            v.has_accept_by() ? ", accept by " + Time(v.accept_by()) : "", SeqNote(r));
+}
+
+void PrintAppointment(const v1::CtlReply& r) {
+  const auto& a = r.appointment();
+  std::cout << fmt::format("appointment {} {} at {} {}..{} for {}{}{}{} ({})\n", a.id(),
+                           a.state() == v1::BOOKED ? "booked" : "cancelled", a.center_id(), Time(a.start()).substr(0, 16),
+                           Time(a.end()).substr(11, 5), a.for_name(), a.service().empty() ? "" : ", " + a.service(),
+                           a.room().empty() ? "" : ", room " + a.room(), a.staff_id().empty() ? "" : ", served by " + a.staff_id(),
+                           SeqNote(r));
+  if (!a.shift_id().empty()) std::cout << fmt::format("outside open hours: shift {}\n", a.shift_id());
+}
+
+// "45m", "2h", "1h30m", "90" (minutes).
+Result<uint32_t> ParseMinutes(const std::string& text) {
+  uint32_t total = 0, n = 0;
+  bool digits = false;
+  for (char c : text) {
+    if (c >= '0' && c <= '9') {
+      n = n * 10 + uint32_t(c - '0');
+      digits = true;
+      if (n > 100000) return Status::InvalidArgument("", fmt::format("\"{}\" is too long", text));
+    } else if ((c == 'h' || c == 'm') && digits) {
+      total += c == 'h' ? n * 60 : n;
+      n = 0;
+      digits = false;
+    } else {
+      return Status::InvalidArgument("", fmt::format("\"{}\" is not a duration like 45m, 2h, 1h30m", text));
+    }
+  }
+  if (text.empty()) return Status::InvalidArgument("", "is empty");
+  return total + n;
 }
 
 Result<google::protobuf::Timestamp> TimeArg(const std::string& text, const char* flag) {
@@ -66,7 +98,9 @@ void AddVisitCommands(std::vector<Command>& cmds) {
                                   {"--id-number", "id_number", "身份证号 (never leaves zhiband)"},
                                   {"--center", "home_center_id", "home center"},
                                   {"--consent-date", "consent_date", "date consent was given (with --basis CONSENT)"},
-                                  {"--health-notes", "health_notes", "health notes (never published)"}};
+                                  {"--health-notes", "health_notes", "health notes (never published)"},
+                                  {"--last-care-visit", "last_care_visit",
+                                   "day of the last care visit, from earlier records (the care plan counts from it)"}};
     for (const auto& t : kTexts) {
       auto* o = app->add_option_function<std::string>(
           t.flag,
@@ -182,6 +216,9 @@ void AddVisitCommands(std::vector<Command>& cmds) {
           t.Add({"care_tier", v1::CareTier_Name(x.care_tier())});
           t.Add({"emergency", x.emergency_contact().name() + " " + x.emergency_contact().phone()});
           t.Add({"health_notes", x.health_notes()});
+          t.Add({"last_care_visit", x.last_care_visit()});
+          t.Add({"care_due", x.care_plan().has_due() ? Time(x.care_plan().due()) + " " + x.care_plan().reason() : ""});
+          t.Add({"open_care_visit", x.care_plan().open_visit_id()});
         } else {
           const auto& x = r.resident_card();
           t.Add({"id", x.id()});
@@ -190,6 +227,7 @@ void AddVisitCommands(std::vector<Command>& cmds) {
           t.Add({"phone", x.masked_phone()});
           t.Add({"categories", Cats(x.categories())});
           t.Add({"care_tier", v1::CareTier_Name(x.care_tier())});
+          t.Add({"care_due", x.has_care_due() ? Time(x.care_due()) + (x.care_overdue() ? " (OVERDUE)" : "") : ""});
           t.Add({"center", x.home_center_id()});
         }
         t.Print();
@@ -200,22 +238,69 @@ void AddVisitCommands(std::vector<Command>& cmds) {
     auto center = std::make_shared<std::string>(), cat = std::make_shared<std::string>();
     app->add_option("--center", *center, "home center");
     app->add_option("--category", *cat, "ELDERLY_ALONE, EMPTY_NEST, DISABLED_ELDERLY, DISABLED");
+    auto overdue = std::make_shared<bool>(false);
+    app->add_flag("--overdue", *overdue, "only residents whose care visit is overdue");
     return [=](Context& ctx) {
       v1::CtlRequest req;
       req.mutable_resident_list()->set_center_id(*center);
+      req.mutable_resident_list()->set_overdue(*overdue);
       if (!cat->empty()) {
         v1::CareCategory c;
         if (!v1::CareCategory_Parse(*cat, &c)) return Usage(ctx, Status::InvalidArgument("--category", "unknown category"));
         req.mutable_resident_list()->set_category(c);
       }
       return Send(ctx, req, [](const v1::CtlReply& r) {
-        Table t({"ID", "NAME", "CENTER", "CATEGORIES", "TIER", "PHONE", "ADDRESS"});
+        Table t({"ID", "NAME", "CENTER", "CATEGORIES", "TIER", "CARE DUE", "PHONE", "ADDRESS"});
         for (const auto& x : r.resident_list().residents()) {
           t.Add({x.id(), x.name(), x.home_center_id(), Cats(x.categories()), v1::CareTier_Name(x.care_tier()),
+                 x.has_care_due() ? Time(x.care_due()).substr(0, 16) + (x.care_overdue() ? " OVERDUE" : "") : "",
                  x.masked_phone(), x.address()});
         }
         t.Print();
+        const auto& l = r.resident_list();
+        if (!l.next_after_id().empty()) {
+          std::cout << fmt::format("{} of {} shown; more with --after {}\n", l.residents_size(), l.total(), l.next_after_id());
+        }
       });
+    };
+  }});
+
+  cmds.push_back({"resident", "import", "residents from a CSV file, all or nothing (migration from spreadsheets)",
+                  [](CLI::App* app) -> Runner {
+    auto file = std::make_shared<std::string>();
+    app->add_option("file", *file, fmt::format("CSV with the columns {}", fmt::join(client::kResidentColumns, ",")))
+        ->required();
+    return [=](Context& ctx) {
+      auto data = ReadFile(*file, 64u << 20);
+      if (!data.ok()) return Usage(ctx, data.status());
+      auto table = client::ParseCsv(*data);
+      if (!table.ok()) return Usage(ctx, Status::InvalidArgument(*file, table.status().message()));
+      std::vector<v1::Resident> residents;
+      std::vector<client::CellError> errors;
+      if (Status s = client::ResidentsFromCsv(*table, &residents, &errors); !s.ok()) {
+        return Usage(ctx, Status::InvalidArgument(*file, s.message()));
+      }
+      if (!errors.empty()) return PrintCellErrors(ctx, *file, errors);
+      v1::CtlRequest req;
+      for (auto& r : residents) *req.mutable_resident_import()->add_residents() = std::move(r);
+      return Send(ctx, req, [file](const v1::CtlReply& x) {
+        std::cout << fmt::format("{}: {} residents added, {} with a care plan ({})\n", *file, x.resident_import().added(),
+                                 x.resident_import().with_care_plan(), SeqNote(x));
+      });
+    };
+  }});
+  cmds.push_back({"resident", "change", "a major change (hospital discharge, bereavement): a care visit within 24 h",
+                  [](CLI::App* app) -> Runner {
+    auto id = std::make_shared<std::string>(), kind = std::make_shared<std::string>(), note = std::make_shared<std::string>();
+    app->add_option("--id", *id, "resident id")->required();
+    app->add_option("--kind", *kind, "hospital-discharge, bereavement or other")->required();
+    app->add_option("--note", *note, "what happened (for the visitor; no health details)");
+    return [=](Context& ctx) {
+      v1::CtlRequest req;
+      req.mutable_resident_change()->set_resident_id(*id);
+      req.mutable_resident_change()->set_kind(*kind);
+      req.mutable_resident_change()->set_note(*note);
+      return Send(ctx, req, PrintVisit);
     };
   }});
 
@@ -362,6 +447,60 @@ void AddVisitCommands(std::vector<Command>& cmds) {
       req.mutable_visit_plan()->set_staff_id(*staff);
       req.mutable_visit_plan()->set_date(*date);
       return Send(ctx, req, [](const v1::CtlReply& r) { PrintVisits(r.visit_list()); });
+    };
+  }});
+
+  // ---- appointments
+  cmds.push_back({"appointment", "book", "book a service and/or a room at a center (预约)", [](CLI::App* app) -> Runner {
+    auto q = std::make_shared<v1::AppointmentBookRequest>();
+    auto at = std::make_shared<std::string>(), duration = std::make_shared<std::string>("60m");
+    app->add_option_function<std::string>("--center", [q](const std::string& v) { q->set_center_id(v); }, "center id")->required();
+    app->add_option_function<std::string>("--service", [q](const std::string& v) { q->set_service(v); }, "service id (visit services)");
+    app->add_option_function<std::string>("--room", [q](const std::string& v) { q->set_room(v); }, "a room of the center");
+    app->add_option("--at", *at, "start, ISO-8601 (2026-03-07T19:00:00+08:00)")->required();
+    app->add_option("--duration", *duration, "e.g. 45m, 2h (default 60m)");
+    app->add_option_function<std::string>("--for", [q](const std::string& v) { q->set_for_name(v); }, "who it is for (a person or an organisation)")->required();
+    app->add_option_function<std::string>("--note", [q](const std::string& v) { q->set_note(v); }, "for the staff (no personal data)");
+    app->add_option_function<std::string>("--id", [q](const std::string& v) { q->set_id(v); }, "appointment id (default: named by zhiband)");
+    return [=](Context& ctx) {
+      auto start = TimeArg(*at, "--at");
+      if (!start.ok()) return Usage(ctx, start.status());
+      auto minutes = ParseMinutes(*duration);
+      if (!minutes.ok()) return Usage(ctx, Status::InvalidArgument("--duration", minutes.status().message()));
+      v1::CtlRequest req;
+      *req.mutable_appointment_book() = *q;
+      *req.mutable_appointment_book()->mutable_start() = *start;
+      req.mutable_appointment_book()->set_duration_minutes(*minutes);
+      return Send(ctx, req, PrintAppointment);
+    };
+  }});
+  cmds.push_back({"appointment", "cancel", "cancel a booking: its staff and room are free again", [](CLI::App* app) -> Runner {
+    auto id = std::make_shared<std::string>(), reason = std::make_shared<std::string>();
+    app->add_option("--id", *id, "appointment id")->required();
+    app->add_option("--reason", *reason, "why");
+    return [=](Context& ctx) {
+      v1::CtlRequest req;
+      req.mutable_appointment_cancel()->set_id(*id);
+      req.mutable_appointment_cancel()->set_reason(*reason);
+      return Send(ctx, req, PrintAppointment);
+    };
+  }});
+  cmds.push_back({"appointment", "list", "bookings in time order (default: from now on)", [](CLI::App* app) -> Runner {
+    auto q = std::make_shared<v1::AppointmentListRequest>();
+    app->add_option_function<std::string>("--center", [q](const std::string& v) { q->set_center_id(v); }, "center id");
+    app->add_option_function<std::string>("--date", [q](const std::string& v) { q->set_date(v); }, "bookings starting that day");
+    app->add_flag_function("--all", [q](int64_t n) { q->set_include_cancelled(n > 0); }, "cancelled ones too");
+    return [=](Context& ctx) {
+      v1::CtlRequest req;
+      *req.mutable_appointment_list() = *q;
+      return Send(ctx, req, [](const v1::CtlReply& r) {
+        Table t({"ID", "CENTER", "START", "END", "SERVICE", "ROOM", "FOR", "STAFF", "STATE"});
+        for (const auto& a : r.appointment_list().appointments()) {
+          t.Add({a.id(), a.center_id(), Time(a.start()).substr(0, 16), Time(a.end()).substr(11, 5), a.service(), a.room(),
+                 a.for_name(), a.staff_id(), a.state() == v1::BOOKED ? "BOOKED" : "CANCELLED"});
+        }
+        t.Print();
+      });
     };
   }});
 }

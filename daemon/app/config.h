@@ -34,6 +34,15 @@ struct Config {
   int64_t rota_checkin_grace_minutes = 10;
   int64_t rota_publish_notice_days = 7;
   int64_t rota_timer_batch = 5000;
+  int64_t visits_accept_minutes = 15;
+  int64_t visits_urgent_accept_minutes = 5;
+  int64_t visits_follow_up_working_days = 5;
+  int64_t visits_care_days_high_risk = 7;
+  int64_t visits_care_days_key = 30;
+  int64_t visits_care_days_general = 90;
+  int64_t visits_care_ahead_days = 3;
+  int64_t visits_major_change_hours = 24;
+  int64_t visits_appointment_notice_working_days = 1;
   std::string log_level = "info";
 };
 

@@ -125,7 +125,14 @@ void Daemon::Impl::HandleCtl(std::vector<net::CtlCall>& calls) {
     return r.has_clock_advance() || r.has_clock_set();
   });
   if (clock_moved) {
+    // Each firing records its timers as fired; the cap only guards the
+    // request thread against a timer that would not record itself.
+    size_t rounds = 0;
     while (!stopping && FireTimers() > 0) {
+      if (++rounds == 100000) {
+        spdlog::error("timers still due after {} rounds; the rest fire on the next ticks", rounds);
+        break;
+      }
     }
   }
 }
@@ -254,6 +261,32 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const Config& config) {
     copts.rota.checkin_grace_minutes = static_cast<uint32_t>(config.rota_checkin_grace_minutes);
     copts.rota.publish_notice_days = static_cast<uint32_t>(config.rota_publish_notice_days);
     copts.timer_batch = static_cast<size_t>(std::max<int64_t>(1, config.rota_timer_batch));
+  }
+  {
+    struct Key {
+      const char* name;
+      int64_t value, min, max;
+      uint32_t* out;
+    };
+    auto& v = copts.visits;
+    const Key keys[] = {
+        {"visits.accept_minutes", config.visits_accept_minutes, 1, 24 * 60, &v.accept_minutes},
+        {"visits.urgent_accept_minutes", config.visits_urgent_accept_minutes, 1, 24 * 60, &v.urgent_accept_minutes},
+        {"visits.follow_up_working_days", config.visits_follow_up_working_days, 1, 30, &v.follow_up_working_days},
+        {"visits.care_days_high_risk", config.visits_care_days_high_risk, 1, 366, &v.care_days[1]},
+        {"visits.care_days_key", config.visits_care_days_key, 1, 366, &v.care_days[2]},
+        {"visits.care_days_general", config.visits_care_days_general, 1, 366, &v.care_days[3]},
+        {"visits.care_ahead_days", config.visits_care_ahead_days, 0, 30, &v.care_ahead_days},
+        {"visits.major_change_hours", config.visits_major_change_hours, 1, 24 * 14, &v.major_change_hours},
+        {"visits.appointment_notice_working_days", config.visits_appointment_notice_working_days, 0, 30,
+         &v.appointment_notice_working_days},
+    };
+    for (const auto& k : keys) {
+      if (k.value < k.min || k.value > k.max) {
+        return Status::InvalidArgument(k.name, fmt::format("{} is outside {}..{}", k.value, k.min, k.max));
+      }
+      *k.out = static_cast<uint32_t>(k.value);
+    }
   }
   d.core = std::make_unique<core::Core>(d.store.get(), d.clock.get(), d.sim, copts);
   ZB_RETURN_IF_ERROR(d.core->Load());

@@ -74,6 +74,11 @@ std::string TargetOf(const v1::CtlRequest& r) {
     case v1::CtlRequest::kVisitRequest: return r.visit_request().resident_id() + " " + r.visit_request().service();
     case v1::CtlRequest::kVisitAssign: return r.visit_assign().id() + "->" + r.visit_assign().staff_id();
     case v1::CtlRequest::kVisitAct: return r.visit_act().id();
+    case v1::CtlRequest::kResidentImport: return fmt::format("{} residents", r.resident_import().residents_size());
+    case v1::CtlRequest::kResidentChange: return r.resident_change().resident_id() + " " + r.resident_change().kind();
+    case v1::CtlRequest::kAppointmentBook:
+      return r.appointment_book().center_id() + " " + r.appointment_book().for_name();
+    case v1::CtlRequest::kAppointmentCancel: return r.appointment_cancel().id();
     default: return {};
   }
 }
@@ -236,6 +241,8 @@ Status Core::LoadRecords() {
                                               [&](v1::Resident x) { st.visits.PutResident(std::move(x)); }));
   ZB_RETURN_IF_ERROR(LoadFamily<v1::Visit>(*store_, Family::kVisits,
                                            [&](v1::Visit x) { st.visits.PutVisit(std::move(x)); }));
+  ZB_RETURN_IF_ERROR(LoadFamily<v1::Appointment>(*store_, Family::kAppointments,
+                                                 [&](v1::Appointment x) { st.appointments.Put(std::move(x)); }));
   ZB_RETURN_IF_ERROR(LoadFamily<v1::ShiftSwap>(*store_, Family::kSwaps,
                                           [&](v1::ShiftSwap x) { st.rota.PutSwap(std::move(x)); }));
   Status bad;
@@ -364,6 +371,7 @@ void Core::Execute(const v1::CtlRequest& req, v1::CtlReply* reply, GroupCtx& g) 
     case R::kVisitShow:
     case R::kVisitList:
     case R::kVisitPlan:
+    case R::kAppointmentList:
       st = VisitQuery(req, reply);
       break;
     case R::kResidentShow:
@@ -424,7 +432,11 @@ void Core::Execute(const v1::CtlRequest& req, v1::CtlReply* reply, GroupCtx& g) 
     case R::kResidentRemove:
     case R::kVisitRequest:
     case R::kVisitAssign:
-    case R::kVisitAct: {
+    case R::kVisitAct:
+    case R::kResidentImport:
+    case R::kResidentChange:
+    case R::kAppointmentBook:
+    case R::kAppointmentCancel: {
       auto m = Plan(req, reply);
       std::string summary;
       if (m.ok()) {
@@ -597,6 +609,7 @@ void Core::Stage(domain::Mutation& m, const std::string& actor, v1::CtlReply* re
   for (const auto& id : m.residents_deleted) g.batch.Delete(Family::kResidents, id);
   for (const auto& x : m.residents_put) g.batch.Put(Family::kResidents, x.id(), x.SerializeAsString());
   for (const auto& x : m.visits_put) g.batch.Put(Family::kVisits, x.id(), x.SerializeAsString());
+  for (const auto& x : m.appointments_put) g.batch.Put(Family::kAppointments, x.id(), x.SerializeAsString());
   const auto ts = ToProto(clock_->Now());
   const uint64_t first = next_seq_;
   g.events->reserve(g.events->size() + m.events.size());
@@ -1087,9 +1100,10 @@ size_t Core::FireTimers(std::vector<CommittedEvent>* events, const DurableFn& on
     domain::Mutation v = domain::FireVisitTimers(RotaContext(), options_.timer_batch - m.shifts_put.size());
     for (auto& e : v.events) m.Emit(std::move(e));
     for (auto& x : v.visits_put) m.visits_put.push_back(std::move(x));
+    for (auto& x : v.residents_put) m.residents_put.push_back(std::move(x));
   }
   if (m.shifts_put.empty() && m.visits_put.empty()) return 0;
-  const size_t fired = m.events.size(), touched = m.shifts_put.size() + m.visits_put.size();
+  const size_t fired = m.events.size(), touched = m.shifts_put.size() + m.visits_put.size() + m.residents_put.size();
   GroupCtx g = BeginGroup(events);
   Stage(m, "", nullptr, g);  // no request: not audited
   if (Status s = CommitGroup(g, on_durable); !s.ok()) {

@@ -76,6 +76,10 @@ Result<domain::Mutation> Core::PlanRota(const v1::CtlRequest& req, v1::CtlReply*
     case R::kVisitRequest:
     case R::kVisitAssign:
     case R::kVisitAct:
+    case R::kResidentImport:
+    case R::kResidentChange:
+    case R::kAppointmentBook:
+    case R::kAppointmentCancel:
       return PlanVisit(req, reply);
     default:
       return Status::Internal("not a mutation");

@@ -1,7 +1,5 @@
 // The core's resident and visit commands: ctl requests to the pure visit
 // logic (domain/visit.h).
-#include <algorithm>
-
 #include <fmt/format.h>
 
 #include "daemon/core/core.h"
@@ -15,7 +13,7 @@ Result<domain::Mutation> Core::PlanVisit(const v1::CtlRequest& req, v1::CtlReply
   switch (req.command_case()) {
     case R::kResidentAdd: {
       auto m = domain::AddResident(ctx, req.resident_add().resident());
-      if (m.ok()) *reply->mutable_resident_card() = domain::CardOf(m->residents_put.front());
+      if (m.ok()) *reply->mutable_resident_card() = domain::CardOf(m->residents_put.front(), ctx.now.time_since_epoch().count() / 1000000);
       return m;
     }
     case R::kResidentUpdate: {
@@ -23,12 +21,36 @@ Result<domain::Mutation> Core::PlanVisit(const v1::CtlRequest& req, v1::CtlReply
       if (m.ok()) {
         const auto& r = m->residents_put.empty() ? *state_.visits.FindResident(req.resident_update().resident().id())
                                                   : m->residents_put.front();
-        *reply->mutable_resident_card() = domain::CardOf(r);
+        *reply->mutable_resident_card() = domain::CardOf(r, ctx.now.time_since_epoch().count() / 1000000);
       }
       return m;
     }
     case R::kResidentRemove:
       return domain::RemoveResident(ctx, req.resident_remove().id());
+    case R::kResidentImport: {
+      auto m = domain::ImportResidents(ctx, req.resident_import());
+      if (m.ok()) {
+        auto* out = reply->mutable_resident_import();
+        out->set_added(static_cast<uint32_t>(m->residents_put.size()));
+        for (const auto& r : m->residents_put) out->set_with_care_plan(out->with_care_plan() + r.care_plan().has_due());
+      }
+      return m;
+    }
+    case R::kResidentChange: {
+      auto m = domain::ResidentChange(ctx, req.resident_change());
+      if (m.ok()) *reply->mutable_visit() = m->visits_put.back();
+      return m;
+    }
+    case R::kAppointmentBook: {
+      auto m = domain::BookAppointment(ctx, req.appointment_book(), next_seq_);
+      if (m.ok()) *reply->mutable_appointment() = m->appointments_put.front();
+      return m;
+    }
+    case R::kAppointmentCancel: {
+      auto m = domain::CancelAppointment(ctx, req.appointment_cancel());
+      if (m.ok()) *reply->mutable_appointment() = m->appointments_put.front();
+      return m;
+    }
     case R::kVisitRequest: {
       auto m = domain::RequestVisit(ctx, req.visit_request(), next_seq_);
       if (m.ok()) *reply->mutable_visit() = m->visits_put.front();
@@ -59,28 +81,12 @@ Status Core::VisitQuery(const v1::CtlRequest& req, v1::CtlReply* reply) {
       if (req.resident_show().full()) {
         *reply->mutable_resident() = *r;
       } else {
-        *reply->mutable_resident_card() = domain::CardOf(*r);
+        *reply->mutable_resident_card() = domain::CardOf(*r, ctx.now.time_since_epoch().count() / 1000000);
       }
       return {};
     }
-    case R::kResidentList: {
-      const auto& q = req.resident_list();
-      auto* out = reply->mutable_resident_list();
-      uint32_t n = 0, total = 0;
-      const uint32_t limit = q.limit() ? std::min<uint32_t>(q.limit(), 10000) : 1000;
-      for (const auto& [id, r] : state_.visits.residents()) {
-        if (!q.center_id().empty() && r.home_center_id() != q.center_id()) continue;
-        if (q.category() && std::find(r.categories().begin(), r.categories().end(), q.category()) == r.categories().end()) continue;
-        ++total;
-        if (!q.after_id().empty() && id <= q.after_id()) continue;
-        if (n < limit) {
-          *out->add_residents() = domain::CardOf(r);
-          if (++n == limit) out->set_next_after_id(id);
-        }
-      }
-      out->set_total(total);
-      return {};
-    }
+    case R::kResidentList:
+      return domain::ListResidents(ctx, req.resident_list(), reply->mutable_resident_list());
     case R::kServiceList:
       for (const auto& s : domain::ServiceCatalogue()) *reply->mutable_service_list()->add_services() = s;
       return {};
@@ -94,6 +100,8 @@ Status Core::VisitQuery(const v1::CtlRequest& req, v1::CtlReply* reply) {
       return domain::ListVisits(ctx, req.visit_list(), reply->mutable_visit_list());
     case R::kVisitPlan:
       return domain::PlanVisits(ctx, req.visit_plan(), reply->mutable_visit_list());
+    case R::kAppointmentList:
+      return domain::ListAppointments(ctx, req.appointment_list(), reply->mutable_appointment_list());
     default:
       return Status::Internal("not a visit query");
   }

@@ -47,6 +47,7 @@ struct Mutation {
   std::vector<v1::Resident> residents_put;
   std::vector<std::string> residents_deleted;
   std::vector<v1::Visit> visits_put;
+  std::vector<v1::Appointment> appointments_put;
 
   // Events to publish, in order, with topic, center_id and body set (the
   // core stamps seq, id, time, actor). An event announcing a record this

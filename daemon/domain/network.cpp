@@ -251,6 +251,13 @@ Status ValidateCenterFields(const v1::Center& c, std::string_view p) {
   }
   ZB_RETURN_IF_ERROR(ValidateTimeZone(c.time_zone(), F(p, "time_zone")));
   ZB_RETURN_IF_ERROR(ValidateLandline(c.phone(), F(p, "phone")));
+  if (c.rooms_size() > 100) return Status::InvalidArgument(F(p, "rooms"), "at most 100 rooms");
+  for (int i = 0; i < c.rooms_size(); ++i) {
+    ZB_RETURN_IF_ERROR(ValidateText(c.rooms(i), F(p, "rooms"), kMaxIdLength, true));
+    for (int j = 0; j < i; ++j) {
+      if (c.rooms(j) == c.rooms(i)) return Status::InvalidArgument(F(p, "rooms"), fmt::format("room \"{}\" is listed twice", c.rooms(i)));
+    }
+  }
   return {};
 }
 

@@ -49,12 +49,6 @@ uint32_t ClockMinute(std::string_view hhmm) {
                                (hhmm[3] - '0') * 10 + (hhmm[4] - '0'));
 }
 
-// Every shift of a center starting at one local time of a date shares this
-// prefix of its id: <center>/<date>/<HHMM>-
-std::string ShiftIdPrefix(std::string_view center, std::string_view date, uint32_t minute) {
-  return fmt::format("{}/{}/{:02}{:02}-", center, date, minute / 60, minute % 60);
-}
-
 bool HasRole(const v1::Staff& s, int role) {
   return std::find(s.roles().begin(), s.roles().end(), role) != s.roles().end();
 }
@@ -259,6 +253,10 @@ Result<const v1::Staff*> NeedStaff(const State& st, const std::string& id, const
 }
 
 }  // namespace
+
+std::string ShiftIdPrefix(std::string_view center, std::string_view date, uint32_t minute) {
+  return fmt::format("{}/{}/{:02}{:02}-", center, date, minute / 60, minute % 60);
+}
 
 // ---- rules -----------------------------------------------------------------
 
@@ -778,6 +776,7 @@ Result<Mutation> GenerateRota(const RotaCtx& ctx, const v1::RotaGenerateRequest&
   Overlay ov(book, st.network);
   std::map<std::string, const v1::Shift*, std::less<>> existing;
   for (const auto* s : book.CenterShifts(center, from, to)) {
+    if (s->kind() == v1::APPOINTMENT) continue;  // booked, not planned: appointment cancel releases it
     existing.emplace(s->id(), s);
     const bool kept = s->published() || Sec(s->start()) <= now;
     // Re-planned shifts leave their assignee's load until decided again.
@@ -1548,6 +1547,53 @@ Status Ledger(const RotaCtx& ctx, const v1::LedgerRequest& req, v1::LedgerReply*
     row->set_comp_balance_minutes(static_cast<int32_t>(row->comp_earned_minutes()) - static_cast<int32_t>(taken));
   }
   return {};
+}
+
+
+Result<v1::Shift> StaffExtraShift(const RotaCtx& ctx, v1::Shift s, Mutation* m) {
+  const auto& st = ctx.state;
+  const ShiftFacts f = FactsOf(s);
+  Overlay ov(st.rota, st.network);
+  const auto pool = PoolOf(st.network, s.center_id());
+  const v1::Staff* best = BestCandidate(ov, pool, s, f);
+  if (!best) {
+    std::vector<std::string> why;
+    for (const auto* p : pool) {
+      if (why.size() == 5) {
+        why.push_back("...");
+        break;
+      }
+      auto w = ov.Why(*p, s, f);
+      if (!w.empty()) why.push_back(w.front());
+    }
+    return Status::FailedPrecondition(fmt::format("nobody at {} can take {} {}-{}: {}", s.center_id(), s.date(),
+                                                  s.start_local(), s.end_local(),
+                                                  why.empty() ? "nobody works there" : fmt::format("{}", fmt::join(why, "; "))));
+  }
+  s.set_assignee_id(best->id());
+  s.set_source(v1::FILL);
+  s.set_published(st.rota.MonthPublished(s.center_id(), s.date().substr(0, 7)));
+  if (s.published()) {
+    auto e = NewEvent(s.center_id());
+    auto* a = e.mutable_shift_assigned();
+    *a->mutable_shift() = s;
+    *a->mutable_staff() = *best;
+    Emit(m, std::move(e), "shift.assigned");
+  }
+  m->shifts_put.push_back(s);
+  return s;
+}
+
+void CancelShift(const RotaCtx& ctx, const v1::Shift& s, const std::string& reason, Mutation* m) {
+  if (s.published()) {
+    auto e = NewEvent(s.center_id());
+    auto* c = e.mutable_shift_cancelled();
+    *c->mutable_shift() = s;
+    SetStaff(ctx.state.network, s.assignee_id(), c->mutable_staff());
+    c->set_reason(reason);
+    Emit(m, std::move(e), "shift.cancelled");
+  }
+  m->shifts_deleted.push_back(s.id());
 }
 
 }  // namespace zhiban::domain

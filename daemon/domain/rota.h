@@ -71,6 +71,10 @@ struct ShiftFacts {
 };
 ShiftFacts FactsOf(const v1::Shift& s);
 
+// Every shift of a center starting at one local time of a date shares this
+// prefix of its id: <center>/<date>/<HHMM>- (then <KIND>-<pos>).
+std::string ShiftIdPrefix(std::string_view center, std::string_view date, uint32_t minute);
+
 // One person's load: intervals for overlap checks, minutes per day for the
 // rules, counts for fairness (whole history: fairness spans months and years).
 struct StaffLoad {
@@ -189,6 +193,16 @@ Result<Mutation> SetRules(const RotaCtx& ctx, std::string_view toml, std::string
 // A departing person's future shifts become gaps (to the backup first);
 // rotations drop them. Appended to the staff_remove mutation.
 void ReleaseStaff(const RotaCtx& ctx, std::string_view staff, Mutation* m);
+
+// A shift outside the generated plan (an appointment booked into an
+// APPOINTMENT window; id and times set by the caller): staffed by
+// auto-fill's choice (the center's pool, roles, skills, leave, every
+// working-time rule), published with its month (shift.assigned), added to
+// `m`. Fails naming why the first few people cannot take it. Generation
+// leaves APPOINTMENT shifts alone.
+Result<v1::Shift> StaffExtraShift(const RotaCtx& ctx, v1::Shift s, Mutation* m);
+// Deletes a shift; shift.cancelled when it was published.
+void CancelShift(const RotaCtx& ctx, const v1::Shift& s, const std::string& reason, Mutation* m);
 
 // Timers due at ctx.now (at most `limit`), fired: events plus the shifts
 // with their timers_fired bits set, in one mutation.

@@ -24,6 +24,7 @@ void Apply(State& state, Mutation&& m) {
   for (const auto& id : m.residents_deleted) state.visits.EraseResident(id);
   for (auto& r : m.residents_put) state.visits.PutResident(std::move(r));
   for (auto& v : m.visits_put) state.visits.PutVisit(std::move(v));
+  for (auto& a : m.appointments_put) state.appointments.Put(std::move(a));
   m.centers_put.clear();
   m.staff_put.clear();
   m.years_put.clear();
@@ -38,6 +39,7 @@ void Apply(State& state, Mutation&& m) {
   m.months_put.clear();
   m.residents_put.clear();
   m.visits_put.clear();
+  m.appointments_put.clear();
 }
 
 void Apply(State& state, const Mutation& m) {

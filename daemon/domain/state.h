@@ -2,6 +2,7 @@
 // match a Mutation. Pure; the core thread owns the one instance.
 #pragma once
 
+#include "daemon/domain/appointment.h"
 #include "daemon/domain/calendar.h"
 #include "daemon/domain/mutation.h"
 #include "daemon/domain/network.h"
@@ -17,6 +18,7 @@ struct State {
   PolicyBook policies;
   RotaBook rota;
   VisitBook visits;
+  AppointmentBook appointments;
 
   void Clear() {
     network.Clear();
@@ -24,6 +26,7 @@ struct State {
     policies.Clear();
     rota.Clear();
     visits.Clear();
+    appointments.Clear();
   }
 };
 

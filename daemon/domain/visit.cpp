@@ -23,6 +23,15 @@ google::protobuf::Timestamp Ts(int64_t s) {
   return t;
 }
 int32_t DayOfSec(int64_t s) { return static_cast<int32_t>((s + kUtc8) / kDay); }
+// The instant `minute` minutes after local (UTC+8) midnight of `day`.
+int64_t LocalAt(int32_t day, uint32_t minute) { return int64_t(day) * kDay - kUtc8 + int64_t(minute) * 60; }
+
+constexpr const char* kCareService = "care-visit";
+
+bool WorkingDay(const State& st, int32_t day, std::string_view center) {
+  auto info = st.calendar.Day(FromDayNumber(day), center);
+  return info.ok() && !info->closed() && (info->day_type() == v1::WORKDAY || info->day_type() == v1::MAKEUP_WORKDAY);
+}
 
 bool Terminal(v1::VisitState s) {
   return s == v1::VISIT_COMPLETED || s == v1::VISIT_CANCELLED || s == v1::VISIT_FAILED;
@@ -67,7 +76,7 @@ void EmitVisit(const RotaCtx& ctx, Mutation* m, const v1::Visit& v, const char* 
   const auto* field = v1::Event::descriptor()->FindFieldByName(std::string(topic).replace(5, 1, "_"));
   auto* body = static_cast<v1::VisitEvent*>(e.GetReflection()->MutableMessage(&e, field));
   *body->mutable_visit() = v;
-  if (const auto* r = st.visits.FindResident(v.resident_id())) *body->mutable_resident() = CardOf(*r);
+  if (const auto* r = st.visits.FindResident(v.resident_id())) *body->mutable_resident() = CardOf(*r, Sec(ctx.now));
   if (const auto* s = v.assignee_id().empty() ? nullptr : st.network.FindStaff(v.assignee_id())) *body->mutable_staff() = *s;
   if (backup) *body->mutable_backup() = *backup;
   if (const auto* l = LeaderFor(ctx, v)) *body->mutable_leader() = *l;
@@ -81,16 +90,18 @@ int64_t Deadline(const RotaCtx& ctx, const v1::Visit& v) {
   return Sec(ctx.now) + 60 * int64_t(v.priority() == v1::URGENT ? o.urgent_accept_minutes : o.accept_minutes);
 }
 
-// The shift `staff` is on (on site) at `t`, if any.
-const v1::Shift* OnDuty(const State& st, std::string_view staff, int64_t t) {
-  for (const auto* s : st.rota.StaffShifts(staff, t - 2 * kDay, t + 1)) {
-    if (s->kind() != v1::ON_CALL && Sec(s->start()) <= t && t < Sec(s->end())) return s;
+// The first on-site shift of `staff` overlapping the visit's window, if any
+// (a visit is done by someone on duty, or on a home-visit block, in it).
+const v1::Shift* OnDuty(const State& st, std::string_view staff, const v1::Visit& v) {
+  const int64_t from = Sec(v.window_start()), to = Sec(v.window_end());
+  for (const auto* s : st.rota.StaffShifts(staff, from - 2 * kDay, to)) {
+    if (s->kind() != v1::ON_CALL && Sec(s->end()) > from && Sec(s->start()) < to) return s;
   }
   return nullptr;
 }
 
-// Picks the assignee: on duty at the window's start (at the resident's
-// center or one they cover), with the skill, not among those who declined;
+// Picks the assignee: on duty in the window (at the resident's center or
+// one they cover), with the skill, not among those who declined;
 // nearest (their center to the resident), then least loaded that day, then id.
 const v1::Staff* Choose(const RotaCtx& ctx, const v1::Visit& v) {
   const auto& st = ctx.state;
@@ -102,7 +113,7 @@ const v1::Staff* Choose(const RotaCtx& ctx, const v1::Visit& v) {
   for (const auto& [id, s] : st.network.staff()) {
     if (!MayServe(s, v.center_id()) || !HasSkill(s, item ? item->skill() : "")) continue;
     if (std::find(v.declined_by().begin(), v.declined_by().end(), id) != v.declined_by().end()) continue;
-    const auto* shift = OnDuty(st, id, t);
+    const auto* shift = OnDuty(st, id, v);
     if (!shift) continue;
     double km = 0;
     const auto* c = st.network.FindCenter(shift->center_id());
@@ -168,6 +179,10 @@ Status CheckResident(const State& st, const v1::Resident& r) {
   if (r.legal_basis() == v1::CONSENT && !ParseDate(r.consent_date()).ok()) {
     return Status::InvalidArgument("resident.consent_date", "CONSENT needs the date consent was given (YYYY-MM-DD)");
   }
+  if (!r.last_care_visit().empty()) {
+    auto d = ParseDate(r.last_care_visit());
+    if (!d.ok()) return Status::InvalidArgument("resident.last_care_visit", d.status().message());
+  }
   if (r.has_location() && (std::abs(r.location().lat()) > 90 || std::abs(r.location().lon()) > 180)) {
     return Status::InvalidArgument("resident.location", "latitude within ±90, longitude within ±180");
   }
@@ -181,7 +196,89 @@ v1::Event ResidentEvent(const v1::Resident& r, const char* topic) {
   return e;
 }
 
+// Cancels visit `id` (an open care-plan order being superseded) into `m`.
+void CancelOrder(const RotaCtx& ctx, const std::string& id, const std::string& why, Mutation* m) {
+  const auto* open = ctx.state.visits.FindVisit(id);
+  if (!open || Terminal(open->state())) return;
+  v1::Visit v = *open;
+  v.clear_accept_by();
+  Step(v, v1::VISIT_CANCELLED, Sec(ctx.now), "care-plan", why);
+  EmitVisit(ctx, m, v, "visit.cancelled", why);
+  m->visits_put.push_back(std::move(v));
+}
+
+// The care-plan work order for `r`'s plan as it stands, dispatched; `r`
+// records it as the open order. `taken` names ids already used in this batch.
+v1::Visit CreateCareOrder(const RotaCtx& ctx, v1::Resident& r, Mutation* m, const std::set<std::string>& taken) {
+  const auto& st = ctx.state;
+  const auto& plan = r.care_plan();
+  const int64_t now = Sec(ctx.now);
+  int64_t due = Sec(plan.due()), from = std::max(Sec(plan.window_start()), now);
+  if (due <= now) due = now + 3600 * int64_t(st.visits.options().major_change_hours);  // we were down past it
+  if (from >= due) from = now;
+  const std::string base = fmt::format("care-{}-{}", r.id(), FormatDate(FromDayNumber(DayOfSec(due))));
+  std::string id = base;
+  for (int n = 2; st.visits.FindVisit(id) || taken.count(id); ++n) id = fmt::format("{}-{}", base, n);
+  v1::Visit v;
+  v.set_id(id);
+  v.set_resident_id(r.id());
+  v.set_center_id(r.home_center_id());
+  v.set_service(kCareService);
+  *v.mutable_window_start() = Ts(from);
+  *v.mutable_window_end() = Ts(due);
+  v.set_priority(v1::NORMAL);
+  v.set_source(v1::CARE_PLAN);
+  v.set_note(plan.reason());
+  Step(v, v1::VISIT_REQUESTED, now, "care-plan", plan.reason());
+  EmitVisit(ctx, m, v, "visit.requested", plan.reason());
+  Dispatch(ctx, v, m);
+  r.mutable_care_plan()->set_open_visit_id(id);
+  return v;
+}
+
 }  // namespace
+
+void PlanCare(const RotaCtx& ctx, v1::Resident& r, int32_t base_day) {
+  const auto& st = ctx.state;
+  const auto& o = st.visits.options();
+  const uint32_t interval = size_t(r.care_tier()) < o.care_days.size() ? o.care_days[r.care_tier()] : 0;
+  const std::string open = r.care_plan().open_visit_id();
+  r.clear_care_plan();
+  if (!open.empty()) r.mutable_care_plan()->set_open_visit_id(open);
+  if (interval == 0) return;
+  const int64_t now = Sec(ctx.now);
+  int32_t last = base_day;
+  if (auto d = ParseDate(r.last_care_visit()); !r.last_care_visit().empty() && d.ok()) last = DayNumber(*d);
+  const int32_t due_day = last + static_cast<int32_t>(interval);
+  int64_t due = LocalAt(due_day, o.care_due_minute), from = 0;
+  std::string reason = fmt::format("every {} days ({})", interval, v1::CareTier_Name(r.care_tier()));
+  if (due <= now) {
+    // Behind already (records migrated late): catch up within the major-change time.
+    due = now + 3600 * int64_t(o.major_change_hours);
+    from = now;
+    reason = fmt::format("{}: overdue since {}, due within {} h", reason, FormatDate(FromDayNumber(due_day)),
+                         o.major_change_hours);
+  } else {
+    // A due day that is not a working day: the window opens on the last
+    // working day before it (节前走访), never back to the last visit.
+    int32_t first = due_day;
+    if (!WorkingDay(st, due_day, r.home_center_id())) {
+      for (int32_t d = due_day - 1; d > last && d > due_day - 14; --d) {
+        if (WorkingDay(st, d, r.home_center_id())) {
+          first = d;
+          break;
+        }
+      }
+    }
+    from = std::max(LocalAt(first, o.care_window_minute), now);
+    if (from >= due) from = now;
+  }
+  auto* p = r.mutable_care_plan();
+  *p->mutable_due() = Ts(due);
+  *p->mutable_window_start() = Ts(from);
+  *p->mutable_generate_at() = Ts(from - int64_t(o.care_ahead_days) * kDay);
+  p->set_reason(std::move(reason));
+}
 
 std::string MaskPhone(std::string_view phone) {
   if (phone.size() >= 11) return fmt::format("{}****{}", phone.substr(0, 3), phone.substr(phone.size() - 4));
@@ -189,7 +286,7 @@ std::string MaskPhone(std::string_view phone) {
   return phone.empty() ? "" : "****";
 }
 
-v1::ResidentCard CardOf(const v1::Resident& r) {
+v1::ResidentCard CardOf(const v1::Resident& r, int64_t now) {
   v1::ResidentCard c;
   c.set_id(r.id());
   c.set_name(r.name());
@@ -199,6 +296,10 @@ v1::ResidentCard CardOf(const v1::Resident& r) {
   *c.mutable_categories() = r.categories();
   c.set_care_tier(r.care_tier());
   c.set_home_center_id(r.home_center_id());
+  if (r.care_plan().has_due()) {
+    *c.mutable_care_due() = r.care_plan().due();
+    c.set_care_overdue(now > 0 && Sec(r.care_plan().due()) < now);
+  }
   return c;
 }
 
@@ -279,9 +380,29 @@ void VisitBook::Index(const v1::Visit& v, int sign) {
   if (!Terminal(v.state()) && !started && !v.overdue_reported()) timer(2, Sec(v.window_end()));
 }
 
+void VisitBook::Index(const v1::Resident& r, int sign) {
+  if (!r.care_plan().has_due() || !r.care_plan().open_visit_id().empty()) return;
+  Timer t{Sec(r.care_plan().generate_at()), 3, r.id()};
+  if (sign > 0) timers_.insert(t);
+  else timers_.erase(t);
+}
+
+void VisitBook::PutResident(v1::Resident r) {
+  auto it = residents_.find(r.id());
+  if (it != residents_.end()) {
+    Index(it->second, -1);
+    it->second = std::move(r);
+  } else {
+    it = residents_.emplace(r.id(), std::move(r)).first;
+  }
+  Index(it->second, +1);
+}
+
 void VisitBook::EraseResident(std::string_view id) {
   auto it = residents_.find(id);
-  if (it != residents_.end()) residents_.erase(it);
+  if (it == residents_.end()) return;
+  Index(it->second, -1);
+  residents_.erase(it);
 }
 
 void VisitBook::PutVisit(v1::Visit v) {
@@ -305,15 +426,79 @@ void VisitBook::Clear() {
 // ---- residents -------------------------------------------------------------------
 
 Result<Mutation> AddResident(const RotaCtx& ctx, v1::Resident r) {
-  ZB_RETURN_IF_ERROR(CheckResident(ctx.state, r));
-  if (ctx.state.visits.FindResident(r.id())) {
-    return Status::AlreadyExists("resident.id", fmt::format("resident \"{}\" exists", r.id()));
+  v1::ResidentImportRequest req;
+  *req.add_residents() = std::move(r);
+  auto m = ImportResidents(ctx, req);
+  if (m.ok()) m->summary = fmt::format("resident {} added at {}", req.residents(0).id(), req.residents(0).home_center_id());
+  return m;
+}
+
+Result<Mutation> ImportResidents(const RotaCtx& ctx, const v1::ResidentImportRequest& req) {
+  if (req.residents().empty()) return Status::InvalidArgument("residents", "names no resident");
+  if (size_t(req.residents_size()) > kMaxResidentImport) {
+    return Status::InvalidArgument("residents", fmt::format("{} residents in one request; at most {} (split the file)",
+                                                            req.residents_size(), kMaxResidentImport));
   }
+  const int32_t today = DayOfSec(Sec(ctx.now));
+  std::set<std::string, std::less<>> ids;
   Mutation m;
-  auto e = ResidentEvent(r, "resident.added");
-  *e.mutable_resident_added()->mutable_resident() = CardOf(r);
-  m.Emit(std::move(e));
-  m.summary = fmt::format("resident {} added at {}", r.id(), r.home_center_id());
+  size_t planned = 0;
+  for (int i = 0; i < req.residents_size(); ++i) {
+    v1::Resident r = req.residents(i);
+    r.clear_care_plan();  // zhiband's to compute
+    auto where = [&](Status st) {
+      return req.residents_size() == 1 ? st : Status(st.code(), fmt::format("resident {} ({}): {}", i + 1, r.id(), st.message()));
+    };
+    if (Status st = CheckResident(ctx.state, r); !st.ok()) return where(st);
+    if (!r.last_care_visit().empty() && DayNumber(*ParseDate(r.last_care_visit())) > today) {
+      return where(Status::InvalidArgument("resident.last_care_visit", "is in the future"));
+    }
+    if (ctx.state.visits.FindResident(r.id()) || !ids.insert(r.id()).second) {
+      return where(Status::AlreadyExists("resident.id", fmt::format("resident \"{}\" exists", r.id())));
+    }
+    PlanCare(ctx, r, today);
+    planned += r.care_plan().has_due();
+    auto e = ResidentEvent(r, "resident.added");
+    *e.mutable_resident_added()->mutable_resident() = CardOf(r, Sec(ctx.now));
+    m.Emit(std::move(e));
+    m.residents_put.push_back(std::move(r));
+  }
+  m.summary = fmt::format("{} residents imported, {} with a care plan", m.residents_put.size(), planned);
+  return m;
+}
+
+Result<Mutation> ResidentChange(const RotaCtx& ctx, const v1::ResidentChangeRequest& req) {
+  const auto& st = ctx.state;
+  const auto* old = st.visits.FindResident(req.resident_id());
+  if (!old) return Status::NotFound("resident_id", fmt::format("resident \"{}\" does not exist", req.resident_id()));
+  static const std::map<std::string, const char*, std::less<>> kKinds = {
+      {"hospital-discharge", "hospital discharge (出院)"}, {"bereavement", "bereavement (丧偶/丧亲)"}, {"other", "major change"}};
+  auto kind = kKinds.find(req.kind());
+  if (kind == kKinds.end()) {
+    return Status::InvalidArgument("kind", fmt::format("unknown change \"{}\" (hospital-discharge, bereavement, other)", req.kind()));
+  }
+  if (req.note().size() > 1000) return Status::InvalidArgument("note", "at most 1000 bytes");
+  v1::Resident r = *old;
+  Mutation m;
+  if (const auto* open = st.visits.FindVisit(r.care_plan().open_visit_id()); open && !Terminal(open->state())) {
+    if (open->state() == v1::VISIT_EN_ROUTE || open->state() == v1::VISIT_ARRIVED) {
+      return Status::FailedPrecondition(fmt::format("care visit {} is under way ({}); record the change in its outcome",
+                                                    open->id(), StateName(open->state())));
+    }
+    CancelOrder(ctx, open->id(), fmt::format("superseded by a major change: {}", kind->second), &m);
+  }
+  const int64_t now = Sec(ctx.now);
+  auto* p = r.mutable_care_plan();
+  p->set_open_visit_id("");
+  *p->mutable_due() = Ts(now + 3600 * int64_t(st.visits.options().major_change_hours));
+  *p->mutable_window_start() = Ts(now);
+  *p->mutable_generate_at() = Ts(now);
+  p->set_reason(fmt::format("major change: {}{}", kind->second, req.note().empty() ? "" : " - " + req.note()));
+  std::set<std::string> taken;
+  for (const auto& v : m.visits_put) taken.insert(v.id());
+  m.visits_put.push_back(CreateCareOrder(ctx, r, &m, taken));
+  m.summary = fmt::format("resident {}: {}; care visit {} due within {} h", r.id(), kind->second, r.care_plan().open_visit_id(),
+                          st.visits.options().major_change_hours);
   m.residents_put.push_back(std::move(r));
   return m;
 }
@@ -324,7 +509,8 @@ Result<Mutation> UpdateResident(const RotaCtx& ctx, const v1::ResidentUpdateRequ
   using google::protobuf::util::FieldMaskUtil;
   if (req.update_mask().paths().empty()) return Status::InvalidArgument("update_mask", "names no field to change");
   for (const auto& p : req.update_mask().paths()) {
-    if (p == "id" || !FieldMaskUtil::GetFieldDescriptors(v1::Resident::descriptor(), p, nullptr)) {
+    if (p == "id" || p.starts_with("care_plan") ||
+        !FieldMaskUtil::GetFieldDescriptors(v1::Resident::descriptor(), p, nullptr)) {
       return Status::InvalidArgument("update_mask", fmt::format("\"{}\" is not a field a resident update may change", p));
     }
   }
@@ -337,8 +523,23 @@ Result<Mutation> UpdateResident(const RotaCtx& ctx, const v1::ResidentUpdateRequ
   Mutation m;
   auto changed = ChangedFields(*old, r);
   if (changed.empty()) return m;
+  if (r.care_tier() != old->care_tier() || r.last_care_visit() != old->last_care_visit()) {
+    const int32_t today = DayOfSec(Sec(ctx.now));
+    if (!r.last_care_visit().empty() && DayNumber(*ParseDate(r.last_care_visit())) > today) {
+      return Status::InvalidArgument("resident.last_care_visit", "is in the future");
+    }
+    PlanCare(ctx, r, today);
+    // An open care-plan order due later than the new plan (or with no plan
+    // left) gives way; the plan creates the next one.
+    const auto* open = ctx.state.visits.FindVisit(r.care_plan().open_visit_id());
+    if (open && !Terminal(open->state()) && open->state() != v1::VISIT_EN_ROUTE && open->state() != v1::VISIT_ARRIVED &&
+        (!r.care_plan().has_due() || Sec(open->window_end()) > Sec(r.care_plan().due()))) {
+      CancelOrder(ctx, open->id(), "superseded: the care plan changed", &m);
+      r.mutable_care_plan()->set_open_visit_id("");
+    }
+  }
   auto e = ResidentEvent(r, "resident.updated");
-  *e.mutable_resident_updated()->mutable_resident() = CardOf(r);
+  *e.mutable_resident_updated()->mutable_resident() = CardOf(r, Sec(ctx.now));
   for (auto& f : changed) e.mutable_resident_updated()->add_changed_fields(f);
   m.Emit(std::move(e));
   m.summary = fmt::format("resident {} updated ({})", r.id(), fmt::join(changed, ","));
@@ -349,15 +550,17 @@ Result<Mutation> UpdateResident(const RotaCtx& ctx, const v1::ResidentUpdateRequ
 Result<Mutation> RemoveResident(const RotaCtx& ctx, std::string_view id) {
   const auto* r = ctx.state.visits.FindResident(id);
   if (!r) return Status::NotFound("id", fmt::format("resident \"{}\" does not exist", id));
-  for (const auto& [vid, v] : ctx.state.visits.visits()) {
-    if (v.resident_id() == id && !Terminal(v.state())) {
-      return Status::FailedPrecondition(fmt::format("resident {} has an open visit {} ({}); cancel it first", id, vid,
-                                                    StateName(v.state())));
-    }
-  }
   Mutation m;
+  for (const auto& [vid, v] : ctx.state.visits.visits()) {
+    if (v.resident_id() != id || Terminal(v.state())) continue;
+    const bool started = v.state() == v1::VISIT_EN_ROUTE || v.state() == v1::VISIT_ARRIVED;
+    if (vid == r->care_plan().open_visit_id() && !started) continue;  // the plan's own order goes with it
+    return Status::FailedPrecondition(fmt::format("resident {} has an open visit {} ({}); cancel it first", id, vid,
+                                                  StateName(v.state())));
+  }
+  if (!r->care_plan().open_visit_id().empty()) CancelOrder(ctx, r->care_plan().open_visit_id(), "resident removed", &m);
   auto e = ResidentEvent(*r, "resident.removed");
-  *e.mutable_resident_removed()->mutable_resident() = CardOf(*r);
+  *e.mutable_resident_removed()->mutable_resident() = CardOf(*r, Sec(ctx.now));
   m.Emit(std::move(e));
   m.summary = fmt::format("resident {} removed", id);
   m.residents_deleted.emplace_back(id);
@@ -424,7 +627,7 @@ Result<Mutation> AssignVisit(const RotaCtx& ctx, const v1::VisitAssignRequest& r
   *v.mutable_accept_by() = Ts(Deadline(ctx, v));
   Step(v, v1::VISIT_ASSIGNED, Sec(ctx.now), ctx.actor, "assigned by an operator");
   Mutation m;
-  EmitVisit(ctx, &m, v, "visit.assigned", OnDuty(st, s->id(), Sec(v.window_start())) ? "" : "not on duty in the window");
+  EmitVisit(ctx, &m, v, "visit.assigned", OnDuty(st, s->id(), v) ? "" : "not on duty in the window");
   m.summary = fmt::format("visit {} assigned to {}", v.id(), s->id());
   m.visits_put.push_back(std::move(v));
   return m;
@@ -542,6 +745,27 @@ Result<Mutation> ActOnVisit(const RotaCtx& ctx, const v1::VisitActRequest& req, 
     default:
       return Status::InvalidArgument("action", "unknown action");
   }
+  // The care plan follows its visits: a completed care visit sets the next
+  // due date; a failed or cancelled plan order lets the plan create another.
+  if (const auto* r = st.visits.FindResident(v.resident_id()); r && Terminal(v.state())) {
+    const auto* item = FindService(v.service());
+    const bool care_done = v.state() == v1::VISIT_COMPLETED && item && item->care_visit();
+    if (care_done || r->care_plan().open_visit_id() == v.id()) {
+      v1::Resident next = *r;
+      if (next.care_plan().open_visit_id() == v.id()) next.mutable_care_plan()->set_open_visit_id("");
+      if (care_done) {
+        next.set_last_care_visit(FormatDate(FromDayNumber(DayOfSec(now))));
+        const auto* open = st.visits.FindVisit(next.care_plan().open_visit_id());
+        PlanCare(ctx, next, DayOfSec(now));
+        if (open && !Terminal(open->state()) && open->state() != v1::VISIT_EN_ROUTE && open->state() != v1::VISIT_ARRIVED) {
+          // Another care visit did the plan's work: its open order gives way.
+          CancelOrder(ctx, open->id(), fmt::format("care visit {} done", v.id()), &m);
+          next.mutable_care_plan()->set_open_visit_id("");
+        }
+      }
+      m.residents_put.push_back(std::move(next));
+    }
+  }
   m.summary = fmt::format("visit {} {} by {}", v.id(), StateName(v.state()), by);
   m.visits_put.insert(m.visits_put.begin(), std::move(v));
   return m;
@@ -552,9 +776,22 @@ Mutation FireVisitTimers(const RotaCtx& ctx, size_t limit) {
   const int64_t now = Sec(ctx.now);
   Mutation m;
   std::map<std::string, v1::Visit, std::less<>> touched;
+  std::set<std::string> created;
   size_t n = 0;
   for (const auto& t : st.visits.timers()) {
     if (t.due > now || n >= limit) break;
+    if (t.kind == 3) {
+      // A care-plan order due to be created.
+      const auto* r = st.visits.FindResident(t.id);
+      if (!r || !r->care_plan().open_visit_id().empty()) continue;
+      ++n;
+      v1::Resident next = *r;
+      v1::Visit v = CreateCareOrder(ctx, next, &m, created);
+      created.insert(v.id());
+      m.visits_put.push_back(std::move(v));
+      m.residents_put.push_back(std::move(next));
+      continue;
+    }
     auto it = touched.find(t.id);
     if (it == touched.end()) it = touched.emplace(t.id, *st.visits.FindVisit(t.id)).first;
     v1::Visit& v = it->second;
@@ -566,7 +803,7 @@ Mutation FireVisitTimers(const RotaCtx& ctx, size_t limit) {
       // First the AB岗 backup of the assignee's shift, then the leader on duty.
       const v1::Staff* backup = nullptr;
       if (v.escalation() == 0) {
-        const auto* shift = OnDuty(st, v.assignee_id(), Sec(v.window_start()));
+        const auto* shift = OnDuty(st, v.assignee_id(), v);
         const auto* item = FindService(v.service());
         const auto* b = shift && !shift->backup_id().empty() ? st.network.FindStaff(shift->backup_id()) : nullptr;
         if (b && b->id() != v.assignee_id() && HasSkill(*b, item ? item->skill() : "")) backup = b;
@@ -594,7 +831,7 @@ Mutation FireVisitTimers(const RotaCtx& ctx, size_t limit) {
     }
   }
   for (auto& [id, v] : touched) m.visits_put.push_back(std::move(v));
-  if (!m.visits_put.empty()) m.summary = fmt::format("{} visit deadline(s)", n);
+  if (!m.visits_put.empty()) m.summary = fmt::format("{} visit timer(s)", n);
   return m;
 }
 
@@ -612,8 +849,27 @@ Status ListVisits(const RotaCtx& ctx, const v1::VisitListRequest& req, v1::Visit
     if (req.state() != v1::VISIT_STATE_UNSPECIFIED && v.state() != req.state()) continue;
     if (day >= 0 && DayOfSec(Sec(v.window_start())) != day) continue;
     *out->add_visits() = v;
-    if (const auto* r = st.visits.FindResident(v.resident_id())) (*out->mutable_residents())[r->id()] = CardOf(*r);
+    if (const auto* r = st.visits.FindResident(v.resident_id())) (*out->mutable_residents())[r->id()] = CardOf(*r, Sec(ctx.now));
   }
+  return {};
+}
+
+Status ListResidents(const RotaCtx& ctx, const v1::ResidentListRequest& q, v1::ResidentListReply* out) {
+  const int64_t now = Sec(ctx.now);
+  uint32_t n = 0, total = 0;
+  const uint32_t limit = q.limit() ? std::min<uint32_t>(q.limit(), 10000) : 1000;
+  for (const auto& [id, r] : ctx.state.visits.residents()) {
+    if (!q.center_id().empty() && r.home_center_id() != q.center_id()) continue;
+    if (q.category() && std::find(r.categories().begin(), r.categories().end(), q.category()) == r.categories().end()) continue;
+    if (q.overdue() && !(r.care_plan().has_due() && Sec(r.care_plan().due()) < now)) continue;
+    ++total;
+    if (!q.after_id().empty() && id <= q.after_id()) continue;
+    if (n < limit) {
+      *out->add_residents() = CardOf(r, now);
+      if (++n == limit) out->set_next_after_id(id);
+    }
+  }
+  out->set_total(total);
   return {};
 }
 
@@ -636,7 +892,7 @@ Status PlanVisits(const RotaCtx& ctx, const v1::VisitPlanRequest& req, v1::Visit
   });
   for (const auto* v : mine) {
     *out->add_visits() = *v;
-    if (const auto* r = st.visits.FindResident(v->resident_id())) (*out->mutable_residents())[r->id()] = CardOf(*r);
+    if (const auto* r = st.visits.FindResident(v->resident_id())) (*out->mutable_residents())[r->id()] = CardOf(*r, Sec(ctx.now));
   }
   return {};
 }

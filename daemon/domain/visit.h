@@ -4,6 +4,7 @@
 // on duty. Pure like the rest of domain/.
 #pragma once
 
+#include <array>
 #include <map>
 #include <set>
 #include <string>
@@ -23,12 +24,21 @@ struct VisitOptions {
   uint32_t accept_minutes = 15;         // an assignee must accept within this
   uint32_t urgent_accept_minutes = 5;
   uint32_t follow_up_working_days = 5;  // a rating of 1-2 opens a follow-up due then
+  // Care plans: days between care visits per CareTier (index = tier; 0 none).
+  std::array<uint32_t, 4> care_days = {0, 7, 30, 90};
+  uint32_t care_ahead_days = 3;          // work orders are created this long before their window
+  uint32_t major_change_hours = 24;      // a major change makes a care visit due within this
+  uint32_t care_window_minute = 9 * 60;  // local time a care-plan window opens
+  uint32_t care_due_minute = 17 * 60;    // local time a care visit is due on its day
+  // Appointments on weekends and holidays are booked this many working days ahead.
+  uint32_t appointment_notice_working_days = 1;
 };
 
 // "13812345678" -> "138****5678"; shorter numbers keep only their last 4.
 std::string MaskPhone(std::string_view phone);
-// What may leave the daemon about a resident.
-v1::ResidentCard CardOf(const v1::Resident& r);
+// What may leave the daemon about a resident. With `now` (seconds), the
+// card says whether the care visit is overdue.
+v1::ResidentCard CardOf(const v1::Resident& r, int64_t now = 0);
 // The service catalogue (ServiceItem ids are stable).
 const std::vector<v1::ServiceItem>& ServiceCatalogue();
 const v1::ServiceItem* FindService(std::string_view id);
@@ -40,8 +50,8 @@ class VisitBook {
  public:
   struct Timer {
     int64_t due = 0;
-    uint32_t kind = 0;  // 1 acceptance deadline, 2 window end (overdue)
-    std::string id;
+    uint32_t kind = 0;  // 1 acceptance deadline, 2 window end (overdue), 3 care order due to be created
+    std::string id;     // visit id (1, 2) or resident id (3)
     bool operator<(const Timer& o) const {
       return std::tie(due, kind, id) < std::tie(o.due, o.kind, o.id);
     }
@@ -56,13 +66,14 @@ class VisitBook {
   uint32_t LoadOn(std::string_view staff, int32_t day) const;
 
   void SetOptions(const VisitOptions& o) { options_ = o; }
-  void PutResident(v1::Resident r) { residents_[r.id()] = std::move(r); }
+  void PutResident(v1::Resident r);
   void EraseResident(std::string_view id);
   void PutVisit(v1::Visit v);
   void Clear();
 
  private:
   void Index(const v1::Visit& v, int sign);
+  void Index(const v1::Resident& r, int sign);
   std::map<std::string, v1::Resident, std::less<>> residents_;
   std::map<std::string, v1::Visit, std::less<>> visits_;
   VisitOptions options_;
@@ -73,14 +84,27 @@ class VisitBook {
 Result<Mutation> AddResident(const RotaCtx& ctx, v1::Resident r);
 Result<Mutation> UpdateResident(const RotaCtx& ctx, const v1::ResidentUpdateRequest& req);
 Result<Mutation> RemoveResident(const RotaCtx& ctx, std::string_view id);
+// Many residents, all or nothing (at most kMaxResidentImport).
+inline constexpr size_t kMaxResidentImport = 20000;
+Result<Mutation> ImportResidents(const RotaCtx& ctx, const v1::ResidentImportRequest& req);
+// A major change (hospital discharge, bereavement): a care visit due within
+// major_change_hours, created now; it supersedes the open care-plan order.
+Result<Mutation> ResidentChange(const RotaCtx& ctx, const v1::ResidentChangeRequest& req);
+// The care plan of `r` from its tier and last care visit (or `base_day`
+// when it has none): due date, the window's first day (the last working day
+// before a due day that is not one, never back to the last visit), and when
+// the order is created. Clears the plan when the tier has no interval.
+void PlanCare(const RotaCtx& ctx, v1::Resident& r, int32_t base_day);
 
 Result<Mutation> RequestVisit(const RotaCtx& ctx, const v1::VisitRequestRequest& req, uint64_t serial);
 Result<Mutation> AssignVisit(const RotaCtx& ctx, const v1::VisitAssignRequest& req);
 Result<Mutation> ActOnVisit(const RotaCtx& ctx, const v1::VisitActRequest& req, uint64_t serial);
-// Deadlines and window ends due at ctx.now (at most `limit`).
+// Deadlines, window ends and care orders due at ctx.now (at most `limit`).
 Mutation FireVisitTimers(const RotaCtx& ctx, size_t limit);
 
 Status ListVisits(const RotaCtx& ctx, const v1::VisitListRequest& req, v1::VisitListReply* out);
+// Residents (cards) of a center / category / overdue, paged by id.
+Status ListResidents(const RotaCtx& ctx, const v1::ResidentListRequest& req, v1::ResidentListReply* out);
 Status PlanVisits(const RotaCtx& ctx, const v1::VisitPlanRequest& req, v1::VisitListReply* out);
 
 }  // namespace zhiban::domain

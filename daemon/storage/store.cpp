@@ -15,7 +15,7 @@ namespace {
 
 constexpr std::array<const char*, static_cast<int>(Family::kCount)> kFamilyNames = {
     "meta", "centers", "staff", "events", "audit", "calendar", "exceptions", "policies",
-    "assignments", "shifts", "rotations", "leave", "swaps", "rota", "residents", "visits"};
+    "assignments", "shifts", "rotations", "leave", "swaps", "rota", "residents", "visits", "appointments"};
 
 constexpr std::string_view kSchemaKey = "schema_version";
 

@@ -42,6 +42,7 @@ enum class Family : int {
   kRota,         // "rules" (WorkRulesConfig), "month/<center>/<YYYY-MM>" (PublishedMonth)
   kResidents,    // residents (personal data), key = resident id
   kVisits,       // visit work orders, key = visit id
+  kAppointments, // appointments, key = appointment id
   kCount
 };
 const char* FamilyName(Family f);

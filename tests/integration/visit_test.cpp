@@ -1,10 +1,16 @@
 // Residents and home visits through the real zhiband: dispatch to the staff
 // on duty, the state machine, escalation deadlines across a kill -9, the
 // follow-up a poor rating opens, and no personal data on the bus.
+#include <fstream>
+#include <map>
+#include <set>
+
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "daemon/base/date.h"
+#include "daemon/base/time_util.h"
 #include "tests/support/ctl_expect.h"
 
 namespace zhiban::test {
@@ -167,6 +173,187 @@ TEST_F(VisitDaemon, BadInputChangesNothing) {
     EXPECT_NE(r.err.find(c.says), std::string::npos) << fmt::format("{}", fmt::join(c.args, " ")) << "\n" << r.err;
   }
   EXPECT_EQ(Json({"status"})["last_seq"], seq);
+}
+
+// ---- a month of a street: 2,000 residents, care plans and phone requests ------------
+
+constexpr int64_t kDaySec = 86400;
+int64_t Secs(const char* iso) { return ParseIsoTime(iso)->time_since_epoch().count() / 1000000; }
+int32_t LocalDay(int64_t s) { return static_cast<int32_t>((s + 8 * 3600) / kDaySec); }
+std::string DayIso(int32_t day) { return FormatDate(FromDayNumber(day)); }
+
+class StreetMonth : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    d_.Start();
+    std::ofstream centers(d_.dir() / "centers.csv"), staff(d_.dir() / "staff.csv");
+    centers << "id,name,parent_id,level,lat,lon\nstreet,朝阳街道,,STREET,39.92,116.44\n";
+    staff << "id,name,center_id,roles,skills\n";
+    for (int c = 1; c <= 3; ++c) {
+      centers << fmt::format("c{0},社区{0},street,COMMUNITY,{1},{2}\n", c, 39.92 + 0.01 * c, 116.44 + 0.01 * c);
+      for (int w = 1; w <= 4; ++w) staff << fmt::format("c{0}w{1},社工{0}{1},c{0},WORKER,social-security;elderly-care\n", c, w);
+      staff << fmt::format("c{0}boss,书记{0},c{0},LEADER;CADRE,social-security\n", c);
+    }
+    centers.close();
+    staff.close();
+    Ok({"import", "centers", d_.dir() / "centers.csv"});
+    Ok({"import", "staff", d_.dir() / "staff.csv"});
+    Ok({"policy", "set", "--file", Source("ops/policies/community.toml"), "--from", "2025-01-01"});
+    for (int c = 1; c <= 3; ++c) {
+      const std::string id = fmt::format("c{}", c);
+      Ok({"policy", "assign", "--center", id, "--policy", "community-standard", "--from", "2025-01-01"});
+      Ok({"rota", "generate", "--center", id, "--from", "2026-03-01", "--to", "2026-04-10", "--fill"});
+    }
+  }
+  void TearDown() override { EXPECT_EQ(d_.Stop(), 0); }
+  RunResult Ok(const std::vector<std::string>& args) { return CtlOk(d_, args); }
+
+  v1::CtlReply Call(v1::CtlRequest req) {
+    auto r = d_.client().Call(req);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    if (!r.ok()) return {};
+    EXPECT_FALSE(r->has_error()) << req.ShortDebugString() << " -> " << r->error().message();
+    return *r;
+  }
+  std::vector<v1::Visit> Visits(v1::VisitState state) {
+    v1::CtlRequest q;
+    q.mutable_visit_list()->set_state(state);
+    auto r = Call(q);
+    return {r.visit_list().visits().begin(), r.visit_list().visits().end()};
+  }
+  void Act(const v1::Visit& v, v1::VisitAction a, const std::string& by) {
+    v1::CtlRequest q;
+    auto* x = q.mutable_visit_act();
+    x->set_id(v.id());
+    x->set_action(a);
+    x->set_by_staff_id(by);
+    x->mutable_checklist()->set_health("良好");
+    x->set_rating(5);
+    Call(q);
+  }
+
+  DaemonFixture d_{{"--clock", "simulated:2026-03-01T08:00:00+08:00"}};
+};
+
+TEST_F(StreetMonth, EveryCareVisitOnTimeEveryRequestAnsweredAcrossARestart) {
+  // 2,000 residents: 100 HIGH_RISK (7 days), 500 KEY (30), 1,400 GENERAL (90),
+  // their last visits spread so the month holds a share of every tier.
+  const int32_t feb23 = DayNumber(*ParseDate("2026-02-23")), feb1 = DayNumber(*ParseDate("2026-02-01")),
+                dec2 = DayNumber(*ParseDate("2025-12-02"));
+  std::map<std::string, std::pair<int, int32_t>> initial;  // resident -> interval, first due day
+  {
+    std::ofstream csv(d_.dir() / "residents.csv");
+    csv << "id,name,home_center_id,address,room,lat,lon,phone,id_number,categories,care_tier,legal_basis,last_care_visit\n";
+    for (int i = 0; i < 2000; ++i) {
+      const int c = 1 + i % 3, k = i / 20;
+      const char* tier = i % 20 == 0 ? "HIGH_RISK" : i % 20 <= 5 ? "KEY" : "GENERAL";
+      const int interval = i % 20 == 0 ? 7 : i % 20 <= 5 ? 30 : 90;
+      const int32_t last = i % 20 == 0 ? feb23 + k % 7 : i % 20 <= 5 ? feb1 + i % 28 : dec2 + i % 90;
+      const std::string id = fmt::format("res-{:04}", i);
+      initial[id] = {interval, last + interval};
+      csv << fmt::format("{},居民{},c{},街道{}号,{}室,{:.4f},{:.4f},139{:08},1101011940010{:04}X,ELDERLY_ALONE,{},STATUTORY_DUTY,{}\n",
+                         id, i, c, i, 100 + i % 900, 39.92 + 0.01 * c + 0.0001 * (i % 50), 116.44 + 0.01 * c, i, i % 10000,
+                         tier, DayIso(last));
+    }
+  }
+  auto imported = Ok({"resident", "import", d_.dir() / "residents.csv"});
+  EXPECT_NE(imported.out.find("2000 residents added, 2000 with a care plan"), std::string::npos) << imported.out;
+
+  // Live the month: each day at 09:05 the staff accept what they were given
+  // and do the visits whose window has opened; phone requests come in, one a
+  // week for a skill nobody has (escalated).
+  const int32_t mar1 = DayNumber(*ParseDate("2026-03-01"));
+  int requests = 0;
+  for (int day = 0; day < 31; ++day) {
+    Ok({"clock", "set", fmt::format("{}T09:05:00+08:00", DayIso(mar1 + day))});
+    if (day == 15) {
+      d_.Kill9();
+      d_.Start();
+    }
+    const int64_t now = Secs(fmt::format("{}T09:05:00+08:00", DayIso(mar1 + day)).c_str());
+    for (const char* service : {"elderly-allowance", day % 7 == 3 ? "disability-card-renewal" : nullptr}) {
+      if (!service) continue;
+      v1::CtlRequest q;
+      auto* r = q.mutable_visit_request();
+      r->set_resident_id(fmt::format("res-{:04}", (day * 37) % 2000));
+      r->set_service(service);
+      r->mutable_window_start()->set_seconds(now + 3600);
+      r->mutable_window_end()->set_seconds(now + 7 * 3600);
+      Call(q);
+      ++requests;
+    }
+    for (const auto& v : Visits(v1::VISIT_ASSIGNED)) Act(v, v1::ACCEPT_VISIT, v.assignee_id());
+    for (const auto& v : Visits(v1::VISIT_ACCEPTED)) {
+      if (v.window_start().seconds() > now + 7 * 3600) continue;  // a later day
+      for (auto a : {v1::START_VISIT, v1::ARRIVE_VISIT, v1::COMPLETE_VISIT}) Act(v, a, v.assignee_id());
+    }
+  }
+
+  // The log, replayed: gapless, every request answered or escalated, each
+  // care-plan order on time and exactly one per cycle.
+  const auto events = d_.EventsAfter(0);
+  ASSERT_FALSE(events.empty());
+  std::set<std::string> requested, answered;
+  struct Order {
+    int64_t created, from, due;
+    std::string id;
+  };
+  std::map<std::string, std::vector<Order>> care;  // resident -> orders in creation order
+  size_t care_overdue = 0;
+  for (size_t i = 0; i < events.size(); ++i) {
+    const auto& e = events[i];
+    ASSERT_EQ(e.seq(), i + 1) << "gapless";
+    if (e.topic() == "visit.requested") {
+      const auto& v = e.visit_requested().visit();
+      requested.insert(v.id());
+      if (v.source() == v1::CARE_PLAN) {
+        care[v.resident_id()].push_back({e.time().seconds(), v.window_start().seconds(), v.window_end().seconds(), v.id()});
+      }
+    }
+    if (e.topic() == "visit.assigned" || e.topic() == "visit.escalated") answered.insert(e.visit_assigned().visit().id() +
+                                                                                      e.visit_escalated().visit().id());
+    if (e.topic() == "visit.overdue" && e.visit_overdue().visit().source() == v1::CARE_PLAN) ++care_overdue;
+  }
+  EXPECT_EQ(requested, answered) << "every request assigned or escalated";
+  EXPECT_EQ(care_overdue, 0u) << "every care-plan visit done in its window";
+  const int32_t last_day = mar1 + 30;
+  size_t orders = 0, due_in_month = 0;
+  for (const auto& [resident, plan] : initial) {
+    const auto& got = care[resident];
+    orders += got.size();
+    const auto [interval, first_due] = plan;
+    if (first_due <= last_day) {
+      ++due_in_month;
+      ASSERT_FALSE(got.empty()) << resident << " due " << DayIso(first_due) << " got no order";
+      EXPECT_EQ(LocalDay(got[0].due), first_due) << resident;
+    }
+    for (size_t k = 0; k < got.size(); ++k) {
+      EXPECT_LE(got[k].created, got[k].from) << got[k].id << ": created before its window opens";
+      EXPECT_LE(got[k].from, got[k].due);
+      // The next cycle counts from the visit (done the day its window opened).
+      if (k > 0) {
+        EXPECT_EQ(LocalDay(got[k].due), LocalDay(got[k - 1].from) + interval) << got[k].id;
+      }
+    }
+    if (interval == 7) {
+      EXPECT_GE(got.size(), 4u) << resident << ": weekly through March";
+    }
+  }
+  EXPECT_GT(due_in_month, 700u);
+  EXPECT_GT(orders, due_in_month);
+  EXPECT_EQ(requests, 35) << "31 days, 4 of them with a second request";
+
+  v1::CtlRequest overdue;
+  overdue.mutable_resident_list()->set_overdue(true);
+  EXPECT_EQ(Call(overdue).resident_list().total(), 0u) << "nobody's care visit overdue";
+  // No phone or ID number of a resident on the bus.
+  for (const auto& e : events) {
+    const std::string bytes = e.SerializeAsString();
+    ASSERT_EQ(bytes.find("1101011940010"), std::string::npos) << e.topic();
+    ASSERT_EQ(bytes.find("室"), std::string::npos) << e.topic() << " carries a room";
+  }
+  std::cout << fmt::format("street month: {} events, {} care-plan orders ({} residents due in March), {} requests\n",
+                           events.size(), orders, due_in_month, requests);
 }
 
 }  // namespace

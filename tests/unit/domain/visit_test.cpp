@@ -1,6 +1,14 @@
 #include "daemon/domain/visit.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
+
+#include "daemon/base/time_util.h"
+#include "daemon/domain/appointment.h"
+#include "daemon/domain/holiday_json.h"
+#include "daemon/domain/policy.h"
+#include "daemon/domain/state.h"
+#include "tests/support/source.h"
 
 namespace zhiban::domain {
 namespace {
@@ -50,6 +58,394 @@ TEST(Dispatch, EveryServiceNamesItsSkill) {
   }
   EXPECT_TRUE(FindService("care-visit")->care_visit());
   EXPECT_EQ(FindService("haircut"), nullptr);
+}
+
+// ---- care plans, dispatch, escalation and appointments over a real calendar ------
+
+int64_t At(const char* iso) { return ParseIsoTime(iso)->time_since_epoch().count() / 1000000; }
+std::string Iso(const google::protobuf::Timestamp& t) {
+  return FormatIsoTime(TimePoint(std::chrono::seconds(t.seconds())));
+}
+
+constexpr const char* kPolicy = R"(name = "p"
+[[workday]]
+kind = "REGULAR"
+start = "08:30"
+end = "17:30"
+min_staff = 2
+[[workday]]
+kind = "APPOINTMENT"
+start = "18:00"
+end = "21:00"
+min_staff = 0
+[[weekend]]
+kind = "STAGGERED"
+start = "09:00"
+end = "17:00"
+min_staff = 1
+[[weekend]]
+kind = "APPOINTMENT"
+start = "17:00"
+end = "20:00"
+min_staff = 0
+[[holiday]]
+kind = "ON_CALL"
+start = "00:00"
+end = "24:00"
+min_staff = 1
+roles = ["LEADER"]
+)";
+
+class VisitTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (int y : {2025, 2026}) {
+      auto m = ImportCalendarYear(st_.calendar,
+                                  ParseHolidayJson(test::ReadSource(fmt::format("data/holiday-cn/{}.json", y)), "x").value());
+      ASSERT_TRUE(m.ok());
+      Apply(st_, std::move(*m));
+    }
+    Do(SetPolicy(st_.policies, ParsePolicyToml(kPolicy, "p").value(), "2025-01-01"));
+    Center("xingfu", 39.9262, 116.4481);
+    Center("heping", 39.9875, 116.4392);  // ~6.8 km north
+    Person("near1", "xingfu", {v1::WORKER}, {"elderly-care"});
+    Person("near2", "xingfu", {v1::WORKER}, {"elderly-care"});
+    Person("far", "heping", {v1::WORKER}, {"elderly-care"}, "xingfu");
+    Person("nocare", "xingfu", {v1::WORKER}, {"social-security"});
+    Person("boss", "xingfu", {v1::LEADER}, {});
+    v1::Resident r;
+    r.set_id("r1");
+    r.set_name("王奶奶");
+    r.set_home_center_id("xingfu");
+    r.mutable_location()->set_lat(39.927);
+    r.mutable_location()->set_lon(116.449);
+    r.set_legal_basis(v1::STATUTORY_DUTY);
+    st_.visits.PutResident(r);
+    now_ = *ParseIsoTime("2026-03-02T08:00:00+08:00");  // a Monday
+  }
+  void Center(const std::string& id, double lat, double lon) {
+    v1::Center c;
+    c.set_id(id);
+    c.set_name(id);
+    c.mutable_location()->set_lat(lat);
+    c.mutable_location()->set_lon(lon);
+    c.add_rooms("会议室");
+    st_.network.PutCenter(c);
+    v1::PolicyAssignment a;
+    a.set_center_id(id);
+    a.set_policy("p");
+    a.set_from("2025-01-01");
+    Do(AssignPolicy(st_.policies, st_.network, a));
+  }
+  void Person(const std::string& id, const std::string& center, std::vector<v1::Role> roles,
+              std::vector<std::string> skills, const std::string& cover = "") {
+    v1::Staff s;
+    s.set_id(id);
+    s.set_name(id);
+    s.set_center_id(center);
+    for (auto r : roles) s.add_roles(r);
+    for (auto& k : skills) s.add_skills(k);
+    if (!cover.empty()) s.add_cover_center_ids(cover);
+    st_.network.PutStaff(s);
+  }
+  // A shift of `who` at `center`, local times on 2026-03-02 unless `date` says.
+  void Duty(const std::string& who, const std::string& center, const char* from, const char* to,
+            const std::string& backup = "", v1::WindowKind kind = v1::REGULAR, const char* date = "2026-03-02") {
+    v1::Shift s;
+    s.set_id(fmt::format("{}/{}/{}-{}", center, date, who, from));
+    s.set_center_id(center);
+    s.set_date(date);
+    s.set_kind(kind);
+    s.set_day_type(v1::WORKDAY);
+    s.mutable_start()->set_seconds(At(fmt::format("{}T{}:00+08:00", date, from).c_str()));
+    s.mutable_end()->set_seconds(At(fmt::format("{}T{}:00+08:00", date, to).c_str()));
+    s.set_start_local(from);
+    s.set_end_local(to);
+    s.set_assignee_id(who);
+    s.set_backup_id(backup);
+    st_.rota.PutShift(s);
+  }
+  RotaCtx Ctx() const { return RotaCtx{st_, zones_, now_, "tester@test"}; }
+  template <typename M>
+  void Do(M m) {
+    ASSERT_TRUE(m.ok()) << m.status().ToString();
+    Apply(st_, std::move(*m));
+  }
+  v1::Visit Request(const std::string& id, const char* from, const char* to, const char* service = "care-visit") {
+    v1::VisitRequestRequest q;
+    q.set_id(id);
+    q.set_resident_id("r1");
+    q.set_service(service);
+    q.mutable_window_start()->set_seconds(At(from));
+    q.mutable_window_end()->set_seconds(At(to));
+    auto m = RequestVisit(Ctx(), q, 1);
+    EXPECT_TRUE(m.ok()) << m.status().ToString();
+    if (!m.ok()) return {};
+    Apply(st_, std::move(*m));
+    return *st_.visits.FindVisit(id);
+  }
+  Status Act(const std::string& id, v1::VisitAction action, const std::string& by) {
+    v1::VisitActRequest q;
+    q.set_id(id);
+    q.set_action(action);
+    q.set_by_staff_id(by);
+    q.set_reason("r");
+    q.mutable_checklist()->set_health("好");
+    auto m = ActOnVisit(Ctx(), q, 99);
+    if (!m.ok()) return m.status();
+    Apply(st_, std::move(*m));
+    return {};
+  }
+  Mutation Fire() {
+    Mutation m = FireVisitTimers(Ctx(), 1000);
+    Apply(st_, m);
+    return m;
+  }
+  v1::Resident Planned(v1::CareTier tier, const char* last) {
+    v1::Resident r = *st_.visits.FindResident("r1");
+    r.set_care_tier(tier);
+    r.set_last_care_visit(last);
+    PlanCare(Ctx(), r, 0);
+    return r;
+  }
+  Result<Mutation> Book(const char* at, uint32_t minutes, const char* service, const char* room = "") {
+    v1::AppointmentBookRequest q;
+    q.set_center_id("xingfu");
+    q.set_service(service);
+    q.set_room(room);
+    q.mutable_start()->set_seconds(At(at));
+    q.set_duration_minutes(minutes);
+    q.set_for_name("张三");
+    return BookAppointment(Ctx(), q, ++serial_);
+  }
+
+  State st_;
+  Zones zones_;
+  TimePoint now_;
+  uint64_t serial_ = 0;
+};
+
+TEST_F(VisitTest, CarePlanScheduleKeepsToWorkingDaysOverHolidays) {
+  now_ = *ParseIsoTime("2026-01-21T08:00:00+08:00");
+  // KEY, last visit 01-20: due 02-19, inside 春节 (02-15..23); the window
+  // opens on the last working day before it: the 调休 Saturday 02-14.
+  auto key = Planned(v1::KEY, "2026-01-20");
+  EXPECT_EQ(Iso(key.care_plan().due()), "2026-02-19T17:00:00+08:00");
+  EXPECT_EQ(Iso(key.care_plan().window_start()), "2026-02-14T09:00:00+08:00");
+  EXPECT_EQ(Iso(key.care_plan().generate_at()), "2026-02-11T09:00:00+08:00") << "3 days ahead";
+  EXPECT_EQ(key.care_plan().reason(), "every 30 days (KEY)");
+
+  now_ = *ParseIsoTime("2026-09-28T18:00:00+08:00");
+  // HIGH_RISK, last visit Monday 09-28: due 10-05 in 国庆; window from Wednesday 09-30.
+  auto high = Planned(v1::HIGH_RISK, "2026-09-28");
+  EXPECT_EQ(Iso(high.care_plan().due()), "2026-10-05T17:00:00+08:00");
+  EXPECT_EQ(Iso(high.care_plan().window_start()), "2026-09-30T09:00:00+08:00");
+  // Last visit 09-30: due 10-07, no working day after the visit before it:
+  // the window stays on the due day (holiday duty does it).
+  now_ = *ParseIsoTime("2026-09-30T18:00:00+08:00");
+  auto inside = Planned(v1::HIGH_RISK, "2026-09-30");
+  EXPECT_EQ(Iso(inside.care_plan().window_start()), "2026-10-07T09:00:00+08:00");
+  // Records far behind: catch up within 24 h.
+  auto behind = Planned(v1::GENERAL, "2025-01-01");
+  EXPECT_EQ(Iso(behind.care_plan().due()), "2026-10-01T18:00:00+08:00");
+  EXPECT_NE(behind.care_plan().reason().find("overdue since 2025-04-01"), std::string::npos) << behind.care_plan().reason();
+  // No tier, no plan.
+  EXPECT_FALSE(Planned(v1::CARE_TIER_UNSPECIFIED, "2026-09-30").has_care_plan());
+}
+
+TEST_F(VisitTest, CarePlanCreatesOrdersAheadAndCountsFromEachCareVisit) {
+  Duty("near1", "xingfu", "08:30", "17:30", "", v1::REGULAR, "2026-03-09");
+  v1::ResidentUpdateRequest u;
+  u.mutable_resident()->set_id("r1");
+  u.mutable_resident()->set_care_tier(v1::HIGH_RISK);
+  u.mutable_resident()->set_last_care_visit("2026-03-02");
+  u.mutable_update_mask()->add_paths("care_tier");
+  u.mutable_update_mask()->add_paths("last_care_visit");
+  Do(UpdateResident(Ctx(), u));
+  const auto& plan = st_.visits.FindResident("r1")->care_plan();
+  EXPECT_EQ(Iso(plan.due()), "2026-03-09T17:00:00+08:00");
+  EXPECT_TRUE(Fire().events.empty()) << "not before 3 days ahead";
+  now_ = *ParseIsoTime("2026-03-06T09:00:00+08:00");
+  auto m = Fire();
+  ASSERT_EQ(m.visits_put.size(), 1u);
+  const auto order = m.visits_put.front();
+  EXPECT_EQ(order.source(), v1::CARE_PLAN);
+  EXPECT_EQ(order.assignee_id(), "near1") << "on duty in the window with the skill";
+  EXPECT_EQ(Iso(order.window_start()), "2026-03-09T09:00:00+08:00");
+  EXPECT_EQ(st_.visits.FindResident("r1")->care_plan().open_visit_id(), order.id());
+  EXPECT_TRUE(Fire().events.empty()) << "one order per cycle";
+  // Done on Monday 03-09: the next is due a week later.
+  now_ = *ParseIsoTime("2026-03-09T10:00:00+08:00");
+  for (auto a : {v1::ACCEPT_VISIT, v1::START_VISIT, v1::ARRIVE_VISIT, v1::COMPLETE_VISIT}) {
+    ASSERT_TRUE(Act(order.id(), a, "near1").ok());
+  }
+  const auto& next = *st_.visits.FindResident("r1");
+  EXPECT_EQ(next.last_care_visit(), "2026-03-09");
+  EXPECT_EQ(Iso(next.care_plan().due()), "2026-03-16T17:00:00+08:00");
+  EXPECT_TRUE(next.care_plan().open_visit_id().empty());
+  // A major change: due within 24 h, now.
+  v1::ResidentChangeRequest c;
+  c.set_resident_id("r1");
+  c.set_kind("hospital-discharge");
+  Do(ResidentChange(Ctx(), c));
+  const auto* urgent = st_.visits.FindVisit(st_.visits.FindResident("r1")->care_plan().open_visit_id());
+  ASSERT_NE(urgent, nullptr);
+  EXPECT_EQ(Iso(urgent->window_end()), "2026-03-10T10:00:00+08:00");
+  EXPECT_NE(urgent->note().find("hospital discharge"), std::string::npos);
+  // Cancelled (or failed), the plan opens another at once.
+  ASSERT_TRUE(Act(urgent->id(), v1::CANCEL_VISIT, "").ok());
+  EXPECT_EQ(Fire().visits_put.size(), 1u);
+  EXPECT_FALSE(st_.visits.FindResident("r1")->care_plan().open_visit_id().empty());
+  v1::ResidentChangeRequest bad = c;
+  bad.set_kind("moved");
+  EXPECT_FALSE(ResidentChange(Ctx(), bad).ok());
+}
+
+TEST_F(VisitTest, DispatchPrefersNearestThenLeastLoadedAndUrgentDeadlinesAreShorter) {
+  Duty("far", "heping", "08:30", "17:30");
+  Duty("near1", "xingfu", "08:30", "17:30");
+  Duty("near2", "xingfu", "13:30", "17:30");
+  Duty("nocare", "xingfu", "08:30", "17:30");
+  auto a = Request("a", "2026-03-02T09:00:00+08:00", "2026-03-02T11:00:00+08:00");
+  EXPECT_EQ(a.assignee_id(), "near1") << "near2 is not on duty in the window; far is 7 km away";
+  auto b = Request("b", "2026-03-02T14:00:00+08:00", "2026-03-02T16:00:00+08:00");
+  EXPECT_EQ(b.assignee_id(), "near2") << "as near as near1, fewer visits that day";
+  auto c = Request("c", "2026-03-02T18:00:00+08:00", "2026-03-02T20:00:00+08:00");
+  EXPECT_EQ(c.state(), v1::VISIT_ESCALATED) << "nobody on duty then";
+  EXPECT_EQ(Iso(a.accept_by()), "2026-03-02T08:15:00+08:00");
+  v1::VisitRequestRequest q;
+  q.set_id("u");
+  q.set_resident_id("r1");
+  q.set_service("care-visit");
+  q.set_priority(v1::URGENT);
+  q.mutable_window_start()->set_seconds(At("2026-03-02T09:00:00+08:00"));
+  q.mutable_window_end()->set_seconds(At("2026-03-02T10:00:00+08:00"));
+  auto m = RequestVisit(Ctx(), q, 1);
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(Iso(m->visits_put.front().accept_by()), "2026-03-02T08:05:00+08:00");
+}
+
+TEST_F(VisitTest, EscalationGoesToTheBackupThenTheLeader) {
+  Duty("near1", "xingfu", "08:30", "17:30", "near2");
+  Duty("boss", "xingfu", "00:00", "23:59", "", v1::ON_CALL);
+  auto v = Request("v", "2026-03-02T09:00:00+08:00", "2026-03-02T11:00:00+08:00");
+  ASSERT_EQ(v.assignee_id(), "near1");
+  now_ += std::chrono::minutes(14);
+  EXPECT_TRUE(Fire().events.empty());
+  now_ += std::chrono::minutes(1);
+  auto first = Fire();
+  ASSERT_EQ(first.events.size(), 1u);
+  EXPECT_EQ(first.events[0].topic(), "visit.escalated");
+  EXPECT_EQ(first.events[0].visit_escalated().backup().id(), "near2");
+  EXPECT_EQ(st_.visits.FindVisit("v")->assignee_id(), "near2");
+  now_ += std::chrono::minutes(15);
+  auto second = Fire();
+  ASSERT_EQ(second.events.size(), 1u);
+  EXPECT_EQ(st_.visits.FindVisit("v")->state(), v1::VISIT_ESCALATED);
+  EXPECT_EQ(st_.visits.FindVisit("v")->assignee_id(), "boss") << "the leader on duty";
+  EXPECT_TRUE(Fire().events.empty()) << "each step once";
+}
+
+TEST_F(VisitTest, StateMachineRefusesEveryIllegalTransition) {
+  Duty("near1", "xingfu", "08:30", "17:30");
+  using A = v1::VisitAction;
+  const std::vector<A> all = {v1::ACCEPT_VISIT, v1::START_VISIT, v1::ARRIVE_VISIT, v1::COMPLETE_VISIT,
+                              v1::FAIL_VISIT, v1::DECLINE_VISIT, v1::CANCEL_VISIT};
+  // The legal path, refusing at each step every action it does not allow.
+  const std::vector<std::pair<A, std::vector<A>>> path = {
+      {v1::ACCEPT_VISIT, {v1::ACCEPT_VISIT, v1::DECLINE_VISIT, v1::CANCEL_VISIT}},
+      {v1::START_VISIT, {v1::START_VISIT, v1::CANCEL_VISIT}},
+      {v1::ARRIVE_VISIT, {v1::ARRIVE_VISIT, v1::FAIL_VISIT, v1::CANCEL_VISIT}},
+      {v1::COMPLETE_VISIT, {v1::COMPLETE_VISIT, v1::FAIL_VISIT, v1::CANCEL_VISIT}}};
+  Request("v", "2026-03-02T09:00:00+08:00", "2026-03-02T11:00:00+08:00");
+  for (const auto& [next, legal] : path) {
+    for (A a : all) {
+      if (std::find(legal.begin(), legal.end(), a) != legal.end()) continue;
+      Status s = Act("v", a, "near1");
+      EXPECT_EQ(s.code(), Code::kFailedPrecondition) << v1::VisitAction_Name(a) << " before " << v1::VisitAction_Name(next);
+    }
+    ASSERT_TRUE(Act("v", next, "near1").ok()) << v1::VisitAction_Name(next);
+  }
+  for (A a : all) EXPECT_FALSE(Act("v", a, "near1").ok()) << "COMPLETED is final: " << v1::VisitAction_Name(a);
+  EXPECT_EQ(st_.visits.FindVisit("v")->history_size(), 6) << "REQUESTED, ASSIGNED, ACCEPTED, EN_ROUTE, ARRIVED, COMPLETED";
+}
+
+TEST_F(VisitTest, AppointmentsInOpenHoursGoToAFreePersonOnDutyWithTheSkill) {
+  Duty("near1", "xingfu", "08:30", "17:30");
+  Duty("near2", "xingfu", "08:30", "17:30");
+  Duty("nocare", "xingfu", "08:30", "17:30");
+  auto a = Book("2026-03-02T10:00:00+08:00", 60, "elderly-allowance");
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  EXPECT_EQ(a->appointments_put.front().staff_id(), "near1");
+  EXPECT_TRUE(a->appointments_put.front().shift_id().empty()) << "inside open hours: no new shift";
+  EXPECT_EQ(a->events.back().topic(), "appointment.booked");
+  Apply(st_, std::move(*a));
+  auto b = Book("2026-03-02T10:30:00+08:00", 60, "elderly-allowance");
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(b->appointments_put.front().staff_id(), "near2") << "near1 is busy then";
+  Apply(st_, std::move(*b));
+  auto c = Book("2026-03-02T10:45:00+08:00", 30, "elderly-allowance");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("nobody on duty"), std::string::npos) << c.status().ToString();
+  EXPECT_TRUE(Book("2026-03-02T11:00:00+08:00", 30, "elderly-allowance").ok()) << "near1 is free again at 11:00";
+  // Rooms: never twice at once; back to back is fine.
+  auto r1 = Book("2026-03-02T14:00:00+08:00", 120, "", "会议室");
+  ASSERT_TRUE(r1.ok());
+  EXPECT_TRUE(r1->appointments_put.front().staff_id().empty()) << "a room in open hours needs nobody";
+  Apply(st_, std::move(*r1));
+  auto clash = Book("2026-03-02T15:59:00+08:00", 30, "", "会议室");
+  ASSERT_FALSE(clash.ok());
+  EXPECT_NE(clash.status().message().find("room 会议室 is booked 14:00-16:00"), std::string::npos) << clash.status().ToString();
+  EXPECT_TRUE(Book("2026-03-02T16:00:00+08:00", 30, "", "会议室").ok());
+  EXPECT_EQ(Book("2026-03-02T16:00:00+08:00", 30, "", "大礼堂").status().code(), Code::kNotFound);
+  // Neither open nor an APPOINTMENT window.
+  auto late = Book("2026-03-02T22:00:00+08:00", 30, "elderly-allowance");
+  EXPECT_NE(late.status().message().find("08:30-17:30 REGULAR, 18:00-21:00 APPOINTMENT"), std::string::npos)
+      << late.status().ToString();
+}
+
+TEST_F(VisitTest, AppointmentWindowsBecomeShiftsStaffedThroughTheRotaAndNeedNoticeOnWeekends) {
+  auto evening = Book("2026-03-02T19:00:00+08:00", 60, "elderly-allowance");
+  ASSERT_TRUE(evening.ok()) << evening.status().ToString();
+  ASSERT_EQ(evening->shifts_put.size(), 1u);
+  const v1::Shift shift = evening->shifts_put.front();
+  EXPECT_EQ(shift.kind(), v1::APPOINTMENT);
+  EXPECT_EQ(shift.id(), "xingfu/2026-03-02/1900-APPOINTMENT-0");
+  EXPECT_TRUE(shift.assignee_id() == "near1" || shift.assignee_id() == "near2" || shift.assignee_id() == "far")
+      << "someone with elderly-care who may work at xingfu: " << shift.assignee_id();
+  const std::string id = evening->appointments_put.front().id();
+  Apply(st_, std::move(*evening));
+  // Generation leaves the booked shift alone.
+  v1::RotaGenerateRequest g;
+  g.set_center_id("xingfu");
+  g.set_from("2026-03-02");
+  g.set_to("2026-03-02");
+  PlanCounts counts;
+  auto gen = GenerateRota(Ctx(), g, &counts);
+  ASSERT_TRUE(gen.ok());
+  for (const auto& d : gen->shifts_deleted) EXPECT_NE(d, shift.id());
+  // Cancel releases it.
+  v1::AppointmentCancelRequest cancel;
+  cancel.set_id(id);
+  auto c = CancelAppointment(Ctx(), cancel);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->shifts_deleted, std::vector<std::string>{shift.id()});
+  Apply(st_, std::move(*c));
+  EXPECT_EQ(st_.rota.FindShift(shift.id()), nullptr);
+  EXPECT_FALSE(CancelAppointment(Ctx(), cancel).ok()) << "already cancelled";
+
+  // Saturday 03-07 17:30: booked on Friday is one working day's notice ...
+  now_ = *ParseIsoTime("2026-03-06T16:00:00+08:00");
+  EXPECT_TRUE(Book("2026-03-07T17:30:00+08:00", 60, "elderly-allowance").ok());
+  // ... on Saturday for Sunday is not.
+  now_ = *ParseIsoTime("2026-03-07T09:00:00+08:00");
+  auto sunday = Book("2026-03-08T17:30:00+08:00", 60, "elderly-allowance");
+  ASSERT_FALSE(sunday.ok());
+  EXPECT_NE(sunday.status().message().find("were due by 2026-03-06"), std::string::npos) << sunday.status().ToString();
+  VisitOptions o = st_.visits.options();
+  o.appointment_notice_working_days = 0;
+  st_.visits.SetOptions(o);
+  EXPECT_TRUE(Book("2026-03-08T17:30:00+08:00", 60, "elderly-allowance").ok()) << "notice is configurable";
 }
 
 }  // namespace

@@ -133,6 +133,37 @@ TEST_F(VisitDaemon, UnacceptedGoesToTheBackupThenTheLeaderAcrossARestart) {
   EXPECT_EQ(d_.Ctl({"visit", "assign", "--id", "v4", "--staff", "zhaolei"}).exit_code, 1) << "no elderly-care skill";
 }
 
+TEST_F(VisitDaemon, AppointmentsBookAStaffMemberAndARoomAndCancelReleasesThem) {
+  Ok({"center", "update", "--id", "xingfu", "--rooms", "会议室,活动室"});
+  auto a = Json({"appointment", "book", "--center", "xingfu", "--service", "social-security-certification", "--at",
+                 "2026-01-06T10:00:00+08:00", "--duration", "45m", "--for", "张三", "--room", "会议室"});
+  ASSERT_EQ(a["state"], "BOOKED");
+  const std::string staff = a["staff_id"];
+  EXPECT_FALSE(staff.empty()) << "someone on duty with social-security";
+  auto clash = d_.Ctl({"appointment", "book", "--center", "xingfu", "--room", "会议室", "--at", "2026-01-06T10:30:00+08:00",
+                       "--for", "合唱团"});
+  EXPECT_EQ(clash.exit_code, 1);
+  EXPECT_NE(clash.err.find("room 会议室 is booked 10:00-10:45 by " + std::string(a["id"])), std::string::npos) << clash.err;
+  Ok({"appointment", "book", "--center", "xingfu", "--room", "活动室", "--at", "2026-01-06T10:30:00+08:00", "--for", "合唱团"});
+  EXPECT_EQ(Json({"appointment", "list", "--center", "xingfu", "--date", "2026-01-06"})["appointments"].size(), 2u);
+  Ok({"appointment", "cancel", "--id", a["id"], "--reason", "改期"});
+  Ok({"appointment", "book", "--center", "xingfu", "--room", "会议室", "--at", "2026-01-06T10:30:00+08:00", "--for", "合唱团"});
+  std::vector<std::string> topics;
+  for (const auto& e : d_.EventsAfter(0)) {
+    if (!e.topic().starts_with("appointment.")) continue;
+    topics.push_back(e.topic());
+    if (e.topic() == "appointment.booked" && e.appointment_booked().appointment().id() == a["id"]) {
+      EXPECT_EQ(e.appointment_booked().staff().id(), staff) << "the staff member is told with the booking";
+    }
+  }
+  EXPECT_EQ(topics, (std::vector<std::string>{"appointment.booked", "appointment.booked", "appointment.cancelled",
+                                              "appointment.booked"}));
+  // Restarted, the bookings are all there.
+  d_.Kill9();
+  d_.Start();
+  EXPECT_EQ(Json({"appointment", "list", "--center", "xingfu", "--date", "2026-01-06", "--all"})["appointments"].size(), 3u);
+}
+
 TEST_F(VisitDaemon, BadInputChangesNothing) {
   // The published month's timers already due (reminders for today) fire now,
   // before the clock moves no further: nothing else may add events below.
@@ -166,6 +197,27 @@ TEST_F(VisitDaemon, BadInputChangesNothing) {
        "ghost"},
       {{"visit", "accept", "--id", "nope", "--staff", "linan"}, "nope"},
       {{"resident", "remove", "--id", "ghost"}, "ghost"},
+      {{"resident", "change", "--id", "r1", "--kind", "moved"}, "hospital-discharge, bereavement, other"},
+      {{"resident", "import", Source("ops/demo/staff.csv")}, "unknown column"},
+      {{"appointment", "book", "--center", "nowhere", "--service", "medical-insurance", "--at", "2026-01-06T10:00:00+08:00",
+        "--for", "x"},
+       "nowhere"},
+      {{"appointment", "book", "--center", "xingfu", "--at", "2026-01-06T10:00:00+08:00", "--for", "x"}, "--service"},
+      {{"appointment", "book", "--center", "xingfu", "--service", "medical-insurance", "--at", "2026-01-04T10:00:00+08:00",
+        "--for", "x"},
+       "not in the future"},
+      {{"appointment", "book", "--center", "xingfu", "--service", "medical-insurance", "--at", "2026-01-06T10:00:00+08:00",
+        "--duration", "13h", "--for", "x"},
+       "5..720"},
+      {{"appointment", "book", "--center", "xingfu", "--service", "medical-insurance", "--at", "2026-01-06T10:00:00+08:00",
+        "--duration", "ten", "--for", "x"},
+       "duration"},
+      {{"appointment", "book", "--center", "xingfu", "--room", "大礼堂", "--at", "2026-01-06T10:00:00+08:00", "--for", "x"},
+       "no room"},
+      {{"appointment", "book", "--center", "xingfu", "--service", "medical-insurance", "--at", "2026-01-06T23:00:00+08:00",
+        "--for", "x"},
+       "neither open nor has an APPOINTMENT window"},
+      {{"appointment", "cancel", "--id", "nope"}, "nope"},
   };
   for (const auto& c : cases) {
     auto r = d_.Ctl(c.args);

@@ -1,5 +1,5 @@
 // zhiban-bench [SUITE] [google-benchmark flags]
-//   SUITE: bus, calendar, notify, rota (default: every suite). Repetitions: ZHIBAN_BENCH_REPS (default 5).
+//   SUITE: bus, calendar, notify, rota, dispatch (default: every suite). Repetitions: ZHIBAN_BENCH_REPS (default 5).
 // Prints Google Benchmark's table, then medians and ratios to the baseline.
 #include <algorithm>
 #include <chrono>
@@ -47,6 +47,7 @@ void PrintCalendarSummary();
 void StopNotifyWorld();
 void PrintNotifySummary();
 void PrintRotaSummary();
+void PrintDispatchSummary();
 
 }  // namespace zhiban::bench
 
@@ -72,5 +73,6 @@ int main(int argc, char** argv) {
   zhiban::bench::PrintCalendarSummary();
   zhiban::bench::PrintNotifySummary();
   zhiban::bench::PrintRotaSummary();
+  zhiban::bench::PrintDispatchSummary();
   return 0;
 }

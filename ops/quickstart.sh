@@ -61,6 +61,11 @@ MONTH=$(date +%Y-%m)
   --period weekly --start "$FROM" --day-types WEEKEND
 "$BIN/zhibanctl" rota generate --center all --from "$FROM" --to "$TO" --fill
 "$BIN/zhibanctl" rota publish --center all --month "$MONTH" 2>&1 | grep -v "^warning" || true
+echo "== residents in care (fictitious): care plans by tier; one just home from hospital gets a visit within 24 h"
+if ! "$BIN/zhibanctl" resident list --center xingfu | grep -q demo-r1; then
+  "$BIN/zhibanctl" resident import ops/demo/residents.csv
+  "$BIN/zhibanctl" resident change --id demo-r1 --kind hospital-discharge --note 出院回家
+fi
 echo
 "$BIN/zhibanctl" status
 cat <<TXT
@@ -84,6 +89,14 @@ Try:
   zhibanctl rota check --center xingfu --from $FROM --to $TO
   zhibanctl leave add --id demo-leave --staff linan --kind SICK --from $(date -d tomorrow +%F)
   zhibanctl export rota --staff linan --month $MONTH --format ics --out var/linan.ics
+  zhibanctl resident list                  # masked cards, care due dates
+  zhibanctl resident list --overdue
+  zhibanctl resident show --id demo-r1 --full --purpose 核实联系方式   # audited
+  zhibanctl visit list --center xingfu     # the discharge visit, and who has it
+  zhibanctl visit request --resident demo-r4 --service elderly-allowance \
+      --window $(date -d tomorrow +%F)T09:00:00+08:00/$(date -d tomorrow +%F)T17:00:00+08:00
+  zhibanctl appointment book --center xingfu --room 会议室 --at $(date -d tomorrow +%F)T14:00:00+08:00 --duration 2h --for 幸福合唱团
+  zhibanctl appointment list
   zhibanctl audit list
   curl -s 127.0.0.1:7680/metrics | grep zhiban_
 Notifiers (plugins/README.md): check the example SMS and WeCom configs, then

@@ -2,18 +2,14 @@
 
 #include <fmt/format.h>
 
-#include "daemon/domain/holiday_json.h"
-#include "tests/support/source.h"
+#include "tests/support/calendars.h"
 
 namespace zhiban::bench {
 
 std::string CityCenterId(int i) { return fmt::format("center-{:03}", i); }
 
 void BuildCity(domain::State& state, int centers) {
-  for (int y : {2025, 2026}) {
-    auto year = domain::ParseHolidayJson(test::ReadSource(fmt::format("data/holiday-cn/{}.json", y)), "x");
-    domain::Apply(state, domain::ImportCalendarYear(state.calendar, *year).value());
-  }
+  test::LoadShippedCalendars(state);
   for (const char* f : {"ops/policies/community.toml", "ops/policies/village.toml"}) {
     domain::Apply(state, domain::SetPolicy(state.policies, domain::ParsePolicyToml(test::ReadSource(f), f).value(),
                                            "2025-01-01")

@@ -68,6 +68,26 @@ bool ParseDouble(const std::string& s, double* out) {
   return ec == std::errc() && p == s.data() + s.size();
 }
 
+// The lat and lon cells into `out`: true when both were given and read;
+// a cell that is not a number is a cell error.
+bool LocationCells(const CsvRow& row, const std::map<std::string, size_t>& pos, v1::GeoPoint* out,
+                   std::vector<CellError>* errors) {
+  std::string lat = Cell(row, pos, "lat"), lon = Cell(row, pos, "lon");
+  if (lat.empty() && lon.empty()) return false;
+  double la = 0, lo = 0;
+  if (!ParseDouble(lat, &la)) {
+    errors->push_back({row.row, "lat", fmt::format("\"{}\" is not a number", lat)});
+    return false;
+  }
+  if (!ParseDouble(lon, &lo)) {
+    errors->push_back({row.row, "lon", fmt::format("\"{}\" is not a number", lon)});
+    return false;
+  }
+  out->set_lat(la);
+  out->set_lon(lo);
+  return true;
+}
+
 }  // namespace
 
 std::vector<std::string> SplitList(const std::string& text) {
@@ -133,18 +153,7 @@ Status CentersFromCsv(const CsvTable& t, std::vector<v1::Center>* out,
     if (!level.ok()) errors->push_back({row.row, "level", level.status().message()});
     else c.set_level(*level);
     c.set_address(Cell(row, pos, "address"));
-    std::string lat = Cell(row, pos, "lat"), lon = Cell(row, pos, "lon");
-    if (!lat.empty() || !lon.empty()) {
-      double la = 0, lo = 0;
-      if (!ParseDouble(lat, &la)) {
-        errors->push_back({row.row, "lat", fmt::format("\"{}\" is not a number", lat)});
-      } else if (!ParseDouble(lon, &lo)) {
-        errors->push_back({row.row, "lon", fmt::format("\"{}\" is not a number", lon)});
-      } else {
-        c.mutable_location()->set_lat(la);
-        c.mutable_location()->set_lon(lo);
-      }
-    }
+    if (v1::GeoPoint p; LocationCells(row, pos, &p, errors)) *c.mutable_location() = p;
     c.set_time_zone(Cell(row, pos, "time_zone"));
     c.set_phone(Cell(row, pos, "phone"));
     for (auto& r : SplitList(Cell(row, pos, "rooms"))) c.add_rooms(r);
@@ -188,18 +197,7 @@ Status ResidentsFromCsv(const CsvTable& t, std::vector<v1::Resident>* out, std::
     r.set_home_center_id(Cell(row, pos, "home_center_id"));
     r.set_address(Cell(row, pos, "address"));
     r.set_room(Cell(row, pos, "room"));
-    std::string lat = Cell(row, pos, "lat"), lon = Cell(row, pos, "lon");
-    if (!lat.empty() || !lon.empty()) {
-      double la = 0, lo = 0;
-      if (!ParseDouble(lat, &la)) {
-        errors->push_back({row.row, "lat", fmt::format("\"{}\" is not a number", lat)});
-      } else if (!ParseDouble(lon, &lo)) {
-        errors->push_back({row.row, "lon", fmt::format("\"{}\" is not a number", lon)});
-      } else {
-        r.mutable_location()->set_lat(la);
-        r.mutable_location()->set_lon(lo);
-      }
-    }
+    if (v1::GeoPoint p; LocationCells(row, pos, &p, errors)) *r.mutable_location() = p;
     r.set_phone(Cell(row, pos, "phone"));
     r.set_id_number(Cell(row, pos, "id_number"));
     for (const auto& w : SplitList(Cell(row, pos, "categories"))) {

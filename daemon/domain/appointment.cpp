@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "daemon/domain/policy.h"
+#include "daemon/domain/indexed.h"
 #include "daemon/domain/state.h"
 #include "daemon/domain/visit.h"
 
@@ -187,14 +188,7 @@ void AppointmentBook::Index(const v1::Appointment& a, int sign) {
 }
 
 void AppointmentBook::Put(v1::Appointment a) {
-  auto it = all_.find(a.id());
-  if (it != all_.end()) {
-    Index(it->second, -1);
-    it->second = std::move(a);
-  } else {
-    it = all_.emplace(a.id(), std::move(a)).first;
-  }
-  Index(it->second, +1);
+  PutIndexed(all_, std::move(a), [this](const v1::Appointment& x, int sign) { Index(x, sign); });
 }
 
 void AppointmentBook::Clear() {

@@ -9,6 +9,7 @@
 #include <toml++/toml.h>
 
 #include "daemon/domain/policy.h"
+#include "daemon/domain/indexed.h"
 #include "daemon/domain/state.h"
 
 namespace zhiban::domain {
@@ -567,14 +568,7 @@ void RotaBook::Index(const v1::Shift& s, int sign) {
 }
 
 void RotaBook::PutShift(v1::Shift s) {
-  auto it = shifts_.find(s.id());
-  if (it != shifts_.end()) {
-    Index(it->second, -1);
-    it->second = std::move(s);
-  } else {
-    it = shifts_.emplace(s.id(), std::move(s)).first;
-  }
-  Index(it->second, +1);
+  PutIndexed(shifts_, std::move(s), [this](const v1::Shift& x, int sign) { Index(x, sign); });
 }
 
 void RotaBook::EraseShift(std::string_view id) {

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <google/protobuf/util/field_mask_util.h>
 
+#include "daemon/domain/indexed.h"
 #include "daemon/domain/state.h"
 
 namespace zhiban::domain {
@@ -388,14 +389,7 @@ void VisitBook::Index(const v1::Resident& r, int sign) {
 }
 
 void VisitBook::PutResident(v1::Resident r) {
-  auto it = residents_.find(r.id());
-  if (it != residents_.end()) {
-    Index(it->second, -1);
-    it->second = std::move(r);
-  } else {
-    it = residents_.emplace(r.id(), std::move(r)).first;
-  }
-  Index(it->second, +1);
+  PutIndexed(residents_, std::move(r), [this](const v1::Resident& x, int sign) { Index(x, sign); });
 }
 
 void VisitBook::EraseResident(std::string_view id) {
@@ -406,14 +400,7 @@ void VisitBook::EraseResident(std::string_view id) {
 }
 
 void VisitBook::PutVisit(v1::Visit v) {
-  auto it = visits_.find(v.id());
-  if (it != visits_.end()) {
-    Index(it->second, -1);
-    it->second = std::move(v);
-  } else {
-    it = visits_.emplace(v.id(), std::move(v)).first;
-  }
-  Index(it->second, +1);
+  PutIndexed(visits_, std::move(v), [this](const v1::Visit& x, int sign) { Index(x, sign); });
 }
 
 void VisitBook::Clear() {

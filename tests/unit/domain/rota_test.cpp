@@ -8,7 +8,7 @@
 
 #include "daemon/base/time_util.h"
 #include "daemon/domain/holiday_json.h"
-#include "tests/support/source.h"
+#include "tests/support/calendars.h"
 #include "daemon/domain/policy.h"
 #include "daemon/domain/state.h"
 
@@ -123,12 +123,7 @@ TEST(Rules, TomlDefaultsEmploymentAndCenter) {
 class RotaTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    for (int y : {2025, 2026}) {
-      auto m = ImportCalendarYear(st_.calendar,
-                                  ParseHolidayJson(test::ReadSource(fmt::format("data/holiday-cn/{}.json", y)), "x").value());
-      ASSERT_TRUE(m.ok());
-      Apply(st_, std::move(*m));
-    }
+    test::LoadShippedCalendars(st_);
     auto m = SetPolicy(st_.policies,
                        ParsePolicyToml(test::ReadSource("ops/policies/community.toml"), "c").value(), "2025-01-01");
     ASSERT_TRUE(m.ok());

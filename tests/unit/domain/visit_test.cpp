@@ -5,10 +5,9 @@
 
 #include "daemon/base/time_util.h"
 #include "daemon/domain/appointment.h"
-#include "daemon/domain/holiday_json.h"
 #include "daemon/domain/policy.h"
 #include "daemon/domain/state.h"
-#include "tests/support/source.h"
+#include "tests/support/calendars.h"
 
 namespace zhiban::domain {
 namespace {
@@ -99,12 +98,7 @@ roles = ["LEADER"]
 class VisitTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    for (int y : {2025, 2026}) {
-      auto m = ImportCalendarYear(st_.calendar,
-                                  ParseHolidayJson(test::ReadSource(fmt::format("data/holiday-cn/{}.json", y)), "x").value());
-      ASSERT_TRUE(m.ok());
-      Apply(st_, std::move(*m));
-    }
+    test::LoadShippedCalendars(st_);
     Do(SetPolicy(st_.policies, ParsePolicyToml(kPolicy, "p").value(), "2025-01-01"));
     Center("xingfu", 39.9262, 116.4481);
     Center("heping", 39.9875, 116.4392);  // ~6.8 km north

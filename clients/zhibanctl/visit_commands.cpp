@@ -1,4 +1,5 @@
 // zhibanctl resident | visit: residents in care and home-visit work orders.
+#include <algorithm>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -283,6 +284,15 @@ void AddVisitCommands(std::vector<Command>& cmds) {
       if (!errors.empty()) return PrintCellErrors(ctx, *file, errors);
       v1::CtlRequest req;
       for (auto& r : residents) *req.mutable_resident_import()->add_residents() = std::move(r);
+      // One request, all or nothing: it must fit zhiband's request limit (4 MiB by default).
+      constexpr size_t kMaxBytes = 4u << 20;
+      if (const size_t bytes = req.ByteSizeLong(); bytes > kMaxBytes - 4096) {
+        const size_t per = std::max<size_t>(1, residents.size() * (kMaxBytes - 4096) / bytes);
+        return Usage(ctx, Status::InvalidArgument(*file, fmt::format("{} residents make a {:.1f} MiB request; zhiband answers up to "
+                                                                      "4 MiB (ctl.max_request_bytes): split the file into parts of "
+                                                                      "at most {} residents",
+                                                                      residents.size(), bytes / 1048576.0, per)));
+      }
       return Send(ctx, req, [file](const v1::CtlReply& x) {
         std::cout << fmt::format("{}: {} residents added, {} with a care plan ({})\n", *file, x.resident_import().added(),
                                  x.resident_import().with_care_plan(), SeqNote(x));

@@ -440,12 +440,15 @@ TEST(PythonExample, FollowsTheBusAndResumesFromItsCursor) {
 TEST(NotifyConfigs, ShippedExamplesPassCheck) {
   setenv("TENCENTCLOUD_SECRET_KEY", "x", 1);
   setenv("ZHIBAN_WECOM_ROBOT_KEY", "x", 1);
-  for (const auto& [bin, config] : std::vector<std::pair<std::string, std::string>>{
-           {"zhiban-notify-sms", "plugins/sms/zhiban-notify-sms.toml"},
-           {"zhiban-notify-wecom", "plugins/wecom/zhiban-notify-wecom.toml"}}) {
+  struct Example {
+    std::string bin, config, routes;
+  };
+  for (const auto& [bin, config, routes] : std::vector<Example>{
+           {"zhiban-notify-sms", "plugins/sms/zhiban-notify-sms.toml", "2 routes"},
+           {"zhiban-notify-wecom", "plugins/wecom/zhiban-notify-wecom.toml", "5 routes"}}) {
     auto r = test::Run({BinDir() + "/" + bin, "--config", std::string(ZHIBAN_SOURCE_DIR) + "/" + config, "check"});
     EXPECT_EQ(r.exit_code, 0) << config << ": " << r.err;
-    EXPECT_NE(r.out.find("2 routes"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find(routes), std::string::npos) << r.out;
   }
   unsetenv("TENCENTCLOUD_SECRET_KEY");
   auto r = test::Run({BinDir() + "/zhiban-notify-sms", "--config",

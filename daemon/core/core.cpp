@@ -545,6 +545,17 @@ Result<domain::Mutation> Core::Plan(const v1::CtlRequest& req, v1::CtlReply* rep
       if (m.ok()) *reply->mutable_assignment() = a;
       return m;
     }
+    case R::kResidentAdd:
+    case R::kResidentUpdate:
+    case R::kResidentRemove:
+    case R::kResidentImport:
+    case R::kResidentChange:
+    case R::kVisitRequest:
+    case R::kVisitAssign:
+    case R::kVisitAct:
+    case R::kAppointmentBook:
+    case R::kAppointmentCancel:
+      return PlanVisit(req, reply);
     default:
       return PlanRota(req, reply);
   }
@@ -1098,12 +1109,10 @@ size_t Core::FireTimers(std::vector<CommittedEvent>* events, const DurableFn& on
   if (visits_due && m.shifts_put.size() < options_.timer_batch) {
     // Visit deadlines see the rota as it is; both go in one group.
     domain::Mutation v = domain::FireVisitTimers(RotaContext(), options_.timer_batch - m.shifts_put.size());
-    for (auto& e : v.events) m.Emit(std::move(e));
-    for (auto& x : v.visits_put) m.visits_put.push_back(std::move(x));
-    for (auto& x : v.residents_put) m.residents_put.push_back(std::move(x));
+    m.Append(std::move(v));
   }
-  if (m.shifts_put.empty() && m.visits_put.empty()) return 0;
   const size_t fired = m.events.size(), touched = m.shifts_put.size() + m.visits_put.size() + m.residents_put.size();
+  if (touched == 0) return 0;
   GroupCtx g = BeginGroup(events);
   Stage(m, "", nullptr, g);  // no request: not audited
   if (Status s = CommitGroup(g, on_durable); !s.ok()) {

@@ -70,17 +70,6 @@ Result<domain::Mutation> Core::PlanRota(const v1::CtlRequest& req, v1::CtlReply*
       if (m.ok()) *reply->mutable_rules() = m->rules_put.front();
       return m;
     }
-    case R::kResidentAdd:
-    case R::kResidentUpdate:
-    case R::kResidentRemove:
-    case R::kVisitRequest:
-    case R::kVisitAssign:
-    case R::kVisitAct:
-    case R::kResidentImport:
-    case R::kResidentChange:
-    case R::kAppointmentBook:
-    case R::kAppointmentCancel:
-      return PlanVisit(req, reply);
     default:
       return Status::Internal("not a mutation");
   }

@@ -35,6 +35,13 @@ std::string Clock(int64_t minute) {
   return fmt::format("{:02}:{:02}{}", (minute % 1440) / 60, minute % 60, minute >= 1440 ? "+1" : "");
 }
 
+// Who serves `a` now: the assignee of its APPOINTMENT shift (an override or
+// swap may have changed it since the booking), else the person chosen then.
+std::string ServedBy(const State& st, const v1::Appointment& a) {
+  if (const auto* s = a.shift_id().empty() ? nullptr : st.rota.FindShift(a.shift_id())) return s->assignee_id();
+  return a.staff_id();
+}
+
 struct Where {
   Date date;
   int64_t midnight = 0;  // local midnight of `date`, seconds
@@ -111,7 +118,7 @@ Result<const v1::Staff*> OnDutyFor(const RotaCtx& ctx, const v1::Center& c, cons
   const auto& st = ctx.state;
   std::map<std::string, uint32_t> booked_today;
   for (const auto* a : st.appointments.Overlapping(c.id(), w.midnight, w.midnight + kDay)) {
-    if (!a->staff_id().empty()) ++booked_today[a->staff_id()];
+    if (auto who = ServedBy(st, *a); !who.empty()) ++booked_today[who];
   }
   const v1::Staff* best = nullptr;
   uint32_t best_n = 0;
@@ -121,7 +128,7 @@ Result<const v1::Staff*> OnDutyFor(const RotaCtx& ctx, const v1::Center& c, cons
     const auto* staff = st.network.FindStaff(s->assignee_id());
     if (!staff || !HasSkill(*staff, item.skill())) continue;
     bool busy = false;
-    for (const auto* a : st.appointments.Overlapping(c.id(), start, end)) busy |= a->staff_id() == staff->id();
+    for (const auto* a : st.appointments.Overlapping(c.id(), start, end)) busy |= ServedBy(st, *a) == staff->id();
     if (busy) continue;
     const uint32_t n = booked_today[staff->id()];
     if (!best || n < best_n || (n == best_n && staff->id() < best->id())) {
@@ -144,7 +151,8 @@ void EmitAppointment(const RotaCtx& ctx, Mutation* m, const v1::Appointment& a, 
   e.set_topic(topic);
   auto* body = a.state() == v1::APPOINTMENT_CANCELLED ? e.mutable_appointment_cancelled() : e.mutable_appointment_booked();
   *body->mutable_appointment() = a;
-  if (const auto* s = a.staff_id().empty() ? nullptr : st.network.FindStaff(a.staff_id())) *body->mutable_staff() = *s;
+  const std::string who = ServedBy(st, a);
+  if (const auto* s = who.empty() ? nullptr : st.network.FindStaff(who)) *body->mutable_staff() = *s;
   if (const auto* l = LeaderOnDuty(st, a.center_id(), Sec(a.start()))) *body->mutable_leader() = *l;
   if (const auto* item = FindService(a.service())) body->set_service_name(item->name());
   body->set_reason(a.cancel_reason());
@@ -346,7 +354,11 @@ Status ListAppointments(const RotaCtx& ctx, const v1::AppointmentListRequest& re
   std::sort(hits.begin(), hits.end(), [](const auto* x, const auto* y) {
     return std::make_pair(Sec(x->start()), x->id()) < std::make_pair(Sec(y->start()), y->id());
   });
-  for (const auto* a : hits) *out->add_appointments() = *a;
+  for (const auto* a : hits) {
+    auto* x = out->add_appointments();
+    *x = *a;
+    x->set_staff_id(ServedBy(st, *a));
+  }
   return {};
 }
 

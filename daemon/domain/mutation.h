@@ -63,6 +63,10 @@ struct Mutation {
   // Event i as it is published, record included. Valid until Apply.
   v1::Event FullEvent(size_t i) const;
 
+  // Moves everything of `other` after this one's records and events (the
+  // timers of the rota and of visits commit as one group).
+  void Append(Mutation&& other);
+
   // Appends an event whose body is complete.
   void Emit(v1::Event e) {
     body_records.push_back({});

@@ -51,6 +51,17 @@ TEST_F(NetworkTest, AddCenterProducesOneEvent) {
   EXPECT_EQ(m->FullEvent(0).center_added().center().name(), "中心 street");
 }
 
+TEST_F(NetworkTest, AppendedMutationsKeepEachEventOnItsRecord) {
+  auto a = AddCenter(net_, C("street"));
+  auto b = AddCenter(net_, C("xingfu"));
+  ASSERT_TRUE(a.ok() && b.ok());
+  a->Append(std::move(*b));
+  ASSERT_EQ(a->events.size(), 2u);
+  EXPECT_EQ(a->FullEvent(0).center_added().center().id(), "street");
+  EXPECT_EQ(a->FullEvent(1).center_added().center().id(), "xingfu") << "the second body points past the first's records";
+  EXPECT_EQ(a->centers_put.size(), 2u);
+}
+
 TEST_F(NetworkTest, RefusesUnknownParentDuplicateAndBadIds) {
   Add(C("street"));
   auto dup = AddCenter(net_, C("street"));

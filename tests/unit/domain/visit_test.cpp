@@ -409,6 +409,16 @@ TEST_F(VisitTest, AppointmentWindowsBecomeShiftsStaffedThroughTheRotaAndNeedNoti
       << "someone with elderly-care who may work at xingfu: " << shift.assignee_id();
   const std::string id = evening->appointments_put.front().id();
   Apply(st_, std::move(*evening));
+  // The shift changes hands (an override): the booking follows it.
+  v1::Shift moved = *st_.rota.FindShift(shift.id());
+  moved.set_assignee_id(shift.assignee_id() == "near1" ? "near2" : "near1");
+  st_.rota.PutShift(moved);
+  v1::AppointmentListRequest list;
+  list.set_center_id("xingfu");
+  v1::AppointmentListReply listed;
+  ASSERT_TRUE(ListAppointments(Ctx(), list, &listed).ok());
+  ASSERT_EQ(listed.appointments_size(), 1);
+  EXPECT_EQ(listed.appointments(0).staff_id(), moved.assignee_id());
   // Generation leaves the booked shift alone.
   v1::RotaGenerateRequest g;
   g.set_center_id("xingfu");

@@ -10,8 +10,10 @@
 // Same event bytes as bus/raw_zmq, TCP loopback, servers started by the
 // benchmark on free ports. Both acknowledge before fsync (Redis syncs once a
 // second, JetStream every 2 minutes by default); zhiband acknowledges after it.
-// Built when libhiredis-dev / libnats-dev are present; run when redis-server /
-// nats-server are installed (ops/install-bench-peers.sh).
+// Compiled in when the optional hiredis / nats dependencies are enabled
+// (ZHIBAN_WITH_HIREDIS / ZHIBAN_WITH_NATS, cmake/ZhibanOptional.cmake); run when
+// redis-server / nats-server are installed (both: ops/install-deps.sh --optional).
+// A peer that is not compiled in still shows up, skipped with the reason.
 #include <csignal>
 #include <chrono>
 #include <filesystem>
@@ -40,6 +42,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr int kMessages = 200000;
 
+#if defined(ZHIBAN_HAVE_HIREDIS) || defined(ZHIBAN_HAVE_NATS)
 std::string FindServer(const std::string& name) {
   for (const char* dir : {"/usr/bin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin"}) {
     std::string p = std::string(dir) + "/" + name;
@@ -47,6 +50,11 @@ std::string FindServer(const std::string& name) {
   }
   return {};
 }
+#endif
+
+#if !defined(ZHIBAN_HAVE_HIREDIS) || !defined(ZHIBAN_HAVE_NATS)
+void NotBuilt(benchmark::State& state, const char* why) { state.SkipWithError(why); }
+#endif
 
 #ifdef ZHIBAN_HAVE_HIREDIS
 // fsync: "everysec" (the usual setting) or "always" (synced before the
@@ -54,7 +62,7 @@ std::string FindServer(const std::string& name) {
 void RedisStreams(benchmark::State& state, const char* fsync, const char* figure) {
   const std::string server = FindServer("redis-server");
   if (server.empty()) {
-    state.SkipWithError("redis-server not installed (ops/install-bench-peers.sh)");
+    state.SkipWithError("redis-server not installed (ops/install-deps.sh --optional)");
     return;
   }
   test::TempDir dir;
@@ -106,13 +114,15 @@ void RedisStreams(benchmark::State& state, const char* fsync, const char* figure
 }
 BENCHMARK_CAPTURE(RedisStreams, everysec, "everysec", "redis_streams")->Name("bus/redis_streams")->Iterations(1)->Repetitions(Reps())->UseManualTime()->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(RedisStreams, always, "always", "redis_streams_always")->Name("bus/redis_streams_fsync_always")->Iterations(1)->Repetitions(Reps())->UseManualTime()->Unit(benchmark::kMillisecond);
+#else
+BENCHMARK_CAPTURE(NotBuilt, redis, "built without hiredis: ops/install-deps.sh --optional, then reconfigure")->Name("bus/redis_streams")->Iterations(1);
 #endif
 
 #ifdef ZHIBAN_HAVE_NATS
 void NatsJetStream(benchmark::State& state) {
   const std::string server = FindServer("nats-server");
   if (server.empty()) {
-    state.SkipWithError("nats-server not installed (ops/install-bench-peers.sh)");
+    state.SkipWithError("nats-server not installed (ops/install-deps.sh --optional)");
     return;
   }
   test::TempDir dir;
@@ -174,6 +184,8 @@ void NatsJetStream(benchmark::State& state) {
   nats.Wait();
 }
 BENCHMARK(NatsJetStream)->Name("bus/nats_jetstream")->Iterations(1)->Repetitions(Reps())->UseManualTime()->Unit(benchmark::kMillisecond);
+#else
+BENCHMARK_CAPTURE(NotBuilt, nats, "built without libnats: ops/install-deps.sh --optional, then reconfigure")->Name("bus/nats_jetstream")->Iterations(1);
 #endif
 
 }  // namespace

@@ -1,6 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages zhiban builds and tests with. Idempotent:
 # does nothing when they are all present. Needs root (or sudo).
+#
+#   ops/install-deps.sh                  # what every build needs (a new user's machine)
+#   ops/install-deps.sh --optional       # also the optional packages (README "Optional dependencies")
+#   ops/install-deps.sh --list-optional  # print the optional packages, one a line, and exit
+#
+# The build never needs an optional package: each is detected in one place,
+# cmake/ZhibanOptional.cmake (ZHIBAN_WITH_<NAME>=AUTO|ON|OFF), and ops/test.sh
+# builds and tests once with all of them hidden (ops/without-optional.sh), once
+# with all of them required.
 set -euo pipefail
 
 PACKAGES=(
@@ -13,15 +22,32 @@ PACKAGES=(
   libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev libtomlplusplus-dev
   libssl-dev libcurl4-openssl-dev libical-dev
   libcctz-dev tzdata       # time zones of centers (system tz database)
+  clang-format             # ops/test.sh checks the tree against .clang-format
   python3-zmq python3-protobuf
 )
 
+# Optional: never needed to build or test; each one enables what the README's
+# "Optional dependencies" table says. Keep in step with cmake/ZhibanOptional.cmake
+# (a test, repo_optional_deps, checks that every package it names is here).
+OPTIONAL_PACKAGES=(
+  libhiredis-dev redis-server   # zhiban-bench bus: the Redis Streams peer
+  libnats-dev nats-server       # zhiban-bench bus: the NATS JetStream peer
+)
+
+want=("${PACKAGES[@]}")
+case "${1:-}" in
+  "") ;;
+  --optional) want+=("${OPTIONAL_PACKAGES[@]}") ;;
+  --list-optional) printf '%s\n' "${OPTIONAL_PACKAGES[@]}"; exit 0 ;;
+  *) echo "install-deps: unknown argument '$1' (expected --optional or --list-optional)" >&2; exit 2 ;;
+esac
+
 missing=()
-for p in "${PACKAGES[@]}"; do
+for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "install-deps: all ${#PACKAGES[@]} packages present"
+  echo "install-deps: all ${#want[@]} packages present"
   exit 0
 fi
 
@@ -32,5 +58,19 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+# apt's progress lines go to a log, shown only when apt fails.
+if ! { $SUDO apt-get update -qq && $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
+  cat "$log" >&2
+  echo "install-deps: apt-get failed (above)" >&2
+  exit 1
+fi
+# The benchmark starts its own redis-server / nats-server on free ports; the
+# distribution's services would only hold the default ports.
+for svc in redis-server nats-server; do
+  if printf '%s\n' "${missing[@]}" | grep -qx "$svc"; then
+    $SUDO systemctl disable --now "$svc" >/dev/null 2>&1 || true
+  fi
+done
+echo "install-deps: installed ${#missing[@]} packages"

@@ -1,28 +1,81 @@
 #!/usr/bin/env bash
-# Installs what is needed, builds, and runs every test: first a Release build
-# with warnings as errors, then the same tests under AddressSanitizer +
-# UndefinedBehaviorSanitizer. The README's test command; .ci/run calls it.
+# The README's test command; .ci/run calls it. Installs what is needed, builds
+# and runs every test twice, so that both machines a user may have are proven:
 #
-#   ZHIBAN_SKIP_SANITIZE=1 ops/test.sh   # only the Release pass
+#   1. Release, warnings as errors, with every optional package hidden
+#      (ops/without-optional.sh): exactly what a new user's machine builds.
+#   2. ASan + UBSan, with every optional package required (installed here by
+#      ops/install-deps.sh --optional, ZHIBAN_OPTIONAL_DEFAULT=ON), zhiban-bench
+#      included so every optional code path compiles.
+#
+# Each stage's time is printed, and a summary with the total at the end (also
+# when a stage fails). The budget is 45 minutes on a 2-core machine.
+#
+#   ZHIBAN_SKIP_SANITIZE=1 ops/test.sh   # only the first pass
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-ops/install-deps.sh
+BUDGET_S=$((45 * 60))
+START_S=$SECONDS
+TIMES=()
+CURRENT=""
 
-echo "== Release build (warnings are errors)"
+summary() {
+  local rc=$?
+  echo
+  echo "== ops/test.sh stage times"
+  local line
+  for line in "${TIMES[@]}"; do echo "$line"; done
+  [ -n "$CURRENT" ] && printf '  %-48s %s\n' "$CURRENT" "FAILED after $((SECONDS - STAGE_T0)) s"
+  local total=$((SECONDS - START_S))
+  printf '  %-48s %5d s (%d min %02d s; budget %d min)\n' "total" "$total" $((total / 60)) \
+    $((total % 60)) $((BUDGET_S / 60))
+  [ "$total" -le "$BUDGET_S" ] || echo "ops/test.sh: over the ${BUDGET_S} s budget" >&2
+  exit "$rc"
+}
+trap summary EXIT
+
+# stage NAME COMMAND...: runs one stage and records its time.
+stage() {
+  CURRENT=$1
+  shift
+  echo "== $CURRENT"
+  STAGE_T0=$SECONDS
+  "$@"
+  TIMES+=("$(printf '  %-48s %5d s' "$CURRENT" $((SECONDS - STAGE_T0)))")
+  CURRENT=""
+}
+
+# No optional dependency may be enabled in the hidden build: if one is, the
+# hiding missed a file and the pass proves less than it says.
+check_none_enabled() {
+  if awk -F'\t' '!/^#/ && $3 == "yes" {print $1; bad=1} END {exit !bad}' build/optional-deps.txt; then
+    echo "ops/test.sh: the optional dependencies above were found with their packages hidden" >&2
+    return 1
+  fi
+}
+
+release_configure() {
+  ops/without-optional.sh cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DZHIBAN_WERROR=ON \
+        -DZHIBAN_BUILD_TESTS=ON -DZHIBAN_BUILD_BENCH=ON -DZHIBAN_OPTIONAL_DEFAULT=AUTO
+  check_none_enabled
+}
+
+stage "packages (required, then optional)" \
+  bash -c 'ops/install-deps.sh && ops/install-deps.sh --optional'
 # Options are explicit: build/ may have been configured by quickstart.sh (no tests).
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DZHIBAN_WERROR=ON \
-      -DZHIBAN_BUILD_TESTS=ON -DZHIBAN_BUILD_BENCH=ON
-cmake --build build
-echo "== tests"
-ctest --test-dir build --output-on-failure -j2 --timeout 300
+stage "release: configure, optional hidden" release_configure
+stage "release: build, optional hidden" ops/without-optional.sh cmake --build build
+stage "release: tests, optional hidden" \
+  ops/without-optional.sh ctest --test-dir build --output-on-failure -j2 --timeout 300
 
 if [ "${ZHIBAN_SKIP_SANITIZE:-0}" != 1 ]; then
-  echo "== ASan + UBSan build"
-  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DZHIBAN_SANITIZE=ON \
-        -DZHIBAN_WERROR=ON -DZHIBAN_BUILD_TESTS=ON -DZHIBAN_BUILD_BENCH=OFF
-  cmake --build build-asan
-  echo "== tests under ASan + UBSan"
-  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  stage "asan: configure, optional required" \
+    cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DZHIBAN_SANITIZE=ON \
+          -DZHIBAN_WERROR=ON -DZHIBAN_BUILD_TESTS=ON -DZHIBAN_BUILD_BENCH=ON \
+          -DZHIBAN_OPTIONAL_DEFAULT=ON
+  stage "asan: build" cmake --build build-asan
+  stage "asan: tests under ASan + UBSan" \
+    env ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir build-asan --output-on-failure -j2 --timeout 600
 fi

@@ -26,6 +26,7 @@ namespace zhiban::bench {
 
 // Times `run` once per iteration as the manual time, recording `figure` (ms)
 // and `<figure>_items` (what run returned).
-void TimeMs(benchmark::State& state, const std::string& figure, const std::function<uint64_t()>& run);
+void TimeMs(benchmark::State& state, const std::string& figure,
+            const std::function<uint64_t()>& run);
 
 }  // namespace zhiban::bench

@@ -85,7 +85,8 @@ class Counter {
     // Subscribed for real once the first heartbeat (1 s) arrives.
     for (auto deadline = Clock::now() + 5s; Clock::now() < deadline;) {
       std::vector<zmq::message_t> f;
-      if (zmq::recv_multipart(sub_, std::back_inserter(f)) && f[0].to_string() == "bus.heartbeat") break;
+      if (zmq::recv_multipart(sub_, std::back_inserter(f)) && f[0].to_string() == "bus.heartbeat")
+        break;
     }
     thread_ = std::thread([this] { Loop(); });
   }
@@ -145,7 +146,8 @@ test::DaemonFixture& Daemon() {
   auto& d = DaemonSlot();
   if (!d) {
     // zhiband is built next to zhiban-bench.
-    setenv("ZHIBAN_BIN_DIR", std::filesystem::read_symlink("/proc/self/exe").parent_path().c_str(), 0);
+    setenv("ZHIBAN_BIN_DIR", std::filesystem::read_symlink("/proc/self/exe").parent_path().c_str(),
+           0);
     d = std::make_unique<test::DaemonFixture>(std::vector<std::string>{"--log-level", "warn"},
                                               test::Transport::kTcp);
     d->Start();
@@ -235,7 +237,8 @@ void Pipelined(benchmark::State& state) {
         auto send_one = [&] {
           v1::CtlRequest req;
           req.set_request_id(std::to_string(sent));
-          *req.mutable_staff_add()->mutable_staff() = SampleStaff(fmt::format("p{}-{}-{}", rep, c, sent));
+          *req.mutable_staff_add()->mutable_staff() =
+              SampleStaff(fmt::format("p{}-{}-{}", rep, c, sent));
           s.send(zmq::message_t(), zmq::send_flags::sndmore);
           s.send(zmq::buffer(req.SerializeAsString()), zmq::send_flags::none);
           ++sent;
@@ -329,12 +332,15 @@ void Latency(benchmark::State& state) {
       sent[i] = Clock::now();
       s.send(zmq::message_t(), zmq::send_flags::sndmore);
       s.send(zmq::buffer(req.SerializeAsString()), zmq::send_flags::none);
-      for (std::vector<zmq::message_t> f; zmq::recv_multipart(s, std::back_inserter(f), zmq::recv_flags::dontwait); f.clear()) ++replies;
+      for (std::vector<zmq::message_t> f;
+           zmq::recv_multipart(s, std::back_inserter(f), zmq::recv_flags::dontwait); f.clear())
+        ++replies;
     }
     counter.Wait();
     std::vector<double> us;
     for (int i = 0; i < kCount; ++i) {
-      if (got[i] != Clock::time_point{}) us.push_back(std::chrono::duration<double, std::micro>(got[i] - sent[i]).count());
+      if (got[i] != Clock::time_point{})
+        us.push_back(std::chrono::duration<double, std::micro>(got[i] - sent[i]).count());
     }
     std::sort(us.begin(), us.end());
     double p50 = us.empty() ? 0 : us[us.size() / 2];
@@ -381,19 +387,41 @@ void PrintBusSummary() {
   row("Redis Streams: XADD pipelined, appendfsync always", "redis_streams_always");
   row("NATS JetStream: async publish, file storage", "nats_jetstream");
   if (f.count("raw_zmq_delivered_pct")) {
-    std::printf("raw ZeroMQ delivered %.1f%% of events at its HWM (zhiband's subscribers replay drops)\n",
-                Median(f["raw_zmq_delivered_pct"]));
+    std::printf(
+        "raw ZeroMQ delivered %.1f%% of events at its HWM (zhiband's subscribers replay drops)\n",
+        Median(f["raw_zmq_delivered_pct"]));
   }
   if (f.count("latency_p50_us")) {
-    std::printf("zhiband end-to-end (ctl send -> event on SUB) at a steady 10k events/s: "
-                "p50 %.0f us, p99 %.0f us\n",
-                Median(f["latency_p50_us"]), Median(f["latency_p99_us"]));
+    std::printf(
+        "zhiband end-to-end (ctl send -> event on SUB) at a steady 10k events/s: "
+        "p50 %.0f us, p99 %.0f us\n",
+        Median(f["latency_p50_us"]), Median(f["latency_p99_us"]));
   }
 }
 
-BENCHMARK(RawZmq)->Name("bus/raw_zmq")->Iterations(1)->Repetitions(Reps())->UseManualTime()->Unit(benchmark::kMillisecond);
-BENCHMARK(Pipelined)->Name("bus/zhiband_pipelined")->Iterations(1)->Repetitions(Reps())->UseManualTime()->Unit(benchmark::kMillisecond);
-BENCHMARK(Bulk)->Name("bus/zhiband_bulk")->Iterations(1)->Repetitions(Reps())->UseManualTime()->Unit(benchmark::kMillisecond);
-BENCHMARK(Latency)->Name("bus/zhiband_latency")->Iterations(1)->Repetitions(Reps())->UseManualTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(RawZmq)
+    ->Name("bus/raw_zmq")
+    ->Iterations(1)
+    ->Repetitions(Reps())
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(Pipelined)
+    ->Name("bus/zhiband_pipelined")
+    ->Iterations(1)
+    ->Repetitions(Reps())
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(Bulk)
+    ->Name("bus/zhiband_bulk")
+    ->Iterations(1)
+    ->Repetitions(Reps())
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(Latency)
+    ->Name("bus/zhiband_latency")
+    ->Iterations(1)
+    ->Repetitions(Reps())
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace zhiban::bench

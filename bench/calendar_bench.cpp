@@ -30,7 +30,6 @@ City& TheCity() {
   return city;
 }
 
-
 void DayTypes(benchmark::State& state) {
   auto& city = TheCity();
   TimeMs(state, "cal_day_types_ms", [&] {
@@ -53,8 +52,8 @@ void ExpandYear(benchmark::State& state) {
     slots.reserve(600000);
     for (const auto& [id, c] : city.state.network.centers()) {
       (void)domain::ExpandCoverage(city.state.calendar, city.state.policies, city.state.network,
-                                   city.zones, id, *ParseDate("2026-01-01"), *ParseDate("2026-12-31"),
-                                   &slots, nullptr);
+                                   city.zones, id, *ParseDate("2026-01-01"),
+                                   *ParseDate("2026-12-31"), &slots, nullptr);
     }
     return slots.size();
   });
@@ -69,8 +68,8 @@ void ExpandYearRecords(benchmark::State& state) {
     for (const auto& [id, c] : city.state.network.centers()) {
       slots.clear();
       (void)domain::ExpandCoverage(city.state.calendar, city.state.policies, city.state.network,
-                                   city.zones, id, *ParseDate("2026-01-01"), *ParseDate("2026-12-31"),
-                                   &slots, nullptr);
+                                   city.zones, id, *ParseDate("2026-01-01"),
+                                   *ParseDate("2026-12-31"), &slots, nullptr);
       for (const auto& s : slots) n += domain::ToRequiredWindow(id, s).ByteSizeLong() > 0;
     }
     return n;
@@ -80,7 +79,8 @@ void ExpandYearRecords(benchmark::State& state) {
 void AuditYear(benchmark::State& state) {
   auto& city = TheCity();
   TimeMs(state, "cal_audit_ms", [&] {
-    auto a = domain::AuditCoverage(city.state.calendar, city.state.policies, city.state.network, 2026);
+    auto a =
+        domain::AuditCoverage(city.state.calendar, city.state.policies, city.state.network, 2026);
     return a.ok() ? a->windows() : 0;
   });
 }
@@ -91,12 +91,14 @@ void PrintCalendarSummary() {
   auto& f = Figures();
   if (!f.count("cal_expand_ms")) return;
   const double base = Median(f["cal_day_types_ms"]);
-  std::printf("\nzhiban-bench calendar — 500 centers x 2026, medians of %d repetition(s)\n", Reps());
+  std::printf("\nzhiban-bench calendar — 500 centers x 2026, medians of %d repetition(s)\n",
+              Reps());
   std::printf("%-56s %10s %10s %8s\n", "case", "ms", "items", "vs base");
   auto row = [&](const char* name, const std::string& key) {
     if (!f.count(key)) return;
     double m = Median(f[key]);
-    std::printf("%-56s %10.1f %10.0f %7.1fx\n", name, m, Median(f[key + "_items"]), base > 0 ? m / base : 0);
+    std::printf("%-56s %10.1f %10.0f %7.1fx\n", name, m, Median(f[key + "_items"]),
+                base > 0 ? m / base : 0);
   };
   row("baseline: day type of every center-day", "cal_day_types_ms");
   row("coverage expansion: every required window, with instants", "cal_expand_ms");
@@ -104,9 +106,29 @@ void PrintCalendarSummary() {
   row("expansion as protobuf records (coverage show's form)", "cal_records_ms");
 }
 
-BENCHMARK(DayTypes)->Name("calendar/day_types")->Iterations(1)->Repetitions(Reps())->UseManualTime()->Unit(benchmark::kMillisecond);
-BENCHMARK(ExpandYear)->Name("calendar/expand_year")->Iterations(1)->Repetitions(Reps())->UseManualTime()->Unit(benchmark::kMillisecond);
-BENCHMARK(ExpandYearRecords)->Name("calendar/expand_year_records")->Iterations(1)->Repetitions(Reps())->UseManualTime()->Unit(benchmark::kMillisecond);
-BENCHMARK(AuditYear)->Name("calendar/audit_year")->Iterations(1)->Repetitions(Reps())->UseManualTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(DayTypes)
+    ->Name("calendar/day_types")
+    ->Iterations(1)
+    ->Repetitions(Reps())
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(ExpandYear)
+    ->Name("calendar/expand_year")
+    ->Iterations(1)
+    ->Repetitions(Reps())
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(ExpandYearRecords)
+    ->Name("calendar/expand_year_records")
+    ->Iterations(1)
+    ->Repetitions(Reps())
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(AuditYear)
+    ->Name("calendar/audit_year")
+    ->Iterations(1)
+    ->Repetitions(Reps())
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace zhiban::bench

@@ -11,7 +11,8 @@ std::string CityCenterId(int i) { return fmt::format("center-{:03}", i); }
 void BuildCity(domain::State& state, int centers) {
   test::LoadShippedCalendars(state);
   for (const char* f : {"ops/policies/community.toml", "ops/policies/village.toml"}) {
-    domain::Apply(state, domain::SetPolicy(state.policies, domain::ParsePolicyToml(test::ReadSource(f), f).value(),
+    domain::Apply(state, domain::SetPolicy(state.policies,
+                                           domain::ParsePolicyToml(test::ReadSource(f), f).value(),
                                            "2025-01-01")
                              .value());
   }

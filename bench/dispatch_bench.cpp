@@ -92,7 +92,9 @@ struct District {
       state.visits.PutVisit(o);
     }
   }
-  domain::RotaCtx Ctx() const { return domain::RotaCtx{state, zones, *ParseIsoTime("2026-03-02T08:00:00+08:00"), "bench"}; }
+  domain::RotaCtx Ctx() const {
+    return domain::RotaCtx{state, zones, *ParseIsoTime("2026-03-02T08:00:00+08:00"), "bench"};
+  }
 };
 
 District& World() {
@@ -108,7 +110,8 @@ double Percentile(std::vector<double> v, double p) {
 void NearestBaseline(benchmark::State& bs) {
   auto& w = World();
   std::vector<std::pair<v1::GeoPoint, const v1::Staff*>> staff;
-  for (const auto& [id, s] : w.state.network.staff()) staff.emplace_back(w.state.network.FindCenter(s.center_id())->location(), &s);
+  for (const auto& [id, s] : w.state.network.staff())
+    staff.emplace_back(w.state.network.FindCenter(s.center_id())->location(), &s);
   for (auto _ : bs) {
     std::vector<double> us;
     us.reserve(kRequests);
@@ -121,7 +124,8 @@ void NearestBaseline(benchmark::State& bs) {
         if (km < best_km) best_km = km, best = s;
       }
       benchmark::DoNotOptimize(best);
-      us.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
+      us.push_back(
+          std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
     }
     bs.SetIterationTime(Median(us) / 1e6);
     Record("dispatch_base_us", Median(us));
@@ -145,7 +149,8 @@ void RequestOne(benchmark::State& bs) {
       q.mutable_window_end()->set_seconds(from + 7200);
       auto t0 = std::chrono::steady_clock::now();
       auto m = domain::RequestVisit(ctx, q, 1);
-      us.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
+      us.push_back(
+          std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
       assigned += m.ok() && m->visits_put.front().state() == v1::VISIT_ASSIGNED;
     }
     bs.SetIterationTime(Median(us) / 1e6);
@@ -163,17 +168,31 @@ void PrintDispatchSummary() {
   if (!f.count("dispatch_us")) return;
   auto m = [&](const std::string& k) { return f.count(k) ? Median(f[k]) : 0.0; };
   const double base = m("dispatch_base_us");
-  std::printf("\nzhiban-bench dispatch — %d centers, %d staff on duty, %d open orders, medians of %d repetition(s) of %d requests\n",
-              kCenters, kCenters * kStaffPerCenter, kOpenOrders, Reps(), kRequests);
+  std::printf(
+      "\nzhiban-bench dispatch — %d centers, %d staff on duty, %d open orders, medians of %d "
+      "repetition(s) of %d requests\n",
+      kCenters, kCenters * kStaffPerCenter, kOpenOrders, Reps(), kRequests);
   std::printf("%-60s %12s %10s\n", "case", "median", "vs base");
   std::printf("%-60s %9.1f us %9s\n", "baseline: straight-line nearest of the 500", base, "1.0x");
-  std::printf("%-60s %9.1f us %9.1fx  (target < 1 ms)\n", "dispatch one request (RequestVisit), median", m("dispatch_us"),
+  std::printf("%-60s %9.1f us %9.1fx  (target < 1 ms)\n",
+              "dispatch one request (RequestVisit), median", m("dispatch_us"),
               base > 0 ? m("dispatch_us") / base : 0);
   std::printf("%-60s %9.1f us\n", "  p99", m("dispatch_p99_us"));
-  std::printf("%-60s %12.0f of %d\n", "  assigned (not escalated)", m("dispatch_assigned"), kRequests);
+  std::printf("%-60s %12.0f of %d\n", "  assigned (not escalated)", m("dispatch_assigned"),
+              kRequests);
 }
 
-BENCHMARK(NearestBaseline)->Name("dispatch/nearest_baseline")->Iterations(1)->Repetitions(Reps())->UseManualTime()->Unit(benchmark::kMicrosecond);
-BENCHMARK(RequestOne)->Name("dispatch/request_one")->Iterations(1)->Repetitions(Reps())->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(NearestBaseline)
+    ->Name("dispatch/nearest_baseline")
+    ->Iterations(1)
+    ->Repetitions(Reps())
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(RequestOne)
+    ->Name("dispatch/request_one")
+    ->Iterations(1)
+    ->Repetitions(Reps())
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
 
 }  // namespace zhiban::bench

@@ -1,5 +1,6 @@
 // zhiban-bench [SUITE] [google-benchmark flags]
-//   SUITE: bus, calendar, notify, rota, dispatch (default: every suite). Repetitions: ZHIBAN_BENCH_REPS (default 5).
+//   SUITE: bus, calendar, notify, rota, dispatch (default: every suite). Repetitions:
+//   ZHIBAN_BENCH_REPS (default 5).
 // Prints Google Benchmark's table, then medians and ratios to the baseline.
 #include <algorithm>
 #include <chrono>
@@ -22,11 +23,13 @@ std::map<std::string, std::vector<double>>& Figures() {
 
 void Record(const std::string& figure, double value) { Figures()[figure].push_back(value); }
 
-void TimeMs(benchmark::State& state, const std::string& figure, const std::function<uint64_t()>& run) {
+void TimeMs(benchmark::State& state, const std::string& figure,
+            const std::function<uint64_t()>& run) {
   for (auto _ : state) {
     auto t0 = std::chrono::steady_clock::now();
     const uint64_t n = run();
-    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     state.SetIterationTime(ms / 1000);
     state.counters["items"] = static_cast<double>(n);
     Record(figure, ms);

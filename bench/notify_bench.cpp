@@ -32,7 +32,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr int kEvents = 2000;
 
-
 // One zhiband with kEvents staff.added events, and the local provider server.
 struct World {
   test::TempDir dir;
@@ -40,12 +39,15 @@ struct World {
   std::unique_ptr<test::FakeProviders> fake;
   uint64_t last = 0;
   World() {
-    setenv("ZHIBAN_BIN_DIR", std::filesystem::read_symlink("/proc/self/exe").parent_path().c_str(), 0);
-    daemon = std::make_unique<test::DaemonFixture>(std::vector<std::string>{"--log-level", "warn"}, test::Transport::kTcp);
+    setenv("ZHIBAN_BIN_DIR", std::filesystem::read_symlink("/proc/self/exe").parent_path().c_str(),
+           0);
+    daemon = std::make_unique<test::DaemonFixture>(std::vector<std::string>{"--log-level", "warn"},
+                                                   test::Transport::kTcp);
     daemon->Start();
     (void)daemon->Ctl({"center", "add", "--id", "street", "--name", "街道"});
     std::string csv = "id,name,center_id,phone,roles\n";
-    for (int i = 0; i < kEvents; ++i) csv += fmt::format("n{},员工{},street,139{:08},WORKER\n", i, i, 10000001 + i);
+    for (int i = 0; i < kEvents; ++i)
+      csv += fmt::format("n{},员工{},street,139{:08},WORKER\n", i, i, 10000001 + i);
     std::ofstream(dir / "staff.csv") << csv;
     (void)daemon->Ctl({"import", "staff", dir / "staff.csv"});
     v1::CtlRequest req;
@@ -66,18 +68,22 @@ World& TheWorld() {
 }
 
 std::unique_ptr<plugin::Router> MakeRouter(plugin::ChannelNeeds needs) {
-  return std::move(plugin::Router::Parse(toml::parse(test::kWelcomeSmsRoute), needs, "bench").value());
+  return std::move(
+      plugin::Router::Parse(toml::parse(test::kWelcomeSmsRoute), needs, "bench").value());
 }
 
 // Stops the runner once the last event has been handled.
 class Stopper : public plugin::Notifier {
  public:
-  Stopper(plugin::Notifier& inner, uint64_t last, std::atomic<bool>& stop) : inner_(inner), last_(last), stop_(stop) {}
+  Stopper(plugin::Notifier& inner, uint64_t last, std::atomic<bool>& stop)
+      : inner_(inner), last_(last), stop_(stop) {}
   bool Wants(const v1::Event& e) const override {
     if (e.seq() >= last_) stop_ = true;  // handled before the runner looks at the flag
     return inner_.Wants(e);
   }
-  Result<std::vector<v1::Notification>> Render(const v1::Event& e) override { return inner_.Render(e); }
+  Result<std::vector<v1::Notification>> Render(const v1::Event& e) override {
+    return inner_.Render(e);
+  }
   plugin::Delivery Send(const v1::Notification& n) override { return inner_.Send(n); }
 
  private:
@@ -108,9 +114,10 @@ double RunSdk(plugin::Notifier& notifier, const std::string& label) {
   const auto t0 = Clock::now();
   auto s = runner.Run(stop);
   const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
-  if (!s.ok() || runner.state().cursor() != w.last + 1 || runner.stats().delivered != static_cast<uint64_t>(kEvents)) {
-    std::fprintf(stderr, "%s: cursor %lu, delivered %lu: %s\n", label.c_str(), runner.state().cursor(),
-                 runner.stats().delivered.load(), s.message().c_str());
+  if (!s.ok() || runner.state().cursor() != w.last + 1 ||
+      runner.stats().delivered != static_cast<uint64_t>(kEvents)) {
+    std::fprintf(stderr, "%s: cursor %lu, delivered %lu: %s\n", label.c_str(),
+                 runner.state().cursor(), runner.stats().delivered.load(), s.message().c_str());
     return -1;
   }
   return secs;
@@ -157,7 +164,8 @@ void SdkTencent(benchmark::State& state) {
   c.secret_key = "tencent-secret";
   c.app_id = "1400000001";
   c.sign_name = "幸福街道";
-  sms::SmsNotifier notifier(MakeRouter({"sms", plugin::Contact::kPhone, true, true}), c, sms::MakeTencent(c));
+  sms::SmsNotifier notifier(MakeRouter({"sms", plugin::Contact::kPhone, true, true}), c,
+                            sms::MakeTencent(c));
   for (auto _ : state) {
     const double secs = RunSdk(notifier, "sdk_tencent");
     if (secs < 0) return state.SkipWithError("the SDK did not deliver every event");
@@ -176,7 +184,9 @@ void PrintNotifySummary() {
   if (!f.count("notify_bare")) return;
   const double base = Median(f["notify_bare"]);
   const double base_us = Median(f["notify_bare_us"]);
-  std::printf("\nzhiban-bench notify — medians of %d repetition(s), same run, %d staff.added events\n", Reps(), kEvents);
+  std::printf(
+      "\nzhiban-bench notify — medians of %d repetition(s), same run, %d staff.added events\n",
+      Reps(), kEvents);
   std::printf("%-58s %12s %10s %14s\n", "case", "events/s", "vs bare", "added µs/event");
   auto row = [&](const char* name, const char* key, const char* us) {
     if (!f.count(key)) return;
@@ -184,12 +194,29 @@ void PrintNotifySummary() {
     std::printf("%-58s %12.0f %9.4fx %14.1f\n", name, m, m / base, Median(f[us]) - base_us);
   };
   row("bare subscriber (baseline: replay, nothing persisted)", "notify_bare", "notify_bare_us");
-  row("SDK, notifier accepts at once (synced state per event)", "notify_sdk_noop", "notify_sdk_noop_us");
-  row("SDK -> Tencent SendSms over HTTP to the local provider", "notify_sdk_tencent", "notify_sdk_tencent_us");
+  row("SDK, notifier accepts at once (synced state per event)", "notify_sdk_noop",
+      "notify_sdk_noop_us");
+  row("SDK -> Tencent SendSms over HTTP to the local provider", "notify_sdk_tencent",
+      "notify_sdk_tencent_us");
 }
 
-BENCHMARK(BareSubscriber)->Name("notify/bare_subscriber")->Iterations(1)->Repetitions(Reps())->UseManualTime()->Unit(benchmark::kMillisecond);
-BENCHMARK(SdkNoop)->Name("notify/sdk_noop")->Iterations(1)->Repetitions(Reps())->UseManualTime()->Unit(benchmark::kMillisecond);
-BENCHMARK(SdkTencent)->Name("notify/sdk_tencent")->Iterations(1)->Repetitions(Reps())->UseManualTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BareSubscriber)
+    ->Name("notify/bare_subscriber")
+    ->Iterations(1)
+    ->Repetitions(Reps())
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(SdkNoop)
+    ->Name("notify/sdk_noop")
+    ->Iterations(1)
+    ->Repetitions(Reps())
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(SdkTencent)
+    ->Name("notify/sdk_tencent")
+    ->Iterations(1)
+    ->Repetitions(Reps())
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace zhiban::bench

@@ -14,8 +14,8 @@
 // (ZHIBAN_WITH_HIREDIS / ZHIBAN_WITH_NATS, cmake/ZhibanOptional.cmake); run when
 // redis-server / nats-server are installed (both: ops/install-deps.sh --optional).
 // A peer that is not compiled in still shows up, skipped with the reason.
-#include <csignal>
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <thread>
 
@@ -67,10 +67,10 @@ void RedisStreams(benchmark::State& state, const char* fsync, const char* figure
   }
   test::TempDir dir;
   const int port = test::FreeTcpPort();
-  test::Process redis({server, "--port", std::to_string(port), "--bind", "127.0.0.1", "--save", "",
-                       "--appendonly", "yes", "--appendfsync", fsync, "--dir",
-                       dir.path().string(), "--daemonize", "no"},
-                      dir / "redis.log");
+  test::Process redis(
+      {server, "--port", std::to_string(port), "--bind", "127.0.0.1", "--save", "", "--appendonly",
+       "yes", "--appendfsync", fsync, "--dir", dir.path().string(), "--daemonize", "no"},
+      dir / "redis.log");
   redisContext* c = nullptr;
   for (auto deadline = Clock::now() + std::chrono::seconds(10); Clock::now() < deadline;) {
     c = redisConnect("127.0.0.1", port);
@@ -112,10 +112,23 @@ void RedisStreams(benchmark::State& state, const char* fsync, const char* figure
   redis.Signal(SIGTERM);
   redis.Wait();
 }
-BENCHMARK_CAPTURE(RedisStreams, everysec, "everysec", "redis_streams")->Name("bus/redis_streams")->Iterations(1)->Repetitions(Reps())->UseManualTime()->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(RedisStreams, always, "always", "redis_streams_always")->Name("bus/redis_streams_fsync_always")->Iterations(1)->Repetitions(Reps())->UseManualTime()->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(RedisStreams, everysec, "everysec", "redis_streams")
+    ->Name("bus/redis_streams")
+    ->Iterations(1)
+    ->Repetitions(Reps())
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(RedisStreams, always, "always", "redis_streams_always")
+    ->Name("bus/redis_streams_fsync_always")
+    ->Iterations(1)
+    ->Repetitions(Reps())
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
 #else
-BENCHMARK_CAPTURE(NotBuilt, redis, "built without hiredis: ops/install-deps.sh --optional, then reconfigure")->Name("bus/redis_streams")->Iterations(1);
+BENCHMARK_CAPTURE(NotBuilt, redis,
+                  "built without hiredis: ops/install-deps.sh --optional, then reconfigure")
+    ->Name("bus/redis_streams")
+    ->Iterations(1);
 #endif
 
 #ifdef ZHIBAN_HAVE_NATS
@@ -127,9 +140,9 @@ void NatsJetStream(benchmark::State& state) {
   }
   test::TempDir dir;
   const int port = test::FreeTcpPort();
-  test::Process nats({server, "-js", "-a", "127.0.0.1", "-p", std::to_string(port), "-sd",
-                      (dir / "js")},
-                     dir / "nats.log");
+  test::Process nats(
+      {server, "-js", "-a", "127.0.0.1", "-p", std::to_string(port), "-sd", (dir / "js")},
+      dir / "nats.log");
   const std::string url = fmt::format("nats://127.0.0.1:{}", port);
   natsConnection* nc = nullptr;
   for (auto deadline = Clock::now() + std::chrono::seconds(10); Clock::now() < deadline;) {
@@ -163,7 +176,8 @@ void NatsJetStream(benchmark::State& state) {
     for (auto _ : state) {
       auto t0 = Clock::now();
       for (int i = 0; i < kMessages; ++i) {
-        js_PublishAsync(js, "events.staff.added", body.data(), static_cast<int>(body.size()), nullptr);
+        js_PublishAsync(js, "events.staff.added", body.data(), static_cast<int>(body.size()),
+                        nullptr);
       }
       jsPubOptions po;
       jsPubOptions_Init(&po);
@@ -183,9 +197,17 @@ void NatsJetStream(benchmark::State& state) {
   nats.Signal(SIGTERM);
   nats.Wait();
 }
-BENCHMARK(NatsJetStream)->Name("bus/nats_jetstream")->Iterations(1)->Repetitions(Reps())->UseManualTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(NatsJetStream)
+    ->Name("bus/nats_jetstream")
+    ->Iterations(1)
+    ->Repetitions(Reps())
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
 #else
-BENCHMARK_CAPTURE(NotBuilt, nats, "built without libnats: ops/install-deps.sh --optional, then reconfigure")->Name("bus/nats_jetstream")->Iterations(1);
+BENCHMARK_CAPTURE(NotBuilt, nats,
+                  "built without libnats: ops/install-deps.sh --optional, then reconfigure")
+    ->Name("bus/nats_jetstream")
+    ->Iterations(1);
 #endif
 
 }  // namespace

@@ -33,8 +33,6 @@ namespace {
 
 constexpr int kCenters = 500, kStaffPerCenter = 10;
 
-
-
 v1::Staff MakeStaff(int c, int k) {
   v1::Staff s;
   s.set_id(fmt::format("s{:03}-{}", c, k));
@@ -56,7 +54,9 @@ v1::Staff MakeStaff(int c, int k) {
 std::string RulesToml() {
   std::string t = "# 24-hour village holiday duty (with sleep) is allowed there\n";
   for (int i = 0; i < kCenters; ++i) {
-    if (CityVillage(i)) t += fmt::format("[center.{}]\ndaily_overtime_hours = 16\nmin_rest_hours = 0\n", CityCenterId(i));
+    if (CityVillage(i))
+      t += fmt::format("[center.{}]\ndaily_overtime_hours = 16\nmin_rest_hours = 0\n",
+                       CityCenterId(i));
   }
   return t;
 }
@@ -85,14 +85,14 @@ City& TheCity() {
   return city;
 }
 
-
 void ExpandYear(benchmark::State& state) {
   auto& city = TheCity();
   TimeMs(state, "rota_expand_ms", [&] {
     std::vector<domain::Slot> slots;
     for (int i = 0; i < kCenters; ++i) {
-      (void)domain::ExpandCoverage(city.state.calendar, city.state.policies, city.state.network, city.zones,
-                                   CityCenterId(i), *ParseDate("2026-01-01"), *ParseDate("2026-12-31"), &slots, nullptr);
+      (void)domain::ExpandCoverage(city.state.calendar, city.state.policies, city.state.network,
+                                   city.zones, CityCenterId(i), *ParseDate("2026-01-01"),
+                                   *ParseDate("2026-12-31"), &slots, nullptr);
     }
     return slots.size();
   });
@@ -120,7 +120,8 @@ void GenerateFillYear(benchmark::State& state) {
       shifts += counts.shifts;
       gaps += counts.gaps;
     }
-    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     state.SetIterationTime(ms / 1000);
     Record("rota_generate_ms", ms);
     Record("rota_generate_ms_items", static_cast<double>(shifts));
@@ -178,7 +179,8 @@ void NowOneCenter(benchmark::State& state) {
       (void)domain::RotaNow(ctx, q, &r);
       on += r.on_duty_size();
     }
-    double total = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+    double total =
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
     state.SetIterationTime(total / 1e6);
     Record("rota_now_us", total / n);
     benchmark::DoNotOptimize(on);
@@ -189,14 +191,16 @@ void NowOneCenter(benchmark::State& state) {
 // second client timing other commands meanwhile.
 void DaemonCity(benchmark::State& state) {
   for (auto _ : state) {
-    test::DaemonFixture d({"--log-level", "warn", "--clock", "simulated:2025-12-20T10:00:00+08:00"}, test::Transport::kTcp);
+    test::DaemonFixture d({"--log-level", "warn", "--clock", "simulated:2025-12-20T10:00:00+08:00"},
+                          test::Transport::kTcp);
     d.Start();
     client::CtlClient ctl(d.zmq(), d.ctl(), std::chrono::seconds(120));
     auto call = [&](v1::CtlRequest& r) {
       auto reply = ctl.Call(r);
       if (!reply.ok() || reply->has_error()) {
-        std::fprintf(stderr, "setup failed: %s\n",
-                     reply.ok() ? reply->error().message().c_str() : reply.status().ToString().c_str());
+        std::fprintf(
+            stderr, "setup failed: %s\n",
+            reply.ok() ? reply->error().message().c_str() : reply.status().ToString().c_str());
         std::abort();
       }
     };
@@ -242,8 +246,11 @@ void DaemonCity(benchmark::State& state) {
         }
         auto t0 = std::chrono::steady_clock::now();
         (void)probe.Call(r);
-        lat_ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));  // the probe's pace (~200 calls/s), not a wait
+        lat_ms.push_back(
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+                .count());
+        std::this_thread::sleep_for(
+            std::chrono::milliseconds(5));  // the probe's pace (~200 calls/s), not a wait
       }
     });
     auto t0 = std::chrono::steady_clock::now();
@@ -256,7 +263,8 @@ void DaemonCity(benchmark::State& state) {
       q->set_fill(true);
       call(r);
     }
-    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     done = true;
     other.join();
     state.SetIterationTime(ms / 1000);
@@ -278,32 +286,64 @@ void PrintRotaSummary() {
   if (!f.count("rota_generate_ms")) return;
   const double base = Median(f["rota_expand_ms"]);
   auto m = [&](const std::string& k) { return f.count(k) ? Median(f[k]) : 0.0; };
-  std::printf("\nzhiban-bench rota — %d centers, %d staff, 2026, medians of %d repetition(s)\n", kCenters,
-              kCenters * kStaffPerCenter, Reps());
+  std::printf("\nzhiban-bench rota — %d centers, %d staff, 2026, medians of %d repetition(s)\n",
+              kCenters, kCenters * kStaffPerCenter, Reps());
   std::printf("%-60s %12s %10s\n", "case", "median", "vs base");
-  std::printf("%-60s %9.1f ms %9s\n", "baseline: coverage windows of the year (expansion)", base, "1.0x");
-  std::printf("%-60s %9.1f ms %9.1fx  (target < 10 s)\n", "generate + fill the year, engine", m("rota_generate_ms"),
-              base > 0 ? m("rota_generate_ms") / base : 0);
+  std::printf("%-60s %9.1f ms %9s\n", "baseline: coverage windows of the year (expansion)", base,
+              "1.0x");
+  std::printf("%-60s %9.1f ms %9.1fx  (target < 10 s)\n", "generate + fill the year, engine",
+              m("rota_generate_ms"), base > 0 ? m("rota_generate_ms") / base : 0);
   std::printf("%-60s %12.0f\n", "  shifts", m("rota_generate_ms_items"));
   std::printf("%-60s %12.0f\n", "  gaps left", m("rota_gaps"));
   std::printf("%-60s %12.0f\n", "  rule breaches (rota check of every center)", m("rota_breaches"));
-  std::printf("%-60s %12.1f / %.0f\n", "  fairness spread, weekend days (median / max center)", m("rota_spread_weekend_median"),
-              m("rota_spread_weekend_max"));
-  std::printf("%-60s %12.1f\n", "  fairness spread, holiday days (median center)", m("rota_spread_holiday_median"));
-  std::printf("%-60s %12.1f\n", "  fairness spread, evenings (median center)", m("rota_spread_evenings_median"));
-  std::printf("%-60s %9.2f ms            (target < 50 ms)\n", "rota check, one center-year", m("rota_check_ms"));
-  std::printf("%-60s %9.2f us            (target < 1 ms)\n", "rota now, one center", m("rota_now_us"));
+  std::printf("%-60s %12.1f / %.0f\n", "  fairness spread, weekend days (median / max center)",
+              m("rota_spread_weekend_median"), m("rota_spread_weekend_max"));
+  std::printf("%-60s %12.1f\n", "  fairness spread, holiday days (median center)",
+              m("rota_spread_holiday_median"));
+  std::printf("%-60s %12.1f\n", "  fairness spread, evenings (median center)",
+              m("rota_spread_evenings_median"));
+  std::printf("%-60s %9.2f ms            (target < 50 ms)\n", "rota check, one center-year",
+              m("rota_check_ms"));
+  std::printf("%-60s %9.2f us            (target < 1 ms)\n", "rota now, one center",
+              m("rota_now_us"));
   if (f.count("rota_daemon_generate_ms")) {
-    std::printf("%-60s %9.1f ms\n", "generate + fill through zhiband (500 commands, synced)", m("rota_daemon_generate_ms"));
-    std::printf("%-60s %9.2f ms / %.2f ms (target p99 < 50 ms, n=%.0f)\n", "  other commands meanwhile, p50 / p99",
-                m("rota_probe_p50_ms"), m("rota_probe_p99_ms"), m("rota_probe_n"));
+    std::printf("%-60s %9.1f ms\n", "generate + fill through zhiband (500 commands, synced)",
+                m("rota_daemon_generate_ms"));
+    std::printf("%-60s %9.2f ms / %.2f ms (target p99 < 50 ms, n=%.0f)\n",
+                "  other commands meanwhile, p50 / p99", m("rota_probe_p50_ms"),
+                m("rota_probe_p99_ms"), m("rota_probe_n"));
   }
 }
 
-BENCHMARK(ExpandYear)->Name("rota/expand_year")->Iterations(1)->Repetitions(Reps())->UseManualTime()->Unit(benchmark::kMillisecond);
-BENCHMARK(GenerateFillYear)->Name("rota/generate_fill_year")->Iterations(1)->Repetitions(Reps())->UseManualTime()->Unit(benchmark::kMillisecond);
-BENCHMARK(CheckCenterYear)->Name("rota/check_center_year")->Iterations(1)->Repetitions(Reps())->UseManualTime()->Unit(benchmark::kMillisecond);
-BENCHMARK(NowOneCenter)->Name("rota/now_one_center")->Iterations(1)->Repetitions(Reps())->UseManualTime()->Unit(benchmark::kMicrosecond);
-BENCHMARK(DaemonCity)->Name("rota/daemon_city")->Iterations(1)->Repetitions(1)->UseManualTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(ExpandYear)
+    ->Name("rota/expand_year")
+    ->Iterations(1)
+    ->Repetitions(Reps())
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(GenerateFillYear)
+    ->Name("rota/generate_fill_year")
+    ->Iterations(1)
+    ->Repetitions(Reps())
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(CheckCenterYear)
+    ->Name("rota/check_center_year")
+    ->Iterations(1)
+    ->Repetitions(Reps())
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(NowOneCenter)
+    ->Name("rota/now_one_center")
+    ->Iterations(1)
+    ->Repetitions(Reps())
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(DaemonCity)
+    ->Name("rota/daemon_city")
+    ->Iterations(1)
+    ->Repetitions(1)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace zhiban::bench

@@ -48,8 +48,8 @@ Result<CsvTable> ParseCsv(std::string_view text) {
   CsvTable table;
   std::vector<std::string> fields;
   std::string field;
-  uint32_t line = 1;        // physical line being read
-  uint32_t record_line = 1; // line where the current record started
+  uint32_t line = 1;         // physical line being read
+  uint32_t record_line = 1;  // line where the current record started
   bool in_quotes = false, field_started = false, after_quote = false;
   bool have_header = false;
 
@@ -65,8 +65,8 @@ Result<CsvTable> ParseCsv(std::string_view text) {
     if (!blank) {
       for (size_t c = 0; c < fields.size(); ++c) {
         if (!IsValidUtf8(fields[c])) {
-          std::string col = have_header && c < table.header.size() ? table.header[c]
-                                                                   : fmt::format("#{}", c + 1);
+          std::string col =
+              have_header && c < table.header.size() ? table.header[c] : fmt::format("#{}", c + 1);
           return Status::InvalidArgument(
               "", fmt::format("row {}, column {}: not valid UTF-8 (save the file as UTF-8)",
                               record_line, col));
@@ -122,8 +122,7 @@ Result<CsvTable> ParseCsv(std::string_view text) {
       field_started = true;
     } else {
       if (after_quote) {
-        return Status::InvalidArgument(
-            "", fmt::format("row {}: text after a closing quote", line));
+        return Status::InvalidArgument("", fmt::format("row {}: text after a closing quote", line));
       }
       field += c;
       field_started = true;

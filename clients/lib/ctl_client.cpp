@@ -44,8 +44,9 @@ struct CtlClient::Impl {
       zmq::pollitem_t item{sock->handle(), 0, ZMQ_POLLIN, 0};
       if (zmq::poll(&item, 1, timeout) == 0) {
         sock.reset();  // a late reply must not be taken for the next call's
-        return Status::Unavailable(fmt::format(
-            "no answer from zhiband at {} within {} ms; is it running?", endpoint, timeout.count()));
+        return Status::Unavailable(
+            fmt::format("no answer from zhiband at {} within {} ms; is it running?", endpoint,
+                        timeout.count()));
       }
       std::vector<zmq::message_t> frames;
       (void)zmq::recv_multipart(*sock, std::back_inserter(frames));
@@ -70,7 +71,8 @@ Result<v1::CtlReply> CtlClient::Call(v1::CtlRequest& request) {
   auto raw = impl_->Roundtrip(request.SerializeAsString());
   if (!raw.ok()) return raw.status();
   v1::CtlReply reply;
-  if (!reply.ParseFromString(*raw)) return Status::Internal("the reply is not a zhiban.v1.CtlReply");
+  if (!reply.ParseFromString(*raw))
+    return Status::Internal("the reply is not a zhiban.v1.CtlReply");
   if (reply.request_id() != request.request_id() && !reply.has_error()) {
     return Status::Internal(fmt::format("reply to request {} arrived for request {}",
                                         reply.request_id(), request.request_id()));

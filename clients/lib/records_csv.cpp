@@ -9,17 +9,29 @@
 
 namespace zhiban::client {
 
-const std::vector<std::string> kCenterColumns = {"id",      "name", "parent_id", "level",
-                                                 "address", "lat",  "lon",       "time_zone",
-                                                 "phone",   "rooms"};
-const std::vector<std::string> kResidentColumns = {
-    "id",          "name",          "home_center_id", "address",        "room",          "lat",
-    "lon",         "phone",         "id_number",      "categories",     "disability_level",
-    "care_tier",   "legal_basis",   "consent_date",   "emergency_name", "emergency_phone",
-    "emergency_relation", "health_notes", "last_care_visit"};
-const std::vector<std::string> kStaffColumns = {"id",     "name",          "center_id",
-                                                "phone",  "wecom_user_id", "roles",
-                                                "skills", "cover_center_ids"};
+const std::vector<std::string> kCenterColumns = {"id",  "name", "parent_id", "level", "address",
+                                                 "lat", "lon",  "time_zone", "phone", "rooms"};
+const std::vector<std::string> kResidentColumns = {"id",
+                                                   "name",
+                                                   "home_center_id",
+                                                   "address",
+                                                   "room",
+                                                   "lat",
+                                                   "lon",
+                                                   "phone",
+                                                   "id_number",
+                                                   "categories",
+                                                   "disability_level",
+                                                   "care_tier",
+                                                   "legal_basis",
+                                                   "consent_date",
+                                                   "emergency_name",
+                                                   "emergency_phone",
+                                                   "emergency_relation",
+                                                   "health_notes",
+                                                   "last_care_visit"};
+const std::vector<std::string> kStaffColumns = {
+    "id", "name", "center_id", "phone", "wecom_user_id", "roles", "skills", "cover_center_ids"};
 
 namespace {
 
@@ -52,7 +64,8 @@ Status MapHeader(const std::vector<std::string>& header, const std::vector<std::
   }
   for (const auto& r : required) {
     if (!pos->count(r)) {
-      return Status::InvalidArgument("", fmt::format("row 1: required column \"{}\" is missing", r));
+      return Status::InvalidArgument("",
+                                     fmt::format("row 1: required column \"{}\" is missing", r));
     }
   }
   return {};
@@ -115,8 +128,8 @@ Result<std::vector<v1::Role>> ParseRoles(const std::string& text) {
     v1::Role r;
     if (!v1::Role_Parse(Upper(word), &r) || r == v1::ROLE_UNSPECIFIED) {
       return Status::InvalidArgument(
-          "roles", fmt::format("\"{}\" is not a role (WORKER, CADRE, LEADER, VOLUNTEER, MANAGER)",
-                               word));
+          "roles",
+          fmt::format("\"{}\" is not a role (WORKER, CADRE, LEADER, VOLUNTEER, MANAGER)", word));
     }
     roles.push_back(r);
   }
@@ -150,8 +163,10 @@ Status CentersFromCsv(const CsvTable& t, std::vector<v1::Center>* out,
     c.set_name(Cell(row, pos, "name"));
     c.set_parent_id(Cell(row, pos, "parent_id"));
     auto level = ParseLevel(Cell(row, pos, "level"));
-    if (!level.ok()) errors->push_back({row.row, "level", level.status().message()});
-    else c.set_level(*level);
+    if (!level.ok())
+      errors->push_back({row.row, "level", level.status().message()});
+    else
+      c.set_level(*level);
     c.set_address(Cell(row, pos, "address"));
     if (v1::GeoPoint p; LocationCells(row, pos, &p, errors)) *c.mutable_location() = p;
     c.set_time_zone(Cell(row, pos, "time_zone"));
@@ -162,9 +177,11 @@ Status CentersFromCsv(const CsvTable& t, std::vector<v1::Center>* out,
   return {};
 }
 
-Status StaffFromCsv(const CsvTable& t, std::vector<v1::Staff>* out, std::vector<CellError>* errors) {
+Status StaffFromCsv(const CsvTable& t, std::vector<v1::Staff>* out,
+                    std::vector<CellError>* errors) {
   std::map<std::string, size_t> pos;
-  ZB_RETURN_IF_ERROR(MapHeader(t.header, kStaffColumns, {"id", "name", "center_id", "roles"}, &pos));
+  ZB_RETURN_IF_ERROR(
+      MapHeader(t.header, kStaffColumns, {"id", "name", "center_id", "roles"}, &pos));
   out->reserve(t.rows.size());
   for (const auto& row : t.rows) {
     v1::Staff s;
@@ -186,9 +203,11 @@ Status StaffFromCsv(const CsvTable& t, std::vector<v1::Staff>* out, std::vector<
   return {};
 }
 
-Status ResidentsFromCsv(const CsvTable& t, std::vector<v1::Resident>* out, std::vector<CellError>* errors) {
+Status ResidentsFromCsv(const CsvTable& t, std::vector<v1::Resident>* out,
+                        std::vector<CellError>* errors) {
   std::map<std::string, size_t> pos;
-  ZB_RETURN_IF_ERROR(MapHeader(t.header, kResidentColumns, {"id", "name", "home_center_id", "legal_basis"}, &pos));
+  ZB_RETURN_IF_ERROR(
+      MapHeader(t.header, kResidentColumns, {"id", "name", "home_center_id", "legal_basis"}, &pos));
   out->reserve(t.rows.size());
   for (const auto& row : t.rows) {
     v1::Resident r;
@@ -203,8 +222,10 @@ Status ResidentsFromCsv(const CsvTable& t, std::vector<v1::Resident>* out, std::
     for (const auto& w : SplitList(Cell(row, pos, "categories"))) {
       v1::CareCategory c;
       if (!v1::CareCategory_Parse(Upper(w), &c) || c == v1::CARE_CATEGORY_UNSPECIFIED) {
-        errors->push_back({row.row, "categories",
-                           fmt::format("\"{}\" is not ELDERLY_ALONE, EMPTY_NEST, DISABLED_ELDERLY or DISABLED", w)});
+        errors->push_back(
+            {row.row, "categories",
+             fmt::format("\"{}\" is not ELDERLY_ALONE, EMPTY_NEST, DISABLED_ELDERLY or DISABLED",
+                         w)});
       } else {
         r.add_categories(c);
       }
@@ -219,15 +240,18 @@ Status ResidentsFromCsv(const CsvTable& t, std::vector<v1::Resident>* out, std::
     if (std::string tier = Cell(row, pos, "care_tier"); !tier.empty()) {
       v1::CareTier ct;
       if (!v1::CareTier_Parse(Upper(tier), &ct)) {
-        errors->push_back({row.row, "care_tier", fmt::format("\"{}\" is not HIGH_RISK, KEY or GENERAL", tier)});
+        errors->push_back(
+            {row.row, "care_tier", fmt::format("\"{}\" is not HIGH_RISK, KEY or GENERAL", tier)});
       } else {
         r.set_care_tier(ct);
       }
     }
     v1::LegalBasis basis;
-    if (!v1::LegalBasis_Parse(Upper(Cell(row, pos, "legal_basis")), &basis) || basis == v1::LEGAL_BASIS_UNSPECIFIED) {
-      errors->push_back({row.row, "legal_basis",
-                         fmt::format("\"{}\" is not STATUTORY_DUTY or CONSENT", Cell(row, pos, "legal_basis"))});
+    if (!v1::LegalBasis_Parse(Upper(Cell(row, pos, "legal_basis")), &basis) ||
+        basis == v1::LEGAL_BASIS_UNSPECIFIED) {
+      errors->push_back(
+          {row.row, "legal_basis",
+           fmt::format("\"{}\" is not STATUTORY_DUTY or CONSENT", Cell(row, pos, "legal_basis"))});
     } else {
       r.set_legal_basis(basis);
     }

@@ -32,7 +32,8 @@ Status CentersFromCsv(const CsvTable& t, std::vector<v1::Center>* out,
 Status StaffFromCsv(const CsvTable& t, std::vector<v1::Staff>* out, std::vector<CellError>* errors);
 // Residents (personal data: the file stays with the operator). Categories
 // are a ';' list of CareCategory names; emergency_* fill the contact.
-Status ResidentsFromCsv(const CsvTable& t, std::vector<v1::Resident>* out, std::vector<CellError>* errors);
+Status ResidentsFromCsv(const CsvTable& t, std::vector<v1::Resident>* out,
+                        std::vector<CellError>* errors);
 
 std::vector<std::string> CenterToRow(const v1::Center& c);
 std::vector<std::string> StaffToRow(const v1::Staff& s);

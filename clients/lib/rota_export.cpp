@@ -11,14 +11,22 @@ namespace {
 
 const char* KindText(v1::WindowKind k) {
   switch (k) {
-    case v1::REGULAR: return "正常服务";
-    case v1::EXTENDED: return "延时服务";
-    case v1::NOON: return "午间服务";
-    case v1::STAGGERED: return "错时服务";
-    case v1::DUTY: return "值班";
-    case v1::APPOINTMENT: return "预约服务";
-    case v1::ON_CALL: return "备班";
-    default: return "值班";
+    case v1::REGULAR:
+      return "正常服务";
+    case v1::EXTENDED:
+      return "延时服务";
+    case v1::NOON:
+      return "午间服务";
+    case v1::STAGGERED:
+      return "错时服务";
+    case v1::DUTY:
+      return "值班";
+    case v1::APPOINTMENT:
+      return "预约服务";
+    case v1::ON_CALL:
+      return "备班";
+    default:
+      return "值班";
   }
 }
 
@@ -31,26 +39,32 @@ std::string UtcStamp(int64_t seconds) {
   std::time_t t = static_cast<std::time_t>(seconds);
   std::tm tm{};
   gmtime_r(&t, &tm);
-  return fmt::format("{:04}{:02}{:02}T{:02}{:02}{:02}Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                     tm.tm_min, tm.tm_sec);
+  return fmt::format("{:04}{:02}{:02}T{:02}{:02}{:02}Z", tm.tm_year + 1900, tm.tm_mon + 1,
+                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
-std::string LocalText(const v1::Shift& s) { return fmt::format("{} {}–{}", s.date(), s.start_local(), s.end_local()); }
+std::string LocalText(const v1::Shift& s) {
+  return fmt::format("{} {}–{}", s.date(), s.start_local(), s.end_local());
+}
 
 }  // namespace
 
-std::string ShiftsToCsv(const std::vector<v1::Shift>& shifts, const Names& staff, const Names& centers, bool bom) {
+std::string ShiftsToCsv(const std::vector<v1::Shift>& shifts, const Names& staff,
+                        const Names& centers, bool bom) {
   std::string out = bom ? "\xEF\xBB\xBF" : "";
-  AppendCsvRow({"shift_id", "center_id", "center", "date", "day_type", "holiday", "kind", "start", "end",
-                "assignee_id", "assignee", "backup_id", "source", "published", "checked_in"},
+  AppendCsvRow({"shift_id", "center_id", "center", "date", "day_type", "holiday", "kind", "start",
+                "end", "assignee_id", "assignee", "backup_id", "source", "published", "checked_in"},
                &out);
   for (const auto& s : shifts) {
-    AppendCsvRow({s.id(), s.center_id(), Lookup(centers, s.center_id()), s.date(), v1::DayType_Name(s.day_type()),
-                  s.holiday(), v1::WindowKind_Name(s.kind()), s.start_local(), s.end_local(), s.assignee_id(),
-                  s.assignee_id().empty() ? "" : Lookup(staff, s.assignee_id()), s.backup_id(),
-                  s.source() == v1::SHIFT_SOURCE_UNSPECIFIED ? "GAP" : v1::ShiftSource_Name(s.source()),
-                  s.published() ? "yes" : "no", s.has_checked_in() ? UtcStamp(s.checked_in().seconds()) : ""},
-                 &out);
+    AppendCsvRow(
+        {s.id(), s.center_id(), Lookup(centers, s.center_id()), s.date(),
+         v1::DayType_Name(s.day_type()), s.holiday(), v1::WindowKind_Name(s.kind()),
+         s.start_local(), s.end_local(), s.assignee_id(),
+         s.assignee_id().empty() ? "" : Lookup(staff, s.assignee_id()), s.backup_id(),
+         s.source() == v1::SHIFT_SOURCE_UNSPECIFIED ? "GAP" : v1::ShiftSource_Name(s.source()),
+         s.published() ? "yes" : "no",
+         s.has_checked_in() ? UtcStamp(s.checked_in().seconds()) : ""},
+        &out);
   }
   return out;
 }
@@ -59,12 +73,22 @@ std::string IcsEscape(const std::string& text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '\\': out += "\\\\"; break;
-      case ';': out += "\\;"; break;
-      case ',': out += "\\,"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': break;
-      default: out += c;
+      case '\\':
+        out += "\\\\";
+        break;
+      case ';':
+        out += "\\;";
+        break;
+      case ',':
+        out += "\\,";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -76,9 +100,12 @@ std::string IcsFold(const std::string& line) {
   for (size_t i = 0; i < line.size();) {
     size_t len = 1;
     const auto c = static_cast<unsigned char>(line[i]);
-    if (c >= 0xF0) len = 4;
-    else if (c >= 0xE0) len = 3;
-    else if (c >= 0xC0) len = 2;
+    if (c >= 0xF0)
+      len = 4;
+    else if (c >= 0xE0)
+      len = 3;
+    else if (c >= 0xC0)
+      len = 2;
     if (width + len > 75) {
       out += "\r\n ";
       width = 1;
@@ -90,8 +117,9 @@ std::string IcsFold(const std::string& line) {
   return out + "\r\n";
 }
 
-std::string ShiftsToIcs(const std::vector<v1::Shift>& shifts, const Names& staff, const Names& centers,
-                        const std::string& calendar_name, const google::protobuf::Timestamp& stamp) {
+std::string ShiftsToIcs(const std::vector<v1::Shift>& shifts, const Names& staff,
+                        const Names& centers, const std::string& calendar_name,
+                        const google::protobuf::Timestamp& stamp) {
   std::string out;
   auto line = [&](const std::string& l) { out += IcsFold(l); };
   line("BEGIN:VCALENDAR");
@@ -111,7 +139,8 @@ std::string ShiftsToIcs(const std::vector<v1::Shift>& shifts, const Names& staff
     line("SUMMARY:" + IcsEscape(fmt::format("{} {}{}", KindText(s.kind()), who,
                                             s.holiday().empty() ? "" : " (" + s.holiday() + ")")));
     line("LOCATION:" + IcsEscape(Lookup(centers, s.center_id())));
-    std::string desc = fmt::format("{} {}\n班次 {}", Lookup(centers, s.center_id()), LocalText(s), s.id());
+    std::string desc =
+        fmt::format("{} {}\n班次 {}", Lookup(centers, s.center_id()), LocalText(s), s.id());
     if (!s.backup_id().empty()) desc += fmt::format("\nAB岗 {}", Lookup(staff, s.backup_id()));
     line("DESCRIPTION:" + IcsEscape(desc));
     line(std::string("STATUS:") + (s.published() ? "CONFIRMED" : "TENTATIVE"));
@@ -124,15 +153,17 @@ std::string ShiftsToIcs(const std::vector<v1::Shift>& shifts, const Names& staff
 
 std::string LedgerToCsv(const v1::LedgerReply& ledger, bool bom) {
   std::string out = bom ? "\xEF\xBB\xBF" : "";
-  AppendCsvRow({"year", "staff_id", "name", "center_id", "total_hours", "weekend_hours", "comp_earned_hours",
-                "comp_taken_hours", "comp_balance_hours", "holiday_hours", "holiday_days"},
-               &out);
+  AppendCsvRow(
+      {"year", "staff_id", "name", "center_id", "total_hours", "weekend_hours", "comp_earned_hours",
+       "comp_taken_hours", "comp_balance_hours", "holiday_hours", "holiday_days"},
+      &out);
   auto h = [](int64_t minutes) { return fmt::format("{:.2f}", minutes / 60.0); };
   for (const auto& r : ledger.rows()) {
-    AppendCsvRow({std::to_string(ledger.year()), r.staff_id(), r.name(), r.center_id(), h(r.total_minutes()),
-                  h(r.weekend_minutes()), h(r.comp_earned_minutes()), h(r.comp_taken_minutes()),
-                  h(r.comp_balance_minutes()), h(r.holiday_minutes()), std::to_string(r.holiday_days())},
-                 &out);
+    AppendCsvRow(
+        {std::to_string(ledger.year()), r.staff_id(), r.name(), r.center_id(), h(r.total_minutes()),
+         h(r.weekend_minutes()), h(r.comp_earned_minutes()), h(r.comp_taken_minutes()),
+         h(r.comp_balance_minutes()), h(r.holiday_minutes()), std::to_string(r.holiday_days())},
+        &out);
   }
   return out;
 }

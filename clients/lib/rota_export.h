@@ -14,11 +14,12 @@ namespace zhiban::client {
 // center id -> display name, for LOCATION and the CSV.
 using Names = std::map<std::string, std::string>;
 
-std::string ShiftsToCsv(const std::vector<v1::Shift>& shifts, const Names& staff, const Names& centers,
-                        bool bom);
+std::string ShiftsToCsv(const std::vector<v1::Shift>& shifts, const Names& staff,
+                        const Names& centers, bool bom);
 // `stamp` is DTSTAMP (UTC, the export's time).
-std::string ShiftsToIcs(const std::vector<v1::Shift>& shifts, const Names& staff, const Names& centers,
-                        const std::string& calendar_name, const google::protobuf::Timestamp& stamp);
+std::string ShiftsToIcs(const std::vector<v1::Shift>& shifts, const Names& staff,
+                        const Names& centers, const std::string& calendar_name,
+                        const google::protobuf::Timestamp& stamp);
 std::string LedgerToCsv(const v1::LedgerReply& ledger, bool bom);
 
 // RFC 5545 §3.3.11 TEXT escaping and §3.1 folding (75 octets, never inside

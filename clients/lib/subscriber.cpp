@@ -48,7 +48,8 @@ struct Subscriber::Impl {
         // Wait in slices of kStopCheck so a stop (SIGTERM) is not held up by
         // an absent daemon for the whole replay timeout.
         zmq::pollitem_t item{dealer->handle(), 0, ZMQ_POLLIN, 0};
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
         int ready = 0;
         try {
           ready = left.count() > 0 ? zmq::poll(&item, 1, std::min(left, kStopCheck)) : 0;
@@ -68,7 +69,8 @@ struct Subscriber::Impl {
         }
         std::vector<zmq::message_t> frames;
         (void)zmq::recv_multipart(*dealer, std::back_inserter(frames));
-        if (frames.size() != 2 || !reply.ParseFromArray(frames[1].data(), static_cast<int>(frames[1].size()))) {
+        if (frames.size() != 2 ||
+            !reply.ParseFromArray(frames[1].data(), static_cast<int>(frames[1].size()))) {
           dealer.reset();
           return Status::Internal("malformed replay answer");
         }

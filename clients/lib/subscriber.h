@@ -41,10 +41,10 @@ struct SubscriberOptions {
 
 struct SubscriberStats {
   uint64_t delivered = 0;
-  uint64_t live = 0;          // taken from PUB
-  uint64_t replayed = 0;      // taken from replay
-  uint64_t gaps = 0;          // gaps detected and filled
-  uint64_t duplicates = 0;    // dropped as already delivered
+  uint64_t live = 0;        // taken from PUB
+  uint64_t replayed = 0;    // taken from replay
+  uint64_t gaps = 0;        // gaps detected and filled
+  uint64_t duplicates = 0;  // dropped as already delivered
 };
 
 class Subscriber {

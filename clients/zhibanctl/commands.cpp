@@ -20,7 +20,8 @@ namespace zhiban::ctl {
 using google::protobuf::util::TimeUtil;
 
 constexpr size_t kMaxFileBytes = 256u << 20;
-constexpr size_t kChunkBytes = 1u << 20;  // import rows per request, well under ctl.max_request_bytes
+constexpr size_t kChunkBytes =
+    1u << 20;  // import rows per request, well under ctl.max_request_bytes
 constexpr uint32_t kPage = 10000;
 
 // Human-facing times are to the second; -o json keeps full precision.
@@ -29,8 +30,7 @@ std::string Time(const google::protobuf::Timestamp& t) {
 }
 
 // Sends a request; on success prints the result as JSON or with `table`.
-int Send(Context& ctx, v1::CtlRequest& req,
-         const std::function<void(const v1::CtlReply&)>& table) {
+int Send(Context& ctx, v1::CtlRequest& req, const std::function<void(const v1::CtlReply&)>& table) {
   auto reply = ctx.ctl().Call(req);
   if (!reply.ok()) return PrintProblem(reply.status().message(), kExitUnavailable, ctx.g.format());
   if (reply->has_error()) return PrintError(reply->error(), ctx.g.format());
@@ -49,7 +49,8 @@ int Send(Context& ctx, v1::CtlRequest& req,
   return kExitOk;
 }
 
-int WriteOutput(Context& ctx, const std::string& path, const std::string& text, const std::string& what) {
+int WriteOutput(Context& ctx, const std::string& path, const std::string& text,
+                const std::string& what) {
   if (path.empty() || path == "-") {
     std::cout << text;
     return kExitOk;
@@ -80,7 +81,8 @@ void PrintCenter(const v1::Center& c) {
   t.Add({"parent_id", c.parent_id()});
   t.Add({"level", Level(c.level())});
   t.Add({"address", c.address()});
-  t.Add({"location", c.has_location() ? fmt::format("{}, {}", c.location().lat(), c.location().lon()) : ""});
+  t.Add({"location",
+         c.has_location() ? fmt::format("{}, {}", c.location().lat(), c.location().lon()) : ""});
   t.Add({"time_zone", c.time_zone().empty() ? "Asia/Shanghai (default)" : c.time_zone()});
   t.Add({"phone", c.phone()});
   t.Print();
@@ -117,7 +119,8 @@ struct CenterFlags {
     o_lon = app->add_option("--lon", lon, "longitude (WGS-84)");
     o_tz = app->add_option("--time-zone", time_zone, "IANA zone (default Asia/Shanghai)");
     o_phone = app->add_option("--phone", phone, "public phone");
-    o_rooms = app->add_option("--rooms", rooms, "rooms that can be booked, comma list (appointment book --room)");
+    o_rooms = app->add_option("--rooms", rooms,
+                              "rooms that can be booked, comma list (appointment book --room)");
   }
 
   // Builds the record and, for updates, the mask of the flags given.
@@ -159,7 +162,8 @@ struct StaffFlags {
     app->add_option("--id", id, "staff id (stable)")->required();
     o_name = app->add_option("--name", name, "full name");
     o_center = app->add_option("--center", center, "home center id");
-    o_roles = app->add_option("--roles", roles, "WORKER,CADRE,LEADER,VOLUNTEER,MANAGER (comma list)");
+    o_roles =
+        app->add_option("--roles", roles, "WORKER,CADRE,LEADER,VOLUNTEER,MANAGER (comma list)");
     if (add) {
       o_name->required();
       o_center->required();
@@ -167,7 +171,8 @@ struct StaffFlags {
     }
     o_phone = app->add_option("--phone", phone, "mobile number (SMS)");
     o_wecom = app->add_option("--wecom", wecom, "WeCom (企业微信) userid");
-    o_skills = app->add_option("--skills", skills, "service items, comma list (e.g. social-security,medical)");
+    o_skills = app->add_option("--skills", skills,
+                               "service items, comma list (e.g. social-security,medical)");
     o_cover = app->add_option("--cover", cover, "other centers this person may cover, comma list");
   }
 
@@ -236,8 +241,8 @@ Result<std::string> ReadFile(const std::string& path, size_t max_bytes) {
   f.seekg(0, std::ios::end);
   auto size = static_cast<size_t>(f.tellg());
   if (size > max_bytes) {
-    return Status::InvalidArgument("", fmt::format("{} is {} bytes; at most {} are read", path, size,
-                                                   max_bytes));
+    return Status::InvalidArgument(
+        "", fmt::format("{} is {} bytes; at most {} are read", path, size, max_bytes));
   }
   f.seekg(0);
   std::string data(size, '\0');
@@ -245,10 +250,12 @@ Result<std::string> ReadFile(const std::string& path, size_t max_bytes) {
   return data;
 }
 
-int PrintCellErrors(Context& ctx, const std::string& path, const std::vector<client::CellError>& errors) {
+int PrintCellErrors(Context& ctx, const std::string& path,
+                    const std::vector<client::CellError>& errors) {
   v1::Error e;
   e.set_code(v1::INVALID_ARGUMENT);
-  e.set_message(fmt::format("{}: {} cell(s) cannot be read; nothing was sent", path, errors.size()));
+  e.set_message(
+      fmt::format("{}: {} cell(s) cannot be read; nothing was sent", path, errors.size()));
   for (size_t i = 0; i < errors.size() && i < 100; ++i) {
     auto* r = e.add_row_errors();
     r->set_row(errors[i].row);
@@ -269,13 +276,15 @@ int RunImport(Context& ctx, v1::ImportKind kind, const std::string& path, bool d
   auto data = ReadFile(path, kMaxFileBytes);
   if (!data.ok()) return PrintProblem(data.status().message(), kExitUsage, fmt_);
   auto table = client::ParseCsv(*data);
-  if (!table.ok()) return PrintProblem(fmt::format("{}: {}", path, table.status().message()), kExitUsage, fmt_);
+  if (!table.ok())
+    return PrintProblem(fmt::format("{}: {}", path, table.status().message()), kExitUsage, fmt_);
   std::vector<v1::Center> centers;
   std::vector<v1::Staff> staff;
   std::vector<client::CellError> cell_errors;
   Status conv = kind == v1::CENTERS ? client::CentersFromCsv(*table, &centers, &cell_errors)
                                     : client::StaffFromCsv(*table, &staff, &cell_errors);
-  if (!conv.ok()) return PrintProblem(fmt::format("{}: {}", path, conv.message()), kExitUsage, fmt_);
+  if (!conv.ok())
+    return PrintProblem(fmt::format("{}: {}", path, conv.message()), kExitUsage, fmt_);
   if (!cell_errors.empty()) return PrintCellErrors(ctx, path, cell_errors);
   const size_t total = table->rows.size();
   const bool progress = total >= 10000;
@@ -353,18 +362,21 @@ int RunExport(Context& ctx, v1::ImportKind kind, const std::string& out_path, bo
       },
       [&](const v1::CtlReply& r, std::string* next) -> uint32_t {
         if (kind == v1::CENTERS) {
-          for (const auto& c : r.center_list().centers()) client::AppendCsvRow(client::CenterToRow(c), &csv);
+          for (const auto& c : r.center_list().centers())
+            client::AppendCsvRow(client::CenterToRow(c), &csv);
           *next = r.center_list().next_after_id();
           n += r.center_list().centers_size();
           return r.center_list().centers_size();
         }
-        for (const auto& st : r.staff_list().staff()) client::AppendCsvRow(client::StaffToRow(st), &csv);
+        for (const auto& st : r.staff_list().staff())
+          client::AppendCsvRow(client::StaffToRow(st), &csv);
         *next = r.staff_list().next_after_id();
         n += r.staff_list().staff_size();
         return r.staff_list().staff_size();
       });
   if (!s.ok()) {
-    return PrintProblem(s.message(), s.code() == Code::kUnavailable ? kExitUnavailable : kExitRefused,
+    return PrintProblem(s.message(),
+                        s.code() == Code::kUnavailable ? kExitUnavailable : kExitRefused,
                         ctx.g.format());
   }
   return WriteOutput(ctx, out_path, csv, fmt::format("{} records", n));
@@ -385,12 +397,14 @@ std::string RotaSummary(const v1::Event& e) {
     parts.push_back(static_cast<const v1::Shift&>(refl->GetMessage(body, f)).id());
   }
   for (const char* name : {"staff", "absent", "requester"}) {
-    if (const auto* f = d->FindFieldByName(name); f && !f->is_repeated() && refl->HasField(body, f)) {
+    if (const auto* f = d->FindFieldByName(name);
+        f && !f->is_repeated() && refl->HasField(body, f)) {
       parts.push_back(static_cast<const v1::Staff&>(refl->GetMessage(body, f)).name());
     }
   }
   for (const char* name : {"reason", "lead", "month"}) {
-    if (const auto* f = d->FindFieldByName(name); f && f->type() == google::protobuf::FieldDescriptor::TYPE_STRING) {
+    if (const auto* f = d->FindFieldByName(name);
+        f && f->type() == google::protobuf::FieldDescriptor::TYPE_STRING) {
       const std::string v = refl->GetString(body, f);
       if (!v.empty()) parts.push_back("(" + v + ")");
     }
@@ -400,7 +414,8 @@ std::string RotaSummary(const v1::Event& e) {
       const auto& g = e.rota_generated();
       return fmt::format("{}..{}: {} shifts, {} gaps", g.from(), g.to(), g.shifts(), g.gaps());
     }
-    if (e.has_leave_added()) return fmt::format("{} {}", e.leave_added().leave().id(), e.leave_added().staff().name());
+    if (e.has_leave_added())
+      return fmt::format("{} {}", e.leave_added().leave().id(), e.leave_added().staff().name());
   }
   return fmt::format("{}", fmt::join(parts, " "));
 }
@@ -427,7 +442,8 @@ std::string Summary(const v1::Event& e) {
       std::vector<std::string> out, in;
       for (const auto& s : e.shift_handoff().outgoing()) out.push_back(s.name());
       for (const auto& s : e.shift_handoff().incoming()) in.push_back(s.name());
-      return fmt::format("{} {} -> {}", e.shift_handoff().at_local(), fmt::join(out, ","), fmt::join(in, ","));
+      return fmt::format("{} {} -> {}", e.shift_handoff().at_local(), fmt::join(out, ","),
+                         fmt::join(in, ","));
     }
     default:
       return RotaSummary(e);
@@ -458,17 +474,20 @@ int RunTail(Context& ctx, int64_t from, bool follow, const std::vector<std::stri
   const bool json = ctx.g.format() == Format::kJson;
   uint64_t printed = 0;
   if (json) std::cout << "[";
-  Status s = sub.Run(start, follow, [&](const v1::Event& e) {
-    if (json) {
-      std::cout << (printed ? ",\n" : "\n") << ToJson(e);
-    } else {
-      std::cout << fmt::format("{:>8}  {}  {:<16} {:<12} {}\n", e.seq(), Time(e.time()), e.topic(),
-                               e.center_id(), Summary(e));
-    }
-    std::cout.flush();
-    ++printed;
-    return !(limit && printed >= limit) && !g_stop;
-  }, &g_stop);
+  Status s = sub.Run(
+      start, follow,
+      [&](const v1::Event& e) {
+        if (json) {
+          std::cout << (printed ? ",\n" : "\n") << ToJson(e);
+        } else {
+          std::cout << fmt::format("{:>8}  {}  {:<16} {:<12} {}\n", e.seq(), Time(e.time()),
+                                   e.topic(), e.center_id(), Summary(e));
+        }
+        std::cout.flush();
+        ++printed;
+        return !(limit && printed >= limit) && !g_stop;
+      },
+      &g_stop);
   if (json) std::cout << "]\n";
   if (!s.ok()) return PrintProblem(s.message(), kExitUnavailable, ctx.g.format());
   return kExitOk;
@@ -500,83 +519,96 @@ namespace {
 std::vector<Command> Build() {
   std::vector<Command> cmds;
 
-  cmds.push_back({"status", "", "daemon version, uptime, last event seq, clock, storage", [](CLI::App*) -> Runner {
-    return [](Context& ctx) {
-      v1::CtlRequest req;
-      req.mutable_status();
-      return Send(ctx, req, [](const v1::CtlReply& r) {
-        const auto& s = r.status();
-        Table t({"FIELD", "VALUE"});
-        t.Add({"version", s.version()});
-        t.Add({"instance", s.instance_id()});
-        t.Add({"uptime", FormatDuration(std::chrono::seconds(s.uptime_seconds()))});
-        t.Add({"last_seq", std::to_string(s.last_seq())});
-        t.Add({"clock", fmt::format("{} {}", v1::ClockMode_Name(s.clock_mode()), Time(s.now()))});
-        t.Add({"storage", fmt::format("{:.1f} MiB in {}", s.storage_bytes() / 1048576.0, s.data_dir())});
-        t.Add({"records", fmt::format("{} centers, {} staff", s.centers(), s.staff())});
-        t.Print();
-      });
-    };
-  }});
+  cmds.push_back(
+      {"status", "", "daemon version, uptime, last event seq, clock, storage",
+       [](CLI::App*) -> Runner {
+         return [](Context& ctx) {
+           v1::CtlRequest req;
+           req.mutable_status();
+           return Send(ctx, req, [](const v1::CtlReply& r) {
+             const auto& s = r.status();
+             Table t({"FIELD", "VALUE"});
+             t.Add({"version", s.version()});
+             t.Add({"instance", s.instance_id()});
+             t.Add({"uptime", FormatDuration(std::chrono::seconds(s.uptime_seconds()))});
+             t.Add({"last_seq", std::to_string(s.last_seq())});
+             t.Add({"clock",
+                    fmt::format("{} {}", v1::ClockMode_Name(s.clock_mode()), Time(s.now()))});
+             t.Add({"storage",
+                    fmt::format("{:.1f} MiB in {}", s.storage_bytes() / 1048576.0, s.data_dir())});
+             t.Add({"records", fmt::format("{} centers, {} staff", s.centers(), s.staff())});
+             t.Print();
+           });
+         };
+       }});
 
   auto clock_table = [](const v1::CtlReply& r) {
-    std::cout << fmt::format("{} {}\n", v1::ClockMode_Name(r.clock().mode()), Time(r.clock().now()));
+    std::cout << fmt::format("{} {}\n", v1::ClockMode_Name(r.clock().mode()),
+                             Time(r.clock().now()));
   };
   cmds.push_back({"clock", "show", "the daemon's time and clock mode", [=](CLI::App*) -> Runner {
-    return [=](Context& ctx) {
-      v1::CtlRequest req;
-      req.mutable_clock_show();
-      return Send(ctx, req, clock_table);
-    };
-  }});
-  cmds.push_back({"clock", "advance", "move a simulated clock forward (e.g. 90m, 2h, 1d)", [=](CLI::App* app) -> Runner {
-    auto by = std::make_shared<std::string>();
-    app->add_option("by", *by, "duration: 90m, 2h, 1h30m, 1d")->required();
-    return [=](Context& ctx) {
-      auto d = ParseDuration(*by);
-      if (!d.ok()) return Usage(ctx, d.status());
-      v1::CtlRequest req;
-      *req.mutable_clock_advance()->mutable_by() = TimeUtil::MicrosecondsToDuration(d->count());
-      return Send(ctx, req, clock_table);
-    };
-  }});
-  cmds.push_back({"clock", "set", "set a simulated clock to a later time", [=](CLI::App* app) -> Runner {
-    auto to = std::make_shared<std::string>();
-    app->add_option("time", *to, "ISO-8601 with offset, e.g. 2026-02-14T08:00:00+08:00")->required();
-    return [=](Context& ctx) {
-      auto t = ParseIsoTime(*to);
-      if (!t.ok()) return Usage(ctx, t.status());
-      v1::CtlRequest req;
-      *req.mutable_clock_set()->mutable_to() =
-          TimeUtil::MicrosecondsToTimestamp(t->time_since_epoch().count());
-      return Send(ctx, req, clock_table);
-    };
-  }});
+                    return [=](Context& ctx) {
+                      v1::CtlRequest req;
+                      req.mutable_clock_show();
+                      return Send(ctx, req, clock_table);
+                    };
+                  }});
+  cmds.push_back({"clock", "advance", "move a simulated clock forward (e.g. 90m, 2h, 1d)",
+                  [=](CLI::App* app) -> Runner {
+                    auto by = std::make_shared<std::string>();
+                    app->add_option("by", *by, "duration: 90m, 2h, 1h30m, 1d")->required();
+                    return [=](Context& ctx) {
+                      auto d = ParseDuration(*by);
+                      if (!d.ok()) return Usage(ctx, d.status());
+                      v1::CtlRequest req;
+                      *req.mutable_clock_advance()->mutable_by() =
+                          TimeUtil::MicrosecondsToDuration(d->count());
+                      return Send(ctx, req, clock_table);
+                    };
+                  }});
+  cmds.push_back(
+      {"clock", "set", "set a simulated clock to a later time", [=](CLI::App* app) -> Runner {
+         auto to = std::make_shared<std::string>();
+         app->add_option("time", *to, "ISO-8601 with offset, e.g. 2026-02-14T08:00:00+08:00")
+             ->required();
+         return [=](Context& ctx) {
+           auto t = ParseIsoTime(*to);
+           if (!t.ok()) return Usage(ctx, t.status());
+           v1::CtlRequest req;
+           *req.mutable_clock_set()->mutable_to() =
+               TimeUtil::MicrosecondsToTimestamp(t->time_since_epoch().count());
+           return Send(ctx, req, clock_table);
+         };
+       }});
 
   // ---- center
-  cmds.push_back({"center", "add", "add a center", [](CLI::App* app) -> Runner {
-    auto f = std::make_shared<CenterFlags>();
-    f->Define(app, true);
-    return [f](Context& ctx) {
-      v1::CtlRequest req;
-      if (Status s = f->Build(req.mutable_center_add()->mutable_center(), nullptr); !s.ok()) return Usage(ctx, s);
-      return Send(ctx, req, [](const v1::CtlReply& r) {
-        std::cout << fmt::format("added center {} ({})\n", r.center().id(), SeqNote(r));
-      });
-    };
-  }});
-  cmds.push_back({"center", "update", "change the fields given", [](CLI::App* app) -> Runner {
-    auto f = std::make_shared<CenterFlags>();
-    f->Define(app, false);
-    return [f](Context& ctx) {
-      v1::CtlRequest req;
-      auto* u = req.mutable_center_update();
-      if (Status s = f->Build(u->mutable_center(), u->mutable_update_mask()); !s.ok()) return Usage(ctx, s);
-      return Send(ctx, req, [](const v1::CtlReply& r) {
-        std::cout << fmt::format("updated center {} ({})\n", r.center().id(), SeqNote(r));
-      });
-    };
-  }});
+  cmds.push_back(
+      {"center", "add", "add a center", [](CLI::App* app) -> Runner {
+         auto f = std::make_shared<CenterFlags>();
+         f->Define(app, true);
+         return [f](Context& ctx) {
+           v1::CtlRequest req;
+           if (Status s = f->Build(req.mutable_center_add()->mutable_center(), nullptr); !s.ok())
+             return Usage(ctx, s);
+           return Send(ctx, req, [](const v1::CtlReply& r) {
+             std::cout << fmt::format("added center {} ({})\n", r.center().id(), SeqNote(r));
+           });
+         };
+       }});
+  cmds.push_back(
+      {"center", "update", "change the fields given", [](CLI::App* app) -> Runner {
+         auto f = std::make_shared<CenterFlags>();
+         f->Define(app, false);
+         return [f](Context& ctx) {
+           v1::CtlRequest req;
+           auto* u = req.mutable_center_update();
+           if (Status s = f->Build(u->mutable_center(), u->mutable_update_mask()); !s.ok())
+             return Usage(ctx, s);
+           return Send(ctx, req, [](const v1::CtlReply& r) {
+             std::cout << fmt::format("updated center {} ({})\n", r.center().id(), SeqNote(r));
+           });
+         };
+       }});
   cmds.push_back(IdCommand(
       "center", "remove", "remove a center with no children and no staff",
       [](v1::CtlRequest& r, const std::string& id) { r.mutable_center_remove()->set_id(id); },
@@ -588,64 +620,71 @@ std::vector<Command> Build() {
       [](v1::CtlRequest& r, const std::string& id) { r.mutable_center_show()->set_id(id); },
       [](const v1::CtlReply& r, const std::string&) { PrintCenter(r.center()); }));
   cmds.push_back({"center", "list", "centers, in id order", [](CLI::App* app) -> Runner {
-    auto parent = std::make_shared<std::string>();
-    auto limit = std::make_shared<uint32_t>(0);
-    app->add_option("--parent", *parent, "only children of this center");
-    app->add_option("--limit", *limit, "at most this many (default: all)");
-    return [=](Context& ctx) {
-      v1::CenterListReply all;
-      Status s = ListAll(
-          ctx, *limit,
-          [&](v1::CtlRequest& req, uint32_t want, const std::string& after) {
-            req.mutable_center_list()->set_parent_id(*parent);
-            req.mutable_center_list()->set_limit(want);
-            req.mutable_center_list()->set_after_id(after);
-          },
-          [&](const v1::CtlReply& r, std::string* next) -> uint32_t {
-            for (const auto& c : r.center_list().centers()) *all.add_centers() = c;
-            all.set_total(r.center_list().total());
-            *next = r.center_list().next_after_id();
-            return r.center_list().centers_size();
-          });
-      if (!s.ok()) {
-        return PrintProblem(s.message(), s.code() == Code::kUnavailable ? kExitUnavailable : kExitRefused,
+                    auto parent = std::make_shared<std::string>();
+                    auto limit = std::make_shared<uint32_t>(0);
+                    app->add_option("--parent", *parent, "only children of this center");
+                    app->add_option("--limit", *limit, "at most this many (default: all)");
+                    return [=](Context& ctx) {
+                      v1::CenterListReply all;
+                      Status s = ListAll(
+                          ctx, *limit,
+                          [&](v1::CtlRequest& req, uint32_t want, const std::string& after) {
+                            req.mutable_center_list()->set_parent_id(*parent);
+                            req.mutable_center_list()->set_limit(want);
+                            req.mutable_center_list()->set_after_id(after);
+                          },
+                          [&](const v1::CtlReply& r, std::string* next) -> uint32_t {
+                            for (const auto& c : r.center_list().centers()) *all.add_centers() = c;
+                            all.set_total(r.center_list().total());
+                            *next = r.center_list().next_after_id();
+                            return r.center_list().centers_size();
+                          });
+                      if (!s.ok()) {
+                        return PrintProblem(
+                            s.message(),
+                            s.code() == Code::kUnavailable ? kExitUnavailable : kExitRefused,
                             ctx.g.format());
-      }
-      if (ctx.g.format() == Format::kJson) {
-        PrintJson(all);
-        return kExitOk;
-      }
-      Table t({"ID", "NAME", "PARENT", "LEVEL", "ADDRESS"});
-      for (const auto& c : all.centers()) t.Add({c.id(), c.name(), c.parent_id(), Level(c.level()), c.address()});
-      t.Print();
-      return kExitOk;
-    };
-  }});
+                      }
+                      if (ctx.g.format() == Format::kJson) {
+                        PrintJson(all);
+                        return kExitOk;
+                      }
+                      Table t({"ID", "NAME", "PARENT", "LEVEL", "ADDRESS"});
+                      for (const auto& c : all.centers())
+                        t.Add({c.id(), c.name(), c.parent_id(), Level(c.level()), c.address()});
+                      t.Print();
+                      return kExitOk;
+                    };
+                  }});
 
   // ---- staff
-  cmds.push_back({"staff", "add", "add a member of staff", [](CLI::App* app) -> Runner {
-    auto f = std::make_shared<StaffFlags>();
-    f->Define(app, true);
-    return [f](Context& ctx) {
-      v1::CtlRequest req;
-      if (Status s = f->Build(req.mutable_staff_add()->mutable_staff(), nullptr); !s.ok()) return Usage(ctx, s);
-      return Send(ctx, req, [](const v1::CtlReply& r) {
-        std::cout << fmt::format("added staff {} ({})\n", r.staff().id(), SeqNote(r));
-      });
-    };
-  }});
-  cmds.push_back({"staff", "update", "change the fields given", [](CLI::App* app) -> Runner {
-    auto f = std::make_shared<StaffFlags>();
-    f->Define(app, false);
-    return [f](Context& ctx) {
-      v1::CtlRequest req;
-      auto* u = req.mutable_staff_update();
-      if (Status s = f->Build(u->mutable_staff(), u->mutable_update_mask()); !s.ok()) return Usage(ctx, s);
-      return Send(ctx, req, [](const v1::CtlReply& r) {
-        std::cout << fmt::format("updated staff {} ({})\n", r.staff().id(), SeqNote(r));
-      });
-    };
-  }});
+  cmds.push_back(
+      {"staff", "add", "add a member of staff", [](CLI::App* app) -> Runner {
+         auto f = std::make_shared<StaffFlags>();
+         f->Define(app, true);
+         return [f](Context& ctx) {
+           v1::CtlRequest req;
+           if (Status s = f->Build(req.mutable_staff_add()->mutable_staff(), nullptr); !s.ok())
+             return Usage(ctx, s);
+           return Send(ctx, req, [](const v1::CtlReply& r) {
+             std::cout << fmt::format("added staff {} ({})\n", r.staff().id(), SeqNote(r));
+           });
+         };
+       }});
+  cmds.push_back(
+      {"staff", "update", "change the fields given", [](CLI::App* app) -> Runner {
+         auto f = std::make_shared<StaffFlags>();
+         f->Define(app, false);
+         return [f](Context& ctx) {
+           v1::CtlRequest req;
+           auto* u = req.mutable_staff_update();
+           if (Status s = f->Build(u->mutable_staff(), u->mutable_update_mask()); !s.ok())
+             return Usage(ctx, s);
+           return Send(ctx, req, [](const v1::CtlReply& r) {
+             std::cout << fmt::format("updated staff {} ({})\n", r.staff().id(), SeqNote(r));
+           });
+         };
+       }});
   cmds.push_back(IdCommand(
       "staff", "remove", "remove a member of staff",
       [](v1::CtlRequest& r, const std::string& id) { r.mutable_staff_remove()->set_id(id); },
@@ -656,55 +695,58 @@ std::vector<Command> Build() {
       "staff", "show", "one member of staff",
       [](v1::CtlRequest& r, const std::string& id) { r.mutable_staff_show()->set_id(id); },
       [](const v1::CtlReply& r, const std::string&) { PrintStaff(r.staff()); }));
-  cmds.push_back({"staff", "list", "staff, in id order", [](CLI::App* app) -> Runner {
-    auto center = std::make_shared<std::string>(), role = std::make_shared<std::string>(),
-         skill = std::make_shared<std::string>();
-    auto limit = std::make_shared<uint32_t>(0);
-    app->add_option("--center", *center, "homed at this center");
-    app->add_option("--role", *role, "holding this role");
-    app->add_option("--skill", *skill, "having this skill");
-    app->add_option("--limit", *limit, "at most this many (default: all)");
-    return [=](Context& ctx) {
-      v1::Role r = v1::ROLE_UNSPECIFIED;
-      if (!role->empty()) {
-        auto roles = client::ParseRoles(*role);
-        if (!roles.ok() || roles->size() != 1) return Usage(ctx, Status::InvalidArgument("--role", "one role name"));
-        r = roles->front();
-      }
-      v1::StaffListReply all;
-      Status s = ListAll(
-          ctx, *limit,
-          [&](v1::CtlRequest& req, uint32_t want, const std::string& after) {
-            auto* q = req.mutable_staff_list();
-            q->set_center_id(*center);
-            q->set_role(r);
-            q->set_skill(*skill);
-            q->set_limit(want);
-            q->set_after_id(after);
-          },
-          [&](const v1::CtlReply& rep, std::string* next) -> uint32_t {
-            for (const auto& st : rep.staff_list().staff()) *all.add_staff() = st;
-            all.set_total(rep.staff_list().total());
-            *next = rep.staff_list().next_after_id();
-            return rep.staff_list().staff_size();
-          });
-      if (!s.ok()) {
-        return PrintProblem(s.message(), s.code() == Code::kUnavailable ? kExitUnavailable : kExitRefused,
-                            ctx.g.format());
-      }
-      if (ctx.g.format() == Format::kJson) {
-        PrintJson(all);
-        return kExitOk;
-      }
-      Table t({"ID", "NAME", "CENTER", "ROLES", "SKILLS", "PHONE"});
-      for (const auto& st : all.staff()) {
-        t.Add({st.id(), st.name(), st.center_id(), client::JoinRoles(st),
-               fmt::format("{}", fmt::join(st.skills(), ";")), st.phone()});
-      }
-      t.Print();
-      return kExitOk;
-    };
-  }});
+  cmds.push_back(
+      {"staff", "list", "staff, in id order", [](CLI::App* app) -> Runner {
+         auto center = std::make_shared<std::string>(), role = std::make_shared<std::string>(),
+              skill = std::make_shared<std::string>();
+         auto limit = std::make_shared<uint32_t>(0);
+         app->add_option("--center", *center, "homed at this center");
+         app->add_option("--role", *role, "holding this role");
+         app->add_option("--skill", *skill, "having this skill");
+         app->add_option("--limit", *limit, "at most this many (default: all)");
+         return [=](Context& ctx) {
+           v1::Role r = v1::ROLE_UNSPECIFIED;
+           if (!role->empty()) {
+             auto roles = client::ParseRoles(*role);
+             if (!roles.ok() || roles->size() != 1)
+               return Usage(ctx, Status::InvalidArgument("--role", "one role name"));
+             r = roles->front();
+           }
+           v1::StaffListReply all;
+           Status s = ListAll(
+               ctx, *limit,
+               [&](v1::CtlRequest& req, uint32_t want, const std::string& after) {
+                 auto* q = req.mutable_staff_list();
+                 q->set_center_id(*center);
+                 q->set_role(r);
+                 q->set_skill(*skill);
+                 q->set_limit(want);
+                 q->set_after_id(after);
+               },
+               [&](const v1::CtlReply& rep, std::string* next) -> uint32_t {
+                 for (const auto& st : rep.staff_list().staff()) *all.add_staff() = st;
+                 all.set_total(rep.staff_list().total());
+                 *next = rep.staff_list().next_after_id();
+                 return rep.staff_list().staff_size();
+               });
+           if (!s.ok()) {
+             return PrintProblem(s.message(),
+                                 s.code() == Code::kUnavailable ? kExitUnavailable : kExitRefused,
+                                 ctx.g.format());
+           }
+           if (ctx.g.format() == Format::kJson) {
+             PrintJson(all);
+             return kExitOk;
+           }
+           Table t({"ID", "NAME", "CENTER", "ROLES", "SKILLS", "PHONE"});
+           for (const auto& st : all.staff()) {
+             t.Add({st.id(), st.name(), st.center_id(), client::JoinRoles(st),
+                    fmt::format("{}", fmt::join(st.skills(), ";")), st.phone()});
+           }
+           t.Print();
+           return kExitOk;
+         };
+       }});
 
   // ---- import / export
   for (auto [verb, kind] : {std::pair{"centers", v1::CENTERS}, std::pair{"staff", v1::STAFF}}) {
@@ -724,61 +766,70 @@ std::vector<Command> Build() {
                       auto out = std::make_shared<std::string>();
                       auto no_bom = std::make_shared<bool>(false);
                       app->add_option("--out", *out, "file (default: stdout)");
-                      app->add_flag("--no-bom", *no_bom, "omit the UTF-8 BOM spreadsheets use to detect UTF-8");
+                      app->add_flag("--no-bom", *no_bom,
+                                    "omit the UTF-8 BOM spreadsheets use to detect UTF-8");
                       return [=](Context& ctx) { return RunExport(ctx, kind, *out, !*no_bom); };
                     }});
   }
 
   // ---- events
-  cmds.push_back({"events", "tail", "print events from a seq, optionally following live", [](CLI::App* app) -> Runner {
-    auto from = std::make_shared<int64_t>(-1);
-    auto follow = std::make_shared<bool>(false);
-    auto topics = std::make_shared<std::vector<std::string>>();
-    auto limit = std::make_shared<uint64_t>(0);
-    app->add_option("--from", *from, "first seq (default: the last 10 events)");
-    app->add_flag("-f,--follow", *follow, "keep printing new events (Ctrl-C stops)");
-    app->add_option("--topic", *topics, "only topics starting with this (repeatable)");
-    app->add_option("--limit", *limit, "stop after this many events");
-    return [=](Context& ctx) { return RunTail(ctx, *from, *follow, *topics, *limit); };
-  }});
+  cmds.push_back(
+      {"events", "tail", "print events from a seq, optionally following live",
+       [](CLI::App* app) -> Runner {
+         auto from = std::make_shared<int64_t>(-1);
+         auto follow = std::make_shared<bool>(false);
+         auto topics = std::make_shared<std::vector<std::string>>();
+         auto limit = std::make_shared<uint64_t>(0);
+         app->add_option("--from", *from, "first seq (default: the last 10 events)");
+         app->add_flag("-f,--follow", *follow, "keep printing new events (Ctrl-C stops)");
+         app->add_option("--topic", *topics, "only topics starting with this (repeatable)");
+         app->add_option("--limit", *limit, "stop after this many events");
+         return [=](Context& ctx) { return RunTail(ctx, *from, *follow, *topics, *limit); };
+       }});
 
   // ---- audit
-  cmds.push_back({"audit", "list", "who did what, when, with what result (newest first)", [](CLI::App* app) -> Runner {
-    auto limit = std::make_shared<uint32_t>(50);
-    auto actor = std::make_shared<std::string>();
-    auto before = std::make_shared<uint64_t>(0);
-    app->add_option("--limit", *limit, "records (default 50)");
-    app->add_option("--actor", *actor, "only this actor (user@host)");
-    app->add_option("--before", *before, "only records older than this audit seq");
-    return [=](Context& ctx) {
-      v1::CtlRequest req;
-      req.mutable_audit_list()->set_limit(*limit);
-      req.mutable_audit_list()->set_actor(*actor);
-      req.mutable_audit_list()->set_before_seq(*before);
-      return Send(ctx, req, [](const v1::CtlReply& r) {
-        Table t({"SEQ", "TIME", "ACTOR", "COMMAND", "TARGET", "RESULT", "DETAIL"});
-        for (const auto& a : r.audit_list().records()) {
-          t.Add({std::to_string(a.seq()), Time(a.time()), a.actor(), a.command(), a.target(),
-                 a.code() == v1::ERROR_CODE_UNSPECIFIED ? "OK" : v1::ErrorCode_Name(a.code()),
-                 a.message()});
-        }
-        t.Print();
-      });
-    };
-  }});
+  cmds.push_back(
+      {"audit", "list", "who did what, when, with what result (newest first)",
+       [](CLI::App* app) -> Runner {
+         auto limit = std::make_shared<uint32_t>(50);
+         auto actor = std::make_shared<std::string>();
+         auto before = std::make_shared<uint64_t>(0);
+         app->add_option("--limit", *limit, "records (default 50)");
+         app->add_option("--actor", *actor, "only this actor (user@host)");
+         app->add_option("--before", *before, "only records older than this audit seq");
+         return [=](Context& ctx) {
+           v1::CtlRequest req;
+           req.mutable_audit_list()->set_limit(*limit);
+           req.mutable_audit_list()->set_actor(*actor);
+           req.mutable_audit_list()->set_before_seq(*before);
+           return Send(ctx, req, [](const v1::CtlReply& r) {
+             Table t({"SEQ", "TIME", "ACTOR", "COMMAND", "TARGET", "RESULT", "DETAIL"});
+             for (const auto& a : r.audit_list().records()) {
+               t.Add({std::to_string(a.seq()), Time(a.time()), a.actor(), a.command(), a.target(),
+                      a.code() == v1::ERROR_CODE_UNSPECIFIED ? "OK" : v1::ErrorCode_Name(a.code()),
+                      a.message()});
+             }
+             t.Print();
+           });
+         };
+       }});
   // ---- backup
-  cmds.push_back({"backup", "create", "online consistent copy of the data dir (RocksDB checkpoint)", [](CLI::App* app) -> Runner {
-    auto dir = std::make_shared<std::string>();
-    app->add_option("--dir", *dir, "new directory on the daemon's machine (absolute; must not exist)")->required();
-    return [dir](Context& ctx) {
-      v1::CtlRequest req;
-      req.mutable_backup_create()->set_dir(*dir);
-      return Send(ctx, req, [](const v1::CtlReply& r) {
-        std::cout << fmt::format("backup of events 1..{} written to {}\n", r.backup().last_seq(),
-                                 r.backup().dir());
-      });
-    };
-  }});
+  cmds.push_back({"backup", "create", "online consistent copy of the data dir (RocksDB checkpoint)",
+                  [](CLI::App* app) -> Runner {
+                    auto dir = std::make_shared<std::string>();
+                    app->add_option(
+                           "--dir", *dir,
+                           "new directory on the daemon's machine (absolute; must not exist)")
+                        ->required();
+                    return [dir](Context& ctx) {
+                      v1::CtlRequest req;
+                      req.mutable_backup_create()->set_dir(*dir);
+                      return Send(ctx, req, [](const v1::CtlReply& r) {
+                        std::cout << fmt::format("backup of events 1..{} written to {}\n",
+                                                 r.backup().last_seq(), r.backup().dir());
+                      });
+                    };
+                  }});
   AddCalendarCommands(cmds);
   AddRotaCommands(cmds);
   AddVisitCommands(cmds);

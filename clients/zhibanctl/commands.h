@@ -34,7 +34,7 @@ struct Context {
   client::CtlClient& ctl() {
     if (!ctl_client) {
       ctl_client = std::make_unique<client::CtlClient>(zmq, g.endpoint,
-                                                      std::chrono::milliseconds(g.timeout_ms));
+                                                       std::chrono::milliseconds(g.timeout_ms));
     }
     return *ctl_client;
   }
@@ -53,22 +53,24 @@ struct Command {
 const std::vector<Command>& Commands();
 
 // Shared by the command files.
-std::string Time(const google::protobuf::Timestamp& t);           // local, to the second
-int Send(Context& ctx, v1::CtlRequest& req,                       // prints result or error
+std::string Time(const google::protobuf::Timestamp& t);  // local, to the second
+int Send(Context& ctx, v1::CtlRequest& req,              // prints result or error
          const std::function<void(const v1::CtlReply&)>& table);
-std::string SeqNote(const v1::CtlReply& r);                       // "event 7", "events 3..9"
-int Usage(Context& ctx, const Status& s);                         // a local usage problem
+std::string SeqNote(const v1::CtlReply& r);  // "event 7", "events 3..9"
+int Usage(Context& ctx, const Status& s);    // a local usage problem
 Result<std::string> ReadFile(const std::string& path, size_t max_bytes);  // a local input file
-int PrintCellErrors(Context& ctx, const std::string& path,      // a CSV's unreadable cells, nothing sent
+int PrintCellErrors(Context& ctx,
+                    const std::string& path,  // a CSV's unreadable cells, nothing sent
                     const std::vector<client::CellError>& errors);
 Command IdCommand(std::string group, std::string verb, std::string help,
                   std::function<void(v1::CtlRequest&, const std::string&)> set_id,
                   std::function<void(const v1::CtlReply&, const std::string& id)> print);
 
 void AddCalendarCommands(std::vector<Command>& cmds);  // calendar, policy, coverage
-void AddRotaCommands(std::vector<Command>& cmds);      // rota, leave, staff ledger, export rota|ledger
-void AddVisitCommands(std::vector<Command>& cmds);     // resident, visit
+void AddRotaCommands(std::vector<Command>& cmds);   // rota, leave, staff ledger, export rota|ledger
+void AddVisitCommands(std::vector<Command>& cmds);  // resident, visit
 // Writes an export to `path` (stdout when empty or "-"), saying what went where.
-int WriteOutput(Context& ctx, const std::string& path, const std::string& text, const std::string& what);
+int WriteOutput(Context& ctx, const std::string& path, const std::string& text,
+                const std::string& what);
 
 }  // namespace zhiban::ctl

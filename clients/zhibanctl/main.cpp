@@ -17,13 +17,16 @@ int main(int argc, char** argv) {
 
   CLI::App app{"zhibanctl — set up, query and steer zhiband"};
   app.require_subcommand(1);
-  app.add_option("--endpoint", ctx.g.endpoint, "ctl endpoint (env ZHIBAN_CTL)")->capture_default_str();
+  app.add_option("--endpoint", ctx.g.endpoint, "ctl endpoint (env ZHIBAN_CTL)")
+      ->capture_default_str();
   app.add_option("--pub", ctx.g.pub, "event PUB endpoint (env ZHIBAN_PUB)")->capture_default_str();
-  app.add_option("--replay", ctx.g.replay, "replay endpoint (env ZHIBAN_REPLAY)")->capture_default_str();
+  app.add_option("--replay", ctx.g.replay, "replay endpoint (env ZHIBAN_REPLAY)")
+      ->capture_default_str();
   app.add_option("-o,--output", ctx.g.output, "table or json")
       ->check(CLI::IsMember({"table", "json"}))
       ->capture_default_str();
-  app.add_option("--timeout-ms", ctx.g.timeout_ms, "how long to wait for zhiband")->capture_default_str();
+  app.add_option("--timeout-ms", ctx.g.timeout_ms, "how long to wait for zhiband")
+      ->capture_default_str();
 
   // Groups and intermediate verbs ("calendar except add") are made on first use.
   std::map<std::string, CLI::App*> groups;

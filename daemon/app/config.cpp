@@ -21,7 +21,8 @@ struct ConfigKey {
 // The one declaration of every configuration key.
 const std::vector<ConfigKey>& Keys() {
   static const std::vector<ConfigKey> keys = {
-      {"data_dir", &Config::data_dir, "Where RocksDB keeps state, events and audit (flag --data-dir)."},
+      {"data_dir", &Config::data_dir,
+       "Where RocksDB keeps state, events and audit (flag --data-dir)."},
       {"clock", &Config::clock,
        "\"real\", or \"simulated:<ISO-8601 time>\" for tests and demos (flag --clock)."},
       {"log.level", &Config::log_level, "trace, debug, info, warn, error."},
@@ -32,7 +33,8 @@ const std::vector<ConfigKey>& Keys() {
       {"ctl.max_message_bytes", &Config::ctl_max_message_bytes,
        "ZMQ_MAXMSGSIZE: a peer sending a larger frame is disconnected without a reply."},
       {"ctl.hwm", &Config::ctl_hwm, "ZeroMQ high-water mark of the ctl socket, messages per peer."},
-      {"bus.pub_endpoint", &Config::pub_endpoint, "ZeroMQ PUB endpoint for live events (flag --pub)."},
+      {"bus.pub_endpoint", &Config::pub_endpoint,
+       "ZeroMQ PUB endpoint for live events (flag --pub)."},
       {"bus.pub_hwm", &Config::pub_hwm,
        "Messages queued per subscriber before ZeroMQ drops for it (it then replays the gap)."},
       {"bus.replay_endpoint", &Config::replay_endpoint,
@@ -52,26 +54,33 @@ const std::vector<ConfigKey>& Keys() {
       {"rota.reminder_before_minutes", &Config::rota_reminder_before_minutes,
        "The second shift.reminder, this many minutes before a shift starts."},
       {"rota.checkin_grace_minutes", &Config::rota_checkin_grace_minutes,
-       "A shift not checked in (rota checkin) this long after its start raises coverage.gap (no-show)."},
+       "A shift not checked in (rota checkin) this long after its start raises coverage.gap "
+       "(no-show)."},
       {"rota.publish_notice_days", &Config::rota_publish_notice_days,
        "rota publish warns when a month is published later than this many days before it starts."},
       {"rota.timer_batch", &Config::rota_timer_batch,
        "Most timers fired in one scheduler tick (the rest follow on the next ticks)."},
       {"visits.accept_minutes", &Config::visits_accept_minutes,
-       "An assigned visit not accepted within this goes to the AB岗 backup, then the leader on duty."},
-      {"visits.urgent_accept_minutes", &Config::visits_urgent_accept_minutes, "The same for urgent visits."},
+       "An assigned visit not accepted within this goes to the AB岗 backup, then the leader on "
+       "duty."},
+      {"visits.urgent_accept_minutes", &Config::visits_urgent_accept_minutes,
+       "The same for urgent visits."},
       {"visits.follow_up_working_days", &Config::visits_follow_up_working_days,
        "A rating of 1-2 opens a follow-up visit due within this many working days."},
       {"visits.care_days_high_risk", &Config::visits_care_days_high_risk,
        "Days between care visits (探访关爱) of HIGH_RISK residents."},
-      {"visits.care_days_key", &Config::visits_care_days_key, "Days between care visits of KEY residents."},
-      {"visits.care_days_general", &Config::visits_care_days_general, "Days between care visits of GENERAL residents."},
+      {"visits.care_days_key", &Config::visits_care_days_key,
+       "Days between care visits of KEY residents."},
+      {"visits.care_days_general", &Config::visits_care_days_general,
+       "Days between care visits of GENERAL residents."},
       {"visits.care_ahead_days", &Config::visits_care_ahead_days,
        "Care-plan work orders are created this many days before their window opens."},
       {"visits.major_change_hours", &Config::visits_major_change_hours,
-       "A major change (resident change: hospital discharge, bereavement) makes a care visit due within this."},
+       "A major change (resident change: hospital discharge, bereavement) makes a care visit due "
+       "within this."},
       {"visits.appointment_notice_working_days", &Config::visits_appointment_notice_working_days,
-       "Appointments on weekends and holidays must be booked this many working days ahead (0: no notice)."},
+       "Appointments on weekends and holidays must be booked this many working days ahead (0: no "
+       "notice)."},
       {"import.max_rows", &Config::import_max_rows, "Most rows in one import."},
       {"import.idle_seconds", &Config::import_idle_seconds,
        "An open import with no traffic for this long is dropped."},
@@ -114,8 +123,8 @@ Status LoadConfigFile(const std::string& path, Config* config) {
     }
     if (!key) {
       return Status::InvalidArgument(
-          name, fmt::format("{}:{}: unknown key \"{}\" (see zhiband --print-config)", path, line,
-                            name));
+          name,
+          fmt::format("{}:{}: unknown key \"{}\" (see zhiband --print-config)", path, line, name));
     }
     bool ok = std::visit(
         [&](auto member) {
@@ -134,13 +143,16 @@ Status LoadConfigFile(const std::string& path, Config* config) {
       const char* want = std::visit(
           [](auto member) {
             using T = std::remove_reference_t<decltype(Config{}.*member)>;
-            if constexpr (std::is_same_v<T, std::string>) return "a string";
-            else if constexpr (std::is_same_v<T, int64_t>) return "an integer";
-            else return "true or false";
+            if constexpr (std::is_same_v<T, std::string>)
+              return "a string";
+            else if constexpr (std::is_same_v<T, int64_t>)
+              return "an integer";
+            else
+              return "true or false";
           },
           key->member);
-      return Status::InvalidArgument(name,
-                                     fmt::format("{}:{}: \"{}\" must be {}", path, line, name, want));
+      return Status::InvalidArgument(
+          name, fmt::format("{}:{}: \"{}\" must be {}", path, line, name, want));
     }
   }
   return {};

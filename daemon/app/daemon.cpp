@@ -1,27 +1,27 @@
 #include "daemon/app/daemon.h"
 
+#include <unistd.h>
 #include <algorithm>
 #include <cctype>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <thread>
-#include <unistd.h>
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
 #include <zmq.hpp>
 
 #include "daemon/app/bundled_calendars.h"
 #include "daemon/app/metrics.h"
-#include "daemon/domain/holiday_json.h"
 #include "daemon/base/time_util.h"
 #include "daemon/core/core.h"
 #include "daemon/core/ctl_codec.h"
+#include "daemon/domain/holiday_json.h"
 #include "daemon/net/ctl_server.h"
 #include "daemon/net/http_server.h"
 #include "daemon/net/publisher.h"
@@ -82,7 +82,8 @@ Status Daemon::Impl::LoadBundledCalendars() {
     if (replies[0].has_error()) {
       return Status::Internal(fmt::format("loading {}: {}", f.name, replies[0].error().message()));
     }
-    spdlog::info("loaded the bundled national calendar {} ({})", replies[0].calendar_year().year(), f.name);
+    spdlog::info("loaded the bundled national calendar {} ({})", replies[0].calendar_year().year(),
+                 f.name);
   }
   return {};
 }
@@ -118,7 +119,8 @@ void Daemon::Impl::HandleCtl(std::vector<net::CtlCall>& calls) {
   auto replies = core->ExecuteGroup(group, &events, [this](const auto& committed) {
     for (const auto& e : committed) publisher->Publish(e.topic, e.bytes);
   });
-  for (size_t k = 0; k < replies.size(); ++k) calls[index[k]].reply = replies[k].SerializeAsString();
+  for (size_t k = 0; k < replies.size(); ++k)
+    calls[index[k]].reply = replies[k].SerializeAsString();
   // A simulated clock moved: the timers it passed fire before the caller
   // hears back, so `clock advance` then `events tail` is deterministic.
   const bool clock_moved = std::any_of(parsed.begin(), parsed.end(), [](const v1::CtlRequest& r) {
@@ -192,9 +194,14 @@ net::HttpResponse Daemon::Impl::Http(const std::string& target) {
     return {200, "text/plain; charset=utf-8", fmt::format("ok last_seq={}\n", core->last_seq())};
   }
   if (path == "/metrics") {
-    MetricsSnapshot m{core->metrics(), core->last_seq(), publisher->published(),
-                      publisher->send_failures(), &replay->counters(), store.get(),
-                      core->network().centers().size(), core->network().staff().size(),
+    MetricsSnapshot m{core->metrics(),
+                      core->last_seq(),
+                      publisher->published(),
+                      publisher->send_failures(),
+                      &replay->counters(),
+                      store.get(),
+                      core->network().centers().size(),
+                      core->network().staff().size(),
                       core->open_imports()};
     for (const auto& [year, y] : core->state().calendar.years()) m.calendar_years.push_back(year);
     m.current_year = std::stoi(core->Today().substr(0, 4));
@@ -219,7 +226,8 @@ Status Daemon::Impl::WriteEndpointsFile() {
   }
   std::error_code ec;
   std::filesystem::rename(tmp, path, ec);
-  if (ec) return Status::Unavailable(fmt::format("cannot write {}: {}", path.string(), ec.message()));
+  if (ec)
+    return Status::Unavailable(fmt::format("cannot write {}: {}", path.string(), ec.message()));
   return {};
 }
 
@@ -238,7 +246,8 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const Config& config) {
     d.clock = std::move(sim);
   } else {
     return Status::InvalidArgument(
-        "clock", fmt::format("\"{}\" is neither \"real\" nor \"simulated:<ISO time>\"", config.clock));
+        "clock",
+        fmt::format("\"{}\" is neither \"real\" nor \"simulated:<ISO time>\"", config.clock));
   }
 
   auto store = storage::Store::Open(config.data_dir, {.sync = config.storage_sync});
@@ -254,9 +263,11 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const Config& config) {
     if (eve.size() != 5 || eve[2] != ':' || !std::isdigit(eve[0]) || !std::isdigit(eve[1]) ||
         !std::isdigit(eve[3]) || !std::isdigit(eve[4]) || std::stoi(eve.substr(0, 2)) > 23 ||
         std::stoi(eve.substr(3)) > 59) {
-      return Status::InvalidArgument("rota.reminder_eve", fmt::format("\"{}\" is not a time HH:MM", eve));
+      return Status::InvalidArgument("rota.reminder_eve",
+                                     fmt::format("\"{}\" is not a time HH:MM", eve));
     }
-    copts.rota.reminder_eve_minute = static_cast<uint32_t>(std::stoi(eve.substr(0, 2)) * 60 + std::stoi(eve.substr(3)));
+    copts.rota.reminder_eve_minute =
+        static_cast<uint32_t>(std::stoi(eve.substr(0, 2)) * 60 + std::stoi(eve.substr(3)));
     copts.rota.reminder_before_minutes = static_cast<uint32_t>(config.rota_reminder_before_minutes);
     copts.rota.checkin_grace_minutes = static_cast<uint32_t>(config.rota_checkin_grace_minutes);
     copts.rota.publish_notice_days = static_cast<uint32_t>(config.rota_publish_notice_days);
@@ -271,19 +282,23 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const Config& config) {
     auto& v = copts.visits;
     const Key keys[] = {
         {"visits.accept_minutes", config.visits_accept_minutes, 1, 24 * 60, &v.accept_minutes},
-        {"visits.urgent_accept_minutes", config.visits_urgent_accept_minutes, 1, 24 * 60, &v.urgent_accept_minutes},
-        {"visits.follow_up_working_days", config.visits_follow_up_working_days, 1, 30, &v.follow_up_working_days},
+        {"visits.urgent_accept_minutes", config.visits_urgent_accept_minutes, 1, 24 * 60,
+         &v.urgent_accept_minutes},
+        {"visits.follow_up_working_days", config.visits_follow_up_working_days, 1, 30,
+         &v.follow_up_working_days},
         {"visits.care_days_high_risk", config.visits_care_days_high_risk, 1, 366, &v.care_days[1]},
         {"visits.care_days_key", config.visits_care_days_key, 1, 366, &v.care_days[2]},
         {"visits.care_days_general", config.visits_care_days_general, 1, 366, &v.care_days[3]},
         {"visits.care_ahead_days", config.visits_care_ahead_days, 0, 30, &v.care_ahead_days},
-        {"visits.major_change_hours", config.visits_major_change_hours, 1, 24 * 14, &v.major_change_hours},
-        {"visits.appointment_notice_working_days", config.visits_appointment_notice_working_days, 0, 30,
-         &v.appointment_notice_working_days},
+        {"visits.major_change_hours", config.visits_major_change_hours, 1, 24 * 14,
+         &v.major_change_hours},
+        {"visits.appointment_notice_working_days", config.visits_appointment_notice_working_days, 0,
+         30, &v.appointment_notice_working_days},
     };
     for (const auto& k : keys) {
       if (k.value < k.min || k.value > k.max) {
-        return Status::InvalidArgument(k.name, fmt::format("{} is outside {}..{}", k.value, k.min, k.max));
+        return Status::InvalidArgument(k.name,
+                                       fmt::format("{} is outside {}..{}", k.value, k.min, k.max));
       }
       *k.out = static_cast<uint32_t>(k.value);
     }
@@ -311,8 +326,8 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const Config& config) {
                                            [self](auto& calls) { self->HandleCtl(calls); });
   ZB_RETURN_IF_ERROR(d.ctl->Start());
 
-  d.http = std::make_unique<net::HttpServer>(d.io, config.http_listen,
-                                             [self](const std::string& t) { return self->Http(t); });
+  d.http = std::make_unique<net::HttpServer>(
+      d.io, config.http_listen, [self](const std::string& t) { return self->Http(t); });
   ZB_RETURN_IF_ERROR(d.http->Start());
   ZB_RETURN_IF_ERROR(d.WriteEndpointsFile());
 

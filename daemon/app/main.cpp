@@ -2,10 +2,10 @@
 #include <cstdio>
 #include <iostream>
 
-#include <CLI/CLI.hpp>
 #include <google/protobuf/stubs/logging.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include "daemon/app/config.h"
 #include "daemon/app/daemon.h"
@@ -55,8 +55,10 @@ int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::from_str(config.log_level));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
   // Protobuf reports e.g. invalid UTF-8 in a request through its own logger.
-  google::protobuf::SetLogHandler([](google::protobuf::LogLevel, const char*, int,
-                                     const std::string& msg) { spdlog::debug("protobuf: {}", msg); });
+  google::protobuf::SetLogHandler(
+      [](google::protobuf::LogLevel, const char*, int, const std::string& msg) {
+        spdlog::debug("protobuf: {}", msg);
+      });
 
   auto daemon = zhiban::app::Daemon::Create(config);
   if (!daemon.ok()) {

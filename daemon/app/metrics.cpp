@@ -37,7 +37,8 @@ std::string RenderMetrics(const MetricsSnapshot& m) {
   out += fmt::format("zhiban_replay_requests_total {}\n", m.replay->requests.load());
   Metric(out, "zhiban_replay_events_total", "counter", "Events sent by replay.");
   out += fmt::format("zhiban_replay_events_total {}\n", m.replay->events_sent.load());
-  Metric(out, "zhiban_replay_bad_requests_total", "counter", "Replay requests refused as malformed.");
+  Metric(out, "zhiban_replay_bad_requests_total", "counter",
+         "Replay requests refused as malformed.");
   out += fmt::format("zhiban_replay_bad_requests_total {}\n", m.replay->bad_requests.load());
   Metric(out, "zhiban_replay_abandoned_total", "counter",
          "Replay answers abandoned (peer gone or its queue full).");

@@ -8,7 +8,8 @@ namespace zhiban {
 
 Result<Date> ParseDate(std::string_view s) {
   auto bad = [&](const char* why) {
-    return Status::InvalidArgument("", fmt::format("\"{}\" is not a date (YYYY-MM-DD): {}", s, why));
+    return Status::InvalidArgument("",
+                                   fmt::format("\"{}\" is not a date (YYYY-MM-DD): {}", s, why));
   };
   if (s.size() != 10 || s[4] != '-' || s[7] != '-') return bad("expected YYYY-MM-DD");
   int v[3] = {0, 0, 0};
@@ -39,9 +40,10 @@ Result<const cctz::time_zone*> Zones::Get(std::string_view name) const {
   auto tz = std::make_unique<cctz::time_zone>();
   if (!cctz::load_time_zone(std::string(name), tz.get())) {
     return Status::InvalidArgument(
-        "time_zone", fmt::format("\"{}\" is not a time zone in the tz database (e.g. Asia/Shanghai, "
-                                 "Asia/Urumqi)",
-                                 name));
+        "time_zone",
+        fmt::format("\"{}\" is not a time zone in the tz database (e.g. Asia/Shanghai, "
+                    "Asia/Urumqi)",
+                    name));
   }
   const cctz::time_zone* out = tz.get();
   cache_.emplace(std::string(name), std::move(tz));

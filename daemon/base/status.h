@@ -51,7 +51,9 @@ class [[nodiscard]] Status {
   static Status ResourceExhausted(std::string message) {
     return {Code::kResourceExhausted, std::move(message)};
   }
-  static Status Unavailable(std::string message) { return {Code::kUnavailable, std::move(message)}; }
+  static Status Unavailable(std::string message) {
+    return {Code::kUnavailable, std::move(message)};
+  }
   static Status Internal(std::string message) { return {Code::kInternal, std::move(message)}; }
 
   bool ok() const { return code_ == Code::kOk; }
@@ -97,8 +99,8 @@ class [[nodiscard]] Result {
 }  // namespace zhiban
 
 // Returns early from the enclosing function when `expr` is not OK.
-#define ZB_RETURN_IF_ERROR(expr)                  \
-  do {                                            \
-    ::zhiban::Status zb_status_ = (expr);         \
-    if (!zb_status_.ok()) return zb_status_;      \
+#define ZB_RETURN_IF_ERROR(expr)             \
+  do {                                       \
+    ::zhiban::Status zb_status_ = (expr);    \
+    if (!zb_status_.ok()) return zb_status_; \
   } while (0)

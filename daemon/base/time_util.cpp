@@ -23,10 +23,9 @@ bool ParseFixed(std::string_view s, size_t pos, size_t len, int* out) {
 
 Result<TimePoint> ParseIsoTime(std::string_view s) {
   auto bad = [&](const std::string& why) {
-    return Status::InvalidArgument(
-        "", fmt::format("\"{}\" is not an ISO-8601 time with offset "
-                        "(e.g. 2026-01-05T08:00:00+08:00): {}",
-                        s, why));
+    return Status::InvalidArgument("", fmt::format("\"{}\" is not an ISO-8601 time with offset "
+                                                   "(e.g. 2026-01-05T08:00:00+08:00): {}",
+                                                   s, why));
   };
   int y, mo, d, h, mi, sec = 0;
   if (!ParseFixed(s, 0, 4, &y) || s.size() < 16 || s[4] != '-' || !ParseFixed(s, 5, 2, &mo) ||
@@ -117,12 +116,18 @@ Result<Micros> ParseDuration(std::string_view s) {
     unit = s.substr(pos, u - pos);
     pos = u;
     int64_t mult;
-    if (unit == "ms") mult = 1000;
-    else if (unit == "s") mult = 1000000;
-    else if (unit == "m" || unit == "min") mult = 60LL * 1000000;
-    else if (unit == "h") mult = 3600LL * 1000000;
-    else if (unit == "d") mult = 86400LL * 1000000;
-    else return bad();
+    if (unit == "ms")
+      mult = 1000;
+    else if (unit == "s")
+      mult = 1000000;
+    else if (unit == "m" || unit == "min")
+      mult = 60LL * 1000000;
+    else if (unit == "h")
+      mult = 3600LL * 1000000;
+    else if (unit == "d")
+      mult = 86400LL * 1000000;
+    else
+      return bad();
     if (n > (INT64_MAX - total) / mult) return bad();
     total += n * mult;
   }

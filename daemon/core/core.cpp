@@ -1,9 +1,9 @@
 #include "daemon/core/core.h"
 
 #include <algorithm>
-#include <optional>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <random>
 
 #include <fmt/format.h>
@@ -37,49 +37,84 @@ uint32_t ListLimit(uint32_t asked, uint32_t dflt) {
 
 std::string TargetOf(const v1::CtlRequest& r) {
   switch (r.command_case()) {
-    case v1::CtlRequest::kCenterAdd: return r.center_add().center().id();
-    case v1::CtlRequest::kCenterUpdate: return r.center_update().center().id();
-    case v1::CtlRequest::kCenterRemove: return r.center_remove().id();
-    case v1::CtlRequest::kStaffAdd: return r.staff_add().staff().id();
-    case v1::CtlRequest::kStaffUpdate: return r.staff_update().staff().id();
-    case v1::CtlRequest::kStaffRemove: return r.staff_remove().id();
-    case v1::CtlRequest::kImportCommit: return r.import_commit().import_id();
-    case v1::CtlRequest::kBackupCreate: return r.backup_create().dir();
-    case v1::CtlRequest::kCalendarImport: return std::to_string(r.calendar_import().year().year());
-    case v1::CtlRequest::kExceptionAdd: return r.exception_add().exception().id();
-    case v1::CtlRequest::kExceptionRemove: return r.exception_remove().id();
-    case v1::CtlRequest::kPolicySet: return r.policy_set().source();
+    case v1::CtlRequest::kCenterAdd:
+      return r.center_add().center().id();
+    case v1::CtlRequest::kCenterUpdate:
+      return r.center_update().center().id();
+    case v1::CtlRequest::kCenterRemove:
+      return r.center_remove().id();
+    case v1::CtlRequest::kStaffAdd:
+      return r.staff_add().staff().id();
+    case v1::CtlRequest::kStaffUpdate:
+      return r.staff_update().staff().id();
+    case v1::CtlRequest::kStaffRemove:
+      return r.staff_remove().id();
+    case v1::CtlRequest::kImportCommit:
+      return r.import_commit().import_id();
+    case v1::CtlRequest::kBackupCreate:
+      return r.backup_create().dir();
+    case v1::CtlRequest::kCalendarImport:
+      return std::to_string(r.calendar_import().year().year());
+    case v1::CtlRequest::kExceptionAdd:
+      return r.exception_add().exception().id();
+    case v1::CtlRequest::kExceptionRemove:
+      return r.exception_remove().id();
+    case v1::CtlRequest::kPolicySet:
+      return r.policy_set().source();
     case v1::CtlRequest::kPolicyAssign:
-      return r.policy_assign().assignment().center_id() + "=" + r.policy_assign().assignment().policy();
-    case v1::CtlRequest::kRotationSet: return r.rotation_set().rotation().id();
-    case v1::CtlRequest::kRotationRemove: return r.rotation_remove().id();
+      return r.policy_assign().assignment().center_id() + "=" +
+             r.policy_assign().assignment().policy();
+    case v1::CtlRequest::kRotationSet:
+      return r.rotation_set().rotation().id();
+    case v1::CtlRequest::kRotationRemove:
+      return r.rotation_remove().id();
     case v1::CtlRequest::kRotaGenerate:
-      return fmt::format("{} {}..{}", r.rota_generate().center_id(), r.rota_generate().from(), r.rota_generate().to());
+      return fmt::format("{} {}..{}", r.rota_generate().center_id(), r.rota_generate().from(),
+                         r.rota_generate().to());
     case v1::CtlRequest::kRotaOverride:
       return r.rota_override().shift_id().empty()
-                 ? fmt::format("{} {}..{} {}->{}", r.rota_override().center_id(), r.rota_override().from(),
-                               r.rota_override().to(), r.rota_override().replaces(), r.rota_override().staff_id())
+                 ? fmt::format("{} {}..{} {}->{}", r.rota_override().center_id(),
+                               r.rota_override().from(), r.rota_override().to(),
+                               r.rota_override().replaces(), r.rota_override().staff_id())
                  : r.rota_override().shift_id() + "->" + r.rota_override().staff_id();
-    case v1::CtlRequest::kRotaPublish: return r.rota_publish().center_id() + " " + r.rota_publish().month();
-    case v1::CtlRequest::kRotaCheckin: return r.rota_checkin().staff_id();
-    case v1::CtlRequest::kSwapRequest: return r.swap_request().shift_id() + "->" + r.swap_request().to_staff_id();
-    case v1::CtlRequest::kSwapDecide: return r.swap_decide().id();
-    case v1::CtlRequest::kLeaveAdd: return r.leave_add().leave().id();
-    case v1::CtlRequest::kLeaveRemove: return r.leave_remove().id();
-    case v1::CtlRequest::kRulesSet: return r.rules_set().source();
-    case v1::CtlRequest::kResidentAdd: return r.resident_add().resident().id();
-    case v1::CtlRequest::kResidentUpdate: return r.resident_update().resident().id();
-    case v1::CtlRequest::kResidentRemove: return r.resident_remove().id();
-    case v1::CtlRequest::kResidentShow: return r.resident_show().id();
-    case v1::CtlRequest::kVisitRequest: return r.visit_request().resident_id() + " " + r.visit_request().service();
-    case v1::CtlRequest::kVisitAssign: return r.visit_assign().id() + "->" + r.visit_assign().staff_id();
-    case v1::CtlRequest::kVisitAct: return r.visit_act().id();
-    case v1::CtlRequest::kResidentImport: return fmt::format("{} residents", r.resident_import().residents_size());
-    case v1::CtlRequest::kResidentChange: return r.resident_change().resident_id() + " " + r.resident_change().kind();
+    case v1::CtlRequest::kRotaPublish:
+      return r.rota_publish().center_id() + " " + r.rota_publish().month();
+    case v1::CtlRequest::kRotaCheckin:
+      return r.rota_checkin().staff_id();
+    case v1::CtlRequest::kSwapRequest:
+      return r.swap_request().shift_id() + "->" + r.swap_request().to_staff_id();
+    case v1::CtlRequest::kSwapDecide:
+      return r.swap_decide().id();
+    case v1::CtlRequest::kLeaveAdd:
+      return r.leave_add().leave().id();
+    case v1::CtlRequest::kLeaveRemove:
+      return r.leave_remove().id();
+    case v1::CtlRequest::kRulesSet:
+      return r.rules_set().source();
+    case v1::CtlRequest::kResidentAdd:
+      return r.resident_add().resident().id();
+    case v1::CtlRequest::kResidentUpdate:
+      return r.resident_update().resident().id();
+    case v1::CtlRequest::kResidentRemove:
+      return r.resident_remove().id();
+    case v1::CtlRequest::kResidentShow:
+      return r.resident_show().id();
+    case v1::CtlRequest::kVisitRequest:
+      return r.visit_request().resident_id() + " " + r.visit_request().service();
+    case v1::CtlRequest::kVisitAssign:
+      return r.visit_assign().id() + "->" + r.visit_assign().staff_id();
+    case v1::CtlRequest::kVisitAct:
+      return r.visit_act().id();
+    case v1::CtlRequest::kResidentImport:
+      return fmt::format("{} residents", r.resident_import().residents_size());
+    case v1::CtlRequest::kResidentChange:
+      return r.resident_change().resident_id() + " " + r.resident_change().kind();
     case v1::CtlRequest::kAppointmentBook:
       return r.appointment_book().center_id() + " " + r.appointment_book().for_name();
-    case v1::CtlRequest::kAppointmentCancel: return r.appointment_cancel().id();
-    default: return {};
+    case v1::CtlRequest::kAppointmentCancel:
+      return r.appointment_cancel().id();
+    default:
+      return {};
   }
 }
 
@@ -123,8 +158,8 @@ struct Core::ImportSession {
 struct Core::GroupCtx {
   storage::WriteBatch batch;
   std::vector<CommittedEvent>* events;
-  size_t first_event = 0;   // events before this group, kept on failure
-  uint64_t first_seq = 0;   // next_seq_ when the group started
+  size_t first_event = 0;  // events before this group, kept on failure
+  uint64_t first_seq = 0;  // next_seq_ when the group started
   // The last staged mutation, applied to memory when the next request of the
   // group starts or, for the last one, after the group's events are out:
   // subscribers of a 100k-event import need not wait for 100k map inserts.
@@ -185,8 +220,8 @@ Status LoadFamily(const storage::Store& store, Family f, Put put) {
   ZB_RETURN_IF_ERROR(store.Scan(f, "", [&](std::string_view k, std::string_view v) {
     Msg m;
     if (!m.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
-      bad = Status::Internal(fmt::format("stored {} record \"{}\" does not parse",
-                                         storage::FamilyName(f), k));
+      bad = Status::Internal(
+          fmt::format("stored {} record \"{}\" does not parse", storage::FamilyName(f), k));
       return false;
     }
     put(std::move(m));
@@ -202,7 +237,9 @@ std::string PolicyKey(const v1::OpeningPolicy& p) {
 std::string AssignmentKey(const v1::PolicyAssignment& a) { return a.center_id() + "/" + a.from(); }
 
 constexpr std::string_view kRulesKey = "rules";
-std::string MonthKey(const v1::PublishedMonth& m) { return "month/" + m.center_id() + "/" + m.month(); }
+std::string MonthKey(const v1::PublishedMonth& m) {
+  return "month/" + m.center_id() + "/" + m.month();
+}
 
 template <typename Msg, typename Put>
 bool ParseInto(std::string_view v, Put put) {
@@ -217,38 +254,42 @@ bool ParseInto(std::string_view v, Put put) {
 Status Core::LoadRecords() {
   state_.Clear();
   auto& st = state_;
-  ZB_RETURN_IF_ERROR(LoadFamily<v1::Center>(*store_, Family::kCenters,
-                                            [&](v1::Center c) { st.network.PutCenter(std::move(c)); }));
-  ZB_RETURN_IF_ERROR(LoadFamily<v1::Staff>(*store_, Family::kStaff,
-                                           [&](v1::Staff s) { st.network.PutStaff(std::move(s)); }));
+  ZB_RETURN_IF_ERROR(LoadFamily<v1::Center>(
+      *store_, Family::kCenters, [&](v1::Center c) { st.network.PutCenter(std::move(c)); }));
+  ZB_RETURN_IF_ERROR(LoadFamily<v1::Staff>(
+      *store_, Family::kStaff, [&](v1::Staff s) { st.network.PutStaff(std::move(s)); }));
   ZB_RETURN_IF_ERROR(LoadFamily<v1::CalendarYear>(
       *store_, Family::kCalendar, [&](v1::CalendarYear y) { st.calendar.PutYear(std::move(y)); }));
   ZB_RETURN_IF_ERROR(LoadFamily<v1::CalendarException>(
       *store_, Family::kExceptions,
       [&](v1::CalendarException e) { st.calendar.PutException(std::move(e)); }));
   ZB_RETURN_IF_ERROR(LoadFamily<v1::OpeningPolicy>(
-      *store_, Family::kPolicies, [&](v1::OpeningPolicy p) { st.policies.PutPolicy(std::move(p)); }));
+      *store_, Family::kPolicies,
+      [&](v1::OpeningPolicy p) { st.policies.PutPolicy(std::move(p)); }));
   ZB_RETURN_IF_ERROR(LoadFamily<v1::PolicyAssignment>(
       *store_, Family::kAssignments,
       [&](v1::PolicyAssignment a) { st.policies.PutAssignment(std::move(a)); }));
   ZB_RETURN_IF_ERROR(LoadFamily<v1::Shift>(*store_, Family::kShifts,
                                            [&](v1::Shift x) { st.rota.PutShift(std::move(x)); }));
-  ZB_RETURN_IF_ERROR(LoadFamily<v1::Rotation>(*store_, Family::kRotations,
-                                              [&](v1::Rotation x) { st.rota.PutRotation(std::move(x)); }));
+  ZB_RETURN_IF_ERROR(LoadFamily<v1::Rotation>(
+      *store_, Family::kRotations, [&](v1::Rotation x) { st.rota.PutRotation(std::move(x)); }));
   ZB_RETURN_IF_ERROR(LoadFamily<v1::Leave>(*store_, Family::kLeave,
                                            [&](v1::Leave x) { st.rota.PutLeave(std::move(x)); }));
-  ZB_RETURN_IF_ERROR(LoadFamily<v1::Resident>(*store_, Family::kResidents,
-                                              [&](v1::Resident x) { st.visits.PutResident(std::move(x)); }));
+  ZB_RETURN_IF_ERROR(LoadFamily<v1::Resident>(
+      *store_, Family::kResidents, [&](v1::Resident x) { st.visits.PutResident(std::move(x)); }));
   ZB_RETURN_IF_ERROR(LoadFamily<v1::Visit>(*store_, Family::kVisits,
                                            [&](v1::Visit x) { st.visits.PutVisit(std::move(x)); }));
-  ZB_RETURN_IF_ERROR(LoadFamily<v1::Appointment>(*store_, Family::kAppointments,
-                                                 [&](v1::Appointment x) { st.appointments.Put(std::move(x)); }));
-  ZB_RETURN_IF_ERROR(LoadFamily<v1::ShiftSwap>(*store_, Family::kSwaps,
-                                          [&](v1::ShiftSwap x) { st.rota.PutSwap(std::move(x)); }));
+  ZB_RETURN_IF_ERROR(
+      LoadFamily<v1::Appointment>(*store_, Family::kAppointments,
+                                  [&](v1::Appointment x) { st.appointments.Put(std::move(x)); }));
+  ZB_RETURN_IF_ERROR(LoadFamily<v1::ShiftSwap>(
+      *store_, Family::kSwaps, [&](v1::ShiftSwap x) { st.rota.PutSwap(std::move(x)); }));
   Status bad;
   ZB_RETURN_IF_ERROR(store_->Scan(Family::kRota, "", [&](std::string_view k, std::string_view v) {
-    const bool ok = k == kRulesKey ? ParseInto<v1::WorkRulesConfig>(v, [&](auto x) { st.rota.SetRules(std::move(x)); })
-                                   : ParseInto<v1::PublishedMonth>(v, [&](auto x) { st.rota.PutMonth(std::move(x)); });
+    const bool ok =
+        k == kRulesKey
+            ? ParseInto<v1::WorkRulesConfig>(v, [&](auto x) { st.rota.SetRules(std::move(x)); })
+            : ParseInto<v1::PublishedMonth>(v, [&](auto x) { st.rota.PutMonth(std::move(x)); });
     if (!ok) bad = Status::Internal(fmt::format("stored rota record \"{}\" does not parse", k));
     return ok;
   }));
@@ -378,9 +419,12 @@ void Core::Execute(const v1::CtlRequest& req, v1::CtlReply* reply, GroupCtx& g) 
       // Personal data: every read is audited, the full record with its purpose.
       st = VisitQuery(req, reply);
       Audit(req, actor, st,
-            st.ok() ? fmt::format("read {} of resident {}{}", req.resident_show().full() ? "the full record" : "the card",
+            st.ok() ? fmt::format("read {} of resident {}{}",
+                                  req.resident_show().full() ? "the full record" : "the card",
                                   req.resident_show().id(),
-                                  req.resident_show().purpose().empty() ? "" : " for: " + req.resident_show().purpose())
+                                  req.resident_show().purpose().empty()
+                                      ? ""
+                                      : " for: " + req.resident_show().purpose())
                     : "",
             *reply, g);
       break;
@@ -389,9 +433,9 @@ void Core::Execute(const v1::CtlRequest& req, v1::CtlReply* reply, GroupCtx& g) 
       TimePoint before = clock_->Now();
       st = ClockCommand(req, reply, g);
       Audit(req, actor, st,
-            st.ok() ? fmt::format("clock {} -> {}", FormatIsoTime(before),
-                                  FormatIsoTime(clock_->Now()))
-                    : "",
+            st.ok()
+                ? fmt::format("clock {} -> {}", FormatIsoTime(before), FormatIsoTime(clock_->Now()))
+                : "",
             *reply, g);
       break;
     }
@@ -510,14 +554,17 @@ Result<domain::Mutation> Core::Plan(const v1::CtlRequest& req, v1::CtlReply* rep
         out->set_year(y.year());
         out->set_replaced(replaced);
         for (const auto& d : y.days()) {
-          if (d.off_day()) out->set_rest_days(out->rest_days() + 1);
-          else out->set_makeup_workdays(out->makeup_workdays() + 1);
+          if (d.off_day())
+            out->set_rest_days(out->rest_days() + 1);
+          else
+            out->set_makeup_workdays(out->makeup_workdays() + 1);
         }
       }
       return m;
     }
     case R::kExceptionAdd: {
-      auto m = domain::AddException(state_.calendar, state_.network, req.exception_add().exception());
+      auto m =
+          domain::AddException(state_.calendar, state_.network, req.exception_add().exception());
       if (m.ok()) *reply->mutable_exception() = m->exceptions_put.front();
       return m;
     }
@@ -603,8 +650,10 @@ void Core::Stage(domain::Mutation& m, const std::string& actor, v1::CtlReply* re
   for (const auto& y : m.years_put) {
     g.batch.Put(Family::kCalendar, std::to_string(y.year()), y.SerializeAsString());
   }
-  for (const auto& e : m.exceptions_put) g.batch.Put(Family::kExceptions, e.id(), e.SerializeAsString());
-  for (const auto& p : m.policies_put) g.batch.Put(Family::kPolicies, PolicyKey(p), p.SerializeAsString());
+  for (const auto& e : m.exceptions_put)
+    g.batch.Put(Family::kExceptions, e.id(), e.SerializeAsString());
+  for (const auto& p : m.policies_put)
+    g.batch.Put(Family::kPolicies, PolicyKey(p), p.SerializeAsString());
   for (const auto& a : m.assignments_put) {
     g.batch.Put(Family::kAssignments, AssignmentKey(a), a.SerializeAsString());
   }
@@ -612,15 +661,18 @@ void Core::Stage(domain::Mutation& m, const std::string& actor, v1::CtlReply* re
   for (const auto& id : m.rotations_deleted) g.batch.Delete(Family::kRotations, id);
   for (const auto& id : m.leave_deleted) g.batch.Delete(Family::kLeave, id);
   for (const auto& x : m.shifts_put) g.batch.Put(Family::kShifts, x.id(), x.SerializeAsString());
-  for (const auto& x : m.rotations_put) g.batch.Put(Family::kRotations, x.id(), x.SerializeAsString());
+  for (const auto& x : m.rotations_put)
+    g.batch.Put(Family::kRotations, x.id(), x.SerializeAsString());
   for (const auto& x : m.leave_put) g.batch.Put(Family::kLeave, x.id(), x.SerializeAsString());
   for (const auto& x : m.swaps_put) g.batch.Put(Family::kSwaps, x.id(), x.SerializeAsString());
   for (const auto& x : m.rules_put) g.batch.Put(Family::kRota, kRulesKey, x.SerializeAsString());
   for (const auto& x : m.months_put) g.batch.Put(Family::kRota, MonthKey(x), x.SerializeAsString());
   for (const auto& id : m.residents_deleted) g.batch.Delete(Family::kResidents, id);
-  for (const auto& x : m.residents_put) g.batch.Put(Family::kResidents, x.id(), x.SerializeAsString());
+  for (const auto& x : m.residents_put)
+    g.batch.Put(Family::kResidents, x.id(), x.SerializeAsString());
   for (const auto& x : m.visits_put) g.batch.Put(Family::kVisits, x.id(), x.SerializeAsString());
-  for (const auto& x : m.appointments_put) g.batch.Put(Family::kAppointments, x.id(), x.SerializeAsString());
+  for (const auto& x : m.appointments_put)
+    g.batch.Put(Family::kAppointments, x.id(), x.SerializeAsString());
   const auto ts = ToProto(clock_->Now());
   const uint64_t first = next_seq_;
   g.events->reserve(g.events->size() + m.events.size());
@@ -663,7 +715,8 @@ void Core::Audit(const v1::CtlRequest& req, const std::string& actor, const Stat
   if (status.ok()) {
     a.set_message(summary);
   } else {
-    a.set_message(status.field().empty() ? status.message() : status.field() + ": " + status.message());
+    a.set_message(status.field().empty() ? status.message()
+                                         : status.field() + ": " + status.message());
   }
   a.set_first_event_seq(reply.first_seq());
   a.set_event_count(reply.event_count());
@@ -678,9 +731,10 @@ Status Core::Query(const v1::CtlRequest& req, v1::CtlReply* reply) {
       s->set_version(options_.version);
       s->set_instance_id(instance_id_);
       *s->mutable_started() = ToProto(started_);
-      s->set_uptime_seconds(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
-                                                      std::chrono::steady_clock::now() - started_steady_)
-                                                      .count()));
+      s->set_uptime_seconds(
+          static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                    std::chrono::steady_clock::now() - started_steady_)
+                                    .count()));
       s->set_last_seq(last_seq());
       s->set_clock_mode(sim_ ? v1::SIMULATED : v1::REAL);
       *s->mutable_now() = ToProto(clock_->Now());
@@ -698,8 +752,8 @@ Status Core::Query(const v1::CtlRequest& req, v1::CtlReply* reply) {
     case R::kCenterShow: {
       const auto* c = state_.network.FindCenter(req.center_show().id());
       if (!c) {
-        return Status::NotFound("id",
-                                fmt::format("center \"{}\" does not exist", req.center_show().id()));
+        return Status::NotFound(
+            "id", fmt::format("center \"{}\" does not exist", req.center_show().id()));
       }
       *reply->mutable_center() = *c;
       return {};
@@ -711,7 +765,9 @@ Status Core::Query(const v1::CtlRequest& req, v1::CtlReply* reply) {
       uint32_t total = 0;
       Page(
           state_.network.centers(), q.after_id(), ListLimit(q.limit(), kDefaultListLimit),
-          [&](const v1::Center& c) { return q.parent_id().empty() || c.parent_id() == q.parent_id(); },
+          [&](const v1::Center& c) {
+            return q.parent_id().empty() || c.parent_id() == q.parent_id();
+          },
           [&](const v1::Center& c) { *out->add_centers() = c; }, &next, &total);
       out->set_next_after_id(next);
       out->set_total(total);
@@ -746,8 +802,9 @@ Status Core::Query(const v1::CtlRequest& req, v1::CtlReply* reply) {
         }
         return true;
       };
-      Page(state_.network.staff(), q.after_id(), ListLimit(q.limit(), kDefaultListLimit), pred,
-           [&](const v1::Staff& s) { *out->add_staff() = s; }, &next, &total);
+      Page(
+          state_.network.staff(), q.after_id(), ListLimit(q.limit(), kDefaultListLimit), pred,
+          [&](const v1::Staff& s) { *out->add_staff() = s; }, &next, &total);
       out->set_next_after_id(next);
       out->set_total(total);
       return {};
@@ -758,8 +815,8 @@ Status Core::Query(const v1::CtlRequest& req, v1::CtlReply* reply) {
       auto* out = reply->mutable_audit_list();
       Status bad;
       std::string before = q.before_seq() ? storage::EncodeSeqKey(q.before_seq()) : std::string();
-      ZB_RETURN_IF_ERROR(store_->ScanReverse(
-          Family::kAudit, before, [&](std::string_view, std::string_view v) {
+      ZB_RETURN_IF_ERROR(
+          store_->ScanReverse(Family::kAudit, before, [&](std::string_view, std::string_view v) {
             v1::AuditRecord a;
             if (!a.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
               bad = Status::Internal("a stored audit record does not parse");
@@ -852,9 +909,10 @@ Status Core::CalendarQuery(const v1::CtlRequest& req, v1::CtlReply* reply) {
       const auto& q = req.policy_show();
       const auto* p = state_.policies.Find(q.name(), q.version());
       if (!p) {
-        return Status::NotFound("name", q.version()
-                                            ? fmt::format("policy \"{}\" has no version {}", q.name(), q.version())
-                                            : fmt::format("policy \"{}\" does not exist", q.name()));
+        return Status::NotFound(
+            "name", q.version()
+                        ? fmt::format("policy \"{}\" has no version {}", q.name(), q.version())
+                        : fmt::format("policy \"{}\" does not exist", q.name()));
       }
       *reply->mutable_policy() = *p;
       return {};
@@ -912,7 +970,8 @@ Status Core::ClockCommand(const v1::CtlRequest& req, v1::CtlReply* reply, GroupC
   TimePoint target;
   if (req.has_clock_advance()) {
     const auto& by = req.clock_advance().by();
-    if (!(by.seconds() >= -315576000000 && by.seconds() <= 315576000000 && by.nanos() > -1000000000 && by.nanos() < 1000000000)) {
+    if (!(by.seconds() >= -315576000000 && by.seconds() <= 315576000000 &&
+          by.nanos() > -1000000000 && by.nanos() < 1000000000)) {
       return Status::InvalidArgument("by", "is not a valid duration");
     }
     int64_t us = TimeUtil::DurationToMicroseconds(by);
@@ -923,7 +982,9 @@ Status Core::ClockCommand(const v1::CtlRequest& req, v1::CtlReply* reply, GroupC
     target = now + Micros(us);
   } else {
     const auto& to = req.clock_set().to();
-    if (!(to.seconds() >= -62135596800 && to.seconds() <= 253402300799 && to.nanos() >= 0 && to.nanos() < 1000000000)) return Status::InvalidArgument("to", "is not a valid time");
+    if (!(to.seconds() >= -62135596800 && to.seconds() <= 253402300799 && to.nanos() >= 0 &&
+          to.nanos() < 1000000000))
+      return Status::InvalidArgument("to", "is not a valid time");
     target = TimePoint(Micros(TimeUtil::TimestampToMicroseconds(to)));
     if (target < now) {
       return Status::InvalidArgument(
@@ -976,19 +1037,20 @@ Status Core::ImportCommand(const v1::CtlRequest& req, v1::CtlReply* reply) {
     return {};
   }
   const auto& r = req.import_rows();
-  if ((s.kind == v1::CENTERS && r.staff_size() > 0) || (s.kind == v1::STAFF && r.centers_size() > 0)) {
+  if ((s.kind == v1::CENTERS && r.staff_size() > 0) ||
+      (s.kind == v1::STAFF && r.centers_size() > 0)) {
     return Status::InvalidArgument(
         "", fmt::format("import \"{}\" is a {} import; the chunk carries other records", id,
                         v1::ImportKind_Name(s.kind)));
   }
   const size_t incoming = static_cast<size_t>(r.centers_size() + r.staff_size());
   if (s.rows() + incoming > options_.max_import_rows) {
-    return Status::ResourceExhausted(fmt::format("an import holds at most {} rows",
-                                                 options_.max_import_rows));
+    return Status::ResourceExhausted(
+        fmt::format("an import holds at most {} rows", options_.max_import_rows));
   }
   if (r.row_numbers_size() != 0 && static_cast<size_t>(r.row_numbers_size()) != incoming) {
-    return Status::InvalidArgument(
-        "row_numbers", fmt::format("has {} entries for {} records", r.row_numbers_size(), incoming));
+    return Status::InvalidArgument("row_numbers", fmt::format("has {} entries for {} records",
+                                                              r.row_numbers_size(), incoming));
   }
   size_t k = 0;
   auto row_of = [&] {
@@ -1008,8 +1070,7 @@ Result<domain::Mutation> Core::ImportCommit(const v1::ImportCommitRequest& req,
                                             v1::CtlReply* reply) {
   auto it = imports_.find(req.import_id());
   if (it == imports_.end()) {
-    return Status::NotFound("import_id",
-                            fmt::format("import \"{}\" is not open", req.import_id()));
+    return Status::NotFound("import_id", fmt::format("import \"{}\" is not open", req.import_id()));
   }
   std::unique_ptr<ImportSession> s = std::move(it->second);
   imports_.erase(it);  // a commit closes the session whatever its outcome
@@ -1108,15 +1169,18 @@ size_t Core::FireTimers(std::vector<CommittedEvent>* events, const DurableFn& on
   if (shifts_due) m = domain::FireTimers(RotaContext(), options_.timer_batch);
   if (visits_due && m.shifts_put.size() < options_.timer_batch) {
     // Visit deadlines see the rota as it is; both go in one group.
-    domain::Mutation v = domain::FireVisitTimers(RotaContext(), options_.timer_batch - m.shifts_put.size());
+    domain::Mutation v =
+        domain::FireVisitTimers(RotaContext(), options_.timer_batch - m.shifts_put.size());
     m.Append(std::move(v));
   }
-  const size_t fired = m.events.size(), touched = m.shifts_put.size() + m.visits_put.size() + m.residents_put.size();
+  const size_t fired = m.events.size(),
+               touched = m.shifts_put.size() + m.visits_put.size() + m.residents_put.size();
   if (touched == 0) return 0;
   GroupCtx g = BeginGroup(events);
   Stage(m, "", nullptr, g);  // no request: not audited
   if (Status s = CommitGroup(g, on_durable); !s.ok()) {
-    spdlog::error("commit of fired timers failed (they fire again on the next tick): {}", s.ToString());
+    spdlog::error("commit of fired timers failed (they fire again on the next tick): {}",
+                  s.ToString());
     return 0;
   }
   metrics_.timers_fired += fired;

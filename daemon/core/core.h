@@ -16,16 +16,16 @@
 #pragma once
 
 #include <chrono>
-#include <functional>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "daemon/base/clock.h"
-#include "daemon/base/status.h"
 #include "daemon/base/date.h"
+#include "daemon/base/status.h"
 #include "daemon/domain/state.h"
 #include "daemon/storage/store.h"
 #include "zhiban/v1/ctl.pb.h"

@@ -83,7 +83,8 @@ Status Core::RotaQuery(const v1::CtlRequest& req, v1::CtlReply* reply) {
     case R::kRotationList: {
       auto* out = reply->mutable_rotation_list();
       for (const auto& [id, r] : book.rotations()) {
-        if (req.rotation_list().center_id().empty() || r.center_id() == req.rotation_list().center_id()) {
+        if (req.rotation_list().center_id().empty() ||
+            r.center_id() == req.rotation_list().center_id()) {
           *out->add_rotations() = r;
         }
       }
@@ -102,18 +103,22 @@ Status Core::RotaQuery(const v1::CtlRequest& req, v1::CtlReply* reply) {
       std::vector<const v1::Shift*> shifts;
       if (!q.staff_id().empty()) {
         if (!state_.network.FindStaff(q.staff_id())) {
-          return Status::NotFound("staff_id", fmt::format("staff \"{}\" does not exist", q.staff_id()));
+          return Status::NotFound("staff_id",
+                                  fmt::format("staff \"{}\" does not exist", q.staff_id()));
         }
-        const int64_t lo = int64_t(DayNumber(*from) - 1) * 86400, hi = int64_t(DayNumber(*to) + 2) * 86400;
+        const int64_t lo = int64_t(DayNumber(*from) - 1) * 86400,
+                      hi = int64_t(DayNumber(*to) + 2) * 86400;
         for (const auto* s : book.StaffShifts(q.staff_id(), lo, hi)) {
           if (s->date() < FormatDate(*from) || s->date() > FormatDate(*to)) continue;
           if (!q.center_id().empty() && s->center_id() != q.center_id()) continue;
           shifts.push_back(s);
         }
       } else {
-        if (q.center_id().empty()) return Status::InvalidArgument("center_id", "give a center or a staff member");
+        if (q.center_id().empty())
+          return Status::InvalidArgument("center_id", "give a center or a staff member");
         if (!state_.network.FindCenter(q.center_id())) {
-          return Status::NotFound("center_id", fmt::format("center \"{}\" does not exist", q.center_id()));
+          return Status::NotFound("center_id",
+                                  fmt::format("center \"{}\" does not exist", q.center_id()));
         }
         shifts = book.CenterShifts(q.center_id(), *from, *to);
       }
@@ -136,7 +141,8 @@ Status Core::RotaQuery(const v1::CtlRequest& req, v1::CtlReply* reply) {
       auto* out = reply->mutable_swap_list();
       const auto& who = req.swap_list().staff_id();
       for (const auto& [id, s] : book.swaps()) {
-        if (who.empty() || s.from_staff_id() == who || s.to_staff_id() == who) *out->add_swaps() = s;
+        if (who.empty() || s.from_staff_id() == who || s.to_staff_id() == who)
+          *out->add_swaps() = s;
       }
       return {};
     }

@@ -13,15 +13,19 @@ Result<domain::Mutation> Core::PlanVisit(const v1::CtlRequest& req, v1::CtlReply
   switch (req.command_case()) {
     case R::kResidentAdd: {
       auto m = domain::AddResident(ctx, req.resident_add().resident());
-      if (m.ok()) *reply->mutable_resident_card() = domain::CardOf(m->residents_put.front(), ctx.now.time_since_epoch().count() / 1000000);
+      if (m.ok())
+        *reply->mutable_resident_card() =
+            domain::CardOf(m->residents_put.front(), ctx.now.time_since_epoch().count() / 1000000);
       return m;
     }
     case R::kResidentUpdate: {
       auto m = domain::UpdateResident(ctx, req.resident_update());
       if (m.ok()) {
-        const auto& r = m->residents_put.empty() ? *state_.visits.FindResident(req.resident_update().resident().id())
-                                                  : m->residents_put.front();
-        *reply->mutable_resident_card() = domain::CardOf(r, ctx.now.time_since_epoch().count() / 1000000);
+        const auto& r = m->residents_put.empty()
+                            ? *state_.visits.FindResident(req.resident_update().resident().id())
+                            : m->residents_put.front();
+        *reply->mutable_resident_card() =
+            domain::CardOf(r, ctx.now.time_since_epoch().count() / 1000000);
       }
       return m;
     }
@@ -32,7 +36,8 @@ Result<domain::Mutation> Core::PlanVisit(const v1::CtlRequest& req, v1::CtlReply
       if (m.ok()) {
         auto* out = reply->mutable_resident_import();
         out->set_added(static_cast<uint32_t>(m->residents_put.size()));
-        for (const auto& r : m->residents_put) out->set_with_care_plan(out->with_care_plan() + r.care_plan().has_due());
+        for (const auto& r : m->residents_put)
+          out->set_with_care_plan(out->with_care_plan() + r.care_plan().has_due());
       }
       return m;
     }
@@ -77,22 +82,28 @@ Status Core::VisitQuery(const v1::CtlRequest& req, v1::CtlReply* reply) {
   switch (req.command_case()) {
     case R::kResidentShow: {
       const auto* r = state_.visits.FindResident(req.resident_show().id());
-      if (!r) return Status::NotFound("id", fmt::format("resident \"{}\" does not exist", req.resident_show().id()));
+      if (!r)
+        return Status::NotFound(
+            "id", fmt::format("resident \"{}\" does not exist", req.resident_show().id()));
       if (req.resident_show().full()) {
         *reply->mutable_resident() = *r;
       } else {
-        *reply->mutable_resident_card() = domain::CardOf(*r, ctx.now.time_since_epoch().count() / 1000000);
+        *reply->mutable_resident_card() =
+            domain::CardOf(*r, ctx.now.time_since_epoch().count() / 1000000);
       }
       return {};
     }
     case R::kResidentList:
       return domain::ListResidents(ctx, req.resident_list(), reply->mutable_resident_list());
     case R::kServiceList:
-      for (const auto& s : domain::ServiceCatalogue()) *reply->mutable_service_list()->add_services() = s;
+      for (const auto& s : domain::ServiceCatalogue())
+        *reply->mutable_service_list()->add_services() = s;
       return {};
     case R::kVisitShow: {
       const auto* v = state_.visits.FindVisit(req.visit_show().id());
-      if (!v) return Status::NotFound("id", fmt::format("visit \"{}\" does not exist", req.visit_show().id()));
+      if (!v)
+        return Status::NotFound("id",
+                                fmt::format("visit \"{}\" does not exist", req.visit_show().id()));
       *reply->mutable_visit() = *v;
       return {};
     }
@@ -101,7 +112,8 @@ Status Core::VisitQuery(const v1::CtlRequest& req, v1::CtlReply* reply) {
     case R::kVisitPlan:
       return domain::PlanVisits(ctx, req.visit_plan(), reply->mutable_visit_list());
     case R::kAppointmentList:
-      return domain::ListAppointments(ctx, req.appointment_list(), reply->mutable_appointment_list());
+      return domain::ListAppointments(ctx, req.appointment_list(),
+                                      reply->mutable_appointment_list());
     default:
       return Status::Internal("not a visit query");
   }

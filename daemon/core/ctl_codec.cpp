@@ -29,9 +29,10 @@ std::string FindUnknownField(const google::protobuf::Message& msg) {
 
 Result<v1::CtlRequest> ParseCtlRequest(std::string_view bytes, size_t max_bytes) {
   if (bytes.size() > max_bytes) {
-    return Status::ResourceExhausted(fmt::format(
-        "request is {} bytes; the limit is {} (ctl.max_request_bytes); send large imports in chunks",
-        bytes.size(), max_bytes));
+    return Status::ResourceExhausted(
+        fmt::format("request is {} bytes; the limit is {} (ctl.max_request_bytes); send large "
+                    "imports in chunks",
+                    bytes.size(), max_bytes));
   }
   v1::CtlRequest req;
   if (!req.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
@@ -58,32 +59,52 @@ std::string CommandName(const v1::CtlRequest& req) {
 
 v1::ErrorCode ToProtoCode(Code code) {
   switch (code) {
-    case Code::kOk: return v1::ERROR_CODE_UNSPECIFIED;
-    case Code::kInvalidArgument: return v1::INVALID_ARGUMENT;
-    case Code::kNotFound: return v1::NOT_FOUND;
-    case Code::kAlreadyExists: return v1::ALREADY_EXISTS;
-    case Code::kFailedPrecondition: return v1::FAILED_PRECONDITION;
-    case Code::kPermissionDenied: return v1::PERMISSION_DENIED;
-    case Code::kResourceExhausted: return v1::RESOURCE_EXHAUSTED;
-    case Code::kUnavailable: return v1::UNAVAILABLE;
-    case Code::kInternal: return v1::INTERNAL;
-    case Code::kUnimplemented: return v1::UNIMPLEMENTED;
+    case Code::kOk:
+      return v1::ERROR_CODE_UNSPECIFIED;
+    case Code::kInvalidArgument:
+      return v1::INVALID_ARGUMENT;
+    case Code::kNotFound:
+      return v1::NOT_FOUND;
+    case Code::kAlreadyExists:
+      return v1::ALREADY_EXISTS;
+    case Code::kFailedPrecondition:
+      return v1::FAILED_PRECONDITION;
+    case Code::kPermissionDenied:
+      return v1::PERMISSION_DENIED;
+    case Code::kResourceExhausted:
+      return v1::RESOURCE_EXHAUSTED;
+    case Code::kUnavailable:
+      return v1::UNAVAILABLE;
+    case Code::kInternal:
+      return v1::INTERNAL;
+    case Code::kUnimplemented:
+      return v1::UNIMPLEMENTED;
   }
   return v1::INTERNAL;
 }
 
 Code FromProtoCode(v1::ErrorCode code) {
   switch (code) {
-    case v1::INVALID_ARGUMENT: return Code::kInvalidArgument;
-    case v1::NOT_FOUND: return Code::kNotFound;
-    case v1::ALREADY_EXISTS: return Code::kAlreadyExists;
-    case v1::FAILED_PRECONDITION: return Code::kFailedPrecondition;
-    case v1::PERMISSION_DENIED: return Code::kPermissionDenied;
-    case v1::RESOURCE_EXHAUSTED: return Code::kResourceExhausted;
-    case v1::UNAVAILABLE: return Code::kUnavailable;
-    case v1::UNIMPLEMENTED: return Code::kUnimplemented;
-    case v1::ERROR_CODE_UNSPECIFIED: return Code::kOk;
-    default: return Code::kInternal;
+    case v1::INVALID_ARGUMENT:
+      return Code::kInvalidArgument;
+    case v1::NOT_FOUND:
+      return Code::kNotFound;
+    case v1::ALREADY_EXISTS:
+      return Code::kAlreadyExists;
+    case v1::FAILED_PRECONDITION:
+      return Code::kFailedPrecondition;
+    case v1::PERMISSION_DENIED:
+      return Code::kPermissionDenied;
+    case v1::RESOURCE_EXHAUSTED:
+      return Code::kResourceExhausted;
+    case v1::UNAVAILABLE:
+      return Code::kUnavailable;
+    case v1::UNIMPLEMENTED:
+      return Code::kUnimplemented;
+    case v1::ERROR_CODE_UNSPECIFIED:
+      return Code::kOk;
+    default:
+      return Code::kInternal;
   }
 }
 

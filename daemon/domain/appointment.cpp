@@ -4,8 +4,8 @@
 
 #include <fmt/format.h>
 
-#include "daemon/domain/policy.h"
 #include "daemon/domain/indexed.h"
+#include "daemon/domain/policy.h"
 #include "daemon/domain/state.h"
 #include "daemon/domain/visit.h"
 
@@ -15,7 +15,9 @@ namespace {
 constexpr int64_t kDay = 86400;
 
 int64_t Sec(const google::protobuf::Timestamp& t) { return t.seconds(); }
-int64_t Sec(TimePoint t) { return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count(); }
+int64_t Sec(TimePoint t) {
+  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+}
 google::protobuf::Timestamp Ts(int64_t s) {
   google::protobuf::Timestamp t;
   t.set_seconds(s);
@@ -27,18 +29,21 @@ bool Working(const v1::CalendarDay& d) {
 }
 
 bool HasSkill(const v1::Staff& s, const std::string& skill) {
-  return skill.empty() || std::find(s.skills().begin(), s.skills().end(), skill) != s.skills().end();
+  return skill.empty() ||
+         std::find(s.skills().begin(), s.skills().end(), skill) != s.skills().end();
 }
 
 // "HH:MM" of `minute` after local midnight ("+1" past it).
 std::string Clock(int64_t minute) {
-  return fmt::format("{:02}:{:02}{}", (minute % 1440) / 60, minute % 60, minute >= 1440 ? "+1" : "");
+  return fmt::format("{:02}:{:02}{}", (minute % 1440) / 60, minute % 60,
+                     minute >= 1440 ? "+1" : "");
 }
 
 // Who serves `a` now: the assignee of its APPOINTMENT shift (an override or
 // swap may have changed it since the booking), else the person chosen then.
 std::string ServedBy(const State& st, const v1::Appointment& a) {
-  if (const auto* s = a.shift_id().empty() ? nullptr : st.rota.FindShift(a.shift_id())) return s->assignee_id();
+  if (const auto* s = a.shift_id().empty() ? nullptr : st.rota.FindShift(a.shift_id()))
+    return s->assignee_id();
   return a.staff_id();
 }
 
@@ -51,8 +56,8 @@ struct Where {
 };
 
 // The booking's local day and the windows of the center that hold it.
-Status Locate(const RotaCtx& ctx, const v1::Center& c, int64_t start, int64_t end, std::vector<Slot>* slots,
-              Where* w) {
+Status Locate(const RotaCtx& ctx, const v1::Center& c, int64_t start, int64_t end,
+              std::vector<Slot>* slots, Where* w) {
   const auto& st = ctx.state;
   auto zone = ctx.zones.Find(c.time_zone());
   if (!zone.ok()) return zone.status();
@@ -61,11 +66,14 @@ Status Locate(const RotaCtx& ctx, const v1::Center& c, int64_t start, int64_t en
   w->date = *date;
   w->midnight = Sec(zone->At(*date, 0));
   auto day = st.calendar.Day(*date, c.id());
-  if (!day.ok()) return Status::FailedPrecondition(fmt::format("cannot book {}: {}", FormatDate(*date), day.status().message()));
+  if (!day.ok())
+    return Status::FailedPrecondition(
+        fmt::format("cannot book {}: {}", FormatDate(*date), day.status().message()));
   w->day = *day;
   // Windows starting the day before may run past midnight.
   const Date before = FromDayNumber(DayNumber(*date) - 1);
-  ZB_RETURN_IF_ERROR(ExpandCoverage(st.calendar, st.policies, st.network, ctx.zones, c.id(), before, *date, slots, nullptr));
+  ZB_RETURN_IF_ERROR(ExpandCoverage(st.calendar, st.policies, st.network, ctx.zones, c.id(), before,
+                                    *date, slots, nullptr));
   for (const auto& s : *slots) {
     if (Sec(s.start) > start || Sec(s.end) < end) continue;
     const auto kind = s.window->kind();
@@ -83,7 +91,8 @@ std::string WindowsOf(const std::vector<Slot>& slots, const Where& w) {
   std::vector<std::string> out;
   for (const auto& s : slots) {
     if (s.date != w.date) continue;
-    out.push_back(fmt::format("{}-{} {}", Clock((Sec(s.start) - w.midnight) / 60), Clock((Sec(s.end) - w.midnight) / 60),
+    out.push_back(fmt::format("{}-{} {}", Clock((Sec(s.start) - w.midnight) / 60),
+                              Clock((Sec(s.end) - w.midnight) / 60),
                               v1::WindowKind_Name(s.window->kind())));
   }
   return out.empty() ? "no windows" : fmt::format("windows {}", fmt::join(out, ", "));
@@ -96,16 +105,19 @@ Status CheckNotice(const RotaCtx& ctx, const v1::Center& c, const Where& w) {
   if (n == 0 || Working(w.day)) return {};
   int32_t d = DayNumber(w.date), found = 0;
   while (found < static_cast<int32_t>(n)) {
-    if (--d < DayNumber(w.date) - 60) return {};  // no working day within two months: nothing to give notice on
+    if (--d < DayNumber(w.date) - 60)
+      return {};  // no working day within two months: nothing to give notice on
     auto info = ctx.state.calendar.Day(FromDayNumber(d), c.id());
     if (info.ok() && Working(*info)) ++found;
   }
   auto today = ctx.zones.LocalDate(c.time_zone(), ctx.now);
   if (today.ok() && DayNumber(*today) > d) {
-    const std::string what = w.day.day_type() == v1::HOLIDAY ? fmt::format("a holiday ({})", w.day.name()) : "not a working day";
+    const std::string what = w.day.day_type() == v1::HOLIDAY
+                                 ? fmt::format("a holiday ({})", w.day.name())
+                                 : "not a working day";
     return Status::FailedPrecondition(
-        fmt::format("{} is {}: bookings then need {} working day(s) notice, so were due by {}", FormatDate(w.date), what, n,
-                    FormatDate(FromDayNumber(d))),
+        fmt::format("{} is {}: bookings then need {} working day(s) notice, so were due by {}",
+                    FormatDate(w.date), what, n, FormatDate(FromDayNumber(d))),
         "start");
   }
   return {};
@@ -113,8 +125,9 @@ Status CheckNotice(const RotaCtx& ctx, const v1::Center& c, const Where& w) {
 
 // Inside open hours: the person on duty there with the skill, free of other
 // bookings, with the fewest bookings that day.
-Result<const v1::Staff*> OnDutyFor(const RotaCtx& ctx, const v1::Center& c, const v1::ServiceItem& item, int64_t start,
-                                   int64_t end, const Where& w) {
+Result<const v1::Staff*> OnDutyFor(const RotaCtx& ctx, const v1::Center& c,
+                                   const v1::ServiceItem& item, int64_t start, int64_t end,
+                                   const Where& w) {
   const auto& st = ctx.state;
   std::map<std::string, uint32_t> booked_today;
   for (const auto* a : st.appointments.Overlapping(c.id(), w.midnight, w.midnight + kDay)) {
@@ -123,12 +136,14 @@ Result<const v1::Staff*> OnDutyFor(const RotaCtx& ctx, const v1::Center& c, cons
   const v1::Staff* best = nullptr;
   uint32_t best_n = 0;
   for (const auto* s : st.rota.CenterShifts(c.id(), w.date, w.date)) {
-    if (s->assignee_id().empty() || s->kind() == v1::ON_CALL || s->kind() == v1::APPOINTMENT) continue;
+    if (s->assignee_id().empty() || s->kind() == v1::ON_CALL || s->kind() == v1::APPOINTMENT)
+      continue;
     if (Sec(s->start()) > start || Sec(s->end()) < end) continue;
     const auto* staff = st.network.FindStaff(s->assignee_id());
     if (!staff || !HasSkill(*staff, item.skill())) continue;
     bool busy = false;
-    for (const auto* a : st.appointments.Overlapping(c.id(), start, end)) busy |= ServedBy(st, *a) == staff->id();
+    for (const auto* a : st.appointments.Overlapping(c.id(), start, end))
+      busy |= ServedBy(st, *a) == staff->id();
     if (busy) continue;
     const uint32_t n = booked_today[staff->id()];
     if (!best || n < best_n || (n == best_n && staff->id() < best->id())) {
@@ -137,9 +152,10 @@ Result<const v1::Staff*> OnDutyFor(const RotaCtx& ctx, const v1::Center& c, cons
     }
   }
   if (!best) {
-    return Status::FailedPrecondition(fmt::format("nobody on duty at {} {} {}-{} has the skill {} ({}) and is free", c.id(),
-                                                  FormatDate(w.date), Clock((start - w.midnight) / 60),
-                                                  Clock((end - w.midnight) / 60), item.skill(), item.name()));
+    return Status::FailedPrecondition(
+        fmt::format("nobody on duty at {} {} {}-{} has the skill {} ({}) and is free", c.id(),
+                    FormatDate(w.date), Clock((start - w.midnight) / 60),
+                    Clock((end - w.midnight) / 60), item.skill(), item.name()));
   }
   return best;
 }
@@ -149,10 +165,12 @@ void EmitAppointment(const RotaCtx& ctx, Mutation* m, const v1::Appointment& a, 
   v1::Event e;
   e.set_center_id(a.center_id());
   e.set_topic(topic);
-  auto* body = a.state() == v1::APPOINTMENT_CANCELLED ? e.mutable_appointment_cancelled() : e.mutable_appointment_booked();
+  auto* body = a.state() == v1::APPOINTMENT_CANCELLED ? e.mutable_appointment_cancelled()
+                                                      : e.mutable_appointment_booked();
   *body->mutable_appointment() = a;
   const std::string who = ServedBy(st, a);
-  if (const auto* s = who.empty() ? nullptr : st.network.FindStaff(who)) *body->mutable_staff() = *s;
+  if (const auto* s = who.empty() ? nullptr : st.network.FindStaff(who))
+    *body->mutable_staff() = *s;
   if (const auto* l = LeaderOnDuty(st, a.center_id(), Sec(a.start()))) *body->mutable_leader() = *l;
   if (const auto* item = FindService(a.service())) body->set_service_name(item->name());
   body->set_reason(a.cancel_reason());
@@ -166,13 +184,14 @@ const v1::Appointment* AppointmentBook::Find(std::string_view id) const {
   return it == all_.end() ? nullptr : &it->second;
 }
 
-std::vector<const v1::Appointment*> AppointmentBook::Overlapping(std::string_view center, int64_t from,
-                                                                 int64_t to) const {
+std::vector<const v1::Appointment*> AppointmentBook::Overlapping(std::string_view center,
+                                                                 int64_t from, int64_t to) const {
   std::vector<const v1::Appointment*> out;
   auto it = by_center_.find(std::string(center));
   if (it == by_center_.end()) return out;
   const auto& starts = it->second;
-  for (auto j = starts.lower_bound(from - int64_t(kMaxAppointmentMinutes) * 60); j != starts.end() && j->first < to; ++j) {
+  for (auto j = starts.lower_bound(from - int64_t(kMaxAppointmentMinutes) * 60);
+       j != starts.end() && j->first < to; ++j) {
     const auto* a = Find(j->second);
     if (a && Sec(a->end()) > from) out.push_back(a);
   }
@@ -204,48 +223,63 @@ void AppointmentBook::Clear() {
   by_center_.clear();
 }
 
-Result<Mutation> BookAppointment(const RotaCtx& ctx, const v1::AppointmentBookRequest& req, uint64_t serial) {
+Result<Mutation> BookAppointment(const RotaCtx& ctx, const v1::AppointmentBookRequest& req,
+                                 uint64_t serial) {
   const auto& st = ctx.state;
   const auto* c = st.network.FindCenter(req.center_id());
-  if (!c) return Status::NotFound("center_id", fmt::format("center \"{}\" does not exist", req.center_id()));
+  if (!c)
+    return Status::NotFound("center_id",
+                            fmt::format("center \"{}\" does not exist", req.center_id()));
   if (req.service().empty() && req.room().empty()) {
-    return Status::InvalidArgument("service", "book a service (--service), a room (--room), or both");
+    return Status::InvalidArgument("service",
+                                   "book a service (--service), a room (--room), or both");
   }
   const v1::ServiceItem* item = nullptr;
   if (!req.service().empty() && !(item = FindService(req.service()))) {
     std::vector<std::string> ids;
     for (const auto& s : ServiceCatalogue()) ids.push_back(s.id());
-    return Status::InvalidArgument("service", fmt::format("unknown service \"{}\" ({})", req.service(), fmt::join(ids, ", ")));
+    return Status::InvalidArgument(
+        "service", fmt::format("unknown service \"{}\" ({})", req.service(), fmt::join(ids, ", ")));
   }
-  if (!req.room().empty() && std::find(c->rooms().begin(), c->rooms().end(), req.room()) == c->rooms().end()) {
-    return Status::NotFound("room", fmt::format("center {} has no room \"{}\" ({})", c->id(), req.room(),
-                                                c->rooms().empty() ? "it has none; center update --rooms adds them"
-                                                                   : fmt::format("rooms: {}", fmt::join(c->rooms(), ", "))));
+  if (!req.room().empty() &&
+      std::find(c->rooms().begin(), c->rooms().end(), req.room()) == c->rooms().end()) {
+    return Status::NotFound(
+        "room",
+        fmt::format("center {} has no room \"{}\" ({})", c->id(), req.room(),
+                    c->rooms().empty() ? "it has none; center update --rooms adds them"
+                                       : fmt::format("rooms: {}", fmt::join(c->rooms(), ", "))));
   }
   if (req.for_name().empty() || req.for_name().size() > kMaxNameBytes) {
-    return Status::InvalidArgument("for_name", "say who the booking is for (a name, at most 200 bytes)");
+    return Status::InvalidArgument("for_name",
+                                   "say who the booking is for (a name, at most 200 bytes)");
   }
   if (req.note().size() > 1000) return Status::InvalidArgument("note", "at most 1000 bytes");
   if (req.duration_minutes() < 5 || req.duration_minutes() > kMaxAppointmentMinutes) {
-    return Status::InvalidArgument("duration_minutes", fmt::format("is 5..{} minutes", kMaxAppointmentMinutes));
+    return Status::InvalidArgument("duration_minutes",
+                                   fmt::format("is 5..{} minutes", kMaxAppointmentMinutes));
   }
-  const int64_t now = Sec(ctx.now), start = Sec(req.start()), end = start + 60 * int64_t(req.duration_minutes());
+  const int64_t now = Sec(ctx.now), start = Sec(req.start()),
+                end = start + 60 * int64_t(req.duration_minutes());
   if (start <= now) return Status::InvalidArgument("start", "is not in the future");
-  if (start > now + 366 * kDay) return Status::InvalidArgument("start", "is more than a year ahead");
+  if (start > now + 366 * kDay)
+    return Status::InvalidArgument("start", "is more than a year ahead");
   if (start % 60 != 0) return Status::InvalidArgument("start", "must be on a whole minute");
   v1::Appointment a;
   a.set_id(req.id().empty() ? fmt::format("appt-{}", serial) : req.id());
   if (a.id().size() > kMaxIdLength) return Status::InvalidArgument("id", "at most 64 characters");
-  if (st.appointments.Find(a.id())) return Status::AlreadyExists("id", fmt::format("appointment \"{}\" exists", a.id()));
+  if (st.appointments.Find(a.id()))
+    return Status::AlreadyExists("id", fmt::format("appointment \"{}\" exists", a.id()));
 
   std::vector<Slot> slots;
   Where w;
   ZB_RETURN_IF_ERROR(Locate(ctx, *c, start, end, &slots, &w));
-  const std::string when = fmt::format("{} {}-{}", FormatDate(w.date), Clock((start - w.midnight) / 60),
-                                       Clock((end - w.midnight) / 60));
+  const std::string when =
+      fmt::format("{} {}-{}", FormatDate(w.date), Clock((start - w.midnight) / 60),
+                  Clock((end - w.midnight) / 60));
   if (!w.open && !w.appointment) {
     return Status::FailedPrecondition(
-        fmt::format("{} is neither open nor has an APPOINTMENT window at {} ({} that day)", c->id(), when, WindowsOf(slots, w)),
+        fmt::format("{} is neither open nor has an APPOINTMENT window at {} ({} that day)", c->id(),
+                    when, WindowsOf(slots, w)),
         "start");
   }
   ZB_RETURN_IF_ERROR(CheckNotice(ctx, *c, w));
@@ -253,7 +287,8 @@ Result<Mutation> BookAppointment(const RotaCtx& ctx, const v1::AppointmentBookRe
     for (const auto* other : st.appointments.Overlapping(c->id(), start, end)) {
       if (other->room() != req.room()) continue;
       return Status::FailedPrecondition(
-          fmt::format("room {} is booked {}-{} by {} (for {})", req.room(), Clock((Sec(other->start()) - w.midnight) / 60),
+          fmt::format("room {} is booked {}-{} by {} (for {})", req.room(),
+                      Clock((Sec(other->start()) - w.midnight) / 60),
                       Clock((Sec(other->end()) - w.midnight) / 60), other->id(), other->for_name()),
           "room");
     }
@@ -305,7 +340,8 @@ Result<Mutation> BookAppointment(const RotaCtx& ctx, const v1::AppointmentBookRe
   }
   EmitAppointment(ctx, &m, a, "appointment.booked");
   m.summary = fmt::format("appointment {} at {} {} for {}{}{}", a.id(), c->id(), when, a.for_name(),
-                          a.staff_id().empty() ? "" : ", served by " + a.staff_id(), a.room().empty() ? "" : ", room " + a.room());
+                          a.staff_id().empty() ? "" : ", served by " + a.staff_id(),
+                          a.room().empty() ? "" : ", room " + a.room());
   m.appointments_put.push_back(std::move(a));
   return m;
 }
@@ -313,9 +349,13 @@ Result<Mutation> BookAppointment(const RotaCtx& ctx, const v1::AppointmentBookRe
 Result<Mutation> CancelAppointment(const RotaCtx& ctx, const v1::AppointmentCancelRequest& req) {
   const auto& st = ctx.state;
   const auto* old = st.appointments.Find(req.id());
-  if (!old) return Status::NotFound("id", fmt::format("appointment \"{}\" does not exist", req.id()));
-  if (old->state() != v1::BOOKED) return Status::FailedPrecondition(fmt::format("appointment {} is already cancelled", old->id()));
-  if (Sec(old->end()) <= Sec(ctx.now)) return Status::FailedPrecondition(fmt::format("appointment {} is over", old->id()));
+  if (!old)
+    return Status::NotFound("id", fmt::format("appointment \"{}\" does not exist", req.id()));
+  if (old->state() != v1::BOOKED)
+    return Status::FailedPrecondition(
+        fmt::format("appointment {} is already cancelled", old->id()));
+  if (Sec(old->end()) <= Sec(ctx.now))
+    return Status::FailedPrecondition(fmt::format("appointment {} is over", old->id()));
   if (req.reason().size() > 1000) return Status::InvalidArgument("reason", "at most 1000 bytes");
   v1::Appointment a = *old;
   a.set_state(v1::APPOINTMENT_CANCELLED);
@@ -330,10 +370,12 @@ Result<Mutation> CancelAppointment(const RotaCtx& ctx, const v1::AppointmentCanc
   return m;
 }
 
-Status ListAppointments(const RotaCtx& ctx, const v1::AppointmentListRequest& req, v1::AppointmentListReply* out) {
+Status ListAppointments(const RotaCtx& ctx, const v1::AppointmentListRequest& req,
+                        v1::AppointmentListReply* out) {
   const auto& st = ctx.state;
   if (!req.center_id().empty() && !st.network.FindCenter(req.center_id())) {
-    return Status::NotFound("center_id", fmt::format("center \"{}\" does not exist", req.center_id()));
+    return Status::NotFound("center_id",
+                            fmt::format("center \"{}\" does not exist", req.center_id()));
   }
   int64_t from = Sec(ctx.now), to = INT64_MAX;
   if (!req.date().empty()) {

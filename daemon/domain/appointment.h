@@ -27,7 +27,8 @@ class AppointmentBook {
   const std::map<std::string, v1::Appointment, std::less<>>& all() const { return all_; }
   const v1::Appointment* Find(std::string_view id) const;
   // BOOKED appointments of a center overlapping [from, to) (seconds), by start.
-  std::vector<const v1::Appointment*> Overlapping(std::string_view center, int64_t from, int64_t to) const;
+  std::vector<const v1::Appointment*> Overlapping(std::string_view center, int64_t from,
+                                                  int64_t to) const;
 
   void Put(v1::Appointment a);
   void Clear();
@@ -41,8 +42,10 @@ class AppointmentBook {
 
 inline constexpr uint32_t kMaxAppointmentMinutes = 12 * 60;
 
-Result<Mutation> BookAppointment(const RotaCtx& ctx, const v1::AppointmentBookRequest& req, uint64_t serial);
+Result<Mutation> BookAppointment(const RotaCtx& ctx, const v1::AppointmentBookRequest& req,
+                                 uint64_t serial);
 Result<Mutation> CancelAppointment(const RotaCtx& ctx, const v1::AppointmentCancelRequest& req);
-Status ListAppointments(const RotaCtx& ctx, const v1::AppointmentListRequest& req, v1::AppointmentListReply* out);
+Status ListAppointments(const RotaCtx& ctx, const v1::AppointmentListRequest& req,
+                        v1::AppointmentListReply* out);
 
 }  // namespace zhiban::domain

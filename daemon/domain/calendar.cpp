@@ -114,10 +114,10 @@ Calendar::DayInfo Calendar::Info(Date d, std::string_view iso, std::string_view 
 Result<v1::CalendarDay> Calendar::Day(Date d, std::string_view center_id) const {
   const int year = int(d.year());
   if (!HasYear(year)) {
-    return Status::FailedPrecondition(fmt::format(
-        "no national calendar is loaded for {}; load the State Council notice with "
-        "`zhibanctl calendar import {}.json`",
-        year, year));
+    return Status::FailedPrecondition(
+        fmt::format("no national calendar is loaded for {}; load the State Council notice with "
+                    "`zhibanctl calendar import {}.json`",
+                    year, year));
   }
   v1::CalendarDay day;
   day.set_date(FormatDate(d));
@@ -136,8 +136,8 @@ Result<v1::CalendarDay> Calendar::Day(Date d, std::string_view center_id) const 
 
 Status ValidateCalendarYear(const v1::CalendarYear& y) {
   if (y.year() < kMinYear || y.year() > kMaxYear) {
-    return Status::InvalidArgument("year", fmt::format("{} is not a year between {} and {}",
-                                                       y.year(), kMinYear, kMaxYear));
+    return Status::InvalidArgument(
+        "year", fmt::format("{} is not a year between {} and {}", y.year(), kMinYear, kMaxYear));
   }
   std::set<std::string> seen;
   for (int i = 0; i < y.days_size(); ++i) {
@@ -178,9 +178,9 @@ Result<Mutation> ImportCalendarYear(const Calendar& cal, v1::CalendarYear y) {
   }
   m.summary = fmt::format("{} the national calendar {} ({} entries)",
                           replaced ? "replaced" : "loaded", y.year(), y.days_size());
-  m.Emit(CalendarUpdatedEvent(from, to, "",
-                              fmt::format("national calendar {} {}", y.year(),
-                                          replaced ? "replaced" : "loaded")));
+  m.Emit(CalendarUpdatedEvent(
+      from, to, "",
+      fmt::format("national calendar {} {}", y.year(), replaced ? "replaced" : "loaded")));
   m.years_put.push_back(std::move(y));
   return m;
 }
@@ -207,8 +207,8 @@ Result<Mutation> AddException(const Calendar& cal, const Network& net, v1::Calen
                                    fmt::format("{} is before {}", e.to(), e.from()));
   }
   if (days > kMaxExceptionDays) {
-    return Status::InvalidArgument("exception.to",
-                                   fmt::format("an exception spans at most {} days", kMaxExceptionDays));
+    return Status::InvalidArgument(
+        "exception.to", fmt::format("an exception spans at most {} days", kMaxExceptionDays));
   }
   if (e.kind() != v1::CLOSED && e.kind() != v1::AS_DAY_TYPE) {
     return Status::InvalidArgument("exception.kind", "must be CLOSED or AS_DAY_TYPE");
@@ -223,14 +223,14 @@ Result<Mutation> AddException(const Calendar& cal, const Network& net, v1::Calen
   for (const auto& [id, other] : cal.exceptions()) {
     if (Overlaps(e, other)) {
       return Status::FailedPrecondition(
-          fmt::format("overlaps exception \"{}\" ({}..{}) of the same center; remove it first",
-                      id, other.from(), other.to()),
+          fmt::format("overlaps exception \"{}\" ({}..{}) of the same center; remove it first", id,
+                      other.from(), other.to()),
           "exception.from");
     }
   }
   Mutation m;
-  m.summary = fmt::format("exception {} for {}: {}..{} {}", e.id(), e.center_id(), e.from(),
-                          e.to(), v1::ExceptionKind_Name(e.kind()));
+  m.summary = fmt::format("exception {} for {}: {}..{} {}", e.id(), e.center_id(), e.from(), e.to(),
+                          v1::ExceptionKind_Name(e.kind()));
   m.Emit(CalendarUpdatedEvent(e.from(), e.to(), e.center_id(),
                               fmt::format("exception {} added: {}", e.id(), e.reason())));
   m.exceptions_put.push_back(std::move(e));
@@ -251,8 +251,8 @@ Result<Mutation> RemoveException(const Calendar& cal, std::string_view id) {
 Result<v1::CalendarStatsReply> YearStats(const Calendar& cal, int year) {
   auto it = cal.years().find(year);
   if (it == cal.years().end()) {
-    return Status::FailedPrecondition(
-        fmt::format("no national calendar is loaded for {}", year), "year");
+    return Status::FailedPrecondition(fmt::format("no national calendar is loaded for {}", year),
+                                      "year");
   }
   v1::CalendarStatsReply out;
   out.set_year(year);
@@ -267,11 +267,20 @@ Result<v1::CalendarStatsReply> YearStats(const Calendar& cal, int year) {
     auto day = cal.Day(FromDayNumber(n));
     if (!day.ok()) return day.status();
     switch (day->day_type()) {
-      case v1::WORKDAY: out.set_workdays(out.workdays() + 1); break;
-      case v1::WEEKEND: out.set_weekend_days(out.weekend_days() + 1); break;
-      case v1::HOLIDAY: out.set_holidays(out.holidays() + 1); break;
-      case v1::MAKEUP_WORKDAY: out.set_makeup_workdays(out.makeup_workdays() + 1); break;
-      default: break;
+      case v1::WORKDAY:
+        out.set_workdays(out.workdays() + 1);
+        break;
+      case v1::WEEKEND:
+        out.set_weekend_days(out.weekend_days() + 1);
+        break;
+      case v1::HOLIDAY:
+        out.set_holidays(out.holidays() + 1);
+        break;
+      case v1::MAKEUP_WORKDAY:
+        out.set_makeup_workdays(out.makeup_workdays() + 1);
+        break;
+      default:
+        break;
     }
   }
   return out;

@@ -32,7 +32,7 @@ class Calendar {
   // What a date is, without allocating (for loops over center-years).
   struct DayInfo {
     v1::DayType type = v1::DAY_TYPE_UNSPECIFIED;
-    const std::string* name = nullptr;               // holiday name, if listed
+    const std::string* name = nullptr;                 // holiday name, if listed
     const v1::CalendarException* exception = nullptr;  // the center's, if any
     bool closed() const { return exception && exception->kind() == v1::CLOSED; }
   };
@@ -61,7 +61,8 @@ class Calendar {
   std::map<int, v1::CalendarYear> years_;
   std::unordered_map<int32_t, Listed> listed_;  // day number -> entry (derived from years_)
   std::map<std::string, v1::CalendarException, std::less<>> exceptions_;
-  std::map<std::string, std::vector<std::string>, std::less<>> by_center_;  // center -> exception ids
+  std::map<std::string, std::vector<std::string>, std::less<>>
+      by_center_;  // center -> exception ids
 };
 
 // Checks a notice as imported: dates in the year or an adjacent one, each

@@ -13,7 +13,8 @@ Result<v1::CalendarYear> ParseHolidayJson(std::string_view text, std::string_vie
   if (j.is_discarded()) return bad("not valid JSON");
   if (!j.is_object()) return bad("expected a JSON object {year, papers, days}");
   v1::CalendarYear y;
-  if (!j.contains("year") || !j["year"].is_number_integer()) return bad("\"year\" must be an integer");
+  if (!j.contains("year") || !j["year"].is_number_integer())
+    return bad("\"year\" must be an integer");
   y.set_year(j["year"].get<int>());
   if (j.contains("papers")) {
     if (!j["papers"].is_array()) return bad("\"papers\" must be a list of strings");
@@ -30,7 +31,8 @@ Result<v1::CalendarYear> ParseHolidayJson(std::string_view text, std::string_vie
     if (!d.is_object()) return bad(at + " must be an object {name, date, isOffDay}");
     if (!d.contains("date") || !d["date"].is_string()) return bad(at + ".date must be a string");
     if (!d.contains("name") || !d["name"].is_string()) {
-      return bad(at + ".name must be a string (" + (d.contains("date") ? d["date"].dump() : "") + ")");
+      return bad(at + ".name must be a string (" + (d.contains("date") ? d["date"].dump() : "") +
+                 ")");
     }
     if (!d.contains("isOffDay") || !d["isOffDay"].is_boolean()) {
       return bad(at + ".isOffDay must be true or false");

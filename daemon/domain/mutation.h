@@ -10,8 +10,8 @@
 #include "zhiban/v1/calendar.pb.h"
 #include "zhiban/v1/events.pb.h"
 #include "zhiban/v1/rota.pb.h"
-#include "zhiban/v1/visit.pb.h"
 #include "zhiban/v1/types.pb.h"
+#include "zhiban/v1/visit.pb.h"
 
 namespace zhiban::domain {
 

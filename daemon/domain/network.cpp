@@ -25,8 +25,8 @@ std::string F(std::string_view prefix, std::string_view field) {
 Status ValidateId(std::string_view id, const std::string& field) {
   if (id.empty()) return Status::InvalidArgument(field, "is required");
   if (id.size() > kMaxIdLength) {
-    return Status::InvalidArgument(field, fmt::format("is {} characters; at most {} allowed",
-                                                      id.size(), kMaxIdLength));
+    return Status::InvalidArgument(
+        field, fmt::format("is {} characters; at most {} allowed", id.size(), kMaxIdLength));
   }
   for (char c : id) {
     if (!IsIdChar(c)) {
@@ -40,8 +40,8 @@ Status ValidateId(std::string_view id, const std::string& field) {
 Status ValidateText(std::string_view text, const std::string& field, size_t max, bool required) {
   if (required && text.empty()) return Status::InvalidArgument(field, "is required");
   if (text.size() > max) {
-    return Status::InvalidArgument(field,
-                                   fmt::format("is {} bytes; at most {} allowed", text.size(), max));
+    return Status::InvalidArgument(
+        field, fmt::format("is {} bytes; at most {} allowed", text.size(), max));
   }
   for (unsigned char c : text) {
     if (c < 0x20 || c == 0x7f) {
@@ -92,7 +92,8 @@ Status ValidateTimeZone(std::string_view tz, const std::string& field) {
   for (char c : tz) {
     ok = ok && (IsIdChar(c) || c == '/' || c == '+');
   }
-  if (!ok) return Status::InvalidArgument(field, fmt::format("\"{}\" is not an IANA time zone", tz));
+  if (!ok)
+    return Status::InvalidArgument(field, fmt::format("\"{}\" is not an IANA time zone", tz));
   return {};
 }
 
@@ -114,7 +115,8 @@ Status CheckNoCycle(std::string_view id, std::string_view parent, ParentOf paren
   for (int depth = 0; !cur.empty(); ++depth) {
     if (cur == id) {
       return Status::InvalidArgument(
-          field, fmt::format("making \"{}\" the parent of \"{}\" would create a cycle", parent, id));
+          field,
+          fmt::format("making \"{}\" the parent of \"{}\" would create a cycle", parent, id));
     }
     if (depth > kMaxTreeDepth) {
       return Status::InvalidArgument(
@@ -247,8 +249,10 @@ void Mutation::Append(Mutation&& o) {
   MoveAll(o.appointments_put, appointments_put);
   MoveAll(o.events, events);
   MoveAll(o.body_records, body_records);
-  if (summary.empty()) summary = std::move(o.summary);
-  else if (!o.summary.empty()) summary += "; " + o.summary;
+  if (summary.empty())
+    summary = std::move(o.summary);
+  else if (!o.summary.empty())
+    summary += "; " + o.summary;
 }
 
 v1::Event Mutation::FullEvent(size_t i) const {
@@ -283,7 +287,8 @@ Status ValidateCenterFields(const v1::Center& c, std::string_view p) {
   if (c.has_location()) {
     double lat = c.location().lat(), lon = c.location().lon();
     if (!(lat >= -90 && lat <= 90)) {
-      return Status::InvalidArgument(F(p, "location.lat"), fmt::format("{} is not in [-90, 90]", lat));
+      return Status::InvalidArgument(F(p, "location.lat"),
+                                     fmt::format("{} is not in [-90, 90]", lat));
     }
     if (!(lon >= -180 && lon <= 180)) {
       return Status::InvalidArgument(F(p, "location.lon"),
@@ -296,7 +301,9 @@ Status ValidateCenterFields(const v1::Center& c, std::string_view p) {
   for (int i = 0; i < c.rooms_size(); ++i) {
     ZB_RETURN_IF_ERROR(ValidateText(c.rooms(i), F(p, "rooms"), kMaxIdLength, true));
     for (int j = 0; j < i; ++j) {
-      if (c.rooms(j) == c.rooms(i)) return Status::InvalidArgument(F(p, "rooms"), fmt::format("room \"{}\" is listed twice", c.rooms(i)));
+      if (c.rooms(j) == c.rooms(i))
+        return Status::InvalidArgument(F(p, "rooms"),
+                                       fmt::format("room \"{}\" is listed twice", c.rooms(i)));
     }
   }
   return {};
@@ -308,7 +315,8 @@ Status ValidateStaffFields(const v1::Staff& s, std::string_view p) {
   ZB_RETURN_IF_ERROR(ValidateId(s.center_id(), F(p, "center_id")));
   ZB_RETURN_IF_ERROR(ValidatePhone(s.phone(), F(p, "phone")));
   ZB_RETURN_IF_ERROR(ValidateText(s.wecom_user_id(), F(p, "wecom_user_id"), kMaxIdLength, false));
-  if (s.roles_size() == 0) return Status::InvalidArgument(F(p, "roles"), "at least one role is required");
+  if (s.roles_size() == 0)
+    return Status::InvalidArgument(F(p, "roles"), "at least one role is required");
   // Lists are short (at most a few dozen): linear duplicate checks beat a set
   // per record, which matters on a 100k-row import.
   for (int i = 0; i < s.roles_size(); ++i) {
@@ -326,7 +334,8 @@ Status ValidateStaffFields(const v1::Staff& s, std::string_view p) {
   }
   for (int i = 0; i < s.skills_size(); ++i) {
     const auto& k = s.skills(i);
-    bool ok = !k.empty() && k.size() <= kMaxIdLength && std::all_of(k.begin(), k.end(), IsSkillChar);
+    bool ok =
+        !k.empty() && k.size() <= kMaxIdLength && std::all_of(k.begin(), k.end(), IsSkillChar);
     if (!ok) {
       return Status::InvalidArgument(
           F(p, "skills"), fmt::format("\"{}\" is not a skill name (lower-case a-z 0-9 -)", k));
@@ -382,7 +391,8 @@ void CenterEvent(Mutation& m, const char* topic, v1::Center c,
   } else {
     e.mutable_center_added();
   }
-  m.body_records.push_back({BodyRecord::Kind::kCenter, static_cast<uint32_t>(m.centers_put.size())});
+  m.body_records.push_back(
+      {BodyRecord::Kind::kCenter, static_cast<uint32_t>(m.centers_put.size())});
   m.events.push_back(std::move(e));
   m.centers_put.push_back(std::move(c));
 }
@@ -412,8 +422,8 @@ Status MergeMasked(const Msg& patch, const google::protobuf::FieldMask& mask, Ms
   }
   for (const auto& path : mask.paths()) {
     if (!FieldMaskUtil::GetFieldDescriptors(Msg::descriptor(), path, nullptr)) {
-      return Status::InvalidArgument(
-          "update_mask", fmt::format("\"{}\" is not a field of {}", path, what));
+      return Status::InvalidArgument("update_mask",
+                                     fmt::format("\"{}\" is not a field of {}", path, what));
     }
     if (path == "id") return Status::InvalidArgument("update_mask", "id cannot be changed");
   }
@@ -511,9 +521,8 @@ Result<Mutation> AddStaff(const Network& net, v1::Staff s) {
   if (net.FindStaff(s.id())) {
     return Status::AlreadyExists("staff.id", fmt::format("staff \"{}\" already exists", s.id()));
   }
-  ZB_RETURN_IF_ERROR(CheckStaffRefs(s, "staff.", [&](const std::string& c) {
-    return net.FindCenter(c) != nullptr;
-  }));
+  ZB_RETURN_IF_ERROR(CheckStaffRefs(
+      s, "staff.", [&](const std::string& c) { return net.FindCenter(c) != nullptr; }));
   Mutation m;
   m.summary = fmt::format("added staff {}", s.id());
   StaffEvent(m, "staff.added", std::move(s));
@@ -528,9 +537,8 @@ Result<Mutation> UpdateStaff(const Network& net, const v1::StaffUpdateRequest& r
   v1::Staff next = *old;
   ZB_RETURN_IF_ERROR(MergeMasked(req.staff(), req.update_mask(), &next, "zhiban.v1.Staff"));
   ZB_RETURN_IF_ERROR(ValidateStaffFields(next, "staff."));
-  ZB_RETURN_IF_ERROR(CheckStaffRefs(next, "staff.", [&](const std::string& c) {
-    return net.FindCenter(c) != nullptr;
-  }));
+  ZB_RETURN_IF_ERROR(CheckStaffRefs(
+      next, "staff.", [&](const std::string& c) { return net.FindCenter(c) != nullptr; }));
   Mutation m;
   auto changed = ChangedFields(*old, next);
   if (changed.empty()) {
@@ -616,9 +624,9 @@ Result<Mutation> ImportCenters(const Network& net, std::vector<ImportRow<v1::Cen
     }
     auto [it, fresh] = by_id.emplace(r.record.id(), &r);
     if (!fresh) {
-      errors->Add(r.row, "id",
-                  fmt::format("id \"{}\" appears again (first at row {})", r.record.id(),
-                              it->second->row));
+      errors->Add(
+          r.row, "id",
+          fmt::format("id \"{}\" appears again (first at row {})", r.record.id(), it->second->row));
     }
   }
   // The tree after the import: file rows override state.
@@ -667,8 +675,9 @@ Result<Mutation> ImportStaff(const Network& net, std::vector<ImportRow<v1::Staff
     }
     auto [it, fresh] = first_row.emplace(r.record.id(), r.row);
     if (!fresh) {
-      errors->Add(r.row, "id",
-                  fmt::format("id \"{}\" appears again (first at row {})", r.record.id(), it->second));
+      errors->Add(
+          r.row, "id",
+          fmt::format("id \"{}\" appears again (first at row {})", r.record.id(), it->second));
     }
   }
   if (errors->total > 0) return RowErrorsStatus(*errors, "staff");

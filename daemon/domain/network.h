@@ -62,7 +62,6 @@ class Network {
   std::unordered_map<std::string, int> staff_refs_;
 };
 
-
 // Field validation, shared with import. `prefix` is the field path prefix
 // used in messages ("center." for ctl, "" for import columns).
 Status ValidateCenterFields(const v1::Center& c, std::string_view prefix);

@@ -103,7 +103,8 @@ Status ParseWindow(const toml::table& t, std::string_view source, const std::str
   auto* cov = w->mutable_coverage();
   int64_t min_staff = 1;
   if (auto n = t["min_staff"]; n) {
-    if (!n.is_integer()) return Bad(source, n.node()->source(), field + ".min_staff", "min_staff must be an integer");
+    if (!n.is_integer())
+      return Bad(source, n.node()->source(), field + ".min_staff", "min_staff must be an integer");
     min_staff = *n.value<int64_t>();
     if (min_staff < 0 || min_staff > 1000) {
       return Bad(source, n.node()->source(), field + ".min_staff", "min_staff must be 0..1000");
@@ -120,15 +121,20 @@ Status ParseWindow(const toml::table& t, std::string_view source, const std::str
     auto node = t[list];
     if (!node) continue;
     const auto* arr = node.as_array();
-    if (!arr) return Bad(source, node.node()->source(), field + "." + list, fmt::format("{} must be a list of strings", list));
+    if (!arr)
+      return Bad(source, node.node()->source(), field + "." + list,
+                 fmt::format("{} must be a list of strings", list));
     for (const auto& item : *arr) {
       auto v = item.value<std::string>();
-      if (!v) return Bad(source, item.source(), field + "." + list, fmt::format("{} must be a list of strings", list));
+      if (!v)
+        return Bad(source, item.source(), field + "." + list,
+                   fmt::format("{} must be a list of strings", list));
       if (std::string_view(list) == "roles") {
         v1::Role r;
         if (!v1::Role_Parse(*v, &r) || r == v1::ROLE_UNSPECIFIED) {
-          return Bad(source, item.source(), field + ".roles",
-                     fmt::format("\"{}\" is not a role (WORKER, CADRE, LEADER, VOLUNTEER, MANAGER)", *v));
+          return Bad(
+              source, item.source(), field + ".roles",
+              fmt::format("\"{}\" is not a role (WORKER, CADRE, LEADER, VOLUNTEER, MANAGER)", *v));
         }
         cov->add_roles(r);
       } else {
@@ -178,7 +184,8 @@ Result<v1::OpeningPolicy> ParsePolicyToml(std::string_view text, std::string_vie
   }
   p.set_name(*name);
   if (auto d = doc["description"]; d) {
-    if (!d.is_string()) return Bad(source, d.node()->source(), "description", "description must be a string");
+    if (!d.is_string())
+      return Bad(source, d.node()->source(), "description", "description must be a string");
     p.set_description(*d.value<std::string>());
   }
   size_t total = 0;
@@ -279,7 +286,8 @@ void PolicyBook::PutAssignment(v1::PolicyAssignment a) {
   auto& list = assignments_[a.center_id()];
   std::erase_if(list, [&](const auto& x) { return x.from() == a.from(); });
   list.push_back(std::move(a));
-  std::sort(list.begin(), list.end(), [](const auto& x, const auto& y) { return x.from() < y.from(); });
+  std::sort(list.begin(), list.end(),
+            [](const auto& x, const auto& y) { return x.from() < y.from(); });
 }
 
 void PolicyBook::Clear() {
@@ -302,7 +310,8 @@ Result<Mutation> SetPolicy(const PolicyBook& book, v1::OpeningPolicy policy,
                    return a.SerializeAsString() == b.SerializeAsString();
                  })) {
     Mutation unchanged;  // same windows as the newest version: nothing to do
-    unchanged.summary = fmt::format("policy {} unchanged (version {})", newest->name(), newest->version());
+    unchanged.summary =
+        fmt::format("policy {} unchanged (version {})", newest->name(), newest->version());
     return unchanged;
   }
   p->set_version(newest ? newest->version() + 1 : 1);
@@ -336,10 +345,12 @@ Result<Mutation> AssignPolicy(const PolicyBook& book, const Network& net, v1::Po
   Mutation m;
   if (const auto* same = book.AssignmentOn(a.center_id(), a.from());
       same && same->from() == a.from() && same->policy() == a.policy()) {
-    m.summary = fmt::format("center {} already follows {} from {}", a.center_id(), a.policy(), a.from());
+    m.summary =
+        fmt::format("center {} already follows {} from {}", a.center_id(), a.policy(), a.from());
     return m;
   }
-  m.summary = fmt::format("center {} follows policy {} from {}", a.center_id(), a.policy(), a.from());
+  m.summary =
+      fmt::format("center {} follows policy {} from {}", a.center_id(), a.policy(), a.from());
   v1::Event e;
   e.set_topic("policy.assigned");
   e.set_center_id(a.center_id());
@@ -436,8 +447,8 @@ Status ExpandCoverage(const Calendar& cal, const PolicyBook& book, const Network
   auto on_day = [&](Date d, const std::string&, const Calendar::DayInfo& info,
                     const v1::DayPolicy& rules, const v1::OpeningPolicy& policy) -> Status {
     for (const auto& w : rules.windows()) {
-      out->push_back({d, info.type, &w, &policy, zone->At(d, w.start_minute()),
-                      zone->At(d, w.end_minute())});
+      out->push_back(
+          {d, info.type, &w, &policy, zone->At(d, w.start_minute()), zone->At(d, w.end_minute())});
     }
     return {};
   };
@@ -465,8 +476,8 @@ v1::RequiredWindow ToRequiredWindow(std::string_view center, const Slot& s) {
 Result<v1::CoverageAuditReply> AuditCoverage(const Calendar& cal, const PolicyBook& book,
                                              const Network& net, int year) {
   if (!cal.HasYear(year)) {
-    return Status::FailedPrecondition(
-        fmt::format("no national calendar is loaded for {}", year), "year");
+    return Status::FailedPrecondition(fmt::format("no national calendar is loaded for {}", year),
+                                      "year");
   }
   const Date first{std::chrono::year(year), std::chrono::January, std::chrono::day(1)};
   const Date last{std::chrono::year(year), std::chrono::December, std::chrono::day(31)};
@@ -480,15 +491,16 @@ Result<v1::CoverageAuditReply> AuditCoverage(const Calendar& cal, const PolicyBo
       g->set_date(iso);
       g->set_reason(reason());
     };
-    auto on_day = [&](Date, const std::string&, const Calendar::DayInfo&, const v1::DayPolicy& rules,
-                      const v1::OpeningPolicy&) -> Status {
+    auto on_day = [&](Date, const std::string&, const Calendar::DayInfo&,
+                      const v1::DayPolicy& rules, const v1::OpeningPolicy&) -> Status {
       windows += static_cast<uint64_t>(rules.windows_size());
       return {};
     };
     ZB_RETURN_IF_ERROR(Walk(cal, book, id, first, last, on_day, on_gap));
   }
   out.set_centers(static_cast<uint32_t>(net.centers().size()));
-  out.set_center_days(out.centers() * static_cast<uint32_t>(DayNumber(last) - DayNumber(first) + 1));
+  out.set_center_days(out.centers() *
+                      static_cast<uint32_t>(DayNumber(last) - DayNumber(first) + 1));
   out.set_windows(static_cast<uint32_t>(windows));
   out.set_gap_count(static_cast<uint32_t>(gaps));
   return out;

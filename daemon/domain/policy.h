@@ -41,8 +41,8 @@ class PolicyBook {
   const v1::PolicyAssignment* AssignmentOn(std::string_view center,
                                            std::string_view iso_date) const;
 
-  void PutPolicy(v1::OpeningPolicy p);           // keeps versions ordered
-  void PutAssignment(v1::PolicyAssignment a);    // replaces one with the same center and date
+  void PutPolicy(v1::OpeningPolicy p);         // keeps versions ordered
+  void PutAssignment(v1::PolicyAssignment a);  // replaces one with the same center and date
   void Clear();
 
  private:

@@ -8,8 +8,8 @@
 #include <google/protobuf/util/message_differencer.h>
 #include <toml++/toml.h>
 
-#include "daemon/domain/policy.h"
 #include "daemon/domain/indexed.h"
+#include "daemon/domain/policy.h"
 #include "daemon/domain/state.h"
 
 namespace zhiban::domain {
@@ -89,8 +89,8 @@ std::string Ineligible(const RotaBook& book, const v1::Staff& st, const v1::Shif
     }
   }
   if (const auto* l = book.LeaveOn(st.id(), day)) {
-    return fmt::format("{} is on leave {} ({}) {}..{}", st.id(), l->id(), v1::LeaveKind_Name(l->kind()),
-                       l->from(), l->to());
+    return fmt::format("{} is on leave {} ({}) {}..{}", st.id(), l->id(),
+                       v1::LeaveKind_Name(l->kind()), l->from(), l->to());
   }
   return {};
 }
@@ -141,14 +141,15 @@ std::vector<const v1::Staff*> PoolOf(const Network& net, std::string_view center
 // shift's kind so far (weekend days, holiday days, evenings; then minutes),
 // ties by id. `skip` is not considered (the current assignee).
 const v1::Staff* BestCandidate(Overlay& ov, const std::vector<const v1::Staff*>& pool,
-                               const v1::Shift& s, const ShiftFacts& f, std::string_view skip = {}) {
+                               const v1::Shift& s, const ShiftFacts& f,
+                               std::string_view skip = {}) {
   const v1::Staff* best = nullptr;
   std::tuple<uint64_t, uint64_t> best_score{};
   for (const auto* st : pool) {
     if (st->id() == skip) continue;
     if (!ov.HardOk(*st, s, f)) continue;
     StaffLoad& load = ov.Of(st->id());
-    uint64_t kind = f.holiday ? load.holiday_days.size()
+    uint64_t kind = f.holiday   ? load.holiday_days.size()
                     : f.weekend ? load.weekend_days.size()
                     : f.evening ? load.evenings
                                 : 0;
@@ -176,7 +177,8 @@ void SetStaff(const Network& net, std::string_view id, v1::Staff* out) {
 // A shift losing its assignee (leave, departure): the backup takes it when
 // the rules allow; otherwise it is a gap, announced with the replacement
 // that changes no other shift (when there is one).
-void Reassign(const RotaCtx& ctx, Overlay& ov, v1::Shift s, const std::string& reason, Mutation* m) {
+void Reassign(const RotaCtx& ctx, Overlay& ov, v1::Shift s, const std::string& reason,
+              Mutation* m) {
   const auto& net = ctx.state.network;
   const ShiftFacts f = FactsOf(s);
   const std::string previous = s.assignee_id();
@@ -210,7 +212,8 @@ void Reassign(const RotaCtx& ctx, Overlay& ov, v1::Shift s, const std::string& r
     g->set_reason(reason);
     SetStaff(net, previous, g->mutable_absent());
     SetStaff(net, s.backup_id(), g->mutable_backup());
-    if (const auto* l = LeaderOnDuty(ctx.state, s.center_id(), Sec(s.start()))) *g->mutable_leader() = *l;
+    if (const auto* l = LeaderOnDuty(ctx.state, s.center_id(), Sec(s.start())))
+      *g->mutable_leader() = *l;
     auto pool = PoolOf(net, s.center_id());
     if (const auto* p = BestCandidate(ov, pool, s, f, previous)) *g->mutable_proposal() = *p;
     Emit(m, std::move(e), "coverage.gap");
@@ -231,7 +234,8 @@ Status RangeArgs(const std::string& from, const std::string& to, Date* f, Date* 
   if (!b.ok()) return b.status();
   if (DayNumber(*b) < DayNumber(*a)) return Status::InvalidArgument("to", "is before from");
   if (DayNumber(*b) - DayNumber(*a) > kMaxRangeDays) {
-    return Status::InvalidArgument("to", fmt::format("a range is at most {} days", kMaxRangeDays + 1));
+    return Status::InvalidArgument("to",
+                                   fmt::format("a range is at most {} days", kMaxRangeDays + 1));
   }
   *f = *a;
   *t = *b;
@@ -269,20 +273,29 @@ Status ParseRulesTable(const toml::table& t, std::string_view source, const std:
     const std::string key(k.str());
     if (v.is_table() && where.empty() && (key == "employment" || key == "center")) continue;
     auto bad = [&](const std::string& msg) {
-      return Status::InvalidArgument(where + key, fmt::format("{}:{}: {}", source.empty() ? "rules" : source,
-                                                             v.source().begin.line, msg));
+      return Status::InvalidArgument(
+          where + key,
+          fmt::format("{}:{}: {}", source.empty() ? "rules" : source, v.source().begin.line, msg));
     };
     auto num = v.value<double>();
-    if (!num || *num < 0 || *num > 10000) return bad(fmt::format("{} must be a non-negative number", key));
+    if (!num || *num < 0 || *num > 10000)
+      return bad(fmt::format("{} must be a non-negative number", key));
     const auto minutes = static_cast<uint32_t>(*num * 60 + 0.5);
     const auto whole = static_cast<uint32_t>(*num + 0.5);
-    if (key == "daily_standard_hours") out->set_daily_standard_minutes(minutes);
-    else if (key == "daily_overtime_hours") out->set_daily_overtime_minutes(minutes);
-    else if (key == "weekly_standard_hours") out->set_weekly_standard_minutes(minutes);
-    else if (key == "monthly_overtime_hours") out->set_monthly_overtime_minutes(minutes);
-    else if (key == "min_rest_hours") out->set_min_rest_minutes(minutes);
-    else if (key == "max_consecutive_days") out->set_max_consecutive_days(whole);
-    else if (key == "min_rest_days_per_week") out->set_min_rest_days_per_week(whole);
+    if (key == "daily_standard_hours")
+      out->set_daily_standard_minutes(minutes);
+    else if (key == "daily_overtime_hours")
+      out->set_daily_overtime_minutes(minutes);
+    else if (key == "weekly_standard_hours")
+      out->set_weekly_standard_minutes(minutes);
+    else if (key == "monthly_overtime_hours")
+      out->set_monthly_overtime_minutes(minutes);
+    else if (key == "min_rest_hours")
+      out->set_min_rest_minutes(minutes);
+    else if (key == "max_consecutive_days")
+      out->set_max_consecutive_days(whole);
+    else if (key == "min_rest_days_per_week")
+      out->set_min_rest_days_per_week(whole);
     else {
       return bad(fmt::format(
           "unknown key \"{}\" (daily_standard_hours, daily_overtime_hours, weekly_standard_hours, "
@@ -313,28 +326,36 @@ Result<v1::WorkRulesConfig> ParseRulesToml(std::string_view text, std::string_vi
   try {
     t = toml::parse(text, source);
   } catch (const toml::parse_error& e) {
-    return Status::InvalidArgument("toml", fmt::format("{}:{}: {}", source.empty() ? "rules" : source,
-                                                       e.source().begin.line, e.description()));
+    return Status::InvalidArgument(
+        "toml", fmt::format("{}:{}: {}", source.empty() ? "rules" : source, e.source().begin.line,
+                            e.description()));
   }
   v1::WorkRulesConfig cfg;
   ZB_RETURN_IF_ERROR(ParseRulesTable(t, source, "", cfg.mutable_defaults()));
   if (const auto* emp = t["employment"].as_table()) {
     for (const auto& [k, v] : *emp) {
       v1::EmploymentType type;
-      if (!v1::EmploymentType_Parse(std::string(k.str()), &type) || type == v1::EMPLOYMENT_TYPE_UNSPECIFIED) {
+      if (!v1::EmploymentType_Parse(std::string(k.str()), &type) ||
+          type == v1::EMPLOYMENT_TYPE_UNSPECIFIED) {
         return Status::InvalidArgument(
-            "employment", fmt::format("{}:{}: unknown employment type \"{}\" (LABOUR_CONTRACT, CIVIL_SERVANT, "
-                                      "ELECTED_CADRE, VOLUNTEER_SERVICE)",
-                                      source, v.source().begin.line, k.str()));
+            "employment",
+            fmt::format("{}:{}: unknown employment type \"{}\" (LABOUR_CONTRACT, CIVIL_SERVANT, "
+                        "ELECTED_CADRE, VOLUNTEER_SERVICE)",
+                        source, v.source().begin.line, k.str()));
       }
-      if (!v.is_table()) return Status::InvalidArgument("employment", fmt::format("{}:{}: must be a table", source, v.source().begin.line));
-      ZB_RETURN_IF_ERROR(ParseRulesTable(*v.as_table(), source, fmt::format("employment.{}.", k.str()),
+      if (!v.is_table())
+        return Status::InvalidArgument(
+            "employment", fmt::format("{}:{}: must be a table", source, v.source().begin.line));
+      ZB_RETURN_IF_ERROR(ParseRulesTable(*v.as_table(), source,
+                                         fmt::format("employment.{}.", k.str()),
                                          &(*cfg.mutable_by_employment())[std::string(k.str())]));
     }
   }
   if (const auto* centers = t["center"].as_table()) {
     for (const auto& [k, v] : *centers) {
-      if (!v.is_table()) return Status::InvalidArgument("center", fmt::format("{}:{}: must be a table", source, v.source().begin.line));
+      if (!v.is_table())
+        return Status::InvalidArgument(
+            "center", fmt::format("{}:{}: must be a table", source, v.source().begin.line));
       ZB_RETURN_IF_ERROR(ParseRulesTable(*v.as_table(), source, fmt::format("center.{}.", k.str()),
                                          &(*cfg.mutable_by_center())[std::string(k.str())]));
     }
@@ -344,14 +365,18 @@ Result<v1::WorkRulesConfig> ParseRulesToml(std::string_view text, std::string_vi
   return cfg;
 }
 
-Rules ResolveRules(const v1::WorkRulesConfig& cfg, const v1::Staff& staff, std::string_view center) {
+Rules ResolveRules(const v1::WorkRulesConfig& cfg, const v1::Staff& staff,
+                   std::string_view center) {
   Rules r;
   ApplyRules(cfg.defaults(), &r);
-  const auto type = staff.employment() == v1::EMPLOYMENT_TYPE_UNSPECIFIED ? v1::LABOUR_CONTRACT : staff.employment();
-  if (auto it = cfg.by_employment().find(v1::EmploymentType_Name(type)); it != cfg.by_employment().end()) {
+  const auto type = staff.employment() == v1::EMPLOYMENT_TYPE_UNSPECIFIED ? v1::LABOUR_CONTRACT
+                                                                          : staff.employment();
+  if (auto it = cfg.by_employment().find(v1::EmploymentType_Name(type));
+      it != cfg.by_employment().end()) {
     ApplyRules(it->second, &r);
   }
-  if (auto it = cfg.by_center().find(std::string(center)); it != cfg.by_center().end()) ApplyRules(it->second, &r);
+  if (auto it = cfg.by_center().find(std::string(center)); it != cfg.by_center().end())
+    ApplyRules(it->second, &r);
   return r;
 }
 
@@ -407,7 +432,8 @@ void StaffLoad::Remove(const ShiftFacts& f) {
         // Recompute the day's span from what is left.
         d->second.first_start = std::numeric_limits<int64_t>::max();
         d->second.last_end = std::numeric_limits<int64_t>::min();
-        for (auto j = intervals.lower_bound(f.start - 2 * kDay); j != intervals.end() && j->first < f.start + 2 * kDay; ++j) {
+        for (auto j = intervals.lower_bound(f.start - 2 * kDay);
+             j != intervals.end() && j->first < f.start + 2 * kDay; ++j) {
           if (j->second.day != f.day || !j->second.working) continue;
           d->second.first_start = std::min(d->second.first_start, j->second.start);
           d->second.last_end = std::max(d->second.last_end, j->second.end);
@@ -426,10 +452,12 @@ void StaffLoad::Remove(const ShiftFacts& f) {
 
 std::vector<std::string> RuleBreaches(const StaffLoad& load, const Rules& r, const ShiftFacts& f) {
   std::vector<std::string> out;
-  for (auto it = load.intervals.lower_bound(f.start - 2 * kDay); it != load.intervals.end() && it->first < f.end; ++it) {
+  for (auto it = load.intervals.lower_bound(f.start - 2 * kDay);
+       it != load.intervals.end() && it->first < f.end; ++it) {
     const ShiftFacts& g = it->second;
     if (g.end > f.start && g.start < f.end && g.working == f.working) {
-      out.push_back(fmt::format("overlap: already on duty {} {}", IsoOf(g.day), g.working ? "on site" : "on call"));
+      out.push_back(fmt::format("overlap: already on duty {} {}", IsoOf(g.day),
+                                g.working ? "on site" : "on call"));
       return out;  // the rest would be noise
     }
   }
@@ -437,32 +465,37 @@ std::vector<std::string> RuleBreaches(const StaffLoad& load, const Rules& r, con
   const auto* today = load.DayAt(f.day);
   const uint32_t day_minutes = (today ? today->minutes : 0) + f.minutes();
   if (day_minutes > r.daily_standard + r.daily_overtime) {
-    out.push_back(fmt::format("daily_hours: {} on {} (at most {} + {} overtime)", Hours(day_minutes), IsoOf(f.day),
-                              Hours(r.daily_standard), Hours(r.daily_overtime)));
+    out.push_back(fmt::format("daily_hours: {} on {} (at most {} + {} overtime)",
+                              Hours(day_minutes), IsoOf(f.day), Hours(r.daily_standard),
+                              Hours(r.daily_overtime)));
   }
   const int64_t first = today ? std::min(today->first_start, f.start) : f.start;
   const int64_t last = today ? std::max(today->last_end, f.end) : f.end;
-  if (const auto* prev = load.DayAt(f.day - 1); prev && first - prev->last_end < int64_t(r.min_rest) * 60) {
-    out.push_back(fmt::format("min_rest: {} between {} and {} (at least {})", Hours((first - prev->last_end) / 60),
-                              IsoOf(f.day - 1), IsoOf(f.day), Hours(r.min_rest)));
+  if (const auto* prev = load.DayAt(f.day - 1);
+      prev && first - prev->last_end < int64_t(r.min_rest) * 60) {
+    out.push_back(fmt::format("min_rest: {} between {} and {} (at least {})",
+                              Hours((first - prev->last_end) / 60), IsoOf(f.day - 1), IsoOf(f.day),
+                              Hours(r.min_rest)));
   }
-  if (const auto* next = load.DayAt(f.day + 1); next && next->first_start - last < int64_t(r.min_rest) * 60) {
-    out.push_back(fmt::format("min_rest: {} between {} and {} (at least {})", Hours((next->first_start - last) / 60),
-                              IsoOf(f.day), IsoOf(f.day + 1), Hours(r.min_rest)));
+  if (const auto* next = load.DayAt(f.day + 1);
+      next && next->first_start - last < int64_t(r.min_rest) * 60) {
+    out.push_back(fmt::format("min_rest: {} between {} and {} (at least {})",
+                              Hours((next->first_start - last) / 60), IsoOf(f.day),
+                              IsoOf(f.day + 1), Hours(r.min_rest)));
   }
   uint32_t run = 1;
   for (int32_t d = f.day - 1; load.DayAt(d) && run <= r.max_consecutive; --d) ++run;
   for (int32_t d = f.day + 1; load.DayAt(d) && run <= r.max_consecutive; ++d) ++run;
   if (run > r.max_consecutive) {
-    out.push_back(fmt::format("consecutive_days: {} working days in a row around {} (at most {})", run,
-                              IsoOf(f.day), r.max_consecutive));
+    out.push_back(fmt::format("consecutive_days: {} working days in a row around {} (at most {})",
+                              run, IsoOf(f.day), r.max_consecutive));
   }
   const int32_t monday = MondayOf(f.day);
   uint32_t worked = 0;
   for (int32_t d = monday; d < monday + 7; ++d) worked += (d == f.day || load.DayAt(d)) ? 1 : 0;
   if (7 - worked < r.min_rest_days_week) {
-    out.push_back(fmt::format("weekly_rest: no rest day in the week of {} (at least {})", IsoOf(monday),
-                              r.min_rest_days_week));
+    out.push_back(fmt::format("weekly_rest: no rest day in the week of {} (at least {})",
+                              IsoOf(monday), r.min_rest_days_week));
   }
   // Overtime of a month: over the weeks whose Monday lies in it, each week's
   // larger of (daily excess summed) and (week minutes - weekly standard).
@@ -484,8 +517,8 @@ std::vector<std::string> RuleBreaches(const StaffLoad& load, const Rules& r, con
       overtime += std::max<int64_t>(excess, week - r.weekly_standard);
     }
     if (overtime > r.monthly_overtime) {
-      out.push_back(fmt::format("monthly_overtime: {} in {} (at most {})", Hours(overtime), IsoOf(f.day).substr(0, 7),
-                                Hours(r.monthly_overtime)));
+      out.push_back(fmt::format("monthly_overtime: {} in {} (at most {})", Hours(overtime),
+                                IsoOf(f.day).substr(0, 7), Hours(r.monthly_overtime)));
     }
   }
   return out;
@@ -517,15 +550,18 @@ bool RotaBook::MonthPublished(std::string_view center, std::string_view month) c
   return months_.count(fmt::format("{}/{}", center, month)) > 0;
 }
 
-std::vector<const v1::Shift*> RotaBook::CenterShifts(std::string_view center, Date from, Date to) const {
+std::vector<const v1::Shift*> RotaBook::CenterShifts(std::string_view center, Date from,
+                                                     Date to) const {
   std::vector<const v1::Shift*> out;
   const std::string lo = fmt::format("{}/{}", center, FormatDate(from));
   const std::string hi = fmt::format("{}/{}~", center, FormatDate(to));
-  for (auto it = shifts_.lower_bound(lo); it != shifts_.end() && it->first < hi; ++it) out.push_back(&it->second);
+  for (auto it = shifts_.lower_bound(lo); it != shifts_.end() && it->first < hi; ++it)
+    out.push_back(&it->second);
   return out;
 }
 
-std::vector<const v1::Shift*> RotaBook::StaffShifts(std::string_view staff, int64_t from, int64_t to) const {
+std::vector<const v1::Shift*> RotaBook::StaffShifts(std::string_view staff, int64_t from,
+                                                    int64_t to) const {
   std::vector<const v1::Shift*> out;
   const auto* load = Load(staff);
   if (!load) return out;
@@ -557,14 +593,17 @@ void RotaBook::Index(const v1::Shift& s, int sign) {
   auto timer = [&](uint32_t bit, int64_t due) {
     if (s.timers_fired() & bit) return;
     Timer t{due, bit, s.id()};
-    if (sign > 0) timers_.insert(t);
-    else timers_.erase(t);
+    if (sign > 0)
+      timers_.insert(t);
+    else
+      timers_.erase(t);
   };
   timer(v1::HANDOFF, f.start);
   if (s.assignee_id().empty()) return;
   timer(v1::REMINDER_EVE, midnight - kDay + int64_t(options_.reminder_eve_minute) * 60);
   timer(v1::REMINDER_BEFORE, f.start - int64_t(options_.reminder_before_minutes) * 60);
-  if (f.working && !s.has_checked_in()) timer(v1::NO_SHOW, f.start + int64_t(options_.checkin_grace_minutes) * 60);
+  if (f.working && !s.has_checked_in())
+    timer(v1::NO_SHOW, f.start + int64_t(options_.checkin_grace_minutes) * 60);
 }
 
 void RotaBook::PutShift(v1::Shift s) {
@@ -617,7 +656,8 @@ void RotaBook::Clear() {
 const v1::Staff* LeaderOnDuty(const State& state, std::string_view center, int64_t t) {
   const int32_t day = static_cast<int32_t>((t + 8 * 3600) / kDay);
   const v1::Staff* fallback = nullptr;
-  for (const auto* s : state.rota.CenterShifts(center, FromDayNumber(day - 1), FromDayNumber(day + 1))) {
+  for (const auto* s :
+       state.rota.CenterShifts(center, FromDayNumber(day - 1), FromDayNumber(day + 1))) {
     if (s->assignee_id().empty() || Sec(s->start()) > t || Sec(s->end()) <= t) continue;
     const auto* st = state.network.FindStaff(s->assignee_id());
     if (!st || !HasRole(*st, v1::LEADER)) continue;
@@ -638,22 +678,29 @@ Result<Mutation> SetRotation(const RotaCtx& ctx, v1::Rotation r) {
   if (const auto* old = [&]() -> const v1::Rotation* {
         auto it = st.rota.rotations().find(r.id());
         return it == st.rota.rotations().end() ? nullptr : &it->second;
-      }(); old && old->center_id() != r.center_id()) {
+      }();
+      old && old->center_id() != r.center_id()) {
     return Status::FailedPrecondition(
-        fmt::format("rotation \"{}\" belongs to center {}; remove it first", r.id(), old->center_id()), "rotation.center_id");
+        fmt::format("rotation \"{}\" belongs to center {}; remove it first", r.id(),
+                    old->center_id()),
+        "rotation.center_id");
   }
-  if (r.members().empty()) return Status::InvalidArgument("rotation.members", "needs at least one staff id");
+  if (r.members().empty())
+    return Status::InvalidArgument("rotation.members", "needs at least one staff id");
   std::set<std::string> seen;
   for (const auto& id : r.members()) {
     const auto* s = st.network.FindStaff(id);
-    if (!s) return Status::NotFound("rotation.members", fmt::format("staff \"{}\" does not exist", id));
+    if (!s)
+      return Status::NotFound("rotation.members", fmt::format("staff \"{}\" does not exist", id));
     if (!MayWorkAt(*s, r.center_id())) {
       return Status::FailedPrecondition(
-          fmt::format("{} is neither homed at nor covers {}; add it to the staff's cover_center_ids first", id,
-                      r.center_id()),
+          fmt::format(
+              "{} is neither homed at nor covers {}; add it to the staff's cover_center_ids first",
+              id, r.center_id()),
           "rotation.members");
     }
-    if (!seen.insert(id).second) return Status::InvalidArgument("rotation.members", fmt::format("{} is listed twice", id));
+    if (!seen.insert(id).second)
+      return Status::InvalidArgument("rotation.members", fmt::format("{} is listed twice", id));
   }
   if (r.period_days() < 1 || r.period_days() > 366) {
     return Status::InvalidArgument("rotation.period_days", "must be 1..366 (1 daily, 7 weekly)");
@@ -662,7 +709,8 @@ Result<Mutation> SetRotation(const RotaCtx& ctx, v1::Rotation r) {
   const auto& h = r.handoff();
   if (h.size() != 5 || h[2] != ':' || ClockMinute(h) >= 1440 || h[3] > '5' || !std::isdigit(h[0]) ||
       !std::isdigit(h[1]) || !std::isdigit(h[3]) || !std::isdigit(h[4])) {
-    return Status::InvalidArgument("rotation.handoff", fmt::format("\"{}\" is not a time of day HH:MM", h));
+    return Status::InvalidArgument("rotation.handoff",
+                                   fmt::format("\"{}\" is not a time of day HH:MM", h));
   }
   if (auto d = DateArg(r.start_date(), "rotation.start_date"); !d.ok()) return d.status();
   for (int k : r.kinds()) {
@@ -676,8 +724,8 @@ Result<Mutation> SetRotation(const RotaCtx& ctx, v1::Rotation r) {
     }
   }
   Mutation m;
-  m.summary = fmt::format("rotation {} at {}: {} members every {} days", r.id(), r.center_id(), r.members_size(),
-                          r.period_days());
+  m.summary = fmt::format("rotation {} at {}: {} members every {} days", r.id(), r.center_id(),
+                          r.members_size(), r.period_days());
   auto e = NewEvent(r.center_id());
   *e.mutable_rotation_updated()->mutable_rotation() = r;
   Emit(&m, std::move(e), "rotation.updated");
@@ -704,14 +752,18 @@ Result<Mutation> RemoveRotation(const RotaCtx& ctx, std::string_view id) {
 namespace {
 
 bool Serves(const v1::Rotation& r, v1::WindowKind kind, v1::DayType type) {
-  if (!r.kinds().empty() && std::find(r.kinds().begin(), r.kinds().end(), kind) == r.kinds().end()) return false;
+  if (!r.kinds().empty() && std::find(r.kinds().begin(), r.kinds().end(), kind) == r.kinds().end())
+    return false;
   if (r.day_types().empty()) return true;
-  auto has = [&](int t) { return std::find(r.day_types().begin(), r.day_types().end(), t) != r.day_types().end(); };
+  auto has = [&](int t) {
+    return std::find(r.day_types().begin(), r.day_types().end(), t) != r.day_types().end();
+  };
   return has(type) || (type == v1::MAKEUP_WORKDAY && has(v1::WORKDAY));
 }
 
 std::string ShiftId(std::string_view center, const Slot& slot, uint32_t pos) {
-  return fmt::format("{}{}-{}", ShiftIdPrefix(center, FormatDate(slot.date), slot.window->start_minute()),
+  return fmt::format("{}{}-{}",
+                     ShiftIdPrefix(center, FormatDate(slot.date), slot.window->start_minute()),
                      v1::WindowKind_Name(slot.window->kind()), pos);
 }
 
@@ -720,7 +772,8 @@ std::string ClockText(uint32_t minute) {
   return fmt::format("{:02}:{:02}{}", (minute % 1440) / 60, minute % 60, minute > 1440 ? "+1" : "");
 }
 
-v1::Shift NewShift(std::string_view center, const Slot& slot, uint32_t pos, const std::string& holiday) {
+v1::Shift NewShift(std::string_view center, const Slot& slot, uint32_t pos,
+                   const std::string& holiday) {
   v1::Shift s;
   s.set_id(ShiftId(center, slot, pos));
   s.set_center_id(std::string(center));
@@ -747,7 +800,8 @@ v1::Shift NewShift(std::string_view center, const Slot& slot, uint32_t pos, cons
 
 }  // namespace
 
-Result<Mutation> GenerateRota(const RotaCtx& ctx, const v1::RotaGenerateRequest& req, PlanCounts* counts) {
+Result<Mutation> GenerateRota(const RotaCtx& ctx, const v1::RotaGenerateRequest& req,
+                              PlanCounts* counts) {
   const auto& st = ctx.state;
   const auto& book = st.rota;
   ZB_RETURN_IF_ERROR(NeedCenter(st, req.center_id()));
@@ -755,7 +809,8 @@ Result<Mutation> GenerateRota(const RotaCtx& ctx, const v1::RotaGenerateRequest&
   ZB_RETURN_IF_ERROR(RangeArgs(req.from(), req.to(), &from, &to));
   const std::string& center = req.center_id();
   std::vector<Slot> slots;
-  ZB_RETURN_IF_ERROR(ExpandCoverage(st.calendar, st.policies, st.network, ctx.zones, center, from, to, &slots, nullptr));
+  ZB_RETURN_IF_ERROR(ExpandCoverage(st.calendar, st.policies, st.network, ctx.zones, center, from,
+                                    to, &slots, nullptr));
 
   std::vector<const v1::Rotation*> layers;
   for (const auto& [id, r] : book.rotations()) {
@@ -770,7 +825,8 @@ Result<Mutation> GenerateRota(const RotaCtx& ctx, const v1::RotaGenerateRequest&
   Overlay ov(book, st.network);
   std::map<std::string, const v1::Shift*, std::less<>> existing;
   for (const auto* s : book.CenterShifts(center, from, to)) {
-    if (s->kind() == v1::APPOINTMENT) continue;  // booked, not planned: appointment cancel releases it
+    if (s->kind() == v1::APPOINTMENT)
+      continue;  // booked, not planned: appointment cancel releases it
     existing.emplace(s->id(), s);
     const bool kept = s->published() || Sec(s->start()) <= now;
     // Re-planned shifts leave their assignee's load until decided again.
@@ -820,10 +876,12 @@ Result<Mutation> GenerateRota(const RotaCtx& ctx, const v1::RotaGenerateRequest&
         if (!s.has_checked_in()) s.clear_checked_in();
         s.set_timers_fired(old->timers_fired());
         s.set_backup_id(old->backup_id());
-        const bool manual = old->source() == v1::OVERRIDE || old->source() == v1::SWAP || old->source() == v1::BACKUP;
+        const bool manual = old->source() == v1::OVERRIDE || old->source() == v1::SWAP ||
+                            old->source() == v1::BACKUP;
         if ((manual || req.fill_only()) && !old->assignee_id().empty()) {
           const auto* person = st.network.FindStaff(old->assignee_id());
-          if (person && (old->forced() ? ov.HardOk(*person, s, f) : ov.Why(*person, s, f).empty())) {
+          if (person &&
+              (old->forced() ? ov.HardOk(*person, s, f) : ov.Why(*person, s, f).empty())) {
             s.set_assignee_id(person->id());
             s.set_source(old->source());
             s.set_rotation_id(old->rotation_id());
@@ -845,7 +903,8 @@ Result<Mutation> GenerateRota(const RotaCtx& ctx, const v1::RotaGenerateRequest&
           s.set_rotation_id(r->id());
           s.set_backup_id(!r->no_backup() && nm > 1 ? r->members((idx + 1) % nm) : "");
           done = try_assign(st.network.FindStaff(r->members(idx)), v1::ROTATION);
-          if (!done && why.empty()) why = fmt::format("rotation {}: {} is gone", r->id(), r->members(idx));
+          if (!done && why.empty())
+            why = fmt::format("rotation {}: {} is gone", r->id(), r->members(idx));
           break;  // the layer with precedence decides
         }
       }
@@ -854,10 +913,13 @@ Result<Mutation> GenerateRota(const RotaCtx& ctx, const v1::RotaGenerateRequest&
         done = try_assign(best, v1::FILL);
         if (done && s.backup_id().empty()) {
           ov.Of(best->id()).Add(f);
-          if (const auto* second = BestCandidate(ov, pool, s, f, best->id())) s.set_backup_id(second->id());
+          if (const auto* second = BestCandidate(ov, pool, s, f, best->id()))
+            s.set_backup_id(second->id());
           ov.Of(best->id()).Remove(f);
         }
-        if (!done && why.empty()) why = pool.empty() ? "nobody works at or covers this center" : "no eligible staff (roles, skills, leave, rules)";
+        if (!done && why.empty())
+          why = pool.empty() ? "nobody works at or covers this center"
+                             : "no eligible staff (roles, skills, leave, rules)";
       }
       if (done) {
         ov.Of(s.assignee_id()).Add(f);
@@ -875,8 +937,9 @@ Result<Mutation> GenerateRota(const RotaCtx& ctx, const v1::RotaGenerateRequest&
     if (seen.count(id) || s->published() || Sec(s->start()) <= now) continue;
     m.shifts_deleted.push_back(id);  // its window is no longer required
   }
-  m.summary = fmt::format("rota {} {}..{}: {} shifts, {} assigned, {} gaps, {} kept", center, FormatDate(from),
-                          FormatDate(to), counts->shifts, counts->assigned, counts->gaps, counts->kept);
+  m.summary = fmt::format("rota {} {}..{}: {} shifts, {} assigned, {} gaps, {} kept", center,
+                          FormatDate(from), FormatDate(to), counts->shifts, counts->assigned,
+                          counts->gaps, counts->kept);
   auto e = NewEvent(center);
   auto* g = e.mutable_rota_generated();
   g->set_from(FormatDate(from));
@@ -896,30 +959,34 @@ namespace {
 
 // Applies `person` to each shift (in order), checking as it goes. Refuses on
 // a hard reason, or on a rule unless `force`.
-Status Assign(const RotaCtx& ctx, Overlay& ov, std::vector<v1::Shift>& shifts, const v1::Staff& person,
-              v1::ShiftSource source, bool force, const std::string& reason, Mutation* m) {
+Status Assign(const RotaCtx& ctx, Overlay& ov, std::vector<v1::Shift>& shifts,
+              const v1::Staff& person, v1::ShiftSource source, bool force,
+              const std::string& reason, Mutation* m) {
   const auto& net = ctx.state.network;
   for (auto& s : shifts) {
     const ShiftFacts f = FactsOf(s);
     if (s.assignee_id() == person.id()) continue;
     if (f.end <= Sec(ctx.now)) {
-      return Status::FailedPrecondition(fmt::format("shift {} is over; the past is not changed", s.id()), "shift_id");
+      return Status::FailedPrecondition(
+          fmt::format("shift {} is over; the past is not changed", s.id()), "shift_id");
     }
     if (auto hard = Ineligible(ctx.state.rota, person, s, f.day); !hard.empty()) {
-      return Status::FailedPrecondition(fmt::format("{} cannot take {}: {}", person.id(), s.id(), hard), "staff_id");
+      return Status::FailedPrecondition(
+          fmt::format("{} cannot take {}: {}", person.id(), s.id(), hard), "staff_id");
     }
     const std::string previous = s.assignee_id();
     if (!previous.empty()) ov.Of(previous).Remove(f);
     auto breaches = RuleBreaches(ov.Of(person.id()), ov.RulesOf(person, s.center_id()), f);
     if (!breaches.empty() && breaches.front().starts_with("overlap")) {
       return Status::FailedPrecondition(
-          fmt::format("{} cannot take {}: {} (one person cannot hold two posts at once)", person.id(), s.id(),
-                      breaches.front()),
+          fmt::format("{} cannot take {}: {} (one person cannot hold two posts at once)",
+                      person.id(), s.id(), breaches.front()),
           "staff_id");
     }
     if (!breaches.empty() && !force) {
       return Status::FailedPrecondition(
-          fmt::format("{} taking {} breaks working-time rules: {} (--force overrides; it is audited and reported)",
+          fmt::format("{} taking {} breaks working-time rules: {} (--force overrides; it is "
+                      "audited and reported)",
                       person.id(), s.id(), fmt::join(breaches, "; ")),
           "staff_id");
     }
@@ -958,56 +1025,66 @@ Status Assign(const RotaCtx& ctx, Overlay& ov, std::vector<v1::Shift>& shifts, c
 
 }  // namespace
 
-Result<Mutation> OverrideShifts(const RotaCtx& ctx, const v1::RotaOverrideRequest& req, std::vector<v1::Shift>* changed) {
+Result<Mutation> OverrideShifts(const RotaCtx& ctx, const v1::RotaOverrideRequest& req,
+                                std::vector<v1::Shift>* changed) {
   const auto& st = ctx.state;
   auto person = NeedStaff(st, req.staff_id(), "staff_id");
   if (!person.ok()) return person.status();
   std::vector<v1::Shift> shifts;
   if (!req.shift_id().empty()) {
     const auto* s = st.rota.FindShift(req.shift_id());
-    if (!s) return Status::NotFound("shift_id", fmt::format("shift \"{}\" does not exist", req.shift_id()));
+    if (!s)
+      return Status::NotFound("shift_id",
+                              fmt::format("shift \"{}\" does not exist", req.shift_id()));
     shifts.push_back(*s);
   } else {
     ZB_RETURN_IF_ERROR(NeedCenter(st, req.center_id()));
     Date from, to;
     ZB_RETURN_IF_ERROR(RangeArgs(req.from(), req.to(), &from, &to));
     if (req.replaces().empty()) {
-      return Status::InvalidArgument("replaces", "give --shift, or --center/--from/--to with --replaces STAFF");
+      return Status::InvalidArgument("replaces",
+                                     "give --shift, or --center/--from/--to with --replaces STAFF");
     }
     for (const auto* s : st.rota.CenterShifts(req.center_id(), from, to)) {
       if (s->assignee_id() == req.replaces() && Sec(s->end()) > Sec(ctx.now)) shifts.push_back(*s);
     }
     if (shifts.empty()) {
-      return Status::FailedPrecondition(fmt::format("{} has no future shift at {} from {} to {}", req.replaces(),
-                                                    req.center_id(), req.from(), req.to()));
+      return Status::FailedPrecondition(fmt::format("{} has no future shift at {} from {} to {}",
+                                                    req.replaces(), req.center_id(), req.from(),
+                                                    req.to()));
     }
   }
   Overlay ov(st.rota, st.network);
   Mutation m;
   const std::string reason = req.reason().empty() ? "override" : "override: " + req.reason();
   ZB_RETURN_IF_ERROR(Assign(ctx, ov, shifts, **person, v1::OVERRIDE, req.force(), reason, &m));
-  m.summary = fmt::format("{} covers {} shift(s){}{}", req.staff_id(), shifts.size(),
-                          shifts.size() == 1 ? " " + shifts[0].id() : "", req.force() ? " (forced)" : "");
+  m.summary =
+      fmt::format("{} covers {} shift(s){}{}", req.staff_id(), shifts.size(),
+                  shifts.size() == 1 ? " " + shifts[0].id() : "", req.force() ? " (forced)" : "");
   *changed = shifts;
   m.shifts_put = std::move(shifts);
   return m;
 }
 
-Result<Mutation> PublishMonth(const RotaCtx& ctx, const v1::RotaPublishRequest& req, v1::RotaPublishReply* reply) {
+Result<Mutation> PublishMonth(const RotaCtx& ctx, const v1::RotaPublishRequest& req,
+                              v1::RotaPublishReply* reply) {
   const auto& st = ctx.state;
   ZB_RETURN_IF_ERROR(NeedCenter(st, req.center_id()));
   auto first = ParseDate(req.month() + "-01");
   if (req.month().size() != 7 || !first.ok()) {
-    return Status::InvalidArgument("month", fmt::format("\"{}\" is not a month YYYY-MM", req.month()));
+    return Status::InvalidArgument("month",
+                                   fmt::format("\"{}\" is not a month YYYY-MM", req.month()));
   }
   if (st.rota.MonthPublished(req.center_id(), req.month())) {
-    return Status::AlreadyExists("month", fmt::format("{} of {} is already published", req.month(), req.center_id()));
+    return Status::AlreadyExists(
+        "month", fmt::format("{} of {} is already published", req.month(), req.center_id()));
   }
   const Date last = first->year() / first->month() / std::chrono::last;
   auto shifts = st.rota.CenterShifts(req.center_id(), *first, last);
   if (shifts.empty()) {
     return Status::FailedPrecondition(fmt::format(
-        "{} has no shifts in {}; run `zhibanctl rota generate --center {} --from {} --to {} --fill` first",
+        "{} has no shifts in {}; run `zhibanctl rota generate --center {} --from {} --to {} "
+        "--fill` first",
         req.center_id(), req.month(), req.center_id(), FormatDate(*first), FormatDate(last)));
   }
   Mutation m;
@@ -1050,10 +1127,12 @@ Result<Mutation> PublishMonth(const RotaCtx& ctx, const v1::RotaPublishRequest& 
   reply->set_shifts(static_cast<uint32_t>(shifts.size()));
   reply->set_gaps(gaps);
   if (late) {
-    reply->set_warning(fmt::format("published less than {} days before the month starts; staff have short notice",
-                                   st.rota.options().publish_notice_days));
+    reply->set_warning(
+        fmt::format("published less than {} days before the month starts; staff have short notice",
+                    st.rota.options().publish_notice_days));
   }
-  m.summary = fmt::format("published {} of {}: {} shifts, {} gaps", req.month(), req.center_id(), shifts.size(), gaps);
+  m.summary = fmt::format("published {} of {}: {} shifts, {} gaps", req.month(), req.center_id(),
+                          shifts.size(), gaps);
   return m;
 }
 
@@ -1063,7 +1142,8 @@ Result<Mutation> CheckIn(const RotaCtx& ctx, std::string_view staff) {
   if (!person.ok()) return person.status();
   const int64_t now = Sec(ctx.now);
   for (const auto* s : st.rota.StaffShifts(staff, now - 2 * kDay, now + kCheckinEarly + 1)) {
-    if (Sec(s->end()) <= now || Sec(s->start()) - kCheckinEarly > now || s->has_checked_in()) continue;
+    if (Sec(s->end()) <= now || Sec(s->start()) - kCheckinEarly > now || s->has_checked_in())
+      continue;
     if (s->kind() == v1::ON_CALL) continue;
     v1::Shift c = *s;
     *c.mutable_checked_in() = Ts(now);
@@ -1076,8 +1156,9 @@ Result<Mutation> CheckIn(const RotaCtx& ctx, std::string_view staff) {
     m.shifts_put.push_back(std::move(c));
     return m;
   }
-  return Status::FailedPrecondition(
-      fmt::format("{} has no on-site shift running now or starting within 30 minutes (not yet checked in)", staff));
+  return Status::FailedPrecondition(fmt::format(
+      "{} has no on-site shift running now or starting within 30 minutes (not yet checked in)",
+      staff));
 }
 
 // ---- swaps ----------------------------------------------------------------------
@@ -1099,20 +1180,26 @@ v1::Event SwapEvent(const RotaCtx& ctx, const v1::ShiftSwap& s) {
 Status ApplySwap(const RotaCtx& ctx, const v1::ShiftSwap& sw, bool force, bool dry, Mutation* m) {
   const auto& st = ctx.state;
   const auto* a = st.rota.FindShift(sw.shift_id());
-  if (!a) return Status::NotFound("shift_id", fmt::format("shift \"{}\" does not exist", sw.shift_id()));
+  if (!a)
+    return Status::NotFound("shift_id", fmt::format("shift \"{}\" does not exist", sw.shift_id()));
   if (a->assignee_id() != sw.from_staff_id()) {
-    return Status::FailedPrecondition(fmt::format("shift {} is no longer {}'s", a->id(), sw.from_staff_id()));
+    return Status::FailedPrecondition(
+        fmt::format("shift {} is no longer {}'s", a->id(), sw.from_staff_id()));
   }
   const auto* from = st.network.FindStaff(sw.from_staff_id());
   const auto* to = st.network.FindStaff(sw.to_staff_id());
-  if (!from || !to) return Status::FailedPrecondition("a staff member of the swap no longer exists");
+  if (!from || !to)
+    return Status::FailedPrecondition("a staff member of the swap no longer exists");
   Overlay ov(st.rota, st.network);
   std::vector<v1::Shift> give{*a}, back;
   if (!sw.return_shift_id().empty()) {
     const auto* b = st.rota.FindShift(sw.return_shift_id());
-    if (!b) return Status::NotFound("return_shift_id", fmt::format("shift \"{}\" does not exist", sw.return_shift_id()));
+    if (!b)
+      return Status::NotFound("return_shift_id",
+                              fmt::format("shift \"{}\" does not exist", sw.return_shift_id()));
     if (b->assignee_id() != sw.to_staff_id()) {
-      return Status::FailedPrecondition(fmt::format("shift {} is not {}'s", b->id(), sw.to_staff_id()), "return_shift_id");
+      return Status::FailedPrecondition(
+          fmt::format("shift {} is not {}'s", b->id(), sw.to_staff_id()), "return_shift_id");
     }
     back.push_back(*b);
     // Both leave their old shift before either takes the other's.
@@ -1135,14 +1222,18 @@ Status ApplySwap(const RotaCtx& ctx, const v1::ShiftSwap& sw, bool force, bool d
 Result<Mutation> RequestSwap(const RotaCtx& ctx, v1::SwapRequestRequest req, uint64_t serial) {
   const auto& st = ctx.state;
   const auto* shift = st.rota.FindShift(req.shift_id());
-  if (!shift) return Status::NotFound("shift_id", fmt::format("shift \"{}\" does not exist", req.shift_id()));
-  if (shift->assignee_id().empty()) return Status::FailedPrecondition("the shift has nobody to swap", "shift_id");
+  if (!shift)
+    return Status::NotFound("shift_id", fmt::format("shift \"{}\" does not exist", req.shift_id()));
+  if (shift->assignee_id().empty())
+    return Status::FailedPrecondition("the shift has nobody to swap", "shift_id");
   auto to = NeedStaff(st, req.to_staff_id(), "to_staff_id");
   if (!to.ok()) return to.status();
-  if (req.to_staff_id() == shift->assignee_id()) return Status::InvalidArgument("to_staff_id", "is the shift's own assignee");
+  if (req.to_staff_id() == shift->assignee_id())
+    return Status::InvalidArgument("to_staff_id", "is the shift's own assignee");
   v1::ShiftSwap sw;
   sw.set_id(req.id().empty() ? fmt::format("swap-{}", serial) : req.id());
-  if (st.rota.swaps().count(sw.id())) return Status::AlreadyExists("id", fmt::format("swap \"{}\" exists", sw.id()));
+  if (st.rota.swaps().count(sw.id()))
+    return Status::AlreadyExists("id", fmt::format("swap \"{}\" exists", sw.id()));
   sw.set_shift_id(req.shift_id());
   sw.set_from_staff_id(shift->assignee_id());
   sw.set_to_staff_id(req.to_staff_id());
@@ -1153,7 +1244,8 @@ Result<Mutation> RequestSwap(const RotaCtx& ctx, v1::SwapRequestRequest req, uin
   // Refused now rather than after two people agreed: roles, skills, leave, rules.
   ZB_RETURN_IF_ERROR(ApplySwap(ctx, sw, /*force=*/false, /*dry=*/true, &scratch));
   Mutation m;
-  m.summary = fmt::format("swap {} requested: {} -> {} for {}", sw.id(), sw.from_staff_id(), sw.to_staff_id(), sw.shift_id());
+  m.summary = fmt::format("swap {} requested: {} -> {} for {}", sw.id(), sw.from_staff_id(),
+                          sw.to_staff_id(), sw.shift_id());
   m.Emit(SwapEvent(ctx, sw));
   m.swaps_put.push_back(std::move(sw));
   return m;
@@ -1162,7 +1254,8 @@ Result<Mutation> RequestSwap(const RotaCtx& ctx, v1::SwapRequestRequest req, uin
 Result<Mutation> DecideSwap(const RotaCtx& ctx, const v1::SwapDecideRequest& req) {
   const auto& st = ctx.state;
   auto it = st.rota.swaps().find(req.id());
-  if (it == st.rota.swaps().end()) return Status::NotFound("id", fmt::format("swap \"{}\" does not exist", req.id()));
+  if (it == st.rota.swaps().end())
+    return Status::NotFound("id", fmt::format("swap \"{}\" does not exist", req.id()));
   v1::ShiftSwap sw = it->second;
   auto by = NeedStaff(st, req.by_staff_id(), "by_staff_id");
   if (!by.ok()) return by.status();
@@ -1170,28 +1263,37 @@ Result<Mutation> DecideSwap(const RotaCtx& ctx, const v1::SwapDecideRequest& req
   Mutation m;
   switch (req.action()) {
     case v1::ACCEPT:
-      if (sw.state() != v1::REQUESTED) return Status::FailedPrecondition(fmt::format("swap {} is {}, not REQUESTED", sw.id(), v1::SwapState_Name(sw.state())));
+      if (sw.state() != v1::REQUESTED)
+        return Status::FailedPrecondition(
+            fmt::format("swap {} is {}, not REQUESTED", sw.id(), v1::SwapState_Name(sw.state())));
       if (req.by_staff_id() != sw.to_staff_id()) {
-        return Status::FailedPrecondition(fmt::format("only {} (asked) can accept", sw.to_staff_id()), "by_staff_id");
+        return Status::FailedPrecondition(
+            fmt::format("only {} (asked) can accept", sw.to_staff_id()), "by_staff_id");
       }
       sw.set_state(v1::ACCEPTED);
       break;
     case v1::APPROVE:
       if (sw.state() != v1::ACCEPTED) {
-        return Status::FailedPrecondition(fmt::format("swap {} is {}; {} must accept it first", sw.id(),
-                                                      v1::SwapState_Name(sw.state()), sw.to_staff_id()));
+        return Status::FailedPrecondition(fmt::format("swap {} is {}; {} must accept it first",
+                                                      sw.id(), v1::SwapState_Name(sw.state()),
+                                                      sw.to_staff_id()));
       }
-      if (!leader) return Status::FailedPrecondition(fmt::format("{} is not a LEADER; only a leader approves swaps", req.by_staff_id()), "by_staff_id");
+      if (!leader)
+        return Status::FailedPrecondition(
+            fmt::format("{} is not a LEADER; only a leader approves swaps", req.by_staff_id()),
+            "by_staff_id");
       ZB_RETURN_IF_ERROR(ApplySwap(ctx, sw, req.force(), /*dry=*/false, &m));
       sw.set_state(v1::APPROVED);
       sw.set_decided_by(req.by_staff_id());
       break;
     case v1::REJECT:
       if (sw.state() != v1::REQUESTED && sw.state() != v1::ACCEPTED) {
-        return Status::FailedPrecondition(fmt::format("swap {} is already {}", sw.id(), v1::SwapState_Name(sw.state())));
+        return Status::FailedPrecondition(
+            fmt::format("swap {} is already {}", sw.id(), v1::SwapState_Name(sw.state())));
       }
       if (req.by_staff_id() != sw.to_staff_id() && !leader) {
-        return Status::FailedPrecondition(fmt::format("only {} or a LEADER can reject", sw.to_staff_id()), "by_staff_id");
+        return Status::FailedPrecondition(
+            fmt::format("only {} or a LEADER can reject", sw.to_staff_id()), "by_staff_id");
       }
       sw.set_state(v1::REJECTED);
       sw.set_decided_by(req.by_staff_id());
@@ -1199,7 +1301,8 @@ Result<Mutation> DecideSwap(const RotaCtx& ctx, const v1::SwapDecideRequest& req
     default:
       return Status::InvalidArgument("action", "must be ACCEPT, APPROVE or REJECT");
   }
-  m.summary = fmt::format("swap {} {} by {}", sw.id(), v1::SwapState_Name(sw.state()), req.by_staff_id());
+  m.summary =
+      fmt::format("swap {} {} by {}", sw.id(), v1::SwapState_Name(sw.state()), req.by_staff_id());
   m.Emit(SwapEvent(ctx, sw));
   m.swaps_put.push_back(std::move(sw));
   return m;
@@ -1209,8 +1312,10 @@ Result<Mutation> DecideSwap(const RotaCtx& ctx, const v1::SwapDecideRequest& req
 
 Result<Mutation> AddLeave(const RotaCtx& ctx, v1::Leave leave) {
   const auto& st = ctx.state;
-  if (leave.id().empty() || leave.id().size() > kMaxIdLength) return Status::InvalidArgument("leave.id", "is required (at most 64 characters)");
-  if (st.rota.leave().count(leave.id())) return Status::AlreadyExists("leave.id", fmt::format("leave \"{}\" exists", leave.id()));
+  if (leave.id().empty() || leave.id().size() > kMaxIdLength)
+    return Status::InvalidArgument("leave.id", "is required (at most 64 characters)");
+  if (st.rota.leave().count(leave.id()))
+    return Status::AlreadyExists("leave.id", fmt::format("leave \"{}\" exists", leave.id()));
   auto person = NeedStaff(st, leave.staff_id(), "leave.staff_id");
   if (!person.ok()) return person.status();
   if (!v1::LeaveKind_IsValid(leave.kind()) || leave.kind() == v1::LEAVE_KIND_UNSPECIFIED) {
@@ -1221,20 +1326,23 @@ Result<Mutation> AddLeave(const RotaCtx& ctx, v1::Leave leave) {
   ZB_RETURN_IF_ERROR(RangeArgs(leave.from(), leave.to(), &from, &to));
   for (int32_t d = DayNumber(from); d <= DayNumber(to); ++d) {
     if (const auto* other = st.rota.LeaveOn(leave.staff_id(), d)) {
-      return Status::AlreadyExists("leave.from", fmt::format("{} overlaps leave {} ({}..{})", leave.id(), other->id(),
-                                                             other->from(), other->to()));
+      return Status::AlreadyExists(
+          "leave.from", fmt::format("{} overlaps leave {} ({}..{})", leave.id(), other->id(),
+                                    other->from(), other->to()));
     }
   }
   Mutation m;
   m.leave_put.push_back(leave);
   Overlay ov(st.rota, st.network);
   std::vector<v1::Shift> hit;
-  for (const auto* s : st.rota.StaffShifts(leave.staff_id(), DayNumber(from) * kDay - kDay, (DayNumber(to) + 2) * kDay)) {
+  for (const auto* s : st.rota.StaffShifts(leave.staff_id(), DayNumber(from) * kDay - kDay,
+                                           (DayNumber(to) + 2) * kDay)) {
     const int32_t d = DayOf(s->date());
     if (d < DayNumber(from) || d > DayNumber(to) || Sec(s->end()) <= Sec(ctx.now)) continue;
     hit.push_back(*s);
   }
-  const std::string reason = fmt::format("leave {} ({})", leave.id(), v1::LeaveKind_Name(leave.kind()));
+  const std::string reason =
+      fmt::format("leave {} ({})", leave.id(), v1::LeaveKind_Name(leave.kind()));
   // The leave must be visible to the eligibility checks of the replacements:
   // the person on leave is the only one it concerns, and they are skipped.
   for (auto& s : hit) Reassign(ctx, ov, std::move(s), reason, &m);
@@ -1244,14 +1352,15 @@ Result<Mutation> AddLeave(const RotaCtx& ctx, v1::Leave leave) {
   *b->mutable_staff() = **person;
   b->set_shifts_affected(static_cast<uint32_t>(hit.size()));
   Emit(&m, std::move(e), "leave.added");
-  m.summary = fmt::format("leave {} for {} {}..{}: {} shift(s) affected", leave.id(), leave.staff_id(), leave.from(),
-                          leave.to(), hit.size());
+  m.summary = fmt::format("leave {} for {} {}..{}: {} shift(s) affected", leave.id(),
+                          leave.staff_id(), leave.from(), leave.to(), hit.size());
   return m;
 }
 
 Result<Mutation> RemoveLeave(const RotaCtx& ctx, std::string_view id) {
   auto it = ctx.state.rota.leave().find(id);
-  if (it == ctx.state.rota.leave().end()) return Status::NotFound("id", fmt::format("leave \"{}\" does not exist", id));
+  if (it == ctx.state.rota.leave().end())
+    return Status::NotFound("id", fmt::format("leave \"{}\" does not exist", id));
   Mutation m;
   m.leave_deleted.emplace_back(id);
   const auto* person = ctx.state.network.FindStaff(it->second.staff_id());
@@ -1259,7 +1368,9 @@ Result<Mutation> RemoveLeave(const RotaCtx& ctx, std::string_view id) {
   *e.mutable_leave_removed()->mutable_leave() = it->second;
   if (person) *e.mutable_leave_removed()->mutable_staff() = *person;
   Emit(&m, std::move(e), "leave.removed");
-  m.summary = fmt::format("leave {} removed (its shifts stay as re-planned; run rota fill to use the person again)", id);
+  m.summary = fmt::format(
+      "leave {} removed (its shifts stay as re-planned; run rota fill to use the person again)",
+      id);
   return m;
 }
 
@@ -1268,7 +1379,8 @@ void ReleaseStaff(const RotaCtx& ctx, std::string_view staff, Mutation* m) {
   Overlay ov(st.rota, st.network);
   const int64_t now = Sec(ctx.now);
   std::vector<v1::Shift> hit;
-  for (const auto* s : st.rota.StaffShifts(staff, now - 2 * kDay, std::numeric_limits<int64_t>::max())) {
+  for (const auto* s :
+       st.rota.StaffShifts(staff, now - 2 * kDay, std::numeric_limits<int64_t>::max())) {
     if (Sec(s->end()) > now) hit.push_back(*s);
   }
   for (auto& s : hit) Reassign(ctx, ov, std::move(s), "staff removed", m);
@@ -1347,7 +1459,8 @@ Mutation FireTimers(const RotaCtx& ctx, size_t limit) {
       if (s->has_checked_in()) continue;
       auto* g = e.mutable_coverage_gap();
       *g->mutable_shift() = *s;
-      g->set_reason(fmt::format("no-show: not checked in {} minutes after the start", st.rota.options().checkin_grace_minutes));
+      g->set_reason(fmt::format("no-show: not checked in {} minutes after the start",
+                                st.rota.options().checkin_grace_minutes));
       SetStaff(net, s->assignee_id(), g->mutable_absent());
       SetStaff(net, s->backup_id(), g->mutable_backup());
       if (leader) *g->mutable_leader() = *leader;
@@ -1355,10 +1468,12 @@ Mutation FireTimers(const RotaCtx& ctx, size_t limit) {
     } else if (t.bit == v1::HANDOFF) {
       // Every shift of the center starting at this instant, handed off together.
       const int64_t at = Sec(s->start());
-      const std::string prefix = ShiftIdPrefix(s->center_id(), s->date(), ClockMinute(s->start_local()));
+      const std::string prefix =
+          ShiftIdPrefix(s->center_id(), s->date(), ClockMinute(s->start_local()));
       std::set<std::string> incoming_ids, before_ids;
       auto* h = e.mutable_shift_handoff();
-      for (auto it = st.rota.shifts().lower_bound(prefix); it != st.rota.shifts().end() && it->first.starts_with(prefix); ++it) {
+      for (auto it = st.rota.shifts().lower_bound(prefix);
+           it != st.rota.shifts().end() && it->first.starts_with(prefix); ++it) {
         v1::Shift* x = shift_of(it->first);
         if (Sec(x->start()) != at) continue;
         x->set_timers_fired(x->timers_fired() | v1::HANDOFF);
@@ -1366,8 +1481,10 @@ Mutation FireTimers(const RotaCtx& ctx, size_t limit) {
         if (!x->assignee_id().empty()) incoming_ids.insert(x->assignee_id());
       }
       const int32_t day = DayOf(s->date());
-      for (const auto* x : st.rota.CenterShifts(s->center_id(), FromDayNumber(day - 1), FromDayNumber(day))) {
-        if (Sec(x->start()) < at && Sec(x->end()) >= at && !x->assignee_id().empty()) before_ids.insert(x->assignee_id());
+      for (const auto* x :
+           st.rota.CenterShifts(s->center_id(), FromDayNumber(day - 1), FromDayNumber(day))) {
+        if (Sec(x->start()) < at && Sec(x->end()) >= at && !x->assignee_id().empty())
+          before_ids.insert(x->assignee_id());
       }
       for (const auto& id : before_ids) {
         if (!incoming_ids.count(id)) SetStaff(net, id, h->add_outgoing());
@@ -1397,8 +1514,8 @@ Status CheckRota(const RotaCtx& ctx, const v1::RotaCheckRequest& req, v1::RotaCh
   ZB_RETURN_IF_ERROR(RangeArgs(req.from(), req.to(), &from, &to));
   std::vector<v1::CoverageGap> uncovered;
   std::vector<Slot> slots;
-  ZB_RETURN_IF_ERROR(ExpandCoverage(st.calendar, st.policies, st.network, ctx.zones, req.center_id(), from, to, &slots,
-                                    &uncovered));
+  ZB_RETURN_IF_ERROR(ExpandCoverage(st.calendar, st.policies, st.network, ctx.zones,
+                                    req.center_id(), from, to, &slots, &uncovered));
   for (auto& g : uncovered) *out->add_uncovered_days() = std::move(g);
   const auto shifts = st.rota.CenterShifts(req.center_id(), from, to);
   out->set_shifts(static_cast<uint32_t>(shifts.size()));
@@ -1473,7 +1590,8 @@ Status RotaNow(const RotaCtx& ctx, const v1::RotaNowRequest& req, v1::RotaNowRep
   *out->mutable_now() = Ts(now);
   const int32_t day = static_cast<int32_t>((now + 8 * 3600) / kDay);
   auto one = [&](const std::string& center) {
-    for (const auto* s : st.rota.CenterShifts(center, FromDayNumber(day - 1), FromDayNumber(day + 1))) {
+    for (const auto* s :
+         st.rota.CenterShifts(center, FromDayNumber(day - 1), FromDayNumber(day + 1))) {
       if (Sec(s->start()) > now || Sec(s->end()) <= now) continue;
       if (s->assignee_id().empty()) {
         *out->add_gaps() = *s;
@@ -1497,7 +1615,8 @@ Status RotaNow(const RotaCtx& ctx, const v1::RotaNowRequest& req, v1::RotaNowRep
 
 Status Ledger(const RotaCtx& ctx, const v1::LedgerRequest& req, v1::LedgerReply* out) {
   const auto& st = ctx.state;
-  if (req.year() < 1970 || req.year() > 9999) return Status::InvalidArgument("year", "is required (e.g. 2026)");
+  if (req.year() < 1970 || req.year() > 9999)
+    return Status::InvalidArgument("year", "is required (e.g. 2026)");
   std::vector<const v1::Staff*> people;
   if (!req.staff_id().empty()) {
     auto p = NeedStaff(st, req.staff_id(), "staff_id");
@@ -1535,14 +1654,15 @@ Status Ledger(const RotaCtx& ctx, const v1::LedgerRequest& req, v1::LedgerReply*
     uint32_t taken = 0;
     for (const auto& [id, l] : st.rota.leave()) {
       if (l.staff_id() != p->id() || l.kind() != v1::COMPENSATORY) continue;
-      for (int32_t d = std::max(DayOf(l.from()), y0); d <= std::min(DayOf(l.to()), y1); ++d) taken += rules.daily_standard;
+      for (int32_t d = std::max(DayOf(l.from()), y0); d <= std::min(DayOf(l.to()), y1); ++d)
+        taken += rules.daily_standard;
     }
     row->set_comp_taken_minutes(taken);
-    row->set_comp_balance_minutes(static_cast<int32_t>(row->comp_earned_minutes()) - static_cast<int32_t>(taken));
+    row->set_comp_balance_minutes(static_cast<int32_t>(row->comp_earned_minutes()) -
+                                  static_cast<int32_t>(taken));
   }
   return {};
 }
-
 
 Result<v1::Shift> StaffExtraShift(const RotaCtx& ctx, v1::Shift s, Mutation* m) {
   const auto& st = ctx.state;
@@ -1560,9 +1680,10 @@ Result<v1::Shift> StaffExtraShift(const RotaCtx& ctx, v1::Shift s, Mutation* m) 
       auto w = ov.Why(*p, s, f);
       if (!w.empty()) why.push_back(w.front());
     }
-    return Status::FailedPrecondition(fmt::format("nobody at {} can take {} {}-{}: {}", s.center_id(), s.date(),
-                                                  s.start_local(), s.end_local(),
-                                                  why.empty() ? "nobody works there" : fmt::format("{}", fmt::join(why, "; "))));
+    return Status::FailedPrecondition(
+        fmt::format("nobody at {} can take {} {}-{}: {}", s.center_id(), s.date(), s.start_local(),
+                    s.end_local(),
+                    why.empty() ? "nobody works there" : fmt::format("{}", fmt::join(why, "; "))));
   }
   s.set_assignee_id(best->id());
   s.set_source(v1::FILL);

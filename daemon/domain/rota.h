@@ -64,7 +64,7 @@ Rules ResolveRules(const v1::WorkRulesConfig& cfg, const v1::Staff& staff, std::
 // What the engine needs of a shift, in seconds and day numbers.
 struct ShiftFacts {
   int64_t start = 0, end = 0;
-  int32_t day = 0;  // DayNumber of the local date it starts on
+  int32_t day = 0;      // DayNumber of the local date it starts on
   bool working = true;  // ON_CALL (reachable, not on site) is not working time
   bool weekend = false, holiday = false, evening = false;
   uint32_t minutes() const { return static_cast<uint32_t>((end - start) / 60); }
@@ -99,7 +99,8 @@ struct StaffLoad {
 
 // Why `staff` may not work a shift with `facts`, given `load` (which must not
 // already contain it). Empty when the rules allow it.
-std::vector<std::string> RuleBreaches(const StaffLoad& load, const Rules& rules, const ShiftFacts& facts);
+std::vector<std::string> RuleBreaches(const StaffLoad& load, const Rules& rules,
+                                      const ShiftFacts& facts);
 
 // A pending timer of a published shift.
 struct Timer {
@@ -157,7 +158,8 @@ class RotaBook {
   RotaOptions options_;
   // Derived.
   std::unordered_map<std::string, StaffLoad> loads_;
-  std::unordered_map<std::string, std::set<std::pair<int64_t, std::string>>> by_staff_;  // start, shift id
+  std::unordered_map<std::string, std::set<std::pair<int64_t, std::string>>>
+      by_staff_;  // start, shift id
   std::unordered_map<std::string, std::vector<std::string>> leave_by_staff_;
   std::set<Timer> timers_;
 };
@@ -179,7 +181,8 @@ Result<Mutation> SetRotation(const RotaCtx& ctx, v1::Rotation r);
 Result<Mutation> RemoveRotation(const RotaCtx& ctx, std::string_view id);
 // Creates or re-plans the shifts of [from, to]: rotations first, then (fill)
 // auto-fill. Past and published shifts are left alone.
-Result<Mutation> GenerateRota(const RotaCtx& ctx, const v1::RotaGenerateRequest& req, PlanCounts* counts);
+Result<Mutation> GenerateRota(const RotaCtx& ctx, const v1::RotaGenerateRequest& req,
+                              PlanCounts* counts);
 Result<Mutation> OverrideShifts(const RotaCtx& ctx, const v1::RotaOverrideRequest& req,
                                 std::vector<v1::Shift>* changed);
 Result<Mutation> PublishMonth(const RotaCtx& ctx, const v1::RotaPublishRequest& req,

@@ -17,7 +17,9 @@ constexpr int64_t kDay = 86400;
 constexpr int64_t kUtc8 = 8 * 3600;
 
 int64_t Sec(const google::protobuf::Timestamp& t) { return t.seconds(); }
-int64_t Sec(TimePoint t) { return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count(); }
+int64_t Sec(TimePoint t) {
+  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+}
 google::protobuf::Timestamp Ts(int64_t s) {
   google::protobuf::Timestamp t;
   t.set_seconds(s);
@@ -25,13 +27,16 @@ google::protobuf::Timestamp Ts(int64_t s) {
 }
 int32_t DayOfSec(int64_t s) { return static_cast<int32_t>((s + kUtc8) / kDay); }
 // The instant `minute` minutes after local (UTC+8) midnight of `day`.
-int64_t LocalAt(int32_t day, uint32_t minute) { return int64_t(day) * kDay - kUtc8 + int64_t(minute) * 60; }
+int64_t LocalAt(int32_t day, uint32_t minute) {
+  return int64_t(day) * kDay - kUtc8 + int64_t(minute) * 60;
+}
 
 constexpr const char* kCareService = "care-visit";
 
 bool WorkingDay(const State& st, int32_t day, std::string_view center) {
   auto info = st.calendar.Day(FromDayNumber(day), center);
-  return info.ok() && !info->closed() && (info->day_type() == v1::WORKDAY || info->day_type() == v1::MAKEUP_WORKDAY);
+  return info.ok() && !info->closed() &&
+         (info->day_type() == v1::WORKDAY || info->day_type() == v1::MAKEUP_WORKDAY);
 }
 
 bool Terminal(v1::VisitState s) {
@@ -44,15 +49,18 @@ std::string StateName(v1::VisitState s) {
 }
 
 bool HasSkill(const v1::Staff& s, const std::string& skill) {
-  return skill.empty() || std::find(s.skills().begin(), s.skills().end(), skill) != s.skills().end();
+  return skill.empty() ||
+         std::find(s.skills().begin(), s.skills().end(), skill) != s.skills().end();
 }
 
 bool MayServe(const v1::Staff& s, std::string_view center) {
-  return s.center_id() == center || std::find(s.cover_center_ids().begin(), s.cover_center_ids().end(), center) !=
-                                        s.cover_center_ids().end();
+  return s.center_id() == center ||
+         std::find(s.cover_center_ids().begin(), s.cover_center_ids().end(), center) !=
+             s.cover_center_ids().end();
 }
 
-void Step(v1::Visit& v, v1::VisitState state, int64_t at, const std::string& by, const std::string& note) {
+void Step(v1::Visit& v, v1::VisitState state, int64_t at, const std::string& by,
+          const std::string& note) {
   v.set_state(state);
   auto* h = v.add_history();
   h->set_state(state);
@@ -68,17 +76,20 @@ const v1::Staff* LeaderFor(const RotaCtx& ctx, const v1::Visit& v) {
 }
 
 // Emits `topic` with the visit as it is now.
-void EmitVisit(const RotaCtx& ctx, Mutation* m, const v1::Visit& v, const char* topic, const std::string& reason,
-               const v1::Staff* backup = nullptr) {
+void EmitVisit(const RotaCtx& ctx, Mutation* m, const v1::Visit& v, const char* topic,
+               const std::string& reason, const v1::Staff* backup = nullptr) {
   const auto& st = ctx.state;
   v1::Event e;
   e.set_center_id(v.center_id());
   e.set_topic(topic);
-  const auto* field = v1::Event::descriptor()->FindFieldByName(std::string(topic).replace(5, 1, "_"));
+  const auto* field =
+      v1::Event::descriptor()->FindFieldByName(std::string(topic).replace(5, 1, "_"));
   auto* body = static_cast<v1::VisitEvent*>(e.GetReflection()->MutableMessage(&e, field));
   *body->mutable_visit() = v;
-  if (const auto* r = st.visits.FindResident(v.resident_id())) *body->mutable_resident() = CardOf(*r, Sec(ctx.now));
-  if (const auto* s = v.assignee_id().empty() ? nullptr : st.network.FindStaff(v.assignee_id())) *body->mutable_staff() = *s;
+  if (const auto* r = st.visits.FindResident(v.resident_id()))
+    *body->mutable_resident() = CardOf(*r, Sec(ctx.now));
+  if (const auto* s = v.assignee_id().empty() ? nullptr : st.network.FindStaff(v.assignee_id()))
+    *body->mutable_staff() = *s;
   if (backup) *body->mutable_backup() = *backup;
   if (const auto* l = LeaderFor(ctx, v)) *body->mutable_leader() = *l;
   body->set_reason(reason);
@@ -88,7 +99,8 @@ void EmitVisit(const RotaCtx& ctx, Mutation* m, const v1::Visit& v, const char* 
 
 int64_t Deadline(const RotaCtx& ctx, const v1::Visit& v) {
   const auto& o = ctx.state.visits.options();
-  return Sec(ctx.now) + 60 * int64_t(v.priority() == v1::URGENT ? o.urgent_accept_minutes : o.accept_minutes);
+  return Sec(ctx.now) +
+         60 * int64_t(v.priority() == v1::URGENT ? o.urgent_accept_minutes : o.accept_minutes);
 }
 
 // The first on-site shift of `staff` overlapping the visit's window, if any
@@ -113,12 +125,14 @@ const v1::Staff* Choose(const RotaCtx& ctx, const v1::Visit& v) {
   std::tuple<double, uint32_t> best_score{};
   for (const auto& [id, s] : st.network.staff()) {
     if (!MayServe(s, v.center_id()) || !HasSkill(s, item ? item->skill() : "")) continue;
-    if (std::find(v.declined_by().begin(), v.declined_by().end(), id) != v.declined_by().end()) continue;
+    if (std::find(v.declined_by().begin(), v.declined_by().end(), id) != v.declined_by().end())
+      continue;
     const auto* shift = OnDuty(st, id, v);
     if (!shift) continue;
     double km = 0;
     const auto* c = st.network.FindCenter(shift->center_id());
-    if (c && c->has_location() && resident && resident->has_location()) km = TravelKm(c->location(), resident->location());
+    if (c && c->has_location() && resident && resident->has_location())
+      km = TravelKm(c->location(), resident->location());
     std::tuple<double, uint32_t> score{std::round(km * 10) / 10, st.visits.LoadOn(id, DayOfSec(t))};
     if (!best || score < best_score) {
       best = &s;
@@ -149,12 +163,17 @@ void Dispatch(const RotaCtx& ctx, v1::Visit& v, Mutation* m) {
 }
 
 Status CheckResident(const State& st, const v1::Resident& r) {
-  if (r.id().empty() || r.id().size() > kMaxIdLength) return Status::InvalidArgument("resident.id", "is required (at most 64 characters)");
-  if (r.name().empty() || r.name().size() > kMaxNameBytes) return Status::InvalidArgument("resident.name", "is required");
+  if (r.id().empty() || r.id().size() > kMaxIdLength)
+    return Status::InvalidArgument("resident.id", "is required (at most 64 characters)");
+  if (r.name().empty() || r.name().size() > kMaxNameBytes)
+    return Status::InvalidArgument("resident.name", "is required");
   if (!st.network.FindCenter(r.home_center_id())) {
-    return Status::NotFound("resident.home_center_id", fmt::format("center \"{}\" does not exist", r.home_center_id()));
+    return Status::NotFound("resident.home_center_id",
+                            fmt::format("center \"{}\" does not exist", r.home_center_id()));
   }
-  auto digits = [](const std::string& p) { return std::all_of(p.begin(), p.end(), [](char c) { return c >= '0' && c <= '9'; }); };
+  auto digits = [](const std::string& p) {
+    return std::all_of(p.begin(), p.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
   if (!r.phone().empty() && (!digits(r.phone()) || r.phone().size() < 7 || r.phone().size() > 15)) {
     return Status::InvalidArgument("resident.phone", "must be 7-15 digits");
   }
@@ -162,30 +181,39 @@ Status CheckResident(const State& st, const v1::Resident& r) {
     return Status::InvalidArgument("resident.emergency_contact.phone", "must be digits");
   }
   const auto& idn = r.id_number();
-  if (!idn.empty() && (idn.size() != 18 || !digits(idn.substr(0, 17)) || !(std::isdigit(idn[17]) || idn[17] == 'X'))) {
-    return Status::InvalidArgument("resident.id_number", "must be 18 characters: 17 digits and a digit or X");
+  if (!idn.empty() && (idn.size() != 18 || !digits(idn.substr(0, 17)) ||
+                       !(std::isdigit(idn[17]) || idn[17] == 'X'))) {
+    return Status::InvalidArgument("resident.id_number",
+                                   "must be 18 characters: 17 digits and a digit or X");
   }
   for (int c : r.categories()) {
-    if (!v1::CareCategory_IsValid(c) || c == 0) return Status::InvalidArgument("resident.categories", fmt::format("unknown category {}", c));
+    if (!v1::CareCategory_IsValid(c) || c == 0)
+      return Status::InvalidArgument("resident.categories", fmt::format("unknown category {}", c));
   }
-  const bool disabled = std::find(r.categories().begin(), r.categories().end(), v1::DISABLED) != r.categories().end();
+  const bool disabled =
+      std::find(r.categories().begin(), r.categories().end(), v1::DISABLED) != r.categories().end();
   if (disabled && (r.disability_level() < 1 || r.disability_level() > 4)) {
     return Status::InvalidArgument("resident.disability_level", "DISABLED needs a level 1..4");
   }
-  if (!v1::CareTier_IsValid(r.care_tier())) return Status::InvalidArgument("resident.care_tier", "unknown tier");
+  if (!v1::CareTier_IsValid(r.care_tier()))
+    return Status::InvalidArgument("resident.care_tier", "unknown tier");
   if (r.legal_basis() == v1::LEGAL_BASIS_UNSPECIFIED || !v1::LegalBasis_IsValid(r.legal_basis())) {
-    return Status::InvalidArgument("resident.legal_basis",
-                                   "is required: STATUTORY_DUTY or CONSENT (personal information needs a legal basis)");
+    return Status::InvalidArgument(
+        "resident.legal_basis",
+        "is required: STATUTORY_DUTY or CONSENT (personal information needs a legal basis)");
   }
   if (r.legal_basis() == v1::CONSENT && !ParseDate(r.consent_date()).ok()) {
-    return Status::InvalidArgument("resident.consent_date", "CONSENT needs the date consent was given (YYYY-MM-DD)");
+    return Status::InvalidArgument("resident.consent_date",
+                                   "CONSENT needs the date consent was given (YYYY-MM-DD)");
   }
   if (!r.last_care_visit().empty()) {
     auto d = ParseDate(r.last_care_visit());
     if (!d.ok()) return Status::InvalidArgument("resident.last_care_visit", d.status().message());
   }
-  if (r.has_location() && (std::abs(r.location().lat()) > 90 || std::abs(r.location().lon()) > 180)) {
-    return Status::InvalidArgument("resident.location", "latitude within ±90, longitude within ±180");
+  if (r.has_location() &&
+      (std::abs(r.location().lat()) > 90 || std::abs(r.location().lon()) > 180)) {
+    return Status::InvalidArgument("resident.location",
+                                   "latitude within ±90, longitude within ±180");
   }
   return {};
 }
@@ -210,16 +238,20 @@ void CancelOrder(const RotaCtx& ctx, const std::string& id, const std::string& w
 
 // The care-plan work order for `r`'s plan as it stands, dispatched; `r`
 // records it as the open order. `taken` names ids already used in this batch.
-v1::Visit CreateCareOrder(const RotaCtx& ctx, v1::Resident& r, Mutation* m, const std::set<std::string>& taken) {
+v1::Visit CreateCareOrder(const RotaCtx& ctx, v1::Resident& r, Mutation* m,
+                          const std::set<std::string>& taken) {
   const auto& st = ctx.state;
   const auto& plan = r.care_plan();
   const int64_t now = Sec(ctx.now);
   int64_t due = Sec(plan.due()), from = std::max(Sec(plan.window_start()), now);
-  if (due <= now) due = now + 3600 * int64_t(st.visits.options().major_change_hours);  // we were down past it
+  if (due <= now)
+    due = now + 3600 * int64_t(st.visits.options().major_change_hours);  // we were down past it
   if (from >= due) from = now;
-  const std::string base = fmt::format("care-{}-{}", r.id(), FormatDate(FromDayNumber(DayOfSec(due))));
+  const std::string base =
+      fmt::format("care-{}-{}", r.id(), FormatDate(FromDayNumber(DayOfSec(due))));
   std::string id = base;
-  for (int n = 2; st.visits.FindVisit(id) || taken.count(id); ++n) id = fmt::format("{}-{}", base, n);
+  for (int n = 2; st.visits.FindVisit(id) || taken.count(id); ++n)
+    id = fmt::format("{}-{}", base, n);
   v1::Visit v;
   v.set_id(id);
   v.set_resident_id(r.id());
@@ -242,23 +274,26 @@ v1::Visit CreateCareOrder(const RotaCtx& ctx, v1::Resident& r, Mutation* m, cons
 void PlanCare(const RotaCtx& ctx, v1::Resident& r, int32_t base_day) {
   const auto& st = ctx.state;
   const auto& o = st.visits.options();
-  const uint32_t interval = size_t(r.care_tier()) < o.care_days.size() ? o.care_days[r.care_tier()] : 0;
+  const uint32_t interval =
+      size_t(r.care_tier()) < o.care_days.size() ? o.care_days[r.care_tier()] : 0;
   const std::string open = r.care_plan().open_visit_id();
   r.clear_care_plan();
   if (!open.empty()) r.mutable_care_plan()->set_open_visit_id(open);
   if (interval == 0) return;
   const int64_t now = Sec(ctx.now);
   int32_t last = base_day;
-  if (auto d = ParseDate(r.last_care_visit()); !r.last_care_visit().empty() && d.ok()) last = DayNumber(*d);
+  if (auto d = ParseDate(r.last_care_visit()); !r.last_care_visit().empty() && d.ok())
+    last = DayNumber(*d);
   const int32_t due_day = last + static_cast<int32_t>(interval);
   int64_t due = LocalAt(due_day, o.care_due_minute), from = 0;
-  std::string reason = fmt::format("every {} days ({})", interval, v1::CareTier_Name(r.care_tier()));
+  std::string reason =
+      fmt::format("every {} days ({})", interval, v1::CareTier_Name(r.care_tier()));
   if (due <= now) {
     // Behind already (records migrated late): catch up within the major-change time.
     due = now + 3600 * int64_t(o.major_change_hours);
     from = now;
-    reason = fmt::format("{}: overdue since {}, due within {} h", reason, FormatDate(FromDayNumber(due_day)),
-                         o.major_change_hours);
+    reason = fmt::format("{}: overdue since {}, due within {} h", reason,
+                         FormatDate(FromDayNumber(due_day)), o.major_change_hours);
   } else {
     // A due day that is not a working day: the window opens on the last
     // working day before it (节前走访), never back to the last visit.
@@ -282,7 +317,8 @@ void PlanCare(const RotaCtx& ctx, v1::Resident& r, int32_t base_day) {
 }
 
 std::string MaskPhone(std::string_view phone) {
-  if (phone.size() >= 11) return fmt::format("{}****{}", phone.substr(0, 3), phone.substr(phone.size() - 4));
+  if (phone.size() >= 11)
+    return fmt::format("{}****{}", phone.substr(0, 3), phone.substr(phone.size() - 4));
   if (phone.size() > 4) return fmt::format("****{}", phone.substr(phone.size() - 4));
   return phone.empty() ? "" : "****";
 }
@@ -307,7 +343,8 @@ v1::ResidentCard CardOf(const v1::Resident& r, int64_t now) {
 const std::vector<v1::ServiceItem>& ServiceCatalogue() {
   static const std::vector<v1::ServiceItem> items = [] {
     std::vector<v1::ServiceItem> v;
-    auto add = [&](const char* id, const char* name, const char* skill, uint32_t minutes, bool care = false) {
+    auto add = [&](const char* id, const char* name, const char* skill, uint32_t minutes,
+                   bool care = false) {
       v1::ServiceItem s;
       s.set_id(id);
       s.set_name(name);
@@ -337,8 +374,9 @@ const v1::ServiceItem* FindService(std::string_view id) {
 double TravelKm(const v1::GeoPoint& a, const v1::GeoPoint& b) {
   constexpr double kR = 6371.0, kRad = 3.14159265358979323846 / 180;
   const double dlat = (b.lat() - a.lat()) * kRad, dlon = (b.lon() - a.lon()) * kRad;
-  const double h = std::sin(dlat / 2) * std::sin(dlat / 2) +
-                   std::cos(a.lat() * kRad) * std::cos(b.lat() * kRad) * std::sin(dlon / 2) * std::sin(dlon / 2);
+  const double h =
+      std::sin(dlat / 2) * std::sin(dlat / 2) +
+      std::cos(a.lat() * kRad) * std::cos(b.lat() * kRad) * std::sin(dlon / 2) * std::sin(dlon / 2);
   return 2 * kR * std::asin(std::min(1.0, std::sqrt(h)));
 }
 
@@ -373,8 +411,10 @@ void VisitBook::Index(const v1::Visit& v, int sign) {
   }
   auto timer = [&](uint32_t kind, int64_t due) {
     Timer t{due, kind, v.id()};
-    if (sign > 0) timers_.insert(t);
-    else timers_.erase(t);
+    if (sign > 0)
+      timers_.insert(t);
+    else
+      timers_.erase(t);
   };
   if (v.state() == v1::VISIT_ASSIGNED && v.has_accept_by()) timer(1, Sec(v.accept_by()));
   const bool started = v.state() == v1::VISIT_EN_ROUTE || v.state() == v1::VISIT_ARRIVED;
@@ -384,8 +424,10 @@ void VisitBook::Index(const v1::Visit& v, int sign) {
 void VisitBook::Index(const v1::Resident& r, int sign) {
   if (!r.care_plan().has_due() || !r.care_plan().open_visit_id().empty()) return;
   Timer t{Sec(r.care_plan().generate_at()), 3, r.id()};
-  if (sign > 0) timers_.insert(t);
-  else timers_.erase(t);
+  if (sign > 0)
+    timers_.insert(t);
+  else
+    timers_.erase(t);
 }
 
 void VisitBook::PutResident(v1::Resident r) {
@@ -416,15 +458,18 @@ Result<Mutation> AddResident(const RotaCtx& ctx, v1::Resident r) {
   v1::ResidentImportRequest req;
   *req.add_residents() = std::move(r);
   auto m = ImportResidents(ctx, req);
-  if (m.ok()) m->summary = fmt::format("resident {} added at {}", req.residents(0).id(), req.residents(0).home_center_id());
+  if (m.ok())
+    m->summary = fmt::format("resident {} added at {}", req.residents(0).id(),
+                             req.residents(0).home_center_id());
   return m;
 }
 
 Result<Mutation> ImportResidents(const RotaCtx& ctx, const v1::ResidentImportRequest& req) {
   if (req.residents().empty()) return Status::InvalidArgument("residents", "names no resident");
   if (size_t(req.residents_size()) > kMaxResidentImport) {
-    return Status::InvalidArgument("residents", fmt::format("{} residents in one request; at most {} (split the file)",
-                                                            req.residents_size(), kMaxResidentImport));
+    return Status::InvalidArgument(
+        "residents", fmt::format("{} residents in one request; at most {} (split the file)",
+                                 req.residents_size(), kMaxResidentImport));
   }
   const int32_t today = DayOfSec(Sec(ctx.now));
   std::set<std::string, std::less<>> ids;
@@ -434,14 +479,18 @@ Result<Mutation> ImportResidents(const RotaCtx& ctx, const v1::ResidentImportReq
     v1::Resident r = req.residents(i);
     r.clear_care_plan();  // zhiband's to compute
     auto where = [&](Status st) {
-      return req.residents_size() == 1 ? st : Status(st.code(), fmt::format("resident {} ({}): {}", i + 1, r.id(), st.message()));
+      return req.residents_size() == 1
+                 ? st
+                 : Status(st.code(),
+                          fmt::format("resident {} ({}): {}", i + 1, r.id(), st.message()));
     };
     if (Status st = CheckResident(ctx.state, r); !st.ok()) return where(st);
     if (!r.last_care_visit().empty() && DayNumber(*ParseDate(r.last_care_visit())) > today) {
       return where(Status::InvalidArgument("resident.last_care_visit", "is in the future"));
     }
     if (ctx.state.visits.FindResident(r.id()) || !ids.insert(r.id()).second) {
-      return where(Status::AlreadyExists("resident.id", fmt::format("resident \"{}\" exists", r.id())));
+      return where(
+          Status::AlreadyExists("resident.id", fmt::format("resident \"{}\" exists", r.id())));
     }
     PlanCare(ctx, r, today);
     planned += r.care_plan().has_due();
@@ -450,27 +499,36 @@ Result<Mutation> ImportResidents(const RotaCtx& ctx, const v1::ResidentImportReq
     m.Emit(std::move(e));
     m.residents_put.push_back(std::move(r));
   }
-  m.summary = fmt::format("{} residents imported, {} with a care plan", m.residents_put.size(), planned);
+  m.summary =
+      fmt::format("{} residents imported, {} with a care plan", m.residents_put.size(), planned);
   return m;
 }
 
 Result<Mutation> ResidentChange(const RotaCtx& ctx, const v1::ResidentChangeRequest& req) {
   const auto& st = ctx.state;
   const auto* old = st.visits.FindResident(req.resident_id());
-  if (!old) return Status::NotFound("resident_id", fmt::format("resident \"{}\" does not exist", req.resident_id()));
+  if (!old)
+    return Status::NotFound("resident_id",
+                            fmt::format("resident \"{}\" does not exist", req.resident_id()));
   static const std::map<std::string, const char*, std::less<>> kKinds = {
-      {"hospital-discharge", "hospital discharge (出院)"}, {"bereavement", "bereavement (丧偶/丧亲)"}, {"other", "major change"}};
+      {"hospital-discharge", "hospital discharge (出院)"},
+      {"bereavement", "bereavement (丧偶/丧亲)"},
+      {"other", "major change"}};
   auto kind = kKinds.find(req.kind());
   if (kind == kKinds.end()) {
-    return Status::InvalidArgument("kind", fmt::format("unknown change \"{}\" (hospital-discharge, bereavement, other)", req.kind()));
+    return Status::InvalidArgument(
+        "kind",
+        fmt::format("unknown change \"{}\" (hospital-discharge, bereavement, other)", req.kind()));
   }
   if (req.note().size() > 1000) return Status::InvalidArgument("note", "at most 1000 bytes");
   v1::Resident r = *old;
   Mutation m;
-  if (const auto* open = st.visits.FindVisit(r.care_plan().open_visit_id()); open && !Terminal(open->state())) {
+  if (const auto* open = st.visits.FindVisit(r.care_plan().open_visit_id());
+      open && !Terminal(open->state())) {
     if (open->state() == v1::VISIT_EN_ROUTE || open->state() == v1::VISIT_ARRIVED) {
-      return Status::FailedPrecondition(fmt::format("care visit {} is under way ({}); record the change in its outcome",
-                                                    open->id(), StateName(open->state())));
+      return Status::FailedPrecondition(
+          fmt::format("care visit {} is under way ({}); record the change in its outcome",
+                      open->id(), StateName(open->state())));
     }
     CancelOrder(ctx, open->id(), fmt::format("superseded by a major change: {}", kind->second), &m);
   }
@@ -480,25 +538,30 @@ Result<Mutation> ResidentChange(const RotaCtx& ctx, const v1::ResidentChangeRequ
   *p->mutable_due() = Ts(now + 3600 * int64_t(st.visits.options().major_change_hours));
   *p->mutable_window_start() = Ts(now);
   *p->mutable_generate_at() = Ts(now);
-  p->set_reason(fmt::format("major change: {}{}", kind->second, req.note().empty() ? "" : " - " + req.note()));
+  p->set_reason(fmt::format("major change: {}{}", kind->second,
+                            req.note().empty() ? "" : " - " + req.note()));
   std::set<std::string> taken;
   for (const auto& v : m.visits_put) taken.insert(v.id());
   m.visits_put.push_back(CreateCareOrder(ctx, r, &m, taken));
-  m.summary = fmt::format("resident {}: {}; care visit {} due within {} h", r.id(), kind->second, r.care_plan().open_visit_id(),
-                          st.visits.options().major_change_hours);
+  m.summary = fmt::format("resident {}: {}; care visit {} due within {} h", r.id(), kind->second,
+                          r.care_plan().open_visit_id(), st.visits.options().major_change_hours);
   m.residents_put.push_back(std::move(r));
   return m;
 }
 
 Result<Mutation> UpdateResident(const RotaCtx& ctx, const v1::ResidentUpdateRequest& req) {
   const auto* old = ctx.state.visits.FindResident(req.resident().id());
-  if (!old) return Status::NotFound("resident.id", fmt::format("resident \"{}\" does not exist", req.resident().id()));
+  if (!old)
+    return Status::NotFound("resident.id",
+                            fmt::format("resident \"{}\" does not exist", req.resident().id()));
   using google::protobuf::util::FieldMaskUtil;
-  if (req.update_mask().paths().empty()) return Status::InvalidArgument("update_mask", "names no field to change");
+  if (req.update_mask().paths().empty())
+    return Status::InvalidArgument("update_mask", "names no field to change");
   for (const auto& p : req.update_mask().paths()) {
     if (p == "id" || p.starts_with("care_plan") ||
         !FieldMaskUtil::GetFieldDescriptors(v1::Resident::descriptor(), p, nullptr)) {
-      return Status::InvalidArgument("update_mask", fmt::format("\"{}\" is not a field a resident update may change", p));
+      return Status::InvalidArgument(
+          "update_mask", fmt::format("\"{}\" is not a field a resident update may change", p));
     }
   }
   v1::Resident r = *old;
@@ -519,7 +582,8 @@ Result<Mutation> UpdateResident(const RotaCtx& ctx, const v1::ResidentUpdateRequ
     // An open care-plan order due later than the new plan (or with no plan
     // left) gives way; the plan creates the next one.
     const auto* open = ctx.state.visits.FindVisit(r.care_plan().open_visit_id());
-    if (open && !Terminal(open->state()) && open->state() != v1::VISIT_EN_ROUTE && open->state() != v1::VISIT_ARRIVED &&
+    if (open && !Terminal(open->state()) && open->state() != v1::VISIT_EN_ROUTE &&
+        open->state() != v1::VISIT_ARRIVED &&
         (!r.care_plan().has_due() || Sec(open->window_end()) > Sec(r.care_plan().due()))) {
       CancelOrder(ctx, open->id(), "superseded: the care plan changed", &m);
       r.mutable_care_plan()->set_open_visit_id("");
@@ -541,11 +605,13 @@ Result<Mutation> RemoveResident(const RotaCtx& ctx, std::string_view id) {
   for (const auto& [vid, v] : ctx.state.visits.visits()) {
     if (v.resident_id() != id || Terminal(v.state())) continue;
     const bool started = v.state() == v1::VISIT_EN_ROUTE || v.state() == v1::VISIT_ARRIVED;
-    if (vid == r->care_plan().open_visit_id() && !started) continue;  // the plan's own order goes with it
-    return Status::FailedPrecondition(fmt::format("resident {} has an open visit {} ({}); cancel it first", id, vid,
-                                                  StateName(v.state())));
+    if (vid == r->care_plan().open_visit_id() && !started)
+      continue;  // the plan's own order goes with it
+    return Status::FailedPrecondition(fmt::format(
+        "resident {} has an open visit {} ({}); cancel it first", id, vid, StateName(v.state())));
   }
-  if (!r->care_plan().open_visit_id().empty()) CancelOrder(ctx, r->care_plan().open_visit_id(), "resident removed", &m);
+  if (!r->care_plan().open_visit_id().empty())
+    CancelOrder(ctx, r->care_plan().open_visit_id(), "resident removed", &m);
   auto e = ResidentEvent(*r, "resident.removed");
   *e.mutable_resident_removed()->mutable_resident() = CardOf(*r, Sec(ctx.now));
   m.Emit(std::move(e));
@@ -556,25 +622,33 @@ Result<Mutation> RemoveResident(const RotaCtx& ctx, std::string_view id) {
 
 // ---- visits ----------------------------------------------------------------------
 
-Result<Mutation> RequestVisit(const RotaCtx& ctx, const v1::VisitRequestRequest& req, uint64_t serial) {
+Result<Mutation> RequestVisit(const RotaCtx& ctx, const v1::VisitRequestRequest& req,
+                              uint64_t serial) {
   const auto& st = ctx.state;
   const auto* r = st.visits.FindResident(req.resident_id());
-  if (!r) return Status::NotFound("resident_id", fmt::format("resident \"{}\" does not exist", req.resident_id()));
+  if (!r)
+    return Status::NotFound("resident_id",
+                            fmt::format("resident \"{}\" does not exist", req.resident_id()));
   if (!FindService(req.service())) {
     std::vector<std::string> ids;
     for (const auto& s : ServiceCatalogue()) ids.push_back(s.id());
-    return Status::InvalidArgument("service", fmt::format("unknown service \"{}\" ({})", req.service(), fmt::join(ids, ", ")));
+    return Status::InvalidArgument(
+        "service", fmt::format("unknown service \"{}\" ({})", req.service(), fmt::join(ids, ", ")));
   }
   const int64_t from = Sec(req.window_start()), to = Sec(req.window_end());
-  if (from <= 0 || to <= from) return Status::InvalidArgument("window_end", "the window must end after it starts");
-  if (to - from > 14 * kDay) return Status::InvalidArgument("window_end", "a window is at most 14 days");
-  if (to <= Sec(ctx.now)) return Status::InvalidArgument("window_end", "the window is already over");
+  if (from <= 0 || to <= from)
+    return Status::InvalidArgument("window_end", "the window must end after it starts");
+  if (to - from > 14 * kDay)
+    return Status::InvalidArgument("window_end", "a window is at most 14 days");
+  if (to <= Sec(ctx.now))
+    return Status::InvalidArgument("window_end", "the window is already over");
   if (!v1::VisitPriority_IsValid(req.priority()) || !v1::VisitSource_IsValid(req.source())) {
     return Status::InvalidArgument("priority", "unknown priority or source");
   }
   v1::Visit v;
   v.set_id(req.id().empty() ? fmt::format("visit-{}", serial) : req.id());
-  if (st.visits.FindVisit(v.id())) return Status::AlreadyExists("id", fmt::format("visit \"{}\" exists", v.id()));
+  if (st.visits.FindVisit(v.id()))
+    return Status::AlreadyExists("id", fmt::format("visit \"{}\" exists", v.id()));
   v.set_resident_id(r->id());
   v.set_center_id(r->home_center_id());
   v.set_service(req.service());
@@ -587,8 +661,8 @@ Result<Mutation> RequestVisit(const RotaCtx& ctx, const v1::VisitRequestRequest&
   Step(v, v1::VISIT_REQUESTED, Sec(ctx.now), ctx.actor, req.note());
   EmitVisit(ctx, &m, v, "visit.requested", "");
   Dispatch(ctx, v, &m);
-  m.summary = fmt::format("visit {} for {} ({}): {} {}", v.id(), v.resident_id(), v.service(), StateName(v.state()),
-                          v.assignee_id());
+  m.summary = fmt::format("visit {} for {} ({}): {} {}", v.id(), v.resident_id(), v.service(),
+                          StateName(v.state()), v.assignee_id());
   m.visits_put.push_back(std::move(v));
   return m;
 }
@@ -598,15 +672,19 @@ Result<Mutation> AssignVisit(const RotaCtx& ctx, const v1::VisitAssignRequest& r
   const auto* old = st.visits.FindVisit(req.id());
   if (!old) return Status::NotFound("id", fmt::format("visit \"{}\" does not exist", req.id()));
   const auto* s = st.network.FindStaff(req.staff_id());
-  if (!s) return Status::NotFound("staff_id", fmt::format("staff \"{}\" does not exist", req.staff_id()));
-  if (Terminal(old->state()) || old->state() == v1::VISIT_EN_ROUTE || old->state() == v1::VISIT_ARRIVED) {
-    return Status::FailedPrecondition(fmt::format("visit {} is {}; only a visit not yet started can be (re)assigned",
-                                                  old->id(), StateName(old->state())));
+  if (!s)
+    return Status::NotFound("staff_id", fmt::format("staff \"{}\" does not exist", req.staff_id()));
+  if (Terminal(old->state()) || old->state() == v1::VISIT_EN_ROUTE ||
+      old->state() == v1::VISIT_ARRIVED) {
+    return Status::FailedPrecondition(
+        fmt::format("visit {} is {}; only a visit not yet started can be (re)assigned", old->id(),
+                    StateName(old->state())));
   }
   const auto* item = FindService(old->service());
   if (item && !HasSkill(*s, item->skill())) {
-    return Status::FailedPrecondition(fmt::format("{} lacks the skill {} that {} needs", s->id(), item->skill(), item->name()),
-                                      "staff_id");
+    return Status::FailedPrecondition(
+        fmt::format("{} lacks the skill {} that {} needs", s->id(), item->skill(), item->name()),
+        "staff_id");
   }
   v1::Visit v = *old;
   v.set_assignee_id(s->id());
@@ -614,7 +692,8 @@ Result<Mutation> AssignVisit(const RotaCtx& ctx, const v1::VisitAssignRequest& r
   *v.mutable_accept_by() = Ts(Deadline(ctx, v));
   Step(v, v1::VISIT_ASSIGNED, Sec(ctx.now), ctx.actor, "assigned by an operator");
   Mutation m;
-  EmitVisit(ctx, &m, v, "visit.assigned", OnDuty(st, s->id(), v) ? "" : "not on duty in the window");
+  EmitVisit(ctx, &m, v, "visit.assigned",
+            OnDuty(st, s->id(), v) ? "" : "not on duty in the window");
   m.summary = fmt::format("visit {} assigned to {}", v.id(), s->id());
   m.visits_put.push_back(std::move(v));
   return m;
@@ -631,13 +710,15 @@ Result<Mutation> ActOnVisit(const RotaCtx& ctx, const v1::VisitActRequest& req, 
     if (std::find(from.begin(), from.end(), v.state()) != from.end()) return {};
     std::vector<std::string> names;
     for (auto s : from) names.push_back(StateName(s));
-    return Status::FailedPrecondition(fmt::format("visit {} is {}; {} needs {}", v.id(), StateName(v.state()), verb,
+    return Status::FailedPrecondition(fmt::format("visit {} is {}; {} needs {}", v.id(),
+                                                  StateName(v.state()), verb,
                                                   fmt::join(names, " or ")));
   };
   auto assignee_only = [&]() -> Status {
     if (req.by_staff_id() != v.assignee_id()) {
       return Status::FailedPrecondition(
-          fmt::format("only the assignee ({}) can do that", v.assignee_id().empty() ? "nobody" : v.assignee_id()),
+          fmt::format("only the assignee ({}) can do that",
+                      v.assignee_id().empty() ? "nobody" : v.assignee_id()),
           "by_staff_id");
     }
     return {};
@@ -679,7 +760,8 @@ Result<Mutation> ActOnVisit(const RotaCtx& ctx, const v1::VisitActRequest& req, 
       if (req.rating() > 5) return Status::InvalidArgument("rating", "is 1..5 (0: not rated)");
       const auto* item = FindService(v.service());
       if (item && item->care_visit() && req.checklist().health().empty()) {
-        return Status::InvalidArgument("checklist.health", "a care visit (探访关爱) records at least the health check");
+        return Status::InvalidArgument("checklist.health",
+                                       "a care visit (探访关爱) records at least the health check");
       }
       v.set_outcome(req.outcome());
       *v.mutable_checklist() = req.checklist();
@@ -689,11 +771,16 @@ Result<Mutation> ActOnVisit(const RotaCtx& ctx, const v1::VisitActRequest& req, 
         // A poor rating (差评) opens a follow-up due in N working days.
         const int32_t today = DayOfSec(now);
         int32_t day = today, found = 0;
-        while (found < static_cast<int32_t>(st.visits.options().follow_up_working_days) && day < today + 60) {
+        while (found < static_cast<int32_t>(st.visits.options().follow_up_working_days) &&
+               day < today + 60) {
           ++day;
           auto info = st.calendar.Day(FromDayNumber(day), v.center_id());
-          if (!info.ok()) return Status::FailedPrecondition("cannot schedule the follow-up: " + info.status().message());
-          if (!info->closed() && (info->day_type() == v1::WORKDAY || info->day_type() == v1::MAKEUP_WORKDAY)) ++found;
+          if (!info.ok())
+            return Status::FailedPrecondition("cannot schedule the follow-up: " +
+                                              info.status().message());
+          if (!info->closed() &&
+              (info->day_type() == v1::WORKDAY || info->day_type() == v1::MAKEUP_WORKDAY))
+            ++found;
         }
         v1::Visit f;
         f.set_id(fmt::format("visit-{}", serial));
@@ -707,8 +794,10 @@ Result<Mutation> ActOnVisit(const RotaCtx& ctx, const v1::VisitActRequest& req, 
         f.set_follow_up_of(v.id());
         v.set_follow_up_id(f.id());
         EmitVisit(ctx, &m, v, "visit.completed", "");
-        Step(f, v1::VISIT_REQUESTED, now, "follow-up", fmt::format("rating {} on {}", req.rating(), v.id()));
-        EmitVisit(ctx, &m, f, "visit.requested", fmt::format("follow-up of {} (rating {})", v.id(), req.rating()));
+        Step(f, v1::VISIT_REQUESTED, now, "follow-up",
+             fmt::format("rating {} on {}", req.rating(), v.id()));
+        EmitVisit(ctx, &m, f, "visit.requested",
+                  fmt::format("follow-up of {} (rating {})", v.id(), req.rating()));
         Dispatch(ctx, f, &m);
         m.visits_put.push_back(std::move(f));
       } else {
@@ -719,12 +808,15 @@ Result<Mutation> ActOnVisit(const RotaCtx& ctx, const v1::VisitActRequest& req, 
     case v1::FAIL_VISIT:
       ZB_RETURN_IF_ERROR(need({v1::VISIT_EN_ROUTE, v1::VISIT_ARRIVED}, "fail"));
       ZB_RETURN_IF_ERROR(assignee_only());
-      if (req.reason().empty()) return Status::InvalidArgument("reason", "say why (nobody home, refused, ...)");
+      if (req.reason().empty())
+        return Status::InvalidArgument("reason", "say why (nobody home, refused, ...)");
       Step(v, v1::VISIT_FAILED, now, by, req.reason());
       EmitVisit(ctx, &m, v, "visit.failed", req.reason());
       break;
     case v1::CANCEL_VISIT:
-      if (Terminal(v.state())) return Status::FailedPrecondition(fmt::format("visit {} is already {}", v.id(), StateName(v.state())));
+      if (Terminal(v.state()))
+        return Status::FailedPrecondition(
+            fmt::format("visit {} is already {}", v.id(), StateName(v.state())));
       v.clear_accept_by();
       Step(v, v1::VISIT_CANCELLED, now, by, req.reason());
       EmitVisit(ctx, &m, v, "visit.cancelled", req.reason());
@@ -739,12 +831,14 @@ Result<Mutation> ActOnVisit(const RotaCtx& ctx, const v1::VisitActRequest& req, 
     const bool care_done = v.state() == v1::VISIT_COMPLETED && item && item->care_visit();
     if (care_done || r->care_plan().open_visit_id() == v.id()) {
       v1::Resident next = *r;
-      if (next.care_plan().open_visit_id() == v.id()) next.mutable_care_plan()->set_open_visit_id("");
+      if (next.care_plan().open_visit_id() == v.id())
+        next.mutable_care_plan()->set_open_visit_id("");
       if (care_done) {
         next.set_last_care_visit(FormatDate(FromDayNumber(DayOfSec(now))));
         const auto* open = st.visits.FindVisit(next.care_plan().open_visit_id());
         PlanCare(ctx, next, DayOfSec(now));
-        if (open && !Terminal(open->state()) && open->state() != v1::VISIT_EN_ROUTE && open->state() != v1::VISIT_ARRIVED) {
+        if (open && !Terminal(open->state()) && open->state() != v1::VISIT_EN_ROUTE &&
+            open->state() != v1::VISIT_ARRIVED) {
           // Another care visit did the plan's work: its open order gives way.
           CancelOrder(ctx, open->id(), fmt::format("care visit {} done", v.id()), &m);
           next.mutable_care_plan()->set_open_visit_id("");
@@ -783,16 +877,21 @@ Mutation FireVisitTimers(const RotaCtx& ctx, size_t limit) {
     if (it == touched.end()) it = touched.emplace(t.id, *st.visits.FindVisit(t.id)).first;
     v1::Visit& v = it->second;
     ++n;
-    if (t.kind == 1 && v.state() == v1::VISIT_ASSIGNED && v.has_accept_by() && Sec(v.accept_by()) <= now) {
+    if (t.kind == 1 && v.state() == v1::VISIT_ASSIGNED && v.has_accept_by() &&
+        Sec(v.accept_by()) <= now) {
       const auto& o = st.visits.options();
-      const uint32_t minutes = v.priority() == v1::URGENT ? o.urgent_accept_minutes : o.accept_minutes;
-      const std::string why = fmt::format("{} did not accept within {} min", v.assignee_id(), minutes);
+      const uint32_t minutes =
+          v.priority() == v1::URGENT ? o.urgent_accept_minutes : o.accept_minutes;
+      const std::string why =
+          fmt::format("{} did not accept within {} min", v.assignee_id(), minutes);
       // First the AB岗 backup of the assignee's shift, then the leader on duty.
       const v1::Staff* backup = nullptr;
       if (v.escalation() == 0) {
         const auto* shift = OnDuty(st, v.assignee_id(), v);
         const auto* item = FindService(v.service());
-        const auto* b = shift && !shift->backup_id().empty() ? st.network.FindStaff(shift->backup_id()) : nullptr;
+        const auto* b = shift && !shift->backup_id().empty()
+                            ? st.network.FindStaff(shift->backup_id())
+                            : nullptr;
         if (b && b->id() != v.assignee_id() && HasSkill(*b, item ? item->skill() : "")) backup = b;
       }
       if (backup) {
@@ -809,8 +908,8 @@ Mutation FireVisitTimers(const RotaCtx& ctx, size_t limit) {
         Step(v, v1::VISIT_ESCALATED, now, "deadline", why + ": to the leader on duty");
         EmitVisit(ctx, &m, v, "visit.escalated", why + ": to the leader on duty");
       }
-    } else if (t.kind == 2 && !v.overdue_reported() && !Terminal(v.state()) && v.state() != v1::VISIT_EN_ROUTE &&
-               v.state() != v1::VISIT_ARRIVED) {
+    } else if (t.kind == 2 && !v.overdue_reported() && !Terminal(v.state()) &&
+               v.state() != v1::VISIT_EN_ROUTE && v.state() != v1::VISIT_ARRIVED) {
       v.set_overdue_reported(true);
       v.clear_accept_by();
       Step(v, v1::VISIT_OVERDUE, now, "deadline", "the window ended");
@@ -830,24 +929,29 @@ Status ListVisits(const RotaCtx& ctx, const v1::VisitListRequest& req, v1::Visit
     if (!d.ok()) return Status::InvalidArgument("date", d.status().message());
     day = DayNumber(*d);
   }
-  if (!v1::VisitState_IsValid(req.state())) return Status::InvalidArgument("state", "unknown state");
+  if (!v1::VisitState_IsValid(req.state()))
+    return Status::InvalidArgument("state", "unknown state");
   for (const auto& [id, v] : st.visits.visits()) {
     if (!req.center_id().empty() && v.center_id() != req.center_id()) continue;
     if (req.state() != v1::VISIT_STATE_UNSPECIFIED && v.state() != req.state()) continue;
     if (day >= 0 && DayOfSec(Sec(v.window_start())) != day) continue;
     *out->add_visits() = v;
-    if (const auto* r = st.visits.FindResident(v.resident_id())) (*out->mutable_residents())[r->id()] = CardOf(*r, Sec(ctx.now));
+    if (const auto* r = st.visits.FindResident(v.resident_id()))
+      (*out->mutable_residents())[r->id()] = CardOf(*r, Sec(ctx.now));
   }
   return {};
 }
 
-Status ListResidents(const RotaCtx& ctx, const v1::ResidentListRequest& q, v1::ResidentListReply* out) {
+Status ListResidents(const RotaCtx& ctx, const v1::ResidentListRequest& q,
+                     v1::ResidentListReply* out) {
   const int64_t now = Sec(ctx.now);
   uint32_t n = 0, total = 0;
   const uint32_t limit = q.limit() ? std::min<uint32_t>(q.limit(), 10000) : 1000;
   for (const auto& [id, r] : ctx.state.visits.residents()) {
     if (!q.center_id().empty() && r.home_center_id() != q.center_id()) continue;
-    if (q.category() && std::find(r.categories().begin(), r.categories().end(), q.category()) == r.categories().end()) continue;
+    if (q.category() && std::find(r.categories().begin(), r.categories().end(), q.category()) ==
+                            r.categories().end())
+      continue;
     if (q.overdue() && !(r.care_plan().has_due() && Sec(r.care_plan().due()) < now)) continue;
     ++total;
     if (!q.after_id().empty() && id <= q.after_id()) continue;
@@ -875,11 +979,13 @@ Status PlanVisits(const RotaCtx& ctx, const v1::VisitPlanRequest& req, v1::Visit
     }
   }
   std::sort(mine.begin(), mine.end(), [](const auto* a, const auto* b) {
-    return std::make_pair(Sec(a->window_start()), a->id()) < std::make_pair(Sec(b->window_start()), b->id());
+    return std::make_pair(Sec(a->window_start()), a->id()) <
+           std::make_pair(Sec(b->window_start()), b->id());
   });
   for (const auto* v : mine) {
     *out->add_visits() = *v;
-    if (const auto* r = st.visits.FindResident(v->resident_id())) (*out->mutable_residents())[r->id()] = CardOf(*r, Sec(ctx.now));
+    if (const auto* r = st.visits.FindResident(v->resident_id()))
+      (*out->mutable_residents())[r->id()] = CardOf(*r, Sec(ctx.now));
   }
   return {};
 }

@@ -21,7 +21,7 @@
 namespace zhiban::domain {
 
 struct VisitOptions {
-  uint32_t accept_minutes = 15;         // an assignee must accept within this
+  uint32_t accept_minutes = 15;  // an assignee must accept within this
   uint32_t urgent_accept_minutes = 5;
   uint32_t follow_up_working_days = 5;  // a rating of 1-2 opens a follow-up due then
   // Care plans: days between care visits per CareTier (index = tier; 0 none).
@@ -50,8 +50,9 @@ class VisitBook {
  public:
   struct Timer {
     int64_t due = 0;
-    uint32_t kind = 0;  // 1 acceptance deadline, 2 window end (overdue), 3 care order due to be created
-    std::string id;     // visit id (1, 2) or resident id (3)
+    uint32_t kind =
+        0;  // 1 acceptance deadline, 2 window end (overdue), 3 care order due to be created
+    std::string id;  // visit id (1, 2) or resident id (3)
     bool operator<(const Timer& o) const {
       return std::tie(due, kind, id) < std::tie(o.due, o.kind, o.id);
     }
@@ -96,7 +97,8 @@ Result<Mutation> ResidentChange(const RotaCtx& ctx, const v1::ResidentChangeRequ
 // the order is created. Clears the plan when the tier has no interval.
 void PlanCare(const RotaCtx& ctx, v1::Resident& r, int32_t base_day);
 
-Result<Mutation> RequestVisit(const RotaCtx& ctx, const v1::VisitRequestRequest& req, uint64_t serial);
+Result<Mutation> RequestVisit(const RotaCtx& ctx, const v1::VisitRequestRequest& req,
+                              uint64_t serial);
 Result<Mutation> AssignVisit(const RotaCtx& ctx, const v1::VisitAssignRequest& req);
 Result<Mutation> ActOnVisit(const RotaCtx& ctx, const v1::VisitActRequest& req, uint64_t serial);
 // Deadlines, window ends and care orders due at ctx.now (at most `limit`).
@@ -104,7 +106,8 @@ Mutation FireVisitTimers(const RotaCtx& ctx, size_t limit);
 
 Status ListVisits(const RotaCtx& ctx, const v1::VisitListRequest& req, v1::VisitListReply* out);
 // Residents (cards) of a center / category / overdue, paged by id.
-Status ListResidents(const RotaCtx& ctx, const v1::ResidentListRequest& req, v1::ResidentListReply* out);
+Status ListResidents(const RotaCtx& ctx, const v1::ResidentListRequest& req,
+                     v1::ResidentListReply* out);
 Status PlanVisits(const RotaCtx& ctx, const v1::VisitPlanRequest& req, v1::VisitListReply* out);
 
 }  // namespace zhiban::domain

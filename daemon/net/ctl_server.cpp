@@ -1,9 +1,9 @@
 #include "daemon/net/ctl_server.h"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
-#include <spdlog/spdlog.h>
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
 
@@ -65,8 +65,10 @@ struct CtlServer::Impl {
 
   void Send(CtlCall& call) {
     try {
-      for (auto& f : call.envelope->frames) sock.send(f, zmq::send_flags::sndmore | zmq::send_flags::dontwait);
-      if (call.envelope->delimited) sock.send(zmq::message_t(), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
+      for (auto& f : call.envelope->frames)
+        sock.send(f, zmq::send_flags::sndmore | zmq::send_flags::dontwait);
+      if (call.envelope->delimited)
+        sock.send(zmq::message_t(), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
       sock.send(zmq::buffer(call.reply), zmq::send_flags::dontwait);
     } catch (const zmq::error_t& e) {
       spdlog::warn("ctl reply not sent: {}", e.what());

@@ -31,9 +31,9 @@ class context_t;
 namespace zhiban::net {
 
 struct CtlCall {
-  std::string body;     // the request bytes
-  Status frame_error;   // set when the message was not [envelope][empty][body]
-  std::string reply;    // filled by the handler: a serialized zhiban.v1.CtlReply
+  std::string body;    // the request bytes
+  Status frame_error;  // set when the message was not [envelope][empty][body]
+  std::string reply;   // filled by the handler: a serialized zhiban.v1.CtlReply
   struct Envelope;
   std::shared_ptr<Envelope> envelope;  // routing frames, opaque to the handler
 };
@@ -41,8 +41,8 @@ struct CtlCall {
 struct CtlServerOptions {
   std::string endpoint = "tcp://127.0.0.1:7600";
   int64_t max_message_bytes = 16 << 20;  // ZMQ_MAXMSGSIZE: larger frames drop the connection
-  int hwm = 100000;                       // ZMQ_SNDHWM / ZMQ_RCVHWM, messages per peer
-  size_t max_group = 1024;                // requests handed to the core per wake-up
+  int hwm = 100000;                      // ZMQ_SNDHWM / ZMQ_RCVHWM, messages per peer
+  size_t max_group = 1024;               // requests handed to the core per wake-up
 };
 
 class CtlServer {
@@ -53,8 +53,8 @@ class CtlServer {
             Handler handler);
   ~CtlServer();
 
-  Status Start();  // bind and start reading
-  void Stop();     // stop reading and close; replies in flight are sent first
+  Status Start();                       // bind and start reading
+  void Stop();                          // stop reading and close; replies in flight are sent first
   const std::string& endpoint() const;  // the bound endpoint (port resolved)
 
  private:

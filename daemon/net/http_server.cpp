@@ -1,11 +1,11 @@
 #include "daemon/net/http_server.h"
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 namespace zhiban::net {
 
@@ -28,8 +28,9 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.header_limit(kMaxRequestBytes);
     parser_.body_limit(kMaxRequestBytes);
     stream_.expires_after(kRequestTimeout);
-    http::async_read(stream_, buffer_, parser_,
-                     [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+    http::async_read(
+        stream_, buffer_, parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
   }
 
  private:
@@ -109,7 +110,8 @@ Status HttpServer::Start() {
   if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) a.bind(ep, ec);
   if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) return Status::Unavailable(fmt::format("cannot listen on {}: {}", impl_->listen, ec.message()));
+  if (ec)
+    return Status::Unavailable(fmt::format("cannot listen on {}: {}", impl_->listen, ec.message()));
   impl_->Accept();
   return {};
 }

@@ -16,7 +16,8 @@ struct Publisher::Impl {
   uint64_t published = 0;
   uint64_t failures = 0;
   bool open = false;
-  Impl(zmq::context_t& ctx, PublisherOptions o) : sock(ctx, zmq::socket_type::pub), options(std::move(o)) {}
+  Impl(zmq::context_t& ctx, PublisherOptions o)
+      : sock(ctx, zmq::socket_type::pub), options(std::move(o)) {}
 
   void Send(std::string_view topic, std::string_view bytes) {
     if (!open) return;

@@ -41,16 +41,22 @@ struct ReplayServer::Impl {
   ReplayCounters counters;
 
   Impl(zmq::context_t& c, const storage::Store* s, ReplayServerOptions o)
-      : ctx(c), store(s), options(std::move(o)), router(c, zmq::socket_type::router),
+      : ctx(c),
+        store(s),
+        options(std::move(o)),
+        router(c, zmq::socket_type::router),
         stop_tx(c, zmq::socket_type::pair) {}
 
   // Sends [envelope][empty][payload]; false when the peer cannot take it.
   bool Send(const std::vector<zmq::message_t>& envelope, const std::string& payload) {
     try {
       for (const auto& f : envelope) {
-        if (!router.send(zmq::buffer(f.data(), f.size()), zmq::send_flags::sndmore | zmq::send_flags::dontwait)) return false;
+        if (!router.send(zmq::buffer(f.data(), f.size()),
+                         zmq::send_flags::sndmore | zmq::send_flags::dontwait))
+          return false;
       }
-      if (!router.send(zmq::message_t(), zmq::send_flags::sndmore | zmq::send_flags::dontwait)) return false;
+      if (!router.send(zmq::message_t(), zmq::send_flags::sndmore | zmq::send_flags::dontwait))
+        return false;
       return router.send(zmq::buffer(payload), zmq::send_flags::dontwait).has_value();
     } catch (const zmq::error_t& e) {
       // EHOSTUNREACH: the peer left (ROUTER_MANDATORY).
@@ -70,22 +76,25 @@ struct ReplayServer::Impl {
     size_t delim = 1;
     while (delim < frames.size() && frames[delim].size() != 0) ++delim;
     std::vector<zmq::message_t> envelope;
-    for (size_t i = 0; i < std::min(delim, frames.size()); ++i) envelope.push_back(std::move(frames[i]));
+    for (size_t i = 0; i < std::min(delim, frames.size()); ++i)
+      envelope.push_back(std::move(frames[i]));
     if (delim + 2 != frames.size()) {
-      Error(envelope, Status::InvalidArgument(
-                          "", "malformed message: expected [empty delimiter][ReplayRequest] frames"));
+      Error(envelope,
+            Status::InvalidArgument(
+                "", "malformed message: expected [empty delimiter][ReplayRequest] frames"));
       return;
     }
     const auto& body = frames[delim + 1];
     if (static_cast<int64_t>(body.size()) > options.max_request_bytes) {
-      Error(envelope, Status::ResourceExhausted(fmt::format(
-                          "replay request is {} bytes; the limit is {}", body.size(),
-                          options.max_request_bytes)));
+      Error(envelope,
+            Status::ResourceExhausted(fmt::format("replay request is {} bytes; the limit is {}",
+                                                  body.size(), options.max_request_bytes)));
       return;
     }
     v1::ReplayRequest req;
     if (!req.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
-      Error(envelope, Status::InvalidArgument("", "malformed request: not a zhiban.v1.ReplayRequest"));
+      Error(envelope,
+            Status::InvalidArgument("", "malformed request: not a zhiban.v1.ReplayRequest"));
       return;
     }
     if (auto unknown = core::FindUnknownField(req); !unknown.empty()) {
@@ -94,7 +103,8 @@ struct ReplayServer::Impl {
     }
     const uint32_t limit =
         req.limit() == 0 ? options.max_events : std::min(req.limit(), options.max_events);
-    const std::vector<std::string> prefixes(req.topic_prefixes().begin(), req.topic_prefixes().end());
+    const std::vector<std::string> prefixes(req.topic_prefixes().begin(),
+                                            req.topic_prefixes().end());
 
     auto last = store->LastKey(storage::Family::kEvents);
     if (!last.ok()) {
@@ -165,7 +175,8 @@ struct ReplayServer::Impl {
         if (items[1].revents & ZMQ_POLLIN) break;
         for (int n = 0; n < 64; ++n) {
           std::vector<zmq::message_t> frames;
-          if (!zmq::recv_multipart(router, std::back_inserter(frames), zmq::recv_flags::dontwait)) break;
+          if (!zmq::recv_multipart(router, std::back_inserter(frames), zmq::recv_flags::dontwait))
+            break;
           Serve(frames);
         }
       } catch (const zmq::error_t& e) {

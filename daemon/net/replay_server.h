@@ -28,10 +28,10 @@ namespace zhiban::net {
 
 struct ReplayServerOptions {
   std::string endpoint = "tcp://127.0.0.1:7602";
-  uint32_t max_events = 10000;      // per request (ReplayRequest.limit is capped to this)
-  uint32_t chunk_events = 512;      // events per ReplayChunk message
-  uint32_t max_scanned = 200000;    // events examined per request when filtering by topic
-  int sndhwm = 1000;                // messages queued per peer
+  uint32_t max_events = 10000;    // per request (ReplayRequest.limit is capped to this)
+  uint32_t chunk_events = 512;    // events per ReplayChunk message
+  uint32_t max_scanned = 200000;  // events examined per request when filtering by topic
+  int sndhwm = 1000;              // messages queued per peer
   int64_t max_request_bytes = 64 << 10;
 };
 

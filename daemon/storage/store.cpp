@@ -14,8 +14,9 @@ namespace zhiban::storage {
 namespace {
 
 constexpr std::array<const char*, static_cast<int>(Family::kCount)> kFamilyNames = {
-    "meta", "centers", "staff", "events", "audit", "calendar", "exceptions", "policies",
-    "assignments", "shifts", "rotations", "leave", "swaps", "rota", "residents", "visits", "appointments"};
+    "meta",       "centers",  "staff",       "events", "audit",       "calendar",
+    "exceptions", "policies", "assignments", "shifts", "rotations",   "leave",
+    "swaps",      "rota",     "residents",   "visits", "appointments"};
 
 constexpr std::string_view kSchemaKey = "schema_version";
 
@@ -89,7 +90,8 @@ Store::~Store() = default;
 Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, Options options) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  if (ec) return Status::Unavailable(fmt::format("cannot create data dir {}: {}", dir, ec.message()));
+  if (ec)
+    return Status::Unavailable(fmt::format("cannot create data dir {}: {}", dir, ec.message()));
 
   rocksdb::DBOptions db_opts;
   db_opts.create_if_missing = options.create_if_missing;
@@ -172,7 +174,8 @@ Status Store::Scan(Family f, std::string_view start,
 
 Status Store::ScanReverse(Family f, std::string_view before,
                           const std::function<bool(std::string_view, std::string_view)>& fn) const {
-  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cf(f)));
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cf(f)));
   if (before.empty()) {
     it->SeekToLast();
   } else {
@@ -186,7 +189,8 @@ Status Store::ScanReverse(Family f, std::string_view before,
 }
 
 Result<std::optional<std::string>> Store::LastKey(Family f) const {
-  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cf(f)));
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cf(f)));
   it->SeekToLast();
   if (!it->status().ok()) return FromRocks(it->status(), "seeking last key");
   if (!it->Valid()) return std::optional<std::string>();

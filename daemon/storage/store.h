@@ -31,18 +31,18 @@ enum class Family : int {
   kStaff,
   kEvents,
   kAudit,
-  kCalendar,     // national calendar years, key = "2026"
-  kExceptions,   // local calendar exceptions, key = exception id
-  kPolicies,     // opening policy versions, key = name + '/' + 8-byte big-endian version
-  kAssignments,  // policy assignments, key = center + '/' + ISO from-date
-  kShifts,       // shifts, key = shift id (<center>/<date>/<HHMM>-<KIND>-<pos>)
-  kRotations,    // rotation layers, key = rotation id
-  kLeave,        // approved leave, key = leave id
-  kSwaps,        // swap requests, key = swap id
-  kRota,         // "rules" (WorkRulesConfig), "month/<center>/<YYYY-MM>" (PublishedMonth)
-  kResidents,    // residents (personal data), key = resident id
-  kVisits,       // visit work orders, key = visit id
-  kAppointments, // appointments, key = appointment id
+  kCalendar,      // national calendar years, key = "2026"
+  kExceptions,    // local calendar exceptions, key = exception id
+  kPolicies,      // opening policy versions, key = name + '/' + 8-byte big-endian version
+  kAssignments,   // policy assignments, key = center + '/' + ISO from-date
+  kShifts,        // shifts, key = shift id (<center>/<date>/<HHMM>-<KIND>-<pos>)
+  kRotations,     // rotation layers, key = rotation id
+  kLeave,         // approved leave, key = leave id
+  kSwaps,         // swap requests, key = swap id
+  kRota,          // "rules" (WorkRulesConfig), "month/<center>/<YYYY-MM>" (PublishedMonth)
+  kResidents,     // residents (personal data), key = resident id
+  kVisits,        // visit work orders, key = visit id
+  kAppointments,  // appointments, key = appointment id
   kCount
 };
 const char* FamilyName(Family f);
@@ -78,7 +78,7 @@ class WriteBatch {
 class Store {
  public:
   struct Options {
-    bool sync = true;            // fsync the WAL on each Commit (group commit amortizes it)
+    bool sync = true;  // fsync the WAL on each Commit (group commit amortizes it)
     bool create_if_missing = true;
   };
 
@@ -96,8 +96,9 @@ class Store {
   Status Scan(Family f, std::string_view start,
               const std::function<bool(std::string_view key, std::string_view value)>& fn) const;
   // Visits records with key < before (or all, when empty) in reverse order.
-  Status ScanReverse(Family f, std::string_view before,
-                     const std::function<bool(std::string_view key, std::string_view value)>& fn) const;
+  Status ScanReverse(
+      Family f, std::string_view before,
+      const std::function<bool(std::string_view key, std::string_view value)>& fn) const;
   // Largest key of a family, if any.
   Result<std::optional<std::string>> LastKey(Family f) const;
 

@@ -8,8 +8,8 @@
 #include <fstream>
 #include <iostream>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "plugins/sdk/app.h"
 
@@ -36,8 +36,8 @@ std::string Describe(const v1::Event& e) {
     case v1::Event::kStaffRemoved:
       return fmt::format("{}已不在值班名单中", e.staff_removed().staff().name());
     case v1::Event::kCalendarUpdated:
-      return fmt::format("日历调整 {}~{}：{}", e.calendar_updated().from(), e.calendar_updated().to(),
-                         e.calendar_updated().reason());
+      return fmt::format("日历调整 {}~{}：{}", e.calendar_updated().from(),
+                         e.calendar_updated().to(), e.calendar_updated().reason());
     case v1::Event::kPolicyUpdated:
       return fmt::format("开放时间规则“{}”第{}版自{}起执行", e.policy_updated().name(),
                          e.policy_updated().version(), e.policy_updated().effective_from());
@@ -90,7 +90,9 @@ int main(int argc, char** argv) {
   zhiban::plugin::PluginSpec spec;
   spec.name = "console";
   spec.description = "prints the notifications zhiban would send";
-  spec.needs = {.channel = "console", .contact = zhiban::plugin::Contact::kNone, .one_message_per_recipient = false};
+  spec.needs = {.channel = "console",
+                .contact = zhiban::plugin::Contact::kNone,
+                .one_message_per_recipient = false};
   spec.config_required = false;
   spec.quiet_by_default = false;
   spec.ignored_sections = {"sms", "wecom"};  // try an SMS or WeCom config here as it is

@@ -9,13 +9,13 @@
 #include <sstream>
 #include <thread>
 
-#include <boost/asio/io_context.hpp>
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <google/protobuf/util/time_util.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <toml++/toml.h>
+#include <CLI/CLI.hpp>
+#include <boost/asio/io_context.hpp>
 #include <zmq.hpp>
 
 #include "daemon/net/http_server.h"
@@ -26,11 +26,13 @@ namespace {
 std::atomic<bool> g_stop{false};
 
 Status Bad(const std::string& source, const toml::node& n, const std::string& what) {
-  return Status::InvalidArgument("config", fmt::format("{}:{}: {}", source, n.source().begin.line, what));
+  return Status::InvalidArgument("config",
+                                 fmt::format("{}:{}: {}", source, n.source().begin.line, what));
 }
 
 template <typename T>
-Status Read(const toml::table& t, const std::string& source, const char* section, const char* key, T* out) {
+Status Read(const toml::table& t, const std::string& source, const char* section, const char* key,
+            T* out) {
   const auto* n = t.get(key);
   if (!n) return {};
   auto v = n->value<T>();
@@ -39,10 +41,13 @@ Status Read(const toml::table& t, const std::string& source, const char* section
   return {};
 }
 
-Status Only(const toml::table& t, const std::string& source, const std::string& section, std::set<std::string> keys) {
+Status Only(const toml::table& t, const std::string& source, const std::string& section,
+            std::set<std::string> keys) {
   for (const auto& [k, v] : t) {
     if (!keys.count(std::string(k.str()))) {
-      return Bad(source, v, fmt::format("[{}]: unknown key '{}' (known: {})", section, k.str(), fmt::join(keys, ", ")));
+      return Bad(source, v,
+                 fmt::format("[{}]: unknown key '{}' (known: {})", section, k.str(),
+                             fmt::join(keys, ", ")));
     }
   }
   return {};
@@ -66,11 +71,13 @@ Result<Loaded> Load(const PluginSpec& spec, const std::string& path) {
     try {
       config = toml::parse_file(path);
     } catch (const toml::parse_error& e) {
-      return Status::InvalidArgument("config", fmt::format("{}:{}:{}: {}", path, e.source().begin.line,
-                                                           e.source().begin.column, e.description()));
+      return Status::InvalidArgument("config",
+                                     fmt::format("{}:{}:{}: {}", path, e.source().begin.line,
+                                                 e.source().begin.column, e.description()));
     }
   }
-  std::set<std::string> top = {"bus", "state", "retry", "quiet_hours", "rate_limit", "metrics", "route", "templates", "groups"};
+  std::set<std::string> top = {"bus",     "state", "retry",     "quiet_hours", "rate_limit",
+                               "metrics", "route", "templates", "groups"};
   if (!spec.section.empty()) top.insert(spec.section);
   top.insert(spec.ignored_sections.begin(), spec.ignored_sections.end());
   ZB_RETURN_IF_ERROR(Only(config, path, "top level", top));
@@ -85,13 +92,16 @@ Result<Loaded> Load(const PluginSpec& spec, const std::string& path) {
     ZB_RETURN_IF_ERROR(Read(*t, path, "state", "dir", &l.opts.state_dir));
   }
   if (const auto* t = table("retry")) {
-    ZB_RETURN_IF_ERROR(Only(*t, path, "retry", {"initial_backoff_ms", "max_backoff_ms", "max_attempts"}));
-    int64_t initial = l.opts.initial_backoff.count(), max = l.opts.max_backoff.count(), attempts = l.opts.max_attempts;
+    ZB_RETURN_IF_ERROR(
+        Only(*t, path, "retry", {"initial_backoff_ms", "max_backoff_ms", "max_attempts"}));
+    int64_t initial = l.opts.initial_backoff.count(), max = l.opts.max_backoff.count(),
+            attempts = l.opts.max_attempts;
     ZB_RETURN_IF_ERROR(Read(*t, path, "retry", "initial_backoff_ms", &initial));
     ZB_RETURN_IF_ERROR(Read(*t, path, "retry", "max_backoff_ms", &max));
     ZB_RETURN_IF_ERROR(Read(*t, path, "retry", "max_attempts", &attempts));
     if (initial < 1 || max < initial || attempts < 1) {
-      return Bad(path, *config.get("retry"), "[retry] needs 1 <= initial_backoff_ms <= max_backoff_ms and max_attempts >= 1");
+      return Bad(path, *config.get("retry"),
+                 "[retry] needs 1 <= initial_backoff_ms <= max_backoff_ms and max_attempts >= 1");
     }
     l.opts.initial_backoff = std::chrono::milliseconds(initial);
     l.opts.max_backoff = std::chrono::milliseconds(max);
@@ -104,16 +114,19 @@ Result<Loaded> Load(const PluginSpec& spec, const std::string& path) {
     ZB_RETURN_IF_ERROR(Read(*t, path, "quiet_hours", "zone", &zone));
   }
   auto q = QuietHours::Parse(quiet_start, quiet_end, zone);
-  if (!q.ok()) return Status::InvalidArgument("config", fmt::format("{}: {}", path, q.status().message()));
+  if (!q.ok())
+    return Status::InvalidArgument("config", fmt::format("{}: {}", path, q.status().message()));
   l.opts.quiet = *q;
   if (const auto* t = table("rate_limit")) {
     ZB_RETURN_IF_ERROR(Only(*t, path, "rate_limit", {"per_minute", "burst"}));
     ZB_RETURN_IF_ERROR(Read(*t, path, "rate_limit", "per_minute", &per_minute));
     ZB_RETURN_IF_ERROR(Read(*t, path, "rate_limit", "burst", &burst));
-    if (per_minute < 0 || burst < 0) return Bad(path, *config.get("rate_limit"), "[rate_limit] values must be >= 0");
+    if (per_minute < 0 || burst < 0)
+      return Bad(path, *config.get("rate_limit"), "[rate_limit] values must be >= 0");
   }
   if (per_minute > 0) {
-    l.opts.rate = TokenBucket(per_minute, std::chrono::minutes(1), burst > 0 ? burst : std::max(1.0, per_minute / 6));
+    l.opts.rate = TokenBucket(per_minute, std::chrono::minutes(1),
+                              burst > 0 ? burst : std::max(1.0, per_minute / 6));
   }
   if (const auto* t = table("metrics")) {
     ZB_RETURN_IF_ERROR(Only(*t, path, "metrics", {"listen"}));
@@ -124,7 +137,8 @@ Result<Loaded> Load(const PluginSpec& spec, const std::string& path) {
     if (const auto* t = table(spec.section.c_str())) {
       l.section = *t;
     } else {
-      return Status::InvalidArgument("config", fmt::format("{}: [{}] is required", path, spec.section));
+      return Status::InvalidArgument("config",
+                                     fmt::format("{}: [{}] is required", path, spec.section));
     }
   }
   auto router = Router::Parse(config, spec.needs, path);
@@ -136,10 +150,13 @@ Result<Loaded> Load(const PluginSpec& spec, const std::string& path) {
 void PrintDead(const v1::DeadLetter& d) {
   const std::string key = DeadKey(d);
   const auto& n = d.notification();
-  const std::string to = d.has_notification() && n.recipients_size() > 0
-                             ? fmt::format(" to {}", n.recipients(0).name().empty() ? n.recipients(0).phone() : n.recipients(0).name())
-                             : "";
-  std::cout << fmt::format("{}  #{}  {}{}  attempts {}  {}  {}\n", key, d.has_notification() ? n.seq() : d.event().seq(),
+  const std::string to =
+      d.has_notification() && n.recipients_size() > 0
+          ? fmt::format(" to {}", n.recipients(0).name().empty() ? n.recipients(0).phone()
+                                                                 : n.recipients(0).name())
+          : "";
+  std::cout << fmt::format("{}  #{}  {}{}  attempts {}  {}  {}\n", key,
+                           d.has_notification() ? n.seq() : d.event().seq(),
                            d.has_notification() ? n.topic() : d.event().topic(), to, d.attempts(),
                            google::protobuf::util::TimeUtil::ToString(d.failed_at()), d.reason());
 }
@@ -150,17 +167,22 @@ Result<std::string> Secret(const toml::table& t, const std::string& key, const s
   if (auto v = t[key].value<std::string>()) return *v;
   if (auto env = t[key + "_env"].value<std::string>()) {
     const char* v = std::getenv(env->c_str());
-    if (!v || !*v) return Status::InvalidArgument(key, fmt::format("{}: {}_env names ${}, which is not set", where, key, *env));
+    if (!v || !*v)
+      return Status::InvalidArgument(
+          key, fmt::format("{}: {}_env names ${}, which is not set", where, key, *env));
     return std::string(v);
   }
   if (auto file = t[key + "_file"].value<std::string>()) {
     std::ifstream f(*file);
-    if (!f) return Status::InvalidArgument(key, fmt::format("{}: cannot read {}_file {}", where, key, *file));
+    if (!f)
+      return Status::InvalidArgument(key,
+                                     fmt::format("{}: cannot read {}_file {}", where, key, *file));
     std::string v((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
     while (!v.empty() && (v.back() == '\n' || v.back() == '\r')) v.pop_back();
     return v;
   }
-  return Status::InvalidArgument(key, fmt::format("{}: {} is required (or {}_env, {}_file)", where, key, key, key));
+  return Status::InvalidArgument(
+      key, fmt::format("{}: {} is required (or {}_env, {}_file)", where, key, key, key));
 }
 
 int PluginMain(int argc, char** argv, const PluginSpec& spec) {
@@ -168,7 +190,8 @@ int PluginMain(int argc, char** argv, const PluginSpec& spec) {
   CLI::App app{binary + " — " + spec.description};
   std::string config_path, state_dir, pub, replay, id;
   app.add_option("--config", config_path, "the plugin's TOML config (routes, templates, provider)");
-  app.add_option("--state-dir", state_dir, "cursor, sent ids, held and dead letters (overrides [state] dir)");
+  app.add_option("--state-dir", state_dir,
+                 "cursor, sent ids, held and dead letters (overrides [state] dir)");
   app.add_option("--pub", pub, "zhiband PUB endpoint (overrides [bus] pub)");
   app.add_option("--replay", replay, "zhiband replay endpoint (overrides [bus] replay)");
   auto* check = app.add_subcommand("check", "validate the config and exit");
@@ -186,7 +209,8 @@ int PluginMain(int argc, char** argv, const PluginSpec& spec) {
     std::fprintf(stderr, "%s: %s\n", binary.c_str(), m.c_str());
     return 1;
   };
-  if (spec.config_required && config_path.empty()) return fail("--config FILE is required (see plugins/README.md)");
+  if (spec.config_required && config_path.empty())
+    return fail("--config FILE is required (see plugins/README.md)");
   auto loaded = Load(spec, config_path);
   if (!loaded.ok()) return fail(loaded.status().message());
   auto& l = *loaded;
@@ -197,8 +221,8 @@ int PluginMain(int argc, char** argv, const PluginSpec& spec) {
   auto notifier = spec.make(l.section, std::move(l.router), config_path);
   if (!notifier.ok()) return fail(notifier.status().message());
   if (check->parsed()) {
-    std::cout << fmt::format("{}: {} routes, quiet hours {}, state {}\n", config_path, routes, l.opts.quiet.ToString(),
-                             l.opts.state_dir);
+    std::cout << fmt::format("{}: {} routes, quiet hours {}, state {}\n", config_path, routes,
+                             l.opts.quiet.ToString(), l.opts.state_dir);
     return 0;
   }
 
@@ -212,7 +236,8 @@ int PluginMain(int argc, char** argv, const PluginSpec& spec) {
   if (held_list->parsed()) {
     (void)runner.state().ListHeld([](const v1::Held& h) {
       std::cout << fmt::format("{}  until {}  {}\n", h.notification().key(),
-                               google::protobuf::util::TimeUtil::ToString(h.release_at()), h.notification().text());
+                               google::protobuf::util::TimeUtil::ToString(h.release_at()),
+                               h.notification().text());
     });
     return 0;
   }
@@ -247,13 +272,14 @@ int PluginMain(int argc, char** argv, const PluginSpec& spec) {
     spdlog::info("metrics on http://{}/metrics", http->address());
     http_thread = std::thread([&] { io.run(); });
   }
-  spdlog::info("following {} from seq {} (quiet hours {}, {} held, {} dead letters)", l.opts.pub_endpoint,
-               runner.state().cursor(), l.opts.quiet.ToString(), runner.state().CountHeld(),
-               runner.state().CountDead());
+  spdlog::info("following {} from seq {} (quiet hours {}, {} held, {} dead letters)",
+               l.opts.pub_endpoint, runner.state().cursor(), l.opts.quiet.ToString(),
+               runner.state().CountHeld(), runner.state().CountDead());
   Status s = runner.Run(g_stop);
   const auto& st = runner.stats();
-  spdlog::info("stopped at seq {}: {} sent, {} held, {} duplicates skipped, {} dead", runner.state().cursor(),
-               st.delivered.load(), st.held.load(), st.duplicates.load(), st.dead.load());
+  spdlog::info("stopped at seq {}: {} sent, {} held, {} duplicates skipped, {} dead",
+               runner.state().cursor(), st.delivered.load(), st.held.load(), st.duplicates.load(),
+               st.dead.load());
   if (http) {
     io.stop();
     http_thread.join();

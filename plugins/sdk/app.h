@@ -29,18 +29,19 @@ class App;
 namespace zhiban::plugin {
 
 struct PluginSpec {
-  std::string name;         // "sms" → zhiban-notify-sms, state ./var/notify-sms
+  std::string name;  // "sms" → zhiban-notify-sms, state ./var/notify-sms
   std::string description;
   ChannelNeeds needs;
-  std::string section;      // the plugin's own config table ("sms", "wecom"); empty: none
+  std::string section;  // the plugin's own config table ("sms", "wecom"); empty: none
   bool config_required = true;
-  std::vector<std::string> ignored_sections;  // other plugins' sections it accepts and ignores (console)
-  bool quiet_by_default = true;  // 21:00–08:00 unless [quiet_hours] says otherwise
+  std::vector<std::string>
+      ignored_sections;           // other plugins' sections it accepts and ignores (console)
+  bool quiet_by_default = true;   // 21:00–08:00 unless [quiet_hours] says otherwise
   double default_per_minute = 0;  // 0: unlimited unless [rate_limit] says otherwise
   // Builds the notifier. `section` is the plugin's table (empty when absent);
   // `router` is null when the plugin runs without a config (console only).
-  std::function<Result<std::unique_ptr<Notifier>>(const toml::table& section, std::unique_ptr<Router> router,
-                                                  const std::string& source)>
+  std::function<Result<std::unique_ptr<Notifier>>(
+      const toml::table& section, std::unique_ptr<Router> router, const std::string& source)>
       make;
   std::function<void(CLI::App&)> add_options;  // the plugin's own flags, if any
 };

@@ -11,8 +11,8 @@ namespace {
 std::string Hmac(const EVP_MD* md, std::string_view key, std::string_view data) {
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  HMAC(md, key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()), data.size(),
-       out, &len);
+  HMAC(md, key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len);
   return std::string(reinterpret_cast<char*>(out), len);
 }
 
@@ -24,8 +24,12 @@ std::string Sha256(std::string_view data) {
   return std::string(reinterpret_cast<char*>(out), sizeof out);
 }
 
-std::string HmacSha256(std::string_view key, std::string_view data) { return Hmac(EVP_sha256(), key, data); }
-std::string HmacSha1(std::string_view key, std::string_view data) { return Hmac(EVP_sha1(), key, data); }
+std::string HmacSha256(std::string_view key, std::string_view data) {
+  return Hmac(EVP_sha256(), key, data);
+}
+std::string HmacSha1(std::string_view key, std::string_view data) {
+  return Hmac(EVP_sha1(), key, data);
+}
 
 std::string Hex(std::string_view raw) {
   static constexpr char kHex[] = "0123456789abcdef";
@@ -41,7 +45,8 @@ std::string Hex(std::string_view raw) {
 std::string Base64(std::string_view raw) {
   std::string out(4 * ((raw.size() + 2) / 3), '\0');
   const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(raw.data()), static_cast<int>(raw.size()));
+                                reinterpret_cast<const unsigned char*>(raw.data()),
+                                static_cast<int>(raw.size()));
   out.resize(static_cast<size_t>(n));
   return out;
 }

@@ -30,12 +30,14 @@ Result<HttpReply> HttpClient::Call(const HttpRequest& req) {
   curl_easy_reset(c);
   HttpReply reply;
   curl_slist* headers = nullptr;
-  for (const auto& [k, v] : req.headers) headers = curl_slist_append(headers, fmt::format("{}: {}", k, v).c_str());
+  for (const auto& [k, v] : req.headers)
+    headers = curl_slist_append(headers, fmt::format("{}: {}", k, v).c_str());
   headers = curl_slist_append(headers, "Expect:");  // no 100-continue round trip
   curl_easy_setopt(c, CURLOPT_URL, req.url.c_str());
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout_.count()));
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(std::min<int64_t>(timeout_.count(), 5000)));
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(std::min<int64_t>(timeout_.count(), 5000)));
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, Collect);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &reply.body);
@@ -49,7 +51,8 @@ Result<HttpReply> HttpClient::Call(const HttpRequest& req) {
   const CURLcode rc = curl_easy_perform(c);
   curl_slist_free_all(headers);
   if (rc != CURLE_OK) {
-    return Status::Unavailable(fmt::format("{} {}: {}", req.method, req.url, curl_easy_strerror(rc)));
+    return Status::Unavailable(
+        fmt::format("{} {}: {}", req.method, req.url, curl_easy_strerror(rc)));
   }
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &reply.status);
   return reply;

@@ -18,14 +18,16 @@ Result<int> ParseClock(const std::string& field, const std::string& v) {
   const int n = std::sscanf(v.c_str(), "%2d:%2d:%2d%c", &h, &m, &s, &tail);
   const bool shape = (n == 2 && v.size() == 5) || (n == 3 && v.size() == 8);
   if (!shape || h < 0 || h > 23 || m < 0 || m > 59 || s < 0 || s > 59) {
-    return Status::InvalidArgument(field, fmt::format("'{}' is not a time of day (HH:MM or HH:MM:SS)", v));
+    return Status::InvalidArgument(field,
+                                   fmt::format("'{}' is not a time of day (HH:MM or HH:MM:SS)", v));
   }
   return h * 3600 + m * 60 + s;
 }
 
 }  // namespace
 
-Result<QuietHours> QuietHours::Parse(const std::string& start, const std::string& end, const std::string& zone) {
+Result<QuietHours> QuietHours::Parse(const std::string& start, const std::string& end,
+                                     const std::string& zone) {
   auto s = ParseClock("quiet_hours.start", start);
   if (!s.ok()) return s.status();
   auto e = ParseClock("quiet_hours.end", end);

@@ -17,7 +17,8 @@ using SysTime = std::chrono::system_clock::time_point;
 class QuietHours {
  public:
   // "HH:MM" or "HH:MM:SS"; zone is an IANA name.
-  static Result<QuietHours> Parse(const std::string& start, const std::string& end, const std::string& zone);
+  static Result<QuietHours> Parse(const std::string& start, const std::string& end,
+                                  const std::string& zone);
   static QuietHours Never() { return QuietHours(); }
 
   // The end of the hold when `t` is inside quiet hours, else nullopt.

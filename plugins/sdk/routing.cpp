@@ -27,7 +27,8 @@ std::string TopicOf(const pb::FieldDescriptor* f) {
 }
 
 bool IsStaff(const pb::FieldDescriptor* f) {
-  return f->type() == pb::FieldDescriptor::TYPE_MESSAGE && f->message_type() == v1::Staff::descriptor();
+  return f->type() == pb::FieldDescriptor::TYPE_MESSAGE &&
+         f->message_type() == v1::Staff::descriptor();
 }
 
 bool IsTimestamp(const pb::FieldDescriptor* f) {
@@ -36,7 +37,8 @@ bool IsTimestamp(const pb::FieldDescriptor* f) {
 }
 
 // Staff records a body names as its subject: every Staff field (not `leader`), to depth 3.
-void StaffFields(const pb::Descriptor* d, FieldPath prefix, std::vector<FieldPath>* out, int depth = 0) {
+void StaffFields(const pb::Descriptor* d, FieldPath prefix, std::vector<FieldPath>* out,
+                 int depth = 0) {
   for (int i = 0; i < d->field_count(); ++i) {
     const auto* f = d->field(i);
     if (f->type() != pb::FieldDescriptor::TYPE_MESSAGE) continue;
@@ -55,7 +57,8 @@ std::string FieldList(const pb::Descriptor* d, const std::string& prefix, int de
   for (int i = 0; i < d->field_count(); ++i) {
     const auto* f = d->field(i);
     if (f->type() == pb::FieldDescriptor::TYPE_MESSAGE && !IsTimestamp(f)) {
-      if (depth < 1 && !f->is_repeated()) names.push_back(FieldList(f->message_type(), prefix + f->name() + ".", depth + 1));
+      if (depth < 1 && !f->is_repeated())
+        names.push_back(FieldList(f->message_type(), prefix + f->name() + ".", depth + 1));
     } else {
       names.push_back(prefix + f->name());
     }
@@ -92,7 +95,8 @@ Result<std::vector<Piece>> ParsePattern(const std::string& where, const std::str
       if (!lit.empty()) out.push_back({std::move(lit), {}});
       lit.clear();
       std::string name = s.substr(i + 1, close - i - 1);
-      if (name.empty()) return Status::InvalidArgument(where, fmt::format("empty parameter '{{}}' in \"{}\"", s));
+      if (name.empty())
+        return Status::InvalidArgument(where, fmt::format("empty parameter '{{}}' in \"{}\"", s));
       out.push_back({{}, std::move(name)});
       i = close;
     } else {
@@ -156,25 +160,30 @@ Result<Resolved> Resolve(const pb::FieldDescriptor* body, const std::string& par
   size_t start = 0;
   for (;;) {
     const size_t dot = param.find('.', start);
-    const std::string part = param.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    const std::string part =
+        param.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
     const auto* f = d ? d->FindFieldByName(part) : nullptr;
     if (!f) {
       return Status::NotFound(
-          "template", fmt::format("parameter {{{}}} is not a field of {} (fields: {}; and {})", param, TopicOf(body),
-                                  FieldList(body->message_type(), ""), fmt::join(EventLevel(), ", ")));
+          "template", fmt::format("parameter {{{}}} is not a field of {} (fields: {}; and {})",
+                                  param, TopicOf(body), FieldList(body->message_type(), ""),
+                                  fmt::join(EventLevel(), ", ")));
     }
     r.path.push_back(f);
     if (dot == std::string::npos) {
       if (f->type() == pb::FieldDescriptor::TYPE_MESSAGE && !IsTimestamp(f)) {
-        return Status::InvalidArgument("template", fmt::format("parameter {{{}}} of {} is a record, not a value; "
-                                                               "name one of its fields (fields: {})",
-                                                               param, TopicOf(body), FieldList(f->message_type(), param + ".")));
+        return Status::InvalidArgument(
+            "template",
+            fmt::format("parameter {{{}}} of {} is a record, not a value; "
+                        "name one of its fields (fields: {})",
+                        param, TopicOf(body), FieldList(f->message_type(), param + ".")));
       }
       return r;
     }
     if (f->type() != pb::FieldDescriptor::TYPE_MESSAGE || f->is_repeated() || IsTimestamp(f)) {
-      return Status::InvalidArgument("template", fmt::format("parameter {{{}}} of {}: '{}' has no fields", param,
-                                                             TopicOf(body), part));
+      return Status::InvalidArgument(
+          "template",
+          fmt::format("parameter {{{}}} of {}: '{}' has no fields", param, TopicOf(body), part));
     }
     d = f->message_type();
     start = dot + 1;
@@ -198,16 +207,19 @@ std::string Value(const v1::Event& e, const Resolved& r) {
   const auto* leaf = r.path.back();
   if (!leaf->is_repeated()) return Scalar(*m, leaf, 0);
   std::vector<std::string> parts;
-  for (int i = 0; i < m->GetReflection()->FieldSize(*m, leaf); ++i) parts.push_back(Scalar(*m, leaf, i));
+  for (int i = 0; i < m->GetReflection()->FieldSize(*m, leaf); ++i)
+    parts.push_back(Scalar(*m, leaf, i));
   return fmt::format("{}", fmt::join(parts, "、"));
 }
 
-void CollectStaff(const pb::Message& m, const FieldPath& path, size_t i, std::vector<v1::Staff>* out) {
+void CollectStaff(const pb::Message& m, const FieldPath& path, size_t i,
+                  std::vector<v1::Staff>* out) {
   const auto* r = m.GetReflection();
   const auto* f = path[i];
   if (i + 1 == path.size()) {
     if (f->is_repeated()) {
-      for (int k = 0; k < r->FieldSize(m, f); ++k) out->push_back(static_cast<const v1::Staff&>(r->GetRepeatedMessage(m, f, k)));
+      for (int k = 0; k < r->FieldSize(m, f); ++k)
+        out->push_back(static_cast<const v1::Staff&>(r->GetRepeatedMessage(m, f, k)));
     } else if (r->HasField(m, f)) {
       out->push_back(static_cast<const v1::Staff&>(r->GetMessage(m, f)));
     }
@@ -282,7 +294,8 @@ std::string RecipientKey(const v1::Recipient& r) {
 }
 
 template <typename T>
-Result<T> Get(const toml::node_view<const toml::node>& n, const std::string& where, T fallback, bool required = false) {
+Result<T> Get(const toml::node_view<const toml::node>& n, const std::string& where, T fallback,
+              bool required = false) {
   if (!n) {
     if (required) return Status::InvalidArgument(where, fmt::format("{} is required", where));
     return fallback;
@@ -291,14 +304,17 @@ Result<T> Get(const toml::node_view<const toml::node>& n, const std::string& whe
   return Status::InvalidArgument(where, fmt::format("{} has the wrong type", where));
 }
 
-Result<std::vector<std::string>> Strings(const toml::node_view<const toml::node>& n, const std::string& where) {
+Result<std::vector<std::string>> Strings(const toml::node_view<const toml::node>& n,
+                                         const std::string& where) {
   std::vector<std::string> out;
   if (!n) return out;
   const auto* arr = n.as_array();
-  if (!arr) return Status::InvalidArgument(where, fmt::format("{} must be an array of strings", where));
+  if (!arr)
+    return Status::InvalidArgument(where, fmt::format("{} must be an array of strings", where));
   for (const auto& v : *arr) {
     auto s = v.value<std::string>();
-    if (!s) return Status::InvalidArgument(where, fmt::format("{} must be an array of strings", where));
+    if (!s)
+      return Status::InvalidArgument(where, fmt::format("{} must be an array of strings", where));
     out.push_back(*s);
   }
   return out;
@@ -343,14 +359,25 @@ Result<std::unique_ptr<Router>> Router::Parse(const toml::table& config, const C
     for (const auto& [name, node] : *groups) {
       const std::string g(name.str());
       const auto* members = node.as_table() ? (*node.as_table())["members"].as_array() : nullptr;
-      if (!members) return Status::InvalidArgument("groups", Where(source, node, fmt::format("groups.{} needs members = [...]", g)));
+      if (!members)
+        return Status::InvalidArgument(
+            "groups", Where(source, node, fmt::format("groups.{} needs members = [...]", g)));
       auto& list = impl->groups[g];
       for (const auto& m : *members) {
         const auto* t = m.as_table();
-        if (!t) return Status::InvalidArgument("groups", Where(source, m, fmt::format("groups.{}.members: each member is {{ name = ..., phone = ... }}", g)));
+        if (!t)
+          return Status::InvalidArgument(
+              "groups",
+              Where(source, m,
+                    fmt::format("groups.{}.members: each member is {{ name = ..., phone = ... }}",
+                                g)));
         for (const auto& [k, _] : *t) {
           if (k != "name" && k != "phone" && k != "wecom_user_id") {
-            return Status::InvalidArgument("groups", Where(source, m, fmt::format("groups.{}: unknown member key '{}' (name, phone, wecom_user_id)", g, k.str())));
+            return Status::InvalidArgument(
+                "groups",
+                Where(source, m,
+                      fmt::format("groups.{}: unknown member key '{}' (name, phone, wecom_user_id)",
+                                  g, k.str())));
           }
         }
         v1::Recipient r;
@@ -367,10 +394,16 @@ Result<std::unique_ptr<Router>> Router::Parse(const toml::table& config, const C
     for (const auto& [name, node] : *templates) {
       const std::string tn(name.str());
       const auto* t = node.as_table();
-      if (!t) return Status::InvalidArgument("templates", Where(source, node, fmt::format("templates.{} must be a table", tn)));
+      if (!t)
+        return Status::InvalidArgument(
+            "templates", Where(source, node, fmt::format("templates.{} must be a table", tn)));
       for (const auto& [k, v] : *t) {
         if (k != "text" && k != "sms_template" && k != "sms_params") {
-          return Status::InvalidArgument("templates", Where(source, v, fmt::format("templates.{}: unknown key '{}' (text, sms_template, sms_params)", tn, k.str())));
+          return Status::InvalidArgument(
+              "templates",
+              Where(source, v,
+                    fmt::format("templates.{}: unknown key '{}' (text, sms_template, sms_params)",
+                                tn, k.str())));
         }
       }
       CompiledTemplate ct;
@@ -378,7 +411,8 @@ Result<std::unique_ptr<Router>> Router::Parse(const toml::table& config, const C
       ct.t.text = (*t)["text"].value_or(std::string());
       ct.t.sms_template = (*t)["sms_template"].value_or(std::string());
       const std::string where = Where(source, node, "templates." + tn);
-      if (ct.t.text.empty()) return Status::InvalidArgument("templates", where + ": text is required");
+      if (ct.t.text.empty())
+        return Status::InvalidArgument("templates", where + ": text is required");
       auto text = ParsePattern(where, ct.t.text);
       if (!text.ok()) return text.status();
       ct.text.pieces = std::move(*text);
@@ -387,7 +421,9 @@ Result<std::unique_ptr<Router>> Router::Parse(const toml::table& config, const C
       for (const auto& p : *params) {
         const auto eq = p.find('=');
         if (eq == std::string::npos || eq == 0) {
-          return Status::InvalidArgument("templates", fmt::format("{}: sms_params entry \"{}\" is not variable={{parameter}}", where, p));
+          return Status::InvalidArgument(
+              "templates",
+              fmt::format("{}: sms_params entry \"{}\" is not variable={{parameter}}", where, p));
         }
         auto pat = ParsePattern(where, p.substr(eq + 1));
         if (!pat.ok()) return pat.status();
@@ -395,8 +431,10 @@ Result<std::unique_ptr<Router>> Router::Parse(const toml::table& config, const C
         ct.params.emplace_back(p.substr(0, eq), Pattern{std::move(*pat), {}});
       }
       if (needs.needs_sms_template && (ct.t.sms_template.empty() || ct.params.empty())) {
-        return Status::InvalidArgument("templates", where + ": the SMS channel needs sms_template (the approved template id) "
-                                                            "and sms_params (its variables, in order)");
+        return Status::InvalidArgument(
+            "templates", where +
+                             ": the SMS channel needs sms_template (the approved template id) "
+                             "and sms_params (its variables, in order)");
       }
       impl->templates.emplace(tn, std::move(ct));
     }
@@ -405,19 +443,26 @@ Result<std::unique_ptr<Router>> Router::Parse(const toml::table& config, const C
   // Routes.
   const auto* routes = config["route"].as_array();
   if (!routes || routes->empty()) {
-    return Status::InvalidArgument("route", fmt::format("{}: no [[route]]: this plugin would send nothing", source));
+    return Status::InvalidArgument(
+        "route", fmt::format("{}: no [[route]]: this plugin would send nothing", source));
   }
   for (const auto& node : *routes) {
     const auto* t = node.as_table();
-    if (!t) return Status::InvalidArgument("route", Where(source, node, "[[route]] must be a table"));
+    if (!t)
+      return Status::InvalidArgument("route", Where(source, node, "[[route]] must be a table"));
     Route r;
     r.name = (*t)["name"].value_or(fmt::format("route{}", impl->routes.size() + 1));
     const std::string where = Where(source, node, "route " + r.name);
     for (const auto& [k, v] : *t) {
-      static const std::set<std::string_view> keys = {"name", "topics", "centers", "to", "template", "urgent"};
+      static const std::set<std::string_view> keys = {"name", "topics",   "centers",
+                                                      "to",   "template", "urgent"};
       if (!keys.count(k.str())) {
-        return Status::InvalidArgument("route", Where(source, v, fmt::format("route {}: unknown key '{}' (name, topics, centers, to, template, urgent)",
-                                                                              r.name, k.str())));
+        return Status::InvalidArgument(
+            "route",
+            Where(source, v,
+                  fmt::format(
+                      "route {}: unknown key '{}' (name, topics, centers, to, template, urgent)",
+                      r.name, k.str())));
       }
     }
     auto topics = Strings((*t)["topics"], where + ".topics");
@@ -429,12 +474,15 @@ Result<std::unique_ptr<Router>> Router::Parse(const toml::table& config, const C
         const auto* f = body->field(i);
         const std::string ft = TopicOf(f);
         if (f->name() == "heartbeat") continue;
-        const bool match = topic.ends_with(".*") ? ft.starts_with(topic.substr(0, topic.size() - 1)) : ft == topic;
-        if (match && std::find(r.bodies.begin(), r.bodies.end(), f) == r.bodies.end()) r.bodies.push_back(f);
+        const bool match =
+            topic.ends_with(".*") ? ft.starts_with(topic.substr(0, topic.size() - 1)) : ft == topic;
+        if (match && std::find(r.bodies.begin(), r.bodies.end(), f) == r.bodies.end())
+          r.bodies.push_back(f);
       }
       if (r.bodies.size() == before) {
-        return Status::InvalidArgument("route", fmt::format("{}: unknown topic '{}' (known: {})", where, topic,
-                                                            fmt::join(KnownTopics(), ", ")));
+        return Status::InvalidArgument(
+            "route", fmt::format("{}: unknown topic '{}' (known: {})", where, topic,
+                                 fmt::join(KnownTopics(), ", ")));
       }
     }
     auto centers = Strings((*t)["centers"], where + ".centers");
@@ -442,7 +490,9 @@ Result<std::unique_ptr<Router>> Router::Parse(const toml::table& config, const C
     r.centers.insert(centers->begin(), centers->end());
     auto to = Strings((*t)["to"], where + ".to");
     if (!to.ok()) return to.status();
-    if (to->empty()) return Status::InvalidArgument("route", where + ": to is required (subject, leader, group:<name>)");
+    if (to->empty())
+      return Status::InvalidArgument("route",
+                                     where + ": to is required (subject, leader, group:<name>)");
     r.to = *to;
     auto urgent = Get<bool>((*t)["urgent"], where + ".urgent", false);
     if (!urgent.ok()) return urgent.status();
@@ -450,7 +500,9 @@ Result<std::unique_ptr<Router>> Router::Parse(const toml::table& config, const C
     r.template_name = (*t)["template"].value_or(std::string());
     auto tit = impl->templates.find(r.template_name);
     if (tit == impl->templates.end()) {
-      return Status::InvalidArgument("route", fmt::format("{}: template '{}' is not defined in [templates]", where, r.template_name));
+      return Status::InvalidArgument(
+          "route",
+          fmt::format("{}: template '{}' is not defined in [templates]", where, r.template_name));
     }
     for (const auto* b : r.bodies) {
       for (const auto& to_entry : r.to) {
@@ -458,28 +510,36 @@ Result<std::unique_ptr<Router>> Router::Parse(const toml::table& config, const C
           std::vector<FieldPath> staff;
           StaffFields(b->message_type(), {}, &staff);
           if (staff.empty()) {
-            return Status::InvalidArgument("route", fmt::format("{}: to = \"subject\", but {} names no staff", where, TopicOf(b)));
+            return Status::InvalidArgument(
+                "route",
+                fmt::format("{}: to = \"subject\", but {} names no staff", where, TopicOf(b)));
           }
           r.subjects[b] = std::move(staff);
         } else if (to_entry == "leader") {
           const auto* lf = b->message_type()->FindFieldByName("leader");
           if (!lf || !IsStaff(lf)) {
-            return Status::InvalidArgument("route", fmt::format("{}: to = \"leader\", but {} carries no leader on duty", where, TopicOf(b)));
+            return Status::InvalidArgument(
+                "route", fmt::format("{}: to = \"leader\", but {} carries no leader on duty", where,
+                                     TopicOf(b)));
           }
           r.leaders[b] = lf;
         } else if (to_entry.starts_with("group:")) {
           if (!impl->groups.count(to_entry.substr(6))) {
-            return Status::InvalidArgument("route", fmt::format("{}: {} is not defined in [groups]", where, to_entry));
+            return Status::InvalidArgument(
+                "route", fmt::format("{}: {} is not defined in [groups]", where, to_entry));
           }
         } else {
-          return Status::InvalidArgument("route", fmt::format("{}: unknown recipient '{}' (subject, leader, group:<name>)", where, to_entry));
+          return Status::InvalidArgument(
+              "route", fmt::format("{}: unknown recipient '{}' (subject, leader, group:<name>)",
+                                   where, to_entry));
         }
       }
       // Every parameter of the template must exist for every topic of the route.
       auto& ct = tit->second;
       const std::string tw = fmt::format("{}: template {}", where, r.template_name);
       ZB_RETURN_IF_ERROR(Compile(tw, b, &ct.text));
-      for (auto& [var, pat] : ct.params) ZB_RETURN_IF_ERROR(Compile(tw + " sms_params " + var, b, &pat));
+      for (auto& [var, pat] : ct.params)
+        ZB_RETURN_IF_ERROR(Compile(tw + " sms_params " + var, b, &pat));
     }
     impl->routes.push_back(std::move(r));
   }
@@ -509,9 +569,10 @@ Result<std::vector<v1::Notification>> Router::Render(const v1::Event& e) const {
     std::vector<v1::Recipient> recipients;
     std::set<std::string> seen;
     auto add = [&](v1::Recipient rec) {
-      const bool reachable = impl_->needs.contact == Contact::kNone ||
-                             (impl_->needs.contact == Contact::kPhone && !rec.phone().empty()) ||
-                             (impl_->needs.contact == Contact::kWecomUser && !rec.wecom_user_id().empty());
+      const bool reachable =
+          impl_->needs.contact == Contact::kNone ||
+          (impl_->needs.contact == Contact::kPhone && !rec.phone().empty()) ||
+          (impl_->needs.contact == Contact::kWecomUser && !rec.wecom_user_id().empty());
       if (!reachable) {
         ++impl_->unreachable;
         return;

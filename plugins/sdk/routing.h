@@ -51,7 +51,7 @@ struct Template {
 
 // What the channel asks of the router.
 struct ChannelNeeds {
-  std::string channel;                    // "sms", "wecom", "console" (for messages)
+  std::string channel;  // "sms", "wecom", "console" (for messages)
   Contact contact = Contact::kNone;
   bool one_message_per_recipient = true;  // SMS: yes; WeCom: one message names them all
   bool needs_sms_template = false;

@@ -21,7 +21,8 @@ bool Wait(std::chrono::steady_clock::duration d, const std::atomic<bool>& stop) 
   while (!stop) {
     const auto now = std::chrono::steady_clock::now();
     if (now >= until) return true;
-    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(until - now, std::chrono::milliseconds(100)));
+    std::this_thread::sleep_for(
+        std::min<std::chrono::steady_clock::duration>(until - now, std::chrono::milliseconds(100)));
   }
   return false;
 }
@@ -49,26 +50,33 @@ Status Runner::Open() {
 
 Status Runner::ReconcileInflight() {
   std::vector<v1::Notification> inflight;
-  ZB_RETURN_IF_ERROR(state_->ListInflight([&](const v1::Notification& n) { inflight.push_back(n); }));
+  ZB_RETURN_IF_ERROR(
+      state_->ListInflight([&](const v1::Notification& n) { inflight.push_back(n); }));
   for (const auto& n : inflight) {
     switch (notifier_.Reconcile(n)) {
       case Reconciled::kSent:
         ++stats_.reconciled;
-        spdlog::info("{}: in flight at the last stop; the provider has it — recorded as sent", n.key());
+        spdlog::info("{}: in flight at the last stop; the provider has it — recorded as sent",
+                     n.key());
         ZB_RETURN_IF_ERROR(state_->MarkSent(n));
         break;
       case Reconciled::kNotSent:
-        spdlog::info("{}: in flight at the last stop; the provider never got it — sending again", n.key());
+        spdlog::info("{}: in flight at the last stop; the provider never got it — sending again",
+                     n.key());
         ZB_RETURN_IF_ERROR(state_->Abandon(n));
         break;
       case Reconciled::kProviderDeduplicates:
-        spdlog::info("{}: in flight at the last stop; sending again (the provider drops duplicates)", n.key());
+        spdlog::info(
+            "{}: in flight at the last stop; sending again (the provider drops duplicates)",
+            n.key());
         ZB_RETURN_IF_ERROR(state_->Abandon(n));
         break;
       case Reconciled::kUnknown:
         ++stats_.uncertain;
-        spdlog::warn("{}: in flight at the last stop and the provider cannot say whether it arrived; "
-                     "sending again (may repeat)", n.key());
+        spdlog::warn(
+            "{}: in flight at the last stop and the provider cannot say whether it arrived; "
+            "sending again (may repeat)",
+            n.key());
         ZB_RETURN_IF_ERROR(state_->Abandon(n));
         break;
     }
@@ -76,7 +84,8 @@ Status Runner::ReconcileInflight() {
   return {};
 }
 
-Delivery Runner::Attempt(const v1::Notification& n, const std::atomic<bool>& stop, uint32_t* attempts) {
+Delivery Runner::Attempt(const v1::Notification& n, const std::atomic<bool>& stop,
+                         uint32_t* attempts) {
   auto backoff = options_.initial_backoff;
   for (*attempts = 1;; ++*attempts) {
     for (auto wait = options_.rate.Take(std::chrono::steady_clock::now()); wait.count() > 0;
@@ -93,7 +102,8 @@ Delivery Runner::Attempt(const v1::Notification& n, const std::atomic<bool>& sto
     // Full jitter on the upper half: [backoff/2, backoff]; a provider's hint wins if longer.
     std::uniform_int_distribution<int64_t> jitter(backoff.count() / 2, backoff.count());
     const auto wait = std::max(std::chrono::milliseconds(jitter(rng_)), d.retry_after);
-    spdlog::warn("{} ({}): {}; retry {} in {} ms", n.key(), n.topic(), d.reason, *attempts, wait.count());
+    spdlog::warn("{} ({}): {}; retry {} in {} ms", n.key(), n.topic(), d.reason, *attempts,
+                 wait.count());
     if (!Wait(wait, stop)) return d;  // stopping: not sent, not dead
     backoff = std::min(backoff * 2, options_.max_backoff);
     if (d.maybe_sent && notifier_.Reconcile(n) == Reconciled::kSent) {
@@ -104,7 +114,8 @@ Delivery Runner::Attempt(const v1::Notification& n, const std::atomic<bool>& sto
   }
 }
 
-Result<Delivery> Runner::SendOne(const v1::Notification& n, const std::atomic<bool>& stop, uint64_t advance_past) {
+Result<Delivery> Runner::SendOne(const v1::Notification& n, const std::atomic<bool>& stop,
+                                 uint64_t advance_past) {
   ZB_RETURN_IF_ERROR(state_->BeginSend(n));
   uint32_t attempts = 0;
   Delivery d = Attempt(n, stop, &attempts);
@@ -204,7 +215,8 @@ Status Runner::Run(const std::atomic<bool>& stop) {
   ZB_RETURN_IF_ERROR(ReleaseDue(stop));
   // zhiband away (restarting, not yet started) is not the plugin's end: wait
   // and follow again from the cursor. Only the plugin's own state failing is.
-  for (auto wait = std::chrono::milliseconds(500);; wait = std::min(wait * 2, std::chrono::milliseconds(10000))) {
+  for (auto wait = std::chrono::milliseconds(500);;
+       wait = std::min(wait * 2, std::chrono::milliseconds(10000))) {
     client::Subscriber sub(ctx_, so);
     Status s = sub.Run(
         state_->cursor(), true,
@@ -216,7 +228,8 @@ Status Runner::Run(const std::atomic<bool>& stop) {
     if (stop) return {};
     if (!failed.ok()) return failed;
     if (s.ok()) return s;
-    spdlog::warn("bus: {}; following again from seq {} in {} ms", s.message(), state_->cursor(), wait.count());
+    spdlog::warn("bus: {}; following again from seq {} in {} ms", s.message(), state_->cursor(),
+                 wait.count());
     if (!Wait(wait, stop)) return {};
     if (failed = ReleaseDue(stop); !failed.ok()) return failed;
   }
@@ -230,7 +243,9 @@ Status Runner::Redrive(const std::string& key, const std::atomic<bool>& stop) {
     todo.push_back(dead->notification());
   } else {  // the event could not be rendered: render it again (the config may be fixed)
     auto rendered = notifier_.Render(dead->event());
-    if (!rendered.ok()) return Status::FailedPrecondition(fmt::format("still cannot render: {}", rendered.status().message()));
+    if (!rendered.ok())
+      return Status::FailedPrecondition(
+          fmt::format("still cannot render: {}", rendered.status().message()));
     todo = std::move(*rendered);
   }
   for (const auto& n : todo) {
@@ -238,7 +253,8 @@ Status Runner::Redrive(const std::string& key, const std::atomic<bool>& stop) {
     auto d = SendOne(n, stop);  // sent: the letter is gone; failed: kept with the new reason
     if (!d.ok()) return d.status();
     if (d->kind == Delivery::Kind::kRetry) return Status::Unavailable("stopped");
-    if (d->kind == Delivery::Kind::kFatal) return Status::Unavailable(fmt::format("re-drive of {} failed: {}", n.key(), d->reason));
+    if (d->kind == Delivery::Kind::kFatal)
+      return Status::Unavailable(fmt::format("re-drive of {} failed: {}", n.key(), d->reason));
   }
   if (!dead->has_notification()) ZB_RETURN_IF_ERROR(state_->RemoveDead(key));
   return {};
@@ -247,12 +263,16 @@ Status Runner::Redrive(const std::string& key, const std::atomic<bool>& stop) {
 std::string Runner::Metrics(const std::string& plugin) const {
   std::string out;
   auto counter = [&](const char* name, const char* help, uint64_t v) {
-    out += fmt::format("# HELP zhiban_notify_{0} {1}\n# TYPE zhiban_notify_{0} counter\nzhiban_notify_{0}{{plugin=\"{2}\"}} {3}\n",
-                       name, help, plugin, v);
+    out += fmt::format(
+        "# HELP zhiban_notify_{0} {1}\n# TYPE zhiban_notify_{0} "
+        "counter\nzhiban_notify_{0}{{plugin=\"{2}\"}} {3}\n",
+        name, help, plugin, v);
   };
   auto gauge = [&](const char* name, const char* help, uint64_t v) {
-    out += fmt::format("# HELP zhiban_notify_{0} {1}\n# TYPE zhiban_notify_{0} gauge\nzhiban_notify_{0}{{plugin=\"{2}\"}} {3}\n",
-                       name, help, plugin, v);
+    out += fmt::format(
+        "# HELP zhiban_notify_{0} {1}\n# TYPE zhiban_notify_{0} "
+        "gauge\nzhiban_notify_{0}{{plugin=\"{2}\"}} {3}\n",
+        name, help, plugin, v);
   };
   counter("events_total", "Events handled since start.", stats_.events);
   counter("delivered_total", "Notifications the provider accepted.", stats_.delivered);
@@ -261,8 +281,10 @@ std::string Runner::Metrics(const std::string& plugin) const {
   counter("dead_total", "Notifications given up on since start.", stats_.dead);
   counter("held_total", "Notifications held for quiet hours.", stats_.held);
   counter("released_total", "Held notifications sent when the hold ended.", stats_.released);
-  counter("reconciled_total", "In flight at a crash and found sent by the provider.", stats_.reconciled);
-  counter("uncertain_total", "In flight at a crash, provider could not say; sent again.", stats_.uncertain);
+  counter("reconciled_total", "In flight at a crash and found sent by the provider.",
+          stats_.reconciled);
+  counter("uncertain_total", "In flight at a crash, provider could not say; sent again.",
+          stats_.uncertain);
   counter("rate_waits_total", "Sends that waited for the rate limit.", stats_.rate_waits);
   gauge("cursor", "First event seq not yet handled.", state_ ? state_->cursor() : 0);
   gauge("held", "Notifications held now.", state_ ? state_->CountHeld() : 0);

@@ -55,16 +55,18 @@ struct Delivery {
   static Delivery Retry(std::string why, std::chrono::milliseconds after = {}) {
     return {Kind::kRetry, std::move(why), after, false};
   }
-  static Delivery RetryMaybeSent(std::string why) { return {Kind::kRetry, std::move(why), {}, true}; }
+  static Delivery RetryMaybeSent(std::string why) {
+    return {Kind::kRetry, std::move(why), {}, true};
+  }
   static Delivery Fatal(std::string why) { return {Kind::kFatal, std::move(why), {}, false}; }
 };
 
 // What the provider says about a notification that was in flight at a crash.
 enum class Reconciled {
-  kSent,                   // it has it: recorded as sent, not sent again
-  kNotSent,                // it never got it: sent again
-  kProviderDeduplicates,   // cannot say, but drops a resend itself: sent again safely
-  kUnknown,                // cannot say: sent again, counted as uncertain
+  kSent,                  // it has it: recorded as sent, not sent again
+  kNotSent,               // it never got it: sent again
+  kProviderDeduplicates,  // cannot say, but drops a resend itself: sent again safely
+  kUnknown,               // cannot say: sent again, counted as uncertain
 };
 
 class Notifier {
@@ -87,7 +89,9 @@ class RoutedNotifier : public Notifier {
  public:
   explicit RoutedNotifier(std::unique_ptr<Router> router) : router_(std::move(router)) {}
   bool Wants(const v1::Event& e) const override { return router_->Wants(e); }
-  Result<std::vector<v1::Notification>> Render(const v1::Event& e) override { return router_->Render(e); }
+  Result<std::vector<v1::Notification>> Render(const v1::Event& e) override {
+    return router_->Render(e);
+  }
   const Router& router() const { return *router_; }
 
  private:
@@ -103,7 +107,7 @@ struct RunnerOptions {
   int max_attempts = 10;  // then a dead letter
   uint64_t seed = 0;      // jitter; 0 = random
   QuietHours quiet = QuietHours::Never();
-  TokenBucket rate;       // default: unlimited
+  TokenBucket rate;  // default: unlimited
   std::function<SysTime()> now = [] { return std::chrono::system_clock::now(); };
 };
 
@@ -143,7 +147,8 @@ class Runner {
   // Sends with retries and records the outcome: kOk sent, kFatal buried,
   // kRetry only when stopping (nothing recorded; sent again next start).
   // `advance_past`: the cursor moves past that seq with the outcome (0: it stays).
-  Result<Delivery> SendOne(const v1::Notification& n, const std::atomic<bool>& stop, uint64_t advance_past = 0);
+  Result<Delivery> SendOne(const v1::Notification& n, const std::atomic<bool>& stop,
+                           uint64_t advance_past = 0);
   Status Handle(const v1::Event& e, const std::atomic<bool>& stop);
   Status ReleaseDue(const std::atomic<bool>& stop);
   Status ReconcileInflight();

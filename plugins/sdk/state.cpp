@@ -44,7 +44,9 @@ struct PluginState::Impl {
   std::unique_ptr<rocksdb::DB> db;
   rocksdb::WriteOptions sync;
   Impl() { sync.sync = true; }
-  Status Write(rocksdb::WriteBatch& b, std::string_view what) { return FromRocks(db->Write(sync, &b), what); }
+  Status Write(rocksdb::WriteBatch& b, std::string_view what) {
+    return FromRocks(db->Write(sync, &b), what);
+  }
   bool Has(std::string_view prefix, std::string_view key) const {
     std::string v;
     return db->Get(rocksdb::ReadOptions(), Key(prefix, key), &v).ok();
@@ -72,8 +74,8 @@ Result<std::unique_ptr<PluginState>> PluginState::Open(const std::string& dir) {
   rocksdb::DB* raw = nullptr;
   auto s = rocksdb::DB::Open(opts, dir, &raw);
   if (!s.ok()) {
-    return Status::Unavailable(fmt::format("cannot open plugin state {} (another instance running?): {}",
-                                           dir, s.ToString()));
+    return Status::Unavailable(fmt::format(
+        "cannot open plugin state {} (another instance running?): {}", dir, s.ToString()));
   }
   auto impl = std::make_unique<Impl>();
   impl->db.reset(raw);
@@ -91,7 +93,8 @@ Result<std::unique_ptr<PluginState>> PluginState::Open(const std::string& dir) {
 
 Status PluginState::FindEarliestRelease() {
   int64_t earliest = INT64_MAX;
-  ZB_RETURN_IF_ERROR(impl_->Scan<v1::Held>(kHeld, [&](const v1::Held& h) { earliest = std::min(earliest, ReleaseMs(h)); }));
+  ZB_RETURN_IF_ERROR(impl_->Scan<v1::Held>(
+      kHeld, [&](const v1::Held& h) { earliest = std::min(earliest, ReleaseMs(h)); }));
   earliest_release_ms_ = earliest;
   return {};
 }
@@ -177,7 +180,8 @@ Status PluginState::ListHeld(const std::function<void(const v1::Held&)>& fn) con
   std::vector<v1::Held> all;
   ZB_RETURN_IF_ERROR(impl_->Scan<v1::Held>(kHeld, [&](const v1::Held& h) { all.push_back(h); }));
   std::stable_sort(all.begin(), all.end(), [](const v1::Held& a, const v1::Held& b) {
-    return std::pair(ReleaseMs(a), a.notification().seq()) < std::pair(ReleaseMs(b), b.notification().seq());
+    return std::pair(ReleaseMs(a), a.notification().seq()) <
+           std::pair(ReleaseMs(b), b.notification().seq());
   });
   for (const auto& h : all) fn(h);
   return {};

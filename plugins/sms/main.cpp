@@ -7,16 +7,20 @@ int main(int argc, char** argv) {
   zhiban::plugin::PluginSpec spec;
   spec.name = "sms";
   spec.description = "SMS notifications through Tencent Cloud or Alibaba Cloud";
-  spec.needs = {.channel = "sms", .contact = zhiban::plugin::Contact::kPhone, .one_message_per_recipient = true,
+  spec.needs = {.channel = "sms",
+                .contact = zhiban::plugin::Contact::kPhone,
+                .one_message_per_recipient = true,
                 .needs_sms_template = true};
   spec.section = "sms";
-  spec.make = [](const toml::table& section, std::unique_ptr<zhiban::plugin::Router> router,
-                 const std::string& source) -> zhiban::Result<std::unique_ptr<zhiban::plugin::Notifier>> {
+  spec.make =
+      [](const toml::table& section, std::unique_ptr<zhiban::plugin::Router> router,
+         const std::string& source) -> zhiban::Result<std::unique_ptr<zhiban::plugin::Notifier>> {
     auto config = zhiban::sms::ParseSmsConfig(section, source);
     if (!config.ok()) return config.status();
-    auto provider = config->provider == "tencent" ? zhiban::sms::MakeTencent(*config) : zhiban::sms::MakeAlibaba(*config);
-    return std::unique_ptr<zhiban::plugin::Notifier>(
-        std::make_unique<zhiban::sms::SmsNotifier>(std::move(router), std::move(*config), std::move(provider)));
+    auto provider = config->provider == "tencent" ? zhiban::sms::MakeTencent(*config)
+                                                  : zhiban::sms::MakeAlibaba(*config);
+    return std::unique_ptr<zhiban::plugin::Notifier>(std::make_unique<zhiban::sms::SmsNotifier>(
+        std::move(router), std::move(*config), std::move(provider)));
   };
   return zhiban::plugin::PluginMain(argc, argv, spec);
 }

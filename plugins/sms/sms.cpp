@@ -3,13 +3,13 @@
 #include <chrono>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 #include <toml++/toml.h>
+#include <nlohmann/json.hpp>
 
-#include "plugins/sms/signing.h"
 #include "plugins/sdk/app.h"
 #include "plugins/sdk/crypto.h"
+#include "plugins/sms/signing.h"
 
 namespace zhiban::sms {
 namespace {
@@ -18,11 +18,13 @@ using json = nlohmann::json;
 using plugin::Delivery;
 using plugin::Reconciled;
 
-constexpr size_t kMaxParam = 20;   // characters per template variable
-constexpr size_t kMaxSms = 500;    // characters per message
+constexpr size_t kMaxParam = 20;  // characters per template variable
+constexpr size_t kMaxSms = 500;   // characters per message
 
 int64_t NowSeconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 std::string HostOf(const std::string& url) {
@@ -52,9 +54,13 @@ bool HasLink(const std::string& v) {
 Delivery FromHttp(const Result<plugin::HttpReply>& r, const char* provider) {
   // A transport error may come after the provider took the request (a lost or
   // slow reply): it is looked up before being sent again.
-  if (!r.ok()) return Delivery::RetryMaybeSent(fmt::format("{}: {}", provider, r.status().message()));
-  if (r->status >= 500 || r->status == 429) return Delivery::Retry(fmt::format("{}: HTTP {}", provider, r->status));
-  if (r->status != 200) return Delivery::Fatal(fmt::format("{}: HTTP {}: {}", provider, r->status, r->body.substr(0, 200)));
+  if (!r.ok())
+    return Delivery::RetryMaybeSent(fmt::format("{}: {}", provider, r.status().message()));
+  if (r->status >= 500 || r->status == 429)
+    return Delivery::Retry(fmt::format("{}: HTTP {}", provider, r->status));
+  if (r->status != 200)
+    return Delivery::Fatal(
+        fmt::format("{}: HTTP {}: {}", provider, r->status, r->body.substr(0, 200)));
   return Delivery::Ok();
 }
 
@@ -62,43 +68,51 @@ Delivery FromHttp(const Result<plugin::HttpReply>& r, const char* provider) {
 
 class Tencent final : public Provider {
  public:
-  explicit Tencent(SmsConfig c) : c_(std::move(c)), http_(std::chrono::milliseconds(c_.timeout_ms)) {}
+  explicit Tencent(SmsConfig c)
+      : c_(std::move(c)), http_(std::chrono::milliseconds(c_.timeout_ms)) {}
 
   Delivery Send(const std::string& e164, const v1::Notification& n) override {
-    json body = {{"PhoneNumberSet", {e164}},
-                 {"SmsSdkAppId", c_.app_id},
-                 {"SignName", c_.sign_name},
-                 {"TemplateId", n.provider_template()},
-                 {"TemplateParamSet", json::array()},
-                 {"SessionContext", n.key()}};
+    json body = {{"PhoneNumberSet", {e164}},          {"SmsSdkAppId", c_.app_id},
+                 {"SignName", c_.sign_name},          {"TemplateId", n.provider_template()},
+                 {"TemplateParamSet", json::array()}, {"SessionContext", n.key()}};
     for (const auto& p : n.params()) body["TemplateParamSet"].push_back(p.value());
     auto r = Call("SendSms", body.dump());
     if (auto d = FromHttp(r, "tencent"); d.kind != Delivery::Kind::kOk) return d;
     json reply = json::parse(r->body, nullptr, false);
-    if (reply.is_discarded() || !reply.contains("Response")) return Delivery::Retry("tencent: reply is not JSON with Response");
+    if (reply.is_discarded() || !reply.contains("Response"))
+      return Delivery::Retry("tencent: reply is not JSON with Response");
     const auto& resp = reply["Response"];
     if (resp.contains("Error")) {
       const std::string code = resp["Error"].value("Code", "");
-      const std::string why = fmt::format("tencent {}: {}", code, resp["Error"].value("Message", ""));
-      if (code.starts_with("InternalError") || code.starts_with("RequestLimitExceeded")) return Delivery::Retry(why);
+      const std::string why =
+          fmt::format("tencent {}: {}", code, resp["Error"].value("Message", ""));
+      if (code.starts_with("InternalError") || code.starts_with("RequestLimitExceeded"))
+        return Delivery::Retry(why);
       return Delivery::Fatal(why);
     }
     const auto& set = resp.value("SendStatusSet", json::array());
-    if (set.size() != 1) return Delivery::Retry(fmt::format("tencent: {} send statuses for one number", set.size()));
+    if (set.size() != 1)
+      return Delivery::Retry(fmt::format("tencent: {} send statuses for one number", set.size()));
     const std::string code = set[0].value("Code", "");
     if (code == "Ok") return Delivery::Ok();  // that casing: Tencent's success
-    const std::string why = fmt::format("tencent {} for {}: {}", code, e164, set[0].value("Message", ""));
+    const std::string why =
+        fmt::format("tencent {} for {}: {}", code, e164, set[0].value("Message", ""));
     if (code.starts_with("InternalError")) return Delivery::Retry(why);
-    return Delivery::Fatal(why);  // per-number limits, invalid numbers, templates: retrying does not help
+    return Delivery::Fatal(
+        why);  // per-number limits, invalid numbers, templates: retrying does not help
   }
 
   Reconciled Find(const std::string& e164, const v1::Notification& n) override {
-    json body = {{"BeginTime", NowSeconds() - 86400}, {"Offset", 0}, {"Limit", 100},
-                 {"PhoneNumber", e164}, {"SmsSdkAppId", c_.app_id}};
+    json body = {{"BeginTime", NowSeconds() - 86400},
+                 {"Offset", 0},
+                 {"Limit", 100},
+                 {"PhoneNumber", e164},
+                 {"SmsSdkAppId", c_.app_id}};
     auto r = Call("PullSmsSendStatusByPhoneNumber", body.dump());
     if (!r.ok() || r->status != 200) return Reconciled::kUnknown;
     json reply = json::parse(r->body, nullptr, false);
-    if (reply.is_discarded() || !reply.contains("Response") || reply["Response"].contains("Error")) return Reconciled::kUnknown;
+    if (reply.is_discarded() || !reply.contains("Response") || reply["Response"].contains("Error"))
+      return Reconciled::kUnknown;
     for (const auto& s : reply["Response"].value("PullSmsSendStatusSet", json::array())) {
       if (s.value("SessionContext", "") == n.key()) return Reconciled::kSent;
     }
@@ -134,7 +148,8 @@ class Tencent final : public Provider {
 
 class Alibaba final : public Provider {
  public:
-  explicit Alibaba(SmsConfig c) : c_(std::move(c)), http_(std::chrono::milliseconds(c_.timeout_ms)) {}
+  explicit Alibaba(SmsConfig c)
+      : c_(std::move(c)), http_(std::chrono::milliseconds(c_.timeout_ms)) {}
 
   Delivery Send(const std::string& e164, const v1::Notification& n) override {
     json params = json::object();
@@ -159,12 +174,16 @@ class Alibaba final : public Provider {
       const int64_t t = NowSeconds() + 8 * 3600 - back * 86400;
       std::string date = UtcDate(t);
       date.erase(std::remove(date.begin(), date.end(), '-'), date.end());
-      auto r = Call({{"Action", "QuerySendDetails"}, {"PhoneNumber", Domestic(e164)}, {"SendDate", date},
-                     {"PageSize", "50"}, {"CurrentPage", "1"}});
+      auto r = Call({{"Action", "QuerySendDetails"},
+                     {"PhoneNumber", Domestic(e164)},
+                     {"SendDate", date},
+                     {"PageSize", "50"},
+                     {"CurrentPage", "1"}});
       if (!r.ok() || r->status != 200) return Reconciled::kUnknown;
       json reply = json::parse(r->body, nullptr, false);
       if (reply.is_discarded() || reply.value("Code", "") != "OK") return Reconciled::kUnknown;
-      const auto dtos = reply.value("SmsSendDetailDTOs", json::object()).value("SmsSendDetailDTO", json::array());
+      const auto dtos =
+          reply.value("SmsSendDetailDTOs", json::object()).value("SmsSendDetailDTO", json::array());
       for (const auto& d : dtos) {
         if (d.value("OutId", "") == n.key()) return Reconciled::kSent;
       }
@@ -173,17 +192,21 @@ class Alibaba final : public Provider {
   }
 
  private:
-  static std::string Domestic(const std::string& e164) { return e164.starts_with("+86") ? e164.substr(3) : "00" + e164.substr(1); }
+  static std::string Domestic(const std::string& e164) {
+    return e164.starts_with("+86") ? e164.substr(3) : "00" + e164.substr(1);
+  }
 
   static Delivery Judge(const json& reply, const std::string& e164) {
     const std::string code = reply.value("Code", "");
     if (code == "OK") return Delivery::Ok();  // upper-case: Alibaba's success
-    const std::string why = fmt::format("alibaba {} for {}: {}", code, e164, reply.value("Message", ""));
-    if (code.starts_with("Throttling") || code == "SignatureNonceUsed" || code == "ServiceUnavailable" ||
-        code.starts_with("InternalError")) {
+    const std::string why =
+        fmt::format("alibaba {} for {}: {}", code, e164, reply.value("Message", ""));
+    if (code.starts_with("Throttling") || code == "SignatureNonceUsed" ||
+        code == "ServiceUnavailable" || code.starts_with("InternalError")) {
       return Delivery::Retry(why);
     }
-    return Delivery::Fatal(why);  // isv.BUSINESS_LIMIT_CONTROL, isv.MOBILE_NUMBER_ILLEGAL, auth, templates
+    return Delivery::Fatal(
+        why);  // isv.BUSINESS_LIMIT_CONTROL, isv.MOBILE_NUMBER_ILLEGAL, auth, templates
   }
 
   Result<plugin::HttpReply> Call(std::map<std::string, std::string> params) {
@@ -239,19 +262,23 @@ Result<SmsConfig> ParseSmsConfig(const toml::table& t, const std::string& source
   SmsConfig c;
   const std::string where = source + ": [sms]";
   for (const auto& [k, v] : t) {
-    static const std::set<std::string> keys = {"provider", "endpoint", "host", "region", "secret_id", "secret_key",
-                                               "secret_key_env", "secret_key_file", "app_id", "sign_name", "timeout_ms"};
+    static const std::set<std::string> keys = {
+        "provider",       "endpoint",        "host",   "region",    "secret_id", "secret_key",
+        "secret_key_env", "secret_key_file", "app_id", "sign_name", "timeout_ms"};
     if (!keys.count(std::string(k.str()))) {
-      return Status::InvalidArgument("sms", fmt::format("{}:{}: [sms]: unknown key '{}' (known: {})", source,
-                                                        v.source().begin.line, k.str(), fmt::join(keys, ", ")));
+      return Status::InvalidArgument(
+          "sms", fmt::format("{}:{}: [sms]: unknown key '{}' (known: {})", source,
+                             v.source().begin.line, k.str(), fmt::join(keys, ", ")));
     }
   }
   c.provider = t["provider"].value_or(std::string());
   if (c.provider != "tencent" && c.provider != "alibaba") {
-    return Status::InvalidArgument("sms.provider", where + ": provider must be \"tencent\" or \"alibaba\"");
+    return Status::InvalidArgument("sms.provider",
+                                   where + ": provider must be \"tencent\" or \"alibaba\"");
   }
   const bool tencent = c.provider == "tencent";
-  c.endpoint = t["endpoint"].value_or(std::string(tencent ? "https://sms.tencentcloudapi.com/" : "https://dysmsapi.aliyuncs.com/"));
+  c.endpoint = t["endpoint"].value_or(
+      std::string(tencent ? "https://sms.tencentcloudapi.com/" : "https://dysmsapi.aliyuncs.com/"));
   c.host = t["host"].value_or(HostOf(c.endpoint));
   c.region = t["region"].value_or(std::string(tencent ? "ap-guangzhou" : "cn-hangzhou"));
   c.secret_id = t["secret_id"].value_or(std::string());
@@ -261,34 +288,45 @@ Result<SmsConfig> ParseSmsConfig(const toml::table& t, const std::string& source
   auto key = plugin::Secret(t, "secret_key", where);
   if (!key.ok()) return key.status();
   c.secret_key = *key;
-  if (c.secret_id.empty()) return Status::InvalidArgument("sms.secret_id", where + ": secret_id is required");
-  if (tencent && c.app_id.empty()) return Status::InvalidArgument("sms.app_id", where + ": app_id (SmsSdkAppId) is required for tencent");
+  if (c.secret_id.empty())
+    return Status::InvalidArgument("sms.secret_id", where + ": secret_id is required");
+  if (tencent && c.app_id.empty())
+    return Status::InvalidArgument("sms.app_id",
+                                   where + ": app_id (SmsSdkAppId) is required for tencent");
   const size_t sign = CodePoints(c.sign_name);
   if (sign < 2 || sign > 12) {
-    return Status::InvalidArgument("sms.sign_name", where + ": sign_name (the approved 签名, e.g. 某某街道) is required");
+    return Status::InvalidArgument(
+        "sms.sign_name", where + ": sign_name (the approved 签名, e.g. 某某街道) is required");
   }
   return c;
 }
 
-SmsNotifier::SmsNotifier(std::unique_ptr<plugin::Router> router, SmsConfig config, std::unique_ptr<Provider> provider)
-    : RoutedNotifier(std::move(router)), config_(std::move(config)), provider_(std::move(provider)) {}
+SmsNotifier::SmsNotifier(std::unique_ptr<plugin::Router> router, SmsConfig config,
+                         std::unique_ptr<Provider> provider)
+    : RoutedNotifier(std::move(router)),
+      config_(std::move(config)),
+      provider_(std::move(provider)) {}
 
 plugin::Delivery SmsNotifier::Send(const v1::Notification& in) {
-  if (in.recipients_size() != 1 || in.recipients(0).phone().empty()) return Delivery::Fatal("no phone number");
+  if (in.recipients_size() != 1 || in.recipients(0).phone().empty())
+    return Delivery::Fatal("no phone number");
   v1::Notification n = in;
   for (auto& p : *n.mutable_params()) {
     if (HasLink(p.value())) {
-      return Delivery::Fatal(fmt::format("template variable {} contains a link, which SMS templates may not carry", p.name()));
+      return Delivery::Fatal(fmt::format(
+          "template variable {} contains a link, which SMS templates may not carry", p.name()));
     }
     if (CodePoints(p.value()) > kMaxParam) {
       ++truncated_;
-      spdlog::warn("{}: variable {} is {} characters; sent as its first {}", n.key(), p.name(), CodePoints(p.value()), kMaxParam);
+      spdlog::warn("{}: variable {} is {} characters; sent as its first {}", n.key(), p.name(),
+                   CodePoints(p.value()), kMaxParam);
       p.set_value(Prefix(p.value(), kMaxParam));
     }
   }
   const std::string full = fmt::format("【{}】{}", config_.sign_name, n.text());
   if (CodePoints(full) > kMaxSms) {
-    return Delivery::Fatal(fmt::format("the message is {} characters; an SMS takes at most {}", CodePoints(full), kMaxSms));
+    return Delivery::Fatal(fmt::format("the message is {} characters; an SMS takes at most {}",
+                                       CodePoints(full), kMaxSms));
   }
   Delivery d = provider_->Send(E164(n.recipients(0).phone()), n);
   if (d.kind == Delivery::Kind::kOk) {
@@ -308,20 +346,25 @@ plugin::Reconciled SmsNotifier::Reconcile(const v1::Notification& n) {
 
 std::string SmsNotifier::Metrics() const {
   std::string out = fmt::format(
-      "# HELP zhiban_notify_sms_messages_total SMS the provider accepted.\n# TYPE zhiban_notify_sms_messages_total counter\n"
+      "# HELP zhiban_notify_sms_messages_total SMS the provider accepted.\n# TYPE "
+      "zhiban_notify_sms_messages_total counter\n"
       "zhiban_notify_sms_messages_total{{provider=\"{0}\"}} {1}\n"
-      "# HELP zhiban_notify_sms_segments_total Billing segments of those SMS (70 characters, then 67 each).\n"
-      "# TYPE zhiban_notify_sms_segments_total counter\nzhiban_notify_sms_segments_total{{provider=\"{0}\"}} {2}\n"
+      "# HELP zhiban_notify_sms_segments_total Billing segments of those SMS (70 characters, then "
+      "67 each).\n"
+      "# TYPE zhiban_notify_sms_segments_total "
+      "counter\nzhiban_notify_sms_segments_total{{provider=\"{0}\"}} {2}\n"
       "# HELP zhiban_notify_sms_params_truncated_total Template variables cut to 20 characters.\n"
-      "# TYPE zhiban_notify_sms_params_truncated_total counter\nzhiban_notify_sms_params_truncated_total{{provider=\"{0}\"}} {3}\n"
+      "# TYPE zhiban_notify_sms_params_truncated_total "
+      "counter\nzhiban_notify_sms_params_truncated_total{{provider=\"{0}\"}} {3}\n"
       "# HELP zhiban_notify_sms_by_segments_total SMS by segment count (4 = four or more).\n"
       "# TYPE zhiban_notify_sms_by_segments_total counter\n",
       config_.provider, messages_.load(), segments_.load(), truncated_.load());
   std::lock_guard lock(mu_);
   for (int s = 1; s <= 4; ++s) {
     auto it = by_segments_.find(s);
-    out += fmt::format("zhiban_notify_sms_by_segments_total{{provider=\"{}\",segments=\"{}\"}} {}\n", config_.provider, s,
-                       it == by_segments_.end() ? 0 : it->second);
+    out +=
+        fmt::format("zhiban_notify_sms_by_segments_total{{provider=\"{}\",segments=\"{}\"}} {}\n",
+                    config_.provider, s, it == by_segments_.end() ? 0 : it->second);
   }
   return out;
 }

@@ -17,14 +17,14 @@
 namespace zhiban::sms {
 
 struct SmsConfig {
-  std::string provider;   // tencent | alibaba
-  std::string endpoint;   // default: the provider's public endpoint
-  std::string host;       // Host header (and Tencent's signed host); default: from endpoint
-  std::string region;     // Tencent X-TC-Region / Alibaba RegionId
-  std::string secret_id;  // Tencent SecretId / Alibaba AccessKeyId
-  std::string secret_key; // Tencent SecretKey / Alibaba AccessKeySecret
-  std::string app_id;     // Tencent SmsSdkAppId
-  std::string sign_name;  // 签名, e.g. 某某街道
+  std::string provider;    // tencent | alibaba
+  std::string endpoint;    // default: the provider's public endpoint
+  std::string host;        // Host header (and Tencent's signed host); default: from endpoint
+  std::string region;      // Tencent X-TC-Region / Alibaba RegionId
+  std::string secret_id;   // Tencent SecretId / Alibaba AccessKeyId
+  std::string secret_key;  // Tencent SecretKey / Alibaba AccessKeySecret
+  std::string app_id;      // Tencent SmsSdkAppId
+  std::string sign_name;   // 签名, e.g. 某某街道
   int timeout_ms = 10000;
 };
 
@@ -50,7 +50,8 @@ std::unique_ptr<Provider> MakeAlibaba(const SmsConfig& c);
 
 class SmsNotifier final : public plugin::RoutedNotifier {
  public:
-  SmsNotifier(std::unique_ptr<plugin::Router> router, SmsConfig config, std::unique_ptr<Provider> provider);
+  SmsNotifier(std::unique_ptr<plugin::Router> router, SmsConfig config,
+              std::unique_ptr<Provider> provider);
   plugin::Delivery Send(const v1::Notification& n) override;
   plugin::Reconciled Reconcile(const v1::Notification& n) override;
   std::string Metrics() const override;

@@ -3,9 +3,9 @@
 #include <set>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 #include <toml++/toml.h>
+#include <nlohmann/json.hpp>
 
 #include "plugins/sdk/app.h"
 
@@ -19,16 +19,19 @@ constexpr size_t kMaxText = 2048;      // bytes, robot text
 constexpr size_t kMaxMarkdown = 4096;  // bytes, robot markdown
 
 // Judges a WeCom reply: HTTP, then errcode.
-Delivery Judge(const Result<plugin::HttpReply>& r, json* reply, std::chrono::milliseconds rate_wait) {
+Delivery Judge(const Result<plugin::HttpReply>& r, json* reply,
+               std::chrono::milliseconds rate_wait) {
   if (!r.ok()) return Delivery::Retry(fmt::format("wecom: {}", r.status().message()));
-  if (r->status >= 500 || r->status == 429) return Delivery::Retry(fmt::format("wecom: HTTP {}", r->status));
+  if (r->status >= 500 || r->status == 429)
+    return Delivery::Retry(fmt::format("wecom: HTTP {}", r->status));
   if (r->status != 200) return Delivery::Fatal(fmt::format("wecom: HTTP {}", r->status));
   *reply = json::parse(r->body, nullptr, false);
-  if (reply->is_discarded() || !reply->contains("errcode")) return Delivery::Retry("wecom: reply is not JSON with errcode");
+  if (reply->is_discarded() || !reply->contains("errcode"))
+    return Delivery::Retry("wecom: reply is not JSON with errcode");
   const int64_t code = (*reply)["errcode"].get<int64_t>();
   if (code == 0) return Delivery::Ok();
   const std::string why = fmt::format("wecom errcode {}: {}", code, reply->value("errmsg", ""));
-  if (code == -1) return Delivery::Retry(why);                  // system busy
+  if (code == -1) return Delivery::Retry(why);                // system busy
   if (code == 45009) return Delivery::Retry(why, rate_wait);  // frequency limit
   return Delivery::Fatal(why);
 }
@@ -38,13 +41,25 @@ Delivery Judge(const Result<plugin::HttpReply>& r, json* reply, std::chrono::mil
 Result<WecomConfig> ParseWecomConfig(const toml::table& t, const std::string& source) {
   WecomConfig c;
   const std::string where = source + ": [wecom]";
-  static const std::set<std::string> keys = {"mode", "endpoint", "format", "key", "key_env", "key_file", "corp_id",
-                                             "corp_secret", "corp_secret_env", "corp_secret_file", "agent_id",
-                                             "duplicate_check_interval", "timeout_ms", "rate_limit_wait_ms"};
+  static const std::set<std::string> keys = {"mode",
+                                             "endpoint",
+                                             "format",
+                                             "key",
+                                             "key_env",
+                                             "key_file",
+                                             "corp_id",
+                                             "corp_secret",
+                                             "corp_secret_env",
+                                             "corp_secret_file",
+                                             "agent_id",
+                                             "duplicate_check_interval",
+                                             "timeout_ms",
+                                             "rate_limit_wait_ms"};
   for (const auto& [k, v] : t) {
     if (!keys.count(std::string(k.str()))) {
-      return Status::InvalidArgument("wecom", fmt::format("{}:{}: [wecom]: unknown key '{}' (known: {})", source,
-                                                          v.source().begin.line, k.str(), fmt::join(keys, ", ")));
+      return Status::InvalidArgument(
+          "wecom", fmt::format("{}:{}: [wecom]: unknown key '{}' (known: {})", source,
+                               v.source().begin.line, k.str(), fmt::join(keys, ", ")));
     }
   }
   c.mode = t["mode"].value_or(std::string());
@@ -55,7 +70,8 @@ Result<WecomConfig> ParseWecomConfig(const toml::table& t, const std::string& so
   c.rate_limit_wait_ms = t["rate_limit_wait_ms"].value_or(c.rate_limit_wait_ms);
   if (c.mode == "robot") {
     if (c.format != "text" && c.format != "markdown") {
-      return Status::InvalidArgument("wecom.format", where + ": format must be \"text\" or \"markdown\"");
+      return Status::InvalidArgument("wecom.format",
+                                     where + ": format must be \"text\" or \"markdown\"");
     }
     auto key = plugin::Secret(t, "key", where);
     if (!key.ok()) return key.status();
@@ -63,15 +79,18 @@ Result<WecomConfig> ParseWecomConfig(const toml::table& t, const std::string& so
   } else if (c.mode == "app") {
     c.corp_id = t["corp_id"].value_or(std::string());
     c.agent_id = t["agent_id"].value_or(int64_t{0});
-    c.duplicate_check_interval = static_cast<int>(t["duplicate_check_interval"].value_or(int64_t{1800}));
+    c.duplicate_check_interval =
+        static_cast<int>(t["duplicate_check_interval"].value_or(int64_t{1800}));
     auto secret = plugin::Secret(t, "corp_secret", where);
     if (!secret.ok()) return secret.status();
     c.corp_secret = *secret;
     if (c.corp_id.empty() || c.agent_id <= 0) {
-      return Status::InvalidArgument("wecom", where + ": app mode needs corp_id and agent_id (an integer)");
+      return Status::InvalidArgument("wecom",
+                                     where + ": app mode needs corp_id and agent_id (an integer)");
     }
     if (c.duplicate_check_interval < 1 || c.duplicate_check_interval > 14400) {
-      return Status::InvalidArgument("wecom.duplicate_check_interval", where + ": duplicate_check_interval is 1..14400 seconds");
+      return Status::InvalidArgument("wecom.duplicate_check_interval",
+                                     where + ": duplicate_check_interval is 1..14400 seconds");
     }
   } else {
     return Status::InvalidArgument("wecom.mode", where + ": mode must be \"robot\" or \"app\"");
@@ -80,7 +99,9 @@ Result<WecomConfig> ParseWecomConfig(const toml::table& t, const std::string& so
 }
 
 WecomNotifier::WecomNotifier(std::unique_ptr<plugin::Router> router, WecomConfig config)
-    : RoutedNotifier(std::move(router)), c_(std::move(config)), http_(std::chrono::milliseconds(c_.timeout_ms)) {}
+    : RoutedNotifier(std::move(router)),
+      c_(std::move(config)),
+      http_(std::chrono::milliseconds(c_.timeout_ms)) {}
 
 Delivery WecomNotifier::Send(const v1::Notification& n) {
   Delivery d = c_.mode == "robot" ? SendRobot(n) : SendApp(n);
@@ -95,18 +116,24 @@ Delivery WecomNotifier::SendRobot(const v1::Notification& n) {
     for (const auto& r : n.recipients()) {
       if (!r.wecom_user_id().empty()) content += fmt::format(" <@{}>", r.wecom_user_id());
     }
-    if (content.size() > kMaxMarkdown) return Delivery::Fatal(fmt::format("markdown is {} bytes; a robot takes {}", content.size(), kMaxMarkdown));
+    if (content.size() > kMaxMarkdown)
+      return Delivery::Fatal(
+          fmt::format("markdown is {} bytes; a robot takes {}", content.size(), kMaxMarkdown));
     body = {{"msgtype", "markdown"}, {"markdown", {{"content", content}}}};
   } else {
-    if (n.text().size() > kMaxText) return Delivery::Fatal(fmt::format("text is {} bytes; a robot takes {}", n.text().size(), kMaxText));
+    if (n.text().size() > kMaxText)
+      return Delivery::Fatal(
+          fmt::format("text is {} bytes; a robot takes {}", n.text().size(), kMaxText));
     json mobiles = json::array();
     for (const auto& r : n.recipients()) {
       if (!r.phone().empty()) mobiles.push_back(r.phone());
     }
-    body = {{"msgtype", "text"}, {"text", {{"content", n.text()}, {"mentioned_mobile_list", mobiles}}}};
+    body = {{"msgtype", "text"},
+            {"text", {{"content", n.text()}, {"mentioned_mobile_list", mobiles}}}};
   }
   plugin::HttpRequest req;
-  req.url = fmt::format("{}/cgi-bin/webhook/send?key={}", c_.endpoint, plugin::HttpClient::Escape(c_.key));
+  req.url = fmt::format("{}/cgi-bin/webhook/send?key={}", c_.endpoint,
+                        plugin::HttpClient::Escape(c_.key));
   req.headers = {{"Content-Type", "application/json"}};
   req.body = body.dump();
   json reply;
@@ -116,16 +143,19 @@ Delivery WecomNotifier::SendRobot(const v1::Notification& n) {
 Status WecomNotifier::RefreshToken() {
   plugin::HttpRequest req;
   req.method = "GET";
-  req.url = fmt::format("{}/cgi-bin/gettoken?corpid={}&corpsecret={}", c_.endpoint, plugin::HttpClient::Escape(c_.corp_id),
+  req.url = fmt::format("{}/cgi-bin/gettoken?corpid={}&corpsecret={}", c_.endpoint,
+                        plugin::HttpClient::Escape(c_.corp_id),
                         plugin::HttpClient::Escape(c_.corp_secret));
   json reply;
   Delivery d = Judge(http_.Call(req), &reply, std::chrono::milliseconds(c_.rate_limit_wait_ms));
   ++token_fetches_;
-  if (d.kind != Delivery::Kind::kOk) return Status::Unavailable(fmt::format("gettoken: {}", d.reason));
+  if (d.kind != Delivery::Kind::kOk)
+    return Status::Unavailable(fmt::format("gettoken: {}", d.reason));
   token_ = reply.value("access_token", "");
   const int64_t ttl = reply.value("expires_in", int64_t{7200});
   // Refresh five minutes early (or halfway through a short token).
-  token_expires_ = std::chrono::steady_clock::now() + std::chrono::seconds(ttl > 600 ? ttl - 300 : ttl / 2);
+  token_expires_ =
+      std::chrono::steady_clock::now() + std::chrono::seconds(ttl > 600 ? ttl - 300 : ttl / 2);
   if (token_.empty()) return Status::Unavailable("gettoken: no access_token in the reply");
   return {};
 }
@@ -147,7 +177,8 @@ Delivery WecomNotifier::SendApp(const v1::Notification& n) {
       if (auto s = RefreshToken(); !s.ok()) return Delivery::Retry(s.message());
     }
     plugin::HttpRequest req;
-    req.url = fmt::format("{}/cgi-bin/message/send?access_token={}", c_.endpoint, plugin::HttpClient::Escape(token_));
+    req.url = fmt::format("{}/cgi-bin/message/send?access_token={}", c_.endpoint,
+                          plugin::HttpClient::Escape(token_));
     req.headers = {{"Content-Type", "application/json"}};
     req.body = body.dump();
     json reply;
@@ -158,9 +189,11 @@ Delivery WecomNotifier::SendApp(const v1::Notification& n) {
       token_.clear();
       continue;
     }
-    if (d.kind == Delivery::Kind::kOk && reply.contains("invaliduser") && !reply["invaliduser"].get<std::string>().empty()) {
+    if (d.kind == Delivery::Kind::kOk && reply.contains("invaliduser") &&
+        !reply["invaliduser"].get<std::string>().empty()) {
       ++invalid_users_;
-      spdlog::warn("{}: WeCom did not know {}; sent to the others", n.key(), reply["invaliduser"].get<std::string>());
+      spdlog::warn("{}: WeCom did not know {}; sent to the others", n.key(),
+                   reply["invaliduser"].get<std::string>());
     }
     return d;
   }
@@ -170,17 +203,22 @@ Delivery WecomNotifier::SendApp(const v1::Notification& n) {
 plugin::Reconciled WecomNotifier::Reconcile(const v1::Notification&) {
   // App messages go with enable_duplicate_check: WeCom drops a resend of the
   // same content to the same users within the interval. Robots cannot say.
-  return c_.mode == "app" ? plugin::Reconciled::kProviderDeduplicates : plugin::Reconciled::kUnknown;
+  return c_.mode == "app" ? plugin::Reconciled::kProviderDeduplicates
+                          : plugin::Reconciled::kUnknown;
 }
 
 std::string WecomNotifier::Metrics() const {
   return fmt::format(
-      "# HELP zhiban_notify_wecom_messages_total WeCom messages accepted.\n# TYPE zhiban_notify_wecom_messages_total counter\n"
+      "# HELP zhiban_notify_wecom_messages_total WeCom messages accepted.\n# TYPE "
+      "zhiban_notify_wecom_messages_total counter\n"
       "zhiban_notify_wecom_messages_total{{mode=\"{0}\"}} {1}\n"
-      "# HELP zhiban_notify_wecom_token_fetches_total gettoken calls.\n# TYPE zhiban_notify_wecom_token_fetches_total counter\n"
+      "# HELP zhiban_notify_wecom_token_fetches_total gettoken calls.\n# TYPE "
+      "zhiban_notify_wecom_token_fetches_total counter\n"
       "zhiban_notify_wecom_token_fetches_total{{mode=\"{0}\"}} {2}\n"
-      "# HELP zhiban_notify_wecom_invalid_users_total Messages WeCom sent with some recipients unknown.\n"
-      "# TYPE zhiban_notify_wecom_invalid_users_total counter\nzhiban_notify_wecom_invalid_users_total{{mode=\"{0}\"}} {3}\n",
+      "# HELP zhiban_notify_wecom_invalid_users_total Messages WeCom sent with some recipients "
+      "unknown.\n"
+      "# TYPE zhiban_notify_wecom_invalid_users_total "
+      "counter\nzhiban_notify_wecom_invalid_users_total{{mode=\"{0}\"}} {3}\n",
       c_.mode, sent_.load(), token_fetches_.load(), invalid_users_.load());
 }
 

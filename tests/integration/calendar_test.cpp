@@ -71,13 +71,15 @@ TEST_F(CalendarDaemon, NationalCalendar) {
   EXPECT_EQ(Seq(), before);
 
   // A new year's notice, including a date of the following year.
-  auto good = Write("2027.json", R"({"year": 2027, "papers": ["https://example.gov.cn/notice"], "days": [
+  auto good =
+      Write("2027.json", R"({"year": 2027, "papers": ["https://example.gov.cn/notice"], "days": [
       {"name": "元旦", "date": "2027-01-01", "isOffDay": true},
       {"name": "元旦", "date": "2027-01-02", "isOffDay": true},
       {"name": "元旦", "date": "2028-01-01", "isOffDay": true}]})");
   r = d_.Ctl({"calendar", "import", good});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("loaded the national calendar 2027: 3 rest days"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("loaded the national calendar 2027: 3 rest days"), std::string::npos)
+      << r.out;
   auto events = d_.EventsAfter(before);
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].topic(), "calendar.updated");
@@ -97,7 +99,9 @@ TEST_F(CalendarDaemon, ExceptionsPoliciesAndCoverage) {
   uint64_t mark = Seq();
 
   // Policies: errors name the line; good ones become versions.
-  auto bad = Write("bad.toml", "name = \"x\"\n[[holiday]]\nkind = \"DUTY\"\nstart = \"09:00\"\nend = \"17:00\"\nmin_staff = 0\n");
+  auto bad = Write("bad.toml",
+                   "name = \"x\"\n[[holiday]]\nkind = \"DUTY\"\nstart = \"09:00\"\nend = "
+                   "\"17:00\"\nmin_staff = 0\n");
   auto r = d_.Ctl({"policy", "set", "--file", bad});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("bad.toml:6"), std::string::npos) << r.err;
@@ -117,7 +121,8 @@ TEST_F(CalendarDaemon, ExceptionsPoliciesAndCoverage) {
   EXPECT_EQ(events[2].topic(), "policy.assigned");
   EXPECT_EQ(events[2].center_id(), "xingfu");
 
-  auto windows = Json({"coverage", "show", "--center", "xingfu", "--date", "2026-02-17"})["windows"];
+  auto windows =
+      Json({"coverage", "show", "--center", "xingfu", "--date", "2026-02-17"})["windows"];
   ASSERT_EQ(windows.size(), 2u);
   EXPECT_EQ(windows[0]["kind"], "ON_CALL");
   EXPECT_EQ(windows[0]["coverage"]["roles"][0], "LEADER");
@@ -134,7 +139,8 @@ TEST_F(CalendarDaemon, ExceptionsPoliciesAndCoverage) {
   EXPECT_EQ(events[0].calendar_updated().center_id(), "xingfu");
   auto days = Json({"calendar", "show", "--from", "2026-03-02", "--center", "xingfu"})["days"];
   EXPECT_EQ(days[0]["closed"], true);
-  EXPECT_TRUE(Json({"coverage", "show", "--center", "xingfu", "--date", "2026-03-02"})["windows"].empty());
+  EXPECT_TRUE(
+      Json({"coverage", "show", "--center", "xingfu", "--date", "2026-03-02"})["windows"].empty());
 
   auto audit = Json({"coverage", "audit", "--year", "2026"});
   // Three centers have no policy (3 x 365 days) and xingfu is closed 2 days.

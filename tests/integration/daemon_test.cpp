@@ -131,7 +131,8 @@ TEST(DaemonBus, CreatedCenterArrivesOnTheBusWithSeq1) {
 }
 
 TEST_F(Daemon, ZhibanctlManagesCentersAndStaff) {
-  auto r = d_.Ctl({"center", "add", "--id", "street", "--name", "朝阳街道党群服务中心", "--level", "STREET"});
+  auto r = d_.Ctl(
+      {"center", "add", "--id", "street", "--name", "朝阳街道党群服务中心", "--level", "STREET"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   r = d_.Ctl({"center", "add", "--id", "c1", "--name", "幸福社区", "--parent", "street", "--lat",
               "39.9", "--lon", "116.4"});
@@ -343,12 +344,15 @@ TEST_F(Daemon, LateSubscriberCatchesUpThenFollows) {
   std::thread t([&] {
     zmq::context_t ctx(1);
     client::Subscriber sub(ctx, o);
-    Status s = sub.Run(base_ + 1, true, [&](const v1::Event& e) {
-      std::lock_guard lock(mu);
-      seqs.push_back(e.seq());
-      cv.notify_all();
-      return true;
-    }, &stop);
+    Status s = sub.Run(
+        base_ + 1, true,
+        [&](const v1::Event& e) {
+          std::lock_guard lock(mu);
+          seqs.push_back(e.seq());
+          cv.notify_all();
+          return true;
+        },
+        &stop);
     EXPECT_TRUE(s.ok()) << s.ToString();
   });
   for (int i = 0; i < 50; ++i) Do(d_, AddCenter(fmt::format("b{}", i)));
@@ -485,7 +489,8 @@ TEST_F(Daemon, HundredThousandRowImportIsOneBatch) {
   Do(d_, AddCenter("street"));
   std::string csv = "id,name,center_id,phone,roles,skills\n";
   for (int i = 0; i < 100000; ++i) {
-    csv += fmt::format("staff-{:06},员工{},street,138{:08},WORKER,social-security;medical\n", i, i, i);
+    csv +=
+        fmt::format("staff-{:06},员工{},street,138{:08},WORKER,social-security;medical\n", i, i, i);
   }
   std::ofstream(d_.dir() / "big.csv") << csv;
   auto r = d_.Ctl({"import", "staff", d_.dir() / "big.csv"});

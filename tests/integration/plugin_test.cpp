@@ -66,7 +66,10 @@ TEST(PluginSdk, RetriesDeadLettersRedriveAndNoRepeatAfterRestart) {
   d.Start();
   ASSERT_EQ(d.Ctl({"center", "add", "--id", "street", "--name", "街道"}).exit_code, 0);
   for (const char* id : {"a", "flaky", "invalid", "b"}) {
-    ASSERT_EQ(d.Ctl({"staff", "add", "--id", id, "--name", "员工", "--center", "street", "--roles", "WORKER"}).exit_code, 0);
+    ASSERT_EQ(d.Ctl({"staff", "add", "--id", id, "--name", "员工", "--center", "street", "--roles",
+                     "WORKER"})
+                  .exit_code,
+              0);
   }
   const uint64_t last = LastSeq(d);
   TempDir state;
@@ -97,10 +100,12 @@ TEST(PluginSdk, RetriesDeadLettersRedriveAndNoRepeatAfterRestart) {
     EXPECT_EQ(runner.stats().retries, 2u);
     EXPECT_EQ(runner.stats().dead, 1u);
     std::vector<std::string> dead;
-    ASSERT_TRUE(runner.state().ListDead([&](const v1::DeadLetter& dl) {
-      dead.push_back(dl.notification().text());
-      EXPECT_EQ(dl.reason(), "isv.MOBILE_NUMBER_ILLEGAL");
-    }).ok());
+    ASSERT_TRUE(runner.state()
+                    .ListDead([&](const v1::DeadLetter& dl) {
+                      dead.push_back(dl.notification().text());
+                      EXPECT_EQ(dl.reason(), "isv.MOBILE_NUMBER_ILLEGAL");
+                    })
+                    .ok());
     EXPECT_EQ(dead, (std::vector<std::string>{"invalid"}));
   }
   // Restart from the saved cursor: nothing is delivered again; the dead letter re-drives.
@@ -141,7 +146,8 @@ TEST(NotifyConsole, KillDashNineMidStreamThenResume) {
   const size_t at_kill = Lines(out).size();
   ASSERT_LT(at_kill, last) << "the kill must land mid-stream for this test to mean anything";
   plugin = start_plugin();
-  ASSERT_TRUE(WaitForLines(out, last, std::chrono::seconds(60))) << Lines(out).size() << " of " << last;
+  ASSERT_TRUE(WaitForLines(out, last, std::chrono::seconds(60)))
+      << Lines(out).size() << " of " << last;
   plugin->Signal(SIGTERM);
   EXPECT_EQ(plugin->Wait(), 0);
 
@@ -170,8 +176,8 @@ TEST(NotifyConsole, WaitsForTheDaemonAndFollowsAcrossItsRestart) {
   DaemonFixture d({}, Transport::kTcp);
   TempDir work;
   const std::string out = work / "notifications.txt";
-  Process plugin({BinDir() + "/zhiban-notify-console", "--state-dir", work / "state", "--pub", d.pub(), "--replay",
-                  d.replay(), "--out", out},
+  Process plugin({BinDir() + "/zhiban-notify-console", "--state-dir", work / "state", "--pub",
+                  d.pub(), "--replay", d.replay(), "--out", out},
                  work / "plugin.log");
   d.Start();
   ASSERT_EQ(d.Ctl({"center", "add", "--id", "street", "--name", "街道"}).exit_code, 0);
@@ -181,7 +187,8 @@ TEST(NotifyConsole, WaitsForTheDaemonAndFollowsAcrossItsRestart) {
   d.Start();
   ASSERT_EQ(d.Ctl({"center", "add", "--id", "north", "--name", "北区"}).exit_code, 0);
   const uint64_t last = LastSeq(d);
-  ASSERT_TRUE(WaitForLines(out, last, std::chrono::seconds(60))) << Lines(out).size() << " of " << last;
+  ASSERT_TRUE(WaitForLines(out, last, std::chrono::seconds(60)))
+      << Lines(out).size() << " of " << last;
   EXPECT_EQ(Lines(out).size(), last);
   plugin.Signal(SIGTERM);
   EXPECT_EQ(plugin.Wait(), 0);
@@ -193,10 +200,11 @@ TEST(NotifyConsole, WaitsForTheDaemonAndFollowsAcrossItsRestart) {
 TEST(NotifyConsole, StopsPromptlyWhileTheDaemonIsAway) {
   DaemonFixture d;  // never started: its endpoints answer nobody
   TempDir work;
-  Process plugin({BinDir() + "/zhiban-notify-console", "--state-dir", work / "state", "--pub", d.pub(), "--replay",
-                  d.replay(), "--out", work / "out.txt"},
+  Process plugin({BinDir() + "/zhiban-notify-console", "--state-dir", work / "state", "--pub",
+                  d.pub(), "--replay", d.replay(), "--out", work / "out.txt"},
                  work / "plugin.log");
-  ASSERT_TRUE(WaitForLines(work / "plugin.log", 1, std::chrono::seconds(10)));  // "following ... from seq 1"
+  ASSERT_TRUE(WaitForLines(work / "plugin.log", 1,
+                           std::chrono::seconds(10)));  // "following ... from seq 1"
   const auto t0 = std::chrono::steady_clock::now();
   plugin.Signal(SIGTERM);
   EXPECT_EQ(plugin.Wait(), 0);

@@ -17,8 +17,8 @@
 namespace zhiban::test {
 namespace {
 
-using nlohmann::json;
 using google::protobuf::util::TimeUtil;
+using nlohmann::json;
 
 std::string Source(const std::string& rel) { return std::string(ZHIBAN_SOURCE_DIR) + "/" + rel; }
 
@@ -30,7 +30,8 @@ class RotaDaemon : public ::testing::Test {
     Ok({"import", "staff", Source("ops/demo/staff.csv")});
     Ok({"policy", "set", "--file", Source("ops/policies/community.toml"), "--from", "2025-01-01"});
     for (const char* c : {"xingfu", "heping"}) {
-      Ok({"policy", "assign", "--center", c, "--policy", "community-standard", "--from", "2025-01-01"});
+      Ok({"policy", "assign", "--center", c, "--policy", "community-standard", "--from",
+          "2025-01-01"});
     }
   }
   void TearDown() override { EXPECT_EQ(d_.Stop(), 0); }
@@ -58,25 +59,31 @@ class RotaDaemon : public ::testing::Test {
 // A year of two community centers: generated, filled, published, lived
 // through on the simulated clock with a kill -9 in the middle.
 TEST_F(RotaDaemon, SimulatedYear) {
-  Ok({"rota", "rotation", "set", "--id", "xf-weekend", "--center", "xingfu", "--members", "linan,chenjing,zhaolei",
-      "--period", "weekly", "--start", "2025-12-29", "--day-types", "WEEKEND"});
-  Ok({"rota", "rotation", "set", "--id", "xf-leader", "--center", "xingfu", "--members", "zhaolei,wangfang",
-      "--period", "weekly", "--start", "2025-12-29", "--kinds", "ON_CALL"});
+  Ok({"rota", "rotation", "set", "--id", "xf-weekend", "--center", "xingfu", "--members",
+      "linan,chenjing,zhaolei", "--period", "weekly", "--start", "2025-12-29", "--day-types",
+      "WEEKEND"});
+  Ok({"rota", "rotation", "set", "--id", "xf-leader", "--center", "xingfu", "--members",
+      "zhaolei,wangfang", "--period", "weekly", "--start", "2025-12-29", "--kinds", "ON_CALL"});
   uint32_t reported_gaps = 0;
   for (const char* c : {"xingfu", "heping"}) {
-    auto plan = Json({"rota", "generate", "--center", c, "--from", "2026-01-01", "--to", "2026-12-31", "--fill"});
+    auto plan = Json({"rota", "generate", "--center", c, "--from", "2026-01-01", "--to",
+                      "2026-12-31", "--fill"});
     reported_gaps += plan.value("gaps", 0u);
-    auto check = Json({"rota", "check", "--center", c, "--from", "2026-01-01", "--to", "2026-12-31"});
+    auto check =
+        Json({"rota", "check", "--center", c, "--from", "2026-01-01", "--to", "2026-12-31"});
     EXPECT_EQ(check.value("gap_count", 0u), plan.value("gaps", 0u)) << c << ": every gap reported";
-    EXPECT_TRUE(check.value("breaches", json::array()).empty()) << c << ": no rule broken: " << check["breaches"].dump();
+    EXPECT_TRUE(check.value("breaches", json::array()).empty())
+        << c << ": no rule broken: " << check["breaches"].dump();
     EXPECT_TRUE(check.value("uncovered_days", json::array()).empty()) << "365 days with windows";
     EXPECT_GT(plan.value("shifts", 0u), 1500u);
   }
   EXPECT_EQ(reported_gaps, 0u) << "the demo staff can staff both centers";
   for (const char* c : {"xingfu", "heping"}) {
-    for (int m = 1; m <= 12; ++m) Ok({"rota", "publish", "--center", c, "--month", fmt::format("2026-{:02}", m)});
+    for (int m = 1; m <= 12; ++m)
+      Ok({"rota", "publish", "--center", c, "--month", fmt::format("2026-{:02}", m)});
   }
-  const auto before = Json({"rota", "show", "--center", "xingfu", "--from", "2026-07-01", "--to", "2026-07-31"});
+  const auto before =
+      Json({"rota", "show", "--center", "xingfu", "--from", "2026-07-01", "--to", "2026-07-31"});
 
   // Live through the year in 3-day steps; kill -9 at the end of June.
   for (int day = 0; day < 380; day += 3) {
@@ -84,10 +91,12 @@ TEST_F(RotaDaemon, SimulatedYear) {
     if (day == 192) {
       d_.Kill9();
       d_.Start();
-      const auto after = Json({"rota", "show", "--center", "xingfu", "--from", "2026-07-01", "--to", "2026-07-31"});
+      const auto after = Json(
+          {"rota", "show", "--center", "xingfu", "--from", "2026-07-01", "--to", "2026-07-31"});
       ASSERT_EQ(after["shifts"].size(), before["shifts"].size()) << "a restart changes nothing";
       for (size_t i = 0; i < after["shifts"].size(); ++i) {
-        EXPECT_EQ(after["shifts"][i].value("assignee_id", ""), before["shifts"][i].value("assignee_id", ""));
+        EXPECT_EQ(after["shifts"][i].value("assignee_id", ""),
+                  before["shifts"][i].value("assignee_id", ""));
       }
     }
   }
@@ -106,7 +115,8 @@ TEST_F(RotaDaemon, SimulatedYear) {
       EXPECT_FALSE(r.staff().phone().empty()) << "carries the staff record";
       ++(r.lead() == "eve" ? eve : before_start)[r.shift().id()];
     }
-    if (e.has_coverage_gap() && e.coverage_gap().reason().starts_with("no-show")) ++noshow[e.coverage_gap().shift().id()];
+    if (e.has_coverage_gap() && e.coverage_gap().reason().starts_with("no-show"))
+      ++noshow[e.coverage_gap().shift().id()];
     if (e.has_shift_handoff()) ++handoff_at[e.center_id() + " " + e.shift_handoff().at_local()];
   }
   EXPECT_EQ(eve.size(), assigned.size()) << "one evening reminder per assigned shift";
@@ -120,8 +130,9 @@ TEST_F(RotaDaemon, SimulatedYear) {
 }
 
 TEST_F(RotaDaemon, LeaveOverrideSwapExportLedger) {
-  Ok({"rota", "rotation", "set", "--id", "xf-weekend", "--center", "xingfu", "--members", "linan,chenjing,zhaolei",
-      "--period", "weekly", "--start", "2025-12-29", "--day-types", "WEEKEND"});
+  Ok({"rota", "rotation", "set", "--id", "xf-weekend", "--center", "xingfu", "--members",
+      "linan,chenjing,zhaolei", "--period", "weekly", "--start", "2025-12-29", "--day-types",
+      "WEEKEND"});
   // Weekends from the rotation; weekdays left as gaps for the operator.
   Ok({"rota", "generate", "--center", "xingfu", "--from", "2026-01-01", "--to", "2026-01-31"});
   Ok({"rota", "publish", "--center", "xingfu", "--month", "2026-01"});
@@ -132,7 +143,8 @@ TEST_F(RotaDaemon, LeaveOverrideSwapExportLedger) {
   const std::string sat = "xingfu/2026-01-24/0900-STAGGERED-0";
   auto shift = Json({"rota", "show", "--center", "xingfu", "--date", "2026-01-24"})["shifts"][0];
   ASSERT_EQ(shift["assignee_id"], "linan");
-  Ok({"leave", "add", "--id", "lv-1", "--staff", "linan", "--kind", "annual", "--from", "2026-01-24", "--to", "2026-01-25"});
+  Ok({"leave", "add", "--id", "lv-1", "--staff", "linan", "--kind", "annual", "--from",
+      "2026-01-24", "--to", "2026-01-25"});
   shift = Json({"rota", "show", "--center", "xingfu", "--date", "2026-01-24"})["shifts"][0];
   EXPECT_EQ(shift["assignee_id"], "chenjing");
   EXPECT_EQ(shift["source"], "BACKUP");
@@ -152,14 +164,17 @@ TEST_F(RotaDaemon, LeaveOverrideSwapExportLedger) {
                          "xingfu/2026-01-06/1330-REGULAR-0"}) {
     Ok({"rota", "override", "--shift", id, "--staff", "zhangwei"});
   }
-  EXPECT_NE(d_.Ctl({"rota", "override", "--shift", "xingfu/2026-01-06/0830-REGULAR-1", "--staff", "zhangwei",
-                    "--force"}).err.find("overlap"),
+  EXPECT_NE(d_.Ctl({"rota", "override", "--shift", "xingfu/2026-01-06/0830-REGULAR-1", "--staff",
+                    "zhangwei", "--force"})
+                .err.find("overlap"),
             std::string::npos)
       << "one person, two posts at once: refused even when forced";
-  auto last = d_.Ctl({"rota", "override", "--shift", "xingfu/2026-01-06/1730-EXTENDED-0", "--staff", "zhangwei"});
+  auto last = d_.Ctl(
+      {"rota", "override", "--shift", "xingfu/2026-01-06/1730-EXTENDED-0", "--staff", "zhangwei"});
   EXPECT_EQ(last.exit_code, 1);
   EXPECT_NE(last.err.find("daily_hours"), std::string::npos) << last.err;
-  Ok({"rota", "override", "--shift", "xingfu/2026-01-06/1730-EXTENDED-0", "--staff", "zhangwei", "--force"});
+  Ok({"rota", "override", "--shift", "xingfu/2026-01-06/1730-EXTENDED-0", "--staff", "zhangwei",
+      "--force"});
   int violations = 0;
   for (const auto& e : d_.EventsAfter(mark)) {
     if (e.has_rule_violation()) {
@@ -168,7 +183,8 @@ TEST_F(RotaDaemon, LeaveOverrideSwapExportLedger) {
     }
   }
   EXPECT_GE(violations, 1);
-  auto check = Json({"rota", "check", "--center", "xingfu", "--from", "2026-01-06", "--to", "2026-01-06"});
+  auto check =
+      Json({"rota", "check", "--center", "xingfu", "--from", "2026-01-06", "--to", "2026-01-06"});
   ASSERT_FALSE(check.value("breaches", json::array()).empty());
   bool forced_listed = false;
   for (const auto& b : check["breaches"]) {
@@ -182,22 +198,31 @@ TEST_F(RotaDaemon, LeaveOverrideSwapExportLedger) {
 
   // Swap: asked, accepted, approved by a leader.
   const std::string sun = "xingfu/2026-01-11/0900-STAGGERED-0";
-  const std::string holder = Json({"rota", "show", "--center", "xingfu", "--date", "2026-01-11"})["shifts"][0]["assignee_id"];
+  const std::string holder = Json(
+      {"rota", "show", "--center", "xingfu", "--date", "2026-01-11"})["shifts"][0]["assignee_id"];
   const std::string taker = holder == "linan" ? "sunli" : "linan";
   auto sw = Json({"rota", "swap", "request", "--shift", sun, "--to", taker, "--id", "sw-1"});
   EXPECT_EQ(sw["state"], "REQUESTED");
-  EXPECT_EQ(d_.Ctl({"rota", "swap", "approve", "--id", "sw-1", "--by", "zhangwei"}).exit_code, 1) << "not accepted yet";
+  EXPECT_EQ(d_.Ctl({"rota", "swap", "approve", "--id", "sw-1", "--by", "zhangwei"}).exit_code, 1)
+      << "not accepted yet";
   Ok({"rota", "swap", "accept", "--id", "sw-1", "--by", taker});
-  EXPECT_EQ(d_.Ctl({"rota", "swap", "approve", "--id", "sw-1", "--by", "liuyang"}).exit_code, 1) << "liuyang is no LEADER";
+  EXPECT_EQ(d_.Ctl({"rota", "swap", "approve", "--id", "sw-1", "--by", "liuyang"}).exit_code, 1)
+      << "liuyang is no LEADER";
   Ok({"rota", "swap", "approve", "--id", "sw-1", "--by", "zhangwei"});
-  EXPECT_EQ(Json({"rota", "show", "--center", "xingfu", "--date", "2026-01-11"})["shifts"][0]["assignee_id"], taker);
+  EXPECT_EQ(Json({"rota", "show", "--center", "xingfu", "--date",
+                  "2026-01-11"})["shifts"][0]["assignee_id"],
+            taker);
 
   // Exports: CSV with a header and one row per shift; iCalendar a real parser accepts.
-  auto csv = Ok({"export", "rota", "--center", "xingfu", "--month", "2026-01", "--format", "csv", "--no-bom"});
-  const auto month = Json({"rota", "show", "--center", "xingfu", "--from", "2026-01-01", "--to", "2026-01-31"});
-  EXPECT_EQ(std::count(csv.out.begin(), csv.out.end(), '\n'), static_cast<long>(month["shifts"].size()) + 1);
+  auto csv = Ok({"export", "rota", "--center", "xingfu", "--month", "2026-01", "--format", "csv",
+                 "--no-bom"});
+  const auto month =
+      Json({"rota", "show", "--center", "xingfu", "--from", "2026-01-01", "--to", "2026-01-31"});
+  EXPECT_EQ(std::count(csv.out.begin(), csv.out.end(), '\n'),
+            static_cast<long>(month["shifts"].size()) + 1);
   const std::string ics_path = d_.dir() / "linan.ics";
-  Ok({"export", "rota", "--staff", taker, "--month", "2026-01", "--format", "ics", "--out", ics_path});
+  Ok({"export", "rota", "--staff", taker, "--month", "2026-01", "--format", "ics", "--out",
+      ics_path});
   std::ifstream f(ics_path);
   std::string ics((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
   icalcomponent* cal = icalparser_parse_string(ics.c_str());
@@ -209,7 +234,8 @@ TEST_F(RotaDaemon, LeaveOverrideSwapExportLedger) {
     ++events;
     errors += icalcomponent_count_errors(ev);
     EXPECT_FALSE(icaltime_is_null_time(icalcomponent_get_dtstart(ev)));
-    EXPECT_GT(icaltime_as_timet(icalcomponent_get_dtend(ev)), icaltime_as_timet(icalcomponent_get_dtstart(ev)));
+    EXPECT_GT(icaltime_as_timet(icalcomponent_get_dtend(ev)),
+              icaltime_as_timet(icalcomponent_get_dtstart(ev)));
     const std::string summary = icalcomponent_get_summary(ev);
     EXPECT_NE(summary.find("服务"), std::string::npos) << summary;  // 错时服务 李娜
   }
@@ -233,38 +259,54 @@ TEST_F(RotaDaemon, BadRotaInputChangesNothing) {
     std::vector<std::string> args;
     std::string says;
   } cases[] = {
-      {{"rota", "generate", "--center", "nowhere", "--from", "2026-01-01", "--to", "2026-01-31"}, "nowhere"},
-      {{"rota", "generate", "--center", "xingfu", "--from", "2026-02-30", "--to", "2026-03-31"}, "from"},
-      {{"rota", "generate", "--center", "xingfu", "--from", "2026-03-01", "--to", "2026-01-31"}, "before"},
-      {{"rota", "generate", "--center", "xingfu", "--from", "2026-01-01", "--to", "2027-06-30"}, "at most"},
-      {{"rota", "generate", "--center", "xingfu", "--from", "2030-01-01", "--to", "2030-01-31"}, "2030"},
-      {{"rota", "rotation", "set", "--id", "r", "--center", "xingfu", "--members", "ghost", "--start", "2026-01-01"}, "ghost"},
-      {{"rota", "rotation", "set", "--id", "r", "--center", "xingfu", "--members", "zhoujie", "--start", "2026-01-01"},
+      {{"rota", "generate", "--center", "nowhere", "--from", "2026-01-01", "--to", "2026-01-31"},
+       "nowhere"},
+      {{"rota", "generate", "--center", "xingfu", "--from", "2026-02-30", "--to", "2026-03-31"},
+       "from"},
+      {{"rota", "generate", "--center", "xingfu", "--from", "2026-03-01", "--to", "2026-01-31"},
+       "before"},
+      {{"rota", "generate", "--center", "xingfu", "--from", "2026-01-01", "--to", "2027-06-30"},
+       "at most"},
+      {{"rota", "generate", "--center", "xingfu", "--from", "2030-01-01", "--to", "2030-01-31"},
+       "2030"},
+      {{"rota", "rotation", "set", "--id", "r", "--center", "xingfu", "--members", "ghost",
+        "--start", "2026-01-01"},
+       "ghost"},
+      {{"rota", "rotation", "set", "--id", "r", "--center", "xingfu", "--members", "zhoujie",
+        "--start", "2026-01-01"},
        "cover"},
-      {{"rota", "rotation", "set", "--id", "r", "--center", "xingfu", "--members", "linan", "--start", "2026-01-01",
-        "--handoff", "25:00"},
+      {{"rota", "rotation", "set", "--id", "r", "--center", "xingfu", "--members", "linan",
+        "--start", "2026-01-01", "--handoff", "25:00"},
        "handoff"},
-      {{"rota", "rotation", "set", "--id", "r", "--center", "xingfu", "--members", "linan", "--start", "2026-01-01",
-        "--kinds", "SIESTA"},
+      {{"rota", "rotation", "set", "--id", "r", "--center", "xingfu", "--members", "linan",
+        "--start", "2026-01-01", "--kinds", "SIESTA"},
        "SIESTA"},
-      {{"leave", "add", "--id", "l", "--staff", "linan", "--kind", "holiday", "--from", "2026-01-01"}, "not one of"},
-      {{"leave", "add", "--id", "l", "--staff", "nobody", "--kind", "SICK", "--from", "2026-01-01"}, "nobody"},
+      {{"leave", "add", "--id", "l", "--staff", "linan", "--kind", "holiday", "--from",
+        "2026-01-01"},
+       "not one of"},
+      {{"leave", "add", "--id", "l", "--staff", "nobody", "--kind", "SICK", "--from", "2026-01-01"},
+       "nobody"},
       {{"rota", "publish", "--center", "xingfu", "--month", "2026-13"}, "month"},
       {{"rota", "publish", "--center", "xingfu", "--month", "2026-03"}, "generate"},
-      {{"rota", "override", "--shift", "xingfu/2026-01-05/0830-REGULAR-0", "--staff", "linan"}, "does not exist"},
+      {{"rota", "override", "--shift", "xingfu/2026-01-05/0830-REGULAR-0", "--staff", "linan"},
+       "does not exist"},
       {{"rota", "checkin", "--staff", "linan"}, "no on-site shift"},
       {{"rota", "swap", "approve", "--id", "none", "--by", "zhangwei"}, "none"},
   };
   for (const auto& c : cases) {
     auto r = d_.Ctl(c.args);
     EXPECT_NE(r.exit_code, 0) << fmt::format("{}", fmt::join(c.args, " "));
-    EXPECT_NE(r.err.find(c.says), std::string::npos) << fmt::format("{}", fmt::join(c.args, " ")) << "\n" << r.err;
+    EXPECT_NE(r.err.find(c.says), std::string::npos)
+        << fmt::format("{}", fmt::join(c.args, " ")) << "\n"
+        << r.err;
   }
-  auto rules = d_.Ctl({"rota", "rules", "set", "--file", Write("r.toml", "min_rest_hours = 11\nmax_rest = 3\n")});
+  auto rules = d_.Ctl(
+      {"rota", "rules", "set", "--file", Write("r.toml", "min_rest_hours = 11\nmax_rest = 3\n")});
   EXPECT_EQ(rules.exit_code, 1);
   EXPECT_NE(rules.err.find("r.toml:2"), std::string::npos) << rules.err;
   EXPECT_EQ(std::stoull(Json({"status"})["last_seq"].get<std::string>()), seq) << "nothing changed";
-  Ok({"rota", "rules", "set", "--file", Write("ok.toml", "[employment.VOLUNTEER_SERVICE]\ndaily_standard_hours = 4\n")});
+  Ok({"rota", "rules", "set", "--file",
+      Write("ok.toml", "[employment.VOLUNTEER_SERVICE]\ndaily_standard_hours = 4\n")});
   EXPECT_NE(Ok({"rota", "rules", "show"}).out.find("VOLUNTEER_SERVICE"), std::string::npos);
 }
 

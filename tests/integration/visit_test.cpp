@@ -32,20 +32,34 @@ class VisitDaemon : public ::testing::Test {
     Ok({"import", "centers", Source("ops/demo/centers.csv")});
     Ok({"import", "staff", Source("ops/demo/staff.csv")});
     Ok({"policy", "set", "--file", Source("ops/policies/community.toml"), "--from", "2025-01-01"});
-    Ok({"policy", "assign", "--center", "xingfu", "--policy", "community-standard", "--from", "2025-01-01"});
-    Ok({"rota", "generate", "--center", "xingfu", "--from", "2026-01-05", "--to", "2026-01-31", "--fill"});
+    Ok({"policy", "assign", "--center", "xingfu", "--policy", "community-standard", "--from",
+        "2025-01-01"});
+    Ok({"rota", "generate", "--center", "xingfu", "--from", "2026-01-05", "--to", "2026-01-31",
+        "--fill"});
     Ok({"rota", "publish", "--center", "xingfu", "--month", "2026-01"});
-    Ok({"resident", "add", "--id", "r1", "--name", "王奶奶", "--center", "xingfu", "--address", "幸福路8号3栋", "--room",
-        kRoom, "--phone", kPhone, "--id-number", kIdNumber, "--categories", "ELDERLY_ALONE", "--tier", "HIGH_RISK",
-        "--basis", "STATUTORY_DUTY", "--location", "39.927,116.449", "--health-notes", kHealth, "--emergency",
-        "王小明:13700000000"});
+    Ok({"resident",       "add",
+        "--id",           "r1",
+        "--name",         "王奶奶",
+        "--center",       "xingfu",
+        "--address",      "幸福路8号3栋",
+        "--room",         kRoom,
+        "--phone",        kPhone,
+        "--id-number",    kIdNumber,
+        "--categories",   "ELDERLY_ALONE",
+        "--tier",         "HIGH_RISK",
+        "--basis",        "STATUTORY_DUTY",
+        "--location",     "39.927,116.449",
+        "--health-notes", kHealth,
+        "--emergency",    "王小明:13700000000"});
   }
   void TearDown() override { EXPECT_EQ(d_.Stop(), 0); }
 
   RunResult Ok(const std::vector<std::string>& args) { return CtlOk(d_, args); }
   json Json(const std::vector<std::string>& args) { return CtlJson(d_, args); }
-  json Request(const std::string& id, const std::string& window = "2026-01-05T10:00:00+08:00/2026-01-05T12:00:00+08:00") {
-    return Json({"visit", "request", "--id", id, "--resident", "r1", "--service", "care-visit", "--window", window});
+  json Request(const std::string& id,
+               const std::string& window = "2026-01-05T10:00:00+08:00/2026-01-05T12:00:00+08:00") {
+    return Json({"visit", "request", "--id", id, "--resident", "r1", "--service", "care-visit",
+                 "--window", window});
   }
 
   DaemonFixture d_{{"--clock", "simulated:2026-01-05T08:00:00+08:00"}};
@@ -60,19 +74,23 @@ TEST_F(VisitDaemon, DispatchLifecycleFollowUpAndPrivacy) {
   auto bad = d_.Ctl({"visit", "complete", "--id", "v1", "--staff", who});
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_NE(bad.err.find("ASSIGNED; complete needs ARRIVED"), std::string::npos) << bad.err;
-  EXPECT_EQ(d_.Ctl({"visit", "accept", "--id", "v1", "--staff", "zhangwei"}).exit_code, 1) << "not the assignee";
+  EXPECT_EQ(d_.Ctl({"visit", "accept", "--id", "v1", "--staff", "zhangwei"}).exit_code, 1)
+      << "not the assignee";
   Ok({"visit", "accept", "--id", "v1", "--staff", who});
   Ok({"visit", "start", "--id", "v1", "--staff", who});
   Ok({"visit", "arrive", "--id", "v1", "--staff", who});
-  EXPECT_NE(d_.Ctl({"visit", "complete", "--id", "v1", "--staff", who, "--rating", "5"}).err.find("health"), std::string::npos)
+  EXPECT_NE(d_.Ctl({"visit", "complete", "--id", "v1", "--staff", who, "--rating", "5"})
+                .err.find("health"),
+            std::string::npos)
       << "a care visit records the checklist";
-  auto done = Json({"visit", "complete", "--id", "v1", "--staff", who, "--outcome", "探访完成", "--health", "血压偏高",
-                    "--rating", "2"});
+  auto done = Json({"visit", "complete", "--id", "v1", "--staff", who, "--outcome", "探访完成",
+                    "--health", "血压偏高", "--rating", "2"});
   EXPECT_EQ(done["state"], "VISIT_COMPLETED");
   ASSERT_TRUE(done.contains("follow_up_id"));
   auto follow = Json({"visit", "show", "--id", done["follow_up_id"]});
   EXPECT_EQ(follow["source"], "FOLLOW_UP");
-  EXPECT_EQ(follow["window_end"], "2026-01-12T09:00:00Z") << "5 working days after Monday 2026-01-05, 17:00 local";
+  EXPECT_EQ(follow["window_end"], "2026-01-12T09:00:00Z")
+      << "5 working days after Monday 2026-01-05, 17:00 local";
 
   // Decline: the next person with the skill, never the one who declined.
   auto v2 = Request("v2");
@@ -85,10 +103,12 @@ TEST_F(VisitDaemon, DispatchLifecycleFollowUpAndPrivacy) {
   auto card = Json({"resident", "show", "--id", "r1"});
   EXPECT_EQ(card["masked_phone"], "139****5678");
   EXPECT_FALSE(card.contains("id_number"));
-  EXPECT_EQ(d_.Ctl({"resident", "show", "--id", "r1", "--full"}).exit_code, 2) << "a purpose is required";
+  EXPECT_EQ(d_.Ctl({"resident", "show", "--id", "r1", "--full"}).exit_code, 2)
+      << "a purpose is required";
   auto full = Json({"resident", "show", "--id", "r1", "--full", "--purpose", "核实联系方式"});
   EXPECT_EQ(full["id_number"], kIdNumber);
-  EXPECT_NE(Ok({"audit", "list", "--limit", "3"}).out.find("read the full record of resident r1 for: 核实联系方式"),
+  EXPECT_NE(Ok({"audit", "list", "--limit", "3"})
+                .out.find("read the full record of resident r1 for: 核实联系方式"),
             std::string::npos);
 
   // No published event carries the phone, the ID number, the room or health notes.
@@ -125,43 +145,57 @@ TEST_F(VisitDaemon, UnacceptedGoesToTheBackupThenTheLeaderAcrossARestart) {
       EXPECT_TRUE(e.visit_escalated().has_leader() || e.visit_escalated().has_backup());
     }
   }
-  EXPECT_EQ(escalated, once["state"] == "VISIT_ESCALATED" ? 1 : 2) << "each step once, none lost across the kill";
+  EXPECT_EQ(escalated, once["state"] == "VISIT_ESCALATED" ? 1 : 2)
+      << "each step once, none lost across the kill";
   // The leader (or an operator) assigns it by hand; the window end makes an open visit overdue.
   auto w = Request("v4", "2026-01-05T09:00:00+08:00/2026-01-05T09:30:00+08:00");
   Ok({"clock", "set", "2026-01-05T09:31:00+08:00"});
   EXPECT_EQ(Json({"visit", "show", "--id", "v4"})["state"], "VISIT_OVERDUE");
-  EXPECT_EQ(d_.Ctl({"visit", "assign", "--id", "v4", "--staff", "zhaolei"}).exit_code, 1) << "no elderly-care skill";
+  EXPECT_EQ(d_.Ctl({"visit", "assign", "--id", "v4", "--staff", "zhaolei"}).exit_code, 1)
+      << "no elderly-care skill";
 }
 
 TEST_F(VisitDaemon, AppointmentsBookAStaffMemberAndARoomAndCancelReleasesThem) {
   Ok({"center", "update", "--id", "xingfu", "--rooms", "会议室,活动室"});
-  auto a = Json({"appointment", "book", "--center", "xingfu", "--service", "social-security-certification", "--at",
-                 "2026-01-06T10:00:00+08:00", "--duration", "45m", "--for", "张三", "--room", "会议室"});
+  auto a = Json({"appointment", "book", "--center", "xingfu", "--service",
+                 "social-security-certification", "--at", "2026-01-06T10:00:00+08:00", "--duration",
+                 "45m", "--for", "张三", "--room", "会议室"});
   ASSERT_EQ(a["state"], "BOOKED");
   const std::string staff = a["staff_id"];
   EXPECT_FALSE(staff.empty()) << "someone on duty with social-security";
-  auto clash = d_.Ctl({"appointment", "book", "--center", "xingfu", "--room", "会议室", "--at", "2026-01-06T10:30:00+08:00",
-                       "--for", "合唱团"});
+  auto clash = d_.Ctl({"appointment", "book", "--center", "xingfu", "--room", "会议室", "--at",
+                       "2026-01-06T10:30:00+08:00", "--for", "合唱团"});
   EXPECT_EQ(clash.exit_code, 1);
-  EXPECT_NE(clash.err.find("room 会议室 is booked 10:00-10:45 by " + std::string(a["id"])), std::string::npos) << clash.err;
-  Ok({"appointment", "book", "--center", "xingfu", "--room", "活动室", "--at", "2026-01-06T10:30:00+08:00", "--for", "合唱团"});
-  EXPECT_EQ(Json({"appointment", "list", "--center", "xingfu", "--date", "2026-01-06"})["appointments"].size(), 2u);
+  EXPECT_NE(clash.err.find("room 会议室 is booked 10:00-10:45 by " + std::string(a["id"])),
+            std::string::npos)
+      << clash.err;
+  Ok({"appointment", "book", "--center", "xingfu", "--room", "活动室", "--at",
+      "2026-01-06T10:30:00+08:00", "--for", "合唱团"});
+  EXPECT_EQ(
+      Json({"appointment", "list", "--center", "xingfu", "--date", "2026-01-06"})["appointments"]
+          .size(),
+      2u);
   Ok({"appointment", "cancel", "--id", a["id"], "--reason", "改期"});
-  Ok({"appointment", "book", "--center", "xingfu", "--room", "会议室", "--at", "2026-01-06T10:30:00+08:00", "--for", "合唱团"});
+  Ok({"appointment", "book", "--center", "xingfu", "--room", "会议室", "--at",
+      "2026-01-06T10:30:00+08:00", "--for", "合唱团"});
   std::vector<std::string> topics;
   for (const auto& e : d_.EventsAfter(0)) {
     if (!e.topic().starts_with("appointment.")) continue;
     topics.push_back(e.topic());
     if (e.topic() == "appointment.booked" && e.appointment_booked().appointment().id() == a["id"]) {
-      EXPECT_EQ(e.appointment_booked().staff().id(), staff) << "the staff member is told with the booking";
+      EXPECT_EQ(e.appointment_booked().staff().id(), staff)
+          << "the staff member is told with the booking";
     }
   }
-  EXPECT_EQ(topics, (std::vector<std::string>{"appointment.booked", "appointment.booked", "appointment.cancelled",
-                                              "appointment.booked"}));
+  EXPECT_EQ(topics, (std::vector<std::string>{"appointment.booked", "appointment.booked",
+                                              "appointment.cancelled", "appointment.booked"}));
   // Restarted, the bookings are all there.
   d_.Kill9();
   d_.Start();
-  EXPECT_EQ(Json({"appointment", "list", "--center", "xingfu", "--date", "2026-01-06", "--all"})["appointments"].size(), 3u);
+  EXPECT_EQ(Json({"appointment", "list", "--center", "xingfu", "--date", "2026-01-06",
+                  "--all"})["appointments"]
+                .size(),
+            3u);
 }
 
 TEST_F(VisitDaemon, BadInputChangesNothing) {
@@ -174,15 +208,20 @@ TEST_F(VisitDaemon, BadInputChangesNothing) {
     std::string says;
   } cases[] = {
       {{"resident", "add", "--id", "r2", "--name", "x", "--center", "xingfu"}, "legal_basis"},
-      {{"resident", "add", "--id", "r2", "--name", "x", "--center", "nowhere", "--basis", "STATUTORY_DUTY"}, "nowhere"},
-      {{"resident", "add", "--id", "r2", "--name", "x", "--center", "xingfu", "--basis", "CONSENT"}, "consent_date"},
-      {{"resident", "add", "--id", "r2", "--name", "x", "--center", "xingfu", "--basis", "STATUTORY_DUTY", "--id-number",
-        "123"},
+      {{"resident", "add", "--id", "r2", "--name", "x", "--center", "nowhere", "--basis",
+        "STATUTORY_DUTY"},
+       "nowhere"},
+      {{"resident", "add", "--id", "r2", "--name", "x", "--center", "xingfu", "--basis", "CONSENT"},
+       "consent_date"},
+      {{"resident", "add", "--id", "r2", "--name", "x", "--center", "xingfu", "--basis",
+        "STATUTORY_DUTY", "--id-number", "123"},
        "id_number"},
-      {{"resident", "add", "--id", "r2", "--name", "x", "--center", "xingfu", "--basis", "STATUTORY_DUTY", "--categories",
-        "DISABLED"},
+      {{"resident", "add", "--id", "r2", "--name", "x", "--center", "xingfu", "--basis",
+        "STATUTORY_DUTY", "--categories", "DISABLED"},
        "level"},
-      {{"resident", "add", "--id", "r1", "--name", "x", "--center", "xingfu", "--basis", "STATUTORY_DUTY"}, "exists"},
+      {{"resident", "add", "--id", "r1", "--name", "x", "--center", "xingfu", "--basis",
+        "STATUTORY_DUTY"},
+       "exists"},
       {{"visit", "request", "--resident", "r1", "--service", "haircut", "--window",
         "2026-01-05T10:00:00+08:00/2026-01-05T12:00:00+08:00"},
        "unknown service"},
@@ -197,32 +236,38 @@ TEST_F(VisitDaemon, BadInputChangesNothing) {
        "ghost"},
       {{"visit", "accept", "--id", "nope", "--staff", "linan"}, "nope"},
       {{"resident", "remove", "--id", "ghost"}, "ghost"},
-      {{"resident", "change", "--id", "r1", "--kind", "moved"}, "hospital-discharge, bereavement, other"},
+      {{"resident", "change", "--id", "r1", "--kind", "moved"},
+       "hospital-discharge, bereavement, other"},
       {{"resident", "import", Source("ops/demo/staff.csv")}, "unknown column"},
-      {{"appointment", "book", "--center", "nowhere", "--service", "medical-insurance", "--at", "2026-01-06T10:00:00+08:00",
-        "--for", "x"},
+      {{"appointment", "book", "--center", "nowhere", "--service", "medical-insurance", "--at",
+        "2026-01-06T10:00:00+08:00", "--for", "x"},
        "nowhere"},
-      {{"appointment", "book", "--center", "xingfu", "--at", "2026-01-06T10:00:00+08:00", "--for", "x"}, "--service"},
-      {{"appointment", "book", "--center", "xingfu", "--service", "medical-insurance", "--at", "2026-01-04T10:00:00+08:00",
-        "--for", "x"},
+      {{"appointment", "book", "--center", "xingfu", "--at", "2026-01-06T10:00:00+08:00", "--for",
+        "x"},
+       "--service"},
+      {{"appointment", "book", "--center", "xingfu", "--service", "medical-insurance", "--at",
+        "2026-01-04T10:00:00+08:00", "--for", "x"},
        "not in the future"},
-      {{"appointment", "book", "--center", "xingfu", "--service", "medical-insurance", "--at", "2026-01-06T10:00:00+08:00",
-        "--duration", "13h", "--for", "x"},
+      {{"appointment", "book", "--center", "xingfu", "--service", "medical-insurance", "--at",
+        "2026-01-06T10:00:00+08:00", "--duration", "13h", "--for", "x"},
        "5..720"},
-      {{"appointment", "book", "--center", "xingfu", "--service", "medical-insurance", "--at", "2026-01-06T10:00:00+08:00",
-        "--duration", "ten", "--for", "x"},
+      {{"appointment", "book", "--center", "xingfu", "--service", "medical-insurance", "--at",
+        "2026-01-06T10:00:00+08:00", "--duration", "ten", "--for", "x"},
        "duration"},
-      {{"appointment", "book", "--center", "xingfu", "--room", "大礼堂", "--at", "2026-01-06T10:00:00+08:00", "--for", "x"},
+      {{"appointment", "book", "--center", "xingfu", "--room", "大礼堂", "--at",
+        "2026-01-06T10:00:00+08:00", "--for", "x"},
        "no room"},
-      {{"appointment", "book", "--center", "xingfu", "--service", "medical-insurance", "--at", "2026-01-06T23:00:00+08:00",
-        "--for", "x"},
+      {{"appointment", "book", "--center", "xingfu", "--service", "medical-insurance", "--at",
+        "2026-01-06T23:00:00+08:00", "--for", "x"},
        "neither open nor has an APPOINTMENT window"},
       {{"appointment", "cancel", "--id", "nope"}, "nope"},
   };
   for (const auto& c : cases) {
     auto r = d_.Ctl(c.args);
     EXPECT_NE(r.exit_code, 0) << fmt::format("{}", fmt::join(c.args, " "));
-    EXPECT_NE(r.err.find(c.says), std::string::npos) << fmt::format("{}", fmt::join(c.args, " ")) << "\n" << r.err;
+    EXPECT_NE(r.err.find(c.says), std::string::npos)
+        << fmt::format("{}", fmt::join(c.args, " ")) << "\n"
+        << r.err;
   }
   EXPECT_EQ(Json({"status"})["last_seq"], seq);
 }
@@ -242,8 +287,11 @@ class StreetMonth : public ::testing::Test {
     centers << "id,name,parent_id,level,lat,lon\nstreet,朝阳街道,,STREET,39.92,116.44\n";
     staff << "id,name,center_id,roles,skills\n";
     for (int c = 1; c <= 3; ++c) {
-      centers << fmt::format("c{0},社区{0},street,COMMUNITY,{1},{2}\n", c, 39.92 + 0.01 * c, 116.44 + 0.01 * c);
-      for (int w = 1; w <= 4; ++w) staff << fmt::format("c{0}w{1},社工{0}{1},c{0},WORKER,social-security;elderly-care\n", c, w);
+      centers << fmt::format("c{0},社区{0},street,COMMUNITY,{1},{2}\n", c, 39.92 + 0.01 * c,
+                             116.44 + 0.01 * c);
+      for (int w = 1; w <= 4; ++w)
+        staff << fmt::format("c{0}w{1},社工{0}{1},c{0},WORKER,social-security;elderly-care\n", c,
+                             w);
       staff << fmt::format("c{0}boss,书记{0},c{0},LEADER;CADRE,social-security\n", c);
     }
     centers.close();
@@ -253,8 +301,10 @@ class StreetMonth : public ::testing::Test {
     Ok({"policy", "set", "--file", Source("ops/policies/community.toml"), "--from", "2025-01-01"});
     for (int c = 1; c <= 3; ++c) {
       const std::string id = fmt::format("c{}", c);
-      Ok({"policy", "assign", "--center", id, "--policy", "community-standard", "--from", "2025-01-01"});
-      Ok({"rota", "generate", "--center", id, "--from", "2026-03-01", "--to", "2026-04-10", "--fill"});
+      Ok({"policy", "assign", "--center", id, "--policy", "community-standard", "--from",
+          "2025-01-01"});
+      Ok({"rota", "generate", "--center", id, "--from", "2026-03-01", "--to", "2026-04-10",
+          "--fill"});
     }
   }
   void TearDown() override { EXPECT_EQ(d_.Stop(), 0); }
@@ -290,26 +340,33 @@ class StreetMonth : public ::testing::Test {
 TEST_F(StreetMonth, EveryCareVisitOnTimeEveryRequestAnsweredAcrossARestart) {
   // 2,000 residents: 100 HIGH_RISK (7 days), 500 KEY (30), 1,400 GENERAL (90),
   // their last visits spread so the month holds a share of every tier.
-  const int32_t feb23 = DayNumber(*ParseDate("2026-02-23")), feb1 = DayNumber(*ParseDate("2026-02-01")),
+  const int32_t feb23 = DayNumber(*ParseDate("2026-02-23")),
+                feb1 = DayNumber(*ParseDate("2026-02-01")),
                 dec2 = DayNumber(*ParseDate("2025-12-02"));
   std::map<std::string, std::pair<int, int32_t>> initial;  // resident -> interval, first due day
   {
     std::ofstream csv(d_.dir() / "residents.csv");
-    csv << "id,name,home_center_id,address,room,lat,lon,phone,id_number,categories,care_tier,legal_basis,last_care_visit\n";
+    csv << "id,name,home_center_id,address,room,lat,lon,phone,id_number,categories,care_tier,legal_"
+           "basis,last_care_visit\n";
     for (int i = 0; i < 2000; ++i) {
       const int c = 1 + i % 3, k = i / 20;
       const char* tier = i % 20 == 0 ? "HIGH_RISK" : i % 20 <= 5 ? "KEY" : "GENERAL";
       const int interval = i % 20 == 0 ? 7 : i % 20 <= 5 ? 30 : 90;
-      const int32_t last = i % 20 == 0 ? feb23 + k % 7 : i % 20 <= 5 ? feb1 + i % 28 : dec2 + i % 90;
+      const int32_t last = i % 20 == 0   ? feb23 + k % 7
+                           : i % 20 <= 5 ? feb1 + i % 28
+                                         : dec2 + i % 90;
       const std::string id = fmt::format("res-{:04}", i);
       initial[id] = {interval, last + interval};
-      csv << fmt::format("{},居民{},c{},街道{}号,{}室,{:.4f},{:.4f},139{:08},1101011940010{:04}X,ELDERLY_ALONE,{},STATUTORY_DUTY,{}\n",
-                         id, i, c, i, 100 + i % 900, 39.92 + 0.01 * c + 0.0001 * (i % 50), 116.44 + 0.01 * c, i, i % 10000,
-                         tier, DayIso(last));
+      csv << fmt::format(
+          "{},居民{},c{},街道{}号,{}室,{:.4f},{:.4f},139{:08},1101011940010{:04}X,ELDERLY_ALONE,{},"
+          "STATUTORY_DUTY,{}\n",
+          id, i, c, i, 100 + i % 900, 39.92 + 0.01 * c + 0.0001 * (i % 50), 116.44 + 0.01 * c, i,
+          i % 10000, tier, DayIso(last));
     }
   }
   auto imported = Ok({"resident", "import", d_.dir() / "residents.csv"});
-  EXPECT_NE(imported.out.find("2000 residents added, 2000 with a care plan"), std::string::npos) << imported.out;
+  EXPECT_NE(imported.out.find("2000 residents added, 2000 with a care plan"), std::string::npos)
+      << imported.out;
 
   // Live the month: each day at 09:05 the staff accept what they were given
   // and do the visits whose window has opened; phone requests come in, one a
@@ -323,7 +380,8 @@ TEST_F(StreetMonth, EveryCareVisitOnTimeEveryRequestAnsweredAcrossARestart) {
       d_.Start();
     }
     const int64_t now = Secs(fmt::format("{}T09:05:00+08:00", DayIso(mar1 + day)).c_str());
-    for (const char* service : {"elderly-allowance", day % 7 == 3 ? "disability-card-renewal" : nullptr}) {
+    for (const char* service :
+         {"elderly-allowance", day % 7 == 3 ? "disability-card-renewal" : nullptr}) {
       if (!service) continue;
       v1::CtlRequest q;
       auto* r = q.mutable_visit_request();
@@ -337,7 +395,8 @@ TEST_F(StreetMonth, EveryCareVisitOnTimeEveryRequestAnsweredAcrossARestart) {
     for (const auto& v : Visits(v1::VISIT_ASSIGNED)) Act(v, v1::ACCEPT_VISIT, v.assignee_id());
     for (const auto& v : Visits(v1::VISIT_ACCEPTED)) {
       if (v.window_start().seconds() > now + 7 * 3600) continue;  // a later day
-      for (auto a : {v1::START_VISIT, v1::ARRIVE_VISIT, v1::COMPLETE_VISIT}) Act(v, a, v.assignee_id());
+      for (auto a : {v1::START_VISIT, v1::ARRIVE_VISIT, v1::COMPLETE_VISIT})
+        Act(v, a, v.assignee_id());
     }
   }
 
@@ -359,12 +418,14 @@ TEST_F(StreetMonth, EveryCareVisitOnTimeEveryRequestAnsweredAcrossARestart) {
       const auto& v = e.visit_requested().visit();
       requested.insert(v.id());
       if (v.source() == v1::CARE_PLAN) {
-        care[v.resident_id()].push_back({e.time().seconds(), v.window_start().seconds(), v.window_end().seconds(), v.id()});
+        care[v.resident_id()].push_back(
+            {e.time().seconds(), v.window_start().seconds(), v.window_end().seconds(), v.id()});
       }
     }
     if (e.topic() == "visit.assigned") answered.insert(e.visit_assigned().visit().id());
     if (e.topic() == "visit.escalated") answered.insert(e.visit_escalated().visit().id());
-    if (e.topic() == "visit.overdue" && e.visit_overdue().visit().source() == v1::CARE_PLAN) ++care_overdue;
+    if (e.topic() == "visit.overdue" && e.visit_overdue().visit().source() == v1::CARE_PLAN)
+      ++care_overdue;
   }
   EXPECT_EQ(requested, answered) << "every request assigned or escalated";
   EXPECT_EQ(care_overdue, 0u) << "every care-plan visit done in its window";
@@ -404,8 +465,9 @@ TEST_F(StreetMonth, EveryCareVisitOnTimeEveryRequestAnsweredAcrossARestart) {
     ASSERT_EQ(bytes.find("1101011940010"), std::string::npos) << e.topic();
     ASSERT_EQ(bytes.find("室"), std::string::npos) << e.topic() << " carries a room";
   }
-  std::cout << fmt::format("street month: {} events, {} care-plan orders ({} residents due in March), {} requests\n",
-                           events.size(), orders, due_in_month, requests);
+  std::cout << fmt::format(
+      "street month: {} events, {} care-plan orders ({} residents due in March), {} requests\n",
+      events.size(), orders, due_in_month, requests);
 }
 
 }  // namespace

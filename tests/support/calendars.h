@@ -13,9 +13,11 @@
 
 namespace zhiban::test {
 
-inline void LoadShippedCalendars(domain::State& state, std::initializer_list<int> years = {2025, 2026}) {
+inline void LoadShippedCalendars(domain::State& state,
+                                 std::initializer_list<int> years = {2025, 2026}) {
   for (int y : years) {
-    auto year = domain::ParseHolidayJson(ReadSource(fmt::format("data/holiday-cn/{}.json", y)), "data/holiday-cn");
+    auto year = domain::ParseHolidayJson(ReadSource(fmt::format("data/holiday-cn/{}.json", y)),
+                                         "data/holiday-cn");
     domain::Apply(state, domain::ImportCalendarYear(state.calendar, year.value()).value());
   }
 }

@@ -2,15 +2,15 @@
 
 #include "clients/lib/subscriber.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/inotify.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <netdb.h>
-#include <arpa/inet.h>
-#include <sys/socket.h>
-#include <sys/inotify.h>
-#include <poll.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -175,8 +175,17 @@ DaemonFixture::~DaemonFixture() {
 }
 
 void DaemonFixture::Start() {
-  std::vector<std::string> argv = {BinDir() + "/zhiband", "--data-dir", data_dir(), "--ctl", ctl(),
-                                   "--pub", pub(), "--replay", replay(), "--http", "127.0.0.1:0"};
+  std::vector<std::string> argv = {BinDir() + "/zhiband",
+                                   "--data-dir",
+                                   data_dir(),
+                                   "--ctl",
+                                   ctl(),
+                                   "--pub",
+                                   pub(),
+                                   "--replay",
+                                   replay(),
+                                   "--http",
+                                   "127.0.0.1:0"};
   argv.insert(argv.end(), extra_.begin(), extra_.end());
   proc_ = std::make_unique<Process>(argv, log());
   // Ready when it answers: the ctl request waits in ZeroMQ until zhiband binds.
@@ -184,7 +193,9 @@ void DaemonFixture::Start() {
   v1::CtlRequest req;
   req.mutable_status();
   auto reply = client_->Call(req);
-  if (!reply.ok()) throw std::runtime_error("zhiband did not start: " + reply.status().message() + "\n" + Slurp(log()));
+  if (!reply.ok())
+    throw std::runtime_error("zhiband did not start: " + reply.status().message() + "\n" +
+                             Slurp(log()));
 }
 
 void DaemonFixture::Kill9() {
@@ -211,20 +222,22 @@ std::string DaemonFixture::http() const {
 }
 
 RunResult DaemonFixture::Ctl(std::vector<std::string> args) {
-  std::vector<std::string> argv = {BinDir() + "/zhibanctl", "--endpoint", ctl(), "--pub", pub(),
-                                   "--replay", replay(), "--timeout-ms", "20000"};
+  std::vector<std::string> argv = {
+      BinDir() + "/zhibanctl", "--endpoint", ctl(), "--pub", pub(), "--replay", replay(),
+      "--timeout-ms",          "20000"};
   argv.insert(argv.end(), args.begin(), args.end());
   return Run(argv);
 }
 
 client::CtlClient& DaemonFixture::client() {
-  if (!client_) client_ = std::make_unique<client::CtlClient>(zmq_, ctl(), std::chrono::seconds(20));
+  if (!client_)
+    client_ = std::make_unique<client::CtlClient>(zmq_, ctl(), std::chrono::seconds(20));
   return *client_;
 }
 
 namespace {
-std::pair<int, std::string> HttpCall(const std::string& method, const std::string& addr, const std::string& path,
-                                     const std::string& body) {
+std::pair<int, std::string> HttpCall(const std::string& method, const std::string& addr,
+                                     const std::string& path, const std::string& body) {
   auto colon = addr.rfind(':');
   sockaddr_in sa{};
   sa.sin_family = AF_INET;
@@ -235,8 +248,11 @@ std::pair<int, std::string> HttpCall(const std::string& method, const std::strin
     close(fd);
     return {-1, ""};
   }
-  std::string req = method + " " + path + " HTTP/1.1\r\nHost: " + addr + "\r\nConnection: close\r\n";
-  if (method == "POST") req += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
+  std::string req =
+      method + " " + path + " HTTP/1.1\r\nHost: " + addr + "\r\nConnection: close\r\n";
+  if (method == "POST")
+    req +=
+        "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
   req += "\r\n" + body;
   (void)!write(fd, req.data(), req.size());
   std::string resp;
@@ -253,7 +269,8 @@ std::pair<int, std::string> HttpGet(const std::string& addr, const std::string& 
   return HttpCall("GET", addr, path, "");
 }
 
-std::pair<int, std::string> HttpPost(const std::string& addr, const std::string& path, const std::string& body) {
+std::pair<int, std::string> HttpPost(const std::string& addr, const std::string& path,
+                                     const std::string& body) {
   return HttpCall("POST", addr, path, body);
 }
 

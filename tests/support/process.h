@@ -110,6 +110,7 @@ int FreeTcpPort();
 
 // GET http://addr/path; returns status code and body.
 std::pair<int, std::string> HttpGet(const std::string& addr, const std::string& path);
-std::pair<int, std::string> HttpPost(const std::string& addr, const std::string& path, const std::string& body);
+std::pair<int, std::string> HttpPost(const std::string& addr, const std::string& path,
+                                     const std::string& body);
 
 }  // namespace zhiban::test

@@ -17,8 +17,9 @@ sms_params = ["name={staff.name}", "center={center_id}"]
 )";
 
 FakeProviders::FakeProviders(const std::string& log, std::vector<std::string> extra) {
-  std::vector<std::string> argv = {"/usr/bin/python3", std::string(ZHIBAN_SOURCE_DIR) + "/tests/providers/fake_providers.py",
-                                   "--port", "0"};
+  std::vector<std::string> argv = {
+      "/usr/bin/python3", std::string(ZHIBAN_SOURCE_DIR) + "/tests/providers/fake_providers.py",
+      "--port", "0"};
   argv.insert(argv.end(), extra.begin(), extra.end());
   process_ = std::make_unique<Process>(argv, log);
   // The server prints "listening on 127.0.0.1:PORT" once bound (other lines,
@@ -35,7 +36,9 @@ FakeProviders::FakeProviders(const std::string& log, std::vector<std::string> ex
 }
 
 std::string FakeProviders::addr() const { return fmt::format("127.0.0.1:{}", port_); }
-std::string FakeProviders::url(const std::string& path) const { return fmt::format("http://{}{}", addr(), path); }
+std::string FakeProviders::url(const std::string& path) const {
+  return fmt::format("http://{}{}", addr(), path);
+}
 
 nlohmann::json FakeProviders::Sent() const {
   return nlohmann::json::parse(HttpGet(addr(), "/_sent").second, nullptr, false);
@@ -45,6 +48,8 @@ nlohmann::json FakeProviders::Stats() const {
   return nlohmann::json::parse(HttpGet(addr(), "/_stats").second, nullptr, false);
 }
 
-bool FakeProviders::Control(const nlohmann::json& c) { return HttpPost(addr(), "/_control", c.dump()).first == 200; }
+bool FakeProviders::Control(const nlohmann::json& c) {
+  return HttpPost(addr(), "/_control", c.dump()).first == 200;
+}
 
 }  // namespace zhiban::test

@@ -34,8 +34,9 @@ TEST(Config, ShippedSampleMatchesTheKeyTable) {
 TEST(Config, ReadsValues) {
   test::TempDir dir;
   Config c;
-  ASSERT_TRUE(LoadConfigFile(Write(dir, "data_dir = \"/srv/zhiban\"\n[storage]\nsync = false\n"
-                                        "[bus]\npub_hwm = 5000\n"),
+  ASSERT_TRUE(LoadConfigFile(Write(dir,
+                                   "data_dir = \"/srv/zhiban\"\n[storage]\nsync = false\n"
+                                   "[bus]\npub_hwm = 5000\n"),
                              &c)
                   .ok());
   EXPECT_EQ(c.data_dir, "/srv/zhiban");
@@ -46,7 +47,8 @@ TEST(Config, ReadsValues) {
 TEST(Config, UnknownKeyNamesKeyAndLine) {
   test::TempDir dir;
   Config c;
-  Status s = LoadConfigFile(Write(dir, "[ctl]\nendpoint = \"tcp://127.0.0.1:1\"\nendpont = \"x\"\n"), &c);
+  Status s =
+      LoadConfigFile(Write(dir, "[ctl]\nendpoint = \"tcp://127.0.0.1:1\"\nendpont = \"x\"\n"), &c);
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.message().find("ctl.endpont"), std::string::npos) << s.message();
   EXPECT_NE(s.message().find(":3:"), std::string::npos) << s.message();

@@ -61,10 +61,10 @@ TEST(Csv, WriterRoundTrips) {
 
 TEST(Utf8, Validation) {
   EXPECT_TRUE(IsValidUtf8("张伟 abc"));
-  EXPECT_TRUE(IsValidUtf8("\xF0\x9F\x98\x80"));   // emoji
-  EXPECT_FALSE(IsValidUtf8("\xC0\xAF"));          // overlong
-  EXPECT_FALSE(IsValidUtf8("\xED\xA0\x80"));      // surrogate
-  EXPECT_FALSE(IsValidUtf8("\xE5\xBC"));          // truncated
+  EXPECT_TRUE(IsValidUtf8("\xF0\x9F\x98\x80"));  // emoji
+  EXPECT_FALSE(IsValidUtf8("\xC0\xAF"));         // overlong
+  EXPECT_FALSE(IsValidUtf8("\xED\xA0\x80"));     // surrogate
+  EXPECT_FALSE(IsValidUtf8("\xE5\xBC"));         // truncated
 }
 
 TEST(RecordsCsv, StaffRowsConvertAndCollectEveryCellError) {

@@ -45,12 +45,15 @@ class CoreTest : public ::testing::Test {
 
   std::vector<v1::Event> StoredEvents() {
     std::vector<v1::Event> out;
-    EXPECT_TRUE(store_->Scan(storage::Family::kEvents, "", [&](std::string_view, std::string_view v) {
-      v1::Event e;
-      EXPECT_TRUE(e.ParseFromArray(v.data(), static_cast<int>(v.size())));
-      out.push_back(e);
-      return true;
-    }).ok());
+    EXPECT_TRUE(store_
+                    ->Scan(storage::Family::kEvents, "",
+                           [&](std::string_view, std::string_view v) {
+                             v1::Event e;
+                             EXPECT_TRUE(e.ParseFromArray(v.data(), static_cast<int>(v.size())));
+                             out.push_back(e);
+                             return true;
+                           })
+                    .ok());
     return out;
   }
 

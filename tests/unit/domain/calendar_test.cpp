@@ -68,20 +68,23 @@ class CalendarTest : public ::testing::Test {
 };
 
 TEST_F(CalendarTest, Notice2026) {
-  ExpectBlocks({{"元旦", "2026-01-01", "2026-01-03"},
-                {"春节", "2026-02-15", "2026-02-23"},
-                {"清明节", "2026-04-04", "2026-04-06"},
-                {"劳动节", "2026-05-01", "2026-05-05"},
-                {"端午节", "2026-06-19", "2026-06-21"},
-                {"中秋节", "2026-09-25", "2026-09-27"},
-                {"国庆节", "2026-10-01", "2026-10-07"}},
-               {"2026-01-04", "2026-02-14", "2026-02-28", "2026-05-09", "2026-09-20", "2026-10-10"});
+  ExpectBlocks(
+      {{"元旦", "2026-01-01", "2026-01-03"},
+       {"春节", "2026-02-15", "2026-02-23"},
+       {"清明节", "2026-04-04", "2026-04-06"},
+       {"劳动节", "2026-05-01", "2026-05-05"},
+       {"端午节", "2026-06-19", "2026-06-21"},
+       {"中秋节", "2026-09-25", "2026-09-27"},
+       {"国庆节", "2026-10-01", "2026-10-07"}},
+      {"2026-01-04", "2026-02-14", "2026-02-28", "2026-05-09", "2026-09-20", "2026-10-10"});
   auto stats = YearStats(st_.calendar, 2026);
   ASSERT_TRUE(stats.ok());
   EXPECT_EQ(stats->listed_rest_days(), 33u);  // the notice's 33 rest days
   EXPECT_EQ(stats->makeup_workdays(), 6u);
   EXPECT_EQ(stats->holidays(), 33u);
-  EXPECT_EQ(stats->workdays() + stats->weekend_days() + stats->holidays() + stats->makeup_workdays(), 365u);
+  EXPECT_EQ(
+      stats->workdays() + stats->weekend_days() + stats->holidays() + stats->makeup_workdays(),
+      365u);
 }
 
 TEST_F(CalendarTest, Notice2025) {
@@ -99,13 +102,13 @@ TEST_F(CalendarTest, Notice2025) {
 }
 
 TEST_F(CalendarTest, OrdinaryDaysAndYearBoundary) {
-  EXPECT_EQ(Type("2025-12-31"), v1::WORKDAY);   // Wednesday
-  EXPECT_EQ(Type("2026-01-01"), v1::HOLIDAY);   // 元旦
+  EXPECT_EQ(Type("2025-12-31"), v1::WORKDAY);         // Wednesday
+  EXPECT_EQ(Type("2026-01-01"), v1::HOLIDAY);         // 元旦
   EXPECT_EQ(Type("2026-01-04"), v1::MAKEUP_WORKDAY);  // a Sunday worked
   EXPECT_EQ(Type("2026-01-10"), v1::WEEKEND);
   EXPECT_EQ(Type("2026-01-12"), v1::WORKDAY);
   // A weekend adjoining a block but not listed stays a weekend.
-  EXPECT_EQ(Type("2026-06-20"), v1::HOLIDAY);   // Saturday inside 端午
+  EXPECT_EQ(Type("2026-06-20"), v1::HOLIDAY);  // Saturday inside 端午
   EXPECT_EQ(Type("2026-06-27"), v1::WEEKEND);
 }
 
@@ -114,7 +117,8 @@ TEST_F(CalendarTest, YearWithoutNoticeIsAnErrorNotAGuess) {
   ASSERT_FALSE(d.ok());
   EXPECT_EQ(d.status().code(), Code::kFailedPrecondition);
   EXPECT_NE(d.status().message().find("2027"), std::string::npos);
-  EXPECT_EQ(st_.calendar.MissingYears(D("2026-12-30"), D("2028-01-02")), (std::vector<int>{2027, 2028}));
+  EXPECT_EQ(st_.calendar.MissingYears(D("2026-12-30"), D("2028-01-02")),
+            (std::vector<int>{2027, 2028}));
 }
 
 TEST_F(CalendarTest, FileListingADateOfTheNextYear) {
@@ -131,7 +135,8 @@ TEST_F(CalendarTest, FileListingADateOfTheNextYear) {
   }
   auto m = ImportCalendarYear(st_.calendar, y2030);
   ASSERT_TRUE(m.ok()) << m.status().ToString();
-  EXPECT_EQ(m->events[0].calendar_updated().to(), "2031-01-02") << "the range covers the next year's dates";
+  EXPECT_EQ(m->events[0].calendar_updated().to(), "2031-01-02")
+      << "the range covers the next year's dates";
   Apply(st_, std::move(*m));
   EXPECT_EQ(Type("2030-12-28"), v1::MAKEUP_WORKDAY);  // a Saturday worked
   EXPECT_FALSE(st_.calendar.Day(D("2031-01-01")).ok()) << "2031 itself is not loaded yet";
@@ -164,7 +169,8 @@ TEST_F(CalendarTest, BadNoticesAreRefusedNamingTheEntry) {
   EXPECT_TRUE(with({{"2027-01-01", "元旦", true}}).ok());
   EXPECT_EQ(with({{"2027-02-30", "春节", true}}).field(), "days[0].date");
   EXPECT_EQ(with({{"2029-01-01", "元旦", true}}).field(), "days[0].date");
-  EXPECT_EQ(with({{"2027-01-01", "元旦", true}, {"2027-01-01", "元旦", true}}).field(), "days[1].date");
+  EXPECT_EQ(with({{"2027-01-01", "元旦", true}, {"2027-01-01", "元旦", true}}).field(),
+            "days[1].date");
   EXPECT_EQ(with({{"2027-01-01", "", true}}).field(), "days[0].name");
   Status weekday = with({{"2027-01-06", "春节", false}});  // a Wednesday
   EXPECT_EQ(weekday.field(), "days[0].isOffDay");
@@ -174,10 +180,12 @@ TEST_F(CalendarTest, BadNoticesAreRefusedNamingTheEntry) {
 
 TEST_F(CalendarTest, HolidayJsonErrorsNameTheEntry) {
   EXPECT_FALSE(ParseHolidayJson("{", "x.json").ok());
-  auto r = ParseHolidayJson(R"({"year": 2027, "days": [{"name": "元旦", "date": "2027-01-01", "isOffDay": "yes"}]})",
-                            "x.json");
+  auto r = ParseHolidayJson(
+      R"({"year": 2027, "days": [{"name": "元旦", "date": "2027-01-01", "isOffDay": "yes"}]})",
+      "x.json");
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.status().message().find("days[0].isOffDay"), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find("days[0].isOffDay"), std::string::npos)
+      << r.status().message();
 }
 
 TEST_F(CalendarTest, CenterExceptions) {
@@ -209,7 +217,8 @@ TEST_F(CalendarTest, CenterExceptions) {
   overlap.set_day_type(v1::HOLIDAY);
   overlap.set_from("2026-03-03");
   overlap.set_to("2026-03-05");
-  EXPECT_EQ(AddException(st_.calendar, st_.network, overlap).status().code(), Code::kFailedPrecondition);
+  EXPECT_EQ(AddException(st_.calendar, st_.network, overlap).status().code(),
+            Code::kFailedPrecondition);
   overlap.set_from("2026-03-04");
   auto m2 = AddException(st_.calendar, st_.network, overlap);
   ASSERT_TRUE(m2.ok()) << m2.status().ToString();

@@ -58,7 +58,8 @@ TEST_F(NetworkTest, AppendedMutationsKeepEachEventOnItsRecord) {
   a->Append(std::move(*b));
   ASSERT_EQ(a->events.size(), 2u);
   EXPECT_EQ(a->FullEvent(0).center_added().center().id(), "street");
-  EXPECT_EQ(a->FullEvent(1).center_added().center().id(), "xingfu") << "the second body points past the first's records";
+  EXPECT_EQ(a->FullEvent(1).center_added().center().id(), "xingfu")
+      << "the second body points past the first's records";
   EXPECT_EQ(a->centers_put.size(), 2u);
 }
 
@@ -209,10 +210,10 @@ TEST_F(NetworkTest, ImportCentersChecksEveryRowBeforeAnything) {
   EXPECT_EQ(counts.added, 4u);
   EXPECT_EQ(m->events.size(), 4u);
 
-  rows.push_back({6, C("street", "city")});       // duplicate id
-  rows.push_back({7, C("bad id!", "city")});      // invalid id
-  rows.push_back({8, C("orphan", "missing")});    // unknown parent
-  rows.push_back({9, C("loop-a", "loop-b")});     // cycle within the file
+  rows.push_back({6, C("street", "city")});     // duplicate id
+  rows.push_back({7, C("bad id!", "city")});    // invalid id
+  rows.push_back({8, C("orphan", "missing")});  // unknown parent
+  rows.push_back({9, C("loop-a", "loop-b")});   // cycle within the file
   rows.push_back({10, C("loop-b", "loop-a")});
   ImportCounts c2;
   ImportErrors e2;

@@ -7,12 +7,11 @@
 #include <gtest/gtest.h>
 
 #include "daemon/domain/holiday_json.h"
-#include "tests/support/source.h"
 #include "daemon/domain/state.h"
+#include "tests/support/source.h"
 
 namespace zhiban::domain {
 namespace {
-
 
 Status ParseError(const std::string& toml) { return ParsePolicyToml(toml, "p.toml").status(); }
 
@@ -30,18 +29,22 @@ TEST(PolicyToml, ShippedExamplesParse) {
 
 TEST(PolicyToml, ErrorsNameTheLine) {
   const std::string head = "name = \"p\"\n";  // line 1
-  Status s = ParseError(head + "[[workday]]\nkind = \"REGULAR\"\nstart = \"08:30\"\nend = \"12:00\"\ncolour = \"red\"\n");
+  Status s = ParseError(
+      head +
+      "[[workday]]\nkind = \"REGULAR\"\nstart = \"08:30\"\nend = \"12:00\"\ncolour = \"red\"\n");
   EXPECT_NE(s.message().find("p.toml:6"), std::string::npos) << s.message();
   EXPECT_NE(s.message().find("colour"), std::string::npos);
 
   s = ParseError(head + "[[workday]]\nkind = \"REGULAR\"\nstart = \"17:30\"\nend = \"08:00\"\n");
   EXPECT_NE(s.message().find("p.toml:5"), std::string::npos) << s.message();
-  EXPECT_NE(s.message().find("08:00+1"), std::string::npos) << "says how to write an overnight window";
+  EXPECT_NE(s.message().find("08:00+1"), std::string::npos)
+      << "says how to write an overnight window";
 
   s = ParseError(head + "[[workday]]\nkind = \"REGULAR\"\nstart = \"8:30\"\nend = \"12:00\"\n");
   EXPECT_NE(s.message().find("p.toml:4"), std::string::npos) << s.message();
 
-  s = ParseError(head + "[[holiday]]\nkind = \"DUTY\"\nstart = \"09:00\"\nend = \"17:00\"\nmin_staff = 0\n");
+  s = ParseError(
+      head + "[[holiday]]\nkind = \"DUTY\"\nstart = \"09:00\"\nend = \"17:00\"\nmin_staff = 0\n");
   EXPECT_NE(s.message().find("p.toml:6"), std::string::npos) << s.message();
   EXPECT_NE(s.message().find("DUTY"), std::string::npos);
 
@@ -53,7 +56,9 @@ TEST(PolicyToml, ErrorsNameTheLine) {
 
   s = ParseError(head + "[[workday]]\nkind = \"NAP\"\nstart = \"08:00\"\nend = \"12:00\"\n");
   EXPECT_EQ(s.field(), "workday[0].kind");
-  s = ParseError(head + "[[holiday]]\nkind = \"DUTY\"\nstart = \"08:00\"\nend = \"12:00\"\nroles = [\"BOSS\"]\n");
+  s = ParseError(
+      head +
+      "[[holiday]]\nkind = \"DUTY\"\nstart = \"08:00\"\nend = \"12:00\"\nroles = [\"BOSS\"]\n");
   EXPECT_EQ(s.field(), "holiday[0].roles");
   s = ParseError(head + "nonsense = 1\n");
   EXPECT_NE(s.message().find("p.toml:2"), std::string::npos);
@@ -82,7 +87,8 @@ class CoverageTest : public ::testing::Test {
       Apply(st_, std::move(*m));
     }
     for (const char* f : {"ops/policies/community.toml", "ops/policies/village.toml"}) {
-      auto m = SetPolicy(st_.policies, ParsePolicyToml(test::ReadSource(f), f).value(), "2025-01-01");
+      auto m =
+          SetPolicy(st_.policies, ParsePolicyToml(test::ReadSource(f), f).value(), "2025-01-01");
       ASSERT_TRUE(m.ok()) << m.status().ToString();
       Apply(st_, std::move(*m));
     }
@@ -101,7 +107,8 @@ class CoverageTest : public ::testing::Test {
     ASSERT_TRUE(m.ok()) << m.status().ToString();
     Apply(st_, std::move(*m));
   }
-  std::vector<v1::RequiredWindow> Expand(const std::string& center, const char* from, const char* to,
+  std::vector<v1::RequiredWindow> Expand(const std::string& center, const char* from,
+                                         const char* to,
                                          std::vector<v1::CoverageGap>* gaps = nullptr) {
     std::vector<Slot> slots;
     Status s = ExpandCoverage(st_.calendar, st_.policies, st_.network, zones_, center,
@@ -161,7 +168,8 @@ TEST_F(CoverageTest, PolicyVersionsTakeEffectFromTheirDate) {
   ASSERT_TRUE(m.ok()) << m.status().ToString();
   EXPECT_EQ(m->policies_put[0].version(), 2u);
   Apply(st_, std::move(*m));
-  EXPECT_EQ(Expand("xingfu", "2026-02-28", "2026-02-28").size(), 4u) << "makeup Saturday, v1 workday";
+  EXPECT_EQ(Expand("xingfu", "2026-02-28", "2026-02-28").size(), 4u)
+      << "makeup Saturday, v1 workday";
   EXPECT_EQ(Expand("xingfu", "2026-02-22", "2026-02-22").size(), 2u) << "holiday";
   EXPECT_EQ(Expand("xingfu", "2026-02-07", "2026-02-07").size(), 1u) << "weekend under v1";
   auto sat = Expand("xingfu", "2026-03-07", "2026-03-07");
@@ -171,7 +179,10 @@ TEST_F(CoverageTest, PolicyVersionsTakeEffectFromTheirDate) {
 
 TEST_F(CoverageTest, SettingTheSamePolicyOrAssignmentAgainChangesNothing) {
   AddCenter("xingfu", "community-standard");
-  auto again = SetPolicy(st_.policies, ParsePolicyToml(test::ReadSource("ops/policies/community.toml"), "again").value(), "2026-06-01");
+  auto again =
+      SetPolicy(st_.policies,
+                ParsePolicyToml(test::ReadSource("ops/policies/community.toml"), "again").value(),
+                "2026-06-01");
   ASSERT_TRUE(again.ok());
   EXPECT_TRUE(again->events.empty()) << "no new version for identical windows";
   EXPECT_TRUE(again->policies_put.empty());

@@ -8,13 +8,12 @@
 
 #include "daemon/base/time_util.h"
 #include "daemon/domain/holiday_json.h"
-#include "tests/support/calendars.h"
 #include "daemon/domain/policy.h"
 #include "daemon/domain/state.h"
+#include "tests/support/calendars.h"
 
 namespace zhiban::domain {
 namespace {
-
 
 // ---- working-time rules at their boundaries -------------------------------------
 
@@ -42,7 +41,8 @@ TEST(Rules, DailyHoursStandardPlusOvertime) {
   StaffLoad load;
   Rules r;
   load.Add(Work(0, 8, 12));
-  EXPECT_FALSE(Breaks(RuleBreaches(load, r, Work(0, 13, 20)), "daily_hours")) << "4 + 7 = 11h: the limit";
+  EXPECT_FALSE(Breaks(RuleBreaches(load, r, Work(0, 13, 20)), "daily_hours"))
+      << "4 + 7 = 11h: the limit";
   EXPECT_TRUE(Breaks(RuleBreaches(load, r, Work(0, 13, 20.02)), "daily_hours")) << "11h01";
 }
 
@@ -50,9 +50,11 @@ TEST(Rules, MinimumRestBetweenWorkingDays) {
   StaffLoad load;
   Rules r;
   load.Add(Work(0, 9, 20));
-  EXPECT_FALSE(Breaks(RuleBreaches(load, r, Work(1, 7, 12)), "min_rest")) << "20:00 -> 07:00 is 11h";
+  EXPECT_FALSE(Breaks(RuleBreaches(load, r, Work(1, 7, 12)), "min_rest"))
+      << "20:00 -> 07:00 is 11h";
   EXPECT_TRUE(Breaks(RuleBreaches(load, r, Work(1, 6.99, 12)), "min_rest")) << "10h59";
-  EXPECT_TRUE(Breaks(RuleBreaches(load, r, Work(-1, 20, 23)), "min_rest")) << "checked forwards too";
+  EXPECT_TRUE(Breaks(RuleBreaches(load, r, Work(-1, 20, 23)), "min_rest"))
+      << "checked forwards too";
 }
 
 TEST(Rules, ConsecutiveDaysAndWeeklyRest) {
@@ -62,7 +64,8 @@ TEST(Rules, ConsecutiveDaysAndWeeklyRest) {
   EXPECT_FALSE(Breaks(RuleBreaches(load, r, Work(5, 9, 12)), "consecutive_days")) << "the 6th day";
   load.Add(Work(5, 9, 12));
   EXPECT_TRUE(Breaks(RuleBreaches(load, r, Work(6, 9, 12)), "consecutive_days")) << "the 7th day";
-  EXPECT_TRUE(Breaks(RuleBreaches(load, r, Work(6, 9, 12)), "weekly_rest")) << "Monday..Sunday all worked";
+  EXPECT_TRUE(Breaks(RuleBreaches(load, r, Work(6, 9, 12)), "weekly_rest"))
+      << "Monday..Sunday all worked";
   Rules lax;
   lax.max_consecutive = 10;
   EXPECT_FALSE(Breaks(RuleBreaches(load, lax, Work(6, 9, 12)), "consecutive_days"));
@@ -99,7 +102,8 @@ TEST(Rules, OverlapAndOnCall) {
 
 TEST(Rules, TomlDefaultsEmploymentAndCenter) {
   auto cfg = ParseRulesToml(
-      "min_rest_hours = 12\n[employment.VOLUNTEER_SERVICE]\ndaily_standard_hours = 4\ndaily_overtime_hours = 0\n"
+      "min_rest_hours = 12\n[employment.VOLUNTEER_SERVICE]\ndaily_standard_hours = "
+      "4\ndaily_overtime_hours = 0\n"
       "[center.cun]\nmax_consecutive_days = 7\nmin_rest_hours = 0.5\n",
       "r.toml");
   ASSERT_TRUE(cfg.ok()) << cfg.status().ToString();
@@ -124,8 +128,9 @@ class RotaTest : public ::testing::Test {
  protected:
   void SetUp() override {
     test::LoadShippedCalendars(st_);
-    auto m = SetPolicy(st_.policies,
-                       ParsePolicyToml(test::ReadSource("ops/policies/community.toml"), "c").value(), "2025-01-01");
+    auto m = SetPolicy(
+        st_.policies, ParsePolicyToml(test::ReadSource("ops/policies/community.toml"), "c").value(),
+        "2025-01-01");
     ASSERT_TRUE(m.ok());
     Apply(st_, std::move(*m));
     v1::Center c;
@@ -176,8 +181,9 @@ class RotaTest : public ::testing::Test {
     counts_ = counts;
     return m;
   }
-  void Rotation(const std::string& id, std::vector<std::string> members, uint32_t period, std::vector<v1::WindowKind> kinds,
-                std::vector<v1::DayType> days, const char* start = "2026-01-05") {
+  void Rotation(const std::string& id, std::vector<std::string> members, uint32_t period,
+                std::vector<v1::WindowKind> kinds, std::vector<v1::DayType> days,
+                const char* start = "2026-01-05") {
     v1::Rotation r;
     r.set_id(id);
     r.set_center_id("xingfu");
@@ -236,7 +242,8 @@ TEST_F(RotaTest, RotationsFollowMakeupWorkdaysAndHolidayBlocks) {
   const auto& duty = Shift("xingfu/2026-02-16/0900-DUTY-0");
   EXPECT_EQ(duty.holiday(), "春节");
   EXPECT_TRUE(duty.assignee_id() == "a3" || duty.assignee_id() == "a4");
-  EXPECT_NE(Shift("xingfu/2026-02-17/0900-DUTY-0").assignee_id(), duty.assignee_id()) << "daily turns";
+  EXPECT_NE(Shift("xingfu/2026-02-17/0900-DUTY-0").assignee_id(), duty.assignee_id())
+      << "daily turns";
   const auto& oncall = Shift("xingfu/2026-02-16/0000-ON_CALL-0");
   EXPECT_EQ(oncall.roles(0), v1::LEADER);
   EXPECT_EQ(Shift("xingfu/2026-02-17/0000-ON_CALL-0").assignee_id(),
@@ -317,8 +324,10 @@ TEST_F(RotaTest, RegeneratingKeepsPublishedAndPastShifts) {
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(Count(*again, "shift.changed"), 0u);
   Do(std::move(again));
-  EXPECT_EQ(Shift("xingfu/2026-01-10/0900-STAGGERED-0").assignee_id(), jan) << "published: not reshuffled";
-  EXPECT_NE(Shift("xingfu/2026-02-07/0900-STAGGERED-0").assignee_id(), feb) << "the future follows the new members";
+  EXPECT_EQ(Shift("xingfu/2026-01-10/0900-STAGGERED-0").assignee_id(), jan)
+      << "published: not reshuffled";
+  EXPECT_NE(Shift("xingfu/2026-02-07/0900-STAGGERED-0").assignee_id(), feb)
+      << "the future follows the new members";
   EXPECT_GT(counts_.kept, 0u);
   v1::RotaPublishReply twice;
   EXPECT_EQ(PublishMonth(Ctx(), pub, &twice).status().code(), Code::kAlreadyExists);
@@ -410,7 +419,8 @@ TEST_F(RotaTest, OverrideRefusesRuleBreachesUnlessForced) {
   o.set_staff_id("l2");
   auto skill = OverrideShifts(Ctx(), o, &changed);
   EXPECT_EQ(skill.status().code(), Code::kFailedPrecondition);
-  EXPECT_NE(skill.status().message().find("social-security"), std::string::npos) << skill.status().message();
+  EXPECT_NE(skill.status().message().find("social-security"), std::string::npos)
+      << skill.status().message();
 }
 
 TEST_F(RotaTest, SwapNeedsAcceptanceThenALeader) {
@@ -430,11 +440,13 @@ TEST_F(RotaTest, SwapNeedsAcceptanceThenALeader) {
   EXPECT_EQ(DecideSwap(Ctx(), d).status().code(), Code::kFailedPrecondition) << "not accepted yet";
   d.set_action(v1::ACCEPT);
   d.set_by_staff_id("a4");
-  EXPECT_EQ(DecideSwap(Ctx(), d).status().code(), Code::kFailedPrecondition) << "only the one asked accepts";
+  EXPECT_EQ(DecideSwap(Ctx(), d).status().code(), Code::kFailedPrecondition)
+      << "only the one asked accepts";
   d.set_by_staff_id("a3");
   Do(DecideSwap(Ctx(), d));
   d.set_action(v1::APPROVE);
-  EXPECT_EQ(DecideSwap(Ctx(), d).status().code(), Code::kFailedPrecondition) << "a3 is not a LEADER";
+  EXPECT_EQ(DecideSwap(Ctx(), d).status().code(), Code::kFailedPrecondition)
+      << "a3 is not a LEADER";
   d.set_by_staff_id("l1");
   Do(DecideSwap(Ctx(), d));
   EXPECT_EQ(Shift("xingfu/2026-01-10/0900-STAGGERED-0").assignee_id(), "a3");
@@ -461,10 +473,12 @@ TEST_F(RotaTest, TimersFireOnceEachWithHandoffsAndNoShows) {
   Mutation m = FireTimers(Ctx(), 1000);
   std::vector<std::string> got;
   for (const auto& e : m.events) {
-    if (e.has_shift_reminder() && e.shift_reminder().shift().date() == "2026-01-10") got.push_back(e.shift_reminder().lead());
+    if (e.has_shift_reminder() && e.shift_reminder().shift().date() == "2026-01-10")
+      got.push_back(e.shift_reminder().lead());
   }
   EXPECT_EQ(got, std::vector<std::string>{"eve"});
-  for (const auto& e : m.events) EXPECT_TRUE(e.has_shift_reminder() ? !e.shift_reminder().staff().phone().empty() : true);
+  for (const auto& e : m.events)
+    EXPECT_TRUE(e.has_shift_reminder() ? !e.shift_reminder().staff().phone().empty() : true);
   Apply(st_, std::move(m));
   EXPECT_TRUE(FireTimers(Ctx(), 1000).events.empty()) << "nothing fires twice";
   // 09:11 Saturday: 60-minute reminder, the handoff at 09:00, a no-show at 09:10.
@@ -475,7 +489,8 @@ TEST_F(RotaTest, TimersFireOnceEachWithHandoffsAndNoShows) {
   ASSERT_EQ(Count(m, "coverage.gap"), 1u);
   for (const auto& e : m.events) {
     if (e.has_shift_handoff()) {
-      EXPECT_EQ(e.shift_handoff().incoming(0).id(), "a2") << "daily turns from Monday: Saturday is a2's";
+      EXPECT_EQ(e.shift_handoff().incoming(0).id(), "a2")
+          << "daily turns from Monday: Saturday is a2's";
       EXPECT_EQ(e.shift_handoff().outgoing_size(), 0);
     }
     if (e.has_coverage_gap()) {

@@ -31,7 +31,8 @@ TEST(Privacy, CardsCarryNoPersonalData) {
   r.set_health_notes("高血压");
   r.mutable_emergency_contact()->set_phone("13700000000");
   const std::string bytes = CardOf(r).SerializeAsString();
-  for (const char* secret : {"13912345678", "11010119400101123X", "2单元301", "高血压", "13700000000"}) {
+  for (const char* secret :
+       {"13912345678", "11010119400101123X", "2单元301", "高血压", "13700000000"}) {
     EXPECT_EQ(bytes.find(secret), std::string::npos) << secret;
   }
   EXPECT_EQ(CardOf(r).masked_phone(), "139****5678");
@@ -144,7 +145,8 @@ class VisitTest : public ::testing::Test {
   }
   // A shift of `who` at `center`, local times on 2026-03-02 unless `date` says.
   void Duty(const std::string& who, const std::string& center, const char* from, const char* to,
-            const std::string& backup = "", v1::WindowKind kind = v1::REGULAR, const char* date = "2026-03-02") {
+            const std::string& backup = "", v1::WindowKind kind = v1::REGULAR,
+            const char* date = "2026-03-02") {
     v1::Shift s;
     s.set_id(fmt::format("{}/{}/{}-{}", center, date, who, from));
     s.set_center_id(center);
@@ -165,7 +167,8 @@ class VisitTest : public ::testing::Test {
     ASSERT_TRUE(m.ok()) << m.status().ToString();
     Apply(st_, std::move(*m));
   }
-  v1::Visit Request(const std::string& id, const char* from, const char* to, const char* service = "care-visit") {
+  v1::Visit Request(const std::string& id, const char* from, const char* to,
+                    const char* service = "care-visit") {
     v1::VisitRequestRequest q;
     q.set_id(id);
     q.set_resident_id("r1");
@@ -202,7 +205,8 @@ class VisitTest : public ::testing::Test {
     PlanCare(Ctx(), r, 0);
     return r;
   }
-  Result<Mutation> Book(const char* at, uint32_t minutes, const char* service, const char* room = "") {
+  Result<Mutation> Book(const char* at, uint32_t minutes, const char* service,
+                        const char* room = "") {
     v1::AppointmentBookRequest q;
     q.set_center_id("xingfu");
     q.set_service(service);
@@ -242,7 +246,8 @@ TEST_F(VisitTest, CarePlanScheduleKeepsToWorkingDaysOverHolidays) {
   // Records far behind: catch up within 24 h.
   auto behind = Planned(v1::GENERAL, "2025-01-01");
   EXPECT_EQ(Iso(behind.care_plan().due()), "2026-10-01T18:00:00+08:00");
-  EXPECT_NE(behind.care_plan().reason().find("overdue since 2025-04-01"), std::string::npos) << behind.care_plan().reason();
+  EXPECT_NE(behind.care_plan().reason().find("overdue since 2025-04-01"), std::string::npos)
+      << behind.care_plan().reason();
   // No tier, no plan.
   EXPECT_FALSE(Planned(v1::CARE_TIER_UNSPECIFIED, "2026-09-30").has_care_plan());
 }
@@ -282,7 +287,8 @@ TEST_F(VisitTest, CarePlanCreatesOrdersAheadAndCountsFromEachCareVisit) {
   c.set_resident_id("r1");
   c.set_kind("hospital-discharge");
   Do(ResidentChange(Ctx(), c));
-  const auto* urgent = st_.visits.FindVisit(st_.visits.FindResident("r1")->care_plan().open_visit_id());
+  const auto* urgent =
+      st_.visits.FindVisit(st_.visits.FindResident("r1")->care_plan().open_visit_id());
   ASSERT_NE(urgent, nullptr);
   EXPECT_EQ(Iso(urgent->window_end()), "2026-03-10T10:00:00+08:00");
   EXPECT_NE(urgent->note().find("hospital discharge"), std::string::npos);
@@ -343,8 +349,9 @@ TEST_F(VisitTest, EscalationGoesToTheBackupThenTheLeader) {
 TEST_F(VisitTest, StateMachineRefusesEveryIllegalTransition) {
   Duty("near1", "xingfu", "08:30", "17:30");
   using A = v1::VisitAction;
-  const std::vector<A> all = {v1::ACCEPT_VISIT, v1::START_VISIT, v1::ARRIVE_VISIT, v1::COMPLETE_VISIT,
-                              v1::FAIL_VISIT, v1::DECLINE_VISIT, v1::CANCEL_VISIT};
+  const std::vector<A> all = {v1::ACCEPT_VISIT,   v1::START_VISIT, v1::ARRIVE_VISIT,
+                              v1::COMPLETE_VISIT, v1::FAIL_VISIT,  v1::DECLINE_VISIT,
+                              v1::CANCEL_VISIT};
   // The legal path, refusing at each step every action it does not allow.
   const std::vector<std::pair<A, std::vector<A>>> path = {
       {v1::ACCEPT_VISIT, {v1::ACCEPT_VISIT, v1::DECLINE_VISIT, v1::CANCEL_VISIT}},
@@ -356,12 +363,15 @@ TEST_F(VisitTest, StateMachineRefusesEveryIllegalTransition) {
     for (A a : all) {
       if (std::find(legal.begin(), legal.end(), a) != legal.end()) continue;
       Status s = Act("v", a, "near1");
-      EXPECT_EQ(s.code(), Code::kFailedPrecondition) << v1::VisitAction_Name(a) << " before " << v1::VisitAction_Name(next);
+      EXPECT_EQ(s.code(), Code::kFailedPrecondition)
+          << v1::VisitAction_Name(a) << " before " << v1::VisitAction_Name(next);
     }
     ASSERT_TRUE(Act("v", next, "near1").ok()) << v1::VisitAction_Name(next);
   }
-  for (A a : all) EXPECT_FALSE(Act("v", a, "near1").ok()) << "COMPLETED is final: " << v1::VisitAction_Name(a);
-  EXPECT_EQ(st_.visits.FindVisit("v")->history_size(), 6) << "REQUESTED, ASSIGNED, ACCEPTED, EN_ROUTE, ARRIVED, COMPLETED";
+  for (A a : all)
+    EXPECT_FALSE(Act("v", a, "near1").ok()) << "COMPLETED is final: " << v1::VisitAction_Name(a);
+  EXPECT_EQ(st_.visits.FindVisit("v")->history_size(), 6)
+      << "REQUESTED, ASSIGNED, ACCEPTED, EN_ROUTE, ARRIVED, COMPLETED";
 }
 
 TEST_F(VisitTest, AppointmentsInOpenHoursGoToAFreePersonOnDutyWithTheSkill) {
@@ -380,21 +390,26 @@ TEST_F(VisitTest, AppointmentsInOpenHoursGoToAFreePersonOnDutyWithTheSkill) {
   Apply(st_, std::move(*b));
   auto c = Book("2026-03-02T10:45:00+08:00", 30, "elderly-allowance");
   ASSERT_FALSE(c.ok());
-  EXPECT_NE(c.status().message().find("nobody on duty"), std::string::npos) << c.status().ToString();
-  EXPECT_TRUE(Book("2026-03-02T11:00:00+08:00", 30, "elderly-allowance").ok()) << "near1 is free again at 11:00";
+  EXPECT_NE(c.status().message().find("nobody on duty"), std::string::npos)
+      << c.status().ToString();
+  EXPECT_TRUE(Book("2026-03-02T11:00:00+08:00", 30, "elderly-allowance").ok())
+      << "near1 is free again at 11:00";
   // Rooms: never twice at once; back to back is fine.
   auto r1 = Book("2026-03-02T14:00:00+08:00", 120, "", "会议室");
   ASSERT_TRUE(r1.ok());
-  EXPECT_TRUE(r1->appointments_put.front().staff_id().empty()) << "a room in open hours needs nobody";
+  EXPECT_TRUE(r1->appointments_put.front().staff_id().empty())
+      << "a room in open hours needs nobody";
   Apply(st_, std::move(*r1));
   auto clash = Book("2026-03-02T15:59:00+08:00", 30, "", "会议室");
   ASSERT_FALSE(clash.ok());
-  EXPECT_NE(clash.status().message().find("room 会议室 is booked 14:00-16:00"), std::string::npos) << clash.status().ToString();
+  EXPECT_NE(clash.status().message().find("room 会议室 is booked 14:00-16:00"), std::string::npos)
+      << clash.status().ToString();
   EXPECT_TRUE(Book("2026-03-02T16:00:00+08:00", 30, "", "会议室").ok());
   EXPECT_EQ(Book("2026-03-02T16:00:00+08:00", 30, "", "大礼堂").status().code(), Code::kNotFound);
   // Neither open nor an APPOINTMENT window.
   auto late = Book("2026-03-02T22:00:00+08:00", 30, "elderly-allowance");
-  EXPECT_NE(late.status().message().find("08:30-17:30 REGULAR, 18:00-21:00 APPOINTMENT"), std::string::npos)
+  EXPECT_NE(late.status().message().find("08:30-17:30 REGULAR, 18:00-21:00 APPOINTMENT"),
+            std::string::npos)
       << late.status().ToString();
 }
 
@@ -405,7 +420,8 @@ TEST_F(VisitTest, AppointmentWindowsBecomeShiftsStaffedThroughTheRotaAndNeedNoti
   const v1::Shift shift = evening->shifts_put.front();
   EXPECT_EQ(shift.kind(), v1::APPOINTMENT);
   EXPECT_EQ(shift.id(), "xingfu/2026-03-02/1900-APPOINTMENT-0");
-  EXPECT_TRUE(shift.assignee_id() == "near1" || shift.assignee_id() == "near2" || shift.assignee_id() == "far")
+  EXPECT_TRUE(shift.assignee_id() == "near1" || shift.assignee_id() == "near2" ||
+              shift.assignee_id() == "far")
       << "someone with elderly-care who may work at xingfu: " << shift.assignee_id();
   const std::string id = evening->appointments_put.front().id();
   Apply(st_, std::move(*evening));
@@ -445,11 +461,13 @@ TEST_F(VisitTest, AppointmentWindowsBecomeShiftsStaffedThroughTheRotaAndNeedNoti
   now_ = *ParseIsoTime("2026-03-07T09:00:00+08:00");
   auto sunday = Book("2026-03-08T17:30:00+08:00", 60, "elderly-allowance");
   ASSERT_FALSE(sunday.ok());
-  EXPECT_NE(sunday.status().message().find("were due by 2026-03-06"), std::string::npos) << sunday.status().ToString();
+  EXPECT_NE(sunday.status().message().find("were due by 2026-03-06"), std::string::npos)
+      << sunday.status().ToString();
   VisitOptions o = st_.visits.options();
   o.appointment_notice_working_days = 0;
   st_.visits.SetOptions(o);
-  EXPECT_TRUE(Book("2026-03-08T17:30:00+08:00", 60, "elderly-allowance").ok()) << "notice is configurable";
+  EXPECT_TRUE(Book("2026-03-08T17:30:00+08:00", 60, "elderly-allowance").ok())
+      << "notice is configurable";
 }
 
 }  // namespace

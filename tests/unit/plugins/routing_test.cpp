@@ -10,7 +10,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-Result<std::unique_ptr<Router>> Parse(const std::string& toml, ChannelNeeds needs = {"sms", Contact::kPhone, true, true}) {
+Result<std::unique_ptr<Router>> Parse(const std::string& toml,
+                                      ChannelNeeds needs = {"sms", Contact::kPhone, true, true}) {
   return Router::Parse(toml::parse(toml), needs, "test.toml");
 }
 
@@ -79,7 +80,8 @@ TEST(Router, OneMessageNamingEveryoneForWecom) {
   EXPECT_EQ((*ns)[0].recipients_size(), 3);
 }
 
-void ExpectError(const std::string& toml, const std::string& fragment, ChannelNeeds needs = {"sms", Contact::kPhone, true, true}) {
+void ExpectError(const std::string& toml, const std::string& fragment,
+                 ChannelNeeds needs = {"sms", Contact::kPhone, true, true}) {
   auto r = Parse(toml, needs);
   ASSERT_FALSE(r.ok()) << "accepted: " << toml;
   EXPECT_NE(r.status().message().find(fragment), std::string::npos) << r.status().message();
@@ -99,17 +101,27 @@ TEST(Router, MissingParameterIsAStartUpError) {
 
 TEST(Router, ConfigMistakesNameTheLine) {
   ExpectError("", "no [[route]]");
-  ExpectError(std::string(kGood) + "\n[[route]]\ntopics=[\"shift.remindr\"]\nto=[\"subject\"]\ntemplate=\"welcome\"\n",
-              "unknown topic 'shift.remindr'");
-  ExpectError(std::string(kGood) + "\n[[route]]\ntopics=[\"center.added\"]\nto=[\"subject\"]\ntemplate=\"welcome\"\n",
-              "center.added names no staff");
-  ExpectError(std::string(kGood) + "\n[[route]]\ntopics=[\"staff.added\"]\nto=[\"leader\"]\ntemplate=\"welcome\"\n",
+  ExpectError(
+      std::string(kGood) +
+          "\n[[route]]\ntopics=[\"shift.remindr\"]\nto=[\"subject\"]\ntemplate=\"welcome\"\n",
+      "unknown topic 'shift.remindr'");
+  ExpectError(
+      std::string(kGood) +
+          "\n[[route]]\ntopics=[\"center.added\"]\nto=[\"subject\"]\ntemplate=\"welcome\"\n",
+      "center.added names no staff");
+  ExpectError(std::string(kGood) +
+                  "\n[[route]]\ntopics=[\"staff.added\"]\nto=[\"leader\"]\ntemplate=\"welcome\"\n",
               "staff.added carries no leader on duty");
-  ExpectError(std::string(kGood) + "\n[[route]]\ntopics=[\"staff.added\"]\nto=[\"group:nobody\"]\ntemplate=\"welcome\"\n",
-              "group:nobody is not defined");
-  ExpectError(std::string(kGood) + "\n[[route]]\ntopics=[\"staff.added\"]\nto=[\"subject\"]\ntemplate=\"nope\"\n",
+  ExpectError(
+      std::string(kGood) +
+          "\n[[route]]\ntopics=[\"staff.added\"]\nto=[\"group:nobody\"]\ntemplate=\"welcome\"\n",
+      "group:nobody is not defined");
+  ExpectError(std::string(kGood) +
+                  "\n[[route]]\ntopics=[\"staff.added\"]\nto=[\"subject\"]\ntemplate=\"nope\"\n",
               "template 'nope' is not defined");
-  ExpectError(std::string(kGood) + "\n[[route]]\ntopics=[\"staff.added\"]\nto=[\"subject\"]\ntemplate=\"welcome\"\nurgnet=true\n",
+  ExpectError(std::string(kGood) +
+                  "\n[[route]]\ntopics=[\"staff.added\"]\nto=[\"subject\"]\ntemplate="
+                  "\"welcome\"\nurgnet=true\n",
               "test.toml:20: route route2: unknown key 'urgnet'");
   std::string no_sms = kGood;
   no_sms.erase(no_sms.find("sms_template"), no_sms.find("[groups") - no_sms.find("sms_template"));
@@ -136,7 +148,8 @@ to = ["subject"]
 template = "t"
 [templates.t]
 text = "{changed_fields}"
-)", "not a field of staff.added", {"console", Contact::kNone, false, false});
+)",
+              "not a field of staff.added", {"console", Contact::kNone, false, false});
 }
 
 SysTime At(int y, int mo, int d, int h, int mi, const char* zone = "Asia/Shanghai") {

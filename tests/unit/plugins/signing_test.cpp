@@ -16,18 +16,21 @@ Tc3Request CvmExample() {
   r.action = "DescribeInstances";
   r.timestamp = 1551113065;
   // The \u escapes are literal characters of the body, as in the documentation.
-  r.body = R"({"Limit": 1, "Filters": [{"Values": ["\u672a\u547d\u540d"], "Name": "instance-name"}]})";
+  r.body =
+      R"({"Limit": 1, "Filters": [{"Values": ["\u672a\u547d\u540d"], "Name": "instance-name"}]})";
   return r;
 }
 
 TEST(Tc3Signing, MatchesTheDocumentedExample) {
   Tc3Request r = CvmExample();
   EXPECT_EQ(UtcDate(r.timestamp), "2019-02-25");
-  EXPECT_EQ(Tc3Signature(r, std::string(32, '*')), "10b1a37a7301a02ca19a647ad722d5e43b4b3cff309d421d85b46093f6ab6c4f");
-  EXPECT_EQ(Tc3Authorization(r, "AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE", std::string(32, '*')),
-            "TC3-HMAC-SHA256 Credential=AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE/2019-02-25/cvm/tc3_request, "
-            "SignedHeaders=content-type;host;x-tc-action, "
-            "Signature=10b1a37a7301a02ca19a647ad722d5e43b4b3cff309d421d85b46093f6ab6c4f");
+  EXPECT_EQ(Tc3Signature(r, std::string(32, '*')),
+            "10b1a37a7301a02ca19a647ad722d5e43b4b3cff309d421d85b46093f6ab6c4f");
+  EXPECT_EQ(
+      Tc3Authorization(r, "AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE", std::string(32, '*')),
+      "TC3-HMAC-SHA256 Credential=AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE/2019-02-25/cvm/tc3_request, "
+      "SignedHeaders=content-type;host;x-tc-action, "
+      "Signature=10b1a37a7301a02ca19a647ad722d5e43b4b3cff309d421d85b46093f6ab6c4f");
 }
 
 TEST(Tc3Signing, MatchesTheOlderRevisionSigningTwoHeaders) {
@@ -49,16 +52,23 @@ TEST(Tc3Signing, AnyChangedByteChangesTheSignature) {
 
 TEST(RpcSigning, MatchesTheDocumentedSmsExample) {
   const std::map<std::string, std::string> params = {
-      {"AccessKeyId", "testId"},         {"Action", "SendSms"},
-      {"Format", "XML"},                 {"OutId", "123"},
-      {"PhoneNumbers", "15300000001"},   {"RegionId", "cn-hangzhou"},
-      {"SignName", "阿里云短信测试专用"}, {"SignatureMethod", "HMAC-SHA1"},
+      {"AccessKeyId", "testId"},
+      {"Action", "SendSms"},
+      {"Format", "XML"},
+      {"OutId", "123"},
+      {"PhoneNumbers", "15300000001"},
+      {"RegionId", "cn-hangzhou"},
+      {"SignName", "阿里云短信测试专用"},
+      {"SignatureMethod", "HMAC-SHA1"},
       {"SignatureNonce", "45e25e9b-0a6f-4070-8c85-2956eda1b466"},
-      {"SignatureVersion", "1.0"},       {"TemplateCode", "SMS_71390007"},
+      {"SignatureVersion", "1.0"},
+      {"TemplateCode", "SMS_71390007"},
       {"TemplateParam", R"({"customer":"test"})"},
-      {"Timestamp", "2017-07-12T02:42:19Z"}, {"Version", "2017-05-25"}};
+      {"Timestamp", "2017-07-12T02:42:19Z"},
+      {"Version", "2017-05-25"}};
   EXPECT_EQ(RpcSignature("GET", params, "testSecret"), "zJDF+Lrzhj/ThnlvIToysFRq6t4=");
-  EXPECT_TRUE(RpcStringToSign("GET", params).starts_with("GET&%2F&AccessKeyId%3DtestId%26Action%3DSendSms"));
+  EXPECT_TRUE(RpcStringToSign("GET", params)
+                  .starts_with("GET&%2F&AccessKeyId%3DtestId%26Action%3DSendSms"));
 }
 
 TEST(RpcSigning, PercentEncodesAsRfc3986) {
@@ -70,7 +80,8 @@ TEST(RpcSigning, PercentEncodesAsRfc3986) {
 TEST(Crypto, KnownVectors) {
   using plugin::Base64;
   using plugin::Hex;
-  EXPECT_EQ(Hex(plugin::Sha256("")), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(Hex(plugin::Sha256("")),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   EXPECT_EQ(Base64("foob"), "Zm9vYg==");
   EXPECT_EQ(Hex(plugin::HmacSha256("key", "The quick brown fox jumps over the lazy dog")),
             "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8");

@@ -2,6 +2,7 @@
 # The README's test command; .ci/run calls it. Installs what is needed, builds
 # and runs every test twice, so that both machines a user may have are proven:
 #
+#   0. The tree is formatted as .clang-format says.
 #   1. Release, warnings as errors, with every optional package hidden
 #      (ops/without-optional.sh): exactly what a new user's machine builds.
 #   2. ASan + UBSan, with every optional package required (installed here by
@@ -61,8 +62,14 @@ release_configure() {
   check_none_enabled
 }
 
+# Every C++ and proto file as .clang-format says (fix: clang-format -i FILE...).
+check_format() {
+  git ls-files -z '*.cpp' '*.h' '*.proto' | xargs -0 clang-format --dry-run --Werror
+}
+
 stage "packages (required, then optional)" \
   bash -c 'ops/install-deps.sh && ops/install-deps.sh --optional'
+stage "format (clang-format --dry-run --Werror)" check_format
 # Options are explicit: build/ may have been configured by quickstart.sh (no tests).
 stage "release: configure, optional hidden" release_configure
 stage "release: build, optional hidden" ops/without-optional.sh cmake --build build

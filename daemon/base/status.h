@@ -35,6 +35,9 @@ class [[nodiscard]] Status {
   Status(Code code, std::string message, std::string field = {})
       : code_(code), message_(std::move(message)), field_(std::move(field)) {}
 
+  // Factories name the field first, then the message (one order for all, so
+  // two strings cannot be swapped by accident); those without a field take
+  // only the message.
   static Status Ok() { return {}; }
   static Status InvalidArgument(std::string field, std::string message) {
     return {Code::kInvalidArgument, std::move(message), std::move(field)};
@@ -45,7 +48,10 @@ class [[nodiscard]] Status {
   static Status AlreadyExists(std::string field, std::string message) {
     return {Code::kAlreadyExists, std::move(message), std::move(field)};
   }
-  static Status FailedPrecondition(std::string message, std::string field = {}) {
+  static Status FailedPrecondition(std::string message) {
+    return {Code::kFailedPrecondition, std::move(message)};
+  }
+  static Status FailedPrecondition(std::string field, std::string message) {
     return {Code::kFailedPrecondition, std::move(message), std::move(field)};
   }
   static Status ResourceExhausted(std::string message) {

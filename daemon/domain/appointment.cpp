@@ -116,9 +116,9 @@ Status CheckNotice(const RotaCtx& ctx, const v1::Center& c, const Where& w) {
                                  ? fmt::format("a holiday ({})", w.day.name())
                                  : "not a working day";
     return Status::FailedPrecondition(
+        "start",
         fmt::format("{} is {}: bookings then need {} working day(s) notice, so were due by {}",
-                    FormatDate(w.date), what, n, FormatDate(FromDayNumber(d))),
-        "start");
+                    FormatDate(w.date), what, n, FormatDate(FromDayNumber(d))));
   }
   return {};
 }
@@ -278,19 +278,18 @@ Result<Mutation> BookAppointment(const RotaCtx& ctx, const v1::AppointmentBookRe
                   Clock((end - w.midnight) / 60));
   if (!w.open && !w.appointment) {
     return Status::FailedPrecondition(
-        fmt::format("{} is neither open nor has an APPOINTMENT window at {} ({} that day)", c->id(),
-                    when, WindowsOf(slots, w)),
-        "start");
+        "start", fmt::format("{} is neither open nor has an APPOINTMENT window at {} ({} that day)",
+                             c->id(), when, WindowsOf(slots, w)));
   }
   ZB_RETURN_IF_ERROR(CheckNotice(ctx, *c, w));
   if (!req.room().empty()) {
     for (const auto* other : st.appointments.Overlapping(c->id(), start, end)) {
       if (other->room() != req.room()) continue;
       return Status::FailedPrecondition(
-          fmt::format("room {} is booked {}-{} by {} (for {})", req.room(),
-                      Clock((Sec(other->start()) - w.midnight) / 60),
-                      Clock((Sec(other->end()) - w.midnight) / 60), other->id(), other->for_name()),
-          "room");
+          "room", fmt::format("room {} is booked {}-{} by {} (for {})", req.room(),
+                              Clock((Sec(other->start()) - w.midnight) / 60),
+                              Clock((Sec(other->end()) - w.midnight) / 60), other->id(),
+                              other->for_name()));
     }
   }
 

@@ -223,9 +223,9 @@ Result<Mutation> AddException(const Calendar& cal, const Network& net, v1::Calen
   for (const auto& [id, other] : cal.exceptions()) {
     if (Overlaps(e, other)) {
       return Status::FailedPrecondition(
+          "exception.from",
           fmt::format("overlaps exception \"{}\" ({}..{}) of the same center; remove it first", id,
-                      other.from(), other.to()),
-          "exception.from");
+                      other.from(), other.to()));
     }
   }
   Mutation m;
@@ -251,8 +251,8 @@ Result<Mutation> RemoveException(const Calendar& cal, std::string_view id) {
 Result<v1::CalendarStatsReply> YearStats(const Calendar& cal, int year) {
   auto it = cal.years().find(year);
   if (it == cal.years().end()) {
-    return Status::FailedPrecondition(fmt::format("no national calendar is loaded for {}", year),
-                                      "year");
+    return Status::FailedPrecondition("year",
+                                      fmt::format("no national calendar is loaded for {}", year));
   }
   v1::CalendarStatsReply out;
   out.set_year(year);

@@ -495,15 +495,14 @@ Result<Mutation> RemoveCenter(const Network& net, std::string_view id) {
   if (!c) return Status::NotFound("id", fmt::format("center \"{}\" does not exist", id));
   if (int n = net.ChildCount(id); n > 0) {
     return Status::FailedPrecondition(
-        fmt::format("center \"{}\" still has {} child center(s); move or remove them first", id, n),
-        "id");
+        "id", fmt::format("center \"{}\" still has {} child center(s); move or remove them first",
+                          id, n));
   }
   if (int n = net.StaffReferences(id); n > 0) {
     return Status::FailedPrecondition(
-        fmt::format("center \"{}\" still has {} staff homed or covering there; "
-                    "move or remove them first",
-                    id, n),
-        "id");
+        "id", fmt::format("center \"{}\" still has {} staff homed or covering there; "
+                          "move or remove them first",
+                          id, n));
   }
   Mutation m;
   m.summary = fmt::format("removed center {}", id);

@@ -476,8 +476,8 @@ v1::RequiredWindow ToRequiredWindow(std::string_view center, const Slot& s) {
 Result<v1::CoverageAuditReply> AuditCoverage(const Calendar& cal, const PolicyBook& book,
                                              const Network& net, int year) {
   if (!cal.HasYear(year)) {
-    return Status::FailedPrecondition(fmt::format("no national calendar is loaded for {}", year),
-                                      "year");
+    return Status::FailedPrecondition("year",
+                                      fmt::format("no national calendar is loaded for {}", year));
   }
   const Date first{std::chrono::year(year), std::chrono::January, std::chrono::day(1)};
   const Date last{std::chrono::year(year), std::chrono::December, std::chrono::day(31)};

@@ -681,9 +681,8 @@ Result<Mutation> SetRotation(const RotaCtx& ctx, v1::Rotation r) {
       }();
       old && old->center_id() != r.center_id()) {
     return Status::FailedPrecondition(
-        fmt::format("rotation \"{}\" belongs to center {}; remove it first", r.id(),
-                    old->center_id()),
-        "rotation.center_id");
+        "rotation.center_id", fmt::format("rotation \"{}\" belongs to center {}; remove it first",
+                                          r.id(), old->center_id()));
   }
   if (r.members().empty())
     return Status::InvalidArgument("rotation.members", "needs at least one staff id");
@@ -694,10 +693,10 @@ Result<Mutation> SetRotation(const RotaCtx& ctx, v1::Rotation r) {
       return Status::NotFound("rotation.members", fmt::format("staff \"{}\" does not exist", id));
     if (!MayWorkAt(*s, r.center_id())) {
       return Status::FailedPrecondition(
+          "rotation.members",
           fmt::format(
               "{} is neither homed at nor covers {}; add it to the staff's cover_center_ids first",
-              id, r.center_id()),
-          "rotation.members");
+              id, r.center_id()));
     }
     if (!seen.insert(id).second)
       return Status::InvalidArgument("rotation.members", fmt::format("{} is listed twice", id));
@@ -968,27 +967,27 @@ Status Assign(const RotaCtx& ctx, Overlay& ov, std::vector<v1::Shift>& shifts,
     if (s.assignee_id() == person.id()) continue;
     if (f.end <= Sec(ctx.now)) {
       return Status::FailedPrecondition(
-          fmt::format("shift {} is over; the past is not changed", s.id()), "shift_id");
+          "shift_id", fmt::format("shift {} is over; the past is not changed", s.id()));
     }
     if (auto hard = Ineligible(ctx.state.rota, person, s, f.day); !hard.empty()) {
       return Status::FailedPrecondition(
-          fmt::format("{} cannot take {}: {}", person.id(), s.id(), hard), "staff_id");
+          "staff_id", fmt::format("{} cannot take {}: {}", person.id(), s.id(), hard));
     }
     const std::string previous = s.assignee_id();
     if (!previous.empty()) ov.Of(previous).Remove(f);
     auto breaches = RuleBreaches(ov.Of(person.id()), ov.RulesOf(person, s.center_id()), f);
     if (!breaches.empty() && breaches.front().starts_with("overlap")) {
       return Status::FailedPrecondition(
+          "staff_id",
           fmt::format("{} cannot take {}: {} (one person cannot hold two posts at once)",
-                      person.id(), s.id(), breaches.front()),
-          "staff_id");
+                      person.id(), s.id(), breaches.front()));
     }
     if (!breaches.empty() && !force) {
       return Status::FailedPrecondition(
+          "staff_id",
           fmt::format("{} taking {} breaks working-time rules: {} (--force overrides; it is "
                       "audited and reported)",
-                      person.id(), s.id(), fmt::join(breaches, "; ")),
-          "staff_id");
+                      person.id(), s.id(), fmt::join(breaches, "; ")));
     }
     ov.Of(person.id()).Add(f);
     s.set_assignee_id(person.id());
@@ -1199,7 +1198,7 @@ Status ApplySwap(const RotaCtx& ctx, const v1::ShiftSwap& sw, bool force, bool d
                               fmt::format("shift \"{}\" does not exist", sw.return_shift_id()));
     if (b->assignee_id() != sw.to_staff_id()) {
       return Status::FailedPrecondition(
-          fmt::format("shift {} is not {}'s", b->id(), sw.to_staff_id()), "return_shift_id");
+          "return_shift_id", fmt::format("shift {} is not {}'s", b->id(), sw.to_staff_id()));
     }
     back.push_back(*b);
     // Both leave their old shift before either takes the other's.
@@ -1225,7 +1224,7 @@ Result<Mutation> RequestSwap(const RotaCtx& ctx, v1::SwapRequestRequest req, uin
   if (!shift)
     return Status::NotFound("shift_id", fmt::format("shift \"{}\" does not exist", req.shift_id()));
   if (shift->assignee_id().empty())
-    return Status::FailedPrecondition("the shift has nobody to swap", "shift_id");
+    return Status::FailedPrecondition("shift_id", "the shift has nobody to swap");
   auto to = NeedStaff(st, req.to_staff_id(), "to_staff_id");
   if (!to.ok()) return to.status();
   if (req.to_staff_id() == shift->assignee_id())
@@ -1268,7 +1267,7 @@ Result<Mutation> DecideSwap(const RotaCtx& ctx, const v1::SwapDecideRequest& req
             fmt::format("swap {} is {}, not REQUESTED", sw.id(), v1::SwapState_Name(sw.state())));
       if (req.by_staff_id() != sw.to_staff_id()) {
         return Status::FailedPrecondition(
-            fmt::format("only {} (asked) can accept", sw.to_staff_id()), "by_staff_id");
+            "by_staff_id", fmt::format("only {} (asked) can accept", sw.to_staff_id()));
       }
       sw.set_state(v1::ACCEPTED);
       break;
@@ -1280,8 +1279,8 @@ Result<Mutation> DecideSwap(const RotaCtx& ctx, const v1::SwapDecideRequest& req
       }
       if (!leader)
         return Status::FailedPrecondition(
-            fmt::format("{} is not a LEADER; only a leader approves swaps", req.by_staff_id()),
-            "by_staff_id");
+            "by_staff_id",
+            fmt::format("{} is not a LEADER; only a leader approves swaps", req.by_staff_id()));
       ZB_RETURN_IF_ERROR(ApplySwap(ctx, sw, req.force(), /*dry=*/false, &m));
       sw.set_state(v1::APPROVED);
       sw.set_decided_by(req.by_staff_id());
@@ -1293,7 +1292,7 @@ Result<Mutation> DecideSwap(const RotaCtx& ctx, const v1::SwapDecideRequest& req
       }
       if (req.by_staff_id() != sw.to_staff_id() && !leader) {
         return Status::FailedPrecondition(
-            fmt::format("only {} or a LEADER can reject", sw.to_staff_id()), "by_staff_id");
+            "by_staff_id", fmt::format("only {} or a LEADER can reject", sw.to_staff_id()));
       }
       sw.set_state(v1::REJECTED);
       sw.set_decided_by(req.by_staff_id());

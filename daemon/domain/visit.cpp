@@ -683,8 +683,8 @@ Result<Mutation> AssignVisit(const RotaCtx& ctx, const v1::VisitAssignRequest& r
   const auto* item = FindService(old->service());
   if (item && !HasSkill(*s, item->skill())) {
     return Status::FailedPrecondition(
-        fmt::format("{} lacks the skill {} that {} needs", s->id(), item->skill(), item->name()),
-        "staff_id");
+        "staff_id",
+        fmt::format("{} lacks the skill {} that {} needs", s->id(), item->skill(), item->name()));
   }
   v1::Visit v = *old;
   v.set_assignee_id(s->id());
@@ -717,9 +717,8 @@ Result<Mutation> ActOnVisit(const RotaCtx& ctx, const v1::VisitActRequest& req, 
   auto assignee_only = [&]() -> Status {
     if (req.by_staff_id() != v.assignee_id()) {
       return Status::FailedPrecondition(
-          fmt::format("only the assignee ({}) can do that",
-                      v.assignee_id().empty() ? "nobody" : v.assignee_id()),
-          "by_staff_id");
+          "by_staff_id", fmt::format("only the assignee ({}) can do that",
+                                     v.assignee_id().empty() ? "nobody" : v.assignee_id()));
     }
     return {};
   };

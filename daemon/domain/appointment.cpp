@@ -376,20 +376,27 @@ Status ListAppointments(const RotaCtx& ctx, const v1::AppointmentListRequest& re
     return Status::NotFound("center_id",
                             fmt::format("center \"{}\" does not exist", req.center_id()));
   }
-  int64_t from = Sec(ctx.now), to = INT64_MAX;
+  const int64_t now = Sec(ctx.now);
+  Date date{};
   if (!req.date().empty()) {
     auto d = ParseDate(req.date());
     if (!d.ok()) return Status::InvalidArgument("date", d.status().message());
-    // Local days of Asia/Shanghai (the default zone of every center).
-    from = int64_t(DayNumber(*d)) * kDay - 8 * 3600;
-    to = from + kDay;
+    date = *d;
   }
   std::vector<const v1::Appointment*> hits;
   for (const auto& [id, a] : st.appointments.all()) {
     if (!req.center_id().empty() && a.center_id() != req.center_id()) continue;
     if (a.state() != v1::BOOKED && !req.include_cancelled()) continue;
-    const int64_t s = Sec(a.start());
-    if (req.date().empty() ? Sec(a.end()) <= from : (s < from || s >= to)) continue;
+    if (req.date().empty()) {
+      if (Sec(a.end()) <= now) continue;  // without a date: what is still ahead
+    } else {
+      // The booking's local day at its center, in the center's time zone.
+      const auto* c = st.network.FindCenter(a.center_id());
+      const TimePoint start(std::chrono::seconds(Sec(a.start())));
+      auto local = ctx.zones.LocalDate(c ? c->time_zone() : std::string(), start);
+      if (!local.ok()) local = ctx.zones.LocalDate(kDefaultZone, start);
+      if (!local.ok() || *local != date) continue;
+    }
     hits.push_back(&a);
   }
   std::sort(hits.begin(), hits.end(), [](const auto* x, const auto* y) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <map>
+#include <optional>
 
 #include <fmt/format.h>
 #include <google/protobuf/util/field_mask_util.h>
@@ -14,7 +16,6 @@ namespace zhiban::domain {
 namespace {
 
 constexpr int64_t kDay = 86400;
-constexpr int64_t kUtc8 = 8 * 3600;
 
 int64_t Sec(const google::protobuf::Timestamp& t) { return t.seconds(); }
 int64_t Sec(TimePoint t) {
@@ -25,11 +26,66 @@ google::protobuf::Timestamp Ts(int64_t s) {
   t.set_seconds(s);
   return t;
 }
-int32_t DayOfSec(int64_t s) { return static_cast<int32_t>((s + kUtc8) / kDay); }
-// The instant `minute` minutes after local (UTC+8) midnight of `day`.
-int64_t LocalAt(int32_t day, uint32_t minute) {
-  return int64_t(day) * kDay - kUtc8 + int64_t(minute) * 60;
-}
+// Local days and times at a center, in the center's own time zone (as rotas
+// and appointments reckon them). Most of China, Xinjiang's offices included,
+// keeps Beijing time, the default; a center elsewhere names its zone.
+class CenterClock {
+ public:
+  CenterClock(const RotaCtx& ctx, std::string_view center_id) : zones_(ctx.zones) {
+    const auto* c = ctx.state.network.FindCenter(center_id);
+    // The center's zone (checked when the center was saved), else the default;
+    // a host without tz data for either reckons Beijing time (UTC+8) by hand.
+    for (std::string_view name :
+         {c ? std::string_view(c->time_zone()) : std::string_view(), kDefaultZone}) {
+      if (name.empty()) continue;
+      if (auto z = zones_.Find(name); z.ok()) {
+        name_ = std::string(name);
+        zone_ = *z;
+        break;
+      }
+    }
+  }
+
+  // The local day number of an instant.
+  int32_t Day(int64_t s) const {
+    if (zone_) {
+      if (auto d = zones_.LocalDate(name_, TimePoint(std::chrono::seconds(s))); d.ok()) {
+        return DayNumber(*d);
+      }
+    }
+    return static_cast<int32_t>((s + kBeijingOffset) / kDay);
+  }
+  // The instant `minute` minutes after local midnight of `day`.
+  int64_t At(int32_t day, uint32_t minute) const {
+    if (!zone_) return int64_t(day) * kDay - kBeijingOffset + int64_t(minute) * 60;
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               zone_->At(FromDayNumber(day), minute).time_since_epoch())
+        .count();
+  }
+
+ private:
+  static constexpr int64_t kBeijingOffset = 8 * 3600;
+  const Zones& zones_;
+  std::string name_;
+  std::optional<Zone> zone_;
+};
+
+// The local day of an instant at each center, for loops over many visits.
+class LocalDays {
+ public:
+  explicit LocalDays(const RotaCtx& ctx) : ctx_(ctx) {}
+  int32_t Of(std::string_view center_id, int64_t s) {
+    auto it = clocks_.find(center_id);
+    if (it == clocks_.end()) {
+      it = clocks_.emplace(std::string(center_id), CenterClock(ctx_, center_id)).first;
+    }
+    return it->second.Day(s);
+  }
+
+ private:
+  const RotaCtx& ctx_;
+  std::map<std::string, CenterClock, std::less<>> clocks_;
+};
 
 constexpr const char* kCareService = "care-visit";
 
@@ -120,7 +176,10 @@ const v1::Staff* Choose(const RotaCtx& ctx, const v1::Visit& v) {
   const auto& st = ctx.state;
   const auto* item = FindService(v.service());
   const auto* resident = st.visits.FindResident(v.resident_id());
-  const int64_t t = Sec(v.window_start());
+  // "That day" is the local day of the window's start at the visit's center.
+  const CenterClock local(ctx, v.center_id());
+  const int32_t day = local.Day(Sec(v.window_start()));
+  const int64_t day_from = local.At(day, 0), day_to = local.At(day + 1, 0);
   const v1::Staff* best = nullptr;
   std::tuple<double, uint32_t> best_score{};
   for (const auto& [id, s] : st.network.staff()) {
@@ -133,7 +192,8 @@ const v1::Staff* Choose(const RotaCtx& ctx, const v1::Visit& v) {
     const auto* c = st.network.FindCenter(shift->center_id());
     if (c && c->has_location() && resident && resident->has_location())
       km = TravelKm(c->location(), resident->location());
-    std::tuple<double, uint32_t> score{std::round(km * 10) / 10, st.visits.LoadOn(id, DayOfSec(t))};
+    std::tuple<double, uint32_t> score{std::round(km * 10) / 10,
+                                       st.visits.LoadBetween(id, day_from, day_to)};
     if (!best || score < best_score) {
       best = &s;
       best_score = score;
@@ -248,7 +308,8 @@ v1::Visit CreateCareOrder(const RotaCtx& ctx, v1::Resident& r, Mutation* m,
     due = now + 3600 * int64_t(st.visits.options().major_change_hours);  // we were down past it
   if (from >= due) from = now;
   const std::string base =
-      fmt::format("care-{}-{}", r.id(), FormatDate(FromDayNumber(DayOfSec(due))));
+      fmt::format("care-{}-{}", r.id(),
+                  FormatDate(FromDayNumber(CenterClock(ctx, r.home_center_id()).Day(due))));
   std::string id = base;
   for (int n = 2; st.visits.FindVisit(id) || taken.count(id); ++n)
     id = fmt::format("{}-{}", base, n);
@@ -285,7 +346,8 @@ void PlanCare(const RotaCtx& ctx, v1::Resident& r, int32_t base_day) {
   if (auto d = ParseDate(r.last_care_visit()); !r.last_care_visit().empty() && d.ok())
     last = DayNumber(*d);
   const int32_t due_day = last + static_cast<int32_t>(interval);
-  int64_t due = LocalAt(due_day, o.care_due_minute), from = 0;
+  const CenterClock local(ctx, r.home_center_id());
+  int64_t due = local.At(due_day, o.care_due_minute), from = 0;
   std::string reason =
       fmt::format("every {} days ({})", interval, v1::CareTier_Name(r.care_tier()));
   if (due <= now) {
@@ -306,7 +368,7 @@ void PlanCare(const RotaCtx& ctx, v1::Resident& r, int32_t base_day) {
         }
       }
     }
-    from = std::max(LocalAt(first, o.care_window_minute), now);
+    from = std::max(local.At(first, o.care_window_minute), now);
     if (from >= due) from = now;
   }
   auto* p = r.mutable_care_plan();
@@ -392,21 +454,24 @@ const v1::Visit* VisitBook::FindVisit(std::string_view id) const {
   return it == visits_.end() ? nullptr : &it->second;
 }
 
-uint32_t VisitBook::LoadOn(std::string_view staff, int32_t day) const {
+uint32_t VisitBook::LoadBetween(std::string_view staff, int64_t from, int64_t to) const {
   auto it = load_.find(std::string(staff));
   if (it == load_.end()) return 0;
-  auto d = it->second.find(day);
-  return d == it->second.end() ? 0 : d->second;
+  uint32_t n = 0;
+  for (auto d = it->second.lower_bound(from); d != it->second.end() && d->first < to; ++d) {
+    n += d->second;
+  }
+  return n;
 }
 
 void VisitBook::Index(const v1::Visit& v, int sign) {
   if (!v.assignee_id().empty() && v.state() != v1::VISIT_CANCELLED) {
-    auto& days = load_[v.assignee_id()];
-    const int32_t day = DayOfSec(Sec(v.window_start()));
+    auto& starts = load_[v.assignee_id()];
+    const int64_t start = Sec(v.window_start());
     if (sign > 0) {
-      ++days[day];
-    } else if (auto d = days.find(day); d != days.end() && --d->second == 0) {
-      days.erase(d);
+      ++starts[start];
+    } else if (auto d = starts.find(start); d != starts.end() && --d->second == 0) {
+      starts.erase(d);
     }
   }
   auto timer = [&](uint32_t kind, int64_t due) {
@@ -471,7 +536,6 @@ Result<Mutation> ImportResidents(const RotaCtx& ctx, const v1::ResidentImportReq
         "residents", fmt::format("{} residents in one request; at most {} (split the file)",
                                  req.residents_size(), kMaxResidentImport));
   }
-  const int32_t today = DayOfSec(Sec(ctx.now));
   std::set<std::string, std::less<>> ids;
   Mutation m;
   size_t planned = 0;
@@ -485,6 +549,7 @@ Result<Mutation> ImportResidents(const RotaCtx& ctx, const v1::ResidentImportReq
                           fmt::format("resident {} ({}): {}", i + 1, r.id(), st.message()));
     };
     if (Status st = CheckResident(ctx.state, r); !st.ok()) return where(st);
+    const int32_t today = CenterClock(ctx, r.home_center_id()).Day(Sec(ctx.now));
     if (!r.last_care_visit().empty() && DayNumber(*ParseDate(r.last_care_visit())) > today) {
       return where(Status::InvalidArgument("resident.last_care_visit", "is in the future"));
     }
@@ -574,7 +639,7 @@ Result<Mutation> UpdateResident(const RotaCtx& ctx, const v1::ResidentUpdateRequ
   auto changed = ChangedFields(*old, r);
   if (changed.empty()) return m;
   if (r.care_tier() != old->care_tier() || r.last_care_visit() != old->last_care_visit()) {
-    const int32_t today = DayOfSec(Sec(ctx.now));
+    const int32_t today = CenterClock(ctx, r.home_center_id()).Day(Sec(ctx.now));
     if (!r.last_care_visit().empty() && DayNumber(*ParseDate(r.last_care_visit())) > today) {
       return Status::InvalidArgument("resident.last_care_visit", "is in the future");
     }
@@ -768,7 +833,8 @@ Result<Mutation> ActOnVisit(const RotaCtx& ctx, const v1::VisitActRequest& req, 
       Step(v, v1::VISIT_COMPLETED, now, by, req.outcome());
       if (req.rating() >= 1 && req.rating() <= 2) {
         // A poor rating (差评) opens a follow-up due in N working days.
-        const int32_t today = DayOfSec(now);
+        const CenterClock local(ctx, v.center_id());
+        const int32_t today = local.Day(now);
         int32_t day = today, found = 0;
         while (found < static_cast<int32_t>(st.visits.options().follow_up_working_days) &&
                day < today + 60) {
@@ -786,8 +852,8 @@ Result<Mutation> ActOnVisit(const RotaCtx& ctx, const v1::VisitActRequest& req, 
         f.set_resident_id(v.resident_id());
         f.set_center_id(v.center_id());
         f.set_service(v.service());
-        *f.mutable_window_start() = Ts(int64_t(today + 1) * kDay - kUtc8 + 9 * 3600);
-        *f.mutable_window_end() = Ts(int64_t(day) * kDay - kUtc8 + 17 * 3600);
+        *f.mutable_window_start() = Ts(local.At(today + 1, 9 * 60));
+        *f.mutable_window_end() = Ts(local.At(day, 17 * 60));
         f.set_priority(v1::NORMAL);
         f.set_source(v1::FOLLOW_UP);
         f.set_follow_up_of(v.id());
@@ -833,9 +899,10 @@ Result<Mutation> ActOnVisit(const RotaCtx& ctx, const v1::VisitActRequest& req, 
       if (next.care_plan().open_visit_id() == v.id())
         next.mutable_care_plan()->set_open_visit_id("");
       if (care_done) {
-        next.set_last_care_visit(FormatDate(FromDayNumber(DayOfSec(now))));
+        const int32_t today = CenterClock(ctx, v.center_id()).Day(now);
+        next.set_last_care_visit(FormatDate(FromDayNumber(today)));
         const auto* open = st.visits.FindVisit(next.care_plan().open_visit_id());
-        PlanCare(ctx, next, DayOfSec(now));
+        PlanCare(ctx, next, today);
         if (open && !Terminal(open->state()) && open->state() != v1::VISIT_EN_ROUTE &&
             open->state() != v1::VISIT_ARRIVED) {
           // Another care visit did the plan's work: its open order gives way.
@@ -930,10 +997,11 @@ Status ListVisits(const RotaCtx& ctx, const v1::VisitListRequest& req, v1::Visit
   }
   if (!v1::VisitState_IsValid(req.state()))
     return Status::InvalidArgument("state", "unknown state");
+  LocalDays local(ctx);
   for (const auto& [id, v] : st.visits.visits()) {
     if (!req.center_id().empty() && v.center_id() != req.center_id()) continue;
     if (req.state() != v1::VISIT_STATE_UNSPECIFIED && v.state() != req.state()) continue;
-    if (day >= 0 && DayOfSec(Sec(v.window_start())) != day) continue;
+    if (day >= 0 && local.Of(v.center_id(), Sec(v.window_start())) != day) continue;
     *out->add_visits() = v;
     if (const auto* r = st.visits.FindResident(v.resident_id()))
       (*out->mutable_residents())[r->id()] = CardOf(*r, Sec(ctx.now));
@@ -971,9 +1039,10 @@ Status PlanVisits(const RotaCtx& ctx, const v1::VisitPlanRequest& req, v1::Visit
   auto d = ParseDate(req.date());
   if (!d.ok()) return Status::InvalidArgument("date", d.status().message());
   std::vector<const v1::Visit*> mine;
+  LocalDays local(ctx);
   for (const auto& [id, v] : st.visits.visits()) {
-    if (v.assignee_id() == req.staff_id() && DayOfSec(Sec(v.window_start())) == DayNumber(*d) &&
-        v.state() != v1::VISIT_CANCELLED) {
+    if (v.assignee_id() == req.staff_id() && v.state() != v1::VISIT_CANCELLED &&
+        local.Of(v.center_id(), Sec(v.window_start())) == DayNumber(*d)) {
       mine.push_back(&v);
     }
   }

@@ -63,8 +63,10 @@ class VisitBook {
   const VisitOptions& options() const { return options_; }
   const v1::Resident* FindResident(std::string_view id) const;
   const v1::Visit* FindVisit(std::string_view id) const;
-  // Visits (not cancelled) of a staff member whose window starts on `day` (UTC+8 day number).
-  uint32_t LoadOn(std::string_view staff, int32_t day) const;
+  // Visits (not cancelled) of a staff member whose window starts in [from, to)
+  // (Unix seconds): the caller turns a local day into its bounds, in the
+  // center's time zone.
+  uint32_t LoadBetween(std::string_view staff, int64_t from, int64_t to) const;
 
   void SetOptions(const VisitOptions& o) { options_ = o; }
   void PutResident(v1::Resident r);
@@ -79,7 +81,7 @@ class VisitBook {
   std::map<std::string, v1::Visit, std::less<>> visits_;
   VisitOptions options_;
   std::set<Timer> timers_;
-  std::unordered_map<std::string, std::map<int32_t, uint32_t>> load_;
+  std::unordered_map<std::string, std::map<int64_t, uint32_t>> load_;  // staff -> start -> n
 };
 
 Result<Mutation> AddResident(const RotaCtx& ctx, v1::Resident r);

@@ -470,5 +470,43 @@ TEST_F(VisitTest, AppointmentWindowsBecomeShiftsStaffedThroughTheRotaAndNeedNoti
       << "notice is configurable";
 }
 
+// The named exception of the command-table work: visits reckon local days and
+// times in their center's time zone, as rotas and appointments do. (Most of
+// China, Xinjiang's offices included, keeps Beijing time; a center that keeps
+// Xinjiang time says so with Asia/Urumqi, UTC+6.)
+TEST_F(VisitTest, VisitsUseTheCentersTimeZone) {
+  v1::Center c = *st_.network.FindCenter("xingfu");
+  c.set_time_zone("Asia/Urumqi");
+  st_.network.PutCenter(c);
+
+  now_ = *ParseIsoTime("2026-01-21T08:00:00+06:00");
+  auto key = Planned(v1::KEY, "2026-01-20");
+  EXPECT_EQ(key.care_plan().due().seconds(), At("2026-02-19T17:00:00+06:00"))
+      << "due at 17:00 local, " << Iso(key.care_plan().due());
+  EXPECT_EQ(key.care_plan().window_start().seconds(), At("2026-02-14T09:00:00+06:00"))
+      << Iso(key.care_plan().window_start());
+
+  // 23:00 in Urumqi on 03-02 is 01:00 on 03-03 in Beijing: the visit is on 03-02.
+  v1::Visit v;
+  v.set_id("late");
+  v.set_resident_id("r1");
+  v.set_center_id("xingfu");
+  v.set_service("care-visit");
+  v.set_state(v1::VISIT_REQUESTED);
+  v.mutable_window_start()->set_seconds(At("2026-03-02T23:00:00+06:00"));
+  v.mutable_window_end()->set_seconds(At("2026-03-02T23:30:00+06:00"));
+  st_.visits.PutVisit(v);
+  auto listed = [&](const char* date) {
+    v1::VisitListRequest q;
+    q.set_center_id("xingfu");
+    q.set_date(date);
+    v1::VisitListReply out;
+    EXPECT_TRUE(ListVisits(Ctx(), q, &out).ok());
+    return out.visits_size();
+  };
+  EXPECT_EQ(listed("2026-03-02"), 1);
+  EXPECT_EQ(listed("2026-03-03"), 0);
+}
+
 }  // namespace
 }  // namespace zhiban::domain

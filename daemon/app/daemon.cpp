@@ -59,7 +59,10 @@ struct Daemon::Impl {
   void Tick();
   size_t FireTimers();
   void Shutdown(int signo);
-  net::HttpResponse Http(const std::string& target);
+  // The HTTP route table: every route zhiband serves, in one place.
+  std::shared_ptr<const net::HttpRouter> HttpRoutes();
+  net::HttpResponse Health();
+  net::HttpResponse Metrics();
   Status WriteEndpointsFile();
   Status LoadBundledCalendars();
 };
@@ -188,26 +191,30 @@ void Daemon::Impl::Shutdown(int signo) {
   io.stop();
 }
 
-net::HttpResponse Daemon::Impl::Http(const std::string& target) {
-  std::string path = target.substr(0, target.find('?'));
-  if (path == "/healthz") {
-    return {200, "text/plain; charset=utf-8", fmt::format("ok last_seq={}\n", core->last_seq())};
-  }
-  if (path == "/metrics") {
-    MetricsSnapshot m{core->metrics(),
-                      core->last_seq(),
-                      publisher->published(),
-                      publisher->send_failures(),
-                      &replay->counters(),
-                      store.get(),
-                      core->network().centers().size(),
-                      core->network().staff().size(),
-                      core->open_imports()};
-    for (const auto& [year, y] : core->state().calendar.years()) m.calendar_years.push_back(year);
-    m.current_year = std::stoi(core->Today().substr(0, 4));
-    return {200, "text/plain; version=0.0.4; charset=utf-8", RenderMetrics(m)};
-  }
-  return {404, "text/plain; charset=utf-8", "not found; try /healthz or /metrics\n"};
+std::shared_ptr<const net::HttpRouter> Daemon::Impl::HttpRoutes() {
+  auto router = std::make_shared<net::HttpRouter>();
+  router->Add({"GET", "/healthz", 0, [this](const net::HttpRequest&) { return Health(); }});
+  router->Add({"GET", "/metrics", 0, [this](const net::HttpRequest&) { return Metrics(); }});
+  return router;
+}
+
+net::HttpResponse Daemon::Impl::Health() {
+  return {200, "text/plain; charset=utf-8", fmt::format("ok last_seq={}\n", core->last_seq()), {}};
+}
+
+net::HttpResponse Daemon::Impl::Metrics() {
+  MetricsSnapshot m{core->metrics(),
+                    core->last_seq(),
+                    publisher->published(),
+                    publisher->send_failures(),
+                    &replay->counters(),
+                    store.get(),
+                    core->network().centers().size(),
+                    core->network().staff().size(),
+                    core->open_imports()};
+  for (const auto& [year, y] : core->state().calendar.years()) m.calendar_years.push_back(year);
+  m.current_year = std::stoi(core->Today().substr(0, 4));
+  return {200, "text/plain; version=0.0.4; charset=utf-8", RenderMetrics(m), {}};
 }
 
 Status Daemon::Impl::WriteEndpointsFile() {
@@ -326,8 +333,7 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const Config& config) {
                                            [self](auto& calls) { self->HandleCtl(calls); });
   ZB_RETURN_IF_ERROR(d.ctl->Start());
 
-  d.http = std::make_unique<net::HttpServer>(
-      d.io, config.http_listen, [self](const std::string& t) { return self->Http(t); });
+  d.http = std::make_unique<net::HttpServer>(d.io, config.http_listen, d.HttpRoutes());
   ZB_RETURN_IF_ERROR(d.http->Start());
   ZB_RETURN_IF_ERROR(d.WriteEndpointsFile());
 

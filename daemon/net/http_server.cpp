@@ -1,9 +1,14 @@
 #include "daemon/net/http_server.h"
 
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <limits>
+#include <optional>
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
@@ -17,74 +22,242 @@ using tcp = asio::ip::tcp;
 namespace {
 
 constexpr auto kRequestTimeout = std::chrono::seconds(5);
-constexpr size_t kMaxRequestBytes = 8 * 1024;
+constexpr auto kIdleTimeout = std::chrono::seconds(30);
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// application/x-www-form-urlencoded decoding ('+' is a space); a bad escape stays as sent.
+std::string Decode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out.push_back(' ');
+    } else if (s[i] == '%' && i + 2 < s.size() && HexValue(s[i + 1]) >= 0 &&
+               HexValue(s[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(HexValue(s[i + 1]) * 16 + HexValue(s[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+void ParseCookies(std::string_view header, std::map<std::string, std::string>* out) {
+  while (!header.empty()) {
+    const size_t semi = header.find(';');
+    std::string_view pair = header.substr(0, semi);
+    header = semi == std::string_view::npos ? std::string_view() : header.substr(semi + 1);
+    while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+    const size_t eq = pair.find('=');
+    if (eq == std::string_view::npos || eq == 0) continue;
+    out->emplace(std::string(pair.substr(0, eq)), std::string(pair.substr(eq + 1)));
+  }
+}
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, const HttpServer::Handler& handler)
-      : stream_(std::move(socket)), handler_(handler) {}
+  Session(tcp::socket socket, std::shared_ptr<const HttpRouter> router)
+      : stream_(std::move(socket)), router_(std::move(router)) {}
 
-  void Start() {
-    parser_.header_limit(kMaxRequestBytes);
-    parser_.body_limit(kMaxRequestBytes);
-    stream_.expires_after(kRequestTimeout);
-    http::async_read(
-        stream_, buffer_, parser_,
-        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
-  }
+  void Start() { ReadHeader(kIdleTimeout); }
 
  private:
-  void OnRead(beast::error_code ec) {
-    if (ec) return;  // timeout, oversize or a client that went away: just close
-    const auto& req = parser_.get();
-    HttpResponse r;
-    if (req.method() != http::verb::get && req.method() != http::verb::head) {
-      r = {405, "text/plain; charset=utf-8", "only GET is served\n"};
-    } else {
-      r = handler_(std::string(req.target()));
+  void ReadHeader(std::chrono::seconds timeout) {
+    parser_.emplace();
+    parser_->header_limit(kMaxHeaderBytes);
+    // Beast would judge Content-Length against the limit while parsing the
+    // header; the route's own limit is applied once the route is known.
+    parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
+    stream_.expires_after(timeout);
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
+  }
+
+  void OnHeader(beast::error_code ec) {
+    if (ec == http::error::header_limit) {
+      return Reply({431, "text/plain; charset=utf-8", "request headers too large\n", {}}, false);
     }
-    res_.result(static_cast<http::status>(r.status));
-    res_.set(http::field::content_type, r.content_type);
-    res_.set(http::field::server, "zhiband");
-    res_.keep_alive(false);
-    res_.body() = std::move(r.body);
-    res_.prepare_payload();
-    http::async_write(stream_, res_, [self = shared_from_this()](beast::error_code, size_t) {
-      beast::error_code ignored;
-      self->stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    });
+    if (ec) return Close();  // idle, timeout, malformed or gone: close
+    const auto& h = parser_->get();
+    const std::string method(h.method_string());
+    const std::string target(h.target());
+    const std::string path = target.substr(0, target.find('?'));
+    std::string allowed;
+    const HttpRoute* route = router_->Find(method, path, &allowed);
+    const auto length = parser_->content_length();
+    if (route && length && *length > route->body_limit) {
+      return Reply({413,
+                    "text/plain; charset=utf-8",
+                    fmt::format("a request body here is at most {} bytes\n", route->body_limit),
+                    {}},
+                   false);
+    }
+    parser_->body_limit(route ? route->body_limit : 0);
+    stream_.expires_after(kRequestTimeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code e, size_t) { self->OnBody(e); });
+  }
+
+  void OnBody(beast::error_code ec) {
+    if (ec == http::error::body_limit) {
+      return Reply({413, "text/plain; charset=utf-8", "request body too large\n", {}}, false);
+    }
+    if (ec) return Close();
+    auto& msg = parser_->get();
+    HttpRequest req;
+    req.method = std::string(msg.method_string());
+    req.target = std::string(msg.target());
+    const size_t q = req.target.find('?');
+    req.path = req.target.substr(0, q);
+    if (q != std::string::npos) req.query = req.target.substr(q + 1);
+    for (const auto& f : msg) {
+      req.headers[Lower(f.name_string())] = std::string(f.value());
+    }
+    if (auto it = req.headers.find("cookie"); it != req.headers.end()) {
+      ParseCookies(it->second, &req.cookies);
+    }
+    req.body = std::move(msg.body());
+    const bool keep = msg.keep_alive();
+    HttpResponse r = router_->Dispatch(req);
+    if (msg.method() == http::verb::head) r.body.clear();
+    Reply(std::move(r), keep, msg.method() == http::verb::head);
+  }
+
+  void Reply(HttpResponse r, bool keep_alive, bool head = false) {
+    auto res = std::make_shared<http::response<http::string_body>>();
+    res->version(11);
+    res->result(static_cast<http::status>(r.status));
+    res->set(http::field::content_type, r.content_type);
+    res->set(http::field::server, "zhiband");
+    for (auto& [k, v] : r.headers) res->insert(k, v);
+    res->keep_alive(keep_alive);
+    const size_t length = r.body.size();
+    res->body() = std::move(r.body);
+    res->prepare_payload();
+    if (head) res->content_length(length);
+    http::async_write(stream_, *res,
+                      [self = shared_from_this(), res, keep_alive](beast::error_code ec, size_t) {
+                        if (ec || !keep_alive) return self->Close();
+                        self->ReadHeader(kIdleTimeout);
+                      });
+  }
+
+  void Close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
   }
 
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
-  http::request_parser<http::string_body> parser_;
-  http::response<http::string_body> res_;
-  HttpServer::Handler handler_;  // a copy: a session may outlive the server
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::shared_ptr<const HttpRouter> router_;  // shared: a session may outlive the server
 };
 
 }  // namespace
 
+std::string HttpRequest::QueryParam(std::string_view name) const {
+  std::string_view rest = query;
+  while (!rest.empty()) {
+    const size_t amp = rest.find('&');
+    std::string_view pair = rest.substr(0, amp);
+    rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
+    const size_t eq = pair.find('=');
+    if (Decode(pair.substr(0, eq)) == name) {
+      return eq == std::string_view::npos ? std::string() : Decode(pair.substr(eq + 1));
+    }
+  }
+  return {};
+}
+
+std::string HttpRequest::Header(std::string_view lower_name) const {
+  auto it = headers.find(std::string(lower_name));
+  return it == headers.end() ? std::string() : it->second;
+}
+
+std::string HttpRequest::Cookie(std::string_view name) const {
+  auto it = cookies.find(std::string(name));
+  return it == cookies.end() ? std::string() : it->second;
+}
+
+void HttpRouter::Add(HttpRoute route) {
+  for (const auto& r : routes_) {
+    if (r.method == route.method && r.path == route.path) {
+      std::fprintf(stderr, "zhiband: HTTP route %s %s is registered twice\n", route.method.c_str(),
+                   route.path.c_str());
+      std::abort();
+    }
+  }
+  routes_.push_back(std::move(route));
+}
+
+const HttpRoute* HttpRouter::Find(std::string_view method, std::string_view path,
+                                  std::string* allowed) const {
+  // HEAD is answered by the GET route.
+  const std::string_view want = method == "HEAD" ? std::string_view("GET") : method;
+  for (const auto& r : routes_) {
+    if (r.path != path) continue;
+    if (r.method == want) return &r;
+    if (allowed) {
+      if (!allowed->empty()) *allowed += ", ";
+      *allowed += r.method == "GET" ? "GET, HEAD" : r.method;
+    }
+  }
+  return nullptr;
+}
+
+HttpResponse HttpRouter::Dispatch(const HttpRequest& req) const {
+  std::string allowed;
+  const HttpRoute* r = Find(req.method, req.path, &allowed);
+  if (r) return r->handler(req);
+  if (!allowed.empty()) {
+    return {405,
+            "text/plain; charset=utf-8",
+            fmt::format("{} is not served at {}; allowed: {}\n", req.method, req.path, allowed),
+            {{"Allow", allowed}}};
+  }
+  std::string known;
+  for (const auto& x : routes_) {
+    if (known.find(x.path) == std::string::npos) known += (known.empty() ? "" : ", ") + x.path;
+  }
+  return {404, "text/plain; charset=utf-8", fmt::format("not found; try {}\n", known), {}};
+}
+
 struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   asio::io_context& io;
   std::string listen;
-  Handler handler;
+  std::shared_ptr<const HttpRouter> router;
   tcp::acceptor acceptor;
   bool stopped = false;
 
-  Impl(asio::io_context& i, std::string l, Handler h)
-      : io(i), listen(std::move(l)), handler(std::move(h)), acceptor(i) {}
+  Impl(asio::io_context& i, std::string l, std::shared_ptr<const HttpRouter> r)
+      : io(i), listen(std::move(l)), router(std::move(r)), acceptor(i) {}
 
   void Accept() {
     acceptor.async_accept([self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
       if (self->stopped) return;
-      if (!ec) std::make_shared<Session>(std::move(socket), self->handler)->Start();
+      if (!ec) std::make_shared<Session>(std::move(socket), self->router)->Start();
       self->Accept();
     });
   }
 };
 
-HttpServer::HttpServer(asio::io_context& io, std::string listen, Handler handler)
-    : impl_(std::make_shared<Impl>(io, std::move(listen), std::move(handler))) {}
+HttpServer::HttpServer(asio::io_context& io, std::string listen,
+                       std::shared_ptr<const HttpRouter> router)
+    : impl_(std::make_shared<Impl>(io, std::move(listen), std::move(router))) {}
 
 HttpServer::~HttpServer() { Stop(); }
 
@@ -98,11 +271,17 @@ Status HttpServer::Start() {
   beast::error_code ec;
   auto addr = asio::ip::make_address(host, ec);
   if (ec) return Status::InvalidArgument("http", fmt::format("\"{}\" is not an IP address", host));
-  int port = 0;
+  int port = -1;
   try {
-    port = std::stoi(impl_->listen.substr(colon + 1));
+    size_t used = 0;
+    const std::string digits = impl_->listen.substr(colon + 1);
+    port = std::stoi(digits, &used);
+    if (used != digits.size()) port = -1;
   } catch (...) {
-    return Status::InvalidArgument("http", fmt::format("\"{}\" has no valid port", impl_->listen));
+  }
+  if (port < 0 || port > 65535) {
+    return Status::InvalidArgument(
+        "http", fmt::format("\"{}\" has no valid port (0..65535)", impl_->listen));
   }
   tcp::endpoint ep(addr, static_cast<uint16_t>(port));
   auto& a = impl_->acceptor;

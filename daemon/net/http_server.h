@@ -1,13 +1,28 @@
-// HttpServer: a tiny HTTP/1.1 server (Boost.Beast) on the core's io_context
-// for /healthz and /metrics. One request per connection; requests larger than
-// 8 KiB or slower than 5 s are dropped.
+// HttpServer: a small HTTP/1.1 server (Boost.Beast) on the core's io_context,
+// dispatching by a route table (method + exact path -> handler). It serves
+// zhiband's /healthz and /metrics, the notifier plugins' /metrics, and is what
+// staff pages and provider callbacks are routed through.
 //
-// Thread-safety: runs on the io_context thread; the handler is called there.
+// Limits (each named, each answered rather than silently dropped where HTTP
+// allows it):
+//   kMaxHeaderBytes   8 KiB of request line + headers; more: 431
+//   route.body_limit  per route (default 0: no body); more: 413
+//   kRequestTimeout   5 s to receive one request; then the connection closes
+//   kIdleTimeout      30 s of keep-alive between requests; then it closes
+// Keep-alive is honoured (HTTP/1.1 default, "Connection: close" ends it).
+// Unknown path: 404; known path, other method: 405 with Allow. HEAD is
+// answered wherever GET is, without the body.
+//
+// Thread-safety: runs on the io_context thread; handlers are called there.
 #pragma once
 
+#include <cstddef>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "daemon/base/status.h"
 
@@ -17,18 +32,64 @@ class io_context;
 
 namespace zhiban::net {
 
+inline constexpr size_t kMaxHeaderBytes = 8 * 1024;
+
+// One request, as a handler sees it. Header and cookie names are lower case.
+struct HttpRequest {
+  std::string method;  // "GET", "POST", ...
+  std::string target;  // path and query, as sent
+  std::string path;    // target without the query
+  std::string query;   // after '?', undecoded
+  std::map<std::string, std::string> headers;
+  std::map<std::string, std::string> cookies;
+  std::string body;
+  // Who is asking, when the route's authentication step has established it
+  // (staff pages: a session cookie; callbacks: a verified signature). Empty
+  // for anonymous routes.
+  std::string principal;
+
+  // The value of `name` in the query (percent-decoded), or "".
+  std::string QueryParam(std::string_view name) const;
+  std::string Header(std::string_view lower_name) const;
+  std::string Cookie(std::string_view name) const;
+};
+
 struct HttpResponse {
   int status = 200;
   std::string content_type = "text/plain; charset=utf-8";
   std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // extra: Set-Cookie, Location, ...
+};
+
+struct HttpRoute {
+  using Handler = std::function<HttpResponse(const HttpRequest&)>;
+  std::string method;     // "GET" (also answers HEAD), "POST", ...
+  std::string path;       // exact: "/healthz"
+  size_t body_limit = 0;  // most body bytes this route reads
+  Handler handler;
+};
+
+// The route table. Built before the server starts; read-only after.
+class HttpRouter {
+ public:
+  // A second route for the same method and path is a programming error: the
+  // process aborts, naming it.
+  void Add(HttpRoute route);
+  // The route for a method and path, or nullptr; `allowed` lists the methods
+  // the path has (for 405) when the method is not among them.
+  const HttpRoute* Find(std::string_view method, std::string_view path, std::string* allowed) const;
+  // Runs the request through the table: 404, 405 or the handler's response.
+  HttpResponse Dispatch(const HttpRequest& req) const;
+  size_t size() const { return routes_.size(); }
+
+ private:
+  std::vector<HttpRoute> routes_;
 };
 
 class HttpServer {
  public:
-  // Called with the request target (path and query).
-  using Handler = std::function<HttpResponse(const std::string& target)>;
-
-  HttpServer(boost::asio::io_context& io, std::string listen, Handler handler);
+  HttpServer(boost::asio::io_context& io, std::string listen,
+             std::shared_ptr<const HttpRouter> router);
   ~HttpServer();
 
   Status Start();  // "host:port"; port 0 picks a free one

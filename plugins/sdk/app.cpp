@@ -255,19 +255,15 @@ int PluginMain(int argc, char** argv, const PluginSpec& spec) {
   std::unique_ptr<net::HttpServer> http;
   std::thread http_thread;
   if (!l.metrics_listen.empty()) {
-    http = std::make_unique<net::HttpServer>(io, l.metrics_listen, [&](const std::string& target) {
-      net::HttpResponse r;
-      if (target == "/metrics") {
-        r.content_type = "text/plain; version=0.0.4";
-        r.body = runner.Metrics(spec.name);
-      } else if (target == "/healthz") {
-        r.body = "ok\n";
-      } else {
-        r.status = 404;
-        r.body = "not found\n";
-      }
-      return r;
-    });
+    auto http_routes = std::make_shared<net::HttpRouter>();
+    http_routes->Add({"GET", "/metrics", 0, [&](const net::HttpRequest&) {
+                        return net::HttpResponse{
+                            200, "text/plain; version=0.0.4", runner.Metrics(spec.name), {}};
+                      }});
+    http_routes->Add({"GET", "/healthz", 0, [](const net::HttpRequest&) {
+                        return net::HttpResponse{200, "text/plain; charset=utf-8", "ok\n", {}};
+                      }});
+    http = std::make_unique<net::HttpServer>(io, l.metrics_listen, http_routes);
     if (auto s = http->Start(); !s.ok()) return fail(s.message());
     spdlog::info("metrics on http://{}/metrics", http->address());
     http_thread = std::thread([&] { io.run(); });

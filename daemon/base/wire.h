@@ -1,7 +1,7 @@
-// Protobuf wire-format helpers for the two places zhiban splices already
-// serialized bytes into a message instead of re-encoding them (event bodies in
-// core.cpp, replay chunks in replay_server.cpp). Everything else uses the
-// generated code.
+// Byte-level encodings: protobuf wire-format helpers for the two places zhiban
+// splices already serialized bytes into a message instead of re-encoding them
+// (event bodies in core.cpp, replay chunks in replay_server.cpp; everything
+// else uses the generated code), and big-endian keys that sort as numbers.
 #pragma once
 
 #include <cstdint>
@@ -23,6 +23,16 @@ inline void AppendLengthDelimited(std::string& out, uint32_t number, std::string
   AppendVarint(out, (static_cast<uint64_t>(number) << 3) | 2);
   AppendVarint(out, bytes.size());
   out.append(bytes.data(), bytes.size());
+}
+
+// 8 bytes, big-endian: keys that sort in numeric order (event seqs, versions).
+inline std::string BigEndian64(uint64_t v) {
+  std::string k(8, '\0');
+  for (int i = 7; i >= 0; --i) {
+    k[static_cast<size_t>(i)] = static_cast<char>(v & 0xff);
+    v >>= 8;
+  }
+  return k;
 }
 
 }  // namespace zhiban::wire

@@ -26,6 +26,8 @@
 #include "daemon/base/clock.h"
 #include "daemon/base/date.h"
 #include "daemon/base/status.h"
+#include "daemon/core/command.h"
+#include "daemon/core/import.h"
 #include "daemon/domain/state.h"
 #include "daemon/storage/store.h"
 #include "zhiban/v1/ctl.pb.h"
@@ -84,44 +86,38 @@ class Core {
   // settled (0: nothing was due). Called by the scheduler.
   size_t FireTimers(std::vector<CommittedEvent>* events, const DurableFn& on_durable = {});
 
+  // Commits a planned mutation as a group of its own, with no request (not
+  // audited): fired timers, and work planned off the core thread. On failure
+  // nothing of it is applied or published.
+  Status Commit(domain::Mutation m, std::vector<CommittedEvent>* events,
+                const DurableFn& on_durable = {});
+
   // Closes import sessions idle longer than the timeout. Called by the scheduler.
   void ExpireImports(std::chrono::steady_clock::time_point now);
 
   uint64_t last_seq() const { return next_seq_ - 1; }
-  const std::string& instance_id() const { return instance_id_; }
+  const std::string& instance_id() const { return info_.instance_id; }
   const domain::Network& network() const { return state_.network; }
   const domain::State& state() const { return state_; }
   // The daemon clock's date in China Standard Time (defaults for "from" dates).
   std::string Today() const;
   const CoreMetrics& metrics() const { return metrics_; }
   size_t open_imports() const { return imports_.size(); }
+  const CommandTable& commands() const { return commands_; }
   void CountRejected(const std::string& reason);  // malformed requests, for /metrics
 
  private:
-  struct ImportSession;
   struct GroupCtx;
 
   Status LoadRecords();
   void Execute(const v1::CtlRequest& req, v1::CtlReply* reply, GroupCtx& g);
   void ApplyPending(GroupCtx& g);
-  // Mutations: plan with the domain, then stage into the group.
-  Result<domain::Mutation> Plan(const v1::CtlRequest& req, v1::CtlReply* reply);
+  // Stages a planned mutation into the group: records, events stamped with seqs.
   void Stage(domain::Mutation& m, const std::string& actor, v1::CtlReply* reply, GroupCtx& g);
-  void Audit(const v1::CtlRequest& req, const std::string& actor, const Status& status,
-             const std::string& summary, const v1::CtlReply& reply, GroupCtx& g);
-  Status Query(const v1::CtlRequest& req, v1::CtlReply* reply);
-  Status ClockCommand(const v1::CtlRequest& req, v1::CtlReply* reply, GroupCtx& g);
-  Status ImportCommand(const v1::CtlRequest& req, v1::CtlReply* reply);
-  Status Backup(const v1::BackupCreateRequest& req, v1::CtlReply* reply);
-  Status CheckZones(const domain::Mutation& m) const;
-  Result<domain::Mutation> ImportCommit(const v1::ImportCommitRequest& req, v1::CtlReply* reply);
-  Status CalendarQuery(const v1::CtlRequest& req, v1::CtlReply* reply);
-  Status CoverageQuery(const v1::CtlRequest& req, v1::CtlReply* reply);
-  Status RotaQuery(const v1::CtlRequest& req, v1::CtlReply* reply);
-  Result<domain::Mutation> PlanRota(const v1::CtlRequest& req, v1::CtlReply* reply);
-  Status VisitQuery(const v1::CtlRequest& req, v1::CtlReply* reply);
-  Result<domain::Mutation> PlanVisit(const v1::CtlRequest& req, v1::CtlReply* reply);
-  domain::RotaCtx RotaContext(const std::string& actor = {}) const;
+  void Audit(const Command& cmd, const v1::CtlRequest& req, const std::string& actor,
+             const Status& status, const std::string& summary, const v1::CtlReply& reply,
+             GroupCtx& g);
+  domain::RotaCtx RotaContext() const;
   // A group: staged records and events go into one batch; CommitGroup makes
   // it durable and publishes (on_durable) then applies it, or forgets its
   // events and seqs. Requests (ExecuteGroup) and timers (FireTimers) share it.
@@ -132,15 +128,13 @@ class Core {
   Clock* clock_;
   SimulatedClock* sim_;
   CoreOptions options_;
-  std::string instance_id_;
   domain::State state_;
   Zones zones_;
   uint64_t next_seq_ = 1;
   uint64_t next_audit_seq_ = 1;
-  std::chrono::steady_clock::time_point started_steady_;
-  TimePoint started_;
-  std::map<std::string, std::unique_ptr<ImportSession>> imports_;
-  uint64_t import_counter_ = 0;
+  CoreInfo info_;  // for `status`; last_seq is brought up to date before each command
+  ImportSessions imports_;
+  const CommandTable& commands_;
   CoreMetrics metrics_;
 };
 

@@ -212,64 +212,6 @@ std::vector<std::string> ChangedFields(const google::protobuf::Message& a,
   return out;
 }
 
-namespace {
-template <typename T>
-void MoveAll(std::vector<T>& from, std::vector<T>& to) {
-  to.insert(to.end(), std::make_move_iterator(from.begin()), std::make_move_iterator(from.end()));
-  from.clear();
-}
-}  // namespace
-
-void Mutation::Append(Mutation&& o) {
-  for (auto& b : o.body_records) {
-    if (b.kind == BodyRecord::Kind::kCenter) b.index += static_cast<uint32_t>(centers_put.size());
-    if (b.kind == BodyRecord::Kind::kStaff) b.index += static_cast<uint32_t>(staff_put.size());
-  }
-  MoveAll(o.centers_put, centers_put);
-  MoveAll(o.centers_deleted, centers_deleted);
-  MoveAll(o.staff_put, staff_put);
-  MoveAll(o.staff_deleted, staff_deleted);
-  MoveAll(o.years_put, years_put);
-  MoveAll(o.exceptions_put, exceptions_put);
-  MoveAll(o.exceptions_deleted, exceptions_deleted);
-  MoveAll(o.policies_put, policies_put);
-  MoveAll(o.assignments_put, assignments_put);
-  MoveAll(o.shifts_put, shifts_put);
-  MoveAll(o.shifts_deleted, shifts_deleted);
-  MoveAll(o.rotations_put, rotations_put);
-  MoveAll(o.rotations_deleted, rotations_deleted);
-  MoveAll(o.leave_put, leave_put);
-  MoveAll(o.leave_deleted, leave_deleted);
-  MoveAll(o.swaps_put, swaps_put);
-  MoveAll(o.rules_put, rules_put);
-  MoveAll(o.months_put, months_put);
-  MoveAll(o.residents_put, residents_put);
-  MoveAll(o.residents_deleted, residents_deleted);
-  MoveAll(o.visits_put, visits_put);
-  MoveAll(o.appointments_put, appointments_put);
-  MoveAll(o.events, events);
-  MoveAll(o.body_records, body_records);
-  if (summary.empty())
-    summary = std::move(o.summary);
-  else if (!o.summary.empty())
-    summary += "; " + o.summary;
-}
-
-v1::Event Mutation::FullEvent(size_t i) const {
-  v1::Event e = events.at(i);
-  const BodyRecord& r = body_records.at(i);
-  if (r.kind == BodyRecord::Kind::kCenter) {
-    const auto& c = centers_put.at(r.index);
-    if (e.has_center_added()) *e.mutable_center_added()->mutable_center() = c;
-    if (e.has_center_updated()) *e.mutable_center_updated()->mutable_center() = c;
-  } else if (r.kind == BodyRecord::Kind::kStaff) {
-    const auto& s = staff_put.at(r.index);
-    if (e.has_staff_added()) *e.mutable_staff_added()->mutable_staff() = s;
-    if (e.has_staff_updated()) *e.mutable_staff_updated()->mutable_staff() = s;
-  }
-  return e;
-}
-
 // ---- validation -------------------------------------------------------------
 
 Status ValidateCenterFields(const v1::Center& c, std::string_view p) {

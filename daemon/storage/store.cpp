@@ -8,15 +8,12 @@
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/checkpoint.h>
+
 #include <rocksdb/write_batch.h>
+#include "daemon/base/wire.h"
 
 namespace zhiban::storage {
 namespace {
-
-constexpr std::array<const char*, static_cast<int>(Family::kCount)> kFamilyNames = {
-    "meta",       "centers",  "staff",       "events", "audit",       "calendar",
-    "exceptions", "policies", "assignments", "shifts", "rotations",   "leave",
-    "swaps",      "rota",     "residents",   "visits", "appointments"};
 
 constexpr std::string_view kSchemaKey = "schema_version";
 
@@ -34,15 +31,15 @@ std::string_view V(const rocksdb::Slice& s) { return {s.data(), s.size()}; }
 
 }  // namespace
 
-const char* FamilyName(Family f) { return kFamilyNames.at(static_cast<int>(f)); }
+const char* FamilyName(Family f) { return kFamilyNames.at(static_cast<size_t>(f)); }
 
-std::string EncodeSeqKey(uint64_t seq) {
-  std::string k(8, '\0');
-  for (int i = 7; i >= 0; --i) {
-    k[i] = static_cast<char>(seq & 0xff);
-    seq >>= 8;
+std::string EncodeSeqKey(uint64_t seq) { return wire::BigEndian64(seq); }
+
+std::optional<Family> FamilyNamed(std::string_view name) {
+  for (int i = 0; i < static_cast<int>(Family::kCount); ++i) {
+    if (name == kFamilyNames[static_cast<size_t>(i)]) return static_cast<Family>(i);
   }
-  return k;
+  return std::nullopt;
 }
 
 uint64_t DecodeSeqKey(std::string_view key) {

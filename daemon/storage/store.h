@@ -12,6 +12,7 @@
 // RocksDB headers stay in store.cpp (they are heavy).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -45,7 +46,17 @@ enum class Family : int {
   kAppointments,  // appointments, key = appointment id
   kCount
 };
+// The column family names, in the order of Family. A new family is appended
+// to both (never reordered: a data dir of an older build opens with it created
+// empty); record families are named by the record list, domain/records.h.
+inline constexpr std::array<const char*, static_cast<size_t>(Family::kCount)> kFamilyNames = {
+    "meta",       "centers",  "staff",       "events", "audit",       "calendar",
+    "exceptions", "policies", "assignments", "shifts", "rotations",   "leave",
+    "swaps",      "rota",     "residents",   "visits", "appointments"};
 const char* FamilyName(Family f);
+// The family of that name ("centers"), or nullopt: the record list names its
+// families so (daemon/domain/records.h).
+std::optional<Family> FamilyNamed(std::string_view name);
 
 // Current on-disk schema; bumped with a migration note in docs/OPERATIONS.md.
 inline constexpr uint32_t kSchemaVersion = 1;

@@ -1,0 +1,152 @@
+// The command table: every ctl command is one entry, declared next to the
+// code it drives (commands_<module>.cpp) and registered by that module's
+// Register*Commands; Commands() holds them all. The core looks a request's
+// case up here and runs the entry by its kind — there is no switch over
+// commands in daemon/core/.
+//
+// An entry says:
+//   request_case  the CtlRequest oneof case it answers
+//   kind          how the core runs it (below)
+//   audit         whether a query or session is written to the audit log
+//                 (mutations always are: applied or refused)
+//   authorize     (principal, request, state) -> OK or PERMISSION_DENIED with
+//                 the reason; one request case may hold several actions
+//                 (visit_act: accept ... cancel) and be scoped by the target's
+//                 center, so the resolver sees the request and the state
+//   target        what the audit record names (an id, "center month", ...)
+//   summary       the audit line of an audited query (a mutation's comes
+//                 from its Mutation, a session's from its handler)
+//   handler       query / session / plan, by kind
+//
+// Adding a command: its proto messages, a handler and one entry in its
+// module's Register*Commands, the zhibanctl subcommand. A test walks
+// CtlRequest's oneof and fails for a case without an entry.
+//
+// Thread-safety: the table is built once (Commands()) and read-only after;
+// handlers run on the core thread with the CommandEnv the core gives them.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "daemon/base/clock.h"
+#include "daemon/base/date.h"
+#include "daemon/base/status.h"
+#include "daemon/domain/rota.h"
+#include "daemon/domain/state.h"
+#include "daemon/storage/store.h"
+#include "zhiban/v1/ctl.pb.h"
+
+namespace zhiban::core {
+
+struct CoreOptions;
+class ImportSessions;
+
+enum class CommandKind : uint8_t {
+  kQuery,     // reads state; stages nothing
+  kMutation,  // plans a domain::Mutation that the core stages with its events and audit record
+  kSession,   // changes what is not a record: the clock, import sessions, a backup
+};
+
+enum class AuditPolicy : uint8_t {
+  kNever,   // queries and session steps that read or hold nothing personal
+  kAlways,  // reads of personal data and acts on the daemon itself; mutations always
+};
+
+// Who is asking. Until CURVE identities exist this is what the client
+// claims ("user@host"); the audit log records it as the actor.
+struct Principal {
+  std::string claimed;
+};
+
+// What the daemon itself is, for `status`.
+struct CoreInfo {
+  std::string version;
+  std::string instance_id;
+  TimePoint started;
+  std::chrono::steady_clock::time_point started_steady;
+  uint64_t last_seq = 0;
+};
+
+// What a handler may use, built by the core for each command. References
+// stay valid for the handler's call only.
+struct CommandEnv {
+  const domain::State& state;
+  const Zones& zones;
+  TimePoint now;
+  std::string actor;           // the principal, for events and records
+  uint64_t next_seq = 0;       // the seq this command's first event would get
+  storage::Store& store;       // reads (audit list) and checkpoints (backup)
+  storage::WriteBatch& batch;  // the group's batch: a session's own records (the clock)
+  SimulatedClock* sim;         // null on the real clock
+  ImportSessions& imports;
+  const CoreOptions& options;
+  const CoreInfo& info;
+
+  // The date of `now` in China Standard Time (defaults for "from" dates).
+  std::string Today() const;
+  domain::RotaCtx Rota() const { return domain::RotaCtx{state, zones, now, actor}; }
+};
+
+using AuthorizeFn = Status (*)(const Principal&, const v1::CtlRequest&, const domain::State&);
+using TargetFn = std::string (*)(const v1::CtlRequest&);
+using SummaryFn = std::string (*)(const v1::CtlRequest&);
+using QueryFn = Status (*)(CommandEnv&, const v1::CtlRequest&, v1::CtlReply*);
+// Returns the audit line (the session changed something) or the refusal.
+using SessionFn = Result<std::string> (*)(CommandEnv&, const v1::CtlRequest&, v1::CtlReply*);
+using PlanFn = Result<domain::Mutation> (*)(CommandEnv&, const v1::CtlRequest&, v1::CtlReply*);
+
+// Allows every principal: the resolver of every command until roles exist.
+Status AllowAnyone(const Principal&, const v1::CtlRequest&, const domain::State&);
+
+struct Command {
+  v1::CtlRequest::CommandCase request_case = v1::CtlRequest::COMMAND_NOT_SET;
+  CommandKind kind = CommandKind::kQuery;
+  AuditPolicy audit = AuditPolicy::kNever;
+  AuthorizeFn authorize = AllowAnyone;
+  TargetFn target = nullptr;
+  SummaryFn summary = nullptr;
+  QueryFn query = nullptr;
+  SessionFn session = nullptr;
+  PlanFn plan = nullptr;
+
+  bool audited() const { return kind == CommandKind::kMutation || audit == AuditPolicy::kAlways; }
+};
+
+// Entry builders, so a module's list reads as one line a command.
+Command MakeQuery(v1::CtlRequest::CommandCase c, QueryFn fn);
+// A query whose every call is audited (personal data): target and summary say what was read.
+Command MakeAuditedQuery(v1::CtlRequest::CommandCase c, QueryFn fn, TargetFn target,
+                         SummaryFn summary);
+Command MakeSession(v1::CtlRequest::CommandCase c, SessionFn fn, AuditPolicy audit,
+                    TargetFn target = nullptr);
+Command MakeMutation(v1::CtlRequest::CommandCase c, PlanFn fn, TargetFn target);
+
+class CommandTable {
+ public:
+  // Registers `c`. A second entry for a case, or an entry without the
+  // handler its kind needs, is a programming error: the process aborts,
+  // naming the command.
+  void Add(Command c);
+  // The entry for `c`, or nullptr.
+  const Command* Find(v1::CtlRequest::CommandCase c) const;
+  size_t size() const { return count_; }
+
+ private:
+  std::vector<Command> by_case_;  // indexed by the oneof field number
+  size_t count_ = 0;
+};
+
+// Every module's commands, registered once on first use (command_table.cpp).
+const CommandTable& Commands();
+
+// Each module registers its own commands (commands_<module>.cpp).
+void RegisterSystemCommands(CommandTable& t);    // status, clock, audit, import, backup
+void RegisterNetworkCommands(CommandTable& t);   // centers, staff
+void RegisterCalendarCommands(CommandTable& t);  // calendar, exceptions, policies, coverage
+void RegisterRotaCommands(CommandTable& t);      // rotations, shifts, swaps, leave, rules
+void RegisterVisitCommands(CommandTable& t);     // residents, visits, appointments
+
+}  // namespace zhiban::core

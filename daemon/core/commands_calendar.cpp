@@ -1,0 +1,201 @@
+// Commands on the calendar, opening policies and coverage (domain/calendar.h,
+// domain/policy.h).
+#include <fmt/format.h>
+
+#include "daemon/core/command.h"
+#include "daemon/core/command_util.h"
+
+namespace zhiban::core {
+namespace {
+
+using R = v1::CtlRequest;
+
+Result<domain::Mutation> CalendarImport(CommandEnv& env, const R& req, v1::CtlReply* reply) {
+  const auto& cal = env.state.calendar;
+  const bool replaced = cal.HasYear(req.calendar_import().year().year());
+  auto m = domain::ImportCalendarYear(cal, req.calendar_import().year());
+  if (m.ok()) {
+    const auto& y = m->years_put.front();
+    auto* out = reply->mutable_calendar_year();
+    out->set_year(y.year());
+    out->set_replaced(replaced);
+    for (const auto& d : y.days()) {
+      if (d.off_day()) {
+        out->set_rest_days(out->rest_days() + 1);
+      } else {
+        out->set_makeup_workdays(out->makeup_workdays() + 1);
+      }
+    }
+  }
+  return m;
+}
+
+Status CalendarShow(CommandEnv& env, const R& req, v1::CtlReply* reply) {
+  const auto& cal = env.state.calendar;
+  const auto& q = req.calendar_show();
+  auto from = DateField(q.from(), "from");
+  if (!from.ok()) return from.status();
+  auto to = q.to().empty() ? from : DateField(q.to(), "to");
+  if (!to.ok()) return to.status();
+  ZB_RETURN_IF_ERROR(CheckRange(*from, *to, 3660));
+  if (!q.center_id().empty() && !env.state.network.FindCenter(q.center_id())) {
+    return Status::NotFound("center_id",
+                            fmt::format("center \"{}\" does not exist", q.center_id()));
+  }
+  if (auto missing = cal.MissingYears(*from, *to); !missing.empty()) {
+    return Status::FailedPrecondition(fmt::format(
+        "no national calendar is loaded for {}; day types there are unknown. Load the State "
+        "Council notice with `zhibanctl calendar import <year>.json`",
+        fmt::join(missing, ", ")));
+  }
+  auto* out = reply->mutable_calendar_show();
+  for (int32_t n = DayNumber(*from); n <= DayNumber(*to); ++n) {
+    auto day = cal.Day(FromDayNumber(n), q.center_id());
+    if (!day.ok()) return day.status();
+    *out->add_days() = std::move(*day);
+  }
+  return {};
+}
+
+Status CalendarStats(CommandEnv& env, const R& req, v1::CtlReply* reply) {
+  auto stats = domain::YearStats(env.state.calendar, req.calendar_stats().year());
+  if (!stats.ok()) return stats.status();
+  *reply->mutable_calendar_stats() = std::move(*stats);
+  return {};
+}
+
+Status CalendarYears(CommandEnv& env, const R&, v1::CtlReply* reply) {
+  for (const auto& [year, y] : env.state.calendar.years()) {
+    auto* out = reply->mutable_calendar_years()->add_years();
+    out->set_year(year);
+    *out->mutable_papers() = y.papers();
+    out->set_source(y.source());
+  }
+  return {};
+}
+
+Result<domain::Mutation> ExceptionAdd(CommandEnv& env, const R& req, v1::CtlReply* reply) {
+  auto m =
+      domain::AddException(env.state.calendar, env.state.network, req.exception_add().exception());
+  if (m.ok()) *reply->mutable_exception() = m->exceptions_put.front();
+  return m;
+}
+
+Result<domain::Mutation> ExceptionRemove(CommandEnv& env, const R& req, v1::CtlReply*) {
+  return domain::RemoveException(env.state.calendar, req.exception_remove().id());
+}
+
+Status ExceptionList(CommandEnv& env, const R& req, v1::CtlReply* reply) {
+  const auto& center = req.exception_list().center_id();
+  for (const auto& [id, e] : env.state.calendar.exceptions()) {
+    if (center.empty() || e.center_id() == center) {
+      *reply->mutable_exception_list()->add_exceptions() = e;
+    }
+  }
+  return {};
+}
+
+Result<domain::Mutation> PolicySet(CommandEnv& env, const R& req, v1::CtlReply* reply) {
+  const auto& q = req.policy_set();
+  auto parsed = domain::ParsePolicyToml(q.toml(), q.source());
+  if (!parsed.ok()) return parsed.status();
+  const std::string name = parsed->name();
+  const auto& policies = env.state.policies;
+  auto m = domain::SetPolicy(policies, std::move(*parsed),
+                             q.effective_from().empty() ? env.Today() : q.effective_from());
+  if (m.ok()) {
+    // Unchanged: the reply names the version already in place.
+    *reply->mutable_policy() =
+        m->policies_put.empty() ? *policies.Find(name) : m->policies_put.front();
+    reply->mutable_policy()->clear_toml();
+  }
+  return m;
+}
+
+Result<domain::Mutation> PolicyAssign(CommandEnv& env, const R& req, v1::CtlReply* reply) {
+  v1::PolicyAssignment a = req.policy_assign().assignment();
+  if (a.from().empty()) a.set_from(env.Today());
+  auto m = domain::AssignPolicy(env.state.policies, env.state.network, a);
+  if (m.ok()) *reply->mutable_assignment() = a;
+  return m;
+}
+
+Status PolicyShow(CommandEnv& env, const R& req, v1::CtlReply* reply) {
+  const auto& q = req.policy_show();
+  const auto* p = env.state.policies.Find(q.name(), q.version());
+  if (!p) {
+    return Status::NotFound(
+        "name", q.version() ? fmt::format("policy \"{}\" has no version {}", q.name(), q.version())
+                            : fmt::format("policy \"{}\" does not exist", q.name()));
+  }
+  *reply->mutable_policy() = *p;
+  return {};
+}
+
+Status PolicyList(CommandEnv& env, const R&, v1::CtlReply* reply) {
+  auto* out = reply->mutable_policy_list();
+  for (const auto& [name, versions] : env.state.policies.policies()) {
+    for (const auto& p : versions) {
+      auto* x = out->add_policies();
+      *x = p;
+      x->clear_toml();
+      x->clear_days();
+    }
+  }
+  for (const auto& [center, list] : env.state.policies.assignments()) {
+    for (const auto& a : list) *out->add_assignments() = a;
+  }
+  return {};
+}
+
+Status CoverageShow(CommandEnv& env, const R& req, v1::CtlReply* reply) {
+  const auto& st = env.state;
+  const auto& q = req.coverage_show();
+  auto from = DateField(q.from(), "from");
+  if (!from.ok()) return from.status();
+  auto to = q.to().empty() ? from : DateField(q.to(), "to");
+  if (!to.ok()) return to.status();
+  ZB_RETURN_IF_ERROR(CheckRange(*from, *to, 365));
+  std::vector<domain::Slot> slots;
+  ZB_RETURN_IF_ERROR(domain::ExpandCoverage(st.calendar, st.policies, st.network, env.zones,
+                                            q.center_id(), *from, *to, &slots, nullptr));
+  auto* out = reply->mutable_coverage_show();
+  out->mutable_windows()->Reserve(static_cast<int>(slots.size()));
+  for (const auto& s : slots) *out->add_windows() = domain::ToRequiredWindow(q.center_id(), s);
+  return {};
+}
+
+Status CoverageAudit(CommandEnv& env, const R& req, v1::CtlReply* reply) {
+  const auto& st = env.state;
+  auto audit =
+      domain::AuditCoverage(st.calendar, st.policies, st.network, req.coverage_audit().year());
+  if (!audit.ok()) return audit.status();
+  *reply->mutable_coverage_audit() = std::move(*audit);
+  return {};
+}
+
+}  // namespace
+
+void RegisterCalendarCommands(CommandTable& t) {
+  t.Add(MakeMutation(R::kCalendarImport, CalendarImport,
+                     [](const R& r) { return std::to_string(r.calendar_import().year().year()); }));
+  t.Add(MakeQuery(R::kCalendarShow, CalendarShow));
+  t.Add(MakeQuery(R::kCalendarStats, CalendarStats));
+  t.Add(MakeQuery(R::kCalendarYears, CalendarYears));
+  t.Add(MakeMutation(R::kExceptionAdd, ExceptionAdd,
+                     [](const R& r) { return r.exception_add().exception().id(); }));
+  t.Add(MakeMutation(R::kExceptionRemove, ExceptionRemove,
+                     [](const R& r) { return r.exception_remove().id(); }));
+  t.Add(MakeQuery(R::kExceptionList, ExceptionList));
+  t.Add(MakeMutation(R::kPolicySet, PolicySet, [](const R& r) { return r.policy_set().source(); }));
+  t.Add(MakeMutation(R::kPolicyAssign, PolicyAssign, [](const R& r) {
+    return r.policy_assign().assignment().center_id() + "=" +
+           r.policy_assign().assignment().policy();
+  }));
+  t.Add(MakeQuery(R::kPolicyShow, PolicyShow));
+  t.Add(MakeQuery(R::kPolicyList, PolicyList));
+  t.Add(MakeQuery(R::kCoverageShow, CoverageShow));
+  t.Add(MakeQuery(R::kCoverageAudit, CoverageAudit));
+}
+
+}  // namespace zhiban::core

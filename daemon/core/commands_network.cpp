@@ -1,0 +1,154 @@
+// Commands on the network: centers and staff (domain/network.h).
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "daemon/core/command.h"
+#include "daemon/core/command_util.h"
+
+namespace zhiban::core {
+namespace {
+
+using R = v1::CtlRequest;
+
+// The domain checks a zone's spelling; whether the tz database knows it is
+// checked here, where the database is.
+Status CheckZones(const CommandEnv& env, const domain::Mutation& m) {
+  for (const auto& c : m.centers_put) {
+    if (Status z = env.zones.Check(c.time_zone()); !z.ok()) {
+      return Status::InvalidArgument("center.time_zone", z.message());
+    }
+  }
+  return {};
+}
+
+Result<domain::Mutation> CenterAdd(CommandEnv& env, const R& req, v1::CtlReply* reply) {
+  auto m = domain::AddCenter(env.state.network, req.center_add().center());
+  if (m.ok()) ZB_RETURN_IF_ERROR(CheckZones(env, *m));
+  if (m.ok()) *reply->mutable_center() = m->centers_put.front();
+  return m;
+}
+
+Result<domain::Mutation> CenterUpdate(CommandEnv& env, const R& req, v1::CtlReply* reply) {
+  const auto& net = env.state.network;
+  auto m = domain::UpdateCenter(net, req.center_update());
+  if (m.ok()) ZB_RETURN_IF_ERROR(CheckZones(env, *m));
+  if (m.ok()) {
+    *reply->mutable_center() = m->centers_put.empty()
+                                   ? *net.FindCenter(req.center_update().center().id())
+                                   : m->centers_put.front();
+  }
+  return m;
+}
+
+Result<domain::Mutation> CenterRemove(CommandEnv& env, const R& req, v1::CtlReply*) {
+  return domain::RemoveCenter(env.state.network, req.center_remove().id());
+}
+
+Status CenterShow(CommandEnv& env, const R& req, v1::CtlReply* reply) {
+  const auto* c = env.state.network.FindCenter(req.center_show().id());
+  if (!c) {
+    return Status::NotFound("id",
+                            fmt::format("center \"{}\" does not exist", req.center_show().id()));
+  }
+  *reply->mutable_center() = *c;
+  return {};
+}
+
+Status CenterList(CommandEnv& env, const R& req, v1::CtlReply* reply) {
+  const auto& q = req.center_list();
+  auto* out = reply->mutable_center_list();
+  std::string next;
+  uint32_t total = 0;
+  Page(
+      env.state.network.centers(), q.after_id(), ListLimit(q.limit(), kDefaultListLimit),
+      [&](const v1::Center& c) { return q.parent_id().empty() || c.parent_id() == q.parent_id(); },
+      [&](const v1::Center& c) { *out->add_centers() = c; }, &next, &total);
+  out->set_next_after_id(next);
+  out->set_total(total);
+  return {};
+}
+
+Result<domain::Mutation> StaffAdd(CommandEnv& env, const R& req, v1::CtlReply* reply) {
+  auto m = domain::AddStaff(env.state.network, req.staff_add().staff());
+  if (m.ok()) *reply->mutable_staff() = m->staff_put.front();
+  return m;
+}
+
+Result<domain::Mutation> StaffUpdate(CommandEnv& env, const R& req, v1::CtlReply* reply) {
+  const auto& net = env.state.network;
+  auto m = domain::UpdateStaff(net, req.staff_update());
+  if (m.ok()) {
+    *reply->mutable_staff() = m->staff_put.empty() ? *net.FindStaff(req.staff_update().staff().id())
+                                                   : m->staff_put.front();
+  }
+  return m;
+}
+
+Result<domain::Mutation> StaffRemove(CommandEnv& env, const R& req, v1::CtlReply*) {
+  auto m = domain::RemoveStaff(env.state.network, req.staff_remove().id());
+  // A departure: future shifts go to their backups or become gaps.
+  if (m.ok()) domain::ReleaseStaff(env.Rota(), req.staff_remove().id(), &*m);
+  return m;
+}
+
+Status StaffShow(CommandEnv& env, const R& req, v1::CtlReply* reply) {
+  const auto* s = env.state.network.FindStaff(req.staff_show().id());
+  if (!s) {
+    return Status::NotFound("id",
+                            fmt::format("staff \"{}\" does not exist", req.staff_show().id()));
+  }
+  *reply->mutable_staff() = *s;
+  return {};
+}
+
+Status StaffList(CommandEnv& env, const R& req, v1::CtlReply* reply) {
+  const auto& q = req.staff_list();
+  if (!v1::Role_IsValid(q.role())) {
+    return Status::InvalidArgument("role", fmt::format("unknown role value {}", int(q.role())));
+  }
+  auto* out = reply->mutable_staff_list();
+  std::string next;
+  uint32_t total = 0;
+  auto pred = [&](const v1::Staff& s) {
+    if (!q.center_id().empty() && s.center_id() != q.center_id()) return false;
+    if (q.role() != v1::ROLE_UNSPECIFIED &&
+        std::find(s.roles().begin(), s.roles().end(), q.role()) == s.roles().end()) {
+      return false;
+    }
+    if (!q.skill().empty() &&
+        std::find(s.skills().begin(), s.skills().end(), q.skill()) == s.skills().end()) {
+      return false;
+    }
+    return true;
+  };
+  Page(
+      env.state.network.staff(), q.after_id(), ListLimit(q.limit(), kDefaultListLimit), pred,
+      [&](const v1::Staff& s) { *out->add_staff() = s; }, &next, &total);
+  out->set_next_after_id(next);
+  out->set_total(total);
+  return {};
+}
+
+}  // namespace
+
+void RegisterNetworkCommands(CommandTable& t) {
+  t.Add(MakeMutation(R::kCenterAdd, CenterAdd,
+                     [](const R& r) { return r.center_add().center().id(); }));
+  t.Add(MakeMutation(R::kCenterUpdate, CenterUpdate,
+                     [](const R& r) { return r.center_update().center().id(); }));
+  t.Add(MakeMutation(R::kCenterRemove, CenterRemove,
+                     [](const R& r) { return r.center_remove().id(); }));
+  t.Add(MakeQuery(R::kCenterShow, CenterShow));
+  t.Add(MakeQuery(R::kCenterList, CenterList));
+  t.Add(
+      MakeMutation(R::kStaffAdd, StaffAdd, [](const R& r) { return r.staff_add().staff().id(); }));
+  t.Add(MakeMutation(R::kStaffUpdate, StaffUpdate,
+                     [](const R& r) { return r.staff_update().staff().id(); }));
+  t.Add(
+      MakeMutation(R::kStaffRemove, StaffRemove, [](const R& r) { return r.staff_remove().id(); }));
+  t.Add(MakeQuery(R::kStaffShow, StaffShow));
+  t.Add(MakeQuery(R::kStaffList, StaffList));
+}
+
+}  // namespace zhiban::core

@@ -1,0 +1,220 @@
+// Commands on duty rotas: ctl requests to the pure rota engine (domain/rota.h).
+#include <fmt/format.h>
+
+#include "daemon/core/command.h"
+#include "daemon/core/command_util.h"
+
+namespace zhiban::core {
+namespace {
+
+using R = v1::CtlRequest;
+
+Result<domain::Mutation> RotationSet(CommandEnv& env, const R& req, v1::CtlReply* reply) {
+  auto m = domain::SetRotation(env.Rota(), req.rotation_set().rotation());
+  if (m.ok()) *reply->mutable_rotation() = m->rotations_put.front();
+  return m;
+}
+
+Result<domain::Mutation> RotationRemove(CommandEnv& env, const R& req, v1::CtlReply*) {
+  return domain::RemoveRotation(env.Rota(), req.rotation_remove().id());
+}
+
+Status RotationList(CommandEnv& env, const R& req, v1::CtlReply* reply) {
+  auto* out = reply->mutable_rotation_list();
+  const auto& center = req.rotation_list().center_id();
+  for (const auto& [id, r] : env.state.rota.rotations()) {
+    if (center.empty() || r.center_id() == center) *out->add_rotations() = r;
+  }
+  return {};
+}
+
+Result<domain::Mutation> RotaGenerate(CommandEnv& env, const R& req, v1::CtlReply* reply) {
+  domain::PlanCounts counts;
+  auto m = domain::GenerateRota(env.Rota(), req.rota_generate(), &counts);
+  if (m.ok()) {
+    auto* out = reply->mutable_rota_plan();
+    out->set_shifts(counts.shifts);
+    out->set_assigned(counts.assigned);
+    out->set_gaps(counts.gaps);
+    out->set_kept(counts.kept);
+    for (auto& [shift, why] : counts.gap_list) {
+      *out->add_gap_shifts() = std::move(shift);
+      out->add_gap_reasons(std::move(why));
+    }
+  }
+  return m;
+}
+
+Status RotaShow(CommandEnv& env, const R& req, v1::CtlReply* reply) {
+  const auto& book = env.state.rota;
+  const auto& net = env.state.network;
+  const auto& q = req.rota_show();
+  auto from = DateField(q.from(), "from");
+  if (!from.ok()) return from.status();
+  auto to = q.to().empty() ? from : DateField(q.to(), "to");
+  if (!to.ok()) return to.status();
+  ZB_RETURN_IF_ERROR(CheckRange(*from, *to, 366));
+  auto* out = reply->mutable_shift_list();
+  std::vector<const v1::Shift*> shifts;
+  if (!q.staff_id().empty()) {
+    if (!net.FindStaff(q.staff_id())) {
+      return Status::NotFound("staff_id", fmt::format("staff \"{}\" does not exist", q.staff_id()));
+    }
+    const int64_t lo = int64_t(DayNumber(*from) - 1) * 86400;
+    const int64_t hi = int64_t(DayNumber(*to) + 2) * 86400;
+    for (const auto* s : book.StaffShifts(q.staff_id(), lo, hi)) {
+      if (s->date() < FormatDate(*from) || s->date() > FormatDate(*to)) continue;
+      if (!q.center_id().empty() && s->center_id() != q.center_id()) continue;
+      shifts.push_back(s);
+    }
+  } else {
+    if (q.center_id().empty()) {
+      return Status::InvalidArgument("center_id", "give a center or a staff member");
+    }
+    if (!net.FindCenter(q.center_id())) {
+      return Status::NotFound("center_id",
+                              fmt::format("center \"{}\" does not exist", q.center_id()));
+    }
+    shifts = book.CenterShifts(q.center_id(), *from, *to);
+  }
+  out->mutable_shifts()->Reserve(static_cast<int>(shifts.size()));
+  auto& names = *out->mutable_names();
+  for (const auto* s : shifts) {
+    *out->add_shifts() = *s;
+    for (const auto* id : {&s->assignee_id(), &s->backup_id()}) {
+      if (id->empty() || names.count(*id)) continue;
+      if (const auto* st = net.FindStaff(*id)) names[*id] = st->name();
+    }
+  }
+  return {};
+}
+
+Status RotaNow(CommandEnv& env, const R& req, v1::CtlReply* reply) {
+  return domain::RotaNow(env.Rota(), req.rota_now(), reply->mutable_rota_now());
+}
+
+Status RotaCheck(CommandEnv& env, const R& req, v1::CtlReply* reply) {
+  return domain::CheckRota(env.Rota(), req.rota_check(), reply->mutable_rota_check());
+}
+
+Result<domain::Mutation> RotaOverride(CommandEnv& env, const R& req, v1::CtlReply* reply) {
+  std::vector<v1::Shift> changed;
+  auto m = domain::OverrideShifts(env.Rota(), req.rota_override(), &changed);
+  if (m.ok() && !changed.empty()) *reply->mutable_shift() = changed.front();
+  return m;
+}
+
+Result<domain::Mutation> RotaPublish(CommandEnv& env, const R& req, v1::CtlReply* reply) {
+  return domain::PublishMonth(env.Rota(), req.rota_publish(), reply->mutable_rota_publish());
+}
+
+Result<domain::Mutation> RotaCheckin(CommandEnv& env, const R& req, v1::CtlReply* reply) {
+  auto m = domain::CheckIn(env.Rota(), req.rota_checkin().staff_id());
+  if (m.ok()) *reply->mutable_shift() = m->shifts_put.front();
+  return m;
+}
+
+Result<domain::Mutation> SwapRequest(CommandEnv& env, const R& req, v1::CtlReply* reply) {
+  auto m = domain::RequestSwap(env.Rota(), req.swap_request(), env.next_seq);
+  if (m.ok()) *reply->mutable_shift_swap() = m->swaps_put.front();
+  return m;
+}
+
+Result<domain::Mutation> SwapDecide(CommandEnv& env, const R& req, v1::CtlReply* reply) {
+  auto m = domain::DecideSwap(env.Rota(), req.swap_decide());
+  if (m.ok()) *reply->mutable_shift_swap() = m->swaps_put.front();
+  return m;
+}
+
+Status SwapList(CommandEnv& env, const R& req, v1::CtlReply* reply) {
+  auto* out = reply->mutable_swap_list();
+  const auto& who = req.swap_list().staff_id();
+  for (const auto& [id, s] : env.state.rota.swaps()) {
+    if (who.empty() || s.from_staff_id() == who || s.to_staff_id() == who) *out->add_swaps() = s;
+  }
+  return {};
+}
+
+Result<domain::Mutation> LeaveAdd(CommandEnv& env, const R& req, v1::CtlReply* reply) {
+  auto m = domain::AddLeave(env.Rota(), req.leave_add().leave());
+  if (m.ok()) *reply->mutable_leave() = m->leave_put.front();
+  return m;
+}
+
+Result<domain::Mutation> LeaveRemove(CommandEnv& env, const R& req, v1::CtlReply*) {
+  return domain::RemoveLeave(env.Rota(), req.leave_remove().id());
+}
+
+Status LeaveList(CommandEnv& env, const R& req, v1::CtlReply* reply) {
+  const auto& q = req.leave_list();
+  auto* out = reply->mutable_leave_list();
+  for (const auto& [id, l] : env.state.rota.leave()) {
+    if (!q.staff_id().empty() && l.staff_id() != q.staff_id()) continue;
+    if (!q.center_id().empty()) {
+      const auto* st = env.state.network.FindStaff(l.staff_id());
+      if (!st || st->center_id() != q.center_id()) continue;
+    }
+    *out->add_leave() = l;
+  }
+  return {};
+}
+
+Result<domain::Mutation> RulesSet(CommandEnv& env, const R& req, v1::CtlReply* reply) {
+  auto m = domain::SetRules(env.Rota(), req.rules_set().toml(), req.rules_set().source());
+  if (m.ok()) *reply->mutable_rules() = m->rules_put.front();
+  return m;
+}
+
+Status RulesShow(CommandEnv& env, const R&, v1::CtlReply* reply) {
+  *reply->mutable_rules() = env.state.rota.rules();
+  return {};
+}
+
+Status Ledger(CommandEnv& env, const R& req, v1::CtlReply* reply) {
+  return domain::Ledger(env.Rota(), req.ledger(), reply->mutable_ledger());
+}
+
+std::string OverrideTarget(const R& r) {
+  const auto& o = r.rota_override();
+  if (!o.shift_id().empty()) return o.shift_id() + "->" + o.staff_id();
+  return fmt::format("{} {}..{} {}->{}", o.center_id(), o.from(), o.to(), o.replaces(),
+                     o.staff_id());
+}
+
+}  // namespace
+
+void RegisterRotaCommands(CommandTable& t) {
+  t.Add(MakeMutation(R::kRotationSet, RotationSet,
+                     [](const R& r) { return r.rotation_set().rotation().id(); }));
+  t.Add(MakeMutation(R::kRotationRemove, RotationRemove,
+                     [](const R& r) { return r.rotation_remove().id(); }));
+  t.Add(MakeQuery(R::kRotationList, RotationList));
+  t.Add(MakeMutation(R::kRotaGenerate, RotaGenerate, [](const R& r) {
+    const auto& g = r.rota_generate();
+    return fmt::format("{} {}..{}", g.center_id(), g.from(), g.to());
+  }));
+  t.Add(MakeQuery(R::kRotaShow, RotaShow));
+  t.Add(MakeQuery(R::kRotaNow, RotaNow));
+  t.Add(MakeQuery(R::kRotaCheck, RotaCheck));
+  t.Add(MakeMutation(R::kRotaOverride, RotaOverride, OverrideTarget));
+  t.Add(MakeMutation(R::kRotaPublish, RotaPublish, [](const R& r) {
+    return r.rota_publish().center_id() + " " + r.rota_publish().month();
+  }));
+  t.Add(MakeMutation(R::kRotaCheckin, RotaCheckin,
+                     [](const R& r) { return r.rota_checkin().staff_id(); }));
+  t.Add(MakeMutation(R::kSwapRequest, SwapRequest, [](const R& r) {
+    return r.swap_request().shift_id() + "->" + r.swap_request().to_staff_id();
+  }));
+  t.Add(MakeMutation(R::kSwapDecide, SwapDecide, [](const R& r) { return r.swap_decide().id(); }));
+  t.Add(MakeQuery(R::kSwapList, SwapList));
+  t.Add(
+      MakeMutation(R::kLeaveAdd, LeaveAdd, [](const R& r) { return r.leave_add().leave().id(); }));
+  t.Add(
+      MakeMutation(R::kLeaveRemove, LeaveRemove, [](const R& r) { return r.leave_remove().id(); }));
+  t.Add(MakeQuery(R::kLeaveList, LeaveList));
+  t.Add(MakeMutation(R::kRulesSet, RulesSet, [](const R& r) { return r.rules_set().source(); }));
+  t.Add(MakeQuery(R::kRulesShow, RulesShow));
+  t.Add(MakeQuery(R::kLedger, Ledger));
+}
+
+}  // namespace zhiban::core

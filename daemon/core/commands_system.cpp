@@ -1,0 +1,207 @@
+// Commands on the daemon itself: status, the clock, the audit log, bulk
+// import sessions, backups.
+#include <chrono>
+#include <filesystem>
+
+#include <fmt/format.h>
+#include <google/protobuf/util/time_util.h>
+#include <spdlog/spdlog.h>
+
+#include "daemon/base/time_util.h"
+#include "daemon/core/command.h"
+#include "daemon/core/command_util.h"
+#include "daemon/core/core.h"
+#include "daemon/core/import.h"
+
+namespace zhiban::core {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+using R = v1::CtlRequest;
+using storage::Family;
+
+Status StatusQuery(CommandEnv& env, const R&, v1::CtlReply* reply) {
+  auto* s = reply->mutable_status();
+  s->set_version(env.info.version);
+  s->set_instance_id(env.info.instance_id);
+  *s->mutable_started() = ToProto(env.info.started);
+  s->set_uptime_seconds(
+      static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                std::chrono::steady_clock::now() - env.info.started_steady)
+                                .count()));
+  s->set_last_seq(env.info.last_seq);
+  s->set_clock_mode(env.sim ? v1::SIMULATED : v1::REAL);
+  *s->mutable_now() = ToProto(env.now);
+  s->set_storage_bytes(env.store.TotalLiveBytes());
+  s->set_data_dir(env.store.dir());
+  s->set_centers(static_cast<uint32_t>(env.state.network.centers().size()));
+  s->set_staff(static_cast<uint32_t>(env.state.network.staff().size()));
+  s->set_schema_version(storage::kSchemaVersion);
+  return {};
+}
+
+Status ClockShow(CommandEnv& env, const R&, v1::CtlReply* reply) {
+  reply->mutable_clock()->set_mode(env.sim ? v1::SIMULATED : v1::REAL);
+  *reply->mutable_clock()->mutable_now() = ToProto(env.now);
+  return {};
+}
+
+// Moves the simulated clock to `target` and records it (a restart resumes there).
+Result<std::string> MoveClock(CommandEnv& env, TimePoint target, v1::CtlReply* reply) {
+  const TimePoint before = env.sim->Now();
+  env.sim->Set(target);
+  env.batch.Put(Family::kMeta, kSimClockKey, std::to_string(target.time_since_epoch().count()));
+  reply->mutable_clock()->set_mode(v1::SIMULATED);
+  *reply->mutable_clock()->mutable_now() = ToProto(target);
+  return fmt::format("clock {} -> {}", FormatIsoTime(before), FormatIsoTime(target));
+}
+
+Status RequireSimulated(const CommandEnv& env) {
+  if (env.sim) return {};
+  return Status::FailedPrecondition(
+      "zhiband runs on the real clock; only a daemon started with "
+      "--clock simulated:<ISO time> can have its time moved");
+}
+
+Result<std::string> ClockAdvance(CommandEnv& env, const R& req, v1::CtlReply* reply) {
+  ZB_RETURN_IF_ERROR(RequireSimulated(env));
+  const auto& by = req.clock_advance().by();
+  if (!(by.seconds() >= -315576000000 && by.seconds() <= 315576000000 && by.nanos() > -1000000000 &&
+        by.nanos() < 1000000000)) {
+    return Status::InvalidArgument("by", "is not a valid duration");
+  }
+  const int64_t us = TimeUtil::DurationToMicroseconds(by);
+  if (us <= 0) return Status::InvalidArgument("by", "must be positive; time only moves forward");
+  if (us > int64_t(3660) * 86400 * 1000000) {
+    return Status::InvalidArgument("by", "is more than ten years");
+  }
+  return MoveClock(env, env.sim->Now() + Micros(us), reply);
+}
+
+Result<std::string> ClockSet(CommandEnv& env, const R& req, v1::CtlReply* reply) {
+  ZB_RETURN_IF_ERROR(RequireSimulated(env));
+  const auto& to = req.clock_set().to();
+  if (!(to.seconds() >= -62135596800 && to.seconds() <= 253402300799 && to.nanos() >= 0 &&
+        to.nanos() < 1000000000)) {
+    return Status::InvalidArgument("to", "is not a valid time");
+  }
+  const TimePoint target(Micros(TimeUtil::TimestampToMicroseconds(to)));
+  const TimePoint now = env.sim->Now();
+  if (target < now) {
+    return Status::InvalidArgument(
+        "to", fmt::format("{} is before the simulated now ({}); time only moves forward",
+                          FormatIsoTime(target), FormatIsoTime(now)));
+  }
+  return MoveClock(env, target, reply);
+}
+
+Status AuditList(CommandEnv& env, const R& req, v1::CtlReply* reply) {
+  const auto& q = req.audit_list();
+  const uint32_t limit = ListLimit(q.limit(), kDefaultAuditLimit);
+  auto* out = reply->mutable_audit_list();
+  Status bad;
+  std::string before = q.before_seq() ? storage::EncodeSeqKey(q.before_seq()) : std::string();
+  ZB_RETURN_IF_ERROR(
+      env.store.ScanReverse(Family::kAudit, before, [&](std::string_view, std::string_view v) {
+        v1::AuditRecord a;
+        if (!a.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
+          bad = Status::Internal("a stored audit record does not parse");
+          return false;
+        }
+        if (q.actor().empty() || a.actor() == q.actor()) *out->add_records() = std::move(a);
+        return static_cast<uint32_t>(out->records_size()) < limit;
+      }));
+  return bad;
+}
+
+Result<std::string> ImportBegin(CommandEnv& env, const R& req, v1::CtlReply* reply) {
+  ZB_RETURN_IF_ERROR(
+      env.imports.Begin(req.import_begin(), std::chrono::steady_clock::now(), reply));
+  return std::string();
+}
+
+Result<std::string> ImportRows(CommandEnv& env, const R& req, v1::CtlReply* reply) {
+  ZB_RETURN_IF_ERROR(env.imports.Rows(req.import_rows(), std::chrono::steady_clock::now(), reply));
+  return std::string();
+}
+
+Result<std::string> ImportAbort(CommandEnv& env, const R& req, v1::CtlReply* reply) {
+  ZB_RETURN_IF_ERROR(env.imports.Abort(req.import_abort(), reply));
+  return std::string();
+}
+
+Result<domain::Mutation> ImportCommit(CommandEnv& env, const R& r, v1::CtlReply* reply) {
+  const auto& req = r.import_commit();
+  auto taken = env.imports.Take(req.import_id());
+  if (!taken.ok()) return taken.status();
+  std::unique_ptr<ImportSession> s = std::move(*taken);
+  domain::ImportCounts counts;
+  domain::ImportErrors errors;
+  const size_t rows = s->rows();
+  // Time zones are checked against the tz database here, by row, with the rest.
+  for (const auto& row : s->centers) {
+    if (Status z = env.zones.Check(row.record.time_zone()); !z.ok()) {
+      errors.Add(row.row, "time_zone", z.message());
+    }
+  }
+  auto m = s->kind == v1::CENTERS
+               ? domain::ImportCenters(env.state.network, std::move(s->centers), &counts, &errors)
+               : domain::ImportStaff(env.state.network, std::move(s->staff), &counts, &errors);
+  if (!m.ok()) {
+    auto* e = reply->mutable_error();
+    for (auto& re : errors.errors) *e->add_row_errors() = std::move(re);
+    e->set_row_error_count(errors.total);
+    return m.status();
+  }
+  auto* out = reply->mutable_import();
+  out->set_import_id(s->id);
+  out->set_rows(static_cast<uint32_t>(rows));
+  out->set_added(counts.added);
+  out->set_updated(counts.updated);
+  out->set_unchanged(counts.unchanged);
+  if (req.dry_run()) {
+    domain::Mutation none;
+    none.summary = "dry run of " + m->summary;
+    return none;
+  }
+  out->set_committed(true);
+  if (!s->source.empty()) m->summary += " from " + s->source;
+  return m;
+}
+
+Result<std::string> BackupCreate(CommandEnv& env, const R& req, v1::CtlReply* reply) {
+  const std::string& dir = req.backup_create().dir();
+  if (dir.empty() || dir.front() != '/') {
+    return Status::InvalidArgument("dir", "must be an absolute path on the daemon's machine");
+  }
+  if (std::filesystem::exists(dir)) {
+    return Status::AlreadyExists("dir", fmt::format("{} already exists", dir));
+  }
+  // Everything acknowledged so far is in the checkpoint: the core is the only
+  // writer and runs this between groups.
+  const uint64_t last = env.info.last_seq;
+  ZB_RETURN_IF_ERROR(env.store.Checkpoint(dir));
+  reply->mutable_backup()->set_dir(dir);
+  reply->mutable_backup()->set_last_seq(last);
+  spdlog::info("backup of seq 1..{} written to {}", last, dir);
+  return "backup to " + dir;
+}
+
+}  // namespace
+
+void RegisterSystemCommands(CommandTable& t) {
+  t.Add(MakeQuery(R::kStatus, StatusQuery));
+  t.Add(MakeQuery(R::kClockShow, ClockShow));
+  t.Add(MakeSession(R::kClockAdvance, ClockAdvance, AuditPolicy::kAlways));
+  t.Add(MakeSession(R::kClockSet, ClockSet, AuditPolicy::kAlways));
+  t.Add(MakeQuery(R::kAuditList, AuditList));
+  t.Add(MakeSession(R::kImportBegin, ImportBegin, AuditPolicy::kNever));
+  t.Add(MakeSession(R::kImportRows, ImportRows, AuditPolicy::kNever));
+  t.Add(MakeSession(R::kImportAbort, ImportAbort, AuditPolicy::kNever));
+  t.Add(MakeMutation(R::kImportCommit, ImportCommit,
+                     [](const R& r) { return r.import_commit().import_id(); }));
+  t.Add(MakeSession(R::kBackupCreate, BackupCreate, AuditPolicy::kAlways,
+                    [](const R& r) { return r.backup_create().dir(); }));
+}
+
+}  // namespace zhiban::core

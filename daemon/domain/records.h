@@ -1,0 +1,113 @@
+// The record list: every kind of record zhiband keeps, declared once — how a
+// Mutation carries it (puts and, for kinds deleted by id, deletions), its key,
+// the storage column family it lives in (by name, with the key prefix it owns
+// when kinds share a family), and how State takes and drops it.
+//
+// Everything that handles records walks this list and nothing else: Apply
+// (state.cpp), Mutation::Append (mutation.cpp), and the core's staging into a
+// WriteBatch and loading from RocksDB (core.cpp). A new kind of record is one
+// entry here, its vectors in Mutation, its book's Put/Erase, and its family in
+// storage/store.h; a unit test round-trips every kind through stage, commit
+// and reload.
+//
+// Pure: names families by their storage name, never includes storage.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "daemon/base/wire.h"
+#include "daemon/domain/state.h"
+
+namespace zhiban::domain {
+
+template <typename Msg>
+struct RecordKind {
+  using Record = Msg;
+  std::string_view name;        // for messages: "center"
+  std::string_view family;      // the storage column family ("centers")
+  std::string_view key_prefix;  // the keys of the family this kind owns ("": all of them)
+  std::vector<Msg> Mutation::*put;
+  std::vector<std::string> Mutation::*deleted;  // nullptr: never deleted by id
+  std::string (*key)(const Msg&);
+  void (*take)(State&, Msg&&);
+  void (*erase)(State&, std::string_view id);  // set iff `deleted` is
+};
+
+namespace records {
+
+inline std::string ById(const auto& r) { return r.id(); }
+
+inline std::string PolicyKey(const v1::OpeningPolicy& p) {
+  return p.name() + "/" + wire::BigEndian64(p.version());
+}
+inline std::string AssignmentKey(const v1::PolicyAssignment& a) {
+  return a.center_id() + "/" + a.from();
+}
+inline std::string YearKey(const v1::CalendarYear& y) { return std::to_string(y.year()); }
+inline std::string RulesKey(const v1::WorkRulesConfig&) { return "rules"; }
+inline std::string MonthKey(const v1::PublishedMonth& m) {
+  return "month/" + m.center_id() + "/" + m.month();
+}
+
+}  // namespace records
+
+// Calls f(kind) for every kind of record, in the order Apply takes them
+// (within a kind: deletions, then puts). The order of the list is the order
+// of loading too.
+template <typename F>
+void ForEachRecordKind(F&& f) {
+  using M = Mutation;
+  using namespace records;
+  f(RecordKind<v1::Center>{"center", "centers", "", &M::centers_put, &M::centers_deleted, ById,
+                           [](State& s, v1::Center&& x) { s.network.PutCenter(std::move(x)); },
+                           [](State& s, std::string_view id) { s.network.EraseCenter(id); }});
+  f(RecordKind<v1::Staff>{"staff", "staff", "", &M::staff_put, &M::staff_deleted, ById,
+                          [](State& s, v1::Staff&& x) { s.network.PutStaff(std::move(x)); },
+                          [](State& s, std::string_view id) { s.network.EraseStaff(id); }});
+  f(RecordKind<v1::CalendarYear>{
+      "calendar year", "calendar", "", &M::years_put, nullptr, YearKey,
+      [](State& s, v1::CalendarYear&& x) { s.calendar.PutYear(std::move(x)); }, nullptr});
+  f(RecordKind<v1::CalendarException>{
+      "calendar exception", "exceptions", "", &M::exceptions_put, &M::exceptions_deleted, ById,
+      [](State& s, v1::CalendarException&& x) { s.calendar.PutException(std::move(x)); },
+      [](State& s, std::string_view id) { s.calendar.EraseException(id); }});
+  f(RecordKind<v1::OpeningPolicy>{
+      "policy", "policies", "", &M::policies_put, nullptr, PolicyKey,
+      [](State& s, v1::OpeningPolicy&& x) { s.policies.PutPolicy(std::move(x)); }, nullptr});
+  f(RecordKind<v1::PolicyAssignment>{
+      "policy assignment", "assignments", "", &M::assignments_put, nullptr, AssignmentKey,
+      [](State& s, v1::PolicyAssignment&& x) { s.policies.PutAssignment(std::move(x)); }, nullptr});
+  f(RecordKind<v1::Shift>{"shift", "shifts", "", &M::shifts_put, &M::shifts_deleted, ById,
+                          [](State& s, v1::Shift&& x) { s.rota.PutShift(std::move(x)); },
+                          [](State& s, std::string_view id) { s.rota.EraseShift(id); }});
+  f(RecordKind<v1::Rotation>{"rotation", "rotations", "", &M::rotations_put, &M::rotations_deleted,
+                             ById,
+                             [](State& s, v1::Rotation&& x) { s.rota.PutRotation(std::move(x)); },
+                             [](State& s, std::string_view id) { s.rota.EraseRotation(id); }});
+  f(RecordKind<v1::Leave>{"leave", "leave", "", &M::leave_put, &M::leave_deleted, ById,
+                          [](State& s, v1::Leave&& x) { s.rota.PutLeave(std::move(x)); },
+                          [](State& s, std::string_view id) { s.rota.EraseLeave(id); }});
+  f(RecordKind<v1::ShiftSwap>{"swap", "swaps", "", &M::swaps_put, nullptr, ById,
+                              [](State& s, v1::ShiftSwap&& x) { s.rota.PutSwap(std::move(x)); },
+                              nullptr});
+  f(RecordKind<v1::WorkRulesConfig>{
+      "working-time rules", "rota", "rules", &M::rules_put, nullptr, RulesKey,
+      [](State& s, v1::WorkRulesConfig&& x) { s.rota.SetRules(std::move(x)); }, nullptr});
+  f(RecordKind<v1::PublishedMonth>{
+      "published month", "rota", "month/", &M::months_put, nullptr, MonthKey,
+      [](State& s, v1::PublishedMonth&& x) { s.rota.PutMonth(std::move(x)); }, nullptr});
+  f(RecordKind<v1::Resident>{"resident", "residents", "", &M::residents_put, &M::residents_deleted,
+                             ById,
+                             [](State& s, v1::Resident&& x) { s.visits.PutResident(std::move(x)); },
+                             [](State& s, std::string_view id) { s.visits.EraseResident(id); }});
+  f(RecordKind<v1::Visit>{"visit", "visits", "", &M::visits_put, nullptr, ById,
+                          [](State& s, v1::Visit&& x) { s.visits.PutVisit(std::move(x)); },
+                          nullptr});
+  f(RecordKind<v1::Appointment>{
+      "appointment", "appointments", "", &M::appointments_put, nullptr, ById,
+      [](State& s, v1::Appointment&& x) { s.appointments.Put(std::move(x)); }, nullptr});
+}
+
+}  // namespace zhiban::domain

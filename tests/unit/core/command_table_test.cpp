@@ -1,0 +1,62 @@
+// The command table answers every request the wire can carry, once.
+#include <gtest/gtest.h>
+
+#include "daemon/core/command.h"
+#include "zhiban/v1/ctl.pb.h"
+
+namespace zhiban::core {
+namespace {
+
+TEST(CommandTable, EveryRequestCaseHasOneEntryWithItsHandler) {
+  const auto* oneof = v1::CtlRequest::descriptor()->FindOneofByName("command");
+  ASSERT_NE(oneof, nullptr);
+  const CommandTable& table = Commands();
+  for (int i = 0; i < oneof->field_count(); ++i) {
+    const auto* field = oneof->field(i);
+    const auto c = static_cast<v1::CtlRequest::CommandCase>(field->number());
+    const Command* cmd = table.Find(c);
+    ASSERT_NE(cmd, nullptr) << "CtlRequest." << field->name() << " has no entry in the command "
+                            << "table: add it to its module's Register*Commands";
+    EXPECT_EQ(cmd->request_case, c) << field->name();
+    EXPECT_NE(cmd->authorize, nullptr) << field->name();
+    switch (cmd->kind) {
+      case CommandKind::kQuery:
+        EXPECT_NE(cmd->query, nullptr) << field->name();
+        break;
+      case CommandKind::kSession:
+        EXPECT_NE(cmd->session, nullptr) << field->name();
+        break;
+      case CommandKind::kMutation:
+        EXPECT_NE(cmd->plan, nullptr) << field->name();
+        EXPECT_NE(cmd->target, nullptr) << field->name() << ": a mutation's audit names its target";
+        break;
+    }
+    if (cmd->kind == CommandKind::kQuery && cmd->audit == AuditPolicy::kAlways) {
+      EXPECT_NE(cmd->summary, nullptr) << field->name() << ": an audited read says what it read";
+    }
+  }
+  EXPECT_EQ(table.size(), static_cast<size_t>(oneof->field_count()))
+      << "an entry answers a case the wire does not have";
+  EXPECT_EQ(table.Find(v1::CtlRequest::COMMAND_NOT_SET), nullptr);
+}
+
+TEST(CommandTable, ReadsOfPersonalDataAreAudited) {
+  const Command* show = Commands().Find(v1::CtlRequest::kResidentShow);
+  ASSERT_NE(show, nullptr);
+  EXPECT_TRUE(show->audited());
+  v1::CtlRequest req;
+  req.mutable_resident_show()->set_id("r1");
+  req.mutable_resident_show()->set_full(true);
+  req.mutable_resident_show()->set_purpose("核实联系方式");
+  EXPECT_EQ(show->target(req), "r1");
+  EXPECT_EQ(show->summary(req), "read the full record of resident r1 for: 核实联系方式");
+}
+
+TEST(CommandTableDeathTest, ASecondEntryForACaseStopsTheProcess) {
+  CommandTable t;
+  RegisterNetworkCommands(t);
+  EXPECT_DEATH(RegisterNetworkCommands(t), "registered twice");
+}
+
+}  // namespace
+}  // namespace zhiban::core

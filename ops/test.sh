@@ -77,8 +77,11 @@ stage "release: tests, optional hidden" \
   ops/without-optional.sh ctest --test-dir build --output-on-failure -j2 --timeout 300
 
 if [ "${ZHIBAN_SKIP_SANITIZE:-0}" != 1 ]; then
+  # -O1 -g1: line tables are all ASan's reports need, and it compiles in half
+  # the time of -O2 -g (measured here: ctl.pb.cc 97 s -> 48 s, rota.cpp 56 s -> 26 s).
   stage "asan: configure, optional required" \
     cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DZHIBAN_SANITIZE=ON \
+          -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" \
           -DZHIBAN_WERROR=ON -DZHIBAN_BUILD_TESTS=ON -DZHIBAN_BUILD_BENCH=ON \
           -DZHIBAN_OPTIONAL_DEFAULT=ON
   stage "asan: build" cmake --build build-asan

@@ -1,0 +1,160 @@
+// The RotaBook: the rota records and the indexes kept with them (rota.h).
+#include "daemon/domain/rota.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "daemon/domain/indexed.h"
+#include "daemon/domain/rota_internal.h"
+
+namespace zhiban::domain {
+
+using rota_internal::ClockMinute;
+using rota_internal::DayOf;
+using rota_internal::HasRole;
+using rota_internal::kDay;
+using rota_internal::Sec;
+
+const v1::Shift* RotaBook::FindShift(std::string_view id) const {
+  auto it = shifts_.find(id);
+  return it == shifts_.end() ? nullptr : &it->second;
+}
+
+const StaffLoad* RotaBook::Load(std::string_view staff) const {
+  auto it = loads_.find(std::string(staff));
+  return it == loads_.end() ? nullptr : &it->second;
+}
+
+const v1::Leave* RotaBook::LeaveOn(std::string_view staff, int32_t day) const {
+  auto it = leave_by_staff_.find(std::string(staff));
+  if (it == leave_by_staff_.end()) return nullptr;
+  for (const auto& id : it->second) {
+    const auto& l = leave_.find(id)->second;
+    if (DayOf(l.from()) <= day && day <= DayOf(l.to())) return &l;
+  }
+  return nullptr;
+}
+
+bool RotaBook::MonthPublished(std::string_view center, std::string_view month) const {
+  return months_.count(fmt::format("{}/{}", center, month)) > 0;
+}
+
+std::vector<const v1::Shift*> RotaBook::CenterShifts(std::string_view center, Date from,
+                                                     Date to) const {
+  std::vector<const v1::Shift*> out;
+  const std::string lo = fmt::format("{}/{}", center, FormatDate(from));
+  const std::string hi = fmt::format("{}/{}~", center, FormatDate(to));
+  for (auto it = shifts_.lower_bound(lo); it != shifts_.end() && it->first < hi; ++it)
+    out.push_back(&it->second);
+  return out;
+}
+
+std::vector<const v1::Shift*> RotaBook::StaffShifts(std::string_view staff, int64_t from,
+                                                    int64_t to) const {
+  std::vector<const v1::Shift*> out;
+  const auto* load = Load(staff);
+  if (!load) return out;
+  // Intervals do not name their shift; find it by the center-free id search
+  // over the assignee's shifts (kept as a side index).
+  auto it = by_staff_.find(std::string(staff));
+  if (it == by_staff_.end()) return out;
+  for (auto j = it->second.lower_bound({from, {}}); j != it->second.end() && j->first < to; ++j) {
+    if (const auto* s = FindShift(j->second)) out.push_back(s);
+  }
+  return out;
+}
+
+void RotaBook::Index(const v1::Shift& s, int sign) {
+  const ShiftFacts f = FactsOf(s);
+  if (!s.assignee_id().empty()) {
+    auto& load = loads_[s.assignee_id()];
+    auto& mine = by_staff_[s.assignee_id()];
+    if (sign > 0) {
+      load.Add(f);
+      mine.emplace(f.start, s.id());
+    } else {
+      load.Remove(f);
+      mine.erase({f.start, s.id()});
+    }
+  }
+  if (!s.published()) return;
+  const int64_t midnight = f.start - int64_t(ClockMinute(s.start_local())) * 60;
+  auto timer = [&](uint32_t bit, int64_t due) {
+    if (s.timers_fired() & bit) return;
+    Timer t{due, bit, s.id()};
+    if (sign > 0)
+      timers_.insert(t);
+    else
+      timers_.erase(t);
+  };
+  timer(v1::HANDOFF, f.start);
+  if (s.assignee_id().empty()) return;
+  timer(v1::REMINDER_EVE, midnight - kDay + int64_t(options_.reminder_eve_minute) * 60);
+  timer(v1::REMINDER_BEFORE, f.start - int64_t(options_.reminder_before_minutes) * 60);
+  if (f.working && !s.has_checked_in())
+    timer(v1::NO_SHOW, f.start + int64_t(options_.checkin_grace_minutes) * 60);
+}
+
+void RotaBook::PutShift(v1::Shift s) {
+  PutIndexed(shifts_, std::move(s), [this](const v1::Shift& x, int sign) { Index(x, sign); });
+}
+
+void RotaBook::EraseShift(std::string_view id) {
+  auto it = shifts_.find(id);
+  if (it == shifts_.end()) return;
+  Index(it->second, -1);
+  shifts_.erase(it);
+}
+
+void RotaBook::EraseRotation(std::string_view id) {
+  auto it = rotations_.find(id);
+  if (it != rotations_.end()) rotations_.erase(it);
+}
+
+void RotaBook::PutLeave(v1::Leave l) {
+  auto& ids = leave_by_staff_[l.staff_id()];
+  if (std::find(ids.begin(), ids.end(), l.id()) == ids.end()) ids.push_back(l.id());
+  leave_[l.id()] = std::move(l);
+}
+
+void RotaBook::EraseLeave(std::string_view id) {
+  auto it = leave_.find(id);
+  if (it == leave_.end()) return;
+  auto& ids = leave_by_staff_[it->second.staff_id()];
+  ids.erase(std::remove(ids.begin(), ids.end(), it->second.id()), ids.end());
+  leave_.erase(it);
+}
+
+void RotaBook::PutMonth(v1::PublishedMonth m) {
+  months_[fmt::format("{}/{}", m.center_id(), m.month())] = std::move(m);
+}
+
+void RotaBook::Clear() {
+  shifts_.clear();
+  rotations_.clear();
+  leave_.clear();
+  swaps_.clear();
+  rules_.Clear();
+  months_.clear();
+  loads_.clear();
+  by_staff_.clear();
+  leave_by_staff_.clear();
+  timers_.clear();
+}
+
+const v1::Staff* LeaderOnDuty(const State& state, std::string_view center, int64_t t) {
+  const int32_t day = static_cast<int32_t>((t + 8 * 3600) / kDay);
+  const v1::Staff* fallback = nullptr;
+  for (const auto* s :
+       state.rota.CenterShifts(center, FromDayNumber(day - 1), FromDayNumber(day + 1))) {
+    if (s->assignee_id().empty() || Sec(s->start()) > t || Sec(s->end()) <= t) continue;
+    const auto* st = state.network.FindStaff(s->assignee_id());
+    if (!st || !HasRole(*st, v1::LEADER)) continue;
+    if (std::find(s->roles().begin(), s->roles().end(), v1::LEADER) != s->roles().end()) return st;
+    if (!fallback) fallback = st;
+  }
+  return fallback;
+}
+
+}  // namespace zhiban::domain

@@ -1,0 +1,384 @@
+// Making shifts: rotations, generating the plan from the required windows
+// (rotations first, then auto-fill), and shifts outside the plan (rota.h).
+#include "daemon/domain/rota.h"
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+#include <google/protobuf/util/message_differencer.h>
+
+#include "daemon/domain/rota_internal.h"
+
+namespace zhiban::domain {
+
+using rota_internal::BestCandidate;
+using rota_internal::ClockMinute;
+using rota_internal::DateArg;
+using rota_internal::DayOf;
+using rota_internal::Emit;
+using rota_internal::MayWorkAt;
+using rota_internal::NeedCenter;
+using rota_internal::NewEvent;
+using rota_internal::NewShift;
+using rota_internal::Overlay;
+using rota_internal::PoolOf;
+using rota_internal::RangeArgs;
+using rota_internal::Sec;
+using rota_internal::SetStaff;
+
+namespace {
+
+constexpr size_t kMaxGapsListed = 100;
+
+bool Same(const v1::Shift& a, const v1::Shift& b) {
+  return google::protobuf::util::MessageDifferencer::Equals(a, b);
+}
+
+}  // namespace
+
+std::string ShiftIdPrefix(std::string_view center, std::string_view date, uint32_t minute) {
+  return fmt::format("{}/{}/{:02}{:02}-", center, date, minute / 60, minute % 60);
+}
+
+// ---- rotations ------------------------------------------------------------------
+
+Result<Mutation> SetRotation(const RotaCtx& ctx, v1::Rotation r) {
+  const auto& st = ctx.state;
+  if (r.id().empty() || r.id().size() > kMaxIdLength) {
+    return Status::InvalidArgument("rotation.id", "is required (at most 64 characters)");
+  }
+  ZB_RETURN_IF_ERROR(NeedCenter(st, r.center_id()));
+  if (const auto* old = [&]() -> const v1::Rotation* {
+        auto it = st.rota.rotations().find(r.id());
+        return it == st.rota.rotations().end() ? nullptr : &it->second;
+      }();
+      old && old->center_id() != r.center_id()) {
+    return Status::FailedPrecondition(
+        "rotation.center_id", fmt::format("rotation \"{}\" belongs to center {}; remove it first",
+                                          r.id(), old->center_id()));
+  }
+  if (r.members().empty())
+    return Status::InvalidArgument("rotation.members", "needs at least one staff id");
+  std::set<std::string> seen;
+  for (const auto& id : r.members()) {
+    const auto* s = st.network.FindStaff(id);
+    if (!s)
+      return Status::NotFound("rotation.members", fmt::format("staff \"{}\" does not exist", id));
+    if (!MayWorkAt(*s, r.center_id())) {
+      return Status::FailedPrecondition(
+          "rotation.members",
+          fmt::format(
+              "{} is neither homed at nor covers {}; add it to the staff's cover_center_ids first",
+              id, r.center_id()));
+    }
+    if (!seen.insert(id).second)
+      return Status::InvalidArgument("rotation.members", fmt::format("{} is listed twice", id));
+  }
+  if (r.period_days() < 1 || r.period_days() > 366) {
+    return Status::InvalidArgument("rotation.period_days", "must be 1..366 (1 daily, 7 weekly)");
+  }
+  if (r.handoff().empty()) r.set_handoff("00:00");
+  const auto& h = r.handoff();
+  if (h.size() != 5 || h[2] != ':' || ClockMinute(h) >= 1440 || h[3] > '5' || !std::isdigit(h[0]) ||
+      !std::isdigit(h[1]) || !std::isdigit(h[3]) || !std::isdigit(h[4])) {
+    return Status::InvalidArgument("rotation.handoff",
+                                   fmt::format("\"{}\" is not a time of day HH:MM", h));
+  }
+  if (auto d = DateArg(r.start_date(), "rotation.start_date"); !d.ok()) return d.status();
+  for (int k : r.kinds()) {
+    if (!v1::WindowKind_IsValid(k) || k == v1::WINDOW_KIND_UNSPECIFIED) {
+      return Status::InvalidArgument("rotation.kinds", fmt::format("unknown window kind {}", k));
+    }
+  }
+  for (int k : r.day_types()) {
+    if (!v1::DayType_IsValid(k) || k == v1::DAY_TYPE_UNSPECIFIED) {
+      return Status::InvalidArgument("rotation.day_types", fmt::format("unknown day type {}", k));
+    }
+  }
+  Mutation m;
+  m.summary = fmt::format("rotation {} at {}: {} members every {} days", r.id(), r.center_id(),
+                          r.members_size(), r.period_days());
+  auto e = NewEvent(r.center_id());
+  *e.mutable_rotation_updated()->mutable_rotation() = r;
+  Emit(&m, std::move(e), "rotation.updated");
+  m.rotations_put.push_back(std::move(r));
+  return m;
+}
+
+Result<Mutation> RemoveRotation(const RotaCtx& ctx, std::string_view id) {
+  auto it = ctx.state.rota.rotations().find(id);
+  if (it == ctx.state.rota.rotations().end()) {
+    return Status::NotFound("id", fmt::format("rotation \"{}\" does not exist", id));
+  }
+  Mutation m;
+  m.summary = fmt::format("rotation {} removed", id);
+  auto e = NewEvent(it->second.center_id());
+  *e.mutable_rotation_removed()->mutable_rotation() = it->second;
+  Emit(&m, std::move(e), "rotation.removed");
+  m.rotations_deleted.emplace_back(id);
+  return m;
+}
+
+// ---- generation -----------------------------------------------------------------
+
+namespace {
+
+bool Serves(const v1::Rotation& r, v1::WindowKind kind, v1::DayType type) {
+  if (!r.kinds().empty() && std::find(r.kinds().begin(), r.kinds().end(), kind) == r.kinds().end())
+    return false;
+  if (r.day_types().empty()) return true;
+  auto has = [&](int t) {
+    return std::find(r.day_types().begin(), r.day_types().end(), t) != r.day_types().end();
+  };
+  return has(type) || (type == v1::MAKEUP_WORKDAY && has(v1::WORKDAY));
+}
+
+std::string ClockText(uint32_t minute) {
+  if (minute == 1440) return "24:00";
+  return fmt::format("{:02}:{:02}{}", (minute % 1440) / 60, minute % 60, minute > 1440 ? "+1" : "");
+}
+
+}  // namespace
+
+namespace rota_internal {
+
+std::string ShiftId(std::string_view center, const Slot& slot, uint32_t pos) {
+  return fmt::format("{}{}-{}",
+                     ShiftIdPrefix(center, FormatDate(slot.date), slot.window->start_minute()),
+                     v1::WindowKind_Name(slot.window->kind()), pos);
+}
+
+v1::Shift NewShift(std::string_view center, const Slot& slot, uint32_t pos,
+                   const std::string& holiday) {
+  v1::Shift s;
+  s.set_id(ShiftId(center, slot, pos));
+  s.set_center_id(std::string(center));
+  s.set_date(FormatDate(slot.date));
+  s.set_day_type(slot.day_type);
+  if (slot.day_type == v1::HOLIDAY) s.set_holiday(holiday);
+  s.set_kind(slot.window->kind());
+  *s.mutable_start() = Ts(Sec(slot.start));
+  *s.mutable_end() = Ts(Sec(slot.end));
+  s.set_start_local(ClockText(slot.window->start_minute()));
+  s.set_end_local(ClockText(slot.window->end_minute()));
+  s.set_position(pos);
+  const auto& cov = slot.window->coverage();
+  const uint32_t n = std::max<uint32_t>(1, cov.min_staff());
+  for (int i = 0; i < cov.roles_size(); ++i) {
+    if (static_cast<uint32_t>(i) % n == pos) s.add_roles(static_cast<v1::Role>(cov.roles(i)));
+  }
+  for (int i = 0; i < cov.skills_size(); ++i) {
+    if (static_cast<uint32_t>(i) % n == pos) s.add_skills(cov.skills(i));
+  }
+  s.set_policy(slot.policy ? slot.policy->name() : "");
+  return s;
+}
+
+}  // namespace rota_internal
+
+Result<Mutation> GenerateRota(const RotaCtx& ctx, const v1::RotaGenerateRequest& req,
+                              PlanCounts* counts) {
+  const auto& st = ctx.state;
+  const auto& book = st.rota;
+  ZB_RETURN_IF_ERROR(NeedCenter(st, req.center_id()));
+  Date from, to;
+  ZB_RETURN_IF_ERROR(RangeArgs(req.from(), req.to(), &from, &to));
+  const std::string& center = req.center_id();
+  std::vector<Slot> slots;
+  ZB_RETURN_IF_ERROR(ExpandCoverage(st.calendar, st.policies, st.network, ctx.zones, center, from,
+                                    to, &slots, nullptr));
+
+  std::vector<const v1::Rotation*> layers;
+  for (const auto& [id, r] : book.rotations()) {
+    if (r.center_id() == center) layers.push_back(&r);
+  }
+  std::stable_sort(layers.begin(), layers.end(),
+                   [](const auto* a, const auto* b) { return a->precedence() < b->precedence(); });
+  const auto pool = PoolOf(st.network, center);
+  const int64_t now = Sec(ctx.now);
+  const bool fill = req.fill() || req.fill_only();
+
+  Overlay ov(book, st.network);
+  std::map<std::string, const v1::Shift*, std::less<>> existing;
+  for (const auto* s : book.CenterShifts(center, from, to)) {
+    if (s->kind() == v1::APPOINTMENT)
+      continue;  // booked, not planned: appointment cancel releases it
+    existing.emplace(s->id(), s);
+    const bool kept = s->published() || Sec(s->start()) <= now;
+    // Re-planned shifts leave their assignee's load until decided again.
+    if (!kept && !s->assignee_id().empty()) ov.Of(s->assignee_id()).Remove(FactsOf(*s));
+  }
+
+  Mutation m;
+  std::set<std::string, std::less<>> seen;
+  auto add_gap = [&](const v1::Shift& s, std::string why) {
+    ++counts->gaps;
+    if (counts->gap_list.size() < kMaxGapsListed) counts->gap_list.emplace_back(s, std::move(why));
+  };
+  for (const Slot& slot : slots) {
+    const uint32_t n = slot.window->coverage().min_staff();
+    std::string holiday;
+    if (slot.day_type == v1::HOLIDAY) {
+      auto day = st.calendar.Day(slot.date, center);
+      if (day.ok()) holiday = day->name();
+    }
+    for (uint32_t pos = 0; pos < n; ++pos) {
+      v1::Shift s = NewShift(center, slot, pos, holiday);
+      ++counts->shifts;
+      seen.insert(s.id());
+      auto ex = existing.find(s.id());
+      const v1::Shift* old = ex == existing.end() ? nullptr : ex->second;
+      if (old && (old->published() || Sec(old->start()) <= now)) {
+        ++counts->kept;
+        if (old->assignee_id().empty()) add_gap(*old, "kept as it is (published or past)");
+        continue;
+      }
+      const ShiftFacts f = FactsOf(s);
+      std::string why;
+      auto try_assign = [&](const v1::Staff* person, v1::ShiftSource source) {
+        if (!person) return false;
+        auto breaches = ov.Why(*person, s, f);
+        if (!breaches.empty()) {
+          if (why.empty()) why = fmt::format("{}", fmt::join(breaches, "; "));
+          return false;
+        }
+        s.set_assignee_id(person->id());
+        s.set_source(source);
+        return true;
+      };
+      bool done = false;
+      if (old) {
+        *s.mutable_checked_in() = old->checked_in();
+        if (!s.has_checked_in()) s.clear_checked_in();
+        s.set_timers_fired(old->timers_fired());
+        s.set_backup_id(old->backup_id());
+        const bool manual = old->source() == v1::OVERRIDE || old->source() == v1::SWAP ||
+                            old->source() == v1::BACKUP;
+        if ((manual || req.fill_only()) && !old->assignee_id().empty()) {
+          const auto* person = st.network.FindStaff(old->assignee_id());
+          if (person &&
+              (old->forced() ? ov.HardOk(*person, s, f) : ov.Why(*person, s, f).empty())) {
+            s.set_assignee_id(person->id());
+            s.set_source(old->source());
+            s.set_rotation_id(old->rotation_id());
+            s.set_forced(old->forced());
+            done = true;
+          }
+        }
+      }
+      if (!done && !req.fill_only()) {
+        for (const auto* r : layers) {
+          if (!Serves(*r, slot.window->kind(), slot.day_type)) continue;
+          const int32_t start_day = DayOf(r->start_date());
+          int32_t eff = DayNumber(slot.date);
+          if (slot.window->start_minute() < ClockMinute(r->handoff())) --eff;
+          if (eff < start_day) continue;
+          const int64_t turn = (eff - start_day) / static_cast<int32_t>(r->period_days());
+          const int nm = r->members_size();
+          const int idx = static_cast<int>((turn + pos) % nm);
+          s.set_rotation_id(r->id());
+          s.set_backup_id(!r->no_backup() && nm > 1 ? r->members((idx + 1) % nm) : "");
+          done = try_assign(st.network.FindStaff(r->members(idx)), v1::ROTATION);
+          if (!done && why.empty())
+            why = fmt::format("rotation {}: {} is gone", r->id(), r->members(idx));
+          break;  // the layer with precedence decides
+        }
+      }
+      if (!done && fill) {
+        const auto* best = BestCandidate(ov, pool, s, f);
+        done = try_assign(best, v1::FILL);
+        if (done && s.backup_id().empty()) {
+          ov.Of(best->id()).Add(f);
+          if (const auto* second = BestCandidate(ov, pool, s, f, best->id()))
+            s.set_backup_id(second->id());
+          ov.Of(best->id()).Remove(f);
+        }
+        if (!done && why.empty())
+          why = pool.empty() ? "nobody works at or covers this center"
+                             : "no eligible staff (roles, skills, leave, rules)";
+      }
+      if (done) {
+        ov.Of(s.assignee_id()).Add(f);
+        ++counts->assigned;
+        if (s.backup_id() == s.assignee_id()) s.set_backup_id("");
+      } else {
+        s.set_assignee_id("");
+        s.set_source(v1::SHIFT_SOURCE_UNSPECIFIED);
+        add_gap(s, why.empty() ? "no rotation serves this window (run rota fill)" : why);
+      }
+      if (!old || !Same(s, *old)) m.shifts_put.push_back(std::move(s));
+    }
+  }
+  for (const auto& [id, s] : existing) {
+    if (seen.count(id) || s->published() || Sec(s->start()) <= now) continue;
+    m.shifts_deleted.push_back(id);  // its window is no longer required
+  }
+  m.summary = fmt::format("rota {} {}..{}: {} shifts, {} assigned, {} gaps, {} kept", center,
+                          FormatDate(from), FormatDate(to), counts->shifts, counts->assigned,
+                          counts->gaps, counts->kept);
+  auto e = NewEvent(center);
+  auto* g = e.mutable_rota_generated();
+  g->set_from(FormatDate(from));
+  g->set_to(FormatDate(to));
+  g->set_shifts(counts->shifts);
+  g->set_assigned(counts->assigned);
+  g->set_gaps(counts->gaps);
+  g->set_kept(counts->kept);
+  g->set_fill(fill);
+  Emit(&m, std::move(e), "rota.generated");
+  return m;
+}
+
+// ---- shifts outside the plan -------------------------------------------------------
+
+Result<v1::Shift> StaffExtraShift(const RotaCtx& ctx, v1::Shift s, Mutation* m) {
+  const auto& st = ctx.state;
+  const ShiftFacts f = FactsOf(s);
+  Overlay ov(st.rota, st.network);
+  const auto pool = PoolOf(st.network, s.center_id());
+  const v1::Staff* best = BestCandidate(ov, pool, s, f);
+  if (!best) {
+    std::vector<std::string> why;
+    for (const auto* p : pool) {
+      if (why.size() == 5) {
+        why.push_back("...");
+        break;
+      }
+      auto w = ov.Why(*p, s, f);
+      if (!w.empty()) why.push_back(w.front());
+    }
+    return Status::FailedPrecondition(
+        fmt::format("nobody at {} can take {} {}-{}: {}", s.center_id(), s.date(), s.start_local(),
+                    s.end_local(),
+                    why.empty() ? "nobody works there" : fmt::format("{}", fmt::join(why, "; "))));
+  }
+  s.set_assignee_id(best->id());
+  s.set_source(v1::FILL);
+  s.set_published(st.rota.MonthPublished(s.center_id(), s.date().substr(0, 7)));
+  if (s.published()) {
+    auto e = NewEvent(s.center_id());
+    auto* a = e.mutable_shift_assigned();
+    *a->mutable_shift() = s;
+    *a->mutable_staff() = *best;
+    Emit(m, std::move(e), "shift.assigned");
+  }
+  m->shifts_put.push_back(s);
+  return s;
+}
+
+void CancelShift(const RotaCtx& ctx, const v1::Shift& s, const std::string& reason, Mutation* m) {
+  if (s.published()) {
+    auto e = NewEvent(s.center_id());
+    auto* c = e.mutable_shift_cancelled();
+    *c->mutable_shift() = s;
+    SetStaff(ctx.state.network, s.assignee_id(), c->mutable_staff());
+    c->set_reason(reason);
+    Emit(m, std::move(e), "shift.cancelled");
+  }
+  m->shifts_deleted.push_back(s.id());
+}
+
+}  // namespace zhiban::domain

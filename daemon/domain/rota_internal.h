@@ -1,0 +1,201 @@
+// Internal to the rota engine: what its files (daemon/domain/rota_*.cpp)
+// share. Not part of rota.h's interface; nothing else includes it.
+//
+// The small helpers are inline here; Ineligible, PoolOf and BestCandidate
+// are defined in rota_loads.cpp, ShiftId and NewShift in rota_generate.cpp.
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "daemon/base/clock.h"
+#include "daemon/base/date.h"
+#include "daemon/base/status.h"
+#include "daemon/domain/mutation.h"
+#include "daemon/domain/network.h"
+#include "daemon/domain/policy.h"
+#include "daemon/domain/rota.h"
+#include "daemon/domain/state.h"
+
+namespace zhiban::domain::rota_internal {
+
+inline constexpr int64_t kDay = 86400;
+inline constexpr int kMaxRangeDays = 366;
+
+inline int64_t Sec(const google::protobuf::Timestamp& t) { return t.seconds(); }
+inline google::protobuf::Timestamp Ts(int64_t sec) {
+  google::protobuf::Timestamp t;
+  t.set_seconds(sec);
+  return t;
+}
+inline int64_t Sec(TimePoint t) {
+  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+}
+
+// The day number of an ISO date (YYYY-MM-DD...); 0 when shorter. Our own
+// records hold well-formed ISO dates; parse without allocating.
+inline int32_t DayOf(std::string_view iso) {
+  auto num = [&](size_t pos, size_t n) {
+    int v = 0;
+    for (size_t i = pos; i < pos + n && i < iso.size(); ++i) v = v * 10 + (iso[i] - '0');
+    return v;
+  };
+  if (iso.size() < 10) return 0;
+  return DayNumber(std::chrono::year(num(0, 4)) / std::chrono::month(num(5, 2)) /
+                   std::chrono::day(num(8, 2)));
+}
+
+// Minutes after midnight of a well-formed "HH:MM"; 0 when shorter.
+inline uint32_t ClockMinute(std::string_view hhmm) {
+  if (hhmm.size() < 5) return 0;
+  return static_cast<uint32_t>(((hhmm[0] - '0') * 10 + (hhmm[1] - '0')) * 60 +
+                               (hhmm[3] - '0') * 10 + (hhmm[4] - '0'));
+}
+
+inline bool HasRole(const v1::Staff& s, int role) {
+  return std::find(s.roles().begin(), s.roles().end(), role) != s.roles().end();
+}
+
+// Homed at `center` or covering it.
+inline bool MayWorkAt(const v1::Staff& s, std::string_view center) {
+  return s.center_id() == center ||
+         std::find(s.cover_center_ids().begin(), s.cover_center_ids().end(), center) !=
+             s.cover_center_ids().end();
+}
+
+// ---- events
+
+// An event of `center` with no body or topic yet.
+inline v1::Event NewEvent(std::string_view center) {
+  v1::Event e;
+  e.set_center_id(std::string(center));
+  return e;
+}
+
+// Sets the topic and adds the event to `m`.
+inline void Emit(Mutation* m, v1::Event e, const char* topic) {
+  e.set_topic(topic);
+  m->Emit(std::move(e));
+}
+
+// The staff member `id`; null when `id` is empty or unknown.
+inline const v1::Staff* StaffOrNull(const Network& net, std::string_view id) {
+  return id.empty() ? nullptr : net.FindStaff(id);
+}
+
+// Copies the staff member `id` into `out`; leaves it alone when there is none.
+inline void SetStaff(const Network& net, std::string_view id, v1::Staff* out) {
+  if (const auto* st = StaffOrNull(net, id)) *out = *st;
+}
+
+// ---- eligibility (rota_loads.cpp)
+
+// Hard eligibility (not forceable): center, roles, skills, leave. Why `st`
+// may not take `s` on `day`, or empty.
+std::string Ineligible(const RotaBook& book, const v1::Staff& st, const v1::Shift& s, int32_t day);
+
+// Copies of the loads of the people a plan touches, changed as it goes.
+class Overlay {
+ public:
+  Overlay(const RotaBook& book, const Network& net) : book_(book), net_(net) {}
+  StaffLoad& Of(const std::string& staff) {
+    auto it = loads_.find(staff);
+    if (it != loads_.end()) return it->second;
+    const StaffLoad* base = book_.Load(staff);
+    return loads_.emplace(staff, base ? *base : StaffLoad{}).first->second;
+  }
+  const Rules& RulesOf(const v1::Staff& st, std::string_view center) {
+    auto key = st.id() + '\n' + std::string(center);
+    auto it = rules_.find(key);
+    if (it == rules_.end()) it = rules_.emplace(key, ResolveRules(book_.rules(), st, center)).first;
+    return it->second;
+  }
+  // Why `st` cannot take `s` (hard reasons first), or empty.
+  std::vector<std::string> Why(const v1::Staff& st, const v1::Shift& s, const ShiftFacts& f) {
+    if (auto r = Ineligible(book_, st, s, f.day); !r.empty()) return {r};
+    return RuleBreaches(Of(st.id()), RulesOf(st, s.center_id()), f);
+  }
+  bool HardOk(const v1::Staff& st, const v1::Shift& s, const ShiftFacts& f) const {
+    return Ineligible(book_, st, s, f.day).empty();
+  }
+  const Network& net() const { return net_; }
+
+ private:
+  const RotaBook& book_;
+  const Network& net_;
+  std::unordered_map<std::string, StaffLoad> loads_;
+  std::unordered_map<std::string, Rules> rules_;
+};
+
+// The staff who may work at a center, in id order.
+std::vector<const v1::Staff*> PoolOf(const Network& net, std::string_view center);
+
+// Auto-fill's choice: the eligible person with the fewest duties of the
+// shift's kind so far (weekend days, holiday days, evenings; then minutes),
+// ties by id. `skip` is not considered (the current assignee). Null when
+// nobody in `pool` may take `s`.
+const v1::Staff* BestCandidate(Overlay& ov, const std::vector<const v1::Staff*>& pool,
+                               const v1::Shift& s, const ShiftFacts& f, std::string_view skip = {});
+
+// ---- planned shifts (rota_generate.cpp)
+
+// The id of the shift at `pos` of a required window: ShiftIdPrefix, then
+// <KIND>-<pos>.
+std::string ShiftId(std::string_view center, const Slot& slot, uint32_t pos);
+
+// The unassigned shift at `pos` of a required window (its share of the
+// window's roles and skills); `holiday` names a HOLIDAY date.
+v1::Shift NewShift(std::string_view center, const Slot& slot, uint32_t pos,
+                   const std::string& holiday);
+
+// ---- arguments
+
+// The date `text`; InvalidArgument on `field` when it is not one.
+inline Result<Date> DateArg(const std::string& text, const char* field) {
+  auto d = ParseDate(text);
+  if (!d.ok()) return Status::InvalidArgument(field, d.status().message());
+  return d;
+}
+
+// The range [from, to] (`to` empty: one day), at most kMaxRangeDays + 1 days.
+inline Status RangeArgs(const std::string& from, const std::string& to, Date* f, Date* t) {
+  auto a = DateArg(from, "from");
+  if (!a.ok()) return a.status();
+  auto b = to.empty() ? a : DateArg(to, "to");
+  if (!b.ok()) return b.status();
+  if (DayNumber(*b) < DayNumber(*a)) return Status::InvalidArgument("to", "is before from");
+  if (DayNumber(*b) - DayNumber(*a) > kMaxRangeDays) {
+    return Status::InvalidArgument("to",
+                                   fmt::format("a range is at most {} days", kMaxRangeDays + 1));
+  }
+  *f = *a;
+  *t = *b;
+  return {};
+}
+
+// OK when the center `id` (the field center_id) is given and exists.
+inline Status NeedCenter(const State& st, const std::string& id) {
+  if (id.empty()) return Status::InvalidArgument("center_id", "is required");
+  if (!st.network.FindCenter(id)) {
+    return Status::NotFound("center_id", fmt::format("center \"{}\" does not exist", id));
+  }
+  return {};
+}
+
+// The staff member `id` (the field `field`), which must be given and exist.
+inline Result<const v1::Staff*> NeedStaff(const State& st, const std::string& id,
+                                          const char* field) {
+  if (id.empty()) return Status::InvalidArgument(field, "is required");
+  const auto* s = st.network.FindStaff(id);
+  if (!s) return Status::NotFound(field, fmt::format("staff \"{}\" does not exist", id));
+  return s;
+}
+
+}  // namespace zhiban::domain::rota_internal

@@ -1,0 +1,181 @@
+// Leave and departures: the shifts they take someone off go to the backup
+// or become gaps (rota.h).
+#include "daemon/domain/rota.h"
+
+#include <algorithm>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "daemon/domain/rota_internal.h"
+
+namespace zhiban::domain {
+
+using rota_internal::BestCandidate;
+using rota_internal::DayOf;
+using rota_internal::Emit;
+using rota_internal::kDay;
+using rota_internal::NeedStaff;
+using rota_internal::NewEvent;
+using rota_internal::Overlay;
+using rota_internal::PoolOf;
+using rota_internal::RangeArgs;
+using rota_internal::Sec;
+using rota_internal::SetStaff;
+using rota_internal::StaffOrNull;
+
+namespace {
+
+// A shift losing its assignee (leave, departure): the backup takes it when
+// the rules allow; otherwise it is a gap, announced with the replacement
+// that changes no other shift (when there is one).
+void Reassign(const RotaCtx& ctx, Overlay& ov, v1::Shift s, const std::string& reason,
+              Mutation* m) {
+  const auto& net = ctx.state.network;
+  const ShiftFacts f = FactsOf(s);
+  const std::string previous = s.assignee_id();
+  if (!previous.empty()) ov.Of(previous).Remove(f);
+  const v1::Staff* backup = StaffOrNull(net, s.backup_id());
+  const bool backup_ok = backup && backup->id() != previous && ov.Why(*backup, s, f).empty();
+  if (backup_ok) {
+    s.set_assignee_id(backup->id());
+    s.set_backup_id("");
+    s.set_source(v1::BACKUP);
+    s.set_forced(false);
+    ov.Of(backup->id()).Add(f);
+  } else {
+    s.set_assignee_id("");
+    s.set_source(v1::SHIFT_SOURCE_UNSPECIFIED);
+    s.set_forced(false);
+  }
+  if (s.published()) {
+    auto e = NewEvent(s.center_id());
+    auto* b = e.mutable_shift_changed();
+    *b->mutable_shift() = s;
+    SetStaff(net, s.assignee_id(), b->mutable_staff());
+    SetStaff(net, previous, b->mutable_previous());
+    b->set_reason(backup_ok ? reason + ": the backup takes it" : reason);
+    Emit(m, std::move(e), "shift.changed");
+  }
+  if (!backup_ok) {
+    auto e = NewEvent(s.center_id());
+    auto* g = e.mutable_coverage_gap();
+    *g->mutable_shift() = s;
+    g->set_reason(reason);
+    SetStaff(net, previous, g->mutable_absent());
+    SetStaff(net, s.backup_id(), g->mutable_backup());
+    if (const auto* l = LeaderOnDuty(ctx.state, s.center_id(), Sec(s.start())))
+      *g->mutable_leader() = *l;
+    auto pool = PoolOf(net, s.center_id());
+    if (const auto* p = BestCandidate(ov, pool, s, f, previous)) *g->mutable_proposal() = *p;
+    Emit(m, std::move(e), "coverage.gap");
+  }
+  m->shifts_put.push_back(std::move(s));
+}
+
+}  // namespace
+
+Result<Mutation> AddLeave(const RotaCtx& ctx, v1::Leave leave) {
+  const auto& st = ctx.state;
+  if (leave.id().empty() || leave.id().size() > kMaxIdLength)
+    return Status::InvalidArgument("leave.id", "is required (at most 64 characters)");
+  if (st.rota.leave().count(leave.id()))
+    return Status::AlreadyExists("leave.id", fmt::format("leave \"{}\" exists", leave.id()));
+  auto person = NeedStaff(st, leave.staff_id(), "leave.staff_id");
+  if (!person.ok()) return person.status();
+  if (!v1::LeaveKind_IsValid(leave.kind()) || leave.kind() == v1::LEAVE_KIND_UNSPECIFIED) {
+    return Status::InvalidArgument("leave.kind", "must be ANNUAL, SICK, COMPENSATORY or PERSONAL");
+  }
+  Date from, to;
+  if (leave.to().empty()) leave.set_to(leave.from());
+  ZB_RETURN_IF_ERROR(RangeArgs(leave.from(), leave.to(), &from, &to));
+  for (int32_t d = DayNumber(from); d <= DayNumber(to); ++d) {
+    if (const auto* other = st.rota.LeaveOn(leave.staff_id(), d)) {
+      return Status::AlreadyExists(
+          "leave.from", fmt::format("{} overlaps leave {} ({}..{})", leave.id(), other->id(),
+                                    other->from(), other->to()));
+    }
+  }
+  Mutation m;
+  m.leave_put.push_back(leave);
+  Overlay ov(st.rota, st.network);
+  std::vector<v1::Shift> hit;
+  for (const auto* s : st.rota.StaffShifts(leave.staff_id(), DayNumber(from) * kDay - kDay,
+                                           (DayNumber(to) + 2) * kDay)) {
+    const int32_t d = DayOf(s->date());
+    if (d < DayNumber(from) || d > DayNumber(to) || Sec(s->end()) <= Sec(ctx.now)) continue;
+    hit.push_back(*s);
+  }
+  const std::string reason =
+      fmt::format("leave {} ({})", leave.id(), v1::LeaveKind_Name(leave.kind()));
+  // The leave must be visible to the eligibility checks of the replacements:
+  // the person on leave is the only one it concerns, and they are skipped.
+  for (auto& s : hit) Reassign(ctx, ov, std::move(s), reason, &m);
+  auto e = NewEvent((*person)->center_id());
+  auto* b = e.mutable_leave_added();
+  *b->mutable_leave() = leave;
+  *b->mutable_staff() = **person;
+  b->set_shifts_affected(static_cast<uint32_t>(hit.size()));
+  Emit(&m, std::move(e), "leave.added");
+  m.summary = fmt::format("leave {} for {} {}..{}: {} shift(s) affected", leave.id(),
+                          leave.staff_id(), leave.from(), leave.to(), hit.size());
+  return m;
+}
+
+Result<Mutation> RemoveLeave(const RotaCtx& ctx, std::string_view id) {
+  auto it = ctx.state.rota.leave().find(id);
+  if (it == ctx.state.rota.leave().end())
+    return Status::NotFound("id", fmt::format("leave \"{}\" does not exist", id));
+  Mutation m;
+  m.leave_deleted.emplace_back(id);
+  const auto* person = ctx.state.network.FindStaff(it->second.staff_id());
+  auto e = NewEvent(person ? person->center_id() : "");
+  *e.mutable_leave_removed()->mutable_leave() = it->second;
+  if (person) *e.mutable_leave_removed()->mutable_staff() = *person;
+  Emit(&m, std::move(e), "leave.removed");
+  m.summary = fmt::format(
+      "leave {} removed (its shifts stay as re-planned; run rota fill to use the person again)",
+      id);
+  return m;
+}
+
+void ReleaseStaff(const RotaCtx& ctx, std::string_view staff, Mutation* m) {
+  const auto& st = ctx.state;
+  Overlay ov(st.rota, st.network);
+  const int64_t now = Sec(ctx.now);
+  std::vector<v1::Shift> hit;
+  for (const auto* s :
+       st.rota.StaffShifts(staff, now - 2 * kDay, std::numeric_limits<int64_t>::max())) {
+    if (Sec(s->end()) > now) hit.push_back(*s);
+  }
+  for (auto& s : hit) Reassign(ctx, ov, std::move(s), "staff removed", m);
+  // Backups who leave stop being backups.
+  for (const auto& [id, s] : st.rota.shifts()) {
+    if (s.backup_id() == staff && Sec(s.end()) > now && s.assignee_id() != staff) {
+      v1::Shift c = s;
+      c.set_backup_id("");
+      m->shifts_put.push_back(std::move(c));
+    }
+  }
+  for (const auto& [id, r] : st.rota.rotations()) {
+    if (std::find(r.members().begin(), r.members().end(), staff) == r.members().end()) continue;
+    v1::Rotation c = r;
+    c.clear_members();
+    for (const auto& x : r.members()) {
+      if (x != staff) c.add_members(x);
+    }
+    if (c.members().empty()) {
+      m->rotations_deleted.push_back(id);
+      continue;
+    }
+    auto e = NewEvent(c.center_id());
+    *e.mutable_rotation_updated()->mutable_rotation() = c;
+    Emit(m, std::move(e), "rotation.updated");
+    m->rotations_put.push_back(std::move(c));
+  }
+  if (!hit.empty()) m->summary += fmt::format("; {} future shift(s) released", hit.size());
+}
+
+}  // namespace zhiban::domain

@@ -1,0 +1,187 @@
+// Read-only answers: checking a rota, who is on duty now, the yearly ledger
+// (rota.h).
+#include "daemon/domain/rota.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "daemon/domain/rota_internal.h"
+
+namespace zhiban::domain {
+
+using rota_internal::DayOf;
+using rota_internal::kDay;
+using rota_internal::NeedCenter;
+using rota_internal::NeedStaff;
+using rota_internal::NewShift;
+using rota_internal::Overlay;
+using rota_internal::PoolOf;
+using rota_internal::RangeArgs;
+using rota_internal::Sec;
+using rota_internal::SetStaff;
+using rota_internal::ShiftId;
+using rota_internal::Ts;
+
+Status CheckRota(const RotaCtx& ctx, const v1::RotaCheckRequest& req, v1::RotaCheckReply* out) {
+  const auto& st = ctx.state;
+  ZB_RETURN_IF_ERROR(NeedCenter(st, req.center_id()));
+  Date from, to;
+  ZB_RETURN_IF_ERROR(RangeArgs(req.from(), req.to(), &from, &to));
+  std::vector<v1::CoverageGap> uncovered;
+  std::vector<Slot> slots;
+  ZB_RETURN_IF_ERROR(ExpandCoverage(st.calendar, st.policies, st.network, ctx.zones,
+                                    req.center_id(), from, to, &slots, &uncovered));
+  for (auto& g : uncovered) *out->add_uncovered_days() = std::move(g);
+  const auto shifts = st.rota.CenterShifts(req.center_id(), from, to);
+  out->set_shifts(static_cast<uint32_t>(shifts.size()));
+  // Windows with no shift yet are gaps too (not generated).
+  std::set<std::string> have;
+  for (const auto* s : shifts) have.insert(s->id());
+  uint32_t gaps = 0;
+  for (const auto& slot : slots) {
+    for (uint32_t p = 0; p < slot.window->coverage().min_staff(); ++p) {
+      if (have.count(ShiftId(req.center_id(), slot, p))) continue;
+      if (++gaps <= 1000) *out->add_gaps() = NewShift(req.center_id(), slot, p, "");
+    }
+  }
+  Overlay ov(st.rota, st.network);
+  for (const auto* s : shifts) {
+    if (s->assignee_id().empty()) {
+      if (++gaps <= 1000) *out->add_gaps() = *s;
+      continue;
+    }
+    const auto* person = st.network.FindStaff(s->assignee_id());
+    if (!person) continue;
+    const ShiftFacts f = FactsOf(*s);
+    StaffLoad& load = ov.Of(person->id());
+    load.Remove(f);
+    auto why = ov.Why(*person, *s, f);
+    load.Add(f);
+    for (auto& w : why) {
+      auto* b = out->add_breaches();
+      b->set_shift_id(s->id());
+      b->set_staff_id(person->id());
+      b->set_rule(w.substr(0, w.find(':')));
+      b->set_detail(std::move(w));
+      b->set_forced(s->forced());
+    }
+  }
+  out->set_gap_count(gaps);
+  const int64_t lo = DayNumber(from) * kDay - kDay, hi = (DayNumber(to) + 2) * kDay;
+  uint32_t mins[3] = {UINT32_MAX, UINT32_MAX, UINT32_MAX}, maxs[3] = {0, 0, 0};
+  for (const auto* person : PoolOf(st.network, req.center_id())) {
+    auto* row = out->add_fairness();
+    row->set_staff_id(person->id());
+    row->set_name(person->name());
+    std::set<int32_t> weekend, holiday;
+    for (const auto* s : st.rota.StaffShifts(person->id(), lo, hi)) {
+      const ShiftFacts f = FactsOf(*s);
+      if (f.day < DayNumber(from) || f.day > DayNumber(to)) continue;
+      if (f.weekend) weekend.insert(f.day);
+      if (f.holiday) holiday.insert(f.day);
+      if (f.evening) row->set_evenings(row->evenings() + 1);
+      if (f.working) row->set_minutes(row->minutes() + f.minutes());
+    }
+    row->set_weekend_days(static_cast<uint32_t>(weekend.size()));
+    row->set_holiday_days(static_cast<uint32_t>(holiday.size()));
+    const uint32_t v[3] = {row->weekend_days(), row->holiday_days(), row->evenings()};
+    for (int i = 0; i < 3; ++i) {
+      mins[i] = std::min(mins[i], v[i]);
+      maxs[i] = std::max(maxs[i], v[i]);
+    }
+  }
+  if (out->fairness_size()) {
+    out->set_spread_weekend_days(maxs[0] - mins[0]);
+    out->set_spread_holiday_days(maxs[1] - mins[1]);
+    out->set_spread_evenings(maxs[2] - mins[2]);
+  }
+  return {};
+}
+
+Status RotaNow(const RotaCtx& ctx, const v1::RotaNowRequest& req, v1::RotaNowReply* out) {
+  const auto& st = ctx.state;
+  if (!req.center_id().empty()) ZB_RETURN_IF_ERROR(NeedCenter(st, req.center_id()));
+  const int64_t now = Sec(ctx.now);
+  *out->mutable_now() = Ts(now);
+  const int32_t day = static_cast<int32_t>((now + 8 * 3600) / kDay);
+  auto one = [&](const std::string& center) {
+    for (const auto* s :
+         st.rota.CenterShifts(center, FromDayNumber(day - 1), FromDayNumber(day + 1))) {
+      if (Sec(s->start()) > now || Sec(s->end()) <= now) continue;
+      if (s->assignee_id().empty()) {
+        *out->add_gaps() = *s;
+        continue;
+      }
+      auto* d = out->add_on_duty();
+      d->set_center_id(center);
+      *d->mutable_shift() = *s;
+      SetStaff(st.network, s->assignee_id(), d->mutable_staff());
+      SetStaff(st.network, s->backup_id(), d->mutable_backup());
+    }
+    if (const auto* l = LeaderOnDuty(st, center, now)) (*out->mutable_leaders())[center] = *l;
+  };
+  if (!req.center_id().empty()) {
+    one(req.center_id());
+  } else {
+    for (const auto& [id, c] : st.network.centers()) one(id);
+  }
+  return {};
+}
+
+Status Ledger(const RotaCtx& ctx, const v1::LedgerRequest& req, v1::LedgerReply* out) {
+  const auto& st = ctx.state;
+  if (req.year() < 1970 || req.year() > 9999)
+    return Status::InvalidArgument("year", "is required (e.g. 2026)");
+  std::vector<const v1::Staff*> people;
+  if (!req.staff_id().empty()) {
+    auto p = NeedStaff(st, req.staff_id(), "staff_id");
+    if (!p.ok()) return p.status();
+    people.push_back(*p);
+  } else {
+    if (!req.center_id().empty()) ZB_RETURN_IF_ERROR(NeedCenter(st, req.center_id()));
+    for (const auto& [id, s] : st.network.staff()) {
+      if (req.center_id().empty() || s.center_id() == req.center_id()) people.push_back(&s);
+    }
+  }
+  const int32_t y0 = DayNumber(std::chrono::year(req.year()) / 1 / 1);
+  const int32_t y1 = DayNumber(std::chrono::year(req.year()) / 12 / 31);
+  const int64_t now = Sec(ctx.now);
+  out->set_year(req.year());
+  for (const auto* p : people) {
+    auto* row = out->add_rows();
+    row->set_staff_id(p->id());
+    row->set_name(p->name());
+    row->set_center_id(p->center_id());
+    std::set<int32_t> holiday_days;
+    for (const auto* s : st.rota.StaffShifts(p->id(), y0 * kDay - kDay, (y1 + 2) * kDay)) {
+      const ShiftFacts f = FactsOf(*s);
+      if (f.day < y0 || f.day > y1 || !f.working || f.end > now) continue;  // worked shifts only
+      row->set_total_minutes(row->total_minutes() + f.minutes());
+      if (f.weekend) row->set_weekend_minutes(row->weekend_minutes() + f.minutes());
+      if (f.holiday) {
+        row->set_holiday_minutes(row->holiday_minutes() + f.minutes());
+        holiday_days.insert(f.day);
+      }
+    }
+    row->set_holiday_days(static_cast<uint32_t>(holiday_days.size()));
+    row->set_comp_earned_minutes(row->weekend_minutes());
+    const Rules rules = ResolveRules(st.rota.rules(), *p, p->center_id());
+    uint32_t taken = 0;
+    for (const auto& [id, l] : st.rota.leave()) {
+      if (l.staff_id() != p->id() || l.kind() != v1::COMPENSATORY) continue;
+      for (int32_t d = std::max(DayOf(l.from()), y0); d <= std::min(DayOf(l.to()), y1); ++d)
+        taken += rules.daily_standard;
+    }
+    row->set_comp_taken_minutes(taken);
+    row->set_comp_balance_minutes(static_cast<int32_t>(row->comp_earned_minutes()) -
+                                  static_cast<int32_t>(taken));
+  }
+  return {};
+}
+
+}  // namespace zhiban::domain

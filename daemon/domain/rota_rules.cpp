@@ -1,0 +1,142 @@
+// Working-time rules: the rules TOML, resolved per person and center (rota.h).
+#include "daemon/domain/rota.h"
+
+#include <string>
+
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+#include "daemon/domain/rota_internal.h"
+
+namespace zhiban::domain {
+
+using rota_internal::Emit;
+
+namespace {
+
+Status ParseRulesTable(const toml::table& t, std::string_view source, const std::string& where,
+                       v1::WorkRules* out) {
+  for (const auto& [k, v] : t) {
+    const std::string key(k.str());
+    if (v.is_table() && where.empty() && (key == "employment" || key == "center")) continue;
+    auto bad = [&](const std::string& msg) {
+      return Status::InvalidArgument(
+          where + key,
+          fmt::format("{}:{}: {}", source.empty() ? "rules" : source, v.source().begin.line, msg));
+    };
+    auto num = v.value<double>();
+    if (!num || *num < 0 || *num > 10000)
+      return bad(fmt::format("{} must be a non-negative number", key));
+    const auto minutes = static_cast<uint32_t>(*num * 60 + 0.5);
+    const auto whole = static_cast<uint32_t>(*num + 0.5);
+    if (key == "daily_standard_hours")
+      out->set_daily_standard_minutes(minutes);
+    else if (key == "daily_overtime_hours")
+      out->set_daily_overtime_minutes(minutes);
+    else if (key == "weekly_standard_hours")
+      out->set_weekly_standard_minutes(minutes);
+    else if (key == "monthly_overtime_hours")
+      out->set_monthly_overtime_minutes(minutes);
+    else if (key == "min_rest_hours")
+      out->set_min_rest_minutes(minutes);
+    else if (key == "max_consecutive_days")
+      out->set_max_consecutive_days(whole);
+    else if (key == "min_rest_days_per_week")
+      out->set_min_rest_days_per_week(whole);
+    else {
+      return bad(fmt::format(
+          "unknown key \"{}\" (daily_standard_hours, daily_overtime_hours, weekly_standard_hours, "
+          "monthly_overtime_hours, min_rest_hours, max_consecutive_days, min_rest_days_per_week)",
+          key));
+    }
+    if ((key == "daily_standard_hours" || key == "max_consecutive_days") && whole == 0) {
+      return bad(key + " must be above 0");
+    }
+  }
+  return {};
+}
+
+void ApplyRules(const v1::WorkRules& w, Rules* r) {
+  if (w.daily_standard_minutes()) r->daily_standard = w.daily_standard_minutes();
+  if (w.daily_overtime_minutes()) r->daily_overtime = w.daily_overtime_minutes();
+  if (w.weekly_standard_minutes()) r->weekly_standard = w.weekly_standard_minutes();
+  if (w.monthly_overtime_minutes()) r->monthly_overtime = w.monthly_overtime_minutes();
+  if (w.min_rest_minutes()) r->min_rest = w.min_rest_minutes();
+  if (w.max_consecutive_days()) r->max_consecutive = w.max_consecutive_days();
+  if (w.min_rest_days_per_week()) r->min_rest_days_week = w.min_rest_days_per_week();
+}
+
+}  // namespace
+
+Result<v1::WorkRulesConfig> ParseRulesToml(std::string_view text, std::string_view source) {
+  toml::table t;
+  try {
+    t = toml::parse(text, source);
+  } catch (const toml::parse_error& e) {
+    return Status::InvalidArgument(
+        "toml", fmt::format("{}:{}: {}", source.empty() ? "rules" : source, e.source().begin.line,
+                            e.description()));
+  }
+  v1::WorkRulesConfig cfg;
+  ZB_RETURN_IF_ERROR(ParseRulesTable(t, source, "", cfg.mutable_defaults()));
+  if (const auto* emp = t["employment"].as_table()) {
+    for (const auto& [k, v] : *emp) {
+      v1::EmploymentType type;
+      if (!v1::EmploymentType_Parse(std::string(k.str()), &type) ||
+          type == v1::EMPLOYMENT_TYPE_UNSPECIFIED) {
+        return Status::InvalidArgument(
+            "employment",
+            fmt::format("{}:{}: unknown employment type \"{}\" (LABOUR_CONTRACT, CIVIL_SERVANT, "
+                        "ELECTED_CADRE, VOLUNTEER_SERVICE)",
+                        source, v.source().begin.line, k.str()));
+      }
+      if (!v.is_table())
+        return Status::InvalidArgument(
+            "employment", fmt::format("{}:{}: must be a table", source, v.source().begin.line));
+      ZB_RETURN_IF_ERROR(ParseRulesTable(*v.as_table(), source,
+                                         fmt::format("employment.{}.", k.str()),
+                                         &(*cfg.mutable_by_employment())[std::string(k.str())]));
+    }
+  }
+  if (const auto* centers = t["center"].as_table()) {
+    for (const auto& [k, v] : *centers) {
+      if (!v.is_table())
+        return Status::InvalidArgument(
+            "center", fmt::format("{}:{}: must be a table", source, v.source().begin.line));
+      ZB_RETURN_IF_ERROR(ParseRulesTable(*v.as_table(), source, fmt::format("center.{}.", k.str()),
+                                         &(*cfg.mutable_by_center())[std::string(k.str())]));
+    }
+  }
+  cfg.set_toml(std::string(text));
+  cfg.set_source(std::string(source));
+  return cfg;
+}
+
+Rules ResolveRules(const v1::WorkRulesConfig& cfg, const v1::Staff& staff,
+                   std::string_view center) {
+  Rules r;
+  ApplyRules(cfg.defaults(), &r);
+  const auto type = staff.employment() == v1::EMPLOYMENT_TYPE_UNSPECIFIED ? v1::LABOUR_CONTRACT
+                                                                          : staff.employment();
+  if (auto it = cfg.by_employment().find(v1::EmploymentType_Name(type));
+      it != cfg.by_employment().end()) {
+    ApplyRules(it->second, &r);
+  }
+  if (auto it = cfg.by_center().find(std::string(center)); it != cfg.by_center().end())
+    ApplyRules(it->second, &r);
+  return r;
+}
+
+Result<Mutation> SetRules(const RotaCtx&, std::string_view toml, std::string_view source) {
+  auto cfg = ParseRulesToml(toml, source);
+  if (!cfg.ok()) return cfg.status();
+  Mutation m;
+  m.summary = fmt::format("working-time rules from {}", source.empty() ? "(inline)" : source);
+  v1::Event e;
+  e.mutable_rules_updated()->set_source(std::string(source));
+  Emit(&m, std::move(e), "rules.updated");
+  m.rules_put.push_back(std::move(*cfg));
+  return m;
+}
+
+}  // namespace zhiban::domain

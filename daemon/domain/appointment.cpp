@@ -4,34 +4,21 @@
 
 #include <fmt/format.h>
 
+#include "daemon/domain/common.h"
 #include "daemon/domain/indexed.h"
 #include "daemon/domain/policy.h"
 #include "daemon/domain/state.h"
 #include "daemon/domain/visit.h"
 
 namespace zhiban::domain {
+
+using common::HasSkill;
+using common::kDay;
+using common::Sec;
+using common::Ts;
+using common::WorkingDay;
+
 namespace {
-
-constexpr int64_t kDay = 86400;
-
-int64_t Sec(const google::protobuf::Timestamp& t) { return t.seconds(); }
-int64_t Sec(TimePoint t) {
-  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
-}
-google::protobuf::Timestamp Ts(int64_t s) {
-  google::protobuf::Timestamp t;
-  t.set_seconds(s);
-  return t;
-}
-
-bool Working(const v1::CalendarDay& d) {
-  return !d.closed() && (d.day_type() == v1::WORKDAY || d.day_type() == v1::MAKEUP_WORKDAY);
-}
-
-bool HasSkill(const v1::Staff& s, const std::string& skill) {
-  return skill.empty() ||
-         std::find(s.skills().begin(), s.skills().end(), skill) != s.skills().end();
-}
 
 // "HH:MM" of `minute` after local midnight ("+1" past it).
 std::string Clock(int64_t minute) {
@@ -102,13 +89,13 @@ std::string WindowsOf(const std::vector<Slot>& slots, const Where& w) {
 // before the date must not have passed.
 Status CheckNotice(const RotaCtx& ctx, const v1::Center& c, const Where& w) {
   const uint32_t n = ctx.state.visits.options().appointment_notice_working_days;
-  if (n == 0 || Working(w.day)) return {};
+  if (n == 0 || WorkingDay(w.day)) return {};
   int32_t d = DayNumber(w.date), found = 0;
   while (found < static_cast<int32_t>(n)) {
     if (--d < DayNumber(w.date) - 60)
       return {};  // no working day within two months: nothing to give notice on
     auto info = ctx.state.calendar.Day(FromDayNumber(d), c.id());
-    if (info.ok() && Working(*info)) ++found;
+    if (info.ok() && WorkingDay(*info)) ++found;
   }
   auto today = ctx.zones.LocalDate(c.time_zone(), ctx.now);
   if (today.ok() && DayNumber(*today) > d) {

@@ -5,16 +5,17 @@
 
 #include <fmt/format.h>
 
+#include "daemon/domain/common.h"
 #include "daemon/domain/indexed.h"
 #include "daemon/domain/rota_internal.h"
 
 namespace zhiban::domain {
 
+using common::HasRole;
+using common::kDay;
+using common::Sec;
 using rota_internal::ClockMinute;
 using rota_internal::DayOf;
-using rota_internal::HasRole;
-using rota_internal::kDay;
-using rota_internal::Sec;
 
 const v1::Shift* RotaBook::FindShift(std::string_view id) const {
   auto it = shifts_.find(id);

@@ -7,22 +7,23 @@
 
 #include <fmt/format.h>
 
+#include "daemon/domain/common.h"
 #include "daemon/domain/rota_internal.h"
 
 namespace zhiban::domain {
 
+using common::HasRole;
+using common::kDay;
+using common::Sec;
+using common::Ts;
 using rota_internal::Emit;
-using rota_internal::HasRole;
 using rota_internal::Ineligible;
-using rota_internal::kDay;
 using rota_internal::NeedCenter;
 using rota_internal::NeedStaff;
 using rota_internal::NewEvent;
 using rota_internal::Overlay;
 using rota_internal::RangeArgs;
-using rota_internal::Sec;
 using rota_internal::SetStaff;
-using rota_internal::Ts;
 
 // ---- manual changes -----------------------------------------------------------------
 

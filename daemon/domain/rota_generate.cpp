@@ -10,23 +10,25 @@
 #include <fmt/format.h>
 #include <google/protobuf/util/message_differencer.h>
 
+#include "daemon/domain/common.h"
 #include "daemon/domain/rota_internal.h"
 
 namespace zhiban::domain {
 
+using common::MayWorkAt;
+using common::Sec;
+using common::Ts;
 using rota_internal::BestCandidate;
 using rota_internal::ClockMinute;
 using rota_internal::DateArg;
 using rota_internal::DayOf;
 using rota_internal::Emit;
-using rota_internal::MayWorkAt;
 using rota_internal::NeedCenter;
 using rota_internal::NewEvent;
 using rota_internal::NewShift;
 using rota_internal::Overlay;
 using rota_internal::PoolOf;
 using rota_internal::RangeArgs;
-using rota_internal::Sec;
 using rota_internal::SetStaff;
 
 namespace {

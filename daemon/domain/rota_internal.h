@@ -1,11 +1,11 @@
 // Internal to the rota engine: what its files (daemon/domain/rota_*.cpp)
 // share. Not part of rota.h's interface; nothing else includes it.
 //
-// The small helpers are inline here; Ineligible, PoolOf and BestCandidate
+// The seconds and staff-matching helpers are domain-wide (common.h). The
+// small helpers here are inline; Ineligible, PoolOf and BestCandidate
 // are defined in rota_loads.cpp, ShiftId and NewShift in rota_generate.cpp.
 #pragma once
 
-#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -15,7 +15,6 @@
 
 #include <fmt/format.h>
 
-#include "daemon/base/clock.h"
 #include "daemon/base/date.h"
 #include "daemon/base/status.h"
 #include "daemon/domain/mutation.h"
@@ -26,18 +25,7 @@
 
 namespace zhiban::domain::rota_internal {
 
-inline constexpr int64_t kDay = 86400;
 inline constexpr int kMaxRangeDays = 366;
-
-inline int64_t Sec(const google::protobuf::Timestamp& t) { return t.seconds(); }
-inline google::protobuf::Timestamp Ts(int64_t sec) {
-  google::protobuf::Timestamp t;
-  t.set_seconds(sec);
-  return t;
-}
-inline int64_t Sec(TimePoint t) {
-  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
-}
 
 // The day number of an ISO date (YYYY-MM-DD...); 0 when shorter. Our own
 // records hold well-formed ISO dates; parse without allocating.
@@ -57,17 +45,6 @@ inline uint32_t ClockMinute(std::string_view hhmm) {
   if (hhmm.size() < 5) return 0;
   return static_cast<uint32_t>(((hhmm[0] - '0') * 10 + (hhmm[1] - '0')) * 60 +
                                (hhmm[3] - '0') * 10 + (hhmm[4] - '0'));
-}
-
-inline bool HasRole(const v1::Staff& s, int role) {
-  return std::find(s.roles().begin(), s.roles().end(), role) != s.roles().end();
-}
-
-// Homed at `center` or covering it.
-inline bool MayWorkAt(const v1::Staff& s, std::string_view center) {
-  return s.center_id() == center ||
-         std::find(s.cover_center_ids().begin(), s.cover_center_ids().end(), center) !=
-             s.cover_center_ids().end();
 }
 
 // ---- events

@@ -9,20 +9,21 @@
 
 #include <fmt/format.h>
 
+#include "daemon/domain/common.h"
 #include "daemon/domain/rota_internal.h"
 
 namespace zhiban::domain {
 
+using common::kDay;
+using common::Sec;
 using rota_internal::BestCandidate;
 using rota_internal::DayOf;
 using rota_internal::Emit;
-using rota_internal::kDay;
 using rota_internal::NeedStaff;
 using rota_internal::NewEvent;
 using rota_internal::Overlay;
 using rota_internal::PoolOf;
 using rota_internal::RangeArgs;
-using rota_internal::Sec;
 using rota_internal::SetStaff;
 using rota_internal::StaffOrNull;
 

@@ -8,15 +8,16 @@
 
 #include <fmt/format.h>
 
+#include "daemon/domain/common.h"
 #include "daemon/domain/rota_internal.h"
 
 namespace zhiban::domain {
 
+using common::HasRole;
+using common::kDay;
+using common::MayWorkAt;
+using common::Sec;
 using rota_internal::DayOf;
-using rota_internal::HasRole;
-using rota_internal::kDay;
-using rota_internal::MayWorkAt;
-using rota_internal::Sec;
 
 namespace {
 

@@ -10,22 +10,23 @@
 
 #include <fmt/format.h>
 
+#include "daemon/domain/common.h"
 #include "daemon/domain/rota_internal.h"
 
 namespace zhiban::domain {
 
+using common::kDay;
+using common::Sec;
+using common::Ts;
 using rota_internal::DayOf;
-using rota_internal::kDay;
 using rota_internal::NeedCenter;
 using rota_internal::NeedStaff;
 using rota_internal::NewShift;
 using rota_internal::Overlay;
 using rota_internal::PoolOf;
 using rota_internal::RangeArgs;
-using rota_internal::Sec;
 using rota_internal::SetStaff;
 using rota_internal::ShiftId;
-using rota_internal::Ts;
 
 Status CheckRota(const RotaCtx& ctx, const v1::RotaCheckRequest& req, v1::RotaCheckReply* out) {
   const auto& st = ctx.state;

@@ -7,17 +7,18 @@
 
 #include <fmt/format.h>
 
+#include "daemon/domain/common.h"
 #include "daemon/domain/rota_internal.h"
 
 namespace zhiban::domain {
 
+using common::Sec;
+using common::Ts;
 using rota_internal::ClockMinute;
 using rota_internal::DayOf;
 using rota_internal::Emit;
 using rota_internal::NewEvent;
-using rota_internal::Sec;
 using rota_internal::SetStaff;
-using rota_internal::Ts;
 
 Mutation FireTimers(const RotaCtx& ctx, size_t limit) {
   const auto& st = ctx.state;

@@ -9,23 +9,21 @@
 #include <fmt/format.h>
 #include <google/protobuf/util/field_mask_util.h>
 
+#include "daemon/domain/common.h"
 #include "daemon/domain/indexed.h"
 #include "daemon/domain/state.h"
 
 namespace zhiban::domain {
+
+using common::HasSkill;
+using common::kDay;
+using common::MayWorkAt;
+using common::Sec;
+using common::Ts;
+using common::WorkingDay;
+
 namespace {
 
-constexpr int64_t kDay = 86400;
-
-int64_t Sec(const google::protobuf::Timestamp& t) { return t.seconds(); }
-int64_t Sec(TimePoint t) {
-  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
-}
-google::protobuf::Timestamp Ts(int64_t s) {
-  google::protobuf::Timestamp t;
-  t.set_seconds(s);
-  return t;
-}
 // Local days and times at a center, in the center's own time zone (as rotas
 // and appointments reckon them). Most of China, Xinjiang's offices included,
 // keeps Beijing time, the default; a center elsewhere names its zone.
@@ -89,10 +87,10 @@ class LocalDays {
 
 constexpr const char* kCareService = "care-visit";
 
-bool WorkingDay(const State& st, int32_t day, std::string_view center) {
+// Whether `day` is a working day at `center`; false when the calendar cannot say.
+bool WorkingDayAt(const State& st, int32_t day, std::string_view center) {
   auto info = st.calendar.Day(FromDayNumber(day), center);
-  return info.ok() && !info->closed() &&
-         (info->day_type() == v1::WORKDAY || info->day_type() == v1::MAKEUP_WORKDAY);
+  return info.ok() && WorkingDay(*info);
 }
 
 bool Terminal(v1::VisitState s) {
@@ -102,17 +100,6 @@ bool Terminal(v1::VisitState s) {
 std::string StateName(v1::VisitState s) {
   const std::string& n = v1::VisitState_Name(s);
   return n.starts_with("VISIT_") ? n.substr(6) : n;
-}
-
-bool HasSkill(const v1::Staff& s, const std::string& skill) {
-  return skill.empty() ||
-         std::find(s.skills().begin(), s.skills().end(), skill) != s.skills().end();
-}
-
-bool MayServe(const v1::Staff& s, std::string_view center) {
-  return s.center_id() == center ||
-         std::find(s.cover_center_ids().begin(), s.cover_center_ids().end(), center) !=
-             s.cover_center_ids().end();
 }
 
 void Step(v1::Visit& v, v1::VisitState state, int64_t at, const std::string& by,
@@ -183,7 +170,7 @@ const v1::Staff* Choose(const RotaCtx& ctx, const v1::Visit& v) {
   const v1::Staff* best = nullptr;
   std::tuple<double, uint32_t> best_score{};
   for (const auto& [id, s] : st.network.staff()) {
-    if (!MayServe(s, v.center_id()) || !HasSkill(s, item ? item->skill() : "")) continue;
+    if (!MayWorkAt(s, v.center_id()) || !HasSkill(s, item ? item->skill() : "")) continue;
     if (std::find(v.declined_by().begin(), v.declined_by().end(), id) != v.declined_by().end())
       continue;
     const auto* shift = OnDuty(st, id, v);
@@ -360,9 +347,9 @@ void PlanCare(const RotaCtx& ctx, v1::Resident& r, int32_t base_day) {
     // A due day that is not a working day: the window opens on the last
     // working day before it (节前走访), never back to the last visit.
     int32_t first = due_day;
-    if (!WorkingDay(st, due_day, r.home_center_id())) {
+    if (!WorkingDayAt(st, due_day, r.home_center_id())) {
       for (int32_t d = due_day - 1; d > last && d > due_day - 14; --d) {
-        if (WorkingDay(st, d, r.home_center_id())) {
+        if (WorkingDayAt(st, d, r.home_center_id())) {
           first = d;
           break;
         }
@@ -843,9 +830,7 @@ Result<Mutation> ActOnVisit(const RotaCtx& ctx, const v1::VisitActRequest& req, 
           if (!info.ok())
             return Status::FailedPrecondition("cannot schedule the follow-up: " +
                                               info.status().message());
-          if (!info->closed() &&
-              (info->day_type() == v1::WORKDAY || info->day_type() == v1::MAKEUP_WORKDAY))
-            ++found;
+          if (WorkingDay(*info)) ++found;
         }
         v1::Visit f;
         f.set_id(fmt::format("visit-{}", serial));

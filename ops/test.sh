@@ -78,7 +78,7 @@ stage "release: tests, optional hidden" \
 
 if [ "${ZHIBAN_SKIP_SANITIZE:-0}" != 1 ]; then
   # -O1 -g1: line tables are all ASan's reports need, and it compiles in half
-  # the time of -O2 -g (measured here: ctl.pb.cc 97 s -> 48 s, rota.cpp 56 s -> 26 s).
+  # the time of -O2 -g (measured here: ctl.pb.cc 97 s -> 48 s, the rota engine 56 s -> 26 s).
   stage "asan: configure, optional required" \
     cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DZHIBAN_SANITIZE=ON \
           -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" \

@@ -2,6 +2,7 @@
 // import sessions, backups.
 #include <chrono>
 #include <filesystem>
+#include <system_error>
 
 #include <fmt/format.h>
 #include <google/protobuf/util/time_util.h>
@@ -174,9 +175,15 @@ Result<std::string> BackupCreate(CommandEnv& env, const R& req, v1::CtlReply* re
   if (dir.empty() || dir.front() != '/') {
     return Status::InvalidArgument("dir", "must be an absolute path on the daemon's machine");
   }
-  if (std::filesystem::exists(dir)) {
-    return Status::AlreadyExists("dir", fmt::format("{} already exists", dir));
+  // The error_code overloads: a path the OS refuses (a component over
+  // NAME_MAX, a parent that is a file) is the caller's mistake, not a throw
+  // that ends the daemon.
+  std::error_code ec;
+  const bool exists = std::filesystem::exists(dir, ec);
+  if (ec) {
+    return Status::InvalidArgument("dir", fmt::format("cannot use that path: {}", ec.message()));
   }
+  if (exists) return Status::AlreadyExists("dir", fmt::format("{} already exists", dir));
   // Everything acknowledged so far is in the checkpoint: the core is the only
   // writer and runs this between groups.
   const uint64_t last = env.info.last_seq;

@@ -28,11 +28,17 @@ Status ValidateId(std::string_view id, const std::string& field) {
     return Status::InvalidArgument(
         field, fmt::format("is {} characters; at most {} allowed", id.size(), kMaxIdLength));
   }
-  for (char c : id) {
-    if (!IsIdChar(c)) {
-      return Status::InvalidArgument(
-          field, fmt::format("\"{}\" has character '{}'; ids use A-Z a-z 0-9 _ - .", id, c));
-    }
+  for (size_t i = 0; i < id.size(); ++i) {
+    if (IsIdChar(id[i])) continue;
+    // Quote the whole character, not one byte of it: a message must stay
+    // valid UTF-8 (a lone byte of 幸 made the reply, and the audit record
+    // holding it, unreadable). The id arrived as a proto3 string, so it is
+    // valid UTF-8; the lead byte says how long the character is.
+    const auto lead = static_cast<unsigned char>(id[i]);
+    const size_t len = lead < 0x80 ? 1 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
+    return Status::InvalidArgument(
+        field, fmt::format("\"{}\" has character '{}'; ids use A-Z a-z 0-9 _ - .", id,
+                           id.substr(i, std::min(len, id.size() - i))));
   }
   return {};
 }

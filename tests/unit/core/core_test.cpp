@@ -150,6 +150,37 @@ TEST_F(CoreTest, RefusedCommandChangesNothingButIsAudited) {
   EXPECT_EQ(a.audit_list().records(1).first_event_seq(), 1u);
 }
 
+// A path the OS refuses (here a component longer than NAME_MAX) once threw
+// filesystem_error out of the backup command and ended the daemon.
+TEST_F(CoreTest, BackupToAPathTheSystemRefusesIsAnErrorNotACrash) {
+  v1::CtlRequest r;
+  r.mutable_backup_create()->set_dir("/tmp/" + std::string(300, 'x') + "/backup");
+  const auto reply = One(r);
+  ASSERT_TRUE(reply.has_error());
+  EXPECT_EQ(reply.error().code(), v1::INVALID_ARGUMENT) << reply.error().message();
+  EXPECT_EQ(reply.error().field(), "dir");
+  // The core goes on serving.
+  EXPECT_FALSE(One(AddCenter("street")).has_error());
+}
+
+// A Chinese id is refused naming its whole first character; the reply and
+// the audit record stay valid UTF-8, so the audit log stays readable.
+TEST_F(CoreTest, AChineseIdIsRefusedInValidUtf8AndTheAuditStaysReadable) {
+  v1::CtlRequest r;
+  r.mutable_center_remove()->set_id("幸福");
+  const auto reply = One(r);
+  ASSERT_TRUE(reply.has_error());
+  EXPECT_NE(reply.error().message().find("'幸'"), std::string::npos) << reply.error().message();
+  v1::CtlReply back;
+  EXPECT_TRUE(back.ParseFromString(reply.SerializeAsString())) << "the reply must be valid UTF-8";
+  v1::CtlRequest list;
+  list.mutable_audit_list();
+  const auto audit = One(list);
+  ASSERT_FALSE(audit.has_error()) << audit.error().message();
+  ASSERT_GE(audit.audit_list().records_size(), 1);
+  EXPECT_EQ(audit.audit_list().records(0).target(), "幸福");
+}
+
 TEST_F(CoreTest, StateSeqAndAuditSurviveReload) {
   Group({AddCenter("street"), AddCenter("c1", "street")});
   std::string instance = core_->instance_id();

@@ -90,6 +90,10 @@ struct CommandEnv {
   domain::RotaCtx Rota() const { return domain::RotaCtx{state, zones, now, actor}; }
 };
 
+// The date of `now` in China Standard Time, "" if the zone cannot be loaded
+// (defaults for "from" dates; the core and every CommandEnv use this one).
+std::string TodayAt(const Zones& zones, TimePoint now);
+
 using AuthorizeFn = Status (*)(const Principal&, const v1::CtlRequest&, const domain::State&);
 using TargetFn = std::string (*)(const v1::CtlRequest&);
 using SummaryFn = std::string (*)(const v1::CtlRequest&);

@@ -17,10 +17,12 @@ namespace {
 
 }  // namespace
 
-std::string CommandEnv::Today() const {
+std::string TodayAt(const Zones& zones, TimePoint now) {
   auto d = zones.LocalDate(kDefaultZone, now);
   return d.ok() ? FormatDate(*d) : std::string();
 }
+
+std::string CommandEnv::Today() const { return TodayAt(zones, now); }
 
 Status AllowAnyone(const Principal&, const v1::CtlRequest&, const domain::State&) { return {}; }
 

@@ -136,10 +136,7 @@ Status Core::LoadRecords() {
   return bad;
 }
 
-std::string Core::Today() const {
-  auto d = zones_.LocalDate(kDefaultZone, clock_->Now());
-  return d.ok() ? FormatDate(*d) : std::string();
-}
+std::string Core::Today() const { return TodayAt(zones_, clock_->Now()); }
 
 void Core::CountRejected(const std::string& reason) { ++metrics_.commands[{"invalid", reason}]; }
 

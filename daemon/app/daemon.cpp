@@ -11,8 +11,10 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <nlohmann/json.hpp>
 #include <zmq.hpp>
 
@@ -49,6 +51,10 @@ struct Daemon::Impl {
   std::unique_ptr<net::ReplayServer> replay;
   std::unique_ptr<net::CtlServer> ctl;
   std::unique_ptr<net::HttpServer> http;
+  // Long work (rota generate) is computed here, off the core thread
+  // (docs/ARCHITECTURE.md, "Threads"). One thread: the other core answers
+  // the ctl socket. Declared after core: joined before the core goes.
+  asio::thread_pool workers{1};
   asio::steady_timer tick{io};
   asio::signal_set signals{io, SIGINT, SIGTERM};
   std::vector<core::CommittedEvent> events;  // reused per group
@@ -56,6 +62,14 @@ struct Daemon::Impl {
   bool stopping = false;
 
   void HandleCtl(std::vector<net::CtlCall>& calls);
+  // A ctl call held while its long work is computed on the worker.
+  struct LongCall {
+    net::CtlCall call;
+    core::LongJob job;
+  };
+  void ComputeLong(std::shared_ptr<LongCall> c);
+  void FinishLong(std::shared_ptr<LongCall> c, core::LongOutcome out);
+  void Publish(const std::vector<core::CommittedEvent>& committed);
   void Tick();
   size_t FireTimers();
   void Shutdown(int signo);
@@ -95,11 +109,19 @@ void Daemon::Impl::HandleCtl(std::vector<net::CtlCall>& calls) {
   std::vector<v1::CtlRequest> parsed;
   parsed.reserve(calls.size());
   std::vector<size_t> index;
+  std::vector<size_t> long_work;  // into calls: run after the group, on the worker
+  std::vector<v1::CtlRequest> long_requests;
   for (size_t i = 0; i < calls.size(); ++i) {
     Status bad = calls[i].frame_error;
     if (bad.ok() && stopping) bad = Status::Unavailable("zhiband is shutting down");
     if (bad.ok()) {
       auto req = core::ParseCtlRequest(calls[i].body, config.ctl_max_request_bytes);
+      if (req.ok() && core->commands().Find(req->command_case()) &&
+          core->commands().Find(req->command_case())->long_work()) {
+        long_work.push_back(i);
+        long_requests.push_back(std::move(*req));
+        continue;
+      }
       if (req.ok()) {
         parsed.push_back(std::move(*req));
         index.push_back(i);
@@ -112,6 +134,19 @@ void Daemon::Impl::HandleCtl(std::vector<net::CtlCall>& calls) {
     core::SetError(bad, reply.mutable_error());
     calls[i].reply = reply.SerializeAsString();
   }
+  // Long work reads the state after the rest of the group: the order the
+  // requests came in. One the core will not start (its principal is
+  // refused) is answered with the group, as any command.
+  for (size_t k = 0; k < long_work.size(); ++k) {
+    if (auto job = core->BeginLong(long_requests[k])) {
+      net::CtlCall& call = calls[long_work[k]];
+      call.deferred = true;
+      ComputeLong(std::make_shared<LongCall>(LongCall{std::move(call), std::move(*job)}));
+    } else {
+      parsed.push_back(std::move(long_requests[k]));
+      index.push_back(long_work[k]);
+    }
+  }
   if (parsed.empty()) return;
   std::vector<const v1::CtlRequest*> group;
   group.reserve(parsed.size());
@@ -119,9 +154,8 @@ void Daemon::Impl::HandleCtl(std::vector<net::CtlCall>& calls) {
   events.clear();
   // Events go out as soon as they are durable, before the replies, so a
   // caller that saw its reply can find its events on the bus.
-  auto replies = core->ExecuteGroup(group, &events, [this](const auto& committed) {
-    for (const auto& e : committed) publisher->Publish(e.topic, e.bytes);
-  });
+  auto replies =
+      core->ExecuteGroup(group, &events, [this](const auto& committed) { Publish(committed); });
   for (size_t k = 0; k < replies.size(); ++k)
     calls[index[k]].reply = replies[k].SerializeAsString();
   // A simulated clock moved: the timers it passed fire before the caller
@@ -140,6 +174,34 @@ void Daemon::Impl::HandleCtl(std::vector<net::CtlCall>& calls) {
       }
     }
   }
+}
+
+void Daemon::Impl::Publish(const std::vector<core::CommittedEvent>& committed) {
+  for (const auto& e : committed) publisher->Publish(e.topic, e.bytes);
+}
+
+// On the worker: the plan, computed on the job's copy of what it reads; then
+// back to the core thread to commit it.
+void Daemon::Impl::ComputeLong(std::shared_ptr<LongCall> c) {
+  asio::post(workers, [this, c = std::move(c)]() mutable {
+    core::LongOutcome out = core->ComputeLong(c->job);
+    asio::post(io, [this, c = std::move(c), out = std::move(out)]() mutable {
+      FinishLong(std::move(c), std::move(out));
+    });
+  });
+}
+
+void Daemon::Impl::FinishLong(std::shared_ptr<LongCall> c, core::LongOutcome out) {
+  if (stopping) return;  // never committed, never answered: the caller sends it again
+  events.clear();
+  auto reply = core->FinishLong(&c->job, std::move(out), &events,
+                                [this](const auto& committed) { Publish(committed); });
+  if (!reply) {
+    ComputeLong(std::move(c));  // what it read changed meanwhile
+    return;
+  }
+  c->call.reply = reply->SerializeAsString();
+  ctl->Reply(c->call);
 }
 
 // The scheduler: all periodic work of the daemon, one timer, every
@@ -164,9 +226,7 @@ void Daemon::Impl::Tick() {
 // per tick).
 size_t Daemon::Impl::FireTimers() {
   events.clear();
-  return core->FireTimers(&events, [this](const auto& committed) {
-    for (const auto& e : committed) publisher->Publish(e.topic, e.bytes);
-  });
+  return core->FireTimers(&events, [this](const auto& committed) { Publish(committed); });
 }
 
 void Daemon::Impl::Shutdown(int signo) {
@@ -183,6 +243,7 @@ void Daemon::Impl::Shutdown(int signo) {
   // We run between handlers, so no command is half done: the group in flight
   // has been committed and answered.
   ctl->Stop();
+  workers.stop();  // long work in flight is dropped: never committed nor answered
   http->Stop();
   tick.cancel();
   signals.cancel();
@@ -349,7 +410,10 @@ Daemon::Daemon(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Daemon::~Daemon() {
   if (!impl_) return;
-  // Order matters: sockets before the ZeroMQ context, the core before the store.
+  // Order matters: the worker before the core it computes for, sockets
+  // before the ZeroMQ context, the core before the store.
+  impl_->workers.stop();
+  impl_->workers.join();
   impl_->ctl.reset();
   impl_->http.reset();
   impl_->replay.reset();

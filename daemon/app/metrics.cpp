@@ -25,6 +25,9 @@ std::string RenderMetrics(const MetricsSnapshot& m) {
   Metric(out, "zhiban_rota_timer_events_total", "counter",
          "Events raised by rota timers (shift.reminder, shift.handoff, no-show coverage.gap).");
   out += fmt::format("zhiban_rota_timer_events_total {}\n", m.core.timers_fired);
+  Metric(out, "zhiban_long_recomputed_total", "counter",
+         "Long work (rota generate) computed again: what it read changed meanwhile.");
+  out += fmt::format("zhiban_long_recomputed_total {}\n", m.core.long_recomputed);
   Metric(out, "zhiban_events_committed_total", "counter", "Events made durable.");
   out += fmt::format("zhiban_events_committed_total {}\n", m.core.events_committed);
   Metric(out, "zhiban_events_published_total", "counter", "Events handed to the PUB socket.");

@@ -17,6 +17,11 @@
 //   summary       the audit line of an audited query (a mutation's comes
 //                 from its Mutation, a session's from its handler)
 //   handler       query / session / plan, by kind
+//   snapshot      long work only (a mutation whose computation is long):
+//                 the records `compute` reads, copied on the core thread;
+//                 the daemon runs `compute` on a worker and commits through
+//                 the core if those records are unchanged (core.h, "Long
+//                 work"; docs/ARCHITECTURE.md, "Threads")
 //
 // Adding a command: its proto messages, a handler and one entry in its
 // module's Register*Commands, the zhibanctl subcommand. A test walks
@@ -101,6 +106,11 @@ using QueryFn = Status (*)(CommandEnv&, const v1::CtlRequest&, v1::CtlReply*);
 // Returns the audit line (the session changed something) or the refusal.
 using SessionFn = Result<std::string> (*)(CommandEnv&, const v1::CtlRequest&, v1::CtlReply*);
 using PlanFn = Result<domain::Mutation> (*)(CommandEnv&, const v1::CtlRequest&, v1::CtlReply*);
+// Long work: what the computation reads, and the computation itself, which
+// sees nothing but the state built from those records (any thread).
+using SnapshotFn = domain::Mutation (*)(const domain::State&, const v1::CtlRequest&);
+using ComputeFn = Result<domain::Mutation> (*)(const domain::RotaCtx&, const v1::CtlRequest&,
+                                               v1::CtlReply*);
 
 // Allows every principal: the resolver of every command until roles exist.
 Status AllowAnyone(const Principal&, const v1::CtlRequest&, const domain::State&);
@@ -115,8 +125,11 @@ struct Command {
   QueryFn query = nullptr;
   SessionFn session = nullptr;
   PlanFn plan = nullptr;
+  SnapshotFn snapshot = nullptr;  // long work: set with compute, instead of plan
+  ComputeFn compute = nullptr;
 
   bool audited() const { return kind == CommandKind::kMutation || audit == AuditPolicy::kAlways; }
+  bool long_work() const { return compute != nullptr; }
 };
 
 // Entry builders, so a module's list reads as one line a command.
@@ -127,6 +140,9 @@ Command MakeAuditedQuery(v1::CtlRequest::CommandCase c, QueryFn fn, TargetFn tar
 Command MakeSession(v1::CtlRequest::CommandCase c, SessionFn fn, AuditPolicy audit,
                     TargetFn target = nullptr);
 Command MakeMutation(v1::CtlRequest::CommandCase c, PlanFn fn, TargetFn target);
+// A mutation that is long work: computed on a snapshot of what it reads.
+Command MakeLongMutation(v1::CtlRequest::CommandCase c, SnapshotFn snapshot, ComputeFn compute,
+                         TargetFn target);
 
 class CommandTable {
  public:

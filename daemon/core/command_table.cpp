@@ -63,14 +63,25 @@ Command MakeMutation(v1::CtlRequest::CommandCase c, PlanFn fn, TargetFn target) 
   return cmd;
 }
 
+Command MakeLongMutation(v1::CtlRequest::CommandCase c, SnapshotFn snapshot, ComputeFn compute,
+                         TargetFn target) {
+  Command cmd = MakeMutation(c, nullptr, target);
+  cmd.snapshot = snapshot;
+  cmd.compute = compute;
+  return cmd;
+}
+
 void CommandTable::Add(Command c) {
   if (c.request_case == v1::CtlRequest::COMMAND_NOT_SET) {
     Misregistered(c.request_case, "has no request case");
   }
   const bool has_handler = (c.kind == CommandKind::kQuery && c.query) ||
                            (c.kind == CommandKind::kSession && c.session) ||
-                           (c.kind == CommandKind::kMutation && c.plan);
+                           (c.kind == CommandKind::kMutation && (c.plan || c.compute));
   if (!has_handler) Misregistered(c.request_case, "has no handler for its kind");
+  if ((c.snapshot == nullptr) != (c.compute == nullptr) || (c.compute && c.plan)) {
+    Misregistered(c.request_case, "long work needs a snapshot and a compute, and no plan");
+  }
   if (!c.authorize) Misregistered(c.request_case, "has no authorization resolver");
   const auto i = static_cast<size_t>(c.request_case);
   if (i >= by_case_.size()) by_case_.resize(i + 1);

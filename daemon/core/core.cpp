@@ -234,7 +234,9 @@ void Core::Execute(const v1::CtlRequest& req, v1::CtlReply* reply, GroupCtx& g) 
           break;
         }
         case CommandKind::kMutation: {
-          auto m = cmd->plan(env, req, reply);
+          // Long work runs inline here (tests, tools); the daemon takes it
+          // off the core thread with BeginLong.
+          auto m = cmd->plan ? cmd->plan(env, req, reply) : cmd->compute(env.Rota(), req, reply);
           st = m.status();
           if (m.ok()) {
             summary = m->summary;
@@ -397,6 +399,74 @@ Status Core::Commit(domain::Mutation m, std::vector<CommittedEvent>* events,
   GroupCtx g = BeginGroup(events);
   Stage(m, "", nullptr, g);  // no request: not audited
   return CommitGroup(g, on_durable);
+}
+
+std::optional<LongJob> Core::BeginLong(const v1::CtlRequest& req) {
+  const Command* cmd = commands_.Find(req.command_case());
+  if (!cmd || !cmd->long_work()) return std::nullopt;
+  LongJob job{req, ActorOf(req.client()), clock_->Now(), {}, 1};
+  if (!cmd->authorize(Principal{job.actor}, req, state_).ok()) return std::nullopt;
+  job.reads = cmd->snapshot(state_, req);
+  return job;
+}
+
+LongOutcome Core::ComputeLong(LongJob& job) const {
+  LongOutcome out;
+  out.digest = domain::Digest(job.reads);
+  const domain::State copy = domain::StateOf(std::move(job.reads), options_.rota, options_.visits);
+  job.reads = {};
+  const Command* cmd = commands_.Find(job.request.command_case());
+  auto m = cmd->compute(domain::RotaCtx{copy, zones_, job.now, job.actor}, job.request, &out.reply);
+  out.status = m.status();
+  if (m.ok()) out.plan = std::move(*m);
+  return out;
+}
+
+std::optional<v1::CtlReply> Core::FinishLong(LongJob* job, LongOutcome out,
+                                             std::vector<CommittedEvent>* events,
+                                             const DurableFn& on_durable) {
+  const v1::CtlRequest& req = job->request;
+  const Command& cmd = *commands_.Find(req.command_case());
+  domain::Mutation reads = cmd.snapshot(state_, req);
+  const bool clock_moved = sim_ && sim_->Now() != job->now;
+  Status st = out.status;
+  if (clock_moved || domain::Digest(reads) != out.digest) {
+    if (job->attempt < kLongAttempts) {
+      ++metrics_.long_recomputed;
+      job->reads = std::move(reads);
+      job->now = clock_->Now();
+      ++job->attempt;
+      return std::nullopt;
+    }
+    st = Status::Unavailable(
+        fmt::format("what it reads changed while it was computed, {} times running; "
+                    "nothing was changed: send it again",
+                    kLongAttempts));
+  }
+  v1::CtlReply reply = std::move(out.reply);
+  reply.set_request_id(req.request_id());
+  GroupCtx g = BeginGroup(events);
+  const uint64_t saved_audit = next_audit_seq_;
+  std::string summary;
+  if (st.ok()) {
+    summary = out.plan.summary;
+    Stage(out.plan, job->actor, &reply, g);
+  } else {
+    reply.clear_result();
+    SetError(st, reply.mutable_error());
+  }
+  Audit(cmd, req, job->actor, st, summary, reply, g);
+  if (Status s = CommitGroup(g, on_durable); !s.ok()) {
+    // Nothing of the group reached memory (CommitGroup dropped it).
+    spdlog::error("commit of {} failed: {}", CommandName(req), s.ToString());
+    next_audit_seq_ = saved_audit;
+    reply.Clear();
+    reply.set_request_id(req.request_id());
+    st = Status::Unavailable("storage write failed; nothing was applied: " + s.message());
+    SetError(st, reply.mutable_error());
+  }
+  ++metrics_.commands[{CommandName(req), st.ok() ? "ok" : CodeName(st.code())}];
+  return reply;
 }
 
 }  // namespace zhiban::core

@@ -12,7 +12,7 @@
 // If the commit fails, the whole group is answered UNAVAILABLE and memory is
 // reloaded from RocksDB: nothing half-applied survives.
 //
-// Thread-safety: none. Every method runs on the core thread.
+// Thread-safety: every method runs on the core thread, except ComputeLong.
 #pragma once
 
 #include <chrono>
@@ -20,6 +20,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,29 @@ struct CommittedEvent {
   std::string bytes;  // serialized zhiban.v1.Event
 };
 
+// Long work (docs/ARCHITECTURE.md, "Threads"): a command whose table entry
+// is long work, taken off the core thread. BeginLong copies what it reads
+// (core thread); ComputeLong plans on that copy (any thread: it touches
+// nothing of the core's state); FinishLong (core thread) commits the plan as
+// a group of its own, audited like any mutation, if those records read again
+// are unchanged and the simulated clock has not moved — else the job gets a
+// fresh copy to compute again, and after kLongAttempts it is refused
+// (UNAVAILABLE: transient, send it again), nothing changed.
+struct LongJob {
+  v1::CtlRequest request;
+  std::string actor;
+  TimePoint now;           // the clock when the records were read
+  domain::Mutation reads;  // the copies; ComputeLong consumes them
+  int attempt = 1;
+};
+struct LongOutcome {
+  std::string digest;  // of the records the plan was computed on
+  Status status;       // the plan's refusal, or OK
+  domain::Mutation plan;
+  v1::CtlReply reply;
+};
+inline constexpr int kLongAttempts = 3;
+
 struct CoreOptions {
   std::string version = "dev";
   size_t max_import_rows = 1'000'000;  // rows in one import session
@@ -59,6 +83,7 @@ struct CoreMetrics {
   uint64_t commit_failures = 0;
   uint64_t imports_expired = 0;
   uint64_t timers_fired = 0;
+  uint64_t long_recomputed = 0;  // long work computed again: what it read had changed
 };
 
 class Core {
@@ -91,6 +116,18 @@ class Core {
   // nothing of it is applied or published.
   Status Commit(domain::Mutation m, std::vector<CommittedEvent>* events,
                 const DurableFn& on_durable = {});
+
+  // Long work (see LongJob). BeginLong: the job, or nullopt when `req` is
+  // not long work or its principal is refused (run it with ExecuteGroup then:
+  // it is answered and audited as usual).
+  std::optional<LongJob> BeginLong(const v1::CtlRequest& req);
+  // Any thread; reads only the command table, the options and the zones.
+  LongOutcome ComputeLong(LongJob& job) const;
+  // The reply, committed (or refused) and audited; nullopt when `job` was
+  // given fresh records and must be computed again.
+  std::optional<v1::CtlReply> FinishLong(LongJob* job, LongOutcome out,
+                                         std::vector<CommittedEvent>* events,
+                                         const DurableFn& on_durable = {});
 
   // Closes import sessions idle longer than the timeout. Called by the scheduler.
   void ExpireImports(std::chrono::steady_clock::time_point now);

@@ -183,6 +183,14 @@ Result<Mutation> RemoveRotation(const RotaCtx& ctx, std::string_view id);
 // auto-fill. Past and published shifts are left alone.
 Result<Mutation> GenerateRota(const RotaCtx& ctx, const v1::RotaGenerateRequest& req,
                               PlanCounts* counts);
+// What GenerateRota reads, as copies (state.h, "Snapshots"): every center,
+// the calendar, the policies and the working-time rules; the center's
+// rotations, published months and shifts of [from, to]; and of everyone it
+// may weigh — the center's pool, its rotations' members, the assignees of
+// its shifts — the staff record, all their shifts (loads and rest rules
+// span centers) and their leave. A unit test holds GenerateRota on these to
+// the same result as on the whole state.
+Mutation GenerateReads(const State& st, const v1::RotaGenerateRequest& req);
 Result<Mutation> OverrideShifts(const RotaCtx& ctx, const v1::RotaOverrideRequest& req,
                                 std::vector<v1::Shift>* changed);
 Result<Mutation> PublishMonth(const RotaCtx& ctx, const v1::RotaPublishRequest& req,

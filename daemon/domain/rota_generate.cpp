@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 #include <map>
 #include <set>
 
@@ -332,6 +333,49 @@ Result<Mutation> GenerateRota(const RotaCtx& ctx, const v1::RotaGenerateRequest&
   g->set_fill(fill);
   Emit(&m, std::move(e), "rota.generated");
   return m;
+}
+
+Mutation GenerateReads(const State& st, const v1::RotaGenerateRequest& req) {
+  Mutation r;
+  const std::string& center = req.center_id();
+  for (const auto& [id, c] : st.network.centers()) r.centers_put.push_back(c);
+  for (const auto& [year, y] : st.calendar.years()) r.years_put.push_back(y);
+  for (const auto& [id, x] : st.calendar.exceptions()) r.exceptions_put.push_back(x);
+  for (const auto& [name, versions] : st.policies.policies())
+    r.policies_put.insert(r.policies_put.end(), versions.begin(), versions.end());
+  for (const auto& [c, list] : st.policies.assignments())
+    r.assignments_put.insert(r.assignments_put.end(), list.begin(), list.end());
+  r.rules_put.push_back(st.rota.rules());
+  for (const auto& [key, m] : st.rota.months()) {
+    if (m.center_id() == center) r.months_put.push_back(m);
+  }
+  std::set<std::string, std::less<>> people;
+  for (const auto* s : PoolOf(st.network, center)) people.insert(s->id());
+  for (const auto& [id, rot] : st.rota.rotations()) {
+    if (rot.center_id() != center) continue;
+    r.rotations_put.push_back(rot);
+    people.insert(rot.members().begin(), rot.members().end());
+  }
+  std::set<std::string, std::less<>> shifts;
+  Date from, to;
+  if (RangeArgs(req.from(), req.to(), &from, &to).ok()) {
+    for (const auto* s : st.rota.CenterShifts(center, from, to)) {
+      shifts.insert(s->id());
+      if (!s->assignee_id().empty()) people.insert(s->assignee_id());
+    }
+  }
+  for (const auto& id : people) {
+    const auto* s = st.network.FindStaff(id);
+    if (!s) continue;
+    r.staff_put.push_back(*s);
+    for (const auto* x : st.rota.StaffShifts(id, INT64_MIN, INT64_MAX)) shifts.insert(x->id());
+  }
+  for (const auto& [id, l] : st.rota.leave()) {
+    if (people.count(l.staff_id())) r.leave_put.push_back(l);
+  }
+  r.shifts_put.reserve(shifts.size());
+  for (const auto& id : shifts) r.shifts_put.push_back(*st.rota.FindShift(id));
+  return r;
 }
 
 // ---- shifts outside the plan -------------------------------------------------------

@@ -1,5 +1,8 @@
 #include "daemon/domain/state.h"
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+
 #include "daemon/domain/records.h"
 
 namespace zhiban::domain {
@@ -17,6 +20,32 @@ void Apply(State& state, Mutation&& m) {
 void Apply(State& state, const Mutation& m) {
   Mutation copy = m;
   Apply(state, std::move(copy));
+}
+
+State StateOf(Mutation reads, const RotaOptions& rota, const VisitOptions& visits) {
+  State s;
+  s.rota.SetOptions(rota);
+  s.visits.SetOptions(visits);
+  Apply(s, std::move(reads));
+  return s;
+}
+
+std::string Digest(const Mutation& reads) {
+  std::string out;
+  {
+    google::protobuf::io::StringOutputStream stream(&out);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    ForEachRecordKind([&](const auto& kind) {
+      const auto& puts = reads.*kind.put;
+      coded.WriteVarint64(puts.size());  // a record moving between kinds changes the digest
+      for (const auto& r : puts) {
+        coded.WriteVarint64(r.ByteSizeLong());
+        r.SerializeWithCachedSizes(&coded);
+      }
+    });
+  }
+  return out;
 }
 
 }  // namespace zhiban::domain

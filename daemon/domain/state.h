@@ -35,4 +35,16 @@ void Apply(State& state, Mutation&& m);
 // Copies (for tests and tools that keep the mutation).
 void Apply(State& state, const Mutation& m);
 
+// Snapshots for long work (docs/ARCHITECTURE.md, "Threads"). A long command
+// names the records it reads as a Mutation of puts (copies, taken on the core
+// thread: cheap next to the computation); a worker computes on the State
+// built from them, and the core commits the result only if the same records,
+// read again, give the same Digest.
+//
+// A State holding just `reads`, with the books' options.
+State StateOf(Mutation reads, const RotaOptions& rota, const VisitOptions& visits);
+// The records of `reads` (puts, in the record list's order), serialized
+// deterministically: equal digests, equal records.
+std::string Digest(const Mutation& reads);
+
 }  // namespace zhiban::domain

@@ -89,7 +89,9 @@ struct CtlServer::Impl {
     }
     if (!calls.empty()) {
       handler(calls);
-      for (auto& c : calls) Send(c);
+      for (auto& c : calls) {
+        if (!c.deferred) Send(c);
+      }
     }
     if (stopped) return;
     // Edge-triggered FD: more may be queued without a new signal.
@@ -124,6 +126,10 @@ Status CtlServer::Start() {
     if (!impl_->stopped) impl_->Drain();
   });
   return {};
+}
+
+void CtlServer::Reply(CtlCall& call) {
+  if (impl_ && !impl_->stopped) impl_->Send(call);
 }
 
 void CtlServer::Stop() {

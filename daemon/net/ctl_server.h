@@ -10,6 +10,8 @@
 // Framing: a request is [routing id][envelope...][empty][body] (what REQ and
 // DEALER+empty-delimiter clients send). A message without the empty delimiter
 // is still answered (frame_error set), with the reply sent without one.
+// A deferred call is answered when the handler calls Reply(): a DEALER that
+// pipelines may then get replies out of order (request_id matches them).
 //
 // Thread-safety: all methods on the thread running the io_context.
 #pragma once
@@ -34,6 +36,9 @@ struct CtlCall {
   std::string body;    // the request bytes
   Status frame_error;  // set when the message was not [envelope][empty][body]
   std::string reply;   // filled by the handler: a serialized zhiban.v1.CtlReply
+  // Set by the handler that keeps the call to answer later (long work): the
+  // server does not send it; the handler hands it to Reply() when done.
+  bool deferred = false;
   struct Envelope;
   std::shared_ptr<Envelope> envelope;  // routing frames, opaque to the handler
 };
@@ -53,8 +58,10 @@ class CtlServer {
             Handler handler);
   ~CtlServer();
 
-  Status Start();                       // bind and start reading
-  void Stop();                          // stop reading and close; replies in flight are sent first
+  Status Start();  // bind and start reading
+  void Stop();     // stop reading and close; replies in flight are sent first, deferred ones never
+  // Sends the reply of a call the handler deferred (a no-op once stopped).
+  void Reply(CtlCall& call);
   const std::string& endpoint() const;  // the bound endpoint (port resolved)
 
  private:

@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include "daemon/base/time_util.h"
+#include "daemon/domain/holiday_json.h"
 #include "tests/support/process.h"
+#include "tests/support/source.h"
 
 namespace zhiban::core {
 namespace {
@@ -289,6 +291,147 @@ TEST_F(CoreTest, SimulatedClockMovesForwardOnlyAndPersists) {
   clock_.Set(*ParseIsoTime("2026-01-05T08:00:00+08:00"));
   Open();
   EXPECT_EQ(FormatIsoTime(clock_.Now()), "2026-01-05T09:30:00+08:00");
+}
+
+// Long work (core.h, "Long work"): rota generate planned on copies of what
+// it reads, committed only if those records are unchanged when it returns.
+class LongWorkTest : public CoreTest {
+ protected:
+  void SetUp() override {
+    CoreTest::SetUp();
+    v1::CtlRequest cal;
+    *cal.mutable_calendar_import()->mutable_year() =
+        domain::ParseHolidayJson(test::ReadSource("data/holiday-cn/2026.json"), "data").value();
+    Ok(One(cal));
+    v1::CtlRequest pol;
+    pol.mutable_policy_set()->set_toml(test::ReadSource("ops/policies/community.toml"));
+    pol.mutable_policy_set()->set_effective_from("2025-01-01");
+    Ok(One(pol));
+    for (const char* id : {"xingfu", "far"}) {
+      Ok(One(AddCenter(id)));
+      v1::CtlRequest a;
+      a.mutable_policy_assign()->mutable_assignment()->set_center_id(id);
+      a.mutable_policy_assign()->mutable_assignment()->set_policy("community-standard");
+      a.mutable_policy_assign()->mutable_assignment()->set_from("2025-01-01");
+      Ok(One(a));
+    }
+    for (const char* id : {"s1", "s2", "s3", "s4"}) Ok(One(Staff(id, "xingfu")));
+    Ok(One(Staff("f1", "far")));
+  }
+  static void Ok(const v1::CtlReply& r) { ASSERT_FALSE(r.has_error()) << r.error().message(); }
+  static v1::CtlRequest Staff(const std::string& id, const std::string& center) {
+    v1::CtlRequest r;
+    auto* s = r.mutable_staff_add()->mutable_staff();
+    s->set_id(id);
+    s->set_name("员工" + id);
+    s->set_center_id(center);
+    s->add_roles(v1::WORKER);
+    s->add_roles(v1::LEADER);
+    s->add_skills("social-security");
+    return r;
+  }
+  v1::CtlRequest Rename(const std::string& id) {
+    v1::CtlRequest r;
+    r.mutable_staff_update()->mutable_staff()->set_id(id);
+    r.mutable_staff_update()->mutable_staff()->set_name(fmt::format("改名{}-{}", id, ++renames_));
+    r.mutable_staff_update()->mutable_update_mask()->add_paths("name");
+    return r;
+  }
+  LongJob Begin() {
+    v1::CtlRequest r;
+    r.set_request_id("gen");
+    r.mutable_client()->set_user("tester");
+    r.mutable_client()->set_host("unit");
+    auto* g = r.mutable_rota_generate();
+    g->set_center_id("xingfu");
+    g->set_from("2026-02-01");
+    g->set_to("2026-02-28");
+    g->set_fill(true);
+    auto job = core_->BeginLong(r);
+    EXPECT_TRUE(job.has_value());
+    return job ? std::move(*job) : LongJob{};
+  }
+  std::optional<v1::CtlReply> ComputeAndFinish(LongJob& job) {
+    LongOutcome out = core_->ComputeLong(job);
+    return core_->FinishLong(&job, std::move(out), &events_);
+  }
+  size_t Shifts() const { return core_->state().rota.shifts().size(); }
+  int renames_ = 0;
+};
+
+TEST_F(LongWorkTest, UnchangedReadsCommitWithEventsAndAudit) {
+  v1::CtlRequest q;
+  q.mutable_status();
+  EXPECT_FALSE(core_->BeginLong(q).has_value()) << "a query is not long work";
+  LongJob job = Begin();
+  Ok(One(Rename("f1")));  // another center's person: not read
+  const uint64_t seq = core_->last_seq();
+  auto reply = ComputeAndFinish(job);
+  ASSERT_TRUE(reply.has_value());
+  Ok(*reply);
+  EXPECT_EQ(reply->request_id(), "gen");
+  EXPECT_GT(reply->rota_plan().assigned(), 0u);
+  EXPECT_EQ(reply->first_seq(), seq + 1);
+  EXPECT_EQ(Shifts(), reply->rota_plan().shifts());
+  EXPECT_EQ(core_->metrics().long_recomputed, 0u);
+  v1::CtlRequest audit;
+  audit.mutable_audit_list()->set_limit(1000);
+  auto a = One(audit);
+  ASSERT_GT(a.audit_list().records_size(), 0);
+  const auto& last = a.audit_list().records(0);  // newest first
+  EXPECT_EQ(last.command(), "rota_generate");
+  EXPECT_EQ(last.first_event_seq(), seq + 1);
+}
+
+TEST_F(LongWorkTest, ChangedReadsAreComputedAgainThenRefused) {
+  LongJob job = Begin();
+  Ok(One(Rename("s1")));  // in the pool: what the plan read changed
+  auto reply = ComputeAndFinish(job);
+  EXPECT_FALSE(reply.has_value());
+  EXPECT_EQ(job.attempt, 2);
+  EXPECT_EQ(Shifts(), 0u) << "nothing committed";
+  reply = ComputeAndFinish(job);
+  ASSERT_TRUE(reply.has_value()) << "the second time nothing changed";
+  Ok(*reply);
+  EXPECT_GT(Shifts(), 0u);
+  EXPECT_EQ(core_->metrics().long_recomputed, 1u);
+
+  // Changed every time: refused, nothing changed, audited.
+  LongJob again = Begin();
+  const size_t shifts = Shifts();
+  const uint64_t seq = core_->last_seq();
+  std::optional<v1::CtlReply> last;
+  for (int i = 0; i < kLongAttempts && !last; ++i) {
+    Ok(One(Rename("s2")));
+    last = ComputeAndFinish(again);
+  }
+  ASSERT_TRUE(last.has_value());
+  EXPECT_EQ(last->error().code(), v1::UNAVAILABLE);
+  EXPECT_NE(last->error().message().find("changed while it was computed"), std::string::npos)
+      << last->error().message();
+  EXPECT_EQ(Shifts(), shifts);
+  EXPECT_EQ(core_->last_seq(), seq + kLongAttempts) << "only the renames' events";
+}
+
+TEST_F(LongWorkTest, AMovedSimulatedClockMeansComputingAgain) {
+  LongJob job = Begin();
+  clock_.Set(clock_.Now() + std::chrono::hours(1));
+  EXPECT_FALSE(ComputeAndFinish(job).has_value());
+  auto reply = ComputeAndFinish(job);
+  ASSERT_TRUE(reply.has_value());
+  Ok(*reply);
+}
+
+TEST_F(LongWorkTest, ARefusedPlanIsAnsweredAndAudited) {
+  v1::CtlRequest r;
+  r.mutable_rota_generate()->set_center_id("nowhere");
+  r.mutable_rota_generate()->set_from("2026-02-01");
+  auto job = core_->BeginLong(r);
+  ASSERT_TRUE(job.has_value());
+  auto reply = ComputeAndFinish(*job);
+  ASSERT_TRUE(reply.has_value());
+  EXPECT_EQ(reply->error().code(), v1::NOT_FOUND);
+  EXPECT_FALSE(reply->has_rota_plan());
 }
 
 TEST(CoreRealClock, RefusesClockCommands) {

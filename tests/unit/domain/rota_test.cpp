@@ -547,5 +547,89 @@ TEST_F(RotaTest, LedgerCountsWeekendAndHolidayDuty) {
   EXPECT_GE(holiday_days, 9u) << "春节 2026-02-15..23: on-call leader and duty each day";
 }
 
+// Long work computes on copies of what it reads (state.h, "Snapshots"):
+// generation on GenerateReads must be generation on the whole state — with a
+// second center whose worker covers this one and has shifts there, leave,
+// rotations, a published month and an earlier plan to re-plan.
+TEST_F(RotaTest, GenerationOnItsReadsIsGenerationOnTheWholeState) {
+  v1::Center c;
+  c.set_id("hexie");
+  c.set_name("和谐社区");
+  st_.network.PutCenter(c);
+  v1::PolicyAssignment a;
+  a.set_center_id("hexie");
+  a.set_policy("community-standard");
+  a.set_from("2025-01-01");
+  Do(AssignPolicy(st_.policies, st_.network, a));
+  for (const char* id : {"h1", "h2", "h3"}) {
+    v1::Staff s;
+    s.set_id(id);
+    s.set_name(id);
+    s.set_center_id("hexie");
+    s.add_roles(v1::WORKER);
+    s.add_roles(v1::LEADER);
+    s.add_skills("social-security");
+    if (std::string(id) == "h1") s.add_cover_center_ids("xingfu");
+    st_.network.PutStaff(s);
+  }
+  Rotation("weekday", {"a1", "a2", "h1"}, 1, {v1::REGULAR}, {v1::WORKDAY});
+  v1::Leave l;
+  l.set_id("annual");
+  l.set_staff_id("a2");
+  l.set_kind(v1::ANNUAL);
+  l.set_from("2026-02-02");
+  l.set_to("2026-02-06");
+  Do(AddLeave(Ctx(), l));
+  v1::RotaGenerateRequest other;
+  other.set_center_id("hexie");
+  other.set_from("2026-01-01");
+  other.set_to("2026-03-31");
+  other.set_fill(true);
+  PlanCounts ignored;
+  Do(GenerateRota(Ctx(), other, &ignored));
+  Do(Generate("2026-01-01", "2026-01-31", /*fill=*/true));
+  v1::RotaPublishRequest pub;
+  pub.set_center_id("xingfu");
+  pub.set_month("2026-01");
+  v1::RotaPublishReply reply;
+  Do(PublishMonth(Ctx(), pub, &reply));
+  Do(Generate("2026-02-01", "2026-02-28", /*fill=*/false));
+
+  v1::RotaGenerateRequest req;
+  req.set_center_id("xingfu");
+  req.set_from("2026-01-15");
+  req.set_to("2026-03-15");
+  req.set_fill(true);
+  PlanCounts whole_counts, copy_counts;
+  auto whole = GenerateRota(Ctx(), req, &whole_counts);
+  Mutation reads = GenerateReads(st_, req);
+  EXPECT_LT(reads.staff_put.size(), st_.network.staff().size()) << "h2, h3 are not read";
+  EXPECT_LT(reads.shifts_put.size(), st_.rota.shifts().size());
+  const State copy = StateOf(std::move(reads), st_.rota.options(), st_.visits.options());
+  auto part = GenerateRota(RotaCtx{copy, zones_, now_, "tester@test"}, req, &copy_counts);
+  ASSERT_TRUE(whole.ok()) << whole.status().ToString();
+  ASSERT_TRUE(part.ok()) << part.status().ToString();
+  EXPECT_GT(whole->shifts_put.size(), 0u);
+  EXPECT_EQ(Digest(*whole), Digest(*part));
+  EXPECT_EQ(whole->shifts_deleted, part->shifts_deleted);
+  EXPECT_EQ(whole->summary, part->summary);
+  ASSERT_EQ(whole->events.size(), part->events.size());
+  for (size_t i = 0; i < whole->events.size(); ++i)
+    EXPECT_EQ(whole->events[i].SerializeAsString(), part->events[i].SerializeAsString());
+  EXPECT_EQ(whole_counts.gaps, copy_counts.gaps);
+  EXPECT_EQ(whole_counts.kept, copy_counts.kept);
+
+  // The digest sees a change to what generation reads, and only that.
+  const std::string before = Digest(GenerateReads(st_, req));
+  v1::Staff h3 = *st_.network.FindStaff("h3");
+  h3.set_name("改名");
+  st_.network.PutStaff(h3);
+  EXPECT_EQ(Digest(GenerateReads(st_, req)), before) << "h3 does not work at xingfu";
+  v1::Staff h1 = *st_.network.FindStaff("h1");
+  h1.add_skills("elderly-care");
+  st_.network.PutStaff(h1);
+  EXPECT_NE(Digest(GenerateReads(st_, req)), before) << "h1 covers xingfu";
+}
+
 }  // namespace
 }  // namespace zhiban::domain

@@ -147,11 +147,10 @@ Result<const v1::Staff*> OnDutyFor(const RotaCtx& ctx, const v1::Center& c,
   return best;
 }
 
-void EmitAppointment(const RotaCtx& ctx, Mutation* m, const v1::Appointment& a, const char* topic) {
+void EmitAppointment(const RotaCtx& ctx, Mutation* m, const v1::Appointment& a) {
   const auto& st = ctx.state;
   v1::Event e;
   e.set_center_id(a.center_id());
-  e.set_topic(topic);
   auto* body = a.state() == v1::APPOINTMENT_CANCELLED ? e.mutable_appointment_cancelled()
                                                       : e.mutable_appointment_booked();
   *body->mutable_appointment() = a;
@@ -324,7 +323,7 @@ Result<Mutation> BookAppointment(const RotaCtx& ctx, const v1::AppointmentBookRe
     a.set_staff_id(staffed->assignee_id());
     a.set_shift_id(staffed->id());
   }
-  EmitAppointment(ctx, &m, a, "appointment.booked");
+  EmitAppointment(ctx, &m, a);
   m.summary = fmt::format("appointment {} at {} {} for {}{}{}", a.id(), c->id(), when, a.for_name(),
                           a.staff_id().empty() ? "" : ", served by " + a.staff_id(),
                           a.room().empty() ? "" : ", room " + a.room());
@@ -350,7 +349,7 @@ Result<Mutation> CancelAppointment(const RotaCtx& ctx, const v1::AppointmentCanc
   if (const auto* s = a.shift_id().empty() ? nullptr : st.rota.FindShift(a.shift_id())) {
     CancelShift(ctx, *s, fmt::format("appointment {} cancelled", a.id()), &m);
   }
-  EmitAppointment(ctx, &m, a, "appointment.cancelled");
+  EmitAppointment(ctx, &m, a);
   m.summary = fmt::format("appointment {} cancelled", a.id());
   m.appointments_put.push_back(std::move(a));
   return m;

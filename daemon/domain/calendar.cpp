@@ -15,7 +15,6 @@ constexpr int kMaxExceptionDays = 366;
 v1::Event CalendarUpdatedEvent(const std::string& from, const std::string& to,
                                const std::string& center, std::string reason) {
   v1::Event e;
-  e.set_topic("calendar.updated");
   e.set_center_id(center);
   auto* b = e.mutable_calendar_updated();
   b->set_from(from);

@@ -34,6 +34,22 @@ void Mutation::Append(Mutation&& o) {
   }
 }
 
+std::string TopicOf(const v1::Event& e) {
+  if (e.has_heartbeat()) return "bus.heartbeat";
+  static const auto* oneof = v1::Event::descriptor()->FindOneofByName("body");
+  const auto* field = e.GetReflection()->GetOneofFieldDescriptor(e, oneof);
+  if (!field) return {};
+  std::string topic = field->name();
+  if (auto u = topic.find('_'); u != std::string::npos) topic[u] = '.';
+  return topic;
+}
+
+void Mutation::EmitRecord(v1::Event e, BodyRecord record) {
+  e.set_topic(TopicOf(e));
+  body_records.push_back(record);
+  events.push_back(std::move(e));
+}
+
 v1::Event Mutation::FullEvent(size_t i) const {
   v1::Event e = events.at(i);
   const BodyRecord& r = body_records.at(i);

@@ -67,11 +67,16 @@ struct Mutation {
   // timers of the rota and of visits commit as one group).
   void Append(Mutation&& other);
 
-  // Appends an event whose body is complete.
-  void Emit(v1::Event e) {
-    body_records.push_back({});
-    events.push_back(std::move(e));
-  }
+  // Appends an event whose body is complete, its topic set from the body.
+  void Emit(v1::Event e) { EmitRecord(std::move(e), {}); }
+  // Appends an event whose body's record is `record` of this mutation.
+  void EmitRecord(v1::Event e, BodyRecord record);
 };
+
+// The topic of an event: its body's field name with the first '_' a '.'
+// (center_added -> center.added, shift_checked_in -> shift.checked_in,
+// coverage_gap -> coverage.gap); the heartbeat's is bus.heartbeat. The one
+// place topics come from: nothing else spells one.
+std::string TopicOf(const v1::Event& e);
 
 }  // namespace zhiban::domain

@@ -105,9 +105,8 @@ Status ValidateTimeZone(std::string_view tz, const std::string& field) {
 
 bool IsSkillChar(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; }
 
-v1::Event MakeEvent(std::string topic, std::string center_id) {
+v1::Event MakeEvent(std::string center_id) {
   v1::Event e;
-  e.set_topic(std::move(topic));
   e.set_center_id(std::move(center_id));
   return e;
 }
@@ -331,30 +330,26 @@ Status CheckStaffRefs(const v1::Staff& s, std::string_view p, Exists exists) {
 }
 
 // Record events: the body's record is the mutation's put (see BodyRecord).
-void CenterEvent(Mutation& m, const char* topic, v1::Center c,
-                 const std::vector<std::string>* changed = nullptr) {
-  v1::Event e = MakeEvent(topic, c.id());
+void CenterEvent(Mutation& m, v1::Center c, const std::vector<std::string>* changed = nullptr) {
+  v1::Event e = MakeEvent(c.id());
   if (changed) {
     for (const auto& f : *changed) e.mutable_center_updated()->add_changed_fields(f);
   } else {
     e.mutable_center_added();
   }
-  m.body_records.push_back(
-      {BodyRecord::Kind::kCenter, static_cast<uint32_t>(m.centers_put.size())});
-  m.events.push_back(std::move(e));
+  m.EmitRecord(std::move(e),
+               {BodyRecord::Kind::kCenter, static_cast<uint32_t>(m.centers_put.size())});
   m.centers_put.push_back(std::move(c));
 }
 
-void StaffEvent(Mutation& m, const char* topic, v1::Staff s,
-                const std::vector<std::string>* changed = nullptr) {
-  v1::Event e = MakeEvent(topic, s.center_id());
+void StaffEvent(Mutation& m, v1::Staff s, const std::vector<std::string>* changed = nullptr) {
+  v1::Event e = MakeEvent(s.center_id());
   if (changed) {
     for (const auto& f : *changed) e.mutable_staff_updated()->add_changed_fields(f);
   } else {
     e.mutable_staff_added();
   }
-  m.body_records.push_back({BodyRecord::Kind::kStaff, static_cast<uint32_t>(m.staff_put.size())});
-  m.events.push_back(std::move(e));
+  m.EmitRecord(std::move(e), {BodyRecord::Kind::kStaff, static_cast<uint32_t>(m.staff_put.size())});
   m.staff_put.push_back(std::move(s));
 }
 
@@ -403,7 +398,7 @@ Result<Mutation> AddCenter(const Network& net, v1::Center c) {
   ZB_RETURN_IF_ERROR(CheckNoCycle(c.id(), c.parent_id(), parent_of, "center.parent_id"));
   Mutation m;
   m.summary = fmt::format("added center {}", c.id());
-  CenterEvent(m, "center.added", std::move(c));
+  CenterEvent(m, std::move(c));
   return m;
 }
 
@@ -433,7 +428,7 @@ Result<Mutation> UpdateCenter(const Network& net, const v1::CenterUpdateRequest&
     return m;
   }
   m.summary = fmt::format("updated center {} ({})", id, fmt::join(changed, ","));
-  CenterEvent(m, "center.updated", std::move(next), &changed);
+  CenterEvent(m, std::move(next), &changed);
   return m;
 }
 
@@ -454,7 +449,7 @@ Result<Mutation> RemoveCenter(const Network& net, std::string_view id) {
   }
   Mutation m;
   m.summary = fmt::format("removed center {}", id);
-  v1::Event e = MakeEvent("center.removed", std::string(id));
+  v1::Event e = MakeEvent(std::string(id));
   *e.mutable_center_removed()->mutable_center() = *c;
   PlainEvent(m, std::move(e));
   m.centers_deleted.emplace_back(id);
@@ -472,7 +467,7 @@ Result<Mutation> AddStaff(const Network& net, v1::Staff s) {
       s, "staff.", [&](const std::string& c) { return net.FindCenter(c) != nullptr; }));
   Mutation m;
   m.summary = fmt::format("added staff {}", s.id());
-  StaffEvent(m, "staff.added", std::move(s));
+  StaffEvent(m, std::move(s));
   return m;
 }
 
@@ -493,7 +488,7 @@ Result<Mutation> UpdateStaff(const Network& net, const v1::StaffUpdateRequest& r
     return m;
   }
   m.summary = fmt::format("updated staff {} ({})", id, fmt::join(changed, ","));
-  StaffEvent(m, "staff.updated", std::move(next), &changed);
+  StaffEvent(m, std::move(next), &changed);
   return m;
 }
 
@@ -503,7 +498,7 @@ Result<Mutation> RemoveStaff(const Network& net, std::string_view id) {
   if (!s) return Status::NotFound("id", fmt::format("staff \"{}\" does not exist", id));
   Mutation m;
   m.summary = fmt::format("removed staff {}", id);
-  v1::Event e = MakeEvent("staff.removed", s->center_id());
+  v1::Event e = MakeEvent(s->center_id());
   *e.mutable_staff_removed()->mutable_staff() = *s;
   PlainEvent(m, std::move(e));
   m.staff_deleted.emplace_back(id);
@@ -531,14 +526,14 @@ std::string ColumnOf(const std::string& field) {
 }
 
 // Adds new records, updates changed ones, skips identical ones; `emit`
-// (topic, record, changed fields or nullptr) records each change.
+// (record, changed fields or nullptr for a new one) records each change.
 template <typename Record, typename Find, typename Emit>
 void Upsert(std::vector<ImportRow<Record>>& rows, Find find, Emit emit, ImportCounts* counts) {
   for (auto& r : rows) {
     const Record* old = find(r.record.id());
     if (!old) {
       ++counts->added;
-      emit(true, std::move(r.record), nullptr);
+      emit(std::move(r.record), nullptr);
       continue;
     }
     auto changed = ChangedFields(*old, r.record);
@@ -547,7 +542,7 @@ void Upsert(std::vector<ImportRow<Record>>& rows, Find find, Emit emit, ImportCo
       continue;
     }
     ++counts->updated;
-    emit(false, std::move(r.record), &changed);
+    emit(std::move(r.record), &changed);
   }
 }
 
@@ -599,8 +594,8 @@ Result<Mutation> ImportCenters(const Network& net, std::vector<ImportRow<v1::Cen
   Mutation m;
   Upsert(
       rows, [&](const std::string& id) { return net.FindCenter(id); },
-      [&](bool added, v1::Center c, const std::vector<std::string>* changed) {
-        CenterEvent(m, added ? "center.added" : "center.updated", std::move(c), changed);
+      [&](v1::Center c, const std::vector<std::string>* changed) {
+        CenterEvent(m, std::move(c), changed);
       },
       counts);
   m.summary = fmt::format("imported centers: {} added, {} updated, {} unchanged", counts->added,
@@ -635,8 +630,8 @@ Result<Mutation> ImportStaff(const Network& net, std::vector<ImportRow<v1::Staff
   m.body_records.reserve(rows.size());
   Upsert(
       rows, [&](const std::string& id) { return net.FindStaff(id); },
-      [&](bool added, v1::Staff s, const std::vector<std::string>* changed) {
-        StaffEvent(m, added ? "staff.added" : "staff.updated", std::move(s), changed);
+      [&](v1::Staff s, const std::vector<std::string>* changed) {
+        StaffEvent(m, std::move(s), changed);
       },
       counts);
   m.summary = fmt::format("imported staff: {} added, {} updated, {} unchanged", counts->added,

@@ -319,7 +319,6 @@ Result<Mutation> SetPolicy(const PolicyBook& book, v1::OpeningPolicy policy,
   Mutation m;
   m.summary = fmt::format("policy {} version {} from {}", p->name(), p->version(), effective_from);
   v1::Event e;
-  e.set_topic("policy.updated");
   auto* b = e.mutable_policy_updated();
   b->set_name(p->name());
   b->set_version(p->version());
@@ -352,7 +351,6 @@ Result<Mutation> AssignPolicy(const PolicyBook& book, const Network& net, v1::Po
   m.summary =
       fmt::format("center {} follows policy {} from {}", a.center_id(), a.policy(), a.from());
   v1::Event e;
-  e.set_topic("policy.assigned");
   e.set_center_id(a.center_id());
   *e.mutable_policy_assigned()->mutable_assignment() = a;
   m.Emit(std::move(e));

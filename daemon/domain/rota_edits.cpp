@@ -76,12 +76,12 @@ Status Assign(const RotaCtx& ctx, Overlay& ov, std::vector<v1::Shift>& shifts,
       *b->mutable_staff() = person;
       SetStaff(net, previous, b->mutable_previous());
       b->set_reason(reason);
-      Emit(m, std::move(e), "shift.changed");
+      Emit(m, std::move(e));
       if (previous.empty()) {
         auto r = NewEvent(s.center_id());
         *r.mutable_coverage_restored()->mutable_shift() = s;
         *r.mutable_coverage_restored()->mutable_staff() = person;
-        Emit(m, std::move(r), "coverage.restored");
+        Emit(m, std::move(r));
       }
     }
     if (!breaches.empty()) {
@@ -91,7 +91,7 @@ Status Assign(const RotaCtx& ctx, Overlay& ov, std::vector<v1::Shift>& shifts,
       *v->mutable_staff() = person;
       for (auto& b : breaches) v->add_rules(std::move(b));
       v->set_forced_by(ctx.actor);
-      Emit(m, std::move(e), "rule.violation");
+      Emit(m, std::move(e));
     }
   }
   return {};
@@ -172,13 +172,13 @@ Result<Mutation> PublishMonth(const RotaCtx& ctx, const v1::RotaPublishRequest& 
       auto* g = e.mutable_coverage_gap();
       *g->mutable_shift() = s;
       g->set_reason("unstaffed at publication");
-      Emit(&m, std::move(e), "coverage.gap");
+      Emit(&m, std::move(e));
     } else {
       auto* a = e.mutable_shift_assigned();
       *a->mutable_shift() = s;
       SetStaff(st.network, s.assignee_id(), a->mutable_staff());
       SetStaff(st.network, s.backup_id(), a->mutable_backup());
-      Emit(&m, std::move(e), "shift.assigned");
+      Emit(&m, std::move(e));
     }
     m.shifts_put.push_back(std::move(s));
   }
@@ -196,7 +196,7 @@ Result<Mutation> PublishMonth(const RotaCtx& ctx, const v1::RotaPublishRequest& 
   b->set_shifts(static_cast<uint32_t>(shifts.size()));
   b->set_gaps(gaps);
   b->set_late(late);
-  Emit(&m, std::move(e), "rota.published");
+  Emit(&m, std::move(e));
   reply->set_month(req.month());
   reply->set_shifts(static_cast<uint32_t>(shifts.size()));
   reply->set_gaps(gaps);
@@ -226,7 +226,7 @@ Result<Mutation> CheckIn(const RotaCtx& ctx, std::string_view staff) {
     auto e = NewEvent(c.center_id());
     *e.mutable_shift_checked_in()->mutable_shift() = c;
     *e.mutable_shift_checked_in()->mutable_staff() = **person;
-    Emit(&m, std::move(e), "shift.checked_in");
+    Emit(&m, std::move(e));
     m.shifts_put.push_back(std::move(c));
     return m;
   }
@@ -246,7 +246,6 @@ v1::Event SwapEvent(const RotaCtx& ctx, const v1::ShiftSwap& s) {
   *b->mutable_shift_swap() = s;
   SetStaff(ctx.state.network, s.from_staff_id(), b->mutable_requester());
   SetStaff(ctx.state.network, s.to_staff_id(), b->mutable_counterpart());
-  e.set_topic("swap.updated");
   return e;
 }
 

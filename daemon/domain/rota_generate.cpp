@@ -106,7 +106,7 @@ Result<Mutation> SetRotation(const RotaCtx& ctx, v1::Rotation r) {
                           r.members_size(), r.period_days());
   auto e = NewEvent(r.center_id());
   *e.mutable_rotation_updated()->mutable_rotation() = r;
-  Emit(&m, std::move(e), "rotation.updated");
+  Emit(&m, std::move(e));
   m.rotations_put.push_back(std::move(r));
   return m;
 }
@@ -120,7 +120,7 @@ Result<Mutation> RemoveRotation(const RotaCtx& ctx, std::string_view id) {
   m.summary = fmt::format("rotation {} removed", id);
   auto e = NewEvent(it->second.center_id());
   *e.mutable_rotation_removed()->mutable_rotation() = it->second;
-  Emit(&m, std::move(e), "rotation.removed");
+  Emit(&m, std::move(e));
   m.rotations_deleted.emplace_back(id);
   return m;
 }
@@ -331,7 +331,7 @@ Result<Mutation> GenerateRota(const RotaCtx& ctx, const v1::RotaGenerateRequest&
   g->set_gaps(counts->gaps);
   g->set_kept(counts->kept);
   g->set_fill(fill);
-  Emit(&m, std::move(e), "rota.generated");
+  Emit(&m, std::move(e));
   return m;
 }
 
@@ -409,7 +409,7 @@ Result<v1::Shift> StaffExtraShift(const RotaCtx& ctx, v1::Shift s, Mutation* m) 
     auto* a = e.mutable_shift_assigned();
     *a->mutable_shift() = s;
     *a->mutable_staff() = *best;
-    Emit(m, std::move(e), "shift.assigned");
+    Emit(m, std::move(e));
   }
   m->shifts_put.push_back(s);
   return s;
@@ -422,7 +422,7 @@ void CancelShift(const RotaCtx& ctx, const v1::Shift& s, const std::string& reas
     *c->mutable_shift() = s;
     SetStaff(ctx.state.network, s.assignee_id(), c->mutable_staff());
     c->set_reason(reason);
-    Emit(m, std::move(e), "shift.cancelled");
+    Emit(m, std::move(e));
   }
   m->shifts_deleted.push_back(s.id());
 }

@@ -56,11 +56,8 @@ inline v1::Event NewEvent(std::string_view center) {
   return e;
 }
 
-// Sets the topic and adds the event to `m`.
-inline void Emit(Mutation* m, v1::Event e, const char* topic) {
-  e.set_topic(topic);
-  m->Emit(std::move(e));
-}
+// Adds the event to `m` (its topic comes from its body).
+inline void Emit(Mutation* m, v1::Event e) { m->Emit(std::move(e)); }
 
 // The staff member `id`; null when `id` is empty or unknown.
 inline const v1::Staff* StaffOrNull(const Network& net, std::string_view id) {

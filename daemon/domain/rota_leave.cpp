@@ -58,7 +58,7 @@ void Reassign(const RotaCtx& ctx, Overlay& ov, v1::Shift s, const std::string& r
     SetStaff(net, s.assignee_id(), b->mutable_staff());
     SetStaff(net, previous, b->mutable_previous());
     b->set_reason(backup_ok ? reason + ": the backup takes it" : reason);
-    Emit(m, std::move(e), "shift.changed");
+    Emit(m, std::move(e));
   }
   if (!backup_ok) {
     auto e = NewEvent(s.center_id());
@@ -71,7 +71,7 @@ void Reassign(const RotaCtx& ctx, Overlay& ov, v1::Shift s, const std::string& r
       *g->mutable_leader() = *l;
     auto pool = PoolOf(net, s.center_id());
     if (const auto* p = BestCandidate(ov, pool, s, f, previous)) *g->mutable_proposal() = *p;
-    Emit(m, std::move(e), "coverage.gap");
+    Emit(m, std::move(e));
   }
   m->shifts_put.push_back(std::move(s));
 }
@@ -119,7 +119,7 @@ Result<Mutation> AddLeave(const RotaCtx& ctx, v1::Leave leave) {
   *b->mutable_leave() = leave;
   *b->mutable_staff() = **person;
   b->set_shifts_affected(static_cast<uint32_t>(hit.size()));
-  Emit(&m, std::move(e), "leave.added");
+  Emit(&m, std::move(e));
   m.summary = fmt::format("leave {} for {} {}..{}: {} shift(s) affected", leave.id(),
                           leave.staff_id(), leave.from(), leave.to(), hit.size());
   return m;
@@ -135,7 +135,7 @@ Result<Mutation> RemoveLeave(const RotaCtx& ctx, std::string_view id) {
   auto e = NewEvent(person ? person->center_id() : "");
   *e.mutable_leave_removed()->mutable_leave() = it->second;
   if (person) *e.mutable_leave_removed()->mutable_staff() = *person;
-  Emit(&m, std::move(e), "leave.removed");
+  Emit(&m, std::move(e));
   m.summary = fmt::format(
       "leave {} removed (its shifts stay as re-planned; run rota fill to use the person again)",
       id);
@@ -173,7 +173,7 @@ void ReleaseStaff(const RotaCtx& ctx, std::string_view staff, Mutation* m) {
     }
     auto e = NewEvent(c.center_id());
     *e.mutable_rotation_updated()->mutable_rotation() = c;
-    Emit(m, std::move(e), "rotation.updated");
+    Emit(m, std::move(e));
     m->rotations_put.push_back(std::move(c));
   }
   if (!hit.empty()) m->summary += fmt::format("; {} future shift(s) released", hit.size());

@@ -134,7 +134,7 @@ Result<Mutation> SetRules(const RotaCtx&, std::string_view toml, std::string_vie
   m.summary = fmt::format("working-time rules from {}", source.empty() ? "(inline)" : source);
   v1::Event e;
   e.mutable_rules_updated()->set_source(std::string(source));
-  Emit(&m, std::move(e), "rules.updated");
+  Emit(&m, std::move(e));
   m.rules_put.push_back(std::move(*cfg));
   return m;
 }

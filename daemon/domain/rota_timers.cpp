@@ -49,7 +49,7 @@ Mutation FireTimers(const RotaCtx& ctx, size_t limit) {
       if (leader) *r->mutable_leader() = *leader;
       r->set_lead(t.bit == v1::REMINDER_EVE ? "eve" : "before");
       r->set_late(late);
-      Emit(&m, std::move(e), "shift.reminder");
+      Emit(&m, std::move(e));
     } else if (t.bit == v1::NO_SHOW) {
       if (s->has_checked_in()) continue;
       auto* g = e.mutable_coverage_gap();
@@ -59,7 +59,7 @@ Mutation FireTimers(const RotaCtx& ctx, size_t limit) {
       SetStaff(net, s->assignee_id(), g->mutable_absent());
       SetStaff(net, s->backup_id(), g->mutable_backup());
       if (leader) *g->mutable_leader() = *leader;
-      Emit(&m, std::move(e), "coverage.gap");
+      Emit(&m, std::move(e));
     } else if (t.bit == v1::HANDOFF) {
       // Every shift of the center starting at this instant, handed off together.
       const int64_t at = Sec(s->start());
@@ -92,7 +92,7 @@ Mutation FireTimers(const RotaCtx& ctx, size_t limit) {
       h->set_at_local(fmt::format("{} {}", s->date(), s->start_local()));
       if (leader) *h->mutable_leader() = *leader;
       h->set_late(late);
-      Emit(&m, std::move(e), "shift.handoff");
+      Emit(&m, std::move(e));
     }
   }
   for (auto& [id, s] : touched) m.shifts_put.push_back(std::move(s));

@@ -118,15 +118,13 @@ const v1::Staff* LeaderFor(const RotaCtx& ctx, const v1::Visit& v) {
   return LeaderOnDuty(ctx.state, v.center_id(), Sec(v.window_start()));
 }
 
-// Emits `topic` with the visit as it is now.
-void EmitVisit(const RotaCtx& ctx, Mutation* m, const v1::Visit& v, const char* topic,
+// Emits the visit event `which` (a VisitEvent body) with the visit as it is now.
+void EmitVisit(const RotaCtx& ctx, Mutation* m, const v1::Visit& v, v1::Event::BodyCase which,
                const std::string& reason, const v1::Staff* backup = nullptr) {
   const auto& st = ctx.state;
   v1::Event e;
   e.set_center_id(v.center_id());
-  e.set_topic(topic);
-  const auto* field =
-      v1::Event::descriptor()->FindFieldByName(std::string(topic).replace(5, 1, "_"));
+  const auto* field = v1::Event::descriptor()->FindFieldByNumber(which);
   auto* body = static_cast<v1::VisitEvent*>(e.GetReflection()->MutableMessage(&e, field));
   *body->mutable_visit() = v;
   if (const auto* r = st.visits.FindResident(v.resident_id()))
@@ -197,7 +195,7 @@ void Dispatch(const RotaCtx& ctx, v1::Visit& v, Mutation* m) {
     v.set_escalation(0);
     *v.mutable_accept_by() = Ts(Deadline(ctx, v));
     Step(v, v1::VISIT_ASSIGNED, now, "dispatch", "");
-    EmitVisit(ctx, m, v, "visit.assigned", "");
+    EmitVisit(ctx, m, v, v1::Event::kVisitAssigned, "");
     return;
   }
   const auto* leader = LeaderFor(ctx, v);
@@ -206,7 +204,7 @@ void Dispatch(const RotaCtx& ctx, v1::Visit& v, Mutation* m) {
   v.clear_accept_by();
   const std::string why = "nobody on duty with the skill in the window";
   Step(v, v1::VISIT_ESCALATED, now, "dispatch", why);
-  EmitVisit(ctx, m, v, "visit.escalated", why);
+  EmitVisit(ctx, m, v, v1::Event::kVisitEscalated, why);
 }
 
 Status CheckResident(const State& st, const v1::Resident& r) {
@@ -265,10 +263,9 @@ Status CheckResident(const State& st, const v1::Resident& r) {
   return {};
 }
 
-v1::Event ResidentEvent(const v1::Resident& r, const char* topic) {
+v1::Event ResidentEvent(const v1::Resident& r) {
   v1::Event e;
   e.set_center_id(r.home_center_id());
-  e.set_topic(topic);
   return e;
 }
 
@@ -279,7 +276,7 @@ void CancelOrder(const RotaCtx& ctx, const std::string& id, const std::string& w
   v1::Visit v = *open;
   v.clear_accept_by();
   Step(v, v1::VISIT_CANCELLED, Sec(ctx.now), "care-plan", why);
-  EmitVisit(ctx, m, v, "visit.cancelled", why);
+  EmitVisit(ctx, m, v, v1::Event::kVisitCancelled, why);
   m->visits_put.push_back(std::move(v));
 }
 
@@ -311,7 +308,7 @@ v1::Visit CreateCareOrder(const RotaCtx& ctx, v1::Resident& r, Mutation* m,
   v.set_source(v1::CARE_PLAN);
   v.set_note(plan.reason());
   Step(v, v1::VISIT_REQUESTED, now, "care-plan", plan.reason());
-  EmitVisit(ctx, m, v, "visit.requested", plan.reason());
+  EmitVisit(ctx, m, v, v1::Event::kVisitRequested, plan.reason());
   Dispatch(ctx, v, m);
   r.mutable_care_plan()->set_open_visit_id(id);
   return v;
@@ -546,7 +543,7 @@ Result<Mutation> ImportResidents(const RotaCtx& ctx, const v1::ResidentImportReq
     }
     PlanCare(ctx, r, today);
     planned += r.care_plan().has_due();
-    auto e = ResidentEvent(r, "resident.added");
+    auto e = ResidentEvent(r);
     *e.mutable_resident_added()->mutable_resident() = CardOf(r, Sec(ctx.now));
     m.Emit(std::move(e));
     m.residents_put.push_back(std::move(r));
@@ -641,7 +638,7 @@ Result<Mutation> UpdateResident(const RotaCtx& ctx, const v1::ResidentUpdateRequ
       r.mutable_care_plan()->set_open_visit_id("");
     }
   }
-  auto e = ResidentEvent(r, "resident.updated");
+  auto e = ResidentEvent(r);
   *e.mutable_resident_updated()->mutable_resident() = CardOf(r, Sec(ctx.now));
   for (auto& f : changed) e.mutable_resident_updated()->add_changed_fields(f);
   m.Emit(std::move(e));
@@ -664,7 +661,7 @@ Result<Mutation> RemoveResident(const RotaCtx& ctx, std::string_view id) {
   }
   if (!r->care_plan().open_visit_id().empty())
     CancelOrder(ctx, r->care_plan().open_visit_id(), "resident removed", &m);
-  auto e = ResidentEvent(*r, "resident.removed");
+  auto e = ResidentEvent(*r);
   *e.mutable_resident_removed()->mutable_resident() = CardOf(*r, Sec(ctx.now));
   m.Emit(std::move(e));
   m.summary = fmt::format("resident {} removed", id);
@@ -711,7 +708,7 @@ Result<Mutation> RequestVisit(const RotaCtx& ctx, const v1::VisitRequestRequest&
   v.set_note(req.note());
   Mutation m;
   Step(v, v1::VISIT_REQUESTED, Sec(ctx.now), ctx.actor, req.note());
-  EmitVisit(ctx, &m, v, "visit.requested", "");
+  EmitVisit(ctx, &m, v, v1::Event::kVisitRequested, "");
   Dispatch(ctx, v, &m);
   m.summary = fmt::format("visit {} for {} ({}): {} {}", v.id(), v.resident_id(), v.service(),
                           StateName(v.state()), v.assignee_id());
@@ -744,7 +741,7 @@ Result<Mutation> AssignVisit(const RotaCtx& ctx, const v1::VisitAssignRequest& r
   *v.mutable_accept_by() = Ts(Deadline(ctx, v));
   Step(v, v1::VISIT_ASSIGNED, Sec(ctx.now), ctx.actor, "assigned by an operator");
   Mutation m;
-  EmitVisit(ctx, &m, v, "visit.assigned",
+  EmitVisit(ctx, &m, v, v1::Event::kVisitAssigned,
             OnDuty(st, s->id(), v) ? "" : "not on duty in the window");
   m.summary = fmt::format("visit {} assigned to {}", v.id(), s->id());
   m.visits_put.push_back(std::move(v));
@@ -781,7 +778,7 @@ Result<Mutation> ActOnVisit(const RotaCtx& ctx, const v1::VisitActRequest& req, 
       ZB_RETURN_IF_ERROR(assignee_only());
       v.clear_accept_by();
       Step(v, v1::VISIT_ACCEPTED, now, by, "");
-      EmitVisit(ctx, &m, v, "visit.accepted", "");
+      EmitVisit(ctx, &m, v, v1::Event::kVisitAccepted, "");
       break;
     case v1::DECLINE_VISIT:
       ZB_RETURN_IF_ERROR(need({v1::VISIT_ASSIGNED, v1::VISIT_ESCALATED}, "decline"));
@@ -789,7 +786,7 @@ Result<Mutation> ActOnVisit(const RotaCtx& ctx, const v1::VisitActRequest& req, 
       v.add_declined_by(v.assignee_id());
       v.clear_accept_by();
       Step(v, v1::VISIT_DECLINED, now, by, req.reason());
-      EmitVisit(ctx, &m, v, "visit.declined", req.reason());
+      EmitVisit(ctx, &m, v, v1::Event::kVisitDeclined, req.reason());
       v.set_assignee_id("");
       Dispatch(ctx, v, &m);  // the next person, or the leader
       break;
@@ -797,13 +794,13 @@ Result<Mutation> ActOnVisit(const RotaCtx& ctx, const v1::VisitActRequest& req, 
       ZB_RETURN_IF_ERROR(need({v1::VISIT_ACCEPTED, v1::VISIT_OVERDUE}, "start"));
       ZB_RETURN_IF_ERROR(assignee_only());
       Step(v, v1::VISIT_EN_ROUTE, now, by, "");
-      EmitVisit(ctx, &m, v, "visit.en_route", "");
+      EmitVisit(ctx, &m, v, v1::Event::kVisitEnRoute, "");
       break;
     case v1::ARRIVE_VISIT:
       ZB_RETURN_IF_ERROR(need({v1::VISIT_EN_ROUTE}, "arrive"));
       ZB_RETURN_IF_ERROR(assignee_only());
       Step(v, v1::VISIT_ARRIVED, now, by, "");
-      EmitVisit(ctx, &m, v, "visit.arrived", "");
+      EmitVisit(ctx, &m, v, v1::Event::kVisitArrived, "");
       break;
     case v1::COMPLETE_VISIT: {
       ZB_RETURN_IF_ERROR(need({v1::VISIT_ARRIVED}, "complete"));
@@ -843,15 +840,15 @@ Result<Mutation> ActOnVisit(const RotaCtx& ctx, const v1::VisitActRequest& req, 
         f.set_source(v1::FOLLOW_UP);
         f.set_follow_up_of(v.id());
         v.set_follow_up_id(f.id());
-        EmitVisit(ctx, &m, v, "visit.completed", "");
+        EmitVisit(ctx, &m, v, v1::Event::kVisitCompleted, "");
         Step(f, v1::VISIT_REQUESTED, now, "follow-up",
              fmt::format("rating {} on {}", req.rating(), v.id()));
-        EmitVisit(ctx, &m, f, "visit.requested",
+        EmitVisit(ctx, &m, f, v1::Event::kVisitRequested,
                   fmt::format("follow-up of {} (rating {})", v.id(), req.rating()));
         Dispatch(ctx, f, &m);
         m.visits_put.push_back(std::move(f));
       } else {
-        EmitVisit(ctx, &m, v, "visit.completed", "");
+        EmitVisit(ctx, &m, v, v1::Event::kVisitCompleted, "");
       }
       break;
     }
@@ -861,7 +858,7 @@ Result<Mutation> ActOnVisit(const RotaCtx& ctx, const v1::VisitActRequest& req, 
       if (req.reason().empty())
         return Status::InvalidArgument("reason", "say why (nobody home, refused, ...)");
       Step(v, v1::VISIT_FAILED, now, by, req.reason());
-      EmitVisit(ctx, &m, v, "visit.failed", req.reason());
+      EmitVisit(ctx, &m, v, v1::Event::kVisitFailed, req.reason());
       break;
     case v1::CANCEL_VISIT:
       if (Terminal(v.state()))
@@ -869,7 +866,7 @@ Result<Mutation> ActOnVisit(const RotaCtx& ctx, const v1::VisitActRequest& req, 
             fmt::format("visit {} is already {}", v.id(), StateName(v.state())));
       v.clear_accept_by();
       Step(v, v1::VISIT_CANCELLED, now, by, req.reason());
-      EmitVisit(ctx, &m, v, "visit.cancelled", req.reason());
+      EmitVisit(ctx, &m, v, v1::Event::kVisitCancelled, req.reason());
       break;
     default:
       return Status::InvalidArgument("action", "unknown action");
@@ -950,21 +947,21 @@ Mutation FireVisitTimers(const RotaCtx& ctx, size_t limit) {
         v.set_escalation(1);
         *v.mutable_accept_by() = Ts(Deadline(ctx, v));
         Step(v, v1::VISIT_ASSIGNED, now, "deadline", why + ": to the backup");
-        EmitVisit(ctx, &m, v, "visit.escalated", why + ": to the backup", backup);
+        EmitVisit(ctx, &m, v, v1::Event::kVisitEscalated, why + ": to the backup", backup);
       } else {
         const auto* leader = LeaderFor(ctx, v);
         v.set_assignee_id(leader ? leader->id() : "");
         v.set_escalation(2);
         v.clear_accept_by();
         Step(v, v1::VISIT_ESCALATED, now, "deadline", why + ": to the leader on duty");
-        EmitVisit(ctx, &m, v, "visit.escalated", why + ": to the leader on duty");
+        EmitVisit(ctx, &m, v, v1::Event::kVisitEscalated, why + ": to the leader on duty");
       }
     } else if (t.kind == 2 && !v.overdue_reported() && !Terminal(v.state()) &&
                v.state() != v1::VISIT_EN_ROUTE && v.state() != v1::VISIT_ARRIVED) {
       v.set_overdue_reported(true);
       v.clear_accept_by();
       Step(v, v1::VISIT_OVERDUE, now, "deadline", "the window ended");
-      EmitVisit(ctx, &m, v, "visit.overdue", "the window ended before the visit started");
+      EmitVisit(ctx, &m, v, v1::Event::kVisitOverdue, "the window ended before the visit started");
     }
   }
   for (auto& [id, v] : touched) m.visits_put.push_back(std::move(v));

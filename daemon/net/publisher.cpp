@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 #include <zmq.hpp>
 
+#include "daemon/domain/mutation.h"
 #include "daemon/net/zmq_util.h"
 #include "zhiban/v1/events.pb.h"
 
@@ -57,10 +58,10 @@ void Publisher::Publish(std::string_view topic, std::string_view event_bytes) {
 
 void Publisher::Heartbeat(uint64_t last_seq, TimePoint now) {
   v1::Event e;
-  e.set_topic("bus.heartbeat");
   *e.mutable_time() =
       google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(now.time_since_epoch().count());
   e.mutable_heartbeat()->set_last_seq(last_seq);
+  e.set_topic(domain::TopicOf(e));
   impl_->Send(e.topic(), e.SerializeAsString());
 }
 

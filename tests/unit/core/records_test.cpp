@@ -3,6 +3,8 @@
 #include <google/protobuf/util/message_differencer.h>
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "daemon/base/clock.h"
 #include "daemon/base/time_util.h"
 #include "daemon/core/core.h"
@@ -88,6 +90,38 @@ TEST(RecordList, EveryKindRoundTripsThroughStageCommitAndReload) {
   EXPECT_NE(st.visits.FindResident("rt-12"), nullptr);
   EXPECT_NE(st.visits.FindVisit("rt-13"), nullptr);
   EXPECT_NE(st.appointments.Find("rt-14"), nullptr);
+}
+
+// Topics come from one place (domain::TopicOf): every body of Event has one,
+// "<first word>.<the rest>", distinct, and the ones subscribers route on are
+// spelled as PROTOCOL.md says.
+TEST(Topics, EveryEventBodyHasItsOwnTopic) {
+  const auto* oneof = v1::Event::descriptor()->FindOneofByName("body");
+  std::set<std::string> seen;
+  for (int i = 0; i < oneof->field_count(); ++i) {
+    v1::Event e;
+    const auto* f = oneof->field(i);
+    e.GetReflection()->MutableMessage(&e, f);
+    const std::string topic = domain::TopicOf(e);
+    EXPECT_NE(topic.find('.'), std::string::npos) << f->name() << " -> " << topic;
+    EXPECT_TRUE(seen.insert(topic).second) << topic << " twice";
+  }
+  auto of = [](auto set) {
+    v1::Event e;
+    set(e);
+    return domain::TopicOf(e);
+  };
+  EXPECT_EQ(of([](v1::Event& e) { e.mutable_center_added(); }), "center.added");
+  EXPECT_EQ(of([](v1::Event& e) { e.mutable_shift_checked_in(); }), "shift.checked_in");
+  EXPECT_EQ(of([](v1::Event& e) { e.mutable_coverage_gap(); }), "coverage.gap");
+  EXPECT_EQ(of([](v1::Event& e) { e.mutable_visit_en_route(); }), "visit.en_route");
+  EXPECT_EQ(of([](v1::Event& e) { e.mutable_heartbeat(); }), "bus.heartbeat");
+  EXPECT_EQ(of([](v1::Event&) {}), "") << "no body, no topic";
+  domain::Mutation m;
+  v1::Event e;
+  e.mutable_rota_generated();
+  m.Emit(e);
+  EXPECT_EQ(m.events[0].topic(), "rota.generated") << "Emit sets it";
 }
 
 TEST(RecordList, EveryKindNamesAFamilyStorageHas) {

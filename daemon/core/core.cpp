@@ -369,21 +369,18 @@ domain::RotaCtx Core::RotaContext() const {
 
 size_t Core::FireTimers(std::vector<CommittedEvent>* events, const DurableFn& on_durable) {
   const int64_t now = clock_->Now().time_since_epoch().count() / 1000000;
-  const auto& shift_timers = state_.rota.timers();
-  const auto& visit_timers = state_.visits.timers();
-  const bool shifts_due = !shift_timers.empty() && shift_timers.begin()->due <= now;
-  const bool visits_due = !visit_timers.empty() && visit_timers.begin()->due <= now;
-  if (!shifts_due && !visits_due) return 0;
+  // Every source with a timer due fires into one group, up to timer_batch
+  // records; each sees the state as it was before the group.
   domain::Mutation m;
-  if (shifts_due) m = domain::FireTimers(RotaContext(), options_.timer_batch);
-  if (visits_due && m.shifts_put.size() < options_.timer_batch) {
-    // Visit deadlines see the rota as it is; both go in one group.
-    domain::Mutation v =
-        domain::FireVisitTimers(RotaContext(), options_.timer_batch - m.shifts_put.size());
-    m.Append(std::move(v));
-  }
-  const size_t fired = m.events.size(),
-               touched = m.shifts_put.size() + m.visits_put.size() + m.residents_put.size();
+  size_t touched = 0;
+  domain::ForEachTimerSource([&](const domain::TimerSource& source) {
+    const auto& index = source.index(state_);
+    if (index.empty() || index.begin()->due > now || touched >= options_.timer_batch) return;
+    domain::Mutation fired = source.fire(RotaContext(), options_.timer_batch - touched);
+    domain::ForEachRecordKind([&](const auto& kind) { touched += (fired.*kind.put).size(); });
+    m.Append(std::move(fired));
+  });
+  const size_t fired = m.events.size();
   if (touched == 0) return 0;
   if (Status s = Commit(std::move(m), events, on_durable); !s.ok()) {
     spdlog::error("commit of fired timers failed (they fire again on the next tick): {}",

@@ -105,10 +105,11 @@ class Core {
                                          std::vector<CommittedEvent>* events,
                                          const DurableFn& on_durable = {});
 
-  // Fires the rota timers due now (reminders, handoffs, no-shows) as one
-  // group commit: the firing is recorded with its events, so a restart
-  // neither repeats nor loses one. Returns how many shifts had timers
-  // settled (0: nothing was due). Called by the scheduler.
+  // Fires the timers due now, of every source (domain/state.h
+  // ForEachTimerSource: shift reminders, handoffs, no-shows; visit deadlines;
+  // care-plan orders), as one group commit: the firing is recorded with its
+  // events, so a restart neither repeats nor loses one. Returns how many
+  // records it settled (0: nothing was due). Called by the scheduler.
   size_t FireTimers(std::vector<CommittedEvent>* events, const DurableFn& on_durable = {});
 
   // Commits a planned mutation as a group of its own, with no request (not

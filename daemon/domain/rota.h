@@ -25,6 +25,7 @@
 #include "daemon/base/date.h"
 #include "daemon/base/status.h"
 #include "daemon/domain/mutation.h"
+#include "daemon/domain/timers.h"
 #include "zhiban/v1/ctl.pb.h"
 #include "zhiban/v1/rota.pb.h"
 
@@ -102,16 +103,6 @@ struct StaffLoad {
 std::vector<std::string> RuleBreaches(const StaffLoad& load, const Rules& rules,
                                       const ShiftFacts& facts);
 
-// A pending timer of a published shift.
-struct Timer {
-  int64_t due = 0;
-  uint32_t bit = 0;  // v1::ShiftTimer
-  std::string shift_id;
-  bool operator<(const Timer& o) const {
-    return std::tie(due, bit, shift_id) < std::tie(o.due, o.bit, o.shift_id);
-  }
-};
-
 class RotaBook {
  public:
   using ShiftMap = std::map<std::string, v1::Shift, std::less<>>;
@@ -121,7 +112,7 @@ class RotaBook {
   const std::map<std::string, v1::ShiftSwap, std::less<>>& swaps() const { return swaps_; }
   const v1::WorkRulesConfig& rules() const { return rules_; }
   const std::map<std::string, v1::PublishedMonth, std::less<>>& months() const { return months_; }
-  const std::set<Timer>& timers() const { return timers_; }
+  const TimerIndex& timers() const { return timers_; }
   const RotaOptions& options() const { return options_; }
 
   const v1::Shift* FindShift(std::string_view id) const;
@@ -161,7 +152,7 @@ class RotaBook {
   std::unordered_map<std::string, std::set<std::pair<int64_t, std::string>>>
       by_staff_;  // start, shift id
   std::unordered_map<std::string, std::vector<std::string>> leave_by_staff_;
-  std::set<Timer> timers_;
+  TimerIndex timers_;  // TimerKind::kShift
 };
 
 // Planning context every command needs besides the state.

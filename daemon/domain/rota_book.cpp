@@ -83,7 +83,7 @@ void RotaBook::Index(const v1::Shift& s, int sign) {
   const int64_t midnight = f.start - int64_t(ClockMinute(s.start_local())) * 60;
   auto timer = [&](uint32_t bit, int64_t due) {
     if (s.timers_fired() & bit) return;
-    Timer t{due, bit, s.id()};
+    Timer t{due, TimerKind::kShift, bit, s.id()};
     if (sign > 0)
       timers_.insert(t);
     else

@@ -35,7 +35,7 @@ Mutation FireTimers(const RotaCtx& ctx, size_t limit) {
   size_t fired = 0;
   for (const Timer& t : st.rota.timers()) {
     if (t.due > now || fired >= limit) break;
-    v1::Shift* s = shift_of(t.shift_id);
+    v1::Shift* s = shift_of(t.id);
     if (!s || (s->timers_fired() & t.bit)) continue;
     ++fired;
     s->set_timers_fired(s->timers_fired() | t.bit);

@@ -2,6 +2,8 @@
 // match a Mutation. Pure; the core thread owns the one instance.
 #pragma once
 
+#include <string_view>
+
 #include "daemon/domain/appointment.h"
 #include "daemon/domain/calendar.h"
 #include "daemon/domain/mutation.h"
@@ -29,6 +31,24 @@ struct State {
     appointments.Clear();
   }
 };
+
+// The timer sources (timers.h): each module's index and how its timers fire
+// — at most `limit` of them, into one mutation that records them fired.
+struct TimerSource {
+  std::string_view name;
+  const TimerIndex& (*index)(const State&);
+  Mutation (*fire)(const RotaCtx&, size_t limit);
+};
+
+// Calls f(source) for every module with timers, in the order they fire
+// within one group (each sees the state before the group).
+template <typename F>
+void ForEachTimerSource(F&& f) {
+  f(TimerSource{"rota", [](const State& s) -> const TimerIndex& { return s.rota.timers(); },
+                FireTimers});
+  f(TimerSource{"visits", [](const State& s) -> const TimerIndex& { return s.visits.timers(); },
+                FireVisitTimers});
+}
 
 // Moves the mutation's records into the state; `m` keeps its events.
 void Apply(State& state, Mutation&& m);

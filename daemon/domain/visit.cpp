@@ -458,21 +458,23 @@ void VisitBook::Index(const v1::Visit& v, int sign) {
       starts.erase(d);
     }
   }
-  auto timer = [&](uint32_t kind, int64_t due) {
-    Timer t{due, kind, v.id()};
+  auto timer = [&](TimerKind kind, int64_t due) {
+    Timer t{due, kind, 0, v.id()};
     if (sign > 0)
       timers_.insert(t);
     else
       timers_.erase(t);
   };
-  if (v.state() == v1::VISIT_ASSIGNED && v.has_accept_by()) timer(1, Sec(v.accept_by()));
+  if (v.state() == v1::VISIT_ASSIGNED && v.has_accept_by())
+    timer(TimerKind::kVisitAcceptance, Sec(v.accept_by()));
   const bool started = v.state() == v1::VISIT_EN_ROUTE || v.state() == v1::VISIT_ARRIVED;
-  if (!Terminal(v.state()) && !started && !v.overdue_reported()) timer(2, Sec(v.window_end()));
+  if (!Terminal(v.state()) && !started && !v.overdue_reported())
+    timer(TimerKind::kVisitWindowEnd, Sec(v.window_end()));
 }
 
 void VisitBook::Index(const v1::Resident& r, int sign) {
   if (!r.care_plan().has_due() || !r.care_plan().open_visit_id().empty()) return;
-  Timer t{Sec(r.care_plan().generate_at()), 3, r.id()};
+  Timer t{Sec(r.care_plan().generate_at()), TimerKind::kCareOrder, 0, r.id()};
   if (sign > 0)
     timers_.insert(t);
   else
@@ -909,7 +911,7 @@ Mutation FireVisitTimers(const RotaCtx& ctx, size_t limit) {
   size_t n = 0;
   for (const auto& t : st.visits.timers()) {
     if (t.due > now || n >= limit) break;
-    if (t.kind == 3) {
+    if (t.kind == TimerKind::kCareOrder) {
       // A care-plan order due to be created.
       const auto* r = st.visits.FindResident(t.id);
       if (!r || !r->care_plan().open_visit_id().empty()) continue;
@@ -925,8 +927,8 @@ Mutation FireVisitTimers(const RotaCtx& ctx, size_t limit) {
     if (it == touched.end()) it = touched.emplace(t.id, *st.visits.FindVisit(t.id)).first;
     v1::Visit& v = it->second;
     ++n;
-    if (t.kind == 1 && v.state() == v1::VISIT_ASSIGNED && v.has_accept_by() &&
-        Sec(v.accept_by()) <= now) {
+    if (t.kind == TimerKind::kVisitAcceptance && v.state() == v1::VISIT_ASSIGNED &&
+        v.has_accept_by() && Sec(v.accept_by()) <= now) {
       const auto& o = st.visits.options();
       const uint32_t minutes =
           v.priority() == v1::URGENT ? o.urgent_accept_minutes : o.accept_minutes;
@@ -956,8 +958,9 @@ Mutation FireVisitTimers(const RotaCtx& ctx, size_t limit) {
         Step(v, v1::VISIT_ESCALATED, now, "deadline", why + ": to the leader on duty");
         EmitVisit(ctx, &m, v, v1::Event::kVisitEscalated, why + ": to the leader on duty");
       }
-    } else if (t.kind == 2 && !v.overdue_reported() && !Terminal(v.state()) &&
-               v.state() != v1::VISIT_EN_ROUTE && v.state() != v1::VISIT_ARRIVED) {
+    } else if (t.kind == TimerKind::kVisitWindowEnd && !v.overdue_reported() &&
+               !Terminal(v.state()) && v.state() != v1::VISIT_EN_ROUTE &&
+               v.state() != v1::VISIT_ARRIVED) {
       v.set_overdue_reported(true);
       v.clear_accept_by();
       Step(v, v1::VISIT_OVERDUE, now, "deadline", "the window ended");

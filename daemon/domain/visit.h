@@ -48,18 +48,10 @@ double TravelKm(const v1::GeoPoint& a, const v1::GeoPoint& b);
 
 class VisitBook {
  public:
-  struct Timer {
-    int64_t due = 0;
-    uint32_t kind =
-        0;  // 1 acceptance deadline, 2 window end (overdue), 3 care order due to be created
-    std::string id;  // visit id (1, 2) or resident id (3)
-    bool operator<(const Timer& o) const {
-      return std::tie(due, kind, id) < std::tie(o.due, o.kind, o.id);
-    }
-  };
   const std::map<std::string, v1::Resident, std::less<>>& residents() const { return residents_; }
   const std::map<std::string, v1::Visit, std::less<>>& visits() const { return visits_; }
-  const std::set<Timer>& timers() const { return timers_; }
+  // kVisitAcceptance, kVisitWindowEnd (visits) and kCareOrder (residents).
+  const TimerIndex& timers() const { return timers_; }
   const VisitOptions& options() const { return options_; }
   const v1::Resident* FindResident(std::string_view id) const;
   const v1::Visit* FindVisit(std::string_view id) const;
@@ -80,7 +72,7 @@ class VisitBook {
   std::map<std::string, v1::Resident, std::less<>> residents_;
   std::map<std::string, v1::Visit, std::less<>> visits_;
   VisitOptions options_;
-  std::set<Timer> timers_;
+  TimerIndex timers_;
   std::unordered_map<std::string, std::map<int64_t, uint32_t>> load_;  // staff -> start -> n
 };
 

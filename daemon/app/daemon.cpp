@@ -75,6 +75,7 @@ struct Daemon::Impl {
   void Shutdown(int signo);
   // The HTTP route table: every route zhiband serves, in one place.
   std::shared_ptr<const net::HttpRouter> HttpRoutes();
+  v1::CtlReply HttpQuery(v1::CtlRequest req);
   net::HttpResponse Health();
   net::HttpResponse Metrics();
   Status WriteEndpointsFile();
@@ -259,21 +260,36 @@ std::shared_ptr<const net::HttpRouter> Daemon::Impl::HttpRoutes() {
   return router;
 }
 
+// HTTP handlers answer from registered queries (Core::Query), as ctl does.
+v1::CtlReply Daemon::Impl::HttpQuery(v1::CtlRequest req) {
+  return core->Query(req, core::Principal{"http@local"});
+}
+
 net::HttpResponse Daemon::Impl::Health() {
-  return {200, "text/plain; charset=utf-8", fmt::format("ok last_seq={}\n", core->last_seq()), {}};
+  v1::CtlRequest req;
+  req.mutable_status();
+  const auto reply = HttpQuery(std::move(req));
+  if (reply.has_error()) {
+    return {503, "text/plain; charset=utf-8", reply.error().message() + "\n", {}};
+  }
+  return {200,
+          "text/plain; charset=utf-8",
+          fmt::format("ok last_seq={}\n", reply.status().last_seq()),
+          {}};
 }
 
 net::HttpResponse Daemon::Impl::Metrics() {
-  MetricsSnapshot m{core->metrics(),
-                    core->last_seq(),
-                    publisher->published(),
-                    publisher->send_failures(),
-                    &replay->counters(),
-                    store.get(),
-                    core->network().centers().size(),
-                    core->network().staff().size(),
+  v1::CtlRequest status_req, years_req;
+  status_req.mutable_status();
+  years_req.mutable_calendar_years();
+  const auto status = HttpQuery(std::move(status_req));
+  const auto years = HttpQuery(std::move(years_req));
+  MetricsSnapshot m{core->metrics(),           status.status().last_seq(),
+                    publisher->published(),    publisher->send_failures(),
+                    &replay->counters(),       store.get(),
+                    status.status().centers(), status.status().staff(),
                     core->open_imports()};
-  for (const auto& [year, y] : core->state().calendar.years()) m.calendar_years.push_back(year);
+  for (const auto& y : years.calendar_years().years()) m.calendar_years.push_back(y.year());
   m.current_year = std::stoi(core->Today().substr(0, 4));
   return {200, "text/plain; version=0.0.4; charset=utf-8", RenderMetrics(m), {}};
 }

@@ -72,7 +72,6 @@ struct CoreInfo {
   std::string instance_id;
   TimePoint started;
   std::chrono::steady_clock::time_point started_steady;
-  uint64_t last_seq = 0;
 };
 
 // What a handler may use, built by the core for each command. References
@@ -83,6 +82,7 @@ struct CommandEnv {
   TimePoint now;
   std::string actor;           // the principal, for events and records
   uint64_t next_seq = 0;       // the seq this command's first event would get
+  uint64_t durable_seq = 0;    // the newest seq on disk (earlier commands of the group are not)
   storage::Store& store;       // reads (audit list) and checkpoints (backup)
   storage::WriteBatch& batch;  // the group's batch: a session's own records (the clock)
   SimulatedClock* sim;         // null on the real clock

@@ -17,9 +17,6 @@
 
 namespace zhiban::core {
 
-// Meta key of the simulated clock's time, so a restart resumes where it was.
-inline constexpr std::string_view kSimClockKey = "sim_clock_us";
-
 inline constexpr uint32_t kDefaultListLimit = 1000;  // records a list returns when not told
 inline constexpr uint32_t kMaxListLimit = 10000;     // most records one list page returns
 inline constexpr uint32_t kDefaultAuditLimit = 50;   // audit records a page returns when not told

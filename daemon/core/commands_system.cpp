@@ -30,7 +30,7 @@ Status StatusQuery(CommandEnv& env, const R&, v1::CtlReply* reply) {
       static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
                                 std::chrono::steady_clock::now() - env.info.started_steady)
                                 .count()));
-  s->set_last_seq(env.info.last_seq);
+  s->set_last_seq(env.durable_seq);
   s->set_clock_mode(env.sim ? v1::SIMULATED : v1::REAL);
   *s->mutable_now() = ToProto(env.now);
   s->set_storage_bytes(env.store.TotalLiveBytes());
@@ -51,7 +51,8 @@ Status ClockShow(CommandEnv& env, const R&, v1::CtlReply* reply) {
 Result<std::string> MoveClock(CommandEnv& env, TimePoint target, v1::CtlReply* reply) {
   const TimePoint before = env.sim->Now();
   env.sim->Set(target);
-  env.batch.Put(Family::kMeta, kSimClockKey, std::to_string(target.time_since_epoch().count()));
+  env.batch.Put(Family::kMeta, storage::meta::kSimClock,
+                std::to_string(target.time_since_epoch().count()));
   reply->mutable_clock()->set_mode(v1::SIMULATED);
   *reply->mutable_clock()->mutable_now() = ToProto(target);
   return fmt::format("clock {} -> {}", FormatIsoTime(before), FormatIsoTime(target));
@@ -184,9 +185,9 @@ Result<std::string> BackupCreate(CommandEnv& env, const R& req, v1::CtlReply* re
     return Status::InvalidArgument("dir", fmt::format("cannot use that path: {}", ec.message()));
   }
   if (exists) return Status::AlreadyExists("dir", fmt::format("{} already exists", dir));
-  // Everything acknowledged so far is in the checkpoint: the core is the only
-  // writer and runs this between groups.
-  const uint64_t last = env.info.last_seq;
+  // Everything durable is in the checkpoint: the core is the only writer.
+  // Earlier commands of this group are not on disk yet, so not in it.
+  const uint64_t last = env.durable_seq;
   ZB_RETURN_IF_ERROR(env.store.Checkpoint(dir));
   reply->mutable_backup()->set_dir(dir);
   reply->mutable_backup()->set_last_seq(last);

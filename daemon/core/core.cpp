@@ -18,13 +18,8 @@
 #include "daemon/domain/records.h"
 
 namespace zhiban::core {
-namespace {
 
 using storage::Family;
-
-constexpr std::string_view kInstanceKey = "instance_id";
-
-}  // namespace
 
 struct Core::GroupCtx {
   storage::WriteBatch batch;
@@ -56,7 +51,7 @@ Core::Core(storage::Store* store, Clock* clock, SimulatedClock* sim, CoreOptions
 Core::~Core() = default;
 
 Status Core::Load() {
-  auto id = store_->Get(Family::kMeta, kInstanceKey);
+  auto id = store_->Get(Family::kMeta, storage::meta::kInstanceId);
   if (!id.ok()) return id.status();
   if (id->has_value()) {
     info_.instance_id = **id;
@@ -64,12 +59,12 @@ Status Core::Load() {
     std::random_device rd;
     info_.instance_id = fmt::format("{:08x}", rd());
     storage::WriteBatch b = store_->NewBatch();
-    b.Put(Family::kMeta, kInstanceKey, info_.instance_id);
+    b.Put(Family::kMeta, storage::meta::kInstanceId, info_.instance_id);
     ZB_RETURN_IF_ERROR(store_->Commit(b));
   }
   imports_.set_instance_id(info_.instance_id);
   if (sim_) {
-    auto stored = store_->Get(Family::kMeta, kSimClockKey);
+    auto stored = store_->Get(Family::kMeta, storage::meta::kSimClock);
     if (!stored.ok()) return stored.status();
     if (stored->has_value()) {
       TimePoint t{Micros(std::stoll(**stored))};
@@ -215,9 +210,8 @@ void Core::Execute(const v1::CtlRequest& req, v1::CtlReply* reply, GroupCtx& g) 
   if (!cmd) {
     st = Status(Code::kUnimplemented, "this zhiband does not know the command");
   } else {
-    info_.last_seq = last_seq();
-    CommandEnv env{state_,  zones_, clock_->Now(), actor,    next_seq_, *store_,
-                   g.batch, sim_,   imports_,      options_, info_};
+    CommandEnv env{state_,  zones_,  clock_->Now(), actor,    next_seq_, g.first_seq - 1,
+                   *store_, g.batch, sim_,          imports_, options_,  info_};
     const Principal who{actor};
     st = cmd->authorize(who, req, state_);
     std::string summary;
@@ -396,6 +390,30 @@ Status Core::Commit(domain::Mutation m, std::vector<CommittedEvent>* events,
   GroupCtx g = BeginGroup(events);
   Stage(m, "", nullptr, g);  // no request: not audited
   return CommitGroup(g, on_durable);
+}
+
+v1::CtlReply Core::Query(const v1::CtlRequest& req, const Principal& who) {
+  v1::CtlReply reply;
+  reply.set_request_id(req.request_id());
+  const Command* cmd = commands_.Find(req.command_case());
+  Status st;
+  if (!cmd || cmd->kind != CommandKind::kQuery || cmd->audited()) {
+    st = Status::FailedPrecondition(
+        fmt::format("{} is not a query that may be answered here", CommandName(req)));
+  } else {
+    st = cmd->authorize(who, req, state_);
+    if (st.ok()) {
+      storage::WriteBatch unused = store_->NewBatch();  // queries stage nothing
+      CommandEnv env{state_,  zones_, clock_->Now(), who.claimed, next_seq_, next_seq_ - 1,
+                     *store_, unused, sim_,          imports_,    options_,  info_};
+      st = cmd->query(env, req, &reply);
+    }
+  }
+  if (!st.ok()) {
+    reply.clear_result();
+    SetError(st, reply.mutable_error());
+  }
+  return reply;
 }
 
 std::optional<LongJob> Core::BeginLong(const v1::CtlRequest& req) {

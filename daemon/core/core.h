@@ -118,6 +118,12 @@ class Core {
   Status Commit(domain::Mutation m, std::vector<CommittedEvent>* events,
                 const DurableFn& on_durable = {});
 
+  // Answers a registered query that is not audited, outside any group: HTTP
+  // handlers answer from the handlers ctl uses instead of reading state
+  // themselves. Anything else is refused (FAILED_PRECONDITION). Not counted
+  // in the command metrics (scrapes would swamp them).
+  v1::CtlReply Query(const v1::CtlRequest& req, const Principal& who);
+
   // Long work (see LongJob). BeginLong: the job, or nullopt when `req` is
   // not long work or its principal is refused (run it with ExecuteGroup then:
   // it is answered and audited as usual).
@@ -170,7 +176,7 @@ class Core {
   Zones zones_;
   uint64_t next_seq_ = 1;
   uint64_t next_audit_seq_ = 1;
-  CoreInfo info_;  // for `status`; last_seq is brought up to date before each command
+  CoreInfo info_;  // for `status`
   ImportSessions imports_;
   const CommandTable& commands_;
   CoreMetrics metrics_;

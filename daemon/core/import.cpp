@@ -81,10 +81,9 @@ Status ImportSessions::Rows(const v1::ImportRowsRequest& r,
 }
 
 Result<std::unique_ptr<ImportSession>> ImportSessions::Take(const std::string& id) {
+  auto open = Open(id);  // the one message for a session that is gone
+  if (!open.ok()) return open.status();
   auto it = open_.find(id);
-  if (it == open_.end()) {
-    return Status::NotFound("import_id", fmt::format("import \"{}\" is not open", id));
-  }
   std::unique_ptr<ImportSession> s = std::move(it->second);
   open_.erase(it);
   return s;

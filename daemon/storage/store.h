@@ -54,6 +54,12 @@ inline constexpr std::array<const char*, static_cast<size_t>(Family::kCount)> kF
     "exceptions", "policies", "assignments", "shifts", "rotations",   "leave",
     "swaps",      "rota",     "residents",   "visits", "appointments"};
 const char* FamilyName(Family f);
+
+// The keys of the meta family, all of them.
+namespace meta {
+inline constexpr std::string_view kInstanceId = "instance_id";  // prefix of event ids
+inline constexpr std::string_view kSimClock = "sim_clock_us";   // a simulated clock resumes here
+}  // namespace meta
 // The family of that name ("centers"), or nullopt: the record list names its
 // families so (daemon/domain/records.h).
 std::optional<Family> FamilyNamed(std::string_view name);

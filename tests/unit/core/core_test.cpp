@@ -183,6 +183,30 @@ TEST_F(CoreTest, AChineseIdIsRefusedInValidUtf8AndTheAuditStaysReadable) {
   EXPECT_EQ(audit.audit_list().records(0).target(), "幸福");
 }
 
+TEST_F(CoreTest, StatusAndBackupNameOnlyWhatIsOnDisk) {
+  One(AddCenter("street"));
+  v1::CtlRequest backup, status;
+  backup.mutable_backup_create()->set_dir((dir_ / "bk"));
+  status.mutable_status();
+  auto replies = Group({AddCenter("c1", "street"), backup, status});
+  ASSERT_FALSE(replies[1].has_error()) << replies[1].error().message();
+  EXPECT_EQ(replies[1].backup().last_seq(), 1u)
+      << "c1's event is staged in the same group, not in the checkpoint";
+  EXPECT_EQ(replies[2].status().last_seq(), 1u);
+  EXPECT_EQ(core_->last_seq(), 2u);
+  // The HTTP path answers from the same handler, outside a group.
+  auto q = core_->Query(status, Principal{"http@local"});
+  EXPECT_EQ(q.status().last_seq(), 2u);
+  EXPECT_EQ(q.status().centers(), 2u);
+  v1::CtlRequest personal;
+  personal.mutable_resident_show()->set_id("r1");
+  EXPECT_EQ(core_->Query(personal, Principal{"http@local"}).error().code(), v1::FAILED_PRECONDITION)
+      << "audited reads are not answered outside a group";
+  EXPECT_EQ(core_->Query(AddCenter("c2"), Principal{"http@local"}).error().code(),
+            v1::FAILED_PRECONDITION);
+  EXPECT_EQ(core_->network().centers().size(), 2u);
+}
+
 TEST_F(CoreTest, StateSeqAndAuditSurviveReload) {
   Group({AddCenter("street"), AddCenter("c1", "street")});
   std::string instance = core_->instance_id();

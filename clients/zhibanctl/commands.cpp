@@ -787,6 +787,25 @@ std::vector<Command> Build() {
          return [=](Context& ctx) { return RunTail(ctx, *from, *follow, *topics, *limit); };
        }});
 
+  // ---- timers
+  cmds.push_back(
+      {"timers", "", "what fires next: reminders, handoffs, no-shows, visit deadlines, care orders",
+       [](CLI::App* app) -> Runner {
+         auto limit = std::make_shared<uint32_t>(50);
+         app->add_option("--limit", *limit, "timers (default 50, soonest first)");
+         return [=](Context& ctx) {
+           v1::CtlRequest req;
+           req.mutable_timer_list()->set_limit(*limit);
+           return Send(ctx, req, [](const v1::CtlReply& r) {
+             Table t({"DUE", "KIND", "RECORD"});
+             for (const auto& x : r.timer_list().timers())
+               t.Add({Time(x.due()), x.kind(), x.record_id()});
+             t.Print();
+             std::cout << fmt::format("{} of {} pending timers\n", r.timer_list().timers_size(),
+                                      r.timer_list().total());
+           });
+         };
+       }});
   // ---- audit
   cmds.push_back(
       {"audit", "list", "who did what, when, with what result (newest first)",

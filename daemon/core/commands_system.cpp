@@ -1,5 +1,6 @@
-// Commands on the daemon itself: status, the clock, the audit log, bulk
-// import sessions, backups.
+// Commands on the daemon itself: status, the clock, pending timers, the audit
+// log, bulk import sessions, backups.
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <system_error>
@@ -195,11 +196,37 @@ Result<std::string> BackupCreate(CommandEnv& env, const R& req, v1::CtlReply* re
   return "backup to " + dir;
 }
 
+// The pending timers of every source (domain/state.h), soonest first.
+Status TimerList(CommandEnv& env, const R& req, v1::CtlReply* reply) {
+  const size_t limit = ListLimit(req.timer_list().limit(), kDefaultAuditLimit);
+  std::vector<const domain::Timer*> soonest;
+  size_t total = 0;
+  domain::ForEachTimerSource([&](const domain::TimerSource& source) {
+    const auto& index = source.index(env.state);
+    total += index.size();
+    size_t taken = 0;  // each index is in due order: its first `limit` suffice
+    for (auto it = index.begin(); it != index.end() && taken < limit; ++it, ++taken)
+      soonest.push_back(&*it);
+  });
+  std::sort(soonest.begin(), soonest.end(), [](const auto* a, const auto* b) { return *a < *b; });
+  if (soonest.size() > limit) soonest.resize(limit);
+  auto* out = reply->mutable_timer_list();
+  out->set_total(static_cast<uint32_t>(total));
+  for (const auto* t : soonest) {
+    auto* p = out->add_timers();
+    *p->mutable_due() = TimeUtil::SecondsToTimestamp(t->due);
+    p->set_kind(domain::TimerName(*t));
+    p->set_record_id(t->id);
+  }
+  return {};
+}
+
 }  // namespace
 
 void RegisterSystemCommands(CommandTable& t) {
   t.Add(MakeQuery(R::kStatus, StatusQuery));
   t.Add(MakeQuery(R::kClockShow, ClockShow));
+  t.Add(MakeQuery(R::kTimerList, TimerList));
   t.Add(MakeSession(R::kClockAdvance, ClockAdvance, AuditPolicy::kAlways));
   t.Add(MakeSession(R::kClockSet, ClockSet, AuditPolicy::kAlways));
   t.Add(MakeQuery(R::kAuditList, AuditList));

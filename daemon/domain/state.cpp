@@ -22,6 +22,20 @@ void Apply(State& state, const Mutation& m) {
   Apply(state, std::move(copy));
 }
 
+std::string TimerName(const Timer& t) {
+  switch (t.kind) {
+    case TimerKind::kShift:
+      return "SHIFT_" + v1::ShiftTimer_Name(static_cast<v1::ShiftTimer>(t.bit));
+    case TimerKind::kVisitAcceptance:
+      return "VISIT_ACCEPTANCE";
+    case TimerKind::kVisitWindowEnd:
+      return "VISIT_WINDOW_END";
+    case TimerKind::kCareOrder:
+      return "CARE_ORDER";
+  }
+  return "UNKNOWN";
+}
+
 State StateOf(Mutation reads, const RotaOptions& rota, const VisitOptions& visits) {
   State s;
   s.rota.SetOptions(rota);

@@ -34,4 +34,7 @@ struct Timer {
 
 using TimerIndex = std::set<Timer>;
 
+// What a timer is, for operators: SHIFT_REMINDER_EVE, VISIT_ACCEPTANCE, ...
+std::string TimerName(const Timer& t);
+
 }  // namespace zhiban::domain

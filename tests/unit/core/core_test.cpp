@@ -407,6 +407,30 @@ TEST_F(LongWorkTest, UnchangedReadsCommitWithEventsAndAudit) {
   EXPECT_EQ(last.first_event_seq(), seq + 1);
 }
 
+TEST_F(LongWorkTest, TimerListShowsWhatFiresNextAcrossSources) {
+  LongJob job = Begin();
+  Ok(*ComputeAndFinish(job));
+  v1::CtlRequest pub;
+  pub.mutable_rota_publish()->set_center_id("xingfu");
+  pub.mutable_rota_publish()->set_month("2026-02");
+  Ok(One(pub));
+  v1::CtlRequest q;
+  q.mutable_timer_list()->set_limit(5);
+  auto r = One(q);
+  Ok(r);
+  ASSERT_EQ(r.timer_list().timers_size(), 5);
+  EXPECT_GT(r.timer_list().total(), 5u);
+  int64_t last = 0;
+  for (const auto& t : r.timer_list().timers()) {
+    EXPECT_GE(t.due().seconds(), last) << "soonest first";
+    last = t.due().seconds();
+    EXPECT_TRUE(t.kind().starts_with("SHIFT_")) << t.kind();
+    EXPECT_NE(core_->state().rota.FindShift(t.record_id()), nullptr) << t.record_id();
+  }
+  EXPECT_EQ(r.timer_list().timers(0).kind(), "SHIFT_REMINDER_EVE")
+      << "the eve of 02-02 comes before its start";
+}
+
 TEST_F(LongWorkTest, ChangedReadsAreComputedAgainThenRefused) {
   LongJob job = Begin();
   Ok(One(Rename("s1")));  // in the pool: what the plan read changed

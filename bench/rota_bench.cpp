@@ -72,7 +72,7 @@ struct City {
     Reset();
   }
   void Reset() {
-    state.rota.Clear();
+    state.rota = domain::RotaBook{};  // a year not generated yet
     state.rota.SetRules(domain::ParseRulesToml(RulesToml(), "bench").value());
   }
   domain::RotaCtx Ctx() const {

@@ -204,11 +204,6 @@ void AppointmentBook::Put(v1::Appointment a) {
   PutIndexed(all_, std::move(a), [this](const v1::Appointment& x, int sign) { Index(x, sign); });
 }
 
-void AppointmentBook::Clear() {
-  all_.clear();
-  by_center_.clear();
-}
-
 Result<Mutation> BookAppointment(const RotaCtx& ctx, const v1::AppointmentBookRequest& req,
                                  uint64_t serial) {
   const auto& st = ctx.state;

@@ -31,7 +31,6 @@ class AppointmentBook {
                                                   int64_t to) const;
 
   void Put(v1::Appointment a);
-  void Clear();
 
  private:
   void Index(const v1::Appointment& a, int sign);

@@ -74,13 +74,6 @@ void Calendar::EraseException(std::string_view id) {
   exceptions_.erase(it);
 }
 
-void Calendar::Clear() {
-  years_.clear();
-  listed_.clear();
-  exceptions_.clear();
-  by_center_.clear();
-}
-
 std::vector<int> Calendar::MissingYears(Date from, Date to) const {
   std::vector<int> out;
   for (int y = int(from.year()); y <= int(to.year()); ++y) {

@@ -48,7 +48,6 @@ class Calendar {
   void PutYear(v1::CalendarYear y);
   void PutException(v1::CalendarException e);
   void EraseException(std::string_view id);
-  void Clear();
 
  private:
   struct Listed {

@@ -196,13 +196,6 @@ void Network::EraseStaff(std::string_view id) {
   staff_.erase(it);
 }
 
-void Network::Clear() {
-  centers_.clear();
-  staff_.clear();
-  children_.clear();
-  staff_refs_.clear();
-}
-
 std::vector<std::string> ChangedFields(const google::protobuf::Message& a,
                                        const google::protobuf::Message& b) {
   std::vector<std::string> out;

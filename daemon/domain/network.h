@@ -50,7 +50,6 @@ class Network {
   void EraseCenter(std::string_view id);
   void PutStaff(v1::Staff s);
   void EraseStaff(std::string_view id);
-  void Clear();
 
  private:
   void Ref(std::unordered_map<std::string, int>& m, const std::string& key, int delta);

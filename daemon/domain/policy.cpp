@@ -290,11 +290,6 @@ void PolicyBook::PutAssignment(v1::PolicyAssignment a) {
             [](const auto& x, const auto& y) { return x.from() < y.from(); });
 }
 
-void PolicyBook::Clear() {
-  policies_.clear();
-  assignments_.clear();
-}
-
 // ---- commands -----------------------------------------------------------------------
 
 Result<Mutation> SetPolicy(const PolicyBook& book, v1::OpeningPolicy policy,

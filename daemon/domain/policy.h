@@ -43,7 +43,6 @@ class PolicyBook {
 
   void PutPolicy(v1::OpeningPolicy p);         // keeps versions ordered
   void PutAssignment(v1::PolicyAssignment a);  // replaces one with the same center and date
-  void Clear();
 
  private:
   std::map<std::string, std::vector<v1::OpeningPolicy>, std::less<>> policies_;

@@ -5,10 +5,12 @@
 //
 // Everything that handles records walks this list and nothing else: Apply
 // (state.cpp), Mutation::Append (mutation.cpp), and the core's staging into a
-// WriteBatch and loading from RocksDB (core.cpp). A new kind of record is one
-// entry here, its vectors in Mutation, its book's Put/Erase, and its family in
-// storage/store.h; a unit test round-trips every kind through stage, commit
-// and reload.
+// WriteBatch and loading from RocksDB (core.cpp). A new kind of record is its
+// proto message, one entry here, its vectors in Mutation, and its book's map
+// with Put/Erase (State::Clear resets books by value: nothing to add there);
+// a family of its own in storage/store.h, or a key prefix in a shared one. A
+// unit test round-trips every kind through stage, commit and reload, and
+// stops until the new kind is checked there too.
 //
 // Pure: names families by their storage name, never includes storage.
 #pragma once

@@ -135,7 +135,6 @@ class RotaBook {
   void PutSwap(v1::ShiftSwap s) { swaps_[s.id()] = std::move(s); }
   void SetRules(v1::WorkRulesConfig r) { rules_ = std::move(r); }
   void PutMonth(v1::PublishedMonth m);
-  void Clear();
 
  private:
   void Index(const v1::Shift& s, int sign);

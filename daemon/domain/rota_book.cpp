@@ -131,19 +131,6 @@ void RotaBook::PutMonth(v1::PublishedMonth m) {
   months_[fmt::format("{}/{}", m.center_id(), m.month())] = std::move(m);
 }
 
-void RotaBook::Clear() {
-  shifts_.clear();
-  rotations_.clear();
-  leave_.clear();
-  swaps_.clear();
-  rules_.Clear();
-  months_.clear();
-  loads_.clear();
-  by_staff_.clear();
-  leave_by_staff_.clear();
-  timers_.clear();
-}
-
 const v1::Staff* LeaderOnDuty(const State& state, std::string_view center, int64_t t) {
   const int32_t day = static_cast<int32_t>((t + 8 * 3600) / kDay);
   const v1::Staff* fallback = nullptr;

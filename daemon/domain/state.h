@@ -22,13 +22,14 @@ struct State {
   VisitBook visits;
   AppointmentBook appointments;
 
+  // Empty again, every record and index gone, the books' options kept: by
+  // value, so a book's new map cannot be left out.
   void Clear() {
-    network.Clear();
-    calendar.Clear();
-    policies.Clear();
-    rota.Clear();
-    visits.Clear();
-    appointments.Clear();
+    const RotaOptions rota_options = rota.options();
+    const VisitOptions visit_options = visits.options();
+    *this = State{};
+    rota.SetOptions(rota_options);
+    visits.SetOptions(visit_options);
   }
 };
 

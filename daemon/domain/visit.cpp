@@ -496,13 +496,6 @@ void VisitBook::PutVisit(v1::Visit v) {
   PutIndexed(visits_, std::move(v), [this](const v1::Visit& x, int sign) { Index(x, sign); });
 }
 
-void VisitBook::Clear() {
-  residents_.clear();
-  visits_.clear();
-  timers_.clear();
-  load_.clear();
-}
-
 // ---- residents -------------------------------------------------------------------
 
 Result<Mutation> AddResident(const RotaCtx& ctx, v1::Resident r) {

@@ -64,7 +64,6 @@ class VisitBook {
   void PutResident(v1::Resident r);
   void EraseResident(std::string_view id);
   void PutVisit(v1::Visit v);
-  void Clear();
 
  private:
   void Index(const v1::Visit& v, int sign);

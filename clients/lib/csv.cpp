@@ -64,9 +64,14 @@ Result<CsvTable> ParseCsv(std::string_view text) {
     bool blank = fields.size() == 1 && fields[0].empty();
     if (!blank) {
       for (size_t c = 0; c < fields.size(); ++c) {
+        std::string col =
+            have_header && c < table.header.size() ? table.header[c] : fmt::format("#{}", c + 1);
+        if (fields[c].size() > kMaxCsvCellBytes) {
+          return Status::InvalidArgument(
+              "", fmt::format("row {}, column {}: a cell of {} bytes; at most {} KiB", record_line,
+                              col, fields[c].size(), kMaxCsvCellBytes >> 10));
+        }
         if (!IsValidUtf8(fields[c])) {
-          std::string col =
-              have_header && c < table.header.size() ? table.header[c] : fmt::format("#{}", c + 1);
           return Status::InvalidArgument(
               "", fmt::format("row {}, column {}: not valid UTF-8 (save the file as UTF-8)",
                               record_line, col));

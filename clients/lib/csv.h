@@ -21,8 +21,12 @@ struct CsvTable {
   std::vector<CsvRow> rows;
 };
 
+// No cell of a roster or resident file is longer (health notes are 4000
+// bytes at most): a larger one is a broken file, named by row and column.
+inline constexpr size_t kMaxCsvCellBytes = 64 << 10;
+
 // Parses a whole document. Blank lines are skipped. Every record must have as
-// many fields as the header.
+// many fields as the header, every cell at most kMaxCsvCellBytes.
 Result<CsvTable> ParseCsv(std::string_view text);
 
 // Appends one record, quoting fields that need it, CRLF-terminated (what

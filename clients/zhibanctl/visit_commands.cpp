@@ -356,7 +356,14 @@ void AddVisitCommands(std::vector<Command>& cmds) {
            // One request, all or nothing: it must fit zhiband's request limit (4 MiB by default).
            constexpr size_t kMaxBytes = 4u << 20;
            if (const size_t bytes = req.ByteSizeLong(); bytes > kMaxBytes - 4096) {
-             const size_t per = std::max<size_t>(1, residents.size() * (kMaxBytes - 4096) / bytes);
+             const size_t per = residents.size() * (kMaxBytes - 4096) / bytes;
+             if (per < 2) {
+               return Usage(ctx, Status::InvalidArgument(
+                                     *file, fmt::format("the residents' records are too large "
+                                                        "({:.1f} MiB for {}): check the long cells "
+                                                        "(health notes: at most 4000 bytes)",
+                                                        bytes / 1048576.0, residents.size())));
+             }
              return Usage(
                  ctx,
                  Status::InvalidArgument(

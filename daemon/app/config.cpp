@@ -46,6 +46,9 @@ const std::vector<ConfigKey>& Keys() {
       {"storage.sync", &Config::storage_sync,
        "fsync the WAL before acknowledging (group commit). false loses acknowledged commands on "
        "power loss: for tests and benchmarks only."},
+      {"storage.backup_root", &Config::backup_root,
+       "The one directory backups are written under (backup create --dir names a directory in "
+       "it). Empty: <data_dir>-backups. Created owner-only (0700)."},
       {"calendar.load_bundled", &Config::calendar_load_bundled,
        "On start, load the national calendars shipped with zhiband (data/holiday-cn) for years "
        "the data dir does not have."},

@@ -19,6 +19,7 @@ struct Config {
   std::string http_listen = "127.0.0.1:7680";
   std::string clock = "real";
   bool storage_sync = true;
+  std::string backup_root;  // "" = <data_dir>-backups
   int64_t ctl_max_request_bytes = 4 << 20;
   int64_t ctl_max_message_bytes = 16 << 20;
   int64_t ctl_hwm = 100000;

@@ -1,5 +1,6 @@
 #include "daemon/app/daemon.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 #include <algorithm>
 #include <cctype>
@@ -334,12 +335,26 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const Config& config) {
         fmt::format("\"{}\" is neither \"real\" nor \"simulated:<ISO time>\"", config.clock));
   }
 
+  // Everything zhiband writes (RocksDB files, backups, the endpoints file)
+  // is the owner's only: residents' personal data is in it.
+  ::umask(077);
   auto store = storage::Store::Open(config.data_dir, {.sync = config.storage_sync});
   if (!store.ok()) return store.status();
   d.store = std::move(*store);
 
   core::CoreOptions copts;
   copts.version = ZHIBAN_VERSION;
+  {
+    std::error_code ec;
+    std::string root = config.backup_root;
+    if (root.empty()) {
+      std::string data = config.data_dir;
+      while (data.size() > 1 && data.back() == '/') data.pop_back();
+      root = data + "-backups";
+    }
+    copts.backup_root = std::filesystem::absolute(root, ec).lexically_normal().string();
+    if (ec) return Status::InvalidArgument("storage.backup_root", ec.message());
+  }
   copts.max_import_rows = static_cast<size_t>(config.import_max_rows);
   copts.import_idle_timeout = std::chrono::seconds(config.import_idle_seconds);
   {

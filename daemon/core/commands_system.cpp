@@ -172,20 +172,50 @@ Result<domain::Mutation> ImportCommit(CommandEnv& env, const R& r, v1::CtlReply*
   return m;
 }
 
+// Backups hold residents' data: they go only under the configured root
+// (storage.backup_root), owner-only like the data dir.
 Result<std::string> BackupCreate(CommandEnv& env, const R& req, v1::CtlReply* reply) {
-  const std::string& dir = req.backup_create().dir();
-  if (dir.empty() || dir.front() != '/') {
-    return Status::InvalidArgument("dir", "must be an absolute path on the daemon's machine");
+  namespace fs = std::filesystem;
+  const std::string& asked = req.backup_create().dir();
+  const fs::path root(env.options.backup_root);
+  if (root.empty() || !root.is_absolute()) {
+    return Status::FailedPrecondition("dir",
+                                      "this zhiband has no backup root (storage.backup_root)");
   }
+  if (asked.empty()) {
+    return Status::InvalidArgument(
+        "dir", fmt::format("name the backup: a directory under {}", root.string()));
+  }
+  const fs::path target =
+      (asked.front() == '/' ? fs::path(asked) : root / asked).lexically_normal();
+  const fs::path inside = target.lexically_relative(root);
+  if (inside.empty() || inside == "." || *inside.begin() == "..") {
+    return Status::FailedPrecondition(
+        "dir", fmt::format("backups go only under {} (storage.backup_root); {} is outside it",
+                           root.string(), target.string()));
+  }
+  const std::string dir = target.string();
   // The error_code overloads: a path the OS refuses (a component over
   // NAME_MAX, a parent that is a file) is the caller's mistake, not a throw
   // that ends the daemon.
   std::error_code ec;
-  const bool exists = std::filesystem::exists(dir, ec);
+  if (!fs::exists(root, ec)) {
+    fs::create_directories(root, ec);
+    if (!ec) fs::permissions(root, fs::perms::owner_all, fs::perm_options::replace, ec);
+    if (ec) {
+      return Status::FailedPrecondition(
+          "dir", fmt::format("cannot create the backup root {}: {}", root.string(), ec.message()));
+    }
+  }
+  const bool exists = fs::exists(target, ec);
   if (ec) {
     return Status::InvalidArgument("dir", fmt::format("cannot use that path: {}", ec.message()));
   }
   if (exists) return Status::AlreadyExists("dir", fmt::format("{} already exists", dir));
+  if (!fs::is_directory(target.parent_path(), ec)) {
+    return Status::InvalidArgument("dir", fmt::format("the parent directory {} does not exist",
+                                                      target.parent_path().string()));
+  }
   // Everything durable is in the checkpoint: the core is the only writer.
   // Earlier commands of this group are not on disk yet, so not in it.
   const uint64_t last = env.durable_seq;

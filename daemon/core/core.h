@@ -73,6 +73,7 @@ struct CoreOptions {
   domain::RotaOptions rota;
   domain::VisitOptions visits;
   size_t timer_batch = 5000;  // most timers fired per FireTimers call
+  std::string backup_root;    // backups go only under this directory (absolute)
 };
 
 // Counters for /metrics. Read on the core thread.

@@ -13,11 +13,34 @@
 
 #include <google/protobuf/timestamp.pb.h>
 
+#include <fmt/format.h>
+
 #include "daemon/base/clock.h"
+#include "daemon/base/status.h"
 #include "zhiban/v1/calendar.pb.h"
 #include "zhiban/v1/types.pb.h"
 
 namespace zhiban::domain::common {
+
+// Free text a person typed (names, addresses, notes): at most `max` bytes,
+// no control characters — line breaks only where `multiline` (notes).
+inline Status ValidateText(std::string_view text, const std::string& field, size_t max,
+                           bool required, bool multiline = false) {
+  if (required && text.empty()) return Status::InvalidArgument(field, "is required");
+  if (text.size() > max) {
+    return Status::InvalidArgument(
+        field, fmt::format("is {} bytes; at most {} allowed", text.size(), max));
+  }
+  for (unsigned char c : text) {
+    if (multiline && c == '\n') continue;
+    if (c < 0x20 || c == 0x7f) {
+      return Status::InvalidArgument(
+          field, fmt::format("contains a control character (0x{:02x}){}", c,
+                             multiline ? "; only line breaks are allowed" : ""));
+    }
+  }
+  return {};
+}
 
 // Seconds in a day (of UTC; local days are the time zones' business).
 inline constexpr int64_t kDay = 86400;

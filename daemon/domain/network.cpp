@@ -8,7 +8,12 @@
 #include <google/protobuf/util/field_mask_util.h>
 #include <google/protobuf/util/message_differencer.h>
 
+#include "daemon/domain/common.h"
+
 namespace zhiban::domain {
+
+using common::ValidateText;
+
 namespace {
 
 using google::protobuf::util::FieldMaskUtil;
@@ -39,20 +44,6 @@ Status ValidateId(std::string_view id, const std::string& field) {
     return Status::InvalidArgument(
         field, fmt::format("\"{}\" has character '{}'; ids use A-Z a-z 0-9 _ - .", id,
                            id.substr(i, std::min(len, id.size() - i))));
-  }
-  return {};
-}
-
-Status ValidateText(std::string_view text, const std::string& field, size_t max, bool required) {
-  if (required && text.empty()) return Status::InvalidArgument(field, "is required");
-  if (text.size() > max) {
-    return Status::InvalidArgument(
-        field, fmt::format("is {} bytes; at most {} allowed", text.size(), max));
-  }
-  for (unsigned char c : text) {
-    if (c < 0x20 || c == 0x7f) {
-      return Status::InvalidArgument(field, "contains a control character");
-    }
   }
   return {};
 }
@@ -633,3 +624,4 @@ Result<Mutation> ImportStaff(const Network& net, std::vector<ImportRow<v1::Staff
 }
 
 }  // namespace zhiban::domain
+#include "daemon/domain/common.h"

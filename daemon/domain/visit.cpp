@@ -210,8 +210,16 @@ void Dispatch(const RotaCtx& ctx, v1::Visit& v, Mutation* m) {
 Status CheckResident(const State& st, const v1::Resident& r) {
   if (r.id().empty() || r.id().size() > kMaxIdLength)
     return Status::InvalidArgument("resident.id", "is required (at most 64 characters)");
-  if (r.name().empty() || r.name().size() > kMaxNameBytes)
-    return Status::InvalidArgument("resident.name", "is required");
+  using common::ValidateText;
+  ZB_RETURN_IF_ERROR(ValidateText(r.name(), "resident.name", kMaxNameBytes, true));
+  ZB_RETURN_IF_ERROR(ValidateText(r.address(), "resident.address", kMaxAddressBytes, false));
+  ZB_RETURN_IF_ERROR(ValidateText(r.room(), "resident.room", kMaxNameBytes, false));
+  ZB_RETURN_IF_ERROR(ValidateText(r.health_notes(), "resident.health_notes", kMaxResidentNotesBytes,
+                                  false, /*multiline=*/true));
+  ZB_RETURN_IF_ERROR(ValidateText(r.emergency_contact().name(), "resident.emergency_contact.name",
+                                  kMaxNameBytes, false));
+  ZB_RETURN_IF_ERROR(ValidateText(r.emergency_contact().relation(),
+                                  "resident.emergency_contact.relation", kMaxNameBytes, false));
   if (!st.network.FindCenter(r.home_center_id())) {
     return Status::NotFound("resident.home_center_id",
                             fmt::format("center \"{}\" does not exist", r.home_center_id()));
@@ -515,7 +523,7 @@ Result<Mutation> ImportResidents(const RotaCtx& ctx, const v1::ResidentImportReq
         "residents", fmt::format("{} residents in one request; at most {} (split the file)",
                                  req.residents_size(), kMaxResidentImport));
   }
-  std::set<std::string, std::less<>> ids;
+  std::map<std::string, int, std::less<>> first_at;  // id -> its 1-based place in the request
   Mutation m;
   size_t planned = 0;
   for (int i = 0; i < req.residents_size(); ++i) {
@@ -532,7 +540,12 @@ Result<Mutation> ImportResidents(const RotaCtx& ctx, const v1::ResidentImportReq
     if (!r.last_care_visit().empty() && DayNumber(*ParseDate(r.last_care_visit())) > today) {
       return where(Status::InvalidArgument("resident.last_care_visit", "is in the future"));
     }
-    if (ctx.state.visits.FindResident(r.id()) || !ids.insert(r.id()).second) {
+    if (auto [it, fresh] = first_at.emplace(r.id(), i + 1); !fresh) {
+      return where(Status::InvalidArgument(
+          "resident.id", fmt::format("\"{}\" appears twice in this import (first as resident {})",
+                                     r.id(), it->second)));
+    }
+    if (ctx.state.visits.FindResident(r.id())) {
       return where(
           Status::AlreadyExists("resident.id", fmt::format("resident \"{}\" exists", r.id())));
     }

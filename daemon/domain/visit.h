@@ -80,6 +80,8 @@ Result<Mutation> UpdateResident(const RotaCtx& ctx, const v1::ResidentUpdateRequ
 Result<Mutation> RemoveResident(const RotaCtx& ctx, std::string_view id);
 // Many residents, all or nothing (at most kMaxResidentImport).
 inline constexpr size_t kMaxResidentImport = 20000;
+// Health notes: a few paragraphs (~1,300 Chinese characters), not a file.
+inline constexpr size_t kMaxResidentNotesBytes = 4000;
 Result<Mutation> ImportResidents(const RotaCtx& ctx, const v1::ResidentImportRequest& req);
 // A major change (hospital discharge, bereavement): a care visit due within
 // major_change_hours, created now; it supersedes the open care-plan order.

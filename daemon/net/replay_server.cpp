@@ -1,5 +1,6 @@
 #include "daemon/net/replay_server.h"
 
+#include <algorithm>
 #include <thread>
 
 #include <fmt/format.h>
@@ -198,7 +199,9 @@ Status ReplayServer::Start() {
   auto& r = impl_->router;
   r.set(zmq::sockopt::router_mandatory, 1);
   r.set(zmq::sockopt::sndhwm, impl_->options.sndhwm);
-  r.set(zmq::sockopt::maxmsgsize, impl_->options.max_request_bytes * 4);
+  // Frames up to 16 MiB are read and answered (RESOURCE_EXHAUSTED above
+  // max_request_bytes); only larger ones drop the connection, as on ctl.
+  r.set(zmq::sockopt::maxmsgsize, std::max<int64_t>(impl_->options.max_request_bytes, 16 << 20));
   r.set(zmq::sockopt::linger, 0);
   auto bound = Bind(r, impl_->options.endpoint);
   if (!bound.ok()) return bound.status();

@@ -89,6 +89,14 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, Options optio
   std::filesystem::create_directories(dir, ec);
   if (ec)
     return Status::Unavailable(fmt::format("cannot create data dir {}: {}", dir, ec.message()));
+  // Residents' data lives here: the owner only (a dir made by an older build
+  // was 0755). Files are 0600 by the daemon's umask (077, set at start).
+  std::filesystem::permissions(dir, std::filesystem::perms::owner_all,
+                               std::filesystem::perm_options::replace, ec);
+  if (ec) {
+    return Status::Unavailable(
+        fmt::format("cannot make data dir {} owner-only (0700): {}", dir, ec.message()));
+  }
 
   rocksdb::DBOptions db_opts;
   db_opts.create_if_missing = options.create_if_missing;

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <set>
@@ -277,6 +278,21 @@ TEST_F(Daemon, BadInputGetsAnErrorAndChangesNothing) {
     ASSERT_TRUE(reply.ParseFromArray(frames.back().data(), static_cast<int>(frames.back().size())));
     EXPECT_TRUE(reply.has_error());
   }
+  // An oversized replay request is answered, not dropped (it once was, over 256 KiB).
+  for (size_t size : {size_t{100} << 10, size_t{1} << 20}) {
+    zmq::socket_t dealer(d_.zmq(), zmq::socket_type::dealer);
+    dealer.set(zmq::sockopt::rcvtimeo, 10000);
+    dealer.connect(d_.replay());
+    v1::ReplayRequest oversized;
+    oversized.add_topic_prefixes(std::string(size, 'x'));
+    dealer.send(zmq::message_t(), zmq::send_flags::sndmore);
+    dealer.send(zmq::buffer(oversized.SerializeAsString()));
+    std::vector<zmq::message_t> frames;
+    ASSERT_TRUE(zmq::recv_multipart(dealer, std::back_inserter(frames))) << size << " bytes";
+    v1::ReplayReply reply;
+    ASSERT_TRUE(reply.ParseFromArray(frames.back().data(), static_cast<int>(frames.back().size())));
+    EXPECT_EQ(reply.error().code(), v1::RESOURCE_EXHAUSTED) << size;
+  }
 
   EXPECT_EQ(LastSeq(d_), before) << "no bad request changed anything";
   auto ok = d_.client().Call(Req(AddCenter("c9", "street")));
@@ -508,14 +524,26 @@ TEST(DaemonBackup, OnlineBackupRestoresAsADataDir) {
   const uint64_t base = LastSeq(d);
   Do(d, AddCenter("street"));
   Do(d, AddStaff("s1", "street"));
-  const std::string copy = d.dir() / "backup-1";
-  auto r = d.Ctl({"backup", "create", "--dir", copy});
+  const std::string copy = d.data_dir() + "-backups/backup-1";
+  auto r = d.Ctl({"backup", "create", "--dir", "backup-1"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find(fmt::format("events 1..{}", base + 2)), std::string::npos) << r.out;
   r = d.Ctl({"backup", "create", "--dir", copy});
   EXPECT_EQ(r.exit_code, 1) << "an existing dir is refused";
-  r = d.Ctl({"backup", "create", "--dir", "relative/path"});
+  r = d.Ctl({"backup", "create", "--dir", "missing/parent"});
   EXPECT_EQ(r.exit_code, 1);
+  r = d.Ctl({"backup", "create", "--dir", d.dir() / "elsewhere"});
+  EXPECT_EQ(r.exit_code, 1) << "outside storage.backup_root";
+  // Owner-only: the data dir, its files, the backup.
+  namespace fs = std::filesystem;
+  EXPECT_EQ(fs::status(d.data_dir()).permissions(), fs::perms::owner_all);
+  EXPECT_EQ(fs::status(copy).permissions() & (fs::perms::group_all | fs::perms::others_all),
+            fs::perms::none);
+  for (const auto& f : fs::directory_iterator(d.data_dir())) {
+    EXPECT_EQ(f.status().permissions() & (fs::perms::group_all | fs::perms::others_all),
+              fs::perms::none)
+        << f.path();
+  }
   Do(d, AddCenter("after-backup"));
   EXPECT_EQ(d.Stop(), 0);
 

@@ -47,6 +47,11 @@ TEST(Csv, ErrorsNameTheRow) {
   ASSERT_FALSE(latin1.ok());
   EXPECT_NE(latin1.status().message().find("column name"), std::string::npos);
   EXPECT_FALSE(ParseCsv("").ok());
+  // A 10 MB cell is a broken file: named by row and column, not sent.
+  auto huge = ParseCsv("id,health_notes\nr1,ok\nr2," + std::string(10 << 20, 'x') + "\n");
+  ASSERT_FALSE(huge.ok());
+  EXPECT_NE(huge.status().message().find("row 3, column health_notes"), std::string::npos)
+      << huge.status().message();
 }
 
 TEST(Csv, WriterRoundTrips) {

@@ -1,5 +1,7 @@
 #include "daemon/core/core.h"
 
+#include <filesystem>
+
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -21,7 +23,9 @@ class CoreTest : public ::testing::Test {
     auto s = storage::Store::Open(dir_ / "db", {.sync = false});
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     store_ = std::move(*s);
-    core_ = std::make_unique<Core>(store_.get(), &clock_, &clock_, CoreOptions{});
+    CoreOptions options;
+    options.backup_root = dir_ / "backups";
+    core_ = std::make_unique<Core>(store_.get(), &clock_, &clock_, options);
     ASSERT_TRUE(core_->Load().ok());
   }
 
@@ -156,13 +160,39 @@ TEST_F(CoreTest, RefusedCommandChangesNothingButIsAudited) {
 // filesystem_error out of the backup command and ended the daemon.
 TEST_F(CoreTest, BackupToAPathTheSystemRefusesIsAnErrorNotACrash) {
   v1::CtlRequest r;
-  r.mutable_backup_create()->set_dir("/tmp/" + std::string(300, 'x') + "/backup");
+  r.mutable_backup_create()->set_dir(std::string(300, 'x') + "/backup");
   const auto reply = One(r);
   ASSERT_TRUE(reply.has_error());
   EXPECT_EQ(reply.error().code(), v1::INVALID_ARGUMENT) << reply.error().message();
   EXPECT_EQ(reply.error().field(), "dir");
   // The core goes on serving.
   EXPECT_FALSE(One(AddCenter("street")).has_error());
+}
+
+// Backups hold residents' data: only under the backup root, owner-only, and
+// a missing parent is the caller's mistake, not a transient failure.
+TEST_F(CoreTest, BackupsGoOnlyUnderTheRootAndAreOwnerOnly) {
+  namespace fs = std::filesystem;
+  auto backup = [&](const std::string& dir) {
+    v1::CtlRequest r;
+    r.mutable_backup_create()->set_dir(dir);
+    return One(r);
+  };
+  for (const char* outside : {"/tmp/zhiban-elsewhere", "../escape", "", "."}) {
+    const auto reply = backup(outside);
+    EXPECT_TRUE(reply.error().code() == v1::FAILED_PRECONDITION ||
+                reply.error().code() == v1::INVALID_ARGUMENT)
+        << "\"" << outside << "\": " << reply.error().message();
+    EXPECT_EQ(reply.error().field(), "dir");
+  }
+  EXPECT_EQ(backup("no/such/parent").error().code(), v1::INVALID_ARGUMENT);
+  One(AddCenter("street"));
+  const auto ok = backup("nightly");
+  ASSERT_FALSE(ok.has_error()) << ok.error().message();
+  EXPECT_EQ(ok.backup().dir(), (dir_.path() / "backups" / "nightly").string());
+  EXPECT_EQ(fs::status(dir_.path() / "backups").permissions(), fs::perms::owner_all);
+  const auto abs = backup((dir_.path() / "backups" / "second").string());
+  EXPECT_FALSE(abs.has_error()) << "an absolute path under the root is fine";
 }
 
 // A Chinese id is refused naming its whole first character; the reply and
@@ -186,7 +216,7 @@ TEST_F(CoreTest, AChineseIdIsRefusedInValidUtf8AndTheAuditStaysReadable) {
 TEST_F(CoreTest, StatusAndBackupNameOnlyWhatIsOnDisk) {
   One(AddCenter("street"));
   v1::CtlRequest backup, status;
-  backup.mutable_backup_create()->set_dir((dir_ / "bk"));
+  backup.mutable_backup_create()->set_dir("bk");
   status.mutable_status();
   auto replies = Group({AddCenter("c1", "street"), backup, status});
   ASSERT_FALSE(replies[1].has_error()) << replies[1].error().message();

@@ -508,5 +508,49 @@ TEST_F(VisitTest, VisitsUseTheCentersTimeZone) {
   EXPECT_EQ(listed("2026-03-03"), 0);
 }
 
+// Residents' free text is held to what centers and staff are: no NUL, ESC
+// or line breaks in names and addresses, notes of a few paragraphs only; and
+// an id twice in one file is named as such, not as "exists".
+TEST_F(VisitTest, ResidentTextIsCheckedAndDuplicatesInAFileAreNamed) {
+  auto add = [&](auto edit) {
+    v1::Resident r;
+    r.set_id("r9");
+    r.set_name("李爷爷");
+    r.set_home_center_id("xingfu");
+    r.set_legal_basis(v1::STATUTORY_DUTY);
+    edit(r);
+    return AddResident(Ctx(), r);
+  };
+  for (const std::string& bad :
+       {std::string("王\0奶奶", 9), std::string("王\x1b[31m"), std::string("王\r\n奶奶")}) {
+    auto m = add([&](v1::Resident& r) { r.set_name(bad); });
+    ASSERT_FALSE(m.ok());
+    EXPECT_EQ(m.status().field(), "resident.name");
+    EXPECT_NE(m.status().message().find("control character"), std::string::npos);
+  }
+  EXPECT_EQ(add([](v1::Resident& r) { r.set_address("幸福路\n8号"); }).status().field(),
+            "resident.address");
+  EXPECT_EQ(
+      add([](v1::Resident& r) { r.set_health_notes(std::string(3 << 20, 'x')); }).status().field(),
+      "resident.health_notes");
+  EXPECT_TRUE(add([](v1::Resident& r) { r.set_health_notes("高血压\n每日服药"); }).ok())
+      << "line breaks are fine in notes";
+
+  v1::ResidentImportRequest req;
+  for (const char* id : {"a1", "a2", "a1"}) {
+    auto* r = req.add_residents();
+    r->set_id(id);
+    r->set_name("居民");
+    r->set_home_center_id("xingfu");
+    r->set_legal_basis(v1::STATUTORY_DUTY);
+  }
+  auto m = ImportResidents(Ctx(), req);
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(m.status().message().find("appears twice in this import (first as resident 1)"),
+            std::string::npos)
+      << m.status().message();
+}
+
 }  // namespace
 }  // namespace zhiban::domain

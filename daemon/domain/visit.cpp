@@ -126,9 +126,9 @@ void EmitVisit(const RotaCtx& ctx, Mutation* m, const v1::Visit& v, v1::Event::B
   e.set_center_id(v.center_id());
   const auto* field = v1::Event::descriptor()->FindFieldByNumber(which);
   auto* body = static_cast<v1::VisitEvent*>(e.GetReflection()->MutableMessage(&e, field));
-  *body->mutable_visit() = v;
+  *body->mutable_visit() = BusVisitOf(v);
   if (const auto* r = st.visits.FindResident(v.resident_id()))
-    *body->mutable_resident() = CardOf(*r, Sec(ctx.now));
+    *body->mutable_resident() = BusCardOf(*r, Sec(ctx.now));
   if (const auto* s = v.assignee_id().empty() ? nullptr : st.network.FindStaff(v.assignee_id()))
     *body->mutable_staff() = *s;
   if (backup) *body->mutable_backup() = *backup;
@@ -394,6 +394,27 @@ v1::ResidentCard CardOf(const v1::Resident& r, int64_t now) {
   return c;
 }
 
+v1::ResidentCard BusCardOf(const v1::Resident& r, int64_t now) {
+  v1::ResidentCard c = CardOf(r, now);
+  c.clear_categories();
+  c.clear_care_tier();
+  if (c.has_location()) {
+    auto round3 = [](double x) { return std::round(x * 1000) / 1000; };
+    c.mutable_location()->set_lat(round3(c.location().lat()));
+    c.mutable_location()->set_lon(round3(c.location().lon()));
+  }
+  return c;
+}
+
+v1::Visit BusVisitOf(const v1::Visit& v) {
+  v1::Visit out = v;
+  out.clear_checklist();
+  out.clear_outcome();
+  out.clear_note();
+  for (auto& step : *out.mutable_history()) step.clear_note();
+  return out;
+}
+
 const std::vector<v1::ServiceItem>& ServiceCatalogue() {
   static const std::vector<v1::ServiceItem> items = [] {
     std::vector<v1::ServiceItem> v;
@@ -552,7 +573,7 @@ Result<Mutation> ImportResidents(const RotaCtx& ctx, const v1::ResidentImportReq
     PlanCare(ctx, r, today);
     planned += r.care_plan().has_due();
     auto e = ResidentEvent(r);
-    *e.mutable_resident_added()->mutable_resident() = CardOf(r, Sec(ctx.now));
+    *e.mutable_resident_added()->mutable_resident() = BusCardOf(r, Sec(ctx.now));
     m.Emit(std::move(e));
     m.residents_put.push_back(std::move(r));
   }
@@ -647,8 +668,13 @@ Result<Mutation> UpdateResident(const RotaCtx& ctx, const v1::ResidentUpdateRequ
     }
   }
   auto e = ResidentEvent(r);
-  *e.mutable_resident_updated()->mutable_resident() = CardOf(r, Sec(ctx.now));
-  for (auto& f : changed) e.mutable_resident_updated()->add_changed_fields(f);
+  *e.mutable_resident_updated()->mutable_resident() = BusCardOf(r, Sec(ctx.now));
+  // Only what the bus card shows: "health_notes changed" is health data too.
+  static const std::set<std::string, std::less<>> kOnTheCard = {
+      "name", "phone", "address", "location", "home_center_id", "last_care_visit"};
+  for (auto& f : changed) {
+    if (kOnTheCard.count(f)) e.mutable_resident_updated()->add_changed_fields(f);
+  }
   m.Emit(std::move(e));
   m.summary = fmt::format("resident {} updated ({})", r.id(), fmt::join(changed, ","));
   m.residents_put.push_back(std::move(r));
@@ -670,7 +696,7 @@ Result<Mutation> RemoveResident(const RotaCtx& ctx, std::string_view id) {
   if (!r->care_plan().open_visit_id().empty())
     CancelOrder(ctx, r->care_plan().open_visit_id(), "resident removed", &m);
   auto e = ResidentEvent(*r);
-  *e.mutable_resident_removed()->mutable_resident() = CardOf(*r, Sec(ctx.now));
+  *e.mutable_resident_removed()->mutable_resident() = BusCardOf(*r, Sec(ctx.now));
   m.Emit(std::move(e));
   m.summary = fmt::format("resident {} removed", id);
   m.residents_deleted.emplace_back(id);

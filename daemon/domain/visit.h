@@ -36,9 +36,17 @@ struct VisitOptions {
 
 // "13812345678" -> "138****5678"; shorter numbers keep only their last 4.
 std::string MaskPhone(std::string_view phone);
-// What may leave the daemon about a resident. With `now` (seconds), the
-// card says whether the care visit is overdue.
+// What an operator's list shows about a resident (ctl replies). With `now`
+// (seconds), the card says whether the care visit is overdue.
 v1::ResidentCard CardOf(const v1::Resident& r, int64_t now = 0);
+// What the bus may carry about a resident (events are kept forever and read
+// by every subscriber): the card without care categories, disability or care
+// tier, its location rounded to 3 decimals (~100 m).
+v1::ResidentCard BusCardOf(const v1::Resident& r, int64_t now);
+// What the bus may carry about a visit: no care checklist, no outcome or
+// notes in free text, history steps without their notes. State, times,
+// people, rating and the follow-up stay.
+v1::Visit BusVisitOf(const v1::Visit& v);
 // The service catalogue (ServiceItem ids are stable).
 const std::vector<v1::ServiceItem>& ServiceCatalogue();
 const v1::ServiceItem* FindService(std::string_view id);

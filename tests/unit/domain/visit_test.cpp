@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "daemon/base/time_util.h"
 #include "daemon/domain/appointment.h"
 #include "daemon/domain/policy.h"
@@ -550,6 +552,126 @@ TEST_F(VisitTest, ResidentTextIsCheckedAndDuplicatesInAFileAreNamed) {
   EXPECT_NE(m.status().message().find("appears twice in this import (first as resident 1)"),
             std::string::npos)
       << m.status().message();
+}
+
+// The bus carries nothing health-related (events are kept forever and every
+// subscriber reads them). A month of a high-risk, disabled resident's care —
+// plan orders from timers, completions with the checklist, an outcome and a
+// low rating, a hospital discharge, a failure — and every event is scanned.
+TEST_F(VisitTest, AMonthOfCareOnTheBusCarriesNoHealthData) {
+  std::vector<v1::Event> events;
+  auto keep = [&](Mutation m) {
+    for (size_t i = 0; i < m.events.size(); ++i) events.push_back(m.FullEvent(i));
+    Apply(st_, std::move(m));
+  };
+  v1::Resident r;
+  r.set_id("r2");
+  r.set_name("赵奶奶");
+  r.set_home_center_id("xingfu");
+  r.set_address("幸福路8号3栋");
+  r.set_room("ROOM-2单元301");
+  r.set_phone("13912345678");
+  r.set_id_number("11010519491231002X");
+  r.set_health_notes("NOTES-糖尿病");
+  r.mutable_emergency_contact()->set_name("CONTACT-赵小明");
+  r.add_categories(v1::DISABLED);
+  r.set_disability_level(2);
+  r.set_care_tier(v1::HIGH_RISK);
+  r.set_legal_basis(v1::STATUTORY_DUTY);
+  r.set_last_care_visit("2026-02-27");
+  r.mutable_location()->set_lat(39.927123);
+  r.mutable_location()->set_lon(116.449876);
+  auto added = AddResident(Ctx(), r);
+  ASSERT_TRUE(added.ok()) << added.status().ToString();
+  keep(std::move(*added));
+  auto act = [&](const std::string& id, v1::VisitAction a) {
+    v1::VisitActRequest q;
+    q.set_id(id);
+    q.set_action(a);
+    q.set_by_staff_id(st_.visits.FindVisit(id)->assignee_id());
+    q.set_outcome("OUTCOME-出院回家");
+    q.set_rating(2);
+    q.set_reason("老人外出");
+    q.mutable_checklist()->set_health("CHECK-血压偏高");
+    q.mutable_checklist()->set_mental_state("CHECK-情绪低落");
+    q.mutable_checklist()->set_family_contact("CHECK-女儿每周来");
+    auto m = ActOnVisit(Ctx(), q, 7);
+    ASSERT_TRUE(m.ok()) << m.status().ToString();
+    keep(std::move(*m));
+  };
+  for (int day = 2; day <= 31; ++day) {
+    const std::string date = fmt::format("2026-03-{:02}", day);
+    Duty("near1", "xingfu", "08:30", "17:30", "near2", v1::REGULAR, date.c_str());
+    now_ = *ParseIsoTime(date + "T09:00:00+08:00");
+    keep(FireVisitTimers(Ctx(), 1000));
+    const std::string open = st_.visits.FindResident("r2")->care_plan().open_visit_id();
+    if (open.empty() || st_.visits.FindVisit(open)->assignee_id().empty()) continue;
+    if (day == 16) {
+      act(open, v1::ACCEPT_VISIT);
+      act(open, v1::FAIL_VISIT);
+      continue;
+    }
+    for (auto a : {v1::ACCEPT_VISIT, v1::START_VISIT, v1::ARRIVE_VISIT, v1::COMPLETE_VISIT})
+      act(open, a);
+    if (day == 9) {
+      v1::ResidentChangeRequest c;
+      c.set_resident_id("r2");
+      c.set_kind("hospital-discharge");
+      auto m = ResidentChange(Ctx(), c);
+      ASSERT_TRUE(m.ok()) << m.status().ToString();
+      keep(std::move(*m));
+    }
+  }
+  v1::ResidentUpdateRequest u;
+  u.mutable_resident()->set_id("r2");
+  u.mutable_resident()->set_health_notes("NOTES-新诊断");
+  u.mutable_resident()->set_name("赵奶奶（新）");
+  u.mutable_update_mask()->add_paths("health_notes");
+  u.mutable_update_mask()->add_paths("name");
+  auto updated = UpdateResident(Ctx(), u);
+  ASSERT_TRUE(updated.ok()) << updated.status().ToString();
+  ASSERT_EQ(updated->events.size(), 1u);
+  ASSERT_EQ(updated->events[0].resident_updated().changed_fields_size(), 1)
+      << "that the notes changed is not the bus's to say";
+  EXPECT_EQ(updated->events[0].resident_updated().changed_fields(0), "name");
+  keep(std::move(*updated));
+  std::set<std::string> topics;
+  for (const auto& e : events) topics.insert(e.topic());
+  for (const char* t :
+       {"resident.added", "visit.requested", "visit.assigned", "visit.completed", "visit.failed"}) {
+    EXPECT_TRUE(topics.count(t)) << "the month should have raised " << t;
+  }
+  for (const auto& e : events) {
+    const std::string bytes = e.SerializeAsString();
+    for (const char* secret : {"ROOM-", "NOTES-", "CONTACT-", "CHECK-", "OUTCOME-", "13912345678",
+                               "11010519491231002X", "hospital discharge"}) {
+      EXPECT_EQ(bytes.find(secret), std::string::npos) << e.topic() << " carries " << secret;
+    }
+    // Every resident card on the bus: no categories, tier, exact location.
+    std::vector<const google::protobuf::Message*> todo{&e};
+    while (!todo.empty()) {
+      const auto* msg = todo.back();
+      todo.pop_back();
+      if (const auto* card = dynamic_cast<const v1::ResidentCard*>(msg)) {
+        EXPECT_EQ(card->categories_size(), 0) << e.topic();
+        EXPECT_EQ(card->care_tier(), v1::CARE_TIER_UNSPECIFIED) << e.topic();
+        EXPECT_DOUBLE_EQ(card->location().lat(), 39.927) << e.topic();
+        EXPECT_DOUBLE_EQ(card->location().lon(), 116.45) << e.topic();
+      }
+      const auto* refl = msg->GetReflection();
+      std::vector<const google::protobuf::FieldDescriptor*> fields;
+      refl->ListFields(*msg, &fields);
+      for (const auto* f : fields) {
+        if (f->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) continue;
+        if (f->is_repeated()) {
+          for (int i = 0; i < refl->FieldSize(*msg, f); ++i)
+            todo.push_back(&refl->GetRepeatedMessage(*msg, f, i));
+        } else {
+          todo.push_back(&refl->GetMessage(*msg, f));
+        }
+      }
+    }
+  }
 }
 
 }  // namespace

@@ -19,7 +19,8 @@ struct Config {
   std::string http_listen = "127.0.0.1:7680";
   std::string clock = "real";
   bool storage_sync = true;
-  std::string backup_root;  // "" = <data_dir>-backups
+  std::string backup_root;          // "" = <data_dir>-backups
+  bool accept_lost_events = false;  // flag only (--accept-lost-events): a one-time decision
   int64_t ctl_max_request_bytes = 4 << 20;
   int64_t ctl_max_message_bytes = 16 << 20;
   int64_t ctl_hwm = 100000;

@@ -217,6 +217,7 @@ void Daemon::Impl::Tick() {
     if (ec || stopping) return;
     ++ticks;
     publisher->Heartbeat(core->last_seq(), clock->Now());
+    core->SyncAcked();
     FireTimers();
     if (ticks % 10 == 0) core->ExpireImports(std::chrono::steady_clock::now());
     Tick();
@@ -344,6 +345,7 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const Config& config) {
 
   core::CoreOptions copts;
   copts.version = ZHIBAN_VERSION;
+  copts.accept_lost_events = config.accept_lost_events;
   {
     std::error_code ec;
     std::string root = config.backup_root;

@@ -14,7 +14,7 @@ int main(int argc, char** argv) {
   using zhiban::app::Config;
   CLI::App cli{"zhiband — duty-rota and dispatch daemon for community service centers"};
   std::string config_file, data_dir, ctl, pub, replay, http, clock, log_level;
-  bool print_config = false, version = false;
+  bool print_config = false, version = false, accept_lost = false;
   cli.add_option("--config", config_file, "TOML config file (see --print-config)");
   cli.add_option("--data-dir", data_dir, "state directory (default ./var/zhiban)");
   cli.add_option("--ctl", ctl, "ctl ZeroMQ endpoint (default tcp://127.0.0.1:7600)");
@@ -25,6 +25,9 @@ int main(int argc, char** argv) {
   cli.add_option("--log-level", log_level, "trace|debug|info|warn|error");
   cli.add_flag("--print-config", print_config, "print a commented config with every default");
   cli.add_flag("--version", version, "print the version");
+  cli.add_flag("--accept-lost-events", accept_lost,
+               "start although the store lost acknowledged events (a damaged WAL): go on after "
+               "the newest acknowledged seq and record the lost range (events.lost)");
   CLI11_PARSE(cli, argc, argv);
 
   if (version) {
@@ -49,6 +52,7 @@ int main(int argc, char** argv) {
   if (!http.empty()) config.http_listen = http;
   if (!clock.empty()) config.clock = clock;
   if (!log_level.empty()) config.log_level = log_level;
+  config.accept_lost_events = accept_lost;
 
   // Logs go to stderr (systemd/journald and the tests capture it); stdout stays for --print-config.
   spdlog::set_default_logger(spdlog::stderr_color_mt("zhiband"));

@@ -80,7 +80,58 @@ Status Core::Load() {
   auto last_audit = store_->LastKey(Family::kAudit);
   if (!last_audit.ok()) return last_audit.status();
   next_audit_seq_ = last_audit->has_value() ? storage::DecodeSeqKey(**last_audit) + 1 : 1;
-  return LoadRecords();
+  auto acked = storage::AckedSeq::Open(store_->dir() + "/ACKED_SEQ");
+  if (!acked.ok()) return acked.status();
+  acked_ = std::move(*acked);
+  const uint64_t stored = next_seq_ - 1;
+  if (acked_->value() > stored && !options_.accept_lost_events) {
+    return Status::FailedPrecondition(fmt::format(
+        "the store holds events up to seq {} but zhiband acknowledged up to seq {}: events "
+        "{}..{} are lost (a damaged or truncated WAL?); nothing was changed. Restore the newest "
+        "backup (docs/OPERATIONS.md, \"Lost events\"), or start once with --accept-lost-events "
+        "to go on after seq {}, recording {}..{} as lost for every subscriber (events.lost)",
+        stored, acked_->value(), stored + 1, acked_->value(), acked_->value(), stored + 1,
+        acked_->value()));
+  }
+  ZB_RETURN_IF_ERROR(LoadRecords());
+  if (acked_->value() > stored) return AcceptLostEvents(stored, acked_->value());
+  return {};
+}
+
+// The operator accepted the loss: the lost seqs are never handed out again.
+// One events.lost event after them says which, and an audit record says who
+// decided (the daemon, started with the flag).
+Status Core::AcceptLostEvents(uint64_t stored, uint64_t acked) {
+  spdlog::warn("events {}..{} are lost; going on after seq {} (--accept-lost-events)", stored + 1,
+               acked, acked);
+  next_seq_ = acked + 1;
+  domain::Mutation m;
+  v1::Event e;
+  auto* lost = e.mutable_events_lost();
+  lost->set_first_seq(stored + 1);
+  lost->set_last_seq(acked);
+  lost->set_reason("the store held fewer events than were acknowledged (damaged WAL?)");
+  m.Emit(std::move(e));
+  std::vector<CommittedEvent> events;  // subscribers get it by replay
+  GroupCtx g = BeginGroup(&events);
+  Stage(m, "zhiband", nullptr, g);
+  v1::AuditRecord a;
+  a.set_seq(next_audit_seq_++);
+  *a.mutable_time() = ToProto(clock_->Now());
+  a.set_actor("zhiband");
+  a.set_command("accept_lost_events");
+  a.set_target(fmt::format("{}..{}", stored + 1, acked));
+  a.set_message(
+      fmt::format("started with --accept-lost-events: events {}..{} lost", stored + 1, acked));
+  a.set_first_event_seq(acked + 1);
+  a.set_event_count(1);
+  g.batch.Put(Family::kAudit, storage::EncodeSeqKey(a.seq()), a.SerializeAsString());
+  return CommitGroup(g, {});
+}
+
+void Core::SyncAcked() {
+  if (!acked_) return;
+  if (Status s = acked_->Sync(); !s.ok()) spdlog::error("{}", s.ToString());
 }
 
 namespace {
@@ -151,6 +202,11 @@ Core::GroupCtx Core::BeginGroup(std::vector<CommittedEvent>* events) {
 Status Core::CommitGroup(GroupCtx& g, const DurableFn& on_durable) {
   Status s = store_->Commit(g.batch);
   if (s.ok()) {
+    // Before anyone hears of these events: the record never names a seq the
+    // WAL had not made durable.
+    if (acked_ && next_seq_ > g.first_seq) {
+      if (Status r = acked_->Record(next_seq_ - 1); !r.ok()) spdlog::error("{}", r.ToString());
+    }
     ++metrics_.groups_committed;
     metrics_.events_committed += next_seq_ - g.first_seq;
     if (on_durable) on_durable(*g.events);

@@ -30,6 +30,7 @@
 #include "daemon/core/command.h"
 #include "daemon/core/import.h"
 #include "daemon/domain/state.h"
+#include "daemon/storage/acked_seq.h"
 #include "daemon/storage/store.h"
 #include "zhiban/v1/ctl.pb.h"
 
@@ -74,6 +75,10 @@ struct CoreOptions {
   domain::VisitOptions visits;
   size_t timer_batch = 5000;  // most timers fired per FireTimers call
   std::string backup_root;    // backups go only under this directory (absolute)
+  // Start although the store lost acknowledged events (storage/acked_seq.h):
+  // continue after the highest acknowledged seq, recording the lost range
+  // as an events.lost event. Otherwise Load refuses.
+  bool accept_lost_events = false;
 };
 
 // Counters for /metrics. Read on the core thread.
@@ -93,8 +98,13 @@ class Core {
   Core(storage::Store* store, Clock* clock, SimulatedClock* sim, CoreOptions options);
   ~Core();
 
-  // Reads records, counters and the instance id from the store.
+  // Reads records, counters and the instance id from the store. Refuses
+  // (FAILED_PRECONDITION, naming the range) when the store holds fewer
+  // events than were acknowledged, unless accept_lost_events.
   Status Load();
+  // Makes the record of the highest acknowledged seq durable (fdatasync).
+  // Called by the scheduler; the WAL itself is synced with every group.
+  void SyncAcked();
 
   // Called once the group's events are durable, before the replies are
   // returned; the daemon publishes them there.
@@ -169,7 +179,10 @@ class Core {
   GroupCtx BeginGroup(std::vector<CommittedEvent>* events);
   Status CommitGroup(GroupCtx& g, const DurableFn& on_durable);
 
+  Status AcceptLostEvents(uint64_t stored, uint64_t acked);
+
   storage::Store* store_;
+  std::unique_ptr<storage::AckedSeq> acked_;
   Clock* clock_;
   SimulatedClock* sim_;
   CoreOptions options_;

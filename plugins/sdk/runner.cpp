@@ -144,6 +144,14 @@ Result<Delivery> Runner::SendOne(const v1::Notification& n, const std::atomic<bo
 
 Status Runner::Handle(const v1::Event& e, const std::atomic<bool>& stop) {
   ++stats_.events;
+  if (e.has_events_lost()) {
+    // zhiband lost these after acknowledging them (events.lost): nobody was
+    // told of them by this notifier unless it had already handled them.
+    const auto& l = e.events_lost();
+    stats_.lost_events += l.last_seq() - l.first_seq() + 1;
+    spdlog::error("zhiband lost events {}..{} ({}); notifications for them were not sent",
+                  l.first_seq(), l.last_seq(), l.reason());
+  }
   if (!notifier_.Wants(e)) {
     ++stats_.skipped;
     return state_->Advance(e.seq());
@@ -279,6 +287,8 @@ std::string Runner::Metrics(const std::string& plugin) const {
   counter("duplicates_total", "Notifications skipped as already settled.", stats_.duplicates);
   counter("retries_total", "Send attempts that will be retried.", stats_.retries);
   counter("dead_total", "Notifications given up on since start.", stats_.dead);
+  counter("lost_events_total", "Event seqs zhiband reported lost (events.lost).",
+          stats_.lost_events);
   counter("held_total", "Notifications held for quiet hours.", stats_.held);
   counter("released_total", "Held notifications sent when the hold ended.", stats_.released);
   counter("reconciled_total", "In flight at a crash and found sent by the provider.",

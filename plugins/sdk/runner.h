@@ -123,6 +123,7 @@ struct RunnerStats {
   std::atomic<uint64_t> reconciled = 0;  // in flight at a crash, found sent by the provider
   std::atomic<uint64_t> uncertain = 0;   // in flight at a crash, provider could not say: sent again
   std::atomic<uint64_t> rate_waits = 0;  // sends that waited for a token
+  std::atomic<uint64_t> lost_events = 0;  // seqs zhiband lost (events.lost), never delivered
 };
 
 class Runner {

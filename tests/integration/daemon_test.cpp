@@ -518,6 +518,69 @@ TEST_F(Daemon, HundredThousandRowImportIsOneBatch) {
   EXPECT_EQ(LastSeq(d_), base_ + 100001);
 }
 
+// A damaged WAL once lost acknowledged commands silently and handed their
+// seqs out again. Now zhiband refuses to start, naming the lost range; started
+// with --accept-lost-events it goes on after the newest acknowledged seq and
+// says so on the bus (events.lost), so no subscriber mistakes new events for
+// ones it saw.
+TEST(DaemonLostEvents, ADamagedWalIsRefusedThenAcceptedWithoutReusingSeqs) {
+  namespace fs = std::filesystem;
+  DaemonFixture d;
+  d.Start();
+  for (int i = 0; i < 40; ++i) Do(d, AddCenter(fmt::format("c{}", i)));
+  const uint64_t acked = LastSeq(d);
+  d.Kill9();
+  // Cut the newest WAL in half, as a disk fault would.
+  fs::path wal;
+  for (const auto& f : fs::directory_iterator(d.data_dir())) {
+    if (f.path().extension() == ".log" && (wal.empty() || f.path().filename() > wal.filename()))
+      wal = f.path();
+  }
+  ASSERT_FALSE(wal.empty());
+  fs::resize_file(wal, fs::file_size(wal) / 2);
+
+  const std::vector<std::string> argv = {BinDir() + "/zhiband",
+                                         "--data-dir",
+                                         d.data_dir(),
+                                         "--ctl",
+                                         d.ctl(),
+                                         "--pub",
+                                         d.pub(),
+                                         "--replay",
+                                         d.replay(),
+                                         "--http",
+                                         "127.0.0.1:0"};
+  auto refused = Run(argv);
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.err.find(fmt::format("acknowledged up to seq {}", acked)), std::string::npos)
+      << refused.err;
+  EXPECT_NE(refused.err.find("--accept-lost-events"), std::string::npos) << refused.err;
+
+  DaemonFixture accepted({"--accept-lost-events"});
+  accepted.UseDataDir(d.data_dir());
+  accepted.Start();
+  auto events = ReplayAll(accepted);
+  ASSERT_FALSE(events.empty());
+  const auto& lost = events.back();
+  ASSERT_TRUE(lost.has_events_lost()) << lost.topic();
+  EXPECT_EQ(lost.topic(), "events.lost");
+  EXPECT_EQ(lost.seq(), acked + 1);
+  EXPECT_EQ(lost.events_lost().last_seq(), acked);
+  EXPECT_LT(lost.events_lost().first_seq(), acked) << "half the WAL was cut";
+  EXPECT_EQ(events[events.size() - 2].seq(), lost.events_lost().first_seq() - 1);
+  auto next = accepted.client().Call(Req(AddCenter("after")));
+  ASSERT_TRUE(next.ok());
+  EXPECT_EQ(next->first_seq(), acked + 2) << "no seq is handed out twice";
+  EXPECT_EQ(accepted.Stop(), 0);
+
+  // From then on the store is whole again: a plain start works.
+  DaemonFixture again;
+  again.UseDataDir(d.data_dir());
+  again.Start();
+  EXPECT_EQ(LastSeq(again), acked + 2);
+  EXPECT_EQ(again.Stop(), 0);
+}
+
 TEST(DaemonBackup, OnlineBackupRestoresAsADataDir) {
   DaemonFixture d;
   d.Start();

@@ -316,7 +316,12 @@ v1::Visit CreateCareOrder(const RotaCtx& ctx, v1::Resident& r, Mutation* m,
   v.set_source(v1::CARE_PLAN);
   v.set_note(plan.reason());
   Step(v, v1::VISIT_REQUESTED, now, "care-plan", plan.reason());
-  EmitVisit(ctx, m, v, v1::Event::kVisitRequested, plan.reason());
+  // The plan's reason names the tier or the life event ("every 7 days
+  // (HIGH_RISK)", "major change: hospital discharge - ..."): the visit keeps
+  // it, the bus says only which kind of care visit this is.
+  EmitVisit(
+      ctx, m, v, v1::Event::kVisitRequested,
+      plan.reason().starts_with("major change") ? "探访关爱（重大变故后）" : "探访关爱（按计划）");
   Dispatch(ctx, v, m);
   r.mutable_care_plan()->set_open_visit_id(id);
   return v;
@@ -608,7 +613,7 @@ Result<Mutation> ResidentChange(const RotaCtx& ctx, const v1::ResidentChangeRequ
           fmt::format("care visit {} is under way ({}); record the change in its outcome",
                       open->id(), StateName(open->state())));
     }
-    CancelOrder(ctx, open->id(), fmt::format("superseded by a major change: {}", kind->second), &m);
+    CancelOrder(ctx, open->id(), "superseded by a major change", &m);
   }
   const int64_t now = Sec(ctx.now);
   auto* p = r.mutable_care_plan();

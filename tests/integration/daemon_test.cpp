@@ -550,7 +550,7 @@ TEST(DaemonLostEvents, ADamagedWalIsRefusedThenAcceptedWithoutReusingSeqs) {
                                          d.replay(),
                                          "--http",
                                          "127.0.0.1:0"};
-  auto refused = Run(argv);
+  auto refused = test::Run(argv);
   EXPECT_EQ(refused.exit_code, 1);
   EXPECT_NE(refused.err.find(fmt::format("acknowledged up to seq {}", acked)), std::string::npos)
       << refused.err;

@@ -838,7 +838,8 @@ std::vector<Command> Build() {
                     auto dir = std::make_shared<std::string>();
                     app->add_option(
                            "--dir", *dir,
-                           "new directory on the daemon's machine (absolute; must not exist)")
+                           "a new directory under the daemon's storage.backup_root (a name, or "
+                           "an absolute path inside it; must not exist)")
                         ->required();
                     return [dir](Context& ctx) {
                       v1::CtlRequest req;

@@ -118,8 +118,7 @@ void Daemon::Impl::HandleCtl(std::vector<net::CtlCall>& calls) {
     if (bad.ok() && stopping) bad = Status::Unavailable("zhiband is shutting down");
     if (bad.ok()) {
       auto req = core::ParseCtlRequest(calls[i].body, config.ctl_max_request_bytes);
-      if (req.ok() && core->commands().Find(req->command_case()) &&
-          core->commands().Find(req->command_case())->long_work()) {
+      if (req.ok() && core->IsLongWork(*req)) {
         long_work.push_back(i);
         long_requests.push_back(std::move(*req));
         continue;

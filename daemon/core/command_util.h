@@ -20,6 +20,8 @@ namespace zhiban::core {
 inline constexpr uint32_t kDefaultListLimit = 1000;  // records a list returns when not told
 inline constexpr uint32_t kMaxListLimit = 10000;     // most records one list page returns
 inline constexpr uint32_t kDefaultAuditLimit = 50;   // audit records a page returns when not told
+inline constexpr uint32_t kDefaultTimerLimit =
+    50;  // pending timers timer_list answers when not told
 
 inline google::protobuf::Timestamp ToProto(TimePoint t) {
   return google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(t.time_since_epoch().count());

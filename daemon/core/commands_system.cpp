@@ -228,7 +228,7 @@ Result<std::string> BackupCreate(CommandEnv& env, const R& req, v1::CtlReply* re
 
 // The pending timers of every source (domain/state.h), soonest first.
 Status TimerList(CommandEnv& env, const R& req, v1::CtlReply* reply) {
-  const size_t limit = ListLimit(req.timer_list().limit(), kDefaultAuditLimit);
+  const size_t limit = ListLimit(req.timer_list().limit(), kDefaultTimerLimit);
   std::vector<const domain::Timer*> soonest;
   size_t total = 0;
   domain::ForEachTimerSource([&](const domain::TimerSource& source) {

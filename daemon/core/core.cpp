@@ -186,6 +186,11 @@ std::string Core::Today() const { return TodayAt(zones_, clock_->Now()); }
 
 void Core::CountRejected(const std::string& reason) { ++metrics_.commands[{"invalid", reason}]; }
 
+CommandEnv Core::Env(const std::string& actor, storage::WriteBatch& batch, uint64_t durable_seq) {
+  return CommandEnv{state_,  zones_, clock_->Now(), actor,    next_seq_, durable_seq,
+                    *store_, batch,  sim_,          imports_, options_,  info_};
+}
+
 void Core::ApplyPending(GroupCtx& g) {
   if (!g.pending) return;
   domain::Apply(state_, std::move(*g.pending));
@@ -266,8 +271,7 @@ void Core::Execute(const v1::CtlRequest& req, v1::CtlReply* reply, GroupCtx& g) 
   if (!cmd) {
     st = Status(Code::kUnimplemented, "this zhiband does not know the command");
   } else {
-    CommandEnv env{state_,  zones_,  clock_->Now(), actor,    next_seq_, g.first_seq - 1,
-                   *store_, g.batch, sim_,          imports_, options_,  info_};
+    CommandEnv env = Env(actor, g.batch, g.first_seq - 1);
     const Principal who{actor};
     st = cmd->authorize(who, req, state_);
     std::string summary;
@@ -460,8 +464,7 @@ v1::CtlReply Core::Query(const v1::CtlRequest& req, const Principal& who) {
     st = cmd->authorize(who, req, state_);
     if (st.ok()) {
       storage::WriteBatch unused = store_->NewBatch();  // queries stage nothing
-      CommandEnv env{state_,  zones_, clock_->Now(), who.claimed, next_seq_, next_seq_ - 1,
-                     *store_, unused, sim_,          imports_,    options_,  info_};
+      CommandEnv env = Env(who.claimed, unused, next_seq_ - 1);
       st = cmd->query(env, req, &reply);
     }
   }
@@ -472,9 +475,14 @@ v1::CtlReply Core::Query(const v1::CtlRequest& req, const Principal& who) {
   return reply;
 }
 
-std::optional<LongJob> Core::BeginLong(const v1::CtlRequest& req) {
+bool Core::IsLongWork(const v1::CtlRequest& req) const {
   const Command* cmd = commands_.Find(req.command_case());
-  if (!cmd || !cmd->long_work()) return std::nullopt;
+  return cmd && cmd->long_work();
+}
+
+std::optional<LongJob> Core::BeginLong(const v1::CtlRequest& req) {
+  if (!IsLongWork(req)) return std::nullopt;
+  const Command* cmd = commands_.Find(req.command_case());
   LongJob job{req, ActorOf(req.client()), clock_->Now(), {}, 1};
   if (!cmd->authorize(Principal{job.actor}, req, state_).ok()) return std::nullopt;
   job.reads = cmd->snapshot(state_, req);

@@ -139,6 +139,7 @@ class Core {
   // not long work or its principal is refused (run it with ExecuteGroup then:
   // it is answered and audited as usual).
   std::optional<LongJob> BeginLong(const v1::CtlRequest& req);
+  bool IsLongWork(const v1::CtlRequest& req) const;
   // Any thread; reads only the command table, the options and the zones.
   LongOutcome ComputeLong(LongJob& job) const;
   // The reply, committed (or refused) and audited; nullopt when `job` was
@@ -165,6 +166,8 @@ class Core {
   struct GroupCtx;
 
   Status LoadRecords();
+  // The environment a handler runs in; `durable_seq`: the newest seq on disk.
+  CommandEnv Env(const std::string& actor, storage::WriteBatch& batch, uint64_t durable_seq);
   void Execute(const v1::CtlRequest& req, v1::CtlReply* reply, GroupCtx& g);
   void ApplyPending(GroupCtx& g);
   // Stages a planned mutation into the group: records, events stamped with seqs.

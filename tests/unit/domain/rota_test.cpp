@@ -164,6 +164,16 @@ class RotaTest : public ::testing::Test {
     st_.network.PutStaff(s);
   }
   RotaCtx Ctx() const { return RotaCtx{st_, zones_, now_, "tester@test"}; }
+  static v1::Leave Leave(const char* id, const char* staff, v1::LeaveKind kind, const char* from,
+                         const char* to) {
+    v1::Leave l;
+    l.set_id(id);
+    l.set_staff_id(staff);
+    l.set_kind(kind);
+    l.set_from(from);
+    l.set_to(to);
+    return l;
+  }
   template <typename M>
   void Do(M m) {
     ASSERT_TRUE(m.ok()) << m.status().ToString();
@@ -520,13 +530,7 @@ TEST_F(RotaTest, TimersFireOnceEachWithHandoffsAndNoShows) {
 TEST_F(RotaTest, LedgerCountsWeekendAndHolidayDuty) {
   Do(Generate("2026-01-05", "2026-02-28", true));
   now_ = *ParseIsoTime("2026-03-01T00:00:00+08:00");
-  v1::Leave l;
-  l.set_id("comp");
-  l.set_staff_id("a1");
-  l.set_kind(v1::COMPENSATORY);
-  l.set_from("2026-03-02");
-  l.set_to("2026-03-03");
-  Do(AddLeave(Ctx(), l));
+  Do(AddLeave(Ctx(), Leave("comp", "a1", v1::COMPENSATORY, "2026-03-02", "2026-03-03")));
   v1::LedgerRequest q;
   q.set_center_id("xingfu");
   q.set_year(2026);
@@ -573,13 +577,7 @@ TEST_F(RotaTest, GenerationOnItsReadsIsGenerationOnTheWholeState) {
     st_.network.PutStaff(s);
   }
   Rotation("weekday", {"a1", "a2", "h1"}, 1, {v1::REGULAR}, {v1::WORKDAY});
-  v1::Leave l;
-  l.set_id("annual");
-  l.set_staff_id("a2");
-  l.set_kind(v1::ANNUAL);
-  l.set_from("2026-02-02");
-  l.set_to("2026-02-06");
-  Do(AddLeave(Ctx(), l));
+  Do(AddLeave(Ctx(), Leave("annual", "a2", v1::ANNUAL, "2026-02-02", "2026-02-06")));
   v1::RotaGenerateRequest other;
   other.set_center_id("hexie");
   other.set_from("2026-01-01");

@@ -38,6 +38,18 @@ struct CtlServer::Impl {
                    });
   }
 
+  // A SIGTERM landing just after a reply used to turn EINTR here into an
+  // uncaught throw that aborted zhiband; any error other than EINTR is
+  // logged and read as no input (the FD wait notices what follows).
+  bool InputPending() {
+    try {
+      return (RetryOnEintr([&] { return sock.get(zmq::sockopt::events); }) & ZMQ_POLLIN) != 0;
+    } catch (const zmq::error_t& e) {
+      spdlog::error("ctl socket events: {}", e.what());
+      return false;
+    }
+  }
+
   static CtlCall Split(std::vector<zmq::message_t>&& frames) {
     CtlCall call;
     call.envelope = std::make_shared<CtlCall::Envelope>();
@@ -65,11 +77,10 @@ struct CtlServer::Impl {
 
   void Send(CtlCall& call) {
     try {
-      for (auto& f : call.envelope->frames)
-        sock.send(f, zmq::send_flags::sndmore | zmq::send_flags::dontwait);
-      if (call.envelope->delimited)
-        sock.send(zmq::message_t(), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
-      sock.send(zmq::buffer(call.reply), zmq::send_flags::dontwait);
+      constexpr auto more = zmq::send_flags::sndmore | zmq::send_flags::dontwait;
+      for (auto& f : call.envelope->frames) RetryOnEintr([&] { return sock.send(f, more); });
+      if (call.envelope->delimited) RetryOnEintr([&] { return sock.send(zmq::message_t(), more); });
+      RetryOnEintr([&] { return sock.send(zmq::buffer(call.reply), zmq::send_flags::dontwait); });
     } catch (const zmq::error_t& e) {
       spdlog::warn("ctl reply not sent: {}", e.what());
     }
@@ -80,7 +91,10 @@ struct CtlServer::Impl {
     try {
       while (calls.size() < options.max_group) {
         std::vector<zmq::message_t> frames;
-        auto got = zmq::recv_multipart(sock, std::back_inserter(frames), zmq::recv_flags::dontwait);
+        auto got = RetryOnEintr([&] {
+          frames.clear();
+          return zmq::recv_multipart(sock, std::back_inserter(frames), zmq::recv_flags::dontwait);
+        });
         if (!got) break;
         calls.push_back(Split(std::move(frames)));
       }
@@ -95,7 +109,7 @@ struct CtlServer::Impl {
     }
     if (stopped) return;
     // Edge-triggered FD: more may be queued without a new signal.
-    if (sock.get(zmq::sockopt::events) & ZMQ_POLLIN) {
+    if (InputPending()) {
       asio::post(io, [this] {
         if (!stopped) Drain();
       });

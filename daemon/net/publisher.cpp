@@ -23,8 +23,10 @@ struct Publisher::Impl {
   void Send(std::string_view topic, std::string_view bytes) {
     if (!open) return;
     try {
-      sock.send(zmq::buffer(topic), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
-      sock.send(zmq::buffer(bytes), zmq::send_flags::dontwait);
+      RetryOnEintr([&] {
+        return sock.send(zmq::buffer(topic), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
+      });
+      RetryOnEintr([&] { return sock.send(zmq::buffer(bytes), zmq::send_flags::dontwait); });
     } catch (const zmq::error_t& e) {
       if (failures++ == 0) spdlog::warn("PUB send failed: {}", e.what());
     }

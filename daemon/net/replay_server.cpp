@@ -51,14 +51,15 @@ struct ReplayServer::Impl {
   // Sends [envelope][empty][payload]; false when the peer cannot take it.
   bool Send(const std::vector<zmq::message_t>& envelope, const std::string& payload) {
     try {
+      constexpr auto more = zmq::send_flags::sndmore | zmq::send_flags::dontwait;
       for (const auto& f : envelope) {
-        if (!router.send(zmq::buffer(f.data(), f.size()),
-                         zmq::send_flags::sndmore | zmq::send_flags::dontwait))
+        if (!RetryOnEintr([&] { return router.send(zmq::buffer(f.data(), f.size()), more); }))
           return false;
       }
-      if (!router.send(zmq::message_t(), zmq::send_flags::sndmore | zmq::send_flags::dontwait))
-        return false;
-      return router.send(zmq::buffer(payload), zmq::send_flags::dontwait).has_value();
+      if (!RetryOnEintr([&] { return router.send(zmq::message_t(), more); })) return false;
+      return RetryOnEintr(
+                 [&] { return router.send(zmq::buffer(payload), zmq::send_flags::dontwait); })
+          .has_value();
     } catch (const zmq::error_t& e) {
       // EHOSTUNREACH: the peer left (ROUTER_MANDATORY).
       return false;
@@ -182,6 +183,7 @@ struct ReplayServer::Impl {
         }
       } catch (const zmq::error_t& e) {
         if (e.num() == ETERM) break;
+        if (e.num() == EINTR) continue;  // a signal landed in poll or recv
         spdlog::error("replay server: {}", e.what());
       }
     }

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <random>
@@ -211,6 +212,13 @@ int DaemonFixture::Stop() {
   proc_->Signal(SIGTERM);
   int rc = proc_->Wait();
   proc_.reset();
+  if (rc != 0) {
+    // The test will fail on rc; say why zhiband did not stop cleanly.
+    std::string text = Slurp(log());
+    if (text.size() > 8000) text = "…" + text.substr(text.size() - 8000);
+    std::fprintf(stderr, "zhiband exited %d on SIGTERM; the end of %s:\n%s\n", rc, log().c_str(),
+                 text.c_str());
+  }
   return rc;
 }
 

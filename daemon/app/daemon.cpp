@@ -460,7 +460,15 @@ int Daemon::Run() {
     if (!ec) d.Shutdown(signo);
   });
   d.Tick();
-  d.io.run();
+  try {
+    d.io.run();
+  } catch (const std::exception& e) {
+    // A handler let an exception out: a bug. Say what it was rather than
+    // abort without a word; acknowledged commands are durable already.
+    spdlog::critical("zhiband stopped by an uncaught exception at seq {}: {}", d.core->last_seq(),
+                     e.what());
+    return 70;  // EX_SOFTWARE
+  }
   spdlog::info("zhiband stopped at seq {}", d.core->last_seq());
   return 0;
 }

@@ -124,6 +124,9 @@ class RotaBook {
   std::vector<const v1::Shift*> CenterShifts(std::string_view center, Date from, Date to) const;
   // Shift ids of a staff member, by start.
   std::vector<const v1::Shift*> StaffShifts(std::string_view staff, int64_t from, int64_t to) const;
+  // When timer `bit` (a v1::ShiftTimer) of a published shift is due, in
+  // seconds since the epoch: the one rule the timer index and publication share.
+  int64_t TimerDue(const v1::Shift& s, uint32_t bit) const;
 
   void SetOptions(const RotaOptions& o) { options_ = o; }
   void PutShift(v1::Shift s);

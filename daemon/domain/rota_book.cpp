@@ -80,21 +80,35 @@ void RotaBook::Index(const v1::Shift& s, int sign) {
     }
   }
   if (!s.published()) return;
-  const int64_t midnight = f.start - int64_t(ClockMinute(s.start_local())) * 60;
-  auto timer = [&](uint32_t bit, int64_t due) {
+  auto timer = [&](uint32_t bit) {
     if (s.timers_fired() & bit) return;
-    Timer t{due, TimerKind::kShift, bit, s.id()};
+    Timer t{TimerDue(s, bit), TimerKind::kShift, bit, s.id()};
     if (sign > 0)
       timers_.insert(t);
     else
       timers_.erase(t);
   };
-  timer(v1::HANDOFF, f.start);
+  timer(v1::HANDOFF);
   if (s.assignee_id().empty()) return;
-  timer(v1::REMINDER_EVE, midnight - kDay + int64_t(options_.reminder_eve_minute) * 60);
-  timer(v1::REMINDER_BEFORE, f.start - int64_t(options_.reminder_before_minutes) * 60);
-  if (f.working && !s.has_checked_in())
-    timer(v1::NO_SHOW, f.start + int64_t(options_.checkin_grace_minutes) * 60);
+  timer(v1::REMINDER_EVE);
+  timer(v1::REMINDER_BEFORE);
+  if (f.working && !s.has_checked_in()) timer(v1::NO_SHOW);
+}
+
+int64_t RotaBook::TimerDue(const v1::Shift& s, uint32_t bit) const {
+  const int64_t start = Sec(s.start());
+  switch (bit) {
+    case v1::REMINDER_EVE: {
+      const int64_t midnight = start - int64_t(ClockMinute(s.start_local())) * 60;
+      return midnight - kDay + int64_t(options_.reminder_eve_minute) * 60;
+    }
+    case v1::REMINDER_BEFORE:
+      return start - int64_t(options_.reminder_before_minutes) * 60;
+    case v1::NO_SHOW:
+      return start + int64_t(options_.checkin_grace_minutes) * 60;
+    default:  // HANDOFF
+      return start;
+  }
 }
 
 void RotaBook::PutShift(v1::Shift s) {

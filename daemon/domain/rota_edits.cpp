@@ -162,13 +162,29 @@ Result<Mutation> PublishMonth(const RotaCtx& ctx, const v1::RotaPublishRequest& 
         req.center_id(), req.month(), req.center_id(), FormatDate(*first), FormatDate(last)));
   }
   Mutation m;
-  uint32_t gaps = 0;
+  uint32_t gaps = 0, begun = 0;
+  const int64_t now = Sec(ctx.now);
   for (const auto* p : shifts) {
     v1::Shift s = *p;
     s.set_published(true);
+    // Publishing late: nothing is raised for a shift that had begun before
+    // publication (no reminder, handoff or no-show: those would be false
+    // alarms), and of the reminders whose time has passed for a shift still
+    // ahead only the last one fires — once, now, marked late.
+    if (Sec(s.start()) <= now) {
+      ++begun;
+      s.set_timers_fired(s.timers_fired() | v1::HANDOFF | v1::REMINDER_EVE | v1::REMINDER_BEFORE |
+                         v1::NO_SHOW);
+    } else if (st.rota.TimerDue(s, v1::REMINDER_BEFORE) <= now) {
+      s.set_timers_fired(s.timers_fired() | v1::REMINDER_EVE);
+    }
     auto e = NewEvent(s.center_id());
     if (s.assignee_id().empty()) {
       ++gaps;
+      if (Sec(s.end()) <= now) {  // over before it was published: counted, not alarmed
+        m.shifts_put.push_back(std::move(s));
+        continue;
+      }
       auto* g = e.mutable_coverage_gap();
       *g->mutable_shift() = s;
       g->set_reason("unstaffed at publication");
@@ -207,6 +223,7 @@ Result<Mutation> PublishMonth(const RotaCtx& ctx, const v1::RotaPublishRequest& 
   }
   m.summary = fmt::format("published {} of {}: {} shifts, {} gaps", req.month(), req.center_id(),
                           shifts.size(), gaps);
+  if (begun > 0) m.summary += fmt::format(", {} already begun (no alarms raised for them)", begun);
   return m;
 }
 

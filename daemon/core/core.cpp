@@ -313,7 +313,7 @@ namespace {
 
 // Serializes `e`, whose body lacks its record (field 1 of every record-event
 // body), with `record` spliced in as that field. The bytes are exactly what
-// SerializeAsString() would give with the record set: header fields (1-6)
+// SerializeAsString() would give with the record set: header fields (1-7)
 // come before the body (field >= 100), and in the body field 1 comes first.
 // Consumes `e`'s body.
 void SerializeWithRecord(v1::Event& e, std::string_view record, std::string* out) {
@@ -329,6 +329,17 @@ void SerializeWithRecord(v1::Event& e, std::string_view record, std::string* out
   out->clear();
   e.AppendToString(out);
   wire::AppendLengthDelimited(*out, number, body);
+}
+
+// The name of center `id` as this mutation leaves it: its own put first (a
+// center added or renamed), else the state's record; removed ones keep their
+// last name, taken from the event's body by the caller's order of look-up.
+std::string CenterName(const domain::State& st, const domain::Mutation& m, const std::string& id) {
+  for (auto it = m.centers_put.rbegin(); it != m.centers_put.rend(); ++it) {
+    if (it->id() == id) return it->name();
+  }
+  const auto* c = st.network.FindCenter(id);
+  return c ? c->name() : std::string();
 }
 
 }  // namespace
@@ -368,6 +379,7 @@ void Core::Stage(domain::Mutation& m, const std::string& actor, v1::CtlReply* re
     e.set_id(fmt::format("{}-{}", info_.instance_id, seq));
     *e.mutable_time() = ts;
     e.set_actor(actor);
+    if (!e.center_id().empty()) e.set_center_name(CenterName(state_, m, e.center_id()));
     CommittedEvent out{seq, e.topic(), {}};
     const auto& ref = m.body_records[i];
     if (ref.kind == Kind::kCenter) {

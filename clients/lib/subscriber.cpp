@@ -21,6 +21,14 @@ struct Subscriber::Impl {
   uint64_t next = 1;
   SubscriberStats stats;
   const std::atomic<bool>* stop = nullptr;  // Run's, so a replay wait notices SIGTERM
+  std::chrono::system_clock::time_point daemon_time{};
+
+  void Heard(const google::protobuf::Timestamp& t) {
+    const std::chrono::system_clock::time_point tp{
+        std::chrono::duration_cast<std::chrono::system_clock::duration>(
+            std::chrono::seconds(t.seconds()) + std::chrono::nanoseconds(t.nanos()))};
+    if (tp > daemon_time) daemon_time = tp;
+  }
 
   bool Wanted(const v1::Event& e) const {
     if (opt.topic_prefixes.empty()) return true;
@@ -77,7 +85,11 @@ struct Subscriber::Impl {
         if (reply.has_error()) {
           return Status(core::FromProtoCode(reply.error().code()), reply.error().message());
         }
-        if (reply.has_end()) return reply.end();
+        if (reply.has_end()) {
+          Heard(reply.end().daemon_time());
+          return reply.end();
+        }
+        Heard(reply.chunk().daemon_time());
         for (auto& e : *reply.mutable_chunk()->mutable_events()) fn(e);
       }
     } catch (const zmq::error_t& e) {
@@ -116,11 +128,14 @@ struct Subscriber::Impl {
 };
 
 Subscriber::Subscriber(zmq::context_t& ctx, SubscriberOptions options)
-    : impl_(std::make_unique<Impl>(Impl{ctx, std::move(options), nullptr, nullptr, 1, {}})) {}
+    : impl_(std::make_unique<Impl>(
+          Impl{ctx, std::move(options), nullptr, nullptr, 1, {}, nullptr, {}})) {}
 Subscriber::~Subscriber() = default;
 
 Result<v1::ReplayEnd> Subscriber::Replay(uint64_t from, uint32_t limit,
-                                         const std::function<void(v1::Event&)>& fn) {
+                                         const std::function<void(v1::Event&)>& fn,
+                                         const std::atomic<bool>* stop) {
+  if (stop) impl_->stop = stop;
   return impl_->Replay(from, limit, fn);
 }
 
@@ -162,6 +177,7 @@ Status Subscriber::Run(uint64_t from_seq, bool follow, const Handler& handler,
         continue;  // not ours; ignore
       }
       if (e.has_heartbeat()) {
+        d.Heard(e.time());
         if (e.heartbeat().last_seq() >= d.next) {
           ++d.stats.gaps;  // the newest events never reached us
           ZB_RETURN_IF_ERROR(d.CatchUp(handler, &stopped));
@@ -183,6 +199,7 @@ Status Subscriber::Run(uint64_t from_seq, bool follow, const Handler& handler,
 }
 
 uint64_t Subscriber::next_seq() const { return impl_->next; }
+std::chrono::system_clock::time_point Subscriber::daemon_time() const { return impl_->daemon_time; }
 const SubscriberStats& Subscriber::stats() const { return impl_->stats; }
 
 }  // namespace zhiban::client

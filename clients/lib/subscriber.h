@@ -61,11 +61,16 @@ class Subscriber {
   Status Run(uint64_t from_seq, bool follow, const Handler& handler,
              const std::atomic<bool>* stop = nullptr);
 
-  // One replay round trip: events >= from (at most `limit`) to `fn`.
+  // One replay round trip: events >= from (at most `limit`) to `fn`; gives
+  // up early (UNAVAILABLE) when `stop` becomes true.
   Result<v1::ReplayEnd> Replay(uint64_t from, uint32_t limit,
-                               const std::function<void(v1::Event&)>& fn);
+                               const std::function<void(v1::Event&)>& fn,
+                               const std::atomic<bool>* stop = nullptr);
 
   uint64_t next_seq() const;  // the cursor: first seq not yet delivered
+  // zhiband's clock as last heard (replay answers and heartbeats carry it;
+  // simulated in demos and tests); the epoch until the first is heard.
+  std::chrono::system_clock::time_point daemon_time() const;
   const SubscriberStats& stats() const;
 
  private:

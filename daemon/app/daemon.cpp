@@ -414,6 +414,7 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const Config& config) {
   net::ReplayServerOptions ropts;
   ropts.endpoint = config.replay_endpoint;
   ropts.max_events = static_cast<uint32_t>(config.replay_max_events);
+  ropts.clock = d.clock.get();
   d.replay = std::make_unique<net::ReplayServer>(d.zmq_ctx, d.store.get(), ropts);
   ZB_RETURN_IF_ERROR(d.replay->Start());
 

@@ -17,13 +17,24 @@
 namespace zhiban::net {
 namespace {
 
-// ReplayReply{chunk (field 1): ReplayChunk{events (field 1): [...]}} built
-// from the stored Event bytes without re-encoding them.
-std::string WrapChunk(const std::string& events_field_bytes) {
+// ReplayReply{chunk (field 1): ReplayChunk{events (field 1): [...],
+// daemon_time (field 2)}} built from the stored Event bytes without
+// re-encoding them.
+std::string WrapChunk(std::string& events_field_bytes, const std::string& time_bytes) {
+  if (!time_bytes.empty()) wire::AppendLengthDelimited(events_field_bytes, 2, time_bytes);
   std::string out;
   out.reserve(events_field_bytes.size() + 6);
   wire::AppendLengthDelimited(out, 1, events_field_bytes);
   return out;
+}
+
+google::protobuf::Timestamp TimeOf(const Clock* clock) {
+  google::protobuf::Timestamp t;
+  if (!clock) return t;
+  const int64_t us = clock->Now().time_since_epoch().count();
+  t.set_seconds(us / 1000000);
+  t.set_nanos(static_cast<int32_t>(us % 1000000) * 1000);
+  return t;
 }
 
 std::atomic<uint64_t> g_instance{0};
@@ -122,7 +133,9 @@ struct ReplayServer::Impl {
     v1::Event probe;
     auto flush = [&] {
       if (in_chunk == 0 || !peer_ok) return;
-      peer_ok = Send(envelope, WrapChunk(chunk));
+      peer_ok =
+          Send(envelope, WrapChunk(chunk, options.clock ? TimeOf(options.clock).SerializeAsString()
+                                                        : std::string()));
       chunk.clear();
       in_chunk = 0;
     };
@@ -159,6 +172,7 @@ struct ReplayServer::Impl {
     v1::ReplayReply end;
     end.mutable_end()->set_last_seq(last_seq);
     end.mutable_end()->set_next_seq(next);
+    if (options.clock) *end.mutable_end()->mutable_daemon_time() = TimeOf(options.clock);
     if (!Send(envelope, end.SerializeAsString())) {
       ++counters.abandoned;
       return;

@@ -3,7 +3,8 @@
 // core thread (RocksDB reads are safe alongside the core's writes).
 //
 // Per request it sends up to `limit` events (default and max 10000) in
-// chunks of 512, then ReplayEnd{last_seq, next_seq}. The socket has
+// chunks of 512, then ReplayEnd{last_seq, next_seq}; each carries zhiband's
+// clock (daemon_time). The socket has
 // ZMQ_ROUTER_MANDATORY: a reply to a peer that is gone or whose queue is full
 // is abandoned (counted), and the peer asks again from its cursor.
 //
@@ -15,6 +16,7 @@
 #include <memory>
 #include <string>
 
+#include "daemon/base/clock.h"
 #include "daemon/base/status.h"
 
 namespace zmq {
@@ -28,6 +30,7 @@ namespace zhiban::net {
 
 struct ReplayServerOptions {
   std::string endpoint = "tcp://127.0.0.1:7602";
+  const Clock* clock = nullptr;   // stamps daemon_time on chunks and ends (null: unset)
   uint32_t max_events = 10000;    // per request (ReplayRequest.limit is capped to this)
   uint32_t chunk_events = 512;    // events per ReplayChunk message
   uint32_t max_scanned = 200000;  // events examined per request when filtering by topic

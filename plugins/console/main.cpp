@@ -2,16 +2,21 @@
 // ops/quickstart.sh so a new user sees notifications happen, and the smallest
 // example of a plugin built on plugins/sdk.
 //
-// Without --config it prints one line for every event; with one it follows
-// the routes and templates like the SMS and WeCom plugins do, so a config can
-// be tried out here before it reaches anybody's phone.
+// Without --config it prints one line for every event: for the events that
+// concern staff, the built-in Chinese text a staff member would receive
+// (plugins/sdk/default_templates.h — what a new WeCom config starts from),
+// for the rest a short description. With a config it follows the routes and
+// templates like the SMS and WeCom plugins do, so a config can be tried out
+// here before it reaches anybody's phone.
 #include <fstream>
 #include <iostream>
 
 #include <fmt/format.h>
+#include <toml++/toml.h>
 #include <CLI/CLI.hpp>
 
 #include "plugins/sdk/app.h"
+#include "plugins/sdk/default_templates.h"
 
 namespace {
 
@@ -19,7 +24,12 @@ namespace v1 = zhiban::v1;
 using zhiban::Result;
 using zhiban::plugin::Delivery;
 
-// The built-in text for each event when no routes are configured.
+std::string Where(const v1::Event& e) {
+  if (!e.center_name().empty()) return e.center_name();
+  return e.center_id().empty() ? std::string("全网") : e.center_id();
+}
+
+// The text for events that concern no staff member, when no routes are configured.
 std::string Describe(const v1::Event& e) {
   switch (e.body_case()) {
     case v1::Event::kCenterAdded:
@@ -28,8 +38,6 @@ std::string Describe(const v1::Event& e) {
       return fmt::format("服务中心信息更新：{}", e.center_updated().center().name());
     case v1::Event::kCenterRemoved:
       return fmt::format("服务中心撤销：{}", e.center_removed().center().name());
-    case v1::Event::kStaffAdded:
-      return fmt::format("{}，欢迎加入{}值班队伍", e.staff_added().staff().name(), e.center_id());
     case v1::Event::kStaffUpdated:
       return fmt::format("{}，您的值班信息已更新（{}）", e.staff_updated().staff().name(),
                          fmt::join(e.staff_updated().changed_fields(), "、"));
@@ -44,20 +52,71 @@ std::string Describe(const v1::Event& e) {
     case v1::Event::kPolicyAssigned:
       return fmt::format("{}自{}起执行“{}”", e.center_id(), e.policy_assigned().assignment().from(),
                          e.policy_assigned().assignment().policy());
+    case v1::Event::kRotaGenerated: {
+      const auto& g = e.rota_generated();
+      return fmt::format("{}排班已生成 {}~{}：{}个班次，{}个空岗", Where(e), g.from(), g.to(),
+                         g.shifts(), g.gaps());
+    }
+    case v1::Event::kRotaPublished: {
+      const auto& p = e.rota_published();
+      return fmt::format("{}已发布{}排班：{}个班次，{}个空岗", Where(e), p.month(), p.shifts(),
+                         p.gaps());
+    }
+    case v1::Event::kShiftCheckedIn: {
+      const auto& c = e.shift_checked_in();
+      return fmt::format("{}已签到：{} {} {}", c.staff().name(), Where(e), c.shift().date(),
+                         c.shift().start_local());
+    }
+    case v1::Event::kCoverageRestored: {
+      const auto& c = e.coverage_restored();
+      return fmt::format("空岗已补：{} {} {}–{} 由{}值班", Where(e), c.shift().date(),
+                         c.shift().start_local(), c.shift().end_local(), c.staff().name());
+    }
+    case v1::Event::kVisitRequested:
+      return fmt::format("新的上门服务需求：{}，{}，{}", e.visit_requested().service_name(),
+                         e.visit_requested().resident().name(), Where(e));
+    case v1::Event::kVisitAccepted:
+      return fmt::format("{}已接单：{}，{}", e.visit_accepted().staff().name(),
+                         e.visit_accepted().service_name(), e.visit_accepted().resident().name());
+    case v1::Event::kVisitCompleted:
+      return fmt::format("上门服务已完成：{}，{}（{}）", e.visit_completed().service_name(),
+                         e.visit_completed().resident().name(), e.visit_completed().staff().name());
     default:
-      return e.topic();
+      return fmt::format("{}（{}）", e.topic(), Where(e));
   }
+}
+
+// The built-in routes, each also to the duty desk (值班台) so that an event
+// naming nobody (a gap with no backup) still prints.
+std::unique_ptr<zhiban::plugin::Router> DefaultRouter() {
+  auto config = zhiban::plugin::DefaultRoutingConfig({"group:desk"});
+  config.insert("groups",
+                toml::table{{"desk", toml::table{{"members",
+                                                  toml::array{toml::table{{"name", "值班台"}}}}}}});
+  auto router = zhiban::plugin::Router::Parse(config,
+                                              {.channel = "console",
+                                               .contact = zhiban::plugin::Contact::kNone,
+                                               .one_message_per_recipient = false},
+                                              "built-in templates");
+  if (!router.ok()) {  // a programming error: the unit tests parse the same table
+    std::fprintf(stderr, "zhiban-notify-console: %s\n", router.status().message().c_str());
+    std::abort();
+  }
+  return std::move(*router);
 }
 
 class Console final : public zhiban::plugin::Notifier {
  public:
   Console(std::unique_ptr<zhiban::plugin::Router> router, std::ostream& out)
-      : router_(std::move(router)), out_(out) {}
+      : router_(std::move(router)), out_(out) {
+    if (!router_) default_ = DefaultRouter();
+  }
 
   bool Wants(const v1::Event& e) const override { return router_ ? router_->Wants(e) : true; }
 
   Result<std::vector<v1::Notification>> Render(const v1::Event& e) override {
     if (router_) return router_->Render(e);
+    if (default_->Wants(e)) return default_->Render(e);
     v1::Notification n;
     n.set_key(e.id());
     n.set_event_id(e.id());
@@ -79,6 +138,7 @@ class Console final : public zhiban::plugin::Notifier {
 
  private:
   std::unique_ptr<zhiban::plugin::Router> router_;
+  std::unique_ptr<zhiban::plugin::Router> default_;  // without a config
   std::ostream& out_;
 };
 

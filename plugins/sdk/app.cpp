@@ -76,16 +76,35 @@ Result<Loaded> Load(const PluginSpec& spec, const std::string& path) {
                                                  e.source().begin.column, e.description()));
     }
   }
-  std::set<std::string> top = {"bus",     "state", "retry",     "quiet_hours", "rate_limit",
-                               "metrics", "route", "templates", "groups"};
+  std::set<std::string> top = {"bus",   "state",   "retry", "quiet_hours", "rate_limit",
+                               "stale", "metrics", "route", "templates",   "groups"};
   if (!spec.section.empty()) top.insert(spec.section);
   top.insert(spec.ignored_sections.begin(), spec.ignored_sections.end());
   ZB_RETURN_IF_ERROR(Only(config, path, "top level", top));
   auto table = [&](const char* name) -> const toml::table* { return config[name].as_table(); };
   if (const auto* t = table("bus")) {
-    ZB_RETURN_IF_ERROR(Only(*t, path, "bus", {"pub", "replay"}));
+    ZB_RETURN_IF_ERROR(Only(*t, path, "bus", {"pub", "replay", "start"}));
     ZB_RETURN_IF_ERROR(Read(*t, path, "bus", "pub", &l.opts.pub_endpoint));
     ZB_RETURN_IF_ERROR(Read(*t, path, "bus", "replay", &l.opts.replay_endpoint));
+    if (const auto* n = t->get("start")) {
+      if (auto seq = n->value<int64_t>(); seq && *seq >= 1) {
+        l.opts.start = std::to_string(*seq);
+      } else if (auto word = n->value<std::string>();
+                 word && (*word == "now" || *word == "beginning")) {
+        l.opts.start = *word;
+      } else {
+        return Bad(path, *n, "[bus] start is \"now\", \"beginning\" or a seq >= 1");
+      }
+    }
+  }
+  if (const auto* t = table("stale")) {
+    ZB_RETURN_IF_ERROR(Only(*t, path, "stale", {"handoff_grace_minutes"}));
+    int64_t grace = l.opts.stale.handoff_grace.count();
+    ZB_RETURN_IF_ERROR(Read(*t, path, "stale", "handoff_grace_minutes", &grace));
+    if (grace < 0 || grace > 24 * 60)
+      return Bad(path, *t->get("handoff_grace_minutes"),
+                 "[stale] handoff_grace_minutes is 0..1440");
+    l.opts.stale.handoff_grace = std::chrono::minutes(grace);
   }
   if (const auto* t = table("state")) {
     ZB_RETURN_IF_ERROR(Only(*t, path, "state", {"dir"}));
@@ -201,6 +220,11 @@ int PluginMain(int argc, char** argv, const PluginSpec& spec) {
   dead_redrive->add_option("--id", id, "its key (first column of dead list)")->required();
   auto* held = app.add_subcommand("held", "notifications held for quiet hours");
   auto* held_list = held->add_subcommand("list", "what is held and until when");
+  auto* skipped = app.add_subcommand("skipped", "notifications not sent because they were stale");
+  auto* skipped_list = skipped->add_subcommand("list", "each with the reason");
+  std::string start;
+  app.add_option("--start", start,
+                 "where a first start begins: now, beginning or a seq (overrides [bus] start)");
   if (spec.add_options) spec.add_options(app);
   CLI11_PARSE(app, argc, argv);
 
@@ -217,6 +241,13 @@ int PluginMain(int argc, char** argv, const PluginSpec& spec) {
   if (!state_dir.empty()) l.opts.state_dir = state_dir;
   if (!pub.empty()) l.opts.pub_endpoint = pub;
   if (!replay.empty()) l.opts.replay_endpoint = replay;
+  if (!start.empty()) {
+    const bool seq = start.find_first_not_of("0123456789") == std::string::npos &&
+                     start.size() < 20 && start != "0";
+    if (start != "now" && start != "beginning" && !seq)
+      return fail(fmt::format("--start \"{}\" is not now, beginning or a seq >= 1", start));
+    l.opts.start = start;
+  }
   const size_t routes = l.router ? l.router->route_count() : 0;
   auto notifier = spec.make(l.section, std::move(l.router), config_path);
   if (!notifier.ok()) return fail(notifier.status().message());
@@ -231,6 +262,15 @@ int PluginMain(int argc, char** argv, const PluginSpec& spec) {
   if (auto s = runner.Open(); !s.ok()) return fail(s.message());
   if (dead_list->parsed()) {
     (void)runner.state().ListDead(PrintDead);
+    return 0;
+  }
+  if (skipped_list->parsed()) {
+    (void)runner.state().ListSkipped([](const v1::Skipped& k) {
+      const auto& n = k.notification();
+      std::cout << fmt::format("{}  #{}  {}  {}  {}\n", n.key(), n.seq(), n.topic(),
+                               google::protobuf::util::TimeUtil::ToString(k.skipped_at()),
+                               k.reason());
+    });
     return 0;
   }
   if (held_list->parsed()) {

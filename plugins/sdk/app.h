@@ -4,10 +4,12 @@
 //   zhiban-notify-<name> --config FILE [--state-dir D] [--pub E] [--replay E]
 //   zhiban-notify-<name> --config FILE check          # validate and exit
 //   zhiban-notify-<name> --config FILE dead list | dead redrive --id KEY | held list
+//   zhiban-notify-<name> --config FILE skipped list    # stale, not sent, and why
 //
 // The config file (TOML) has the shared sections below, the routing of
 // routing.h ([[route]], [templates.*], [groups.*]) and the plugin's own section:
-//   [bus]          pub, replay
+//   [bus]          pub, replay, start = "now" | "beginning" | <seq> (first start only)
+//   [stale]        handoff_grace_minutes = 30
 //   [state]        dir
 //   [retry]        initial_backoff_ms, max_backoff_ms, max_attempts
 //   [quiet_hours]  start = "21:00", end = "08:00", zone = "Asia/Shanghai"

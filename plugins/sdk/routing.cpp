@@ -12,6 +12,8 @@
 #include <google/protobuf/util/time_util.h>
 #include <toml++/toml.h>
 
+#include "plugins/sdk/default_templates.h"
+
 namespace zhiban::plugin {
 namespace {
 
@@ -67,7 +69,8 @@ std::string FieldList(const pb::Descriptor* d, const std::string& prefix, int de
 }
 
 const std::set<std::string>& EventLevel() {
-  static const std::set<std::string> names = {"seq", "id", "topic", "center_id", "actor", "time"};
+  static const std::set<std::string> names = {"seq",   "id",   "topic",      "center_id",
+                                              "actor", "time", "center_name"};
   return names;
 }
 
@@ -107,7 +110,9 @@ Result<std::vector<Piece>> ParsePattern(const std::string& where, const std::str
   return out;
 }
 
+// A time nobody set reads "未定", never 1970-01-01.
 std::string FormatTime(const pb::Timestamp& ts) {
+  if (ts.seconds() == 0 && ts.nanos() == 0) return "未定";
   static const cctz::time_zone tz = [] {
     cctz::time_zone z;
     cctz::load_time_zone("Asia/Shanghai", &z);
@@ -140,6 +145,7 @@ std::string Scalar(const pb::Message& m, const pb::FieldDescriptor* f, int index
     case pb::FieldDescriptor::CPPTYPE_ENUM:
       return (rep ? r->GetRepeatedEnum(m, f, index) : r->GetEnum(m, f))->name();
     case pb::FieldDescriptor::CPPTYPE_MESSAGE: {
+      if (!rep && !r->HasField(m, f)) return "未定";
       const auto& sub = rep ? r->GetRepeatedMessage(m, f, index) : r->GetMessage(m, f);
       return FormatTime(static_cast<const pb::Timestamp&>(sub));
     }
@@ -198,6 +204,7 @@ std::string Value(const v1::Event& e, const Resolved& r) {
     if (n == "topic") return e.topic();
     if (n == "center_id") return e.center_id();
     if (n == "actor") return e.actor();
+    if (n == "center_name") return e.center_name().empty() ? e.center_id() : e.center_name();
     return FormatTime(e.time());
   }
   const pb::Message* m = &e;
@@ -322,6 +329,12 @@ Result<std::vector<std::string>> Strings(const toml::node_view<const toml::node>
 
 std::string Where(const std::string& source, const toml::node& n, const std::string& what) {
   return fmt::format("{}:{}: {}", source, n.source().begin.line, what);
+}
+
+std::string BuiltinNames() {
+  std::vector<std::string> names;
+  for (const auto& d : DefaultRoutes()) names.push_back(d.name);
+  return fmt::format("{}", fmt::join(names, ", "));
 }
 
 }  // namespace
@@ -500,9 +513,27 @@ Result<std::unique_ptr<Router>> Router::Parse(const toml::table& config, const C
     r.template_name = (*t)["template"].value_or(std::string());
     auto tit = impl->templates.find(r.template_name);
     if (tit == impl->templates.end()) {
-      return Status::InvalidArgument(
-          "route",
-          fmt::format("{}: template '{}' is not defined in [templates]", where, r.template_name));
+      // A built-in (default_templates.h): the text the console shows.
+      const auto* builtin = FindDefaultRoute(r.template_name);
+      if (!builtin) {
+        return Status::InvalidArgument(
+            "route", fmt::format("{}: template '{}' is not defined in [templates] nor built in "
+                                 "(built in: {})",
+                                 where, r.template_name, BuiltinNames()));
+      }
+      if (needs.needs_sms_template) {
+        return Status::InvalidArgument(
+            "route", fmt::format("{}: the built-in template '{}' has no SMS template id; define "
+                                 "[templates.\"{}\"] with sms_template and sms_params",
+                                 where, r.template_name, r.template_name));
+      }
+      CompiledTemplate ct;
+      ct.t.name = builtin->name;
+      ct.t.text = builtin->text;
+      auto text = ParsePattern(where, ct.t.text);
+      if (!text.ok()) return text.status();
+      ct.text.pieces = std::move(*text);
+      tit = impl->templates.emplace(builtin->name, std::move(ct)).first;
     }
     for (const auto* b : r.bodies) {
       for (const auto& to_entry : r.to) {

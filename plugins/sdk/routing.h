@@ -17,8 +17,12 @@
 //   [groups.leaders]
 //   members = [{ name = "王主任", phone = "13800000000", wecom_user_id = "wangzr" }]
 //
+// A route's template is one of [templates.*] or a built-in one named by
+// topic (`template = "shift.reminder"`, default_templates.h).
+//
 // Parameters name fields of the event body by path (`staff.name`), or the
-// event's own `seq`, `id`, `topic`, `center_id`, `actor`, `time`. Every
+// event's own `seq`, `id`, `topic`, `center_id`, `center_name`, `actor`,
+// `time`. Times print as local "YYYY-MM-DD HH:MM"; a time never set as "未定". Every
 // parameter of every route is resolved against the event schema when the
 // plugin starts: a missing one is a start-up error, never a blank message.
 #pragma once

@@ -84,10 +84,26 @@ Status Runner::ReconcileInflight() {
   return {};
 }
 
+SysTime Runner::StaleNow() const { return bus_now_ > SysTime{} ? bus_now_ : options_.now(); }
+
+Status Runner::SkipStale(const v1::Notification& n, const std::string& reason,
+                         uint64_t advance_past) {
+  ++stats_.stale;
+  v1::Skipped k;
+  *k.mutable_notification() = n;
+  k.set_reason(reason);
+  *k.mutable_skipped_at() = TimeUtil::GetCurrentTime();
+  spdlog::info("{} ({}) not sent, {}", n.key(), n.topic(), reason);
+  return state_->Skip(k, advance_past);
+}
+
 Delivery Runner::Attempt(const v1::Notification& n, const std::atomic<bool>& stop,
                          uint32_t* attempts) {
   auto backoff = options_.initial_backoff;
   for (*attempts = 1;; ++*attempts) {
+    if (*attempts > 1) {  // a retry may come after the moment it announces
+      if (auto why = StaleReason(n, StaleNow()); !why.empty()) return {Delivery::Kind::kStale, why};
+    }
     for (auto wait = options_.rate.Take(std::chrono::steady_clock::now()); wait.count() > 0;
          wait = options_.rate.Take(std::chrono::steady_clock::now())) {
       ++stats_.rate_waits;
@@ -116,10 +132,17 @@ Delivery Runner::Attempt(const v1::Notification& n, const std::atomic<bool>& sto
 
 Result<Delivery> Runner::SendOne(const v1::Notification& n, const std::atomic<bool>& stop,
                                  uint64_t advance_past) {
+  if (auto why = StaleReason(n, StaleNow()); !why.empty()) {
+    ZB_RETURN_IF_ERROR(SkipStale(n, why, advance_past));
+    return Delivery{Delivery::Kind::kStale, why};
+  }
   ZB_RETURN_IF_ERROR(state_->BeginSend(n));
   uint32_t attempts = 0;
   Delivery d = Attempt(n, stop, &attempts);
   switch (d.kind) {
+    case Delivery::Kind::kStale:
+      ZB_RETURN_IF_ERROR(SkipStale(n, d.reason, advance_past));
+      break;
     case Delivery::Kind::kOk:
       ++stats_.delivered;
       ZB_RETURN_IF_ERROR(state_->MarkSent(n, advance_past));
@@ -168,13 +191,14 @@ Status Runner::Handle(const v1::Event& e, const std::atomic<bool>& stop) {
     return state_->Advance(e.seq());
   }
   for (size_t i = 0; i < rendered->size(); ++i) {
-    const auto& n = (*rendered)[i];
+    auto& n = (*rendered)[i];
+    StampStaleness(e, options_.stale, &n);
     const bool last = i + 1 == rendered->size();
     if (state_->Settled(n.key())) {
       ++stats_.duplicates;
       continue;
     }
-    if (!n.urgent()) {
+    if (!n.urgent() && StaleReason(n, StaleNow()).empty()) {
       if (auto until = options_.quiet.HoldUntil(options_.now())) {
         v1::Held h;
         *h.mutable_notification() = n;
@@ -207,7 +231,7 @@ Status Runner::ReleaseDue(const std::atomic<bool>& stop) {
     auto d = SendOne(n, stop);
     if (!d.ok()) return d.status();
     if (d->kind == Delivery::Kind::kRetry) break;
-    ++stats_.released;
+    if (d->kind != Delivery::Kind::kStale) ++stats_.released;
   }
   return state_->FindEarliestRelease();
 }
@@ -217,22 +241,31 @@ Status Runner::Run(const std::atomic<bool>& stop) {
   so.pub_endpoint = options_.pub_endpoint;
   so.replay_endpoint = options_.replay_endpoint;
   Status failed;
+  client::Subscriber* current = nullptr;
   so.on_idle = [&] {
+    if (current) bus_now_ = std::max(bus_now_, current->daemon_time());
     if (failed.ok()) failed = ReleaseDue(stop);
   };
+  if (!state_->has_cursor()) {
+    ZB_RETURN_IF_ERROR(ChooseStart(stop));
+    if (stop) return {};
+  }
   ZB_RETURN_IF_ERROR(ReleaseDue(stop));
   // zhiband away (restarting, not yet started) is not the plugin's end: wait
   // and follow again from the cursor. Only the plugin's own state failing is.
   for (auto wait = std::chrono::milliseconds(500);;
        wait = std::min(wait * 2, std::chrono::milliseconds(10000))) {
     client::Subscriber sub(ctx_, so);
+    current = &sub;
     Status s = sub.Run(
         state_->cursor(), true,
         [&](const v1::Event& e) {
+          bus_now_ = std::max(bus_now_, sub.daemon_time());
           failed = Handle(e, stop);
           return failed.ok() && !stop;
         },
         &stop);
+    current = nullptr;
     if (stop) return {};
     if (!failed.ok()) return failed;
     if (s.ok()) return s;
@@ -241,6 +274,38 @@ Status Runner::Run(const std::atomic<bool>& stop) {
     if (!Wait(wait, stop)) return {};
     if (failed = ReleaseDue(stop); !failed.ok()) return failed;
   }
+}
+
+Status Runner::ChooseStart(const std::atomic<bool>& stop) {
+  const std::string& start = options_.start;
+  uint64_t seq = 0;
+  if (start == "beginning") {
+    seq = 1;
+  } else if (start != "now") {
+    seq = std::stoull(start);  // checked when the config was read
+  } else {
+    // The next seq zhiband will store: one replay round trip from past the end.
+    client::SubscriberOptions so;
+    so.pub_endpoint = options_.pub_endpoint;
+    so.replay_endpoint = options_.replay_endpoint;
+    for (auto wait = std::chrono::milliseconds(500);;
+         wait = std::min(wait * 2, std::chrono::milliseconds(10000))) {
+      client::Subscriber sub(ctx_, so);
+      auto end = sub.Replay(
+          UINT64_MAX, 1, [](v1::Event&) {}, &stop);
+      if (stop) return {};
+      if (end.ok()) {
+        seq = end->last_seq() + 1;
+        break;
+      }
+      spdlog::warn("first start: cannot ask zhiband where the bus is ({}); again in {} ms",
+                   end.status().message(), wait.count());
+      if (!Wait(wait, stop)) return {};
+    }
+  }
+  ZB_RETURN_IF_ERROR(state_->StartAt(seq));
+  spdlog::info("first start ([bus] start = \"{}\"): following from seq {}", start, seq);
+  return {};
 }
 
 Status Runner::Redrive(const std::string& key, const std::atomic<bool>& stop) {
@@ -263,6 +328,9 @@ Status Runner::Redrive(const std::string& key, const std::atomic<bool>& stop) {
     if (d->kind == Delivery::Kind::kRetry) return Status::Unavailable("stopped");
     if (d->kind == Delivery::Kind::kFatal)
       return Status::Unavailable(fmt::format("re-drive of {} failed: {}", n.key(), d->reason));
+    if (d->kind == Delivery::Kind::kStale)
+      return Status::FailedPrecondition(
+          fmt::format("{} is {}: not sent, now listed by `skipped list`", n.key(), d->reason));
   }
   if (!dead->has_notification()) ZB_RETURN_IF_ERROR(state_->RemoveDead(key));
   return {};
@@ -296,9 +364,11 @@ std::string Runner::Metrics(const std::string& plugin) const {
   counter("uncertain_total", "In flight at a crash, provider could not say; sent again.",
           stats_.uncertain);
   counter("rate_waits_total", "Sends that waited for the rate limit.", stats_.rate_waits);
+  counter("stale_total", "Notifications skipped as stale (their moment had passed).", stats_.stale);
   gauge("cursor", "First event seq not yet handled.", state_ ? state_->cursor() : 0);
   gauge("held", "Notifications held now.", state_ ? state_->CountHeld() : 0);
   gauge("dead_letters", "Dead letters kept now.", state_ ? state_->CountDead() : 0);
+  gauge("skipped", "Stale notifications recorded now.", state_ ? state_->CountSkipped() : 0);
   return out + notifier_.Metrics();
 }
 

@@ -11,6 +11,8 @@
 //   RETRY  the same notification again after an exponential backoff with
 //          jitter (or the provider's retry-after), up to max_attempts;
 //   FATAL  (or retries exhausted) a dead letter; the stream moves on.
+// A notification whose moment has passed (staleness.h) is not sent: it is
+// recorded as skipped, with the reason, before any attempt and between retries.
 // The cursor passes an event once all its notifications are settled. Events
 // are handled in seq order: a provider outage holds the stream, it never
 // reorders or drops it.
@@ -34,6 +36,7 @@
 #include "daemon/base/status.h"
 #include "plugins/sdk/limits.h"
 #include "plugins/sdk/routing.h"
+#include "plugins/sdk/staleness.h"
 #include "plugins/sdk/state.h"
 #include "zhiban/v1/events.pb.h"
 
@@ -44,7 +47,9 @@ class context_t;
 namespace zhiban::plugin {
 
 struct Delivery {
-  enum class Kind { kOk, kRetry, kFatal };
+  // kStale is the SDK's own: the notice went stale before it could be sent
+  // (staleness.h); a Notifier never returns it.
+  enum class Kind { kOk, kRetry, kFatal, kStale };
   Kind kind = Kind::kOk;
   std::string reason;
   std::chrono::milliseconds retry_after{0};  // the provider's hint (rate limits); 0: backoff
@@ -109,6 +114,12 @@ struct RunnerOptions {
   QuietHours quiet = QuietHours::Never();
   TokenBucket rate;  // default: unlimited
   std::function<SysTime()> now = [] { return std::chrono::system_clock::now(); };
+  // Where a plugin with no cursor begins ([bus] start): "now" (the next
+  // event zhiband stores; the default: a new notifier never replays
+  // history to people), "beginning" (seq 1), or a seq. Written to the state
+  // before anything is followed, so a crash right after start skips nothing.
+  std::string start = "now";
+  StalePolicy stale;  // [stale]
 };
 
 struct RunnerStats {
@@ -124,6 +135,7 @@ struct RunnerStats {
   std::atomic<uint64_t> uncertain = 0;   // in flight at a crash, provider could not say: sent again
   std::atomic<uint64_t> rate_waits = 0;  // sends that waited for a token
   std::atomic<uint64_t> lost_events = 0;  // seqs zhiband lost (events.lost), never delivered
+  std::atomic<uint64_t> stale = 0;        // notifications skipped as stale, never sent
 };
 
 class Runner {
@@ -153,6 +165,13 @@ class Runner {
   Status Handle(const v1::Event& e, const std::atomic<bool>& stop);
   Status ReleaseDue(const std::atomic<bool>& stop);
   Status ReconcileInflight();
+  // A first start: the cursor from options_.start, written before anything else.
+  Status ChooseStart(const std::atomic<bool>& stop);
+  // Records `n` as skipped (stale); moves the cursor past `advance_past`.
+  Status SkipStale(const v1::Notification& n, const std::string& reason, uint64_t advance_past);
+  // "Now" for staleness: zhiband's clock as last heard on the bus (so a
+  // simulated clock is honoured), else this host's.
+  SysTime StaleNow() const;
 
   zmq::context_t& ctx_;
   RunnerOptions options_;
@@ -160,6 +179,7 @@ class Runner {
   std::unique_ptr<PluginState> state_;
   RunnerStats stats_;
   std::mt19937_64 rng_;
+  SysTime bus_now_{};  // zhiband's clock as last heard (epoch: not yet)
 };
 
 }  // namespace zhiban::plugin

@@ -16,6 +16,7 @@ constexpr std::string_view kSent = "sent/";
 constexpr std::string_view kInflight = "inflight/";
 constexpr std::string_view kHeld = "held/";
 constexpr std::string_view kDead = "dead/";
+constexpr std::string_view kSkipped = "skipped/";
 
 Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   if (s.ok()) return {};
@@ -84,6 +85,7 @@ Result<std::unique_ptr<PluginState>> PluginState::Open(const std::string& dir) {
   s = state->impl_->db->Get(rocksdb::ReadOptions(), S(kCursorKey), &v);
   if (s.ok()) {
     state->cursor_ = std::stoull(v);
+    state->has_cursor_ = true;
   } else if (!s.IsNotFound()) {
     return FromRocks(s, "reading the cursor");
   }
@@ -117,13 +119,24 @@ Status PluginState::Advance(uint64_t seq) {
   b.Put(S(kCursorKey), std::to_string(seq + 1));
   ZB_RETURN_IF_ERROR(impl_->Write(b, "moving the cursor"));
   cursor_ = seq + 1;
+  has_cursor_ = true;
+  return {};
+}
+
+Status PluginState::StartAt(uint64_t seq) {
+  rocksdb::WriteBatch b;
+  b.Put(S(kCursorKey), std::to_string(std::max<uint64_t>(seq, 1)));
+  ZB_RETURN_IF_ERROR(impl_->Write(b, "writing the starting cursor"));
+  cursor_ = std::max<uint64_t>(seq, 1);
+  has_cursor_ = true;
   return {};
 }
 
 bool PluginState::Sent(const std::string& key) const { return impl_->Has(kSent, key); }
 
 bool PluginState::Settled(const std::string& key) const {
-  return impl_->Has(kSent, key) || impl_->Has(kHeld, key) || impl_->Has(kDead, key);
+  return impl_->Has(kSent, key) || impl_->Has(kHeld, key) || impl_->Has(kDead, key) ||
+         impl_->Has(kSkipped, key);
 }
 
 Status PluginState::BeginSend(const v1::Notification& n) {
@@ -156,6 +169,30 @@ Status PluginState::Bury(const v1::DeadLetter& d, uint64_t advance_past) {
   ZB_RETURN_IF_ERROR(impl_->Write(b, "keeping a dead letter"));
   if (advance) cursor_ = advance_past + 1;
   return {};
+}
+
+Status PluginState::Skip(const v1::Skipped& k, uint64_t advance_past) {
+  const std::string& key = k.notification().key();
+  rocksdb::WriteBatch b;
+  b.Put(Key(kSkipped, key), k.SerializeAsString());
+  b.Delete(Key(kInflight, key));
+  b.Delete(Key(kHeld, key));
+  b.Delete(Key(kDead, key));  // a re-driven dead letter that had gone stale
+  const bool advance = advance_past >= cursor_;
+  if (advance) b.Put(S(kCursorKey), std::to_string(advance_past + 1));
+  ZB_RETURN_IF_ERROR(impl_->Write(b, "recording a stale notification"));
+  if (advance) cursor_ = advance_past + 1;
+  return {};
+}
+
+Status PluginState::ListSkipped(const std::function<void(const v1::Skipped&)>& fn) const {
+  return impl_->Scan<v1::Skipped>(kSkipped, fn);
+}
+
+size_t PluginState::CountSkipped() const {
+  size_t n = 0;
+  (void)impl_->Scan<v1::Skipped>(kSkipped, [&](const v1::Skipped&) { ++n; });
+  return n;
 }
 
 Status PluginState::Abandon(const v1::Notification& n) {

@@ -8,7 +8,9 @@
 //                     provider instead of blindly sent again;
 //   held/<key>        non-urgent notifications held through quiet hours;
 //   dead/<key>        dead letters (key = notification key, or the event id
-//                     when the event itself could not be rendered).
+//                     when the event itself could not be rendered);
+//   skipped/<key>     notifications not sent because they were stale
+//                     (staleness.h), with the reason.
 // Every write is synced; an outcome and the end of its in-flight mark are one batch.
 //
 // Thread-safety: one writer thread; cursor(), CountHeld(), CountDead() from any thread.
@@ -31,6 +33,11 @@ class PluginState {
   ~PluginState();
 
   uint64_t cursor() const { return cursor_.load(); }
+  // False until a cursor was first written: a plugin's very first start,
+  // which decides where to begin ([bus] start).
+  bool has_cursor() const { return has_cursor_; }
+  // Sets the cursor to `seq` (synced): the starting point of a first start.
+  Status StartAt(uint64_t seq);
   // Moves the cursor past `seq` (every notification of that event is settled).
   Status Advance(uint64_t seq);
 
@@ -45,6 +52,11 @@ class PluginState {
   Status MarkSent(const v1::Notification& n, uint64_t advance_past = 0);
   // Given up: a dead letter (the in-flight mark and any hold are dropped).
   Status Bury(const v1::DeadLetter& d, uint64_t advance_past = 0);
+  // Stale before it could be sent: kept as skipped (the in-flight mark and
+  // any hold are dropped), like Bury.
+  Status Skip(const v1::Skipped& k, uint64_t advance_past = 0);
+  Status ListSkipped(const std::function<void(const v1::Skipped&)>& fn) const;
+  size_t CountSkipped() const;
   // The send did not happen (stopping mid-retry): drop the in-flight mark.
   Status Abandon(const v1::Notification& n);
   Status ListInflight(const std::function<void(const v1::Notification&)>& fn) const;
@@ -69,6 +81,7 @@ class PluginState {
   explicit PluginState(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
   std::atomic<uint64_t> cursor_{1};
+  bool has_cursor_ = false;
   int64_t earliest_release_ms_ = INT64_MAX;  // the runner thread's
 };
 

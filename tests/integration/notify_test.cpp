@@ -69,6 +69,7 @@ std::string Common(DaemonFixture& d, const TempDir& dir, int metrics_port) {
 [bus]
 pub = "{}"
 replay = "{}"
+start = "beginning"
 [state]
 dir = "{}"
 [retry]
@@ -390,6 +391,7 @@ TEST(NotifyQuietHours, NonUrgentHeldThenSentUrgentNeverHeld) {
 [bus]
 pub = "{}"
 replay = "{}"
+start = "beginning"
 [state]
 dir = "{}"
 [quiet_hours]

@@ -75,6 +75,7 @@ TEST(PluginSdk, RetriesDeadLettersRedriveAndNoRepeatAfterRestart) {
   TempDir state;
   plugin::RunnerOptions opts;
   opts.state_dir = state / "s";
+  opts.start = "beginning";  // these tests count every event since the daemon's first
   opts.pub_endpoint = d.pub();
   opts.replay_endpoint = d.replay();
   opts.initial_backoff = std::chrono::milliseconds(10);
@@ -133,8 +134,9 @@ TEST(NotifyConsole, KillDashNineMidStreamThenResume) {
   const std::string out = work / "notifications.txt";
   auto start_plugin = [&] {
     return std::make_unique<Process>(
-        std::vector<std::string>{BinDir() + "/zhiban-notify-console", "--state-dir", work / "state",
-                                 "--pub", d.pub(), "--replay", d.replay(), "--out", out},
+        std::vector<std::string>{BinDir() + "/zhiban-notify-console", "--start", "beginning",
+                                 "--state-dir", work / "state", "--pub", d.pub(), "--replay",
+                                 d.replay(), "--out", out},
         work / "plugin.log");
   };
   auto plugin = start_plugin();
@@ -176,8 +178,8 @@ TEST(NotifyConsole, WaitsForTheDaemonAndFollowsAcrossItsRestart) {
   DaemonFixture d({}, Transport::kTcp);
   TempDir work;
   const std::string out = work / "notifications.txt";
-  Process plugin({BinDir() + "/zhiban-notify-console", "--state-dir", work / "state", "--pub",
-                  d.pub(), "--replay", d.replay(), "--out", out},
+  Process plugin({BinDir() + "/zhiban-notify-console", "--start", "beginning", "--state-dir",
+                  work / "state", "--pub", d.pub(), "--replay", d.replay(), "--out", out},
                  work / "plugin.log");
   d.Start();
   ASSERT_EQ(d.Ctl({"center", "add", "--id", "street", "--name", "街道"}).exit_code, 0);
@@ -200,9 +202,10 @@ TEST(NotifyConsole, WaitsForTheDaemonAndFollowsAcrossItsRestart) {
 TEST(NotifyConsole, StopsPromptlyWhileTheDaemonIsAway) {
   DaemonFixture d;  // never started: its endpoints answer nobody
   TempDir work;
-  Process plugin({BinDir() + "/zhiban-notify-console", "--state-dir", work / "state", "--pub",
-                  d.pub(), "--replay", d.replay(), "--out", work / "out.txt"},
-                 work / "plugin.log");
+  Process plugin(
+      {BinDir() + "/zhiban-notify-console", "--start", "beginning", "--state-dir", work / "state",
+       "--pub", d.pub(), "--replay", d.replay(), "--out", work / "out.txt"},
+      work / "plugin.log");
   ASSERT_TRUE(WaitForLines(work / "plugin.log", 1,
                            std::chrono::seconds(10)));  // "following ... from seq 1"
   const auto t0 = std::chrono::steady_clock::now();

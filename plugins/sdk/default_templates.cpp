@@ -1,0 +1,89 @@
+#include "plugins/sdk/default_templates.h"
+
+#include <toml++/toml.h>
+
+namespace zhiban::plugin {
+
+const std::vector<DefaultRoute>& DefaultRoutes() {
+  // Parameters: routing.h. Every one is checked against the event schema by
+  // Router::Parse (tests/unit/plugin_test.cpp parses this whole table), and
+  // none is an enum: people read Chinese, not SHIFT_KIND names.
+  static const std::vector<DefaultRoute> routes = {
+      {"staff.added", {"staff.added"}, "{staff.name}，欢迎加入{center_name}值班队伍。"},
+      {"shift.assigned",
+       {"shift.assigned"},
+       "{staff.name}，您已排班：{shift.date} {shift.start_local}–{shift.end_local}，"
+       "{center_name}。"},
+      {"shift.changed",
+       {"shift.changed"},
+       "值班变动：{center_name} {shift.date} {shift.start_local}–{shift.end_local} "
+       "改由{staff.name}值班（原为{previous.name}）。"},
+      {"shift.cancelled",
+       {"shift.cancelled"},
+       "{staff.name}，{center_name} {shift.date} {shift.start_local}–{shift.end_local} "
+       "的值班已取消。"},
+      {"shift.reminder",
+       {"shift.reminder"},
+       "{staff.name}，值班提醒：{shift.date} {shift.start_local}–{shift.end_local} "
+       "在{center_name}值班，请准时到岗签到。"},
+      {"shift.handoff",
+       {"shift.handoff"},
+       "{center_name} {at_local} 交接班，请当班人员按时交接、接班人员到岗签到。"},
+      {"coverage.gap",
+       {"coverage.gap"},
+       "空岗提醒：{center_name} {shift.date} {shift.start_local}–{shift.end_local} 无人在岗，"
+       "请AB岗{backup.name}顶岗；值班领导{leader.name}知悉。",
+       true},
+      {"leave.added",
+       {"leave.added"},
+       "{staff.name}，您的请假已登记：{leave.from} 至 {leave.to}，涉及{shifts_affected}个班次，"
+       "已安排他人顶岗。"},
+      {"swap.updated",
+       {"swap.updated"},
+       "换班申请 {shift_swap.id}：{requester.name} 与 {counterpart.name}，"
+       "请在值班系统中查看并处理。"},
+      {"visit.assigned",
+       {"visit.assigned"},
+       "{staff.name}，上门服务工单：{service_name}，{resident.name}，{resident.address}，"
+       "电话{resident.masked_phone}，请于 {visit.accept_by} 前接单。"},
+      {"visit.escalated",
+       {"visit.escalated"},
+       "工单升级：{service_name}，{resident.name}，{resident.address}，"
+       "请{staff.name}尽快接单处理。",
+       true},
+      {"appointment.booked",
+       {"appointment.booked"},
+       "{staff.name}，新预约：{appointment.for_name}，{appointment.start}，{service_name}，"
+       "{center_name}。"},
+      {"appointment.cancelled",
+       {"appointment.cancelled"},
+       "{staff.name}，预约已取消：{appointment.for_name}，{appointment.start}，{center_name}。"},
+  };
+  return routes;
+}
+
+const DefaultRoute* FindDefaultRoute(const std::string& name) {
+  for (const auto& r : DefaultRoutes()) {
+    if (r.name == name) return &r;
+  }
+  return nullptr;
+}
+
+toml::table DefaultRoutingConfig(const std::vector<std::string>& extra_to) {
+  toml::array routes;
+  toml::table templates;
+  for (const auto& d : DefaultRoutes()) {
+    toml::array topics, to{"subject"};
+    for (const auto& t : d.topics) topics.push_back(t);
+    for (const auto& x : extra_to) to.push_back(x);
+    routes.push_back(toml::table{{"name", d.name},
+                                 {"topics", std::move(topics)},
+                                 {"to", std::move(to)},
+                                 {"template", d.name},
+                                 {"urgent", d.urgent}});
+    templates.insert(d.name, toml::table{{"text", d.text}});
+  }
+  return toml::table{{"route", std::move(routes)}, {"templates", std::move(templates)}};
+}
+
+}  // namespace zhiban::plugin

@@ -1,0 +1,36 @@
+// The built-in Chinese text of every notification zhiban sends people: who,
+// where, when, and what to do. zhiban-notify-console prints these when it runs
+// without a config, and any config may name one as a route's template
+// (`template = "shift.reminder"`) instead of writing its own — so a new WeCom
+// or console config starts from exactly what the console shows. (SMS needs
+// the provider's approved template id, so an SMS config defines its own
+// [templates.*]; their text should say the same.)
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace toml {
+inline namespace v3 {
+class table;
+}
+}  // namespace toml
+
+namespace zhiban::plugin {
+
+struct DefaultRoute {
+  std::string name;                 // the route's and the template's name, e.g. "shift.reminder"
+  std::vector<std::string> topics;  // what it covers
+  std::string text;                 // the template (routing.h syntax)
+  bool urgent = false;              // sent even in quiet hours
+};
+
+// One per topic that concerns staff members, in topic order.
+const std::vector<DefaultRoute>& DefaultRoutes();
+const DefaultRoute* FindDefaultRoute(const std::string& name);
+
+// A routing config (routing.h): every default route, to its subjects plus
+// `extra_to` (e.g. "group:desk", which the caller then defines).
+toml::table DefaultRoutingConfig(const std::vector<std::string>& extra_to = {});
+
+}  // namespace zhiban::plugin

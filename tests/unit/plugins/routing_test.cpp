@@ -2,8 +2,10 @@
 #include <gtest/gtest.h>
 #include <toml++/toml.h>
 
+#include "plugins/sdk/default_templates.h"
 #include "plugins/sdk/limits.h"
 #include "plugins/sdk/routing.h"
+#include "plugins/sdk/staleness.h"
 
 namespace zhiban::plugin {
 namespace {
@@ -162,6 +164,105 @@ SysTime At(int y, int mo, int d, int h, int mi, const char* zone = "Asia/Shangha
   tm.tm_hour = h;
   tm.tm_min = mi;
   return std::chrono::system_clock::from_time_t(timegm(&tm)) - 8h;
+}
+
+v1::Event Reminder() {
+  v1::Event e;
+  e.set_seq(9);
+  e.set_id("i-9");
+  e.set_topic("shift.reminder");
+  e.set_center_id("xingfu");
+  e.set_center_name("幸福社区党群服务中心");
+  auto* r = e.mutable_shift_reminder();
+  r->mutable_shift()->set_date("2026-12-01");
+  r->mutable_shift()->set_start_local("08:30");
+  r->mutable_shift()->set_end_local("12:00");
+  r->mutable_shift()->mutable_start()->set_seconds(1796085000);  // 2026-12-01T08:30+08:00
+  r->mutable_staff()->set_id("linan");
+  r->mutable_staff()->set_name("李楠");
+  return e;
+}
+
+// Every built-in template resolves against the event schema, for every
+// channel that can use it, and reads as what a staff member receives.
+TEST(Router, BuiltInTemplatesParseAndReadAsChinese) {
+  for (Contact c : {Contact::kNone, Contact::kWecomUser}) {
+    auto r = Router::Parse(DefaultRoutingConfig(), {"wecom", c, false, false}, "built-in");
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    EXPECT_EQ((*r)->route_count(), DefaultRoutes().size());
+  }
+  auto r = Router::Parse(DefaultRoutingConfig(), {"console", Contact::kNone, false, false}, "b");
+  ASSERT_TRUE(r.ok());
+  auto ns = (*r)->Render(Reminder());
+  ASSERT_TRUE(ns.ok());
+  ASSERT_EQ(ns->size(), 1u);
+  EXPECT_EQ((*ns)[0].text(),
+            "李楠，值班提醒：2026-12-01 08:30–12:00 在幸福社区党群服务中心值班，请准时到岗签到。");
+  // A time nobody set is 未定, never 1970.
+  v1::Event v;
+  v.set_topic("visit.assigned");
+  v.mutable_visit_assigned()->mutable_staff()->set_name("李楠");
+  v.mutable_visit_assigned()->set_service_name("高龄津贴");
+  ns = (*r)->Render(v);
+  ASSERT_TRUE(ns.ok());
+  ASSERT_EQ(ns->size(), 1u);
+  EXPECT_NE((*ns)[0].text().find("请于 未定 前接单"), std::string::npos) << (*ns)[0].text();
+  EXPECT_EQ((*ns)[0].text().find("1970"), std::string::npos);
+}
+
+TEST(Router, AConfigNamesABuiltInTemplateButSmsNeedsItsOwn) {
+  const char* config = R"(
+[[route]]
+topics = ["shift.reminder"]
+to = ["subject"]
+template = "shift.reminder"
+)";
+  EXPECT_TRUE(Parse(config, {"wecom", Contact::kWecomUser, false, false}).ok());
+  auto sms = Parse(config);
+  ASSERT_FALSE(sms.ok());
+  EXPECT_NE(sms.status().message().find("has no SMS template id"), std::string::npos)
+      << sms.status().message();
+  auto unknown = Parse(R"(
+[[route]]
+topics = ["shift.reminder"]
+to = ["subject"]
+template = "nope"
+)");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.status().message().find("built in: staff.added"), std::string::npos)
+      << unknown.status().message();
+}
+
+TEST(Staleness, AReminderAtTheShiftStartAHandoffAfterItsGraceAVisitAfterItsDeadline) {
+  const StalePolicy policy;  // handoff grace 30 min
+  const auto at = [](int64_t s) { return SysTime(std::chrono::seconds(s)); };
+  v1::Notification n;
+  StampStaleness(Reminder(), policy, &n);
+  EXPECT_EQ(StaleReason(n, at(1796085000 - 1)), "");
+  EXPECT_EQ(StaleReason(n, at(1796085000)), "stale: the shift started at 2026-12-01 08:30");
+
+  v1::Event h;
+  h.mutable_shift_handoff()->mutable_at()->set_seconds(1796085000);
+  v1::Notification hn;
+  StampStaleness(h, policy, &hn);
+  EXPECT_EQ(StaleReason(hn, at(1796085000 + 29 * 60)), "");
+  EXPECT_EQ(StaleReason(hn, at(1796085000 + 30 * 60)),
+            "stale: the handoff was at 2026-12-01 08:30 (grace 30 min)");
+
+  v1::Event v;
+  v.mutable_visit_assigned()->mutable_visit()->mutable_accept_by()->set_seconds(1796085000);
+  v1::Notification vn;
+  StampStaleness(v, policy, &vn);
+  EXPECT_NE(StaleReason(vn, at(1796085000)), "");
+
+  // A visit with no deadline, and topics that announce no moment, never go stale.
+  v1::Event none;
+  none.mutable_visit_assigned();
+  v1::Notification nn;
+  StampStaleness(none, policy, &nn);
+  EXPECT_EQ(StaleReason(nn, at(4102444800)), "");
+  StampStaleness(v1::Event(), policy, &nn);
+  EXPECT_EQ(StaleReason(nn, at(4102444800)), "");
 }
 
 TEST(QuietHours, HoldsFromNineAtNightToEightInTheMorning) {

@@ -7,65 +7,113 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 
-ops/install-deps.sh
-
-echo "== building (Release)"
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DZHIBAN_BUILD_TESTS=OFF \
-      -DZHIBAN_BUILD_BENCH=OFF >/dev/null
-cmake --build build --target zhiband zhibanctl zhiban-notify-console
-
 BIN=$ROOT/build/bin
 DATA=$ROOT/var/zhiban
 LOG=$ROOT/var/zhiband.log
 PIDFILE=$ROOT/var/zhiband.pid
+STEPS=$ROOT/var/quickstart.log  # what each step printed; shown when one fails
 mkdir -p "$DATA"
+: >"$STEPS"
 
-if [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; then
-  echo "== zhiband already running (pid $(cat "$PIDFILE"))"
-else
-  echo "== starting zhiband (data $DATA, log $LOG)"
-  nohup "$BIN/zhiband" --data-dir "$DATA" >>"$LOG" 2>&1 &
-  echo $! >"$PIDFILE"
-fi
+# One line per step: what it does, then "ok (N s)". A failing step prints
+# what it said (from var/quickstart.log) and stops the script.
+step() {
+  local what=$1; shift
+  printf '%-74s' "$what"
+  local t0=$SECONDS
+  echo "== $what" >>"$STEPS"
+  if "$@" >>"$STEPS" 2>&1; then
+    echo "ok ($((SECONDS - t0)) s)"
+  else
+    echo "FAILED"
+    echo "--- the end of var/quickstart.log:" >&2
+    tail -n 30 "$STEPS" >&2
+    exit 1
+  fi
+}
 
-# Ready when it answers (the request waits in ZeroMQ until zhiband binds).
-if ! "$BIN/zhibanctl" --timeout-ms 15000 status >/dev/null 2>&1; then
-  echo "zhiband did not answer; the end of its log:" >&2
-  tail -n 20 "$LOG" >&2
-  exit 1
-fi
+build() {
+  cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DZHIBAN_BUILD_TESTS=OFF \
+        -DZHIBAN_BUILD_BENCH=OFF &&
+  cmake --build build --target zhiband zhibanctl zhiban-notify-console zhiban-notify-sms \
+        zhiban-notify-wecom
+}
+
+start_daemon() {
+  if [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; then
+    echo "already running (pid $(cat "$PIDFILE"))"
+  else
+    nohup "$BIN/zhiband" --data-dir "$DATA" >>"$LOG" 2>&1 &
+    echo $! >"$PIDFILE"
+  fi
+  # Ready when it answers (the request waits in ZeroMQ until zhiband binds).
+  if ! "$BIN/zhibanctl" --timeout-ms 15000 status; then
+    echo "zhiband did not answer; the end of its log:"
+    tail -n 20 "$LOG"
+    return 1
+  fi
+}
 
 NPIDFILE=$ROOT/var/notify-console.pid
-if [ -f "$NPIDFILE" ] && kill -0 "$(cat "$NPIDFILE")" 2>/dev/null; then
-  echo "== zhiban-notify-console already running (pid $(cat "$NPIDFILE"))"
-else
-  echo "== starting zhiban-notify-console (notifications in var/notifications.txt)"
+start_console() {
+  if [ -f "$NPIDFILE" ] && kill -0 "$(cat "$NPIDFILE")" 2>/dev/null; then
+    echo "already running (pid $(cat "$NPIDFILE"))"
+    return 0
+  fi
+  # A first start begins at zhiband's next event ([bus] start = "now"): it
+  # prints what happens from here on, not the history.
   nohup "$BIN/zhiban-notify-console" --state-dir "$ROOT/var/notify-console" \
     --out "$ROOT/var/notifications.txt" >>"$ROOT/var/notify-console.log" 2>&1 &
   echo $! >"$NPIDFILE"
-fi
+}
 
-echo "== loading the demo network: a street center, three community centers, twelve staff"
-"$BIN/zhibanctl" import centers ops/demo/centers.csv
-"$BIN/zhibanctl" import staff ops/demo/staff.csv
-echo "== opening policies: 365-day service for every demo center"
-"$BIN/zhibanctl" policy set --file ops/policies/community.toml --from 2024-01-01
-for center in chaoyang-street xingfu heping yangguang; do
-  "$BIN/zhibanctl" policy assign --center "$center" --policy community-standard --from 2024-01-01
-done
-echo "== duty rota for the rest of this month: a weekend rotation at xingfu, auto-fill for the rest, published"
+demo_network() {
+  "$BIN/zhibanctl" import centers ops/demo/centers.csv &&
+  "$BIN/zhibanctl" import staff ops/demo/staff.csv
+}
+
+demo_policies() {
+  "$BIN/zhibanctl" policy set --file ops/policies/community.toml --from 2024-01-01 || return 1
+  for center in chaoyang-street xingfu heping yangguang; do
+    "$BIN/zhibanctl" policy assign --center "$center" --policy community-standard --from 2024-01-01 ||
+      return 1
+  done
+}
+
+# This month from today and all of the next, so the demo has a rota on any
+# day (on a month's last day too). Published: shifts that already began get
+# no alarms; a reminder whose time has passed is sent once, marked late.
 FROM=$(date +%F)
-TO=$(date -d "$(date +%Y-%m-01) +1 month -1 day" +%F)
 MONTH=$(date +%Y-%m)
-"$BIN/zhibanctl" rota rotation set --id xingfu-weekend --center xingfu --members linan,chenjing,zhaolei \
-  --period weekly --start "$FROM" --day-types WEEKEND
-"$BIN/zhibanctl" rota generate --center all --from "$FROM" --to "$TO" --fill
-"$BIN/zhibanctl" rota publish --center all --month "$MONTH" 2>&1 | grep -v "^warning" || true
-echo "== residents in care (fictitious): care plans by tier; one just home from hospital gets a visit within 24 h"
-if ! "$BIN/zhibanctl" resident list --center xingfu | grep -q demo-r1; then
-  "$BIN/zhibanctl" resident import ops/demo/residents.csv
-  "$BIN/zhibanctl" resident change --id demo-r1 --kind hospital-discharge --note 出院回家
-fi
+NEXT=$(date -d "$(date +%Y-%m-01) +1 month" +%Y-%m)
+TO=$(date -d "$NEXT-01 +1 month -1 day" +%F)
+demo_rota() {
+  "$BIN/zhibanctl" rota rotation set --id xingfu-weekend --center xingfu \
+    --members linan,chenjing,zhaolei --period weekly --start "$FROM" --day-types WEEKEND || return 1
+  "$BIN/zhibanctl" rota generate --center all --from "$FROM" --to "$TO" --fill || return 1
+  for month in "$MONTH" "$NEXT"; do
+    # A month published on an earlier run is left as it is.
+    out=$("$BIN/zhibanctl" rota publish --center all --month "$month" 2>&1) ||
+      echo "$out" | grep -q "already published" || { echo "$out"; return 1; }
+    echo "$out"
+  done
+}
+
+demo_residents() {
+  if ! "$BIN/zhibanctl" resident list --center xingfu | grep -q demo-r1; then
+    "$BIN/zhibanctl" resident import ops/demo/residents.csv &&
+    "$BIN/zhibanctl" resident change --id demo-r1 --kind hospital-discharge --note 出院回家
+  fi
+}
+
+step "packages (ops/install-deps.sh)" ops/install-deps.sh
+step "build (Release): zhiband, zhibanctl, the console, SMS and WeCom notifiers" build
+step "start zhiband (data var/zhiban, log var/zhiband.log)" start_daemon
+step "start zhiban-notify-console (notifications in var/notifications.txt)" start_console
+step "demo network: a street center, three community centers, twelve staff" demo_network
+step "opening policies: 365-day service for every demo center" demo_policies
+step "duty rota $FROM..$TO: a weekend rotation at xingfu, auto-fill, published" demo_rota
+step "residents in care (fictitious), one just home from hospital" demo_residents
 echo
 "$BIN/zhibanctl" status
 cat <<TXT
@@ -103,7 +151,8 @@ Notifiers (plugins/README.md): check the example SMS and WeCom configs, then
 route the demo's events through a config without sending anything:
   TENCENTCLOUD_SECRET_KEY=x zhiban-notify-sms --config plugins/sms/zhiban-notify-sms.toml check
   ZHIBAN_WECOM_ROBOT_KEY=x zhiban-notify-wecom --config plugins/wecom/zhiban-notify-wecom.toml check
-  zhiban-notify-console --config plugins/wecom/zhiban-notify-wecom.toml --state-dir var/try --out /dev/stdout
+  zhiban-notify-console --config plugins/wecom/zhiban-notify-wecom.toml --state-dir var/try \\
+      --start beginning --out /dev/stdout   # a new notifier starts from now unless told
   plugins/examples/python/subscriber.py --until-seq 20     # the bus from Python
 Stop them with:  kill \$(cat var/notify-console.pid) \$(cat var/zhiband.pid)   (SIGTERM: finish, flush, exit 0)
 TXT

@@ -498,8 +498,8 @@ TEST(NotifyConfigs, ShippedExamplesPassCheck) {
     std::string bin, config, routes;
   };
   for (const auto& [bin, config, routes] : std::vector<Example>{
-           {"zhiban-notify-sms", "plugins/sms/zhiban-notify-sms.toml", "2 routes"},
-           {"zhiban-notify-wecom", "plugins/wecom/zhiban-notify-wecom.toml", "5 routes"}}) {
+           {"zhiban-notify-sms", "plugins/sms/zhiban-notify-sms.toml", "3 routes"},
+           {"zhiban-notify-wecom", "plugins/wecom/zhiban-notify-wecom.toml", "7 routes"}}) {
     auto r = test::Run(
         {BinDir() + "/" + bin, "--config", std::string(ZHIBAN_SOURCE_DIR) + "/" + config, "check"});
     EXPECT_EQ(r.exit_code, 0) << config << ": " << r.err;

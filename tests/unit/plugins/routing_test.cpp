@@ -233,6 +233,26 @@ template = "nope"
       << unknown.status().message();
 }
 
+// A shipped config that names a built-in template says what it says: an
+// SMS reads like the console's line for the same event.
+TEST(Router, ShippedConfigsSayWhatTheBuiltInTemplatesSay) {
+  size_t named = 0;
+  for (const char* rel :
+       {"plugins/sms/zhiban-notify-sms.toml", "plugins/wecom/zhiban-notify-wecom.toml"}) {
+    auto config = toml::parse_file(std::string(ZHIBAN_SOURCE_DIR) + "/" + rel);
+    const auto* templates = config["templates"].as_table();
+    if (!templates) continue;
+    for (const auto& [name, node] : *templates) {
+      const auto* builtin = FindDefaultRoute(std::string(name.str()));
+      if (!builtin) continue;
+      ++named;
+      EXPECT_EQ((*node.as_table())["text"].value_or(std::string()), builtin->text)
+          << rel << " [templates." << name.str() << "]";
+    }
+  }
+  EXPECT_GT(named, 0u);
+}
+
 TEST(Staleness, AReminderAtTheShiftStartAHandoffAfterItsGraceAVisitAfterItsDeadline) {
   const StalePolicy policy;  // handoff grace 30 min
   const auto at = [](int64_t s) { return SysTime(std::chrono::seconds(s)); };

@@ -50,8 +50,14 @@ std::string Describe(const v1::Event& e) {
       return fmt::format("开放时间规则“{}”第{}版自{}起执行", e.policy_updated().name(),
                          e.policy_updated().version(), e.policy_updated().effective_from());
     case v1::Event::kPolicyAssigned:
-      return fmt::format("{}自{}起执行“{}”", e.center_id(), e.policy_assigned().assignment().from(),
+      return fmt::format("{}自{}起执行“{}”", Where(e), e.policy_assigned().assignment().from(),
                          e.policy_assigned().assignment().policy());
+    case v1::Event::kRotationUpdated:
+      return fmt::format("{}轮班“{}”已更新：{}人轮流", Where(e),
+                         e.rotation_updated().rotation().id(),
+                         e.rotation_updated().rotation().members_size());
+    case v1::Event::kResidentAdded:
+      return fmt::format("新增服务对象：{}（{}）", e.resident_added().resident().name(), Where(e));
     case v1::Event::kRotaGenerated: {
       const auto& g = e.rota_generated();
       return fmt::format("{}排班已生成 {}~{}：{}个班次，{}个空岗", Where(e), g.from(), g.to(),

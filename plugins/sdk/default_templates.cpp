@@ -12,8 +12,8 @@ const std::vector<DefaultRoute>& DefaultRoutes() {
       {"staff.added", {"staff.added"}, "{staff.name}，欢迎加入{center_name}值班队伍。"},
       {"shift.assigned",
        {"shift.assigned"},
-       "{staff.name}，您已排班：{shift.date} {shift.start_local}–{shift.end_local}，"
-       "{center_name}。"},
+       "排班通知：{shift.date} {shift.start_local}–{shift.end_local} {center_name}，"
+       "值班{staff.name}，AB岗{backup.name}。"},
       {"shift.changed",
        {"shift.changed"},
        "值班变动：{center_name} {shift.date} {shift.start_local}–{shift.end_local} "

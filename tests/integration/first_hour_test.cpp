@@ -158,7 +158,7 @@ TEST_F(FirstHour, PublishedLateOnAMonthsLastDayRaisesNoFalseAlarmAndReadsAsChine
       EXPECT_NE(line.find("党群服务中心值班，请准时到岗签到"), std::string::npos) << line;
     }
     if (line.find(" shift.assigned ") != std::string::npos) {
-      EXPECT_NE(line.find("您已排班：2026-0"), std::string::npos) << line;
+      EXPECT_NE(line.find("排班通知：2026-0"), std::string::npos) << line;
     }
   }
   EXPECT_EQ(reminder_lines, this_morning.size());

@@ -7,6 +7,7 @@
 #include <toml++/toml.h>
 #include <nlohmann/json.hpp>
 
+#include "daemon/base/utf8.h"
 #include "plugins/sdk/app.h"
 #include "plugins/sdk/crypto.h"
 #include "plugins/sms/signing.h"
@@ -60,8 +61,25 @@ Delivery FromHttp(const Result<plugin::HttpReply>& r, const char* provider) {
     return Delivery::Retry(fmt::format("{}: HTTP {}", provider, r->status));
   if (r->status != 200)
     return Delivery::Fatal(
-        fmt::format("{}: HTTP {}: {}", provider, r->status, r->body.substr(0, 200)));
+        fmt::format("{}: HTTP {}: {}", provider, r->status, Utf8Excerpt(r->body, 200)));
   return Delivery::Ok();
+}
+
+// A provider's reply, read without trusting its shape: a field of the wrong
+// type reads as absent (nlohmann's value() would throw and stop the plugin).
+const json* Member(const json& j, const char* key) {
+  if (!j.is_object()) return nullptr;
+  auto it = j.find(key);
+  return it == j.end() ? nullptr : &*it;
+}
+std::string Text(const json& j, const char* key) {
+  const json* m = Member(j, key);
+  return m && m->is_string() ? Utf8Excerpt(m->get<std::string>(), 500) : std::string();
+}
+const json& Array(const json& j, const char* key) {
+  static const json empty = json::array();
+  const json* m = Member(j, key);
+  return m && m->is_array() ? *m : empty;
 }
 
 // ---- Tencent Cloud -------------------------------------------------------
@@ -78,28 +96,7 @@ class Tencent final : public Provider {
     for (const auto& p : n.params()) body["TemplateParamSet"].push_back(p.value());
     auto r = Call("SendSms", body.dump());
     if (auto d = FromHttp(r, "tencent"); d.kind != Delivery::Kind::kOk) return d;
-    json reply = json::parse(r->body, nullptr, false);
-    if (reply.is_discarded() || !reply.contains("Response"))
-      return Delivery::Retry("tencent: reply is not JSON with Response");
-    const auto& resp = reply["Response"];
-    if (resp.contains("Error")) {
-      const std::string code = resp["Error"].value("Code", "");
-      const std::string why =
-          fmt::format("tencent {}: {}", code, resp["Error"].value("Message", ""));
-      if (code.starts_with("InternalError") || code.starts_with("RequestLimitExceeded"))
-        return Delivery::Retry(why);
-      return Delivery::Fatal(why);
-    }
-    const auto& set = resp.value("SendStatusSet", json::array());
-    if (set.size() != 1)
-      return Delivery::Retry(fmt::format("tencent: {} send statuses for one number", set.size()));
-    const std::string code = set[0].value("Code", "");
-    if (code == "Ok") return Delivery::Ok();  // that casing: Tencent's success
-    const std::string why =
-        fmt::format("tencent {} for {}: {}", code, e164, set[0].value("Message", ""));
-    if (code.starts_with("InternalError")) return Delivery::Retry(why);
-    return Delivery::Fatal(
-        why);  // per-number limits, invalid numbers, templates: retrying does not help
+    return JudgeTencentSend(r->body, e164);
   }
 
   Reconciled Find(const std::string& e164, const v1::Notification& n) override {
@@ -110,13 +107,7 @@ class Tencent final : public Provider {
                  {"SmsSdkAppId", c_.app_id}};
     auto r = Call("PullSmsSendStatusByPhoneNumber", body.dump());
     if (!r.ok() || r->status != 200) return Reconciled::kUnknown;
-    json reply = json::parse(r->body, nullptr, false);
-    if (reply.is_discarded() || !reply.contains("Response") || reply["Response"].contains("Error"))
-      return Reconciled::kUnknown;
-    for (const auto& s : reply["Response"].value("PullSmsSendStatusSet", json::array())) {
-      if (s.value("SessionContext", "") == n.key()) return Reconciled::kSent;
-    }
-    return Reconciled::kNotSent;
+    return JudgeTencentFind(r->body, n.key());
   }
 
  private:
@@ -161,11 +152,7 @@ class Alibaba final : public Provider {
                    {"TemplateParam", params.dump()},
                    {"OutId", n.key()}});
     if (!r.ok()) return FromHttp(r, "alibaba");
-    // Business and gateway errors (the latter with HTTP 4xx/5xx) both carry a Code.
-    json reply = json::parse(r->body, nullptr, false);
-    if (!reply.is_discarded() && reply.contains("Code")) return Judge(reply, e164);
-    if (auto d = FromHttp(r, "alibaba"); d.kind != Delivery::Kind::kOk) return d;
-    return Delivery::Retry("alibaba: reply is not JSON with Code");
+    return JudgeAlibabaSend(r->status, r->body, e164);
   }
 
   Reconciled Find(const std::string& e164, const v1::Notification& n) override {
@@ -180,13 +167,8 @@ class Alibaba final : public Provider {
                      {"PageSize", "50"},
                      {"CurrentPage", "1"}});
       if (!r.ok() || r->status != 200) return Reconciled::kUnknown;
-      json reply = json::parse(r->body, nullptr, false);
-      if (reply.is_discarded() || reply.value("Code", "") != "OK") return Reconciled::kUnknown;
-      const auto dtos =
-          reply.value("SmsSendDetailDTOs", json::object()).value("SmsSendDetailDTO", json::array());
-      for (const auto& d : dtos) {
-        if (d.value("OutId", "") == n.key()) return Reconciled::kSent;
-      }
+      if (auto found = JudgeAlibabaFind(r->body, n.key()); found != Reconciled::kNotSent)
+        return found;
     }
     return Reconciled::kNotSent;
   }
@@ -194,19 +176,6 @@ class Alibaba final : public Provider {
  private:
   static std::string Domestic(const std::string& e164) {
     return e164.starts_with("+86") ? e164.substr(3) : "00" + e164.substr(1);
-  }
-
-  static Delivery Judge(const json& reply, const std::string& e164) {
-    const std::string code = reply.value("Code", "");
-    if (code == "OK") return Delivery::Ok();  // upper-case: Alibaba's success
-    const std::string why =
-        fmt::format("alibaba {} for {}: {}", code, e164, reply.value("Message", ""));
-    if (code.starts_with("Throttling") || code == "SignatureNonceUsed" ||
-        code == "ServiceUnavailable" || code.starts_with("InternalError")) {
-      return Delivery::Retry(why);
-    }
-    return Delivery::Fatal(
-        why);  // isv.BUSINESS_LIMIT_CONTROL, isv.MOBILE_NUMBER_ILLEGAL, auth, templates
   }
 
   Result<plugin::HttpReply> Call(std::map<std::string, std::string> params) {
@@ -231,6 +200,74 @@ class Alibaba final : public Provider {
 };
 
 }  // namespace
+
+Delivery JudgeTencentSend(std::string_view body, const std::string& e164) {
+  const json reply = json::parse(body, nullptr, false);
+  const json* resp = reply.is_discarded() ? nullptr : Member(reply, "Response");
+  if (!resp || !resp->is_object())
+    return Delivery::Retry("tencent: reply is not JSON with Response");
+  if (const json* error = Member(*resp, "Error")) {
+    const std::string code = Text(*error, "Code");
+    const std::string why =
+        fmt::format("tencent {}: {}", code.empty() ? "(no code)" : code, Text(*error, "Message"));
+    if (code.starts_with("InternalError") || code.starts_with("RequestLimitExceeded"))
+      return Delivery::Retry(why);
+    return Delivery::Fatal(why);
+  }
+  const json& set = Array(*resp, "SendStatusSet");
+  if (set.size() != 1)
+    return Delivery::Retry(fmt::format("tencent: {} send statuses for one number", set.size()));
+  const std::string code = Text(set[0], "Code");
+  if (code == "Ok") return Delivery::Ok();  // that casing: Tencent's success
+  const std::string why = fmt::format("tencent {} for {}: {}", code.empty() ? "(no code)" : code,
+                                      e164, Text(set[0], "Message"));
+  if (code.starts_with("InternalError") || code.empty()) return Delivery::Retry(why);
+  return Delivery::Fatal(
+      why);  // per-number limits, invalid numbers, templates: retrying does not help
+}
+
+Reconciled JudgeTencentFind(std::string_view body, const std::string& key) {
+  const json reply = json::parse(body, nullptr, false);
+  const json* resp = reply.is_discarded() ? nullptr : Member(reply, "Response");
+  if (!resp || !resp->is_object() || Member(*resp, "Error")) return Reconciled::kUnknown;
+  for (const auto& s : Array(*resp, "PullSmsSendStatusSet")) {
+    if (Text(s, "SessionContext") == key) return Reconciled::kSent;
+  }
+  return Reconciled::kNotSent;
+}
+
+Delivery JudgeAlibabaSend(int http_status, std::string_view body, const std::string& e164) {
+  // Business and gateway errors (the latter with HTTP 4xx/5xx) both carry a Code.
+  const json reply = json::parse(body, nullptr, false);
+  const std::string code = reply.is_discarded() ? std::string() : Text(reply, "Code");
+  if (code.empty()) {
+    if (http_status >= 500 || http_status == 429)
+      return Delivery::Retry(fmt::format("alibaba: HTTP {}", http_status));
+    if (http_status != 200)
+      return Delivery::Fatal(
+          fmt::format("alibaba: HTTP {}: {}", http_status, Utf8Excerpt(body, 200)));
+    return Delivery::Retry("alibaba: reply is not JSON with Code");
+  }
+  if (code == "OK") return Delivery::Ok();  // upper-case: Alibaba's success
+  const std::string why = fmt::format("alibaba {} for {}: {}", code, e164, Text(reply, "Message"));
+  if (code.starts_with("Throttling") || code == "SignatureNonceUsed" ||
+      code == "ServiceUnavailable" || code.starts_with("InternalError")) {
+    return Delivery::Retry(why);
+  }
+  return Delivery::Fatal(
+      why);  // isv.BUSINESS_LIMIT_CONTROL, isv.MOBILE_NUMBER_ILLEGAL, auth, templates
+}
+
+Reconciled JudgeAlibabaFind(std::string_view body, const std::string& key) {
+  const json reply = json::parse(body, nullptr, false);
+  if (reply.is_discarded() || Text(reply, "Code") != "OK") return Reconciled::kUnknown;
+  const json* dtos = Member(reply, "SmsSendDetailDTOs");
+  if (!dtos) return Reconciled::kNotSent;
+  for (const auto& d : Array(*dtos, "SmsSendDetailDTO")) {
+    if (Text(d, "OutId") == key) return Reconciled::kSent;
+  }
+  return Reconciled::kNotSent;
+}
 
 size_t CodePoints(std::string_view s) {
   size_t n = 0;

@@ -45,6 +45,15 @@ class Provider {
   virtual plugin::Reconciled Find(const std::string& e164, const v1::Notification& n) = 0;
 };
 
+// How each provider's answer is read, apart from the HTTP call so tests and
+// fuzz/ can feed it any bytes: a reply of any shape is judged (a field of the
+// wrong type reads as absent), never thrown on.
+plugin::Delivery JudgeTencentSend(std::string_view body, const std::string& e164);
+plugin::Reconciled JudgeTencentFind(std::string_view body, const std::string& key);
+plugin::Delivery JudgeAlibabaSend(int http_status, std::string_view body, const std::string& e164);
+// kSent, kNotSent (not on this page) or kUnknown (the reply says nothing usable).
+plugin::Reconciled JudgeAlibabaFind(std::string_view body, const std::string& key);
+
 std::unique_ptr<Provider> MakeTencent(const SmsConfig& c);
 std::unique_ptr<Provider> MakeAlibaba(const SmsConfig& c);
 

@@ -7,6 +7,7 @@
 #include <toml++/toml.h>
 #include <nlohmann/json.hpp>
 
+#include "daemon/base/utf8.h"
 #include "plugins/sdk/app.h"
 
 namespace zhiban::wecom {
@@ -18,25 +19,55 @@ using plugin::Delivery;
 constexpr size_t kMaxText = 2048;      // bytes, robot text
 constexpr size_t kMaxMarkdown = 4096;  // bytes, robot markdown
 
-// Judges a WeCom reply: HTTP, then errcode.
-Delivery Judge(const Result<plugin::HttpReply>& r, json* reply,
-               std::chrono::milliseconds rate_wait) {
-  if (!r.ok()) return Delivery::Retry(fmt::format("wecom: {}", r.status().message()));
-  if (r->status >= 500 || r->status == 429)
-    return Delivery::Retry(fmt::format("wecom: HTTP {}", r->status));
-  if (r->status != 200) return Delivery::Fatal(fmt::format("wecom: HTTP {}", r->status));
-  *reply = json::parse(r->body, nullptr, false);
-  if (reply->is_discarded() || !reply->contains("errcode"))
-    return Delivery::Retry("wecom: reply is not JSON with errcode");
-  const int64_t code = (*reply)["errcode"].get<int64_t>();
-  if (code == 0) return Delivery::Ok();
-  const std::string why = fmt::format("wecom errcode {}: {}", code, reply->value("errmsg", ""));
-  if (code == -1) return Delivery::Retry(why);                // system busy
-  if (code == 45009) return Delivery::Retry(why, rate_wait);  // frequency limit
-  return Delivery::Fatal(why);
+// A reply judged from an HTTP call (a transport error is retried).
+WecomReply Judge(const Result<plugin::HttpReply>& r, std::chrono::milliseconds rate_wait) {
+  if (!r.ok()) return {Delivery::Retry(fmt::format("wecom: {}", r.status().message()))};
+  return JudgeWecomReply(r->status, r->body, rate_wait);
 }
 
 }  // namespace
+
+WecomReply JudgeWecomReply(int status, std::string_view body, std::chrono::milliseconds rate_wait) {
+  WecomReply out;
+  if (status >= 500 || status == 429) {
+    out.delivery = Delivery::Retry(fmt::format("wecom: HTTP {}", status));
+    return out;
+  }
+  if (status != 200) {
+    out.delivery = Delivery::Fatal(fmt::format("wecom: HTTP {}", status));
+    return out;
+  }
+  const json reply = json::parse(body, nullptr, false);
+  const auto field = [&](const char* key) -> const json* {
+    if (!reply.is_object()) return nullptr;
+    auto it = reply.find(key);
+    return it == reply.end() ? nullptr : &*it;
+  };
+  const auto text = [&](const char* key) {
+    const json* f = field(key);
+    return f && f->is_string() ? Utf8Excerpt(f->get<std::string>(), 500) : std::string();
+  };
+  const json* code = field("errcode");
+  if (!code || !code->is_number_integer()) {
+    out.delivery = Delivery::Retry("wecom: reply is not JSON with an integer errcode");
+    return out;
+  }
+  out.errcode = code->get<int64_t>();
+  out.access_token = text("access_token");
+  if (const json* ttl = field("expires_in"); ttl && ttl->is_number_integer())
+    out.expires_in = ttl->get<int64_t>();
+  out.invaliduser = text("invaliduser");
+  if (out.errcode == 0) return out;
+  const std::string why = fmt::format("wecom errcode {}: {}", out.errcode, text("errmsg"));
+  if (out.errcode == -1) {
+    out.delivery = Delivery::Retry(why);  // system busy
+  } else if (out.errcode == 45009) {
+    out.delivery = Delivery::Retry(why, rate_wait);  // frequency limit
+  } else {
+    out.delivery = Delivery::Fatal(why);
+  }
+  return out;
+}
 
 Result<WecomConfig> ParseWecomConfig(const toml::table& t, const std::string& source) {
   WecomConfig c;
@@ -136,8 +167,7 @@ Delivery WecomNotifier::SendRobot(const v1::Notification& n) {
                         plugin::HttpClient::Escape(c_.key));
   req.headers = {{"Content-Type", "application/json"}};
   req.body = body.dump();
-  json reply;
-  return Judge(http_.Call(req), &reply, std::chrono::milliseconds(c_.rate_limit_wait_ms));
+  return Judge(http_.Call(req), std::chrono::milliseconds(c_.rate_limit_wait_ms)).delivery;
 }
 
 Status WecomNotifier::RefreshToken() {
@@ -146,13 +176,12 @@ Status WecomNotifier::RefreshToken() {
   req.url = fmt::format("{}/cgi-bin/gettoken?corpid={}&corpsecret={}", c_.endpoint,
                         plugin::HttpClient::Escape(c_.corp_id),
                         plugin::HttpClient::Escape(c_.corp_secret));
-  json reply;
-  Delivery d = Judge(http_.Call(req), &reply, std::chrono::milliseconds(c_.rate_limit_wait_ms));
+  const WecomReply reply = Judge(http_.Call(req), std::chrono::milliseconds(c_.rate_limit_wait_ms));
   ++token_fetches_;
-  if (d.kind != Delivery::Kind::kOk)
-    return Status::Unavailable(fmt::format("gettoken: {}", d.reason));
-  token_ = reply.value("access_token", "");
-  const int64_t ttl = reply.value("expires_in", int64_t{7200});
+  if (reply.delivery.kind != Delivery::Kind::kOk)
+    return Status::Unavailable(fmt::format("gettoken: {}", reply.delivery.reason));
+  token_ = reply.access_token;
+  const int64_t ttl = std::max<int64_t>(reply.expires_in, 2);
   // Refresh five minutes early (or halfway through a short token).
   token_expires_ =
       std::chrono::steady_clock::now() + std::chrono::seconds(ttl > 600 ? ttl - 300 : ttl / 2);
@@ -181,21 +210,18 @@ Delivery WecomNotifier::SendApp(const v1::Notification& n) {
                           plugin::HttpClient::Escape(token_));
     req.headers = {{"Content-Type", "application/json"}};
     req.body = body.dump();
-    json reply;
-    Delivery d = Judge(http_.Call(req), &reply, std::chrono::milliseconds(c_.rate_limit_wait_ms));
-    const int64_t code = reply.is_object() ? reply.value("errcode", int64_t{0}) : 0;
-    if (code == 40014 || code == 42001) {  // token invalid or expired: fetch a new one, once
-      spdlog::info("wecom access token refused ({}); fetching a new one", code);
+    const WecomReply reply =
+        Judge(http_.Call(req), std::chrono::milliseconds(c_.rate_limit_wait_ms));
+    if (reply.errcode == 40014 || reply.errcode == 42001) {  // token invalid or expired: once more
+      spdlog::info("wecom access token refused ({}); fetching a new one", reply.errcode);
       token_.clear();
       continue;
     }
-    if (d.kind == Delivery::Kind::kOk && reply.contains("invaliduser") &&
-        !reply["invaliduser"].get<std::string>().empty()) {
+    if (reply.delivery.kind == Delivery::Kind::kOk && !reply.invaliduser.empty()) {
       ++invalid_users_;
-      spdlog::warn("{}: WeCom did not know {}; sent to the others", n.key(),
-                   reply["invaliduser"].get<std::string>());
+      spdlog::warn("{}: WeCom did not know {}; sent to the others", n.key(), reply.invaliduser);
     }
-    return d;
+    return reply.delivery;
   }
   return Delivery::Retry("wecom: the access token was refused twice");
 }

@@ -31,6 +31,19 @@ struct WecomConfig {
 
 Result<WecomConfig> ParseWecomConfig(const toml::table& section, const std::string& source);
 
+// A WeCom API answer as read: HTTP status first, then errcode; a reply of
+// any shape is judged (a field of the wrong type reads as absent), never
+// thrown on. Apart from the HTTP call so tests and fuzz/ can feed it bytes.
+struct WecomReply {
+  plugin::Delivery delivery;
+  int64_t errcode = 0;
+  std::string access_token;   // gettoken
+  int64_t expires_in = 7200;  // gettoken, seconds
+  std::string invaliduser;    // message/send: recipients WeCom did not know
+};
+WecomReply JudgeWecomReply(int http_status, std::string_view body,
+                           std::chrono::milliseconds rate_wait);
+
 class WecomNotifier final : public plugin::RoutedNotifier {
  public:
   WecomNotifier(std::unique_ptr<plugin::Router> router, WecomConfig config);

@@ -4,6 +4,7 @@
 #
 #   ops/install-deps.sh                  # what every build needs (a new user's machine)
 #   ops/install-deps.sh --optional       # also the optional packages (README "Optional dependencies")
+#   ops/install-deps.sh --test           # also what only ops/test.sh needs (clang + libFuzzer for fuzz/)
 #   ops/install-deps.sh --list-optional  # print the optional packages, one a line, and exit
 #
 # The build never needs an optional package: each is detected in one place,
@@ -34,13 +35,21 @@ OPTIONAL_PACKAGES=(
   libnats-dev nats-server       # zhiban-bench bus: the NATS JetStream peer
 )
 
+# Test-only: the fuzz harnesses (fuzz/) build with clang's libFuzzer, ASan
+# and UBSan; ops/test.sh installs these, a user's build never needs them.
+TEST_PACKAGES=(
+  clang-14 libclang-rt-14-dev libfuzzer-14-dev
+)
+
 want=("${PACKAGES[@]}")
-case "${1:-}" in
-  "") ;;
-  --optional) want+=("${OPTIONAL_PACKAGES[@]}") ;;
-  --list-optional) printf '%s\n' "${OPTIONAL_PACKAGES[@]}"; exit 0 ;;
-  *) echo "install-deps: unknown argument '$1' (expected --optional or --list-optional)" >&2; exit 2 ;;
-esac
+for arg in "$@"; do
+  case "$arg" in
+    --optional) want+=("${OPTIONAL_PACKAGES[@]}") ;;
+    --test) want+=("${TEST_PACKAGES[@]}") ;;
+    --list-optional) printf '%s\n' "${OPTIONAL_PACKAGES[@]}"; exit 0 ;;
+    *) echo "install-deps: unknown argument '$arg' (expected --optional, --test or --list-optional)" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${want[@]}"; do

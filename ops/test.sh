@@ -8,11 +8,12 @@
 #   2. ASan + UBSan, with every optional package required (installed here by
 #      ops/install-deps.sh --optional, ZHIBAN_OPTIONAL_DEFAULT=ON), zhiban-bench
 #      included so every optional code path compiles.
+#   3. The libFuzzer harnesses (fuzz/, clang-14), each for 20 s (ops/fuzz.sh).
 #
 # Each stage's time is printed, and a summary with the total at the end (also
 # when a stage fails). The budget is 45 minutes on a 2-core machine.
 #
-#   ZHIBAN_SKIP_SANITIZE=1 ops/test.sh   # only the first pass
+#   ZHIBAN_SKIP_SANITIZE=1 ops/test.sh   # only the first pass (no ASan, no fuzzing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -67,8 +68,8 @@ check_format() {
   git ls-files -z '*.cpp' '*.h' '*.proto' | xargs -0 clang-format --dry-run --Werror
 }
 
-stage "packages (required, then optional)" \
-  bash -c 'ops/install-deps.sh && ops/install-deps.sh --optional'
+stage "packages (required, then optional and test-only)" \
+  bash -c 'ops/install-deps.sh && ops/install-deps.sh --optional --test'
 stage "format (clang-format --dry-run --Werror)" check_format
 # Options are explicit: build/ may have been configured by quickstart.sh (no tests).
 stage "release: configure, optional hidden" release_configure
@@ -88,4 +89,7 @@ if [ "${ZHIBAN_SKIP_SANITIZE:-0}" != 1 ]; then
   stage "asan: tests under ASan + UBSan" \
     env ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir build-asan --output-on-failure -j2 --timeout 600
+  # Every parser of outside input under libFuzzer for a bounded time from
+  # its seed corpus (fuzz/README.md); prints executions and edges per harness.
+  stage "fuzz: each harness 20 s (ops/fuzz.sh)" ops/fuzz.sh
 fi

@@ -476,7 +476,8 @@ Result<v1::CoverageAuditReply> AuditCoverage(const Calendar& cal, const PolicyBo
   const Date last{std::chrono::year(year), std::chrono::December, std::chrono::day(31)};
   v1::CoverageAuditReply out;
   uint64_t windows = 0, gaps = 0;
-  for (const auto& [id, c] : net.centers()) {
+  for (const auto& [center_id, c] : net.centers()) {
+    const std::string& id = center_id;  // a lambda may not capture a binding (clang 14)
     auto on_gap = [&](const std::string& iso, auto reason) {
       if (gaps++ >= kMaxGapsListed) return;
       auto* g = out.add_gaps();

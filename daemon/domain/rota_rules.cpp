@@ -16,8 +16,9 @@ namespace {
 
 Status ParseRulesTable(const toml::table& t, std::string_view source, const std::string& where,
                        v1::WorkRules* out) {
-  for (const auto& [k, v] : t) {
+  for (const auto& [k, node] : t) {
     const std::string key(k.str());
+    const toml::node& v = node;  // a lambda may not capture a binding (clang 14)
     if (v.is_table() && where.empty() && (key == "employment" || key == "center")) continue;
     auto bad = [&](const std::string& msg) {
       return Status::InvalidArgument(

@@ -118,6 +118,12 @@ const v1::Staff* LeaderFor(const RotaCtx& ctx, const v1::Visit& v) {
   return LeaderOnDuty(ctx.state, v.center_id(), Sec(v.window_start()));
 }
 
+// What a decline, failure or cancellation says on the bus. The words a
+// person typed ("老人住院了", "家属说不方便") may be about health or family,
+// and the bus is kept forever: they stay in the visit's history (visit show,
+// read through ctl), never in an event.
+constexpr const char* kReasonKept = "原因见工单记录（visit show）";
+
 // Emits the visit event `which` (a VisitEvent body) with the visit as it is now.
 void EmitVisit(const RotaCtx& ctx, Mutation* m, const v1::Visit& v, v1::Event::BodyCase which,
                const std::string& reason, const v1::Staff* backup = nullptr) {
@@ -825,7 +831,7 @@ Result<Mutation> ActOnVisit(const RotaCtx& ctx, const v1::VisitActRequest& req, 
       v.add_declined_by(v.assignee_id());
       v.clear_accept_by();
       Step(v, v1::VISIT_DECLINED, now, by, req.reason());
-      EmitVisit(ctx, &m, v, v1::Event::kVisitDeclined, req.reason());
+      EmitVisit(ctx, &m, v, v1::Event::kVisitDeclined, kReasonKept);
       v.set_assignee_id("");
       Dispatch(ctx, v, &m);  // the next person, or the leader
       break;
@@ -897,7 +903,7 @@ Result<Mutation> ActOnVisit(const RotaCtx& ctx, const v1::VisitActRequest& req, 
       if (req.reason().empty())
         return Status::InvalidArgument("reason", "say why (nobody home, refused, ...)");
       Step(v, v1::VISIT_FAILED, now, by, req.reason());
-      EmitVisit(ctx, &m, v, v1::Event::kVisitFailed, req.reason());
+      EmitVisit(ctx, &m, v, v1::Event::kVisitFailed, kReasonKept);
       break;
     case v1::CANCEL_VISIT:
       if (Terminal(v.state()))
@@ -905,7 +911,7 @@ Result<Mutation> ActOnVisit(const RotaCtx& ctx, const v1::VisitActRequest& req, 
             fmt::format("visit {} is already {}", v.id(), StateName(v.state())));
       v.clear_accept_by();
       Step(v, v1::VISIT_CANCELLED, now, by, req.reason());
-      EmitVisit(ctx, &m, v, v1::Event::kVisitCancelled, req.reason());
+      EmitVisit(ctx, &m, v, v1::Event::kVisitCancelled, kReasonKept);
       break;
     default:
       return Status::InvalidArgument("action", "unknown action");

@@ -98,6 +98,9 @@ TEST_F(VisitDaemon, DispatchLifecycleFollowUpAndPrivacy) {
   auto after = Json({"visit", "decline", "--id", "v2", "--staff", first, "--reason", "另有急事"});
   EXPECT_NE(after.value("assignee_id", ""), first);
   EXPECT_TRUE(after["state"] == "VISIT_ASSIGNED" || after["state"] == "VISIT_ESCALATED");
+  EXPECT_NE(Ok({"-o", "json", "visit", "show", "--id", "v2"}).out.find("另有急事"),
+            std::string::npos)
+      << "the reason is kept in the visit's record";
 
   // The full record is audited with its purpose; the card is masked.
   auto card = Json({"resident", "show", "--id", "r1"});
@@ -116,7 +119,10 @@ TEST_F(VisitDaemon, DispatchLifecycleFollowUpAndPrivacy) {
   size_t visit_events = 0;
   for (const auto& e : d_.EventsAfter(0)) {
     const std::string bytes = e.SerializeAsString();
-    for (const char* secret : {kPhone, "13912340000", kIdNumber, kRoom, kHealth, "13700000000"}) {
+    // Nor the words a person typed when declining ("另有急事"): they can be
+    // about health or family, and stay in the visit's history.
+    for (const char* secret :
+         {kPhone, "13912340000", kIdNumber, kRoom, kHealth, "13700000000", "另有急事"}) {
       EXPECT_EQ(bytes.find(secret), std::string::npos) << e.topic() << " carries " << secret;
     }
     if (e.topic().starts_with("visit.")) ++visit_events;

@@ -217,6 +217,7 @@ void Daemon::Impl::Tick() {
     ++ticks;
     publisher->Heartbeat(core->last_seq(), clock->Now());
     core->SyncAcked();
+    core->TryResume();
     FireTimers();
     if (ticks % 10 == 0) core->ExpireImports(std::chrono::steady_clock::now());
     Tick();
@@ -272,6 +273,15 @@ net::HttpResponse Daemon::Impl::Health() {
   const auto reply = HttpQuery(std::move(req));
   if (reply.has_error()) {
     return {503, "text/plain; charset=utf-8", reply.error().message() + "\n", {}};
+  }
+  // Degraded: queries are answered, commands refused until the store takes
+  // writes again (it resumes by itself once the disk has space).
+  if (!core->storage_error().empty()) {
+    return {503,
+            "text/plain; charset=utf-8",
+            fmt::format("degraded last_seq={}: storage refuses writes: {}\n",
+                        reply.status().last_seq(), core->storage_error()),
+            {}};
   }
   return {200,
           "text/plain; charset=utf-8",
@@ -338,6 +348,19 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const Config& config) {
   // Everything zhiband writes (RocksDB files, backups, the endpoints file)
   // is the owner's only: residents' personal data is in it.
   ::umask(077);
+  // A full disk is said plainly here: RocksDB opening on one can abort
+  // inside itself (writing its manifest) instead of returning an error.
+  {
+    std::error_code ec;
+    std::filesystem::create_directories(config.data_dir, ec);
+    auto free = storage::Store::FreeBytes(config.data_dir);
+    if (free.ok() && *free < storage::Store::kMinFreeBytes) {
+      return Status::ResourceExhausted(fmt::format(
+          "the disk holding {} has {} KiB free; zhiband needs at least {} MiB to open its store. "
+          "Free space there (or move the data dir) and start again; nothing was changed",
+          config.data_dir, *free / 1024, storage::Store::kMinFreeBytes >> 20));
+    }
+  }
   auto store = storage::Store::Open(config.data_dir, {.sync = config.storage_sync});
   if (!store.ok()) return store.status();
   d.store = std::move(*store);

@@ -129,6 +129,11 @@ Status Core::AcceptLostEvents(uint64_t stored, uint64_t acked) {
   return CommitGroup(g, {});
 }
 
+void Core::TryResume() {
+  if (storage_error_.empty()) return;
+  if (Status s = store_->Resume(); !s.ok()) spdlog::debug("{}", s.ToString());
+}
+
 void Core::SyncAcked() {
   if (!acked_) return;
   if (Status s = acked_->Sync(); !s.ok()) spdlog::error("{}", s.ToString());
@@ -214,12 +219,17 @@ Status Core::CommitGroup(GroupCtx& g, const DurableFn& on_durable) {
     }
     ++metrics_.groups_committed;
     metrics_.events_committed += next_seq_ - g.first_seq;
+    if (!storage_error_.empty()) {
+      spdlog::info("storage takes writes again (it refused them: {})", storage_error_);
+      storage_error_.clear();
+    }
     if (on_durable) on_durable(*g.events);
     ApplyPending(g);
     return s;
   }
   // Nothing of this group is durable: its events and seqs are forgotten.
   ++metrics_.commit_failures;
+  storage_error_ = s.message();
   g.pending.reset();
   g.events->resize(g.first_event);
   next_seq_ = g.first_seq;

@@ -105,6 +105,12 @@ class Core {
   // Makes the record of the highest acknowledged seq durable (fdatasync).
   // Called by the scheduler; the WAL itself is synced with every group.
   void SyncAcked();
+  // Why the store refuses writes, since the last commit failed (a full
+  // disk); empty while commits succeed. /healthz reports it as degraded.
+  const std::string& storage_error() const { return storage_error_; }
+  // Called by the scheduler while storage_error() is set: asks RocksDB to
+  // take writes again (a full disk that has space again resumes by itself).
+  void TryResume();
 
   // Called once the group's events are durable, before the replies are
   // returned; the daemon publishes them there.
@@ -197,6 +203,7 @@ class Core {
   ImportSessions imports_;
   const CommandTable& commands_;
   CoreMetrics metrics_;
+  std::string storage_error_;
 };
 
 }  // namespace zhiban::core

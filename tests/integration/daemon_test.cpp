@@ -672,5 +672,60 @@ TEST(DaemonStartup, ClearErrors) {
   EXPECT_NE(r.err.find("ctl.endpont"), std::string::npos) << r.err;
 }
 
+// A full disk: commands are refused with the reason, /healthz says
+// degraded while queries still answer, writes resume by themselves once
+// there is space, and a start on a full disk exits with a clear message.
+// Needs root (a tmpfs mounted over the data dir); skipped otherwise.
+TEST(DaemonDisk, AFullDiskDegradesThenResumesAndAStartOnItSaysSo) {
+  DaemonFixture d;
+  std::filesystem::create_directories(d.data_dir());
+  if (std::system(
+          fmt::format("mount -t tmpfs -o size=96m tmpfs '{}' 2>/dev/null", d.data_dir()).c_str()) !=
+      0) {
+    GTEST_SKIP() << "needs root to mount a small tmpfs";
+  }
+  struct Unmount {
+    std::string dir;
+    ~Unmount() { (void)std::system(fmt::format("umount -l '{}'", dir).c_str()); }
+  } unmount{d.data_dir()};
+  const std::string filler = d.data_dir() + "/filler";
+  auto fill = [&] {
+    (void)std::system(fmt::format("dd if=/dev/zero of='{}' bs=1M 2>/dev/null", filler).c_str());
+  };
+  d.Start();
+  ASSERT_EQ(d.Ctl({"center", "add", "--id", "c1", "--name", "中心"}).exit_code, 0);
+  fill();
+  // Refused before RocksDB sees the write (it would abort on a full disk).
+  auto r = d.Ctl({"center", "add", "--id", "c2", "--name", "中心二"});
+  EXPECT_EQ(r.exit_code, 1);
+  const std::string refusal = r.err;
+  ASSERT_NE(refusal.find("No space left on device"), std::string::npos)
+      << refusal << std::ifstream(d.log()).rdbuf();
+  EXPECT_NE(refusal.find("nothing was applied"), std::string::npos) << refusal;
+  auto [code, body] = HttpGet(d.http(), "/healthz");
+  EXPECT_EQ(code, 503);
+  EXPECT_NE(body.find("degraded"), std::string::npos) << body;
+  EXPECT_NE(body.find("No space left"), std::string::npos) << body;
+  EXPECT_EQ(d.Ctl({"status"}).exit_code, 0) << "queries are still answered";
+
+  std::filesystem::remove(filler);
+  bool resumed = false;
+  for (int i = 0; i < 100 && !resumed; ++i) {
+    resumed = d.Ctl({"center", "add", "--id", "after", "--name", "恢复后"}).exit_code == 0;
+    if (!resumed) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(resumed) << "writes resume once the disk has space";
+  EXPECT_EQ(HttpGet(d.http(), "/healthz").first, 200);
+  EXPECT_EQ(d.Stop(), 0);
+
+  fill();
+  auto start = test::Run({BinDir() + "/zhiband", "--data-dir", d.data_dir(), "--ctl", d.ctl(),
+                          "--pub", d.pub(), "--replay", d.replay(), "--http", "127.0.0.1:0"});
+  EXPECT_EQ(start.exit_code, 1) << start.err;
+  EXPECT_NE(start.err.find("KiB free; zhiband needs at least 64 MiB"), std::string::npos)
+      << start.err;
+  std::filesystem::remove(filler);
+}
+
 }  // namespace
 }  // namespace zhiban::test

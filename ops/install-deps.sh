@@ -4,7 +4,7 @@
 #
 #   ops/install-deps.sh                  # what every build needs (a new user's machine)
 #   ops/install-deps.sh --optional       # also the optional packages (README "Optional dependencies")
-#   ops/install-deps.sh --test           # also what only ops/test.sh needs (clang + libFuzzer for fuzz/)
+#   ops/install-deps.sh --test           # also what only ops/test.sh needs (clang + libFuzzer, ccache)
 #   ops/install-deps.sh --list-optional  # print the optional packages, one a line, and exit
 #
 # The build never needs an optional package: each is detected in one place,
@@ -36,9 +36,12 @@ OPTIONAL_PACKAGES=(
 )
 
 # Test-only: the fuzz harnesses (fuzz/) build with clang's libFuzzer, ASan
-# and UBSan; ops/test.sh installs these, a user's build never needs them.
+# and UBSan; ccache makes a second build of the same sources (another clone,
+# the next run) a cache hit (cmake/ZhibanCcache.cmake). ops/test.sh installs
+# these, a user's build never needs them (quickstart uses ccache if present).
 TEST_PACKAGES=(
   clang-14 libclang-rt-14-dev libfuzzer-14-dev
+  ccache
 )
 
 want=("${PACKAGES[@]}")

@@ -10,6 +10,10 @@
 #      included so every optional code path compiles.
 #   3. The libFuzzer harnesses (fuzz/, clang-14), each for 20 s (ops/fuzz.sh).
 #
+# Every build compiles through ccache (installed with --test; cmake/ZhibanCcache.cmake):
+# a second run, or a fresh clone of a commit built before, compiles little.
+# The summary says how many compilations the cache answered.
+#
 # Each stage's time is printed, and a summary with the total at the end (also
 # when a stage fails). The budget is 45 minutes on a 2-core machine.
 #
@@ -33,7 +37,26 @@ summary() {
   printf '  %-48s %5d s (%d min %02d s; budget %d min)\n' "total" "$total" $((total / 60)) \
     $((total % 60)) $((BUDGET_S / 60))
   [ "$total" -le "$BUDGET_S" ] || echo "ops/test.sh: over the ${BUDGET_S} s budget" >&2
+  ccache_summary
   exit "$rc"
+}
+
+# ccache's counters as "hits misses" (0 0 without ccache).
+ccache_counts() {
+  command -v ccache >/dev/null || { echo "0 0"; return; }
+  ccache --print-stats 2>/dev/null | awk -F'\t' '
+    $1 == "direct_cache_hit" || $1 == "preprocessed_cache_hit" {h += $2}
+    $1 == "cache_miss" {m += $2}
+    END {print h + 0, m + 0}'
+}
+CCACHE_HITS0=""  # the counters once the packages are in (ccache among them)
+ccache_summary() {
+  [ -n "$CCACHE_HITS0" ] || return 0
+  command -v ccache >/dev/null || { echo "  ccache: not installed (ops/install-deps.sh --test)"; return; }
+  local h m
+  read -r h m < <(ccache_counts)
+  h=$((h - CCACHE_HITS0)) m=$((m - CCACHE_MISSES0))
+  printf '  %-48s %d of %d compilations from the cache\n' "ccache" "$h" $((h + m))
 }
 trap summary EXIT
 
@@ -70,6 +93,7 @@ check_format() {
 
 stage "packages (required, then optional and test-only)" \
   bash -c 'ops/install-deps.sh && ops/install-deps.sh --optional --test'
+read -r CCACHE_HITS0 CCACHE_MISSES0 < <(ccache_counts)
 stage "format (clang-format --dry-run --Werror)" check_format
 # Options are explicit: build/ may have been configured by quickstart.sh (no tests).
 stage "release: configure, optional hidden" release_configure

@@ -24,6 +24,8 @@
 #include <zmq_addon.hpp>
 
 #include "bench/bench.h"
+#include "clients/lib/ctl_client.h"
+#include "daemon/net/curve.h"
 #include "tests/support/process.h"
 #include "zhiban/v1/ctl.pb.h"
 #include "zhiban/v1/events.pb.h"
@@ -76,8 +78,10 @@ namespace {
 // Counts events on a SUB socket; tells when `want` events past `after_seq` arrived.
 class Counter {
  public:
-  Counter(zmq::context_t& ctx, const std::string& pub, uint64_t after_seq, uint64_t want)
+  Counter(zmq::context_t& ctx, const std::string& pub, uint64_t after_seq, uint64_t want,
+          const net::CurveClient& curve = {})
       : sub_(ctx, zmq::socket_type::sub), after_(after_seq), want_(want) {
+    if (curve.enabled()) net::MakeCurveClient(sub_, curve);
     sub_.set(zmq::sockopt::rcvhwm, 2000000);
     sub_.set(zmq::sockopt::subscribe, "");
     sub_.set(zmq::sockopt::rcvtimeo, 100);
@@ -160,10 +164,44 @@ test::DaemonFixture& Daemon() {
   return *d;
 }
 
-uint64_t LastSeq() {
+// A second zhiband with CURVE on its TCP endpoints (security.curve, the
+// default), and a key for the benchmark's clients: the same cases, encrypted.
+std::unique_ptr<test::DaemonFixture>& CurveDaemonSlot() {
+  static std::unique_ptr<test::DaemonFixture> d;
+  return d;
+}
+net::CurveClient g_curve;
+
+test::DaemonFixture& CurveDaemon() {
+  auto& d = CurveDaemonSlot();
+  if (!d) {
+    Daemon();  // sets ZHIBAN_BIN_DIR
+    d = std::make_unique<test::DaemonFixture>(std::vector<std::string>{"--log-level", "warn"},
+                                              test::Transport::kCurve);
+    d->Start();
+    auto keys = net::NewCurveKeys();
+    v1::CtlRequest add;
+    auto* k = add.mutable_key_add()->mutable_key();
+    k->set_name("bench");
+    k->set_public_key(keys->public_key);
+    k->add_grants()->set_role(v1::ACCESS_OPERATOR);
+    (void)d->client().Call(add);
+    g_curve = net::CurveClient{d->server_key(), *keys};
+    v1::CtlRequest req;
+    auto* c = req.mutable_center_add()->mutable_center();
+    c->set_id("bench-center");
+    c->set_name("基准测试中心");
+    (void)d->client().Call(req);
+  }
+  return *d;
+}
+
+test::DaemonFixture& DaemonFor(bool curve) { return curve ? CurveDaemon() : Daemon(); }
+
+uint64_t LastSeq(bool curve = false) {
   v1::CtlRequest req;
   req.mutable_status();
-  auto r = Daemon().client().Call(req);
+  auto r = DaemonFor(curve).client().Call(req);
   return r.ok() ? r->status().last_seq() : 0;
 }
 
@@ -216,21 +254,24 @@ void RawZmq(benchmark::State& state) {
   }
 }
 
-void Pipelined(benchmark::State& state) {
+void PipelinedOn(benchmark::State& state, bool curve) {
   constexpr int kClients = 4, kWindow = 64;
   constexpr uint64_t kTotal = 40000;
-  auto& d = Daemon();
+  auto& d = DaemonFor(curve);
+  const net::CurveClient keys = curve ? g_curve : net::CurveClient{};
+  const std::string ctl = curve ? d.curve_ctl() : d.ctl();
   for (auto _ : state) {
     const int rep = ++g_rep;
     zmq::context_t ctx(1);
-    Counter counter(ctx, d.pub(), LastSeq(), kTotal);
+    Counter counter(ctx, d.pub(), LastSeq(curve), kTotal, keys);
     std::atomic<bool> go{false};
     std::vector<std::thread> clients;
     for (int c = 0; c < kClients; ++c) {
       clients.emplace_back([&, c] {
         zmq::socket_t s(ctx, zmq::socket_type::dealer);
         s.set(zmq::sockopt::linger, 0);
-        s.connect(d.ctl());
+        if (keys.enabled()) net::MakeCurveClient(s, keys);
+        s.connect(ctl);
         while (!go) std::this_thread::yield();
         const uint64_t mine = kTotal / kClients;
         uint64_t sent = 0, acked = 0;
@@ -259,13 +300,15 @@ void Pipelined(benchmark::State& state) {
     double secs = std::chrono::duration<double>(last - t0).count();
     state.SetIterationTime(secs);
     state.counters["events_per_s"] = kTotal / secs;
-    Record("zhiband_pipelined", kTotal / secs);
+    Record(curve ? "zhiband_pipelined_curve" : "zhiband_pipelined", kTotal / secs);
   }
 }
 
-void Bulk(benchmark::State& state) {
+void BulkOn(benchmark::State& state, bool curve) {
   constexpr uint64_t kRows = 100000;
-  auto& d = Daemon();
+  auto& d = DaemonFor(curve);
+  const net::CurveClient keys = curve ? g_curve : net::CurveClient{};
+  client::CtlClient tcp(d.zmq(), curve ? d.curve_ctl() : d.ctl(), std::chrono::seconds(60), keys);
   for (auto _ : state) {
     const int rep = ++g_rep;
     v1::CtlRequest begin;
@@ -285,11 +328,11 @@ void Bulk(benchmark::State& state) {
       (void)d.client().Call(rows);
     }
     zmq::context_t ctx(1);
-    Counter counter(ctx, d.pub(), LastSeq(), kRows);
+    Counter counter(ctx, d.pub(), LastSeq(curve), kRows, keys);
     v1::CtlRequest commit;
     commit.mutable_import_commit()->set_import_id(id);
     auto t0 = Clock::now();
-    auto r = d.client().Call(commit);
+    auto r = tcp.Call(commit);
     auto acked = Clock::now();
     if (!r.ok() || r->has_error()) {
       state.SkipWithError("import_commit failed");
@@ -301,10 +344,15 @@ void Bulk(benchmark::State& state) {
     state.counters["events_per_s"] = kRows / secs;
     const double ack_secs = std::chrono::duration<double>(acked - t0).count();
     state.counters["commit_ms"] = ack_secs * 1000;
-    Record("zhiband_bulk", kRows / secs);
-    Record("zhiband_bulk_acked", kRows / ack_secs);
+    Record(curve ? "zhiband_bulk_curve" : "zhiband_bulk", kRows / secs);
+    if (!curve) Record("zhiband_bulk_acked", kRows / ack_secs);
   }
 }
+
+void Pipelined(benchmark::State& state) { PipelinedOn(state, false); }
+void PipelinedCurve(benchmark::State& state) { PipelinedOn(state, true); }
+void Bulk(benchmark::State& state) { BulkOn(state, false); }
+void BulkCurve(benchmark::State& state) { BulkOn(state, true); }
 
 void Latency(benchmark::State& state) {
   constexpr int kRate = 10000;
@@ -361,6 +409,11 @@ void StopBenchDaemon() {
     if (rc != 0) std::fprintf(stderr, "zhiban-bench: zhiband exited %d\n", rc);
     d.reset();  // removes its temp data dir
   }
+  if (auto& d = CurveDaemonSlot()) {
+    const int rc = d->Stop();
+    if (rc != 0) std::fprintf(stderr, "zhiban-bench: zhiband (CURVE) exited %d\n", rc);
+    d.reset();
+  }
 }
 
 void PrintBusSummary() {
@@ -383,6 +436,8 @@ void PrintBusSummary() {
   row("zhiband: single-event ctl commands, 4x64 in flight", "zhiband_pipelined");
   row("zhiband: one bulk import commit, 100k events, delivered", "zhiband_bulk");
   row("zhiband: the same, acknowledged (like the peers below)", "zhiband_bulk_acked");
+  row("zhiband under CURVE: single-event ctl commands, 4x64", "zhiband_pipelined_curve");
+  row("zhiband under CURVE: one bulk import commit, delivered", "zhiband_bulk_curve");
   row("Redis Streams: XADD pipelined, appendfsync everysec", "redis_streams");
   row("Redis Streams: XADD pipelined, appendfsync always", "redis_streams_always");
   row("NATS JetStream: async publish, file storage", "nats_jetstream");
@@ -390,6 +445,13 @@ void PrintBusSummary() {
     std::printf(
         "raw ZeroMQ delivered %.1f%% of events at its HWM (zhiband's subscribers replay drops)\n",
         Median(f["raw_zmq_delivered_pct"]));
+  }
+  if (f.count("zhiband_bulk_curve") && f.count("zhiband_bulk")) {
+    std::printf("CURVE / plain, medians: bulk %.3f (target >= 0.75), pipelined %.3f\n",
+                Median(f["zhiband_bulk_curve"]) / Median(f["zhiband_bulk"]),
+                f.count("zhiband_pipelined_curve") && f.count("zhiband_pipelined")
+                    ? Median(f["zhiband_pipelined_curve"]) / Median(f["zhiband_pipelined"])
+                    : 0.0);
   }
   if (f.count("latency_p50_us")) {
     std::printf(
@@ -413,6 +475,18 @@ BENCHMARK(Pipelined)
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(Bulk)
     ->Name("bus/zhiband_bulk")
+    ->Iterations(1)
+    ->Repetitions(Reps())
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(PipelinedCurve)
+    ->Name("bus/zhiband_pipelined_curve")
+    ->Iterations(1)
+    ->Repetitions(Reps())
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BulkCurve)
+    ->Name("bus/zhiband_bulk_curve")
     ->Iterations(1)
     ->Repetitions(Reps())
     ->UseManualTime()

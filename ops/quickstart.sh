@@ -12,8 +12,12 @@ DATA=$ROOT/var/zhiban
 LOG=$ROOT/var/zhiband.log
 PIDFILE=$ROOT/var/zhiband.pid
 STEPS=$ROOT/var/quickstart.log  # what each step printed; shown when one fails
+KEYS=$ROOT/var/keys             # the demo's CURVE keys (owner-only)
 mkdir -p "$DATA"
 : >"$STEPS"
+# zhibanctl talks to the local admin socket: no key, only this OS user can
+# reach it (inside the owner-only data dir). TCP clients need keys.
+export ZHIBAN_CTL=ipc://$DATA/ctl.sock
 
 # One line per step: what it does, then "ok (N s)". A failing step prints
 # what it said (from var/quickstart.log) and stops the script.
@@ -43,7 +47,7 @@ start_daemon() {
   if [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; then
     echo "already running (pid $(cat "$PIDFILE"))"
   else
-    nohup "$BIN/zhiband" --data-dir "$DATA" >>"$LOG" 2>&1 &
+    nohup "$BIN/zhiband" --data-dir "$DATA" --local-admin >>"$LOG" 2>&1 &
     echo $! >"$PIDFILE"
   fi
   # Ready when it answers (the request waits in ZeroMQ until zhiband binds).
@@ -52,6 +56,23 @@ start_daemon() {
     tail -n 20 "$LOG"
     return 1
   fi
+}
+
+# Keys for what connects over TCP: the console notifier (role plugin) and
+# you, for the bus (events tail) and zhibanctl over TCP (role operator).
+demo_keys() {
+  install -d -m 700 "$KEYS"
+  local name role known
+  known=$("$BIN/zhibanctl" key list) || return 1
+  for pair in console:plugin you:operator; do
+    name=${pair%%:*} role=${pair#*:}
+    if [ -f "$KEYS/$name.key" ]; then
+      grep -q "quickstart-$name " <<<"$known" && continue
+      rm -f "$KEYS/$name.key"  # from an earlier data dir: zhiband does not know it
+    fi
+    "$BIN/zhibanctl" key create "quickstart-$name" --role "$role" --out "$KEYS/$name.key" \
+      --note "ops/quickstart.sh" || return 1
+  done
 }
 
 NPIDFILE=$ROOT/var/notify-console.pid
@@ -63,6 +84,7 @@ start_console() {
   # A first start begins at zhiband's next event ([bus] start = "now"): it
   # prints what happens from here on, not the history.
   nohup "$BIN/zhiban-notify-console" --state-dir "$ROOT/var/notify-console" \
+    --key "$KEYS/console.key" --server-key "$DATA/zhiband.pub" \
     --out "$ROOT/var/notifications.txt" >>"$ROOT/var/notify-console.log" 2>&1 &
   echo $! >"$NPIDFILE"
 }
@@ -120,6 +142,7 @@ demo_residents() {
 step "packages (ops/install-deps.sh)" ops/install-deps.sh
 step "build (Release): zhiband, zhibanctl and the three notifiers" build
 step "start zhiband (data var/zhiban, log var/zhiband.log)" start_daemon
+step "CURVE keys for the console notifier and you (var/keys, owner-only)" demo_keys
 step "start zhiban-notify-console (var/notifications.txt)" start_console
 step "demo network: a street center, three communities, twelve staff" demo_network
 step "opening policies: 365-day service for every demo center" demo_policies
@@ -133,8 +156,14 @@ cat <<TXT
 zhiband is running (pid $(cat "$PIDFILE")); its log is var/zhiband.log.
 zhiban-notify-console prints every notification to var/notifications.txt:
   tail -f var/notifications.txt
+zhibanctl here talks to the local admin socket (no key: only your OS user can
+reach it); over TCP every client needs a key (docs/OPERATIONS.md "Security").
 Try:
   export PATH=\$PWD/build/bin:\$PATH
+  export ZHIBAN_CTL=ipc://\$PWD/var/zhiban/ctl.sock                 # the local admin
+  export ZHIBAN_KEY=\$PWD/var/keys/you.key ZHIBAN_SERVER_KEY=\$PWD/var/zhiban/zhiband.pub
+  zhibanctl key list                       # who may connect over TCP, with what role
+  zhibanctl --endpoint tcp://127.0.0.1:7600 status   # you, by your key (principal)
   zhibanctl center list
   zhibanctl staff list --center xingfu
   zhibanctl -o json staff show --id linan
@@ -164,7 +193,9 @@ route the demo's events through a config without sending anything:
   TENCENTCLOUD_SECRET_KEY=x zhiban-notify-sms --config plugins/sms/zhiban-notify-sms.toml check
   ZHIBAN_WECOM_ROBOT_KEY=x zhiban-notify-wecom --config plugins/wecom/zhiban-notify-wecom.toml check
   zhiban-notify-console --config plugins/wecom/zhiban-notify-wecom.toml --state-dir var/try \\
+      --key var/keys/console.key --server-key var/zhiban/zhiband.pub \\
       --start beginning --out /dev/stdout   # a new notifier starts from now unless told
-  plugins/examples/python/subscriber.py --until-seq 20     # the bus from Python
+  plugins/examples/python/subscriber.py --until-seq 20 \\
+      --key var/keys/you.key --server-key var/zhiban/zhiband.pub   # the bus from Python
 Stop them with:  kill \$(cat var/notify-console.pid) \$(cat var/zhiband.pid)   (SIGTERM: finish, flush, exit 0)
 TXT

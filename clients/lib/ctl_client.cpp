@@ -26,6 +26,7 @@ struct CtlClient::Impl {
   zmq::context_t& ctx;
   std::string endpoint;
   std::chrono::milliseconds timeout;
+  net::CurveClient curve;
   std::unique_ptr<zmq::socket_t> sock;
   uint64_t counter = 0;
   v1::ClientInfo info = LocalClientInfo("zhiban-client");
@@ -33,6 +34,7 @@ struct CtlClient::Impl {
   void Connect() {
     sock = std::make_unique<zmq::socket_t>(ctx, zmq::socket_type::dealer);
     sock->set(zmq::sockopt::linger, 0);
+    if (curve.enabled() && !net::IsIpcEndpoint(endpoint)) net::MakeCurveClient(*sock, curve);
     sock->connect(endpoint);
   }
 
@@ -60,8 +62,9 @@ struct CtlClient::Impl {
   }
 };
 
-CtlClient::CtlClient(zmq::context_t& ctx, std::string endpoint, std::chrono::milliseconds timeout)
-    : impl_(std::make_unique<Impl>(Impl{ctx, std::move(endpoint), timeout})) {}
+CtlClient::CtlClient(zmq::context_t& ctx, std::string endpoint, std::chrono::milliseconds timeout,
+                     net::CurveClient curve)
+    : impl_(std::make_unique<Impl>(Impl{ctx, std::move(endpoint), timeout, std::move(curve)})) {}
 
 CtlClient::~CtlClient() = default;
 

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "daemon/base/status.h"
+#include "daemon/net/curve.h"
 #include "zhiban/v1/ctl.pb.h"
 
 namespace zmq {
@@ -21,8 +22,11 @@ namespace zhiban::client {
 
 class CtlClient {
  public:
+  // `curve`: this client's key and zhiband's public key, for a tcp://
+  // endpoint under CURVE (ignored for ipc://, whose callers are local).
   CtlClient(zmq::context_t& ctx, std::string endpoint,
-            std::chrono::milliseconds timeout = std::chrono::seconds(30));
+            std::chrono::milliseconds timeout = std::chrono::seconds(30),
+            net::CurveClient curve = {});
   ~CtlClient();
 
   // Fills request_id and client info when empty.

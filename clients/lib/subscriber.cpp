@@ -44,6 +44,9 @@ struct Subscriber::Impl {
       if (!dealer) {
         dealer = std::make_unique<zmq::socket_t>(ctx, zmq::socket_type::dealer);
         dealer->set(zmq::sockopt::linger, 0);
+        if (opt.curve.enabled() && !net::IsIpcEndpoint(opt.replay_endpoint)) {
+          net::MakeCurveClient(*dealer, opt.curve);
+        }
         dealer->connect(opt.replay_endpoint);
       }
       v1::ReplayRequest req;
@@ -151,6 +154,9 @@ Status Subscriber::Run(uint64_t from_seq, bool follow, const Handler& handler,
       d.sub->set(zmq::sockopt::rcvhwm, d.opt.rcvhwm);
       d.sub->set(zmq::sockopt::linger, 0);
       d.sub->set(zmq::sockopt::subscribe, "");
+      if (d.opt.curve.enabled() && !net::IsIpcEndpoint(d.opt.pub_endpoint)) {
+        net::MakeCurveClient(*d.sub, d.opt.curve);
+      }
       d.sub->connect(d.opt.pub_endpoint);
     }
     bool stopped = false;

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "daemon/base/status.h"
+#include "daemon/net/curve.h"
 #include "zhiban/v1/bus.pb.h"
 #include "zhiban/v1/events.pb.h"
 
@@ -31,6 +32,9 @@ namespace zhiban::client {
 struct SubscriberOptions {
   std::string pub_endpoint = "tcp://127.0.0.1:7601";
   std::string replay_endpoint = "tcp://127.0.0.1:7602";
+  // This subscriber's key and zhiband's public key, for tcp:// endpoints
+  // under CURVE (docs/PROTOCOL.md, "Authentication"); ignored for ipc://.
+  net::CurveClient curve;
   std::vector<std::string> topic_prefixes;  // empty: all (heartbeats are never delivered)
   std::chrono::milliseconds replay_timeout{10000};
   int rcvhwm = 1000000;  // live messages buffered while replaying

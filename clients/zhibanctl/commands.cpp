@@ -457,6 +457,7 @@ int RunTail(Context& ctx, int64_t from, bool follow, const std::vector<std::stri
   client::SubscriberOptions opts;
   opts.pub_endpoint = ctx.g.pub;
   opts.replay_endpoint = ctx.g.replay;
+  opts.curve = ctx.g.curve;
   opts.topic_prefixes = topics;
   opts.replay_timeout = std::chrono::milliseconds(ctx.g.timeout_ms);
   client::Subscriber sub(ctx.zmq, opts);
@@ -520,7 +521,7 @@ std::vector<Command> Build() {
   std::vector<Command> cmds;
 
   cmds.push_back(
-      {"status", "", "daemon version, uptime, last event seq, clock, storage",
+      {"status", "", "daemon version, uptime, last event seq, clock, storage, who you are, its key",
        [](CLI::App*) -> Runner {
          return [](Context& ctx) {
            v1::CtlRequest req;
@@ -537,6 +538,9 @@ std::vector<Command> Build() {
              t.Add({"storage",
                     fmt::format("{:.1f} MiB in {}", s.storage_bytes() / 1048576.0, s.data_dir())});
              t.Add({"records", fmt::format("{} centers, {} staff", s.centers(), s.staff())});
+             t.Add({"you", s.principal()});  // who zhiband took this request to come from
+             t.Add({"server_key",
+                    s.server_public_key().empty() ? "(CURVE off)" : s.server_public_key()});
              t.Print();
            });
          };
@@ -813,18 +817,27 @@ std::vector<Command> Build() {
          auto limit = std::make_shared<uint32_t>(50);
          auto actor = std::make_shared<std::string>();
          auto before = std::make_shared<uint64_t>(0);
+         auto command = std::make_shared<std::string>();
+         auto resident = std::make_shared<std::string>();
          app->add_option("--limit", *limit, "records (default 50)");
-         app->add_option("--actor", *actor, "only this actor (user@host)");
+         app->add_option("--principal,--actor", *actor,
+                         "only this principal (a key's name, local, anonymous)");
+         app->add_option("--command", *command, "only this command (resident_show, key_revoke)");
+         app->add_option("--resident", *resident, "only records naming this resident");
          app->add_option("--before", *before, "only records older than this audit seq");
          return [=](Context& ctx) {
            v1::CtlRequest req;
            req.mutable_audit_list()->set_limit(*limit);
            req.mutable_audit_list()->set_actor(*actor);
            req.mutable_audit_list()->set_before_seq(*before);
+           req.mutable_audit_list()->set_command(*command);
+           req.mutable_audit_list()->set_resident(*resident);
            return Send(ctx, req, [](const v1::CtlReply& r) {
-             Table t({"SEQ", "TIME", "ACTOR", "COMMAND", "TARGET", "RESULT", "DETAIL"});
+             Table t(
+                 {"SEQ", "TIME", "PRINCIPAL", "CLAIMED", "COMMAND", "TARGET", "RESULT", "DETAIL"});
              for (const auto& a : r.audit_list().records()) {
-               t.Add({std::to_string(a.seq()), Time(a.time()), a.actor(), a.command(), a.target(),
+               t.Add({std::to_string(a.seq()), Time(a.time()), a.actor(), a.claimed(), a.command(),
+                      a.target(),
                       a.code() == v1::ERROR_CODE_UNSPECIFIED ? "OK" : v1::ErrorCode_Name(a.code()),
                       a.message()});
              }
@@ -853,6 +866,7 @@ std::vector<Command> Build() {
   AddCalendarCommands(cmds);
   AddRotaCommands(cmds);
   AddVisitCommands(cmds);
+  AddKeyCommands(cmds);
   return cmds;
 }
 

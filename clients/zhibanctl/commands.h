@@ -24,6 +24,11 @@ struct Globals {
   std::string replay = "tcp://127.0.0.1:7602";
   std::string output = "table";
   int timeout_ms = 30000;
+  // CURVE (docs/OPERATIONS.md, "Security"): this client's key file and
+  // zhiband's public key (a file or the 40 Z85 characters).
+  std::string key;
+  std::string server_key;
+  net::CurveClient curve;  // read from the two above by main() before a command runs
   Format format() const { return output == "json" ? Format::kJson : Format::kTable; }
 };
 
@@ -33,8 +38,8 @@ struct Context {
   std::unique_ptr<client::CtlClient> ctl_client;
   client::CtlClient& ctl() {
     if (!ctl_client) {
-      ctl_client = std::make_unique<client::CtlClient>(zmq, g.endpoint,
-                                                       std::chrono::milliseconds(g.timeout_ms));
+      ctl_client = std::make_unique<client::CtlClient>(
+          zmq, g.endpoint, std::chrono::milliseconds(g.timeout_ms), g.curve);
     }
     return *ctl_client;
   }
@@ -69,6 +74,10 @@ Command IdCommand(std::string group, std::string verb, std::string help,
 void AddCalendarCommands(std::vector<Command>& cmds);  // calendar, policy, coverage
 void AddRotaCommands(std::vector<Command>& cmds);   // rota, leave, staff ledger, export rota|ledger
 void AddVisitCommands(std::vector<Command>& cmds);  // resident, visit
+void AddKeyCommands(std::vector<Command>& cmds);    // key create|list|revoke
+// Reads --key / --server-key (or their defaults) into ctx.g.curve; a usage
+// error is printed and returned.
+int LoadCurve(Context& ctx);
 // Writes an export to `path` (stdout when empty or "-"), saying what went where.
 int WriteOutput(Context& ctx, const std::string& path, const std::string& text,
                 const std::string& what);

@@ -14,6 +14,8 @@ int main(int argc, char** argv) {
   if (const char* e = std::getenv("ZHIBAN_CTL")) ctx.g.endpoint = e;
   if (const char* e = std::getenv("ZHIBAN_PUB")) ctx.g.pub = e;
   if (const char* e = std::getenv("ZHIBAN_REPLAY")) ctx.g.replay = e;
+  if (const char* e = std::getenv("ZHIBAN_KEY")) ctx.g.key = e;
+  if (const char* e = std::getenv("ZHIBAN_SERVER_KEY")) ctx.g.server_key = e;
 
   CLI::App app{"zhibanctl — set up, query and steer zhiband"};
   app.require_subcommand(1);
@@ -27,6 +29,12 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--timeout-ms", ctx.g.timeout_ms, "how long to wait for zhiband")
       ->capture_default_str();
+  app.add_option("--key", ctx.g.key,
+                 "this client's CURVE key file, for tcp:// endpoints (env ZHIBAN_KEY; default "
+                 "~/.config/zhiban/zhibanctl.key when it exists)");
+  app.add_option("--server-key", ctx.g.server_key,
+                 "zhiband's public key: its zhiband.pub or the 40 Z85 characters (env "
+                 "ZHIBAN_SERVER_KEY; default ~/.config/zhiban/zhiband.pub when it exists)");
 
   // Groups and intermediate verbs ("calendar except add") are made on first use.
   std::map<std::string, CLI::App*> groups;
@@ -61,6 +69,7 @@ int main(int argc, char** argv) {
     int rc = app.exit(e);
     return rc == 0 ? 0 : kExitUsage;
   }
+  if (int rc = LoadCurve(ctx); rc != kExitOk) return rc;
   for (auto& [sub, run] : runners) {
     if (sub->parsed()) return run(ctx);
   }

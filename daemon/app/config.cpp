@@ -27,12 +27,22 @@ const std::vector<ConfigKey>& Keys() {
        "\"real\", or \"simulated:<ISO-8601 time>\" for tests and demos (flag --clock)."},
       {"log.level", &Config::log_level, "trace, debug, info, warn, error."},
       {"ctl.endpoint", &Config::ctl_endpoint,
-       "ZeroMQ ROUTER endpoint for zhibanctl (flag --ctl). Keep it on loopback."},
+       "ZeroMQ ROUTER endpoint for zhibanctl (flag --ctl). tcp:// uses CURVE unless "
+       "security.curve = false; an ipc:// endpoint's callers are the local admin, so its "
+       "directory must be owner-only."},
+      {"ctl.local_admin", &Config::ctl_local_admin,
+       "Also serve ctl on ipc://<data_dir>/ctl.sock without keys: only the daemon's own OS user "
+       "can reach it (the data dir is owner-only), and acts as admin. Set it to create the first "
+       "keys (docs/OPERATIONS.md \"Security\")."},
       {"ctl.max_request_bytes", &Config::ctl_max_request_bytes,
        "Largest request answered; larger ones get RESOURCE_EXHAUSTED."},
       {"ctl.max_message_bytes", &Config::ctl_max_message_bytes,
        "ZMQ_MAXMSGSIZE: a peer sending a larger frame is disconnected without a reply."},
       {"ctl.hwm", &Config::ctl_hwm, "ZeroMQ high-water mark of the ctl socket, messages per peer."},
+      {"security.curve", &Config::security_curve,
+       "TCP endpoints (ctl, pub, replay) use ZeroMQ CURVE: every client holds a key registered "
+       "with zhibanctl key create, and zhiband's public key (<data_dir>/zhiband.pub). false: "
+       "loopback only, anyone on the machine is admin (development and benchmarks)."},
       {"bus.pub_endpoint", &Config::pub_endpoint,
        "ZeroMQ PUB endpoint for live events (flag --pub)."},
       {"bus.pub_hwm", &Config::pub_hwm,

@@ -18,6 +18,8 @@ struct Config {
   std::string replay_endpoint = "tcp://127.0.0.1:7602";
   std::string http_listen = "127.0.0.1:7680";
   std::string clock = "real";
+  bool ctl_local_admin = false;
+  bool security_curve = true;
   bool storage_sync = true;
   std::string backup_root;          // "" = <data_dir>-backups
   bool accept_lost_events = false;  // flag only (--accept-lost-events): a one-time decision

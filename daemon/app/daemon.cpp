@@ -10,6 +10,7 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <google/protobuf/util/time_util.h>
 #include <spdlog/spdlog.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -26,9 +27,11 @@
 #include "daemon/core/ctl_codec.h"
 #include "daemon/domain/holiday_json.h"
 #include "daemon/net/ctl_server.h"
+#include "daemon/net/curve.h"
 #include "daemon/net/http_server.h"
 #include "daemon/net/publisher.h"
 #include "daemon/net/replay_server.h"
+#include "daemon/net/zap_handler.h"
 #include "daemon/storage/store.h"
 #include "zhiban/v1/ctl.pb.h"
 
@@ -51,7 +54,14 @@ struct Daemon::Impl {
   std::unique_ptr<net::Publisher> publisher;
   std::unique_ptr<net::ReplayServer> replay;
   std::unique_ptr<net::CtlServer> ctl;
+  std::unique_ptr<net::CtlServer> ctl_local;  // ctl.local_admin: ipc://<data_dir>/ctl.sock
   std::unique_ptr<net::HttpServer> http;
+  // CURVE (security.curve): zhiband's key pair, the keys it accepts, and the
+  // ZAP handler that checks each handshake against them.
+  net::CurveKeys server_keys;
+  net::KeyRing keyring;
+  std::unique_ptr<net::ZapHandler> zap;
+  uint64_t keyring_generation = ~uint64_t{0};
   // Long work (rota generate) is computed here, off the core thread
   // (docs/ARCHITECTURE.md, "Threads"). One thread: the other core answers
   // the ctl socket. Declared after core: joined before the core goes.
@@ -62,11 +72,19 @@ struct Daemon::Impl {
   uint64_t ticks = 0;
   bool stopping = false;
 
-  void HandleCtl(std::vector<net::CtlCall>& calls);
+  // `from`: the server the calls came in on, which answers them.
+  void HandleCtl(std::vector<net::CtlCall>& calls, net::CtlServer* from);
+  // The principal of a call, from its transport (net::CtlCall), or why it is refused.
+  Result<core::Principal> PrincipalOf(const net::CtlCall& call, const v1::CtlRequest& req) const;
+  // After a commit: the ZAP handler's keys follow the core's, and a revoked
+  // key's subscriptions are cut off.
+  void RefreshKeys();
+  Status SetUpSecurity();
   // A ctl call held while its long work is computed on the worker.
   struct LongCall {
     net::CtlCall call;
     core::LongJob job;
+    net::CtlServer* from;  // answers it
   };
   void ComputeLong(std::shared_ptr<LongCall> c);
   void FinishLong(std::shared_ptr<LongCall> c, core::LongOutcome out);
@@ -107,28 +125,88 @@ Status Daemon::Impl::LoadBundledCalendars() {
   return {};
 }
 
-void Daemon::Impl::HandleCtl(std::vector<net::CtlCall>& calls) {
+Result<core::Principal> Daemon::Impl::PrincipalOf(const net::CtlCall& call,
+                                                  const v1::CtlRequest& req) const {
+  std::string claimed = core::ClaimOf(req.client());
+  if (call.local) return core::Principal::Local(std::move(claimed));
+  if (!config.security_curve) return core::Principal::Open(std::move(claimed));
+  const auto* key = core->state().access.FindByPublicKey(call.user_id);
+  if (!key) {
+    return Status::PermissionDenied(
+        "this connection's CURVE key is not one zhiband knows; nothing was done");
+  }
+  if (key->has_revoked()) {
+    return Status::PermissionDenied(fmt::format(
+        "key \"{}\" was revoked at {} by {}; nothing was done. Ask an admin for a new key",
+        key->name(),
+        FormatIsoTime(TimePoint{
+            Micros(google::protobuf::util::TimeUtil::TimestampToMicroseconds(key->revoked()))}),
+        key->revoked_by()));
+  }
+  return core::Principal::Key(*key, std::move(claimed));
+}
+
+void Daemon::Impl::RefreshKeys() {
+  const auto& book = core->state().access;
+  if (book.generation() == keyring_generation) return;
+  const bool first = keyring_generation == ~uint64_t{0};
+  keyring_generation = book.generation();
+  std::unordered_map<std::string, std::string> active;
+  for (const auto& [name, k] : book.keys()) {
+    if (!k.has_revoked()) active.emplace(k.public_key(), name);
+  }
+  // A key that could connect before and cannot now (revoked in this group,
+  // whatever else was added beside it).
+  bool lost_one = false;
+  if (!first) {
+    for (const auto& [public_key, name] : keyring.Snapshot()) {
+      if (!active.contains(public_key)) lost_one = true;
+    }
+  }
+  keyring.Replace(std::move(active));
+  if (lost_one && publisher && config.security_curve) {
+    // PUB checks a key at its handshake only: every subscriber shakes hands again.
+    if (Status s = publisher->CutOff(); !s.ok()) {
+      spdlog::critical("a revoked key may still be subscribed: {}; stopping", s.ToString());
+      Shutdown(SIGTERM);
+      return;
+    }
+    spdlog::info("a key was revoked: every subscriber reconnects, a revoked one is refused");
+  }
+}
+
+void Daemon::Impl::HandleCtl(std::vector<net::CtlCall>& calls, net::CtlServer* from) {
   std::vector<v1::CtlRequest> parsed;
+  std::vector<core::Principal> who;
   parsed.reserve(calls.size());
   std::vector<size_t> index;
   std::vector<size_t> long_work;  // into calls: run after the group, on the worker
   std::vector<v1::CtlRequest> long_requests;
+  std::vector<core::Principal> long_who;
   for (size_t i = 0; i < calls.size(); ++i) {
     Status bad = calls[i].frame_error;
     if (bad.ok() && stopping) bad = Status::Unavailable("zhiband is shutting down");
     if (bad.ok()) {
       auto req = core::ParseCtlRequest(calls[i].body, config.ctl_max_request_bytes);
-      if (req.ok() && core->IsLongWork(*req)) {
-        long_work.push_back(i);
-        long_requests.push_back(std::move(*req));
-        continue;
-      }
       if (req.ok()) {
-        parsed.push_back(std::move(*req));
-        index.push_back(i);
-        continue;
+        auto principal = PrincipalOf(calls[i], *req);
+        if (principal.ok() && core->IsLongWork(*req)) {
+          long_work.push_back(i);
+          long_requests.push_back(std::move(*req));
+          long_who.push_back(std::move(*principal));
+          continue;
+        }
+        if (principal.ok()) {
+          parsed.push_back(std::move(*req));
+          who.push_back(std::move(*principal));
+          index.push_back(i);
+          continue;
+        }
+        spdlog::info("ctl: {} refused: {}", core::CommandName(*req), principal.status().message());
+        bad = principal.status();
+      } else {
+        bad = req.status();
       }
-      bad = req.status();
     }
     core->CountRejected(CodeName(bad.code()));
     v1::CtlReply reply;
@@ -139,12 +217,13 @@ void Daemon::Impl::HandleCtl(std::vector<net::CtlCall>& calls) {
   // requests came in. One the core will not start (its principal is
   // refused) is answered with the group, as any command.
   for (size_t k = 0; k < long_work.size(); ++k) {
-    if (auto job = core->BeginLong(long_requests[k])) {
+    if (auto job = core->BeginLong(long_requests[k], long_who[k])) {
       net::CtlCall& call = calls[long_work[k]];
       call.deferred = true;
-      ComputeLong(std::make_shared<LongCall>(LongCall{std::move(call), std::move(*job)}));
+      ComputeLong(std::make_shared<LongCall>(LongCall{std::move(call), std::move(*job), from}));
     } else {
       parsed.push_back(std::move(long_requests[k]));
+      who.push_back(std::move(long_who[k]));
       index.push_back(long_work[k]);
     }
   }
@@ -155,8 +234,9 @@ void Daemon::Impl::HandleCtl(std::vector<net::CtlCall>& calls) {
   events.clear();
   // Events go out as soon as they are durable, before the replies, so a
   // caller that saw its reply can find its events on the bus.
-  auto replies =
-      core->ExecuteGroup(group, &events, [this](const auto& committed) { Publish(committed); });
+  auto replies = core->ExecuteGroup(
+      group, &events, [this](const auto& committed) { Publish(committed); }, &who);
+  RefreshKeys();
   for (size_t k = 0; k < replies.size(); ++k)
     calls[index[k]].reply = replies[k].SerializeAsString();
   // A simulated clock moved: the timers it passed fire before the caller
@@ -201,8 +281,9 @@ void Daemon::Impl::FinishLong(std::shared_ptr<LongCall> c, core::LongOutcome out
     ComputeLong(std::move(c));  // what it read changed meanwhile
     return;
   }
+  RefreshKeys();
   c->call.reply = reply->SerializeAsString();
-  ctl->Reply(c->call);
+  c->from->Reply(c->call);
 }
 
 // The scheduler: all periodic work of the daemon, one timer, every
@@ -246,6 +327,7 @@ void Daemon::Impl::Shutdown(int signo) {
   // We run between handlers, so no command is half done: the group in flight
   // has been committed and answered.
   ctl->Stop();
+  if (ctl_local) ctl_local->Stop();
   workers.stop();  // long work in flight is dropped: never committed nor answered
   http->Stop();
   tick.cancel();
@@ -264,7 +346,7 @@ std::shared_ptr<const net::HttpRouter> Daemon::Impl::HttpRoutes() {
 
 // HTTP handlers answer from registered queries (Core::Query), as ctl does.
 v1::CtlReply Daemon::Impl::HttpQuery(v1::CtlRequest req) {
-  return core->Query(req, core::Principal{"http@local"});
+  return core->Query(req, core::Principal::Internal());
 }
 
 net::HttpResponse Daemon::Impl::Health() {
@@ -302,7 +384,70 @@ net::HttpResponse Daemon::Impl::Metrics() {
                     core->open_imports()};
   for (const auto& y : years.calendar_years().years()) m.calendar_years.push_back(y.year());
   m.current_year = std::stoi(core->Today().substr(0, 4));
+  if (zap) m.zap = &zap->counters();
   return {200, "text/plain; version=0.0.4; charset=utf-8", RenderMetrics(m), {}};
+}
+
+// What may reach which socket, checked before any is bound
+// (docs/OPERATIONS.md, "Security"), and zhiband's CURVE key pair: made on
+// the first start, kept in the data dir (the secret owner-only), the public
+// half also in <data_dir>/zhiband.pub for clients to copy.
+Status Daemon::Impl::SetUpSecurity() {
+  const std::pair<const char*, const std::string*> endpoints[] = {
+      {"ctl.endpoint", &config.ctl_endpoint},
+      {"bus.pub_endpoint", &config.pub_endpoint},
+      {"bus.replay_endpoint", &config.replay_endpoint}};
+  bool any_tcp = false;
+  for (const auto& [key, ep] : endpoints) {
+    if (net::IsIpcEndpoint(*ep)) {
+      // Whoever can reach the socket file is admin: its directory must be ours alone.
+      auto dir = std::filesystem::path(ep->substr(ep->find("://") + 3)).parent_path();
+      if (dir.empty()) dir = ".";
+      struct stat st {};
+      if (ep->starts_with("ipc://") && ::stat(dir.c_str(), &st) == 0 &&
+          ((st.st_mode & 077) != 0 || st.st_uid != ::geteuid())) {
+        return Status::FailedPrecondition(
+            key, fmt::format("{} is in {}, which other users can reach (mode {:o}); an ipc:// "
+                             "socket's callers act as admin, so its directory must be owner-only: "
+                             "chmod 700 {} (or use the data dir)",
+                             *ep, dir.string(), st.st_mode & 0777, dir.string()));
+      }
+      continue;
+    }
+    any_tcp = true;
+    if (!config.security_curve && !net::IsLocalEndpoint(*ep)) {
+      return Status::FailedPrecondition(
+          key, fmt::format("{} can be reached from other machines, but security.curve = false: "
+                           "anyone could act as admin. Set security.curve = true (each client "
+                           "then needs a key: docs/OPERATIONS.md \"Security\") or bind 127.0.0.1",
+                           *ep));
+    }
+  }
+  if (!config.security_curve) {
+    if (any_tcp) {
+      spdlog::warn(
+          "security.curve = false: anyone on this machine who reaches the TCP endpoints acts as "
+          "admin (development and benchmarks only)");
+    }
+    return {};
+  }
+  if (!any_tcp) return {};  // ipc:// only: the file system decides who reaches them
+  const auto dir = std::filesystem::path(config.data_dir);
+  const std::string secret = (dir / "zhiband.key").string();
+  if (std::filesystem::exists(secret)) {
+    auto k = net::ReadKeyFile(secret, true);
+    if (!k.ok()) return Status::FailedPrecondition("security", k.status().message());
+    server_keys = std::move(*k);
+  } else {
+    auto k = net::NewCurveKeys();
+    if (!k.ok()) return k.status();
+    ZB_RETURN_IF_ERROR(
+        net::WriteKeyFile(secret, *k, "zhiband's CURVE key pair (made at first start)"));
+    server_keys = std::move(*k);
+    spdlog::info("made zhiband's CURVE key pair in {}", secret);
+  }
+  return net::WriteKeyFile((dir / "zhiband.pub").string(), {server_keys.public_key, {}},
+                           "zhiband's public key: clients need it (zhibanctl --server-key)");
 }
 
 Status Daemon::Impl::WriteEndpointsFile() {
@@ -310,7 +455,9 @@ Status Daemon::Impl::WriteEndpointsFile() {
                       {"ctl", ctl->endpoint()},
                       {"pub", publisher->endpoint()},
                       {"replay", replay->endpoint()},
-                      {"http", http->address()}};
+                      {"http", http->address()},
+                      {"ctl_local", ctl_local ? ctl_local->endpoint() : ""},
+                      {"server_public_key", server_keys.public_key}};
   auto path = std::filesystem::path(config.data_dir) / "zhiband.endpoints.json";
   auto tmp = path;
   tmp += ".tmp";
@@ -442,18 +589,34 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const Config& config) {
       *k.out = static_cast<uint32_t>(k.value);
     }
   }
+
+  ZB_RETURN_IF_ERROR(d.SetUpSecurity());
+  copts.server_public_key = d.server_keys.public_key;
   d.core = std::make_unique<core::Core>(d.store.get(), d.clock.get(), d.sim, copts);
   ZB_RETURN_IF_ERROR(d.core->Load());
   if (config.calendar_load_bundled) ZB_RETURN_IF_ERROR(d.LoadBundledCalendars());
+  d.RefreshKeys();
+  if (config.security_curve) {
+    // Bound before any CURVE socket: libzmq lets handshakes through without one.
+    d.zap = std::make_unique<net::ZapHandler>(d.zmq_ctx, d.keyring);
+    ZB_RETURN_IF_ERROR(d.zap->Start());
+  }
+  auto curve_for = [&](const std::string& endpoint) {
+    return config.security_curve && !net::IsIpcEndpoint(endpoint) ? d.server_keys.secret_key
+                                                                  : std::string();
+  };
 
-  d.publisher = std::make_unique<net::Publisher>(
-      d.zmq_ctx, net::PublisherOptions{config.pub_endpoint, static_cast<int>(config.pub_hwm)});
+  net::PublisherOptions popts{config.pub_endpoint, static_cast<int>(config.pub_hwm),
+                              curve_for(config.pub_endpoint)};
+  d.publisher = std::make_unique<net::Publisher>(d.zmq_ctx, popts);
   ZB_RETURN_IF_ERROR(d.publisher->Start());
 
   net::ReplayServerOptions ropts;
   ropts.endpoint = config.replay_endpoint;
   ropts.max_events = static_cast<uint32_t>(config.replay_max_events);
   ropts.clock = d.clock.get();
+  ropts.curve_secret_key = curve_for(config.replay_endpoint);
+  ropts.keys = &d.keyring;
   d.replay = std::make_unique<net::ReplayServer>(d.zmq_ctx, d.store.get(), ropts);
   ZB_RETURN_IF_ERROR(d.replay->Start());
 
@@ -461,10 +624,22 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const Config& config) {
   copt.endpoint = config.ctl_endpoint;
   copt.max_message_bytes = config.ctl_max_message_bytes;
   copt.hwm = static_cast<int>(config.ctl_hwm);
+  copt.curve_secret_key = curve_for(config.ctl_endpoint);
+  copt.local = net::IsIpcEndpoint(config.ctl_endpoint);
   Impl* self = impl.get();
-  d.ctl = std::make_unique<net::CtlServer>(d.io, d.zmq_ctx, copt,
-                                           [self](auto& calls) { self->HandleCtl(calls); });
+  d.ctl = std::make_unique<net::CtlServer>(
+      d.io, d.zmq_ctx, copt, [self](auto& calls) { self->HandleCtl(calls, self->ctl.get()); });
   ZB_RETURN_IF_ERROR(d.ctl->Start());
+  if (config.ctl_local_admin) {
+    net::CtlServerOptions lopt = copt;
+    lopt.endpoint = "ipc://" + (std::filesystem::path(config.data_dir) / "ctl.sock").string();
+    lopt.curve_secret_key.clear();
+    lopt.local = true;
+    d.ctl_local = std::make_unique<net::CtlServer>(d.io, d.zmq_ctx, lopt, [self](auto& calls) {
+      self->HandleCtl(calls, self->ctl_local.get());
+    });
+    ZB_RETURN_IF_ERROR(d.ctl_local->Start());
+  }
 
   d.http = std::make_unique<net::HttpServer>(d.io, config.http_listen, d.HttpRoutes());
   ZB_RETURN_IF_ERROR(d.http->Start());
@@ -475,6 +650,26 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const Config& config) {
                d.sim ? "simulated " + FormatIsoTime(d.sim->Now()) : std::string("real"));
   spdlog::info("ctl {}  pub {}  replay {}  http {}", d.ctl->endpoint(), d.publisher->endpoint(),
                d.replay->endpoint(), d.http->address());
+  if (d.ctl_local) {
+    spdlog::info("local admin ctl {} (no key: only this OS user can reach it)",
+                 d.ctl_local->endpoint());
+  }
+  if (config.security_curve) {
+    spdlog::info("CURVE on; zhiband's public key {} (also in {}/zhiband.pub); {} client keys",
+                 d.server_keys.public_key, config.data_dir, d.keyring.size());
+  }
+  if (config.security_curve && d.keyring.size() == 0 && !net::IsIpcEndpoint(config.ctl_endpoint)) {
+    // The first start after the upgrade, or a new install: say how in.
+    const std::string local =
+        "ipc://" + (std::filesystem::path(config.data_dir) / "ctl.sock").string();
+    spdlog::warn(
+        "no client keys yet: over TCP zhiband answers only CURVE keys it knows. Create the first "
+        "admin key through the local admin socket{}: zhibanctl --endpoint {} key create admin "
+        "--role admin --out ~/.config/zhiban/zhibanctl.key && cp {}/zhiband.pub ~/.config/zhiban/ "
+        "(docs/OPERATIONS.md \"Security\")",
+        d.ctl_local ? "" : " (restart with --local-admin, or set ctl.local_admin = true)", local,
+        config.data_dir);
+  }
   return std::unique_ptr<Daemon>(new Daemon(std::move(impl)));
 }
 
@@ -487,9 +682,11 @@ Daemon::~Daemon() {
   impl_->workers.stop();
   impl_->workers.join();
   impl_->ctl.reset();
+  impl_->ctl_local.reset();
   impl_->http.reset();
   impl_->replay.reset();
   impl_->publisher.reset();
+  impl_->zap.reset();  // after every CURVE socket
   impl_->core.reset();
   impl_->store.reset();
 }

@@ -28,6 +28,12 @@ int main(int argc, char** argv) {
   cli.add_flag("--accept-lost-events", accept_lost,
                "start although the store lost acknowledged events (a damaged WAL): go on after "
                "the newest acknowledged seq and record the lost range (events.lost)");
+  bool local_admin = false, no_curve = false;
+  cli.add_flag("--local-admin", local_admin,
+               "also serve ctl without keys on ipc://<data_dir>/ctl.sock (ctl.local_admin)");
+  cli.add_flag("--no-curve", no_curve,
+               "plain loopback TCP, anyone on the machine is admin (security.curve = false; "
+               "development and benchmarks only)");
   CLI11_PARSE(cli, argc, argv);
 
   if (version) {
@@ -53,6 +59,8 @@ int main(int argc, char** argv) {
   if (!clock.empty()) config.clock = clock;
   if (!log_level.empty()) config.log_level = log_level;
   config.accept_lost_events = accept_lost;
+  if (local_admin) config.ctl_local_admin = true;
+  if (no_curve) config.security_curve = false;
 
   // Logs go to stderr (systemd/journald and the tests capture it); stdout stays for --print-config.
   spdlog::set_default_logger(spdlog::stderr_color_mt("zhiband"));

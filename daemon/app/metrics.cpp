@@ -46,6 +46,14 @@ std::string RenderMetrics(const MetricsSnapshot& m) {
   Metric(out, "zhiban_replay_abandoned_total", "counter",
          "Replay answers abandoned (peer gone or its queue full).");
   out += fmt::format("zhiban_replay_abandoned_total {}\n", m.replay->abandoned.load());
+  if (m.zap) {
+    Metric(out, "zhiban_curve_handshakes_total", "counter",
+           "CURVE handshakes on ctl, pub and replay, by what the ZAP handler answered.");
+    out += fmt::format("zhiban_curve_handshakes_total{{result=\"accepted\"}} {}\n",
+                       m.zap->accepted.load());
+    out += fmt::format("zhiban_curve_handshakes_total{{result=\"refused\"}} {}\n",
+                       m.zap->refused.load());
+  }
   Metric(out, "zhiban_imports_open", "gauge", "Open import sessions.");
   out += fmt::format("zhiban_imports_open {}\n", m.open_imports);
   Metric(out, "zhiban_records", "gauge", "Records held, by kind.");

@@ -8,6 +8,7 @@
 
 #include "daemon/core/core.h"
 #include "daemon/net/replay_server.h"
+#include "daemon/net/zap_handler.h"
 #include "daemon/storage/store.h"
 
 namespace zhiban::app {
@@ -22,8 +23,9 @@ struct MetricsSnapshot {
   size_t centers;
   size_t staff;
   size_t open_imports;
-  std::vector<int> calendar_years;  // national calendars loaded
-  int current_year = 0;             // of the daemon clock, China Standard Time
+  std::vector<int> calendar_years;        // national calendars loaded
+  int current_year = 0;                   // of the daemon clock, China Standard Time
+  const net::ZapCounters* zap = nullptr;  // CURVE handshakes (security.curve)
 };
 
 std::string RenderMetrics(const MetricsSnapshot& m);

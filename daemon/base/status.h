@@ -54,6 +54,9 @@ class [[nodiscard]] Status {
   static Status FailedPrecondition(std::string field, std::string message) {
     return {Code::kFailedPrecondition, std::move(message), std::move(field)};
   }
+  static Status PermissionDenied(std::string message) {
+    return {Code::kPermissionDenied, std::move(message)};
+  }
   static Status ResourceExhausted(std::string message) {
     return {Code::kResourceExhausted, std::move(message)};
   }

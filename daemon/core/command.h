@@ -9,10 +9,12 @@
 //   kind          how the core runs it (below)
 //   audit         whether a query or session is written to the audit log
 //                 (mutations always are: applied or refused)
-//   authorize     (principal, request, state) -> OK or PERMISSION_DENIED with
-//                 the reason; one request case may hold several actions
-//                 (visit_act: accept ... cancel) and be scoped by the target's
-//                 center, so the resolver sees the request and the state
+//   need          what a principal's role must allow (Need, below): derived
+//                 from the kind (queries kRead, the rest kOperate), raised
+//                 with AdminOnly / NeedsAudit. Permit() is the one check.
+//   authorize     (principal, request, state) -> OK or a refusal naming the
+//                 reason, after Permit: what depends on the request itself
+//                 (a full resident record needs a purpose and an auditor)
 //   target        what the audit record names (an id, "center month", ...)
 //   summary       the audit line of an audited query (a mutation's comes
 //                 from its Mutation, a session's from its handler)
@@ -34,6 +36,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "daemon/base/clock.h"
@@ -60,11 +63,43 @@ enum class AuditPolicy : uint8_t {
   kAlways,  // reads of personal data and acts on the daemon itself; mutations always
 };
 
-// Who is asking. Until CURVE identities exist this is what the client
-// claims ("user@host"); the audit log records it as the actor.
+// Who is asking (docs/OPERATIONS.md, "Security"): established by the
+// transport a request came in on, never by the request itself.
 struct Principal {
-  std::string claimed;
+  enum class Via : uint8_t {
+    kKey,       // a CURVE key zhiband knows (ZAP): name and grants from its AccessKey
+    kStaff,     // a staff member a StaffChannel vouched for (core/staff_channel.h)
+    kLocal,     // an ipc:// socket, which only the daemon's own user can reach: admin
+    kOpen,      // loopback TCP with security.curve = false (development only): admin
+    kInternal,  // zhiband itself: HTTP probes, the bundled calendars
+  };
+  Via via = Via::kInternal;
+  std::string name;               // key name, "local", "anonymous", "zhiband", "staff:<id>"
+  std::vector<v1::Grant> grants;  // kKey and kStaff
+  std::string claimed;            // what the client said ("user@host tool"), sanitized
+
+  static Principal Local(std::string claimed);
+  static Principal Open(std::string claimed);
+  static Principal Internal();
+  static Principal Key(const v1::AccessKey& key, std::string claimed);
+  // Staff member `staff_id`, vouched for by `channel` ("wecom", "web", "sms").
+  static Principal Staff(std::string_view staff_id, std::string_view channel);
+  // Whether its grants decide what it may do (a key, a staff member); the
+  // local admin, an open socket and zhiband itself may do everything.
+  bool by_grants() const { return via == Via::kKey || via == Via::kStaff; }
+  // The name events and audit records carry.
+  const std::string& actor() const { return name; }
+  // "admin,operator@dongshi" (what a refusal names).
+  std::string RolesText() const;
 };
+
+// What a command asks of the principal's roles. Roles and what they allow
+// (a key's grants are network-wide until per-center scopes land):
+//   kRead     every role
+//   kOperate  admin, operator
+//   kAudit    admin, auditor  (the audit log, residents' full records)
+//   kAdmin    admin           (keys, the clock, backups)
+enum class Need : uint8_t { kRead, kOperate, kAudit, kAdmin };
 
 // What the daemon itself is, for `status`.
 struct CoreInfo {
@@ -80,7 +115,7 @@ struct CommandEnv {
   const domain::State& state;
   const Zones& zones;
   TimePoint now;
-  std::string actor;           // the principal, for events and records
+  std::string actor;           // the principal's name, for events and records
   uint64_t next_seq = 0;       // the seq this command's first event would get
   uint64_t durable_seq = 0;    // the newest seq on disk (earlier commands of the group are not)
   storage::Store& store;       // reads (audit list) and checkpoints (backup)
@@ -119,6 +154,7 @@ struct Command {
   v1::CtlRequest::CommandCase request_case = v1::CtlRequest::COMMAND_NOT_SET;
   CommandKind kind = CommandKind::kQuery;
   AuditPolicy audit = AuditPolicy::kNever;
+  Need need = Need::kRead;
   AuthorizeFn authorize = AllowAnyone;
   TargetFn target = nullptr;
   SummaryFn summary = nullptr;
@@ -132,7 +168,14 @@ struct Command {
   bool long_work() const { return compute != nullptr; }
 };
 
-// Entry builders, so a module's list reads as one line a command.
+// The one check, before every command runs: the role the entry needs, then
+// the entry's own resolver. OK, or PERMISSION_DENIED naming the command, the
+// role it needs and the roles the principal holds; nothing has changed.
+Status Permit(const Principal& who, const Command& cmd, const v1::CtlRequest& req,
+              const domain::State& state);
+
+// Entry builders, so a module's list reads as one line a command. Queries
+// need kRead; mutations and sessions kOperate.
 Command MakeQuery(v1::CtlRequest::CommandCase c, QueryFn fn);
 // A query whose every call is audited (personal data): target and summary say what was read.
 Command MakeAuditedQuery(v1::CtlRequest::CommandCase c, QueryFn fn, TargetFn target,
@@ -143,6 +186,10 @@ Command MakeMutation(v1::CtlRequest::CommandCase c, PlanFn fn, TargetFn target);
 // A mutation that is long work: computed on a snapshot of what it reads.
 Command MakeLongMutation(v1::CtlRequest::CommandCase c, SnapshotFn snapshot, ComputeFn compute,
                          TargetFn target);
+
+// `c`, needing admin (keys, clock, backups) or auditor (audit log).
+Command AdminOnly(Command c);
+Command NeedsAudit(Command c);
 
 class CommandTable {
  public:
@@ -168,5 +215,6 @@ void RegisterNetworkCommands(CommandTable& t);   // centers, staff
 void RegisterCalendarCommands(CommandTable& t);  // calendar, exceptions, policies, coverage
 void RegisterRotaCommands(CommandTable& t);      // rotations, shifts, swaps, leave, rules
 void RegisterVisitCommands(CommandTable& t);     // residents, visits, appointments
+void RegisterAccessCommands(CommandTable& t);    // keys
 
 }  // namespace zhiban::core

@@ -1,8 +1,13 @@
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 
 #include "daemon/core/command.h"
+
+#include <fmt/format.h>
+
+#include "daemon/domain/access.h"
 
 namespace zhiban::core {
 namespace {
@@ -26,6 +31,98 @@ std::string CommandEnv::Today() const { return TodayAt(zones, now); }
 
 Status AllowAnyone(const Principal&, const v1::CtlRequest&, const domain::State&) { return {}; }
 
+Principal Principal::Local(std::string claimed) {
+  return Principal{Via::kLocal, "local", {}, std::move(claimed)};
+}
+Principal Principal::Open(std::string claimed) {
+  return Principal{Via::kOpen, "anonymous", {}, std::move(claimed)};
+}
+Principal Principal::Staff(std::string_view staff_id, std::string_view channel) {
+  v1::Grant g;
+  g.set_role(v1::ACCESS_STAFF);
+  return Principal{Via::kStaff,
+                   fmt::format("staff:{}", staff_id),
+                   {std::move(g)},
+                   fmt::format("via {}", channel)};
+}
+Principal Principal::Internal() { return Principal{Via::kInternal, "zhiband", {}, {}}; }
+Principal Principal::Key(const v1::AccessKey& key, std::string claimed) {
+  return Principal{
+      Via::kKey, key.name(), {key.grants().begin(), key.grants().end()}, std::move(claimed)};
+}
+
+std::string Principal::RolesText() const {
+  if (!by_grants()) return "admin";
+  std::string out;
+  for (const auto& g : grants) {
+    if (!out.empty()) out += ",";
+    out += domain::AccessRoleName(g.role());
+    if (!g.center_id().empty()) out += "@" + g.center_id();
+  }
+  return out.empty() ? "no role" : out;
+}
+
+namespace {
+
+bool Satisfies(v1::AccessRole role, Need need) {
+  switch (need) {
+    case Need::kRead:
+      return role != v1::ACCESS_ROLE_UNSPECIFIED;
+    case Need::kOperate:
+      return role == v1::ACCESS_ADMIN || role == v1::ACCESS_OPERATOR;
+    case Need::kAudit:
+      return role == v1::ACCESS_ADMIN || role == v1::ACCESS_AUDITOR;
+    case Need::kAdmin:
+      return role == v1::ACCESS_ADMIN;
+  }
+  return false;
+}
+
+const char* NeedText(Need need) {
+  switch (need) {
+    case Need::kRead:
+      return "any role";
+    case Need::kOperate:
+      return "operator or admin";
+    case Need::kAudit:
+      return "auditor or admin";
+    case Need::kAdmin:
+      return "admin";
+  }
+  return "admin";
+}
+
+}  // namespace
+
+Status Permit(const Principal& who, const Command& cmd, const v1::CtlRequest& req,
+              const domain::State& state) {
+  if (who.by_grants()) {
+    const bool allowed = std::any_of(who.grants.begin(), who.grants.end(), [&](const auto& g) {
+      // Grants are network-wide (key_add refuses scoped ones until
+      // per-center authorization lands).
+      return g.center_id().empty() && Satisfies(g.role(), cmd.need);
+    });
+    if (!allowed) {
+      const auto* field = v1::CtlRequest::descriptor()->FindFieldByNumber(cmd.request_case);
+      return Status::PermissionDenied(fmt::format(
+          "{} needs the role {}; {} \"{}\" holds {}; nothing was changed",
+          field ? field->name() : std::string("this command"), NeedText(cmd.need),
+          who.via == Principal::Via::kKey ? "key" : "principal", who.name, who.RolesText()));
+    }
+  }
+  return cmd.authorize(who, req, state);
+}
+
+Command AdminOnly(Command c) {
+  c.need = Need::kAdmin;
+  return c;
+}
+
+Command NeedsAudit(Command c) {
+  c.need = Need::kAudit;
+  return c;
+}
+
 Command MakeQuery(v1::CtlRequest::CommandCase c, QueryFn fn) {
   Command cmd;
   cmd.request_case = c;
@@ -48,6 +145,7 @@ Command MakeSession(v1::CtlRequest::CommandCase c, SessionFn fn, AuditPolicy aud
   Command cmd;
   cmd.request_case = c;
   cmd.kind = CommandKind::kSession;
+  cmd.need = Need::kOperate;
   cmd.audit = audit;
   cmd.target = target;
   cmd.session = fn;
@@ -58,6 +156,7 @@ Command MakeMutation(v1::CtlRequest::CommandCase c, PlanFn fn, TargetFn target) 
   Command cmd;
   cmd.request_case = c;
   cmd.kind = CommandKind::kMutation;
+  cmd.need = Need::kOperate;
   cmd.target = target;
   cmd.plan = fn;
   return cmd;
@@ -109,6 +208,7 @@ const CommandTable& Commands() {
     RegisterCalendarCommands(t);
     RegisterRotaCommands(t);
     RegisterVisitCommands(t);
+    RegisterAccessCommands(t);
     return t;
   }();
   return table;

@@ -39,6 +39,8 @@ Status StatusQuery(CommandEnv& env, const R&, v1::CtlReply* reply) {
   s->set_centers(static_cast<uint32_t>(env.state.network.centers().size()));
   s->set_staff(static_cast<uint32_t>(env.state.network.staff().size()));
   s->set_schema_version(storage::kSchemaVersion);
+  s->set_server_public_key(env.options.server_public_key);
+  s->set_principal(env.actor);
   return {};
 }
 
@@ -98,6 +100,24 @@ Result<std::string> ClockSet(CommandEnv& env, const R& req, v1::CtlReply* reply)
   return MoveClock(env, target, reply);
 }
 
+// A resident is named by the target of the commands on them ("r1",
+// "r1 moved") and in the summary of reads and visits ("resident r1").
+bool Matches(const v1::AuditListRequest& q, const v1::AuditRecord& a) {
+  if (!q.actor().empty() && a.actor() != q.actor()) return false;
+  if (!q.command().empty() && a.command() != q.command()) return false;
+  if (!q.resident().empty()) {
+    const auto& t = a.target();
+    const bool in_target = t == q.resident() || t.starts_with(q.resident() + " ");
+    const std::string named = "resident " + q.resident();
+    const auto at = a.message().find(named);
+    const bool in_message = at != std::string::npos && (at + named.size() == a.message().size() ||
+                                                        a.message()[at + named.size()] == ' ' ||
+                                                        a.message()[at + named.size()] == ',');
+    if (!in_target && !in_message) return false;
+  }
+  return true;
+}
+
 Status AuditList(CommandEnv& env, const R& req, v1::CtlReply* reply) {
   const auto& q = req.audit_list();
   const uint32_t limit = ListLimit(q.limit(), kDefaultAuditLimit);
@@ -111,7 +131,7 @@ Status AuditList(CommandEnv& env, const R& req, v1::CtlReply* reply) {
           bad = Status::Internal("a stored audit record does not parse");
           return false;
         }
-        if (q.actor().empty() || a.actor() == q.actor()) *out->add_records() = std::move(a);
+        if (Matches(q, a)) *out->add_records() = std::move(a);
         return static_cast<uint32_t>(out->records_size()) < limit;
       }));
   return bad;
@@ -257,16 +277,16 @@ void RegisterSystemCommands(CommandTable& t) {
   t.Add(MakeQuery(R::kStatus, StatusQuery));
   t.Add(MakeQuery(R::kClockShow, ClockShow));
   t.Add(MakeQuery(R::kTimerList, TimerList));
-  t.Add(MakeSession(R::kClockAdvance, ClockAdvance, AuditPolicy::kAlways));
-  t.Add(MakeSession(R::kClockSet, ClockSet, AuditPolicy::kAlways));
-  t.Add(MakeQuery(R::kAuditList, AuditList));
+  t.Add(AdminOnly(MakeSession(R::kClockAdvance, ClockAdvance, AuditPolicy::kAlways)));
+  t.Add(AdminOnly(MakeSession(R::kClockSet, ClockSet, AuditPolicy::kAlways)));
+  t.Add(NeedsAudit(MakeQuery(R::kAuditList, AuditList)));
   t.Add(MakeSession(R::kImportBegin, ImportBegin, AuditPolicy::kNever));
   t.Add(MakeSession(R::kImportRows, ImportRows, AuditPolicy::kNever));
   t.Add(MakeSession(R::kImportAbort, ImportAbort, AuditPolicy::kNever));
   t.Add(MakeMutation(R::kImportCommit, ImportCommit,
                      [](const R& r) { return r.import_commit().import_id(); }));
-  t.Add(MakeSession(R::kBackupCreate, BackupCreate, AuditPolicy::kAlways,
-                    [](const R& r) { return r.backup_create().dir(); }));
+  t.Add(AdminOnly(MakeSession(R::kBackupCreate, BackupCreate, AuditPolicy::kAlways,
+                              [](const R& r) { return r.backup_create().dir(); })));
 }
 
 }  // namespace zhiban::core

@@ -238,13 +238,20 @@ Status Core::CommitGroup(GroupCtx& g, const DurableFn& on_durable) {
 
 std::vector<v1::CtlReply> Core::ExecuteGroup(const std::vector<const v1::CtlRequest*>& requests,
                                              std::vector<CommittedEvent>* events,
-                                             const DurableFn& on_durable) {
+                                             const DurableFn& on_durable,
+                                             const std::vector<Principal>* who) {
   GroupCtx g = BeginGroup(events);
   const uint64_t saved_audit = next_audit_seq_;
   const TimePoint saved_sim = sim_ ? sim_->Now() : TimePoint{};
 
   std::vector<v1::CtlReply> replies(requests.size());
-  for (size_t i = 0; i < requests.size(); ++i) Execute(*requests[i], &replies[i], g);
+  for (size_t i = 0; i < requests.size(); ++i) {
+    if (who) {
+      Execute(*requests[i], (*who)[i], &replies[i], g);
+    } else {
+      Execute(*requests[i], Principal::Local(ClaimOf(requests[i]->client())), &replies[i], g);
+    }
+  }
   if (g.batch.count() == 0) {
     ApplyPending(g);  // an unchanged update stages nothing but is harmless to apply
     return replies;
@@ -272,18 +279,18 @@ std::vector<v1::CtlReply> Core::ExecuteGroup(const std::vector<const v1::CtlRequ
   return replies;
 }
 
-void Core::Execute(const v1::CtlRequest& req, v1::CtlReply* reply, GroupCtx& g) {
+void Core::Execute(const v1::CtlRequest& req, const Principal& who, v1::CtlReply* reply,
+                   GroupCtx& g) {
   ApplyPending(g);  // this request sees every earlier one of the group
   reply->set_request_id(req.request_id());
-  const std::string actor = ActorOf(req.client());
+  const std::string& actor = who.actor();
   const Command* cmd = commands_.Find(req.command_case());
   Status st;
   if (!cmd) {
     st = Status(Code::kUnimplemented, "this zhiband does not know the command");
   } else {
     CommandEnv env = Env(actor, g.batch, g.first_seq - 1);
-    const Principal who{actor};
-    st = cmd->authorize(who, req, state_);
+    st = Permit(who, *cmd, req, state_);
     std::string summary;
     if (st.ok()) {
       switch (cmd->kind) {
@@ -310,7 +317,7 @@ void Core::Execute(const v1::CtlRequest& req, v1::CtlReply* reply, GroupCtx& g) 
         }
       }
     }
-    if (cmd->audited()) Audit(*cmd, req, actor, st, summary, *reply, g);
+    if (cmd->audited()) Audit(*cmd, req, who, st, summary, *reply, g);
   }
   if (!st.ok()) {
     reply->clear_result();
@@ -409,14 +416,15 @@ void Core::Stage(domain::Mutation& m, const std::string& actor, v1::CtlReply* re
   g.pending = std::move(m);
 }
 
-void Core::Audit(const Command& cmd, const v1::CtlRequest& req, const std::string& actor,
+void Core::Audit(const Command& cmd, const v1::CtlRequest& req, const Principal& who,
                  const Status& status, const std::string& summary, const v1::CtlReply& reply,
                  GroupCtx& g) {
   v1::AuditRecord a;
   const uint64_t seq = next_audit_seq_++;
   a.set_seq(seq);
   *a.mutable_time() = ToProto(clock_->Now());
-  a.set_actor(actor);
+  a.set_actor(who.actor());
+  a.set_claimed(who.claimed);
   a.set_command(CommandName(req));
   if (cmd.target) a.set_target(cmd.target(req));
   a.set_code(ToProtoCode(status.code()));
@@ -483,10 +491,10 @@ v1::CtlReply Core::Query(const v1::CtlRequest& req, const Principal& who) {
     st = Status::FailedPrecondition(
         fmt::format("{} is not a query that may be answered here", CommandName(req)));
   } else {
-    st = cmd->authorize(who, req, state_);
+    st = Permit(who, *cmd, req, state_);
     if (st.ok()) {
       storage::WriteBatch unused = store_->NewBatch();  // queries stage nothing
-      CommandEnv env = Env(who.claimed, unused, next_seq_ - 1);
+      CommandEnv env = Env(who.actor(), unused, next_seq_ - 1);
       st = cmd->query(env, req, &reply);
     }
   }
@@ -502,11 +510,11 @@ bool Core::IsLongWork(const v1::CtlRequest& req) const {
   return cmd && cmd->long_work();
 }
 
-std::optional<LongJob> Core::BeginLong(const v1::CtlRequest& req) {
+std::optional<LongJob> Core::BeginLong(const v1::CtlRequest& req, const Principal& who) {
   if (!IsLongWork(req)) return std::nullopt;
   const Command* cmd = commands_.Find(req.command_case());
-  LongJob job{req, ActorOf(req.client()), clock_->Now(), {}, 1};
-  if (!cmd->authorize(Principal{job.actor}, req, state_).ok()) return std::nullopt;
+  LongJob job{req, who, clock_->Now(), {}, 1};
+  if (!Permit(who, *cmd, req, state_).ok()) return std::nullopt;
   job.reads = cmd->snapshot(state_, req);
   return job;
 }
@@ -517,7 +525,8 @@ LongOutcome Core::ComputeLong(LongJob& job) const {
   const domain::State copy = domain::StateOf(std::move(job.reads), options_.rota, options_.visits);
   job.reads = {};
   const Command* cmd = commands_.Find(job.request.command_case());
-  auto m = cmd->compute(domain::RotaCtx{copy, zones_, job.now, job.actor}, job.request, &out.reply);
+  auto m = cmd->compute(domain::RotaCtx{copy, zones_, job.now, job.who.actor()}, job.request,
+                        &out.reply);
   out.status = m.status();
   if (m.ok()) out.plan = std::move(*m);
   return out;
@@ -551,12 +560,12 @@ std::optional<v1::CtlReply> Core::FinishLong(LongJob* job, LongOutcome out,
   std::string summary;
   if (st.ok()) {
     summary = out.plan.summary;
-    Stage(out.plan, job->actor, &reply, g);
+    Stage(out.plan, job->who.actor(), &reply, g);
   } else {
     reply.clear_result();
     SetError(st, reply.mutable_error());
   }
-  Audit(cmd, req, job->actor, st, summary, reply, g);
+  Audit(cmd, req, job->who, st, summary, reply, g);
   if (Status s = CommitGroup(g, on_durable); !s.ok()) {
     // Nothing of the group reached memory (CommitGroup dropped it).
     spdlog::error("commit of {} failed: {}", CommandName(req), s.ToString());

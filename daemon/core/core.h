@@ -53,7 +53,7 @@ struct CommittedEvent {
 // (UNAVAILABLE: transient, send it again), nothing changed.
 struct LongJob {
   v1::CtlRequest request;
-  std::string actor;
+  Principal who;
   TimePoint now;           // the clock when the records were read
   domain::Mutation reads;  // the copies; ComputeLong consumes them
   int attempt = 1;
@@ -73,8 +73,9 @@ struct CoreOptions {
   std::chrono::seconds import_idle_timeout{600};
   domain::RotaOptions rota;
   domain::VisitOptions visits;
-  size_t timer_batch = 5000;  // most timers fired per FireTimers call
-  std::string backup_root;    // backups go only under this directory (absolute)
+  size_t timer_batch = 5000;      // most timers fired per FireTimers call
+  std::string backup_root;        // backups go only under this directory (absolute)
+  std::string server_public_key;  // Z85, when the TCP endpoints use CURVE (status shows it)
   // Start although the store lost acknowledged events (storage/acked_seq.h):
   // continue after the highest acknowledged seq, recording the lost range
   // as an events.lost event. Otherwise Load refuses.
@@ -117,10 +118,13 @@ class Core {
   using DurableFn = std::function<void(const std::vector<CommittedEvent>& events)>;
 
   // Runs `requests` in order as one group commit; returns one reply each and
-  // appends the committed events (in seq order) to `events`.
+  // appends the committed events (in seq order) to `events`. `who[i]` asked
+  // for request i (the daemon finds them from the transport); without `who`
+  // every request is the local admin's (tests, the bundled calendars).
   std::vector<v1::CtlReply> ExecuteGroup(const std::vector<const v1::CtlRequest*>& requests,
                                          std::vector<CommittedEvent>* events,
-                                         const DurableFn& on_durable = {});
+                                         const DurableFn& on_durable = {},
+                                         const std::vector<Principal>* who = nullptr);
 
   // Fires the timers due now, of every source (domain/state.h
   // ForEachTimerSource: shift reminders, handoffs, no-shows; visit deadlines;
@@ -144,7 +148,7 @@ class Core {
   // Long work (see LongJob). BeginLong: the job, or nullopt when `req` is
   // not long work or its principal is refused (run it with ExecuteGroup then:
   // it is answered and audited as usual).
-  std::optional<LongJob> BeginLong(const v1::CtlRequest& req);
+  std::optional<LongJob> BeginLong(const v1::CtlRequest& req, const Principal& who);
   bool IsLongWork(const v1::CtlRequest& req) const;
   // Any thread; reads only the command table, the options and the zones.
   LongOutcome ComputeLong(LongJob& job) const;
@@ -174,11 +178,11 @@ class Core {
   Status LoadRecords();
   // The environment a handler runs in; `durable_seq`: the newest seq on disk.
   CommandEnv Env(const std::string& actor, storage::WriteBatch& batch, uint64_t durable_seq);
-  void Execute(const v1::CtlRequest& req, v1::CtlReply* reply, GroupCtx& g);
+  void Execute(const v1::CtlRequest& req, const Principal& who, v1::CtlReply* reply, GroupCtx& g);
   void ApplyPending(GroupCtx& g);
   // Stages a planned mutation into the group: records, events stamped with seqs.
   void Stage(domain::Mutation& m, const std::string& actor, v1::CtlReply* reply, GroupCtx& g);
-  void Audit(const Command& cmd, const v1::CtlRequest& req, const std::string& actor,
+  void Audit(const Command& cmd, const v1::CtlRequest& req, const Principal& who,
              const Status& status, const std::string& summary, const v1::CtlReply& reply,
              GroupCtx& g);
   domain::RotaCtx RotaContext() const;

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "daemon/base/utf8.h"
+
 namespace zhiban::core {
 
 std::string FindUnknownField(const google::protobuf::Message& msg) {
@@ -114,9 +116,21 @@ void SetError(const Status& status, v1::Error* error) {
   error->set_field(status.field());
 }
 
-std::string ActorOf(const v1::ClientInfo& c) {
-  if (c.user().empty() && c.host().empty()) return "anonymous";
-  return fmt::format("{}@{}", c.user().empty() ? "?" : c.user(), c.host().empty() ? "?" : c.host());
+std::string ClaimOf(const v1::ClientInfo& c) {
+  if (c.user().empty() && c.host().empty() && c.tool().empty()) return "";
+  std::string raw =
+      fmt::format("{}@{}", c.user().empty() ? "?" : c.user(), c.host().empty() ? "?" : c.host());
+  if (!c.tool().empty()) raw += " " + c.tool();
+  std::string shown;
+  for (char ch : Utf8Excerpt(raw.substr(0, 400), 400)) {
+    const auto u = static_cast<unsigned char>(ch);
+    if (u < 0x20 || u == 0x7f) {
+      shown += fmt::format("\\x{:02x}", u);
+    } else {
+      shown += ch;
+    }
+  }
+  return Utf8Excerpt(shown, 200);
 }
 
 }  // namespace zhiban::core

@@ -29,7 +29,10 @@ v1::ErrorCode ToProtoCode(Code code);
 Code FromProtoCode(v1::ErrorCode code);
 void SetError(const Status& status, v1::Error* error);
 
-// "user@host" as the client reports it, for audit records and events.
-std::string ActorOf(const v1::ClientInfo& c);
+// What the client claims to be, "user@host tool", for the audit record
+// beside the principal: at most 200 bytes, valid UTF-8, every control
+// character (a newline, an ANSI escape) shown as \xNN, so a claim can never
+// print a forged row.
+std::string ClaimOf(const v1::ClientInfo& c);
 
 }  // namespace zhiban::core

@@ -48,6 +48,7 @@ struct Mutation {
   std::vector<std::string> residents_deleted;
   std::vector<v1::Visit> visits_put;
   std::vector<v1::Appointment> appointments_put;
+  std::vector<v1::AccessKey> keys_put;  // never deleted: a revoked key stays, revoked
 
   // Events to publish, in order, with topic, center_id and body set (the
   // core stamps seq, id, time, actor). An event announcing a record this

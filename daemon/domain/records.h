@@ -110,6 +110,9 @@ void ForEachRecordKind(F&& f) {
   f(RecordKind<v1::Appointment>{
       "appointment", "appointments", "", &M::appointments_put, nullptr, ById,
       [](State& s, v1::Appointment&& x) { s.appointments.Put(std::move(x)); }, nullptr});
+  f(RecordKind<v1::AccessKey>{
+      "key", "keys", "", &M::keys_put, nullptr, [](const v1::AccessKey& k) { return k.name(); },
+      [](State& s, v1::AccessKey&& x) { s.access.Put(std::move(x)); }, nullptr});
 }
 
 }  // namespace zhiban::domain

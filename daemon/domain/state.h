@@ -4,6 +4,7 @@
 
 #include <string_view>
 
+#include "daemon/domain/access.h"
 #include "daemon/domain/appointment.h"
 #include "daemon/domain/calendar.h"
 #include "daemon/domain/mutation.h"
@@ -21,6 +22,7 @@ struct State {
   RotaBook rota;
   VisitBook visits;
   AppointmentBook appointments;
+  AccessBook access;
 
   // Empty again, every record and index gone, the books' options kept: by
   // value, so a book's new map cannot be left out.

@@ -7,6 +7,7 @@
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
 
+#include "daemon/net/curve.h"
 #include "daemon/net/zmq_util.h"
 
 namespace zhiban::net {
@@ -50,8 +51,10 @@ struct CtlServer::Impl {
     }
   }
 
-  static CtlCall Split(std::vector<zmq::message_t>&& frames) {
+  CtlCall Split(std::vector<zmq::message_t>&& frames) const {
     CtlCall call;
+    call.local = options.local;
+    if (!options.curve_secret_key.empty()) call.user_id = UserIdOf(frames.back());
     call.envelope = std::make_shared<CtlCall::Envelope>();
     size_t delim = 1;
     while (delim < frames.size() && frames[delim].size() != 0) ++delim;
@@ -131,6 +134,7 @@ Status CtlServer::Start() {
   s.set(zmq::sockopt::sndhwm, impl_->options.hwm);
   s.set(zmq::sockopt::rcvhwm, impl_->options.hwm);
   s.set(zmq::sockopt::linger, 1000);
+  if (!impl_->options.curve_secret_key.empty()) MakeCurveServer(s, impl_->options.curve_secret_key);
   auto bound = Bind(s, impl_->options.endpoint);
   if (!bound.ok()) return bound.status();
   impl_->bound = *bound;

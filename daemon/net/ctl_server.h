@@ -36,6 +36,11 @@ struct CtlCall {
   std::string body;    // the request bytes
   Status frame_error;  // set when the message was not [envelope][empty][body]
   std::string reply;   // filled by the handler: a serialized zhiban.v1.CtlReply
+  // Who sent it, as the transport proves it: the CURVE client's public key
+  // (the ZAP User-Id, read from this very message), or `local` (the ipc://
+  // socket); neither on an open loopback socket.
+  std::string user_id;
+  bool local = false;
   // Set by the handler that keeps the call to answer later (long work): the
   // server does not send it; the handler hands it to Reply() when done.
   bool deferred = false;
@@ -48,6 +53,8 @@ struct CtlServerOptions {
   int64_t max_message_bytes = 16 << 20;  // ZMQ_MAXMSGSIZE: larger frames drop the connection
   int hwm = 100000;                      // ZMQ_SNDHWM / ZMQ_RCVHWM, messages per peer
   size_t max_group = 1024;               // requests handed to the core per wake-up
+  std::string curve_secret_key;          // set: a CURVE server (ZAP checks each client)
+  bool local = false;                    // an ipc:// socket: its callers are the local admin
 };
 
 class CtlServer {

@@ -1,24 +1,36 @@
 #include "daemon/net/publisher.h"
 
+#include <chrono>
+#include <thread>
+
+#include <fmt/format.h>
 #include <google/protobuf/util/time_util.h>
 #include <spdlog/spdlog.h>
 #include <zmq.hpp>
 
 #include "daemon/domain/mutation.h"
+#include "daemon/net/curve.h"
 #include "daemon/net/zmq_util.h"
 #include "zhiban/v1/events.pb.h"
 
 namespace zhiban::net {
 
 struct Publisher::Impl {
+  zmq::context_t& ctx;
   zmq::socket_t sock;
   PublisherOptions options;
   std::string bound;
   uint64_t published = 0;
   uint64_t failures = 0;
   bool open = false;
-  Impl(zmq::context_t& ctx, PublisherOptions o)
-      : sock(ctx, zmq::socket_type::pub), options(std::move(o)) {}
+  Impl(zmq::context_t& c, PublisherOptions o)
+      : ctx(c), sock(c, zmq::socket_type::pub), options(std::move(o)) {}
+
+  void Configure() {
+    sock.set(zmq::sockopt::sndhwm, options.sndhwm);
+    sock.set(zmq::sockopt::linger, 1000);
+    if (!options.curve_secret_key.empty()) MakeCurveServer(sock, options.curve_secret_key);
+  }
 
   void Send(std::string_view topic, std::string_view bytes) {
     if (!open) return;
@@ -38,8 +50,7 @@ Publisher::Publisher(zmq::context_t& ctx, PublisherOptions options)
 Publisher::~Publisher() { Stop(); }
 
 Status Publisher::Start() {
-  impl_->sock.set(zmq::sockopt::sndhwm, impl_->options.sndhwm);
-  impl_->sock.set(zmq::sockopt::linger, 1000);
+  impl_->Configure();
   auto bound = Bind(impl_->sock, impl_->options.endpoint);
   if (!bound.ok()) return bound.status();
   impl_->bound = *bound;
@@ -51,6 +62,30 @@ void Publisher::Stop() {
   if (!impl_->open) return;
   impl_->open = false;
   impl_->sock.close();
+}
+
+Status Publisher::CutOff() {
+  if (!impl_->open) return {};
+  // libzmq cannot drop one peer of a PUB socket, and unbinding an endpoint
+  // ends its listener but not the connections it accepted: the socket goes,
+  // with every connection, and a new one binds the same endpoint. Nothing
+  // queued is kept (linger 0): the subscribers replay it.
+  impl_->sock.set(zmq::sockopt::linger, 0);
+  impl_->sock.close();
+  impl_->sock = zmq::socket_t(impl_->ctx, zmq::socket_type::pub);
+  impl_->Configure();
+  // The old listener is closed on libzmq's I/O thread: until it is, the
+  // port is taken. Up to 2 s, then give up (the caller stops the daemon).
+  auto again = Bind(impl_->sock, impl_->bound);
+  for (int i = 0; !again.ok() && i < 100; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    again = Bind(impl_->sock, impl_->bound);
+  }
+  if (!again.ok()) {
+    impl_->open = false;  // never silently serve nobody: the daemon stops on this
+    return again.status();
+  }
+  return {};
 }
 
 void Publisher::Publish(std::string_view topic, std::string_view event_bytes) {

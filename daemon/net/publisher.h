@@ -4,6 +4,8 @@
 // PUB never blocks: at a subscriber's high-water mark ZeroMQ drops, and the
 // subscriber recovers by gap detection + replay (docs/PROTOCOL.md). A
 // heartbeat (topic bus.heartbeat, seq 0) tells idle subscribers the newest seq.
+// Under CURVE a subscriber's key is checked at its handshake only (PUB has
+// no per-message sender); CutOff makes every subscriber shake hands again.
 //
 // Thread-safety: core thread only.
 #pragma once
@@ -24,7 +26,8 @@ namespace zhiban::net {
 
 struct PublisherOptions {
   std::string endpoint = "tcp://127.0.0.1:7601";
-  int sndhwm = 200000;  // messages queued per subscriber before ZeroMQ drops for it
+  int sndhwm = 200000;           // messages queued per subscriber before ZeroMQ drops for it
+  std::string curve_secret_key;  // set: a CURVE server (ZAP checks each subscriber)
 };
 
 class Publisher {
@@ -36,6 +39,11 @@ class Publisher {
   void Stop();
   void Publish(std::string_view topic, std::string_view event_bytes);
   void Heartbeat(uint64_t last_seq, TimePoint now);
+  // Drops every subscriber's connection (a new socket bound to the same
+  // endpoint): each reconnects through a fresh CURVE handshake, which a
+  // revoked key fails. The others lose what was in flight and fetch it by
+  // replay when they see the gap (docs/PROTOCOL.md, "Authentication").
+  Status CutOff();
 
   const std::string& endpoint() const;
   uint64_t published() const;  // events handed to ZeroMQ

@@ -10,6 +10,8 @@
 
 #include "daemon/base/wire.h"
 #include "daemon/core/ctl_codec.h"
+#include "daemon/net/curve.h"
+#include "daemon/net/zap_handler.h"
 #include "daemon/net/zmq_util.h"
 #include "daemon/storage/store.h"
 #include "zhiban/v1/bus.pb.h"
@@ -98,6 +100,14 @@ struct ReplayServer::Impl {
       return;
     }
     const auto& body = frames[delim + 1];
+    if (!options.curve_secret_key.empty()) {
+      const std::string key = UserIdOf(body);
+      if (!options.keys || !options.keys->NameOf(key)) {
+        Error(envelope, Status::PermissionDenied(
+                            "this key is not (or no longer) one zhiband accepts: it was revoked"));
+        return;
+      }
+    }
     if (static_cast<int64_t>(body.size()) > options.max_request_bytes) {
       Error(envelope,
             Status::ResourceExhausted(fmt::format("replay request is {} bytes; the limit is {}",
@@ -219,6 +229,7 @@ Status ReplayServer::Start() {
   // max_request_bytes); only larger ones drop the connection, as on ctl.
   r.set(zmq::sockopt::maxmsgsize, std::max<int64_t>(impl_->options.max_request_bytes, 16 << 20));
   r.set(zmq::sockopt::linger, 0);
+  if (!impl_->options.curve_secret_key.empty()) MakeCurveServer(r, impl_->options.curve_secret_key);
   auto bound = Bind(r, impl_->options.endpoint);
   if (!bound.ok()) return bound.status();
   impl_->bound = *bound;

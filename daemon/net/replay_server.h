@@ -28,6 +28,8 @@ class Store;
 
 namespace zhiban::net {
 
+class KeyRing;  // net/zap_handler.h
+
 struct ReplayServerOptions {
   std::string endpoint = "tcp://127.0.0.1:7602";
   const Clock* clock = nullptr;   // stamps daemon_time on chunks and ends (null: unset)
@@ -36,6 +38,10 @@ struct ReplayServerOptions {
   uint32_t max_scanned = 200000;  // events examined per request when filtering by topic
   int sndhwm = 1000;              // messages queued per peer
   int64_t max_request_bytes = 64 << 10;
+  // Set: a CURVE server, and each request's key (its ZAP User-Id) must still
+  // be in `keys`: a revoked subscriber is refused from its next request.
+  std::string curve_secret_key;
+  const KeyRing* keys = nullptr;
 };
 
 struct ReplayCounters {

@@ -44,15 +44,16 @@ enum class Family : int {
   kResidents,     // residents (personal data), key = resident id
   kVisits,        // visit work orders, key = visit id
   kAppointments,  // appointments, key = appointment id
+  kKeys,          // principals' CURVE public keys (AccessKey), key = name
   kCount
 };
 // The column family names, in the order of Family. A new family is appended
 // to both (never reordered: a data dir of an older build opens with it created
 // empty); record families are named by the record list, domain/records.h.
 inline constexpr std::array<const char*, static_cast<size_t>(Family::kCount)> kFamilyNames = {
-    "meta",       "centers",  "staff",       "events", "audit",       "calendar",
-    "exceptions", "policies", "assignments", "shifts", "rotations",   "leave",
-    "swaps",      "rota",     "residents",   "visits", "appointments"};
+    "meta",       "centers",  "staff",       "events", "audit",        "calendar",
+    "exceptions", "policies", "assignments", "shifts", "rotations",    "leave",
+    "swaps",      "rota",     "residents",   "visits", "appointments", "keys"};
 const char* FamilyName(Family f);
 
 // The keys of the meta family, all of them.

@@ -55,6 +55,7 @@ Status Only(const toml::table& t, const std::string& source, const std::string& 
 
 struct Loaded {
   RunnerOptions opts;
+  std::string key_file, server_key;  // [bus] key, server_key
   std::string metrics_listen;
   toml::table section;
   std::unique_ptr<Router> router;
@@ -83,9 +84,11 @@ Result<Loaded> Load(const PluginSpec& spec, const std::string& path) {
   ZB_RETURN_IF_ERROR(Only(config, path, "top level", top));
   auto table = [&](const char* name) -> const toml::table* { return config[name].as_table(); };
   if (const auto* t = table("bus")) {
-    ZB_RETURN_IF_ERROR(Only(*t, path, "bus", {"pub", "replay", "start"}));
+    ZB_RETURN_IF_ERROR(Only(*t, path, "bus", {"pub", "replay", "start", "key", "server_key"}));
     ZB_RETURN_IF_ERROR(Read(*t, path, "bus", "pub", &l.opts.pub_endpoint));
     ZB_RETURN_IF_ERROR(Read(*t, path, "bus", "replay", &l.opts.replay_endpoint));
+    ZB_RETURN_IF_ERROR(Read(*t, path, "bus", "key", &l.key_file));
+    ZB_RETURN_IF_ERROR(Read(*t, path, "bus", "server_key", &l.server_key));
     if (const auto* n = t->get("start")) {
       if (auto seq = n->value<int64_t>(); seq && *seq >= 1) {
         l.opts.start = std::to_string(*seq);
@@ -207,12 +210,16 @@ Result<std::string> Secret(const toml::table& t, const std::string& key, const s
 int PluginMain(int argc, char** argv, const PluginSpec& spec) {
   const std::string binary = "zhiban-notify-" + spec.name;
   CLI::App app{binary + " — " + spec.description};
-  std::string config_path, state_dir, pub, replay, id;
+  std::string config_path, state_dir, pub, replay, id, key, server_key;
   app.add_option("--config", config_path, "the plugin's TOML config (routes, templates, provider)");
   app.add_option("--state-dir", state_dir,
                  "cursor, sent ids, held and dead letters (overrides [state] dir)");
   app.add_option("--pub", pub, "zhiband PUB endpoint (overrides [bus] pub)");
   app.add_option("--replay", replay, "zhiband replay endpoint (overrides [bus] replay)");
+  app.add_option("--key", key, "this plugin's CURVE key file (overrides [bus] key)");
+  app.add_option("--server-key", server_key,
+                 "zhiband's public key, its zhiband.pub or 40 Z85 characters (overrides [bus] "
+                 "server_key)");
   auto* check = app.add_subcommand("check", "validate the config and exit");
   auto* dead = app.add_subcommand("dead", "dead letters");
   auto* dead_list = dead->add_subcommand("list", "notifications given up on");
@@ -241,6 +248,20 @@ int PluginMain(int argc, char** argv, const PluginSpec& spec) {
   if (!state_dir.empty()) l.opts.state_dir = state_dir;
   if (!pub.empty()) l.opts.pub_endpoint = pub;
   if (!replay.empty()) l.opts.replay_endpoint = replay;
+  if (!key.empty()) l.key_file = key;
+  if (!server_key.empty()) l.server_key = server_key;
+  if (l.key_file.empty() != l.server_key.empty()) {
+    return fail(
+        "CURVE needs both [bus] key (this plugin's key file) and [bus] server_key "
+        "(zhiband's public key); docs/PROTOCOL.md \"Authentication\"");
+  }
+  if (!l.key_file.empty()) {
+    auto keys = net::ReadKeyFile(l.key_file, true);
+    if (!keys.ok()) return fail(keys.status().message());
+    auto pub_key = net::ReadPublicKey(l.server_key);
+    if (!pub_key.ok()) return fail(pub_key.status().message());
+    l.opts.curve = net::CurveClient{*pub_key, *keys};
+  }
   if (!start.empty()) {
     const bool seq = start.find_first_not_of("0123456789") == std::string::npos &&
                      start.size() < 20 && start != "0";

@@ -8,7 +8,8 @@
 //
 // The config file (TOML) has the shared sections below, the routing of
 // routing.h ([[route]], [templates.*], [groups.*]) and the plugin's own section:
-//   [bus]          pub, replay, start = "now" | "beginning" | <seq> (first start only)
+//   [bus]          pub, replay, start = "now" | "beginning" | <seq> (first start only),
+//                  key (this plugin's CURVE key file), server_key (zhiband's public key)
 //   [stale]        handoff_grace_minutes = 30
 //   [state]        dir
 //   [retry]        initial_backoff_ms, max_backoff_ms, max_attempts

@@ -240,6 +240,7 @@ Status Runner::Run(const std::atomic<bool>& stop) {
   client::SubscriberOptions so;
   so.pub_endpoint = options_.pub_endpoint;
   so.replay_endpoint = options_.replay_endpoint;
+  so.curve = options_.curve;
   Status failed;
   client::Subscriber* current = nullptr;
   so.on_idle = [&] {
@@ -288,6 +289,7 @@ Status Runner::ChooseStart(const std::atomic<bool>& stop) {
     client::SubscriberOptions so;
     so.pub_endpoint = options_.pub_endpoint;
     so.replay_endpoint = options_.replay_endpoint;
+    so.curve = options_.curve;
     for (auto wait = std::chrono::milliseconds(500);;
          wait = std::min(wait * 2, std::chrono::milliseconds(10000))) {
       client::Subscriber sub(ctx_, so);

@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "daemon/base/status.h"
+#include "daemon/net/curve.h"
 #include "plugins/sdk/limits.h"
 #include "plugins/sdk/routing.h"
 #include "plugins/sdk/staleness.h"
@@ -107,6 +108,7 @@ struct RunnerOptions {
   std::string state_dir;
   std::string pub_endpoint = "tcp://127.0.0.1:7601";
   std::string replay_endpoint = "tcp://127.0.0.1:7602";
+  net::CurveClient curve;  // [bus] key + server_key: CURVE on tcp:// endpoints
   std::chrono::milliseconds initial_backoff{1000};
   std::chrono::milliseconds max_backoff{300000};
   int max_attempts = 10;  // then a dead letter

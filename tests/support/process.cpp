@@ -1,6 +1,7 @@
 #include "tests/support/process.h"
 
 #include "clients/lib/subscriber.h"
+#include "daemon/net/curve.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -127,6 +128,10 @@ DaemonFixture::DaemonFixture(std::vector<std::string> extra_args, Transport tran
     ctl_ = "tcp://127.0.0.1:" + std::to_string(FreeTcpPort());
     pub_ = "tcp://127.0.0.1:" + std::to_string(FreeTcpPort());
     replay_ = "tcp://127.0.0.1:" + std::to_string(FreeTcpPort());
+    if (transport == Transport::kCurve) {
+      curve_ctl_ = ctl_;
+      ctl_ = "ipc://" + data_dir_ + "/ctl.sock";
+    }
   }
 }
 
@@ -180,13 +185,15 @@ void DaemonFixture::Start() {
                                    "--data-dir",
                                    data_dir(),
                                    "--ctl",
-                                   ctl(),
+                                   curve_ctl_.empty() ? ctl() : curve_ctl_,
                                    "--pub",
                                    pub(),
                                    "--replay",
                                    replay(),
                                    "--http",
                                    "127.0.0.1:0"};
+  if (ctl_.starts_with("tcp://")) argv.push_back("--no-curve");  // benchmarks: like with like
+  if (!curve_ctl_.empty()) argv.push_back("--local-admin");
   argv.insert(argv.end(), extra_.begin(), extra_.end());
   proc_ = std::make_unique<Process>(argv, log());
   // Ready when it answers: the ctl request waits in ZeroMQ until zhiband binds.
@@ -223,6 +230,12 @@ int DaemonFixture::Stop() {
 }
 
 std::string DaemonFixture::log() const { return dir_ / "zhiband.log"; }
+
+std::string DaemonFixture::server_key() const {
+  auto k = net::ReadPublicKey(data_dir() + "/zhiband.pub");
+  if (!k.ok()) throw std::runtime_error(k.status().ToString());
+  return *k;
+}
 
 std::string DaemonFixture::http() const {
   auto j = nlohmann::json::parse(Slurp(data_dir() + "/zhiband.endpoints.json"));

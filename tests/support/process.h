@@ -58,9 +58,11 @@ class Process {
   int status_ = 0;
 };
 
-// A real zhiband in a temp dir, on ipc:// endpoints (tests) or on free TCP
-// loopback ports (benchmarks, to compare like with like).
-enum class Transport { kIpc, kTcp };
+// A real zhiband in a temp dir, on ipc:// endpoints (tests), on free TCP
+// loopback ports without CURVE (benchmarks, to compare like with like), or
+// on TCP with CURVE plus the local admin socket (security tests: ctl() is
+// then ipc://<data_dir>/ctl.sock, the CURVE ctl is curve_ctl()).
+enum class Transport { kIpc, kTcp, kCurve };
 
 class DaemonFixture {
  public:
@@ -76,6 +78,8 @@ class DaemonFixture {
   const std::string& ctl() const { return ctl_; }
   const std::string& pub() const { return pub_; }
   const std::string& replay() const { return replay_; }
+  const std::string& curve_ctl() const { return curve_ctl_; }  // kCurve only
+  std::string server_key() const;  // kCurve: zhiband's public key, from <data_dir>/zhiband.pub
   const std::string& data_dir() const { return data_dir_; }
   void UseDataDir(std::string dir) { data_dir_ = std::move(dir); }  // before Start()
   std::string http() const;  // host:port, from the endpoints file
@@ -93,7 +97,7 @@ class DaemonFixture {
  private:
   TempDir dir_;
   std::vector<std::string> extra_;
-  std::string ctl_, pub_, replay_;
+  std::string ctl_, pub_, replay_, curve_ctl_;
   std::string data_dir_ = dir_ / "data";
   std::unique_ptr<Process> proc_;
   zmq::context_t zmq_{1};

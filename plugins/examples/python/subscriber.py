@@ -11,7 +11,11 @@ Needs Debian's python3-zmq and python3-protobuf, and protoc
 
   plugins/examples/python/subscriber.py [--pub tcp://127.0.0.1:7601]
       [--replay tcp://127.0.0.1:7602] [--cursor FILE] [--topic PREFIX]...
-      [--until-seq N]
+      [--until-seq N] [--key FILE --server-key FILE]
+
+With --key (this subscriber's key file, from `zhibanctl key create NAME
+--role plugin`) and --server-key (zhiband's zhiband.pub) it speaks CURVE, as
+a zhiband on TCP requires (docs/PROTOCOL.md, "Authentication").
 
 Prints one line per event: "<seq> <topic> <id> <center_id>".
 """
@@ -21,6 +25,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import tomllib
 
 import zmq
 
@@ -67,6 +72,13 @@ class Follower:
     def __init__(self, args, bus_pb2, events_pb2):
         self.args, self.bus, self.events = args, bus_pb2, events_pb2
         self.ctx = zmq.Context()
+        self.curve = None
+        if args.key:
+            with open(args.key, "rb") as f:
+                me = tomllib.load(f)
+            with open(args.server_key, "rb") as f:
+                server = tomllib.load(f)["public-key"]
+            self.curve = (server.encode(), me["public-key"].encode(), me["secret-key"].encode())
         self.cursor = Cursor(args.cursor)
         self.stopping = False
 
@@ -80,11 +92,17 @@ class Follower:
         if self.args.until_seq and event.seq >= self.args.until_seq:
             self.stopping = True
 
+    def secure(self, sock, endpoint):
+        """CURVE on tcp:// when we hold a key; ipc:// is the file system's business."""
+        if self.curve and endpoint.startswith("tcp://"):
+            sock.curve_serverkey, sock.curve_publickey, sock.curve_secretkey = self.curve
+
     def replay(self):
         """Replays from the cursor until caught up (PROTOCOL.md "Replay")."""
         dealer = self.ctx.socket(zmq.DEALER)
         dealer.setsockopt(zmq.LINGER, 0)
         dealer.setsockopt(zmq.RCVTIMEO, 10000)
+        self.secure(dealer, self.args.replay)
         dealer.connect(self.args.replay)
         try:
             while not self.stopping:
@@ -112,6 +130,7 @@ class Follower:
         sub.setsockopt(zmq.RCVHWM, 1000000)
         sub.setsockopt(zmq.LINGER, 0)
         sub.setsockopt(zmq.SUBSCRIBE, b"")  # everything: a seq jump is then always a gap
+        self.secure(sub, self.args.pub)
         sub.connect(self.args.pub)
         self.replay()  # after subscribing, so nothing published meanwhile is lost
         poller = zmq.Poller()
@@ -145,9 +164,13 @@ def main():
     p.add_argument("--cursor", help="file keeping the cursor across runs")
     p.add_argument("--topic", action="append", help="print only topics starting with this")
     p.add_argument("--until-seq", type=int, default=0, help="exit after this seq")
+    p.add_argument("--key", help="this subscriber's CURVE key file (zhibanctl key create)")
+    p.add_argument("--server-key", help="zhiband's public key file (<data_dir>/zhiband.pub)")
     p.add_argument("--cache", default=os.path.join(tempfile.gettempdir(), f"zhiban-py-{os.getuid()}"),
                    help="where the generated message classes go")
     args = p.parse_args()
+    if bool(args.key) != bool(args.server_key):
+        p.error("--key and --server-key go together")
     bus_pb2, events_pb2 = load_messages(args.cache)
     follower = Follower(args, bus_pb2, events_pb2)
 

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "daemon/core/command.h"
+#include "daemon/domain/access.h"
 #include "zhiban/v1/ctl.pb.h"
 
 namespace zhiban::core {
@@ -51,6 +52,93 @@ TEST(CommandTable, ReadsOfPersonalDataAreAudited) {
   req.mutable_resident_show()->set_purpose("核实联系方式");
   EXPECT_EQ(show->target(req), "r1");
   EXPECT_EQ(show->summary(req), "read the full record of resident r1 for: 核实联系方式");
+}
+
+Principal KeyWith(v1::AccessRole role) {
+  v1::AccessKey k;
+  k.set_name("k");
+  if (role != v1::ACCESS_ROLE_UNSPECIFIED) k.add_grants()->set_role(role);
+  return Principal::Key(k, "alice@host");
+}
+
+// Every command x every role: the one check allows exactly what the role
+// table in docs/OPERATIONS.md says, and a refusal names what was needed.
+TEST(CommandTable, EveryCommandTimesEveryRoleIsAllowedExactlyAsTheRoleTableSays) {
+  const auto* oneof = v1::CtlRequest::descriptor()->FindOneofByName("command");
+  const domain::State state;
+  const v1::AccessRole roles[] = {v1::ACCESS_ADMIN,  v1::ACCESS_OPERATOR,        v1::ACCESS_LEADER,
+                                  v1::ACCESS_STAFF,  v1::ACCESS_AUDITOR,         v1::ACCESS_VIEWER,
+                                  v1::ACCESS_PLUGIN, v1::ACCESS_ROLE_UNSPECIFIED};
+  int checked = 0;
+  for (int i = 0; i < oneof->field_count(); ++i) {
+    const auto* field = oneof->field(i);
+    const Command* cmd = Commands().Find(static_cast<v1::CtlRequest::CommandCase>(field->number()));
+    ASSERT_NE(cmd, nullptr);
+    const std::string name = field->name();
+    // What each command needs, spelled out here independently of the table.
+    Need need = cmd->kind == CommandKind::kQuery ? Need::kRead : Need::kOperate;
+    if (name.starts_with("key_") || name == "clock_set" || name == "clock_advance" ||
+        name == "backup_create") {
+      need = Need::kAdmin;
+    }
+    if (name == "audit_list") need = Need::kAudit;
+    EXPECT_EQ(cmd->need, need) << name;
+    v1::CtlRequest req;
+    req.GetReflection()->MutableMessage(&req, field);  // the case set, fields empty
+    for (auto role : roles) {
+      bool allowed = false;
+      switch (need) {
+        case Need::kRead:
+          allowed = role != v1::ACCESS_ROLE_UNSPECIFIED;
+          break;
+        case Need::kOperate:
+          allowed = role == v1::ACCESS_ADMIN || role == v1::ACCESS_OPERATOR;
+          break;
+        case Need::kAudit:
+          allowed = role == v1::ACCESS_ADMIN || role == v1::ACCESS_AUDITOR;
+          break;
+        case Need::kAdmin:
+          allowed = role == v1::ACCESS_ADMIN;
+          break;
+      }
+      const Status s = Permit(KeyWith(role), *cmd, req, state);
+      EXPECT_EQ(s.ok(), allowed) << name << " as " << domain::AccessRoleName(role) << ": "
+                                 << s.ToString();
+      if (!s.ok()) {
+        EXPECT_EQ(s.code(), Code::kPermissionDenied) << name;
+        EXPECT_NE(s.message().find(name + " needs the role"), std::string::npos) << s.message();
+        EXPECT_NE(s.message().find("key \"k\""), std::string::npos) << s.message();
+      }
+      ++checked;
+    }
+    // Local (ipc://) and open (security.curve = false) callers are admin.
+    EXPECT_TRUE(Permit(Principal::Local("a@b"), *cmd, req, state).ok()) << name;
+    EXPECT_TRUE(Permit(Principal::Open("a@b"), *cmd, req, state).ok()) << name;
+  }
+  EXPECT_EQ(checked, oneof->field_count() * 8);
+}
+
+TEST(CommandTable, AFullResidentRecordNeedsAnAuditorAndAPurpose) {
+  const Command* show = Commands().Find(v1::CtlRequest::kResidentShow);
+  const domain::State state;
+  v1::CtlRequest card;
+  card.mutable_resident_show()->set_id("r1");
+  EXPECT_TRUE(Permit(KeyWith(v1::ACCESS_VIEWER), *show, card, state).ok()) << "the masked card";
+  v1::CtlRequest full = card;
+  full.mutable_resident_show()->set_full(true);
+  const Status no_purpose = Permit(Principal::Local("a@b"), *show, full, state);
+  EXPECT_EQ(no_purpose.code(), Code::kInvalidArgument);
+  EXPECT_EQ(no_purpose.field(), "purpose");
+  full.mutable_resident_show()->set_purpose("核实紧急联系人");
+  EXPECT_TRUE(Permit(KeyWith(v1::ACCESS_AUDITOR), *show, full, state).ok());
+  EXPECT_TRUE(Permit(KeyWith(v1::ACCESS_ADMIN), *show, full, state).ok());
+  for (auto role : {v1::ACCESS_OPERATOR, v1::ACCESS_VIEWER, v1::ACCESS_PLUGIN, v1::ACCESS_STAFF}) {
+    const Status s = Permit(KeyWith(role), *show, full, state);
+    EXPECT_EQ(s.code(), Code::kPermissionDenied) << domain::AccessRoleName(role);
+    EXPECT_NE(s.message().find("auditor or admin"), std::string::npos) << s.message();
+  }
+  full.mutable_resident_show()->set_purpose("看看\x1b[2J");
+  EXPECT_EQ(Permit(Principal::Local("a@b"), *show, full, state).field(), "purpose");
 }
 
 TEST(CommandTableDeathTest, ASecondEntryForACaseStopsTheProcess) {

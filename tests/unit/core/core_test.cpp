@@ -82,7 +82,7 @@ TEST_F(CoreTest, GroupGetsConsecutiveSeqsAndSeesItsOwnChanges) {
   for (size_t i = 0; i < 3; ++i) {
     EXPECT_EQ(stored[i].seq(), i + 1);
     EXPECT_EQ(stored[i].id(), core_->instance_id() + "-" + std::to_string(i + 1));
-    EXPECT_EQ(stored[i].actor(), "tester@unit");
+    EXPECT_EQ(stored[i].actor(), "local") << "the principal, not the client's claim";
     EXPECT_EQ(stored[i].SerializeAsString(), events_[i].bytes);
   }
 }
@@ -225,14 +225,14 @@ TEST_F(CoreTest, StatusAndBackupNameOnlyWhatIsOnDisk) {
   EXPECT_EQ(replies[2].status().last_seq(), 1u);
   EXPECT_EQ(core_->last_seq(), 2u);
   // The HTTP path answers from the same handler, outside a group.
-  auto q = core_->Query(status, Principal{"http@local"});
+  auto q = core_->Query(status, Principal::Internal());
   EXPECT_EQ(q.status().last_seq(), 2u);
   EXPECT_EQ(q.status().centers(), 2u);
   v1::CtlRequest personal;
   personal.mutable_resident_show()->set_id("r1");
-  EXPECT_EQ(core_->Query(personal, Principal{"http@local"}).error().code(), v1::FAILED_PRECONDITION)
+  EXPECT_EQ(core_->Query(personal, Principal::Internal()).error().code(), v1::FAILED_PRECONDITION)
       << "audited reads are not answered outside a group";
-  EXPECT_EQ(core_->Query(AddCenter("c2"), Principal{"http@local"}).error().code(),
+  EXPECT_EQ(core_->Query(AddCenter("c2"), Principal::Internal()).error().code(),
             v1::FAILED_PRECONDITION);
   EXPECT_EQ(core_->network().centers().size(), 2u);
 }
@@ -401,7 +401,7 @@ class LongWorkTest : public CoreTest {
     g->set_from("2026-02-01");
     g->set_to("2026-02-28");
     g->set_fill(true);
-    auto job = core_->BeginLong(r);
+    auto job = core_->BeginLong(r, Principal::Local("tester@unit"));
     EXPECT_TRUE(job.has_value());
     return job ? std::move(*job) : LongJob{};
   }
@@ -416,7 +416,8 @@ class LongWorkTest : public CoreTest {
 TEST_F(LongWorkTest, UnchangedReadsCommitWithEventsAndAudit) {
   v1::CtlRequest q;
   q.mutable_status();
-  EXPECT_FALSE(core_->BeginLong(q).has_value()) << "a query is not long work";
+  EXPECT_FALSE(core_->BeginLong(q, Principal::Local("tester@unit")).has_value())
+      << "a query is not long work";
   LongJob job = Begin();
   Ok(One(Rename("f1")));  // another center's person: not read
   const uint64_t seq = core_->last_seq();
@@ -504,7 +505,7 @@ TEST_F(LongWorkTest, ARefusedPlanIsAnsweredAndAudited) {
   v1::CtlRequest r;
   r.mutable_rota_generate()->set_center_id("nowhere");
   r.mutable_rota_generate()->set_from("2026-02-01");
-  auto job = core_->BeginLong(r);
+  auto job = core_->BeginLong(r, Principal::Local("tester@unit"));
   ASSERT_TRUE(job.has_value());
   auto reply = ComputeAndFinish(*job);
   ASSERT_TRUE(reply.has_value());

@@ -1,0 +1,169 @@
+#include "daemon/domain/access.h"
+
+#include <array>
+
+#include <fmt/format.h>
+
+#include "daemon/domain/common.h"
+
+namespace zhiban::domain {
+namespace {
+
+constexpr std::string_view kZ85Alphabet =
+    "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
+
+constexpr std::array<std::string_view, 8> kRoleNames = {"",      "admin",   "operator", "leader",
+                                                        "staff", "auditor", "viewer",   "plugin"};
+
+Status ValidateName(std::string_view name) {
+  if (name.empty() || name.size() > kMaxIdLength) {
+    return Status::InvalidArgument("key.name", fmt::format("a key name is 1 to {} characters, "
+                                                           "got {}",
+                                                           kMaxIdLength, name.size()));
+  }
+  for (char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == '_' || c == '-' || c == '@';
+    if (!ok) {
+      return Status::InvalidArgument(
+          "key.name",
+          "a key name holds letters, digits and . _ - @ only (it is printed in the "
+          "audit log)");
+    }
+  }
+  return {};
+}
+
+void KeyEvent(Mutation& m, bool added, const v1::AccessKey& k) {
+  v1::Event e;
+  *(added ? e.mutable_key_added() : e.mutable_key_revoked())->mutable_key() = k;
+  m.Emit(std::move(e));
+}
+
+}  // namespace
+
+const v1::AccessKey* AccessBook::Find(std::string_view name) const {
+  auto it = keys_.find(name);
+  return it == keys_.end() ? nullptr : &it->second;
+}
+
+const v1::AccessKey* AccessBook::FindByPublicKey(std::string_view z85) const {
+  auto it = by_public_.find(std::string(z85));
+  return it == by_public_.end() ? nullptr : Find(it->second);
+}
+
+void AccessBook::Put(v1::AccessKey k) {
+  by_public_[k.public_key()] = k.name();
+  std::string name = k.name();
+  keys_.insert_or_assign(std::move(name), std::move(k));
+  ++generation_;
+}
+
+bool IsZ85Key(std::string_view z85) {
+  if (z85.size() != kZ85KeyLength) return false;
+  for (size_t i = 0; i < z85.size(); i += 5) {
+    uint64_t v = 0;
+    for (size_t j = i; j < i + 5; ++j) {
+      const auto d = kZ85Alphabet.find(z85[j]);
+      if (d == std::string_view::npos) return false;
+      v = v * 85 + d;
+    }
+    if (v > 0xffffffffULL) return false;
+  }
+  return true;
+}
+
+std::string_view AccessRoleName(v1::AccessRole r) {
+  const auto i = static_cast<size_t>(r);
+  return i < kRoleNames.size() && i > 0 ? kRoleNames[i] : std::string_view("none");
+}
+
+bool ParseAccessRole(std::string_view name, v1::AccessRole* out) {
+  for (size_t i = 1; i < kRoleNames.size(); ++i) {
+    if (kRoleNames[i] == name) {
+      *out = static_cast<v1::AccessRole>(i);
+      return true;
+    }
+  }
+  return false;
+}
+
+Result<Mutation> AddKey(const AccessBook& book, const Network& net, v1::AccessKey key,
+                        const std::string& actor, const google::protobuf::Timestamp& now) {
+  ZB_RETURN_IF_ERROR(ValidateName(key.name()));
+  if (!IsZ85Key(key.public_key())) {
+    return Status::InvalidArgument(
+        "key.public_key",
+        "not a CURVE public key: expected 40 Z85 characters (zhibanctl key "
+        "create makes one)");
+  }
+  if (const auto* old = book.Find(key.name())) {
+    return Status::AlreadyExists(
+        "key.name", old->has_revoked()
+                        ? fmt::format("key \"{}\" was revoked; a revoked name is never reused, "
+                                      "choose another",
+                                      key.name())
+                        : fmt::format("key \"{}\" already exists", key.name()));
+  }
+  if (const auto* same = book.FindByPublicKey(key.public_key())) {
+    return Status::AlreadyExists(
+        "key.public_key", fmt::format("this public key is already key \"{}\"", same->name()));
+  }
+  if (key.grants().empty()) {
+    return Status::InvalidArgument("key.grants", "a key needs at least one role (--role)");
+  }
+  if (static_cast<size_t>(key.grants_size()) > kMaxGrants) {
+    return Status::InvalidArgument("key.grants", fmt::format("at most {} grants", kMaxGrants));
+  }
+  for (const auto& g : key.grants()) {
+    if (AccessRoleName(g.role()) == "none") {
+      return Status::InvalidArgument(
+          "key.grants",
+          "unknown role; one of admin, operator, leader, staff, auditor, viewer, "
+          "plugin");
+    }
+    if (!g.center_id().empty() && !net.FindCenter(g.center_id())) {
+      return Status::NotFound("key.grants",
+                              fmt::format("center \"{}\" does not exist", g.center_id()));
+    }
+  }
+  ZB_RETURN_IF_ERROR(common::ValidateText(key.note(), "key.note", kMaxNoteBytes, false));
+  key.clear_revoked();
+  key.clear_revoked_by();
+  key.clear_revoke_reason();
+  *key.mutable_created() = now;
+  key.set_created_by(actor);
+  Mutation m;
+  std::vector<std::string> roles;
+  for (const auto& g : key.grants()) {
+    roles.push_back(g.center_id().empty()
+                        ? std::string(AccessRoleName(g.role()))
+                        : fmt::format("{}@{}", AccessRoleName(g.role()), g.center_id()));
+  }
+  m.summary = fmt::format("added key {} ({})", key.name(), fmt::join(roles, ","));
+  KeyEvent(m, true, key);
+  m.keys_put.push_back(std::move(key));
+  return m;
+}
+
+Result<Mutation> RevokeKey(const AccessBook& book, const v1::KeyRevokeRequest& req,
+                           const std::string& actor, const google::protobuf::Timestamp& now) {
+  const auto* old = book.Find(req.name());
+  if (!old) return Status::NotFound("name", fmt::format("key \"{}\" does not exist", req.name()));
+  if (old->has_revoked()) {
+    return Status::FailedPrecondition("name",
+                                      fmt::format("key \"{}\" is already revoked", req.name()));
+  }
+  ZB_RETURN_IF_ERROR(common::ValidateText(req.reason(), "reason", kMaxNoteBytes, false));
+  v1::AccessKey k = *old;
+  *k.mutable_revoked() = now;
+  k.set_revoked_by(actor);
+  k.set_revoke_reason(req.reason());
+  Mutation m;
+  m.summary = fmt::format("revoked key {}", k.name());
+  KeyEvent(m, false, k);
+  m.keys_put.push_back(std::move(k));
+  return m;
+}
+
+}  // namespace zhiban::domain

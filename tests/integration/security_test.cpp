@@ -1,0 +1,304 @@
+// Who is asking (docs/OPERATIONS.md, "Security"): the real zhiband on TCP
+// with real CURVE sockets and its ZAP handler, keys made by the real
+// zhibanctl, and the local admin on ipc://<data_dir>/ctl.sock.
+#include <filesystem>
+#include <thread>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <zmq.hpp>
+#include <zmq_addon.hpp>
+
+#include "clients/lib/ctl_client.h"
+#include "daemon/net/curve.h"
+#include "tests/support/ctl_expect.h"
+#include "tests/support/process.h"
+#include "zhiban/v1/bus.pb.h"
+#include "zhiban/v1/events.pb.h"
+
+namespace zhiban::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A key made by `zhibanctl key create` through the local admin socket.
+net::CurveKeys MakeKey(DaemonFixture& d, const std::string& name, const std::string& role) {
+  const std::string path = d.dir() / (name + ".key");
+  CtlOk(d, {"key", "create", name, "--role", role, "--out", path});
+  auto k = net::ReadKeyFile(path, true);
+  if (!k.ok()) throw std::runtime_error(k.status().ToString());
+  return *k;
+}
+
+net::CurveClient As(DaemonFixture& d, const net::CurveKeys& keys) {
+  return net::CurveClient{d.server_key(), keys};
+}
+
+v1::CtlRequest AddCenter(const std::string& id) {
+  v1::CtlRequest r;
+  r.mutable_center_add()->mutable_center()->set_id(id);
+  r.mutable_center_add()->mutable_center()->set_name("中心" + id);
+  return r;
+}
+
+// Sends `req` over CURVE with `curve` (or none); the reply, or the transport failure.
+Result<v1::CtlReply> Call(DaemonFixture& d, v1::CtlRequest req, const net::CurveClient& curve,
+                          std::chrono::milliseconds timeout = 10s) {
+  client::CtlClient c(d.zmq(), d.curve_ctl(), timeout, curve);
+  return c.Call(req);
+}
+
+v1::AuditRecord LastAudit(DaemonFixture& d) {
+  v1::CtlRequest q;
+  q.mutable_audit_list()->set_limit(1);
+  auto r = d.client().Call(q);
+  EXPECT_TRUE(r.ok() && !r->has_error());
+  return r.ok() && r->audit_list().records_size() ? r->audit_list().records(0) : v1::AuditRecord{};
+}
+
+// A raw SUB under CURVE: the next event with seq > 0 within `wait`, if any.
+struct CurveSub {
+  zmq::socket_t sock;
+  CurveSub(DaemonFixture& d, const net::CurveClient& curve) : sock(d.zmq(), zmq::socket_type::sub) {
+    sock.set(zmq::sockopt::subscribe, "");
+    sock.set(zmq::sockopt::linger, 0);
+    if (curve.enabled()) net::MakeCurveClient(sock, curve);
+    sock.connect(d.pub());
+  }
+  std::optional<v1::Event> Next(std::chrono::milliseconds wait) {
+    const auto until = std::chrono::steady_clock::now() + wait;
+    while (std::chrono::steady_clock::now() < until) {
+      zmq::pollitem_t it{sock.handle(), 0, ZMQ_POLLIN, 0};
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          until - std::chrono::steady_clock::now());
+      if (zmq::poll(&it, 1, std::max(left, 1ms)) == 0) continue;
+      std::vector<zmq::message_t> frames;
+      if (!zmq::recv_multipart(sock, std::back_inserter(frames))) continue;
+      v1::Event e;
+      if (frames.size() == 2 && e.ParseFromArray(frames[1].data(), int(frames[1].size())) &&
+          e.seq() > 0) {
+        return e;
+      }
+    }
+    return std::nullopt;
+  }
+};
+
+// A replay DEALER under CURVE: one ReplayRequest, its first reply.
+struct CurveReplay {
+  zmq::socket_t sock;
+  CurveReplay(DaemonFixture& d, const net::CurveClient& curve)
+      : sock(d.zmq(), zmq::socket_type::dealer) {
+    sock.set(zmq::sockopt::linger, 0);
+    if (curve.enabled()) net::MakeCurveClient(sock, curve);
+    sock.connect(d.replay());
+  }
+  std::optional<v1::ReplayReply> Ask(uint64_t from, std::chrono::milliseconds wait = 5s) {
+    v1::ReplayRequest req;
+    req.set_from_seq(from);
+    req.set_limit(1);
+    sock.send(zmq::message_t(), zmq::send_flags::sndmore);
+    sock.send(zmq::buffer(req.SerializeAsString()));
+    zmq::pollitem_t it{sock.handle(), 0, ZMQ_POLLIN, 0};
+    if (zmq::poll(&it, 1, wait) == 0) return std::nullopt;
+    std::vector<zmq::message_t> frames;
+    (void)zmq::recv_multipart(sock, std::back_inserter(frames));
+    v1::ReplayReply r;
+    if (frames.size() != 2 || !r.ParseFromArray(frames[1].data(), int(frames[1].size()))) {
+      return std::nullopt;
+    }
+    // Drain the rest of the answer (chunks, then the end).
+    while (zmq::poll(&it, 1, 200ms) > 0) {
+      std::vector<zmq::message_t> more;
+      (void)zmq::recv_multipart(sock, std::back_inserter(more));
+    }
+    return r;
+  }
+};
+
+TEST(Security, AnonymousAndUnknownKeysGetNothingFromAnyEndpoint) {
+  DaemonFixture d({}, Transport::kCurve);
+  d.Start();
+  EXPECT_EQ(d.server_key().size(), 40u);
+  // No CURVE at all: the handshake never completes, nothing is answered.
+  auto anonymous = Call(d, AddCenter("a"), {}, 1500ms);
+  EXPECT_FALSE(anonymous.ok()) << "an anonymous client was answered";
+  // A well-formed key zhiband was never told about: refused by ZAP.
+  auto stranger = net::NewCurveKeys();
+  ASSERT_TRUE(stranger.ok());
+  auto unknown = Call(d, AddCenter("a"), As(d, *stranger), 1500ms);
+  EXPECT_FALSE(unknown.ok()) << "an unknown key was answered";
+  CurveReplay replay(d, As(d, *stranger));
+  EXPECT_FALSE(replay.Ask(1, 1500ms).has_value()) << "an unknown key got a replay";
+  CurveReplay plain_replay(d, {});
+  EXPECT_FALSE(plain_replay.Ask(1, 1500ms).has_value()) << "a client without CURVE got a replay";
+  CurveSub sub(d, As(d, *stranger));
+  CurveSub plain_sub(d, {});
+  std::this_thread::sleep_for(300ms);  // give them every chance to connect
+  CtlOk(d, {"center", "add", "--id", "c1", "--name", "幸福社区"});
+  EXPECT_FALSE(sub.Next(1500ms).has_value()) << "an unknown key heard the bus";
+  EXPECT_FALSE(plain_sub.Next(500ms).has_value()) << "a client without CURVE heard the bus";
+  // Nothing of theirs changed anything: only the local admin's center exists.
+  auto list = CtlJson(d, {"center", "list"});
+  ASSERT_EQ(list["centers"].size(), 1u);
+  EXPECT_EQ(list["centers"][0]["id"], "c1");
+}
+
+TEST(Security, AKeyActsAsItsPrincipalWhateverTheClientClaims) {
+  DaemonFixture d({}, Transport::kCurve);
+  d.Start();
+  const auto ops = MakeKey(d, "ops-dongshi", "operator");
+  const auto viewer = MakeKey(d, "board", "viewer");
+  EXPECT_EQ(LastAudit(d).actor(), "local") << "keys are made by the local admin";
+
+  v1::CtlRequest add = AddCenter("c1");
+  add.mutable_client()->set_user("root\n2026-12-05 00:00:00 admin center_remove OK\x1b[2K");
+  add.mutable_client()->set_host("leader-laptop");
+  auto r = Call(d, add, As(d, ops));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_FALSE(r->has_error()) << r->error().message();
+  const auto a = LastAudit(d);
+  EXPECT_EQ(a.actor(), "ops-dongshi") << "the principal comes from the key";
+  EXPECT_EQ(a.command(), "center_add");
+  EXPECT_EQ(a.claimed().find('\n'), std::string::npos) << a.claimed();
+  EXPECT_EQ(a.claimed().find('\x1b'), std::string::npos) << a.claimed();
+  EXPECT_NE(a.claimed().find("\\x0a"), std::string::npos) << a.claimed();
+  auto events = CtlJson(d, {"audit", "list", "--principal", "ops-dongshi"});
+  ASSERT_EQ(events["records"].size(), 1u);
+
+  // A viewer reads, and is refused a change with the role it needed; nothing changed.
+  v1::CtlRequest status;
+  status.mutable_status();
+  auto seen = Call(d, status, As(d, viewer));
+  ASSERT_TRUE(seen.ok() && !seen->has_error());
+  EXPECT_EQ(seen->status().principal(), "board");
+  EXPECT_EQ(seen->status().server_public_key(), d.server_key());
+  auto refused = Call(d, AddCenter("c2"), As(d, viewer));
+  ASSERT_TRUE(refused.ok());
+  ASSERT_TRUE(refused->has_error());
+  EXPECT_EQ(refused->error().code(), v1::PERMISSION_DENIED);
+  EXPECT_NE(refused->error().message().find("needs the role operator or admin"), std::string::npos)
+      << refused->error().message();
+  EXPECT_NE(refused->error().message().find("board"), std::string::npos);
+  EXPECT_NE(d.Ctl({"center", "show", "--id", "c2"}).exit_code, 0)
+      << "a refused command changed state";
+  const auto denied = LastAudit(d);
+  EXPECT_EQ(denied.actor(), "board");
+  EXPECT_EQ(denied.code(), v1::PERMISSION_DENIED) << "refusals are audited too";
+  // Only an admin makes keys, even an operator cannot.
+  v1::CtlRequest k;
+  k.mutable_key_list();
+  auto keys = Call(d, k, As(d, ops));
+  ASSERT_TRUE(keys.ok());
+  EXPECT_EQ(keys->error().code(), v1::PERMISSION_DENIED);
+
+  // zhibanctl over TCP with its key file and zhiband's public key file.
+  auto st = zhiban::test::Run({BinDir() + "/zhibanctl", "--endpoint", d.curve_ctl(), "--key",
+                               d.dir() / "board.key", "--server-key", d.data_dir() + "/zhiband.pub",
+                               "-o", "json", "status"});
+  ASSERT_EQ(st.exit_code, 0) << st.err;
+  EXPECT_EQ(nlohmann::json::parse(st.out)["principal"], "board");
+}
+
+TEST(Security, ARevokedKeyIsCutOffOnCtlPubAndReplay) {
+  DaemonFixture d({}, Transport::kCurve);
+  d.Start();
+  const auto ops = MakeKey(d, "ops", "operator");
+  const auto plugin = MakeKey(d, "sms-plugin", "plugin");
+  const auto other = MakeKey(d, "wecom-plugin", "plugin");
+
+  client::CtlClient ctl(d.zmq(), d.curve_ctl(), 10s, As(d, ops));
+  v1::CtlRequest c1 = AddCenter("c1"), c3 = AddCenter("c3");
+  auto first = ctl.Call(c1);
+  ASSERT_TRUE(first.ok() && !first->has_error());
+  CurveReplay replay(d, As(d, plugin));
+  auto before = replay.Ask(1);
+  ASSERT_TRUE(before.has_value());
+  EXPECT_FALSE(before->has_error()) << "the plugin replays while its key is good";
+  CurveSub revoked_sub(d, As(d, plugin));
+  CurveSub other_sub(d, As(d, other));
+  std::this_thread::sleep_for(300ms);
+  CtlOk(d, {"center", "add", "--id", "c2", "--name", "二"});
+  ASSERT_TRUE(revoked_sub.Next(5s).has_value()) << "the plugin heard the bus before";
+  ASSERT_TRUE(other_sub.Next(5s).has_value());
+
+  CtlOk(d, {"key", "revoke", "ops", "--reason", "left the job"});
+  CtlOk(d, {"key", "revoke", "sms-plugin", "--reason", "rotated"});
+  // Events up to the revocation itself may already sit in the subscriber's
+  // queue; nothing after it may reach it.
+  const uint64_t revoked_at = std::stoull(CtlJson(d, {"status"})["last_seq"].get<std::string>());
+  // ctl: the same connection is refused from its next request, naming the revocation.
+  auto after = ctl.Call(c3);
+  ASSERT_TRUE(after.ok());
+  ASSERT_TRUE(after->has_error());
+  EXPECT_EQ(after->error().code(), v1::PERMISSION_DENIED);
+  EXPECT_NE(after->error().message().find("was revoked"), std::string::npos)
+      << after->error().message();
+  // replay: the open connection's next request is refused.
+  auto refused = replay.Ask(1);
+  ASSERT_TRUE(refused.has_value()) << "replay said nothing to a revoked key (it should say why)";
+  EXPECT_EQ(refused->error().code(), v1::PERMISSION_DENIED);
+  // pub: every subscriber was cut off; the revoked one cannot come back, the other does.
+  std::this_thread::sleep_for(500ms);  // reconnects (ZMQ_RECONNECT_IVL 100 ms)
+  bool heard = false;
+  for (int i = 0; i < 20 && !heard; ++i) {
+    CtlOk(d, {"center", "add", "--id", fmt::format("n{}", i), "--name", "新"});
+    heard = other_sub.Next(500ms).has_value();
+  }
+  EXPECT_TRUE(heard) << "a good key reconnected after the cut";
+  uint64_t newest_heard = 0;
+  while (auto e = revoked_sub.Next(1500ms)) newest_heard = std::max(newest_heard, e->seq());
+  EXPECT_LE(newest_heard, revoked_at) << "a revoked key still hears the bus";
+  auto listed = CtlJson(d, {"key", "list", "--all"});
+  ASSERT_EQ(listed["keys"].size(), 3u);
+  EXPECT_EQ(CtlJson(d, {"key", "list"})["keys"].size(), 1u) << "revoked keys are hidden by default";
+  // And the revoked key stays out after a restart.
+  d.Stop();
+  d.Start();
+  auto again = Call(d, AddCenter("c4"), As(d, ops), 1500ms);
+  EXPECT_FALSE(again.ok()) << "a revoked key was let in after a restart";
+}
+
+// PROTOCOL.md "Authentication" is enough for another language: the Python
+// example follows the bus under CURVE with its plugin key.
+TEST(Security, ThePythonExampleFollowsTheBusWithItsKey) {
+  DaemonFixture d({}, Transport::kCurve);
+  d.Start();
+  MakeKey(d, "py", "plugin");
+  CtlOk(d, {"center", "add", "--id", "c1", "--name", "一"});
+  CtlOk(d, {"center", "add", "--id", "c2", "--name", "二"});
+  const auto last = CtlJson(d, {"status"})["last_seq"].get<std::string>();
+  auto r = zhiban::test::Run(
+      {"/usr/bin/python3",
+       std::string(ZHIBAN_SOURCE_DIR) + "/plugins/examples/python/subscriber.py", "--pub", d.pub(),
+       "--replay", d.replay(), "--key", d.dir() / "py.key", "--server-key",
+       d.data_dir() + "/zhiband.pub", "--cache", d.dir() / "py", "--until-seq", last});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("center.added"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(" c2"), std::string::npos) << r.out;
+}
+
+TEST(Security, ExposedPlainSocketsAndLooseIpcDirectoriesAreRefusedAtStart) {
+  TempDir dir;
+  const std::string data = dir / "data";
+  auto exposed = zhiban::test::Run({BinDir() + "/zhiband", "--data-dir", data, "--no-curve",
+                                    "--ctl", fmt::format("tcp://0.0.0.0:{}", FreeTcpPort()),
+                                    "--pub", "ipc://" + (dir / "p.sock"), "--replay",
+                                    "ipc://" + (dir / "r.sock"), "--http", "127.0.0.1:0"});
+  EXPECT_EQ(exposed.exit_code, 1);
+  EXPECT_NE(exposed.err.find("security.curve = false"), std::string::npos) << exposed.err;
+  EXPECT_NE(exposed.err.find("ctl.endpoint"), std::string::npos) << exposed.err;
+
+  std::filesystem::create_directories(dir / "open");
+  std::filesystem::permissions(dir / "open", std::filesystem::perms(0755));
+  auto loose =
+      zhiban::test::Run({BinDir() + "/zhiband", "--data-dir", data, "--ctl",
+                         "ipc://" + (dir / "open/ctl.sock"), "--pub", "ipc://" + (dir / "p.sock"),
+                         "--replay", "ipc://" + (dir / "r.sock"), "--http", "127.0.0.1:0"});
+  EXPECT_EQ(loose.exit_code, 1);
+  EXPECT_NE(loose.err.find("must be owner-only"), std::string::npos) << loose.err;
+}
+
+}  // namespace
+}  // namespace zhiban::test

@@ -2,10 +2,13 @@
 // with real CURVE sockets and its ZAP handler, keys made by the real
 // zhibanctl, and the local admin on ipc://<data_dir>/ctl.sock.
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <thread>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <rocksdb/db.h>
 #include <nlohmann/json.hpp>
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
@@ -298,6 +301,60 @@ TEST(Security, ExposedPlainSocketsAndLooseIpcDirectoriesAreRefusedAtStart) {
                          "--replay", "ipc://" + (dir / "r.sock"), "--http", "127.0.0.1:0"});
   EXPECT_EQ(loose.exit_code, 1);
   EXPECT_NE(loose.err.find("must be owner-only"), std::string::npos) << loose.err;
+}
+
+// A data dir from before keys (no `keys` column family, plain TCP) starts
+// with CURVE on, keeps its events, says how to make the first admin key, and
+// the first key made through the local admin socket works over TCP.
+TEST(Security, ADataDirFromBeforeKeysStartsKeepsItsEventsAndSaysHowIn) {
+  DaemonFixture before({}, Transport::kTcp);  // plain loopback TCP, as zhiband was
+  before.Start();
+  CtlOk(before, {"center", "add", "--id", "c1", "--name", "幸福社区"});
+  const auto old_events = before.EventsAfter(0);
+  ASSERT_FALSE(old_events.empty());
+  ASSERT_EQ(before.Stop(), 0);
+  {
+    // Take the data dir back to the schema before keys: no `keys` family.
+    std::vector<std::string> names;
+    ASSERT_TRUE(rocksdb::DB::ListColumnFamilies({}, before.data_dir(), &names).ok());
+    std::vector<rocksdb::ColumnFamilyDescriptor> families;
+    for (const auto& n : names) families.emplace_back(n, rocksdb::ColumnFamilyOptions());
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open({}, before.data_dir(), families, &handles, &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    bool dropped = false;
+    for (auto* h : handles) {
+      if (h->GetName() == "keys") dropped = db->DropColumnFamily(h).ok();
+    }
+    for (auto* h : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
+    ASSERT_TRUE(dropped) << "the keys family was not there to drop";
+  }
+
+  DaemonFixture after({}, Transport::kCurve);
+  after.UseDataDir(before.data_dir());
+  after.Start();
+  std::ifstream log_file(after.log());
+  const std::string log((std::istreambuf_iterator<char>(log_file)), {});
+  EXPECT_NE(log.find("no client keys yet"), std::string::npos) << log;
+  EXPECT_NE(log.find("key create admin --role admin"), std::string::npos) << log;
+  // The documented way in: the first admin key through the local admin socket.
+  const auto admin = MakeKey(after, "admin", "admin");
+  const auto events = after.EventsAfter(0, As(after, admin));
+  ASSERT_GE(events.size(), old_events.size());
+  for (size_t i = 0; i < old_events.size(); ++i) {
+    EXPECT_EQ(events[i].SerializeAsString(), old_events[i].SerializeAsString()) << i;
+  }
+  auto st = Call(
+      after,
+      [] {
+        v1::CtlRequest r;
+        r.mutable_status();
+        return r;
+      }(),
+      As(after, admin));
+  ASSERT_TRUE(st.ok() && !st->has_error());
+  EXPECT_EQ(st->status().principal(), "admin");
 }
 
 }  // namespace

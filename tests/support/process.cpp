@@ -180,6 +180,11 @@ DaemonFixture::~DaemonFixture() {
   }
 }
 
+void DaemonFixture::UseDataDir(std::string dir) {
+  data_dir_ = std::move(dir);
+  if (!curve_ctl_.empty()) ctl_ = "ipc://" + data_dir_ + "/ctl.sock";  // the local admin's
+}
+
 void DaemonFixture::Start() {
   std::vector<std::string> argv = {BinDir() + "/zhiband",
                                    "--data-dir",
@@ -295,10 +300,11 @@ std::pair<int, std::string> HttpPost(const std::string& addr, const std::string&
   return HttpCall("POST", addr, path, body);
 }
 
-std::vector<v1::Event> DaemonFixture::EventsAfter(uint64_t after) {
+std::vector<v1::Event> DaemonFixture::EventsAfter(uint64_t after, const net::CurveClient& curve) {
   client::SubscriberOptions o;
   o.pub_endpoint = pub_;
   o.replay_endpoint = replay_;
+  o.curve = curve;
   client::Subscriber sub(zmq_, o);
   std::vector<v1::Event> out;
   Status s = sub.Run(after + 1, false, [&](const v1::Event& e) {

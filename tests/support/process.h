@@ -81,7 +81,7 @@ class DaemonFixture {
   const std::string& curve_ctl() const { return curve_ctl_; }  // kCurve only
   std::string server_key() const;  // kCurve: zhiband's public key, from <data_dir>/zhiband.pub
   const std::string& data_dir() const { return data_dir_; }
-  void UseDataDir(std::string dir) { data_dir_ = std::move(dir); }  // before Start()
+  void UseDataDir(std::string dir);  // before Start()
   std::string http() const;  // host:port, from the endpoints file
   const TempDir& dir() const { return dir_; }
   std::string log() const;
@@ -90,7 +90,8 @@ class DaemonFixture {
   RunResult Ctl(std::vector<std::string> args);
   // Every stored event after seq `after`, by replay (gap-free, in order);
   // throws when the replay fails (gtest reports it as the test failing).
-  std::vector<v1::Event> EventsAfter(uint64_t after);
+  // Under kCurve, pass a key zhiband knows (pub and replay are CURVE).
+  std::vector<v1::Event> EventsAfter(uint64_t after, const net::CurveClient& curve = {});
   zmq::context_t& zmq() { return zmq_; }
   client::CtlClient& client();
 

@@ -82,7 +82,7 @@ class DaemonFixture {
   std::string server_key() const;  // kCurve: zhiband's public key, from <data_dir>/zhiband.pub
   const std::string& data_dir() const { return data_dir_; }
   void UseDataDir(std::string dir);  // before Start()
-  std::string http() const;  // host:port, from the endpoints file
+  std::string http() const;          // host:port, from the endpoints file
   const TempDir& dir() const { return dir_; }
   std::string log() const;
 

@@ -153,16 +153,16 @@ std::string ShiftsToIcs(const std::vector<v1::Shift>& shifts, const Names& staff
 
 std::string LedgerToCsv(const v1::LedgerReply& ledger, bool bom) {
   std::string out = bom ? "\xEF\xBB\xBF" : "";
-  AppendCsvRow(
-      {"year", "staff_id", "name", "center_id", "total_hours", "weekend_hours", "comp_earned_hours",
-       "comp_taken_hours", "comp_balance_hours", "holiday_hours", "holiday_days"},
-      &out);
+  AppendCsvRow({"year", "staff_id", "name", "center_id", "total_hours", "rest_day_hours",
+                "comp_earned_hours", "comp_taken_hours", "comp_balance_hours", "statutory_hours",
+                "statutory_days"},
+               &out);
   auto h = [](int64_t minutes) { return fmt::format("{:.2f}", minutes / 60.0); };
   for (const auto& r : ledger.rows()) {
     AppendCsvRow(
         {std::to_string(ledger.year()), r.staff_id(), r.name(), r.center_id(), h(r.total_minutes()),
-         h(r.weekend_minutes()), h(r.comp_earned_minutes()), h(r.comp_taken_minutes()),
-         h(r.comp_balance_minutes()), h(r.holiday_minutes()), std::to_string(r.holiday_days())},
+         h(r.rest_day_minutes()), h(r.comp_earned_minutes()), h(r.comp_taken_minutes()),
+         h(r.comp_balance_minutes()), h(r.statutory_minutes()), std::to_string(r.statutory_days())},
         &out);
   }
   return out;

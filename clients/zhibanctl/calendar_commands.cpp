@@ -70,6 +70,27 @@ void AddCalendarCommands(std::vector<Command>& cmds) {
                       });
                     };
                   }});
+  cmds.push_back({"calendar", "statutory",
+                  "set a year's statutory holidays (法定节假日; data/statutory-cn JSON)",
+                  [](CLI::App* app) -> Runner {
+                    auto file = std::make_shared<std::string>();
+                    app->add_option("file", *file, "e.g. data/statutory-cn/2027.json")->required();
+                    return [file](Context& ctx) {
+                      auto text = ReadFile(*file, kMaxSmallFileBytes);
+                      if (!text.ok()) return Usage(ctx, text.status());
+                      auto statutory = domain::ParseStatutoryJson(*text, *file);
+                      if (!statutory.ok()) return Usage(ctx, statutory.status());
+                      v1::CtlRequest req;
+                      *req.mutable_calendar_statutory()->mutable_statutory() =
+                          std::move(*statutory);
+                      return Send(ctx, req, [&](const v1::CtlReply& r) {
+                        const auto& y = r.calendar_year();
+                        std::cout << fmt::format("{} the statutory holidays of {}: {} days ({})\n",
+                                                 y.replaced() ? "replaced" : "set", y.year(),
+                                                 y.statutory_days(), SeqNote(r));
+                      });
+                    };
+                  }});
   cmds.push_back(
       {"calendar", "show", "each date's day type (with a center's exceptions)",
        [](CLI::App* app) -> Runner {
@@ -87,7 +108,8 @@ void AddCalendarCommands(std::vector<Command>& cmds) {
            return Send(ctx, req, [](const v1::CtlReply& r) {
              Table t({"DATE", "DAY", "TYPE", "NAME", "NOTE"});
              for (const auto& d : r.calendar_show().days()) {
-               std::string note = d.closed() ? "CLOSED " : "";
+               std::string note = d.statutory() ? "法定节假日 " : "";
+               if (d.closed()) note += "CLOSED ";
                if (!d.exception_id().empty())
                  note += fmt::format("({}: {})", d.exception_id(), d.reason());
                t.Add({d.date(), Weekday(d.date()), DayTypeName(d.day_type()), d.name(), note});
@@ -105,29 +127,31 @@ void AddCalendarCommands(std::vector<Command>& cmds) {
            req.mutable_calendar_stats()->set_year(*year);
            return Send(ctx, req, [](const v1::CtlReply& r) {
              const auto& s = r.calendar_stats();
-             Table t(
-                 {"YEAR", "WORKDAY", "WEEKEND", "HOLIDAY", "MAKEUP_WORKDAY", "LISTED_REST_DAYS"});
+             Table t({"YEAR", "WORKDAY", "WEEKEND", "HOLIDAY", "MAKEUP_WORKDAY", "LISTED_REST_DAYS",
+                      "STATUTORY"});
              t.Add({std::to_string(s.year()), std::to_string(s.workdays()),
                     std::to_string(s.weekend_days()), std::to_string(s.holidays()),
-                    std::to_string(s.makeup_workdays()), std::to_string(s.listed_rest_days())});
+                    std::to_string(s.makeup_workdays()), std::to_string(s.listed_rest_days()),
+                    s.statutory_law().empty() ? "not loaded" : std::to_string(s.statutory_days())});
              t.Print();
            });
          };
        }});
-  cmds.push_back(
-      {"calendar", "years", "the national calendars loaded", [](CLI::App*) -> Runner {
-         return [](Context& ctx) {
-           v1::CtlRequest req;
-           req.mutable_calendar_years();
-           return Send(ctx, req, [](const v1::CtlReply& r) {
-             Table t({"YEAR", "SOURCE", "NOTICE"});
-             for (const auto& y : r.calendar_years().years()) {
-               t.Add({std::to_string(y.year()), y.source(), y.papers_size() ? y.papers(0) : ""});
-             }
-             t.Print();
-           });
-         };
-       }});
+  cmds.push_back({"calendar", "years", "the national calendars loaded", [](CLI::App*) -> Runner {
+                    return [](Context& ctx) {
+                      v1::CtlRequest req;
+                      req.mutable_calendar_years();
+                      return Send(ctx, req, [](const v1::CtlReply& r) {
+                        Table t({"YEAR", "SOURCE", "NOTICE", "STATUTORY DAYS BY"});
+                        for (const auto& y : r.calendar_years().years()) {
+                          t.Add({std::to_string(y.year()), y.source(),
+                                 y.papers_size() ? y.papers(0) : "",
+                                 y.statutory_law().empty() ? "not loaded" : y.statutory_law()});
+                        }
+                        t.Print();
+                      });
+                    };
+                  }});
   cmds.push_back(
       {"calendar", "except add", "a local exception: closed, or a date treated as another day type",
        [](CLI::App* app) -> Runner {

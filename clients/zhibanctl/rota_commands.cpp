@@ -221,13 +221,13 @@ Result<std::string> MonthArg(const std::string& m) {
 }
 
 void PrintLedger(const v1::LedgerReply& l) {
-  Table t({"STAFF", "NAME", "TOTAL", "WEEKEND", "COMP EARNED", "COMP TAKEN", "COMP BALANCE",
-           "HOLIDAY", "HOLIDAY DAYS"});
+  Table t({"STAFF", "NAME", "TOTAL", "REST DAYS", "COMP EARNED", "COMP TAKEN", "COMP BALANCE",
+           "STATUTORY", "STATUTORY DAYS"});
   auto h = [](int64_t m) { return fmt::format("{:.1f}h", m / 60.0); };
   for (const auto& r : l.rows()) {
-    t.Add({r.staff_id(), r.name(), h(r.total_minutes()), h(r.weekend_minutes()),
+    t.Add({r.staff_id(), r.name(), h(r.total_minutes()), h(r.rest_day_minutes()),
            h(r.comp_earned_minutes()), h(r.comp_taken_minutes()), h(r.comp_balance_minutes()),
-           h(r.holiday_minutes()), std::to_string(r.holiday_days())});
+           h(r.statutory_minutes()), std::to_string(r.statutory_days())});
   }
   t.Print();
 }

@@ -122,6 +122,28 @@ Status Daemon::Impl::LoadBundledCalendars() {
     spdlog::info("loaded the bundled national calendar {} ({})", replies[0].calendar_year().year(),
                  f.name);
   }
+  // The statutory days of a loaded year that has none yet (a year an
+  // operator set keeps theirs). A data dir from before statutory days gets
+  // them here, at its first start after the upgrade.
+  for (const auto& f : BundledStatutoryDays()) {
+    auto statutory = domain::ParseStatutoryJson(f.json, f.name);
+    if (!statutory.ok())
+      return Status::Internal("bundled statutory days: " + statutory.status().message());
+    const int year = statutory->year();
+    if (!core->state().calendar.HasYear(year) || core->state().calendar.HasStatutory(year))
+      continue;
+    v1::CtlRequest req;
+    req.mutable_client()->set_user("zhiband");
+    req.mutable_client()->set_host("bundled");
+    *req.mutable_calendar_statutory()->mutable_statutory() = std::move(*statutory);
+    std::vector<core::CommittedEvent> ignored;
+    auto replies = core->ExecuteGroup({&req}, &ignored);
+    if (replies[0].has_error()) {
+      return Status::Internal(fmt::format("loading {}: {}", f.name, replies[0].error().message()));
+    }
+    spdlog::info("set the bundled statutory holidays of {}: {} days ({})", year,
+                 replies[0].calendar_year().statutory_days(), f.name);
+  }
   return {};
 }
 

@@ -25,6 +25,26 @@ Result<domain::Mutation> CalendarImport(CommandEnv& env, const R& req, v1::CtlRe
       } else {
         out->set_makeup_workdays(out->makeup_workdays() + 1);
       }
+      if (d.statutory()) out->set_statutory_days(out->statutory_days() + 1);
+    }
+  }
+  return m;
+}
+
+Result<domain::Mutation> CalendarStatutory(CommandEnv& env, const R& req, v1::CtlReply* reply) {
+  const auto& cal = env.state.calendar;
+  const auto& s = req.calendar_statutory().statutory();
+  const bool replaced = cal.HasStatutory(s.year());
+  auto m = domain::SetStatutoryDays(cal, s);
+  if (m.ok()) {
+    const auto& y = m->years_put.front();
+    auto* out = reply->mutable_calendar_year();
+    out->set_year(y.year());
+    out->set_replaced(replaced);
+    for (const auto& d : y.days()) {
+      if (d.statutory()) out->set_statutory_days(out->statutory_days() + 1);
+      if (d.off_day()) out->set_rest_days(out->rest_days() + 1);
+      if (!d.off_day()) out->set_makeup_workdays(out->makeup_workdays() + 1);
     }
   }
   return m;
@@ -179,6 +199,9 @@ Status CoverageAudit(CommandEnv& env, const R& req, v1::CtlReply* reply) {
 void RegisterCalendarCommands(CommandTable& t) {
   t.Add(MakeMutation(R::kCalendarImport, CalendarImport,
                      [](const R& r) { return std::to_string(r.calendar_import().year().year()); }));
+  t.Add(MakeMutation(R::kCalendarStatutory, CalendarStatutory, [](const R& r) {
+    return std::to_string(r.calendar_statutory().statutory().year());
+  }));
   t.Add(MakeQuery(R::kCalendarShow, CalendarShow));
   t.Add(MakeQuery(R::kCalendarStats, CalendarStats));
   t.Add(MakeQuery(R::kCalendarYears, CalendarYears));

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "daemon/domain/common.h"
 #include "daemon/domain/network.h"
 
 namespace zhiban::domain {
@@ -48,7 +49,7 @@ void Calendar::Reindex() {
       const int32_t key = DayNumber(*date);
       const bool own = int(date->year()) == year;
       auto it = listed_.find(key);
-      if (it == listed_.end() || own) listed_[key] = {d.off_day(), d.name(), year};
+      if (it == listed_.end() || own) listed_[key] = {d.off_day(), d.name(), year, d.statutory()};
     }
   }
 }
@@ -74,6 +75,31 @@ void Calendar::EraseException(std::string_view id) {
   exceptions_.erase(it);
 }
 
+bool Calendar::HasStatutory(int year) const {
+  auto it = years_.find(year);
+  return it != years_.end() && !it->second.statutory_law().empty();
+}
+
+Result<DayClass> Calendar::ClassOf(Date d) const {
+  const int year = int(d.year());
+  if (!HasYear(year)) {
+    return Status::FailedPrecondition(
+        fmt::format("no national calendar is loaded for {}; load the State Council notice with "
+                    "`zhibanctl calendar import {}.json`",
+                    year, year));
+  }
+  if (!HasStatutory(year)) {
+    return Status::FailedPrecondition(fmt::format(
+        "the statutory holidays of {} are not loaded, so pay cannot be reckoned; load them with "
+        "`zhibanctl calendar statutory {}.json` (data/statutory-cn/README.md)",
+        year, year));
+  }
+  const DayInfo info = Info(d, {}, {});
+  if (info.statutory) return DayClass::kStatutory;
+  if (info.type == v1::HOLIDAY || info.type == v1::WEEKEND) return DayClass::kRest;
+  return DayClass::kWorking;
+}
+
 std::vector<int> Calendar::MissingYears(Date from, Date to) const {
   std::vector<int> out;
   for (int y = int(from.year()); y <= int(to.year()); ++y) {
@@ -87,6 +113,7 @@ Calendar::DayInfo Calendar::Info(Date d, std::string_view iso, std::string_view 
   if (auto it = listed_.find(DayNumber(d)); it != listed_.end()) {
     info.type = it->second.off_day ? v1::HOLIDAY : v1::MAKEUP_WORKDAY;
     info.name = &it->second.name;
+    info.statutory = it->second.statutory;
   } else {
     info.type = IsWeekend(d) ? v1::WEEKEND : v1::WORKDAY;
   }
@@ -116,6 +143,7 @@ Result<v1::CalendarDay> Calendar::Day(Date d, std::string_view center_id) const 
   const DayInfo info = Info(d, day.date(), center_id);
   day.set_day_type(info.type);
   if (info.name) day.set_name(*info.name);
+  day.set_statutory(info.statutory);
   if (info.exception) {
     day.set_exception_id(info.exception->id());
     day.set_reason(info.exception->reason());
@@ -160,9 +188,30 @@ Status ValidateCalendarYear(const v1::CalendarYear& y) {
 }
 
 Result<Mutation> ImportCalendarYear(const Calendar& cal, v1::CalendarYear y) {
+  for (auto& d : *y.mutable_days()) d.clear_statutory();  // never from a notice
+  y.clear_statutory_law();
   ZB_RETURN_IF_ERROR(ValidateCalendarYear(y));
   Mutation m;
   const bool replaced = cal.HasYear(y.year());
+  if (replaced && cal.HasStatutory(y.year())) {
+    // The statutory days stay where the new notice still lists a rest day.
+    const auto& old = cal.years().at(y.year());
+    std::set<std::string> statutory;
+    for (const auto& d : old.days()) {
+      if (d.statutory()) statutory.insert(d.date());
+    }
+    size_t kept = 0;
+    for (auto& d : *y.mutable_days()) {
+      if (d.off_day() && statutory.count(d.date())) {
+        d.set_statutory(true);
+        ++kept;
+      }
+    }
+    if (kept == statutory.size()) y.set_statutory_law(old.statutory_law());
+    if (kept != statutory.size()) {
+      for (auto& d : *y.mutable_days()) d.clear_statutory();
+    }
+  }
   std::string from = fmt::format("{}-01-01", y.year()), to = fmt::format("{}-12-31", y.year());
   for (const auto& d : y.days()) {  // an adjacent year's dates are affected too
     from = std::min(from, d.date());
@@ -173,6 +222,66 @@ Result<Mutation> ImportCalendarYear(const Calendar& cal, v1::CalendarYear y) {
   m.Emit(CalendarUpdatedEvent(
       from, to, "",
       fmt::format("national calendar {} {}", y.year(), replaced ? "replaced" : "loaded")));
+  m.years_put.push_back(std::move(y));
+  return m;
+}
+
+Result<Mutation> SetStatutoryDays(const Calendar& cal, const v1::StatutoryYear& s) {
+  auto it = cal.years().find(s.year());
+  if (it == cal.years().end()) {
+    return Status::FailedPrecondition(
+        "statutory.year",
+        fmt::format("no national calendar is loaded for {}: import its notice first "
+                    "(`zhibanctl calendar import {}.json`)",
+                    s.year(), s.year()));
+  }
+  if (s.law().empty()) {
+    return Status::InvalidArgument("statutory.law", "is required: the law the days follow");
+  }
+  ZB_RETURN_IF_ERROR(common::ValidateText(s.law(), "statutory.law", 300, true));
+  if (s.days_size() == 0 || s.days_size() > 30) {
+    return Status::InvalidArgument("statutory.days",
+                                   fmt::format("lists {} days; a year has 1 to 30", s.days_size()));
+  }
+  v1::CalendarYear y = it->second;
+  std::map<std::string, v1::HolidayDay*> rest;  // the year's own rest days
+  for (auto& d : *y.mutable_days()) {
+    d.clear_statutory();
+    if (d.off_day() && d.date().starts_with(std::to_string(s.year()))) rest[d.date()] = &d;
+  }
+  std::set<std::string> seen;
+  for (int i = 0; i < s.days_size(); ++i) {
+    const auto& d = s.days(i);
+    const std::string field = fmt::format("statutory.days[{}]", i);
+    auto date = ParseDate(d.date());
+    if (!date.ok()) return Status::InvalidArgument(field + ".date", date.status().message());
+    if (int(date->year()) != s.year()) {
+      return Status::InvalidArgument(field + ".date",
+                                     fmt::format("{} is not in {}", d.date(), s.year()));
+    }
+    if (d.name().empty()) {
+      return Status::InvalidArgument(field + ".name", fmt::format("{} has no name", d.date()));
+    }
+    if (!seen.insert(d.date()).second) {
+      return Status::InvalidArgument(field + ".date", fmt::format("{} is listed twice", d.date()));
+    }
+    auto r = rest.find(d.date());
+    if (r == rest.end()) {
+      return Status::InvalidArgument(
+          field + ".date",
+          fmt::format("{} ({}) is not a rest day of the {} notice: a statutory holiday always is",
+                      d.date(), d.name(), s.year()));
+    }
+    r->second->set_statutory(true);
+  }
+  const bool replaced = cal.HasStatutory(s.year());
+  y.set_statutory_law(s.law());
+  Mutation m;
+  m.summary = fmt::format("{} the {} statutory holidays of {} ({})", replaced ? "replaced" : "set",
+                          s.days_size(), s.year(), s.law());
+  m.Emit(CalendarUpdatedEvent(
+      fmt::format("{}-01-01", s.year()), fmt::format("{}-12-31", s.year()), "",
+      fmt::format("statutory holidays of {} {}", s.year(), replaced ? "replaced" : "set")));
   m.years_put.push_back(std::move(y));
   return m;
 }
@@ -248,9 +357,11 @@ Result<v1::CalendarStatsReply> YearStats(const Calendar& cal, int year) {
   }
   v1::CalendarStatsReply out;
   out.set_year(year);
+  out.set_statutory_law(it->second.statutory_law());
   for (const auto& d : it->second.days()) {
     if (d.off_day() && d.date().starts_with(std::to_string(year))) {
       out.set_listed_rest_days(out.listed_rest_days() + 1);
+      if (d.statutory()) out.set_statutory_days(out.statutory_days() + 1);
     }
   }
   const Date first{std::chrono::year(year), std::chrono::January, std::chrono::day(1)};

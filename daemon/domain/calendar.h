@@ -20,6 +20,14 @@ namespace zhiban::domain {
 
 class Network;
 
+// The class of a day for hours and pay (DESIGN.md §2, "Statutory days are
+// fewer than rest days").
+enum class DayClass : uint8_t {
+  kWorking,    // 工作日 (and 调休上班日)
+  kRest,       // 休息日: comp time for work, else 200 %
+  kStatutory,  // 法定节假日: 300 %, never comp time
+};
+
 class Calendar {
  public:
   bool HasYear(int year) const { return years_.count(year) > 0; }
@@ -33,6 +41,7 @@ class Calendar {
   struct DayInfo {
     v1::DayType type = v1::DAY_TYPE_UNSPECIFIED;
     const std::string* name = nullptr;                 // holiday name, if listed
+    bool statutory = false;                            // a statutory holiday (法定节假日)
     const v1::CalendarException* exception = nullptr;  // the center's, if any
     bool closed() const { return exception && exception->kind() == v1::CLOSED; }
   };
@@ -45,6 +54,14 @@ class Calendar {
   // Years among [from, to] with no notice loaded.
   std::vector<int> MissingYears(Date from, Date to) const;
 
+  // Whether `year`'s statutory holidays are loaded (calendar_statutory).
+  bool HasStatutory(int year) const;
+  // The class of a date for pay, for a person on a regular week: a statutory
+  // holiday, a rest day (a weekend, a 调休 rest day) or a working day (a
+  // make-up Saturday is one). FAILED_PRECONDITION naming the year and what to
+  // load when its notice or its statutory days are missing.
+  Result<DayClass> ClassOf(Date d) const;
+
   void PutYear(v1::CalendarYear y);
   void PutException(v1::CalendarException e);
   void EraseException(std::string_view id);
@@ -54,6 +71,7 @@ class Calendar {
     bool off_day;
     std::string name;
     int file_year;
+    bool statutory = false;
   };
   void Reindex();
 
@@ -68,7 +86,12 @@ class Calendar {
 // once, named; make-up workdays on a Saturday or Sunday. Errors name the entry.
 Status ValidateCalendarYear(const v1::CalendarYear& y);
 
+// A re-imported notice keeps the statutory days it still lists as rest days.
 Result<Mutation> ImportCalendarYear(const Calendar& cal, v1::CalendarYear y);
+// Marks the statutory holidays of a loaded year (replacing earlier marks).
+// Every date a rest day of that year's own notice, listed once, named; the
+// law named. Errors name the entry.
+Result<Mutation> SetStatutoryDays(const Calendar& cal, const v1::StatutoryYear& s);
 Result<Mutation> AddException(const Calendar& cal, const Network& net, v1::CalendarException e);
 Result<Mutation> RemoveException(const Calendar& cal, std::string_view id);
 

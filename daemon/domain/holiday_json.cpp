@@ -46,4 +46,36 @@ Result<v1::CalendarYear> ParseHolidayJson(std::string_view text, std::string_vie
   return y;
 }
 
+Result<v1::StatutoryYear> ParseStatutoryJson(std::string_view text, std::string_view source) {
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  auto bad = [&](const std::string& msg) {
+    return Status::InvalidArgument("", fmt::format("{}: {}", source, msg));
+  };
+  if (j.is_discarded()) return bad("not valid JSON");
+  if (!j.is_object()) return bad("expected a JSON object {year, law, days}");
+  v1::StatutoryYear y;
+  if (!j.contains("year") || !j["year"].is_number_integer())
+    return bad("\"year\" must be an integer");
+  y.set_year(j["year"].get<int>());
+  if (!j.contains("law") || !j["law"].is_string())
+    return bad("\"law\" must be a string: the law the statutory days follow");
+  y.set_law(j["law"].get<std::string>());
+  if (!j.contains("days") || !j["days"].is_array()) return bad("\"days\" must be a list");
+  const auto& days = j["days"];
+  for (size_t i = 0; i < days.size(); ++i) {
+    const auto& d = days[i];
+    const std::string at = fmt::format("days[{}]", i);
+    if (!d.is_object()) return bad(at + " must be an object {date, name}");
+    if (!d.contains("date") || !d["date"].is_string()) return bad(at + ".date must be a string");
+    if (!d.contains("name") || !d["name"].is_string()) return bad(at + ".name must be a string");
+    auto* out = y.add_days();
+    out->set_date(d["date"].get<std::string>());
+    out->set_name(d["name"].get<std::string>());
+    out->set_off_day(true);
+    out->set_statutory(true);
+  }
+  y.set_source(std::string(source));
+  return y;
+}
+
 }  // namespace zhiban::domain

@@ -151,6 +151,11 @@ Status Ledger(const RotaCtx& ctx, const v1::LedgerRequest& req, v1::LedgerReply*
   }
   const int32_t y0 = DayNumber(std::chrono::year(req.year()) / 1 / 1);
   const int32_t y1 = DayNumber(std::chrono::year(req.year()) / 12 / 31);
+  // Pay follows the class of the day, which needs the year's notice and
+  // its statutory days: refused, saying what to load, rather than guessed.
+  if (auto c = st.calendar.ClassOf(FromDayNumber(y0)); !c.ok()) {
+    return Status::FailedPrecondition("year", c.status().message());
+  }
   const int64_t now = Sec(ctx.now);
   out->set_year(req.year());
   for (const auto* p : people) {
@@ -158,19 +163,24 @@ Status Ledger(const RotaCtx& ctx, const v1::LedgerRequest& req, v1::LedgerReply*
     row->set_staff_id(p->id());
     row->set_name(p->name());
     row->set_center_id(p->center_id());
-    std::set<int32_t> holiday_days;
+    std::set<int32_t> statutory_days;
     for (const auto* s : st.rota.StaffShifts(p->id(), y0 * kDay - kDay, (y1 + 2) * kDay)) {
       const ShiftFacts f = FactsOf(*s);
       if (f.day < y0 || f.day > y1 || !f.working || f.end > now) continue;  // worked shifts only
       row->set_total_minutes(row->total_minutes() + f.minutes());
-      if (f.weekend) row->set_weekend_minutes(row->weekend_minutes() + f.minutes());
-      if (f.holiday) {
-        row->set_holiday_minutes(row->holiday_minutes() + f.minutes());
-        holiday_days.insert(f.day);
+      // The class of the day now, not the day type the shift was made with:
+      // statutory days loaded later count, and a weekend inside a holiday
+      // block is a rest day like any other.
+      auto cls = st.calendar.ClassOf(FromDayNumber(f.day));
+      if (!cls.ok()) return cls.status();
+      if (*cls == DayClass::kRest) row->set_rest_day_minutes(row->rest_day_minutes() + f.minutes());
+      if (*cls == DayClass::kStatutory) {
+        row->set_statutory_minutes(row->statutory_minutes() + f.minutes());
+        statutory_days.insert(f.day);
       }
     }
-    row->set_holiday_days(static_cast<uint32_t>(holiday_days.size()));
-    row->set_comp_earned_minutes(row->weekend_minutes());
+    row->set_statutory_days(static_cast<uint32_t>(statutory_days.size()));
+    row->set_comp_earned_minutes(row->rest_day_minutes());
     const Rules rules = ResolveRules(st.rota.rules(), *p, p->center_id());
     uint32_t taken = 0;
     for (const auto& [id, l] : st.rota.leave()) {

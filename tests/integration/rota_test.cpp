@@ -247,10 +247,93 @@ TEST_F(RotaDaemon, LeaveOverrideSwapExportLedger) {
   // Ledger after the month: weekend duty earns comp time.
   Ok({"clock", "set", "2026-02-01T00:00:00+08:00"});
   auto ledger = Json({"staff", "ledger", "chenjing", "--year", "2026"})["rows"][0];
-  EXPECT_GE(ledger.value("weekend_minutes", 0), 2 * 480) << ledger.dump();
-  EXPECT_EQ(ledger.value("comp_earned_minutes", 0), ledger.value("weekend_minutes", 0));
+  EXPECT_GE(ledger.value("rest_day_minutes", 0), 2 * 480) << ledger.dump();
+  EXPECT_EQ(ledger.value("comp_earned_minutes", 0), ledger.value("rest_day_minutes", 0));
   auto payroll = Ok({"export", "ledger", "--year", "2026", "--center", "xingfu", "--no-bom"});
   EXPECT_TRUE(payroll.out.starts_with("year,staff_id,name,center_id,total_hours")) << payroll.out;
+}
+
+// 国庆 2026: 10-01..03 are statutory holidays, 10-04..07 rest days moved by
+// 调休, 10-10 a make-up Saturday (a working day). The ledger pays by that
+// class, whatever day type the shift was generated with.
+TEST_F(RotaDaemon, TheLedgerPaysStatutoryDaysRestDaysAndWorkingDaysApart) {
+  auto stats = Json({"calendar", "stats", "--year", "2026"});
+  EXPECT_EQ(stats.value("statutory_days", 0), 13) << "bundled data/statutory-cn/2026.json";
+  EXPECT_EQ(Json({"calendar", "stats", "--year", "2024"}).value("statutory_days", 0), 11);
+  Ok({"rota", "rotation", "set", "--id", "xf-holiday", "--center", "xingfu", "--members", "linan",
+      "--period", "weekly", "--start", "2026-09-28", "--day-types", "WEEKEND,HOLIDAY"});
+  Ok({"rota", "generate", "--center", "xingfu", "--from", "2026-09-28", "--to", "2026-10-11"});
+  Ok({"clock", "set", "2026-10-12T00:00:00+08:00"});
+  // What linan worked, by the class of each day, from the rota itself.
+  int64_t statutory_min = 0, rest_min = 0, total_min = 0;
+  std::set<std::string> statutory_dates;
+  for (int day = 28; day <= 41; ++day) {
+    const std::string date =
+        day <= 30 ? fmt::format("2026-09-{:02d}", day) : fmt::format("2026-10-{:02d}", day - 30);
+    const json day_rota = Json({"rota", "show", "--center", "xingfu", "--date", date});
+    for (const auto& s : day_rota["shifts"]) {
+      if (s.value("assignee_id", "") != "linan" || s.value("kind", "") == "ON_CALL") continue;
+      google::protobuf::Timestamp a, b;
+      ASSERT_TRUE(TimeUtil::FromString(s["start"].get<std::string>(), &a));
+      ASSERT_TRUE(TimeUtil::FromString(s["end"].get<std::string>(), &b));
+      const int64_t min = (TimeUtil::TimestampToSeconds(b) - TimeUtil::TimestampToSeconds(a)) / 60;
+      total_min += min;
+      if (date >= "2026-10-01" && date <= "2026-10-03") {
+        statutory_min += min;
+        statutory_dates.insert(date);
+      } else if ((date >= "2026-10-04" && date <= "2026-10-07") || date == "2026-10-11") {
+        rest_min += min;  // the block's rest days and a plain Sunday; 10-10 is a make-up workday
+      }
+    }
+  }
+  ASSERT_FALSE(statutory_dates.empty()) << "the rotation gave linan no statutory-day duty";
+  ASSERT_GT(rest_min, 0);
+  auto row = Json({"staff", "ledger", "linan", "--year", "2026"})["rows"][0];
+  EXPECT_EQ(row.value("statutory_days", 0), int(statutory_dates.size())) << row.dump();
+  EXPECT_LE(row.value("statutory_days", 0), 3) << "only 10-01..03 are statutory";
+  EXPECT_EQ(row.value("statutory_minutes", 0), statutory_min) << row.dump();
+  EXPECT_EQ(row.value("rest_day_minutes", 0), rest_min) << row.dump();
+  EXPECT_EQ(row.value("comp_earned_minutes", 0), rest_min) << "rest days earn comp time";
+  EXPECT_EQ(row.value("total_minutes", 0), total_min) << row.dump();
+  auto payroll = Ok({"export", "ledger", "--year", "2026", "--center", "xingfu", "--no-bom"});
+  EXPECT_TRUE(payroll.out.starts_with("year,staff_id,name,center_id,total_hours,rest_day_hours,"))
+      << payroll.out;
+  EXPECT_NE(payroll.out.find(",statutory_hours,statutory_days"), std::string::npos) << payroll.out;
+}
+
+// A year whose notice is loaded but whose statutory days are not: pay is
+// refused, naming the year and the command, not reckoned as zero; a wrong
+// statutory file is refused entry by entry and changes nothing.
+TEST_F(RotaDaemon, AYearWithoutStatutoryDaysIsAnErrorNotAZero) {
+  const auto notice = Write("2027.json", R"({"year": 2027, "papers": ["测试通知"], "days": [
+      {"name": "元旦", "date": "2027-01-01", "isOffDay": true},
+      {"name": "国庆节", "date": "2027-10-01", "isOffDay": true},
+      {"name": "国庆节", "date": "2027-10-02", "isOffDay": true}]})");
+  Ok({"calendar", "import", notice});
+  auto refused = d_.Ctl({"staff", "ledger", "linan", "--year", "2027"});
+  EXPECT_EQ(refused.exit_code, 1) << refused.out;
+  EXPECT_NE(refused.err.find("statutory holidays of 2027 are not loaded"), std::string::npos)
+      << refused.err;
+  EXPECT_NE(refused.err.find("calendar statutory"), std::string::npos) << refused.err;
+  EXPECT_EQ(Json({"calendar", "stats", "--year", "2027"}).value("statutory_days", 0), 0);
+
+  const uint64_t before = std::stoull(Json({"status"})["last_seq"].get<std::string>());
+  const auto wrong = Write("s2027-wrong.json", R"({"year": 2027, "law": "测试", "days": [
+      {"date": "2027-01-01", "name": "元旦"}, {"date": "2027-10-08", "name": "国庆节"}]})");
+  auto bad = d_.Ctl({"calendar", "statutory", wrong});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("2027-10-08 (国庆节) is not a rest day"), std::string::npos) << bad.err;
+  EXPECT_EQ(std::stoull(Json({"status"})["last_seq"].get<std::string>()), before);
+
+  const auto good = Write("s2027.json", R"({"year": 2027, "law": "测试", "days": [
+      {"date": "2027-01-01", "name": "元旦"}, {"date": "2027-10-01", "name": "国庆节"}]})");
+  auto set = Ok({"calendar", "statutory", good});
+  EXPECT_NE(set.out.find("set the statutory holidays of 2027: 2 days"), std::string::npos)
+      << set.out;
+  EXPECT_EQ(d_.Ctl({"staff", "ledger", "linan", "--year", "2027"}).exit_code, 0);
+  auto day = Json({"calendar", "show", "--from", "2027-10-01", "--to", "2027-10-02"})["days"];
+  EXPECT_TRUE(day[0].value("statutory", false));
+  EXPECT_FALSE(day[1].value("statutory", false)) << "a rest day of the block, not statutory";
 }
 
 TEST_F(RotaDaemon, BadRotaInputChangesNothing) {

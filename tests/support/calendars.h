@@ -1,6 +1,6 @@
-// The shipped national calendars (data/holiday-cn) loaded into a domain
-// State, for unit tests and benchmarks; the including target defines
-// ZHIBAN_SOURCE_DIR.
+// The shipped national calendars (data/holiday-cn) and their statutory days
+// (data/statutory-cn) loaded into a domain State, for unit tests and
+// benchmarks; the including target defines ZHIBAN_SOURCE_DIR.
 #pragma once
 
 #include <initializer_list>
@@ -19,6 +19,9 @@ inline void LoadShippedCalendars(domain::State& state,
     auto year = domain::ParseHolidayJson(ReadSource(fmt::format("data/holiday-cn/{}.json", y)),
                                          "data/holiday-cn");
     domain::Apply(state, domain::ImportCalendarYear(state.calendar, year.value()).value());
+    auto statutory = domain::ParseStatutoryJson(
+        ReadSource(fmt::format("data/statutory-cn/{}.json", y)), "data/statutory-cn");
+    domain::Apply(state, domain::SetStatutoryDays(state.calendar, statutory.value()).value());
   }
 }
 

@@ -3,6 +3,8 @@
 #include "daemon/domain/calendar.h"
 
 #include <fstream>
+#include <functional>
+#include <map>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -24,6 +26,15 @@ v1::CalendarYear Notice(int year) {
 }
 
 Date D(const char* iso) { return *ParseDate(iso); }
+
+v1::StatutoryYear Statutory(int year) {
+  std::ifstream f(fmt::format("{}/data/statutory-cn/{}.json", ZHIBAN_SOURCE_DIR, year));
+  std::stringstream ss;
+  ss << f.rdbuf();
+  auto y = ParseStatutoryJson(ss.str(), fmt::format("{}.json", year));
+  EXPECT_TRUE(y.ok()) << y.status().ToString();
+  return *y;
+}
 
 struct Block {
   const char* name;
@@ -237,6 +248,104 @@ TEST_F(CalendarTest, CenterExceptions) {
   ASSERT_TRUE(rm.ok());
   Apply(st_, std::move(*rm));
   EXPECT_FALSE(st_.calendar.Day(D("2026-03-02"), "xingfu").value().closed());
+}
+
+// The law's statutory days (DESIGN.md §2), written out here, against the
+// shipped data/statutory-cn files: 11 in 2024, 13 from 2025.
+TEST(Statutory, TheShippedYearsHoldTheLawsDays) {
+  const std::map<int, std::vector<std::string>> law = {
+      {2024,
+       {"01-01", "02-10", "02-11", "02-12", "04-04", "05-01", "06-10", "09-17", "10-01", "10-02",
+        "10-03"}},
+      {2025,
+       {"01-01", "01-28", "01-29", "01-30", "01-31", "04-04", "05-01", "05-02", "05-31", "10-01",
+        "10-02", "10-03", "10-06"}},
+      {2026,
+       {"01-01", "02-16", "02-17", "02-18", "02-19", "04-05", "05-01", "05-02", "06-19", "09-25",
+        "10-01", "10-02", "10-03"}}};
+  for (const auto& [year, days] : law) {
+    State st;
+    Apply(st, ImportCalendarYear(st.calendar, Notice(year)).value());
+    auto m = SetStatutoryDays(st.calendar, Statutory(year));
+    ASSERT_TRUE(m.ok()) << year << ": " << m.status().ToString();
+    Apply(st, std::move(*m));
+    auto stats = YearStats(st.calendar, year);
+    ASSERT_TRUE(stats.ok());
+    EXPECT_EQ(stats->statutory_days(), days.size()) << year;
+    EXPECT_NE(stats->statutory_law().find("全国年节及纪念日放假办法"), std::string::npos);
+    for (const auto& md : days) {
+      const std::string iso = fmt::format("{}-{}", year, md);
+      EXPECT_EQ(st.calendar.ClassOf(D(iso.c_str())).value(), DayClass::kStatutory) << iso;
+      EXPECT_TRUE(st.calendar.Day(D(iso.c_str()))->statutory()) << iso;
+    }
+  }
+}
+
+TEST_F(CalendarTest, EachDayHasAClassForPayOnceItsStatutoryDaysAreLoaded) {
+  auto missing = st_.calendar.ClassOf(D("2026-10-01"));
+  ASSERT_FALSE(missing.ok()) << "a year without statutory days is an error, not a zero";
+  EXPECT_EQ(missing.status().code(), Code::kFailedPrecondition);
+  EXPECT_NE(missing.status().message().find("calendar statutory 2026.json"), std::string::npos)
+      << missing.status().message();
+  EXPECT_FALSE(st_.calendar.ClassOf(D("2027-01-01")).ok()) << "no notice at all";
+  Apply(st_, SetStatutoryDays(st_.calendar, Statutory(2026)).value());
+  auto cls = [&](const char* iso) { return st_.calendar.ClassOf(D(iso)).value(); };
+  // 国庆 2026: three statutory days, then four rest days moved by 调休.
+  for (const char* d : {"2026-10-01", "2026-10-02", "2026-10-03"})
+    EXPECT_EQ(cls(d), DayClass::kStatutory) << d;
+  for (const char* d : {"2026-10-04", "2026-10-05", "2026-10-06", "2026-10-07"})
+    EXPECT_EQ(cls(d), DayClass::kRest) << d;
+  EXPECT_EQ(cls("2026-10-10"), DayClass::kWorking) << "a make-up Saturday";
+  EXPECT_EQ(cls("2026-10-17"), DayClass::kRest) << "a plain Saturday";
+  EXPECT_EQ(cls("2026-10-12"), DayClass::kWorking) << "a plain Monday";
+  EXPECT_EQ(cls("2026-02-15"), DayClass::kRest) << "春节's first day is a rest day, 除夕 the next";
+  EXPECT_EQ(cls("2026-02-16"), DayClass::kStatutory) << "除夕";
+}
+
+TEST_F(CalendarTest, StatutoryDaysAreCheckedEntryByEntryAndSurviveARenewedNotice) {
+  auto with = [](std::function<void(v1::StatutoryYear&)> edit) {
+    v1::StatutoryYear s = Statutory(2026);
+    edit(s);
+    return s;
+  };
+  struct Case {
+    const char* field;
+    const char* words;
+    v1::StatutoryYear s;
+  };
+  const Case cases[] = {
+      {"statutory.days[12].date", "2026-10-08 (国庆节) is not a rest day",
+       with([](auto& s) { s.mutable_days(12)->set_date("2026-10-08"); })},
+      {"statutory.days[1].date", "listed twice",
+       with([](auto& s) { s.mutable_days(1)->set_date("2026-01-01"); })},
+      {"statutory.days[0].date", "not in 2026",
+       with([](auto& s) { s.mutable_days(0)->set_date("2025-01-01"); })},
+      {"statutory.days[0].date", "",
+       with([](auto& s) { s.mutable_days(0)->set_date("2026-13-01"); })},
+      {"statutory.days[2].name", "no name", with([](auto& s) { s.mutable_days(2)->clear_name(); })},
+      {"statutory.law", "required", with([](auto& s) { s.clear_law(); })},
+      {"statutory.days", "1 to 30", with([](auto& s) { s.clear_days(); })},
+      {"statutory.year", "import its notice first", with([](auto& s) { s.set_year(2027); })},
+  };
+  for (const auto& c : cases) {
+    auto m = SetStatutoryDays(st_.calendar, c.s);
+    ASSERT_FALSE(m.ok()) << c.field;
+    EXPECT_EQ(m.status().field(), c.field) << m.status().ToString();
+    EXPECT_NE(m.status().message().find(c.words), std::string::npos) << m.status().ToString();
+  }
+  EXPECT_FALSE(st_.calendar.HasStatutory(2026)) << "nothing was set by a refused request";
+  Apply(st_, SetStatutoryDays(st_.calendar, Statutory(2026)).value());
+  // The notice again (an operator re-imports it): the statutory days stay.
+  Apply(st_, ImportCalendarYear(st_.calendar, Notice(2026)).value());
+  EXPECT_TRUE(st_.calendar.HasStatutory(2026));
+  EXPECT_EQ(YearStats(st_.calendar, 2026)->statutory_days(), 13u);
+  // A notice never brings statutory marks of its own.
+  v1::CalendarYear forged = Notice(2025);
+  forged.mutable_days(1)->set_statutory(true);
+  forged.set_statutory_law("forged");
+  Apply(st_, ImportCalendarYear(st_.calendar, forged).value());
+  EXPECT_FALSE(st_.calendar.HasStatutory(2025));
+  EXPECT_EQ(YearStats(st_.calendar, 2025)->statutory_days(), 0u);
 }
 
 }  // namespace

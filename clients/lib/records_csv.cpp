@@ -31,7 +31,8 @@ const std::vector<std::string> kResidentColumns = {"id",
                                                    "health_notes",
                                                    "last_care_visit"};
 const std::vector<std::string> kStaffColumns = {
-    "id", "name", "center_id", "phone", "wecom_user_id", "roles", "skills", "cover_center_ids"};
+    "id",    "name",   "center_id",        "phone",      "wecom_user_id",
+    "roles", "skills", "cover_center_ids", "employment", "work_since"};
 
 namespace {
 
@@ -136,6 +137,26 @@ Result<std::vector<v1::Role>> ParseRoles(const std::string& text) {
   return roles;
 }
 
+Result<v1::EmploymentType> ParseEmployment(const std::string& text) {
+  if (text.empty()) return v1::EMPLOYMENT_TYPE_UNSPECIFIED;
+  // The names staff records are kept under in a 街道's own spreadsheets.
+  static const std::map<std::string, v1::EmploymentType, std::less<>> kChinese = {
+      {"劳动合同", v1::LABOUR_CONTRACT}, {"社区工作者", v1::LABOUR_CONTRACT},
+      {"公务员", v1::CIVIL_SERVANT},     {"事业编制", v1::CIVIL_SERVANT},
+      {"两委", v1::ELECTED_CADRE},       {"两委成员", v1::ELECTED_CADRE},
+      {"志愿者", v1::VOLUNTEER_SERVICE}, {"志愿服务", v1::VOLUNTEER_SERVICE}};
+  if (auto it = kChinese.find(text); it != kChinese.end()) return it->second;
+  v1::EmploymentType e;
+  if (!v1::EmploymentType_Parse(Upper(text), &e) || e == v1::EMPLOYMENT_TYPE_UNSPECIFIED) {
+    return Status::InvalidArgument(
+        "employment",
+        fmt::format("\"{}\" is not an employment type (LABOUR_CONTRACT 劳动合同, "
+                    "CIVIL_SERVANT 公务员, ELECTED_CADRE 两委, VOLUNTEER_SERVICE 志愿者)",
+                    text));
+  }
+  return e;
+}
+
 Result<v1::CenterLevel> ParseLevel(const std::string& text) {
   if (text.empty()) return v1::CENTER_LEVEL_UNSPECIFIED;
   v1::CenterLevel l;
@@ -198,6 +219,12 @@ Status StaffFromCsv(const CsvTable& t, std::vector<v1::Staff>* out,
     }
     for (auto& k : SplitList(Cell(row, pos, "skills"))) s.add_skills(k);
     for (auto& c : SplitList(Cell(row, pos, "cover_center_ids"))) s.add_cover_center_ids(c);
+    if (auto e = ParseEmployment(Cell(row, pos, "employment")); e.ok()) {
+      s.set_employment(*e);
+    } else {
+      errors->push_back({row.row, "employment", e.status().message()});
+    }
+    s.set_work_since(Cell(row, pos, "work_since"));
     out->push_back(std::move(s));
   }
   return {};
@@ -288,7 +315,11 @@ std::vector<std::string> StaffToRow(const v1::Staff& s) {
           s.wecom_user_id(),
           JoinRoles(s),
           fmt::format("{}", fmt::join(s.skills(), ";")),
-          fmt::format("{}", fmt::join(s.cover_center_ids(), ";"))};
+          fmt::format("{}", fmt::join(s.cover_center_ids(), ";")),
+          s.employment() == v1::EMPLOYMENT_TYPE_UNSPECIFIED
+              ? std::string()
+              : v1::EmploymentType_Name(s.employment()),
+          s.work_since()};
 }
 
 }  // namespace zhiban::client

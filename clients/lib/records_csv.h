@@ -41,6 +41,9 @@ std::vector<std::string> StaffToRow(const v1::Staff& s);
 // "WORKER;leader" -> roles, case-insensitive; errors name the bad word.
 Result<std::vector<v1::Role>> ParseRoles(const std::string& text);
 Result<v1::CenterLevel> ParseLevel(const std::string& text);
+// An employment type by its name (LABOUR_CONTRACT, any case) or its Chinese
+// (劳动合同, 公务员, 两委, 志愿者 …); "" is unspecified (counted as LABOUR_CONTRACT).
+Result<v1::EmploymentType> ParseEmployment(const std::string& text);
 std::vector<std::string> SplitList(const std::string& text);  // on ; | ,
 std::string JoinRoles(const v1::Staff& s);
 

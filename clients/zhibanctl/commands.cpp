@@ -98,6 +98,10 @@ void PrintStaff(const v1::Staff& s) {
   t.Add({"roles", client::JoinRoles(s)});
   t.Add({"skills", fmt::format("{}", fmt::join(s.skills(), ";"))});
   t.Add({"cover_center_ids", fmt::format("{}", fmt::join(s.cover_center_ids(), ";"))});
+  t.Add({"employment", s.employment() == v1::EMPLOYMENT_TYPE_UNSPECIFIED
+                           ? "LABOUR_CONTRACT (default)"
+                           : v1::EmploymentType_Name(s.employment())});
+  t.Add({"work_since", s.work_since()});
   t.Print();
 }
 
@@ -155,8 +159,9 @@ struct CenterFlags {
 };
 
 struct StaffFlags {
-  std::string id, name, center, phone, wecom, roles, skills, cover;
-  CLI::Option *o_name, *o_center, *o_phone, *o_wecom, *o_roles, *o_skills, *o_cover;
+  std::string id, name, center, phone, wecom, roles, skills, cover, employment, work_since;
+  CLI::Option *o_name, *o_center, *o_phone, *o_wecom, *o_roles, *o_skills, *o_cover, *o_employment,
+      *o_work_since;
 
   void Define(CLI::App* app, bool add) {
     app->add_option("--id", id, "staff id (stable)")->required();
@@ -174,6 +179,12 @@ struct StaffFlags {
     o_skills = app->add_option("--skills", skills,
                                "service items, comma list (e.g. social-security,medical)");
     o_cover = app->add_option("--cover", cover, "other centers this person may cover, comma list");
+    o_employment = app->add_option(
+        "--employment", employment,
+        "LABOUR_CONTRACT (劳动合同, the default), CIVIL_SERVANT (公务员), ELECTED_CADRE (两委), "
+        "VOLUNTEER_SERVICE (志愿者): selects working-time rules");
+    o_work_since = app->add_option("--work-since", work_since,
+                                   "参加工作时间, YYYY-MM-DD: years of service (annual leave)");
   }
 
   Status Build(v1::Staff* s, google::protobuf::FieldMask* mask) const {
@@ -197,6 +208,12 @@ struct StaffFlags {
     if (given(o_cover, "cover_center_ids")) {
       for (auto& c : client::SplitList(cover)) s->add_cover_center_ids(c);
     }
+    if (given(o_employment, "employment")) {
+      auto e = client::ParseEmployment(employment);
+      if (!e.ok()) return Status::InvalidArgument("--employment", e.status().message());
+      s->set_employment(*e);
+    }
+    if (given(o_work_since, "work_since")) s->set_work_since(work_since);
     return {};
   }
 };

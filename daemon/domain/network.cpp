@@ -8,6 +8,7 @@
 #include <google/protobuf/util/field_mask_util.h>
 #include <google/protobuf/util/message_differencer.h>
 
+#include "daemon/base/date.h"
 #include "daemon/domain/common.h"
 
 namespace zhiban::domain {
@@ -248,6 +249,18 @@ Status ValidateStaffFields(const v1::Staff& s, std::string_view p) {
   ZB_RETURN_IF_ERROR(ValidateText(s.wecom_user_id(), F(p, "wecom_user_id"), kMaxIdLength, false));
   if (s.roles_size() == 0)
     return Status::InvalidArgument(F(p, "roles"), "at least one role is required");
+  if (!v1::EmploymentType_IsValid(s.employment())) {
+    return Status::InvalidArgument(
+        F(p, "employment"), fmt::format("unknown employment type value {}", int(s.employment())));
+  }
+  if (!s.work_since().empty()) {
+    auto since = ParseDate(s.work_since());
+    if (!since.ok()) return Status::InvalidArgument(F(p, "work_since"), since.status().message());
+    if (int(since->year()) < 1940 || int(since->year()) > 2100) {
+      return Status::InvalidArgument(
+          F(p, "work_since"), fmt::format("{} is not a plausible start of work", s.work_since()));
+    }
+  }
   // Lists are short (at most a few dozen): linear duplicate checks beat a set
   // per record, which matters on a 100k-row import.
   for (int i = 0; i < s.roles_size(); ++i) {

@@ -147,29 +147,31 @@ std::vector<std::string> RuleBreaches(const StaffLoad& load, const Rules& r, con
     out.push_back(fmt::format("weekly_rest: no rest day in the week of {} (at least {})",
                               IsoOf(monday), r.min_rest_days_week));
   }
-  // Overtime of a month: over the weeks whose Monday lies in it, each week's
-  // larger of (daily excess summed) and (week minutes - weekly standard).
+  // Overtime of a month: over every Monday..Sunday week that overlaps it,
+  // counting only the week's days inside the month, the larger of (daily
+  // excess summed) and (minutes beyond the weekly standard, prorated to the
+  // weekdays inside the month: a week split 3 + 4 by the month's end gives
+  // 3/5 of it to one month). So 10-01..04 of a month starting on a Thursday
+  // count for it, and no day counts for two months.
   const Date date = FromDayNumber(f.day);
   const int32_t month_first = DayNumber(date.year() / date.month() / std::chrono::day(1));
   const int32_t month_end = DayNumber(date.year() / date.month() / std::chrono::last) + 1;
-  int32_t first_monday = month_first + (7 - (month_first + 3) % 7) % 7;
-  if (monday >= first_monday && monday < month_end) {
-    int64_t overtime = 0;
-    for (int32_t w = first_monday; w < month_end; w += 7) {
-      int64_t week = 0, excess = 0;
-      for (int32_t d = w; d < w + 7; ++d) {
-        int64_t m = 0;
-        if (const auto* x = load.DayAt(d)) m = x->minutes;
-        if (d == f.day) m += f.minutes();
-        week += m;
-        excess += std::max<int64_t>(0, m - r.daily_standard);
-      }
-      overtime += std::max<int64_t>(excess, week - r.weekly_standard);
+  int64_t overtime = 0;
+  for (int32_t w = MondayOf(month_first); w < month_end; w += 7) {
+    int64_t week = 0, excess = 0, weekdays = 0;
+    for (int32_t d = std::max(w, month_first); d < std::min(w + 7, month_end); ++d) {
+      int64_t m = 0;
+      if (const auto* x = load.DayAt(d)) m = x->minutes;
+      if (d == f.day) m += f.minutes();
+      week += m;
+      excess += std::max<int64_t>(0, m - r.daily_standard);
+      if (d - w < 5) ++weekdays;
     }
-    if (overtime > r.monthly_overtime) {
-      out.push_back(fmt::format("monthly_overtime: {} in {} (at most {})", Hours(overtime),
-                                IsoOf(f.day).substr(0, 7), Hours(r.monthly_overtime)));
-    }
+    overtime += std::max<int64_t>(excess, week - int64_t(r.weekly_standard) * weekdays / 5);
+  }
+  if (overtime > r.monthly_overtime) {
+    out.push_back(fmt::format("monthly_overtime: {} in {} (at most {})", Hours(overtime),
+                              IsoOf(f.day).substr(0, 7), Hours(r.monthly_overtime)));
   }
   return out;
 }

@@ -50,21 +50,27 @@ Status ParseRulesTable(const toml::table& t, std::string_view source, const std:
           "monthly_overtime_hours, min_rest_hours, max_consecutive_days, min_rest_days_per_week)",
           key));
     }
-    if ((key == "daily_standard_hours" || key == "max_consecutive_days") && whole == 0) {
+    const bool zero = key == "max_consecutive_days" ? whole == 0 : minutes == 0;
+    if ((key == "daily_standard_hours" || key == "max_consecutive_days" ||
+         key == "weekly_standard_hours") &&
+        zero) {
       return bad(key + " must be above 0");
     }
   }
   return {};
 }
 
+// A key set (even to 0: no overtime, no rest rule) overrides; an unset one
+// keeps the level below. Rules stored before keys had presence read their
+// zeros as unset, as they were then.
 void ApplyRules(const v1::WorkRules& w, Rules* r) {
-  if (w.daily_standard_minutes()) r->daily_standard = w.daily_standard_minutes();
-  if (w.daily_overtime_minutes()) r->daily_overtime = w.daily_overtime_minutes();
-  if (w.weekly_standard_minutes()) r->weekly_standard = w.weekly_standard_minutes();
-  if (w.monthly_overtime_minutes()) r->monthly_overtime = w.monthly_overtime_minutes();
-  if (w.min_rest_minutes()) r->min_rest = w.min_rest_minutes();
-  if (w.max_consecutive_days()) r->max_consecutive = w.max_consecutive_days();
-  if (w.min_rest_days_per_week()) r->min_rest_days_week = w.min_rest_days_per_week();
+  if (w.has_daily_standard_minutes()) r->daily_standard = w.daily_standard_minutes();
+  if (w.has_daily_overtime_minutes()) r->daily_overtime = w.daily_overtime_minutes();
+  if (w.has_weekly_standard_minutes()) r->weekly_standard = w.weekly_standard_minutes();
+  if (w.has_monthly_overtime_minutes()) r->monthly_overtime = w.monthly_overtime_minutes();
+  if (w.has_min_rest_minutes()) r->min_rest = w.min_rest_minutes();
+  if (w.has_max_consecutive_days()) r->max_consecutive = w.max_consecutive_days();
+  if (w.has_min_rest_days_per_week()) r->min_rest_days_week = w.min_rest_days_per_week();
 }
 
 }  // namespace

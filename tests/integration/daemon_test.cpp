@@ -157,6 +157,24 @@ TEST_F(Daemon, ZhibanctlManagesCentersAndStaff) {
   EXPECT_EQ(json::parse(r.out)["staff"][0]["cover_center_ids"], json::array({"c1"}));
   EXPECT_EQ(json::parse(r.out)["staff"][0]["skills"].size(), 2u) << "update keeps unnamed fields";
 
+  // Employment type (in Chinese or by name) and years of service are set,
+  // shown, and checked; a wrong one is refused before anything is sent.
+  r = d_.Ctl(
+      {"staff", "update", "--id", "s1", "--employment", "两委", "--work-since", "2003-07-01"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = d_.Ctl({"-o", "json", "staff", "show", "--id", "s1"});
+  EXPECT_EQ(json::parse(r.out)["employment"], "ELECTED_CADRE") << r.out;
+  EXPECT_EQ(json::parse(r.out)["work_since"], "2003-07-01") << r.out;
+  EXPECT_EQ(json::parse(r.out)["cover_center_ids"], json::array({"c1"})) << "kept";
+  r = d_.Ctl({"staff", "update", "--id", "s1", "--employment", "实习生"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("VOLUNTEER_SERVICE"), std::string::npos) << r.err;
+  r = d_.Ctl({"staff", "update", "--id", "s1", "--work-since", "2003-02-30"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("work_since"), std::string::npos) << r.err;
+  r = d_.Ctl({"-o", "json", "staff", "show", "--id", "s1"});
+  EXPECT_EQ(json::parse(r.out)["work_since"], "2003-07-01") << "a refused update changed nothing";
+
   r = d_.Ctl({"-o", "json", "center", "list"});
   ASSERT_EQ(r.exit_code, 0);
   auto centers = json::parse(r.out)["centers"];
@@ -173,8 +191,9 @@ TEST_F(Daemon, ZhibanctlManagesCentersAndStaff) {
   r = d_.Ctl({"-o", "json", "status"});
   ASSERT_EQ(r.exit_code, 0);
   auto st = json::parse(r.out);
-  // uint64 prints as a string in proto JSON; the refused remove made no event.
-  EXPECT_EQ(st["last_seq"], std::to_string(base_ + 6));
+  // uint64 prints as a string in proto JSON; the refused remove and the
+  // refused update made no event, the employment update one.
+  EXPECT_EQ(st["last_seq"], std::to_string(base_ + 7));
   EXPECT_EQ(st["clock_mode"], "REAL");
   EXPECT_EQ(st["centers"], 1);
 

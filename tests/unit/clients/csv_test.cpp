@@ -128,4 +128,31 @@ TEST(RecordsCsv, CenterRowRoundTrip) {
 }
 
 }  // namespace
+// Employment type and years of service: by name or in Chinese, round trip.
+TEST(RecordsCsv, EmploymentAndWorkSinceByNameOrInChinese) {
+  auto t = ParseCsv(
+      "id,name,center_id,roles,employment,work_since\n"
+      "s1,王芳,c1,WORKER,两委,2003-07-01\n"
+      "s2,李娜,c1,WORKER,civil_servant,\n"
+      "s3,赵磊,c1,WORKER,,\n"
+      "s4,孙丽,c1,WORKER,实习生,\n");
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  std::vector<v1::Staff> staff;
+  std::vector<CellError> errors;
+  ASSERT_TRUE(StaffFromCsv(*t, &staff, &errors).ok());
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].row, 5u);
+  EXPECT_EQ(errors[0].column, "employment");
+  EXPECT_NE(errors[0].message.find("实习生"), std::string::npos) << errors[0].message;
+  EXPECT_EQ(staff[0].employment(), v1::ELECTED_CADRE);
+  EXPECT_EQ(staff[0].work_since(), "2003-07-01");
+  EXPECT_EQ(staff[1].employment(), v1::CIVIL_SERVANT);
+  EXPECT_EQ(staff[2].employment(), v1::EMPLOYMENT_TYPE_UNSPECIFIED);
+  EXPECT_EQ(kStaffColumns.size(), StaffToRow(staff[0]).size());
+  EXPECT_EQ(kStaffColumns[8], "employment");
+  EXPECT_EQ(StaffToRow(staff[0])[8], "ELECTED_CADRE");
+  EXPECT_EQ(StaffToRow(staff[0])[9], "2003-07-01");
+  EXPECT_EQ(StaffToRow(staff[2])[8], "") << "unspecified stays empty";
+}
+
 }  // namespace zhiban::client

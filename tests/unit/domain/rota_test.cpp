@@ -87,6 +87,57 @@ TEST(Rules, MonthlyOvertime) {
   EXPECT_TRUE(Breaks(RuleBreaches(load, r, Work(25, 8, 16.1)), "monthly_overtime")) << "36h06";
 }
 
+// A month that starts mid-week counts its first days: April 2026 starts on
+// a Wednesday; 04-01..05 belong to the week of 03-30, which the month's
+// overtime used to skip (only weeks whose Monday lay in the month counted).
+TEST(Rules, MonthlyOvertimeCountsTheWeekAMonthStartsIn) {
+  StaffLoad load;
+  Rules r;
+  r.monthly_overtime = 15 * 60;
+  // Wed..Sat 04-01..04 (days 30..33 from 03-02), 8 h each.
+  for (int d = 30; d < 34; ++d) load.Add(Work(d, 8, 16));
+  // With Sunday: 40 h on the three weekdays in April (standard 3/5 x 40 = 24 h): 16 h over.
+  EXPECT_TRUE(Breaks(RuleBreaches(load, r, Work(34, 8, 16)), "monthly_overtime"));
+  r.monthly_overtime = 16 * 60;
+  EXPECT_FALSE(Breaks(RuleBreaches(load, r, Work(34, 8, 16)), "monthly_overtime"));
+  // March keeps only its own days of that week (Mon 03-30, Tue 03-31): nothing worked there.
+  StaffLoad march;
+  march.Add(Work(28, 8, 16));
+  r.monthly_overtime = 0;
+  EXPECT_FALSE(Breaks(RuleBreaches(march, r, Work(29, 8, 16)), "monthly_overtime"))
+      << "two standard days in the two weekdays of March's last week";
+  EXPECT_TRUE(Breaks(RuleBreaches(march, r, Work(29, 8, 16.5)), "monthly_overtime"))
+      << "monthly_overtime_hours = 0 allows none";
+}
+
+// Rule values of 0 are values: they used to be read as "unset".
+TEST(Rules, ZeroIsAValueNotTheDefault) {
+  auto cfg = ParseRulesToml(
+      "daily_overtime_hours = 0\nmin_rest_hours = 0\nmin_rest_days_per_week = 0\n"
+      "[employment.VOLUNTEER_SERVICE]\nmonthly_overtime_hours = 0\n"
+      "[center.cun]\ndaily_overtime_hours = 2\n",
+      "r.toml");
+  ASSERT_TRUE(cfg.ok()) << cfg.status().ToString();
+  v1::Staff worker, volunteer;
+  volunteer.set_employment(v1::VOLUNTEER_SERVICE);
+  const Rules w = ResolveRules(*cfg, worker, "x");
+  EXPECT_EQ(w.daily_overtime, 0u);
+  EXPECT_EQ(w.min_rest, 0u);
+  EXPECT_EQ(w.min_rest_days_week, 0u);
+  EXPECT_EQ(w.monthly_overtime, 36u * 60) << "unset keys keep the default";
+  EXPECT_EQ(ResolveRules(*cfg, volunteer, "x").monthly_overtime, 0u);
+  EXPECT_EQ(ResolveRules(*cfg, volunteer, "cun").daily_overtime, 120u) << "center beats defaults";
+  StaffLoad load;
+  EXPECT_TRUE(Breaks(RuleBreaches(load, w, Work(0, 8, 16.5)), "daily_hours")) << "no overtime";
+  for (const char* key :
+       {"weekly_standard_hours", "daily_standard_hours", "max_consecutive_days"}) {
+    auto bad = ParseRulesToml(fmt::format("{} = 0\n", key), "r.toml");
+    ASSERT_FALSE(bad.ok()) << key;
+    EXPECT_NE(bad.status().message().find("must be above 0"), std::string::npos) << key;
+  }
+  EXPECT_FALSE(ParseRulesToml("max_consecutive_days = 0.4\n", "r.toml").ok());
+}
+
 TEST(Rules, OverlapAndOnCall) {
   StaffLoad load;
   Rules r;

@@ -10,24 +10,26 @@ namespace {
 
 using R = v1::CtlRequest;
 
+// The reply to a change of a year's calendar: what the year now holds.
+void YearReply(const v1::CalendarYear& y, bool replaced, v1::CtlReply* reply) {
+  auto* out = reply->mutable_calendar_year();
+  out->set_year(y.year());
+  out->set_replaced(replaced);
+  for (const auto& d : y.days()) {
+    if (d.off_day()) {
+      out->set_rest_days(out->rest_days() + 1);
+    } else {
+      out->set_makeup_workdays(out->makeup_workdays() + 1);
+    }
+    if (d.statutory()) out->set_statutory_days(out->statutory_days() + 1);
+  }
+}
+
 Result<domain::Mutation> CalendarImport(CommandEnv& env, const R& req, v1::CtlReply* reply) {
   const auto& cal = env.state.calendar;
   const bool replaced = cal.HasYear(req.calendar_import().year().year());
   auto m = domain::ImportCalendarYear(cal, req.calendar_import().year());
-  if (m.ok()) {
-    const auto& y = m->years_put.front();
-    auto* out = reply->mutable_calendar_year();
-    out->set_year(y.year());
-    out->set_replaced(replaced);
-    for (const auto& d : y.days()) {
-      if (d.off_day()) {
-        out->set_rest_days(out->rest_days() + 1);
-      } else {
-        out->set_makeup_workdays(out->makeup_workdays() + 1);
-      }
-      if (d.statutory()) out->set_statutory_days(out->statutory_days() + 1);
-    }
-  }
+  if (m.ok()) YearReply(m->years_put.front(), replaced, reply);
   return m;
 }
 
@@ -36,17 +38,7 @@ Result<domain::Mutation> CalendarStatutory(CommandEnv& env, const R& req, v1::Ct
   const auto& s = req.calendar_statutory().statutory();
   const bool replaced = cal.HasStatutory(s.year());
   auto m = domain::SetStatutoryDays(cal, s);
-  if (m.ok()) {
-    const auto& y = m->years_put.front();
-    auto* out = reply->mutable_calendar_year();
-    out->set_year(y.year());
-    out->set_replaced(replaced);
-    for (const auto& d : y.days()) {
-      if (d.statutory()) out->set_statutory_days(out->statutory_days() + 1);
-      if (d.off_day()) out->set_rest_days(out->rest_days() + 1);
-      if (!d.off_day()) out->set_makeup_workdays(out->makeup_workdays() + 1);
-    }
-  }
+  if (m.ok()) YearReply(m->years_put.front(), replaced, reply);
   return m;
 }
 

@@ -25,6 +25,13 @@ v1::Event CalendarUpdatedEvent(const std::string& from, const std::string& to,
   return e;
 }
 
+Status NoNotice(int year) {
+  return Status::FailedPrecondition(
+      fmt::format("no national calendar is loaded for {}; load the State Council notice with "
+                  "`zhibanctl calendar import {}.json`",
+                  year, year));
+}
+
 bool Overlaps(const v1::CalendarException& a, const v1::CalendarException& b) {
   // ISO dates compare correctly as strings.
   return a.center_id() == b.center_id() && a.from() <= b.to() && b.from() <= a.to();
@@ -82,12 +89,7 @@ bool Calendar::HasStatutory(int year) const {
 
 Result<DayClass> Calendar::ClassOf(Date d) const {
   const int year = int(d.year());
-  if (!HasYear(year)) {
-    return Status::FailedPrecondition(
-        fmt::format("no national calendar is loaded for {}; load the State Council notice with "
-                    "`zhibanctl calendar import {}.json`",
-                    year, year));
-  }
+  if (!HasYear(year)) return NoNotice(year);
   if (!HasStatutory(year)) {
     return Status::FailedPrecondition(fmt::format(
         "the statutory holidays of {} are not loaded, so pay cannot be reckoned; load them with "
@@ -132,12 +134,7 @@ Calendar::DayInfo Calendar::Info(Date d, std::string_view iso, std::string_view 
 
 Result<v1::CalendarDay> Calendar::Day(Date d, std::string_view center_id) const {
   const int year = int(d.year());
-  if (!HasYear(year)) {
-    return Status::FailedPrecondition(
-        fmt::format("no national calendar is loaded for {}; load the State Council notice with "
-                    "`zhibanctl calendar import {}.json`",
-                    year, year));
-  }
+  if (!HasYear(year)) return NoNotice(year);
   v1::CalendarDay day;
   day.set_date(FormatDate(d));
   const DayInfo info = Info(d, day.date(), center_id);

@@ -5,16 +5,35 @@
 
 namespace zhiban::domain {
 
-Result<v1::CalendarYear> ParseHolidayJson(std::string_view text, std::string_view source) {
+namespace {
+
+// The object of a one-year file: valid JSON, an object, "year" an integer
+// and "days" a list, or the error naming the file and what is wrong.
+Result<nlohmann::json> YearObject(std::string_view text, std::string_view source,
+                                  std::string_view shape) {
   nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  auto bad = [&](const std::string& msg) {
+  auto bad = [&](std::string_view msg) {
     return Status::InvalidArgument("", fmt::format("{}: {}", source, msg));
   };
   if (j.is_discarded()) return bad("not valid JSON");
-  if (!j.is_object()) return bad("expected a JSON object {year, papers, days}");
-  v1::CalendarYear y;
-  if (!j.contains("year") || !j["year"].is_number_integer())
+  if (!j.is_object()) return bad(fmt::format("expected a JSON object {}", shape));
+  if (!j.contains("year") || !j["year"].is_number_integer()) {
     return bad("\"year\" must be an integer");
+  }
+  if (!j.contains("days") || !j["days"].is_array()) return bad("\"days\" must be a list");
+  return j;
+}
+
+}  // namespace
+
+Result<v1::CalendarYear> ParseHolidayJson(std::string_view text, std::string_view source) {
+  auto parsed = YearObject(text, source, "{year, papers, days}");
+  if (!parsed.ok()) return parsed.status();
+  nlohmann::json& j = *parsed;
+  auto bad = [&](const std::string& msg) {
+    return Status::InvalidArgument("", fmt::format("{}: {}", source, msg));
+  };
+  v1::CalendarYear y;
   y.set_year(j["year"].get<int>());
   if (j.contains("papers")) {
     if (!j["papers"].is_array()) return bad("\"papers\" must be a list of strings");
@@ -23,7 +42,6 @@ Result<v1::CalendarYear> ParseHolidayJson(std::string_view text, std::string_vie
       y.add_papers(p.get<std::string>());
     }
   }
-  if (!j.contains("days") || !j["days"].is_array()) return bad("\"days\" must be a list");
   const auto& days = j["days"];
   for (size_t i = 0; i < days.size(); ++i) {
     const auto& d = days[i];
@@ -47,20 +65,17 @@ Result<v1::CalendarYear> ParseHolidayJson(std::string_view text, std::string_vie
 }
 
 Result<v1::StatutoryYear> ParseStatutoryJson(std::string_view text, std::string_view source) {
-  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  auto parsed = YearObject(text, source, "{year, law, days}");
+  if (!parsed.ok()) return parsed.status();
+  nlohmann::json& j = *parsed;
   auto bad = [&](const std::string& msg) {
     return Status::InvalidArgument("", fmt::format("{}: {}", source, msg));
   };
-  if (j.is_discarded()) return bad("not valid JSON");
-  if (!j.is_object()) return bad("expected a JSON object {year, law, days}");
   v1::StatutoryYear y;
-  if (!j.contains("year") || !j["year"].is_number_integer())
-    return bad("\"year\" must be an integer");
   y.set_year(j["year"].get<int>());
   if (!j.contains("law") || !j["law"].is_string())
     return bad("\"law\" must be a string: the law the statutory days follow");
   y.set_law(j["law"].get<std::string>());
-  if (!j.contains("days") || !j["days"].is_array()) return bad("\"days\" must be a list");
   const auto& days = j["days"];
   for (size_t i = 0; i < days.size(); ++i) {
     const auto& d = days[i];

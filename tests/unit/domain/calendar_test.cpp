@@ -16,11 +16,15 @@
 namespace zhiban::domain {
 namespace {
 
-v1::CalendarYear Notice(int year) {
-  std::ifstream f(fmt::format("{}/data/holiday-cn/{}.json", ZHIBAN_SOURCE_DIR, year));
+std::string Shipped(const char* folder, int year) {
+  std::ifstream f(fmt::format("{}/data/{}/{}.json", ZHIBAN_SOURCE_DIR, folder, year));
   std::stringstream ss;
   ss << f.rdbuf();
-  auto y = ParseHolidayJson(ss.str(), fmt::format("{}.json", year));
+  return ss.str();
+}
+
+v1::CalendarYear Notice(int year) {
+  auto y = ParseHolidayJson(Shipped("holiday-cn", year), fmt::format("{}.json", year));
   EXPECT_TRUE(y.ok()) << y.status().ToString();
   return *y;
 }
@@ -28,10 +32,7 @@ v1::CalendarYear Notice(int year) {
 Date D(const char* iso) { return *ParseDate(iso); }
 
 v1::StatutoryYear Statutory(int year) {
-  std::ifstream f(fmt::format("{}/data/statutory-cn/{}.json", ZHIBAN_SOURCE_DIR, year));
-  std::stringstream ss;
-  ss << f.rdbuf();
-  auto y = ParseStatutoryJson(ss.str(), fmt::format("{}.json", year));
+  auto y = ParseStatutoryJson(Shipped("statutory-cn", year), fmt::format("{}.json", year));
   EXPECT_TRUE(y.ok()) << y.status().ToString();
   return *y;
 }

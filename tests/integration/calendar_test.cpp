@@ -7,6 +7,7 @@
 
 #include "clients/lib/subscriber.h"
 #include "tests/support/ctl_expect.h"
+#include "tests/support/source.h"
 
 namespace zhiban::test {
 namespace {

@@ -18,6 +18,7 @@
 
 #include "clients/lib/subscriber.h"
 #include "tests/support/process.h"
+#include "tests/support/source.h"
 #include "zhiban/v1/bus.pb.h"
 
 namespace zhiban::test {

@@ -18,6 +18,7 @@
 #include "clients/lib/subscriber.h"
 #include "daemon/base/time_util.h"
 #include "tests/support/ctl_expect.h"
+#include "tests/support/source.h"
 
 namespace zhiban::test {
 namespace {

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/support/providers.h"
+#include "tests/support/source.h"
 
 namespace zhiban::test {
 namespace {

@@ -17,6 +17,7 @@
 #include "daemon/net/curve.h"
 #include "tests/support/ctl_expect.h"
 #include "tests/support/process.h"
+#include "tests/support/source.h"
 #include "zhiban/v1/bus.pb.h"
 #include "zhiban/v1/events.pb.h"
 

@@ -12,6 +12,7 @@
 #include "daemon/base/date.h"
 #include "daemon/base/time_util.h"
 #include "tests/support/ctl_expect.h"
+#include "tests/support/source.h"
 
 namespace zhiban::test {
 namespace {

@@ -1,4 +1,5 @@
 #include "tests/support/providers.h"
+#include "tests/support/source.h"
 
 #include <fmt/format.h>
 

@@ -1,5 +1,9 @@
 // Files of the source tree (shipped calendars, example policies) for tests
-// and benchmarks; the including target defines ZHIBAN_SOURCE_DIR.
+// and benchmarks.
+//
+// The tree's path is compiled into one file (source.cpp) and nowhere else:
+// a path on a compiler's command line differs between two clones, and ccache
+// would compile every test again in a fresh clone of a commit it has built.
 #pragma once
 
 #include <fstream>
@@ -8,11 +12,17 @@
 
 namespace zhiban::test {
 
+// The source tree this build was configured from.
+const char* SourceDir();
+
 inline std::string ReadSource(const std::string& rel) {
-  std::ifstream f(std::string(ZHIBAN_SOURCE_DIR) + "/" + rel);
+  std::ifstream f(std::string(SourceDir()) + "/" + rel);
   std::stringstream ss;
   ss << f.rdbuf();
   return ss.str();
 }
 
 }  // namespace zhiban::test
+
+// For the tests' own paths: std::string(ZHIBAN_SOURCE_DIR) + "/ops/…".
+#define ZHIBAN_SOURCE_DIR (::zhiban::test::SourceDir())

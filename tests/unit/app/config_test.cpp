@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/support/process.h"
+#include "tests/support/source.h"
 
 namespace zhiban::app {
 namespace {

@@ -12,6 +12,7 @@
 
 #include "daemon/domain/holiday_json.h"
 #include "daemon/domain/state.h"
+#include "tests/support/source.h"
 
 namespace zhiban::domain {
 namespace {

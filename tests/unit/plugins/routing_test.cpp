@@ -6,6 +6,7 @@
 #include "plugins/sdk/limits.h"
 #include "plugins/sdk/routing.h"
 #include "plugins/sdk/staleness.h"
+#include "tests/support/source.h"
 
 namespace zhiban::plugin {
 namespace {

@@ -146,6 +146,15 @@ std::unique_ptr<test::DaemonFixture>& DaemonSlot() {
   return d;
 }
 
+// The center every case's staff belong to.
+void AddBenchCenter(test::DaemonFixture& d) {
+  v1::CtlRequest req;
+  auto* c = req.mutable_center_add()->mutable_center();
+  c->set_id("bench-center");
+  c->set_name("基准测试中心");
+  (void)d.client().Call(req);
+}
+
 test::DaemonFixture& Daemon() {
   auto& d = DaemonSlot();
   if (!d) {
@@ -155,11 +164,7 @@ test::DaemonFixture& Daemon() {
     d = std::make_unique<test::DaemonFixture>(std::vector<std::string>{"--log-level", "warn"},
                                               test::Transport::kTcp);
     d->Start();
-    v1::CtlRequest req;
-    auto* c = req.mutable_center_add()->mutable_center();
-    c->set_id("bench-center");
-    c->set_name("基准测试中心");
-    (void)d->client().Call(req);
+    AddBenchCenter(*d);
   }
   return *d;
 }
@@ -187,11 +192,7 @@ test::DaemonFixture& CurveDaemon() {
     k->add_grants()->set_role(v1::ACCESS_OPERATOR);
     (void)d->client().Call(add);
     g_curve = net::CurveClient{d->server_key(), *keys};
-    v1::CtlRequest req;
-    auto* c = req.mutable_center_add()->mutable_center();
-    c->set_id("bench-center");
-    c->set_name("基准测试中心");
-    (void)d->client().Call(req);
+    AddBenchCenter(*d);
   }
   return *d;
 }

@@ -99,50 +99,54 @@ struct Daemon::Impl {
   net::HttpResponse Metrics();
   Status WriteEndpointsFile();
   Status LoadBundledCalendars();
+  Result<v1::CtlReply> RunBundled(v1::CtlRequest req, std::string_view file);
 };
 
+// Runs one request of zhiband's own (bundled data) as any command is run:
+// validated, audited, evented. Its reply, or why it was refused, naming `file`.
+Result<v1::CtlReply> Daemon::Impl::RunBundled(v1::CtlRequest req, std::string_view file) {
+  req.mutable_client()->set_user("zhiband");
+  req.mutable_client()->set_host("bundled");
+  std::vector<core::CommittedEvent> ignored;  // subscribers get them by replay
+  auto replies = core->ExecuteGroup({&req}, &ignored);
+  if (replies[0].has_error()) {
+    return Status::Internal(fmt::format("loading {}: {}", file, replies[0].error().message()));
+  }
+  return std::move(replies[0]);
+}
+
 // Years shipped in data/holiday-cn that the data dir does not have yet go in
-// through the ordinary calendar_import command (validated, audited, evented).
-// A year already loaded — perhaps a newer notice an operator imported — is
-// left alone.
+// through the ordinary calendar_import command. A year already loaded —
+// perhaps a newer notice an operator imported — is left alone. Then the
+// statutory days (data/statutory-cn) of a loaded year that has none yet (a
+// year an operator set keeps theirs): a data dir from before statutory days
+// gets them at its first start after the upgrade.
 Status Daemon::Impl::LoadBundledCalendars() {
+  const auto& cal = core->state().calendar;
   for (const auto& f : BundledCalendars()) {
     auto year = domain::ParseHolidayJson(f.json, f.name);
     if (!year.ok()) return Status::Internal("bundled calendar: " + year.status().message());
-    if (core->state().calendar.HasYear(year->year())) continue;
+    if (cal.HasYear(year->year())) continue;
     v1::CtlRequest req;
-    req.mutable_client()->set_user("zhiband");
-    req.mutable_client()->set_host("bundled");
     *req.mutable_calendar_import()->mutable_year() = std::move(*year);
-    std::vector<core::CommittedEvent> ignored;  // subscribers get them by replay
-    auto replies = core->ExecuteGroup({&req}, &ignored);
-    if (replies[0].has_error()) {
-      return Status::Internal(fmt::format("loading {}: {}", f.name, replies[0].error().message()));
-    }
-    spdlog::info("loaded the bundled national calendar {} ({})", replies[0].calendar_year().year(),
+    auto reply = RunBundled(std::move(req), f.name);
+    if (!reply.ok()) return reply.status();
+    spdlog::info("loaded the bundled national calendar {} ({})", reply->calendar_year().year(),
                  f.name);
   }
-  // The statutory days of a loaded year that has none yet (a year an
-  // operator set keeps theirs). A data dir from before statutory days gets
-  // them here, at its first start after the upgrade.
   for (const auto& f : BundledStatutoryDays()) {
     auto statutory = domain::ParseStatutoryJson(f.json, f.name);
-    if (!statutory.ok())
+    if (!statutory.ok()) {
       return Status::Internal("bundled statutory days: " + statutory.status().message());
-    const int year = statutory->year();
-    if (!core->state().calendar.HasYear(year) || core->state().calendar.HasStatutory(year))
-      continue;
-    v1::CtlRequest req;
-    req.mutable_client()->set_user("zhiband");
-    req.mutable_client()->set_host("bundled");
-    *req.mutable_calendar_statutory()->mutable_statutory() = std::move(*statutory);
-    std::vector<core::CommittedEvent> ignored;
-    auto replies = core->ExecuteGroup({&req}, &ignored);
-    if (replies[0].has_error()) {
-      return Status::Internal(fmt::format("loading {}: {}", f.name, replies[0].error().message()));
     }
+    const int year = statutory->year();
+    if (!cal.HasYear(year) || cal.HasStatutory(year)) continue;
+    v1::CtlRequest req;
+    *req.mutable_calendar_statutory()->mutable_statutory() = std::move(*statutory);
+    auto reply = RunBundled(std::move(req), f.name);
+    if (!reply.ok()) return reply.status();
     spdlog::info("set the bundled statutory holidays of {}: {} days ({})", year,
-                 replies[0].calendar_year().statutory_days(), f.name);
+                 reply->calendar_year().statutory_days(), f.name);
   }
   return {};
 }

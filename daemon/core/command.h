@@ -168,6 +168,10 @@ struct Command {
   bool long_work() const { return compute != nullptr; }
 };
 
+// Whether `who`'s roles allow `need` (the local admin, an open socket and
+// zhiband itself always do).
+bool Holds(const Principal& who, Need need);
+
 // The one check, before every command runs: the role the entry needs, then
 // the entry's own resolver. OK, or PERMISSION_DENIED naming the command, the
 // role it needs and the roles the principal holds; nothing has changed.

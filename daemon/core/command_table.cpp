@@ -94,21 +94,23 @@ const char* NeedText(Need need) {
 
 }  // namespace
 
+bool Holds(const Principal& who, Need need) {
+  if (!who.by_grants()) return true;
+  return std::any_of(who.grants.begin(), who.grants.end(), [&](const auto& g) {
+    // Grants are network-wide (key_add refuses scoped ones until
+    // per-center authorization lands).
+    return g.center_id().empty() && Satisfies(g.role(), need);
+  });
+}
+
 Status Permit(const Principal& who, const Command& cmd, const v1::CtlRequest& req,
               const domain::State& state) {
-  if (who.by_grants()) {
-    const bool allowed = std::any_of(who.grants.begin(), who.grants.end(), [&](const auto& g) {
-      // Grants are network-wide (key_add refuses scoped ones until
-      // per-center authorization lands).
-      return g.center_id().empty() && Satisfies(g.role(), cmd.need);
-    });
-    if (!allowed) {
-      const auto* field = v1::CtlRequest::descriptor()->FindFieldByNumber(cmd.request_case);
-      return Status::PermissionDenied(fmt::format(
-          "{} needs the role {}; {} \"{}\" holds {}; nothing was changed",
-          field ? field->name() : std::string("this command"), NeedText(cmd.need),
-          who.via == Principal::Via::kKey ? "key" : "principal", who.name, who.RolesText()));
-    }
+  if (!Holds(who, cmd.need)) {
+    const auto* field = v1::CtlRequest::descriptor()->FindFieldByNumber(cmd.request_case);
+    return Status::PermissionDenied(fmt::format(
+        "{} needs the role {}; {} \"{}\" holds {}; nothing was changed",
+        field ? field->name() : std::string("this command"), NeedText(cmd.need),
+        who.via == Principal::Via::kKey ? "key" : "principal", who.name, who.RolesText()));
   }
   return cmd.authorize(who, req, state);
 }

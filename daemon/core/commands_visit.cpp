@@ -79,12 +79,7 @@ Status AuthorizeResidentShow(const Principal& who, const R& req, const domain::S
         "audit log keeps; nothing was read");
   }
   ZB_RETURN_IF_ERROR(domain::common::ValidateText(q.purpose(), "purpose", 500, true));
-  if (!who.by_grants()) return {};
-  for (const auto& g : who.grants) {
-    if (g.center_id().empty() && (g.role() == v1::ACCESS_ADMIN || g.role() == v1::ACCESS_AUDITOR)) {
-      return {};
-    }
-  }
+  if (Holds(who, Need::kAudit)) return {};
   return Status::PermissionDenied(
       fmt::format("a resident's full record needs the role auditor or admin; \"{}\" holds "
                   "{}; nothing was read",

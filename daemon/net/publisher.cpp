@@ -1,7 +1,7 @@
 #include "daemon/net/publisher.h"
 
-#include <chrono>
-#include <thread>
+#include <atomic>
+#include <cstring>
 
 #include <fmt/format.h>
 #include <google/protobuf/util/time_util.h>
@@ -70,20 +70,41 @@ Status Publisher::CutOff() {
   // ends its listener but not the connections it accepted: the socket goes,
   // with every connection, and a new one binds the same endpoint. Nothing
   // queued is kept (linger 0): the subscribers replay it.
+  //
+  // The old listener is closed on libzmq's I/O thread; until it is, the port
+  // is taken. A monitor says when (ZMQ_EVENT_CLOSED), rather than retrying.
+  static std::atomic<uint64_t> cutoffs{0};
+  const std::string watch_at = fmt::format("inproc://zhiban-pub-cutoff-{}", ++cutoffs);
+  if (zmq_socket_monitor(impl_->sock.handle(), watch_at.c_str(), ZMQ_EVENT_CLOSED) != 0) {
+    return Status::Unavailable(
+        fmt::format("cannot watch {}: {}", impl_->bound, zmq_strerror(zmq_errno())));
+  }
+  zmq::socket_t watch(impl_->ctx, zmq::socket_type::pair);
+  watch.set(zmq::sockopt::rcvtimeo, 2000);
+  watch.connect(watch_at);
+  try {
+    impl_->sock.unbind(impl_->bound);
+  } catch (const zmq::error_t& e) {
+    return Status::Unavailable(fmt::format("cannot unbind {}: {}", impl_->bound, e.what()));
+  }
+  bool closed = false;
+  for (zmq::message_t event; !closed && RetryOnEintr([&] { return watch.recv(event); });) {
+    uint16_t id = 0;
+    if (event.size() >= sizeof id) std::memcpy(&id, event.data(), sizeof id);
+    closed = (id & ZMQ_EVENT_CLOSED) != 0;
+    while (event.more()) (void)watch.recv(event);  // the endpoint's frame
+  }
+  zmq_socket_monitor(impl_->sock.handle(), nullptr, 0);
   impl_->sock.set(zmq::sockopt::linger, 0);
   impl_->sock.close();
   impl_->sock = zmq::socket_t(impl_->ctx, zmq::socket_type::pub);
   impl_->Configure();
-  // The old listener is closed on libzmq's I/O thread: until it is, the
-  // port is taken. Up to 2 s, then give up (the caller stops the daemon).
   auto again = Bind(impl_->sock, impl_->bound);
-  for (int i = 0; !again.ok() && i < 100; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    again = Bind(impl_->sock, impl_->bound);
-  }
   if (!again.ok()) {
     impl_->open = false;  // never silently serve nobody: the daemon stops on this
-    return again.status();
+    return Status::Unavailable(fmt::format("{} ({} the old listener's close)",
+                                           again.status().message(),
+                                           closed ? "after" : "2 s without"));
   }
   return {};
 }

@@ -71,11 +71,9 @@ CtlClient::~CtlClient() = default;
 Result<v1::CtlReply> CtlClient::Call(v1::CtlRequest& request) {
   if (request.request_id().empty()) request.set_request_id(std::to_string(++impl_->counter));
   if (!request.has_client()) *request.mutable_client() = impl_->info;
-  auto raw = impl_->Roundtrip(request.SerializeAsString());
-  if (!raw.ok()) return raw.status();
+  ZB_ASSIGN_OR_RETURN(auto raw, impl_->Roundtrip(request.SerializeAsString()));
   v1::CtlReply reply;
-  if (!reply.ParseFromString(*raw))
-    return Status::Internal("the reply is not a zhiban.v1.CtlReply");
+  if (!reply.ParseFromString(raw)) return Status::Internal("the reply is not a zhiban.v1.CtlReply");
   if (reply.request_id() != request.request_id() && !reply.has_error()) {
     return Status::Internal(fmt::format("reply to request {} arrived for request {}",
                                         reply.request_id(), request.request_id()));

@@ -137,9 +137,8 @@ struct CenterFlags {
     if (given(o_name, "name")) c->set_name(name);
     if (given(o_parent, "parent_id")) c->set_parent_id(parent);
     if (given(o_level, "level")) {
-      auto l = client::ParseLevel(level);
-      if (!l.ok()) return l.status();
-      c->set_level(*l);
+      ZB_ASSIGN_OR_RETURN(auto l, client::ParseLevel(level));
+      c->set_level(l);
     }
     if (given(o_address, "address")) c->set_address(address);
     if ((o_lat->count() > 0) != (o_lon->count() > 0)) {
@@ -198,9 +197,8 @@ struct StaffFlags {
     if (given(o_phone, "phone")) s->set_phone(phone);
     if (given(o_wecom, "wecom_user_id")) s->set_wecom_user_id(wecom);
     if (given(o_roles, "roles")) {
-      auto r = client::ParseRoles(roles);
-      if (!r.ok()) return r.status();
-      for (auto x : *r) s->add_roles(x);
+      ZB_ASSIGN_OR_RETURN(auto r, client::ParseRoles(roles));
+      for (auto x : r) s->add_roles(x);
     }
     if (given(o_skills, "skills")) {
       for (auto& k : client::SplitList(skills)) s->add_skills(k);
@@ -238,13 +236,12 @@ Status ListAll(Context& ctx, uint32_t limit, Fill fill, Take take) {
     v1::CtlRequest req;
     uint32_t want = limit ? std::min(kPage, limit - got) : kPage;
     fill(req, want, after);
-    auto reply = ctx.ctl().Call(req);
-    if (!reply.ok()) return reply.status();
-    if (reply->has_error()) {
-      return Status(Code::kInvalidArgument, reply->error().message(), reply->error().field());
+    ZB_ASSIGN_OR_RETURN(auto reply, ctx.ctl().Call(req));
+    if (reply.has_error()) {
+      return Status(Code::kInvalidArgument, reply.error().message(), reply.error().field());
     }
     std::string next;
-    got += take(*reply, &next);
+    got += take(reply, &next);
     if (next.empty() || (limit && got >= limit)) return {};
     after = next;
   }
@@ -306,8 +303,7 @@ int RunImport(Context& ctx, v1::ImportKind kind, const std::string& path, bool d
   const size_t total = table->rows.size();
   const bool progress = total >= 10000;
   auto call = [&](v1::CtlRequest& req) -> Result<v1::CtlReply> {
-    auto reply = ctx.ctl().Call(req);
-    if (!reply.ok()) return reply.status();
+    ZB_ASSIGN_OR_RETURN(auto reply, ctx.ctl().Call(req));
     return reply;
   };
 

@@ -6,6 +6,7 @@
 #include "clients/lib/rota_export.h"
 #include "clients/zhibanctl/commands.h"
 #include "daemon/base/date.h"
+#include "daemon/base/number.h"
 
 namespace zhiban::ctl {
 namespace {
@@ -65,9 +66,8 @@ void PrintShifts(const v1::ShiftListReply& r) {
 Result<int32_t> DaemonDay(Context& ctx) {
   v1::CtlRequest req;
   req.mutable_clock_show();
-  auto r = ctx.ctl().Call(req);
-  if (!r.ok()) return r.status();
-  const int64_t local = r->clock().now().seconds() + 8 * 3600;  // Asia/Shanghai
+  ZB_ASSIGN_OR_RETURN(auto r, ctx.ctl().Call(req));
+  const int64_t local = r.clock().now().seconds() + 8 * 3600;  // Asia/Shanghai
   return static_cast<int32_t>(local / 86400);
 }
 
@@ -79,11 +79,10 @@ Result<std::vector<std::string>> AllCenters(Context& ctx) {
     v1::CtlRequest req;
     req.mutable_center_list()->set_limit(10000);
     req.mutable_center_list()->set_after_id(after);
-    auto r = ctx.ctl().Call(req);
-    if (!r.ok()) return r.status();
-    if (r->has_error()) return Status::FailedPrecondition(r->error().message());
-    for (const auto& c : r->center_list().centers()) ids.push_back(c.id());
-    after = r->center_list().next_after_id();
+    ZB_ASSIGN_OR_RETURN(auto r, ctx.ctl().Call(req));
+    if (r.has_error()) return Status::FailedPrecondition(r.error().message());
+    for (const auto& c : r.center_list().centers()) ids.push_back(c.id());
+    after = r.center_list().next_after_id();
   } while (!after.empty());
   return ids;
 }
@@ -100,10 +99,9 @@ struct RangeFlags {
   Status Resolve(Context& ctx, int default_days) {
     if (!date.empty()) from = to = date;
     if (!from.empty()) return {};
-    auto today = DaemonDay(ctx);
-    if (!today.ok()) return today.status();
-    from = FormatDate(FromDayNumber(*today));
-    if (to.empty()) to = FormatDate(FromDayNumber(*today + default_days));
+    ZB_ASSIGN_OR_RETURN(auto today, DaemonDay(ctx));
+    from = FormatDate(FromDayNumber(today));
+    if (to.empty()) to = FormatDate(FromDayNumber(today + default_days));
     return {};
   }
 };
@@ -281,12 +279,12 @@ void AddRotaCommands(std::vector<Command>& cmds) {
            else if (*period == "weekly")
              x->set_period_days(7);
            else {
-             try {
-               x->set_period_days(static_cast<uint32_t>(std::stoul(*period)));
-             } catch (...) {
+             auto every = ParseNumber<uint32_t>(*period, "--period");
+             if (!every.ok()) {
                return Usage(ctx, Status::InvalidArgument("--period",
                                                          "is daily, weekly or a number of days"));
              }
+             x->set_period_days(*every);
            }
            x->set_handoff(*handoff);
            x->set_start_date(*start);

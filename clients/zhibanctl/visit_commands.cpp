@@ -6,6 +6,7 @@
 #include <google/protobuf/util/time_util.h>
 
 #include "clients/zhibanctl/commands.h"
+#include "daemon/base/number.h"
 #include "daemon/base/time_util.h"
 
 namespace zhiban::ctl {
@@ -174,13 +175,14 @@ void AddVisitCommands(std::vector<Command>& cmds) {
     app->add_option_function<std::string>(
         "--location",
         [r, set](const std::string& v) {
-          auto comma = v.find(',');
-          try {
-            r->mutable_location()->set_lat(std::stod(v.substr(0, comma)));
-            r->mutable_location()->set_lon(std::stod(v.substr(comma + 1)));
-          } catch (...) {
-            throw CLI::ValidationError("--location", "is LAT,LON");
-          }
+          const auto comma = v.find(',');
+          auto lat = ParseNumber<double>(std::string_view(v).substr(0, comma), "--location");
+          auto lon = comma == std::string::npos
+                         ? Result<double>(Status::InvalidArgument("--location", "no comma"))
+                         : ParseNumber<double>(std::string_view(v).substr(comma + 1), "--location");
+          if (!lat.ok() || !lon.ok()) throw CLI::ValidationError("--location", "is LAT,LON");
+          r->mutable_location()->set_lat(*lat);
+          r->mutable_location()->set_lon(*lon);
           set->push_back("location");
         },
         "LAT,LON (WGS-84)");

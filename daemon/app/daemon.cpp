@@ -22,6 +22,7 @@
 
 #include "daemon/app/bundled_calendars.h"
 #include "daemon/app/metrics.h"
+#include "daemon/base/number.h"
 #include "daemon/base/time_util.h"
 #include "daemon/core/core.h"
 #include "daemon/core/ctl_codec.h"
@@ -56,6 +57,7 @@ struct Daemon::Impl {
   std::unique_ptr<net::CtlServer> ctl;
   std::unique_ptr<net::CtlServer> ctl_local;  // ctl.local_admin: ipc://<data_dir>/ctl.sock
   std::unique_ptr<net::HttpServer> http;
+  std::shared_ptr<const net::HttpRouter> http_router;  // its failures go to /metrics
   // CURVE (security.curve): zhiband's key pair, the keys it accepts, and the
   // ZAP handler that checks each handshake against them.
   net::CurveKeys server_keys;
@@ -129,9 +131,8 @@ Status Daemon::Impl::LoadBundledCalendars() {
     if (cal.HasYear(year->year())) continue;
     v1::CtlRequest req;
     *req.mutable_calendar_import()->mutable_year() = std::move(*year);
-    auto reply = RunBundled(std::move(req), f.name);
-    if (!reply.ok()) return reply.status();
-    spdlog::info("loaded the bundled national calendar {} ({})", reply->calendar_year().year(),
+    ZB_ASSIGN_OR_RETURN(auto reply, RunBundled(std::move(req), f.name));
+    spdlog::info("loaded the bundled national calendar {} ({})", reply.calendar_year().year(),
                  f.name);
   }
   for (const auto& f : BundledStatutoryDays()) {
@@ -143,10 +144,9 @@ Status Daemon::Impl::LoadBundledCalendars() {
     if (!cal.HasYear(year) || cal.HasStatutory(year)) continue;
     v1::CtlRequest req;
     *req.mutable_calendar_statutory()->mutable_statutory() = std::move(*statutory);
-    auto reply = RunBundled(std::move(req), f.name);
-    if (!reply.ok()) return reply.status();
+    ZB_ASSIGN_OR_RETURN(auto reply, RunBundled(std::move(req), f.name));
     spdlog::info("set the bundled statutory holidays of {}: {} days ({})", year,
-                 reply->calendar_year().statutory_days(), f.name);
+                 reply.calendar_year().statutory_days(), f.name);
   }
   return {};
 }
@@ -367,6 +367,7 @@ std::shared_ptr<const net::HttpRouter> Daemon::Impl::HttpRoutes() {
   auto router = std::make_shared<net::HttpRouter>();
   router->Add({"GET", "/healthz", 0, [this](const net::HttpRequest&) { return Health(); }});
   router->Add({"GET", "/metrics", 0, [this](const net::HttpRequest&) { return Metrics(); }});
+  http_router = router;
   return router;
 }
 
@@ -409,8 +410,11 @@ net::HttpResponse Daemon::Impl::Metrics() {
                     status.status().centers(), status.status().staff(),
                     core->open_imports()};
   for (const auto& y : years.calendar_years().years()) m.calendar_years.push_back(y.year());
-  m.current_year = std::stoi(core->Today().substr(0, 4));
+  // An unreadable clock leaves the year 0: the gauge says "not loaded".
+  m.current_year =
+      ParseNumber<int>(std::string_view(core->Today()).substr(0, 4), "today").value_or(0);
   if (zap) m.zap = &zap->counters();
+  if (http_router) m.http_handler_failures = http_router->handler_failures();
   return {200, "text/plain; version=0.0.4; charset=utf-8", RenderMetrics(m), {}};
 }
 
@@ -465,11 +469,10 @@ Status Daemon::Impl::SetUpSecurity() {
     if (!k.ok()) return Status::FailedPrecondition("security", k.status().message());
     server_keys = std::move(*k);
   } else {
-    auto k = net::NewCurveKeys();
-    if (!k.ok()) return k.status();
+    ZB_ASSIGN_OR_RETURN(auto k, net::NewCurveKeys());
     ZB_RETURN_IF_ERROR(
-        net::WriteKeyFile(secret, *k, "zhiband's CURVE key pair (made at first start)"));
-    server_keys = std::move(*k);
+        net::WriteKeyFile(secret, k, "zhiband's CURVE key pair (made at first start)"));
+    server_keys = std::move(k);
     spdlog::info("made zhiband's CURVE key pair in {}", secret);
   }
   return net::WriteKeyFile((dir / "zhiband.pub").string(), {server_keys.public_key, {}},
@@ -534,9 +537,9 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const Config& config) {
           config.data_dir, *free / 1024, storage::Store::kMinFreeBytes >> 20));
     }
   }
-  auto store = storage::Store::Open(config.data_dir, {.sync = config.storage_sync});
-  if (!store.ok()) return store.status();
-  d.store = std::move(*store);
+  ZB_ASSIGN_OR_RETURN(auto store,
+                      storage::Store::Open(config.data_dir, {.sync = config.storage_sync}));
+  d.store = std::move(store);
   {
     // Every SST block is read once before anything is served: bit rot is
     // found at start, with the file named, not by a subscriber's replay.
@@ -571,15 +574,16 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const Config& config) {
   copts.max_import_rows = static_cast<size_t>(config.import_max_rows);
   copts.import_idle_timeout = std::chrono::seconds(config.import_idle_seconds);
   {
-    const auto& eve = config.rota_reminder_eve;
-    if (eve.size() != 5 || eve[2] != ':' || !std::isdigit(eve[0]) || !std::isdigit(eve[1]) ||
-        !std::isdigit(eve[3]) || !std::isdigit(eve[4]) || std::stoi(eve.substr(0, 2)) > 23 ||
-        std::stoi(eve.substr(3)) > 59) {
+    const std::string_view eve = config.rota_reminder_eve;
+    auto hour = ParseNumber<uint32_t>(eve.substr(0, 2), "rota.reminder_eve");
+    auto minute =
+        ParseNumber<uint32_t>(eve.substr(eve.size() < 3 ? eve.size() : 3), "rota.reminder_eve");
+    if (eve.size() != 5 || eve[2] != ':' || !hour.ok() || !minute.ok() || *hour > 23 ||
+        *minute > 59) {
       return Status::InvalidArgument("rota.reminder_eve",
                                      fmt::format("\"{}\" is not a time HH:MM", eve));
     }
-    copts.rota.reminder_eve_minute =
-        static_cast<uint32_t>(std::stoi(eve.substr(0, 2)) * 60 + std::stoi(eve.substr(3)));
+    copts.rota.reminder_eve_minute = *hour * 60 + *minute;
     copts.rota.reminder_before_minutes = static_cast<uint32_t>(config.rota_reminder_before_minutes);
     copts.rota.checkin_grace_minutes = static_cast<uint32_t>(config.rota_checkin_grace_minutes);
     copts.rota.publish_notice_days = static_cast<uint32_t>(config.rota_publish_notice_days);

@@ -46,6 +46,9 @@ std::string RenderMetrics(const MetricsSnapshot& m) {
   Metric(out, "zhiban_replay_abandoned_total", "counter",
          "Replay answers abandoned (peer gone or its queue full).");
   out += fmt::format("zhiban_replay_abandoned_total {}\n", m.replay->abandoned.load());
+  Metric(out, "zhiban_http_handler_failures_total", "counter",
+         "HTTP requests answered 500 because their handler failed (logged).");
+  out += fmt::format("zhiban_http_handler_failures_total {}\n", m.http_handler_failures);
   if (m.zap) {
     Metric(out, "zhiban_curve_handshakes_total", "counter",
            "CURVE handshakes on ctl, pub and replay, by what the ZAP handler answered.");

@@ -26,6 +26,7 @@ struct MetricsSnapshot {
   std::vector<int> calendar_years;        // national calendars loaded
   int current_year = 0;                   // of the daemon clock, China Standard Time
   const net::ZapCounters* zap = nullptr;  // CURVE handshakes (security.curve)
+  uint64_t http_handler_failures = 0;     // HTTP requests whose handler threw
 };
 
 std::string RenderMetrics(const MetricsSnapshot& m);

@@ -64,15 +64,13 @@ TimePoint Zone::At(Date date, uint32_t minute) const {
 }
 
 Result<Zone> Zones::Find(std::string_view name) const {
-  auto tz = Get(name);
-  if (!tz.ok()) return tz.status();
-  return Zone(*tz);
+  ZB_ASSIGN_OR_RETURN(auto tz, Get(name));
+  return Zone(tz);
 }
 
 Result<Date> Zones::LocalDate(std::string_view zone, TimePoint t) const {
-  auto tz = Get(zone);
-  if (!tz.ok()) return tz.status();
-  auto cs = cctz::convert(std::chrono::time_point_cast<std::chrono::seconds>(t), **tz);
+  ZB_ASSIGN_OR_RETURN(auto tz, Get(zone));
+  auto cs = cctz::convert(std::chrono::time_point_cast<std::chrono::seconds>(t), *tz);
   return Date{std::chrono::year(static_cast<int>(cs.year())),
               std::chrono::month(static_cast<unsigned>(cs.month())),
               std::chrono::day(static_cast<unsigned>(cs.day()))};

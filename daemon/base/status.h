@@ -64,6 +64,9 @@ class [[nodiscard]] Status {
     return {Code::kUnavailable, std::move(message)};
   }
   static Status Internal(std::string message) { return {Code::kInternal, std::move(message)}; }
+  static Status Unimplemented(std::string message) {
+    return {Code::kUnimplemented, std::move(message)};
+  }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }
@@ -94,6 +97,9 @@ class [[nodiscard]] Result {
     return ok() ? kOk : std::get<Status>(v_);
   }
   T& value() & { return std::get<T>(v_); }
+  // The value, or `fallback` when there is none (for a caller to whom the
+  // error means "unknown", such as a gauge).
+  T value_or(T fallback) const& { return ok() ? std::get<T>(v_) : std::move(fallback); }
   const T& value() const& { return std::get<T>(v_); }
   T&& value() && { return std::get<T>(std::move(v_)); }
   T& operator*() & { return value(); }
@@ -113,3 +119,15 @@ class [[nodiscard]] Result {
     ::zhiban::Status zb_status_ = (expr);    \
     if (!zb_status_.ok()) return zb_status_; \
   } while (0)
+
+// Evaluates `rexpr` (a Result<T>); returns its Status early when not OK,
+// otherwise moves its value into `lhs`, which may declare a variable:
+//   ZB_ASSIGN_OR_RETURN(auto rows, store.Scan(family));
+#define ZB_ASSIGN_OR_RETURN(lhs, rexpr) \
+  ZB_ASSIGN_OR_RETURN_IMPL(ZB_STATUS_CONCAT(zb_result_, __LINE__), lhs, rexpr)
+#define ZB_ASSIGN_OR_RETURN_IMPL(result, lhs, rexpr) \
+  auto result = (rexpr);                             \
+  if (!result.ok()) return result.status();          \
+  lhs = std::move(result).value()
+#define ZB_STATUS_CONCAT(a, b) ZB_STATUS_CONCAT_IMPL(a, b)
+#define ZB_STATUS_CONCAT_IMPL(a, b) a##b

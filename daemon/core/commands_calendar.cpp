@@ -45,34 +45,31 @@ Result<domain::Mutation> CalendarStatutory(CommandEnv& env, const R& req, v1::Ct
 Status CalendarShow(CommandEnv& env, const R& req, v1::CtlReply* reply) {
   const auto& cal = env.state.calendar;
   const auto& q = req.calendar_show();
-  auto from = DateField(q.from(), "from");
-  if (!from.ok()) return from.status();
-  auto to = q.to().empty() ? from : DateField(q.to(), "to");
-  if (!to.ok()) return to.status();
-  ZB_RETURN_IF_ERROR(CheckRange(*from, *to, 3660));
+  ZB_ASSIGN_OR_RETURN(auto from, DateField(q.from(), "from"));
+  ZB_ASSIGN_OR_RETURN(auto to, q.to().empty() ? from : DateField(q.to(), "to"));
+  ZB_RETURN_IF_ERROR(CheckRange(from, to, 3660));
   if (!q.center_id().empty() && !env.state.network.FindCenter(q.center_id())) {
     return Status::NotFound("center_id",
                             fmt::format("center \"{}\" does not exist", q.center_id()));
   }
-  if (auto missing = cal.MissingYears(*from, *to); !missing.empty()) {
+  if (auto missing = cal.MissingYears(from, to); !missing.empty()) {
     return Status::FailedPrecondition(fmt::format(
         "no national calendar is loaded for {}; day types there are unknown. Load the State "
         "Council notice with `zhibanctl calendar import <year>.json`",
         fmt::join(missing, ", ")));
   }
   auto* out = reply->mutable_calendar_show();
-  for (int32_t n = DayNumber(*from); n <= DayNumber(*to); ++n) {
-    auto day = cal.Day(FromDayNumber(n), q.center_id());
-    if (!day.ok()) return day.status();
-    *out->add_days() = std::move(*day);
+  for (int32_t n = DayNumber(from); n <= DayNumber(to); ++n) {
+    ZB_ASSIGN_OR_RETURN(auto day, cal.Day(FromDayNumber(n), q.center_id()));
+    *out->add_days() = std::move(day);
   }
   return {};
 }
 
 Status CalendarStats(CommandEnv& env, const R& req, v1::CtlReply* reply) {
-  auto stats = domain::YearStats(env.state.calendar, req.calendar_stats().year());
-  if (!stats.ok()) return stats.status();
-  *reply->mutable_calendar_stats() = std::move(*stats);
+  ZB_ASSIGN_OR_RETURN(auto stats,
+                      domain::YearStats(env.state.calendar, req.calendar_stats().year()));
+  *reply->mutable_calendar_stats() = std::move(stats);
   return {};
 }
 
@@ -109,11 +106,10 @@ Status ExceptionList(CommandEnv& env, const R& req, v1::CtlReply* reply) {
 
 Result<domain::Mutation> PolicySet(CommandEnv& env, const R& req, v1::CtlReply* reply) {
   const auto& q = req.policy_set();
-  auto parsed = domain::ParsePolicyToml(q.toml(), q.source());
-  if (!parsed.ok()) return parsed.status();
-  const std::string name = parsed->name();
+  ZB_ASSIGN_OR_RETURN(auto parsed, domain::ParsePolicyToml(q.toml(), q.source()));
+  const std::string name = parsed.name();
   const auto& policies = env.state.policies;
-  auto m = domain::SetPolicy(policies, std::move(*parsed),
+  auto m = domain::SetPolicy(policies, std::move(parsed),
                              q.effective_from().empty() ? env.Today() : q.effective_from());
   if (m.ok()) {
     // Unchanged: the reply names the version already in place.
@@ -163,14 +159,12 @@ Status PolicyList(CommandEnv& env, const R&, v1::CtlReply* reply) {
 Status CoverageShow(CommandEnv& env, const R& req, v1::CtlReply* reply) {
   const auto& st = env.state;
   const auto& q = req.coverage_show();
-  auto from = DateField(q.from(), "from");
-  if (!from.ok()) return from.status();
-  auto to = q.to().empty() ? from : DateField(q.to(), "to");
-  if (!to.ok()) return to.status();
-  ZB_RETURN_IF_ERROR(CheckRange(*from, *to, 365));
+  ZB_ASSIGN_OR_RETURN(auto from, DateField(q.from(), "from"));
+  ZB_ASSIGN_OR_RETURN(auto to, q.to().empty() ? from : DateField(q.to(), "to"));
+  ZB_RETURN_IF_ERROR(CheckRange(from, to, 365));
   std::vector<domain::Slot> slots;
   ZB_RETURN_IF_ERROR(domain::ExpandCoverage(st.calendar, st.policies, st.network, env.zones,
-                                            q.center_id(), *from, *to, &slots, nullptr));
+                                            q.center_id(), from, to, &slots, nullptr));
   auto* out = reply->mutable_coverage_show();
   out->mutable_windows()->Reserve(static_cast<int>(slots.size()));
   for (const auto& s : slots) *out->add_windows() = domain::ToRequiredWindow(q.center_id(), s);

@@ -55,21 +55,19 @@ Status RotaShow(CommandEnv& env, const R& req, v1::CtlReply* reply) {
   const auto& book = env.state.rota;
   const auto& net = env.state.network;
   const auto& q = req.rota_show();
-  auto from = DateField(q.from(), "from");
-  if (!from.ok()) return from.status();
-  auto to = q.to().empty() ? from : DateField(q.to(), "to");
-  if (!to.ok()) return to.status();
-  ZB_RETURN_IF_ERROR(CheckRange(*from, *to, 366));
+  ZB_ASSIGN_OR_RETURN(auto from, DateField(q.from(), "from"));
+  ZB_ASSIGN_OR_RETURN(auto to, q.to().empty() ? from : DateField(q.to(), "to"));
+  ZB_RETURN_IF_ERROR(CheckRange(from, to, 366));
   auto* out = reply->mutable_shift_list();
   std::vector<const v1::Shift*> shifts;
   if (!q.staff_id().empty()) {
     if (!net.FindStaff(q.staff_id())) {
       return Status::NotFound("staff_id", fmt::format("staff \"{}\" does not exist", q.staff_id()));
     }
-    const int64_t lo = int64_t(DayNumber(*from) - 1) * 86400;
-    const int64_t hi = int64_t(DayNumber(*to) + 2) * 86400;
+    const int64_t lo = int64_t(DayNumber(from) - 1) * 86400;
+    const int64_t hi = int64_t(DayNumber(to) + 2) * 86400;
     for (const auto* s : book.StaffShifts(q.staff_id(), lo, hi)) {
-      if (s->date() < FormatDate(*from) || s->date() > FormatDate(*to)) continue;
+      if (s->date() < FormatDate(from) || s->date() > FormatDate(to)) continue;
       if (!q.center_id().empty() && s->center_id() != q.center_id()) continue;
       shifts.push_back(s);
     }
@@ -81,7 +79,7 @@ Status RotaShow(CommandEnv& env, const R& req, v1::CtlReply* reply) {
       return Status::NotFound("center_id",
                               fmt::format("center \"{}\" does not exist", q.center_id()));
     }
-    shifts = book.CenterShifts(q.center_id(), *from, *to);
+    shifts = book.CenterShifts(q.center_id(), from, to);
   }
   out->mutable_shifts()->Reserve(static_cast<int>(shifts.size()));
   auto& names = *out->mutable_names();

@@ -155,9 +155,8 @@ Result<std::string> ImportAbort(CommandEnv& env, const R& req, v1::CtlReply* rep
 
 Result<domain::Mutation> ImportCommit(CommandEnv& env, const R& r, v1::CtlReply* reply) {
   const auto& req = r.import_commit();
-  auto taken = env.imports.Take(req.import_id());
-  if (!taken.ok()) return taken.status();
-  std::unique_ptr<ImportSession> s = std::move(*taken);
+  ZB_ASSIGN_OR_RETURN(auto taken, env.imports.Take(req.import_id()));
+  std::unique_ptr<ImportSession> s = std::move(taken);
   domain::ImportCounts counts;
   domain::ImportErrors errors;
   const size_t rows = s->rows();

@@ -11,6 +11,7 @@
 #include <google/protobuf/util/time_util.h>
 #include <spdlog/spdlog.h>
 
+#include "daemon/base/number.h"
 #include "daemon/base/time_util.h"
 #include "daemon/base/wire.h"
 #include "daemon/core/command_util.h"
@@ -51,10 +52,9 @@ Core::Core(storage::Store* store, Clock* clock, SimulatedClock* sim, CoreOptions
 Core::~Core() = default;
 
 Status Core::Load() {
-  auto id = store_->Get(Family::kMeta, storage::meta::kInstanceId);
-  if (!id.ok()) return id.status();
-  if (id->has_value()) {
-    info_.instance_id = **id;
+  ZB_ASSIGN_OR_RETURN(auto id, store_->Get(Family::kMeta, storage::meta::kInstanceId));
+  if (id.has_value()) {
+    info_.instance_id = *id;
   } else {
     std::random_device rd;
     info_.instance_id = fmt::format("{:08x}", rd());
@@ -64,25 +64,26 @@ Status Core::Load() {
   }
   imports_.set_instance_id(info_.instance_id);
   if (sim_) {
-    auto stored = store_->Get(Family::kMeta, storage::meta::kSimClock);
-    if (!stored.ok()) return stored.status();
-    if (stored->has_value()) {
-      TimePoint t{Micros(std::stoll(**stored))};
+    ZB_ASSIGN_OR_RETURN(auto stored, store_->Get(Family::kMeta, storage::meta::kSimClock));
+    if (stored.has_value()) {
+      auto micros = ParseNumber<int64_t>(*stored, "meta sim_clock");
+      if (!micros.ok()) {
+        return Status::FailedPrecondition(fmt::format(
+            "the data dir's simulated clock is damaged: {}", micros.status().ToString()));
+      }
+      TimePoint t{Micros(*micros)};
       if (t > sim_->Now()) {
         spdlog::info("simulated clock resumes at {} (recorded in the data dir)", FormatIsoTime(t));
         sim_->Set(t);
       }
     }
   }
-  auto last = store_->LastKey(Family::kEvents);
-  if (!last.ok()) return last.status();
-  next_seq_ = last->has_value() ? storage::DecodeSeqKey(**last) + 1 : 1;
-  auto last_audit = store_->LastKey(Family::kAudit);
-  if (!last_audit.ok()) return last_audit.status();
-  next_audit_seq_ = last_audit->has_value() ? storage::DecodeSeqKey(**last_audit) + 1 : 1;
-  auto acked = storage::AckedSeq::Open(store_->dir() + "/ACKED_SEQ");
-  if (!acked.ok()) return acked.status();
-  acked_ = std::move(*acked);
+  ZB_ASSIGN_OR_RETURN(auto last, store_->LastKey(Family::kEvents));
+  next_seq_ = last.has_value() ? storage::DecodeSeqKey(*last) + 1 : 1;
+  ZB_ASSIGN_OR_RETURN(auto last_audit, store_->LastKey(Family::kAudit));
+  next_audit_seq_ = last_audit.has_value() ? storage::DecodeSeqKey(*last_audit) + 1 : 1;
+  ZB_ASSIGN_OR_RETURN(auto acked, storage::AckedSeq::Open(store_->dir() + "/ACKED_SEQ"));
+  acked_ = std::move(acked);
   const uint64_t stored = next_seq_ - 1;
   if (acked_->value() > stored && !options_.accept_lost_events) {
     return Status::FailedPrecondition(fmt::format(
@@ -287,7 +288,7 @@ void Core::Execute(const v1::CtlRequest& req, const Principal& who, v1::CtlReply
   const Command* cmd = commands_.Find(req.command_case());
   Status st;
   if (!cmd) {
-    st = Status(Code::kUnimplemented, "this zhiband does not know the command");
+    st = Status::Unimplemented("this zhiband does not know the command");
   } else {
     CommandEnv env = Env(actor, g.batch, g.first_seq - 1);
     st = Permit(who, *cmd, req, state_);

@@ -37,19 +37,17 @@ Result<ImportSession*> ImportSessions::Open(const std::string& id) {
 }
 
 Status ImportSessions::Abort(const v1::ImportAbortRequest& req, v1::CtlReply* reply) {
-  auto s = Open(req.import_id());
-  if (!s.ok()) return s.status();
+  ZB_ASSIGN_OR_RETURN(auto s, Open(req.import_id()));
   reply->mutable_import()->set_import_id(req.import_id());
-  reply->mutable_import()->set_rows(static_cast<uint32_t>((*s)->rows()));
+  reply->mutable_import()->set_rows(static_cast<uint32_t>(s->rows()));
   open_.erase(req.import_id());
   return {};
 }
 
 Status ImportSessions::Rows(const v1::ImportRowsRequest& r,
                             std::chrono::steady_clock::time_point now, v1::CtlReply* reply) {
-  auto open = Open(r.import_id());
-  if (!open.ok()) return open.status();
-  ImportSession& s = **open;
+  ZB_ASSIGN_OR_RETURN(auto open, Open(r.import_id()));
+  ImportSession& s = *open;
   const std::string& id = r.import_id();
   if ((s.kind == v1::CENTERS && r.staff_size() > 0) ||
       (s.kind == v1::STAFF && r.centers_size() > 0)) {

@@ -46,21 +46,20 @@ struct Where {
 Status Locate(const RotaCtx& ctx, const v1::Center& c, int64_t start, int64_t end,
               std::vector<Slot>* slots, Where* w) {
   const auto& st = ctx.state;
-  auto zone = ctx.zones.Find(c.time_zone());
-  if (!zone.ok()) return zone.status();
-  auto date = ctx.zones.LocalDate(c.time_zone(), TimePoint(std::chrono::seconds(start)));
-  if (!date.ok()) return date.status();
-  w->date = *date;
-  w->midnight = Sec(zone->At(*date, 0));
-  auto day = st.calendar.Day(*date, c.id());
+  ZB_ASSIGN_OR_RETURN(auto zone, ctx.zones.Find(c.time_zone()));
+  ZB_ASSIGN_OR_RETURN(auto date,
+                      ctx.zones.LocalDate(c.time_zone(), TimePoint(std::chrono::seconds(start))));
+  w->date = date;
+  w->midnight = Sec(zone.At(date, 0));
+  auto day = st.calendar.Day(date, c.id());
   if (!day.ok())
     return Status::FailedPrecondition(
-        fmt::format("cannot book {}: {}", FormatDate(*date), day.status().message()));
+        fmt::format("cannot book {}: {}", FormatDate(date), day.status().message()));
   w->day = *day;
   // Windows starting the day before may run past midnight.
-  const Date before = FromDayNumber(DayNumber(*date) - 1);
+  const Date before = FromDayNumber(DayNumber(date) - 1);
   ZB_RETURN_IF_ERROR(ExpandCoverage(st.calendar, st.policies, st.network, ctx.zones, c.id(), before,
-                                    *date, slots, nullptr));
+                                    date, slots, nullptr));
   for (const auto& s : *slots) {
     if (Sec(s.start) > start || Sec(s.end) < end) continue;
     const auto kind = s.window->kind();
@@ -288,9 +287,8 @@ Result<Mutation> BookAppointment(const RotaCtx& ctx, const v1::AppointmentBookRe
   if (w.open) {
     // Open hours: someone on duty serves it (a room alone needs nobody).
     if (item) {
-      auto who = OnDutyFor(ctx, *c, *item, start, end, w);
-      if (!who.ok()) return who.status();
-      a.set_staff_id((*who)->id());
+      ZB_ASSIGN_OR_RETURN(auto who, OnDutyFor(ctx, *c, *item, start, end, w));
+      a.set_staff_id(who->id());
     }
   } else {
     // Outside open hours: a new APPOINTMENT shift, staffed through the rota.
@@ -313,10 +311,9 @@ Result<Mutation> BookAppointment(const RotaCtx& ctx, const v1::AppointmentBookRe
     s.set_position(pos);
     if (item) s.add_skills(item->skill());
     s.set_policy(w.appointment->policy ? w.appointment->policy->name() : "");
-    auto staffed = StaffExtraShift(ctx, std::move(s), &m);
-    if (!staffed.ok()) return staffed.status();
-    a.set_staff_id(staffed->assignee_id());
-    a.set_shift_id(staffed->id());
+    ZB_ASSIGN_OR_RETURN(auto staffed, StaffExtraShift(ctx, std::move(s), &m));
+    a.set_staff_id(staffed.assignee_id());
+    a.set_shift_id(staffed.id());
   }
   EmitAppointment(ctx, &m, a);
   m.summary = fmt::format("appointment {} at {} {} for {}{}{}", a.id(), c->id(), when, a.for_name(),

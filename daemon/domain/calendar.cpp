@@ -364,9 +364,8 @@ Result<v1::CalendarStatsReply> YearStats(const Calendar& cal, int year) {
   const Date first{std::chrono::year(year), std::chrono::January, std::chrono::day(1)};
   const Date last{std::chrono::year(year), std::chrono::December, std::chrono::day(31)};
   for (int32_t n = DayNumber(first); n <= DayNumber(last); ++n) {
-    auto day = cal.Day(FromDayNumber(n));
-    if (!day.ok()) return day.status();
-    switch (day->day_type()) {
+    ZB_ASSIGN_OR_RETURN(auto day, cal.Day(FromDayNumber(n)));
+    switch (day.day_type()) {
       case v1::WORKDAY:
         out.set_workdays(out.workdays() + 1);
         break;

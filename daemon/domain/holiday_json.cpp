@@ -27,9 +27,8 @@ Result<nlohmann::json> YearObject(std::string_view text, std::string_view source
 }  // namespace
 
 Result<v1::CalendarYear> ParseHolidayJson(std::string_view text, std::string_view source) {
-  auto parsed = YearObject(text, source, "{year, papers, days}");
-  if (!parsed.ok()) return parsed.status();
-  nlohmann::json& j = *parsed;
+  ZB_ASSIGN_OR_RETURN(auto parsed, YearObject(text, source, "{year, papers, days}"));
+  nlohmann::json& j = parsed;
   auto bad = [&](const std::string& msg) {
     return Status::InvalidArgument("", fmt::format("{}: {}", source, msg));
   };
@@ -65,9 +64,8 @@ Result<v1::CalendarYear> ParseHolidayJson(std::string_view text, std::string_vie
 }
 
 Result<v1::StatutoryYear> ParseStatutoryJson(std::string_view text, std::string_view source) {
-  auto parsed = YearObject(text, source, "{year, law, days}");
-  if (!parsed.ok()) return parsed.status();
-  nlohmann::json& j = *parsed;
+  ZB_ASSIGN_OR_RETURN(auto parsed, YearObject(text, source, "{year, law, days}"));
+  nlohmann::json& j = parsed;
   auto bad = [&](const std::string& msg) {
     return Status::InvalidArgument("", fmt::format("{}: {}", source, msg));
   };

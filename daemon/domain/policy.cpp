@@ -427,8 +427,7 @@ Status ExpandCoverage(const Calendar& cal, const PolicyBook& book, const Network
   if (!center) {
     return Status::NotFound("center_id", fmt::format("center \"{}\" does not exist", center_id));
   }
-  auto zone = zones.Find(center->time_zone());
-  if (!zone.ok()) return zone.status();
+  ZB_ASSIGN_OR_RETURN(auto zone, zones.Find(center->time_zone()));
   auto on_gap = [&](const std::string& iso, auto reason) {
     if (!gaps) return;
     v1::CoverageGap g;
@@ -441,7 +440,7 @@ Status ExpandCoverage(const Calendar& cal, const PolicyBook& book, const Network
                     const v1::DayPolicy& rules, const v1::OpeningPolicy& policy) -> Status {
     for (const auto& w : rules.windows()) {
       out->push_back(
-          {d, info.type, &w, &policy, zone->At(d, w.start_minute()), zone->At(d, w.end_minute())});
+          {d, info.type, &w, &policy, zone.At(d, w.start_minute()), zone.At(d, w.end_minute())});
     }
     return {};
   };

@@ -102,8 +102,7 @@ Status Assign(const RotaCtx& ctx, Overlay& ov, std::vector<v1::Shift>& shifts,
 Result<Mutation> OverrideShifts(const RotaCtx& ctx, const v1::RotaOverrideRequest& req,
                                 std::vector<v1::Shift>* changed) {
   const auto& st = ctx.state;
-  auto person = NeedStaff(st, req.staff_id(), "staff_id");
-  if (!person.ok()) return person.status();
+  ZB_ASSIGN_OR_RETURN(auto person, NeedStaff(st, req.staff_id(), "staff_id"));
   std::vector<v1::Shift> shifts;
   if (!req.shift_id().empty()) {
     const auto* s = st.rota.FindShift(req.shift_id());
@@ -131,7 +130,7 @@ Result<Mutation> OverrideShifts(const RotaCtx& ctx, const v1::RotaOverrideReques
   Overlay ov(st.rota, st.network);
   Mutation m;
   const std::string reason = req.reason().empty() ? "override" : "override: " + req.reason();
-  ZB_RETURN_IF_ERROR(Assign(ctx, ov, shifts, **person, v1::OVERRIDE, req.force(), reason, &m));
+  ZB_RETURN_IF_ERROR(Assign(ctx, ov, shifts, *person, v1::OVERRIDE, req.force(), reason, &m));
   m.summary =
       fmt::format("{} covers {} shift(s){}{}", req.staff_id(), shifts.size(),
                   shifts.size() == 1 ? " " + shifts[0].id() : "", req.force() ? " (forced)" : "");
@@ -229,8 +228,7 @@ Result<Mutation> PublishMonth(const RotaCtx& ctx, const v1::RotaPublishRequest& 
 
 Result<Mutation> CheckIn(const RotaCtx& ctx, std::string_view staff) {
   const auto& st = ctx.state;
-  auto person = NeedStaff(st, std::string(staff), "staff_id");
-  if (!person.ok()) return person.status();
+  ZB_ASSIGN_OR_RETURN(auto person, NeedStaff(st, std::string(staff), "staff_id"));
   const int64_t now = Sec(ctx.now);
   for (const auto* s : st.rota.StaffShifts(staff, now - 2 * kDay, now + kCheckinEarly + 1)) {
     if (Sec(s->end()) <= now || Sec(s->start()) - kCheckinEarly > now || s->has_checked_in())
@@ -242,7 +240,7 @@ Result<Mutation> CheckIn(const RotaCtx& ctx, std::string_view staff) {
     m.summary = fmt::format("{} checked in to {}", staff, c.id());
     auto e = NewEvent(c.center_id());
     *e.mutable_shift_checked_in()->mutable_shift() = c;
-    *e.mutable_shift_checked_in()->mutable_staff() = **person;
+    *e.mutable_shift_checked_in()->mutable_staff() = *person;
     Emit(&m, std::move(e));
     m.shifts_put.push_back(std::move(c));
     return m;
@@ -316,8 +314,7 @@ Result<Mutation> RequestSwap(const RotaCtx& ctx, v1::SwapRequestRequest req, uin
     return Status::NotFound("shift_id", fmt::format("shift \"{}\" does not exist", req.shift_id()));
   if (shift->assignee_id().empty())
     return Status::FailedPrecondition("shift_id", "the shift has nobody to swap");
-  auto to = NeedStaff(st, req.to_staff_id(), "to_staff_id");
-  if (!to.ok()) return to.status();
+  ZB_RETURN_IF_ERROR(NeedStaff(st, req.to_staff_id(), "to_staff_id").status());
   if (req.to_staff_id() == shift->assignee_id())
     return Status::InvalidArgument("to_staff_id", "is the shift's own assignee");
   v1::ShiftSwap sw;
@@ -347,9 +344,8 @@ Result<Mutation> DecideSwap(const RotaCtx& ctx, const v1::SwapDecideRequest& req
   if (it == st.rota.swaps().end())
     return Status::NotFound("id", fmt::format("swap \"{}\" does not exist", req.id()));
   v1::ShiftSwap sw = it->second;
-  auto by = NeedStaff(st, req.by_staff_id(), "by_staff_id");
-  if (!by.ok()) return by.status();
-  const bool leader = HasRole(**by, v1::LEADER);
+  ZB_ASSIGN_OR_RETURN(auto by, NeedStaff(st, req.by_staff_id(), "by_staff_id"));
+  const bool leader = HasRole(*by, v1::LEADER);
   Mutation m;
   switch (req.action()) {
     case v1::ACCEPT:

@@ -140,17 +140,15 @@ inline Result<Date> DateArg(const std::string& text, const char* field) {
 
 // The range [from, to] (`to` empty: one day), at most kMaxRangeDays + 1 days.
 inline Status RangeArgs(const std::string& from, const std::string& to, Date* f, Date* t) {
-  auto a = DateArg(from, "from");
-  if (!a.ok()) return a.status();
-  auto b = to.empty() ? a : DateArg(to, "to");
-  if (!b.ok()) return b.status();
-  if (DayNumber(*b) < DayNumber(*a)) return Status::InvalidArgument("to", "is before from");
-  if (DayNumber(*b) - DayNumber(*a) > kMaxRangeDays) {
+  ZB_ASSIGN_OR_RETURN(auto a, DateArg(from, "from"));
+  ZB_ASSIGN_OR_RETURN(auto b, to.empty() ? a : DateArg(to, "to"));
+  if (DayNumber(b) < DayNumber(a)) return Status::InvalidArgument("to", "is before from");
+  if (DayNumber(b) - DayNumber(a) > kMaxRangeDays) {
     return Status::InvalidArgument("to",
                                    fmt::format("a range is at most {} days", kMaxRangeDays + 1));
   }
-  *f = *a;
-  *t = *b;
+  *f = a;
+  *t = b;
   return {};
 }
 

@@ -84,8 +84,7 @@ Result<Mutation> AddLeave(const RotaCtx& ctx, v1::Leave leave) {
     return Status::InvalidArgument("leave.id", "is required (at most 64 characters)");
   if (st.rota.leave().count(leave.id()))
     return Status::AlreadyExists("leave.id", fmt::format("leave \"{}\" exists", leave.id()));
-  auto person = NeedStaff(st, leave.staff_id(), "leave.staff_id");
-  if (!person.ok()) return person.status();
+  ZB_ASSIGN_OR_RETURN(auto person, NeedStaff(st, leave.staff_id(), "leave.staff_id"));
   if (!v1::LeaveKind_IsValid(leave.kind()) || leave.kind() == v1::LEAVE_KIND_UNSPECIFIED) {
     return Status::InvalidArgument("leave.kind", "must be ANNUAL, SICK, COMPENSATORY or PERSONAL");
   }
@@ -114,10 +113,10 @@ Result<Mutation> AddLeave(const RotaCtx& ctx, v1::Leave leave) {
   // The leave must be visible to the eligibility checks of the replacements:
   // the person on leave is the only one it concerns, and they are skipped.
   for (auto& s : hit) Reassign(ctx, ov, std::move(s), reason, &m);
-  auto e = NewEvent((*person)->center_id());
+  auto e = NewEvent(person->center_id());
   auto* b = e.mutable_leave_added();
   *b->mutable_leave() = leave;
-  *b->mutable_staff() = **person;
+  *b->mutable_staff() = *person;
   b->set_shifts_affected(static_cast<uint32_t>(hit.size()));
   Emit(&m, std::move(e));
   m.summary = fmt::format("leave {} for {} {}..{}: {} shift(s) affected", leave.id(),

@@ -140,9 +140,8 @@ Status Ledger(const RotaCtx& ctx, const v1::LedgerRequest& req, v1::LedgerReply*
     return Status::InvalidArgument("year", "is required (e.g. 2026)");
   std::vector<const v1::Staff*> people;
   if (!req.staff_id().empty()) {
-    auto p = NeedStaff(st, req.staff_id(), "staff_id");
-    if (!p.ok()) return p.status();
-    people.push_back(*p);
+    ZB_ASSIGN_OR_RETURN(auto p, NeedStaff(st, req.staff_id(), "staff_id"));
+    people.push_back(p);
   } else {
     if (!req.center_id().empty()) ZB_RETURN_IF_ERROR(NeedCenter(st, req.center_id()));
     for (const auto& [id, s] : st.network.staff()) {
@@ -171,10 +170,9 @@ Status Ledger(const RotaCtx& ctx, const v1::LedgerRequest& req, v1::LedgerReply*
       // The class of the day now, not the day type the shift was made with:
       // statutory days loaded later count, and a weekend inside a holiday
       // block is a rest day like any other.
-      auto cls = st.calendar.ClassOf(FromDayNumber(f.day));
-      if (!cls.ok()) return cls.status();
-      if (*cls == DayClass::kRest) row->set_rest_day_minutes(row->rest_day_minutes() + f.minutes());
-      if (*cls == DayClass::kStatutory) {
+      ZB_ASSIGN_OR_RETURN(auto cls, st.calendar.ClassOf(FromDayNumber(f.day)));
+      if (cls == DayClass::kRest) row->set_rest_day_minutes(row->rest_day_minutes() + f.minutes());
+      if (cls == DayClass::kStatutory) {
         row->set_statutory_minutes(row->statutory_minutes() + f.minutes());
         statutory_days.insert(f.day);
       }

@@ -135,14 +135,13 @@ Rules ResolveRules(const v1::WorkRulesConfig& cfg, const v1::Staff& staff,
 }
 
 Result<Mutation> SetRules(const RotaCtx&, std::string_view toml, std::string_view source) {
-  auto cfg = ParseRulesToml(toml, source);
-  if (!cfg.ok()) return cfg.status();
+  ZB_ASSIGN_OR_RETURN(auto cfg, ParseRulesToml(toml, source));
   Mutation m;
   m.summary = fmt::format("working-time rules from {}", source.empty() ? "(inline)" : source);
   v1::Event e;
   e.mutable_rules_updated()->set_source(std::string(source));
   Emit(&m, std::move(e));
-  m.rules_put.push_back(std::move(*cfg));
+  m.rules_put.push_back(std::move(cfg));
   return m;
 }
 

@@ -135,9 +135,8 @@ Status CtlServer::Start() {
   s.set(zmq::sockopt::rcvhwm, impl_->options.hwm);
   s.set(zmq::sockopt::linger, 1000);
   if (!impl_->options.curve_secret_key.empty()) MakeCurveServer(s, impl_->options.curve_secret_key);
-  auto bound = Bind(s, impl_->options.endpoint);
-  if (!bound.ok()) return bound.status();
-  impl_->bound = *bound;
+  ZB_ASSIGN_OR_RETURN(auto bound, Bind(s, impl_->options.endpoint));
+  impl_->bound = bound;
   impl_->fd.emplace(impl_->io, s.get(zmq::sockopt::fd));
   // Input may already be pending: drain once before sleeping on the FD.
   asio::post(impl_->io, [this] {

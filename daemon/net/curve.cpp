@@ -110,9 +110,8 @@ Result<CurveKeys> ReadKeyFile(const std::string& path, bool need_secret) {
 
 Result<std::string> ReadPublicKey(const std::string& path_or_z85) {
   if (LooksLikeZ85Key(path_or_z85) && !std::filesystem::exists(path_or_z85)) return path_or_z85;
-  auto k = ReadKeyFile(path_or_z85, false);
-  if (!k.ok()) return k.status();
-  return k->public_key;
+  ZB_ASSIGN_OR_RETURN(auto k, ReadKeyFile(path_or_z85, false));
+  return k.public_key;
 }
 
 void MakeCurveServer(zmq::socket_t& sock, const std::string& secret_key) {

@@ -12,6 +12,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "daemon/base/number.h"
+
 namespace zhiban::net {
 
 namespace asio = boost::asio;
@@ -222,7 +224,23 @@ const HttpRoute* HttpRouter::Find(std::string_view method, std::string_view path
 HttpResponse HttpRouter::Dispatch(const HttpRequest& req) const {
   std::string allowed;
   const HttpRoute* r = Find(req.method, req.path, &allowed);
-  if (r) return r->handler(req);
+  if (r) {
+    std::string what;
+    try {
+      return r->handler(req);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+      what = "an exception that is not a std::exception";
+    }
+    handler_failures_.fetch_add(1, std::memory_order_relaxed);
+    spdlog::error("http: {} {} failed: {}", req.method, req.path, what);
+    return {
+        500,
+        "text/plain; charset=utf-8",
+        fmt::format("internal error answering {} {}; the server logged it\n", req.method, req.path),
+        {}};
+  }
   if (!allowed.empty()) {
     return {405,
             "text/plain; charset=utf-8",
@@ -271,19 +289,12 @@ Status HttpServer::Start() {
   beast::error_code ec;
   auto addr = asio::ip::make_address(host, ec);
   if (ec) return Status::InvalidArgument("http", fmt::format("\"{}\" is not an IP address", host));
-  int port = -1;
-  try {
-    size_t used = 0;
-    const std::string digits = impl_->listen.substr(colon + 1);
-    port = std::stoi(digits, &used);
-    if (used != digits.size()) port = -1;
-  } catch (...) {
-  }
-  if (port < 0 || port > 65535) {
+  auto port = ParseNumber<uint16_t>(std::string_view(impl_->listen).substr(colon + 1), "http");
+  if (!port.ok()) {
     return Status::InvalidArgument(
         "http", fmt::format("\"{}\" has no valid port (0..65535)", impl_->listen));
   }
-  tcp::endpoint ep(addr, static_cast<uint16_t>(port));
+  tcp::endpoint ep(addr, *port);
   auto& a = impl_->acceptor;
   a.open(ep.protocol(), ec);
   if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);

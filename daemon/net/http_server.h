@@ -16,7 +16,9 @@
 // Thread-safety: runs on the io_context thread; handlers are called there.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -79,11 +81,16 @@ class HttpRouter {
   // the path has (for 405) when the method is not among them.
   const HttpRoute* Find(std::string_view method, std::string_view path, std::string* allowed) const;
   // Runs the request through the table: 404, 405 or the handler's response.
+  // A handler that throws is answered 500, logged and counted: no exception
+  // leaves the dispatcher (base/status.h).
   HttpResponse Dispatch(const HttpRequest& req) const;
   size_t size() const { return routes_.size(); }
+  // Requests whose handler threw, since the router was built.
+  uint64_t handler_failures() const { return handler_failures_.load(std::memory_order_relaxed); }
 
  private:
   std::vector<HttpRoute> routes_;
+  mutable std::atomic<uint64_t> handler_failures_{0};
 };
 
 class HttpServer {

@@ -51,9 +51,8 @@ Publisher::~Publisher() { Stop(); }
 
 Status Publisher::Start() {
   impl_->Configure();
-  auto bound = Bind(impl_->sock, impl_->options.endpoint);
-  if (!bound.ok()) return bound.status();
-  impl_->bound = *bound;
+  ZB_ASSIGN_OR_RETURN(auto bound, Bind(impl_->sock, impl_->options.endpoint));
+  impl_->bound = bound;
   impl_->open = true;
   return {};
 }

@@ -230,9 +230,8 @@ Status ReplayServer::Start() {
   r.set(zmq::sockopt::maxmsgsize, std::max<int64_t>(impl_->options.max_request_bytes, 16 << 20));
   r.set(zmq::sockopt::linger, 0);
   if (!impl_->options.curve_secret_key.empty()) MakeCurveServer(r, impl_->options.curve_secret_key);
-  auto bound = Bind(r, impl_->options.endpoint);
-  if (!bound.ok()) return bound.status();
-  impl_->bound = *bound;
+  ZB_ASSIGN_OR_RETURN(auto bound, Bind(r, impl_->options.endpoint));
+  impl_->bound = bound;
   impl_->stop_endpoint = fmt::format("inproc://zhiban-replay-stop-{}", g_instance++);
   impl_->stop_tx.bind(impl_->stop_endpoint);
   impl_->thread = std::thread([this] { impl_->Run(); });

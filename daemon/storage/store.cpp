@@ -15,6 +15,7 @@
 #include <rocksdb/utilities/checkpoint.h>
 
 #include <rocksdb/write_batch.h>
+#include "daemon/base/number.h"
 #include "daemon/base/wire.h"
 
 namespace zhiban::storage {
@@ -134,14 +135,18 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, Options optio
   impl->handles.assign(handles.begin() + 1, handles.end());
 
   auto store = std::unique_ptr<Store>(new Store(dir, options, std::move(impl)));
-  auto version = store->Get(Family::kMeta, kSchemaKey);
-  if (!version.ok()) return version.status();
-  if (!version->has_value()) {
+  ZB_ASSIGN_OR_RETURN(auto version, store->Get(Family::kMeta, kSchemaKey));
+  if (!version.has_value()) {
     WriteBatch b = store->NewBatch();
     b.Put(Family::kMeta, kSchemaKey, std::to_string(kSchemaVersion));
     ZB_RETURN_IF_ERROR(store->Commit(b));
   } else {
-    uint32_t v = static_cast<uint32_t>(std::stoul(**version));
+    auto stored = ParseNumber<uint32_t>(*version, "meta schema_version");
+    if (!stored.ok()) {
+      return Status::FailedPrecondition(fmt::format("data dir {} has a damaged schema version: {}",
+                                                    dir, stored.status().ToString()));
+    }
+    const uint32_t v = *stored;
     if (v > kSchemaVersion) {
       return Status::FailedPrecondition(fmt::format(
           "data dir {} has schema version {}, newer than this zhiband ({}); upgrade zhiband", dir,

@@ -163,9 +163,8 @@ Result<Loaded> Load(const PluginSpec& spec, const std::string& path) {
                                      fmt::format("{}: [{}] is required", path, spec.section));
     }
   }
-  auto router = Router::Parse(config, spec.needs, path);
-  if (!router.ok()) return router.status();
-  l.router = std::move(*router);
+  ZB_ASSIGN_OR_RETURN(auto router, Router::Parse(config, spec.needs, path));
+  l.router = std::move(router);
   return l;
 }
 

@@ -28,17 +28,15 @@ Result<int> ParseClock(const std::string& field, const std::string& v) {
 
 Result<QuietHours> QuietHours::Parse(const std::string& start, const std::string& end,
                                      const std::string& zone) {
-  auto s = ParseClock("quiet_hours.start", start);
-  if (!s.ok()) return s.status();
-  auto e = ParseClock("quiet_hours.end", end);
-  if (!e.ok()) return e.status();
+  ZB_ASSIGN_OR_RETURN(auto s, ParseClock("quiet_hours.start", start));
+  ZB_ASSIGN_OR_RETURN(auto e, ParseClock("quiet_hours.end", end));
   auto holder = std::make_shared<ZoneHolder>();
   if (!cctz::load_time_zone(zone, &holder->tz)) {
     return Status::InvalidArgument("quiet_hours.zone", fmt::format("unknown time zone '{}'", zone));
   }
   QuietHours q;
-  q.start_ = *s;
-  q.end_ = *e;
+  q.start_ = s;
+  q.end_ = e;
   q.zone_name_ = zone;
   q.zone_ = std::move(holder);
   return q;

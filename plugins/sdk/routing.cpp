@@ -426,22 +426,19 @@ Result<std::unique_ptr<Router>> Router::Parse(const toml::table& config, const C
       const std::string where = Where(source, node, "templates." + tn);
       if (ct.t.text.empty())
         return Status::InvalidArgument("templates", where + ": text is required");
-      auto text = ParsePattern(where, ct.t.text);
-      if (!text.ok()) return text.status();
-      ct.text.pieces = std::move(*text);
-      auto params = Strings((*t)["sms_params"], where + ".sms_params");
-      if (!params.ok()) return params.status();
-      for (const auto& p : *params) {
+      ZB_ASSIGN_OR_RETURN(auto text, ParsePattern(where, ct.t.text));
+      ct.text.pieces = std::move(text);
+      ZB_ASSIGN_OR_RETURN(auto params, Strings((*t)["sms_params"], where + ".sms_params"));
+      for (const auto& p : params) {
         const auto eq = p.find('=');
         if (eq == std::string::npos || eq == 0) {
           return Status::InvalidArgument(
               "templates",
               fmt::format("{}: sms_params entry \"{}\" is not variable={{parameter}}", where, p));
         }
-        auto pat = ParsePattern(where, p.substr(eq + 1));
-        if (!pat.ok()) return pat.status();
+        ZB_ASSIGN_OR_RETURN(auto pat, ParsePattern(where, p.substr(eq + 1)));
         ct.t.sms_params.emplace_back(p.substr(0, eq), p.substr(eq + 1));
-        ct.params.emplace_back(p.substr(0, eq), Pattern{std::move(*pat), {}});
+        ct.params.emplace_back(p.substr(0, eq), Pattern{std::move(pat), {}});
       }
       if (needs.needs_sms_template && (ct.t.sms_template.empty() || ct.params.empty())) {
         return Status::InvalidArgument(
@@ -478,10 +475,9 @@ Result<std::unique_ptr<Router>> Router::Parse(const toml::table& config, const C
                       r.name, k.str())));
       }
     }
-    auto topics = Strings((*t)["topics"], where + ".topics");
-    if (!topics.ok()) return topics.status();
-    if (topics->empty()) return Status::InvalidArgument("route", where + ": topics is required");
-    for (const auto& topic : *topics) {
+    ZB_ASSIGN_OR_RETURN(auto topics, Strings((*t)["topics"], where + ".topics"));
+    if (topics.empty()) return Status::InvalidArgument("route", where + ": topics is required");
+    for (const auto& topic : topics) {
       size_t before = r.bodies.size();
       for (int i = 0; i < body->field_count(); ++i) {
         const auto* f = body->field(i);
@@ -498,18 +494,15 @@ Result<std::unique_ptr<Router>> Router::Parse(const toml::table& config, const C
                                  fmt::join(KnownTopics(), ", ")));
       }
     }
-    auto centers = Strings((*t)["centers"], where + ".centers");
-    if (!centers.ok()) return centers.status();
-    r.centers.insert(centers->begin(), centers->end());
-    auto to = Strings((*t)["to"], where + ".to");
-    if (!to.ok()) return to.status();
-    if (to->empty())
+    ZB_ASSIGN_OR_RETURN(auto centers, Strings((*t)["centers"], where + ".centers"));
+    r.centers.insert(centers.begin(), centers.end());
+    ZB_ASSIGN_OR_RETURN(auto to, Strings((*t)["to"], where + ".to"));
+    if (to.empty())
       return Status::InvalidArgument("route",
                                      where + ": to is required (subject, leader, group:<name>)");
-    r.to = *to;
-    auto urgent = Get<bool>((*t)["urgent"], where + ".urgent", false);
-    if (!urgent.ok()) return urgent.status();
-    r.urgent = *urgent;
+    r.to = to;
+    ZB_ASSIGN_OR_RETURN(auto urgent, Get<bool>((*t)["urgent"], where + ".urgent", false));
+    r.urgent = urgent;
     r.template_name = (*t)["template"].value_or(std::string());
     auto tit = impl->templates.find(r.template_name);
     if (tit == impl->templates.end()) {
@@ -530,9 +523,8 @@ Result<std::unique_ptr<Router>> Router::Parse(const toml::table& config, const C
       CompiledTemplate ct;
       ct.t.name = builtin->name;
       ct.t.text = builtin->text;
-      auto text = ParsePattern(where, ct.t.text);
-      if (!text.ok()) return text.status();
-      ct.text.pieces = std::move(*text);
+      ZB_ASSIGN_OR_RETURN(auto text, ParsePattern(where, ct.t.text));
+      ct.text.pieces = std::move(text);
       tit = impl->templates.emplace(builtin->name, std::move(ct)).first;
     }
     for (const auto* b : r.bodies) {

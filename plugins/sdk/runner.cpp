@@ -8,6 +8,7 @@
 #include <zmq.hpp>
 
 #include "clients/lib/subscriber.h"
+#include "daemon/base/number.h"
 
 namespace zhiban::plugin {
 namespace {
@@ -42,9 +43,8 @@ Runner::Runner(zmq::context_t& ctx, RunnerOptions options, Notifier& notifier)
 Runner::~Runner() = default;
 
 Status Runner::Open() {
-  auto s = PluginState::Open(options_.state_dir);
-  if (!s.ok()) return s.status();
-  state_ = std::move(*s);
+  ZB_ASSIGN_OR_RETURN(auto s, PluginState::Open(options_.state_dir));
+  state_ = std::move(s);
   return ReconcileInflight();
 }
 
@@ -211,9 +211,8 @@ Status Runner::Handle(const v1::Event& e, const std::atomic<bool>& stop) {
       }
     }
     // The event's last notification moves the cursor in the same synced write.
-    auto d = SendOne(n, stop, last ? e.seq() : 0);
-    if (!d.ok()) return d.status();
-    if (d->kind == Delivery::Kind::kRetry) return Status::Unavailable("stopped while retrying");
+    ZB_ASSIGN_OR_RETURN(auto d, SendOne(n, stop, last ? e.seq() : 0));
+    if (d.kind == Delivery::Kind::kRetry) return Status::Unavailable("stopped while retrying");
   }
   ZB_RETURN_IF_ERROR(state_->Advance(e.seq()));
   return ReleaseDue(stop);
@@ -228,10 +227,9 @@ Status Runner::ReleaseDue(const std::atomic<bool>& stop) {
   }));
   for (const auto& n : due) {
     if (stop) break;
-    auto d = SendOne(n, stop);
-    if (!d.ok()) return d.status();
-    if (d->kind == Delivery::Kind::kRetry) break;
-    if (d->kind != Delivery::Kind::kStale) ++stats_.released;
+    ZB_ASSIGN_OR_RETURN(auto d, SendOne(n, stop));
+    if (d.kind == Delivery::Kind::kRetry) break;
+    if (d.kind != Delivery::Kind::kStale) ++stats_.released;
   }
   return state_->FindEarliestRelease();
 }
@@ -283,7 +281,9 @@ Status Runner::ChooseStart(const std::atomic<bool>& stop) {
   if (start == "beginning") {
     seq = 1;
   } else if (start != "now") {
-    seq = std::stoull(start);  // checked when the config was read
+    auto n = ParseNumber<uint64_t>(start, "start");  // checked when the config was read
+    if (!n.ok()) return n.status();
+    seq = *n;
   } else {
     // The next seq zhiband will store: one replay round trip from past the end.
     client::SubscriberOptions so;
@@ -311,13 +311,12 @@ Status Runner::ChooseStart(const std::atomic<bool>& stop) {
 }
 
 Status Runner::Redrive(const std::string& key, const std::atomic<bool>& stop) {
-  auto dead = state_->GetDead(key);
-  if (!dead.ok()) return dead.status();
+  ZB_ASSIGN_OR_RETURN(auto dead, state_->GetDead(key));
   std::vector<v1::Notification> todo;
-  if (dead->has_notification()) {
-    todo.push_back(dead->notification());
+  if (dead.has_notification()) {
+    todo.push_back(dead.notification());
   } else {  // the event could not be rendered: render it again (the config may be fixed)
-    auto rendered = notifier_.Render(dead->event());
+    auto rendered = notifier_.Render(dead.event());
     if (!rendered.ok())
       return Status::FailedPrecondition(
           fmt::format("still cannot render: {}", rendered.status().message()));
@@ -334,7 +333,7 @@ Status Runner::Redrive(const std::string& key, const std::atomic<bool>& stop) {
       return Status::FailedPrecondition(
           fmt::format("{} is {}: not sent, now listed by `skipped list`", n.key(), d->reason));
   }
-  if (!dead->has_notification()) ZB_RETURN_IF_ERROR(state_->RemoveDead(key));
+  if (!dead.has_notification()) ZB_RETURN_IF_ERROR(state_->RemoveDead(key));
   return {};
 }
 

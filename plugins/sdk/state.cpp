@@ -7,6 +7,8 @@
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
+#include "daemon/base/number.h"
+
 namespace zhiban::plugin {
 namespace {
 
@@ -84,7 +86,12 @@ Result<std::unique_ptr<PluginState>> PluginState::Open(const std::string& dir) {
   std::string v;
   s = state->impl_->db->Get(rocksdb::ReadOptions(), S(kCursorKey), &v);
   if (s.ok()) {
-    state->cursor_ = std::stoull(v);
+    auto cursor = ParseNumber<uint64_t>(v, "plugin state cursor");
+    if (!cursor.ok()) {
+      return Status::FailedPrecondition(
+          fmt::format("plugin state {} is damaged: {}", dir, cursor.status().ToString()));
+    }
+    state->cursor_ = *cursor;
     state->has_cursor_ = true;
   } else if (!s.IsNotFound()) {
     return FromRocks(s, "reading the cursor");

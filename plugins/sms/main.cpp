@@ -15,12 +15,11 @@ int main(int argc, char** argv) {
   spec.make =
       [](const toml::table& section, std::unique_ptr<zhiban::plugin::Router> router,
          const std::string& source) -> zhiban::Result<std::unique_ptr<zhiban::plugin::Notifier>> {
-    auto config = zhiban::sms::ParseSmsConfig(section, source);
-    if (!config.ok()) return config.status();
-    auto provider = config->provider == "tencent" ? zhiban::sms::MakeTencent(*config)
-                                                  : zhiban::sms::MakeAlibaba(*config);
+    ZB_ASSIGN_OR_RETURN(auto config, zhiban::sms::ParseSmsConfig(section, source));
+    auto provider = config.provider == "tencent" ? zhiban::sms::MakeTencent(config)
+                                                 : zhiban::sms::MakeAlibaba(config);
     return std::unique_ptr<zhiban::plugin::Notifier>(std::make_unique<zhiban::sms::SmsNotifier>(
-        std::move(router), std::move(*config), std::move(provider)));
+        std::move(router), std::move(config), std::move(provider)));
   };
   return zhiban::plugin::PluginMain(argc, argv, spec);
 }

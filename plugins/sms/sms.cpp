@@ -322,9 +322,8 @@ Result<SmsConfig> ParseSmsConfig(const toml::table& t, const std::string& source
   c.app_id = t["app_id"].value_or(std::string());
   c.sign_name = t["sign_name"].value_or(std::string());
   c.timeout_ms = static_cast<int>(t["timeout_ms"].value_or(int64_t{10000}));
-  auto key = plugin::Secret(t, "secret_key", where);
-  if (!key.ok()) return key.status();
-  c.secret_key = *key;
+  ZB_ASSIGN_OR_RETURN(auto key, plugin::Secret(t, "secret_key", where));
+  c.secret_key = key;
   if (c.secret_id.empty())
     return Status::InvalidArgument("sms.secret_id", where + ": secret_id is required");
   if (tencent && c.app_id.empty())

@@ -16,10 +16,9 @@ int main(int argc, char** argv) {
   spec.make =
       [](const toml::table& section, std::unique_ptr<zhiban::plugin::Router> router,
          const std::string& source) -> zhiban::Result<std::unique_ptr<zhiban::plugin::Notifier>> {
-    auto config = zhiban::wecom::ParseWecomConfig(section, source);
-    if (!config.ok()) return config.status();
+    ZB_ASSIGN_OR_RETURN(auto config, zhiban::wecom::ParseWecomConfig(section, source));
     return std::unique_ptr<zhiban::plugin::Notifier>(
-        std::make_unique<zhiban::wecom::WecomNotifier>(std::move(router), std::move(*config)));
+        std::make_unique<zhiban::wecom::WecomNotifier>(std::move(router), std::move(config)));
   };
   return zhiban::plugin::PluginMain(argc, argv, spec);
 }

@@ -104,17 +104,15 @@ Result<WecomConfig> ParseWecomConfig(const toml::table& t, const std::string& so
       return Status::InvalidArgument("wecom.format",
                                      where + ": format must be \"text\" or \"markdown\"");
     }
-    auto key = plugin::Secret(t, "key", where);
-    if (!key.ok()) return key.status();
-    c.key = *key;
+    ZB_ASSIGN_OR_RETURN(auto key, plugin::Secret(t, "key", where));
+    c.key = key;
   } else if (c.mode == "app") {
     c.corp_id = t["corp_id"].value_or(std::string());
     c.agent_id = t["agent_id"].value_or(int64_t{0});
     c.duplicate_check_interval =
         static_cast<int>(t["duplicate_check_interval"].value_or(int64_t{1800}));
-    auto secret = plugin::Secret(t, "corp_secret", where);
-    if (!secret.ok()) return secret.status();
-    c.corp_secret = *secret;
+    ZB_ASSIGN_OR_RETURN(auto secret, plugin::Secret(t, "corp_secret", where));
+    c.corp_secret = secret;
     if (c.corp_id.empty() || c.agent_id <= 0) {
       return Status::InvalidArgument("wecom",
                                      where + ": app mode needs corp_id and agent_id (an integer)");

@@ -529,5 +529,23 @@ TEST(CoreRealClock, RefusesClockCommands) {
   EXPECT_NE(r[0].error().message().find("--clock simulated"), std::string::npos);
 }
 
+// The simulated clock's resume point is read back on Load; a damaged value
+// is refused by name (it was an uncaught std::stoll).
+TEST(CoreSimClock, ADamagedResumePointIsRefusedNotThrown) {
+  test::TempDir dir;
+  auto store = storage::Store::Open(dir / "db", {.sync = false});
+  ASSERT_TRUE(store.ok());
+  storage::WriteBatch b = (*store)->NewBatch();
+  b.Put(storage::Family::kMeta, storage::meta::kSimClock, "soon");
+  ASSERT_TRUE((*store)->Commit(b).ok());
+  SimulatedClock clock(TimePoint{});
+  Core core(store->get(), &clock, &clock, {});
+  Status st = core.Load();
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.code(), Code::kFailedPrecondition);
+  EXPECT_NE(st.message().find("simulated clock is damaged"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("meta sim_clock"), std::string::npos) << st.message();
+}
+
 }  // namespace
 }  // namespace zhiban::core

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <stdexcept>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -32,6 +33,11 @@ class HttpServerTest : public ::testing::Test {
            return HttpResponse{
                200, "text/plain; charset=utf-8", r.Header("content-type") + ":" + r.body, {}};
          }});
+    router->Add({"GET", "/throws", 0, [](const HttpRequest& r) -> HttpResponse {
+                   if (r.QueryParam("what") == "int") throw 42;
+                   throw std::out_of_range("stoi");
+                 }});
+    router_ = router;
     server_ = std::make_unique<HttpServer>(io_, "127.0.0.1:0", router);
     ASSERT_TRUE(server_->Start().ok());
     thread_ = std::thread([this] { io_.run(); });
@@ -63,6 +69,7 @@ class HttpServerTest : public ::testing::Test {
   boost::asio::io_context io_;
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_{
       boost::asio::make_work_guard(io_)};
+  std::shared_ptr<const HttpRouter> router_;
   std::unique_ptr<HttpServer> server_;
   std::thread thread_;
 };
@@ -110,6 +117,21 @@ TEST_F(HttpServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
   EXPECT_NE(r.find("hi b"), std::string::npos) << r;
 }
 
+// An exception in a handler is answered 500 and counted; the server keeps
+// serving (before: it ran out of the io_context and ended the process).
+TEST_F(HttpServerTest, AHandlerThatThrowsIsAnswered500AndCounted) {
+  EXPECT_EQ(router_->handler_failures(), 0u);
+  std::string r = Exchange("GET /throws HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(r.rfind("HTTP/1.1 500", 0), 0u) << r;
+  EXPECT_NE(r.find("internal error answering GET /throws"), std::string::npos) << r;
+  EXPECT_EQ(r.find("stoi"), std::string::npos) << "the cause stays in the log: " << r;
+  r = Exchange("GET /throws?what=int HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(r.rfind("HTTP/1.1 500", 0), 0u) << r;
+  EXPECT_EQ(router_->handler_failures(), 2u);
+  r = Exchange("GET /hello?name=a HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_NE(r.find("hi a"), std::string::npos) << "still serving: " << r;
+}
+
 TEST(HttpRouter, ARouteRegisteredTwiceStopsTheProcess) {
   HttpRouter r;
   r.Add({"GET", "/x", 0, [](const HttpRequest&) { return HttpResponse{}; }});
@@ -123,6 +145,12 @@ TEST(HttpServer, RefusesAPortOutOfRange) {
   Status st = s.Start();
   EXPECT_FALSE(st.ok());
   EXPECT_NE(st.message().find("93216"), std::string::npos) << st.message();
+  for (const char* bad : {"127.0.0.1:80x", "127.0.0.1:", "127.0.0.1:-1", "127.0.0.1:+80"}) {
+    HttpServer b(io, bad, std::make_shared<HttpRouter>());
+    st = b.Start();
+    EXPECT_FALSE(st.ok()) << bad;
+    EXPECT_NE(st.message().find("no valid port"), std::string::npos) << st.message();
+  }
 }
 
 }  // namespace

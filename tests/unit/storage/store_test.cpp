@@ -81,6 +81,24 @@ TEST(Store, RefusesNewerSchema) {
   EXPECT_NE(store.status().message().find("schema version"), std::string::npos);
 }
 
+// A damaged meta value is an error naming it, not an exception out of Open.
+TEST(Store, RefusesADamagedSchemaVersion) {
+  test::TempDir dir;
+  {
+    auto store = Store::Open(dir / "db", {});
+    ASSERT_TRUE(store.ok());
+    WriteBatch b = (*store)->NewBatch();
+    b.Put(Family::kMeta, "schema_version", "7x");
+    ASSERT_TRUE((*store)->Commit(b).ok());
+  }
+  auto store = Store::Open(dir / "db", {});
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), Code::kFailedPrecondition);
+  EXPECT_NE(store.status().message().find("damaged schema version"), std::string::npos)
+      << store.status().message();
+  EXPECT_NE(store.status().message().find("\"7x\""), std::string::npos) << store.status().message();
+}
+
 TEST(Store, SecondOpenOfTheSameDirIsRefused) {
   test::TempDir dir;
   auto first = Store::Open(dir / "db", {});

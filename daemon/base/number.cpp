@@ -1,0 +1,11 @@
+#include "daemon/base/number.h"
+
+#include <fmt/format.h>
+
+namespace zhiban::number_internal {
+
+Status NotANumber(std::string_view what, std::string_view text, const char* kind) {
+  return Status::InvalidArgument(std::string(what), fmt::format("\"{}\" is not {}", text, kind));
+}
+
+}  // namespace zhiban::number_internal

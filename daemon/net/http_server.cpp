@@ -69,6 +69,24 @@ void ParseCookies(std::string_view header, std::map<std::string, std::string>* o
   }
 }
 
+// The request a handler sees, from what Beast parsed.
+HttpRequest ToRequest(http::request<http::string_body>&& msg) {
+  HttpRequest req;
+  req.method = std::string(msg.method_string());
+  req.target = std::string(msg.target());
+  const size_t q = req.target.find('?');
+  req.path = req.target.substr(0, q);
+  if (q != std::string::npos) req.query = req.target.substr(q + 1);
+  for (const auto& f : msg) {
+    req.headers[Lower(f.name_string())] = std::string(f.value());
+  }
+  if (auto it = req.headers.find("cookie"); it != req.headers.end()) {
+    ParseCookies(it->second, &req.cookies);
+  }
+  req.body = std::move(msg.body());
+  return req;
+}
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, std::shared_ptr<const HttpRouter> router)
@@ -120,23 +138,11 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     if (ec) return Close();
     auto& msg = parser_->get();
-    HttpRequest req;
-    req.method = std::string(msg.method_string());
-    req.target = std::string(msg.target());
-    const size_t q = req.target.find('?');
-    req.path = req.target.substr(0, q);
-    if (q != std::string::npos) req.query = req.target.substr(q + 1);
-    for (const auto& f : msg) {
-      req.headers[Lower(f.name_string())] = std::string(f.value());
-    }
-    if (auto it = req.headers.find("cookie"); it != req.headers.end()) {
-      ParseCookies(it->second, &req.cookies);
-    }
-    req.body = std::move(msg.body());
+    const bool head = msg.method() == http::verb::head;
     const bool keep = msg.keep_alive();
-    HttpResponse r = router_->Dispatch(req);
-    if (msg.method() == http::verb::head) r.body.clear();
-    Reply(std::move(r), keep, msg.method() == http::verb::head);
+    HttpResponse r = router_->Dispatch(ToRequest(std::move(msg)));
+    if (head) r.body.clear();
+    Reply(std::move(r), keep, head);
   }
 
   void Reply(HttpResponse r, bool keep_alive, bool head = false) {
@@ -219,6 +225,23 @@ const HttpRoute* HttpRouter::Find(std::string_view method, std::string_view path
     }
   }
   return nullptr;
+}
+
+Result<HttpRequest> ParseHttpRequest(std::string_view raw, size_t body_limit) {
+  http::request_parser<http::string_body> parser;
+  parser.header_limit(kMaxHeaderBytes);
+  parser.body_limit(body_limit);
+  parser.eager(true);
+  beast::error_code ec;
+  const size_t used = parser.put(asio::buffer(raw.data(), raw.size()), ec);
+  if (!ec && !parser.is_done()) parser.put_eof(ec);
+  if (ec) return Status::InvalidArgument("request", ec.message());
+  if (!parser.is_done()) return Status::InvalidArgument("request", "incomplete");
+  if (used != raw.size()) {
+    return Status::InvalidArgument("request",
+                                   fmt::format("{} bytes after the request", raw.size() - used));
+  }
+  return ToRequest(parser.release());
 }
 
 HttpResponse HttpRouter::Dispatch(const HttpRequest& req) const {

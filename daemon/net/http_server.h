@@ -56,6 +56,12 @@ struct HttpRequest {
   std::string Cookie(std::string_view name) const;
 };
 
+// Parses one whole request from `raw` with the server's own parser and
+// header limit, and a body of at most `body_limit` bytes: the request a
+// handler would see for these bytes, or INVALID_ARGUMENT naming what is
+// wrong (incomplete, malformed, too large). The fuzz harness uses it.
+Result<HttpRequest> ParseHttpRequest(std::string_view raw, size_t body_limit);
+
 struct HttpResponse {
   int status = 200;
   std::string content_type = "text/plain; charset=utf-8";

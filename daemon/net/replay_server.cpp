@@ -43,6 +43,25 @@ std::atomic<uint64_t> g_instance{0};
 
 }  // namespace
 
+Result<ReplayAsk> ParseReplayRequest(std::string_view body, const ReplayServerOptions& options) {
+  if (static_cast<int64_t>(body.size()) > options.max_request_bytes) {
+    return Status::ResourceExhausted(fmt::format("replay request is {} bytes; the limit is {}",
+                                                 body.size(), options.max_request_bytes));
+  }
+  v1::ReplayRequest req;
+  if (!req.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
+    return Status::InvalidArgument("", "malformed request: not a zhiban.v1.ReplayRequest");
+  }
+  if (auto unknown = core::FindUnknownField(req); !unknown.empty()) {
+    return Status::InvalidArgument("", fmt::format("unknown field ({})", unknown));
+  }
+  ReplayAsk ask;
+  ask.from_seq = std::max<uint64_t>(req.from_seq(), 1);
+  ask.limit = req.limit() == 0 ? options.max_events : std::min(req.limit(), options.max_events);
+  ask.topic_prefixes.assign(req.topic_prefixes().begin(), req.topic_prefixes().end());
+  return ask;
+}
+
 struct ReplayServer::Impl {
   zmq::context_t& ctx;
   const storage::Store* store;
@@ -108,26 +127,13 @@ struct ReplayServer::Impl {
         return;
       }
     }
-    if (static_cast<int64_t>(body.size()) > options.max_request_bytes) {
-      Error(envelope,
-            Status::ResourceExhausted(fmt::format("replay request is {} bytes; the limit is {}",
-                                                  body.size(), options.max_request_bytes)));
+    auto ask = ParseReplayRequest(std::string_view(body.data<char>(), body.size()), options);
+    if (!ask.ok()) {
+      Error(envelope, ask.status());
       return;
     }
-    v1::ReplayRequest req;
-    if (!req.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
-      Error(envelope,
-            Status::InvalidArgument("", "malformed request: not a zhiban.v1.ReplayRequest"));
-      return;
-    }
-    if (auto unknown = core::FindUnknownField(req); !unknown.empty()) {
-      Error(envelope, Status::InvalidArgument("", fmt::format("unknown field ({})", unknown)));
-      return;
-    }
-    const uint32_t limit =
-        req.limit() == 0 ? options.max_events : std::min(req.limit(), options.max_events);
-    const std::vector<std::string> prefixes(req.topic_prefixes().begin(),
-                                            req.topic_prefixes().end());
+    const uint32_t limit = ask->limit;
+    const std::vector<std::string>& prefixes = ask->topic_prefixes;
 
     auto last = store->LastKey(storage::Family::kEvents);
     if (!last.ok()) {
@@ -135,7 +141,7 @@ struct ReplayServer::Impl {
       return;
     }
     const uint64_t last_seq = last->has_value() ? storage::DecodeSeqKey(**last) : 0;
-    const uint64_t from = std::max<uint64_t>(req.from_seq(), 1);
+    const uint64_t from = ask->from_seq;
     uint64_t next = from;
     uint32_t sent = 0, in_chunk = 0, scanned = 0;
     bool peer_ok = true;

@@ -15,6 +15,8 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "daemon/base/clock.h"
 #include "daemon/base/status.h"
@@ -43,6 +45,18 @@ struct ReplayServerOptions {
   std::string curve_secret_key;
   const KeyRing* keys = nullptr;
 };
+
+// What one ReplayRequest asks for, once read and bounded.
+struct ReplayAsk {
+  uint64_t from_seq = 1;  // at least 1
+  uint32_t limit = 0;     // 1..max_events (0 in the request: max_events)
+  std::vector<std::string> topic_prefixes;
+};
+
+// Reads a request body as the server does: at most max_request_bytes, a
+// zhiban.v1.ReplayRequest with no field this zhiband does not know, the limit
+// capped. An error names what is wrong; the fuzz harness drives this.
+Result<ReplayAsk> ParseReplayRequest(std::string_view body, const ReplayServerOptions& options);
 
 struct ReplayCounters {
   std::atomic<uint64_t> requests{0};

@@ -132,6 +132,29 @@ TEST_F(HttpServerTest, AHandlerThatThrowsIsAnswered500AndCounted) {
   EXPECT_NE(r.find("hi a"), std::string::npos) << "still serving: " << r;
 }
 
+// The parser the sessions use, on bytes alone (the fuzz harness drives it).
+TEST(ParseHttpRequest, DecodesWhatHandlersReadAndRefusesTheRest) {
+  auto r = ParseHttpRequest(
+      "POST /cb?code=%E5%BC%A0&x HTTP/1.1\r\nHost: h\r\nCookie: sid=s1; b=2\r\n"
+      "Content-Length: 3\r\n\r\nabc",
+      16);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->path, "/cb");
+  EXPECT_EQ(r->QueryParam("code"), "张");
+  EXPECT_EQ(r->QueryParam("x"), "");
+  EXPECT_EQ(r->Cookie("sid"), "s1");
+  EXPECT_EQ(r->Header("host"), "h");
+  EXPECT_EQ(r->body, "abc");
+  EXPECT_FALSE(ParseHttpRequest("GET / HTTP/1.1\r\nHost: h\r\n", 0).ok()) << "incomplete";
+  EXPECT_FALSE(ParseHttpRequest("GET / HTTP/9\r\n\r\n", 0).ok());
+  EXPECT_FALSE(
+      ParseHttpRequest("POST / HTTP/1.1\r\nContent-Length: 17\r\n\r\n12345678901234567", 16).ok())
+      << "over the body limit";
+  auto extra = ParseHttpRequest("GET / HTTP/1.1\r\n\r\nGET /again HTTP/1.1\r\n\r\n", 0);
+  ASSERT_FALSE(extra.ok());
+  EXPECT_NE(extra.status().message().find("after the request"), std::string::npos);
+}
+
 TEST(HttpRouter, ARouteRegisteredTwiceStopsTheProcess) {
   HttpRouter r;
   r.Add({"GET", "/x", 0, [](const HttpRequest&) { return HttpResponse{}; }});

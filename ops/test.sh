@@ -8,7 +8,10 @@
 #   2. ASan + UBSan, with every optional package required (installed here by
 #      ops/install-deps.sh --optional, ZHIBAN_OPTIONAL_DEFAULT=ON), zhiban-bench
 #      included so every optional code path compiles.
-#   3. The libFuzzer harnesses (fuzz/, clang-14), each for 20 s (ops/fuzz.sh).
+#   3. ThreadSanitizer: zhiband, the notifiers and the integration tests built
+#      with -fsanitize=thread, the tests whose processes run several threads
+#      (ops/tsan.sh; tests/tsan/README.md).
+#   4. The libFuzzer harnesses (fuzz/, clang-14), each for 20 s (ops/fuzz.sh).
 #
 # Every build compiles through ccache (installed with --test; cmake/ZhibanCcache.cmake):
 # a second run, or a fresh clone of a commit built before, compiles little.
@@ -113,6 +116,9 @@ if [ "${ZHIBAN_SKIP_SANITIZE:-0}" != 1 ]; then
   stage "asan: tests under ASan + UBSan" \
     env ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir build-asan --output-on-failure -j2 --timeout 600
+  # The replay thread, the ZAP thread, the long-work worker and the plugin
+  # SDK's HTTP thread under ThreadSanitizer; any report from any process fails.
+  stage "tsan: build and threaded tests (ops/tsan.sh)" ops/tsan.sh
   # Every parser of outside input under libFuzzer for a bounded time from
   # its seed corpus (fuzz/README.md); prints executions and edges per harness.
   stage "fuzz: each harness 20 s (ops/fuzz.sh)" ops/fuzz.sh

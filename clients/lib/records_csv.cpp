@@ -126,7 +126,7 @@ std::vector<std::string> SplitList(const std::string& text) {
 Result<std::vector<v1::Role>> ParseRoles(const std::string& text) {
   std::vector<v1::Role> roles;
   for (const auto& word : SplitList(text)) {
-    v1::Role r;
+    v1::Role r = v1::ROLE_UNSPECIFIED;
     if (!v1::Role_Parse(Upper(word), &r) || r == v1::ROLE_UNSPECIFIED) {
       return Status::InvalidArgument(
           "roles",
@@ -146,7 +146,7 @@ Result<v1::EmploymentType> ParseEmployment(const std::string& text) {
       {"两委", v1::ELECTED_CADRE},       {"两委成员", v1::ELECTED_CADRE},
       {"志愿者", v1::VOLUNTEER_SERVICE}, {"志愿服务", v1::VOLUNTEER_SERVICE}};
   if (auto it = kChinese.find(text); it != kChinese.end()) return it->second;
-  v1::EmploymentType e;
+  v1::EmploymentType e{};
   if (!v1::EmploymentType_Parse(Upper(text), &e) || e == v1::EMPLOYMENT_TYPE_UNSPECIFIED) {
     return Status::InvalidArgument(
         "employment",
@@ -159,7 +159,7 @@ Result<v1::EmploymentType> ParseEmployment(const std::string& text) {
 
 Result<v1::CenterLevel> ParseLevel(const std::string& text) {
   if (text.empty()) return v1::CENTER_LEVEL_UNSPECIFIED;
-  v1::CenterLevel l;
+  v1::CenterLevel l{};
   if (!v1::CenterLevel_Parse(Upper(text), &l) || l == v1::CENTER_LEVEL_UNSPECIFIED) {
     return Status::InvalidArgument(
         "level", fmt::format("\"{}\" is not a level (CITY, STREET, COMMUNITY, STATION)", text));
@@ -247,7 +247,7 @@ Status ResidentsFromCsv(const CsvTable& t, std::vector<v1::Resident>* out,
     r.set_phone(Cell(row, pos, "phone"));
     r.set_id_number(Cell(row, pos, "id_number"));
     for (const auto& w : SplitList(Cell(row, pos, "categories"))) {
-      v1::CareCategory c;
+      v1::CareCategory c{};
       if (!v1::CareCategory_Parse(Upper(w), &c) || c == v1::CARE_CATEGORY_UNSPECIFIED) {
         errors->push_back(
             {row.row, "categories",
@@ -265,7 +265,7 @@ Status ResidentsFromCsv(const CsvTable& t, std::vector<v1::Resident>* out,
       }
     }
     if (std::string tier = Cell(row, pos, "care_tier"); !tier.empty()) {
-      v1::CareTier ct;
+      v1::CareTier ct{};
       if (!v1::CareTier_Parse(Upper(tier), &ct)) {
         errors->push_back(
             {row.row, "care_tier", fmt::format("\"{}\" is not HIGH_RISK, KEY or GENERAL", tier)});
@@ -273,7 +273,7 @@ Status ResidentsFromCsv(const CsvTable& t, std::vector<v1::Resident>* out,
         r.set_care_tier(ct);
       }
     }
-    v1::LegalBasis basis;
+    v1::LegalBasis basis{};
     if (!v1::LegalBasis_Parse(Upper(Cell(row, pos, "legal_basis")), &basis) ||
         basis == v1::LEGAL_BASIS_UNSPECIFIED) {
       errors->push_back(

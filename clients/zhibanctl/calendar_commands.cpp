@@ -36,7 +36,7 @@ std::string Roles(const v1::Coverage& c) {
 Result<v1::DayType> ParseDayType(const std::string& s) {
   std::string up;
   for (char c : s) up += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  v1::DayType t;
+  v1::DayType t{};
   if (!v1::DayType_Parse(up, &t) || t == v1::DAY_TYPE_UNSPECIFIED) {
     return Status::InvalidArgument(
         "--as",

@@ -132,7 +132,7 @@ void AddVisitCommands(std::vector<Command>& cmds) {
           while (s <= v.size()) {
             size_t e = v.find(',', s);
             std::string w = v.substr(s, e == std::string::npos ? std::string::npos : e - s);
-            v1::CareCategory c;
+            v1::CareCategory c{};
             if (!w.empty() && v1::CareCategory_Parse(w, &c))
               r->add_categories(c);
             else if (!w.empty())
@@ -155,7 +155,7 @@ void AddVisitCommands(std::vector<Command>& cmds) {
     app->add_option_function<std::string>(
         "--tier",
         [r, set](const std::string& v) {
-          v1::CareTier t;
+          v1::CareTier t{};
           if (!v1::CareTier_Parse(v, &t))
             throw CLI::ValidationError("--tier", "is HIGH_RISK, KEY or GENERAL");
           r->set_care_tier(t);
@@ -165,7 +165,7 @@ void AddVisitCommands(std::vector<Command>& cmds) {
     app->add_option_function<std::string>(
         "--basis",
         [r, set](const std::string& v) {
-          v1::LegalBasis b;
+          v1::LegalBasis b{};
           if (!v1::LegalBasis_Parse(v, &b))
             throw CLI::ValidationError("--basis", "is STATUTORY_DUTY or CONSENT");
           r->set_legal_basis(b);
@@ -306,7 +306,7 @@ void AddVisitCommands(std::vector<Command>& cmds) {
            req.mutable_resident_list()->set_center_id(*center);
            req.mutable_resident_list()->set_overdue(*overdue);
            if (!cat->empty()) {
-             v1::CareCategory c;
+             v1::CareCategory c{};
              if (!v1::CareCategory_Parse(*cat, &c))
                return Usage(ctx, Status::InvalidArgument("--category", "unknown category"));
              req.mutable_resident_list()->set_category(c);
@@ -563,7 +563,7 @@ void AddVisitCommands(std::vector<Command>& cmds) {
            q->set_center_id(*center);
            q->set_date(*date);
            if (!state->empty()) {
-             v1::VisitState s;
+             v1::VisitState s{};
              if (!v1::VisitState_Parse("VISIT_" + *state, &s))
                return Usage(ctx, Status::InvalidArgument("--state", "unknown state"));
              q->set_state(s);

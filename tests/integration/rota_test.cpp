@@ -130,6 +130,33 @@ TEST_F(RotaDaemon, SimulatedYear) {
   EXPECT_GT(noshow.size(), 3000u) << "nobody checked in this year";
 }
 
+// A year's plan is long work: computed on the worker thread from a copy while
+// the core keeps answering, and computed again when a command changes what it
+// read. ops/tsan.sh runs this under ThreadSanitizer for the hand-offs between
+// the two threads.
+TEST_F(RotaDaemon, CommandsAreAnsweredWhileAYearIsPlanned) {
+  const std::string log = d_.dir() / "generate.log";
+  Process generate({BinDir() + "/zhibanctl", "--endpoint", d_.ctl(), "--timeout-ms", "300000", "-o",
+                    "json", "rota", "generate", "--center", "xingfu", "--from", "2026-01-01",
+                    "--to", "2026-12-31", "--fill"},
+                   log);
+  for (int i = 0; i < 10; ++i) {
+    Ok({"rota", "now", "--center", "xingfu"});
+    Ok({"status"});
+  }
+  // xingfu's pool grows while its year may be in planning: the plan either
+  // read the newcomer or is computed again with them, never half of each.
+  Ok({"staff", "add", "--id", "newcomer", "--name", "新同事", "--center", "xingfu", "--roles",
+      "WORKER"});
+  ASSERT_EQ(generate.Wait(), 0) << fmt::format("{}", fmt::join(Lines(log), "\n"));
+  const auto plan = json::parse(fmt::format("{}", fmt::join(Lines(log), "\n")));
+  EXPECT_GT(plan.value("shifts", 0u), 1500u);
+  const auto check =
+      Json({"rota", "check", "--center", "xingfu", "--from", "2026-01-01", "--to", "2026-12-31"});
+  EXPECT_TRUE(check.value("breaches", json::array()).empty()) << check["breaches"].dump();
+  EXPECT_EQ(Json({"staff", "show", "--id", "newcomer"}).value("name", ""), "新同事");
+}
+
 TEST_F(RotaDaemon, LeaveOverrideSwapExportLedger) {
   Ok({"rota", "rotation", "set", "--id", "xf-weekend", "--center", "xingfu", "--members",
       "linan,chenjing,zhaolei", "--period", "weekly", "--start", "2025-12-29", "--day-types",

@@ -12,9 +12,11 @@
 
 namespace zhiban::domain {
 
+using common::CenterClock;
 using common::HasSkill;
 using common::kDay;
 using common::Sec;
+using common::StepWorkingDays;
 using common::Ts;
 using common::WorkingDay;
 
@@ -46,11 +48,10 @@ struct Where {
 Status Locate(const RotaCtx& ctx, const v1::Center& c, int64_t start, int64_t end,
               std::vector<Slot>* slots, Where* w) {
   const auto& st = ctx.state;
-  ZB_ASSIGN_OR_RETURN(auto zone, ctx.zones.Find(c.time_zone()));
-  ZB_ASSIGN_OR_RETURN(auto date,
-                      ctx.zones.LocalDate(c.time_zone(), TimePoint(std::chrono::seconds(start))));
+  const CenterClock clock(ctx.zones, &c);
+  const Date date = clock.LocalDate(start);
   w->date = date;
-  w->midnight = Sec(zone.At(date, 0));
+  w->midnight = clock.Midnight(DayNumber(date));
   auto day = st.calendar.Day(date, c.id());
   if (!day.ok())
     return Status::FailedPrecondition(
@@ -89,15 +90,17 @@ std::string WindowsOf(const std::vector<Slot>& slots, const Where& w) {
 Status CheckNotice(const RotaCtx& ctx, const v1::Center& c, const Where& w) {
   const uint32_t n = ctx.state.visits.options().appointment_notice_working_days;
   if (n == 0 || WorkingDay(w.day)) return {};
-  int32_t d = DayNumber(w.date), found = 0;
-  while (found < static_cast<int32_t>(n)) {
-    if (--d < DayNumber(w.date) - 60)
-      return {};  // no working day within two months: nothing to give notice on
-    auto info = ctx.state.calendar.Day(FromDayNumber(d), c.id());
-    if (info.ok() && WorkingDay(*info)) ++found;
+  auto step = StepWorkingDays(DayNumber(w.date), -static_cast<int32_t>(n), 60, [&](int32_t d) {
+    return ctx.state.calendar.Day(FromDayNumber(d), c.id());
+  });
+  if (!step.ok()) {
+    return Status::FailedPrecondition(
+        "start", fmt::format("cannot reckon the notice {} needs: {}", FormatDate(w.date),
+                             step.status().message()));
   }
-  auto today = ctx.zones.LocalDate(c.time_zone(), ctx.now);
-  if (today.ok() && DayNumber(*today) > d) {
+  if (!step->has_value()) return {};  // no working day within two months: nothing to give notice on
+  const int32_t d = **step;
+  if (CenterClock(ctx.zones, &c).Day(Sec(ctx.now)) > d) {
     const std::string what = w.day.day_type() == v1::HOLIDAY
                                  ? fmt::format("a holiday ({})", w.day.name())
                                  : "not a working day";
@@ -369,11 +372,8 @@ Status ListAppointments(const RotaCtx& ctx, const v1::AppointmentListRequest& re
       if (Sec(a.end()) <= now) continue;  // without a date: what is still ahead
     } else {
       // The booking's local day at its center, in the center's time zone.
-      const auto* c = st.network.FindCenter(a.center_id());
-      const TimePoint start(std::chrono::seconds(Sec(a.start())));
-      auto local = ctx.zones.LocalDate(c ? c->time_zone() : std::string(), start);
-      if (!local.ok()) local = ctx.zones.LocalDate(kDefaultZone, start);
-      if (!local.ok() || *local != date) continue;
+      const CenterClock clock(ctx.zones, st.network.FindCenter(a.center_id()));
+      if (clock.LocalDate(Sec(a.start())) != date) continue;
     }
     hits.push_back(&a);
   }

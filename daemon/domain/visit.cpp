@@ -15,58 +15,21 @@
 
 namespace zhiban::domain {
 
+using common::CenterClock;
 using common::HasSkill;
 using common::kDay;
 using common::MayWorkAt;
 using common::Sec;
+using common::StepWorkingDays;
 using common::Ts;
 using common::WorkingDay;
 
 namespace {
 
-// Local days and times at a center, in the center's own time zone (as rotas
-// and appointments reckon them). Most of China, Xinjiang's offices included,
-// keeps Beijing time, the default; a center elsewhere names its zone.
-class CenterClock {
- public:
-  CenterClock(const RotaCtx& ctx, std::string_view center_id) : zones_(ctx.zones) {
-    const auto* c = ctx.state.network.FindCenter(center_id);
-    // The center's zone (checked when the center was saved), else the default;
-    // a host without tz data for either reckons Beijing time (UTC+8) by hand.
-    for (std::string_view name :
-         {c ? std::string_view(c->time_zone()) : std::string_view(), kDefaultZone}) {
-      if (name.empty()) continue;
-      if (auto z = zones_.Find(name); z.ok()) {
-        name_ = std::string(name);
-        zone_ = *z;
-        break;
-      }
-    }
-  }
-
-  // The local day number of an instant.
-  int32_t Day(int64_t s) const {
-    if (zone_) {
-      if (auto d = zones_.LocalDate(name_, TimePoint(std::chrono::seconds(s))); d.ok()) {
-        return DayNumber(*d);
-      }
-    }
-    return static_cast<int32_t>((s + kBeijingOffset) / kDay);
-  }
-  // The instant `minute` minutes after local midnight of `day`.
-  int64_t At(int32_t day, uint32_t minute) const {
-    if (!zone_) return int64_t(day) * kDay - kBeijingOffset + int64_t(minute) * 60;
-    return std::chrono::duration_cast<std::chrono::seconds>(
-               zone_->At(FromDayNumber(day), minute).time_since_epoch())
-        .count();
-  }
-
- private:
-  static constexpr int64_t kBeijingOffset = 8 * 3600;
-  const Zones& zones_;
-  std::string name_;
-  std::optional<Zone> zone_;
-};
+// The clock of a center by id (the default zone when it is gone).
+CenterClock ClockOf(const RotaCtx& ctx, std::string_view center_id) {
+  return CenterClock(ctx.zones, ctx.state.network.FindCenter(center_id));
+}
 
 // The local day of an instant at each center, for loops over many visits.
 class LocalDays {
@@ -75,7 +38,7 @@ class LocalDays {
   int32_t Of(std::string_view center_id, int64_t s) {
     auto it = clocks_.find(center_id);
     if (it == clocks_.end()) {
-      it = clocks_.emplace(std::string(center_id), CenterClock(ctx_, center_id)).first;
+      it = clocks_.emplace(std::string(center_id), ClockOf(ctx_, center_id)).first;
     }
     return it->second.Day(s);
   }
@@ -168,7 +131,7 @@ const v1::Staff* Choose(const RotaCtx& ctx, const v1::Visit& v) {
   const auto* item = FindService(v.service());
   const auto* resident = st.visits.FindResident(v.resident_id());
   // "That day" is the local day of the window's start at the visit's center.
-  const CenterClock local(ctx, v.center_id());
+  const CenterClock local = ClockOf(ctx, v.center_id());
   const int32_t day = local.Day(Sec(v.window_start()));
   const int64_t day_from = local.At(day, 0), day_to = local.At(day + 1, 0);
   const v1::Staff* best = nullptr;
@@ -305,9 +268,8 @@ v1::Visit CreateCareOrder(const RotaCtx& ctx, v1::Resident& r, Mutation* m,
   if (due <= now)
     due = now + 3600 * int64_t(st.visits.options().major_change_hours);  // we were down past it
   if (from >= due) from = now;
-  const std::string base =
-      fmt::format("care-{}-{}", r.id(),
-                  FormatDate(FromDayNumber(CenterClock(ctx, r.home_center_id()).Day(due))));
+  const std::string base = fmt::format(
+      "care-{}-{}", r.id(), FormatDate(FromDayNumber(ClockOf(ctx, r.home_center_id()).Day(due))));
   std::string id = base;
   for (int n = 2; st.visits.FindVisit(id) || taken.count(id); ++n)
     id = fmt::format("{}-{}", base, n);
@@ -349,7 +311,7 @@ void PlanCare(const RotaCtx& ctx, v1::Resident& r, int32_t base_day) {
   if (auto d = ParseDate(r.last_care_visit()); !r.last_care_visit().empty() && d.ok())
     last = DayNumber(*d);
   const int32_t due_day = last + static_cast<int32_t>(interval);
-  const CenterClock local(ctx, r.home_center_id());
+  const CenterClock local = ClockOf(ctx, r.home_center_id());
   int64_t due = local.At(due_day, o.care_due_minute), from = 0;
   std::string reason =
       fmt::format("every {} days ({})", interval, v1::CareTier_Name(r.care_tier()));
@@ -362,14 +324,13 @@ void PlanCare(const RotaCtx& ctx, v1::Resident& r, int32_t base_day) {
   } else {
     // A due day that is not a working day: the window opens on the last
     // working day before it (节前走访), never back to the last visit.
+    // Within two weeks; a calendar that cannot say opens it on the due day.
     int32_t first = due_day;
     if (!WorkingDayAt(st, due_day, r.home_center_id())) {
-      for (int32_t d = due_day - 1; d > last && d > due_day - 14; --d) {
-        if (WorkingDayAt(st, d, r.home_center_id())) {
-          first = d;
-          break;
-        }
-      }
+      auto before = StepWorkingDays(due_day, -1, std::min(13, due_day - last - 1), [&](int32_t d) {
+        return st.calendar.Day(FromDayNumber(d), r.home_center_id());
+      });
+      if (before.ok() && before->has_value()) first = **before;
     }
     from = std::max(local.At(first, o.care_window_minute), now);
     if (from >= due) from = now;
@@ -568,7 +529,7 @@ Result<Mutation> ImportResidents(const RotaCtx& ctx, const v1::ResidentImportReq
                           fmt::format("resident {} ({}): {}", i + 1, r.id(), st.message()));
     };
     if (Status st = CheckResident(ctx.state, r); !st.ok()) return where(st);
-    const int32_t today = CenterClock(ctx, r.home_center_id()).Day(Sec(ctx.now));
+    const int32_t today = ClockOf(ctx, r.home_center_id()).Day(Sec(ctx.now));
     if (!r.last_care_visit().empty() && DayNumber(*ParseDate(r.last_care_visit())) > today) {
       return where(Status::InvalidArgument("resident.last_care_visit", "is in the future"));
     }
@@ -663,7 +624,7 @@ Result<Mutation> UpdateResident(const RotaCtx& ctx, const v1::ResidentUpdateRequ
   auto changed = ChangedFields(*old, r);
   if (changed.empty()) return m;
   if (r.care_tier() != old->care_tier() || r.last_care_visit() != old->last_care_visit()) {
-    const int32_t today = CenterClock(ctx, r.home_center_id()).Day(Sec(ctx.now));
+    const int32_t today = ClockOf(ctx, r.home_center_id()).Day(Sec(ctx.now));
     if (!r.last_care_visit().empty() && DayNumber(*ParseDate(r.last_care_visit())) > today) {
       return Status::InvalidArgument("resident.last_care_visit", "is in the future");
     }
@@ -862,18 +823,16 @@ Result<Mutation> ActOnVisit(const RotaCtx& ctx, const v1::VisitActRequest& req, 
       Step(v, v1::VISIT_COMPLETED, now, by, req.outcome());
       if (req.rating() >= 1 && req.rating() <= 2) {
         // A poor rating (差评) opens a follow-up due in N working days.
-        const CenterClock local(ctx, v.center_id());
+        // Within two months; past them, on the last day of the two.
+        const CenterClock local = ClockOf(ctx, v.center_id());
         const int32_t today = local.Day(now);
-        int32_t day = today, found = 0;
-        while (found < static_cast<int32_t>(st.visits.options().follow_up_working_days) &&
-               day < today + 60) {
-          ++day;
-          auto info = st.calendar.Day(FromDayNumber(day), v.center_id());
-          if (!info.ok())
-            return Status::FailedPrecondition("cannot schedule the follow-up: " +
-                                              info.status().message());
-          if (WorkingDay(*info)) ++found;
-        }
+        auto step = StepWorkingDays(
+            today, static_cast<int32_t>(st.visits.options().follow_up_working_days), 60,
+            [&](int32_t d) { return st.calendar.Day(FromDayNumber(d), v.center_id()); });
+        if (!step.ok())
+          return Status::FailedPrecondition("cannot schedule the follow-up: " +
+                                            step.status().message());
+        const int32_t day = step->value_or(today + 60);
         v1::Visit f;
         f.set_id(fmt::format("visit-{}", serial));
         f.set_resident_id(v.resident_id());
@@ -926,7 +885,7 @@ Result<Mutation> ActOnVisit(const RotaCtx& ctx, const v1::VisitActRequest& req, 
       if (next.care_plan().open_visit_id() == v.id())
         next.mutable_care_plan()->set_open_visit_id("");
       if (care_done) {
-        const int32_t today = CenterClock(ctx, v.center_id()).Day(now);
+        const int32_t today = ClockOf(ctx, v.center_id()).Day(now);
         next.set_last_care_visit(FormatDate(FromDayNumber(today)));
         const auto* open = st.visits.FindVisit(next.care_plan().open_visit_id());
         PlanCare(ctx, next, today);

@@ -22,6 +22,7 @@
 
 #include "daemon/app/bundled_calendars.h"
 #include "daemon/app/metrics.h"
+#include "daemon/base/disk.h"
 #include "daemon/base/number.h"
 #include "daemon/base/time_util.h"
 #include "daemon/core/core.h"
@@ -529,12 +530,12 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const Config& config) {
   {
     std::error_code ec;
     std::filesystem::create_directories(config.data_dir, ec);
-    auto free = storage::Store::FreeBytes(config.data_dir);
-    if (free.ok() && *free < storage::Store::kMinFreeBytes) {
+    auto free = FreeBytes(config.data_dir);
+    if (free.ok() && *free < kMinFreeBytes) {
       return Status::ResourceExhausted(fmt::format(
           "the disk holding {} has {} KiB free; zhiband needs at least {} MiB to open its store. "
           "Free space there (or move the data dir) and start again; nothing was changed",
-          config.data_dir, *free / 1024, storage::Store::kMinFreeBytes >> 20));
+          config.data_dir, *free / 1024, kMinFreeBytes >> 20));
     }
   }
   ZB_ASSIGN_OR_RETURN(auto store,

@@ -1,10 +1,5 @@
 #include "daemon/storage/store.h"
 
-#include <sys/statvfs.h>
-
-#include <cerrno>
-#include <cstring>
-
 #include <array>
 #include <filesystem>
 
@@ -163,15 +158,8 @@ WriteBatch Store::NewBatch() {
 }
 
 Status Store::Commit(WriteBatch& batch) {
-  if (options_.min_free_bytes > 0) {
-    auto free = FreeBytes(dir_);
-    if (free.ok() && *free < options_.min_free_bytes + batch.impl_->batch.GetDataSize()) {
-      return Status::Unavailable(fmt::format(
-          "No space left on device: the disk holding {} has {} KiB free, under the {} MiB "
-          "zhiband keeps in reserve; writes resume by themselves once there is room",
-          dir_, *free / 1024, options_.min_free_bytes >> 20));
-    }
-  }
+  ZB_RETURN_IF_ERROR(
+      CheckRoomToWrite(dir_, options_.min_free_bytes, batch.impl_->batch.GetDataSize(), "zhiband"));
   rocksdb::WriteOptions wo;
   wo.sync = options_.sync;
   return FromRocks(impl_->db->Write(wo, &batch.impl_->batch), "writing to RocksDB");
@@ -190,15 +178,6 @@ Result<uint64_t> Store::VerifyChecksums() {
 }
 
 Status Store::Resume() { return FromRocks(impl_->db->Resume(), "resuming writes"); }
-
-Result<uint64_t> Store::FreeBytes(const std::string& dir) {
-  struct statvfs fs {};
-  if (::statvfs(dir.c_str(), &fs) != 0) {
-    return Status::Unavailable(
-        fmt::format("cannot stat the file system of {}: {}", dir, std::strerror(errno)));
-  }
-  return uint64_t(fs.f_bavail) * uint64_t(fs.f_frsize);
-}
 
 Result<std::optional<std::string>> Store::Get(Family f, std::string_view key) const {
   std::string value;

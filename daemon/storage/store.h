@@ -21,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "daemon/base/disk.h"
 #include "daemon/base/status.h"
 
 namespace zhiban::storage {
@@ -95,17 +96,11 @@ class WriteBatch {
 
 class Store {
  public:
-  // Below this much free space a Commit is refused before RocksDB sees it.
-  // RocksDB 7.8 as Debian builds it (assertions on) aborts the process when
-  // a WAL write that failed for lack of space is followed by its sync
-  // (writable_file_writer.h, `sync_without_flush_called_`), so zhiband never
-  // lets a write reach a full disk: it refuses, says why, and takes writes
-  // again once there is room. zhiband also refuses to start below it.
-  static constexpr uint64_t kMinFreeBytes = 64ull << 20;
-
   struct Options {
     bool sync = true;  // fsync the WAL on each Commit (group commit amortizes it)
     bool create_if_missing = true;
+    // Below this much free space a Commit is refused before RocksDB sees it
+    // (base/disk.h says why; zhiband also refuses to start below it).
     uint64_t min_free_bytes = kMinFreeBytes;  // 0: no check (tests of other faults)
   };
 
@@ -117,13 +112,11 @@ class Store {
   WriteBatch NewBatch();
   // Writes the batch atomically (synced when Options::sync). Refused,
   // UNAVAILABLE and nothing written, while the disk has less than
-  // min_free_bytes free (one statvfs, about a microsecond).
+  // min_free_bytes free (one statvfs, about a microsecond; CheckRoomToWrite).
   Status Commit(WriteBatch& batch);
   // After a write failed (a full disk): asks RocksDB to clear its background
   // error and take writes again (DB::Resume). OK when there is none.
   Status Resume();
-  // Bytes free to an unprivileged writer on the file system of `dir`.
-  static Result<uint64_t> FreeBytes(const std::string& dir);
 
   Result<std::optional<std::string>> Get(Family f, std::string_view key) const;
 

@@ -3,6 +3,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <set>
@@ -18,6 +19,7 @@
 #include <boost/asio/io_context.hpp>
 #include <zmq.hpp>
 
+#include "daemon/base/disk.h"
 #include "daemon/net/http_server.h"
 
 namespace zhiban::plugin {
@@ -277,6 +279,19 @@ int PluginMain(int argc, char** argv, const PluginSpec& spec) {
     return 0;
   }
 
+  // As zhiband does: RocksDB opening on a full disk can abort inside itself,
+  // so a state dir's disk short of the reserve is said plainly here instead.
+  if (l.opts.state_min_free_bytes > 0) {
+    std::error_code ec;
+    std::filesystem::create_directories(l.opts.state_dir, ec);
+    auto free = FreeBytes(l.opts.state_dir);
+    if (free.ok() && *free < l.opts.state_min_free_bytes) {
+      return fail(fmt::format(
+          "the disk holding {} has {} KiB free; {} needs at least {} MiB to open its state. "
+          "Free space there (or move the state dir) and start again; nothing was changed",
+          l.opts.state_dir, *free / 1024, binary, l.opts.state_min_free_bytes >> 20));
+    }
+  }
   zmq::context_t ctx(1);
   Runner runner(ctx, l.opts, **notifier);
   if (auto s = runner.Open(); !s.ok()) return fail(s.message());

@@ -11,7 +11,7 @@
 //   [bus]          pub, replay, start = "now" | "beginning" | <seq> (first start only),
 //                  key (this plugin's CURVE key file), server_key (zhiband's public key)
 //   [stale]        handoff_grace_minutes = 30
-//   [state]        dir
+//   [state]        dir (a start on a disk with less than 64 MiB free exits 1, as zhiband's does)
 //   [retry]        initial_backoff_ms, max_backoff_ms, max_attempts
 //   [quiet_hours]  start = "21:00", end = "08:00", zone = "Asia/Shanghai"
 //   [rate_limit]   per_minute, burst

@@ -8,6 +8,7 @@
 #include <zmq.hpp>
 
 #include "clients/lib/subscriber.h"
+#include "daemon/base/disk.h"
 #include "daemon/base/number.h"
 
 namespace zhiban::plugin {
@@ -43,7 +44,8 @@ Runner::Runner(zmq::context_t& ctx, RunnerOptions options, Notifier& notifier)
 Runner::~Runner() = default;
 
 Status Runner::Open() {
-  ZB_ASSIGN_OR_RETURN(auto s, PluginState::Open(options_.state_dir));
+  ZB_ASSIGN_OR_RETURN(auto s, PluginState::Open(options_.state_dir,
+                                                {.min_free_bytes = options_.state_min_free_bytes}));
   state_ = std::move(s);
   return ReconcileInflight();
 }
@@ -87,14 +89,33 @@ Status Runner::ReconcileInflight() {
 SysTime Runner::StaleNow() const { return bus_now_ > SysTime{} ? bus_now_ : options_.now(); }
 
 Status Runner::SkipStale(const v1::Notification& n, const std::string& reason,
-                         uint64_t advance_past) {
+                         uint64_t advance_past, const std::atomic<bool>& stop) {
   ++stats_.stale;
   v1::Skipped k;
   *k.mutable_notification() = n;
   k.set_reason(reason);
   *k.mutable_skipped_at() = TimeUtil::GetCurrentTime();
   spdlog::info("{} ({}) not sent, {}", n.key(), n.topic(), reason);
-  return state_->Skip(k, advance_past);
+  return Persist([&] { return state_->Skip(k, advance_past); }, stop);
+}
+
+Status Runner::Persist(const std::function<Status()>& write, const std::atomic<bool>& stop) {
+  const auto longest = std::min(options_.max_backoff, kStateFullMaxWait);
+  for (auto wait =
+           std::max(std::min(options_.initial_backoff, longest), std::chrono::milliseconds(1));
+       ; wait = std::min(wait * 2, longest)) {
+    Status s = write();
+    if (!IsNoRoomToWrite(s)) {
+      if (s.ok() && paused_) spdlog::info("state dir has room again; sending resumed");
+      if (s.ok()) paused_ = false;
+      return s;
+    }
+    if (!paused_) {
+      paused_ = true;
+      spdlog::error("state dir full: {}; sending paused", s.message());
+    }
+    if (!Wait(wait, stop)) return s;
+  }
 }
 
 Delivery Runner::Attempt(const v1::Notification& n, const std::atomic<bool>& stop,
@@ -133,22 +154,24 @@ Delivery Runner::Attempt(const v1::Notification& n, const std::atomic<bool>& sto
 Result<Delivery> Runner::SendOne(const v1::Notification& n, const std::atomic<bool>& stop,
                                  uint64_t advance_past) {
   if (auto why = StaleReason(n, StaleNow()); !why.empty()) {
-    ZB_RETURN_IF_ERROR(SkipStale(n, why, advance_past));
+    ZB_RETURN_IF_ERROR(SkipStale(n, why, advance_past, stop));
     return Delivery{Delivery::Kind::kStale, why};
   }
-  ZB_RETURN_IF_ERROR(state_->BeginSend(n));
+  // Refused for want of space: waits here, and nothing leaves until the mark is written.
+  ZB_RETURN_IF_ERROR(Persist([&] { return state_->BeginSend(n); }, stop));
   uint32_t attempts = 0;
   Delivery d = Attempt(n, stop, &attempts);
   switch (d.kind) {
     case Delivery::Kind::kStale:
-      ZB_RETURN_IF_ERROR(SkipStale(n, d.reason, advance_past));
+      ZB_RETURN_IF_ERROR(SkipStale(n, d.reason, advance_past, stop));
       break;
     case Delivery::Kind::kOk:
       ++stats_.delivered;
-      ZB_RETURN_IF_ERROR(state_->MarkSent(n, advance_past));
+      // Sent: until this is written the in-flight mark stands (reconciled if we stop).
+      ZB_RETURN_IF_ERROR(Persist([&] { return state_->MarkSent(n, advance_past); }, stop));
       break;
     case Delivery::Kind::kRetry:  // only when stopping: tried again after restart
-      ZB_RETURN_IF_ERROR(state_->Abandon(n));
+      ZB_RETURN_IF_ERROR(Persist([&] { return state_->Abandon(n); }, stop));
       break;
     case Delivery::Kind::kFatal: {
       ++stats_.dead;
@@ -158,7 +181,7 @@ Result<Delivery> Runner::SendOne(const v1::Notification& n, const std::atomic<bo
       dl.set_attempts(attempts);
       *dl.mutable_failed_at() = TimeUtil::GetCurrentTime();
       spdlog::error("{} ({}) is a dead letter: {}", n.key(), n.topic(), d.reason);
-      ZB_RETURN_IF_ERROR(state_->Bury(dl, advance_past));
+      ZB_RETURN_IF_ERROR(Persist([&] { return state_->Bury(dl, advance_past); }, stop));
       break;
     }
   }
@@ -177,7 +200,7 @@ Status Runner::Handle(const v1::Event& e, const std::atomic<bool>& stop) {
   }
   if (!notifier_.Wants(e)) {
     ++stats_.skipped;
-    return state_->Advance(e.seq());
+    return Persist([&] { return state_->Advance(e.seq()); }, stop);
   }
   auto rendered = notifier_.Render(e);
   if (!rendered.ok()) {
@@ -187,8 +210,8 @@ Status Runner::Handle(const v1::Event& e, const std::atomic<bool>& stop) {
     dl.set_reason(fmt::format("cannot render: {}", rendered.status().message()));
     *dl.mutable_failed_at() = TimeUtil::GetCurrentTime();
     spdlog::error("event {} ({}) is a dead letter: {}", e.seq(), e.topic(), dl.reason());
-    ZB_RETURN_IF_ERROR(state_->Bury(dl));
-    return state_->Advance(e.seq());
+    ZB_RETURN_IF_ERROR(Persist([&] { return state_->Bury(dl); }, stop));
+    return Persist([&] { return state_->Advance(e.seq()); }, stop);
   }
   for (size_t i = 0; i < rendered->size(); ++i) {
     auto& n = (*rendered)[i];
@@ -206,7 +229,7 @@ Status Runner::Handle(const v1::Event& e, const std::atomic<bool>& stop) {
         ++stats_.held;
         spdlog::info("{}: quiet hours ({}), held until {}", n.key(), options_.quiet.ToString(),
                      TimeUtil::ToString(h.release_at()));
-        ZB_RETURN_IF_ERROR(state_->Hold(h));
+        ZB_RETURN_IF_ERROR(Persist([&] { return state_->Hold(h); }, stop));
         continue;
       }
     }
@@ -214,7 +237,7 @@ Status Runner::Handle(const v1::Event& e, const std::atomic<bool>& stop) {
     ZB_ASSIGN_OR_RETURN(auto d, SendOne(n, stop, last ? e.seq() : 0));
     if (d.kind == Delivery::Kind::kRetry) return Status::Unavailable("stopped while retrying");
   }
-  ZB_RETURN_IF_ERROR(state_->Advance(e.seq()));
+  ZB_RETURN_IF_ERROR(Persist([&] { return state_->Advance(e.seq()); }, stop));
   return ReleaseDue(stop);
 }
 
@@ -305,7 +328,7 @@ Status Runner::ChooseStart(const std::atomic<bool>& stop) {
       if (!Wait(wait, stop)) return {};
     }
   }
-  ZB_RETURN_IF_ERROR(state_->StartAt(seq));
+  ZB_RETURN_IF_ERROR(Persist([&] { return state_->StartAt(seq); }, stop));
   spdlog::info("first start ([bus] start = \"{}\"): following from seq {}", start, seq);
   return {};
 }
@@ -333,7 +356,9 @@ Status Runner::Redrive(const std::string& key, const std::atomic<bool>& stop) {
       return Status::FailedPrecondition(
           fmt::format("{} is {}: not sent, now listed by `skipped list`", n.key(), d->reason));
   }
-  if (!dead.has_notification()) ZB_RETURN_IF_ERROR(state_->RemoveDead(key));
+  if (!dead.has_notification()) {
+    ZB_RETURN_IF_ERROR(Persist([&] { return state_->RemoveDead(key); }, stop));
+  }
   return {};
 }
 
@@ -366,6 +391,9 @@ std::string Runner::Metrics(const std::string& plugin) const {
           stats_.uncertain);
   counter("rate_waits_total", "Sends that waited for the rate limit.", stats_.rate_waits);
   counter("stale_total", "Notifications skipped as stale (their moment had passed).", stats_.stale);
+  counter("state_write_refusals_total",
+          "State writes refused for want of disk space; sending pauses meanwhile.",
+          state_ ? state_->write_refusals() : 0);
   gauge("cursor", "First event seq not yet handled.", state_ ? state_->cursor() : 0);
   gauge("held", "Notifications held now.", state_ ? state_->CountHeld() : 0);
   gauge("dead_letters", "Dead letters kept now.", state_ ? state_->CountDead() : 0);

@@ -22,6 +22,16 @@
 // asks the Notifier to Reconcile it with the provider (SMS: the provider's
 // send records, by our key); only when the provider cannot say is it sent
 // again, and counted as uncertain.
+//
+// A full state dir pauses sending; it never skips or repeats. While the disk
+// holding the state dir has less than state_min_free_bytes free, every state
+// write is refused before RocksDB sees it (state.h); the runner then waits
+// (initial_backoff doubling to at most kStateFullMaxWait) and writes again,
+// logging "state dir full: …; sending paused" once per episode. A refused
+// in-flight mark means the request does not leave; a refused "sent" record
+// (the provider already accepted) keeps the runner retrying that record, and
+// if the plugin stops or dies meanwhile the in-flight mark left on disk is
+// reconciled at the next start, as after any crash mid-send.
 #pragma once
 
 #include <atomic>
@@ -104,8 +114,15 @@ class RoutedNotifier : public Notifier {
   std::unique_ptr<Router> router_;
 };
 
+// The longest wait between two tries of a state write refused for want of
+// disk space (the first wait is initial_backoff; max_backoff caps it too).
+inline constexpr std::chrono::milliseconds kStateFullMaxWait{10000};
+
 struct RunnerOptions {
   std::string state_dir;
+  // The reserve kept free on the state dir's disk (PluginState::Options):
+  // below it sending pauses, and PluginMain refuses to start.
+  uint64_t state_min_free_bytes = kMinFreeBytes;  // 0: no check (tests)
   std::string pub_endpoint = "tcp://127.0.0.1:7601";
   std::string replay_endpoint = "tcp://127.0.0.1:7602";
   net::CurveClient curve;  // [bus] key + server_key: CURVE on tcp:// endpoints
@@ -170,7 +187,12 @@ class Runner {
   // A first start: the cursor from options_.start, written before anything else.
   Status ChooseStart(const std::atomic<bool>& stop);
   // Records `n` as skipped (stale); moves the cursor past `advance_past`.
-  Status SkipStale(const v1::Notification& n, const std::string& reason, uint64_t advance_past);
+  Status SkipStale(const v1::Notification& n, const std::string& reason, uint64_t advance_past,
+                   const std::atomic<bool>& stop);
+  // Runs `write`, a state write; while the state refuses it for want of disk
+  // space, waits and runs it again (sending is paused meanwhile). Returns its
+  // first other outcome, or the refusal when `stop` is set during a wait.
+  Status Persist(const std::function<Status()>& write, const std::atomic<bool>& stop);
   // "Now" for staleness: zhiband's clock as last heard on the bus (so a
   // simulated clock is honoured), else this host's.
   SysTime StaleNow() const;
@@ -181,7 +203,8 @@ class Runner {
   std::unique_ptr<PluginState> state_;
   RunnerStats stats_;
   std::mt19937_64 rng_;
-  SysTime bus_now_{};  // zhiband's clock as last heard (epoch: not yet)
+  SysTime bus_now_{};    // zhiband's clock as last heard (epoch: not yet)
+  bool paused_ = false;  // a state write is being refused (one log line per episode)
 };
 
 }  // namespace zhiban::plugin

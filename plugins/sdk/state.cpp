@@ -1,11 +1,15 @@
 #include "plugins/sdk/state.h"
 
+#include <cstdarg>
+#include <cstdio>
 #include <filesystem>
 
 #include <fmt/format.h>
 #include <google/protobuf/util/time_util.h>
 #include <rocksdb/db.h>
+#include <rocksdb/env.h>
 #include <rocksdb/write_batch.h>
+#include <spdlog/spdlog.h>
 
 #include "daemon/base/number.h"
 
@@ -33,6 +37,31 @@ std::string Key(std::string_view prefix, std::string_view id) {
 
 rocksdb::Slice S(std::string_view v) { return {v.data(), v.size()}; }
 
+// RocksDB's info log, to the plugin's own log (warnings and errors only)
+// instead of a LOG file in the state dir. That file is written while the
+// plugin writes nothing (its buffer is flushed every 10 s): on a full disk
+// one failed flush makes Debian's RocksDB abort at its next log line (a
+// stats dump, the close), so a notifier paused for room would not survive
+// the pause.
+class InfoLog final : public rocksdb::Logger {
+ public:
+  InfoLog() : rocksdb::Logger(rocksdb::InfoLogLevel::WARN_LEVEL) {}
+  using rocksdb::Logger::Logv;
+  void Logv(const rocksdb::InfoLogLevel level, const char* format, va_list ap) override {
+    if (level < GetInfoLogLevel()) return;
+    char line[1024];
+    std::vsnprintf(line, sizeof line, format, ap);
+    try {  // nothing may throw into RocksDB
+      if (level >= rocksdb::InfoLogLevel::ERROR_LEVEL) {
+        spdlog::error("plugin state (RocksDB): {}", line);
+      } else {
+        spdlog::warn("plugin state (RocksDB): {}", line);
+      }
+    } catch (...) {
+    }
+  }
+};
+
 int64_t ReleaseMs(const v1::Held& h) {
   return google::protobuf::util::TimeUtil::TimestampToMilliseconds(h.release_at());
 }
@@ -46,8 +75,18 @@ std::string DeadKey(const v1::DeadLetter& d) {
 struct PluginState::Impl {
   std::unique_ptr<rocksdb::DB> db;
   rocksdb::WriteOptions sync;
-  Impl() { sync.sync = true; }
+  std::string dir;
+  Options options;
+  std::atomic<uint64_t> refusals{0};
+  Impl(std::string d, Options o) : dir(std::move(d)), options(o) { sync.sync = true; }
+  // Every write comes here: refused while the disk is short of the reserve.
   Status Write(rocksdb::WriteBatch& b, std::string_view what) {
+    if (Status room =
+            CheckRoomToWrite(dir, options.min_free_bytes, b.GetDataSize(), "the notifier");
+        !room.ok()) {
+      ++refusals;
+      return room;
+    }
     return FromRocks(db->Write(sync, &b), what);
   }
   bool Has(std::string_view prefix, std::string_view key) const {
@@ -68,19 +107,20 @@ struct PluginState::Impl {
 PluginState::PluginState(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 PluginState::~PluginState() = default;
 
-Result<std::unique_ptr<PluginState>> PluginState::Open(const std::string& dir) {
+Result<std::unique_ptr<PluginState>> PluginState::Open(const std::string& dir, Options options) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   rocksdb::Options opts;
   opts.create_if_missing = true;
   opts.max_background_jobs = 1;
+  opts.info_log = std::make_shared<InfoLog>();
   rocksdb::DB* raw = nullptr;
   auto s = rocksdb::DB::Open(opts, dir, &raw);
   if (!s.ok()) {
     return Status::Unavailable(fmt::format(
         "cannot open plugin state {} (another instance running?): {}", dir, s.ToString()));
   }
-  auto impl = std::make_unique<Impl>();
+  auto impl = std::make_unique<Impl>(dir, options);
   impl->db.reset(raw);
   auto state = std::unique_ptr<PluginState>(new PluginState(std::move(impl)));
   std::string v;
@@ -119,6 +159,8 @@ size_t PluginState::CountDead() const {
   (void)impl_->Scan<v1::DeadLetter>(kDead, [&](const v1::DeadLetter&) { ++n; });
   return n;
 }
+
+uint64_t PluginState::write_refusals() const { return impl_->refusals.load(); }
 
 Status PluginState::Advance(uint64_t seq) {
   if (seq < cursor_) return {};

@@ -12,6 +12,11 @@
 //   skipped/<key>     notifications not sent because they were stale
 //                     (staleness.h), with the reason.
 // Every write is synced; an outcome and the end of its in-flight mark are one batch.
+// Every write is refused (UNAVAILABLE, nothing written, IsNoRoomToWrite) while
+// the disk holding the dir has less than Options::min_free_bytes free, before
+// RocksDB sees it: zhiband's guard (daemon/base/disk.h says why). RocksDB's
+// own info log goes to the plugin's log (warnings and errors), not to a LOG
+// file in the dir, so an idle notifier on a full disk writes nothing at all.
 //
 // Thread-safety: one writer thread; cursor(), CountHeld(), CountDead() from any thread.
 #pragma once
@@ -22,6 +27,7 @@
 #include <memory>
 #include <string>
 
+#include "daemon/base/disk.h"
 #include "daemon/base/status.h"
 #include "zhiban/v1/plugin.pb.h"
 
@@ -29,7 +35,13 @@ namespace zhiban::plugin {
 
 class PluginState {
  public:
-  static Result<std::unique_ptr<PluginState>> Open(const std::string& dir);
+  struct Options {
+    // Writes are refused below this much free space on the dir's disk.
+    uint64_t min_free_bytes = kMinFreeBytes;  // 0: no check (tests)
+  };
+  // Opens (or creates) the state in `dir`. The caller checks the free space
+  // first if it wants to (PluginMain does): RocksDB opening writes too.
+  static Result<std::unique_ptr<PluginState>> Open(const std::string& dir, Options options);
   ~PluginState();
 
   uint64_t cursor() const { return cursor_.load(); }
@@ -70,6 +82,8 @@ class PluginState {
   Status FindEarliestRelease();
   size_t CountHeld() const;  // scans: for /metrics and the start-up line
   size_t CountDead() const;
+  // Writes refused for want of disk space since Open (any thread).
+  uint64_t write_refusals() const;
 
   Status ListDead(const std::function<void(const v1::DeadLetter&)>& fn) const;
   Result<v1::DeadLetter> GetDead(const std::string& key) const;

@@ -2,7 +2,10 @@
 #include <signal.h>
 
 #include <condition_variable>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -123,6 +126,169 @@ TEST(PluginSdk, RetriesDeadLettersRedriveAndNoRepeatAfterRestart) {
   size_t n = 0;
   (void)again.state().ListDead([&](const v1::DeadLetter&) { ++n; });
   EXPECT_EQ(n, 0u);
+  EXPECT_EQ(d.Stop(), 0);
+}
+
+// Waits until `done` holds or `limit` passes; returns whether it held.
+bool WaitUntil(const std::function<bool()>& done, std::chrono::seconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
+
+// A state write refused for want of disk space pauses sending (the runner
+// neither exits nor skips): the request never leaves without its in-flight
+// mark, and once the state takes writes it is sent exactly once.
+TEST(PluginSdk, AStateBelowItsReservePausesSendingThenSendsOnce) {
+  DaemonFixture d;
+  d.Start();
+  ASSERT_EQ(d.Ctl({"center", "add", "--id", "street", "--name", "街道"}).exit_code, 0);
+  ASSERT_EQ(d.Ctl({"staff", "add", "--id", "a", "--name", "员工", "--center", "street", "--roles",
+                   "WORKER"})
+                .exit_code,
+            0);
+  const uint64_t last = LastSeq(d);
+  TempDir state;
+  plugin::RunnerOptions opts;
+  opts.state_dir = state / "s";
+  opts.pub_endpoint = d.pub();
+  opts.replay_endpoint = d.replay();
+  opts.initial_backoff = std::chrono::milliseconds(10);
+  opts.max_backoff = std::chrono::milliseconds(50);
+  opts.seed = 42;
+  {  // The staff event is next: its in-flight mark is the first write.
+    auto s = plugin::PluginState::Open(opts.state_dir, {.min_free_bytes = 0});
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    ASSERT_TRUE((*s)->StartAt(last).ok());
+  }
+  Scripted notifier;
+  {
+    opts.state_min_free_bytes = UINT64_MAX / 2;  // more than any disk has: every write refused
+    zmq::context_t ctx(1);
+    plugin::Runner runner(ctx, opts, notifier);
+    ASSERT_TRUE(runner.Open().ok());
+    std::atomic<bool> stop{false};
+    Status ran;
+    std::thread t([&] { ran = runner.Run(stop); });
+    // Refused again and again: the runner waits and tries again.
+    EXPECT_TRUE(
+        WaitUntil([&] { return runner.state().write_refusals() >= 3; }, std::chrono::seconds(20)));
+    stop = true;
+    t.join();
+    EXPECT_TRUE(ran.ok()) << "a stop while paused is a clean stop: " << ran.ToString();
+    EXPECT_TRUE(notifier.calls.empty()) << "nothing leaves without its in-flight mark";
+    EXPECT_EQ(runner.state().cursor(), last);
+    EXPECT_NE(runner.Metrics("t").find("zhiban_notify_state_write_refusals_total{plugin=\"t\"} "),
+              std::string::npos)
+        << runner.Metrics("t");
+  }
+  // Room again (the reserve met): sent once, recorded, nothing left in flight.
+  opts.state_min_free_bytes = 0;
+  zmq::context_t ctx(1);
+  plugin::Runner again(ctx, opts, notifier);
+  ASSERT_TRUE(again.Open().ok());
+  std::atomic<bool> stop{false};
+  std::thread t([&] { EXPECT_TRUE(again.Run(stop).ok()); });
+  {
+    std::unique_lock lock(notifier.mu);
+    EXPECT_TRUE(notifier.cv.wait_for(lock, std::chrono::seconds(20),
+                                     [&] { return notifier.last_seen == "a"; }));
+  }
+  stop = true;
+  t.join();
+  EXPECT_EQ(notifier.delivered, (std::vector<std::string>{"a"}));
+  ASSERT_EQ(notifier.calls.size(), 1u);
+  EXPECT_EQ(notifier.calls.begin()->second, 1);
+  EXPECT_EQ(again.state().cursor(), last + 1);
+  int inflight = 0;
+  ASSERT_TRUE(again.state().ListInflight([&](const v1::Notification&) { ++inflight; }).ok());
+  EXPECT_EQ(inflight, 0);
+  EXPECT_EQ(d.Stop(), 0);
+}
+
+// The same on a real full disk, with the default 64 MiB reserve: sending
+// pauses while the disk is full and resumes by itself once there is room;
+// a notifier started on the full disk exits 1 saying so. Needs root (a tmpfs
+// mounted under the state dir); skipped otherwise.
+TEST(PluginSdk, AFullStateDiskPausesSendingThenResumesAndAStartOnItSaysSo) {
+  DaemonFixture d;
+  d.Start();
+  ASSERT_EQ(d.Ctl({"center", "add", "--id", "street", "--name", "街道"}).exit_code, 0);
+  TempDir work;
+  const std::string disk = work / "disk";
+  std::filesystem::create_directories(disk);
+  // 256 MiB: RocksDB preallocates its WAL (about 70 MiB) on the first write.
+  if (std::system(
+          fmt::format("mount -t tmpfs -o size=256m tmpfs '{}' 2>/dev/null", disk).c_str()) != 0) {
+    GTEST_SKIP() << "needs root to mount a small tmpfs";
+  }
+  struct Unmount {
+    std::string dir;
+    ~Unmount() { (void)std::system(fmt::format("umount -l '{}'", dir).c_str()); }
+  } unmount{disk};
+  const std::string filler = disk + "/filler";
+  auto fill = [&] {
+    (void)std::system(fmt::format("dd if=/dev/zero of='{}' bs=1M 2>/dev/null", filler).c_str());
+  };
+  auto add_staff = [&](const char* id) {
+    return d
+        .Ctl({"staff", "add", "--id", id, "--name", "员工", "--center", "street", "--roles",
+              "WORKER"})
+        .exit_code;
+  };
+  plugin::RunnerOptions opts;
+  opts.state_dir = disk + "/state";
+  opts.start = "beginning";
+  opts.pub_endpoint = d.pub();
+  opts.replay_endpoint = d.replay();
+  opts.initial_backoff = std::chrono::milliseconds(10);
+  opts.max_backoff = std::chrono::milliseconds(100);
+  opts.seed = 42;
+  Scripted notifier;
+  {
+    zmq::context_t ctx(1);
+    plugin::Runner runner(ctx, opts, notifier);
+    ASSERT_TRUE(runner.Open().ok());
+    std::atomic<bool> stop{false};
+    std::thread t([&] { EXPECT_TRUE(runner.Run(stop).ok()); });
+    ASSERT_EQ(add_staff("a"), 0);
+    {
+      std::unique_lock lock(notifier.mu);
+      ASSERT_TRUE(notifier.cv.wait_for(lock, std::chrono::seconds(20),
+                                       [&] { return notifier.last_seen == "a"; }));
+    }
+    fill();
+    ASSERT_EQ(add_staff("b"), 0);
+    EXPECT_TRUE(
+        WaitUntil([&] { return runner.state().write_refusals() >= 2; }, std::chrono::seconds(20)));
+    {
+      std::lock_guard lock(notifier.mu);
+      EXPECT_EQ(notifier.last_seen, "a") << "b must wait for room for its in-flight mark";
+    }
+    std::filesystem::remove(filler);
+    {
+      std::unique_lock lock(notifier.mu);
+      EXPECT_TRUE(notifier.cv.wait_for(lock, std::chrono::seconds(20), [&] {
+        return notifier.last_seen == "b";
+      })) << "sending resumes by itself once there is room";
+    }
+    stop = true;
+    t.join();
+    EXPECT_EQ(notifier.delivered, (std::vector<std::string>{"a", "b"}));
+    for (const auto& [key, n] : notifier.calls) EXPECT_EQ(n, 1) << key;
+  }
+  fill();
+  auto start = test::Run({BinDir() + "/zhiban-notify-console", "--state-dir", opts.state_dir,
+                          "--pub", d.pub(), "--replay", d.replay()});
+  EXPECT_EQ(start.exit_code, 1) << start.err;
+  EXPECT_NE(
+      start.err.find("KiB free; zhiban-notify-console needs at least 64 MiB to open its state"),
+      std::string::npos)
+      << start.err;
+  std::filesystem::remove(filler);
   EXPECT_EQ(d.Stop(), 0);
 }
 

@@ -109,6 +109,29 @@ TEST(Store, SecondOpenOfTheSameDirIsRefused) {
       << second.status().message();
 }
 
+// The guard of base/disk.h: a commit below the reserve never reaches RocksDB.
+TEST(Store, ACommitBelowTheReserveIsRefusedAndWritesNothing) {
+  test::TempDir dir;
+  ASSERT_TRUE(
+      Store::Open(dir / "db", {.min_free_bytes = 0}).ok());  // a new store writes its schema
+  {
+    auto store = Store::Open(dir / "db", {.min_free_bytes = UINT64_MAX / 2});
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    WriteBatch b = (*store)->NewBatch();
+    b.Put(Family::kCenters, "c1", "one");
+    Status s = (*store)->Commit(b);
+    EXPECT_EQ(s.code(), Code::kUnavailable);
+    EXPECT_TRUE(IsNoRoomToWrite(s)) << s.message();
+    EXPECT_NE(s.message().find("the disk holding " + dir / "db"), std::string::npos) << s.message();
+    EXPECT_NE(s.message().find("zhiband keeps in reserve"), std::string::npos) << s.message();
+  }
+  auto store = Store::Open(dir / "db", {.min_free_bytes = 0});
+  ASSERT_TRUE(store.ok());
+  auto v = (*store)->Get(Family::kCenters, "c1");
+  ASSERT_TRUE(v.ok());
+  EXPECT_FALSE(v->has_value());
+}
+
 TEST(Store, CheckpointIsAConsistentCopy) {
   test::TempDir dir;
   auto store = Store::Open(dir / "db", {});

@@ -13,14 +13,13 @@
 #include <google/protobuf/util/time_util.h>
 #include <spdlog/spdlog.h>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/thread_pool.hpp>
 #include <nlohmann/json.hpp>
 #include <zmq.hpp>
 
 #include "daemon/app/bundled_calendars.h"
+#include "daemon/app/ctl_dispatch.h"
 #include "daemon/app/metrics.h"
 #include "daemon/base/disk.h"
 #include "daemon/base/number.h"
@@ -65,32 +64,21 @@ struct Daemon::Impl {
   net::KeyRing keyring;
   std::unique_ptr<net::ZapHandler> zap;
   uint64_t keyring_generation = ~uint64_t{0};
-  // Long work (rota generate) is computed here, off the core thread
-  // (docs/ARCHITECTURE.md, "Threads"). One thread: the other core answers
-  // the ctl socket. Declared after core: joined before the core goes.
-  asio::thread_pool workers{1};
+  // The ctl request path and the long-work worker (ctl_dispatch.h).
+  // Declared after core: its worker is joined before the core goes.
+  std::unique_ptr<CtlDispatch> dispatch;
   asio::steady_timer tick{io};
   asio::signal_set signals{io, SIGINT, SIGTERM};
   std::vector<core::CommittedEvent> events;  // reused per group
   uint64_t ticks = 0;
   bool stopping = false;
 
-  // `from`: the server the calls came in on, which answers them.
-  void HandleCtl(std::vector<net::CtlCall>& calls, net::CtlServer* from);
   // The principal of a call, from its transport (net::CtlCall), or why it is refused.
   Result<core::Principal> PrincipalOf(const net::CtlCall& call, const v1::CtlRequest& req) const;
   // After a commit: the ZAP handler's keys follow the core's, and a revoked
   // key's subscriptions are cut off.
   void RefreshKeys();
   Status SetUpSecurity();
-  // A ctl call held while its long work is computed on the worker.
-  struct LongCall {
-    net::CtlCall call;
-    core::LongJob job;
-    net::CtlServer* from;  // answers it
-  };
-  void ComputeLong(std::shared_ptr<LongCall> c);
-  void FinishLong(std::shared_ptr<LongCall> c, core::LongOutcome out);
   void Publish(const std::vector<core::CommittedEvent>& committed);
   void Tick();
   size_t FireTimers();
@@ -202,115 +190,8 @@ void Daemon::Impl::RefreshKeys() {
   }
 }
 
-void Daemon::Impl::HandleCtl(std::vector<net::CtlCall>& calls, net::CtlServer* from) {
-  std::vector<v1::CtlRequest> parsed;
-  std::vector<core::Principal> who;
-  parsed.reserve(calls.size());
-  std::vector<size_t> index;
-  std::vector<size_t> long_work;  // into calls: run after the group, on the worker
-  std::vector<v1::CtlRequest> long_requests;
-  std::vector<core::Principal> long_who;
-  for (size_t i = 0; i < calls.size(); ++i) {
-    Status bad = calls[i].frame_error;
-    if (bad.ok() && stopping) bad = Status::Unavailable("zhiband is shutting down");
-    if (bad.ok()) {
-      auto req = core::ParseCtlRequest(calls[i].body, config.ctl_max_request_bytes);
-      if (req.ok()) {
-        auto principal = PrincipalOf(calls[i], *req);
-        if (principal.ok() && core->IsLongWork(*req)) {
-          long_work.push_back(i);
-          long_requests.push_back(std::move(*req));
-          long_who.push_back(std::move(*principal));
-          continue;
-        }
-        if (principal.ok()) {
-          parsed.push_back(std::move(*req));
-          who.push_back(std::move(*principal));
-          index.push_back(i);
-          continue;
-        }
-        spdlog::info("ctl: {} refused: {}", core::CommandName(*req), principal.status().message());
-        bad = principal.status();
-      } else {
-        bad = req.status();
-      }
-    }
-    core->CountRejected(CodeName(bad.code()));
-    v1::CtlReply reply;
-    core::SetError(bad, reply.mutable_error());
-    calls[i].reply = reply.SerializeAsString();
-  }
-  // Long work reads the state after the rest of the group: the order the
-  // requests came in. One the core will not start (its principal is
-  // refused) is answered with the group, as any command.
-  for (size_t k = 0; k < long_work.size(); ++k) {
-    if (auto job = core->BeginLong(long_requests[k], long_who[k])) {
-      net::CtlCall& call = calls[long_work[k]];
-      call.deferred = true;
-      ComputeLong(std::make_shared<LongCall>(LongCall{std::move(call), std::move(*job), from}));
-    } else {
-      parsed.push_back(std::move(long_requests[k]));
-      who.push_back(std::move(long_who[k]));
-      index.push_back(long_work[k]);
-    }
-  }
-  if (parsed.empty()) return;
-  std::vector<const v1::CtlRequest*> group;
-  group.reserve(parsed.size());
-  for (const auto& r : parsed) group.push_back(&r);
-  events.clear();
-  // Events go out as soon as they are durable, before the replies, so a
-  // caller that saw its reply can find its events on the bus.
-  auto replies = core->ExecuteGroup(
-      group, &events, [this](const auto& committed) { Publish(committed); }, &who);
-  RefreshKeys();
-  for (size_t k = 0; k < replies.size(); ++k)
-    calls[index[k]].reply = replies[k].SerializeAsString();
-  // A simulated clock moved: the timers it passed fire before the caller
-  // hears back, so `clock advance` then `events tail` is deterministic.
-  const bool clock_moved = std::any_of(parsed.begin(), parsed.end(), [](const v1::CtlRequest& r) {
-    return r.has_clock_advance() || r.has_clock_set();
-  });
-  if (clock_moved) {
-    // Each firing records its timers as fired; the cap only guards the
-    // request thread against a timer that would not record itself.
-    size_t rounds = 0;
-    while (!stopping && FireTimers() > 0) {
-      if (++rounds == 100000) {
-        spdlog::error("timers still due after {} rounds; the rest fire on the next ticks", rounds);
-        break;
-      }
-    }
-  }
-}
-
 void Daemon::Impl::Publish(const std::vector<core::CommittedEvent>& committed) {
   for (const auto& e : committed) publisher->Publish(e.topic, e.bytes);
-}
-
-// On the worker: the plan, computed on the job's copy of what it reads; then
-// back to the core thread to commit it.
-void Daemon::Impl::ComputeLong(std::shared_ptr<LongCall> c) {
-  asio::post(workers, [this, c = std::move(c)]() mutable {
-    core::LongOutcome out = core->ComputeLong(c->job);
-    asio::post(io, [this, c = std::move(c), out = std::move(out)]() mutable {
-      FinishLong(std::move(c), std::move(out));
-    });
-  });
-}
-
-void Daemon::Impl::FinishLong(std::shared_ptr<LongCall> c, core::LongOutcome out) {
-  if (stopping) return;  // never committed, never answered: the caller sends it again
-  events.clear();
-  auto reply = core->FinishLong(&c->job, std::move(out), &events,
-                                [this](const auto& committed) { Publish(committed); });
-  if (!reply) {
-    ComputeLong(std::move(c));  // what it read changed meanwhile
-    return;
-  }
-  RefreshKeys();
-  c->call.reply = reply->SerializeAsString();
-  c->from->Reply(c->call);
 }
 
 // The scheduler: all periodic work of the daemon, one timer, every
@@ -355,7 +236,7 @@ void Daemon::Impl::Shutdown(int signo) {
   // has been committed and answered.
   ctl->Stop();
   if (ctl_local) ctl_local->Stop();
-  workers.stop();  // long work in flight is dropped: never committed nor answered
+  dispatch->Stop();  // long work in flight is dropped: never committed nor answered
   http->Stop();
   tick.cancel();
   signals.cancel();
@@ -658,8 +539,16 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const Config& config) {
   copt.curve_secret_key = curve_for(config.ctl_endpoint);
   copt.local = net::IsIpcEndpoint(config.ctl_endpoint);
   Impl* self = impl.get();
-  d.ctl = std::make_unique<net::CtlServer>(
-      d.io, d.zmq_ctx, copt, [self](auto& calls) { self->HandleCtl(calls, self->ctl.get()); });
+  d.dispatch = std::make_unique<CtlDispatch>(
+      *d.core, d.io, config.ctl_max_request_bytes,
+      CtlDispatch::Hooks{[self](const net::CtlCall& call, const v1::CtlRequest& req) {
+                           return self->PrincipalOf(call, req);
+                         },
+                         [self](const auto& committed) { self->Publish(committed); },
+                         [self] { self->RefreshKeys(); }, [self] { return self->FireTimers(); }});
+  d.ctl = std::make_unique<net::CtlServer>(d.io, d.zmq_ctx, copt, [self](auto& calls) {
+    self->dispatch->Handle(calls, self->ctl.get());
+  });
   ZB_RETURN_IF_ERROR(d.ctl->Start());
   if (config.ctl_local_admin) {
     net::CtlServerOptions lopt = copt;
@@ -667,7 +556,7 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const Config& config) {
     lopt.curve_secret_key.clear();
     lopt.local = true;
     d.ctl_local = std::make_unique<net::CtlServer>(d.io, d.zmq_ctx, lopt, [self](auto& calls) {
-      self->HandleCtl(calls, self->ctl_local.get());
+      self->dispatch->Handle(calls, self->ctl_local.get());
     });
     ZB_RETURN_IF_ERROR(d.ctl_local->Start());
   }
@@ -710,8 +599,7 @@ Daemon::~Daemon() {
   if (!impl_) return;
   // Order matters: the worker before the core it computes for, sockets
   // before the ZeroMQ context, the core before the store.
-  impl_->workers.stop();
-  impl_->workers.join();
+  impl_->dispatch.reset();  // joins the worker
   impl_->ctl.reset();
   impl_->ctl_local.reset();
   impl_->http.reset();

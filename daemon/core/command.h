@@ -19,6 +19,9 @@
 //   summary       the audit line of an audited query (a mutation's comes
 //                 from its Mutation, a session's from its handler)
 //   handler       query / session / plan, by kind
+//   moves_clock   a session that moves the simulated clock: the daemon fires
+//                 the timers it passed before the caller hears back, so
+//                 `clock advance` then `events tail` is deterministic
 //   snapshot      long work only (a mutation whose computation is long):
 //                 the records `compute` reads, copied on the core thread;
 //                 the daemon runs `compute` on a worker and commits through
@@ -163,6 +166,7 @@ struct Command {
   PlanFn plan = nullptr;
   SnapshotFn snapshot = nullptr;  // long work: set with compute, instead of plan
   ComputeFn compute = nullptr;
+  bool moves_clock = false;  // set with MovesClock
 
   bool audited() const { return kind == CommandKind::kMutation || audit == AuditPolicy::kAlways; }
   bool long_work() const { return compute != nullptr; }
@@ -194,6 +198,8 @@ Command MakeLongMutation(v1::CtlRequest::CommandCase c, SnapshotFn snapshot, Com
 // `c`, needing admin (keys, clock, backups) or auditor (audit log).
 Command AdminOnly(Command c);
 Command NeedsAudit(Command c);
+// `c`, a session that moves the simulated clock (timers fire before its reply).
+Command MovesClock(Command c);
 
 class CommandTable {
  public:

@@ -125,6 +125,11 @@ Command NeedsAudit(Command c) {
   return c;
 }
 
+Command MovesClock(Command c) {
+  c.moves_clock = true;
+  return c;
+}
+
 Command MakeQuery(v1::CtlRequest::CommandCase c, QueryFn fn) {
   Command cmd;
   cmd.request_case = c;
@@ -184,6 +189,9 @@ void CommandTable::Add(Command c) {
     Misregistered(c.request_case, "long work needs a snapshot and a compute, and no plan");
   }
   if (!c.authorize) Misregistered(c.request_case, "has no authorization resolver");
+  if (c.moves_clock && c.kind != CommandKind::kSession) {
+    Misregistered(c.request_case, "moves the clock but is not a session");
+  }
   const auto i = static_cast<size_t>(c.request_case);
   if (i >= by_case_.size()) by_case_.resize(i + 1);
   if (by_case_[i].request_case != v1::CtlRequest::COMMAND_NOT_SET) {

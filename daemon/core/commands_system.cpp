@@ -276,8 +276,8 @@ void RegisterSystemCommands(CommandTable& t) {
   t.Add(MakeQuery(R::kStatus, StatusQuery));
   t.Add(MakeQuery(R::kClockShow, ClockShow));
   t.Add(MakeQuery(R::kTimerList, TimerList));
-  t.Add(AdminOnly(MakeSession(R::kClockAdvance, ClockAdvance, AuditPolicy::kAlways)));
-  t.Add(AdminOnly(MakeSession(R::kClockSet, ClockSet, AuditPolicy::kAlways)));
+  t.Add(MovesClock(AdminOnly(MakeSession(R::kClockAdvance, ClockAdvance, AuditPolicy::kAlways))));
+  t.Add(MovesClock(AdminOnly(MakeSession(R::kClockSet, ClockSet, AuditPolicy::kAlways))));
   t.Add(NeedsAudit(MakeQuery(R::kAuditList, AuditList)));
   t.Add(MakeSession(R::kImportBegin, ImportBegin, AuditPolicy::kNever));
   t.Add(MakeSession(R::kImportRows, ImportRows, AuditPolicy::kNever));

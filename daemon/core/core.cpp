@@ -511,6 +511,11 @@ bool Core::IsLongWork(const v1::CtlRequest& req) const {
   return cmd && cmd->long_work();
 }
 
+bool Core::MovesClock(const v1::CtlRequest& req) const {
+  const Command* cmd = commands_.Find(req.command_case());
+  return cmd && cmd->moves_clock;
+}
+
 std::optional<LongJob> Core::BeginLong(const v1::CtlRequest& req, const Principal& who) {
   if (!IsLongWork(req)) return std::nullopt;
   const Command* cmd = commands_.Find(req.command_case());

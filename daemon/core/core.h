@@ -150,6 +150,9 @@ class Core {
   // it is answered and audited as usual).
   std::optional<LongJob> BeginLong(const v1::CtlRequest& req, const Principal& who);
   bool IsLongWork(const v1::CtlRequest& req) const;
+  // Whether `req` moves the simulated clock (its entry's moves_clock): the
+  // daemon fires the timers it passed before answering.
+  bool MovesClock(const v1::CtlRequest& req) const;
   // Any thread; reads only the command table, the options and the zones.
   LongOutcome ComputeLong(LongJob& job) const;
   // The reply, committed (or refused) and audited; nullopt when `job` was

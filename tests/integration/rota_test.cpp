@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <libical/ical.h>
 #include <nlohmann/json.hpp>
+#include <zmq_addon.hpp>
 
 #include "clients/lib/subscriber.h"
 #include "daemon/base/time_util.h"
@@ -155,6 +156,47 @@ TEST_F(RotaDaemon, CommandsAreAnsweredWhileAYearIsPlanned) {
       Json({"rota", "check", "--center", "xingfu", "--from", "2026-01-01", "--to", "2026-12-31"});
   EXPECT_TRUE(check.value("breaches", json::array()).empty()) << check["breaches"].dump();
   EXPECT_EQ(Json({"staff", "show", "--id", "newcomer"}).value("name", ""), "新同事");
+}
+
+// Pipelined, a change and then a plan that reads it: the plan copies what it
+// reads after the change, as the order they were sent says, so it is
+// computed once (never on a copy from before the change).
+TEST_F(RotaDaemon, LongWorkFollowsTheRequestsSentBeforeIt) {
+  zmq::socket_t dealer(d_.zmq(), zmq::socket_type::dealer);
+  dealer.set(zmq::sockopt::rcvtimeo, 60000);
+  dealer.connect(d_.ctl());
+  v1::CtlRequest add, generate;
+  add.set_request_id("add");
+  auto* s = add.mutable_staff_add()->mutable_staff();
+  s->set_id("newcomer");
+  s->set_name("新同事");
+  s->set_center_id("xingfu");
+  s->add_roles(v1::WORKER);
+  generate.set_request_id("generate");
+  auto* g = generate.mutable_rota_generate();
+  g->set_center_id("xingfu");
+  g->set_from("2026-03-01");
+  g->set_to("2026-03-31");
+  g->set_fill(true);  // weighs the whole pool, the newcomer too
+  for (const auto* req : {&add, &generate}) {
+    dealer.send(zmq::message_t(), zmq::send_flags::sndmore);
+    dealer.send(zmq::message_t(req->SerializeAsString()), zmq::send_flags::none);
+  }
+  std::map<std::string, v1::CtlReply> replies;
+  for (int i = 0; i < 2; ++i) {
+    std::vector<zmq::message_t> frames;
+    ASSERT_TRUE(zmq::recv_multipart(dealer, std::back_inserter(frames)));
+    ASSERT_EQ(frames.size(), 2u);
+    v1::CtlReply r;
+    ASSERT_TRUE(r.ParseFromString(frames[1].to_string()));
+    replies[r.request_id()] = r;
+  }
+  ASSERT_FALSE(replies["add"].has_error()) << replies["add"].error().message();
+  ASSERT_FALSE(replies["generate"].has_error()) << replies["generate"].error().message();
+  const auto [code, metrics] = HttpGet(d_.http(), "/metrics");
+  ASSERT_EQ(code, 200);
+  EXPECT_NE(metrics.find("\nzhiban_long_recomputed_total 0\n"), std::string::npos)
+      << "planned on a copy taken after the staff add";
 }
 
 TEST_F(RotaDaemon, LeaveOverrideSwapExportLedger) {

@@ -44,7 +44,8 @@ while IFS= read -r row; do
   allowed=" $f "
   for g in $(grep -o '`[^`]*`' <<<"${c[1]}" | tr -d '`/'); do allowed+="$g "; done
   folders[$f]=$allowed
-  IFS=',' read -ra items <<<"${c[2]}"
+  # Commas split the libraries, not the files inside "(only ...)".
+  IFS=',' read -ra items <<<"$(sed -E ':a;s/(\([^)]*),/\1 /;ta' <<<"${c[2]}")"
   for item in "${items[@]}"; do
     item=$(trim "$item")
     [ -n "$item" ] || continue

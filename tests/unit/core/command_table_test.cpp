@@ -42,6 +42,20 @@ TEST(CommandTable, EveryRequestCaseHasOneEntryWithItsHandler) {
   EXPECT_EQ(table.Find(v1::CtlRequest::COMMAND_NOT_SET), nullptr);
 }
 
+// The daemon fires the timers a moved clock passed before answering; which
+// commands move it is written here by hand, not read from the table.
+TEST(CommandTable, OnlyClockAdvanceAndClockSetMoveTheClock) {
+  const auto* oneof = v1::CtlRequest::descriptor()->FindOneofByName("command");
+  ASSERT_NE(oneof, nullptr);
+  for (int i = 0; i < oneof->field_count(); ++i) {
+    const auto* field = oneof->field(i);
+    const Command* cmd = Commands().Find(static_cast<v1::CtlRequest::CommandCase>(field->number()));
+    ASSERT_NE(cmd, nullptr) << field->name();
+    const bool expected = field->name() == "clock_advance" || field->name() == "clock_set";
+    EXPECT_EQ(cmd->moves_clock, expected) << field->name();
+  }
+}
+
 TEST(CommandTable, ReadsOfPersonalDataAreAudited) {
   const Command* show = Commands().Find(v1::CtlRequest::kResidentShow);
   ASSERT_NE(show, nullptr);

@@ -363,23 +363,25 @@ std::string CenterName(const domain::State& st, const domain::Mutation& m, const
 }  // namespace
 
 void Core::Stage(domain::Mutation& m, const std::string& actor, v1::CtlReply* reply, GroupCtx& g) {
-  using Kind = domain::BodyRecord::Kind;
-  // Each record is serialized once: for its family and, for centers and
-  // staff, for the body of the event that announces it.
-  std::vector<std::string> center_bytes, staff_bytes;
+  // Each record is serialized once: for its family and, when an event
+  // announces it (BodyRecord), for that event's body too. Only the kinds an
+  // event of this mutation names keep their bytes.
   const auto& families = RecordFamilies();
+  std::vector<std::vector<std::string>> kept(families.size());
+  std::vector<bool> announced(families.size(), false);
+  for (const auto& b : m.body_records) {
+    if (b.kind != domain::BodyRecord::kNone) announced.at(b.kind) = true;
+  }
   size_t k = 0;
   std::string bytes;
   domain::ForEachRecordKind([&](const auto& kind) {
-    using Msg = typename std::decay_t<decltype(kind)>::Record;
-    const Family f = families[k++];
+    const size_t index = k++;
+    const Family f = families[index];
     if (kind.deleted) {
       for (const auto& id : m.*kind.deleted) g.batch.Delete(f, id);
     }
     auto& puts = m.*kind.put;
-    std::vector<std::string>* keep = nullptr;
-    if constexpr (std::is_same_v<Msg, v1::Center>) keep = &center_bytes;
-    if constexpr (std::is_same_v<Msg, v1::Staff>) keep = &staff_bytes;
+    std::vector<std::string>* keep = announced[index] ? &kept[index] : nullptr;
     if (keep) keep->resize(puts.size());
     for (size_t i = 0; i < puts.size(); ++i) {
       std::string& out = keep ? (*keep)[i] : bytes;
@@ -400,10 +402,8 @@ void Core::Stage(domain::Mutation& m, const std::string& actor, v1::CtlReply* re
     if (!e.center_id().empty()) e.set_center_name(CenterName(state_, m, e.center_id()));
     CommittedEvent out{seq, e.topic(), {}};
     const auto& ref = m.body_records[i];
-    if (ref.kind == Kind::kCenter) {
-      SerializeWithRecord(e, center_bytes[ref.index], &out.bytes);
-    } else if (ref.kind == Kind::kStaff) {
-      SerializeWithRecord(e, staff_bytes[ref.index], &out.bytes);
+    if (ref.kind != domain::BodyRecord::kNone) {
+      SerializeWithRecord(e, kept[ref.kind].at(ref.index), &out.bytes);
     } else {
       e.SerializeToString(&out.bytes);
     }

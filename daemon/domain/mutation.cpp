@@ -16,10 +16,13 @@ void MoveAll(std::vector<T>& from, std::vector<T>& to) {
 }  // namespace
 
 void Mutation::Append(Mutation&& o) {
-  // Event bodies name their record by index into this mutation's puts.
+  // Event bodies name their record by index into this mutation's puts,
+  // which `o`'s records now follow.
+  std::vector<uint32_t> offset;
+  ForEachRecordKind(
+      [&](const auto& kind) { offset.push_back(static_cast<uint32_t>((this->*kind.put).size())); });
   for (auto& b : o.body_records) {
-    if (b.kind == BodyRecord::Kind::kCenter) b.index += static_cast<uint32_t>(centers_put.size());
-    if (b.kind == BodyRecord::Kind::kStaff) b.index += static_cast<uint32_t>(staff_put.size());
+    if (b.kind != BodyRecord::kNone) b.index += offset.at(b.kind);
   }
   ForEachRecordKind([&](const auto& kind) {
     MoveAll(o.*kind.put, this->*kind.put);
@@ -53,15 +56,13 @@ void Mutation::EmitRecord(v1::Event e, BodyRecord record) {
 v1::Event Mutation::FullEvent(size_t i) const {
   v1::Event e = events.at(i);
   const BodyRecord& r = body_records.at(i);
-  if (r.kind == BodyRecord::Kind::kCenter) {
-    const auto& c = centers_put.at(r.index);
-    if (e.has_center_added()) *e.mutable_center_added()->mutable_center() = c;
-    if (e.has_center_updated()) *e.mutable_center_updated()->mutable_center() = c;
-  } else if (r.kind == BodyRecord::Kind::kStaff) {
-    const auto& s = staff_put.at(r.index);
-    if (e.has_staff_added()) *e.mutable_staff_added()->mutable_staff() = s;
-    if (e.has_staff_updated()) *e.mutable_staff_updated()->mutable_staff() = s;
-  }
+  if (r.kind == BodyRecord::kNone) return e;
+  uint8_t k = 0;
+  ForEachRecordKind([&](const auto& kind) {
+    if (k++ != r.kind) return;
+    *BodyRecordField<typename std::decay_t<decltype(kind)>::Record>(e) =
+        (this->*kind.put).at(r.index);
+  });
   return e;
 }
 

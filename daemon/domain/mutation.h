@@ -17,11 +17,13 @@ namespace zhiban::domain {
 
 namespace v1 = ::zhiban::v1;
 
-// Names the record of this mutation that an event's body carries.
+// Names the record of this mutation that an event's body carries: a kind of
+// the record list (records.h, by its position there) and an index into that
+// kind's puts. Made by EmitWithRecord (records.h), for any kind.
 struct BodyRecord {
-  enum class Kind : uint8_t { kNone, kCenter, kStaff };
-  Kind kind = Kind::kNone;
-  uint32_t index = 0;  // into centers_put or staff_put
+  static constexpr uint8_t kNone = 0xff;
+  uint8_t kind = kNone;  // position in ForEachRecordKind; kNone: the body is complete
+  uint32_t index = 0;    // into that kind's puts
 };
 
 // What one command changes.
@@ -53,10 +55,10 @@ struct Mutation {
   // Events to publish, in order, with topic, center_id and body set (the
   // core stamps seq, id, time, actor). An event announcing a record this
   // mutation writes (center.added, staff.updated, ...) leaves that record out
-  // of its body and names it in body_records[i]: the core serializes each
-  // record once, for storage and event alike, instead of copying and encoding
-  // it twice (which dominated 100k-row imports). body_records is parallel to
-  // events; kNone means the body is complete.
+  // of its body (field 1 of the body) and names it in body_records[i]: the
+  // core serializes each record once, for storage and event alike, instead
+  // of copying and encoding it twice (which dominated 100k-row imports).
+  // body_records is parallel to events; kNone means the body is complete.
   std::vector<v1::Event> events;
   std::vector<BodyRecord> body_records;
   std::string summary;  // one line for the audit log
@@ -70,7 +72,8 @@ struct Mutation {
 
   // Appends an event whose body is complete, its topic set from the body.
   void Emit(v1::Event e) { EmitRecord(std::move(e), {}); }
-  // Appends an event whose body's record is `record` of this mutation.
+  // Appends an event whose body's record is `record` of this mutation
+  // (EmitWithRecord, records.h, makes both).
   void EmitRecord(v1::Event e, BodyRecord record);
 };
 

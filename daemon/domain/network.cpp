@@ -10,6 +10,7 @@
 
 #include "daemon/base/date.h"
 #include "daemon/domain/common.h"
+#include "daemon/domain/records.h"
 
 namespace zhiban::domain {
 
@@ -326,7 +327,7 @@ Status CheckStaffRefs(const v1::Staff& s, std::string_view p, Exists exists) {
   return {};
 }
 
-// Record events: the body's record is the mutation's put (see BodyRecord).
+// Record events: the body's record is the mutation's put (EmitWithRecord, records.h).
 void CenterEvent(Mutation& m, v1::Center c, const std::vector<std::string>* changed = nullptr) {
   v1::Event e = MakeEvent(c.id());
   if (changed) {
@@ -334,9 +335,7 @@ void CenterEvent(Mutation& m, v1::Center c, const std::vector<std::string>* chan
   } else {
     e.mutable_center_added();
   }
-  m.EmitRecord(std::move(e),
-               {BodyRecord::Kind::kCenter, static_cast<uint32_t>(m.centers_put.size())});
-  m.centers_put.push_back(std::move(c));
+  EmitWithRecord(m, std::move(e), std::move(c));
 }
 
 void StaffEvent(Mutation& m, v1::Staff s, const std::vector<std::string>* changed = nullptr) {
@@ -346,8 +345,7 @@ void StaffEvent(Mutation& m, v1::Staff s, const std::vector<std::string>* change
   } else {
     e.mutable_staff_added();
   }
-  m.EmitRecord(std::move(e), {BodyRecord::Kind::kStaff, static_cast<uint32_t>(m.staff_put.size())});
-  m.staff_put.push_back(std::move(s));
+  EmitWithRecord(m, std::move(e), std::move(s));
 }
 
 // An event whose body is complete (removals carry the record as it was).
@@ -637,4 +635,3 @@ Result<Mutation> ImportStaff(const Network& net, std::vector<ImportRow<v1::Staff
 }
 
 }  // namespace zhiban::domain
-#include "daemon/domain/common.h"

@@ -4,8 +4,11 @@
 // when kinds share a family), and how State takes and drops it.
 //
 // Everything that handles records walks this list and nothing else: Apply
-// (state.cpp), Mutation::Append (mutation.cpp), and the core's staging into a
-// WriteBatch and loading from RocksDB (core.cpp). A new kind of record is its
+// (state.cpp), Mutation::Append and FullEvent (mutation.cpp), and the core's
+// staging into a WriteBatch and loading from RocksDB (core.cpp). An event
+// that announces a record of any kind carries it as field 1 of its body,
+// serialized once for storage and event alike: EmitWithRecord (below), no
+// other edit. A new kind of record is its
 // proto message, one entry here, its vectors in Mutation, and its book's map
 // with Put/Erase (State::Clear resets books by value: nothing to add there);
 // a family of its own in storage/store.h, or a key prefix in a shared one. A
@@ -15,8 +18,12 @@
 // Pure: names families by their storage name, never includes storage.
 #pragma once
 
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "daemon/base/wire.h"
@@ -113,6 +120,67 @@ void ForEachRecordKind(F&& f) {
   f(RecordKind<v1::AccessKey>{
       "key", "keys", "", &M::keys_put, nullptr, [](const v1::AccessKey& k) { return k.name(); },
       [](State& s, v1::AccessKey&& x) { s.access.Put(std::move(x)); }, nullptr});
+}
+
+// The position of `Msg`'s kind in ForEachRecordKind (BodyRecord::kind).
+template <typename Msg>
+uint8_t RecordKindIndex() {
+  static const uint8_t index = [] {
+    uint8_t i = 0, found = BodyRecord::kNone;
+    ForEachRecordKind([&](const auto& kind) {
+      if constexpr (std::is_same_v<typename std::decay_t<decltype(kind)>::Record, Msg>) found = i;
+      ++i;
+    });
+    if (found == BodyRecord::kNone) std::abort();  // not in the list: a programming error
+    return found;
+  }();
+  return index;
+}
+
+// Field 1 of `e`'s body when it is a `Msg` (where an event announcing a record
+// carries it), else nullptr.
+template <typename Msg>
+const google::protobuf::FieldDescriptor* RecordFieldOf(const v1::Event& e) {
+  static const auto* oneof = v1::Event::descriptor()->FindOneofByName("body");
+  const auto* body = e.GetReflection()->GetOneofFieldDescriptor(e, oneof);
+  const auto* f = body ? body->message_type()->FindFieldByNumber(1) : nullptr;
+  return f && !f->is_repeated() && f->message_type() == Msg::descriptor() ? f : nullptr;
+}
+
+// The record `e`'s body carries, to fill in (FullEvent).
+template <typename Msg>
+Msg* BodyRecordField(v1::Event& e) {
+  const auto* f = RecordFieldOf<Msg>(e);
+  if (!f) std::abort();  // EmitWithRecord checked it: a programming error
+  static const auto* oneof = v1::Event::descriptor()->FindOneofByName("body");
+  auto* body =
+      e.GetReflection()->MutableMessage(&e, e.GetReflection()->GetOneofFieldDescriptor(e, oneof));
+  return static_cast<Msg*>(body->GetReflection()->MutableMessage(body, f));
+}
+
+// Appends `record` to `m`'s puts of its kind and `e` (body set, record left
+// out), whose body carries that record as field 1 (center.added's center,
+// staff.updated's staff). An event whose body has no such field is a
+// programming error: the process aborts, naming it.
+template <typename Msg>
+void EmitWithRecord(Mutation& m, v1::Event e, Msg record) {
+  if (!RecordFieldOf<Msg>(e)) {
+    std::fprintf(stderr, "EmitWithRecord: %s does not carry a %s as field 1 of its body\n",
+                 TopicOf(e).c_str(), Msg::descriptor()->full_name().c_str());
+    std::abort();
+  }
+  const uint8_t k = RecordKindIndex<Msg>();
+  uint8_t i = 0;
+  ForEachRecordKind([&](const auto& kind) {
+    if constexpr (std::is_same_v<typename std::decay_t<decltype(kind)>::Record, Msg>) {
+      if (i == k) {
+        auto& puts = m.*kind.put;
+        m.EmitRecord(std::move(e), BodyRecord{k, static_cast<uint32_t>(puts.size())});
+        puts.push_back(std::move(record));
+      }
+    }
+    ++i;
+  });
 }
 
 }  // namespace zhiban::domain

@@ -125,6 +125,49 @@ TEST(Topics, EveryEventBodyHasItsOwnTopic) {
   EXPECT_EQ(m.events[0].topic(), "rota.generated") << "Emit sets it";
 }
 
+// Any kind's event may carry its stored record (serialized once): a shift,
+// which no event announced so before, costs nothing but EmitWithRecord; the
+// bytes on the bus are those of the whole event, after an Append too.
+TEST(RecordList, AnyKindsEventCarriesItsRecordSerializedOnce) {
+  test::TempDir dir;
+  SimulatedClock clock(*ParseIsoTime("2026-03-02T08:00:00+08:00"));
+  domain::Mutation first, second;
+  first.shifts_put.push_back(Sample<v1::Shift>(1));  // shifts the second's indexes
+  v1::Event center_added;
+  center_added.set_center_id("rt-0");
+  center_added.mutable_center_added();
+  domain::EmitWithRecord(first, center_added, Sample<v1::Center>(0));
+  v1::Event assigned;
+  assigned.set_center_id("c1");
+  assigned.mutable_shift_assigned()->mutable_staff()->set_name("李娜");
+  domain::EmitWithRecord(second, assigned, Sample<v1::Shift>(2));
+  first.Append(std::move(second));
+  ASSERT_EQ(first.events.size(), 2u);
+  EXPECT_EQ(first.FullEvent(1).shift_assigned().shift().id(), "rt-2") << "index moved by Append";
+  EXPECT_EQ(first.FullEvent(1).shift_assigned().staff().name(), "李娜");
+  EXPECT_EQ(first.FullEvent(0).center_added().center().id(), "rt-0");
+  std::vector<v1::Event> full = {first.FullEvent(0), first.FullEvent(1)};
+
+  auto store = storage::Store::Open(dir / "db", {.sync = false});
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  Core core(store->get(), &clock, &clock, CoreOptions{});
+  ASSERT_TRUE(core.Load().ok());
+  std::vector<CommittedEvent> events;
+  ASSERT_TRUE(core.Commit(std::move(first), &events).ok());
+  ASSERT_EQ(events.size(), 2u);
+  for (size_t i = 0; i < events.size(); ++i) {
+    v1::Event got;
+    ASSERT_TRUE(got.ParseFromString(events[i].bytes));
+    // The core stamps the header; the body is the full event's.
+    full[i].set_seq(got.seq());
+    full[i].set_id(got.id());
+    *full[i].mutable_time() = got.time();
+    full[i].set_actor(got.actor());
+    full[i].set_center_name(got.center_name());
+    EXPECT_EQ(events[i].bytes, full[i].SerializeAsString()) << "byte for byte: event " << i;
+  }
+}
+
 TEST(RecordList, EveryKindNamesAFamilyStorageHas) {
   domain::ForEachRecordKind([&](const auto& kind) {
     EXPECT_TRUE(storage::FamilyNamed(kind.family)) << kind.name << ": " << kind.family;

@@ -11,6 +11,7 @@
 #include <google/protobuf/util/time_util.h>
 
 #include "clients/lib/csv.h"
+#include "clients/lib/event_text.h"
 #include "clients/lib/records_csv.h"
 #include "clients/lib/subscriber.h"
 #include "daemon/base/time_util.h"
@@ -397,72 +398,6 @@ int RunExport(Context& ctx, v1::ImportKind kind, const std::string& out_path, bo
 
 // ---- events -----------------------------------------------------------------------
 
-// Rota events name a shift and the people concerned: "<shift> <staff> (<reason|lead>)".
-std::string RotaSummary(const v1::Event& e) {
-  const auto* oneof = v1::Event::descriptor()->FindOneofByName("body");
-  const auto* field = e.GetReflection()->GetOneofFieldDescriptor(e, oneof);
-  if (!field) return "";
-  const auto& body = e.GetReflection()->GetMessage(e, field);
-  const auto* d = body.GetDescriptor();
-  const auto* refl = body.GetReflection();
-  std::vector<std::string> parts;
-  if (const auto* f = d->FindFieldByName("shift"); f && refl->HasField(body, f)) {
-    parts.push_back(static_cast<const v1::Shift&>(refl->GetMessage(body, f)).id());
-  }
-  for (const char* name : {"staff", "absent", "requester"}) {
-    if (const auto* f = d->FindFieldByName(name);
-        f && !f->is_repeated() && refl->HasField(body, f)) {
-      parts.push_back(static_cast<const v1::Staff&>(refl->GetMessage(body, f)).name());
-    }
-  }
-  for (const char* name : {"reason", "lead", "month"}) {
-    if (const auto* f = d->FindFieldByName(name);
-        f && f->type() == google::protobuf::FieldDescriptor::TYPE_STRING) {
-      const std::string v = refl->GetString(body, f);
-      if (!v.empty()) parts.push_back("(" + v + ")");
-    }
-  }
-  if (parts.empty()) {
-    if (e.has_rota_generated()) {
-      const auto& g = e.rota_generated();
-      return fmt::format("{}..{}: {} shifts, {} gaps", g.from(), g.to(), g.shifts(), g.gaps());
-    }
-    if (e.has_leave_added())
-      return fmt::format("{} {}", e.leave_added().leave().id(), e.leave_added().staff().name());
-  }
-  return fmt::format("{}", fmt::join(parts, " "));
-}
-
-std::string Summary(const v1::Event& e) {
-  switch (e.body_case()) {
-    case v1::Event::kCenterAdded:
-      return fmt::format("{} {}", e.center_added().center().id(), e.center_added().center().name());
-    case v1::Event::kCenterUpdated:
-      return fmt::format("{} {} ({})", e.center_updated().center().id(),
-                         e.center_updated().center().name(),
-                         fmt::join(e.center_updated().changed_fields(), ","));
-    case v1::Event::kCenterRemoved:
-      return e.center_removed().center().id();
-    case v1::Event::kStaffAdded:
-      return fmt::format("{} {}", e.staff_added().staff().id(), e.staff_added().staff().name());
-    case v1::Event::kStaffUpdated:
-      return fmt::format("{} {} ({})", e.staff_updated().staff().id(),
-                         e.staff_updated().staff().name(),
-                         fmt::join(e.staff_updated().changed_fields(), ","));
-    case v1::Event::kStaffRemoved:
-      return e.staff_removed().staff().id();
-    case v1::Event::kShiftHandoff: {
-      std::vector<std::string> out, in;
-      for (const auto& s : e.shift_handoff().outgoing()) out.push_back(s.name());
-      for (const auto& s : e.shift_handoff().incoming()) in.push_back(s.name());
-      return fmt::format("{} {} -> {}", e.shift_handoff().at_local(), fmt::join(out, ","),
-                         fmt::join(in, ","));
-    }
-    default:
-      return RotaSummary(e);
-  }
-}
-
 std::atomic<bool> g_stop{false};
 
 int RunTail(Context& ctx, int64_t from, bool follow, const std::vector<std::string>& topics,
@@ -495,7 +430,7 @@ int RunTail(Context& ctx, int64_t from, bool follow, const std::vector<std::stri
           std::cout << (printed ? ",\n" : "\n") << ToJson(e);
         } else {
           std::cout << fmt::format("{:>8}  {}  {:<16} {:<12} {}\n", e.seq(), Time(e.time()),
-                                   e.topic(), e.center_id(), Summary(e));
+                                   e.topic(), e.center_id(), client::EventText(e));
         }
         std::cout.flush();
         ++printed;

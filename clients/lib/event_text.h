@@ -1,0 +1,26 @@
+// EventText: the one Chinese sentence an event reads as, for people — the
+// summary column of `zhibanctl events tail` and the console notifier's line
+// for events its routes do not cover. Third person ("李娜已签到：…"); the
+// notices addressed to one person are the SDK's default templates
+// (plugins/sdk/default_templates.cpp), which say the same things to "您".
+//
+// Every body of zhiban.v1.Event has its sentence (a unit test walks the
+// oneof): no topic, enum or proto field name reaches the text, and a time
+// nobody set reads "未定". Residents appear by name and masked card only, as
+// the bus carries them.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "zhiban/v1/events.pb.h"
+
+namespace zhiban::client {
+
+std::string EventText(const v1::Event& e);
+
+// A record field's name as people read it ("phone" -> "电话"), for
+// changed_fields; a field without one reads "其他信息".
+std::string_view FieldLabel(std::string_view field);
+
+}  // namespace zhiban::client

@@ -419,8 +419,18 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const Config& config) {
           config.data_dir, *free / 1024, kMinFreeBytes >> 20));
     }
   }
-  ZB_ASSIGN_OR_RETURN(auto store,
-                      storage::Store::Open(config.data_dir, {.sync = config.storage_sync}));
+  // RocksDB's warnings and errors, in zhiband's log rather than a LOG file
+  // in the data dir (store.h says why). spdlog's loggers are thread-safe.
+  auto rocksdb_log = [](storage::LogLevel level, std::string_view line) {
+    if (level == storage::LogLevel::kError) {
+      spdlog::error("store (RocksDB): {}", line);
+    } else {
+      spdlog::warn("store (RocksDB): {}", line);
+    }
+  };
+  ZB_ASSIGN_OR_RETURN(
+      auto store,
+      storage::Store::Open(config.data_dir, {.sync = config.storage_sync, .log = rocksdb_log}));
   d.store = std::move(store);
   {
     // Every SST block is read once before anything is served: bit rot is

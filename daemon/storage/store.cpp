@@ -1,10 +1,14 @@
 #include "daemon/storage/store.h"
 
+#include <algorithm>
 #include <array>
+#include <cstdarg>
+#include <cstdio>
 #include <filesystem>
 
 #include <fmt/format.h>
 #include <rocksdb/db.h>
+#include <rocksdb/env.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/checkpoint.h>
@@ -29,6 +33,41 @@ Status FromRocks(const rocksdb::Status& s, std::string_view what) {
 
 rocksdb::Slice S(std::string_view v) { return {v.data(), v.size()}; }
 std::string_view V(const rocksdb::Slice& s) { return {s.data(), s.size()}; }
+
+// RocksDB's info log, to Options::log (warnings and errors only) instead of a
+// LOG file in the data dir: store.h says why. RocksDB calls it from its own
+// threads; nothing may throw back into RocksDB.
+class InfoLog final : public rocksdb::Logger {
+ public:
+  explicit InfoLog(std::function<void(LogLevel, std::string_view)> sink)
+      : rocksdb::Logger(rocksdb::InfoLogLevel::WARN_LEVEL), sink_(std::move(sink)) {}
+
+  // The unlevelled form is an info line (RocksDB's default asserts on it).
+  void Logv(const char* /*format*/, va_list /*ap*/) override {}
+  void Logv(const rocksdb::InfoLogLevel level, const char* format, va_list ap) override {
+    // Header lines (the options dump at open) arrive as info, or as HEADER_LEVEL.
+    if (level < GetInfoLogLevel() || level == rocksdb::InfoLogLevel::HEADER_LEVEL) return;
+    char buf[1024];
+    const int n = std::vsnprintf(buf, sizeof buf, format, ap);
+    if (n < 0) return;
+    std::string_view line(buf, std::min(static_cast<size_t>(n), sizeof buf - 1));
+    while (!line.empty() && line.back() == '\n') line.remove_suffix(1);
+    const LogLevel l =
+        level >= rocksdb::InfoLogLevel::ERROR_LEVEL ? LogLevel::kError : LogLevel::kWarning;
+    try {
+      if (sink_) {
+        sink_(l, line);
+      } else {
+        fmt::print(stderr, "store (RocksDB) {}: {}\n", l == LogLevel::kError ? "error" : "warning",
+                   line);
+      }
+    } catch (...) {
+    }
+  }
+
+ private:
+  const std::function<void(LogLevel, std::string_view)> sink_;
+};
 
 }  // namespace
 
@@ -103,8 +142,13 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, Options optio
   db_opts.create_if_missing = options.create_if_missing;
   db_opts.create_missing_column_families = true;
   db_opts.max_background_jobs = 2;  // the machines have 2 cores
-  db_opts.keep_log_file_num = 5;
   db_opts.max_total_wal_size = 256ull << 20;
+  // No LOG file in the data dir: RocksDB's warnings and errors go to
+  // options.log (store.h says why). Its stats dump would be an info line,
+  // dropped, so it is not computed either.
+  db_opts.info_log = std::make_shared<InfoLog>(options.log);
+  db_opts.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  db_opts.stats_dump_period_sec = 0;
 
   rocksdb::ColumnFamilyOptions cf_opts;
   cf_opts.OptimizeLevelStyleCompaction(64ull << 20);

@@ -7,6 +7,13 @@
 // WAL before Commit returns when Options::sync is true (the default; the
 // unsynced mode exists for tests and benchmarks only).
 //
+// RocksDB's own info log goes to Options::log (warnings and errors only), not
+// to a LOG file in the data dir: that file was written while zhiband wrote
+// nothing (each tick's Resume logs a line, the buffer is flushed every 10 s),
+// and on a full disk one failed flush made Debian's RocksDB abort at its next
+// log line (issue 37). So while commits are refused for room, RocksDB writes
+// nothing to the data dir at all.
+//
 // Thread-safety: Commit() from one thread (the core); reads (Get, Scan, the
 // event iterator) from any thread, concurrently with writes.
 // RocksDB headers stay in store.cpp (they are heavy).
@@ -74,6 +81,10 @@ uint64_t DecodeSeqKey(std::string_view key);
 
 class Store;
 
+// How serious a line of RocksDB's own log is. Only these two reach
+// Store::Options::log; RocksDB's info, debug and header lines are dropped.
+enum class LogLevel { kWarning, kError };
+
 class WriteBatch {
  public:
   WriteBatch();
@@ -102,6 +113,11 @@ class Store {
     // Below this much free space a Commit is refused before RocksDB sees it
     // (base/disk.h says why; zhiband also refuses to start below it).
     uint64_t min_free_bytes = kMinFreeBytes;  // 0: no check (tests of other faults)
+    // Where RocksDB's warnings and errors go, one line each (no newline).
+    // Called from RocksDB's threads (background flush and compaction, the
+    // writer), concurrently: it must be thread-safe and must not throw (what
+    // it throws is dropped). Empty: to stderr, "store (RocksDB) warning: ...".
+    std::function<void(LogLevel, std::string_view line)> log;
   };
 
   // Opens (or creates) the database in `dir`. Refuses a data dir whose

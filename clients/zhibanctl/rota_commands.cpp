@@ -5,6 +5,7 @@
 
 #include "clients/lib/rota_export.h"
 #include "clients/zhibanctl/commands.h"
+#include "clients/zhibanctl/entry_builders.h"
 #include "daemon/base/date.h"
 #include "daemon/base/number.h"
 
@@ -230,562 +231,599 @@ void PrintLedger(const v1::LedgerReply& l) {
   t.Print();
 }
 
-}  // namespace
+Command RotationSet() {
+  return {
+      "rota", "rotation set", "add or replace a rotation layer (changes the future only)",
+      [](CLI::App* app) -> Runner {
+        auto id = std::make_shared<std::string>(), center = std::make_shared<std::string>(),
+             members = std::make_shared<std::string>(),
+             period = std::make_shared<std::string>("weekly"),
+             handoff = std::make_shared<std::string>("08:00"),
+             start = std::make_shared<std::string>(), kinds = std::make_shared<std::string>(),
+             days = std::make_shared<std::string>();
+        auto precedence = std::make_shared<int>(0);
+        auto no_backup = std::make_shared<bool>(false);
+        app->add_option("--id", *id, "rotation id")->required();
+        app->add_option("--center", *center, "center id")->required();
+        app->add_option("--members", *members, "staff ids in turn order, comma-separated")
+            ->required();
+        app->add_option("--period", *period, "daily, weekly, or a number of days (default weekly)");
+        app->add_option("--handoff", *handoff, "local time the turn changes (default 08:00)");
+        app->add_option("--start", *start, "date of the first turn (members[0])")->required();
+        app->add_option("--kinds", *kinds, "window kinds served, e.g. DUTY,ON_CALL (default all)");
+        app->add_option("--day-types", *days,
+                        "day types served, e.g. WEEKEND,HOLIDAY (default all; WORKDAY includes "
+                        "调休 make-up days)");
+        app->add_option("--precedence", *precedence, "lower wins where layers overlap (default 0)");
+        app->add_flag("--no-backup", *no_backup,
+                      "no AB岗 backup (default: the next member backs up)");
+        return [=](Context& ctx) {
+          v1::CtlRequest req;
+          auto* x = req.mutable_rotation_set()->mutable_rotation();
+          x->set_id(*id);
+          x->set_center_id(*center);
+          size_t s = 0;
+          while (s <= members->size()) {
+            size_t e = members->find(',', s);
+            std::string m = members->substr(s, e == std::string::npos ? std::string::npos : e - s);
+            if (!m.empty()) x->add_members(m);
+            if (e == std::string::npos) break;
+            s = e + 1;
+          }
+          if (*period == "daily")
+            x->set_period_days(1);
+          else if (*period == "weekly")
+            x->set_period_days(7);
+          else {
+            auto every = ParseNumber<uint32_t>(*period, "--period");
+            if (!every.ok()) {
+              return Usage(
+                  ctx, Status::InvalidArgument("--period", "is daily, weekly or a number of days"));
+            }
+            x->set_period_days(*every);
+          }
+          x->set_handoff(*handoff);
+          x->set_start_date(*start);
+          x->set_precedence(*precedence);
+          x->set_no_backup(*no_backup);
+          auto k = ParseEnums<v1::WindowKind>(
+              *kinds, v1::WindowKind_Parse, "--kinds",
+              "REGULAR, EXTENDED, NOON, STAGGERED, DUTY, APPOINTMENT, ON_CALL");
+          if (!k.ok()) return Usage(ctx, k.status());
+          for (auto v : *k) x->add_kinds(v);
+          auto d = ParseEnums<v1::DayType>(*days, v1::DayType_Parse, "--day-types",
+                                           "WORKDAY, WEEKEND, HOLIDAY, MAKEUP_WORKDAY");
+          if (!d.ok()) return Usage(ctx, d.status());
+          for (auto v : *d) x->add_day_types(v);
+          return Send(ctx, req, [](const v1::CtlReply& r) {
+            std::cout << fmt::format(
+                "rotation {} set ({}); run `zhibanctl rota generate` to apply it to future "
+                "shifts\n",
+                r.rotation().id(), SeqNote(r));
+          });
+        };
+      }};
+}
 
-void AddRotaCommands(std::vector<Command>& cmds) {
-  // ---- rotations
-  cmds.push_back(
-      {"rota", "rotation set", "add or replace a rotation layer (changes the future only)",
-       [](CLI::App* app) -> Runner {
-         auto id = std::make_shared<std::string>(), center = std::make_shared<std::string>(),
-              members = std::make_shared<std::string>(),
-              period = std::make_shared<std::string>("weekly"),
-              handoff = std::make_shared<std::string>("08:00"),
-              start = std::make_shared<std::string>(), kinds = std::make_shared<std::string>(),
-              days = std::make_shared<std::string>();
-         auto precedence = std::make_shared<int>(0);
-         auto no_backup = std::make_shared<bool>(false);
-         app->add_option("--id", *id, "rotation id")->required();
-         app->add_option("--center", *center, "center id")->required();
-         app->add_option("--members", *members, "staff ids in turn order, comma-separated")
-             ->required();
-         app->add_option("--period", *period,
-                         "daily, weekly, or a number of days (default weekly)");
-         app->add_option("--handoff", *handoff, "local time the turn changes (default 08:00)");
-         app->add_option("--start", *start, "date of the first turn (members[0])")->required();
-         app->add_option("--kinds", *kinds, "window kinds served, e.g. DUTY,ON_CALL (default all)");
-         app->add_option("--day-types", *days,
-                         "day types served, e.g. WEEKEND,HOLIDAY (default all; WORKDAY includes "
-                         "调休 make-up days)");
-         app->add_option("--precedence", *precedence,
-                         "lower wins where layers overlap (default 0)");
-         app->add_flag("--no-backup", *no_backup,
-                       "no AB岗 backup (default: the next member backs up)");
-         return [=](Context& ctx) {
-           v1::CtlRequest req;
-           auto* x = req.mutable_rotation_set()->mutable_rotation();
-           x->set_id(*id);
-           x->set_center_id(*center);
-           size_t s = 0;
-           while (s <= members->size()) {
-             size_t e = members->find(',', s);
-             std::string m = members->substr(s, e == std::string::npos ? std::string::npos : e - s);
-             if (!m.empty()) x->add_members(m);
-             if (e == std::string::npos) break;
-             s = e + 1;
-           }
-           if (*period == "daily")
-             x->set_period_days(1);
-           else if (*period == "weekly")
-             x->set_period_days(7);
-           else {
-             auto every = ParseNumber<uint32_t>(*period, "--period");
-             if (!every.ok()) {
-               return Usage(ctx, Status::InvalidArgument("--period",
-                                                         "is daily, weekly or a number of days"));
-             }
-             x->set_period_days(*every);
-           }
-           x->set_handoff(*handoff);
-           x->set_start_date(*start);
-           x->set_precedence(*precedence);
-           x->set_no_backup(*no_backup);
-           auto k = ParseEnums<v1::WindowKind>(
-               *kinds, v1::WindowKind_Parse, "--kinds",
-               "REGULAR, EXTENDED, NOON, STAGGERED, DUTY, APPOINTMENT, ON_CALL");
-           if (!k.ok()) return Usage(ctx, k.status());
-           for (auto v : *k) x->add_kinds(v);
-           auto d = ParseEnums<v1::DayType>(*days, v1::DayType_Parse, "--day-types",
-                                            "WORKDAY, WEEKEND, HOLIDAY, MAKEUP_WORKDAY");
-           if (!d.ok()) return Usage(ctx, d.status());
-           for (auto v : *d) x->add_day_types(v);
-           return Send(ctx, req, [](const v1::CtlReply& r) {
-             std::cout << fmt::format(
-                 "rotation {} set ({}); run `zhibanctl rota generate` to apply it to future "
-                 "shifts\n",
-                 r.rotation().id(), SeqNote(r));
-           });
-         };
-       }});
-  cmds.push_back({"rota", "rotation list", "rotation layers", [](CLI::App* app) -> Runner {
-                    auto center = std::make_shared<std::string>();
-                    app->add_option("--center", *center, "only this center");
-                    return [=](Context& ctx) {
-                      v1::CtlRequest req;
-                      req.mutable_rotation_list()->set_center_id(*center);
-                      return Send(ctx, req, [](const v1::CtlReply& r) {
-                        Table t({"ID", "CENTER", "MEMBERS", "PERIOD", "HANDOFF", "START", "KINDS",
-                                 "DAY TYPES", "PREC"});
-                        for (const auto& x : r.rotation_list().rotations()) {
-                          std::vector<std::string> k, d;
-                          for (int v : x.kinds()) k.push_back(v1::WindowKind_Name(v));
-                          for (int v : x.day_types()) d.push_back(v1::DayType_Name(v));
-                          t.Add({x.id(), x.center_id(),
-                                 fmt::format("{}", fmt::join(x.members(), ",")),
-                                 fmt::format("{}d", x.period_days()), x.handoff(), x.start_date(),
-                                 k.empty() ? "all" : fmt::format("{}", fmt::join(k, ",")),
-                                 d.empty() ? "all" : fmt::format("{}", fmt::join(d, ",")),
-                                 std::to_string(x.precedence())});
-                        }
-                        t.Print();
-                      });
-                    };
-                  }});
-  cmds.push_back(IdCommand(
+Command RotationList() {
+  return StringFlagCommand(
+      "rota", "rotation list", "rotation layers", {"--center", "only this center"},
+      [](v1::CtlRequest& req, const std::string& center) {
+        req.mutable_rotation_list()->set_center_id(center);
+      },
+      [](const v1::CtlReply& r, const std::string&) {
+        Table t({"ID", "CENTER", "MEMBERS", "PERIOD", "HANDOFF", "START", "KINDS", "DAY TYPES",
+                 "PREC"});
+        for (const auto& x : r.rotation_list().rotations()) {
+          std::vector<std::string> k, d;
+          for (int v : x.kinds()) k.push_back(v1::WindowKind_Name(v));
+          for (int v : x.day_types()) d.push_back(v1::DayType_Name(v));
+          t.Add({x.id(), x.center_id(), fmt::format("{}", fmt::join(x.members(), ",")),
+                 fmt::format("{}d", x.period_days()), x.handoff(), x.start_date(),
+                 k.empty() ? "all" : fmt::format("{}", fmt::join(k, ",")),
+                 d.empty() ? "all" : fmt::format("{}", fmt::join(d, ",")),
+                 std::to_string(x.precedence())});
+        }
+        t.Print();
+      });
+}
+
+Command RotationRemove() {
+  return IdCommand(
       "rota", "rotation remove", "remove a rotation layer",
       [](v1::CtlRequest& r, const std::string& id) { r.mutable_rotation_remove()->set_id(id); },
       [](const v1::CtlReply& r, const std::string& id) {
         std::cout << fmt::format("removed rotation {} ({})\n", id, SeqNote(r));
-      }));
+      });
+}
 
-  // ---- planning
-  for (const char* verb : {"generate", "fill"}) {
-    const bool is_fill = std::string(verb) == "fill";
-    cmds.push_back(
-        {"rota", verb,
-         is_fill ? "staff the gaps with eligible staff, fairly, within the rules (keeps every "
-                   "assignment)"
-                 : "create shifts for every required window from the rotations (--fill: then "
-                   "auto-fill)",
-         [is_fill](CLI::App* app) -> Runner {
-           auto center = std::make_shared<std::string>(), from = std::make_shared<std::string>(),
-                to = std::make_shared<std::string>();
-           auto fill = std::make_shared<bool>(false);
-           app->add_option("--center", *center, "center id, or \"all\" (one request per center)")
-               ->required();
-           app->add_option("--from", *from, "first date")->required();
-           app->add_option("--to", *to, "last date (at most 367 days)")->required();
-           if (!is_fill) app->add_flag("--fill", *fill, "auto-fill what the rotations leave");
-           return [=](Context& ctx) { return RunPlan(ctx, *center, *from, *to, *fill, is_fill); };
-         }});
-  }
-  cmds.push_back({"rota", "show", "shifts of a center", [](CLI::App* app) -> Runner {
-                    auto center = std::make_shared<std::string>();
-                    auto range = std::make_shared<RangeFlags>();
-                    app->add_option("--center", *center, "center id")->required();
-                    range->Add(app);
-                    return [=](Context& ctx) {
-                      if (Status s = range->Resolve(ctx, 0); !s.ok())
-                        return PrintProblem(s.message(), kExitUnavailable, ctx.g.format());
-                      v1::CtlRequest req;
-                      auto* q = req.mutable_rota_show();
-                      q->set_center_id(*center);
-                      q->set_from(range->from);
-                      q->set_to(range->to);
-                      return Send(ctx, req,
-                                  [](const v1::CtlReply& r) { PrintShifts(r.shift_list()); });
-                    };
-                  }});
-  cmds.push_back({"rota", "mine", "one person's shifts (default: the next 30 days)",
-                  [](CLI::App* app) -> Runner {
-                    auto staff = std::make_shared<std::string>();
-                    auto range = std::make_shared<RangeFlags>();
-                    app->add_option("--staff", *staff, "staff id")->required();
-                    range->Add(app);
-                    return [=](Context& ctx) {
-                      if (Status s = range->Resolve(ctx, 30); !s.ok())
-                        return PrintProblem(s.message(), kExitUnavailable, ctx.g.format());
-                      v1::CtlRequest req;
-                      auto* q = req.mutable_rota_show();
-                      q->set_staff_id(*staff);
-                      q->set_from(range->from);
-                      q->set_to(range->to);
-                      return Send(ctx, req,
-                                  [](const v1::CtlReply& r) { PrintShifts(r.shift_list()); });
-                    };
-                  }});
-  cmds.push_back(
-      {"rota", "now", "who is on duty now, with the leader and the backup",
-       [](CLI::App* app) -> Runner {
-         auto center = std::make_shared<std::string>();
-         app->add_option("--center", *center, "only this center");
-         return [=](Context& ctx) {
-           v1::CtlRequest req;
-           req.mutable_rota_now()->set_center_id(*center);
-           return Send(ctx, req, [](const v1::CtlReply& r) {
-             const auto& n = r.rota_now();
-             std::cout << "now " << Time(n.now()) << "\n";
-             Table t({"CENTER", "KIND", "UNTIL", "ON DUTY", "PHONE", "BACKUP", "LEADER ON DUTY",
-                      "CHECKED IN"});
-             for (const auto& d : n.on_duty()) {
-               auto l = n.leaders().find(d.center_id());
-               t.Add({d.center_id(), v1::WindowKind_Name(d.shift().kind()), d.shift().end_local(),
-                      d.staff().id() + " " + d.staff().name(), d.staff().phone(),
-                      d.backup().id().empty() ? "" : d.backup().id() + " " + d.backup().name(),
-                      l == n.leaders().end() ? "" : l->second.name() + " " + l->second.phone(),
-                      d.shift().has_checked_in() ? Time(d.shift().checked_in()) : ""});
-             }
-             for (const auto& g : n.gaps()) {
-               t.Add({g.center_id(), v1::WindowKind_Name(g.kind()), g.end_local(), "-- gap --", "",
-                      "", "", ""});
-             }
-             t.Print();
-           });
-         };
-       }});
-  cmds.push_back(
-      {"rota", "check", "coverage gaps, rule violations and the fairness spread of a range",
-       [](CLI::App* app) -> Runner {
-         auto center = std::make_shared<std::string>(), from = std::make_shared<std::string>(),
-              to = std::make_shared<std::string>();
-         app->add_option("--center", *center, "center id")->required();
-         app->add_option("--from", *from, "first date")->required();
-         app->add_option("--to", *to, "last date")->required();
-         return [=](Context& ctx) {
-           v1::CtlRequest req;
-           auto* q = req.mutable_rota_check();
-           q->set_center_id(*center);
-           q->set_from(*from);
-           q->set_to(*to);
-           return Send(ctx, req, [&](const v1::CtlReply& r) {
-             const auto& c = r.rota_check();
-             std::cout << fmt::format(
-                 "{} {}..{}: {} shifts, {} gaps, {} rule breaches, {} days without any window\n",
-                 *center, *from, *to, c.shifts(), c.gap_count(), c.breaches_size(),
-                 c.uncovered_days_size());
-             if (c.uncovered_days_size()) {
-               Table t({"DAY WITHOUT WINDOWS", "WHY"});
-               for (const auto& g : c.uncovered_days()) t.Add({g.date(), g.reason()});
-               t.Print();
-             }
-             if (c.gaps_size()) {
-               Table t({"GAP", "DATE", "TIME", "KIND", "NEEDS"});
-               for (const auto& g : c.gaps()) {
-                 std::vector<std::string> needs;
-                 for (int role : g.roles()) needs.push_back(v1::Role_Name(role));
-                 for (const auto& sk : g.skills()) needs.push_back(sk);
-                 t.Add({g.id(), g.date(), g.start_local() + "-" + g.end_local(),
-                        v1::WindowKind_Name(g.kind()), fmt::format("{}", fmt::join(needs, ","))});
-               }
-               t.Print();
-             }
-             if (c.breaches_size()) {
-               Table t({"SHIFT", "STAFF", "RULE", "DETAIL", "FORCED"});
-               for (const auto& b : c.breaches())
-                 t.Add(
-                     {b.shift_id(), b.staff_id(), b.rule(), b.detail(), b.forced() ? "yes" : "NO"});
-               t.Print();
-             }
-             Table f({"STAFF", "NAME", "WEEKEND DAYS", "HOLIDAY DAYS", "EVENINGS", "HOURS"});
-             for (const auto& x : c.fairness()) {
-               f.Add({x.staff_id(), x.name(), std::to_string(x.weekend_days()),
-                      std::to_string(x.holiday_days()), std::to_string(x.evenings()),
-                      fmt::format("{:.1f}", x.minutes() / 60.0)});
-             }
-             f.Print();
-             std::cout << fmt::format(
-                 "fairness spread (max-min): weekend days {}, holiday days {}, evenings {}\n",
-                 c.spread_weekend_days(), c.spread_holiday_days(), c.spread_evenings());
-           });
-         };
-       }});
-  cmds.push_back(
-      {"rota", "override", "one person covers a shift, or someone's shifts over a range",
-       [](CLI::App* app) -> Runner {
-         auto shift = std::make_shared<std::string>(), staff = std::make_shared<std::string>(),
-              center = std::make_shared<std::string>(), from = std::make_shared<std::string>(),
-              to = std::make_shared<std::string>(), replaces = std::make_shared<std::string>(),
-              reason = std::make_shared<std::string>();
-         auto force = std::make_shared<bool>(false);
-         app->add_option("--shift", *shift, "shift id (from rota show -o json)");
-         app->add_option("--staff", *staff, "who covers")->required();
-         app->add_option("--center", *center, "range form: center");
-         app->add_option("--from", *from, "range form: first date");
-         app->add_option("--to", *to, "range form: last date");
-         app->add_option("--replaces", *replaces, "range form: whose shifts");
-         app->add_option("--reason", *reason, "why (in shift.changed and the audit log)");
-         app->add_flag("--force", *force,
-                       "even against working-time rules (audited, reported as rule.violation)");
-         return [=](Context& ctx) {
-           v1::CtlRequest req;
-           auto* x = req.mutable_rota_override();
-           x->set_shift_id(*shift);
-           x->set_staff_id(*staff);
-           x->set_center_id(*center);
-           x->set_from(*from);
-           x->set_to(*to);
-           x->set_replaces(*replaces);
-           x->set_reason(*reason);
-           x->set_force(*force);
-           return Send(ctx, req, [&](const v1::CtlReply& r) {
-             std::cout << fmt::format("{} now covers {}{} ({})\n", *staff, r.shift().id(),
-                                      shift->empty() ? " and the rest of the range" : "",
-                                      SeqNote(r));
-           });
-         };
-       }});
-  cmds.push_back(
-      {"rota", "publish", "freeze a month and tell everyone their shifts (shift.assigned)",
-       [](CLI::App* app) -> Runner {
-         auto center = std::make_shared<std::string>(), month = std::make_shared<std::string>();
-         app->add_option("--center", *center, "center id, or \"all\"")->required();
-         app->add_option("--month", *month, "YYYY-MM")->required();
-         return [=](Context& ctx) {
-           auto m = MonthArg(*month);
-           if (!m.ok()) return Usage(ctx, m.status());
-           std::vector<std::string> centers{*center};
-           if (*center == "all") {
-             auto all = AllCenters(ctx);
-             if (!all.ok())
-               return PrintProblem(all.status().message(), kExitUnavailable, ctx.g.format());
-             centers = std::move(*all);
-           }
-           for (const auto& c : centers) {
-             v1::CtlRequest req;
-             req.mutable_rota_publish()->set_center_id(c);
-             req.mutable_rota_publish()->set_month(*month);
-             int rc = Send(ctx, req, [&](const v1::CtlReply& r) {
-               const auto& p = r.rota_publish();
-               std::cout << fmt::format("published {} of {}: {} shifts, {} gaps ({})\n", p.month(),
-                                        c, p.shifts(), p.gaps(), SeqNote(r));
-               if (!p.warning().empty()) std::cerr << "warning: " << p.warning() << "\n";
-             });
-             if (rc != kExitOk) return rc;
-           }
-           return kExitOk;
-         };
-       }});
-  cmds.push_back({"rota", "checkin",
-                  "签到: check in to the shift running now (or starting within 30 min)",
-                  [](CLI::App* app) -> Runner {
-                    auto staff = std::make_shared<std::string>();
-                    app->add_option("--staff", *staff, "staff id")->required();
-                    return [=](Context& ctx) {
-                      v1::CtlRequest req;
-                      req.mutable_rota_checkin()->set_staff_id(*staff);
-                      return Send(ctx, req, [&](const v1::CtlReply& r) {
-                        std::cout << fmt::format("{} checked in to {} at {}\n", *staff,
-                                                 r.shift().id(), Time(r.shift().checked_in()));
-                      });
-                    };
-                  }});
+// rota generate | fill: the same range flags; generate may then fill.
+Command RotaPlan(const char* verb) {
+  const bool is_fill = std::string(verb) == "fill";
+  return {"rota", verb,
+          is_fill ? "staff the gaps with eligible staff, fairly, within the rules (keeps every "
+                    "assignment)"
+                  : "create shifts for every required window from the rotations (--fill: then "
+                    "auto-fill)",
+          [is_fill](CLI::App* app) -> Runner {
+            auto center = std::make_shared<std::string>(), from = std::make_shared<std::string>(),
+                 to = std::make_shared<std::string>();
+            auto fill = std::make_shared<bool>(false);
+            app->add_option("--center", *center, "center id, or \"all\" (one request per center)")
+                ->required();
+            app->add_option("--from", *from, "first date")->required();
+            app->add_option("--to", *to, "last date (at most 367 days)")->required();
+            if (!is_fill) app->add_flag("--fill", *fill, "auto-fill what the rotations leave");
+            return [=](Context& ctx) { return RunPlan(ctx, *center, *from, *to, *fill, is_fill); };
+          }};
+}
 
-  // ---- swaps
-  auto swap_line = [](const v1::CtlReply& r) {
-    const auto& s = r.shift_swap();
-    std::cout << fmt::format(
-        "swap {} {}: {} -> {} for {}{} ({})\n", s.id(), v1::SwapState_Name(s.state()),
-        s.from_staff_id(), s.to_staff_id(), s.shift_id(),
-        s.return_shift_id().empty() ? "" : ", back " + s.return_shift_id(), SeqNote(r));
-  };
-  cmds.push_back({"rota", "swap request",
-                  "ask a colleague to take your shift (they accept, a leader approves)",
-                  [=](CLI::App* app) -> Runner {
-                    auto shift = std::make_shared<std::string>(),
-                         to = std::make_shared<std::string>(),
-                         back = std::make_shared<std::string>(),
-                         reason = std::make_shared<std::string>(),
-                         id = std::make_shared<std::string>();
-                    app->add_option("--shift", *shift, "your shift id")->required();
-                    app->add_option("--to", *to, "the colleague's staff id")->required();
-                    app->add_option("--return-shift", *back, "their shift you take in exchange");
-                    app->add_option("--reason", *reason, "why");
-                    app->add_option("--id", *id, "swap id (default: named by zhiband)");
-                    return [=](Context& ctx) {
-                      v1::CtlRequest req;
-                      auto* x = req.mutable_swap_request();
-                      x->set_id(*id);
-                      x->set_shift_id(*shift);
-                      x->set_to_staff_id(*to);
-                      x->set_return_shift_id(*back);
-                      x->set_reason(*reason);
-                      return Send(ctx, req, swap_line);
-                    };
-                  }});
-  for (auto [verb, action, help] :
-       {std::tuple{"swap accept", v1::ACCEPT, "the colleague agrees"},
-        std::tuple{"swap approve", v1::APPROVE, "a LEADER approves: the swap is applied"},
-        std::tuple{"swap reject", v1::REJECT, "the colleague or a LEADER says no"}}) {
-    cmds.push_back(
-        {"rota", verb, help, [=, action = action](CLI::App* app) -> Runner {
-           auto id = std::make_shared<std::string>(), by = std::make_shared<std::string>();
-           auto force = std::make_shared<bool>(false);
-           app->add_option("--id", *id, "swap id")->required();
-           app->add_option("--by", *by, "staff id of who decides")->required();
-           if (action == v1::APPROVE)
-             app->add_flag("--force", *force, "even against working-time rules (audited)");
-           return [=](Context& ctx) {
-             v1::CtlRequest req;
-             auto* x = req.mutable_swap_decide();
-             x->set_id(*id);
-             x->set_action(action);
-             x->set_by_staff_id(*by);
-             x->set_force(*force);
-             return Send(ctx, req, swap_line);
-           };
-         }});
-  }
-  cmds.push_back({"rota", "swap list", "swap requests", [](CLI::App* app) -> Runner {
-                    auto staff = std::make_shared<std::string>();
-                    app->add_option("--staff", *staff, "only swaps involving this person");
-                    return [=](Context& ctx) {
-                      v1::CtlRequest req;
-                      req.mutable_swap_list()->set_staff_id(*staff);
-                      return Send(ctx, req, [](const v1::CtlReply& r) {
-                        Table t({"ID", "STATE", "FROM", "TO", "SHIFT", "RETURN SHIFT", "DECIDED BY",
-                                 "REASON"});
-                        for (const auto& s : r.swap_list().swaps()) {
-                          t.Add({s.id(), v1::SwapState_Name(s.state()), s.from_staff_id(),
-                                 s.to_staff_id(), s.shift_id(), s.return_shift_id(), s.decided_by(),
-                                 s.reason()});
-                        }
-                        t.Print();
-                      });
-                    };
-                  }});
+// rota show | mine: the shifts of one center or one person over --date, or
+// --from [--to]; `default_days` after the daemon's today without either.
+Command ShiftsOver(std::string verb, std::string help, StringFlag who, int default_days,
+                   void (*set)(v1::RotaShowRequest*, const std::string&)) {
+  return {"rota", std::move(verb), std::move(help), [=](CLI::App* app) -> Runner {
+            auto value = std::make_shared<std::string>();
+            auto range = std::make_shared<RangeFlags>();
+            app->add_option(who.name, *value, who.help)->required();
+            range->Add(app);
+            return [=](Context& ctx) {
+              if (Status s = range->Resolve(ctx, default_days); !s.ok())
+                return PrintProblem(s.message(), kExitUnavailable, ctx.g.format());
+              v1::CtlRequest req;
+              auto* q = req.mutable_rota_show();
+              set(q, *value);
+              q->set_from(range->from);
+              q->set_to(range->to);
+              return Send(ctx, req, [](const v1::CtlReply& r) { PrintShifts(r.shift_list()); });
+            };
+          }};
+}
 
-  // ---- rules
-  cmds.push_back({"rota", "rules set", "working-time rules from a TOML file (see ops/rules.toml)",
-                  [](CLI::App* app) -> Runner {
-                    auto file = std::make_shared<std::string>();
-                    app->add_option("--file", *file, "rules TOML")->required();
-                    return [=](Context& ctx) {
-                      auto text = ReadFile(*file, kMaxRulesFileBytes);
-                      if (!text.ok()) return Usage(ctx, text.status());
-                      v1::CtlRequest req;
-                      req.mutable_rules_set()->set_toml(*text);
-                      req.mutable_rules_set()->set_source(*file);
-                      return Send(ctx, req, [&](const v1::CtlReply& r) {
-                        std::cout << fmt::format("working-time rules from {} in force ({})\n",
-                                                 *file, SeqNote(r));
-                      });
-                    };
-                  }});
-  cmds.push_back({"rota", "rules show", "the working-time rules in force (defaults: DESIGN.md §2)",
-                  [](CLI::App*) -> Runner {
-                    return [](Context& ctx) {
-                      v1::CtlRequest req;
-                      req.mutable_rules_show();
-                      return Send(ctx, req, [](const v1::CtlReply& r) {
-                        if (r.rules().toml().empty()) {
-                          std::cout
-                              << "defaults: 8h a day + 3h overtime, 40h a week, 36h overtime a "
-                                 "month, 11h rest between "
-                                 "working days, at most 6 consecutive days, 1 rest day a week\n";
-                        } else {
-                          std::cout << "# from " << r.rules().source() << "\n" << r.rules().toml();
-                        }
-                      });
-                    };
-                  }});
+Command RotaShow() {
+  return ShiftsOver("show", "shifts of a center", {"--center", "center id"}, 0,
+                    [](v1::RotaShowRequest* q, const std::string& v) { q->set_center_id(v); });
+}
 
-  // ---- leave
-  cmds.push_back(
-      {"leave", "add", "approved leave; shifts it hits go to the backup or become gaps",
-       [](CLI::App* app) -> Runner {
-         auto id = std::make_shared<std::string>(), staff = std::make_shared<std::string>(),
-              kind = std::make_shared<std::string>(), from = std::make_shared<std::string>(),
-              to = std::make_shared<std::string>(), reason = std::make_shared<std::string>();
-         app->add_option("--id", *id, "leave id")->required();
-         app->add_option("--staff", *staff, "staff id")->required();
-         app->add_option("--kind", *kind, "ANNUAL, SICK, COMPENSATORY (补休/调休) or PERSONAL")
-             ->required();
-         app->add_option("--from", *from, "first day")->required();
-         app->add_option("--to", *to, "last day (default: --from)");
-         app->add_option("--reason", *reason, "note");
-         return [=](Context& ctx) {
-           auto k = ParseEnums<v1::LeaveKind>(*kind, v1::LeaveKind_Parse, "--kind",
-                                              "ANNUAL, SICK, COMPENSATORY, PERSONAL");
-           if (!k.ok()) return Usage(ctx, k.status());
-           if (k->size() != 1)
-             return Usage(ctx, Status::InvalidArgument("--kind", "give one kind"));
-           v1::CtlRequest req;
-           auto* l = req.mutable_leave_add()->mutable_leave();
-           l->set_id(*id);
-           l->set_staff_id(*staff);
-           l->set_kind(k->front());
-           l->set_from(*from);
-           l->set_to(*to);
-           l->set_reason(*reason);
-           return Send(ctx, req, [](const v1::CtlReply& r) {
-             std::cout << fmt::format("leave {} for {} {}..{} ({})\n", r.leave().id(),
-                                      r.leave().staff_id(), r.leave().from(), r.leave().to(),
-                                      SeqNote(r));
-           });
-         };
-       }});
-  cmds.push_back({"leave", "list", "approved leave", [](CLI::App* app) -> Runner {
-                    auto staff = std::make_shared<std::string>(),
-                         center = std::make_shared<std::string>();
-                    app->add_option("--staff", *staff, "only this person");
-                    app->add_option("--center", *center, "only staff homed here");
-                    return [=](Context& ctx) {
-                      v1::CtlRequest req;
-                      req.mutable_leave_list()->set_staff_id(*staff);
-                      req.mutable_leave_list()->set_center_id(*center);
-                      return Send(ctx, req, [](const v1::CtlReply& r) {
-                        Table t({"ID", "STAFF", "KIND", "FROM", "TO", "REASON"});
-                        for (const auto& l : r.leave_list().leave()) {
-                          t.Add({l.id(), l.staff_id(), v1::LeaveKind_Name(l.kind()), l.from(),
-                                 l.to(), l.reason()});
-                        }
-                        t.Print();
-                      });
-                    };
-                  }});
-  cmds.push_back(IdCommand(
+Command RotaMine() {
+  return ShiftsOver("mine", "one person's shifts (default: the next 30 days)",
+                    {"--staff", "staff id"}, 30,
+                    [](v1::RotaShowRequest* q, const std::string& v) { q->set_staff_id(v); });
+}
+
+Command RotaNow() {
+  return StringFlagCommand(
+      "rota", "now", "who is on duty now, with the leader and the backup",
+      {"--center", "only this center"},
+      [](v1::CtlRequest& req, const std::string& center) {
+        req.mutable_rota_now()->set_center_id(center);
+      },
+      [](const v1::CtlReply& r, const std::string&) {
+        const auto& n = r.rota_now();
+        std::cout << "now " << Time(n.now()) << "\n";
+        Table t({"CENTER", "KIND", "UNTIL", "ON DUTY", "PHONE", "BACKUP", "LEADER ON DUTY",
+                 "CHECKED IN"});
+        for (const auto& d : n.on_duty()) {
+          auto l = n.leaders().find(d.center_id());
+          t.Add({d.center_id(), v1::WindowKind_Name(d.shift().kind()), d.shift().end_local(),
+                 d.staff().id() + " " + d.staff().name(), d.staff().phone(),
+                 d.backup().id().empty() ? "" : d.backup().id() + " " + d.backup().name(),
+                 l == n.leaders().end() ? "" : l->second.name() + " " + l->second.phone(),
+                 d.shift().has_checked_in() ? Time(d.shift().checked_in()) : ""});
+        }
+        for (const auto& g : n.gaps()) {
+          t.Add({g.center_id(), v1::WindowKind_Name(g.kind()), g.end_local(), "-- gap --", "", "",
+                 "", ""});
+        }
+        t.Print();
+      });
+}
+
+Command RotaCheck() {
+  return {
+      "rota", "check", "coverage gaps, rule violations and the fairness spread of a range",
+      [](CLI::App* app) -> Runner {
+        auto center = std::make_shared<std::string>(), from = std::make_shared<std::string>(),
+             to = std::make_shared<std::string>();
+        app->add_option("--center", *center, "center id")->required();
+        app->add_option("--from", *from, "first date")->required();
+        app->add_option("--to", *to, "last date")->required();
+        return [=](Context& ctx) {
+          v1::CtlRequest req;
+          auto* q = req.mutable_rota_check();
+          q->set_center_id(*center);
+          q->set_from(*from);
+          q->set_to(*to);
+          return Send(ctx, req, [&](const v1::CtlReply& r) {
+            const auto& c = r.rota_check();
+            std::cout << fmt::format(
+                "{} {}..{}: {} shifts, {} gaps, {} rule breaches, {} days without any window\n",
+                *center, *from, *to, c.shifts(), c.gap_count(), c.breaches_size(),
+                c.uncovered_days_size());
+            if (c.uncovered_days_size()) {
+              Table t({"DAY WITHOUT WINDOWS", "WHY"});
+              for (const auto& g : c.uncovered_days()) t.Add({g.date(), g.reason()});
+              t.Print();
+            }
+            if (c.gaps_size()) {
+              Table t({"GAP", "DATE", "TIME", "KIND", "NEEDS"});
+              for (const auto& g : c.gaps()) {
+                std::vector<std::string> needs;
+                for (int role : g.roles()) needs.push_back(v1::Role_Name(role));
+                for (const auto& sk : g.skills()) needs.push_back(sk);
+                t.Add({g.id(), g.date(), g.start_local() + "-" + g.end_local(),
+                       v1::WindowKind_Name(g.kind()), fmt::format("{}", fmt::join(needs, ","))});
+              }
+              t.Print();
+            }
+            if (c.breaches_size()) {
+              Table t({"SHIFT", "STAFF", "RULE", "DETAIL", "FORCED"});
+              for (const auto& b : c.breaches())
+                t.Add(
+                    {b.shift_id(), b.staff_id(), b.rule(), b.detail(), b.forced() ? "yes" : "NO"});
+              t.Print();
+            }
+            Table f({"STAFF", "NAME", "WEEKEND DAYS", "HOLIDAY DAYS", "EVENINGS", "HOURS"});
+            for (const auto& x : c.fairness()) {
+              f.Add({x.staff_id(), x.name(), std::to_string(x.weekend_days()),
+                     std::to_string(x.holiday_days()), std::to_string(x.evenings()),
+                     fmt::format("{:.1f}", x.minutes() / 60.0)});
+            }
+            f.Print();
+            std::cout << fmt::format(
+                "fairness spread (max-min): weekend days {}, holiday days {}, evenings {}\n",
+                c.spread_weekend_days(), c.spread_holiday_days(), c.spread_evenings());
+          });
+        };
+      }};
+}
+
+Command RotaOverride() {
+  return {"rota", "override", "one person covers a shift, or someone's shifts over a range",
+          [](CLI::App* app) -> Runner {
+            auto shift = std::make_shared<std::string>(), staff = std::make_shared<std::string>(),
+                 center = std::make_shared<std::string>(), from = std::make_shared<std::string>(),
+                 to = std::make_shared<std::string>(), replaces = std::make_shared<std::string>(),
+                 reason = std::make_shared<std::string>();
+            auto force = std::make_shared<bool>(false);
+            app->add_option("--shift", *shift, "shift id (from rota show -o json)");
+            app->add_option("--staff", *staff, "who covers")->required();
+            app->add_option("--center", *center, "range form: center");
+            app->add_option("--from", *from, "range form: first date");
+            app->add_option("--to", *to, "range form: last date");
+            app->add_option("--replaces", *replaces, "range form: whose shifts");
+            app->add_option("--reason", *reason, "why (in shift.changed and the audit log)");
+            app->add_flag("--force", *force,
+                          "even against working-time rules (audited, reported as rule.violation)");
+            return [=](Context& ctx) {
+              v1::CtlRequest req;
+              auto* x = req.mutable_rota_override();
+              x->set_shift_id(*shift);
+              x->set_staff_id(*staff);
+              x->set_center_id(*center);
+              x->set_from(*from);
+              x->set_to(*to);
+              x->set_replaces(*replaces);
+              x->set_reason(*reason);
+              x->set_force(*force);
+              return Send(ctx, req, [&](const v1::CtlReply& r) {
+                std::cout << fmt::format("{} now covers {}{} ({})\n", *staff, r.shift().id(),
+                                         shift->empty() ? " and the rest of the range" : "",
+                                         SeqNote(r));
+              });
+            };
+          }};
+}
+
+Command RotaPublish() {
+  return {"rota", "publish", "freeze a month and tell everyone their shifts (shift.assigned)",
+          [](CLI::App* app) -> Runner {
+            auto center = std::make_shared<std::string>(), month = std::make_shared<std::string>();
+            app->add_option("--center", *center, "center id, or \"all\"")->required();
+            app->add_option("--month", *month, "YYYY-MM")->required();
+            return [=](Context& ctx) {
+              auto m = MonthArg(*month);
+              if (!m.ok()) return Usage(ctx, m.status());
+              std::vector<std::string> centers{*center};
+              if (*center == "all") {
+                auto all = AllCenters(ctx);
+                if (!all.ok())
+                  return PrintProblem(all.status().message(), kExitUnavailable, ctx.g.format());
+                centers = std::move(*all);
+              }
+              for (const auto& c : centers) {
+                v1::CtlRequest req;
+                req.mutable_rota_publish()->set_center_id(c);
+                req.mutable_rota_publish()->set_month(*month);
+                int rc = Send(ctx, req, [&](const v1::CtlReply& r) {
+                  const auto& p = r.rota_publish();
+                  std::cout << fmt::format("published {} of {}: {} shifts, {} gaps ({})\n",
+                                           p.month(), c, p.shifts(), p.gaps(), SeqNote(r));
+                  if (!p.warning().empty()) std::cerr << "warning: " << p.warning() << "\n";
+                });
+                if (rc != kExitOk) return rc;
+              }
+              return kExitOk;
+            };
+          }};
+}
+
+Command RotaCheckin() {
+  return StringFlagCommand(
+      "rota", "checkin", "签到: check in to the shift running now (or starting within 30 min)",
+      {"--staff", "staff id", true},
+      [](v1::CtlRequest& req, const std::string& staff) {
+        req.mutable_rota_checkin()->set_staff_id(staff);
+      },
+      [](const v1::CtlReply& r, const std::string& staff) {
+        std::cout << fmt::format("{} checked in to {} at {}\n", staff, r.shift().id(),
+                                 Time(r.shift().checked_in()));
+      });
+}
+
+void PrintSwap(const v1::CtlReply& r) {
+  const auto& s = r.shift_swap();
+  std::cout << fmt::format(
+      "swap {} {}: {} -> {} for {}{} ({})\n", s.id(), v1::SwapState_Name(s.state()),
+      s.from_staff_id(), s.to_staff_id(), s.shift_id(),
+      s.return_shift_id().empty() ? "" : ", back " + s.return_shift_id(), SeqNote(r));
+}
+
+Command SwapRequest() {
+  return {"rota", "swap request",
+          "ask a colleague to take your shift (they accept, a leader approves)",
+          [](CLI::App* app) -> Runner {
+            auto shift = std::make_shared<std::string>(), to = std::make_shared<std::string>(),
+                 back = std::make_shared<std::string>(), reason = std::make_shared<std::string>(),
+                 id = std::make_shared<std::string>();
+            app->add_option("--shift", *shift, "your shift id")->required();
+            app->add_option("--to", *to, "the colleague's staff id")->required();
+            app->add_option("--return-shift", *back, "their shift you take in exchange");
+            app->add_option("--reason", *reason, "why");
+            app->add_option("--id", *id, "swap id (default: named by zhiband)");
+            return [=](Context& ctx) {
+              v1::CtlRequest req;
+              auto* x = req.mutable_swap_request();
+              x->set_id(*id);
+              x->set_shift_id(*shift);
+              x->set_to_staff_id(*to);
+              x->set_return_shift_id(*back);
+              x->set_reason(*reason);
+              return Send(ctx, req, PrintSwap);
+            };
+          }};
+}
+
+// rota swap accept | approve | reject: who decides; a LEADER may force an approval.
+Command SwapDecide(const char* verb, v1::SwapAction action, const char* help) {
+  return {"rota", verb, help, [action](CLI::App* app) -> Runner {
+            auto id = std::make_shared<std::string>(), by = std::make_shared<std::string>();
+            auto force = std::make_shared<bool>(false);
+            app->add_option("--id", *id, "swap id")->required();
+            app->add_option("--by", *by, "staff id of who decides")->required();
+            if (action == v1::APPROVE)
+              app->add_flag("--force", *force, "even against working-time rules (audited)");
+            return [=](Context& ctx) {
+              v1::CtlRequest req;
+              auto* x = req.mutable_swap_decide();
+              x->set_id(*id);
+              x->set_action(action);
+              x->set_by_staff_id(*by);
+              x->set_force(*force);
+              return Send(ctx, req, PrintSwap);
+            };
+          }};
+}
+
+Command SwapList() {
+  return StringFlagCommand(
+      "rota", "swap list", "swap requests", {"--staff", "only swaps involving this person"},
+      [](v1::CtlRequest& req, const std::string& staff) {
+        req.mutable_swap_list()->set_staff_id(staff);
+      },
+      [](const v1::CtlReply& r, const std::string&) {
+        Table t({"ID", "STATE", "FROM", "TO", "SHIFT", "RETURN SHIFT", "DECIDED BY", "REASON"});
+        for (const auto& s : r.swap_list().swaps()) {
+          t.Add({s.id(), v1::SwapState_Name(s.state()), s.from_staff_id(), s.to_staff_id(),
+                 s.shift_id(), s.return_shift_id(), s.decided_by(), s.reason()});
+        }
+        t.Print();
+      });
+}
+
+Command RulesSet() {
+  return {"rota", "rules set", "working-time rules from a TOML file (see ops/rules.toml)",
+          [](CLI::App* app) -> Runner {
+            auto file = std::make_shared<std::string>();
+            app->add_option("--file", *file, "rules TOML")->required();
+            return [=](Context& ctx) {
+              auto text = ReadFile(*file, kMaxRulesFileBytes);
+              if (!text.ok()) return Usage(ctx, text.status());
+              v1::CtlRequest req;
+              req.mutable_rules_set()->set_toml(*text);
+              req.mutable_rules_set()->set_source(*file);
+              return Send(ctx, req, [&](const v1::CtlReply& r) {
+                std::cout << fmt::format("working-time rules from {} in force ({})\n", *file,
+                                         SeqNote(r));
+              });
+            };
+          }};
+}
+
+Command RulesShow() {
+  return QueryCommand(
+      "rota", "rules show", "the working-time rules in force (defaults: DESIGN.md §2)",
+      [](v1::CtlRequest& req) { req.mutable_rules_show(); },
+      [](const v1::CtlReply& r) {
+        if (r.rules().toml().empty()) {
+          std::cout << "defaults: 8h a day + 3h overtime, 40h a week, 36h overtime a "
+                       "month, 11h rest between "
+                       "working days, at most 6 consecutive days, 1 rest day a week\n";
+        } else {
+          std::cout << "# from " << r.rules().source() << "\n" << r.rules().toml();
+        }
+      });
+}
+
+Command LeaveAdd() {
+  return {"leave", "add", "approved leave; shifts it hits go to the backup or become gaps",
+          [](CLI::App* app) -> Runner {
+            auto id = std::make_shared<std::string>(), staff = std::make_shared<std::string>(),
+                 kind = std::make_shared<std::string>(), from = std::make_shared<std::string>(),
+                 to = std::make_shared<std::string>(), reason = std::make_shared<std::string>();
+            app->add_option("--id", *id, "leave id")->required();
+            app->add_option("--staff", *staff, "staff id")->required();
+            app->add_option("--kind", *kind, "ANNUAL, SICK, COMPENSATORY (补休/调休) or PERSONAL")
+                ->required();
+            app->add_option("--from", *from, "first day")->required();
+            app->add_option("--to", *to, "last day (default: --from)");
+            app->add_option("--reason", *reason, "note");
+            return [=](Context& ctx) {
+              auto k = ParseEnums<v1::LeaveKind>(*kind, v1::LeaveKind_Parse, "--kind",
+                                                 "ANNUAL, SICK, COMPENSATORY, PERSONAL");
+              if (!k.ok()) return Usage(ctx, k.status());
+              if (k->size() != 1)
+                return Usage(ctx, Status::InvalidArgument("--kind", "give one kind"));
+              v1::CtlRequest req;
+              auto* l = req.mutable_leave_add()->mutable_leave();
+              l->set_id(*id);
+              l->set_staff_id(*staff);
+              l->set_kind(k->front());
+              l->set_from(*from);
+              l->set_to(*to);
+              l->set_reason(*reason);
+              return Send(ctx, req, [](const v1::CtlReply& r) {
+                std::cout << fmt::format("leave {} for {} {}..{} ({})\n", r.leave().id(),
+                                         r.leave().staff_id(), r.leave().from(), r.leave().to(),
+                                         SeqNote(r));
+              });
+            };
+          }};
+}
+
+Command LeaveList() {
+  return {"leave", "list", "approved leave", [](CLI::App* app) -> Runner {
+            auto staff = std::make_shared<std::string>(), center = std::make_shared<std::string>();
+            app->add_option("--staff", *staff, "only this person");
+            app->add_option("--center", *center, "only staff homed here");
+            return [=](Context& ctx) {
+              v1::CtlRequest req;
+              req.mutable_leave_list()->set_staff_id(*staff);
+              req.mutable_leave_list()->set_center_id(*center);
+              return Send(ctx, req, [](const v1::CtlReply& r) {
+                Table t({"ID", "STAFF", "KIND", "FROM", "TO", "REASON"});
+                for (const auto& l : r.leave_list().leave()) {
+                  t.Add({l.id(), l.staff_id(), v1::LeaveKind_Name(l.kind()), l.from(), l.to(),
+                         l.reason()});
+                }
+                t.Print();
+              });
+            };
+          }};
+}
+
+Command LeaveRemove() {
+  return IdCommand(
       "leave", "remove", "withdraw leave (shifts stay as re-planned; run rota fill)",
       [](v1::CtlRequest& r, const std::string& id) { r.mutable_leave_remove()->set_id(id); },
       [](const v1::CtlReply& r, const std::string& id) {
         std::cout << fmt::format("removed leave {} ({})\n", id, SeqNote(r));
-      }));
+      });
+}
 
-  // ---- ledger and exports
-  cmds.push_back({"staff", "ledger",
-                  "comp-time ledger: weekend duty earned, 补休 taken, holiday duty (holiday pay)",
-                  [](CLI::App* app) -> Runner {
-                    auto staff = std::make_shared<std::string>();
-                    auto year = std::make_shared<int>(0);
-                    app->add_option("staff", *staff, "staff id")->required();
-                    app->add_option("--year", *year, "e.g. 2026")->required();
-                    return [=](Context& ctx) {
-                      v1::CtlRequest req;
-                      req.mutable_ledger()->set_staff_id(*staff);
-                      req.mutable_ledger()->set_year(*year);
-                      return Send(ctx, req, [](const v1::CtlReply& r) { PrintLedger(r.ledger()); });
-                    };
-                  }});
-  cmds.push_back(
-      {"export", "ledger", "the comp-time ledger as CSV for payroll", [](CLI::App* app) -> Runner {
-         auto center = std::make_shared<std::string>(), out = std::make_shared<std::string>(),
-              format = std::make_shared<std::string>("csv");
-         auto year = std::make_shared<int>(0);
-         auto no_bom = std::make_shared<bool>(false);
-         app->add_option("--year", *year, "e.g. 2026")->required();
-         app->add_option("--center", *center, "only staff homed here (default: everyone)");
-         app->add_option("--format", *format, "csv");
-         app->add_option("--out", *out, "file (default: stdout)");
-         app->add_flag("--no-bom", *no_bom, "omit the UTF-8 BOM");
-         return [=](Context& ctx) {
-           if (*format != "csv")
-             return Usage(ctx, Status::InvalidArgument("--format", "the ledger exports as csv"));
-           v1::CtlRequest req;
-           req.mutable_ledger()->set_center_id(*center);
-           req.mutable_ledger()->set_year(*year);
-           auto r = ctx.ctl().Call(req);
-           if (!r.ok()) return PrintProblem(r.status().message(), kExitUnavailable, ctx.g.format());
-           if (r->has_error()) return PrintError(r->error(), ctx.g.format());
-           return WriteOutput(ctx, *out, client::LedgerToCsv(r->ledger(), !*no_bom),
-                              fmt::format("{} ledger rows", r->ledger().rows_size()));
-         };
-       }});
-  cmds.push_back(
-      {"export", "rota", "a month of shifts as CSV or iCalendar (.ics, for phone calendars)",
-       [](CLI::App* app) -> Runner {
-         auto center = std::make_shared<std::string>(), staff = std::make_shared<std::string>(),
-              month = std::make_shared<std::string>(),
-              format = std::make_shared<std::string>("csv"), out = std::make_shared<std::string>();
-         auto no_bom = std::make_shared<bool>(false);
-         app->add_option("--center", *center, "center id");
-         app->add_option("--staff", *staff, "one person's shifts (at every center)");
-         app->add_option("--month", *month, "YYYY-MM")->required();
-         app->add_option("--format", *format, "csv or ics (default csv)");
-         app->add_option("--out", *out, "file (default: stdout)");
-         app->add_flag("--no-bom", *no_bom, "omit the UTF-8 BOM (csv)");
-         return [=](Context& ctx) {
-           return RunExportRota(ctx, *center, *staff, *month, *format, *out, !*no_bom);
-         };
-       }});
+Command StaffLedger() {
+  return {"staff", "ledger",
+          "comp-time ledger: weekend duty earned, 补休 taken, holiday duty (holiday pay)",
+          [](CLI::App* app) -> Runner {
+            auto staff = std::make_shared<std::string>();
+            auto year = std::make_shared<int>(0);
+            app->add_option("staff", *staff, "staff id")->required();
+            app->add_option("--year", *year, "e.g. 2026")->required();
+            return [=](Context& ctx) {
+              v1::CtlRequest req;
+              req.mutable_ledger()->set_staff_id(*staff);
+              req.mutable_ledger()->set_year(*year);
+              return Send(ctx, req, [](const v1::CtlReply& r) { PrintLedger(r.ledger()); });
+            };
+          }};
+}
+
+Command ExportLedger() {
+  return {"export", "ledger", "the comp-time ledger as CSV for payroll",
+          [](CLI::App* app) -> Runner {
+            auto center = std::make_shared<std::string>(), out = std::make_shared<std::string>(),
+                 format = std::make_shared<std::string>("csv");
+            auto year = std::make_shared<int>(0);
+            auto no_bom = std::make_shared<bool>(false);
+            app->add_option("--year", *year, "e.g. 2026")->required();
+            app->add_option("--center", *center, "only staff homed here (default: everyone)");
+            app->add_option("--format", *format, "csv");
+            app->add_option("--out", *out, "file (default: stdout)");
+            app->add_flag("--no-bom", *no_bom, "omit the UTF-8 BOM");
+            return [=](Context& ctx) {
+              if (*format != "csv")
+                return Usage(ctx, Status::InvalidArgument("--format", "the ledger exports as csv"));
+              v1::CtlRequest req;
+              req.mutable_ledger()->set_center_id(*center);
+              req.mutable_ledger()->set_year(*year);
+              auto r = ctx.ctl().Call(req);
+              if (!r.ok())
+                return PrintProblem(r.status().message(), kExitUnavailable, ctx.g.format());
+              if (r->has_error()) return PrintError(r->error(), ctx.g.format());
+              return WriteOutput(ctx, *out, client::LedgerToCsv(r->ledger(), !*no_bom),
+                                 fmt::format("{} ledger rows", r->ledger().rows_size()));
+            };
+          }};
+}
+
+Command ExportRota() {
+  return {"export", "rota", "a month of shifts as CSV or iCalendar (.ics, for phone calendars)",
+          [](CLI::App* app) -> Runner {
+            auto center = std::make_shared<std::string>(), staff = std::make_shared<std::string>(),
+                 month = std::make_shared<std::string>(),
+                 format = std::make_shared<std::string>("csv"),
+                 out = std::make_shared<std::string>();
+            auto no_bom = std::make_shared<bool>(false);
+            app->add_option("--center", *center, "center id");
+            app->add_option("--staff", *staff, "one person's shifts (at every center)");
+            app->add_option("--month", *month, "YYYY-MM")->required();
+            app->add_option("--format", *format, "csv or ics (default csv)");
+            app->add_option("--out", *out, "file (default: stdout)");
+            app->add_flag("--no-bom", *no_bom, "omit the UTF-8 BOM (csv)");
+            return [=](Context& ctx) {
+              return RunExportRota(ctx, *center, *staff, *month, *format, *out, !*no_bom);
+            };
+          }};
+}
+
+}  // namespace
+
+void AddRotaCommands(std::vector<Command>& cmds) {
+  cmds.push_back(RotationSet());
+  cmds.push_back(RotationList());
+  cmds.push_back(RotationRemove());
+  cmds.push_back(RotaPlan("generate"));
+  cmds.push_back(RotaPlan("fill"));
+  cmds.push_back(RotaShow());
+  cmds.push_back(RotaMine());
+  cmds.push_back(RotaNow());
+  cmds.push_back(RotaCheck());
+  cmds.push_back(RotaOverride());
+  cmds.push_back(RotaPublish());
+  cmds.push_back(RotaCheckin());
+  cmds.push_back(SwapRequest());
+  cmds.push_back(SwapDecide("swap accept", v1::ACCEPT, "the colleague agrees"));
+  cmds.push_back(SwapDecide("swap approve", v1::APPROVE, "a LEADER approves: the swap is applied"));
+  cmds.push_back(SwapDecide("swap reject", v1::REJECT, "the colleague or a LEADER says no"));
+  cmds.push_back(SwapList());
+  cmds.push_back(RulesSet());
+  cmds.push_back(RulesShow());
+  cmds.push_back(LeaveAdd());
+  cmds.push_back(LeaveList());
+  cmds.push_back(LeaveRemove());
+  cmds.push_back(StaffLedger());
+  cmds.push_back(ExportLedger());
+  cmds.push_back(ExportRota());
 }
 
 }  // namespace zhiban::ctl

@@ -1,11 +1,15 @@
-// zhiband configuration. Every key is declared once, in kConfigKeys
-// (config.cpp), with its type, default and help; the TOML loader refuses
-// unknown keys, and `zhiband --print-config` prints a commented sample built
-// from the same table (ops/zhiband.toml is that output).
+// zhiband configuration. Every key is declared once, in Keys() (config.cpp),
+// with its type, help, and what values it takes (an integer's range, a
+// string's form); the default is Config's member initializer. The TOML
+// loader refuses unknown keys and wrong types, ValidateConfig refuses values
+// out of range (after the flags, before anything starts), and `zhiband
+// --print-config` prints a commented sample built from the same table
+// (ops/zhiband.toml is that output).
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "daemon/base/status.h"
 
@@ -55,5 +59,12 @@ Status LoadConfigFile(const std::string& path, Config* config);
 
 // A commented TOML document with every key at its default.
 std::string SampleConfig();
+
+// OK when every key's value is one it takes; else INVALID_ARGUMENT naming the
+// key, the value and what it takes. zhiband refuses to start (exit 2) on one.
+Status ValidateConfig(const Config& config);
+
+// "HH:MM" as minutes after midnight (rota.reminder_eve), or why it is not one.
+Result<uint32_t> ParseLocalMinute(std::string_view hh_mm);
 
 }  // namespace zhiban::app

@@ -385,22 +385,19 @@ Status Daemon::Impl::WriteEndpointsFile() {
 }
 
 Result<std::unique_ptr<Daemon>> Daemon::Create(const Config& config) {
+  // Every value is one its key takes (config.h): nothing below re-checks.
+  ZB_RETURN_IF_ERROR(ValidateConfig(config));
   auto impl = std::make_unique<Impl>();
   impl->config = config;
   auto& d = *impl;
 
   if (config.clock == "real") {
     d.clock = std::make_unique<RealClock>();
-  } else if (config.clock.starts_with("simulated:")) {
-    auto t = ParseIsoTime(std::string_view(config.clock).substr(10));
-    if (!t.ok()) return Status::InvalidArgument("clock", t.status().message());
-    auto sim = std::make_unique<SimulatedClock>(*t);
+  } else {
+    ZB_ASSIGN_OR_RETURN(auto t, ParseIsoTime(std::string_view(config.clock).substr(10)));
+    auto sim = std::make_unique<SimulatedClock>(t);
     d.sim = sim.get();
     d.clock = std::move(sim);
-  } else {
-    return Status::InvalidArgument(
-        "clock",
-        fmt::format("\"{}\" is neither \"real\" nor \"simulated:<ISO time>\"", config.clock));
   }
 
   // Everything zhiband writes (RocksDB files, backups, the endpoints file)
@@ -465,52 +462,22 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const Config& config) {
   }
   copts.max_import_rows = static_cast<size_t>(config.import_max_rows);
   copts.import_idle_timeout = std::chrono::seconds(config.import_idle_seconds);
-  {
-    const std::string_view eve = config.rota_reminder_eve;
-    auto hour = ParseNumber<uint32_t>(eve.substr(0, 2), "rota.reminder_eve");
-    auto minute =
-        ParseNumber<uint32_t>(eve.substr(eve.size() < 3 ? eve.size() : 3), "rota.reminder_eve");
-    if (eve.size() != 5 || eve[2] != ':' || !hour.ok() || !minute.ok() || *hour > 23 ||
-        *minute > 59) {
-      return Status::InvalidArgument("rota.reminder_eve",
-                                     fmt::format("\"{}\" is not a time HH:MM", eve));
-    }
-    copts.rota.reminder_eve_minute = *hour * 60 + *minute;
-    copts.rota.reminder_before_minutes = static_cast<uint32_t>(config.rota_reminder_before_minutes);
-    copts.rota.checkin_grace_minutes = static_cast<uint32_t>(config.rota_checkin_grace_minutes);
-    copts.rota.publish_notice_days = static_cast<uint32_t>(config.rota_publish_notice_days);
-    copts.timer_batch = static_cast<size_t>(std::max<int64_t>(1, config.rota_timer_batch));
-  }
-  {
-    struct Key {
-      const char* name;
-      int64_t value, min, max;
-      uint32_t* out;
-    };
-    auto& v = copts.visits;
-    const Key keys[] = {
-        {"visits.accept_minutes", config.visits_accept_minutes, 1, 24 * 60, &v.accept_minutes},
-        {"visits.urgent_accept_minutes", config.visits_urgent_accept_minutes, 1, 24 * 60,
-         &v.urgent_accept_minutes},
-        {"visits.follow_up_working_days", config.visits_follow_up_working_days, 1, 30,
-         &v.follow_up_working_days},
-        {"visits.care_days_high_risk", config.visits_care_days_high_risk, 1, 366, &v.care_days[1]},
-        {"visits.care_days_key", config.visits_care_days_key, 1, 366, &v.care_days[2]},
-        {"visits.care_days_general", config.visits_care_days_general, 1, 366, &v.care_days[3]},
-        {"visits.care_ahead_days", config.visits_care_ahead_days, 0, 30, &v.care_ahead_days},
-        {"visits.major_change_hours", config.visits_major_change_hours, 1, 24 * 14,
-         &v.major_change_hours},
-        {"visits.appointment_notice_working_days", config.visits_appointment_notice_working_days, 0,
-         30, &v.appointment_notice_working_days},
-    };
-    for (const auto& k : keys) {
-      if (k.value < k.min || k.value > k.max) {
-        return Status::InvalidArgument(k.name,
-                                       fmt::format("{} is outside {}..{}", k.value, k.min, k.max));
-      }
-      *k.out = static_cast<uint32_t>(k.value);
-    }
-  }
+  ZB_ASSIGN_OR_RETURN(copts.rota.reminder_eve_minute, ParseLocalMinute(config.rota_reminder_eve));
+  copts.rota.reminder_before_minutes = static_cast<uint32_t>(config.rota_reminder_before_minutes);
+  copts.rota.checkin_grace_minutes = static_cast<uint32_t>(config.rota_checkin_grace_minutes);
+  copts.rota.publish_notice_days = static_cast<uint32_t>(config.rota_publish_notice_days);
+  copts.timer_batch = static_cast<size_t>(config.rota_timer_batch);
+  auto& v = copts.visits;
+  v.accept_minutes = static_cast<uint32_t>(config.visits_accept_minutes);
+  v.urgent_accept_minutes = static_cast<uint32_t>(config.visits_urgent_accept_minutes);
+  v.follow_up_working_days = static_cast<uint32_t>(config.visits_follow_up_working_days);
+  v.care_days[1] = static_cast<uint32_t>(config.visits_care_days_high_risk);
+  v.care_days[2] = static_cast<uint32_t>(config.visits_care_days_key);
+  v.care_days[3] = static_cast<uint32_t>(config.visits_care_days_general);
+  v.care_ahead_days = static_cast<uint32_t>(config.visits_care_ahead_days);
+  v.major_change_hours = static_cast<uint32_t>(config.visits_major_change_hours);
+  v.appointment_notice_working_days =
+      static_cast<uint32_t>(config.visits_appointment_notice_working_days);
 
   ZB_RETURN_IF_ERROR(d.SetUpSecurity());
   copts.server_public_key = d.server_keys.public_key;

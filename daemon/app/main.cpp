@@ -61,6 +61,10 @@ int main(int argc, char** argv) {
   config.accept_lost_events = accept_lost;
   if (local_admin) config.ctl_local_admin = true;
   if (no_curve) config.security_curve = false;
+  if (auto s = zhiban::app::ValidateConfig(config); !s.ok()) {
+    std::fprintf(stderr, "zhiband: %s\n", s.message().c_str());
+    return 2;
+  }
 
   // Logs go to stderr (systemd/journald and the tests capture it); stdout stays for --print-config.
   spdlog::set_default_logger(spdlog::stderr_color_mt("zhiband"));

@@ -684,8 +684,13 @@ TEST_F(Daemon, HealthAndMetrics) {
 TEST(DaemonStartup, ClearErrors) {
   TempDir dir;
   auto r = test::Run({BinDir() + "/zhiband", "--data-dir", dir / "d", "--clock", "sometimes"});
-  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.exit_code, 2) << "a configuration problem";
   EXPECT_NE(r.err.find("sometimes"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir / "d")) << "refused before touching anything";
+  std::ofstream(dir / "range.toml") << "[bus]\nheartbeat_ms = -5\n";
+  r = test::Run({BinDir() + "/zhiband", "--data-dir", dir / "d", "--config", dir / "range.toml"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("bus.heartbeat_ms: -5 is outside 10..60000"), std::string::npos) << r.err;
   std::ofstream(dir / "bad.toml") << "[ctl]\nendpont = \"x\"\n";
   r = test::Run({BinDir() + "/zhiband", "--config", dir / "bad.toml"});
   EXPECT_EQ(r.exit_code, 2);

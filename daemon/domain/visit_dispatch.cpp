@@ -1,0 +1,224 @@
+// Dispatch: who takes a visit (on duty, skilled, nearest, least loaded), escalation
+// to the leader on duty, and requesting and assigning visits (visit.h).
+#include "daemon/domain/visit.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "daemon/domain/common.h"
+#include "daemon/domain/state.h"
+#include "daemon/domain/visit_internal.h"
+
+namespace zhiban::domain {
+
+using common::CenterClock;
+using common::HasSkill;
+using common::kDay;
+using common::MayWorkAt;
+using common::Sec;
+using common::Ts;
+using visit_internal::ClockOf;
+using visit_internal::Deadline;
+using visit_internal::Dispatch;
+using visit_internal::EmitVisit;
+using visit_internal::LeaderFor;
+using visit_internal::OnDuty;
+using visit_internal::StateName;
+using visit_internal::Step;
+using visit_internal::Terminal;
+
+namespace {
+
+// Picks the assignee: on duty in the window (at the resident's center or
+// one they cover), with the skill, not among those who declined;
+// nearest (their center to the resident), then least loaded that day, then id.
+const v1::Staff* Choose(const RotaCtx& ctx, const v1::Visit& v) {
+  const auto& st = ctx.state;
+  const auto* item = FindService(v.service());
+  const auto* resident = st.visits.FindResident(v.resident_id());
+  // "That day" is the local day of the window's start at the visit's center.
+  const CenterClock local = ClockOf(ctx, v.center_id());
+  const int32_t day = local.Day(Sec(v.window_start()));
+  const int64_t day_from = local.At(day, 0), day_to = local.At(day + 1, 0);
+  const v1::Staff* best = nullptr;
+  std::tuple<double, uint32_t> best_score{};
+  for (const auto& [id, s] : st.network.staff()) {
+    if (!MayWorkAt(s, v.center_id()) || !HasSkill(s, item ? item->skill() : "")) continue;
+    if (std::find(v.declined_by().begin(), v.declined_by().end(), id) != v.declined_by().end())
+      continue;
+    const auto* shift = OnDuty(st, id, v);
+    if (!shift) continue;
+    double km = 0;
+    const auto* c = st.network.FindCenter(shift->center_id());
+    if (c && c->has_location() && resident && resident->has_location())
+      km = TravelKm(c->location(), resident->location());
+    std::tuple<double, uint32_t> score{std::round(km * 10) / 10,
+                                       st.visits.LoadBetween(id, day_from, day_to)};
+    if (!best || score < best_score) {
+      best = &s;
+      best_score = score;
+    }
+  }
+  return best;
+}
+
+}  // namespace
+
+namespace visit_internal {
+
+// The leader on duty now, or else at the window's start.
+const v1::Staff* LeaderFor(const RotaCtx& ctx, const v1::Visit& v) {
+  if (const auto* l = LeaderOnDuty(ctx.state, v.center_id(), Sec(ctx.now))) return l;
+  return LeaderOnDuty(ctx.state, v.center_id(), Sec(v.window_start()));
+}
+
+// Emits the visit event `which` (a VisitEvent body) with the visit as it is now.
+void EmitVisit(const RotaCtx& ctx, Mutation* m, const v1::Visit& v, v1::Event::BodyCase which,
+               const std::string& reason, const v1::Staff* backup) {
+  const auto& st = ctx.state;
+  v1::Event e;
+  e.set_center_id(v.center_id());
+  const auto* field = v1::Event::descriptor()->FindFieldByNumber(which);
+  auto* body = static_cast<v1::VisitEvent*>(e.GetReflection()->MutableMessage(&e, field));
+  *body->mutable_visit() = BusVisitOf(v);
+  if (const auto* r = st.visits.FindResident(v.resident_id()))
+    *body->mutable_resident() = BusCardOf(*r, Sec(ctx.now));
+  if (const auto* s = v.assignee_id().empty() ? nullptr : st.network.FindStaff(v.assignee_id()))
+    *body->mutable_staff() = *s;
+  if (backup) *body->mutable_backup() = *backup;
+  if (const auto* l = LeaderFor(ctx, v)) *body->mutable_leader() = *l;
+  body->set_reason(reason);
+  if (const auto* item = FindService(v.service())) body->set_service_name(item->name());
+  m->Emit(std::move(e));
+}
+
+int64_t Deadline(const RotaCtx& ctx, const v1::Visit& v) {
+  const auto& o = ctx.state.visits.options();
+  return Sec(ctx.now) +
+         60 * int64_t(v.priority() == v1::URGENT ? o.urgent_accept_minutes : o.accept_minutes);
+}
+
+// The first on-site shift of `staff` overlapping the visit's window, if any
+// (a visit is done by someone on duty, or on a home-visit block, in it).
+const v1::Shift* OnDuty(const State& st, std::string_view staff, const v1::Visit& v) {
+  const int64_t from = Sec(v.window_start()), to = Sec(v.window_end());
+  for (const auto* s : st.rota.StaffShifts(staff, from - 2 * kDay, to)) {
+    if (s->kind() != v1::ON_CALL && Sec(s->end()) > from && Sec(s->start()) < to) return s;
+  }
+  return nullptr;
+}
+
+// Assigns by dispatch, or escalates to the leader on duty when nobody fits.
+void Dispatch(const RotaCtx& ctx, v1::Visit& v, Mutation* m) {
+  const int64_t now = Sec(ctx.now);
+  if (const auto* s = Choose(ctx, v)) {
+    v.set_assignee_id(s->id());
+    v.set_escalation(0);
+    *v.mutable_accept_by() = Ts(Deadline(ctx, v));
+    Step(v, v1::VISIT_ASSIGNED, now, "dispatch", "");
+    EmitVisit(ctx, m, v, v1::Event::kVisitAssigned, "");
+    return;
+  }
+  const auto* leader = LeaderFor(ctx, v);
+  v.set_assignee_id(leader ? leader->id() : "");
+  v.set_escalation(2);
+  v.clear_accept_by();
+  const std::string why = "nobody on duty with the skill in the window";
+  Step(v, v1::VISIT_ESCALATED, now, "dispatch", why);
+  EmitVisit(ctx, m, v, v1::Event::kVisitEscalated, why);
+}
+
+}  // namespace visit_internal
+
+double TravelKm(const v1::GeoPoint& a, const v1::GeoPoint& b) {
+  constexpr double kR = 6371.0, kRad = 3.14159265358979323846 / 180;
+  const double dlat = (b.lat() - a.lat()) * kRad, dlon = (b.lon() - a.lon()) * kRad;
+  const double h =
+      std::sin(dlat / 2) * std::sin(dlat / 2) +
+      std::cos(a.lat() * kRad) * std::cos(b.lat() * kRad) * std::sin(dlon / 2) * std::sin(dlon / 2);
+  return 2 * kR * std::asin(std::min(1.0, std::sqrt(h)));
+}
+
+Result<Mutation> RequestVisit(const RotaCtx& ctx, const v1::VisitRequestRequest& req,
+                              uint64_t serial) {
+  const auto& st = ctx.state;
+  const auto* r = st.visits.FindResident(req.resident_id());
+  if (!r)
+    return Status::NotFound("resident_id",
+                            fmt::format("resident \"{}\" does not exist", req.resident_id()));
+  if (!FindService(req.service())) {
+    std::vector<std::string> ids;
+    for (const auto& s : ServiceCatalogue()) ids.push_back(s.id());
+    return Status::InvalidArgument(
+        "service", fmt::format("unknown service \"{}\" ({})", req.service(), fmt::join(ids, ", ")));
+  }
+  const int64_t from = Sec(req.window_start()), to = Sec(req.window_end());
+  if (from <= 0 || to <= from)
+    return Status::InvalidArgument("window_end", "the window must end after it starts");
+  if (to - from > 14 * kDay)
+    return Status::InvalidArgument("window_end", "a window is at most 14 days");
+  if (to <= Sec(ctx.now))
+    return Status::InvalidArgument("window_end", "the window is already over");
+  if (!v1::VisitPriority_IsValid(req.priority()) || !v1::VisitSource_IsValid(req.source())) {
+    return Status::InvalidArgument("priority", "unknown priority or source");
+  }
+  v1::Visit v;
+  v.set_id(req.id().empty() ? fmt::format("visit-{}", serial) : req.id());
+  if (st.visits.FindVisit(v.id()))
+    return Status::AlreadyExists("id", fmt::format("visit \"{}\" exists", v.id()));
+  v.set_resident_id(r->id());
+  v.set_center_id(r->home_center_id());
+  v.set_service(req.service());
+  *v.mutable_window_start() = req.window_start();
+  *v.mutable_window_end() = req.window_end();
+  v.set_priority(req.priority() == v1::VISIT_PRIORITY_UNSPECIFIED ? v1::NORMAL : req.priority());
+  v.set_source(req.source() == v1::VISIT_SOURCE_UNSPECIFIED ? v1::PHONE : req.source());
+  v.set_note(req.note());
+  Mutation m;
+  Step(v, v1::VISIT_REQUESTED, Sec(ctx.now), ctx.actor, req.note());
+  EmitVisit(ctx, &m, v, v1::Event::kVisitRequested, "");
+  Dispatch(ctx, v, &m);
+  m.summary = fmt::format("visit {} for {} ({}): {} {}", v.id(), v.resident_id(), v.service(),
+                          StateName(v.state()), v.assignee_id());
+  m.visits_put.push_back(std::move(v));
+  return m;
+}
+
+Result<Mutation> AssignVisit(const RotaCtx& ctx, const v1::VisitAssignRequest& req) {
+  const auto& st = ctx.state;
+  const auto* old = st.visits.FindVisit(req.id());
+  if (!old) return Status::NotFound("id", fmt::format("visit \"{}\" does not exist", req.id()));
+  const auto* s = st.network.FindStaff(req.staff_id());
+  if (!s)
+    return Status::NotFound("staff_id", fmt::format("staff \"{}\" does not exist", req.staff_id()));
+  if (Terminal(old->state()) || old->state() == v1::VISIT_EN_ROUTE ||
+      old->state() == v1::VISIT_ARRIVED) {
+    return Status::FailedPrecondition(
+        fmt::format("visit {} is {}; only a visit not yet started can be (re)assigned", old->id(),
+                    StateName(old->state())));
+  }
+  const auto* item = FindService(old->service());
+  if (item && !HasSkill(*s, item->skill())) {
+    return Status::FailedPrecondition(
+        "staff_id",
+        fmt::format("{} lacks the skill {} that {} needs", s->id(), item->skill(), item->name()));
+  }
+  v1::Visit v = *old;
+  v.set_assignee_id(s->id());
+  v.set_escalation(0);
+  *v.mutable_accept_by() = Ts(Deadline(ctx, v));
+  Step(v, v1::VISIT_ASSIGNED, Sec(ctx.now), ctx.actor, "assigned by an operator");
+  Mutation m;
+  EmitVisit(ctx, &m, v, v1::Event::kVisitAssigned,
+            OnDuty(st, s->id(), v) ? "" : "not on duty in the window");
+  m.summary = fmt::format("visit {} assigned to {}", v.id(), s->id());
+  m.visits_put.push_back(std::move(v));
+  return m;
+}
+
+}  // namespace zhiban::domain

@@ -1,0 +1,76 @@
+// Internal to the visit engine: what its files (daemon/domain/visit_*.cpp)
+// share. Not part of visit.h's interface; nothing else includes it.
+//
+// The seconds, local-time and working-day helpers are domain-wide
+// (common.h). The small helpers here are inline; LeaderFor, EmitVisit,
+// Deadline, OnDuty and Dispatch are defined in visit_dispatch.cpp,
+// CancelOrder and CreateCareOrder in visit_residents.cpp.
+#pragma once
+
+#include <cstdint>
+#include <set>
+#include <string>
+#include <string_view>
+
+#include "daemon/domain/common.h"
+#include "daemon/domain/mutation.h"
+#include "daemon/domain/rota.h"
+#include "daemon/domain/state.h"
+#include "daemon/domain/visit.h"
+
+namespace zhiban::domain::visit_internal {
+
+// The clock of a center by id (the default zone when it is gone).
+inline common::CenterClock ClockOf(const RotaCtx& ctx, std::string_view center_id) {
+  return common::CenterClock(ctx.zones, ctx.state.network.FindCenter(center_id));
+}
+
+inline bool Terminal(v1::VisitState s) {
+  return s == v1::VISIT_COMPLETED || s == v1::VISIT_CANCELLED || s == v1::VISIT_FAILED;
+}
+
+inline std::string StateName(v1::VisitState s) {
+  const std::string& n = v1::VisitState_Name(s);
+  return n.starts_with("VISIT_") ? n.substr(6) : n;
+}
+
+inline void Step(v1::Visit& v, v1::VisitState state, int64_t at, const std::string& by,
+                 const std::string& note) {
+  v.set_state(state);
+  auto* h = v.add_history();
+  h->set_state(state);
+  *h->mutable_at() = common::Ts(at);
+  h->set_by(by);
+  h->set_note(note);
+}
+
+// ---- dispatch (visit_dispatch.cpp)
+
+// The leader on duty now, or else at the window's start.
+const v1::Staff* LeaderFor(const RotaCtx& ctx, const v1::Visit& v);
+
+// Emits the visit event `which` (a VisitEvent body) with the visit as it is now.
+void EmitVisit(const RotaCtx& ctx, Mutation* m, const v1::Visit& v, v1::Event::BodyCase which,
+               const std::string& reason, const v1::Staff* backup = nullptr);
+
+// The acceptance deadline of `v` from now (urgent visits have less time).
+int64_t Deadline(const RotaCtx& ctx, const v1::Visit& v);
+
+// The first on-site shift of `staff` overlapping the visit's window, if any
+// (a visit is done by someone on duty, or on a home-visit block, in it).
+const v1::Shift* OnDuty(const State& st, std::string_view staff, const v1::Visit& v);
+
+// Assigns by dispatch, or escalates to the leader on duty when nobody fits.
+void Dispatch(const RotaCtx& ctx, v1::Visit& v, Mutation* m);
+
+// ---- care plans (visit_residents.cpp)
+
+// Cancels visit `id` (an open care-plan order being superseded) into `m`.
+void CancelOrder(const RotaCtx& ctx, const std::string& id, const std::string& why, Mutation* m);
+
+// The care-plan work order for `r`'s plan as it stands, dispatched; `r`
+// records it as the open order. `taken` names ids already used in this batch.
+v1::Visit CreateCareOrder(const RotaCtx& ctx, v1::Resident& r, Mutation* m,
+                          const std::set<std::string>& taken);
+
+}  // namespace zhiban::domain::visit_internal

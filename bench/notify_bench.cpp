@@ -94,7 +94,7 @@ class Stopper : public plugin::Notifier {
 
 class Noop final : public plugin::RoutedNotifier {
  public:
-  Noop() : RoutedNotifier(MakeRouter({"console", plugin::Contact::kNone, true, false})) {}
+  Noop() : RoutedNotifier(MakeRouter({.channel = "console"})) {}
   plugin::Delivery Send(const v1::Notification&) override { return plugin::Delivery::Ok(); }
 };
 
@@ -164,8 +164,11 @@ void SdkTencent(benchmark::State& state) {
   c.secret_key = "tencent-secret";
   c.app_id = "1400000001";
   c.sign_name = "幸福街道";
-  sms::SmsNotifier notifier(MakeRouter({"sms", plugin::Contact::kPhone, true, true}), c,
-                            sms::MakeTencent(c));
+  sms::SmsNotifier notifier(MakeRouter({.channel = "sms",
+                                        .contact_field = "phone",
+                                        .provider_template_key = "sms_template",
+                                        .provider_params_key = "sms_params"}),
+                            c, sms::MakeTencent(c));
   for (auto _ : state) {
     const double secs = RunSdk(notifier, "sdk_tencent");
     if (secs < 0) return state.SkipWithError("the SDK did not deliver every event");

@@ -26,10 +26,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;  // the SDK reports it with line and column (app.cpp)
   }
   using zhiban::plugin::ChannelNeeds;
-  using zhiban::plugin::Contact;
-  for (const ChannelNeeds& needs : {ChannelNeeds{"sms", Contact::kPhone, true, true},
-                                    ChannelNeeds{"wecom", Contact::kWecomUser, false, false},
-                                    ChannelNeeds{"console", Contact::kNone, false, false}}) {
+  for (const ChannelNeeds& needs :
+       {ChannelNeeds{"sms", "phone", true, "sms_template", "sms_params", false},
+        ChannelNeeds{"wecom", "wecom_user_id", false, "", "", false},
+        ChannelNeeds{"console", "", false, "", "", true}}) {
     auto router = zhiban::plugin::Router::Parse(config, needs, "fuzz.toml");
     if (!router.ok()) Check(router.status());
   }

@@ -33,11 +33,8 @@ std::unique_ptr<zhiban::plugin::Router> DefaultRouter() {
   config.insert("groups",
                 toml::table{{"desk", toml::table{{"members",
                                                   toml::array{toml::table{{"name", "值班台"}}}}}}});
-  auto router = zhiban::plugin::Router::Parse(config,
-                                              {.channel = "console",
-                                               .contact = zhiban::plugin::Contact::kNone,
-                                               .one_message_per_recipient = false},
-                                              "built-in templates");
+  auto router = zhiban::plugin::Router::Parse(
+      config, {.channel = "console", .one_message_per_recipient = false}, "built-in templates");
   if (!router.ok()) {  // a programming error: the unit tests parse the same table
     std::fprintf(stderr, "zhiban-notify-console: %s\n", router.status().message().c_str());
     std::abort();
@@ -90,12 +87,11 @@ int main(int argc, char** argv) {
   zhiban::plugin::PluginSpec spec;
   spec.name = "console";
   spec.description = "prints the notifications zhiban would send";
-  spec.needs = {.channel = "console",
-                .contact = zhiban::plugin::Contact::kNone,
-                .one_message_per_recipient = false};
+  // An SMS or WeCom config can be tried here as it is.
+  spec.needs = {
+      .channel = "console", .one_message_per_recipient = false, .accepts_other_channels = true};
   spec.config_required = false;
   spec.quiet_by_default = false;
-  spec.ignored_sections = {"sms", "wecom"};  // try an SMS or WeCom config here as it is
   spec.add_options = [&](CLI::App& app) {
     app.add_option("--out", out_path, "append notifications to this file (default: stdout)");
   };

@@ -82,7 +82,18 @@ Result<Loaded> Load(const PluginSpec& spec, const std::string& path) {
   std::set<std::string> top = {"bus",   "state",   "retry", "quiet_hours", "rate_limit",
                                "stale", "metrics", "route", "templates",   "groups"};
   if (!spec.section.empty()) top.insert(spec.section);
-  top.insert(spec.ignored_sections.begin(), spec.ignored_sections.end());
+  // A channel that runs other channels' configs (console) skips their
+  // sections: every other top-level table, said once in the log.
+  if (spec.needs.accepts_other_channels) {
+    for (const auto& [k, v] : config) {
+      const std::string name(k.str());
+      if (!top.count(name) && v.is_table()) {
+        spdlog::info("{}: [{}] is another channel's section; zhiban-notify-{} ignores it", path,
+                     name, spec.name);
+        top.insert(name);
+      }
+    }
+  }
   ZB_RETURN_IF_ERROR(Only(config, path, "top level", top));
   auto table = [&](const char* name) -> const toml::table* { return config[name].as_table(); };
   if (const auto* t = table("bus")) {

@@ -37,8 +37,6 @@ struct PluginSpec {
   ChannelNeeds needs;
   std::string section;  // the plugin's own config table ("sms", "wecom"); empty: none
   bool config_required = true;
-  std::vector<std::string>
-      ignored_sections;           // other plugins' sections it accepts and ignores (console)
   bool quiet_by_default = true;   // 21:00–08:00 unless [quiet_hours] says otherwise
   double default_per_minute = 0;  // 0: unlimited unless [rate_limit] says otherwise
   // Builds the notifier. `section` is the plugin's table (empty when absent);

@@ -350,6 +350,8 @@ std::vector<std::string> KnownTopics() {
 
 struct Router::Impl {
   ChannelNeeds needs;
+  // The Recipient field a message needs (needs.contact_field); null: none.
+  const pb::FieldDescriptor* contact = nullptr;
   std::vector<Route> routes;
   std::map<std::string, CompiledTemplate> templates;
   std::map<std::string, std::vector<v1::Recipient>> groups;
@@ -365,6 +367,16 @@ Result<std::unique_ptr<Router>> Router::Parse(const toml::table& config, const C
                                               const std::string& source) {
   auto impl = std::make_unique<Impl>();
   impl->needs = needs;
+  if (!needs.contact_field.empty()) {
+    impl->contact = v1::Recipient::descriptor()->FindFieldByName(needs.contact_field);
+    if (!impl->contact || impl->contact->is_repeated() ||
+        impl->contact->cpp_type() != pb::FieldDescriptor::CPPTYPE_STRING) {
+      return Status::InvalidArgument(  // a programming error of the plugin: its tests parse
+          "contact_field", fmt::format("the {} channel's contact field '{}' is not a text field "
+                                       "of zhiban.v1.Recipient",
+                                       needs.channel, needs.contact_field));
+    }
+  }
   const auto* body = BodyOneof();
 
   // Groups.
@@ -410,41 +422,49 @@ Result<std::unique_ptr<Router>> Router::Parse(const toml::table& config, const C
       if (!t)
         return Status::InvalidArgument(
             "templates", Where(source, node, fmt::format("templates.{} must be a table", tn)));
+      const bool provider = !needs.provider_template_key.empty();
+      std::set<std::string> known = {"text"};
+      if (provider) known.insert({needs.provider_template_key, needs.provider_params_key});
       for (const auto& [k, v] : *t) {
-        if (k != "text" && k != "sms_template" && k != "sms_params") {
+        if (!known.count(std::string(k.str())) && !needs.accepts_other_channels) {
           return Status::InvalidArgument(
               "templates",
               Where(source, v,
-                    fmt::format("templates.{}: unknown key '{}' (text, sms_template, sms_params)",
-                                tn, k.str())));
+                    fmt::format("templates.{}: unknown key '{}' (the {} channel reads {})", tn,
+                                k.str(), needs.channel, fmt::join(known, ", "))));
         }
       }
       CompiledTemplate ct;
       ct.t.name = tn;
       ct.t.text = (*t)["text"].value_or(std::string());
-      ct.t.sms_template = (*t)["sms_template"].value_or(std::string());
       const std::string where = Where(source, node, "templates." + tn);
       if (ct.t.text.empty())
         return Status::InvalidArgument("templates", where + ": text is required");
       ZB_ASSIGN_OR_RETURN(auto text, ParsePattern(where, ct.t.text));
       ct.text.pieces = std::move(text);
-      ZB_ASSIGN_OR_RETURN(auto params, Strings((*t)["sms_params"], where + ".sms_params"));
-      for (const auto& p : params) {
-        const auto eq = p.find('=');
-        if (eq == std::string::npos || eq == 0) {
+      if (provider) {
+        const std::string& tkey = needs.provider_template_key;
+        const std::string& pkey = needs.provider_params_key;
+        ct.t.provider_template = (*t)[tkey].value_or(std::string());
+        ZB_ASSIGN_OR_RETURN(auto params, Strings((*t)[pkey], where + "." + pkey));
+        for (const auto& p : params) {
+          const auto eq = p.find('=');
+          if (eq == std::string::npos || eq == 0) {
+            return Status::InvalidArgument(
+                "templates",
+                fmt::format("{}: {} entry \"{}\" is not variable={{parameter}}", where, pkey, p));
+          }
+          ZB_ASSIGN_OR_RETURN(auto pat, ParsePattern(where, p.substr(eq + 1)));
+          ct.t.provider_params.emplace_back(p.substr(0, eq), p.substr(eq + 1));
+          ct.params.emplace_back(p.substr(0, eq), Pattern{std::move(pat), {}});
+        }
+        if (ct.t.provider_template.empty() || ct.params.empty()) {
           return Status::InvalidArgument(
               "templates",
-              fmt::format("{}: sms_params entry \"{}\" is not variable={{parameter}}", where, p));
+              fmt::format("{}: the {} channel needs {} (the approved template id) and {} (its "
+                          "variables, in order)",
+                          where, needs.channel, tkey, pkey));
         }
-        ZB_ASSIGN_OR_RETURN(auto pat, ParsePattern(where, p.substr(eq + 1)));
-        ct.t.sms_params.emplace_back(p.substr(0, eq), p.substr(eq + 1));
-        ct.params.emplace_back(p.substr(0, eq), Pattern{std::move(pat), {}});
-      }
-      if (needs.needs_sms_template && (ct.t.sms_template.empty() || ct.params.empty())) {
-        return Status::InvalidArgument(
-            "templates", where +
-                             ": the SMS channel needs sms_template (the approved template id) "
-                             "and sms_params (its variables, in order)");
       }
       impl->templates.emplace(tn, std::move(ct));
     }
@@ -514,11 +534,12 @@ Result<std::unique_ptr<Router>> Router::Parse(const toml::table& config, const C
                                  "(built in: {})",
                                  where, r.template_name, BuiltinNames()));
       }
-      if (needs.needs_sms_template) {
+      if (!needs.provider_template_key.empty()) {
         return Status::InvalidArgument(
-            "route", fmt::format("{}: the built-in template '{}' has no SMS template id; define "
-                                 "[templates.\"{}\"] with sms_template and sms_params",
-                                 where, r.template_name, r.template_name));
+            "route", fmt::format("{}: the built-in template '{}' has no {} template id; define "
+                                 "[templates.\"{}\"] with {} and {}",
+                                 where, r.template_name, needs.channel, r.template_name,
+                                 needs.provider_template_key, needs.provider_params_key));
       }
       CompiledTemplate ct;
       ct.t.name = builtin->name;
@@ -593,9 +614,7 @@ Result<std::vector<v1::Notification>> Router::Render(const v1::Event& e) const {
     std::set<std::string> seen;
     auto add = [&](v1::Recipient rec) {
       const bool reachable =
-          impl_->needs.contact == Contact::kNone ||
-          (impl_->needs.contact == Contact::kPhone && !rec.phone().empty()) ||
-          (impl_->needs.contact == Contact::kWecomUser && !rec.wecom_user_id().empty());
+          !impl_->contact || !rec.GetReflection()->GetString(rec, impl_->contact).empty();
       if (!reachable) {
         ++impl_->unreachable;
         return;
@@ -631,7 +650,7 @@ Result<std::vector<v1::Notification>> Router::Render(const v1::Event& e) const {
       p->set_name(var);
       p->set_value(RenderPattern(e, b, pat));
     }
-    n.set_provider_template(ct.t.sms_template);
+    n.set_provider_template(ct.t.provider_template);
     n.set_urgent(r.urgent);
     *n.mutable_event_time() = e.time();
     if (impl_->needs.one_message_per_recipient) {

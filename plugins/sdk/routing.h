@@ -11,8 +11,8 @@
 //
 //   [templates.welcome]
 //   text = "{staff.name}，欢迎加入{center_id}值班队伍"
-//   sms_template = "1234567"                          # provider's approved template
-//   sms_params = ["name={staff.name}", "center={center_id}"]
+//   sms_template = "1234567"                          # a channel's own keys (here SMS's):
+//   sms_params = ["name={staff.name}", "center={center_id}"]   # ChannelNeeds names them
 //
 //   [groups.leaders]
 //   members = [{ name = "王主任", phone = "13800000000", wecom_user_id = "wangzr" }]
@@ -43,22 +43,33 @@ class table;
 
 namespace zhiban::plugin {
 
-// What a channel needs to reach a recipient.
-enum class Contact { kNone, kPhone, kWecomUser };
-
 struct Template {
   std::string name;
   std::string text;
-  std::string sms_template;
-  std::vector<std::pair<std::string, std::string>> sms_params;  // variable, pattern
+  std::string provider_template;  // the provider's approved template id (ChannelNeeds)
+  std::vector<std::pair<std::string, std::string>> provider_params;  // variable, pattern
 };
 
-// What the channel asks of the router.
+// What a channel asks of the router. The SDK knows no channel by name: each
+// plugin says here what its messages need (plugins/sms/main.cpp, wecom/,
+// console/).
 struct ChannelNeeds {
-  std::string channel;  // "sms", "wecom", "console" (for messages)
-  Contact contact = Contact::kNone;
+  std::string channel;  // the channel's name, for messages ("sms")
+  // The zhiban.v1.Recipient field a message needs to reach someone ("phone",
+  // "wecom_user_id"); empty: anyone (a console, a group chat's robot). A
+  // recipient without it is skipped and counted (Router::unreachable).
+  std::string contact_field;
   bool one_message_per_recipient = true;  // SMS: yes; WeCom: one message names them all
-  bool needs_sms_template = false;
+  // A provider that sends only its approved templates: the [templates.*]
+  // keys of the template's id and of its variables ("variable={parameter}",
+  // in order), both then required (SMS: "sms_template", "sms_params").
+  // Empty: the channel sends the rendered text.
+  std::string provider_template_key;
+  std::string provider_params_key;
+  // A config written for another channel runs here as it is (the console
+  // tries SMS and WeCom configs): template keys and top-level sections that
+  // are not this channel's are ignored instead of refused.
+  bool accepts_other_channels = false;
 };
 
 class Router {

@@ -8,9 +8,10 @@ int main(int argc, char** argv) {
   spec.name = "sms";
   spec.description = "SMS notifications through Tencent Cloud or Alibaba Cloud";
   spec.needs = {.channel = "sms",
-                .contact = zhiban::plugin::Contact::kPhone,
+                .contact_field = "phone",
                 .one_message_per_recipient = true,
-                .needs_sms_template = true};
+                .provider_template_key = "sms_template",
+                .provider_params_key = "sms_params"};
   spec.section = "sms";
   spec.make =
       [](const toml::table& section, std::unique_ptr<zhiban::plugin::Router> router,

@@ -8,9 +8,7 @@ int main(int argc, char** argv) {
   spec.name = "wecom";
   spec.description = "WeCom (企业微信) group robot and application messages";
   // One message per route names every recipient (@-mentions or touser).
-  spec.needs = {.channel = "wecom",
-                .contact = zhiban::plugin::Contact::kNone,
-                .one_message_per_recipient = false};
+  spec.needs = {.channel = "wecom", .one_message_per_recipient = false};
   spec.section = "wecom";
   spec.default_per_minute = 20;  // a robot's limit; [rate_limit] raises it for app mode
   spec.make =

@@ -13,8 +13,36 @@ namespace {
 
 using namespace std::chrono_literals;
 
-Result<std::unique_ptr<Router>> Parse(const std::string& toml,
-                                      ChannelNeeds needs = {"sms", Contact::kPhone, true, true}) {
+// The channels as their plugins declare them (plugins/*/main.cpp).
+ChannelNeeds Sms() {
+  return {.channel = "sms",
+          .contact_field = "phone",
+          .one_message_per_recipient = true,
+          .provider_template_key = "sms_template",
+          .provider_params_key = "sms_params"};
+}
+ChannelNeeds Wecom(std::string contact_field = "") {
+  return {.channel = "wecom",
+          .contact_field = std::move(contact_field),
+          .one_message_per_recipient = false};
+}
+ChannelNeeds Console() {
+  return {.channel = "console", .one_message_per_recipient = false, .accepts_other_channels = true};
+}
+
+// `toml` without the SMS channel's own template keys.
+std::string TextOnly(const std::string& toml) {
+  std::string out, line;
+  for (char c : toml) {
+    line += c;
+    if (c != '\n') continue;
+    if (!line.starts_with("sms_")) out += line;
+    line.clear();
+  }
+  return out + line;
+}
+
+Result<std::unique_ptr<Router>> Parse(const std::string& toml, ChannelNeeds needs = Sms()) {
   return Router::Parse(toml::parse(toml), needs, "test.toml");
 }
 
@@ -74,7 +102,7 @@ TEST(Router, RendersOneSmsPerRecipientWithParamsInOrder) {
 }
 
 TEST(Router, OneMessageNamingEveryoneForWecom) {
-  auto r = Parse(kGood, {"wecom", Contact::kNone, false, false});
+  auto r = Parse(TextOnly(kGood), Wecom());
   ASSERT_TRUE(r.ok()) << r.status().message();
   auto ns = (*r)->Render(StaffAdded("s1", ""));
   ASSERT_TRUE(ns.ok());
@@ -83,8 +111,7 @@ TEST(Router, OneMessageNamingEveryoneForWecom) {
   EXPECT_EQ((*ns)[0].recipients_size(), 3);
 }
 
-void ExpectError(const std::string& toml, const std::string& fragment,
-                 ChannelNeeds needs = {"sms", Contact::kPhone, true, true}) {
+void ExpectError(const std::string& toml, const std::string& fragment, ChannelNeeds needs = Sms()) {
   auto r = Parse(toml, needs);
   ASSERT_FALSE(r.ok()) << "accepted: " << toml;
   EXPECT_NE(r.status().message().find(fragment), std::string::npos) << r.status().message();
@@ -128,8 +155,14 @@ TEST(Router, ConfigMistakesNameTheLine) {
               "test.toml:20: route route2: unknown key 'urgnet'");
   std::string no_sms = kGood;
   no_sms.erase(no_sms.find("sms_template"), no_sms.find("[groups") - no_sms.find("sms_template"));
-  ExpectError(no_sms, "needs sms_template");
-  EXPECT_TRUE(Parse(no_sms, {"wecom", Contact::kNone, false, false}).ok());
+  ExpectError(no_sms, "the sms channel needs sms_template");
+  EXPECT_TRUE(Parse(no_sms, Wecom()).ok());
+  // Each channel reads its own template keys: WeCom refuses SMS's (a typo
+  // would pass unseen otherwise); the console, which tries any channel's
+  // config, ignores them.
+  ExpectError(kGood, "templates.welcome: unknown key 'sms_params' (the wecom channel reads text)",
+              Wecom());
+  EXPECT_TRUE(Parse(kGood, Console()).ok());
 }
 
 TEST(Router, WildcardTopicsCheckEveryTopic) {
@@ -141,7 +174,7 @@ template = "t"
 [templates.t]
 text = "{staff.name}: {topic}"
 )";
-  auto r = Parse(toml, {"console", Contact::kNone, false, false});
+  auto r = Parse(toml, Console());
   ASSERT_TRUE(r.ok()) << r.status().message();
   // staff.updated has changed_fields; staff.removed does not: a parameter only one has is refused.
   ExpectError(R"(
@@ -152,7 +185,7 @@ template = "t"
 [templates.t]
 text = "{changed_fields}"
 )",
-              "not a field of staff.added", {"console", Contact::kNone, false, false});
+              "not a field of staff.added", Console());
 }
 
 SysTime At(int y, int mo, int d, int h, int mi, const char* zone = "Asia/Shanghai") {
@@ -187,12 +220,12 @@ v1::Event Reminder() {
 // Every built-in template resolves against the event schema, for every
 // channel that can use it, and reads as what a staff member receives.
 TEST(Router, BuiltInTemplatesParseAndReadAsChinese) {
-  for (Contact c : {Contact::kNone, Contact::kWecomUser}) {
-    auto r = Router::Parse(DefaultRoutingConfig(), {"wecom", c, false, false}, "built-in");
+  for (const char* contact : {"", "wecom_user_id"}) {
+    auto r = Router::Parse(DefaultRoutingConfig(), Wecom(contact), "built-in");
     ASSERT_TRUE(r.ok()) << r.status().message();
     EXPECT_EQ((*r)->route_count(), DefaultRoutes().size());
   }
-  auto r = Router::Parse(DefaultRoutingConfig(), {"console", Contact::kNone, false, false}, "b");
+  auto r = Router::Parse(DefaultRoutingConfig(), Console(), "b");
   ASSERT_TRUE(r.ok());
   auto ns = (*r)->Render(Reminder());
   ASSERT_TRUE(ns.ok());
@@ -218,10 +251,10 @@ topics = ["shift.reminder"]
 to = ["subject"]
 template = "shift.reminder"
 )";
-  EXPECT_TRUE(Parse(config, {"wecom", Contact::kWecomUser, false, false}).ok());
+  EXPECT_TRUE(Parse(config, Wecom("wecom_user_id")).ok());
   auto sms = Parse(config);
   ASSERT_FALSE(sms.ok());
-  EXPECT_NE(sms.status().message().find("has no SMS template id"), std::string::npos)
+  EXPECT_NE(sms.status().message().find("has no sms template id"), std::string::npos)
       << sms.status().message();
   auto unknown = Parse(R"(
 [[route]]

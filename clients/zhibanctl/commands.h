@@ -2,7 +2,9 @@
 // flags and what it runs (after redis src/commands/*.json, rocksdb ldb).
 #pragma once
 
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -71,7 +73,34 @@ Command IdCommand(std::string group, std::string verb, std::string help,
                   std::function<void(v1::CtlRequest&, const std::string&)> set_id,
                   std::function<void(const v1::CtlReply&, const std::string& id)> print);
 
-void AddCalendarCommands(std::vector<Command>& cmds);  // calendar, policy, coverage
+// Fetches every page of a list (or one page of `limit`): `fill(req, want,
+// after)` asks for a page, `take(reply, &next)` keeps it and returns its size.
+constexpr uint32_t kListPage = 10000;
+template <typename Fill, typename Take>
+Status ListAll(Context& ctx, uint32_t limit, Fill fill, Take take) {
+  std::string after;
+  uint32_t got = 0;
+  for (;;) {
+    v1::CtlRequest req;
+    uint32_t want = limit ? std::min(kListPage, limit - got) : kListPage;
+    fill(req, want, after);
+    ZB_ASSIGN_OR_RETURN(auto reply, ctx.ctl().Call(req));
+    if (reply.has_error()) {
+      return Status(Code::kInvalidArgument, reply.error().message(), reply.error().field());
+    }
+    std::string next;
+    got += take(reply, &next);
+    if (next.empty() || (limit && got >= limit)) return {};
+    after = next;
+  }
+}
+int ListProblem(Context& ctx, const Status& s);  // a failed ListAll, printed
+
+void AddStatusCommands(std::vector<Command>& cmds);   // status, clock show|advance|set
+void AddNetworkCommands(std::vector<Command>& cmds);  // center, staff add|update|remove|show|list
+void AddIoCommands(std::vector<Command>& cmds);       // import|export centers|staff
+void AddOperationsCommands(std::vector<Command>& cmds);  // events tail, timers, audit, backup
+void AddCalendarCommands(std::vector<Command>& cmds);    // calendar, policy, coverage
 void AddRotaCommands(std::vector<Command>& cmds);   // rota, leave, staff ledger, export rota|ledger
 void AddVisitCommands(std::vector<Command>& cmds);  // resident, visit
 void AddKeyCommands(std::vector<Command>& cmds);    // key create|list|revoke

@@ -1,16 +1,20 @@
 // Internal to the visit engine: what its files (daemon/domain/visit_*.cpp)
-// share. Not part of visit.h's interface; nothing else includes it.
+// share. Not part of visit.h's interface; nothing else includes it but the
+// unit test of the state machine's table.
 //
 // The seconds, local-time and working-day helpers are domain-wide
 // (common.h). The small helpers here are inline; LeaderFor, EmitVisit,
 // Deadline, OnDuty and Dispatch are defined in visit_dispatch.cpp,
-// CancelOrder and CreateCareOrder in visit_residents.cpp.
+// CancelOrder and CreateCareOrder in visit_residents.cpp, the transition
+// table in visit_states.cpp.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "daemon/domain/common.h"
 #include "daemon/domain/mutation.h"
@@ -72,5 +76,52 @@ void CancelOrder(const RotaCtx& ctx, const std::string& id, const std::string& w
 // records it as the open order. `taken` names ids already used in this batch.
 v1::Visit CreateCareOrder(const RotaCtx& ctx, v1::Resident& r, Mutation* m,
                           const std::set<std::string>& taken);
+
+// ---- the state machine (visit_states.cpp)
+
+// Who may take a transition.
+enum class VisitActor { kAnyone, kAssignee };
+
+// What the history step of a transition records as its note.
+enum class VisitNote { kNoNote, kReason, kOutcome };
+
+// One ActOnVisit in the making, for the steps a transition adds.
+struct ActStep {
+  const RotaCtx& ctx;
+  const v1::VisitActRequest& req;
+  uint64_t serial;  // names a follow-up
+  int64_t now;
+  v1::Visit& v;  // the visit, changed as it goes
+  Mutation& m;
+  std::optional<v1::Visit> follow_up;  // a completion's follow-up, if any
+};
+
+// One row of the visit state machine. ActOnVisit takes the row of the
+// action: refuses unless the visit is in one of `from` (empty: any state
+// but a terminal one) and, for kAssignee, the request comes from the
+// assignee; runs `before` (which may refuse); clears the acceptance
+// deadline when `clears_accept_by`; steps to `to` recording `note`; emits
+// `event` (saying kReasonKept when `reason_kept`, else nothing); runs `after`.
+struct VisitTransition {
+  v1::VisitAction action = v1::VISIT_ACTION_UNSPECIFIED;
+  const char* verb = "";  // in refusals: "accept needs ASSIGNED or ESCALATED"
+  std::vector<v1::VisitState> from;
+  v1::VisitState to = v1::VISIT_STATE_UNSPECIFIED;
+  VisitActor who = VisitActor::kAssignee;
+  bool clears_accept_by = false;
+  VisitNote note = VisitNote::kNoNote;
+  v1::Event::BodyCase event = v1::Event::BODY_NOT_SET;
+  bool reason_kept = false;
+  Status (*before)(ActStep&) = nullptr;  // null: nothing more
+  void (*after)(ActStep&) = nullptr;     // null: nothing more
+};
+
+// Every transition, one per action (VISIT_ACTION_UNSPECIFIED has none).
+const std::vector<VisitTransition>& VisitTransitions();
+// The row of `action`; null when there is none.
+const VisitTransition* FindVisitTransition(v1::VisitAction action);
+// Whether `t` may be taken on `v` by `by_staff_id`: OK, or FailedPrecondition
+// naming the visit's state and the states the action needs, or the assignee.
+Status MayTake(const VisitTransition& t, const v1::Visit& v, std::string_view by_staff_id);
 
 }  // namespace zhiban::domain::visit_internal

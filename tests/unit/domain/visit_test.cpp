@@ -9,6 +9,7 @@
 #include "daemon/domain/appointment.h"
 #include "daemon/domain/policy.h"
 #include "daemon/domain/state.h"
+#include "daemon/domain/visit_internal.h"
 #include "tests/support/calendars.h"
 
 namespace zhiban::domain {
@@ -60,6 +61,81 @@ TEST(Dispatch, EveryServiceNamesItsSkill) {
   }
   EXPECT_TRUE(FindService("care-visit")->care_visit());
   EXPECT_EQ(FindService("haircut"), nullptr);
+}
+
+// ---- the state machine's table ---------------------------------------------------
+
+// Every (state, action) pair against the table, with the verdicts written out
+// by hand: which states each action may be taken from, and the refusals.
+TEST(VisitStates, TheTableAllowsExactlyTheLegalTransitions) {
+  using visit_internal::FindVisitTransition;
+  using visit_internal::MayTake;
+  const std::set<v1::VisitState> terminal = {v1::VISIT_COMPLETED, v1::VISIT_CANCELLED,
+                                             v1::VISIT_FAILED};
+  auto allowed = [&](v1::VisitAction a, v1::VisitState s) {
+    switch (a) {
+      case v1::ACCEPT_VISIT:
+      case v1::DECLINE_VISIT:
+        return s == v1::VISIT_ASSIGNED || s == v1::VISIT_ESCALATED;
+      case v1::START_VISIT:
+        return s == v1::VISIT_ACCEPTED || s == v1::VISIT_OVERDUE;
+      case v1::ARRIVE_VISIT:
+        return s == v1::VISIT_EN_ROUTE;
+      case v1::COMPLETE_VISIT:
+        return s == v1::VISIT_ARRIVED;
+      case v1::FAIL_VISIT:
+        return s == v1::VISIT_EN_ROUTE || s == v1::VISIT_ARRIVED;
+      case v1::CANCEL_VISIT:
+        return !terminal.count(s);
+      default:
+        return false;
+    }
+  };
+  EXPECT_EQ(FindVisitTransition(v1::VISIT_ACTION_UNSPECIFIED), nullptr);
+  EXPECT_EQ(visit_internal::VisitTransitions().size(), 7u) << "one row per action";
+  for (int ai = v1::VisitAction_MIN + 1; ai <= v1::VisitAction_MAX; ++ai) {
+    const auto a = static_cast<v1::VisitAction>(ai);
+    const auto* t = FindVisitTransition(a);
+    ASSERT_NE(t, nullptr) << v1::VisitAction_Name(a);
+    EXPECT_EQ(t->action, a);
+    for (int si = v1::VisitState_MIN + 1; si <= v1::VisitState_MAX; ++si) {
+      const auto s = static_cast<v1::VisitState>(si);
+      v1::Visit v;
+      v.set_id("v1");
+      v.set_state(s);
+      v.set_assignee_id("near1");
+      Status verdict = MayTake(*t, v, "near1");
+      EXPECT_EQ(verdict.ok(), allowed(a, s))
+          << v1::VisitAction_Name(a) << " from " << v1::VisitState_Name(s);
+      if (!verdict.ok()) {
+        EXPECT_EQ(verdict.code(), Code::kFailedPrecondition);
+      }
+    }
+  }
+  v1::Visit v;
+  v.set_id("v1");
+  v.set_assignee_id("near1");
+  // Completing a visit never accepted is refused, naming both states.
+  v.set_state(v1::VISIT_ASSIGNED);
+  EXPECT_EQ(MayTake(*FindVisitTransition(v1::COMPLETE_VISIT), v, "near1").message(),
+            "visit v1 is ASSIGNED; complete needs ARRIVED");
+  EXPECT_EQ(MayTake(*FindVisitTransition(v1::START_VISIT), v, "near1").message(),
+            "visit v1 is ASSIGNED; start needs ACCEPTED or OVERDUE");
+  // Cancelling a completed one is refused.
+  v.set_state(v1::VISIT_COMPLETED);
+  EXPECT_EQ(MayTake(*FindVisitTransition(v1::CANCEL_VISIT), v, "").message(),
+            "visit v1 is already COMPLETED");
+  // Only the assignee acts on the visit; anyone may cancel it.
+  v.set_state(v1::VISIT_ASSIGNED);
+  Status other = MayTake(*FindVisitTransition(v1::ACCEPT_VISIT), v, "near2");
+  EXPECT_EQ(other.code(), Code::kFailedPrecondition);
+  EXPECT_NE(other.message().find("only the assignee (near1)"), std::string::npos)
+      << other.message();
+  EXPECT_TRUE(MayTake(*FindVisitTransition(v1::CANCEL_VISIT), v, "").ok());
+  // Where each action leads.
+  EXPECT_EQ(FindVisitTransition(v1::DECLINE_VISIT)->to, v1::VISIT_DECLINED);
+  EXPECT_EQ(FindVisitTransition(v1::COMPLETE_VISIT)->to, v1::VISIT_COMPLETED);
+  EXPECT_EQ(FindVisitTransition(v1::CANCEL_VISIT)->to, v1::VISIT_CANCELLED);
 }
 
 // ---- care plans, dispatch, escalation and appointments over a real calendar ------

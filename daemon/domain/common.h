@@ -1,4 +1,4 @@
-// Helpers the domain modules share (rota_*.cpp, visit.cpp, appointment.cpp):
+// Helpers the domain modules share (rota_*.cpp, visit_*.cpp, appointment.cpp):
 // whole seconds and Timestamps, matching staff to a center, a role or a
 // skill, a center's local days and times (CenterClock), the working-day test
 // and counting working days (StepWorkingDays). Internal to daemon/domain/*.cpp,

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <memory>
 
 #include <fmt/format.h>
 
@@ -29,6 +30,109 @@ std::string Grants(const v1::AccessKey& k) {
   return out;
 }
 
+// ---- key create|list|revoke ----------------------------------------------------
+
+// Makes the pair, writes the secret (owner-only) and registers the public half.
+int RunKeyCreate(Context& ctx, const std::string& name, const std::vector<std::string>& roles,
+                 const std::string& out, const std::string& note) {
+  v1::CtlRequest req;
+  auto* k = req.mutable_key_add()->mutable_key();
+  k->set_name(name);
+  k->set_note(note);
+  for (const auto& r : roles) {
+    v1::AccessRole role;
+    if (!domain::ParseAccessRole(r, &role)) {
+      return Usage(
+          ctx, Status::InvalidArgument("--role", fmt::format("\"{}\" is not a role: one of admin, "
+                                                             "operator, leader, staff, auditor, "
+                                                             "viewer, plugin",
+                                                             r)));
+    }
+    k->add_grants()->set_role(role);
+  }
+  const std::string path = out.empty() ? name + ".key" : out;
+  if (std::filesystem::exists(path)) {
+    return Usage(ctx, Status::AlreadyExists("--out", fmt::format("{} exists; a key file is never "
+                                                                 "overwritten (choose --out)",
+                                                                 path)));
+  }
+  auto pair = net::NewCurveKeys();
+  if (!pair.ok()) return Usage(ctx, pair.status());
+  k->set_public_key(pair->public_key);
+  // The secret is on disk (owner-only) before zhiband hears of the
+  // key, and removed again if zhiband refuses it.
+  if (Status w = net::WriteKeyFile(path, *pair, "zhiban key " + name); !w.ok()) {
+    return Usage(ctx, w);
+  }
+  const int rc = Send(ctx, req, [&](const v1::CtlReply& r) {
+    std::cout << fmt::format(
+        "key {} added ({}); {}\nits key file, with the secret half, is {} (mode 0600: "
+        "give it to its holder only)\n",
+        r.access_key().name(), Grants(r.access_key()), SeqNote(r), path);
+  });
+  if (rc != kExitOk) std::filesystem::remove(path);
+  return rc;
+}
+
+Command KeyCreate() {
+  return {"key", "create",
+          "make a CURVE key pair here, register its public half as a principal (admin only)",
+          [](CLI::App* app) -> Runner {
+            auto name = std::make_shared<std::string>();
+            auto roles = std::make_shared<std::vector<std::string>>();
+            auto out = std::make_shared<std::string>();
+            auto note = std::make_shared<std::string>();
+            app->add_option("name", *name, "the principal's name: letters, digits, . _ - @")
+                ->required();
+            app->add_option(
+                   "--role", *roles,
+                   "admin, operator, leader, staff, auditor, viewer or plugin (repeatable)")
+                ->required();
+            app->add_option("--out", *out, "where the key file goes (default ./<name>.key)");
+            app->add_option("--note", *note, "who or what holds it");
+            return [=](Context& ctx) { return RunKeyCreate(ctx, *name, *roles, *out, *note); };
+          }};
+}
+
+Command KeyList() {
+  return {
+      "key", "list", "the principals' keys (public halves)", [](CLI::App* app) -> Runner {
+        auto all = std::make_shared<bool>(false);
+        app->add_flag("--all", *all, "revoked keys too");
+        return [=](Context& ctx) {
+          v1::CtlRequest req;
+          req.mutable_key_list()->set_include_revoked(*all);
+          return Send(ctx, req, [](const v1::CtlReply& r) {
+            Table t({"NAME", "ROLES", "PUBLIC KEY", "CREATED", "BY", "REVOKED", "NOTE"});
+            for (const auto& k : r.key_list().keys()) {
+              t.Add({k.name(), Grants(k), k.public_key(), Time(k.created()), k.created_by(),
+                     k.has_revoked() ? Time(k.revoked()) + " " + k.revoked_by() : "", k.note()});
+            }
+            t.Print();
+          });
+        };
+      }};
+}
+
+Command KeyRevoke() {
+  return {"key", "revoke",
+          "refuse a key from now on: its next ctl or replay request, and its subscription at once",
+          [](CLI::App* app) -> Runner {
+            auto name = std::make_shared<std::string>();
+            auto reason = std::make_shared<std::string>();
+            app->add_option("name", *name, "the key's name")->required();
+            app->add_option("--reason", *reason, "why (kept with the key)");
+            return [=](Context& ctx) {
+              v1::CtlRequest req;
+              req.mutable_key_revoke()->set_name(*name);
+              req.mutable_key_revoke()->set_reason(*reason);
+              return Send(ctx, req, [](const v1::CtlReply& r) {
+                std::cout << fmt::format("key {} revoked; {}\n", r.access_key().name(), SeqNote(r));
+              });
+            };
+          }};
+}
+
 }  // namespace
 
 int LoadCurve(Context& ctx) {
@@ -51,96 +155,9 @@ int LoadCurve(Context& ctx) {
 }
 
 void AddKeyCommands(std::vector<Command>& cmds) {
-  cmds.push_back(
-      {"key", "create",
-       "make a CURVE key pair here, register its public half as a principal (admin only)",
-       [](CLI::App* app) -> Runner {
-         auto name = std::make_shared<std::string>();
-         auto roles = std::make_shared<std::vector<std::string>>();
-         auto out = std::make_shared<std::string>();
-         auto note = std::make_shared<std::string>();
-         app->add_option("name", *name, "the principal's name: letters, digits, . _ - @")
-             ->required();
-         app->add_option("--role", *roles,
-                         "admin, operator, leader, staff, auditor, viewer or plugin (repeatable)")
-             ->required();
-         app->add_option("--out", *out, "where the key file goes (default ./<name>.key)");
-         app->add_option("--note", *note, "who or what holds it");
-         return [=](Context& ctx) {
-           v1::CtlRequest req;
-           auto* k = req.mutable_key_add()->mutable_key();
-           k->set_name(*name);
-           k->set_note(*note);
-           for (const auto& r : *roles) {
-             v1::AccessRole role;
-             if (!domain::ParseAccessRole(r, &role)) {
-               return Usage(ctx, Status::InvalidArgument(
-                                     "--role", fmt::format("\"{}\" is not a role: one of admin, "
-                                                           "operator, leader, staff, auditor, "
-                                                           "viewer, plugin",
-                                                           r)));
-             }
-             k->add_grants()->set_role(role);
-           }
-           const std::string path = out->empty() ? *name + ".key" : *out;
-           if (std::filesystem::exists(path)) {
-             return Usage(
-                 ctx, Status::AlreadyExists("--out", fmt::format("{} exists; a key file is never "
-                                                                 "overwritten (choose --out)",
-                                                                 path)));
-           }
-           auto pair = net::NewCurveKeys();
-           if (!pair.ok()) return Usage(ctx, pair.status());
-           k->set_public_key(pair->public_key);
-           // The secret is on disk (owner-only) before zhiband hears of the
-           // key, and removed again if zhiband refuses it.
-           if (Status w = net::WriteKeyFile(path, *pair, "zhiban key " + *name); !w.ok()) {
-             return Usage(ctx, w);
-           }
-           const int rc = Send(ctx, req, [&](const v1::CtlReply& r) {
-             std::cout << fmt::format(
-                 "key {} added ({}); {}\nits key file, with the secret half, is {} (mode 0600: "
-                 "give it to its holder only)\n",
-                 r.access_key().name(), Grants(r.access_key()), SeqNote(r), path);
-           });
-           if (rc != kExitOk) std::filesystem::remove(path);
-           return rc;
-         };
-       }});
-  cmds.push_back(
-      {"key", "list", "the principals' keys (public halves)", [](CLI::App* app) -> Runner {
-         auto all = std::make_shared<bool>(false);
-         app->add_flag("--all", *all, "revoked keys too");
-         return [=](Context& ctx) {
-           v1::CtlRequest req;
-           req.mutable_key_list()->set_include_revoked(*all);
-           return Send(ctx, req, [](const v1::CtlReply& r) {
-             Table t({"NAME", "ROLES", "PUBLIC KEY", "CREATED", "BY", "REVOKED", "NOTE"});
-             for (const auto& k : r.key_list().keys()) {
-               t.Add({k.name(), Grants(k), k.public_key(), Time(k.created()), k.created_by(),
-                      k.has_revoked() ? Time(k.revoked()) + " " + k.revoked_by() : "", k.note()});
-             }
-             t.Print();
-           });
-         };
-       }});
-  cmds.push_back(
-      {"key", "revoke",
-       "refuse a key from now on: its next ctl or replay request, and its subscription at once",
-       [](CLI::App* app) -> Runner {
-         auto name = std::make_shared<std::string>();
-         auto reason = std::make_shared<std::string>();
-         app->add_option("name", *name, "the key's name")->required();
-         app->add_option("--reason", *reason, "why (kept with the key)");
-         return [=](Context& ctx) {
-           v1::CtlRequest req;
-           req.mutable_key_revoke()->set_name(*name);
-           req.mutable_key_revoke()->set_reason(*reason);
-           return Send(ctx, req, [](const v1::CtlReply& r) {
-             std::cout << fmt::format("key {} revoked; {}\n", r.access_key().name(), SeqNote(r));
-           });
-         };
-       }});
+  cmds.push_back(KeyCreate());
+  cmds.push_back(KeyList());
+  cmds.push_back(KeyRevoke());
 }
 
 }  // namespace zhiban::ctl

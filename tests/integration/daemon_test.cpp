@@ -703,23 +703,11 @@ TEST(DaemonStartup, ClearErrors) {
 // Needs root (a tmpfs mounted over the data dir); skipped otherwise.
 TEST(DaemonDisk, AFullDiskDegradesThenResumesAndAStartOnItSaysSo) {
   DaemonFixture d;
-  std::filesystem::create_directories(d.data_dir());
-  if (std::system(
-          fmt::format("mount -t tmpfs -o size=96m tmpfs '{}' 2>/dev/null", d.data_dir()).c_str()) !=
-      0) {
-    GTEST_SKIP() << "needs root to mount a small tmpfs";
-  }
-  struct Unmount {
-    std::string dir;
-    ~Unmount() { (void)std::system(fmt::format("umount -l '{}'", dir).c_str()); }
-  } unmount{d.data_dir()};
-  const std::string filler = d.data_dir() + "/filler";
-  auto fill = [&] {
-    (void)std::system(fmt::format("dd if=/dev/zero of='{}' bs=1M 2>/dev/null", filler).c_str());
-  };
+  SmallDisk disk(d.data_dir(), 96);
+  if (!disk.mounted()) GTEST_SKIP() << "needs root to mount a small tmpfs";
   d.Start();
   ASSERT_EQ(d.Ctl({"center", "add", "--id", "c1", "--name", "中心"}).exit_code, 0);
-  fill();
+  disk.Fill();
   // Refused before RocksDB sees the write (it would abort on a full disk).
   auto r = d.Ctl({"center", "add", "--id", "c2", "--name", "中心二"});
   EXPECT_EQ(r.exit_code, 1);
@@ -733,7 +721,7 @@ TEST(DaemonDisk, AFullDiskDegradesThenResumesAndAStartOnItSaysSo) {
   EXPECT_NE(body.find("No space left"), std::string::npos) << body;
   EXPECT_EQ(d.Ctl({"status"}).exit_code, 0) << "queries are still answered";
 
-  std::filesystem::remove(filler);
+  disk.Free();
   bool resumed = false;
   for (int i = 0; i < 100 && !resumed; ++i) {
     resumed = d.Ctl({"center", "add", "--id", "after", "--name", "恢复后"}).exit_code == 0;
@@ -743,13 +731,13 @@ TEST(DaemonDisk, AFullDiskDegradesThenResumesAndAStartOnItSaysSo) {
   EXPECT_EQ(HttpGet(d.http(), "/healthz").first, 200);
   EXPECT_EQ(d.Stop(), 0);
 
-  fill();
+  disk.Fill();
   auto start = test::Run({BinDir() + "/zhiband", "--data-dir", d.data_dir(), "--ctl", d.ctl(),
                           "--pub", d.pub(), "--replay", d.replay(), "--http", "127.0.0.1:0"});
   EXPECT_EQ(start.exit_code, 1) << start.err;
   EXPECT_NE(start.err.find("KiB free; zhiband needs at least 64 MiB"), std::string::npos)
       << start.err;
-  std::filesystem::remove(filler);
+  disk.Free();
 }
 
 // A disk that stays full longer than RocksDB's 10 s info-log flush (issue 37).
@@ -762,17 +750,9 @@ TEST(DaemonDisk, AFullDiskDegradesThenResumesAndAStartOnItSaysSo) {
 // otherwise. About 40 s.
 TEST(DaemonDisk, ADiskFullForLongerThanRocksDbsLogFlushIsSurvived) {
   DaemonFixture d;
-  std::filesystem::create_directories(d.data_dir());
   // 256 MiB: RocksDB preallocates its WAL (about 70 MiB) on the first write.
-  if (std::system(fmt::format("mount -t tmpfs -o size=256m tmpfs '{}' 2>/dev/null", d.data_dir())
-                      .c_str()) != 0) {
-    GTEST_SKIP() << "needs root to mount a small tmpfs";
-  }
-  struct Unmount {
-    std::string dir;
-    ~Unmount() { (void)std::system(fmt::format("umount -l '{}'", dir).c_str()); }
-  } unmount{d.data_dir()};
-  const std::string filler = d.data_dir() + "/filler";
+  SmallDisk disk(d.data_dir(), 256);
+  if (!disk.mounted()) GTEST_SKIP() << "needs root to mount a small tmpfs";
   auto started = [&] {
     v1::CtlRequest req;
     req.mutable_status();
@@ -783,7 +763,7 @@ TEST(DaemonDisk, ADiskFullForLongerThanRocksDbsLogFlushIsSurvived) {
   const std::string first_start = started();
   ASSERT_FALSE(first_start.empty());
   ASSERT_EQ(d.Ctl({"center", "add", "--id", "c1", "--name", "中心"}).exit_code, 0);
-  (void)std::system(fmt::format("dd if=/dev/zero of='{}' bs=1M 2>/dev/null", filler).c_str());
+  disk.Fill();
 
   // The disk is kept full on purpose for 35 s; a command every 5 s must be
   // refused by a zhiband that is still there.
@@ -799,7 +779,7 @@ TEST(DaemonDisk, ADiskFullForLongerThanRocksDbsLogFlushIsSurvived) {
   }
   EXPECT_GE(refused, 7);
 
-  std::filesystem::remove(filler);
+  disk.Free();
   bool resumed = false;
   for (int i = 0; i < 100 && !resumed; ++i) {
     resumed = d.Ctl({"center", "add", "--id", "after", "--name", "恢复后"}).exit_code == 0;

@@ -218,21 +218,10 @@ TEST(PluginSdk, AFullStateDiskPausesSendingThenResumesAndAStartOnItSaysSo) {
   d.Start();
   ASSERT_EQ(d.Ctl({"center", "add", "--id", "street", "--name", "街道"}).exit_code, 0);
   TempDir work;
-  const std::string disk = work / "disk";
-  std::filesystem::create_directories(disk);
   // 256 MiB: RocksDB preallocates its WAL (about 70 MiB) on the first write.
-  if (std::system(
-          fmt::format("mount -t tmpfs -o size=256m tmpfs '{}' 2>/dev/null", disk).c_str()) != 0) {
-    GTEST_SKIP() << "needs root to mount a small tmpfs";
-  }
-  struct Unmount {
-    std::string dir;
-    ~Unmount() { (void)std::system(fmt::format("umount -l '{}'", dir).c_str()); }
-  } unmount{disk};
-  const std::string filler = disk + "/filler";
-  auto fill = [&] {
-    (void)std::system(fmt::format("dd if=/dev/zero of='{}' bs=1M 2>/dev/null", filler).c_str());
-  };
+  SmallDisk small(work / "disk", 256);
+  if (!small.mounted()) GTEST_SKIP() << "needs root to mount a small tmpfs";
+  const std::string& disk = small.dir();
   auto add_staff = [&](const char* id) {
     return d
         .Ctl({"staff", "add", "--id", id, "--name", "员工", "--center", "street", "--roles",
@@ -260,7 +249,7 @@ TEST(PluginSdk, AFullStateDiskPausesSendingThenResumesAndAStartOnItSaysSo) {
       ASSERT_TRUE(notifier.cv.wait_for(lock, std::chrono::seconds(20),
                                        [&] { return notifier.last_seen == "a"; }));
     }
-    fill();
+    small.Fill();
     ASSERT_EQ(add_staff("b"), 0);
     EXPECT_TRUE(
         WaitUntil([&] { return runner.state().write_refusals() >= 2; }, std::chrono::seconds(20)));
@@ -268,7 +257,7 @@ TEST(PluginSdk, AFullStateDiskPausesSendingThenResumesAndAStartOnItSaysSo) {
       std::lock_guard lock(notifier.mu);
       EXPECT_EQ(notifier.last_seen, "a") << "b must wait for room for its in-flight mark";
     }
-    std::filesystem::remove(filler);
+    small.Free();
     {
       std::unique_lock lock(notifier.mu);
       EXPECT_TRUE(notifier.cv.wait_for(lock, std::chrono::seconds(20), [&] {
@@ -280,7 +269,7 @@ TEST(PluginSdk, AFullStateDiskPausesSendingThenResumesAndAStartOnItSaysSo) {
     EXPECT_EQ(notifier.delivered, (std::vector<std::string>{"a", "b"}));
     for (const auto& [key, n] : notifier.calls) EXPECT_EQ(n, 1) << key;
   }
-  fill();
+  small.Fill();
   auto start = test::Run({BinDir() + "/zhiban-notify-console", "--state-dir", opts.state_dir,
                           "--pub", d.pub(), "--replay", d.replay()});
   EXPECT_EQ(start.exit_code, 1) << start.err;
@@ -288,7 +277,7 @@ TEST(PluginSdk, AFullStateDiskPausesSendingThenResumesAndAStartOnItSaysSo) {
       start.err.find("KiB free; zhiban-notify-console needs at least 64 MiB to open its state"),
       std::string::npos)
       << start.err;
-  std::filesystem::remove(filler);
+  small.Free();
   EXPECT_EQ(d.Stop(), 0);
 }
 

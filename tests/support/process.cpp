@@ -20,6 +20,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 namespace zhiban::test {
@@ -34,6 +35,27 @@ TempDir::TempDir() {
 TempDir::~TempDir() {
   std::error_code ec;
   fs::remove_all(path_, ec);
+}
+
+SmallDisk::SmallDisk(std::string dir, int mib) : dir_(std::move(dir)) {
+  std::error_code ec;
+  fs::create_directories(dir_, ec);
+  mounted_ =
+      std::system(
+          fmt::format("mount -t tmpfs -o size={}m tmpfs '{}' 2>/dev/null", mib, dir_).c_str()) == 0;
+}
+
+SmallDisk::~SmallDisk() {
+  if (mounted_) (void)std::system(fmt::format("umount -l '{}'", dir_).c_str());
+}
+
+void SmallDisk::Fill() {
+  (void)std::system(fmt::format("dd if=/dev/zero of='{}/filler' bs=1M 2>/dev/null", dir_).c_str());
+}
+
+void SmallDisk::Free() {
+  std::error_code ec;
+  fs::remove(dir_ + "/filler", ec);
 }
 
 std::string BinDir() {

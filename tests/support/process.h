@@ -30,6 +30,22 @@ class TempDir {
   std::filesystem::path path_;
 };
 
+// A small tmpfs mounted at `dir` (created), unmounted at destruction: a disk
+// a test can fill. Mounting needs root: a test skips when mounted() is false.
+class SmallDisk {
+ public:
+  SmallDisk(std::string dir, int mib);
+  ~SmallDisk();
+  bool mounted() const { return mounted_; }
+  const std::string& dir() const { return dir_; }
+  void Fill();  // a filler file takes every byte left
+  void Free();  // and is removed
+
+ private:
+  std::string dir_;
+  bool mounted_ = false;
+};
+
 // Where built binaries are (ZHIBAN_BIN_DIR, set by CMake for ctest).
 std::string BinDir();
 

@@ -17,13 +17,6 @@ std::string Where(const v1::Event& e) {
   return e.center_id().empty() ? std::string("全网") : e.center_id();
 }
 
-// "2026-09-16 18:00" in Beijing time; a time nobody set reads "未定".
-std::string When(const google::protobuf::Timestamp& t) {
-  if (t.seconds() == 0 && t.nanos() == 0) return "未定";
-  const std::string iso = FormatIsoTime(TimePoint(std::chrono::seconds(t.seconds())));
-  return iso.substr(0, 10) + " " + iso.substr(11, 5);
-}
-
 // "2026-12-01 08:30–12:00" of a shift.
 std::string ShiftSpan(const v1::Shift& s) {
   return fmt::format("{} {}–{}", s.date(), s.start_local(), s.end_local());
@@ -107,6 +100,12 @@ std::string VisitText(const v1::Event& e) {
 }
 
 }  // namespace
+
+std::string LocalMinute(const google::protobuf::Timestamp& t) {
+  if (t.seconds() == 0 && t.nanos() == 0) return "未定";
+  const std::string iso = FormatIsoTime(TimePoint(std::chrono::seconds(t.seconds())));
+  return iso.substr(0, 10) + " " + iso.substr(11, 5);
+}
 
 std::string_view FieldLabel(std::string_view field) {
   static const std::map<std::string_view, std::string_view> labels = {
@@ -268,12 +267,12 @@ std::string EventText(const v1::Event& e) {
     case v1::Event::kAppointmentBooked: {
       const auto& a = e.appointment_booked();
       return fmt::format("新预约：{}，{}，{}，{}接待", a.appointment().for_name(),
-                         When(a.appointment().start()), a.service_name(), Name(a.staff()));
+                         LocalMinute(a.appointment().start()), a.service_name(), Name(a.staff()));
     }
     case v1::Event::kAppointmentCancelled: {
       const auto& a = e.appointment_cancelled();
       return fmt::format("预约已取消：{}，{}", a.appointment().for_name(),
-                         When(a.appointment().start()));
+                         LocalMinute(a.appointment().start()));
     }
     case v1::Event::kEventsLost: {
       const auto& l = e.events_lost();

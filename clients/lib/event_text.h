@@ -19,6 +19,11 @@ namespace zhiban::client {
 
 std::string EventText(const v1::Event& e);
 
+// "2026-09-16 18:00", Beijing time, as every text for people writes a time
+// (EventText, the notifiers' templates); a time nobody set reads "未定", never
+// 1970-01-01.
+std::string LocalMinute(const google::protobuf::Timestamp& t);
+
 // A record field's name as people read it ("phone" -> "电话"), for
 // changed_fields; a field without one reads "其他信息".
 std::string_view FieldLabel(std::string_view field);

@@ -5,13 +5,13 @@
 #include <map>
 #include <set>
 
-#include <cctz/time_zone.h>
 #include <fmt/format.h>
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/reflection.h>
 #include <google/protobuf/util/time_util.h>
 #include <toml++/toml.h>
 
+#include "clients/lib/event_text.h"
 #include "plugins/sdk/default_templates.h"
 
 namespace zhiban::plugin {
@@ -110,18 +110,6 @@ Result<std::vector<Piece>> ParsePattern(const std::string& where, const std::str
   return out;
 }
 
-// A time nobody set reads "未定", never 1970-01-01.
-std::string FormatTime(const pb::Timestamp& ts) {
-  if (ts.seconds() == 0 && ts.nanos() == 0) return "未定";
-  static const cctz::time_zone tz = [] {
-    cctz::time_zone z;
-    cctz::load_time_zone("Asia/Shanghai", &z);
-    return z;
-  }();
-  const auto tp = std::chrono::system_clock::time_point(std::chrono::seconds(ts.seconds()));
-  return cctz::format("%Y-%m-%d %H:%M", tp, tz);
-}
-
 std::string Scalar(const pb::Message& m, const pb::FieldDescriptor* f, int index) {
   const auto* r = m.GetReflection();
   const bool rep = f->is_repeated();
@@ -147,7 +135,7 @@ std::string Scalar(const pb::Message& m, const pb::FieldDescriptor* f, int index
     case pb::FieldDescriptor::CPPTYPE_MESSAGE: {
       if (!rep && !r->HasField(m, f)) return "未定";
       const auto& sub = rep ? r->GetRepeatedMessage(m, f, index) : r->GetMessage(m, f);
-      return FormatTime(static_cast<const pb::Timestamp&>(sub));
+      return client::LocalMinute(static_cast<const pb::Timestamp&>(sub));
     }
   }
   return {};
@@ -205,7 +193,7 @@ std::string Value(const v1::Event& e, const Resolved& r) {
     if (n == "center_id") return e.center_id();
     if (n == "actor") return e.actor();
     if (n == "center_name") return e.center_name().empty() ? e.center_id() : e.center_name();
-    return FormatTime(e.time());
+    return client::LocalMinute(e.time());
   }
   const pb::Message* m = &e;
   const auto* body = e.GetReflection()->GetOneofFieldDescriptor(e, BodyOneof());

@@ -34,9 +34,7 @@ void CtlDispatch::Stop() {
 }
 
 void CtlDispatch::Handle(std::vector<net::CtlCall>& calls, net::CtlServer* from) {
-  std::vector<v1::CtlRequest> group, long_requests;
-  std::vector<core::Principal> group_who, long_who;
-  std::vector<size_t> group_index, long_index;  // into calls
+  Batch group, long_work;
   for (size_t i = 0; i < calls.size(); ++i) {
     Status bad = calls[i].frame_error;
     if (bad.ok() && stopping_) bad = Status::Unavailable("zhiband is shutting down");
@@ -45,10 +43,8 @@ void CtlDispatch::Handle(std::vector<net::CtlCall>& calls, net::CtlServer* from)
       if (req.ok()) {
         auto principal = hooks_.principal_of(calls[i], *req);
         if (principal.ok()) {
-          const bool is_long = core_.IsLongWork(*req);
-          (is_long ? long_requests : group).push_back(std::move(*req));
-          (is_long ? long_who : group_who).push_back(std::move(*principal));
-          (is_long ? long_index : group_index).push_back(i);
+          (core_.IsLongWork(*req) ? long_work : group)
+              .Add(std::move(*req), std::move(*principal), i);
           continue;
         }
         spdlog::info("ctl: {} refused: {}", core::CommandName(*req), principal.status().message());
@@ -62,30 +58,27 @@ void CtlDispatch::Handle(std::vector<net::CtlCall>& calls, net::CtlServer* from)
     core::SetError(bad, reply.mutable_error());
     calls[i].reply = reply.SerializeAsString();
   }
-  RunGroup(calls, group, group_who, group_index);
+  RunGroup(calls, group);
 
   // Long work copies what it reads now, after the group: the order the
   // requests came in. One the core will not start (its principal is
   // refused) is answered, and audited, as any command.
-  std::vector<v1::CtlRequest> refused;
-  std::vector<core::Principal> refused_who;
-  std::vector<size_t> refused_index;
-  for (size_t k = 0; k < long_requests.size(); ++k) {
-    if (auto job = core_.BeginLong(long_requests[k], long_who[k])) {
-      net::CtlCall& call = calls[long_index[k]];
+  Batch refused;
+  for (size_t k = 0; k < long_work.requests.size(); ++k) {
+    if (auto job = core_.BeginLong(long_work.requests[k], long_work.who[k])) {
+      net::CtlCall& call = calls[long_work.index[k]];
       call.deferred = true;
       Compute(std::make_shared<LongCall>(LongCall{std::move(call), std::move(*job), from}));
     } else {
-      refused.push_back(std::move(long_requests[k]));
-      refused_who.push_back(std::move(long_who[k]));
-      refused_index.push_back(long_index[k]);
+      refused.Add(std::move(long_work.requests[k]), std::move(long_work.who[k]),
+                  long_work.index[k]);
     }
   }
-  RunGroup(calls, refused, refused_who, refused_index);
+  RunGroup(calls, refused);
 
   // A simulated clock moved: the timers it passed fire before the caller
   // hears back, so `clock advance` then `events tail` is deterministic.
-  const bool clock_moved = std::any_of(group.begin(), group.end(),
+  const bool clock_moved = std::any_of(group.requests.begin(), group.requests.end(),
                                        [this](const auto& r) { return core_.MovesClock(r); });
   if (!clock_moved) return;
   // Each firing records its timers as fired; the cap only guards the
@@ -99,21 +92,18 @@ void CtlDispatch::Handle(std::vector<net::CtlCall>& calls, net::CtlServer* from)
   }
 }
 
-void CtlDispatch::RunGroup(std::vector<net::CtlCall>& calls,
-                           const std::vector<v1::CtlRequest>& requests,
-                           const std::vector<core::Principal>& who,
-                           const std::vector<size_t>& index) {
-  if (requests.empty()) return;
+void CtlDispatch::RunGroup(std::vector<net::CtlCall>& calls, const Batch& batch) {
+  if (batch.requests.empty()) return;
   std::vector<const v1::CtlRequest*> group;
-  group.reserve(requests.size());
-  for (const auto& r : requests) group.push_back(&r);
+  group.reserve(batch.requests.size());
+  for (const auto& r : batch.requests) group.push_back(&r);
   events_.clear();
   // Events go out as soon as they are durable, before the replies, so a
   // caller that saw its reply can find its events on the bus.
-  auto replies = core_.ExecuteGroup(group, &events_, hooks_.publish, &who);
+  auto replies = core_.ExecuteGroup(group, &events_, hooks_.publish, &batch.who);
   hooks_.after_commit();
   for (size_t k = 0; k < replies.size(); ++k)
-    calls[index[k]].reply = replies[k].SerializeAsString();
+    calls[batch.index[k]].reply = replies[k].SerializeAsString();
 }
 
 // On the worker: the plan, computed on the job's copy of what it reads; then

@@ -22,6 +22,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
@@ -60,11 +61,22 @@ class CtlDispatch {
 
  private:
   struct LongCall;
+  // Requests of one batch taken together, with who asked each and where
+  // each came in (an index into the calls).
+  struct Batch {
+    std::vector<v1::CtlRequest> requests;
+    std::vector<core::Principal> who;
+    std::vector<size_t> index;
+    void Add(v1::CtlRequest r, core::Principal p, size_t i) {
+      requests.push_back(std::move(r));
+      who.push_back(std::move(p));
+      index.push_back(i);
+    }
+  };
   void Compute(std::shared_ptr<LongCall> c);
   void Finish(std::shared_ptr<LongCall> c, core::LongOutcome out);
-  // Runs `requests` as one group and writes their replies to calls[index[k]].
-  void RunGroup(std::vector<net::CtlCall>& calls, const std::vector<v1::CtlRequest>& requests,
-                const std::vector<core::Principal>& who, const std::vector<size_t>& index);
+  // Runs `batch` as one group and writes each reply to its call.
+  void RunGroup(std::vector<net::CtlCall>& calls, const Batch& batch);
 
   core::Core& core_;
   boost::asio::io_context& io_;

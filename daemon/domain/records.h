@@ -169,17 +169,13 @@ void EmitWithRecord(Mutation& m, v1::Event e, Msg record) {
                  TopicOf(e).c_str(), Msg::descriptor()->full_name().c_str());
     std::abort();
   }
-  const uint8_t k = RecordKindIndex<Msg>();
-  uint8_t i = 0;
-  ForEachRecordKind([&](const auto& kind) {
+  ForEachRecordKind([&](const auto& kind) {  // a type stands once in the list
     if constexpr (std::is_same_v<typename std::decay_t<decltype(kind)>::Record, Msg>) {
-      if (i == k) {
-        auto& puts = m.*kind.put;
-        m.EmitRecord(std::move(e), BodyRecord{k, static_cast<uint32_t>(puts.size())});
-        puts.push_back(std::move(record));
-      }
+      auto& puts = m.*kind.put;
+      m.EmitRecord(std::move(e),
+                   BodyRecord{RecordKindIndex<Msg>(), static_cast<uint32_t>(puts.size())});
+      puts.push_back(std::move(record));
     }
-    ++i;
   });
 }
 

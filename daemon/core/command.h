@@ -38,6 +38,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -80,13 +81,15 @@ struct Principal {
   std::string name;               // key name, "local", "anonymous", "zhiband", "staff:<id>"
   std::vector<v1::Grant> grants;  // kKey and kStaff
   std::string claimed;            // what the client said ("user@host tool"), sanitized
+  std::string staff_id;           // kStaff: the staff member it is
 
   static Principal Local(std::string claimed);
   static Principal Open(std::string claimed);
   static Principal Internal();
   static Principal Key(const v1::AccessKey& key, std::string claimed);
-  // Staff member `staff_id`, vouched for by `channel` ("wecom", "web", "sms").
-  static Principal Staff(std::string_view staff_id, std::string_view channel);
+  // Staff member `s`, vouched for by `channel` ("wecom", "web", "sms"): the
+  // grants domain::StaffGrants derives from their record.
+  static Principal Staff(const v1::Staff& s, std::string_view channel);
   // Whether its grants decide what it may do (a key, a staff member); the
   // local admin, an open socket and zhiband itself may do everything.
   bool by_grants() const { return via == Via::kKey || via == Via::kStaff; }
@@ -96,13 +99,50 @@ struct Principal {
   std::string RolesText() const;
 };
 
-// What a command asks of the principal's roles. Roles and what they allow
-// (a key's grants are network-wide until per-center scopes land):
-//   kRead     every role
+// What a command asks of the principal's roles, each grant within its center
+// subtree (docs/OPERATIONS.md, "Security", has the table, generated from
+// the command table):
+//   kRead     every role; `staff` only about themselves or their own center
+//   kAct      a person's own act (check in, accept a visit, ask for a swap):
+//             `staff`/`leader` as themselves; `admin`/`operator` for anyone
+//             in their scope (a phone call to the center)
+//   kLead     a leader's decision (approve a swap, grant leave): `leader` in
+//             scope, as themselves and never about their own request;
+//             `admin`/`operator` in scope for a named leader
 //   kOperate  admin, operator
 //   kAudit    admin, auditor  (the audit log, residents' full records)
 //   kAdmin    admin           (keys, the clock, backups)
-enum class Need : uint8_t { kRead, kOperate, kAudit, kAdmin };
+enum class Need : uint8_t { kRead, kAct, kLead, kOperate, kAudit, kAdmin };
+
+// What one request reaches, found from its target (a visit -> its resident's
+// center, a swap -> both shifts' centers) by the entry's ReachFn. A grant
+// allows the request when its role satisfies `need` and its subtree holds
+// every center in `centers`.
+struct Reach {
+  enum class Where : uint8_t {
+    kAnywhere,  // no center: any grant of a role that satisfies `need`
+    kCenters,   // `centers`: a grant whose subtree holds each of them
+    kNetwork,   // the whole network, or a target that does not exist: an unscoped grant only
+  };
+  Where where = Where::kNetwork;
+  std::vector<std::string> centers;
+  // The action's need, when the entry's varies by action (swap_decide's
+  // approve is kLead, its accept kAct); unset: the entry's `need`.
+  std::optional<Need> need;
+  // The staff member the request acts as or reads about (`--staff`, `--by`):
+  // a staff principal may only name themselves.
+  std::string person;
+  // Who may not decide (kLead): the swap's two people, the leave's person.
+  std::vector<std::string> parties;
+
+  static Reach Anywhere() { return Reach{Where::kAnywhere, {}, {}, {}, {}}; }
+  static Reach Network() { return Reach{}; }
+  static Reach At(std::vector<std::string> centers) {
+    return Reach{Where::kCenters, std::move(centers), {}, {}, {}};
+  }
+};
+
+using ReachFn = Reach (*)(const v1::CtlRequest&, const domain::State&);
 
 // What the daemon itself is, for `status`.
 struct CoreInfo {
@@ -158,6 +198,9 @@ struct Command {
   CommandKind kind = CommandKind::kQuery;
   AuditPolicy audit = AuditPolicy::kNever;
   Need need = Need::kRead;
+  ReachFn reach = nullptr;                  // null: the whole network (ReachOf)
+  const char* where = "the whole network";  // the reach, for the role table
+  const char* by_action = nullptr;  // when the need varies by action: how, for the role table
   AuthorizeFn authorize = AllowAnyone;
   TargetFn target = nullptr;
   SummaryFn summary = nullptr;
@@ -172,13 +215,19 @@ struct Command {
   bool long_work() const { return compute != nullptr; }
 };
 
-// Whether `who`'s roles allow `need` (the local admin, an open socket and
+// Whether `who`'s grants allow `r` (the local admin, an open socket and
 // zhiband itself always do).
+bool Allows(const Principal& who, const Reach& r, Need need, const domain::Network& net);
+// Whether `who` holds `need` over the whole network.
 bool Holds(const Principal& who, Need need);
 
-// The one check, before every command runs: the role the entry needs, then
-// the entry's own resolver. OK, or PERMISSION_DENIED naming the command, the
-// role it needs and the roles the principal holds; nothing has changed.
+// What `req` reaches by `cmd`'s resolver (the whole network without one).
+Reach ReachOf(const Command& cmd, const v1::CtlRequest& req, const domain::State& state);
+
+// The one check, before every command runs: the role the entry (or its
+// action) needs over the centers the request reaches, then the entry's own
+// resolver. OK, or PERMISSION_DENIED naming the command, the role and scope
+// it needs and the roles the principal holds; nothing has changed.
 Status Permit(const Principal& who, const Command& cmd, const v1::CtlRequest& req,
               const domain::State& state);
 
@@ -198,6 +247,12 @@ Command MakeLongMutation(v1::CtlRequest::CommandCase c, SnapshotFn snapshot, Com
 // `c`, needing admin (keys, clock, backups) or auditor (audit log).
 Command AdminOnly(Command c);
 Command NeedsAudit(Command c);
+// `c`, reaching what `fn` finds; `where` says it in the role table ("the
+// visit's resident's center").
+Command Reaching(Command c, ReachFn fn, const char* where);
+// `c`, needing `need` (a person's act, a leader's decision); `by_action`
+// says how the need varies with the request's action, when it does.
+Command Needing(Command c, Need need, const char* by_action = nullptr);
 // `c`, a session that moves the simulated clock (timers fire before its reply).
 Command MovesClock(Command c);
 

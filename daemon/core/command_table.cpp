@@ -6,6 +6,7 @@
 #include "daemon/core/command.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "daemon/domain/access.h"
 
@@ -37,13 +38,9 @@ Principal Principal::Local(std::string claimed) {
 Principal Principal::Open(std::string claimed) {
   return Principal{Via::kOpen, "anonymous", {}, std::move(claimed)};
 }
-Principal Principal::Staff(std::string_view staff_id, std::string_view channel) {
-  v1::Grant g;
-  g.set_role(v1::ACCESS_STAFF);
-  return Principal{Via::kStaff,
-                   fmt::format("staff:{}", staff_id),
-                   {std::move(g)},
-                   fmt::format("via {}", channel)};
+Principal Principal::Staff(const v1::Staff& s, std::string_view channel) {
+  return Principal{Via::kStaff, fmt::format("staff:{}", s.id()), domain::StaffGrants(s),
+                   fmt::format("via {}", channel), s.id()};
 }
 Principal Principal::Internal() { return Principal{Via::kInternal, "zhiband", {}, {}}; }
 Principal Principal::Key(const v1::AccessKey& key, std::string claimed) {
@@ -65,11 +62,16 @@ std::string Principal::RolesText() const {
 namespace {
 
 bool Satisfies(v1::AccessRole role, Need need) {
+  const bool steers = role == v1::ACCESS_ADMIN || role == v1::ACCESS_OPERATOR;
   switch (need) {
     case Need::kRead:
       return role != v1::ACCESS_ROLE_UNSPECIFIED;
+    case Need::kAct:
+      return steers || role == v1::ACCESS_STAFF || role == v1::ACCESS_LEADER;
+    case Need::kLead:
+      return steers || role == v1::ACCESS_LEADER;
     case Need::kOperate:
-      return role == v1::ACCESS_ADMIN || role == v1::ACCESS_OPERATOR;
+      return steers;
     case Need::kAudit:
       return role == v1::ACCESS_ADMIN || role == v1::ACCESS_AUDITOR;
     case Need::kAdmin:
@@ -78,41 +80,138 @@ bool Satisfies(v1::AccessRole role, Need need) {
   return false;
 }
 
-const char* NeedText(Need need) {
+bool Contains(const std::vector<std::string>& v, const std::string& x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
+}
+
+bool InScope(const v1::Grant& g, const Reach& r, const domain::Network& net) {
+  switch (r.where) {
+    case Reach::Where::kAnywhere:
+      return true;
+    case Reach::Where::kNetwork:
+      return g.center_id().empty();
+    case Reach::Where::kCenters:
+      // No center named: nothing narrower than the network was shown.
+      if (r.centers.empty()) return g.center_id().empty();
+      return std::all_of(r.centers.begin(), r.centers.end(),
+                         [&](const auto& c) { return domain::Covers(net, g.center_id(), c); });
+  }
+  return false;
+}
+
+// Whether grant `g` of `who` allows `r` needing `need` (the rules beside Need).
+bool GrantAllows(const Principal& who, const v1::Grant& g, const Reach& r, Need need,
+                 const domain::Network& net) {
+  const v1::AccessRole role = g.role();
+  if (!Satisfies(role, need)) return false;
+  const bool person = role == v1::ACCESS_STAFF || role == v1::ACCESS_LEADER;
+  const bool self = !who.staff_id.empty() && r.person == who.staff_id;
   switch (need) {
     case Need::kRead:
-      return "any role";
+      // A staff member reads about themselves, or their own center.
+      if (role == v1::ACCESS_STAFF && !r.person.empty()) return self;
+      return InScope(g, r, net);
+    case Need::kAct:
+      return person ? self : InScope(g, r, net);
+    case Need::kLead:
+      if (role == v1::ACCESS_LEADER) {
+        // As themselves (or naming nobody), never about their own request.
+        if (!who.staff_id.empty() &&
+            ((!r.person.empty() && !self) || Contains(r.parties, who.staff_id))) {
+          return false;
+        }
+      }
+      return InScope(g, r, net);
     case Need::kOperate:
-      return "operator or admin";
     case Need::kAudit:
-      return "auditor or admin";
     case Need::kAdmin:
-      return "admin";
+      return InScope(g, r, net);
   }
-  return "admin";
+  return false;
+}
+
+std::string NeedText(Need need, const Reach& r) {
+  std::string who;
+  switch (need) {
+    case Need::kRead:
+      who = "any role";
+      break;
+    case Need::kAct:
+      who = r.person.empty() ? "the role operator or admin"
+                             : fmt::format(
+                                   "staff member {} themselves, or the role operator or "
+                                   "admin",
+                                   r.person);
+      break;
+    case Need::kLead:
+      who = r.parties.empty() ? "the role leader, operator or admin"
+                              : fmt::format("the role leader (not {}), operator or admin",
+                                            fmt::join(r.parties, " or "));
+      break;
+    case Need::kOperate:
+      who = "the role operator or admin";
+      break;
+    case Need::kAudit:
+      who = "the role auditor or admin";
+      break;
+    case Need::kAdmin:
+      who = "the role admin";
+      break;
+  }
+  switch (r.where) {
+    case Reach::Where::kAnywhere:
+      return who;
+    case Reach::Where::kNetwork:
+      return who + " over the whole network";
+    case Reach::Where::kCenters:
+      return fmt::format("{} whose scope holds {}", who, fmt::join(r.centers, " and "));
+  }
+  return who;
 }
 
 }  // namespace
 
-bool Holds(const Principal& who, Need need) {
+bool Allows(const Principal& who, const Reach& r, Need need, const domain::Network& net) {
   if (!who.by_grants()) return true;
-  return std::any_of(who.grants.begin(), who.grants.end(), [&](const auto& g) {
-    // Grants are network-wide (key_add refuses scoped ones until
-    // per-center authorization lands).
-    return g.center_id().empty() && Satisfies(g.role(), need);
-  });
+  return std::any_of(who.grants.begin(), who.grants.end(),
+                     [&](const auto& g) { return GrantAllows(who, g, r, need, net); });
+}
+
+bool Holds(const Principal& who, Need need) {
+  static const domain::Network kNone;
+  return Allows(who, Reach::Network(), need, kNone);
+}
+
+Reach ReachOf(const Command& cmd, const v1::CtlRequest& req, const domain::State& state) {
+  return cmd.reach ? cmd.reach(req, state) : Reach::Network();
 }
 
 Status Permit(const Principal& who, const Command& cmd, const v1::CtlRequest& req,
               const domain::State& state) {
-  if (!Holds(who, cmd.need)) {
-    const auto* field = v1::CtlRequest::descriptor()->FindFieldByNumber(cmd.request_case);
-    return Status::PermissionDenied(fmt::format(
-        "{} needs the role {}; {} \"{}\" holds {}; nothing was changed",
-        field ? field->name() : std::string("this command"), NeedText(cmd.need),
-        who.via == Principal::Via::kKey ? "key" : "principal", who.name, who.RolesText()));
+  if (who.by_grants()) {
+    const Reach r = ReachOf(cmd, req, state);
+    const Need need = r.need.value_or(cmd.need);
+    if (!Allows(who, r, need, state.network)) {
+      const auto* field = v1::CtlRequest::descriptor()->FindFieldByNumber(cmd.request_case);
+      return Status::PermissionDenied(fmt::format(
+          "{} needs {}; {} \"{}\" holds {}; nothing was changed",
+          field ? field->name() : std::string("this command"), NeedText(need, r),
+          who.via == Principal::Via::kKey ? "key" : "principal", who.name, who.RolesText()));
+    }
   }
   return cmd.authorize(who, req, state);
+}
+
+Command Needing(Command c, Need need, const char* by_action) {
+  c.need = need;
+  c.by_action = by_action;
+  return c;
+}
+
+Command Reaching(Command c, ReachFn fn, const char* where) {
+  c.reach = fn;
+  c.where = where;
+  return c;
 }
 
 Command AdminOnly(Command c) {

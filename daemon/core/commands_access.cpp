@@ -12,15 +12,6 @@ using R = v1::CtlRequest;
 
 Result<domain::Mutation> KeyAdd(CommandEnv& env, const R& req, v1::CtlReply* reply) {
   const auto& k = req.key_add().key();
-  for (const auto& g : k.grants()) {
-    if (!g.center_id().empty()) {
-      // An unenforced scope would be a hole, so none is taken yet.
-      return Status::InvalidArgument(
-          "key.grants",
-          "roles are network-wide in this version: per-center scopes are not enforced yet, so "
-          "a grant naming a center is refused; grant the role without a center");
-    }
-  }
   auto m = domain::AddKey(env.state.access, env.state.network, k, env.actor, ToProto(env.now));
   if (m.ok()) *reply->mutable_access_key() = m->keys_put.front();
   return m;

@@ -4,6 +4,7 @@
 
 #include "daemon/core/command.h"
 #include "daemon/core/command_util.h"
+#include "daemon/core/reach.h"
 
 namespace zhiban::core {
 namespace {
@@ -183,27 +184,51 @@ Status CoverageAudit(CommandEnv& env, const R& req, v1::CtlReply* reply) {
 }  // namespace
 
 void RegisterCalendarCommands(CommandTable& t) {
+  // The calendar, opening policies and exceptions are public: every role reads them.
+  constexpr ReachFn kAnywhere = [](const R&, const domain::State&) { return Reach::Anywhere(); };
   t.Add(MakeMutation(R::kCalendarImport, CalendarImport,
                      [](const R& r) { return std::to_string(r.calendar_import().year().year()); }));
   t.Add(MakeMutation(R::kCalendarStatutory, CalendarStatutory, [](const R& r) {
     return std::to_string(r.calendar_statutory().statutory().year());
   }));
-  t.Add(MakeQuery(R::kCalendarShow, CalendarShow));
-  t.Add(MakeQuery(R::kCalendarStats, CalendarStats));
-  t.Add(MakeQuery(R::kCalendarYears, CalendarYears));
-  t.Add(MakeMutation(R::kExceptionAdd, ExceptionAdd,
-                     [](const R& r) { return r.exception_add().exception().id(); }));
-  t.Add(MakeMutation(R::kExceptionRemove, ExceptionRemove,
-                     [](const R& r) { return r.exception_remove().id(); }));
-  t.Add(MakeQuery(R::kExceptionList, ExceptionList));
+  t.Add(Reaching(MakeQuery(R::kCalendarShow, CalendarShow), kAnywhere, "anywhere"));
+  t.Add(Reaching(MakeQuery(R::kCalendarStats, CalendarStats), kAnywhere, "anywhere"));
+  t.Add(Reaching(MakeQuery(R::kCalendarYears, CalendarYears), kAnywhere, "anywhere"));
+  t.Add(Reaching(
+      MakeMutation(R::kExceptionAdd, ExceptionAdd,
+                   [](const R& r) { return r.exception_add().exception().id(); }),
+      [](const R& r, const domain::State& s) {
+        return reach::Under(s, r.exception_add().exception().center_id());
+      },
+      "its center (none: the whole network)"));
+  t.Add(Reaching(
+      MakeMutation(R::kExceptionRemove, ExceptionRemove,
+                   [](const R& r) { return r.exception_remove().id(); }),
+      [](const R& r, const domain::State& s) {
+        const auto* e = s.calendar.FindException(r.exception_remove().id());
+        return e ? reach::Under(s, e->center_id()) : Reach::Network();
+      },
+      "its center (none: the whole network)"));
+  t.Add(Reaching(MakeQuery(R::kExceptionList, ExceptionList), kAnywhere, "anywhere"));
   t.Add(MakeMutation(R::kPolicySet, PolicySet, [](const R& r) { return r.policy_set().source(); }));
-  t.Add(MakeMutation(R::kPolicyAssign, PolicyAssign, [](const R& r) {
-    return r.policy_assign().assignment().center_id() + "=" +
-           r.policy_assign().assignment().policy();
-  }));
-  t.Add(MakeQuery(R::kPolicyShow, PolicyShow));
-  t.Add(MakeQuery(R::kPolicyList, PolicyList));
-  t.Add(MakeQuery(R::kCoverageShow, CoverageShow));
+  t.Add(Reaching(
+      MakeMutation(R::kPolicyAssign, PolicyAssign,
+                   [](const R& r) {
+                     return r.policy_assign().assignment().center_id() + "=" +
+                            r.policy_assign().assignment().policy();
+                   }),
+      [](const R& r, const domain::State& s) {
+        return reach::Center(s, r.policy_assign().assignment().center_id());
+      },
+      "the center"));
+  t.Add(Reaching(MakeQuery(R::kPolicyShow, PolicyShow), kAnywhere, "anywhere"));
+  t.Add(Reaching(MakeQuery(R::kPolicyList, PolicyList), kAnywhere, "anywhere"));
+  t.Add(Reaching(
+      MakeQuery(R::kCoverageShow, CoverageShow),
+      [](const R& r, const domain::State& s) {
+        return reach::Filter(s, r.coverage_show().center_id());
+      },
+      "the center named (none: the whole network)"));
   t.Add(MakeQuery(R::kCoverageAudit, CoverageAudit));
 }
 

@@ -5,6 +5,7 @@
 
 #include "daemon/core/command.h"
 #include "daemon/core/command_util.h"
+#include "daemon/core/reach.h"
 
 namespace zhiban::core {
 namespace {
@@ -130,25 +131,84 @@ Status StaffList(CommandEnv& env, const R& req, v1::CtlReply* reply) {
   return {};
 }
 
+// A staff record as written: the home and cover centers it names (an update
+// may name none; one that does not exist reaches the whole network, and the
+// handler names it).
+Reach NewStaffReach(const domain::State& s, const v1::Staff& p) {
+  Reach out = Reach::At({});
+  if (!p.center_id().empty()) reach::Join(out, reach::Center(s, p.center_id()));
+  for (const auto& c : p.cover_center_ids()) reach::Join(out, reach::Center(s, c));
+  return out;
+}
+
 }  // namespace
 
 void RegisterNetworkCommands(CommandTable& t) {
-  t.Add(MakeMutation(R::kCenterAdd, CenterAdd,
-                     [](const R& r) { return r.center_add().center().id(); }));
-  t.Add(MakeMutation(R::kCenterUpdate, CenterUpdate,
-                     [](const R& r) { return r.center_update().center().id(); }));
-  t.Add(MakeMutation(R::kCenterRemove, CenterRemove,
-                     [](const R& r) { return r.center_remove().id(); }));
-  t.Add(MakeQuery(R::kCenterShow, CenterShow));
-  t.Add(MakeQuery(R::kCenterList, CenterList));
-  t.Add(
-      MakeMutation(R::kStaffAdd, StaffAdd, [](const R& r) { return r.staff_add().staff().id(); }));
-  t.Add(MakeMutation(R::kStaffUpdate, StaffUpdate,
-                     [](const R& r) { return r.staff_update().staff().id(); }));
-  t.Add(
-      MakeMutation(R::kStaffRemove, StaffRemove, [](const R& r) { return r.staff_remove().id(); }));
-  t.Add(MakeQuery(R::kStaffShow, StaffShow));
-  t.Add(MakeQuery(R::kStaffList, StaffList));
+  t.Add(Reaching(
+      MakeMutation(R::kCenterAdd, CenterAdd,
+                   [](const R& r) { return r.center_add().center().id(); }),
+      [](const R& r, const domain::State& s) {
+        return reach::Under(s, r.center_add().center().parent_id());
+      },
+      "its parent (a root center: the whole network)"));
+  t.Add(Reaching(
+      MakeMutation(R::kCenterUpdate, CenterUpdate,
+                   [](const R& r) { return r.center_update().center().id(); }),
+      [](const R& r, const domain::State& s) {
+        const auto& c = r.center_update().center();
+        Reach out = reach::Center(s, c.id());
+        if (!c.parent_id().empty()) reach::Join(out, reach::Center(s, c.parent_id()));
+        return out;
+      },
+      "the center (and a new parent)"));
+  t.Add(Reaching(
+      MakeMutation(R::kCenterRemove, CenterRemove,
+                   [](const R& r) { return r.center_remove().id(); }),
+      [](const R& r, const domain::State& s) { return reach::Center(s, r.center_remove().id()); },
+      "the center"));
+  t.Add(Reaching(
+      MakeQuery(R::kCenterShow, CenterShow),
+      [](const R& r, const domain::State& s) { return reach::Center(s, r.center_show().id()); },
+      "the center"));
+  t.Add(Reaching(
+      MakeQuery(R::kCenterList, CenterList),
+      [](const R& r, const domain::State& s) {
+        return reach::Filter(s, r.center_list().parent_id());
+      },
+      "the parent named (none: the whole network)"));
+  t.Add(Reaching(
+      MakeMutation(R::kStaffAdd, StaffAdd, [](const R& r) { return r.staff_add().staff().id(); }),
+      [](const R& r, const domain::State& s) { return NewStaffReach(s, r.staff_add().staff()); },
+      "their home and cover centers"));
+  t.Add(Reaching(
+      MakeMutation(R::kStaffUpdate, StaffUpdate,
+                   [](const R& r) { return r.staff_update().staff().id(); }),
+      [](const R& r, const domain::State& s) {
+        const auto& p = r.staff_update().staff();
+        Reach out = reach::StaffMember(s, p.id());
+        reach::Join(out, NewStaffReach(s, p));
+        out.person.clear();
+        return out;
+      },
+      "their home and cover centers, before and after"));
+  t.Add(Reaching(
+      MakeMutation(R::kStaffRemove, StaffRemove, [](const R& r) { return r.staff_remove().id(); }),
+      [](const R& r, const domain::State& s) {
+        Reach out = reach::StaffMember(s, r.staff_remove().id());
+        out.person.clear();
+        return out;
+      },
+      "their home and cover centers"));
+  t.Add(Reaching(
+      MakeQuery(R::kStaffShow, StaffShow),
+      [](const R& r, const domain::State& s) { return reach::StaffMember(s, r.staff_show().id()); },
+      "the person (a staff member: themselves)"));
+  t.Add(Reaching(
+      MakeQuery(R::kStaffList, StaffList),
+      [](const R& r, const domain::State& s) {
+        return reach::Filter(s, r.staff_list().center_id());
+      },
+      "the center named (none: the whole network)"));
 }
 
 }  // namespace zhiban::core

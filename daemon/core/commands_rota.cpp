@@ -3,6 +3,7 @@
 
 #include "daemon/core/command.h"
 #include "daemon/core/command_util.h"
+#include "daemon/core/reach.h"
 
 namespace zhiban::core {
 namespace {
@@ -185,40 +186,170 @@ std::string OverrideTarget(const R& r) {
                      o.staff_id());
 }
 
+// What each rota request reaches (command.h, "Reach").
+
+Reach StaffFilter(const domain::State& s, std::string_view staff_id, std::string_view center_id) {
+  if (staff_id.empty()) return reach::Filter(s, center_id);
+  Reach r = reach::StaffMember(s, staff_id);
+  if (!center_id.empty()) reach::Join(r, reach::Center(s, center_id));
+  return r;
+}
+
+Reach OverrideReach(const R& r, const domain::State& s) {
+  const auto& o = r.rota_override();
+  Reach out =
+      o.shift_id().empty() ? reach::Center(s, o.center_id()) : reach::Shift(s, o.shift_id());
+  out.person.clear();
+  return out;
+}
+
+// The swap's shifts' centers; who may not decide: its two people.
+Reach SwapReach(const domain::State& s, const v1::ShiftSwap& sw) {
+  Reach out = reach::Shift(s, sw.shift_id());
+  if (!sw.return_shift_id().empty()) reach::Join(out, reach::Shift(s, sw.return_shift_id()));
+  out.person.clear();
+  return out;
+}
+
+Reach SwapRequestReach(const R& r, const domain::State& s) {
+  const auto& q = r.swap_request();
+  Reach out = reach::Shift(s, q.shift_id());  // person: who holds the shift asks
+  if (!q.return_shift_id().empty()) reach::Join(out, reach::Shift(s, q.return_shift_id()));
+  return out;
+}
+
+// Accepting is the asked person's act; approving a leader's decision by
+// neither party; rejecting is either, by who rejects.
+Reach SwapDecideReach(const R& r, const domain::State& s) {
+  const auto& q = r.swap_decide();
+  auto it = s.rota.swaps().find(q.id());
+  if (it == s.rota.swaps().end()) return Reach::Network();
+  const v1::ShiftSwap& sw = it->second;
+  Reach out = SwapReach(s, sw);
+  out.person = q.by_staff_id();
+  const bool asked = q.by_staff_id() == sw.to_staff_id();
+  if (q.action() == v1::ACCEPT || (q.action() == v1::REJECT && asked)) {
+    out.need = Need::kAct;
+  } else {
+    out.need = Need::kLead;
+    out.parties = {sw.from_staff_id(), sw.to_staff_id()};
+  }
+  return out;
+}
+
+// Leave is granted by a leader of the person's centers other than them.
+Reach LeaveReach(const domain::State& s, std::string_view staff_id) {
+  Reach out = reach::StaffMember(s, staff_id);
+  out.person.clear();
+  if (!staff_id.empty()) out.parties = {std::string(staff_id)};
+  return out;
+}
+
 }  // namespace
 
 void RegisterRotaCommands(CommandTable& t) {
-  t.Add(MakeMutation(R::kRotationSet, RotationSet,
-                     [](const R& r) { return r.rotation_set().rotation().id(); }));
-  t.Add(MakeMutation(R::kRotationRemove, RotationRemove,
-                     [](const R& r) { return r.rotation_remove().id(); }));
-  t.Add(MakeQuery(R::kRotationList, RotationList));
-  t.Add(MakeLongMutation(R::kRotaGenerate, RotaGenerateReads, RotaGenerate, [](const R& r) {
-    const auto& g = r.rota_generate();
-    return fmt::format("{} {}..{}", g.center_id(), g.from(), g.to());
-  }));
-  t.Add(MakeQuery(R::kRotaShow, RotaShow));
-  t.Add(MakeQuery(R::kRotaNow, RotaNow));
-  t.Add(MakeQuery(R::kRotaCheck, RotaCheck));
-  t.Add(MakeMutation(R::kRotaOverride, RotaOverride, OverrideTarget));
-  t.Add(MakeMutation(R::kRotaPublish, RotaPublish, [](const R& r) {
-    return r.rota_publish().center_id() + " " + r.rota_publish().month();
-  }));
-  t.Add(MakeMutation(R::kRotaCheckin, RotaCheckin,
-                     [](const R& r) { return r.rota_checkin().staff_id(); }));
-  t.Add(MakeMutation(R::kSwapRequest, SwapRequest, [](const R& r) {
-    return r.swap_request().shift_id() + "->" + r.swap_request().to_staff_id();
-  }));
-  t.Add(MakeMutation(R::kSwapDecide, SwapDecide, [](const R& r) { return r.swap_decide().id(); }));
-  t.Add(MakeQuery(R::kSwapList, SwapList));
-  t.Add(
-      MakeMutation(R::kLeaveAdd, LeaveAdd, [](const R& r) { return r.leave_add().leave().id(); }));
-  t.Add(
-      MakeMutation(R::kLeaveRemove, LeaveRemove, [](const R& r) { return r.leave_remove().id(); }));
-  t.Add(MakeQuery(R::kLeaveList, LeaveList));
+  using S = const domain::State&;
+  t.Add(Reaching(
+      MakeMutation(R::kRotationSet, RotationSet,
+                   [](const R& r) { return r.rotation_set().rotation().id(); }),
+      [](const R& r, S s) { return reach::Center(s, r.rotation_set().rotation().center_id()); },
+      "its center"));
+  t.Add(Reaching(
+      MakeMutation(R::kRotationRemove, RotationRemove,
+                   [](const R& r) { return r.rotation_remove().id(); }),
+      [](const R& r, S s) {
+        auto it = s.rota.rotations().find(r.rotation_remove().id());
+        return it == s.rota.rotations().end() ? Reach::Network()
+                                              : reach::Center(s, it->second.center_id());
+      },
+      "its center"));
+  t.Add(Reaching(
+      MakeQuery(R::kRotationList, RotationList),
+      [](const R& r, S s) { return reach::Filter(s, r.rotation_list().center_id()); },
+      "the center named (none: the whole network)"));
+  t.Add(Reaching(
+      MakeLongMutation(R::kRotaGenerate, RotaGenerateReads, RotaGenerate,
+                       [](const R& r) {
+                         const auto& g = r.rota_generate();
+                         return fmt::format("{} {}..{}", g.center_id(), g.from(), g.to());
+                       }),
+      [](const R& r, S s) { return reach::Center(s, r.rota_generate().center_id()); },
+      "the center"));
+  t.Add(Reaching(
+      MakeQuery(R::kRotaShow, RotaShow),
+      [](const R& r, S s) {
+        return StaffFilter(s, r.rota_show().staff_id(), r.rota_show().center_id());
+      },
+      "the person or center named (neither: the whole network)"));
+  t.Add(Reaching(
+      MakeQuery(R::kRotaNow, RotaNow),
+      [](const R& r, S s) { return reach::Filter(s, r.rota_now().center_id()); },
+      "the center named (none: the whole network)"));
+  t.Add(Reaching(
+      MakeQuery(R::kRotaCheck, RotaCheck),
+      [](const R& r, S s) { return reach::Filter(s, r.rota_check().center_id()); },
+      "the center named (none: the whole network)"));
+  t.Add(Reaching(MakeMutation(R::kRotaOverride, RotaOverride, OverrideTarget), OverrideReach,
+                 "the shift's center"));
+  t.Add(Reaching(
+      MakeMutation(
+          R::kRotaPublish, RotaPublish,
+          [](const R& r) { return r.rota_publish().center_id() + " " + r.rota_publish().month(); }),
+      [](const R& r, S s) { return reach::Center(s, r.rota_publish().center_id()); },
+      "the center"));
+  t.Add(Reaching(
+      Needing(MakeMutation(R::kRotaCheckin, RotaCheckin,
+                           [](const R& r) { return r.rota_checkin().staff_id(); }),
+              Need::kAct),
+      [](const R& r, S s) { return reach::StaffMember(s, r.rota_checkin().staff_id()); },
+      "the person's home and cover centers"));
+  t.Add(Reaching(Needing(MakeMutation(R::kSwapRequest, SwapRequest,
+                                      [](const R& r) {
+                                        return r.swap_request().shift_id() + "->" +
+                                               r.swap_request().to_staff_id();
+                                      }),
+                         Need::kAct),
+                 SwapRequestReach, "the shifts' centers; the person: who holds the shift"));
+  t.Add(Reaching(
+      Needing(
+          MakeMutation(R::kSwapDecide, SwapDecide, [](const R& r) { return r.swap_decide().id(); }),
+          Need::kLead,
+          "accept, and reject by the asked person: their act; approve, and reject by "
+          "anyone else: a leader's decision, by neither party"),
+      SwapDecideReach, "both shifts' centers"));
+  t.Add(Reaching(
+      MakeQuery(R::kSwapList, SwapList),
+      [](const R& r, S s) { return StaffFilter(s, r.swap_list().staff_id(), ""); },
+      "the person named (none: the whole network)"));
+  t.Add(Reaching(
+      Needing(MakeMutation(R::kLeaveAdd, LeaveAdd,
+                           [](const R& r) { return r.leave_add().leave().id(); }),
+              Need::kLead),
+      [](const R& r, S s) { return LeaveReach(s, r.leave_add().leave().staff_id()); },
+      "the person's home and cover centers; never by the person"));
+  t.Add(Reaching(
+      Needing(MakeMutation(R::kLeaveRemove, LeaveRemove,
+                           [](const R& r) { return r.leave_remove().id(); }),
+              Need::kLead),
+      [](const R& r, S s) {
+        auto it = s.rota.leave().find(r.leave_remove().id());
+        return it == s.rota.leave().end() ? Reach::Network() : LeaveReach(s, it->second.staff_id());
+      },
+      "the person's home and cover centers; never by the person"));
+  t.Add(Reaching(
+      MakeQuery(R::kLeaveList, LeaveList),
+      [](const R& r, S s) {
+        return StaffFilter(s, r.leave_list().staff_id(), r.leave_list().center_id());
+      },
+      "the person or center named (neither: the whole network)"));
   t.Add(MakeMutation(R::kRulesSet, RulesSet, [](const R& r) { return r.rules_set().source(); }));
-  t.Add(MakeQuery(R::kRulesShow, RulesShow));
-  t.Add(MakeQuery(R::kLedger, Ledger));
+  t.Add(Reaching(
+      MakeQuery(R::kRulesShow, RulesShow), [](const R&, S) { return Reach::Anywhere(); },
+      "anywhere"));
+  t.Add(Reaching(
+      MakeQuery(R::kLedger, Ledger),
+      [](const R& r, S s) { return StaffFilter(s, r.ledger().staff_id(), r.ledger().center_id()); },
+      "the person or center named (neither: the whole network)"));
 }
 
 }  // namespace zhiban::core

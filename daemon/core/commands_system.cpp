@@ -273,8 +273,10 @@ Status TimerList(CommandEnv& env, const R& req, v1::CtlReply* reply) {
 }  // namespace
 
 void RegisterSystemCommands(CommandTable& t) {
-  t.Add(MakeQuery(R::kStatus, StatusQuery));
-  t.Add(MakeQuery(R::kClockShow, ClockShow));
+  // What the daemon is and its clock: anyone it knows may ask.
+  constexpr ReachFn kAnywhere = [](const R&, const domain::State&) { return Reach::Anywhere(); };
+  t.Add(Reaching(MakeQuery(R::kStatus, StatusQuery), kAnywhere, "anywhere"));
+  t.Add(Reaching(MakeQuery(R::kClockShow, ClockShow), kAnywhere, "anywhere"));
   t.Add(MakeQuery(R::kTimerList, TimerList));
   t.Add(MovesClock(AdminOnly(MakeSession(R::kClockAdvance, ClockAdvance, AuditPolicy::kAlways))));
   t.Add(MovesClock(AdminOnly(MakeSession(R::kClockSet, ClockSet, AuditPolicy::kAlways))));

@@ -4,6 +4,7 @@
 
 #include "daemon/core/command.h"
 #include "daemon/core/command_util.h"
+#include "daemon/core/reach.h"
 #include "daemon/domain/common.h"
 
 namespace zhiban::core {
@@ -67,9 +68,9 @@ Status ResidentShow(CommandEnv& env, const R& req, v1::CtlReply* reply) {
 }
 
 // The full record (phone, ID number, health) is read by an auditor or an
-// admin, and always for a stated purpose, which the audit line keeps; the
-// card (masked) by any role.
-Status AuthorizeResidentShow(const Principal& who, const R& req, const domain::State&) {
+// admin whose scope holds the resident (ResidentShowReach), and always for a
+// stated purpose, which the audit line keeps; the card (masked) by any role.
+Status AuthorizeResidentShow(const Principal&, const R& req, const domain::State&) {
   const auto& q = req.resident_show();
   if (!q.full()) return {};
   if (q.purpose().empty()) {
@@ -78,12 +79,33 @@ Status AuthorizeResidentShow(const Principal& who, const R& req, const domain::S
         "a resident's full record is read for a stated purpose (--purpose), which the "
         "audit log keeps; nothing was read");
   }
-  ZB_RETURN_IF_ERROR(domain::common::ValidateText(q.purpose(), "purpose", 500, true));
-  if (Holds(who, Need::kAudit)) return {};
-  return Status::PermissionDenied(
-      fmt::format("a resident's full record needs the role auditor or admin; \"{}\" holds "
-                  "{}; nothing was read",
-                  who.name, who.RolesText()));
+  return domain::common::ValidateText(q.purpose(), "purpose", 500, true);
+}
+
+Reach ResidentShowReach(const R& r, const domain::State& s) {
+  Reach out = reach::Resident(s, r.resident_show().id());
+  if (r.resident_show().full()) out.need = Need::kAudit;
+  return out;
+}
+
+Reach ResidentWriteReach(const domain::State& s, const v1::Resident& res) {
+  Reach out = reach::Resident(s, res.id());
+  if (out.where == Reach::Where::kNetwork) return reach::Under(s, res.home_center_id());
+  if (!res.home_center_id().empty()) reach::Join(out, reach::Center(s, res.home_center_id()));
+  return out;
+}
+
+// Cancelling is the center's decision; the rest (accept .. fail) the
+// assignee's own act.
+Reach VisitActReach(const R& r, const domain::State& s) {
+  const auto& q = r.visit_act();
+  Reach out = reach::Visit(s, q.id());
+  if (q.action() == v1::CANCEL_VISIT) {
+    out.need = Need::kOperate;
+  } else {
+    out.person = q.by_staff_id();
+  }
+  return out;
 }
 
 std::string ResidentShowSummary(const R& req) {
@@ -158,41 +180,103 @@ Status AppointmentList(CommandEnv& env, const R& req, v1::CtlReply* reply) {
 }  // namespace
 
 void RegisterVisitCommands(CommandTable& t) {
-  t.Add(MakeMutation(R::kResidentAdd, ResidentAdd,
-                     [](const R& r) { return r.resident_add().resident().id(); }));
-  t.Add(MakeMutation(R::kResidentUpdate, ResidentUpdate,
-                     [](const R& r) { return r.resident_update().resident().id(); }));
-  t.Add(MakeMutation(R::kResidentRemove, ResidentRemove,
-                     [](const R& r) { return r.resident_remove().id(); }));
-  t.Add(MakeMutation(R::kResidentImport, ResidentImport, [](const R& r) {
-    return fmt::format("{} residents", r.resident_import().residents_size());
-  }));
-  t.Add(MakeMutation(R::kResidentChange, ResidentChange, [](const R& r) {
-    return r.resident_change().resident_id() + " " + r.resident_change().kind();
-  }));
+  using S = const domain::State&;
+  t.Add(Reaching(
+      MakeMutation(R::kResidentAdd, ResidentAdd,
+                   [](const R& r) { return r.resident_add().resident().id(); }),
+      [](const R& r, S s) { return reach::Under(s, r.resident_add().resident().home_center_id()); },
+      "their home center"));
+  t.Add(Reaching(
+      MakeMutation(R::kResidentUpdate, ResidentUpdate,
+                   [](const R& r) { return r.resident_update().resident().id(); }),
+      [](const R& r, S s) { return ResidentWriteReach(s, r.resident_update().resident()); },
+      "their home center, before and after"));
+  t.Add(Reaching(
+      MakeMutation(R::kResidentRemove, ResidentRemove,
+                   [](const R& r) { return r.resident_remove().id(); }),
+      [](const R& r, S s) { return reach::Resident(s, r.resident_remove().id()); },
+      "their home center"));
+  t.Add(Reaching(
+      MakeMutation(R::kResidentImport, ResidentImport,
+                   [](const R& r) {
+                     return fmt::format("{} residents", r.resident_import().residents_size());
+                   }),
+      [](const R& r, S s) {
+        Reach out = Reach::At({});
+        for (const auto& res : r.resident_import().residents()) {
+          reach::Join(out, ResidentWriteReach(s, res));
+        }
+        return out;
+      },
+      "every row's home center"));
+  t.Add(Reaching(
+      MakeMutation(R::kResidentChange, ResidentChange,
+                   [](const R& r) {
+                     return r.resident_change().resident_id() + " " + r.resident_change().kind();
+                   }),
+      [](const R& r, S s) { return reach::Resident(s, r.resident_change().resident_id()); },
+      "their home center"));
   Command show = MakeAuditedQuery(
       R::kResidentShow, ResidentShow, [](const R& r) { return r.resident_show().id(); },
       ResidentShowSummary);
   show.authorize = AuthorizeResidentShow;
-  t.Add(show);
-  t.Add(MakeQuery(R::kResidentList, ResidentList));
-  t.Add(MakeQuery(R::kServiceList, ServiceList));
-  t.Add(MakeMutation(R::kVisitRequest, VisitRequest, [](const R& r) {
-    return r.visit_request().resident_id() + " " + r.visit_request().service();
-  }));
-  t.Add(MakeMutation(R::kVisitAssign, VisitAssign, [](const R& r) {
-    return r.visit_assign().id() + "->" + r.visit_assign().staff_id();
-  }));
-  t.Add(MakeMutation(R::kVisitAct, VisitAct, [](const R& r) { return r.visit_act().id(); }));
-  t.Add(MakeQuery(R::kVisitShow, VisitShow));
-  t.Add(MakeQuery(R::kVisitList, VisitList));
-  t.Add(MakeQuery(R::kVisitPlan, VisitPlan));
-  t.Add(MakeMutation(R::kAppointmentBook, AppointmentBook, [](const R& r) {
-    return r.appointment_book().center_id() + " " + r.appointment_book().for_name();
-  }));
-  t.Add(MakeMutation(R::kAppointmentCancel, AppointmentCancel,
-                     [](const R& r) { return r.appointment_cancel().id(); }));
-  t.Add(MakeQuery(R::kAppointmentList, AppointmentList));
+  t.Add(Reaching(Needing(show, Need::kRead, "the card: any role; --full: auditor or admin"),
+                 ResidentShowReach, "their home center"));
+  t.Add(Reaching(
+      MakeQuery(R::kResidentList, ResidentList),
+      [](const R& r, S s) { return reach::Filter(s, r.resident_list().center_id()); },
+      "the center named (none: the whole network)"));
+  t.Add(Reaching(
+      MakeQuery(R::kServiceList, ServiceList), [](const R&, S) { return Reach::Anywhere(); },
+      "anywhere"));
+  t.Add(Reaching(
+      MakeMutation(R::kVisitRequest, VisitRequest,
+                   [](const R& r) {
+                     return r.visit_request().resident_id() + " " + r.visit_request().service();
+                   }),
+      [](const R& r, S s) { return reach::Resident(s, r.visit_request().resident_id()); },
+      "the resident's home center"));
+  t.Add(Reaching(
+      MakeMutation(
+          R::kVisitAssign, VisitAssign,
+          [](const R& r) { return r.visit_assign().id() + "->" + r.visit_assign().staff_id(); }),
+      [](const R& r, S s) { return reach::Visit(s, r.visit_assign().id()); },
+      "the visit's center"));
+  t.Add(Reaching(
+      Needing(MakeMutation(R::kVisitAct, VisitAct, [](const R& r) { return r.visit_act().id(); }),
+              Need::kAct, "cancel: operator or admin; the rest: the assignee's own act"),
+      VisitActReach, "the visit's center"));
+  t.Add(Reaching(
+      MakeQuery(R::kVisitShow, VisitShow),
+      [](const R& r, S s) { return reach::Visit(s, r.visit_show().id()); }, "the visit's center"));
+  t.Add(Reaching(
+      MakeQuery(R::kVisitList, VisitList),
+      [](const R& r, S s) { return reach::Filter(s, r.visit_list().center_id()); },
+      "the center named (none: the whole network)"));
+  t.Add(Reaching(
+      MakeQuery(R::kVisitPlan, VisitPlan),
+      [](const R& r, S s) { return reach::StaffMember(s, r.visit_plan().staff_id()); },
+      "the person (a staff member: themselves)"));
+  t.Add(Reaching(
+      MakeMutation(R::kAppointmentBook, AppointmentBook,
+                   [](const R& r) {
+                     return r.appointment_book().center_id() + " " +
+                            r.appointment_book().for_name();
+                   }),
+      [](const R& r, S s) { return reach::Center(s, r.appointment_book().center_id()); },
+      "the center"));
+  t.Add(Reaching(
+      MakeMutation(R::kAppointmentCancel, AppointmentCancel,
+                   [](const R& r) { return r.appointment_cancel().id(); }),
+      [](const R& r, S s) {
+        const auto* a = s.appointments.Find(r.appointment_cancel().id());
+        return a ? reach::Center(s, a->center_id()) : Reach::Network();
+      },
+      "the appointment's center"));
+  t.Add(Reaching(
+      MakeQuery(R::kAppointmentList, AppointmentList),
+      [](const R& r, S s) { return reach::Filter(s, r.appointment_list().center_id()); },
+      "the center named (none: the whole network)"));
 }
 
 }  // namespace zhiban::core

@@ -13,12 +13,13 @@ Result<Principal> StaffPrincipal(StaffChannel& channel, std::string_view proof,
     return Status::PermissionDenied(
         fmt::format("{}: {}; nothing was done", channel.name(), staff_id.status().message()));
   }
-  if (!state.network.FindStaff(*staff_id)) {
+  const v1::Staff* s = state.network.FindStaff(*staff_id);
+  if (!s) {
     return Status::PermissionDenied(
         fmt::format("{} vouches for staff \"{}\", whom zhiband does not know; nothing was done",
                     channel.name(), *staff_id));
   }
-  return Principal::Staff(*staff_id, channel.name());
+  return Principal::Staff(*s, channel.name());
 }
 
 }  // namespace zhiban::core

@@ -36,8 +36,8 @@ class StaffChannel {
 };
 
 // The principal of `proof` on `channel`: a staff member zhiband knows,
-// holding the staff role (their own shifts and visits once per-action
-// authorization lands; reads until then). PERMISSION_DENIED, naming the
+// holding the grants their record gives (domain::StaffGrants: their own
+// acts, and a leader's decisions in their centers). PERMISSION_DENIED, naming the
 // channel, when it refuses the proof or names nobody zhiband knows.
 Result<Principal> StaffPrincipal(StaffChannel& channel, std::string_view proof,
                                  const domain::State& state, TimePoint now);

@@ -1,5 +1,6 @@
 #include "daemon/domain/access.h"
 
+#include <algorithm>
 #include <array>
 
 #include <fmt/format.h>
@@ -71,6 +72,38 @@ bool IsZ85Key(std::string_view z85) {
     if (v > 0xffffffffULL) return false;
   }
   return true;
+}
+
+bool Covers(const Network& net, std::string_view scope, std::string_view center) {
+  if (scope.empty()) return true;
+  // The tree is at most kMaxTreeDepth deep; the bound also stops a cycle a
+  // damaged store could hold.
+  for (int depth = 0; depth <= kMaxTreeDepth && !center.empty(); ++depth) {
+    if (center == scope) return true;
+    const v1::Center* c = net.FindCenter(center);
+    if (!c) return false;
+    center = c->parent_id();
+  }
+  return false;
+}
+
+std::vector<v1::Grant> StaffGrants(const v1::Staff& s) {
+  std::vector<v1::Grant> out;
+  auto add = [&](v1::AccessRole role, const std::string& center) {
+    v1::Grant g;
+    g.set_role(role);
+    g.set_center_id(center);
+    out.push_back(std::move(g));
+  };
+  // A record always has a home (ValidateStaffFields); without one the
+  // grants would be network-wide, so none are given.
+  if (s.center_id().empty()) return out;
+  add(v1::ACCESS_STAFF, s.center_id());
+  if (std::find(s.roles().begin(), s.roles().end(), v1::LEADER) != s.roles().end()) {
+    add(v1::ACCESS_LEADER, s.center_id());
+    for (const auto& c : s.cover_center_ids()) add(v1::ACCESS_LEADER, c);
+  }
+  return out;
 }
 
 std::string_view AccessRoleName(v1::AccessRole r) {

@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "daemon/base/status.h"
 #include "daemon/domain/mutation.h"
@@ -52,6 +53,16 @@ bool IsZ85Key(std::string_view z85);
 // The role's name as operators type it ("operator"), and back.
 std::string_view AccessRoleName(v1::AccessRole r);
 bool ParseAccessRole(std::string_view name, v1::AccessRole* out);
+
+// Whether a grant scoped to `scope` ("" = the whole network) reaches center
+// `center`: `center` is `scope` or lies below it in the center tree. An
+// unknown center is reached by the whole network only.
+bool Covers(const Network& net, std::string_view scope, std::string_view center);
+
+// What a staff member holds by being one (docs/OPERATIONS.md, "Security"):
+// `staff` at their home center, and with the LEADER role `leader` at their
+// home and at each center they cover.
+std::vector<v1::Grant> StaffGrants(const v1::Staff& s);
 
 // Plans: `actor` is the principal asking, `now` the daemon clock.
 // Grants name centers of `net`.

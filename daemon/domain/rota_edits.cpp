@@ -2,11 +2,13 @@
 // swaps between two people (rota.h).
 #include "daemon/domain/rota.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
 #include <fmt/format.h>
 
+#include "daemon/domain/access.h"
 #include "daemon/domain/common.h"
 #include "daemon/domain/rota_internal.h"
 
@@ -338,6 +340,38 @@ Result<Mutation> RequestSwap(const RotaCtx& ctx, v1::SwapRequestRequest req, uin
   return m;
 }
 
+namespace {
+
+// A leader decides a swap only when neither party to it, and when their
+// leader scope (home and cover centers, with the centers below them) holds
+// both shifts' centers: a sibling community's leader does not decide.
+Status MayDecideSwap(const State& st, const v1::Staff& by, const v1::ShiftSwap& sw) {
+  if (by.id() == sw.from_staff_id() || by.id() == sw.to_staff_id()) {
+    return Status::FailedPrecondition(
+        "by_staff_id", fmt::format("{} is a party to swap {}; a leader other than {} and {} "
+                                   "decides it",
+                                   by.id(), sw.id(), sw.from_staff_id(), sw.to_staff_id()));
+  }
+  const auto grants = StaffGrants(by);
+  for (const std::string* shift_id : {&sw.shift_id(), &sw.return_shift_id()}) {
+    if (shift_id->empty()) continue;
+    const v1::Shift* sh = st.rota.FindShift(*shift_id);
+    if (!sh) continue;
+    const bool leads = std::any_of(grants.begin(), grants.end(), [&](const v1::Grant& g) {
+      return g.role() == v1::ACCESS_LEADER && Covers(st.network, g.center_id(), sh->center_id());
+    });
+    if (!leads) {
+      return Status::FailedPrecondition(
+          "by_staff_id", fmt::format("{} is not a leader of {}, the center of shift {}; a leader "
+                                     "of both shifts' centers decides swap {}",
+                                     by.id(), sh->center_id(), sh->id(), sw.id()));
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
 Result<Mutation> DecideSwap(const RotaCtx& ctx, const v1::SwapDecideRequest& req) {
   const auto& st = ctx.state;
   auto it = st.rota.swaps().find(req.id());
@@ -368,6 +402,7 @@ Result<Mutation> DecideSwap(const RotaCtx& ctx, const v1::SwapDecideRequest& req
         return Status::FailedPrecondition(
             "by_staff_id",
             fmt::format("{} is not a LEADER; only a leader approves swaps", req.by_staff_id()));
+      ZB_RETURN_IF_ERROR(MayDecideSwap(st, *by, sw));
       ZB_RETURN_IF_ERROR(ApplySwap(ctx, sw, req.force(), /*dry=*/false, &m));
       sw.set_state(v1::APPROVED);
       sw.set_decided_by(req.by_staff_id());
@@ -381,6 +416,7 @@ Result<Mutation> DecideSwap(const RotaCtx& ctx, const v1::SwapDecideRequest& req
         return Status::FailedPrecondition(
             "by_staff_id", fmt::format("only {} or a LEADER can reject", sw.to_staff_id()));
       }
+      if (req.by_staff_id() != sw.to_staff_id()) ZB_RETURN_IF_ERROR(MayDecideSwap(st, *by, sw));
       sw.set_state(v1::REJECTED);
       sw.set_decided_by(req.by_staff_id());
       break;

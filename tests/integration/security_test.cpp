@@ -198,7 +198,9 @@ TEST(Security, AKeyActsAsItsPrincipalWhateverTheClientClaims) {
   ASSERT_TRUE(refused.ok());
   ASSERT_TRUE(refused->has_error());
   EXPECT_EQ(refused->error().code(), v1::PERMISSION_DENIED);
-  EXPECT_NE(refused->error().message().find("needs the role operator or admin"), std::string::npos)
+  EXPECT_NE(
+      refused->error().message().find("needs the role operator or admin over the whole network"),
+      std::string::npos)
       << refused->error().message();
   EXPECT_NE(refused->error().message().find("board"), std::string::npos);
   EXPECT_NE(d.Ctl({"center", "show", "--id", "c2"}).exit_code, 0)

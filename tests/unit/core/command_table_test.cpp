@@ -75,62 +75,7 @@ Principal KeyWith(v1::AccessRole role) {
   return Principal::Key(k, "alice@host");
 }
 
-// Every command x every role: the one check allows exactly what the role
-// table in docs/OPERATIONS.md says, and a refusal names what was needed.
-TEST(CommandTable, EveryCommandTimesEveryRoleIsAllowedExactlyAsTheRoleTableSays) {
-  const auto* oneof = v1::CtlRequest::descriptor()->FindOneofByName("command");
-  const domain::State state;
-  const v1::AccessRole roles[] = {v1::ACCESS_ADMIN,  v1::ACCESS_OPERATOR,        v1::ACCESS_LEADER,
-                                  v1::ACCESS_STAFF,  v1::ACCESS_AUDITOR,         v1::ACCESS_VIEWER,
-                                  v1::ACCESS_PLUGIN, v1::ACCESS_ROLE_UNSPECIFIED};
-  int checked = 0;
-  for (int i = 0; i < oneof->field_count(); ++i) {
-    const auto* field = oneof->field(i);
-    const Command* cmd = Commands().Find(static_cast<v1::CtlRequest::CommandCase>(field->number()));
-    ASSERT_NE(cmd, nullptr);
-    const std::string name = field->name();
-    // What each command needs, spelled out here independently of the table.
-    Need need = cmd->kind == CommandKind::kQuery ? Need::kRead : Need::kOperate;
-    if (name.starts_with("key_") || name == "clock_set" || name == "clock_advance" ||
-        name == "backup_create") {
-      need = Need::kAdmin;
-    }
-    if (name == "audit_list") need = Need::kAudit;
-    EXPECT_EQ(cmd->need, need) << name;
-    v1::CtlRequest req;
-    req.GetReflection()->MutableMessage(&req, field);  // the case set, fields empty
-    for (auto role : roles) {
-      bool allowed = false;
-      switch (need) {
-        case Need::kRead:
-          allowed = role != v1::ACCESS_ROLE_UNSPECIFIED;
-          break;
-        case Need::kOperate:
-          allowed = role == v1::ACCESS_ADMIN || role == v1::ACCESS_OPERATOR;
-          break;
-        case Need::kAudit:
-          allowed = role == v1::ACCESS_ADMIN || role == v1::ACCESS_AUDITOR;
-          break;
-        case Need::kAdmin:
-          allowed = role == v1::ACCESS_ADMIN;
-          break;
-      }
-      const Status s = Permit(KeyWith(role), *cmd, req, state);
-      EXPECT_EQ(s.ok(), allowed) << name << " as " << domain::AccessRoleName(role) << ": "
-                                 << s.ToString();
-      if (!s.ok()) {
-        EXPECT_EQ(s.code(), Code::kPermissionDenied) << name;
-        EXPECT_NE(s.message().find(name + " needs the role"), std::string::npos) << s.message();
-        EXPECT_NE(s.message().find("key \"k\""), std::string::npos) << s.message();
-      }
-      ++checked;
-    }
-    // Local (ipc://) and open (security.curve = false) callers are admin.
-    EXPECT_TRUE(Permit(Principal::Local("a@b"), *cmd, req, state).ok()) << name;
-    EXPECT_TRUE(Permit(Principal::Open("a@b"), *cmd, req, state).ok()) << name;
-  }
-  EXPECT_EQ(checked, oneof->field_count() * 8);
-}
+// Every command x every role x every place a grant sits: authorization_test.cpp.
 
 TEST(CommandTable, AFullResidentRecordNeedsAnAuditorAndAPurpose) {
   const Command* show = Commands().Find(v1::CtlRequest::kResidentShow);

@@ -34,9 +34,13 @@ TimePoint At(int64_t sec) { return TimePoint{std::chrono::seconds(sec)}; }
 
 domain::State WithStaff(const std::string& id) {
   domain::State state;
+  v1::Center c;
+  c.set_id("c1");
+  state.network.PutCenter(c);
   v1::Staff s;
   s.set_id(id);
   s.set_name("王芳");
+  s.set_center_id("c1");
   state.network.PutStaff(s);
   return state;
 }
@@ -51,7 +55,7 @@ TEST(StaffChannel, AVouchedForStaffMemberActsAsThemselvesWithTheStaffRole) {
   EXPECT_EQ(who->actor(), "staff:s1");
   EXPECT_EQ(who->claimed, "via web");
   EXPECT_TRUE(who->by_grants());
-  EXPECT_EQ(who->RolesText(), "staff");
+  EXPECT_EQ(who->RolesText(), "staff@c1");
 }
 
 TEST(StaffChannel, AProofTheChannelRefusesOrANameNobodyHasMakesNoPrincipal) {
@@ -70,19 +74,20 @@ TEST(StaffChannel, AProofTheChannelRefusesOrANameNobodyHasMakesNoPrincipal) {
   }
 }
 
-// Until per-action authorization lands (the roles slice), the staff role
-// reads; it operates nothing and never reads a resident's full record.
-TEST(StaffChannel, TheStaffRoleReadsButNeitherOperatesNorReadsFullRecords) {
+// The staff role reads its own center and acts as its holder
+// (authorization_test.cpp has every case); it operates nothing and never
+// reads a resident's full record.
+TEST(StaffChannel, TheStaffRoleNeitherOperatesNorReadsFullRecords) {
   const domain::State state = WithStaff("s1");
-  const Principal who = Principal::Staff("s1", "wecom");
+  const Principal who = Principal::Staff(*state.network.FindStaff("s1"), "wecom");
   v1::CtlRequest list;
-  list.mutable_center_list();
+  list.mutable_center_list()->set_parent_id("c1");
   EXPECT_TRUE(Permit(who, *Commands().Find(v1::CtlRequest::kCenterList), list, state).ok());
   v1::CtlRequest add;
   add.mutable_center_add()->mutable_center()->set_id("c1");
   const Status s = Permit(who, *Commands().Find(v1::CtlRequest::kCenterAdd), add, state);
   EXPECT_EQ(s.code(), Code::kPermissionDenied);
-  EXPECT_NE(s.message().find("principal \"staff:s1\" holds staff"), std::string::npos)
+  EXPECT_NE(s.message().find("principal \"staff:s1\" holds staff@c1"), std::string::npos)
       << s.message();
   v1::CtlRequest full;
   full.mutable_resident_show()->set_id("r1");

@@ -1,0 +1,441 @@
+// Who may do what, where: every command x every role x where the grant sits
+// relative to the target (docs/OPERATIONS.md, "Security"). Each cell's
+// expected outcome is written here by hand, not read from the resolvers,
+// and a command without a row fails the test.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "daemon/core/command.h"
+#include "daemon/domain/access.h"
+#include "daemon/domain/state.h"
+#include "zhiban/v1/ctl.pb.h"
+
+namespace zhiban::core {
+namespace {
+
+using R = v1::CtlRequest;
+
+// The network every case runs against:
+//   city ── dongshi (东市街道) ── ds-a ── ds-a1
+//        │                   └─ ds-b
+//        └─ xishi (西市街道) ── xs-a
+// Every target lives at ds-a: staff s1 (home ds-a) holds shift sh1 and has
+// leave l1; s2 (ds-a) was asked to take sh1 (swap sw1, accepted); s3 leads
+// dongshi; s4 leads ds-b; resident r1 and visit v1 (assignee s1) at ds-a.
+domain::State Network() {
+  domain::State st;
+  auto center = [&](const char* id, const char* parent) {
+    v1::Center c;
+    c.set_id(id);
+    c.set_name(id);
+    c.set_parent_id(parent);
+    st.network.PutCenter(c);
+  };
+  center("city", "");
+  center("dongshi", "city");
+  center("ds-a", "dongshi");
+  center("ds-a1", "ds-a");
+  center("ds-b", "dongshi");
+  center("xishi", "city");
+  center("xs-a", "xishi");
+  auto staff = [&](const char* id, const char* home, bool leader) {
+    v1::Staff s;
+    s.set_id(id);
+    s.set_name(id);
+    s.set_center_id(home);
+    s.add_roles(v1::WORKER);
+    if (leader) s.add_roles(v1::LEADER);
+    st.network.PutStaff(s);
+  };
+  staff("s1", "ds-a", false);
+  staff("s2", "ds-a", false);
+  staff("s3", "dongshi", true);
+  staff("s4", "ds-b", true);
+  staff("s5", "ds-a", true);
+  v1::Shift sh;
+  sh.set_id("sh1");
+  sh.set_center_id("ds-a");
+  sh.set_date("2026-12-08");
+  sh.set_assignee_id("s1");
+  st.rota.PutShift(sh);
+  v1::ShiftSwap sw;
+  sw.set_id("sw1");
+  sw.set_shift_id("sh1");
+  sw.set_from_staff_id("s1");
+  sw.set_to_staff_id("s2");
+  sw.set_state(v1::ACCEPTED);
+  st.rota.PutSwap(sw);
+  v1::Leave l;
+  l.set_id("l1");
+  l.set_staff_id("s1");
+  st.rota.PutLeave(l);
+  v1::Rotation rot;
+  rot.set_id("rot1");
+  rot.set_center_id("ds-a");
+  st.rota.PutRotation(rot);
+  v1::CalendarException e;
+  e.set_id("e1");
+  e.set_center_id("ds-a");
+  st.calendar.PutException(e);
+  v1::Resident r;
+  r.set_id("r1");
+  r.set_name("张大爷");
+  r.set_home_center_id("ds-a");
+  st.visits.PutResident(r);
+  v1::Visit v;
+  v.set_id("v1");
+  v.set_resident_id("r1");
+  v.set_center_id("ds-a");
+  v.set_assignee_id("s1");
+  st.visits.PutVisit(v);
+  v1::Appointment a;
+  a.set_id("ap1");
+  a.set_center_id("ds-a");
+  st.appointments.Put(a);
+  return st;
+}
+
+// One row: a request aimed at ds-a, and what each role may do with it. A
+// cell is five characters, one per place the grant sits: N the whole
+// network, I dongshi (ds-a inside its subtree), P ds-a1 (ds-a is its
+// parent), S ds-b (a sibling), O xishi (outside). 'y' allowed, '-' refused.
+struct Row {
+  std::string label;  // the command, with the action where it varies
+  R request;
+  // admin, operator, leader, staff, auditor, viewer, plugin
+  std::vector<std::string> cells;
+};
+
+constexpr v1::AccessRole kRoles[] = {v1::ACCESS_ADMIN, v1::ACCESS_OPERATOR, v1::ACCESS_LEADER,
+                                     v1::ACCESS_STAFF, v1::ACCESS_AUDITOR,  v1::ACCESS_VIEWER,
+                                     v1::ACCESS_PLUGIN};
+constexpr const char* kPlaces[] = {"", "dongshi", "ds-a1", "ds-b", "xishi"};
+
+// Shorthands for the rows below (each still spelled out cell by cell).
+const std::vector<std::string> kEveryone = {"yyyyy", "yyyyy", "yyyyy", "yyyyy",
+                                            "yyyyy", "yyyyy", "yyyyy"};
+const std::vector<std::string> kReadHere = {"yy---", "yy---", "yy---", "yy---",
+                                            "yy---", "yy---", "yy---"};
+const std::vector<std::string> kReadAboutS1 = {"yy---", "yy---", "yy---", "-----",
+                                               "yy---", "yy---", "yy---"};
+const std::vector<std::string> kReadNetwork = {"y----", "y----", "y----", "y----",
+                                               "y----", "y----", "y----"};
+const std::vector<std::string> kOperateHere = {"yy---", "yy---", "-----", "-----",
+                                               "-----", "-----", "-----"};
+const std::vector<std::string> kOperateNetwork = {"y----", "y----", "-----", "-----",
+                                                  "-----", "-----", "-----"};
+const std::vector<std::string> kAdminOnly = {"y----", "-----", "-----", "-----",
+                                             "-----", "-----", "-----"};
+const std::vector<std::string> kAuditNetwork = {"y----", "-----", "-----", "-----",
+                                                "y----", "-----", "-----"};
+const std::vector<std::string> kAuditHere = {"yy---", "-----", "-----", "-----",
+                                             "yy---", "-----", "-----"};
+// A person's act: keys that are nobody's (no staff member) act for nobody.
+const std::vector<std::string> kActForS1 = {"yy---", "yy---", "-----", "-----",
+                                            "-----", "-----", "-----"};
+// A leader's decision: a leader key (nobody's) decides within its scope.
+const std::vector<std::string> kLeadHere = {"yy---", "yy---", "yy---", "-----",
+                                            "-----", "-----", "-----"};
+
+std::vector<Row> Rows() {
+  std::vector<Row> rows;
+  auto row = [&](std::string label, const std::vector<std::string>& cells) -> R& {
+    rows.push_back(Row{std::move(label), R(), cells});
+    return rows.back().request;
+  };
+  // system
+  row("status", kEveryone).mutable_status();
+  row("clock_show", kEveryone).mutable_clock_show();
+  row("timer_list", kReadNetwork).mutable_timer_list();
+  row("clock_advance", kAdminOnly).mutable_clock_advance();
+  row("clock_set", kAdminOnly).mutable_clock_set();
+  row("audit_list", kAuditNetwork).mutable_audit_list();
+  row("import_begin", kOperateNetwork).mutable_import_begin();
+  row("import_rows", kOperateNetwork).mutable_import_rows();
+  row("import_commit", kOperateNetwork).mutable_import_commit();
+  row("import_abort", kOperateNetwork).mutable_import_abort();
+  row("backup_create", kAdminOnly).mutable_backup_create();
+  // network
+  row("center_add", kOperateHere).mutable_center_add()->mutable_center()->set_parent_id("ds-a");
+  row("center_add a root", kOperateNetwork).mutable_center_add()->mutable_center()->set_id("new");
+  row("center_update", kOperateHere).mutable_center_update()->mutable_center()->set_id("ds-a");
+  row("center_remove", kOperateHere).mutable_center_remove()->set_id("ds-a");
+  row("center_show", kReadHere).mutable_center_show()->set_id("ds-a");
+  row("center_list", kReadHere).mutable_center_list()->set_parent_id("ds-a");
+  row("center_list everything", kReadNetwork).mutable_center_list();
+  {
+    auto* s = row("staff_add", kOperateHere).mutable_staff_add()->mutable_staff();
+    s->set_id("s9");
+    s->set_center_id("ds-a");
+  }
+  row("staff_update", kOperateHere).mutable_staff_update()->mutable_staff()->set_id("s1");
+  row("staff_remove", kOperateHere).mutable_staff_remove()->set_id("s1");
+  row("staff_show", kReadAboutS1).mutable_staff_show()->set_id("s1");
+  row("staff_list", kReadHere).mutable_staff_list()->set_center_id("ds-a");
+  // calendar and policies: public reads, network-wide setup
+  row("calendar_import", kOperateNetwork).mutable_calendar_import();
+  row("calendar_statutory", kOperateNetwork).mutable_calendar_statutory();
+  row("calendar_show", kEveryone).mutable_calendar_show();
+  row("calendar_stats", kEveryone).mutable_calendar_stats();
+  row("calendar_years", kEveryone).mutable_calendar_years();
+  row("exception_add", kOperateHere)
+      .mutable_exception_add()
+      ->mutable_exception()
+      ->set_center_id("ds-a");
+  row("exception_remove", kOperateHere).mutable_exception_remove()->set_id("e1");
+  row("exception_list", kEveryone).mutable_exception_list();
+  row("policy_set", kOperateNetwork).mutable_policy_set();
+  row("policy_show", kEveryone).mutable_policy_show();
+  row("policy_list", kEveryone).mutable_policy_list();
+  row("policy_assign", kOperateHere)
+      .mutable_policy_assign()
+      ->mutable_assignment()
+      ->set_center_id("ds-a");
+  row("coverage_show", kReadHere).mutable_coverage_show()->set_center_id("ds-a");
+  row("coverage_audit", kReadNetwork).mutable_coverage_audit();
+  // rotas
+  row("rotation_set", kOperateHere)
+      .mutable_rotation_set()
+      ->mutable_rotation()
+      ->set_center_id("ds-a");
+  row("rotation_remove", kOperateHere).mutable_rotation_remove()->set_id("rot1");
+  row("rotation_list", kReadHere).mutable_rotation_list()->set_center_id("ds-a");
+  row("rota_generate", kOperateHere).mutable_rota_generate()->set_center_id("ds-a");
+  row("rota_show", kReadHere).mutable_rota_show()->set_center_id("ds-a");
+  row("rota_show mine", kReadAboutS1).mutable_rota_show()->set_staff_id("s1");
+  row("rota_now", kReadHere).mutable_rota_now()->set_center_id("ds-a");
+  row("rota_now everywhere", kReadNetwork).mutable_rota_now();
+  row("rota_check", kReadHere).mutable_rota_check()->set_center_id("ds-a");
+  row("rota_override", kOperateHere).mutable_rota_override()->set_shift_id("sh1");
+  row("rota_publish", kOperateHere).mutable_rota_publish()->set_center_id("ds-a");
+  row("rota_checkin", kActForS1).mutable_rota_checkin()->set_staff_id("s1");
+  {
+    auto* q = row("swap_request", kActForS1).mutable_swap_request();
+    q->set_shift_id("sh1");
+    q->set_to_staff_id("s2");
+  }
+  {
+    auto* q = row("swap_decide accept", kActForS1).mutable_swap_decide();
+    q->set_id("sw1");
+    q->set_action(v1::ACCEPT);
+    q->set_by_staff_id("s2");
+  }
+  {
+    auto* q = row("swap_decide approve", kLeadHere).mutable_swap_decide();
+    q->set_id("sw1");
+    q->set_action(v1::APPROVE);
+    q->set_by_staff_id("s3");
+  }
+  {
+    auto* q = row("swap_decide reject by a leader", kLeadHere).mutable_swap_decide();
+    q->set_id("sw1");
+    q->set_action(v1::REJECT);
+    q->set_by_staff_id("s3");
+  }
+  row("swap_list", kReadAboutS1).mutable_swap_list()->set_staff_id("s1");
+  row("leave_add", kLeadHere).mutable_leave_add()->mutable_leave()->set_staff_id("s1");
+  row("leave_remove", kLeadHere).mutable_leave_remove()->set_id("l1");
+  row("leave_list", kReadHere).mutable_leave_list()->set_center_id("ds-a");
+  row("rules_set", kOperateNetwork).mutable_rules_set();
+  row("rules_show", kEveryone).mutable_rules_show();
+  row("ledger", kReadHere).mutable_ledger()->set_center_id("ds-a");
+  row("ledger of one person", kReadAboutS1).mutable_ledger()->set_staff_id("s1");
+  // residents and visits
+  {
+    auto* r = row("resident_add", kOperateHere).mutable_resident_add()->mutable_resident();
+    r->set_id("r9");
+    r->set_home_center_id("ds-a");
+  }
+  row("resident_update", kOperateHere).mutable_resident_update()->mutable_resident()->set_id("r1");
+  row("resident_remove", kOperateHere).mutable_resident_remove()->set_id("r1");
+  row("resident_import", kOperateHere)
+      .mutable_resident_import()
+      ->add_residents()
+      ->set_home_center_id("ds-a");
+  row("resident_change", kOperateHere).mutable_resident_change()->set_resident_id("r1");
+  row("resident_show", kReadHere).mutable_resident_show()->set_id("r1");
+  {
+    auto* q = row("resident_show --full", kAuditHere).mutable_resident_show();
+    q->set_id("r1");
+    q->set_full(true);
+    q->set_purpose("核实紧急联系人");
+  }
+  row("resident_list", kReadHere).mutable_resident_list()->set_center_id("ds-a");
+  row("service_list", kEveryone).mutable_service_list();
+  row("visit_request", kOperateHere).mutable_visit_request()->set_resident_id("r1");
+  row("visit_assign", kOperateHere).mutable_visit_assign()->set_id("v1");
+  {
+    auto* q = row("visit_act accept", kActForS1).mutable_visit_act();
+    q->set_id("v1");
+    q->set_action(v1::ACCEPT_VISIT);
+    q->set_by_staff_id("s1");
+  }
+  {
+    auto* q = row("visit_act cancel", kOperateHere).mutable_visit_act();
+    q->set_id("v1");
+    q->set_action(v1::CANCEL_VISIT);
+  }
+  row("visit_show", kReadHere).mutable_visit_show()->set_id("v1");
+  row("visit_list", kReadHere).mutable_visit_list()->set_center_id("ds-a");
+  row("visit_plan", kReadAboutS1).mutable_visit_plan()->set_staff_id("s1");
+  row("appointment_book", kOperateHere).mutable_appointment_book()->set_center_id("ds-a");
+  row("appointment_cancel", kOperateHere).mutable_appointment_cancel()->set_id("ap1");
+  row("appointment_list", kReadHere).mutable_appointment_list()->set_center_id("ds-a");
+  // keys
+  row("key_add", kAdminOnly).mutable_key_add();
+  row("key_list", kAdminOnly).mutable_key_list();
+  row("key_revoke", kAdminOnly).mutable_key_revoke();
+  return rows;
+}
+
+Principal KeyAt(v1::AccessRole role, const char* center) {
+  v1::AccessKey k;
+  k.set_name("k");
+  auto* g = k.add_grants();
+  g->set_role(role);
+  g->set_center_id(center);
+  return Principal::Key(k, "alice@host");
+}
+
+TEST(Authorization, EveryCommandTimesEveryRoleTimesEveryPlaceIsAsWrittenHere) {
+  const domain::State st = Network();
+  const auto rows = Rows();
+  std::map<int, int> rows_of_case;
+  int cells = 0;
+  for (const auto& row : rows) {
+    ASSERT_EQ(row.cells.size(), std::size(kRoles)) << row.label;
+    const Command* cmd = Commands().Find(row.request.command_case());
+    ASSERT_NE(cmd, nullptr) << row.label;
+    ++rows_of_case[row.request.command_case()];
+    for (size_t r = 0; r < std::size(kRoles); ++r) {
+      ASSERT_EQ(row.cells[r].size(), std::size(kPlaces)) << row.label;
+      for (size_t p = 0; p < std::size(kPlaces); ++p) {
+        const Principal who = KeyAt(kRoles[r], kPlaces[p]);
+        const Status s = Permit(who, *cmd, row.request, st);
+        const bool want = row.cells[r][p] == 'y';
+        EXPECT_EQ(s.ok(), want) << row.label << " as " << domain::AccessRoleName(kRoles[r]) << "@"
+                                << (*kPlaces[p] ? kPlaces[p] : "network") << ": " << s.ToString();
+        if (!s.ok()) {
+          EXPECT_EQ(s.code(), Code::kPermissionDenied) << row.label;
+          EXPECT_NE(s.message().find(" needs "), std::string::npos) << s.message();
+          EXPECT_NE(s.message().find("nothing was changed"), std::string::npos) << s.message();
+        }
+        ++cells;
+      }
+    }
+    // The local admin and an open socket do everything.
+    EXPECT_TRUE(Permit(Principal::Local("a@b"), *cmd, row.request, st).ok()) << row.label;
+  }
+  const auto* oneof = R::descriptor()->FindOneofByName("command");
+  for (int i = 0; i < oneof->field_count(); ++i) {
+    EXPECT_GT(rows_of_case[oneof->field(i)->number()], 0)
+        << oneof->field(i)->name() << " has no row here: write what each role may do with it";
+  }
+  EXPECT_GE(cells, oneof->field_count() * 35);
+}
+
+TEST(Authorization, ARefusalNamesTheRoleAndTheScopeItNeeded) {
+  const domain::State st = Network();
+  R req;
+  req.mutable_center_update()->mutable_center()->set_id("ds-a");
+  const Status s =
+      Permit(KeyAt(v1::ACCESS_OPERATOR, "xishi"), *Commands().Find(R::kCenterUpdate), req, st);
+  EXPECT_EQ(s.message(),
+            "center_update needs the role operator or admin whose scope holds ds-a; key \"k\" "
+            "holds operator@xishi; nothing was changed");
+}
+
+// Staff acting from their phones (core/staff_channel.h) are who they are.
+Principal StaffOf(const domain::State& st, const char* id) {
+  return Principal::Staff(*st.network.FindStaff(id), "web");
+}
+
+Status Ask(const Principal& who, const R& req, const domain::State& st) {
+  return Permit(who, *Commands().Find(req.command_case()), req, st);
+}
+
+TEST(Authorization, AStaffMemberActsAsThemselvesOnly) {
+  const domain::State st = Network();
+  R checkin;
+  checkin.mutable_rota_checkin()->set_staff_id("s1");
+  EXPECT_TRUE(Ask(StaffOf(st, "s1"), checkin, st).ok());
+  const Status other = Ask(StaffOf(st, "s2"), checkin, st);
+  EXPECT_EQ(other.code(), Code::kPermissionDenied);
+  EXPECT_NE(other.message().find("staff member s1 themselves"), std::string::npos)
+      << other.message();
+  R accept;
+  accept.mutable_visit_act()->set_id("v1");
+  accept.mutable_visit_act()->set_action(v1::ACCEPT_VISIT);
+  accept.mutable_visit_act()->set_by_staff_id("s1");
+  EXPECT_TRUE(Ask(StaffOf(st, "s1"), accept, st).ok());
+  EXPECT_EQ(Ask(StaffOf(st, "s2"), accept, st).code(), Code::kPermissionDenied);
+  R swap;
+  swap.mutable_swap_request()->set_shift_id("sh1");
+  swap.mutable_swap_request()->set_to_staff_id("s2");
+  EXPECT_TRUE(Ask(StaffOf(st, "s1"), swap, st).ok()) << "s1 holds sh1";
+  EXPECT_EQ(Ask(StaffOf(st, "s2"), swap, st).code(), Code::kPermissionDenied);
+  // Their own center's board, and nobody else's pay.
+  R board;
+  board.mutable_rota_now()->set_center_id("ds-a");
+  EXPECT_TRUE(Ask(StaffOf(st, "s1"), board, st).ok());
+  R ledger;
+  ledger.mutable_ledger()->set_staff_id("s2");
+  EXPECT_EQ(Ask(StaffOf(st, "s1"), ledger, st).code(), Code::kPermissionDenied);
+  ledger.mutable_ledger()->set_staff_id("s1");
+  EXPECT_TRUE(Ask(StaffOf(st, "s1"), ledger, st).ok());
+  // Nothing of the center's own work, and no keys.
+  R cancel;
+  cancel.mutable_visit_act()->set_id("v1");
+  cancel.mutable_visit_act()->set_action(v1::CANCEL_VISIT);
+  EXPECT_EQ(Ask(StaffOf(st, "s1"), cancel, st).code(), Code::kPermissionDenied);
+  R key;
+  key.mutable_key_add()->mutable_key()->set_name("mine");
+  EXPECT_EQ(Ask(StaffOf(st, "s3"), key, st).code(), Code::kPermissionDenied);
+}
+
+TEST(Authorization, ALeaderDecidesOnlyOthersRequestsInTheirOwnCenters) {
+  const domain::State st = Network();
+  auto approve_by = [](const char* by) {
+    R req;
+    req.mutable_swap_decide()->set_id("sw1");
+    req.mutable_swap_decide()->set_action(v1::APPROVE);
+    req.mutable_swap_decide()->set_by_staff_id(by);
+    return req;
+  };
+  // s3 leads dongshi, ds-a's parent: allowed. s5 leads ds-a: allowed.
+  EXPECT_TRUE(Ask(StaffOf(st, "s3"), approve_by("s3"), st).ok());
+  EXPECT_TRUE(Ask(StaffOf(st, "s5"), approve_by("s5"), st).ok());
+  // s4 leads the sibling ds-b.
+  const Status sibling = Ask(StaffOf(st, "s4"), approve_by("s4"), st);
+  EXPECT_EQ(sibling.code(), Code::kPermissionDenied);
+  EXPECT_NE(sibling.message().find("whose scope holds ds-a"), std::string::npos)
+      << sibling.message();
+  // A leader naming another leader as the decider.
+  EXPECT_EQ(Ask(StaffOf(st, "s3"), approve_by("s5"), st).code(), Code::kPermissionDenied);
+  // Leave: s5 grants s1's; nobody grants their own.
+  R leave;
+  leave.mutable_leave_add()->mutable_leave()->set_staff_id("s1");
+  EXPECT_TRUE(Ask(StaffOf(st, "s5"), leave, st).ok());
+  leave.mutable_leave_add()->mutable_leave()->set_staff_id("s5");
+  const Status own = Ask(StaffOf(st, "s5"), leave, st);
+  EXPECT_EQ(own.code(), Code::kPermissionDenied);
+  EXPECT_NE(own.message().find("not s5"), std::string::npos) << own.message();
+  EXPECT_TRUE(Ask(StaffOf(st, "s3"), leave, st).ok()) << "dongshi's leader, up the tree";
+  // A staff member who leads nothing decides nothing.
+  leave.mutable_leave_add()->mutable_leave()->set_staff_id("s2");
+  EXPECT_EQ(Ask(StaffOf(st, "s1"), leave, st).code(), Code::kPermissionDenied);
+}
+
+TEST(Authorization, AnUnknownTargetIsRefusedToAScopedPrincipalAndFoundByAnUnscopedOne) {
+  const domain::State st = Network();
+  R req;
+  req.mutable_visit_show()->set_id("no-such-visit");
+  EXPECT_EQ(Ask(KeyAt(v1::ACCESS_OPERATOR, "dongshi"), req, st).code(), Code::kPermissionDenied);
+  EXPECT_TRUE(Ask(KeyAt(v1::ACCESS_OPERATOR, ""), req, st).ok()) << "the handler says NOT_FOUND";
+}
+
+}  // namespace
+}  // namespace zhiban::core

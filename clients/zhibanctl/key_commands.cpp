@@ -27,6 +27,8 @@ std::string Grants(const v1::AccessKey& k) {
     out += domain::AccessRoleName(g.role());
     if (!g.center_id().empty()) out += "@" + g.center_id();
   }
+  if (!k.staff_id().empty())
+    out += (out.empty() ? "" : ",") + std::string("staff member ") + k.staff_id();
   return out;
 }
 
@@ -34,21 +36,32 @@ std::string Grants(const v1::AccessKey& k) {
 
 // Makes the pair, writes the secret (owner-only) and registers the public half.
 int RunKeyCreate(Context& ctx, const std::string& name, const std::vector<std::string>& roles,
-                 const std::string& out, const std::string& note) {
+                 const std::string& staff, const std::string& out, const std::string& note) {
   v1::CtlRequest req;
   auto* k = req.mutable_key_add()->mutable_key();
   k->set_name(name);
   k->set_note(note);
+  k->set_staff_id(staff);
+  if (roles.empty() && staff.empty()) {
+    return Usage(ctx, Status::InvalidArgument(
+                          "--role",
+                          "a key needs a role (--role ROLE[@CENTER]) or the staff member "
+                          "whose key it is (--staff ID)"));
+  }
   for (const auto& r : roles) {
+    // ROLE or ROLE@CENTER: the role within that center's subtree.
+    const auto at = r.find('@');
     v1::AccessRole role;
-    if (!domain::ParseAccessRole(r, &role)) {
-      return Usage(
-          ctx, Status::InvalidArgument("--role", fmt::format("\"{}\" is not a role: one of admin, "
-                                                             "operator, leader, staff, auditor, "
-                                                             "viewer, plugin",
-                                                             r)));
+    if (!domain::ParseAccessRole(r.substr(0, at), &role)) {
+      return Usage(ctx, Status::InvalidArgument(
+                            "--role", fmt::format("\"{}\" is not a role: one of admin, operator, "
+                                                  "leader, staff, auditor, viewer, plugin, each "
+                                                  "optionally @CENTER",
+                                                  r)));
     }
-    k->add_grants()->set_role(role);
+    auto* g = k->add_grants();
+    g->set_role(role);
+    if (at != std::string::npos) g->set_center_id(r.substr(at + 1));
   }
   const std::string path = out.empty() ? name + ".key" : out;
   if (std::filesystem::exists(path)) {
@@ -80,17 +93,21 @@ Command KeyCreate() {
           [](CLI::App* app) -> Runner {
             auto name = std::make_shared<std::string>();
             auto roles = std::make_shared<std::vector<std::string>>();
+            auto staff = std::make_shared<std::string>();
             auto out = std::make_shared<std::string>();
             auto note = std::make_shared<std::string>();
             app->add_option("name", *name, "the principal's name: letters, digits, . _ - @")
                 ->required();
-            app->add_option(
-                   "--role", *roles,
-                   "admin, operator, leader, staff, auditor, viewer or plugin (repeatable)")
-                ->required();
+            app->add_option("--role", *roles,
+                            "admin, operator, leader, staff, auditor, viewer or plugin, each "
+                            "optionally @CENTER: within that center's subtree (repeatable)");
+            app->add_option("--staff", *staff,
+                            "the staff member whose key it is: they act as themselves, with "
+                            "what their record gives (staff; a LEADER leads their centers)");
             app->add_option("--out", *out, "where the key file goes (default ./<name>.key)");
             app->add_option("--note", *note, "who or what holds it");
-            return [=](Context& ctx) { return RunKeyCreate(ctx, *name, *roles, *out, *note); };
+            return
+                [=](Context& ctx) { return RunKeyCreate(ctx, *name, *roles, *staff, *out, *note); };
           }};
 }
 

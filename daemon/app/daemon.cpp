@@ -158,7 +158,17 @@ Result<core::Principal> Daemon::Impl::PrincipalOf(const net::CtlCall& call,
             Micros(google::protobuf::util::TimeUtil::TimestampToMicroseconds(key->revoked()))}),
         key->revoked_by()));
   }
-  return core::Principal::Key(*key, std::move(claimed));
+  const v1::Staff* staff = nullptr;
+  if (!key->staff_id().empty()) {
+    staff = core->state().network.FindStaff(key->staff_id());
+    if (!staff) {
+      return Status::PermissionDenied(
+          fmt::format("key \"{}\" is staff member {}'s, who is no longer on the staff; nothing "
+                      "was done",
+                      key->name(), key->staff_id()));
+    }
+  }
+  return core::Principal::Key(*key, std::move(claimed), staff);
 }
 
 void Daemon::Impl::RefreshKeys() {

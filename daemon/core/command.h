@@ -81,12 +81,15 @@ struct Principal {
   std::string name;               // key name, "local", "anonymous", "zhiband", "staff:<id>"
   std::vector<v1::Grant> grants;  // kKey and kStaff
   std::string claimed;            // what the client said ("user@host tool"), sanitized
-  std::string staff_id;           // kStaff: the staff member it is
+  std::string staff_id;           // the staff member it is (kStaff; kKey of a staff member)
 
   static Principal Local(std::string claimed);
   static Principal Open(std::string claimed);
   static Principal Internal();
-  static Principal Key(const v1::AccessKey& key, std::string claimed);
+  // Key `key`; with `staff` (the member it names, key.staff_id) it is
+  // theirs: they act as themselves, with StaffGrants besides the key's own.
+  static Principal Key(const v1::AccessKey& key, std::string claimed,
+                       const v1::Staff* staff = nullptr);
   // Staff member `s`, vouched for by `channel` ("wecom", "web", "sms"): the
   // grants domain::StaffGrants derives from their record.
   static Principal Staff(const v1::Staff& s, std::string_view channel);

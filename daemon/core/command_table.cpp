@@ -43,9 +43,14 @@ Principal Principal::Staff(const v1::Staff& s, std::string_view channel) {
                    fmt::format("via {}", channel), s.id()};
 }
 Principal Principal::Internal() { return Principal{Via::kInternal, "zhiband", {}, {}}; }
-Principal Principal::Key(const v1::AccessKey& key, std::string claimed) {
-  return Principal{
-      Via::kKey, key.name(), {key.grants().begin(), key.grants().end()}, std::move(claimed)};
+Principal Principal::Key(const v1::AccessKey& key, std::string claimed, const v1::Staff* staff) {
+  Principal p{
+      Via::kKey, key.name(), {key.grants().begin(), key.grants().end()}, std::move(claimed), {}};
+  if (staff) {
+    p.staff_id = staff->id();
+    for (auto& g : domain::StaffGrants(*staff)) p.grants.push_back(std::move(g));
+  }
+  return p;
 }
 
 std::string Principal::RolesText() const {

@@ -142,8 +142,14 @@ Result<Mutation> AddKey(const AccessBook& book, const Network& net, v1::AccessKe
     return Status::AlreadyExists(
         "key.public_key", fmt::format("this public key is already key \"{}\"", same->name()));
   }
-  if (key.grants().empty()) {
-    return Status::InvalidArgument("key.grants", "a key needs at least one role (--role)");
+  if (!key.staff_id().empty() && !net.FindStaff(key.staff_id())) {
+    return Status::NotFound("key.staff_id",
+                            fmt::format("staff member \"{}\" does not exist", key.staff_id()));
+  }
+  if (key.grants().empty() && key.staff_id().empty()) {
+    return Status::InvalidArgument("key.grants",
+                                   "a key needs at least one role (--role) or a staff member whose "
+                                   "key it is (--staff)");
   }
   if (static_cast<size_t>(key.grants_size()) > kMaxGrants) {
     return Status::InvalidArgument("key.grants", fmt::format("at most {} grants", kMaxGrants));

@@ -25,6 +25,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
+std::string Source(const std::string& rel) { return std::string(ZHIBAN_SOURCE_DIR) + "/" + rel; }
+
 // A key made by `zhibanctl key create` through the local admin socket.
 net::CurveKeys MakeKey(DaemonFixture& d, const std::string& name, const std::string& role) {
   const std::string path = d.dir() / (name + ".key");
@@ -221,6 +223,140 @@ TEST(Security, AKeyActsAsItsPrincipalWhateverTheClientClaims) {
                                "-o", "json", "status"});
   ASSERT_EQ(st.exit_code, 0) << st.err;
   EXPECT_EQ(nlohmann::json::parse(st.out)["principal"], "board");
+}
+
+// Roles scoped to centers, decided per action (docs/OPERATIONS.md,
+// "Security"): the demo street (朝阳街道: xingfu, heping, yangguang) and a
+// second street (西市), staff acting from keys of their own.
+class ScopedRoles : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    d_.Start();
+    Ok({"import", "centers", Source("ops/demo/centers.csv")});
+    Ok({"import", "staff", Source("ops/demo/staff.csv")});
+    Ok({"center", "add", "--id", "xishi-street", "--name", "西市街道党群服务中心", "--level",
+        "STREET"});
+    Ok({"center", "add", "--id", "xishi-a", "--name", "西市甲社区党群服务中心", "--parent",
+        "xishi-street", "--level", "COMMUNITY"});
+    Ok({"policy", "set", "--file", Source("ops/policies/community.toml"), "--from", "2025-01-01"});
+    Ok({"policy", "assign", "--center", "xingfu", "--policy", "community-standard", "--from",
+        "2025-01-01"});
+    Ok({"rota", "generate", "--center", "xingfu", "--from", "2026-01-05", "--to", "2026-01-31",
+        "--fill"});
+    Ok({"rota", "publish", "--center", "xingfu", "--month", "2026-01"});
+  }
+  void TearDown() override { EXPECT_EQ(d_.Stop(), 0); }
+
+  RunResult Ok(const std::vector<std::string>& args) { return CtlOk(d_, args); }
+  // A key of its own for `name`: `--staff name`, or the roles given.
+  void Key(const std::string& name, std::vector<std::string> how) {
+    std::vector<std::string> args = {"key", "create", name, "--out", d_.dir() / (name + ".key")};
+    args.insert(args.end(), how.begin(), how.end());
+    Ok(args);
+  }
+  // zhibanctl over TCP with `key`'s file.
+  RunResult As(const std::string& key, std::vector<std::string> args) {
+    std::vector<std::string> argv = {BinDir() + "/zhibanctl",
+                                     "--endpoint",
+                                     d_.curve_ctl(),
+                                     "--key",
+                                     d_.dir() / (key + ".key"),
+                                     "--server-key",
+                                     d_.data_dir() + "/zhiband.pub"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return zhiban::test::Run(argv);
+  }
+  std::string LastSeq() { return CtlJson(d_, {"status"})["last_seq"]; }
+  // `args` as `key` is refused, naming `needed`, and changes nothing.
+  void Refused(const std::string& key, std::vector<std::string> args, const std::string& needed) {
+    const std::string before = LastSeq();
+    const auto r = As(key, args);
+    EXPECT_EQ(r.exit_code, 1) << key << ": " << r.out;
+    EXPECT_NE(r.err.find("PERMISSION_DENIED"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find(needed), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("nothing was changed"), std::string::npos) << r.err;
+    EXPECT_EQ(LastSeq(), before) << key << ": a refused command changed something";
+  }
+
+  DaemonFixture d_{{"--clock", "simulated:2026-01-05T08:00:00+08:00"}, Transport::kCurve};
+};
+
+TEST_F(ScopedRoles, AStreetOperatorSteersItsStreetOnly) {
+  Key("ops-chaoyang", {"--role", "operator@chaoyang-street"});
+  const auto ok = As("ops-chaoyang", {"center", "update", "--id", "xingfu", "--phone", "010-1"});
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  Refused("ops-chaoyang", {"center", "update", "--id", "xishi-a", "--phone", "010-2"},
+          "operator or admin whose scope holds xishi-a");
+  Refused("ops-chaoyang", {"center", "add", "--id", "new-root", "--name", "新街道"},
+          "over the whole network");
+  // A list without a center is the whole network's; naming its own is fine.
+  Refused("ops-chaoyang", {"rota", "now"}, "over the whole network");
+  EXPECT_EQ(As("ops-chaoyang", {"rota", "now", "--center", "heping"}).exit_code, 0);
+  // Keys stay the admin's.
+  Refused("ops-chaoyang", {"key", "list"}, "the role admin");
+}
+
+TEST_F(ScopedRoles, NobodyApprovesTheirOwnSwapOrASiblingsAndTheStreetLeaderDoes) {
+  // zhaolei (leads xingfu) asks wangfang (leads the street, covers xingfu)
+  // to take a Sunday: both are leaders, so each could "approve" it.
+  const std::string sunday = "xingfu/2026-01-11/0900-STAGGERED-0";
+  Ok({"rota", "override", "--shift", sunday, "--staff", "zhaolei", "--force"});
+  for (const char* who : {"zhaolei", "wangfang", "wuxia", "zhangwei", "linan"})
+    Key(who, {"--staff", who});
+  Refused("linan", {"rota", "swap", "request", "--shift", sunday, "--to", "wangfang"},
+          "staff member zhaolei themselves");
+  auto asked = As("zhaolei", {"rota", "swap", "request", "--shift", sunday, "--to", "wangfang",
+                              "--id", "sw-1"});
+  ASSERT_EQ(asked.exit_code, 0) << asked.err;
+  auto accepted = As("wangfang", {"rota", "swap", "accept", "--id", "sw-1", "--by", "wangfang"});
+  ASSERT_EQ(accepted.exit_code, 0) << accepted.err;
+  Refused("zhaolei", {"rota", "swap", "approve", "--id", "sw-1", "--by", "zhaolei"},
+          "leader (not zhaolei or wangfang)");
+  Refused("wangfang", {"rota", "swap", "approve", "--id", "sw-1", "--by", "wangfang"},
+          "leader (not zhaolei or wangfang)");
+  // wuxia leads heping, xingfu's sibling.
+  Refused("wuxia", {"rota", "swap", "approve", "--id", "sw-1", "--by", "wuxia"},
+          "whose scope holds xingfu");
+  // Nor does anyone approve in another's name.
+  Refused("wuxia", {"rota", "swap", "approve", "--id", "sw-1", "--by", "zhangwei"},
+          "whose scope holds xingfu");
+  // The local admin's --by is checked by the same rule.
+  const auto self = d_.Ctl({"rota", "swap", "approve", "--id", "sw-1", "--by", "wangfang"});
+  EXPECT_EQ(self.exit_code, 1);
+  EXPECT_NE(self.err.find("is a party to swap sw-1"), std::string::npos) << self.err;
+  auto approved = As("zhangwei", {"rota", "swap", "approve", "--id", "sw-1", "--by", "zhangwei"});
+  ASSERT_EQ(approved.exit_code, 0) << approved.err;
+  const auto shift = CtlJson(d_, {"rota", "show", "--center", "xingfu", "--date", "2026-01-11"});
+  bool taken = false;
+  for (const auto& s : shift["shifts"])
+    taken |= s["id"] == sunday && s["assignee_id"] == "wangfang";
+  EXPECT_TRUE(taken) << shift.dump();
+  EXPECT_EQ(LastAudit(d_).actor(), "zhangwei");
+}
+
+TEST_F(ScopedRoles, AStaffKeyActsForItsHolderOnly) {
+  Ok({"resident", "add", "--id", "r1", "--name", "王奶奶", "--center", "xingfu", "--address",
+      "幸福路8号3栋", "--categories", "ELDERLY_ALONE", "--tier", "HIGH_RISK", "--basis",
+      "STATUTORY_DUTY", "--location", "39.927,116.449"});
+  const auto v =
+      CtlJson(d_, {"visit", "request", "--id", "v1", "--resident", "r1", "--service", "care-visit",
+                   "--window", "2026-01-05T10:00:00+08:00/2026-01-05T12:00:00+08:00"});
+  const std::string who = v["assignee_id"];
+  ASSERT_FALSE(who.empty()) << v.dump();
+  const std::string other = who == "linan" ? "sunli" : "linan";
+  Key(who, {"--staff", who});
+  Key(other, {"--staff", other});
+  Refused(other, {"visit", "accept", "--id", "v1", "--staff", who},
+          "staff member " + who + " themselves");
+  Refused(other, {"rota", "checkin", "--staff", who}, "staff member " + who + " themselves");
+  Refused(other, {"visit", "cancel", "--id", "v1", "--reason", "不需要了"},
+          "operator or admin whose scope holds xingfu");
+  const auto accepted = As(who, {"visit", "accept", "--id", "v1", "--staff", who});
+  EXPECT_EQ(accepted.exit_code, 0) << accepted.err;
+  EXPECT_EQ(LastAudit(d_).actor(), who);
+  // A staff key makes no keys.
+  Refused(who, {"key", "create", "mine", "--role", "admin", "--out", d_.dir() / "mine.key"},
+          "the role admin");
 }
 
 TEST(Security, ARevokedKeyIsCutOffOnCtlPubAndReplay) {

@@ -82,6 +82,45 @@ TEST(Access, BadKeysAreRefusedNamingTheField) {
   v1::AccessKey note = Key("ops", kKeyA, v1::ACCESS_OPERATOR);
   note.set_note("a\x07");
   refuse(note, "key.note");
+  v1::AccessKey nobody = Key("ops", kKeyA, v1::ACCESS_STAFF);
+  nobody.set_staff_id("s404");
+  refuse(nobody, "key.staff_id");
+}
+
+// A staff member's key: their record gives its grants; a subtree covers
+// the centers below its root, never its parent or siblings.
+TEST(Access, AStaffKeyNeedsNoRoleAndALeaderLeadsHomeAndCoverSubtrees) {
+  State st;
+  for (auto [id, parent] :
+       {std::pair{"street", ""}, {"a", "street"}, {"a1", "a"}, {"b", "street"}}) {
+    v1::Center c;
+    c.set_id(id);
+    c.set_parent_id(parent);
+    st.network.PutCenter(c);
+  }
+  v1::Staff s;
+  s.set_id("s1");
+  s.set_center_id("a");
+  s.add_roles(v1::LEADER);
+  s.add_cover_center_ids("b");
+  st.network.PutStaff(s);
+  v1::AccessKey k = Key("s1-phone", kKeyA, v1::ACCESS_STAFF);
+  k.clear_grants();
+  k.set_staff_id("s1");
+  EXPECT_TRUE(AddKey(st.access, st.network, k, "local", At(1)).ok());
+  const auto grants = StaffGrants(s);
+  ASSERT_EQ(grants.size(), 3u);
+  EXPECT_EQ(grants[0].role(), v1::ACCESS_STAFF);
+  EXPECT_EQ(grants[0].center_id(), "a");
+  EXPECT_EQ(grants[1].role(), v1::ACCESS_LEADER);
+  EXPECT_EQ(grants[2].center_id(), "b");
+  EXPECT_TRUE(Covers(st.network, "a", "a"));
+  EXPECT_TRUE(Covers(st.network, "a", "a1"));
+  EXPECT_TRUE(Covers(st.network, "street", "a1"));
+  EXPECT_TRUE(Covers(st.network, "", "a1"));
+  EXPECT_FALSE(Covers(st.network, "a1", "a")) << "the parent";
+  EXPECT_FALSE(Covers(st.network, "b", "a")) << "a sibling";
+  EXPECT_FALSE(Covers(st.network, "a", "nowhere")) << "an unknown center";
 }
 
 TEST(Access, ANameOrAPublicKeyIsTakenOnceAndARevokedNameIsNeverReused) {

@@ -277,6 +277,10 @@ class CommandTable {
 // Every module's commands, registered once on first use (command_table.cpp).
 const CommandTable& Commands();
 
+// Who may run each command and where, as the Markdown table in
+// docs/OPERATIONS.md, "Security" (a test keeps the two the same).
+std::string RoleTable();
+
 // Each module registers its own commands (commands_<module>.cpp).
 void RegisterSystemCommands(CommandTable& t);    // status, clock, audit, import, backup
 void RegisterNetworkCommands(CommandTable& t);   // centers, staff

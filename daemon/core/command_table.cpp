@@ -207,6 +207,43 @@ Status Permit(const Principal& who, const Command& cmd, const v1::CtlRequest& re
   return cmd.authorize(who, req, state);
 }
 
+namespace {
+
+const char* WhoMay(Need need) {
+  switch (need) {
+    case Need::kRead:
+      return "any role";
+    case Need::kAct:
+      return "the person themselves (`staff`, `leader`); `operator`, `admin` for them";
+    case Need::kLead:
+      return "`leader`, never about their own request; `operator`, `admin` for a named leader";
+    case Need::kOperate:
+      return "`operator`, `admin`";
+    case Need::kAudit:
+      return "`auditor`, `admin`";
+    case Need::kAdmin:
+      return "`admin`";
+  }
+  return "`admin`";
+}
+
+}  // namespace
+
+std::string RoleTable() {
+  std::string out =
+      "| command | who may | where: a grant's subtree must hold |\n| --- | --- | --- |\n";
+  const auto* oneof = v1::CtlRequest::descriptor()->FindOneofByName("command");
+  for (int i = 0; i < oneof->field_count(); ++i) {
+    const auto* field = oneof->field(i);
+    const Command* cmd = Commands().Find(static_cast<v1::CtlRequest::CommandCase>(field->number()));
+    if (!cmd) continue;
+    out += fmt::format("| `{}` | {}{} | {} |\n", field->name(), WhoMay(cmd->need),
+                       cmd->by_action ? fmt::format(" ({})", cmd->by_action) : std::string(),
+                       cmd->where);
+  }
+  return out;
+}
+
 Command Needing(Command c, Need need, const char* by_action) {
   c.need = need;
   c.by_action = by_action;

@@ -4,6 +4,8 @@
 // and a command without a row fails the test.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <fstream>
 #include <map>
 #include <string>
 #include <vector>
@@ -11,6 +13,7 @@
 #include "daemon/core/command.h"
 #include "daemon/domain/access.h"
 #include "daemon/domain/state.h"
+#include "tests/support/source.h"
 #include "zhiban/v1/ctl.pb.h"
 
 namespace zhiban::core {
@@ -435,6 +438,28 @@ TEST(Authorization, AnUnknownTargetIsRefusedToAScopedPrincipalAndFoundByAnUnscop
   req.mutable_visit_show()->set_id("no-such-visit");
   EXPECT_EQ(Ask(KeyAt(v1::ACCESS_OPERATOR, "dongshi"), req, st).code(), Code::kPermissionDenied);
   EXPECT_TRUE(Ask(KeyAt(v1::ACCESS_OPERATOR, ""), req, st).ok()) << "the handler says NOT_FOUND";
+}
+
+// The role table operators read is the command table's own: regenerate it
+// with ZHIBAN_UPDATE_DOCS=1 build/tests/unit_tests --gtest_filter='*RoleTable*'.
+TEST(Authorization, TheRoleTableInOperationsIsTheCommandTables) {
+  constexpr std::string_view kBegin = "<!-- role-table: generated from the command table -->\n";
+  constexpr std::string_view kEnd = "<!-- role-table end -->";
+  const std::string path = std::string(test::SourceDir()) + "/docs/OPERATIONS.md";
+  std::string doc = test::ReadSource("docs/OPERATIONS.md");
+  const auto b = doc.find(kBegin);
+  const auto e = doc.find(kEnd);
+  ASSERT_NE(b, std::string::npos) << path << " has no generated role table";
+  ASSERT_NE(e, std::string::npos);
+  const auto from = b + kBegin.size();
+  const std::string table = RoleTable();
+  if (std::getenv("ZHIBAN_UPDATE_DOCS")) {
+    doc.replace(from, e - from, table);
+    std::ofstream(path) << doc;
+    return;
+  }
+  EXPECT_EQ(doc.substr(from, e - from), table)
+      << "docs/OPERATIONS.md's role table is out of date: run with ZHIBAN_UPDATE_DOCS=1";
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
 // zhiban-bench [SUITE] [google-benchmark flags]
-//   SUITE: bus, calendar, notify, rota, dispatch (default: every suite). Repetitions:
+//   SUITE: bus, calendar, notify, rota, dispatch, authz (default: every suite). Repetitions:
 //   ZHIBAN_BENCH_REPS (default 5).
 // Prints Google Benchmark's table, then medians and ratios to the baseline.
 #include <algorithm>
@@ -51,6 +51,7 @@ void StopNotifyWorld();
 void PrintNotifySummary();
 void PrintRotaSummary();
 void PrintDispatchSummary();
+void PrintAuthzSummary();
 
 }  // namespace zhiban::bench
 
@@ -77,5 +78,6 @@ int main(int argc, char** argv) {
   zhiban::bench::PrintNotifySummary();
   zhiban::bench::PrintRotaSummary();
   zhiban::bench::PrintDispatchSummary();
+  zhiban::bench::PrintAuthzSummary();
   return 0;
 }

@@ -22,6 +22,15 @@ std::string ShiftSpan(const v1::Shift& s) {
   return fmt::format("{} {}–{}", s.date(), s.start_local(), s.end_local());
 }
 
+// "调度员（范围：dongshi）": a role within a center's subtree, or the whole network.
+std::string GrantText(const v1::Grant& g) {
+  static constexpr const char* kRoles[] = {"未知角色", "管理员", "调度员", "值班领导",
+                                           "工作人员", "审计员", "查看者", "插件"};
+  const auto i = static_cast<size_t>(g.role());
+  const char* role = i < std::size(kRoles) ? kRoles[i] : kRoles[0];
+  return fmt::format("{}（范围：{}）", role, g.center_id().empty() ? "全网" : g.center_id());
+}
+
 // A person by name; nobody reads "无人".
 std::string Name(const v1::Staff& s) { return s.name().empty() ? "无人" : s.name(); }
 
@@ -282,6 +291,12 @@ std::string EventText(const v1::Event& e) {
       return fmt::format("新增访问密钥：{}", e.key_added().key().name());
     case v1::Event::kKeyRevoked:
       return fmt::format("访问密钥已吊销：{}", e.key_revoked().key().name());
+    case v1::Event::kKeyGranted:
+      return fmt::format("访问密钥 {} 获授权：{}", e.key_granted().key().name(),
+                         GrantText(e.key_granted().grant()));
+    case v1::Event::kKeyUngranted:
+      return fmt::format("访问密钥 {} 被收回授权：{}", e.key_ungranted().key().name(),
+                         GrantText(e.key_ungranted().grant()));
     case v1::Event::kHeartbeat:
       return fmt::format("心跳：最新事件 {}", e.heartbeat().last_seq());
     case v1::Event::BODY_NOT_SET:

@@ -32,6 +32,21 @@ std::string Grants(const v1::AccessKey& k) {
   return out;
 }
 
+// ROLE or ROLE@CENTER: the role within that center's subtree.
+Status ParseGrant(const std::string& text, v1::Grant* g) {
+  const auto at = text.find('@');
+  v1::AccessRole role = v1::ACCESS_ROLE_UNSPECIFIED;
+  if (!domain::ParseAccessRole(text.substr(0, at), &role)) {
+    return Status::InvalidArgument(
+        "--role", fmt::format("\"{}\" is not a role: one of admin, operator, leader, staff, "
+                              "auditor, viewer, plugin, each optionally @CENTER",
+                              text));
+  }
+  g->set_role(role);
+  if (at != std::string::npos) g->set_center_id(text.substr(at + 1));
+  return {};
+}
+
 // ---- key create|list|revoke ----------------------------------------------------
 
 // Makes the pair, writes the secret (owner-only) and registers the public half.
@@ -49,19 +64,7 @@ int RunKeyCreate(Context& ctx, const std::string& name, const std::vector<std::s
                           "whose key it is (--staff ID)"));
   }
   for (const auto& r : roles) {
-    // ROLE or ROLE@CENTER: the role within that center's subtree.
-    const auto at = r.find('@');
-    v1::AccessRole role;
-    if (!domain::ParseAccessRole(r.substr(0, at), &role)) {
-      return Usage(ctx, Status::InvalidArgument(
-                            "--role", fmt::format("\"{}\" is not a role: one of admin, operator, "
-                                                  "leader, staff, auditor, viewer, plugin, each "
-                                                  "optionally @CENTER",
-                                                  r)));
-    }
-    auto* g = k->add_grants();
-    g->set_role(role);
-    if (at != std::string::npos) g->set_center_id(r.substr(at + 1));
+    if (Status s = ParseGrant(r, k->add_grants()); !s.ok()) return Usage(ctx, s);
   }
   const std::string path = out.empty() ? name + ".key" : out;
   if (std::filesystem::exists(path)) {
@@ -150,6 +153,56 @@ Command KeyRevoke() {
           }};
 }
 
+// ---- grant add|remove|list ------------------------------------------------------
+
+Command GrantChange(bool add) {
+  return {
+      "grant", add ? "add" : "remove",
+      add ? "give a key a role within a center's subtree (the admin: any role; an operator: "
+            "operator or viewer within its own subtree)"
+          : "take a role from a key",
+      [add](CLI::App* app) -> Runner {
+        auto key = std::make_shared<std::string>();
+        auto role = std::make_shared<std::string>();
+        app->add_option("key", *key, "the key's name")->required();
+        app->add_option("--role", *role, "ROLE or ROLE@CENTER")->required();
+        return [=](Context& ctx) {
+          v1::CtlRequest req;
+          v1::Grant* g = add ? req.mutable_grant_add()->mutable_grant()
+                             : req.mutable_grant_remove()->mutable_grant();
+          if (Status s = ParseGrant(*role, g); !s.ok()) return Usage(ctx, s);
+          (add ? req.mutable_grant_add()->mutable_key() : req.mutable_grant_remove()->mutable_key())
+              ->assign(*key);
+          return Send(ctx, req, [add](const v1::CtlReply& r) {
+            std::cout << fmt::format("key {} {} {}; {}\n", r.access_key().name(),
+                                     add ? "now holds" : "holds", Grants(r.access_key()),
+                                     SeqNote(r));
+          });
+        };
+      }};
+}
+
+Command GrantList() {
+  return {"grant", "list", "who holds which role where (keys not revoked)",
+          [](CLI::App* app) -> Runner {
+            auto center = std::make_shared<std::string>();
+            app->add_option("--center", *center, "grants at this center or below it");
+            return [=](Context& ctx) {
+              v1::CtlRequest req;
+              req.mutable_grant_list()->set_center_id(*center);
+              return Send(ctx, req, [](const v1::CtlReply& r) {
+                Table t({"KEY", "ROLE", "CENTER", "STAFF"});
+                for (const auto& row : r.grant_list().grants()) {
+                  t.Add({row.key(), std::string(domain::AccessRoleName(row.grant().role())),
+                         row.grant().center_id().empty() ? "(network)" : row.grant().center_id(),
+                         row.staff_id()});
+                }
+                t.Print();
+              });
+            };
+          }};
+}
+
 }  // namespace
 
 int LoadCurve(Context& ctx) {
@@ -175,6 +228,9 @@ void AddKeyCommands(std::vector<Command>& cmds) {
   cmds.push_back(KeyCreate());
   cmds.push_back(KeyList());
   cmds.push_back(KeyRevoke());
+  cmds.push_back(GrantChange(true));
+  cmds.push_back(GrantChange(false));
+  cmds.push_back(GrantList());
 }
 
 }  // namespace zhiban::ctl

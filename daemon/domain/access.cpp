@@ -174,11 +174,8 @@ Result<Mutation> AddKey(const AccessBook& book, const Network& net, v1::AccessKe
   key.set_created_by(actor);
   Mutation m;
   std::vector<std::string> roles;
-  for (const auto& g : key.grants()) {
-    roles.push_back(g.center_id().empty()
-                        ? std::string(AccessRoleName(g.role()))
-                        : fmt::format("{}@{}", AccessRoleName(g.role()), g.center_id()));
-  }
+  for (const auto& g : key.grants()) roles.push_back(GrantText(g));
+  if (!key.staff_id().empty()) roles.push_back("staff member " + key.staff_id());
   m.summary = fmt::format("added key {} ({})", key.name(), fmt::join(roles, ","));
   KeyEvent(m, true, key);
   m.keys_put.push_back(std::move(key));
@@ -203,6 +200,87 @@ Result<Mutation> RevokeKey(const AccessBook& book, const v1::KeyRevokeRequest& r
   KeyEvent(m, false, k);
   m.keys_put.push_back(std::move(k));
   return m;
+}
+
+std::string GrantText(const v1::Grant& g) {
+  return g.center_id().empty() ? std::string(AccessRoleName(g.role()))
+                               : fmt::format("{}@{}", AccessRoleName(g.role()), g.center_id());
+}
+
+namespace {
+
+Result<v1::AccessKey> LiveKey(const AccessBook& book, std::string_view name) {
+  const auto* k = book.Find(name);
+  if (!k) return Status::NotFound("key", fmt::format("key \"{}\" does not exist", name));
+  if (k->has_revoked()) {
+    return Status::FailedPrecondition("key", fmt::format("key \"{}\" was revoked", name));
+  }
+  return *k;
+}
+
+bool SameGrant(const v1::Grant& a, const v1::Grant& b) {
+  return a.role() == b.role() && a.center_id() == b.center_id();
+}
+
+Mutation GrantMutation(v1::AccessKey k, const v1::Grant& g, bool added) {
+  Mutation m;
+  m.summary = fmt::format("{} {} {} key {}", added ? "granted" : "took", GrantText(g),
+                          added ? "to" : "from", k.name());
+  v1::Event e;
+  auto* b = added ? e.mutable_key_granted() : e.mutable_key_ungranted();
+  *b->mutable_key() = k;
+  *b->mutable_grant() = g;
+  m.Emit(std::move(e));
+  m.keys_put.push_back(std::move(k));
+  return m;
+}
+
+}  // namespace
+
+Result<Mutation> AddGrant(const AccessBook& book, const Network& net, std::string_view name,
+                          const v1::Grant& grant) {
+  ZB_ASSIGN_OR_RETURN(v1::AccessKey k, LiveKey(book, name));
+  if (AccessRoleName(grant.role()) == "none") {
+    return Status::InvalidArgument(
+        "grant.role",
+        "unknown role; one of admin, operator, leader, staff, auditor, viewer, plugin");
+  }
+  if (!grant.center_id().empty() && !net.FindCenter(grant.center_id())) {
+    return Status::NotFound("grant.center_id",
+                            fmt::format("center \"{}\" does not exist", grant.center_id()));
+  }
+  for (const auto& g : k.grants()) {
+    if (SameGrant(g, grant)) {
+      return Status::AlreadyExists(
+          "grant", fmt::format("key \"{}\" already holds {}", name, GrantText(grant)));
+    }
+  }
+  if (static_cast<size_t>(k.grants_size()) >= kMaxGrants) {
+    return Status::ResourceExhausted(
+        fmt::format("key \"{}\" holds {} grants, the most a key may", name, kMaxGrants));
+  }
+  *k.add_grants() = grant;
+  return GrantMutation(std::move(k), grant, true);
+}
+
+Result<Mutation> RemoveGrant(const AccessBook& book, std::string_view name,
+                             const v1::Grant& grant) {
+  ZB_ASSIGN_OR_RETURN(v1::AccessKey k, LiveKey(book, name));
+  auto* gs = k.mutable_grants();
+  auto it =
+      std::find_if(gs->begin(), gs->end(), [&](const auto& g) { return SameGrant(g, grant); });
+  if (it == gs->end()) {
+    return Status::NotFound("grant",
+                            fmt::format("key \"{}\" does not hold {}", name, GrantText(grant)));
+  }
+  if (gs->size() == 1 && k.staff_id().empty()) {
+    return Status::FailedPrecondition(
+        "grant", fmt::format("{} is key \"{}\"'s last role; revoke the key instead (zhibanctl "
+                             "key revoke {})",
+                             GrantText(grant), name, name));
+  }
+  gs->erase(it);
+  return GrantMutation(std::move(k), grant, false);
 }
 
 }  // namespace zhiban::domain

@@ -68,6 +68,16 @@ std::vector<v1::Grant> StaffGrants(const v1::Staff& s);
 // Grants name centers of `net`.
 Result<Mutation> AddKey(const AccessBook& book, const Network& net, v1::AccessKey key,
                         const std::string& actor, const google::protobuf::Timestamp& now);
+// A grant given to or taken from key `name` (who may do it is the core's
+// check: command.h, Permit). Refused: an unknown or revoked key, an unknown
+// role or center, a grant the key already holds (add) or does not (remove),
+// a key's last grant (a key of nobody's with no role would open nothing).
+Result<Mutation> AddGrant(const AccessBook& book, const Network& net, std::string_view name,
+                          const v1::Grant& grant);
+Result<Mutation> RemoveGrant(const AccessBook& book, std::string_view name, const v1::Grant& grant);
+// "operator@dongshi", "admin".
+std::string GrantText(const v1::Grant& g);
+
 Result<Mutation> RevokeKey(const AccessBook& book, const v1::KeyRevokeRequest& req,
                            const std::string& actor, const google::protobuf::Timestamp& now);
 

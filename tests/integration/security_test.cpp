@@ -294,6 +294,38 @@ TEST_F(ScopedRoles, AStreetOperatorSteersItsStreetOnly) {
   EXPECT_EQ(As("ops-chaoyang", {"rota", "now", "--center", "heping"}).exit_code, 0);
   // Keys stay the admin's.
   Refused("ops-chaoyang", {"key", "list"}, "the role admin");
+
+  // It hands on what it holds, within its street, to another key; never to itself.
+  Key("ops-xingfu", {"--role", "viewer@xingfu"});
+  Refused("ops-xingfu", {"center", "update", "--id", "xingfu", "--phone", "010-3"},
+          "operator or admin whose scope holds xingfu");
+  const auto granted =
+      As("ops-chaoyang", {"grant", "add", "ops-xingfu", "--role", "operator@xingfu"});
+  ASSERT_EQ(granted.exit_code, 0) << granted.err;
+  EXPECT_NE(granted.out.find("operator@xingfu"), std::string::npos) << granted.out;
+  EXPECT_EQ(As("ops-xingfu", {"center", "update", "--id", "xingfu", "--phone", "010-3"}).exit_code,
+            0);
+  Refused("ops-xingfu", {"center", "update", "--id", "heping", "--phone", "010-4"},
+          "whose scope holds heping");
+  Refused("ops-chaoyang", {"grant", "add", "ops-xingfu", "--role", "operator@xishi-a"},
+          "whose scope holds xishi-a");
+  Refused("ops-chaoyang", {"grant", "add", "ops-xingfu", "--role", "auditor@xingfu"},
+          "needs the role admin over the whole network");
+  Refused("ops-xingfu", {"grant", "add", "ops-xingfu", "--role", "operator@chaoyang-street"},
+          "whose scope holds chaoyang-street");
+  Refused("ops-chaoyang", {"grant", "add", "ops-chaoyang", "--role", "operator"},
+          "over the whole network");
+  const auto list =
+      As("ops-chaoyang", {"-o", "json", "grant", "list", "--center", "chaoyang-street"});
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  const auto rows = nlohmann::json::parse(list.out)["grants"];
+  EXPECT_EQ(rows.size(), 3u) << list.out;  // operator@chaoyang-street, viewer@ and operator@xingfu
+  EXPECT_EQ(LastAudit(d_).command(), "grant_add") << "a refused grant is audited too";
+  const auto taken =
+      As("ops-chaoyang", {"grant", "remove", "ops-xingfu", "--role", "operator@xingfu"});
+  EXPECT_EQ(taken.exit_code, 0) << taken.err;
+  Refused("ops-xingfu", {"center", "update", "--id", "xingfu", "--phone", "010-5"},
+          "whose scope holds xingfu");
 }
 
 TEST_F(ScopedRoles, NobodyApprovesTheirOwnSwapOrASiblingsAndTheStreetLeaderDoes) {

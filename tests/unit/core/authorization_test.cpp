@@ -291,6 +291,26 @@ std::vector<Row> Rows() {
   row("key_add", kAdminOnly).mutable_key_add();
   row("key_list", kAdminOnly).mutable_key_list();
   row("key_revoke", kAdminOnly).mutable_key_revoke();
+  {
+    auto* q = row("grant_add operator", kOperateHere).mutable_grant_add();
+    q->set_key("other");
+    q->mutable_grant()->set_role(v1::ACCESS_OPERATOR);
+    q->mutable_grant()->set_center_id("ds-a");
+  }
+  {
+    // Roles an operator does not hand on: the network admin's to give.
+    auto* q = row("grant_add auditor", kAdminOnly).mutable_grant_add();
+    q->set_key("other");
+    q->mutable_grant()->set_role(v1::ACCESS_AUDITOR);
+    q->mutable_grant()->set_center_id("ds-a");
+  }
+  {
+    auto* q = row("grant_remove", kOperateHere).mutable_grant_remove();
+    q->set_key("other");
+    q->mutable_grant()->set_role(v1::ACCESS_VIEWER);
+    q->mutable_grant()->set_center_id("ds-a");
+  }
+  row("grant_list", kOperateHere).mutable_grant_list()->set_center_id("ds-a");
   return rows;
 }
 
@@ -430,6 +450,47 @@ TEST(Authorization, ALeaderDecidesOnlyOthersRequestsInTheirOwnCenters) {
   // A staff member who leads nothing decides nothing.
   leave.mutable_leave_add()->mutable_leave()->set_staff_id("s2");
   EXPECT_EQ(Ask(StaffOf(st, "s1"), leave, st).code(), Code::kPermissionDenied);
+}
+
+// Escalation: no principal widens its own scope, nor hands on more than it holds.
+TEST(Authorization, NobodyWidensTheirOwnScope) {
+  const domain::State st = Network();
+  auto grant = [](const char* key, v1::AccessRole role, const char* center) {
+    R req;
+    req.mutable_grant_add()->set_key(key);
+    req.mutable_grant_add()->mutable_grant()->set_role(role);
+    req.mutable_grant_add()->mutable_grant()->set_center_id(center);
+    return req;
+  };
+  const Principal op = KeyAt(v1::ACCESS_OPERATOR, "ds-a");  // key "k"
+  // Itself, its parent's scope: refused twice over.
+  Status s = Ask(op, grant("k", v1::ACCESS_OPERATOR, "dongshi"), st);
+  EXPECT_EQ(s.code(), Code::kPermissionDenied);
+  // Itself, even within its scope.
+  s = Ask(op, grant("k", v1::ACCESS_OPERATOR, "ds-a1"), st);
+  EXPECT_EQ(s.code(), Code::kPermissionDenied);
+  EXPECT_NE(s.message().find("no key changes its own grants"), std::string::npos) << s.message();
+  // Another key, beyond its subtree.
+  s = Ask(op, grant("other", v1::ACCESS_OPERATOR, "dongshi"), st);
+  EXPECT_EQ(s.code(), Code::kPermissionDenied);
+  EXPECT_NE(s.message().find("whose scope holds dongshi"), std::string::npos) << s.message();
+  // Another key, within it: operator and viewer yes; admin, auditor no.
+  EXPECT_TRUE(Ask(op, grant("other", v1::ACCESS_VIEWER, "ds-a1"), st).ok());
+  EXPECT_TRUE(Ask(op, grant("other", v1::ACCESS_OPERATOR, "ds-a"), st).ok());
+  for (auto role : {v1::ACCESS_ADMIN, v1::ACCESS_AUDITOR, v1::ACCESS_PLUGIN, v1::ACCESS_LEADER}) {
+    s = Ask(op, grant("other", role, "ds-a"), st);
+    EXPECT_EQ(s.code(), Code::kPermissionDenied) << domain::AccessRoleName(role);
+    EXPECT_NE(s.message().find("needs the role admin over the whole network"), std::string::npos)
+        << s.message();
+  }
+  // A staff member's own key, and a leader, grant nothing.
+  EXPECT_EQ(Ask(StaffOf(st, "s3"), grant("other", v1::ACCESS_VIEWER, "dongshi"), st).code(),
+            Code::kPermissionDenied);
+  // The network admin grants anything, anywhere, to another key.
+  EXPECT_TRUE(Ask(KeyAt(v1::ACCESS_ADMIN, ""), grant("other", v1::ACCESS_AUDITOR, ""), st).ok());
+  EXPECT_EQ(Ask(KeyAt(v1::ACCESS_ADMIN, ""), grant("k", v1::ACCESS_AUDITOR, ""), st).code(),
+            Code::kPermissionDenied)
+      << "not even the admin changes its own key's grants";
 }
 
 TEST(Authorization, AnUnknownTargetIsRefusedToAScopedPrincipalAndFoundByAnUnscopedOne) {

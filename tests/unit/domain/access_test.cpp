@@ -152,5 +152,33 @@ TEST(Access, ANameOrAPublicKeyIsTakenOnceAndARevokedNameIsNeverReused) {
   EXPECT_EQ(RevokeKey(st.access, rv, "x", At(6)).status().code(), Code::kNotFound);
 }
 
+TEST(Access, AGrantIsGivenOnceTakenIfHeldAndNeverTheLastOne) {
+  State st;
+  v1::Center c;
+  c.set_id("a");
+  st.network.PutCenter(c);
+  Apply(st, *AddKey(st.access, st.network, Key("ops", kKeyA, v1::ACCESS_OPERATOR), "local", At(1)));
+  v1::Grant viewer;
+  viewer.set_role(v1::ACCESS_VIEWER);
+  viewer.set_center_id("a");
+  auto m = AddGrant(st.access, st.network, "ops", viewer);
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  EXPECT_EQ(m->summary, "granted viewer@a to key ops");
+  ASSERT_EQ(m->events.size(), 1u);
+  EXPECT_TRUE(m->events[0].has_key_granted());
+  Apply(st, *m);
+  EXPECT_EQ(st.access.Find("ops")->grants_size(), 2);
+  EXPECT_EQ(AddGrant(st.access, st.network, "ops", viewer).status().code(), Code::kAlreadyExists);
+  EXPECT_EQ(AddGrant(st.access, st.network, "nobody", viewer).status().code(), Code::kNotFound);
+  v1::Grant far = viewer;
+  far.set_center_id("nowhere");
+  EXPECT_EQ(AddGrant(st.access, st.network, "ops", far).status().field(), "grant.center_id");
+  Apply(st, *RemoveGrant(st.access, "ops", viewer));
+  EXPECT_EQ(RemoveGrant(st.access, "ops", viewer).status().code(), Code::kNotFound);
+  const auto last = RemoveGrant(st.access, "ops", st.access.Find("ops")->grants(0));
+  EXPECT_EQ(last.status().code(), Code::kFailedPrecondition);
+  EXPECT_NE(last.status().message().find("revoke the key instead"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace zhiban::domain

@@ -147,6 +147,18 @@ struct Reach {
 
 using ReachFn = Reach (*)(const v1::CtlRequest&, const domain::State&);
 
+// What a principal's lists show: the centers in its grants' subtrees (every
+// center for an unscoped grant, the local admin and zhiband itself). A list
+// named no center shows only these; naming one is checked by its Reach.
+struct ReadScope {
+  bool all = true;
+  std::vector<std::string> roots;
+  const domain::Network* net = nullptr;
+
+  bool Shows(std::string_view center) const;
+  static ReadScope Of(const Principal& who, const domain::Network& net);
+};
+
 // What the daemon itself is, for `status`.
 struct CoreInfo {
   std::string version;
@@ -170,6 +182,7 @@ struct CommandEnv {
   ImportSessions& imports;
   const CoreOptions& options;
   const CoreInfo& info;
+  ReadScope scope;  // what lists show the principal asking
 
   // The date of `now` in China Standard Time (defaults for "from" dates).
   std::string Today() const;

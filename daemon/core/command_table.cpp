@@ -187,6 +187,29 @@ bool Holds(const Principal& who, Need need) {
   return Allows(who, Reach::Network(), need, kNone);
 }
 
+bool ReadScope::Shows(std::string_view center) const {
+  if (all) return true;
+  return std::any_of(roots.begin(), roots.end(),
+                     [&](const auto& r) { return domain::Covers(*net, r, center); });
+}
+
+ReadScope ReadScope::Of(const Principal& who, const domain::Network& net) {
+  ReadScope s;
+  if (!who.by_grants()) return s;
+  s.all = false;
+  s.net = &net;
+  for (const auto& g : who.grants) {
+    if (g.role() == v1::ACCESS_ROLE_UNSPECIFIED) continue;
+    if (g.center_id().empty()) {
+      s.all = true;
+      s.roots.clear();
+      return s;
+    }
+    s.roots.push_back(g.center_id());
+  }
+  return s;
+}
+
 Reach ReachOf(const Command& cmd, const v1::CtlRequest& req, const domain::State& state) {
   return cmd.reach ? cmd.reach(req, state) : Reach::Network();
 }

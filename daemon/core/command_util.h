@@ -27,6 +27,14 @@ inline google::protobuf::Timestamp ToProto(TimePoint t) {
   return google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(t.time_since_epoch().count());
 }
 
+// Removes the elements of a repeated field that `keep` says no to, in order.
+template <typename Repeated, typename Pred>
+void KeepIf(Repeated* items, Pred keep) {
+  items->erase(
+      std::remove_if(items->begin(), items->end(), [&](const auto& x) { return !keep(x); }),
+      items->end());
+}
+
 inline uint32_t ListLimit(uint32_t asked, uint32_t dflt) {
   if (asked == 0) return dflt;
   return std::min(asked, kMaxListLimit);

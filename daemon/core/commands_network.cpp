@@ -63,7 +63,9 @@ Status CenterList(CommandEnv& env, const R& req, v1::CtlReply* reply) {
   uint32_t total = 0;
   Page(
       env.state.network.centers(), q.after_id(), ListLimit(q.limit(), kDefaultListLimit),
-      [&](const v1::Center& c) { return q.parent_id().empty() || c.parent_id() == q.parent_id(); },
+      [&](const v1::Center& c) {
+        return (q.parent_id().empty() || c.parent_id() == q.parent_id()) && env.scope.Shows(c.id());
+      },
       [&](const v1::Center& c) { *out->add_centers() = c; }, &next, &total);
   out->set_next_after_id(next);
   out->set_total(total);
@@ -113,6 +115,7 @@ Status StaffList(CommandEnv& env, const R& req, v1::CtlReply* reply) {
   uint32_t total = 0;
   auto pred = [&](const v1::Staff& s) {
     if (!q.center_id().empty() && s.center_id() != q.center_id()) return false;
+    if (!env.scope.Shows(s.center_id())) return false;
     if (q.role() != v1::ROLE_UNSPECIFIED &&
         std::find(s.roles().begin(), s.roles().end(), q.role()) == s.roles().end()) {
       return false;
@@ -173,9 +176,9 @@ void RegisterNetworkCommands(CommandTable& t) {
   t.Add(Reaching(
       MakeQuery(R::kCenterList, CenterList),
       [](const R& r, const domain::State& s) {
-        return reach::Filter(s, r.center_list().parent_id());
+        return reach::Narrowed(s, r.center_list().parent_id());
       },
-      "the parent named (none: the whole network)"));
+      "the parent named (none: the centers its grants hold)"));
   t.Add(Reaching(
       MakeMutation(R::kStaffAdd, StaffAdd, [](const R& r) { return r.staff_add().staff().id(); }),
       [](const R& r, const domain::State& s) { return NewStaffReach(s, r.staff_add().staff()); },
@@ -206,9 +209,9 @@ void RegisterNetworkCommands(CommandTable& t) {
   t.Add(Reaching(
       MakeQuery(R::kStaffList, StaffList),
       [](const R& r, const domain::State& s) {
-        return reach::Filter(s, r.staff_list().center_id());
+        return reach::Narrowed(s, r.staff_list().center_id());
       },
-      "the center named (none: the whole network)"));
+      "the center named (none: the centers its grants hold)"));
 }
 
 }  // namespace zhiban::core

@@ -24,7 +24,9 @@ Status RotationList(CommandEnv& env, const R& req, v1::CtlReply* reply) {
   auto* out = reply->mutable_rotation_list();
   const auto& center = req.rotation_list().center_id();
   for (const auto& [id, r] : env.state.rota.rotations()) {
-    if (center.empty() || r.center_id() == center) *out->add_rotations() = r;
+    if ((center.empty() || r.center_id() == center) && env.scope.Shows(r.center_id())) {
+      *out->add_rotations() = r;
+    }
   }
   return {};
 }
@@ -95,7 +97,16 @@ Status RotaShow(CommandEnv& env, const R& req, v1::CtlReply* reply) {
 }
 
 Status RotaNow(CommandEnv& env, const R& req, v1::CtlReply* reply) {
-  return domain::RotaNow(env.Rota(), req.rota_now(), reply->mutable_rota_now());
+  auto* out = reply->mutable_rota_now();
+  ZB_RETURN_IF_ERROR(domain::RotaNow(env.Rota(), req.rota_now(), out));
+  // Only the centers the asker's grants hold.
+  KeepIf(out->mutable_on_duty(),
+         [&](const v1::OnDuty& d) { return env.scope.Shows(d.center_id()); });
+  KeepIf(out->mutable_gaps(), [&](const v1::Shift& s) { return env.scope.Shows(s.center_id()); });
+  for (auto it = out->mutable_leaders()->begin(); it != out->mutable_leaders()->end();) {
+    it = env.scope.Shows(it->first) ? std::next(it) : out->mutable_leaders()->erase(it);
+  }
+  return {};
 }
 
 Status RotaCheck(CommandEnv& env, const R& req, v1::CtlReply* reply) {
@@ -135,7 +146,10 @@ Status SwapList(CommandEnv& env, const R& req, v1::CtlReply* reply) {
   auto* out = reply->mutable_swap_list();
   const auto& who = req.swap_list().staff_id();
   for (const auto& [id, s] : env.state.rota.swaps()) {
-    if (who.empty() || s.from_staff_id() == who || s.to_staff_id() == who) *out->add_swaps() = s;
+    if (!who.empty() && s.from_staff_id() != who && s.to_staff_id() != who) continue;
+    const v1::Shift* shift = env.state.rota.FindShift(s.shift_id());
+    if (!env.scope.Shows(shift ? shift->center_id() : std::string())) continue;
+    *out->add_swaps() = s;
   }
   return {};
 }
@@ -155,10 +169,9 @@ Status LeaveList(CommandEnv& env, const R& req, v1::CtlReply* reply) {
   auto* out = reply->mutable_leave_list();
   for (const auto& [id, l] : env.state.rota.leave()) {
     if (!q.staff_id().empty() && l.staff_id() != q.staff_id()) continue;
-    if (!q.center_id().empty()) {
-      const auto* st = env.state.network.FindStaff(l.staff_id());
-      if (!st || st->center_id() != q.center_id()) continue;
-    }
+    const auto* st = env.state.network.FindStaff(l.staff_id());
+    if (!q.center_id().empty() && (!st || st->center_id() != q.center_id())) continue;
+    if (!env.scope.Shows(st ? st->center_id() : std::string())) continue;
     *out->add_leave() = l;
   }
   return {};
@@ -190,6 +203,15 @@ std::string OverrideTarget(const R& r) {
 
 Reach StaffFilter(const domain::State& s, std::string_view staff_id, std::string_view center_id) {
   if (staff_id.empty()) return reach::Filter(s, center_id);
+  Reach r = reach::StaffMember(s, staff_id);
+  if (!center_id.empty()) reach::Join(r, reach::Center(s, center_id));
+  return r;
+}
+
+// As StaffFilter, but naming nobody and no center lists what the grants hold.
+Reach NarrowedStaffFilter(const domain::State& s, std::string_view staff_id,
+                          std::string_view center_id) {
+  if (staff_id.empty()) return reach::Narrowed(s, center_id);
   Reach r = reach::StaffMember(s, staff_id);
   if (!center_id.empty()) reach::Join(r, reach::Center(s, center_id));
   return r;
@@ -265,8 +287,8 @@ void RegisterRotaCommands(CommandTable& t) {
       "its center"));
   t.Add(Reaching(
       MakeQuery(R::kRotationList, RotationList),
-      [](const R& r, S s) { return reach::Filter(s, r.rotation_list().center_id()); },
-      "the center named (none: the whole network)"));
+      [](const R& r, S s) { return reach::Narrowed(s, r.rotation_list().center_id()); },
+      "the center named (none: the centers its grants hold)"));
   t.Add(Reaching(
       MakeLongMutation(R::kRotaGenerate, RotaGenerateReads, RotaGenerate,
                        [](const R& r) {
@@ -283,8 +305,8 @@ void RegisterRotaCommands(CommandTable& t) {
       "the person or center named (neither: the whole network)"));
   t.Add(Reaching(
       MakeQuery(R::kRotaNow, RotaNow),
-      [](const R& r, S s) { return reach::Filter(s, r.rota_now().center_id()); },
-      "the center named (none: the whole network)"));
+      [](const R& r, S s) { return reach::Narrowed(s, r.rota_now().center_id()); },
+      "the center named (none: the centers its grants hold)"));
   t.Add(Reaching(
       MakeQuery(R::kRotaCheck, RotaCheck),
       [](const R& r, S s) { return reach::Filter(s, r.rota_check().center_id()); },
@@ -319,8 +341,8 @@ void RegisterRotaCommands(CommandTable& t) {
       SwapDecideReach, "both shifts' centers"));
   t.Add(Reaching(
       MakeQuery(R::kSwapList, SwapList),
-      [](const R& r, S s) { return StaffFilter(s, r.swap_list().staff_id(), ""); },
-      "the person named (none: the whole network)"));
+      [](const R& r, S s) { return NarrowedStaffFilter(s, r.swap_list().staff_id(), ""); },
+      "the person named (none: the centers its grants hold)"));
   t.Add(Reaching(
       Needing(MakeMutation(R::kLeaveAdd, LeaveAdd,
                            [](const R& r) { return r.leave_add().leave().id(); }),
@@ -339,9 +361,9 @@ void RegisterRotaCommands(CommandTable& t) {
   t.Add(Reaching(
       MakeQuery(R::kLeaveList, LeaveList),
       [](const R& r, S s) {
-        return StaffFilter(s, r.leave_list().staff_id(), r.leave_list().center_id());
+        return NarrowedStaffFilter(s, r.leave_list().staff_id(), r.leave_list().center_id());
       },
-      "the person or center named (neither: the whole network)"));
+      "the person or center named (neither: the centers its grants hold)"));
   t.Add(MakeMutation(R::kRulesSet, RulesSet, [](const R& r) { return r.rules_set().source(); }));
   t.Add(Reaching(
       MakeQuery(R::kRulesShow, RulesShow), [](const R&, S) { return Reach::Anywhere(); },

@@ -1,5 +1,7 @@
 // Commands on residents, home visits and appointments: ctl requests to the
 // pure visit and appointment logic (domain/visit.h, domain/appointment.h).
+#include <set>
+
 #include <fmt/format.h>
 
 #include "daemon/core/command.h"
@@ -153,7 +155,16 @@ Status VisitShow(CommandEnv& env, const R& req, v1::CtlReply* reply) {
 }
 
 Status VisitList(CommandEnv& env, const R& req, v1::CtlReply* reply) {
-  return domain::ListVisits(env.Rota(), req.visit_list(), reply->mutable_visit_list());
+  auto* out = reply->mutable_visit_list();
+  ZB_RETURN_IF_ERROR(domain::ListVisits(env.Rota(), req.visit_list(), out));
+  // Only the centers the asker's grants hold, and the residents of those visits.
+  KeepIf(out->mutable_visits(), [&](const v1::Visit& v) { return env.scope.Shows(v.center_id()); });
+  std::set<std::string> kept;
+  for (const auto& v : out->visits()) kept.insert(v.resident_id());
+  for (auto it = out->mutable_residents()->begin(); it != out->mutable_residents()->end();) {
+    it = kept.count(it->first) ? std::next(it) : out->mutable_residents()->erase(it);
+  }
+  return {};
 }
 
 Status VisitPlan(CommandEnv& env, const R& req, v1::CtlReply* reply) {
@@ -173,8 +184,11 @@ Result<domain::Mutation> AppointmentCancel(CommandEnv& env, const R& req, v1::Ct
 }
 
 Status AppointmentList(CommandEnv& env, const R& req, v1::CtlReply* reply) {
-  return domain::ListAppointments(env.Rota(), req.appointment_list(),
-                                  reply->mutable_appointment_list());
+  auto* out = reply->mutable_appointment_list();
+  ZB_RETURN_IF_ERROR(domain::ListAppointments(env.Rota(), req.appointment_list(), out));
+  KeepIf(out->mutable_appointments(),
+         [&](const v1::Appointment& a) { return env.scope.Shows(a.center_id()); });
+  return {};
 }
 
 }  // namespace
@@ -251,8 +265,8 @@ void RegisterVisitCommands(CommandTable& t) {
       [](const R& r, S s) { return reach::Visit(s, r.visit_show().id()); }, "the visit's center"));
   t.Add(Reaching(
       MakeQuery(R::kVisitList, VisitList),
-      [](const R& r, S s) { return reach::Filter(s, r.visit_list().center_id()); },
-      "the center named (none: the whole network)"));
+      [](const R& r, S s) { return reach::Narrowed(s, r.visit_list().center_id()); },
+      "the center named (none: the centers its grants hold)"));
   t.Add(Reaching(
       MakeQuery(R::kVisitPlan, VisitPlan),
       [](const R& r, S s) { return reach::StaffMember(s, r.visit_plan().staff_id()); },
@@ -275,8 +289,8 @@ void RegisterVisitCommands(CommandTable& t) {
       "the appointment's center"));
   t.Add(Reaching(
       MakeQuery(R::kAppointmentList, AppointmentList),
-      [](const R& r, S s) { return reach::Filter(s, r.appointment_list().center_id()); },
-      "the center named (none: the whole network)"));
+      [](const R& r, S s) { return reach::Narrowed(s, r.appointment_list().center_id()); },
+      "the center named (none: the centers its grants hold)"));
 }
 
 }  // namespace zhiban::core

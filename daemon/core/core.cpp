@@ -291,6 +291,7 @@ void Core::Execute(const v1::CtlRequest& req, const Principal& who, v1::CtlReply
     st = Status::Unimplemented("this zhiband does not know the command");
   } else {
     CommandEnv env = Env(actor, g.batch, g.first_seq - 1);
+    env.scope = ReadScope::Of(who, state_.network);
     st = Permit(who, *cmd, req, state_);
     std::string summary;
     if (st.ok()) {
@@ -496,6 +497,7 @@ v1::CtlReply Core::Query(const v1::CtlRequest& req, const Principal& who) {
     if (st.ok()) {
       storage::WriteBatch unused = store_->NewBatch();  // queries stage nothing
       CommandEnv env = Env(who.actor(), unused, next_seq_ - 1);
+      env.scope = ReadScope::Of(who, state_.network);
       st = cmd->query(env, req, &reply);
     }
   }

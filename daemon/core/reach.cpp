@@ -12,6 +12,10 @@ Reach Center(const domain::State& s, std::string_view id) {
 
 Reach Filter(const domain::State& s, std::string_view center_id) { return Center(s, center_id); }
 
+Reach Narrowed(const domain::State& s, std::string_view center_id) {
+  return center_id.empty() ? Reach::Anywhere() : Center(s, center_id);
+}
+
 Reach Under(const domain::State& s, std::string_view id) { return Center(s, id); }
 
 Reach StaffMember(const domain::State& s, std::string_view id) {

@@ -19,6 +19,9 @@ Reach Center(const domain::State& s, std::string_view id);
 // A list's center filter: that center, or with none the whole network (a
 // scoped principal names a center in its scope).
 Reach Filter(const domain::State& s, std::string_view center_id);
+// A list that narrows to what the principal's grants hold (ReadScope): the
+// center named, or with none anywhere.
+Reach Narrowed(const domain::State& s, std::string_view center_id);
 // A new record's center: `id` when it exists, the whole network when empty
 // or unknown (a new root center is the network's).
 Reach Under(const domain::State& s, std::string_view id);

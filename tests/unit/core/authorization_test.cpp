@@ -168,7 +168,7 @@ std::vector<Row> Rows() {
   row("center_remove", kOperateHere).mutable_center_remove()->set_id("ds-a");
   row("center_show", kReadHere).mutable_center_show()->set_id("ds-a");
   row("center_list", kReadHere).mutable_center_list()->set_parent_id("ds-a");
-  row("center_list everything", kReadNetwork).mutable_center_list();
+  row("center_list everything", kEveryone).mutable_center_list();
   {
     auto* s = row("staff_add", kOperateHere).mutable_staff_add()->mutable_staff();
     s->set_id("s9");
@@ -178,6 +178,8 @@ std::vector<Row> Rows() {
   row("staff_remove", kOperateHere).mutable_staff_remove()->set_id("s1");
   row("staff_show", kReadAboutS1).mutable_staff_show()->set_id("s1");
   row("staff_list", kReadHere).mutable_staff_list()->set_center_id("ds-a");
+  // A list naming no center shows what the grants hold (ReadScope).
+  row("staff_list everyone", kEveryone).mutable_staff_list();
   // calendar and policies: public reads, network-wide setup
   row("calendar_import", kOperateNetwork).mutable_calendar_import();
   row("calendar_statutory", kOperateNetwork).mutable_calendar_statutory();
@@ -210,7 +212,7 @@ std::vector<Row> Rows() {
   row("rota_show", kReadHere).mutable_rota_show()->set_center_id("ds-a");
   row("rota_show mine", kReadAboutS1).mutable_rota_show()->set_staff_id("s1");
   row("rota_now", kReadHere).mutable_rota_now()->set_center_id("ds-a");
-  row("rota_now everywhere", kReadNetwork).mutable_rota_now();
+  row("rota_now everywhere", kEveryone).mutable_rota_now();
   row("rota_check", kReadHere).mutable_rota_check()->set_center_id("ds-a");
   row("rota_override", kOperateHere).mutable_rota_override()->set_shift_id("sh1");
   row("rota_publish", kOperateHere).mutable_rota_publish()->set_center_id("ds-a");

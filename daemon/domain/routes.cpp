@@ -1,0 +1,348 @@
+// The construction heuristic: regret-2 parallel cheapest insertion.
+//
+// Each route keeps, per stop, its service start and the latest arrival at that
+// stop that still lets the rest of the route keep its windows and the shift.
+// Arrivals downstream only move later when a stop moves later (waiting absorbs
+// the rest), so an insertion is feasible exactly when the visit can start in a
+// window and the next stop is reached by its latest arrival: O(windows) a test.
+// Routes only grow, so a visit that fits no route now never will: it is given
+// its reason at once.
+#include "daemon/domain/routes.h"
+
+#include <algorithm>
+#include <cassert>
+#include <limits>
+#include <random>
+#include <tuple>
+#include <utility>
+
+namespace zhiban::domain::routes {
+
+MatrixTravelTimes::MatrixTravelTimes(int size, std::vector<double> times)
+    : size_(size), times_(std::move(times)) {
+  assert(times_.size() == static_cast<size_t>(size) * static_cast<size_t>(size));
+}
+
+int VisitWeight(Priority p) {
+  switch (p) {
+    case Priority::kNormal:
+      return 1;
+    case Priority::kHigh:
+      return 2;
+    case Priority::kUrgent:
+      return 1000;
+  }
+  return 1;
+}
+
+std::string UnservedReasonText(UnservedReason r) {
+  switch (r) {
+    case UnservedReason::kNoSkilledStaff:
+      return "no staff member has the required skill";
+    case UnservedReason::kUnreachable:
+      return "no skilled staff member can reach it within a time window and return within the "
+             "shift";
+    case UnservedReason::kOverCapacity:
+      return "its demand exceeds the capacity of every skilled staff member";
+    case UnservedReason::kNoRoom:
+      return "every staff member who could serve it is fully booked";
+  }
+  return "unknown";
+}
+
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr double kEps = 1e-9;
+// The regret of a visit that fits only one route: it goes before any visit
+// with a choice.
+constexpr double kOnlyChoice = 1e15;
+
+// The earliest service start at or after arrival `a`, or kInf if every window
+// has closed.
+double EarliestStart(const Visit& v, double a) {
+  double best = kInf;
+  for (const TimeWindow& w : v.windows) {
+    if (a <= w.close + kEps) best = std::min(best, std::max(a, w.open));
+  }
+  return best;
+}
+
+// The latest arrival whose service start is at or before `limit`, or -kInf.
+double LatestArrival(const Visit& v, double limit) {
+  double best = -kInf;
+  for (const TimeWindow& w : v.windows) {
+    if (w.open <= limit + kEps) best = std::max(best, std::min(w.close, limit));
+  }
+  return best;
+}
+
+double LastClose(const Visit& v) {
+  double c = -kInf;
+  for (const TimeWindow& w : v.windows) c = std::max(c, w.close);
+  return c;
+}
+
+bool HasSkill(const Vehicle& k, const std::string& skill) {
+  return skill.empty() || std::find(k.skills.begin(), k.skills.end(), skill) != k.skills.end();
+}
+
+bool SameKind(const Vehicle& a, const Vehicle& b) {
+  auto sa = a.skills, sb = b.skills;
+  std::sort(sa.begin(), sa.end());
+  std::sort(sb.begin(), sb.end());
+  return sa == sb && a.shift.open == b.shift.open && a.shift.close == b.shift.close &&
+         a.start_location == b.start_location && a.end_location == b.end_location &&
+         a.max_visits == b.max_visits && a.capacity == b.capacity;
+}
+
+int Tier(Priority p) { return p == Priority::kUrgent ? 2 : p == Priority::kHigh ? 1 : 0; }
+
+struct RouteState {
+  std::vector<int> seq;        // visit indices
+  std::vector<double> start;   // service start per stop
+  std::vector<double> latest;  // latest feasible arrival per stop; [seq.size()] is the end
+  double load = 0;
+  double duration = 0;  // return - shift open
+};
+
+struct Insertion {
+  double cost = kInf;
+  int pos = -1;
+};
+
+class Builder {
+ public:
+  Builder(const Problem& p, uint64_t seed)
+      : p_(p),
+        t_(*p.travel),
+        n_(static_cast<int>(p.visits.size())),
+        m_(static_cast<int>(p.vehicles.size())),
+        routes_(static_cast<size_t>(m_)),
+        cache_(static_cast<size_t>(n_) * static_cast<size_t>(m_)),
+        routed_(static_cast<size_t>(n_), false),
+        dropped_(static_cast<size_t>(n_), false),
+        rank_(static_cast<size_t>(n_)) {
+    // Vehicles of one kind are interchangeable while empty: only the first
+    // empty one of each kind is offered, so regret is not zero by symmetry.
+    kind_.assign(static_cast<size_t>(m_), -1);
+    for (int r = 0; r < m_; ++r) {
+      if (kind_[r] >= 0) continue;
+      kind_[r] = r;
+      for (int s = r + 1; s < m_; ++s)
+        if (kind_[s] < 0 && SameKind(p.vehicles[r], p.vehicles[s])) kind_[s] = r;
+    }
+    for (int r = 0; r < m_; ++r) Refresh(r);
+    // A seeded order breaks exact ties; mt19937_64's outputs are fixed by the
+    // standard, unlike its distributions.
+    for (int u = 0; u < n_; ++u) rank_[u] = u;
+    std::mt19937_64 rng(seed);
+    for (int i = n_ - 1; i > 0; --i)
+      std::swap(rank_[i], rank_[static_cast<int>(rng() % static_cast<uint64_t>(i + 1))]);
+    for (int u = 0; u < n_; ++u)
+      for (int r = 0; r < m_; ++r) Cache(u, r) = Best(u, r);
+  }
+
+  Solution Run() {
+    for (;;) {
+      int pick = -1, pick_route = -1;
+      std::tuple<int, double, double, int> pick_key{};
+      const std::vector<bool> offered = Offered();
+      for (int u = 0; u < n_; ++u) {
+        if (routed_[u] || dropped_[u]) continue;
+        double c1 = kInf, c2 = kInf;
+        int r1 = -1;
+        for (int r = 0; r < m_; ++r) {
+          if (!offered[r]) continue;
+          const double c = Cache(u, r).cost;
+          if (c == kInf) continue;
+          if (r1 < 0 || c < c1 - kEps ||
+              (c <= c1 + kEps && routes_[r].duration < routes_[r1].duration)) {
+            c2 = std::min(c2, c1);
+            c1 = c;
+            r1 = r;
+          } else {
+            c2 = std::min(c2, c);
+          }
+        }
+        if (r1 < 0) {
+          dropped_[u] = true;
+          continue;
+        }
+        const double regret = c2 == kInf ? kOnlyChoice : c2 - c1;
+        std::tuple<int, double, double, int> key{Tier(p_.visits[u].priority), regret, -c1,
+                                                 -rank_[u]};
+        if (pick < 0 || key > pick_key) {
+          pick = u;
+          pick_route = r1;
+          pick_key = key;
+        }
+      }
+      if (pick < 0) break;
+      Insert(pick, pick_route, Cache(pick, pick_route).pos);
+    }
+    return Output();
+  }
+
+ private:
+  Insertion& Cache(int u, int r) {
+    return cache_[static_cast<size_t>(u) * static_cast<size_t>(m_) + static_cast<size_t>(r)];
+  }
+
+  // Offered: every non-empty route, and the first empty vehicle of each kind.
+  std::vector<bool> Offered() const {
+    std::vector<bool> offered(static_cast<size_t>(m_), false), kind_open(offered);
+    for (int r = 0; r < m_; ++r) {
+      if (!routes_[r].seq.empty()) {
+        offered[r] = true;
+      } else if (!kind_open[kind_[r]]) {
+        offered[r] = true;
+        kind_open[kind_[r]] = true;
+      }
+    }
+    return offered;
+  }
+
+  // Recomputes route r's starts and latest arrivals from its sequence.
+  void Refresh(int r) {
+    const Vehicle& k = p_.vehicles[r];
+    RouteState& st = routes_[r];
+    const size_t len = st.seq.size();
+    st.start.assign(len, 0);
+    st.latest.assign(len + 1, 0);
+    int loc = k.start_location;
+    double time = k.shift.open;
+    st.load = 0;
+    for (size_t i = 0; i < len; ++i) {
+      const Visit& v = p_.visits[st.seq[i]];
+      st.start[i] = EarliestStart(v, time + t_.Time(loc, v.location));
+      time = st.start[i] + v.service;
+      loc = v.location;
+      st.load += v.demand;
+    }
+    st.duration = time + t_.Time(loc, k.end_location) - k.shift.open;
+    st.latest[len] = k.shift.close;
+    int next = k.end_location;
+    for (size_t i = len; i-- > 0;) {
+      const Visit& v = p_.visits[st.seq[i]];
+      st.latest[i] = LatestArrival(v, st.latest[i + 1] - t_.Time(v.location, next) - v.service);
+      next = v.location;
+    }
+  }
+
+  // The cheapest feasible position for visit u in route r.
+  Insertion Best(int u, int r) const {
+    const Visit& v = p_.visits[u];
+    const Vehicle& k = p_.vehicles[r];
+    const RouteState& st = routes_[r];
+    Insertion best;
+    if (!HasSkill(k, v.skill) || st.load + v.demand > k.capacity + kEps ||
+        static_cast<int>(st.seq.size()) >= k.max_visits)
+      return best;
+    const double last_close = LastClose(v);
+    const int len = static_cast<int>(st.seq.size());
+    int prev = k.start_location;
+    double done = k.shift.open;
+    for (int pos = 0; pos <= len; ++pos) {
+      if (pos > 0) {
+        const Visit& pv = p_.visits[st.seq[pos - 1]];
+        prev = pv.location;
+        done = st.start[pos - 1] + pv.service;
+      }
+      if (done > last_close + kEps) break;  // later positions only start later
+      const int next = pos < len ? p_.visits[st.seq[pos]].location : k.end_location;
+      const double to_u = t_.Time(prev, v.location);
+      const double s = EarliestStart(v, done + to_u);
+      if (s == kInf) continue;
+      const double from_u = t_.Time(v.location, next);
+      if (s + v.service + from_u > st.latest[pos] + kEps) continue;
+      const double cost = to_u + from_u - t_.Time(prev, next);
+      if (cost < best.cost - kEps) best = {cost, pos};
+    }
+    return best;
+  }
+
+  void Insert(int u, int r, int pos) {
+    RouteState& st = routes_[r];
+    st.seq.insert(st.seq.begin() + pos, u);
+    routed_[u] = true;
+    Refresh(r);
+    for (int w = 0; w < n_; ++w)
+      if (!routed_[w] && !dropped_[w]) Cache(w, r) = Best(w, r);
+  }
+
+  UnservedReason Reason(int u) const {
+    const Visit& v = p_.visits[u];
+    bool skilled = false, fits_load = false, reachable = false;
+    for (int r = 0; r < m_; ++r) {
+      const Vehicle& k = p_.vehicles[r];
+      if (!HasSkill(k, v.skill)) continue;
+      skilled = true;
+      if (v.demand > k.capacity + kEps) continue;
+      fits_load = true;
+      const double s = EarliestStart(v, k.shift.open + t_.Time(k.start_location, v.location));
+      if (s != kInf && s + v.service + t_.Time(v.location, k.end_location) <= k.shift.close + kEps)
+        reachable = true;
+    }
+    if (!skilled) return UnservedReason::kNoSkilledStaff;
+    if (!fits_load) return UnservedReason::kOverCapacity;
+    if (!reachable) return UnservedReason::kUnreachable;
+    return UnservedReason::kNoRoom;
+  }
+
+  Solution Output() const {
+    Solution out;
+    for (int r = 0; r < m_; ++r) {
+      const RouteState& st = routes_[r];
+      if (st.seq.empty()) continue;
+      const Vehicle& k = p_.vehicles[r];
+      Route route;
+      route.vehicle = r;
+      route.depart = k.shift.open;
+      int loc = k.start_location;
+      double done = k.shift.open;
+      for (size_t i = 0; i < st.seq.size(); ++i) {
+        const Visit& v = p_.visits[st.seq[i]];
+        const double leg = t_.Time(loc, v.location);
+        Stop stop;
+        stop.visit = st.seq[i];
+        stop.arrival = done + leg;
+        stop.start = st.start[i];
+        stop.wait = stop.start - stop.arrival;
+        route.stops.push_back(stop);
+        route.travel += leg;
+        done = stop.start + v.service;
+        loc = v.location;
+      }
+      const double home = t_.Time(loc, k.end_location);
+      route.travel += home;
+      route.return_at = done + home;
+      out.total_travel += route.travel;
+      out.routes.push_back(std::move(route));
+    }
+    for (int u = 0; u < n_; ++u) {
+      if (routed_[u]) continue;
+      const UnservedReason why = Reason(u);
+      out.unserved.push_back({u, why, UnservedReasonText(why)});
+    }
+    return out;
+  }
+
+  const Problem& p_;
+  const TravelTimes& t_;
+  const int n_, m_;
+  std::vector<RouteState> routes_;
+  std::vector<Insertion> cache_;  // [visit * m + route]
+  std::vector<bool> routed_, dropped_;
+  std::vector<int> rank_;
+  std::vector<int> kind_;  // the first vehicle of each vehicle's kind
+};
+
+}  // namespace
+
+Solution SolveRoutes(const Problem& problem, const SolveOptions& options) {
+  assert(problem.travel != nullptr);
+  return Builder(problem, options.seed).Run();
+}
+
+}  // namespace zhiban::domain::routes

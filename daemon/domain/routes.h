@@ -1,0 +1,153 @@
+// Routes for home visits (上门服务路线): a vehicle-routing solver with time
+// windows (VRPTW) and an independent feasibility checker (issue 21).
+//
+// Pure: no I/O, no clock, no globals. The same Problem and seed give the same
+// Solution. Times and travel are doubles in one unit of the caller's choosing
+// (seconds for the daemon; the Solomon benchmark's own unit in bench/).
+//
+// Slice 1 (this file): the problem and solution types, CheckRoutes, and a
+// construction heuristic (regret-2 parallel cheapest insertion). Local search
+// comes next; the daemon wiring is issue 22.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "daemon/base/status.h"
+
+namespace zhiban::domain::routes {
+
+// Travel time between two location indices. Implementations must be pure
+// (the same answer for the same pair) and cheap: the solver calls Time in its
+// inner loop. Thread-safety: const calls from one thread at a time suffice.
+class TravelTimes {
+ public:
+  virtual ~TravelTimes() = default;
+  // REQUIRES: 0 <= from, to < Size().
+  virtual double Time(int from, int to) const = 0;
+  virtual int Size() const = 0;
+};
+
+// A dense row-major matrix: Time(i, j) = times[i * size + j].
+class MatrixTravelTimes final : public TravelTimes {
+ public:
+  // REQUIRES: times.size() == size * size.
+  MatrixTravelTimes(int size, std::vector<double> times);
+  double Time(int from, int to) const override {
+    return times_[static_cast<size_t>(from) * static_cast<size_t>(size_) + static_cast<size_t>(to)];
+  }
+  int Size() const override { return size_; }
+
+ private:
+  int size_;
+  std::vector<double> times_;
+};
+
+// A closed interval [open, close] of times.
+struct TimeWindow {
+  double open = 0;
+  double close = 0;
+};
+
+// How much serving a visit matters. kUrgent (紧急) visits are served before
+// anything else is weighed; the others count with their weight (VisitWeight).
+enum class Priority { kNormal, kHigh, kUrgent };
+
+int VisitWeight(Priority p);  // 1, 2, 1000
+
+// One home visit (上门服务). The service starts inside one of `windows`
+// (arriving early means waiting); it lasts `service`. `demand` uses the
+// vehicle's `capacity` (0 for home visits; the Solomon benchmark's load).
+struct Visit {
+  std::string id;
+  int location = 0;
+  std::vector<TimeWindow> windows;  // at least one
+  double service = 0;
+  std::string skill;  // empty: anyone may serve it
+  Priority priority = Priority::kNormal;
+  double demand = 0;
+};
+
+// One staff member (or vehicle): leaves `start_location` no earlier than
+// shift.open, returns to `end_location` no later than shift.close.
+struct Vehicle {
+  std::string id;
+  std::vector<std::string> skills;
+  TimeWindow shift;
+  int start_location = 0;
+  int end_location = 0;
+  int max_visits = 1 << 30;
+  double capacity = 1e300;
+};
+
+// REQUIRES of a Problem: `travel` outlives every call that takes the Problem;
+// every location index < travel->Size().
+struct Problem {
+  std::vector<Visit> visits;
+  std::vector<Vehicle> vehicles;
+  const TravelTimes* travel = nullptr;
+};
+
+// One stop: the visit's index in Problem::visits, when the staff member
+// arrives, when the service starts (inside a window) and the wait between.
+struct Stop {
+  int visit = 0;
+  double arrival = 0;
+  double start = 0;
+  double wait = 0;
+};
+
+// One vehicle's route. An unused vehicle has no Route in the Solution.
+struct Route {
+  int vehicle = 0;  // index in Problem::vehicles
+  double depart = 0;
+  std::vector<Stop> stops;
+  double return_at = 0;  // arrival at end_location
+  double travel = 0;     // the route's total travel time
+};
+
+// Why a visit was left out.
+enum class UnservedReason {
+  kNoSkilledStaff,  // nobody has the visit's skill
+  kUnreachable,     // no skilled staff member reaches a window and returns within the shift
+  kOverCapacity,    // its demand exceeds every skilled vehicle's capacity
+  kNoRoom,          // it fits an empty route, but every route that could take it is full
+};
+
+std::string UnservedReasonText(UnservedReason r);
+
+struct Unserved {
+  int visit = 0;
+  UnservedReason reason = UnservedReason::kNoRoom;
+  std::string text;
+};
+
+struct Solution {
+  std::vector<Route> routes;
+  std::vector<Unserved> unserved;
+  double total_travel = 0;
+};
+
+struct SolveOptions {
+  uint64_t seed = 1;  // breaks ties among equal insertions
+};
+
+// Builds a solution: every urgent visit it can serve first, then the others by
+// weight, each inserted where it adds the least travel, choosing next the visit
+// that would lose the most if its best route were taken (regret-2). Ties on
+// travel go to the route whose duration grows least. Every visit is either in
+// one route or in `unserved` with its reason.
+// REQUIRES: problem.travel set; every visit has at least one window.
+Solution SolveRoutes(const Problem& problem, const SolveOptions& options = {});
+
+// Recomputes every route from the problem alone (not the solver's
+// bookkeeping): each visit routed at most once or else listed unserved;
+// vehicle, skill, capacity, visit limit; departure inside the shift; each
+// arrival = previous start + service + travel; service start at or after the
+// arrival, inside a window; wait = start - arrival; return within the shift;
+// route and total travel. Returns the first violation (FailedPrecondition,
+// naming route, stop and visit), OK otherwise. Times compare with 1e-6 slack.
+Status CheckRoutes(const Problem& problem, const Solution& solution);
+
+}  // namespace zhiban::domain::routes

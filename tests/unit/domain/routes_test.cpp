@@ -1,0 +1,253 @@
+// The route solver (issue 21, slice 1): small cases checked by hand, and the
+// checker shown to catch routes broken by hand.
+#include "daemon/domain/routes.h"
+
+#include <cmath>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+namespace zhiban::domain::routes {
+namespace {
+
+// Locations on a line: Time(i, j) = |x_i - x_j|.
+MatrixTravelTimes Line(const std::vector<double>& x) {
+  const int n = static_cast<int>(x.size());
+  std::vector<double> t;
+  for (int i = 0; i < n; ++i)
+    for (int j = 0; j < n; ++j) t.push_back(std::fabs(x[i] - x[j]));
+  return MatrixTravelTimes(n, std::move(t));
+}
+
+Visit MakeVisit(const std::string& id, int loc, double open, double close, double service = 1) {
+  Visit v;
+  v.id = id;
+  v.location = loc;
+  v.windows = {{open, close}};
+  v.service = service;
+  return v;
+}
+
+Vehicle MakeVehicle(const std::string& id, double open, double close,
+                    std::vector<std::string> skills = {}) {
+  Vehicle k;
+  k.id = id;
+  k.shift = {open, close};
+  k.skills = std::move(skills);
+  return k;
+}
+
+std::vector<std::string> Order(const Problem& p, const Route& r) {
+  std::vector<std::string> ids;
+  for (const Stop& s : r.stops) ids.push_back(p.visits[s.visit].id);
+  return ids;
+}
+
+TEST(RoutesTest, ServesAlongTheLineInOrder) {
+  auto travel = Line({0, 1, 2, 3});
+  Problem p;
+  p.travel = &travel;
+  p.visits = {MakeVisit("c", 3, 0, 100), MakeVisit("a", 1, 0, 100), MakeVisit("b", 2, 0, 100)};
+  p.vehicles = {MakeVehicle("w", 0, 100)};
+  p.vehicles[0].end_location = 3;  // ends at the far end: one order is best
+  Solution s = SolveRoutes(p);
+  ASSERT_TRUE(CheckRoutes(p, s).ok()) << CheckRoutes(p, s).message();
+  ASSERT_EQ(s.routes.size(), 1u);
+  EXPECT_EQ(Order(p, s.routes[0]), (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_DOUBLE_EQ(s.total_travel, 3);
+  // depart 0, a at 1, done 2, b at 3, done 4, c at 5, done 6, already at the end.
+  EXPECT_DOUBLE_EQ(s.routes[0].stops[2].arrival, 5);
+  EXPECT_DOUBLE_EQ(s.routes[0].return_at, 6);
+  EXPECT_TRUE(s.unserved.empty());
+}
+
+TEST(RoutesTest, WindowsDecideTheOrderAndWaitsAreCounted) {
+  auto travel = Line({0, 1, 2});
+  Problem p;
+  p.travel = &travel;
+  // The far visit must start by 3; the near one not before 10.
+  p.visits = {MakeVisit("near", 1, 10, 20), MakeVisit("far", 2, 0, 3)};
+  p.vehicles = {MakeVehicle("w", 0, 100)};
+  Solution s = SolveRoutes(p);
+  ASSERT_TRUE(CheckRoutes(p, s).ok()) << CheckRoutes(p, s).message();
+  ASSERT_EQ(s.routes.size(), 1u);
+  EXPECT_EQ(Order(p, s.routes[0]), (std::vector<std::string>{"far", "near"}));
+  const Stop& near = s.routes[0].stops[1];
+  EXPECT_DOUBLE_EQ(near.arrival, 4);  // far at 2, done 3, one unit back
+  EXPECT_DOUBLE_EQ(near.start, 10);
+  EXPECT_DOUBLE_EQ(near.wait, 6);
+}
+
+TEST(RoutesTest, ServiceStartsInTheSecondWindowWhenTheFirstIsMissed) {
+  auto travel = Line({0, 5});
+  Problem p;
+  p.travel = &travel;
+  Visit v = MakeVisit("v", 1, 0, 2);
+  v.windows.push_back({8, 9});
+  p.visits = {v};
+  p.vehicles = {MakeVehicle("w", 0, 100)};
+  Solution s = SolveRoutes(p);
+  ASSERT_TRUE(CheckRoutes(p, s).ok()) << CheckRoutes(p, s).message();
+  ASSERT_EQ(s.routes.size(), 1u);
+  EXPECT_DOUBLE_EQ(s.routes[0].stops[0].start, 8);
+}
+
+TEST(RoutesTest, AVisitThatFitsNowhereIsUnservedWithItsReason) {
+  auto travel = Line({0, 1, 50});
+  Problem p;
+  p.travel = &travel;
+  Visit skilled = MakeVisit("nurse", 1, 0, 100);
+  skilled.skill = "nursing";
+  Visit far = MakeVisit("far", 2, 0, 100);  // 50 out, 50 back: the shift is 60
+  Visit heavy = MakeVisit("heavy", 1, 0, 100);
+  heavy.demand = 5;
+  p.visits = {MakeVisit("ok", 1, 0, 100), skilled, far, heavy};
+  p.vehicles = {MakeVehicle("w", 0, 60)};
+  p.vehicles[0].capacity = 3;
+  Solution s = SolveRoutes(p);
+  ASSERT_TRUE(CheckRoutes(p, s).ok()) << CheckRoutes(p, s).message();
+  ASSERT_EQ(s.unserved.size(), 3u);
+  EXPECT_EQ(s.unserved[0].visit, 1);
+  EXPECT_EQ(s.unserved[0].reason, UnservedReason::kNoSkilledStaff);
+  EXPECT_EQ(s.unserved[1].visit, 2);
+  EXPECT_EQ(s.unserved[1].reason, UnservedReason::kUnreachable);
+  EXPECT_EQ(s.unserved[2].visit, 3);
+  EXPECT_EQ(s.unserved[2].reason, UnservedReason::kOverCapacity);
+  EXPECT_FALSE(s.unserved[0].text.empty());
+}
+
+TEST(RoutesTest, FullRoutesLeaveAVisitUnservedForLackOfRoom) {
+  auto travel = Line({0, 1});
+  Problem p;
+  p.travel = &travel;
+  p.visits = {MakeVisit("a", 1, 0, 100), MakeVisit("b", 1, 0, 100)};
+  p.vehicles = {MakeVehicle("w", 0, 100)};
+  p.vehicles[0].max_visits = 1;
+  Solution s = SolveRoutes(p);
+  ASSERT_TRUE(CheckRoutes(p, s).ok()) << CheckRoutes(p, s).message();
+  ASSERT_EQ(s.unserved.size(), 1u);
+  EXPECT_EQ(s.unserved[0].reason, UnservedReason::kNoRoom);
+}
+
+TEST(RoutesTest, SkillGoesToTheStaffMemberWhoHasIt) {
+  auto travel = Line({0, 1, 2});
+  Problem p;
+  p.travel = &travel;
+  Visit v = MakeVisit("care", 1, 0, 100);
+  v.skill = "nursing";
+  p.visits = {v, MakeVisit("chat", 2, 0, 100)};
+  p.vehicles = {MakeVehicle("social", 0, 100), MakeVehicle("nurse", 0, 100, {"nursing"})};
+  Solution s = SolveRoutes(p);
+  ASSERT_TRUE(CheckRoutes(p, s).ok()) << CheckRoutes(p, s).message();
+  EXPECT_TRUE(s.unserved.empty());
+  for (const Route& r : s.routes) {
+    for (const Stop& st : r.stops) {
+      if (st.visit == 0) {
+        EXPECT_EQ(p.vehicles[r.vehicle].id, "nurse");
+      }
+    }
+  }
+}
+
+TEST(RoutesTest, UrgentVisitIsServedBeforeMoreNormalOnes) {
+  auto travel = Line({0, 1, 2, 3});
+  Problem p;
+  p.travel = &travel;
+  // One staff member, room for two: the urgent visit must be one of them,
+  // though the two normal ones are cheaper together.
+  Visit urgent = MakeVisit("urgent", 3, 0, 100);
+  urgent.priority = Priority::kUrgent;
+  p.visits = {MakeVisit("a", 1, 0, 100), MakeVisit("b", 2, 0, 100), urgent};
+  p.vehicles = {MakeVehicle("w", 0, 100)};
+  p.vehicles[0].max_visits = 2;
+  Solution s = SolveRoutes(p);
+  ASSERT_TRUE(CheckRoutes(p, s).ok()) << CheckRoutes(p, s).message();
+  ASSERT_EQ(s.unserved.size(), 1u);
+  EXPECT_NE(s.unserved[0].visit, 2);
+}
+
+Problem Grid(MatrixTravelTimes& travel) {
+  Problem p;
+  p.travel = &travel;
+  for (int i = 1; i < 30; ++i) {
+    const double open = (i * 7) % 50;
+    p.visits.push_back(MakeVisit("v" + std::to_string(i), i, open, open + 30, 2));
+  }
+  for (int k = 0; k < 4; ++k) p.vehicles.push_back(MakeVehicle("w" + std::to_string(k), 0, 200));
+  return p;
+}
+
+MatrixTravelTimes GridTravel() {
+  std::vector<double> t;
+  for (int i = 0; i < 30; ++i)
+    for (int j = 0; j < 30; ++j) t.push_back(std::hypot((i % 6) - (j % 6), (i / 6) - (j / 6)) * 3);
+  return MatrixTravelTimes(30, std::move(t));
+}
+
+TEST(RoutesTest, SameInputAndSeedGiveTheSameAnswer) {
+  auto travel = GridTravel();
+  const Problem p = Grid(travel);
+  const Solution a = SolveRoutes(p, {.seed = 7});
+  const Solution b = SolveRoutes(p, {.seed = 7});
+  ASSERT_TRUE(CheckRoutes(p, a).ok()) << CheckRoutes(p, a).message();
+  ASSERT_EQ(a.routes.size(), b.routes.size());
+  EXPECT_EQ(a.total_travel, b.total_travel);
+  for (size_t r = 0; r < a.routes.size(); ++r) {
+    EXPECT_EQ(a.routes[r].vehicle, b.routes[r].vehicle);
+    EXPECT_EQ(Order(p, a.routes[r]), Order(p, b.routes[r]));
+  }
+  EXPECT_EQ(a.unserved.size(), b.unserved.size());
+}
+
+TEST(RoutesTest, CheckerCatchesRoutesBrokenByHand) {
+  auto travel = GridTravel();
+  const Problem p = Grid(travel);
+  const Solution good = SolveRoutes(p);
+  ASSERT_TRUE(CheckRoutes(p, good).ok()) << CheckRoutes(p, good).message();
+  ASSERT_FALSE(good.routes.empty());
+  ASSERT_GE(good.routes[0].stops.size(), 2u);
+
+  Solution s = good;  // a visit dropped silently
+  s.routes[0].stops.pop_back();
+  EXPECT_FALSE(CheckRoutes(p, s).ok());
+
+  s = good;  // served twice
+  s.unserved.push_back({good.routes[0].stops[0].visit, UnservedReason::kNoRoom, ""});
+  EXPECT_FALSE(CheckRoutes(p, s).ok());
+
+  s = good;  // service starts outside its window
+  {
+    Stop& st = s.routes[0].stops[0];
+    st.start = p.visits[st.visit].windows[0].close + 1;
+    st.wait = st.start - st.arrival;
+  }
+  Status bad = CheckRoutes(p, s);
+  EXPECT_FALSE(bad.ok());
+  EXPECT_NE(bad.message().find("outside every window"), std::string::npos) << bad.message();
+
+  s = good;  // a wrong arrival
+  s.routes[0].stops[1].arrival -= 1;
+  EXPECT_FALSE(CheckRoutes(p, s).ok());
+
+  s = good;  // two stops swapped: the reported times no longer follow
+  std::swap(s.routes[0].stops[0], s.routes[0].stops[1]);
+  EXPECT_FALSE(CheckRoutes(p, s).ok());
+
+  Problem skilled = p;  // a visit now needs a skill its staff member lacks
+  skilled.visits[good.routes[0].stops[0].visit].skill = "nursing";
+  bad = CheckRoutes(skilled, good);
+  EXPECT_FALSE(bad.ok());
+  EXPECT_NE(bad.message().find("nursing"), std::string::npos) << bad.message();
+
+  Problem short_shift = p;  // the shift closes before the route returns
+  short_shift.vehicles[good.routes[0].vehicle].shift.close = good.routes[0].return_at - 1;
+  EXPECT_FALSE(CheckRoutes(short_shift, good).ok());
+
+  Problem small = p;  // capacity
+  for (Visit& v : small.visits) v.demand = 1;
+  small.vehicles[good.routes[0].vehicle].capacity = 1;
+  EXPECT_FALSE(CheckRoutes(small, good).ok());
+}
+
+}  // namespace
+}  // namespace zhiban::domain::routes

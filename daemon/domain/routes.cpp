@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <iterator>
 #include <limits>
 #include <random>
 #include <tuple>
@@ -113,8 +114,9 @@ struct Insertion {
 
 class Builder {
  public:
-  Builder(const Problem& p, uint64_t seed)
+  Builder(const Problem& p, uint64_t seed, double time_weight)
       : p_(p),
+        time_weight_(time_weight),
         t_(*p.travel),
         n_(static_cast<int>(p.visits.size())),
         m_(static_cast<int>(p.vehicles.size())),
@@ -143,19 +145,31 @@ class Builder {
       for (int r = 0; r < m_; ++r) Cache(u, r) = Best(u, r);
   }
 
-  Solution Run() {
+  // With `lazy`, regret is taken among the routes already open, and a new
+  // route is opened only when no remaining visit fits an open one, seeded
+  // with the visit that costs most to reach (Solomon's I1 seed): this keeps
+  // one-customer routes from being opened early for visits an open route
+  // would take later.
+  Solution Run(bool lazy) {
     for (;;) {
-      int pick = -1, pick_route = -1;
-      std::tuple<int, double, double, int> pick_key{};
+      int pick = -1, pick_route = -1, seed = -1, seed_route = -1;
+      std::tuple<int, double, double, int> pick_key{}, seed_key{};
       const std::vector<bool> offered = Offered();
       for (int u = 0; u < n_; ++u) {
         if (routed_[u] || dropped_[u]) continue;
-        double c1 = kInf, c2 = kInf;
-        int r1 = -1;
+        double c1 = kInf, c2 = kInf, e1 = kInf;
+        int r1 = -1, e = -1;
         for (int r = 0; r < m_; ++r) {
           if (!offered[r]) continue;
           const double c = Cache(u, r).cost;
           if (c == kInf) continue;
+          if (lazy && routes_[r].seq.empty()) {
+            if (e < 0 || c < e1 - kEps) {
+              e1 = c;
+              e = r;
+            }
+            continue;
+          }
           if (r1 < 0 || c < c1 - kEps ||
               (c <= c1 + kEps && routes_[r].duration < routes_[r1].duration)) {
             c2 = std::min(c2, c1);
@@ -165,18 +179,29 @@ class Builder {
             c2 = std::min(c2, c);
           }
         }
-        if (r1 < 0) {
+        const int tier = Tier(p_.visits[u].priority);
+        if (r1 >= 0) {
+          const double regret = c2 == kInf ? kOnlyChoice : c2 - c1;
+          std::tuple<int, double, double, int> key{tier, regret, -c1, -rank_[u]};
+          if (pick < 0 || key > pick_key) {
+            pick = u;
+            pick_route = r1;
+            pick_key = key;
+          }
+        } else if (e >= 0) {
+          std::tuple<int, double, double, int> key{tier, e1, 0, -rank_[u]};
+          if (seed < 0 || key > seed_key) {
+            seed = u;
+            seed_route = e;
+            seed_key = key;
+          }
+        } else {
           dropped_[u] = true;
-          continue;
         }
-        const double regret = c2 == kInf ? kOnlyChoice : c2 - c1;
-        std::tuple<int, double, double, int> key{Tier(p_.visits[u].priority), regret, -c1,
-                                                 -rank_[u]};
-        if (pick < 0 || key > pick_key) {
-          pick = u;
-          pick_route = r1;
-          pick_key = key;
-        }
+      }
+      if (seed >= 0 && (pick < 0 || std::get<0>(seed_key) > std::get<0>(pick_key))) {
+        pick = seed;
+        pick_route = seed_route;
       }
       if (pick < 0) break;
       Insert(pick, pick_route, Cache(pick, pick_route).pos);
@@ -256,7 +281,11 @@ class Builder {
       if (s == kInf) continue;
       const double from_u = t_.Time(v.location, next);
       if (s + v.service + from_u > st.latest[pos] + kEps) continue;
-      const double cost = to_u + from_u - t_.Time(prev, next);
+      // The detour, plus (weighted) how much later the next stop is reached:
+      // time used up now is room lost for later visits.
+      const double detour = to_u + from_u - t_.Time(prev, next);
+      const double push = s + v.service + from_u - (done + t_.Time(prev, next));
+      const double cost = detour + time_weight_ * push;
       if (cost < best.cost - kEps) best = {cost, pos};
     }
     return best;
@@ -329,6 +358,7 @@ class Builder {
   }
 
   const Problem& p_;
+  const double time_weight_;
   const TravelTimes& t_;
   const int n_, m_;
   std::vector<RouteState> routes_;
@@ -340,9 +370,65 @@ class Builder {
 
 }  // namespace
 
+namespace {
+
+// The objective, best first: urgent visits served, weighted visits served,
+// least travel, then the least spread of route durations.
+struct Score {
+  int urgent = 0;
+  long weight = 0;
+  double travel = 0;
+  double spread = 0;
+};
+
+Score Evaluate(const Problem& p, const Solution& s) {
+  Score sc;
+  double lo = kInf, hi = -kInf;
+  for (const Route& r : s.routes) {
+    for (const Stop& st : r.stops) {
+      const Priority pr = p.visits[st.visit].priority;
+      sc.urgent += pr == Priority::kUrgent;
+      sc.weight += VisitWeight(pr);
+    }
+    lo = std::min(lo, r.return_at - r.depart);
+    hi = std::max(hi, r.return_at - r.depart);
+  }
+  sc.travel = s.total_travel;
+  sc.spread = s.routes.empty() ? 0 : hi - lo;
+  return sc;
+}
+
+bool Better(const Score& a, const Score& b) {
+  if (a.urgent != b.urgent) return a.urgent > b.urgent;
+  if (a.weight != b.weight) return a.weight > b.weight;
+  if (a.travel < b.travel - kEps) return true;
+  if (a.travel > b.travel + kEps) return false;
+  return a.spread < b.spread - kEps;
+}
+
+// How much the time pushed onto the next stop counts against an insertion,
+// per construction run: 0 is plain cheapest insertion; the others keep slack
+// for visits with later windows. Measured on the Solomon set (bench/README.md).
+constexpr double kTimeWeights[] = {0, 0.2, 0.5, 1.0};
+
+}  // namespace
+
 Solution SolveRoutes(const Problem& problem, const SolveOptions& options) {
   assert(problem.travel != nullptr);
-  return Builder(problem, options.seed).Run();
+  Solution best;
+  Score best_score;
+  bool first = true;
+  for (int run = 0; run < 2 * static_cast<int>(std::size(kTimeWeights)); ++run) {
+    const bool lazy = run % 2 == 1;
+    Solution s = Builder(problem, options.seed, kTimeWeights[run / 2]).Run(lazy);
+    const Score sc = Evaluate(problem, s);
+    if (first || Better(sc, best_score)) {
+      best = std::move(s);
+      best_score = sc;
+      first = false;
+    }
+  }
+  return best;
 }
 
 }  // namespace zhiban::domain::routes

@@ -134,10 +134,14 @@ struct SolveOptions {
 };
 
 // Builds a solution: every urgent visit it can serve first, then the others by
-// weight, each inserted where it adds the least travel, choosing next the visit
-// that would lose the most if its best route were taken (regret-2). Ties on
-// travel go to the route whose duration grows least. Every visit is either in
-// one route or in `unserved` with its reason.
+// weight, each inserted where it adds the least travel (plus, in some runs, a
+// weight on the time it pushes onto the next stop), choosing next the visit
+// that would lose the most if its best route were taken (regret-2); ties on
+// cost go to the shorter route. A fixed set of such runs (routes.cpp,
+// kTimeWeights, with and without lazy route opening) is made and the best by
+// the objective kept: urgent served, weighted visits served, travel, spread of
+// route durations. Every visit is either in one route or in `unserved` with
+// its reason.
 // REQUIRES: problem.travel set; every visit has at least one window.
 Solution SolveRoutes(const Problem& problem, const SolveOptions& options = {});
 

@@ -1,6 +1,6 @@
 // zhiban-bench [SUITE] [google-benchmark flags]
-//   SUITE: bus, calendar, notify, rota, dispatch, authz (default: every suite). Repetitions:
-//   ZHIBAN_BENCH_REPS (default 5).
+//   SUITE: bus, calendar, notify, rota, dispatch, authz, routes (default: every suite).
+//   Repetitions: ZHIBAN_BENCH_REPS (default 5).
 // Prints Google Benchmark's table, then medians and ratios to the baseline.
 #include <algorithm>
 #include <chrono>
@@ -52,6 +52,7 @@ void PrintNotifySummary();
 void PrintRotaSummary();
 void PrintDispatchSummary();
 void PrintAuthzSummary();
+void PrintRoutesSummary();
 
 }  // namespace zhiban::bench
 
@@ -79,5 +80,6 @@ int main(int argc, char** argv) {
   zhiban::bench::PrintRotaSummary();
   zhiban::bench::PrintDispatchSummary();
   zhiban::bench::PrintAuthzSummary();
+  zhiban::bench::PrintRoutesSummary();
   return 0;
 }

@@ -1,0 +1,258 @@
+// zhiban-bench routes: the route solver (daemon/domain/routes.h, issue 21) on
+// the 56 Solomon 100-customer VRPTW instances, with the benchmark's own
+// convention: Euclidean travel in double precision (time = distance, no
+// rounding), capacity and fleet size as given, the depot's due date as the
+// horizon. Vehicles are free (distance-only objective), so the gap is to
+// BKS_distance.tsv; BKS.tsv's vehicle counts are printed beside ours.
+//
+//   routes/construction   regret-2 insertion alone (slice 1's solver), every
+//                         instance once a repetition; CheckRoutes on each result
+//
+// The instances are read from $ZHIBAN_SOLOMON_DIR, by default the copy in
+// data/solomon of this source tree. The Solomon reader lives here, not in the
+// daemon: the daemon never reads benchmark files.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <benchmark/benchmark.h>
+#include <fmt/format.h>
+
+#include "bench/bench.h"
+#include "daemon/domain/routes.h"
+#include "tests/support/source.h"
+
+namespace zhiban::bench {
+namespace {
+
+namespace rt = domain::routes;
+
+std::string SolomonDir() {
+  if (const char* env = std::getenv("ZHIBAN_SOLOMON_DIR"); env && *env) return env;
+  return std::string(test::SourceDir()) + "/data/solomon";
+}
+
+struct Instance {
+  std::string name;
+  std::vector<double> x, y;  // [0] is the depot
+  rt::Problem problem;
+  std::unique_ptr<rt::MatrixTravelTimes> travel;
+};
+
+// Reads one instance in Solomon's text format (name, VEHICLE NUMBER CAPACITY,
+// CUSTOMER table of 7 columns; the first row is the depot). Returns false with
+// `error` set when the file is missing or malformed.
+bool ReadSolomon(const std::string& path, Instance& inst, std::string& error) {
+  std::ifstream in(path);
+  if (!in) {
+    error = "cannot open " + path;
+    return false;
+  }
+  std::vector<std::string> tok;
+  for (std::string t; in >> t;) tok.push_back(t);
+  auto find = [&](const std::string& word) {
+    return static_cast<size_t>(std::find(tok.begin(), tok.end(), word) - tok.begin());
+  };
+  const size_t cap = find("CAPACITY"), table = find("SERVICE");
+  if (tok.empty() || cap + 2 >= tok.size() || table + 1 >= tok.size()) {
+    error = path + ": no VEHICLE or CUSTOMER section";
+    return false;
+  }
+  inst.name = tok[0];
+  const int fleet = std::atoi(tok[cap + 1].c_str());
+  const double capacity = std::strtod(tok[cap + 2].c_str(), nullptr);
+  std::vector<double> row;
+  for (size_t i = table + 2; i < tok.size(); ++i)
+    row.push_back(std::strtod(tok[i].c_str(), nullptr));
+  if (row.size() % 7 != 0 || row.size() < 14 || fleet <= 0) {
+    error = path + ": customer table is not rows of 7 numbers";
+    return false;
+  }
+  const size_t n = row.size() / 7;
+  double horizon = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const double* r = &row[i * 7];
+    inst.x.push_back(r[1]);
+    inst.y.push_back(r[2]);
+    if (i == 0) {
+      horizon = r[5];
+      continue;
+    }
+    rt::Visit v;
+    v.id = fmt::format("{}", static_cast<int>(r[0]));
+    v.location = static_cast<int>(i);
+    v.demand = r[3];
+    v.windows = {{r[4], r[5]}};
+    v.service = r[6];
+    inst.problem.visits.push_back(std::move(v));
+  }
+  std::vector<double> t(n * n);
+  for (size_t i = 0; i < n; ++i)
+    for (size_t j = 0; j < n; ++j)
+      t[i * n + j] = std::hypot(inst.x[i] - inst.x[j], inst.y[i] - inst.y[j]);
+  inst.travel = std::make_unique<rt::MatrixTravelTimes>(static_cast<int>(n), std::move(t));
+  inst.problem.travel = inst.travel.get();
+  for (int k = 0; k < fleet; ++k) {
+    rt::Vehicle veh;
+    veh.id = fmt::format("v{}", k);
+    veh.shift = {0, horizon};
+    veh.capacity = capacity;
+    inst.problem.vehicles.push_back(std::move(veh));
+  }
+  return true;
+}
+
+// instance -> (vehicles, distance) from a BKS table.
+std::map<std::string, std::pair<int, double>> ReadBks(const std::string& path) {
+  std::map<std::string, std::pair<int, double>> out;
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);  // header
+  while (std::getline(in, line)) {
+    std::istringstream s(line);
+    std::string name;
+    int vehicles = 0;
+    double distance = 0;
+    if (s >> name >> vehicles >> distance) out[name] = {vehicles, distance};
+  }
+  return out;
+}
+
+const char* kNames[] = {"C101",  "C102",  "C103",  "C104",  "C105",  "C106",  "C107",  "C108",
+                        "C109",  "C201",  "C202",  "C203",  "C204",  "C205",  "C206",  "C207",
+                        "C208",  "R101",  "R102",  "R103",  "R104",  "R105",  "R106",  "R107",
+                        "R108",  "R109",  "R110",  "R111",  "R112",  "R201",  "R202",  "R203",
+                        "R204",  "R205",  "R206",  "R207",  "R208",  "R209",  "R210",  "R211",
+                        "RC101", "RC102", "RC103", "RC104", "RC105", "RC106", "RC107", "RC108",
+                        "RC201", "RC202", "RC203", "RC204", "RC205", "RC206", "RC207", "RC208"};
+
+struct Result {
+  double distance = 0;
+  int vehicles = 0;
+  size_t unserved = 0;
+  std::string check;  // empty when CheckRoutes said OK
+  std::vector<double> ms;
+};
+
+std::map<std::string, Result>& Results() {
+  static std::map<std::string, Result> r;
+  return r;
+}
+std::string& Missing() {
+  static std::string m;
+  return m;
+}
+
+void BenchConstruction(benchmark::State& state) {
+  const std::string dir = SolomonDir();
+  std::vector<Instance> instances(std::size(kNames));
+  for (size_t i = 0; i < instances.size(); ++i) {
+    std::string error;
+    if (!ReadSolomon(fmt::format("{}/{}.txt", dir, kNames[i]), instances[i], error)) {
+      Missing() = fmt::format(
+          "zhiban-bench routes: skipped: {} (set ZHIBAN_SOLOMON_DIR to the folder of the 56 "
+          "Solomon instances and the BKS tables)",
+          error);
+      state.SkipWithError(Missing().c_str());
+      return;
+    }
+  }
+  for (auto _ : state) {
+    double total_ms = 0;
+    for (const Instance& inst : instances) {
+      const auto t0 = std::chrono::steady_clock::now();
+      const rt::Solution sol = rt::SolveRoutes(inst.problem, {.seed = 1});
+      const double ms =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+      total_ms += ms;
+      Result& r = Results()[inst.name];
+      r.ms.push_back(ms);
+      r.distance = sol.total_travel;
+      r.vehicles = static_cast<int>(sol.routes.size());
+      r.unserved = sol.unserved.size();
+      const Status ok = rt::CheckRoutes(inst.problem, sol);
+      r.check = ok.ok() ? "" : ok.message();
+    }
+    state.SetIterationTime(total_ms / 1000);
+  }
+}
+
+}  // namespace
+
+void PrintRoutesSummary() {
+  if (!Missing().empty()) {
+    std::printf("\n%s\n", Missing().c_str());
+    return;
+  }
+  if (Results().empty()) return;
+  const std::string dir = SolomonDir();
+  const auto bks_distance = ReadBks(dir + "/BKS_distance.tsv");
+  const auto bks = ReadBks(dir + "/BKS.tsv");
+  std::printf(
+      "\nzhiban-bench routes — 56 Solomon instances (%s), Euclidean, double precision; "
+      "construction (regret-2 insertion, best of 8 runs), seed 1; time: median of %d "
+      "repetition(s)\n",
+      dir.c_str(), Reps());
+  std::printf("%-6s %10s %10s %8s %4s %4s %4s %9s %s\n", "inst", "distance", "BKS dist", "gap",
+              "veh", "BKSd", "BKS", "ms", "check");
+  std::vector<double> gaps, times;
+  std::map<std::string, std::vector<double>> family;
+  int vehicles = 0, failed = 0;
+  size_t unserved = 0;
+  std::string worst;
+  double worst_gap = -1;
+  for (const char* name : kNames) {
+    const auto it = Results().find(name);
+    if (it == Results().end()) continue;
+    const Result& r = it->second;
+    const auto bd = bks_distance.count(name) ? bks_distance.at(name) : std::pair<int, double>{};
+    const auto bv = bks.count(name) ? bks.at(name) : std::pair<int, double>{};
+    const double gap = bd.second > 0 ? (r.distance / bd.second - 1) * 100 : 0;
+    const double ms = Median(r.ms);
+    gaps.push_back(gap);
+    times.push_back(ms);
+    std::string fam = name;
+    fam = fam.substr(0, fam.size() - 2);  // C1, C2, R1, R2, RC1, RC2
+    family[fam].push_back(gap);
+    vehicles += r.vehicles;
+    unserved += r.unserved;
+    failed += r.check.empty() ? 0 : 1;
+    if (gap > worst_gap) {
+      worst_gap = gap;
+      worst = name;
+    }
+    std::printf("%-6s %10.2f %10.2f %7.2f%% %4d %4d %4d %9.2f %s\n", name, r.distance, bd.second,
+                gap, r.vehicles, bd.first, bv.first, ms, r.check.empty() ? "ok" : r.check.c_str());
+  }
+  auto mean = [](const std::vector<double>& v) {
+    double s = 0;
+    for (double x : v) s += x;
+    return v.empty() ? 0 : s / static_cast<double>(v.size());
+  };
+  std::printf("families (mean gap):");
+  for (const char* f : {"C1", "C2", "R1", "R2", "RC1", "RC2"})
+    std::printf(" %s %.2f%%", f, mean(family[f]));
+  std::printf(
+      "\nconstruction: gap to BKS_distance mean %.2f%%, median %.2f%%, worst %.2f%% (%s); "
+      "vehicles %d (BKS_distance 485, BKS 405); unserved %zu; CheckRoutes failed on %d of %zu\n",
+      mean(gaps), Median(gaps), worst_gap, worst.c_str(), vehicles, unserved, failed, gaps.size());
+  std::printf("time per instance: mean %.2f ms, median %.2f ms, worst %.2f ms\n", mean(times),
+              Median(times), *std::max_element(times.begin(), times.end()));
+}
+
+BENCHMARK(BenchConstruction)
+    ->Name("routes/construction")
+    ->Iterations(1)
+    ->Repetitions(Reps())
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+
+}  // namespace zhiban::bench

@@ -5,8 +5,11 @@
 // horizon. Vehicles are free (distance-only objective), so the gap is to
 // BKS_distance.tsv; BKS.tsv's vehicle counts are printed beside ours.
 //
-//   routes/construction   regret-2 insertion alone (slice 1's solver), every
-//                         instance once a repetition; CheckRoutes on each result
+//   routes/construction   the construction alone (regret-2 insertion, best of
+//                         8 runs): the baseline, in the same run
+//   routes/relocate       SolveRoutes's default: the construction, then
+//                         relocate moves to a local optimum
+// Each case solves every instance once a repetition; CheckRoutes on each result.
 //
 // The instances are read from $ZHIBAN_SOLOMON_DIR, by default the copy in
 // data/solomon of this source tree. The Solomon reader lives here, not in the
@@ -142,16 +145,19 @@ struct Result {
   std::vector<double> ms;
 };
 
-std::map<std::string, Result>& Results() {
-  static std::map<std::string, Result> r;
-  return r;
+// Per case: 0 the construction alone, 1 construction + relocate.
+constexpr int kCases = 2;
+const char* kCaseNames[kCases] = {"construction", "relocate"};
+std::map<std::string, Result>& Results(int mode) {
+  static std::map<std::string, Result> r[kCases];
+  return r[mode];
 }
 std::string& Missing() {
   static std::string m;
   return m;
 }
 
-void BenchConstruction(benchmark::State& state) {
+void BenchSolve(benchmark::State& state, int mode) {
   const std::string dir = SolomonDir();
   std::vector<Instance> instances(std::size(kNames));
   for (size_t i = 0; i < instances.size(); ++i) {
@@ -169,11 +175,13 @@ void BenchConstruction(benchmark::State& state) {
     double total_ms = 0;
     for (const Instance& inst : instances) {
       const auto t0 = std::chrono::steady_clock::now();
-      const rt::Solution sol = rt::SolveRoutes(inst.problem, {.seed = 1});
+      const rt::Solution sol = rt::SolveRoutes(
+          inst.problem,
+          {.seed = 1, .improve_moves = mode == 0 ? 0 : rt::SolveOptions{}.improve_moves});
       const double ms =
           std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
       total_ms += ms;
-      Result& r = Results()[inst.name];
+      Result& r = Results(mode)[inst.name];
       r.ms.push_back(ms);
       r.distance = sol.total_travel;
       r.vehicles = static_cast<int>(sol.routes.size());
@@ -192,64 +200,80 @@ void PrintRoutesSummary() {
     std::printf("\n%s\n", Missing().c_str());
     return;
   }
-  if (Results().empty()) return;
+  if (Results(0).empty() && Results(1).empty()) return;
   const std::string dir = SolomonDir();
   const auto bks_distance = ReadBks(dir + "/BKS_distance.tsv");
   const auto bks = ReadBks(dir + "/BKS.tsv");
   std::printf(
-      "\nzhiban-bench routes — 56 Solomon instances (%s), Euclidean, double precision; "
-      "construction (regret-2 insertion, best of 8 runs), seed 1; time: median of %d "
-      "repetition(s)\n",
+      "\nzhiban-bench routes — 56 Solomon instances (%s), Euclidean, double precision; seed 1; "
+      "time: median of %d repetition(s)\n",
       dir.c_str(), Reps());
+  const int shown = Results(1).empty() ? 0 : 1;  // the table shows the last case run
+  std::printf("%s per instance:\n", kCaseNames[shown]);
   std::printf("%-6s %10s %10s %8s %4s %4s %4s %9s %s\n", "inst", "distance", "BKS dist", "gap",
               "veh", "BKSd", "BKS", "ms", "check");
-  std::vector<double> gaps, times;
-  std::map<std::string, std::vector<double>> family;
-  int vehicles = 0, failed = 0;
-  size_t unserved = 0;
-  std::string worst;
-  double worst_gap = -1;
-  for (const char* name : kNames) {
-    const auto it = Results().find(name);
-    if (it == Results().end()) continue;
-    const Result& r = it->second;
-    const auto bd = bks_distance.count(name) ? bks_distance.at(name) : std::pair<int, double>{};
-    const auto bv = bks.count(name) ? bks.at(name) : std::pair<int, double>{};
-    const double gap = bd.second > 0 ? (r.distance / bd.second - 1) * 100 : 0;
-    const double ms = Median(r.ms);
-    gaps.push_back(gap);
-    times.push_back(ms);
-    std::string fam = name;
-    fam = fam.substr(0, fam.size() - 2);  // C1, C2, R1, R2, RC1, RC2
-    family[fam].push_back(gap);
-    vehicles += r.vehicles;
-    unserved += r.unserved;
-    failed += r.check.empty() ? 0 : 1;
-    if (gap > worst_gap) {
-      worst_gap = gap;
-      worst = name;
-    }
-    std::printf("%-6s %10.2f %10.2f %7.2f%% %4d %4d %4d %9.2f %s\n", name, r.distance, bd.second,
-                gap, r.vehicles, bd.first, bv.first, ms, r.check.empty() ? "ok" : r.check.c_str());
-  }
   auto mean = [](const std::vector<double>& v) {
-    double s = 0;
-    for (double x : v) s += x;
-    return v.empty() ? 0 : s / static_cast<double>(v.size());
+    double sum = 0;
+    for (double x : v) sum += x;
+    return v.empty() ? 0 : sum / static_cast<double>(v.size());
   };
-  std::printf("families (mean gap):");
-  for (const char* f : {"C1", "C2", "R1", "R2", "RC1", "RC2"})
-    std::printf(" %s %.2f%%", f, mean(family[f]));
-  std::printf(
-      "\nconstruction: gap to BKS_distance mean %.2f%%, median %.2f%%, worst %.2f%% (%s); "
-      "vehicles %d (BKS_distance 485, BKS 405); unserved %zu; CheckRoutes failed on %d of %zu\n",
-      mean(gaps), Median(gaps), worst_gap, worst.c_str(), vehicles, unserved, failed, gaps.size());
-  std::printf("time per instance: mean %.2f ms, median %.2f ms, worst %.2f ms\n", mean(times),
-              Median(times), *std::max_element(times.begin(), times.end()));
+  for (int mode = 0; mode < kCases; ++mode) {
+    if (Results(mode).empty()) continue;
+    std::vector<double> gaps, times;
+    std::map<std::string, std::vector<double>> family;
+    int vehicles = 0, failed = 0;
+    size_t unserved = 0;
+    std::string worst;
+    double worst_gap = -1;
+    for (const char* name : kNames) {
+      const auto it = Results(mode).find(name);
+      if (it == Results(mode).end()) continue;
+      const Result& r = it->second;
+      const auto bd = bks_distance.count(name) ? bks_distance.at(name) : std::pair<int, double>{};
+      const auto bv = bks.count(name) ? bks.at(name) : std::pair<int, double>{};
+      const double gap = bd.second > 0 ? (r.distance / bd.second - 1) * 100 : 0;
+      const double ms = Median(r.ms);
+      gaps.push_back(gap);
+      times.push_back(ms);
+      std::string fam = name;
+      family[fam.substr(0, fam.size() - 2)].push_back(gap);  // C1, C2, R1, R2, RC1, RC2
+      vehicles += r.vehicles;
+      unserved += r.unserved;
+      failed += r.check.empty() ? 0 : 1;
+      if (gap > worst_gap) {
+        worst_gap = gap;
+        worst = name;
+      }
+      if (mode == shown)
+        std::printf("%-6s %10.2f %10.2f %7.2f%% %4d %4d %4d %9.2f %s\n", name, r.distance,
+                    bd.second, gap, r.vehicles, bd.first, bv.first, ms,
+                    r.check.empty() ? "ok" : r.check.c_str());
+    }
+    std::printf("%s: families (mean gap):", kCaseNames[mode]);
+    for (const char* f : {"C1", "C2", "R1", "R2", "RC1", "RC2"})
+      std::printf(" %s %.2f%%", f, mean(family[f]));
+    std::printf(
+        "\n%s: gap to BKS_distance mean %.2f%%, median %.2f%%, worst %.2f%% (%s); vehicles %d "
+        "(BKS_distance 485, BKS 405); unserved %zu; CheckRoutes failed on %d of %zu\n",
+        kCaseNames[mode], mean(gaps), Median(gaps), worst_gap, worst.c_str(), vehicles, unserved,
+        failed, gaps.size());
+    std::printf("%s: time per instance mean %.2f ms, median %.2f ms, worst %.2f ms\n",
+                kCaseNames[mode], mean(times), Median(times),
+                *std::max_element(times.begin(), times.end()));
+  }
 }
+
+void BenchConstruction(benchmark::State& state) { BenchSolve(state, 0); }
+void BenchRelocate(benchmark::State& state) { BenchSolve(state, 1); }
 
 BENCHMARK(BenchConstruction)
     ->Name("routes/construction")
+    ->Iterations(1)
+    ->Repetitions(Reps())
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BenchRelocate)
+    ->Name("routes/relocate")
     ->Iterations(1)
     ->Repetitions(Reps())
     ->UseManualTime()

@@ -105,6 +105,8 @@ struct RouteState {
   std::vector<double> latest;  // latest feasible arrival per stop; [seq.size()] is the end
   double load = 0;
   double duration = 0;  // return - shift open
+  double travel = 0;
+  bool feasible = true;  // every start in a window, back within the shift
 };
 
 struct Insertion {
@@ -209,6 +211,61 @@ class Builder {
     return Output();
   }
 
+  // Relocate, first improvement: takes each routed visit out (in the seeded
+  // order) and puts it back where it adds the least travel, in any route,
+  // while that saves travel; stops at a local optimum or after `budget`
+  // moves. Never unserves a visit. Returns the moves made.
+  int Improve(int budget) {
+    time_weight_ = 0;  // from here on, travel alone
+    std::vector<int> order;
+    for (int u = 0; u < n_; ++u)
+      if (routed_[u]) order.push_back(u);
+    std::sort(order.begin(), order.end(), [&](int a, int b) { return rank_[a] < rank_[b]; });
+    int moves = 0;
+    for (bool improved = true; improved && moves < budget;) {
+      improved = false;
+      for (int u : order) {
+        if (moves >= budget) break;
+        int a = 0, idx = 0;
+        for (; a < m_; ++a) {
+          const auto& seq = routes_[a].seq;
+          const auto it = std::find(seq.begin(), seq.end(), u);
+          if (it != seq.end()) {
+            idx = static_cast<int>(it - seq.begin());
+            break;
+          }
+        }
+        const double before = routes_[a].travel;
+        routes_[a].seq.erase(routes_[a].seq.begin() + idx);
+        Refresh(a);
+        const double gain = before - routes_[a].travel;
+        int best_r = -1;
+        Insertion best;
+        if (routes_[a].feasible) {
+          const std::vector<bool> offered = Offered();
+          for (int r = 0; r < m_; ++r) {
+            if (!offered[r]) continue;
+            const Insertion in = Best(u, r);
+            if (in.cost < best.cost - kEps) {
+              best = in;
+              best_r = r;
+            }
+          }
+        }
+        if (best_r >= 0 && best.cost < gain - 1e-7) {
+          routes_[best_r].seq.insert(routes_[best_r].seq.begin() + best.pos, u);
+          Refresh(best_r);
+          ++moves;
+          improved = true;
+        } else {
+          routes_[a].seq.insert(routes_[a].seq.begin() + idx, u);
+          Refresh(a);
+        }
+      }
+    }
+    return moves;
+  }
+
  private:
   Insertion& Cache(int u, int r) {
     return cache_[static_cast<size_t>(u) * static_cast<size_t>(m_) + static_cast<size_t>(r)];
@@ -238,14 +295,18 @@ class Builder {
     int loc = k.start_location;
     double time = k.shift.open;
     st.load = 0;
+    st.travel = 0;
     for (size_t i = 0; i < len; ++i) {
       const Visit& v = p_.visits[st.seq[i]];
+      st.travel += t_.Time(loc, v.location);
       st.start[i] = EarliestStart(v, time + t_.Time(loc, v.location));
       time = st.start[i] + v.service;
       loc = v.location;
       st.load += v.demand;
     }
+    st.travel += t_.Time(loc, k.end_location);
     st.duration = time + t_.Time(loc, k.end_location) - k.shift.open;
+    st.feasible = time + t_.Time(loc, k.end_location) <= k.shift.close + kEps;
     st.latest[len] = k.shift.close;
     int next = k.end_location;
     for (size_t i = len; i-- > 0;) {
@@ -319,6 +380,7 @@ class Builder {
     return UnservedReason::kNoRoom;
   }
 
+ public:
   Solution Output() const {
     Solution out;
     for (int r = 0; r < m_; ++r) {
@@ -357,8 +419,9 @@ class Builder {
     return out;
   }
 
+ private:
   const Problem& p_;
-  const double time_weight_;
+  double time_weight_;
   const TravelTimes& t_;
   const int n_, m_;
   std::vector<RouteState> routes_;
@@ -415,20 +478,25 @@ constexpr double kTimeWeights[] = {0, 0.2, 0.5, 1.0};
 
 Solution SolveRoutes(const Problem& problem, const SolveOptions& options) {
   assert(problem.travel != nullptr);
+  constexpr int kRuns = 2 * static_cast<int>(std::size(kTimeWeights));
   Solution best;
   Score best_score;
-  bool first = true;
-  for (int run = 0; run < 2 * static_cast<int>(std::size(kTimeWeights)); ++run) {
-    const bool lazy = run % 2 == 1;
-    Solution s = Builder(problem, options.seed, kTimeWeights[run / 2]).Run(lazy);
+  int best_run = -1;
+  for (int run = 0; run < kRuns; ++run) {
+    Solution s = Builder(problem, options.seed, kTimeWeights[run / 2]).Run(run % 2 == 1);
     const Score sc = Evaluate(problem, s);
-    if (first || Better(sc, best_score)) {
+    if (best_run < 0 || Better(sc, best_score)) {
       best = std::move(s);
       best_score = sc;
-      first = false;
+      best_run = run;
     }
   }
-  return best;
+  if (options.improve_moves <= 0) return best;
+  // The best construction again (deterministic), then improved in place.
+  Builder b(problem, options.seed, kTimeWeights[best_run / 2]);
+  b.Run(best_run % 2 == 1);
+  b.Improve(options.improve_moves);
+  return b.Output();
 }
 
 }  // namespace zhiban::domain::routes

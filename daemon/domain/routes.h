@@ -131,6 +131,9 @@ struct Solution {
 
 struct SolveOptions {
   uint64_t seed = 1;  // breaks ties among equal insertions
+  // Local search: at most this many improving moves after the construction
+  // (0: the construction alone).
+  int improve_moves = 100000;
 };
 
 // Builds a solution: every urgent visit it can serve first, then the others by
@@ -140,8 +143,10 @@ struct SolveOptions {
 // cost go to the shorter route. A fixed set of such runs (routes.cpp,
 // kTimeWeights, with and without lazy route opening) is made and the best by
 // the objective kept: urgent served, weighted visits served, travel, spread of
-// route durations. Every visit is either in one route or in `unserved` with
-// its reason.
+// route durations. Then, up to options.improve_moves times, a visit is moved
+// to where it adds the least travel while that saves travel (relocate, first
+// improvement, to a local optimum). Every visit is either in one route or in
+// `unserved` with its reason.
 // REQUIRES: problem.travel set; every visit has at least one window.
 Solution SolveRoutes(const Problem& problem, const SolveOptions& options = {});
 

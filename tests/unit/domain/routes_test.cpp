@@ -199,6 +199,33 @@ TEST(RoutesTest, SameInputAndSeedGiveTheSameAnswer) {
   EXPECT_EQ(a.unserved.size(), b.unserved.size());
 }
 
+TEST(RoutesTest, LocalSearchKeepsEveryVisitAndNeverAddsTravel) {
+  auto travel = GridTravel();
+  const Problem p = Grid(travel);
+  const Solution built = SolveRoutes(p, {.seed = 3, .improve_moves = 0});
+  const Solution improved = SolveRoutes(p, {.seed = 3});
+  ASSERT_TRUE(CheckRoutes(p, built).ok()) << CheckRoutes(p, built).message();
+  ASSERT_TRUE(CheckRoutes(p, improved).ok()) << CheckRoutes(p, improved).message();
+  EXPECT_EQ(improved.unserved.size(), built.unserved.size());
+  EXPECT_LE(improved.total_travel, built.total_travel + 1e-9);
+}
+
+TEST(RoutesTest, AVisitGoesToTheRouteThatPassesIt) {
+  // Two staff members end at opposite ends of a line; "mid" at 4 is on the
+  // way for the one ending at 5 whatever the construction chose.
+  auto travel = Line({0, 1, 4, 5, -5});
+  Problem p;
+  p.travel = &travel;
+  p.visits = {MakeVisit("east", 3, 0, 100), MakeVisit("west", 4, 0, 100),
+              MakeVisit("mid", 2, 0, 100)};
+  p.vehicles = {MakeVehicle("e", 0, 100), MakeVehicle("w", 0, 100)};
+  p.vehicles[0].end_location = 3;
+  p.vehicles[1].end_location = 4;
+  const Solution s = SolveRoutes(p);
+  ASSERT_TRUE(CheckRoutes(p, s).ok()) << CheckRoutes(p, s).message();
+  EXPECT_DOUBLE_EQ(s.total_travel, 10);  // 0 -> 4 -> 5 and 0 -> -5
+}
+
 TEST(RoutesTest, CheckerCatchesRoutesBrokenByHand) {
   auto travel = GridTravel();
   const Problem p = Grid(travel);

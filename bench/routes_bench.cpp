@@ -7,8 +7,8 @@
 //
 //   routes/construction   the construction alone (regret-2 insertion, best of
 //                         8 runs): the baseline, in the same run
-//   routes/relocate       SolveRoutes's default: the construction, then
-//                         relocate moves to a local optimum
+//   routes/local_search   SolveRoutes's default: the construction, then
+//                         relocate, 2-opt* and 2-opt to a local optimum
 // Each case solves every instance once a repetition; CheckRoutes on each result.
 //
 // The instances are read from $ZHIBAN_SOLOMON_DIR, by default the copy in
@@ -145,9 +145,9 @@ struct Result {
   std::vector<double> ms;
 };
 
-// Per case: 0 the construction alone, 1 construction + relocate.
+// Per case: 0 the construction alone, 1 SolveRoutes's default (with local search).
 constexpr int kCases = 2;
-const char* kCaseNames[kCases] = {"construction", "relocate"};
+const char* kCaseNames[kCases] = {"construction", "local_search"};
 std::map<std::string, Result>& Results(int mode) {
   static std::map<std::string, Result> r[kCases];
   return r[mode];
@@ -264,7 +264,7 @@ void PrintRoutesSummary() {
 }
 
 void BenchConstruction(benchmark::State& state) { BenchSolve(state, 0); }
-void BenchRelocate(benchmark::State& state) { BenchSolve(state, 1); }
+void BenchLocalSearch(benchmark::State& state) { BenchSolve(state, 1); }
 
 BENCHMARK(BenchConstruction)
     ->Name("routes/construction")
@@ -272,8 +272,8 @@ BENCHMARK(BenchConstruction)
     ->Repetitions(Reps())
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond);
-BENCHMARK(BenchRelocate)
-    ->Name("routes/relocate")
+BENCHMARK(BenchLocalSearch)
+    ->Name("routes/local_search")
     ->Iterations(1)
     ->Repetitions(Reps())
     ->UseManualTime()

@@ -143,11 +143,12 @@ struct SolveOptions {
 // cost go to the shorter route. A fixed set of such runs (routes.cpp,
 // kTimeWeights, with and without lazy route opening) is made and the best by
 // the objective kept: urgent served, weighted visits served, travel, spread of
-// route durations. Then, up to options.improve_moves times, a visit is moved
-// to where it adds the least travel while that saves travel (relocate, first
-// improvement, to a local optimum). Every visit is either in one route or in
-// `unserved` with its reason.
-// REQUIRES: problem.travel set; every visit has at least one window.
+// route durations. Then local search, first improvement, to a local optimum
+// or options.improve_moves moves: tails of two routes swapped (2-opt*), a
+// stretch of a route reversed (2-opt), a visit moved to where it adds the
+// least travel (relocate), each only when it saves travel and still fits. Every visit is either in
+// one route or in `unserved` with its reason. REQUIRES: problem.travel set; every visit has at
+// least one window.
 Solution SolveRoutes(const Problem& problem, const SolveOptions& options = {});
 
 // Recomputes every route from the problem alone (not the solver's

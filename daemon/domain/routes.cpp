@@ -97,6 +97,10 @@ bool SameKind(const Vehicle& a, const Vehicle& b) {
          a.max_visits == b.max_visits && a.capacity == b.capacity;
 }
 
+// A double in [0, 1) from the generator's raw output (fixed by the standard,
+// unlike std::uniform_real_distribution's).
+double Unit(std::mt19937_64& rng) { return static_cast<double>(rng() >> 11) * 0x1.0p-53; }
+
 int Tier(Priority p) { return p == Priority::kUrgent ? 2 : p == Priority::kHigh ? 1 : 0; }
 
 struct RouteState {
@@ -116,7 +120,9 @@ struct Insertion {
 
 class Builder {
  public:
-  Builder(const Problem& p, uint64_t seed, double time_weight)
+  // `noise` > 0 scales each visit's regret by a factor drawn from the seed
+  // in [1 - noise, 1 + noise], so starts with other seeds take other orders.
+  Builder(const Problem& p, uint64_t seed, double time_weight, double noise = 0)
       : p_(p),
         time_weight_(time_weight),
         t_(*p.travel),
@@ -143,6 +149,9 @@ class Builder {
     std::mt19937_64 rng(seed);
     for (int i = n_ - 1; i > 0; --i)
       std::swap(rank_[i], rank_[static_cast<int>(rng() % static_cast<uint64_t>(i + 1))]);
+    noise_.assign(static_cast<size_t>(n_), 1.0);
+    if (noise > 0)
+      for (int u = 0; u < n_; ++u) noise_[u] = 1 + noise * (2 * Unit(rng) - 1);
     for (int u = 0; u < n_; ++u)
       for (int r = 0; r < m_; ++r) Cache(u, r) = Best(u, r);
   }
@@ -183,7 +192,7 @@ class Builder {
         }
         const int tier = Tier(p_.visits[u].priority);
         if (r1 >= 0) {
-          const double regret = c2 == kInf ? kOnlyChoice : c2 - c1;
+          const double regret = c2 == kInf ? kOnlyChoice : (c2 - c1) * noise_[u];
           std::tuple<int, double, double, int> key{tier, regret, -c1, -rank_[u]};
           if (pick < 0 || key > pick_key) {
             pick = u;
@@ -191,7 +200,7 @@ class Builder {
             pick_key = key;
           }
         } else if (e >= 0) {
-          std::tuple<int, double, double, int> key{tier, e1, 0, -rank_[u]};
+          std::tuple<int, double, double, int> key{tier, e1 * noise_[u], 0, -rank_[u]};
           if (seed < 0 || key > seed_key) {
             seed = u;
             seed_route = e;
@@ -551,7 +560,8 @@ class Builder {
   std::vector<Insertion> cache_;  // [visit * m + route]
   std::vector<bool> routed_, dropped_;
   std::vector<int> rank_;
-  std::vector<int> kind_;  // the first vehicle of each vehicle's kind
+  std::vector<double> noise_;  // per visit, scales its regret
+  std::vector<int> kind_;      // the first vehicle of each vehicle's kind
 };
 
 }  // namespace
@@ -615,11 +625,27 @@ Solution SolveRoutes(const Problem& problem, const SolveOptions& options) {
     }
   }
   if (options.improve_moves <= 0) return best;
-  // The best construction again (deterministic), then improved in place.
-  Builder b(problem, options.seed, kTimeWeights[best_run / 2]);
-  b.Run(best_run % 2 == 1);
-  b.Improve(options.improve_moves);
-  return b.Output();
+  // Each start is a construction improved in place by local search; the best
+  // local optimum is kept. The first kRuns are the fixed settings above, the
+  // rest draw a time weight, lazy opening and regret noise from the seed.
+  std::mt19937_64 rng(options.seed ^ 0x9e3779b97f4a7c15ULL);
+  best_run = -1;
+  for (int run = 0; run < std::max(options.starts, 1); ++run) {
+    const bool fixed = run < kRuns;
+    const double weight = fixed ? kTimeWeights[run / 2] : Unit(rng);
+    const bool lazy = fixed ? run % 2 == 1 : (rng() & 1) == 1;
+    Builder b(problem, options.seed + static_cast<uint64_t>(run), weight, fixed ? 0 : 0.3);
+    b.Run(lazy);
+    b.Improve(options.improve_moves);
+    Solution s = b.Output();
+    const Score sc = Evaluate(problem, s);
+    if (best_run < 0 || Better(sc, best_score)) {
+      best = std::move(s);
+      best_score = sc;
+      best_run = run;
+    }
+  }
+  return best;
 }
 
 }  // namespace zhiban::domain::routes

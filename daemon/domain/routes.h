@@ -134,6 +134,9 @@ struct SolveOptions {
   // Local search: at most this many improving moves after the construction
   // (0: the construction alone).
   int improve_moves = 100000;
+  // With local search: constructions improved, the best kept. The first 8
+  // are the fixed construction settings; the others draw theirs from `seed`.
+  int starts = 32;
 };
 
 // Builds a solution: every urgent visit it can serve first, then the others by

@@ -1,4 +1,5 @@
-// The construction heuristic: regret-2 parallel cheapest insertion.
+// SolveRoutes: regret-2 parallel cheapest insertion (Builder::Run), then local
+// search (Builder::Improve: 2-opt*, 2-opt, relocate), over several starts.
 //
 // Each route keeps, per stop, its service start and the latest arrival at that
 // stop that still lets the rest of the route keep its windows and the shift.

@@ -5,9 +5,11 @@
 // Solution. Times and travel are doubles in one unit of the caller's choosing
 // (seconds for the daemon; the Solomon benchmark's own unit in bench/).
 //
-// Slice 1 (this file): the problem and solution types, CheckRoutes, and a
-// construction heuristic (regret-2 parallel cheapest insertion). Local search
-// comes next; the daemon wiring is issue 22.
+// Here: the problem and solution types; SolveRoutes (routes.cpp: regret-2
+// parallel cheapest insertion, then multi-start local search with 2-opt*,
+// 2-opt and relocate); CheckRoutes (routes_check.cpp, sharing nothing with the
+// solver). Still to come in issue 21: more neighbourhoods and a metaheuristic
+// within an iteration budget; the daemon wiring is issue 22.
 #pragma once
 
 #include <cstdint>

@@ -26,8 +26,6 @@ namespace {
 using google::protobuf::util::TimeUtil;
 using namespace std::chrono_literals;
 
-std::string Source(const std::string& rel) { return std::string(ZHIBAN_SOURCE_DIR) + "/" + rel; }
-
 uint64_t LastSeq(DaemonFixture& d) {
   v1::CtlRequest req;
   req.mutable_status();

@@ -22,8 +22,6 @@ namespace {
 using google::protobuf::util::TimeUtil;
 using nlohmann::json;
 
-std::string Source(const std::string& rel) { return std::string(ZHIBAN_SOURCE_DIR) + "/" + rel; }
-
 class RotaDaemon : public ::testing::Test {
  protected:
   void SetUp() override {

@@ -26,8 +26,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string Source(const std::string& rel) { return std::string(ZHIBAN_SOURCE_DIR) + "/" + rel; }
-
 // A key made by `zhibanctl key create` through the local admin socket.
 net::CurveKeys MakeKey(DaemonFixture& d, const std::string& name, const std::string& role) {
   const std::string path = d.dir() / (name + ".key");
@@ -233,18 +231,11 @@ class ScopedRoles : public ::testing::Test {
  protected:
   void SetUp() override {
     d_.Start();
-    Ok({"import", "centers", Source("ops/demo/centers.csv")});
-    Ok({"import", "staff", Source("ops/demo/staff.csv")});
+    LoadDemoStreet(d_);
     Ok({"center", "add", "--id", "xishi-street", "--name", "西市街道党群服务中心", "--level",
         "STREET"});
     Ok({"center", "add", "--id", "xishi-a", "--name", "西市甲社区党群服务中心", "--parent",
         "xishi-street", "--level", "COMMUNITY"});
-    Ok({"policy", "set", "--file", Source("ops/policies/community.toml"), "--from", "2025-01-01"});
-    Ok({"policy", "assign", "--center", "xingfu", "--policy", "community-standard", "--from",
-        "2025-01-01"});
-    Ok({"rota", "generate", "--center", "xingfu", "--from", "2026-01-05", "--to", "2026-01-31",
-        "--fill"});
-    Ok({"rota", "publish", "--center", "xingfu", "--month", "2026-01"});
     replay_ = MakeKey(d_, "replay", "plugin");
   }
   void TearDown() override { EXPECT_EQ(d_.Stop(), 0); }

@@ -19,8 +19,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string Source(const std::string& rel) { return std::string(ZHIBAN_SOURCE_DIR) + "/" + rel; }
-
 constexpr const char* kPhone = "13912345678";
 constexpr const char* kIdNumber = "11010119400101123X";
 constexpr const char* kRoom = "2单元301";
@@ -30,14 +28,7 @@ class VisitDaemon : public ::testing::Test {
  protected:
   void SetUp() override {
     d_.Start();
-    Ok({"import", "centers", Source("ops/demo/centers.csv")});
-    Ok({"import", "staff", Source("ops/demo/staff.csv")});
-    Ok({"policy", "set", "--file", Source("ops/policies/community.toml"), "--from", "2025-01-01"});
-    Ok({"policy", "assign", "--center", "xingfu", "--policy", "community-standard", "--from",
-        "2025-01-01"});
-    Ok({"rota", "generate", "--center", "xingfu", "--from", "2026-01-05", "--to", "2026-01-31",
-        "--fill"});
-    Ok({"rota", "publish", "--center", "xingfu", "--month", "2026-01"});
+    LoadDemoStreet(d_);
     Ok({"resident",       "add",
         "--id",           "r1",
         "--name",         "王奶奶",

@@ -15,6 +15,9 @@ namespace zhiban::test {
 // The source tree this build was configured from.
 const char* SourceDir();
 
+// The path of `rel` in the source tree ("ops/demo/centers.csv").
+inline std::string Source(const std::string& rel) { return std::string(SourceDir()) + "/" + rel; }
+
 inline std::string ReadSource(const std::string& rel) {
   std::ifstream f(std::string(SourceDir()) + "/" + rel);
   std::stringstream ss;

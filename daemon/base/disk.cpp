@@ -1,5 +1,6 @@
 #include "daemon/base/disk.h"
 
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 
 #include <cerrno>
@@ -34,6 +35,12 @@ Status CheckRoomToWrite(const std::string& dir, uint64_t min_free_bytes, uint64_
       "{}{} has {} KiB free, under the {} MiB {} keeps in reserve; writes resume by themselves "
       "once there is room",
       kNoRoom, dir, *free / 1024, min_free_bytes >> 20, keeper));
+}
+
+bool SameDisk(const std::string& a, const std::string& b) {
+  struct stat sa {
+  }, sb{};
+  return ::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0 && sa.st_dev == sb.st_dev;
 }
 
 bool IsNoRoomToWrite(const Status& s) {

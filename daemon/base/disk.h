@@ -33,6 +33,11 @@ Result<uint64_t> FreeBytes(const std::string& dir);
 // room". `keeper` names the process ("zhiband", "the notifier").
 Status CheckRoomToWrite(const std::string& dir, uint64_t min_free_bytes, uint64_t write_bytes,
                         std::string_view keeper);
+// Whether `a` and `b` (existing paths) are on one file system, where a
+// RocksDB checkpoint hard-links its files instead of copying them. False
+// when either cannot be asked.
+bool SameDisk(const std::string& a, const std::string& b);
+
 // True for a refusal of CheckRoomToWrite: the write may be tried again once
 // there is room (other UNAVAILABLE errors are not this).
 bool IsNoRoomToWrite(const Status& s);

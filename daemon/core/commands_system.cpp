@@ -239,6 +239,15 @@ Result<std::string> BackupCreate(CommandEnv& env, const R& req, v1::CtlReply* re
   // Earlier commands of this group are not on disk yet, so not in it.
   const uint64_t last = env.durable_seq;
   ZB_RETURN_IF_ERROR(env.store.Checkpoint(dir));
+  // A backup is of every resident's data: one that exists is audited. Should
+  // the copy have taken the room its audit record needs, it is removed.
+  if (Status room = env.store.RoomFor(64 << 10); !room.ok()) {
+    fs::remove_all(target, ec);
+    return Status::Unavailable(fmt::format(
+        "the backup would leave no room for its audit record, so it was removed: {}; nothing "
+        "was written",
+        room.message()));
+  }
   reply->mutable_backup()->set_dir(dir);
   reply->mutable_backup()->set_last_seq(last);
   spdlog::info("backup of seq 1..{} written to {}", last, dir);

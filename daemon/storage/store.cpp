@@ -280,11 +280,43 @@ uint64_t Store::TotalLiveBytes() const {
   return total;
 }
 
+Status Store::RoomFor(uint64_t bytes) const {
+  return CheckRoomToWrite(dir_, options_.min_free_bytes, bytes, "zhiband");
+}
+
 Status Store::Checkpoint(const std::string& dir) {
+  namespace fs = std::filesystem;
+  uint64_t mem = 0, sst = 0;
+  for (int i = 0; i < static_cast<int>(Family::kCount); ++i) {
+    uint64_t m = 0, s = 0;
+    impl_->db->GetIntProperty(impl_->cf(Family(i)), rocksdb::DB::Properties::kSizeAllMemTables, &m);
+    impl_->db->GetIntProperty(impl_->cf(Family(i)), rocksdb::DB::Properties::kTotalSstFilesSize,
+                              &s);
+    mem += m;
+    sst += s;
+  }
+  // The flush writes the memtables here; the copy writes them again, and
+  // every SST file too when `dir` is on another disk. The MANIFEST, OPTIONS
+  // and WAL copies are small; kMinFreeBytes of slack is asked on top.
+  const std::string parent = fs::path(dir).parent_path().string();
+  const uint64_t copy = mem + (SameDisk(dir_, parent) ? 0 : sst);
+  for (auto [where, bytes] : {std::pair{dir_, mem}, std::pair{parent, copy}}) {
+    if (Status room = CheckRoomToWrite(where, options_.min_free_bytes, bytes, "zhiband");
+        !room.ok()) {
+      return Status::Unavailable(
+          fmt::format("backup not started: {}; nothing was written", room.message()));
+    }
+  }
   rocksdb::Checkpoint* raw = nullptr;
   ZB_RETURN_IF_ERROR(FromRocks(rocksdb::Checkpoint::Create(impl_->db.get(), &raw), "checkpoint"));
   std::unique_ptr<rocksdb::Checkpoint> cp(raw);
-  return FromRocks(cp->CreateCheckpoint(dir), fmt::format("checkpoint to {}", dir));
+  Status s = FromRocks(cp->CreateCheckpoint(dir), fmt::format("checkpoint to {}", dir));
+  if (!s.ok()) {
+    std::error_code ec;  // best effort: what is left is removed
+    fs::remove_all(dir, ec);
+    fs::remove_all(dir + ".tmp", ec);
+  }
+  return s;
 }
 
 }  // namespace zhiban::storage

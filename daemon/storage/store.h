@@ -155,8 +155,17 @@ class Store {
   // Returns the bytes of SST files checked.
   Result<uint64_t> VerifyChecksums();
 
-  // Writes a consistent online copy to `dir` (RocksDB checkpoint, hard links).
+  // Writes a consistent online copy to `dir` (RocksDB checkpoint: hard links
+  // on the data dir's disk, copies elsewhere). A checkpoint flushes the
+  // memtables into the data dir and writes into `dir`, and Debian's RocksDB
+  // aborts on a write that finds its disk full (base/disk.h): so it starts
+  // only when both disks keep min_free_bytes after what it will write, and
+  // is refused UNAVAILABLE otherwise. A failed checkpoint leaves nothing at
+  // `dir` (nor RocksDB's `dir`.tmp).
   Status Checkpoint(const std::string& dir);
+  // What Commit would say of a batch of `bytes` now: OK, or the refusal of
+  // a disk under its reserve (CheckRoomToWrite).
+  Status RoomFor(uint64_t bytes) const;
 
   const std::string& dir() const { return dir_; }
   bool sync() const { return options_.sync; }

@@ -793,6 +793,63 @@ TEST(DaemonDisk, ADiskFullForLongerThanRocksDbsLogFlushIsSurvived) {
   EXPECT_EQ(d.Stop(), 0);  // RocksDB logs at close too: no abort there either
 }
 
+// A backup onto a full disk, or from a data dir on one (issue 37): refused
+// before RocksDB writes anything (Debian's RocksDB aborted zhiband at 0
+// bytes free), no partial copy left, the refusal audited, zhiband serving;
+// once there is room the same command writes a backup, audited. Needs root
+// (tmpfs mounts over the backup root and the data dir); skipped otherwise.
+TEST(DaemonDisk, ABackupOntoAFullDiskIsRefusedWholeAndLeavesNothing) {
+  namespace fs = std::filesystem;
+  DaemonFixture d;
+  const std::string root = d.data_dir() + "-backups";
+  fs::create_directories(root);
+  SmallDisk backups(root, 96);
+  if (!backups.mounted()) GTEST_SKIP() << "needs root to mount a small tmpfs";
+  d.Start();
+  Do(d, AddCenter("street"));
+  for (int i = 0; i < 50; ++i) Do(d, AddStaff(fmt::format("s{}", i), "street"));
+  backups.Fill();
+  auto r = d.Ctl({"backup", "create", "--dir", "full"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("backup not started"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("No space left on device"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(root + "/full")) << "a partial backup was left";
+  EXPECT_FALSE(fs::exists(root + "/full.tmp"));
+  auto audit = d.Ctl({"audit", "list", "--command", "backup_create"});
+  EXPECT_NE(audit.out.find("UNAVAILABLE"), std::string::npos) << "the refusal is audited\n"
+                                                              << audit.out;
+  EXPECT_EQ(d.Ctl({"status"}).exit_code, 0) << "zhiband still serves";
+  backups.Free();
+  r = d.Ctl({"backup", "create", "--dir", "after"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(fs::exists(root + "/after/CURRENT"));
+  audit = d.Ctl({"audit", "list", "--command", "backup_create"});
+  EXPECT_NE(audit.out.find("backup to " + root + "/after"), std::string::npos) << audit.out;
+  EXPECT_EQ(d.Stop(), 0);
+}
+
+// The data dir's own disk full: the checkpoint's flush would write there,
+// and Debian's RocksDB aborts on that write. Refused (Store::Checkpoint's
+// guard, and the group's own room check before it); zhiband serves on.
+// Needs root; skipped otherwise.
+TEST(DaemonDisk, ABackupFromAFullDataDiskIsRefusedAndZhibandLives) {
+  DaemonFixture d;
+  SmallDisk data(d.data_dir(), 256);  // RocksDB preallocates its WAL (about 70 MiB)
+  if (!data.mounted()) GTEST_SKIP() << "needs root to mount a small tmpfs";
+  d.Start();
+  Do(d, AddCenter("street"));
+  data.Fill();
+  // (Its audit record cannot be written either, so the reply is the group's:
+  // "storage write failed; nothing was applied", naming the full disk.)
+  auto r = d.Ctl({"backup", "create", "--dir", "b"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("No space left on device"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(d.data_dir() + "-backups/b"));
+  EXPECT_EQ(d.Ctl({"status"}).exit_code, 0) << "zhiband still serves\n" << Slurp(d.log());
+  data.Free();
+  EXPECT_EQ(d.Stop(), 0);
+}
+
 // Bit rot in an SST file is found when zhiband starts (every block's
 // checksum is read), with the file named, not later by a replay.
 TEST(DaemonStorage, ABitFlippedInAnSstIsFoundAtStart) {

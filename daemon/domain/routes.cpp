@@ -9,6 +9,7 @@
 // Routes only grow, so a visit that fits no route now never will: it is given
 // its reason at once.
 #include "daemon/domain/routes.h"
+#include "daemon/domain/routes_internal.h"
 
 #include <algorithm>
 #include <cassert>
@@ -52,520 +53,255 @@ std::string UnservedReasonText(UnservedReason r) {
   return "unknown";
 }
 
-namespace {
+namespace internal {
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
-constexpr double kEps = 1e-9;
-// The regret of a visit that fits only one route: it goes before any visit
-// with a choice.
-constexpr double kOnlyChoice = 1e15;
-
-// The earliest service start at or after arrival `a`, or kInf if every window
-// has closed.
-double EarliestStart(const Visit& v, double a) {
-  double best = kInf;
-  for (const TimeWindow& w : v.windows) {
-    if (a <= w.close + kEps) best = std::min(best, std::max(a, w.open));
+Builder::Builder(const Problem& p, uint64_t seed, double time_weight, double noise)
+    : p_(p),
+      time_weight_(time_weight),
+      t_(*p.travel),
+      n_(static_cast<int>(p.visits.size())),
+      m_(static_cast<int>(p.vehicles.size())),
+      routes_(static_cast<size_t>(m_)),
+      cache_(static_cast<size_t>(n_) * static_cast<size_t>(m_)),
+      routed_(static_cast<size_t>(n_), false),
+      dropped_(static_cast<size_t>(n_), false),
+      rank_(static_cast<size_t>(n_)) {
+  // Vehicles of one kind are interchangeable while empty: only the first
+  // empty one of each kind is offered, so regret is not zero by symmetry.
+  kind_.assign(static_cast<size_t>(m_), -1);
+  for (int r = 0; r < m_; ++r) {
+    if (kind_[r] >= 0) continue;
+    kind_[r] = r;
+    for (int s = r + 1; s < m_; ++s)
+      if (kind_[s] < 0 && SameKind(p.vehicles[r], p.vehicles[s])) kind_[s] = r;
   }
-  return best;
+  for (int r = 0; r < m_; ++r) Refresh(r);
+  // A seeded order breaks exact ties; mt19937_64's outputs are fixed by the
+  // standard, unlike its distributions.
+  for (int u = 0; u < n_; ++u) rank_[u] = u;
+  std::mt19937_64 rng(seed);
+  for (int i = n_ - 1; i > 0; --i)
+    std::swap(rank_[i], rank_[static_cast<int>(rng() % static_cast<uint64_t>(i + 1))]);
+  noise_.assign(static_cast<size_t>(n_), 1.0);
+  if (noise > 0)
+    for (int u = 0; u < n_; ++u) noise_[u] = 1 + noise * (2 * Unit(rng) - 1);
+  for (int u = 0; u < n_; ++u)
+    for (int r = 0; r < m_; ++r) Cache(u, r) = Best(u, r);
 }
 
-// The latest arrival whose service start is at or before `limit`, or -kInf.
-double LatestArrival(const Visit& v, double limit) {
-  double best = -kInf;
-  for (const TimeWindow& w : v.windows) {
-    if (w.open <= limit + kEps) best = std::max(best, std::min(w.close, limit));
-  }
-  return best;
-}
-
-double LastClose(const Visit& v) {
-  double c = -kInf;
-  for (const TimeWindow& w : v.windows) c = std::max(c, w.close);
-  return c;
-}
-
-bool HasSkill(const Vehicle& k, const std::string& skill) {
-  return skill.empty() || std::find(k.skills.begin(), k.skills.end(), skill) != k.skills.end();
-}
-
-bool SameKind(const Vehicle& a, const Vehicle& b) {
-  auto sa = a.skills, sb = b.skills;
-  std::sort(sa.begin(), sa.end());
-  std::sort(sb.begin(), sb.end());
-  return sa == sb && a.shift.open == b.shift.open && a.shift.close == b.shift.close &&
-         a.start_location == b.start_location && a.end_location == b.end_location &&
-         a.max_visits == b.max_visits && a.capacity == b.capacity;
-}
-
-// A double in [0, 1) from the generator's raw output (fixed by the standard,
-// unlike std::uniform_real_distribution's).
-double Unit(std::mt19937_64& rng) { return static_cast<double>(rng() >> 11) * 0x1.0p-53; }
-
-int Tier(Priority p) { return p == Priority::kUrgent ? 2 : p == Priority::kHigh ? 1 : 0; }
-
-struct RouteState {
-  std::vector<int> seq;        // visit indices
-  std::vector<double> start;   // service start per stop
-  std::vector<double> latest;  // latest feasible arrival per stop; [seq.size()] is the end
-  double load = 0;
-  double duration = 0;  // return - shift open
-  double travel = 0;
-  bool feasible = true;  // every start in a window, back within the shift
-};
-
-struct Insertion {
-  double cost = kInf;
-  int pos = -1;
-};
-
-class Builder {
- public:
-  // `noise` > 0 scales each visit's regret by a factor drawn from the seed
-  // in [1 - noise, 1 + noise], so starts with other seeds take other orders.
-  Builder(const Problem& p, uint64_t seed, double time_weight, double noise = 0)
-      : p_(p),
-        time_weight_(time_weight),
-        t_(*p.travel),
-        n_(static_cast<int>(p.visits.size())),
-        m_(static_cast<int>(p.vehicles.size())),
-        routes_(static_cast<size_t>(m_)),
-        cache_(static_cast<size_t>(n_) * static_cast<size_t>(m_)),
-        routed_(static_cast<size_t>(n_), false),
-        dropped_(static_cast<size_t>(n_), false),
-        rank_(static_cast<size_t>(n_)) {
-    // Vehicles of one kind are interchangeable while empty: only the first
-    // empty one of each kind is offered, so regret is not zero by symmetry.
-    kind_.assign(static_cast<size_t>(m_), -1);
-    for (int r = 0; r < m_; ++r) {
-      if (kind_[r] >= 0) continue;
-      kind_[r] = r;
-      for (int s = r + 1; s < m_; ++s)
-        if (kind_[s] < 0 && SameKind(p.vehicles[r], p.vehicles[s])) kind_[s] = r;
-    }
-    for (int r = 0; r < m_; ++r) Refresh(r);
-    // A seeded order breaks exact ties; mt19937_64's outputs are fixed by the
-    // standard, unlike its distributions.
-    for (int u = 0; u < n_; ++u) rank_[u] = u;
-    std::mt19937_64 rng(seed);
-    for (int i = n_ - 1; i > 0; --i)
-      std::swap(rank_[i], rank_[static_cast<int>(rng() % static_cast<uint64_t>(i + 1))]);
-    noise_.assign(static_cast<size_t>(n_), 1.0);
-    if (noise > 0)
-      for (int u = 0; u < n_; ++u) noise_[u] = 1 + noise * (2 * Unit(rng) - 1);
-    for (int u = 0; u < n_; ++u)
-      for (int r = 0; r < m_; ++r) Cache(u, r) = Best(u, r);
-  }
-
-  // With `lazy`, regret is taken among the routes already open, and a new
-  // route is opened only when no remaining visit fits an open one, seeded
-  // with the visit that costs most to reach (Solomon's I1 seed): this keeps
-  // one-customer routes from being opened early for visits an open route
-  // would take later.
-  Solution Run(bool lazy) {
-    for (;;) {
-      int pick = -1, pick_route = -1, seed = -1, seed_route = -1;
-      std::tuple<int, double, double, int> pick_key{}, seed_key{};
-      const std::vector<bool> offered = Offered();
-      for (int u = 0; u < n_; ++u) {
-        if (routed_[u] || dropped_[u]) continue;
-        double c1 = kInf, c2 = kInf, e1 = kInf;
-        int r1 = -1, e = -1;
-        for (int r = 0; r < m_; ++r) {
-          if (!offered[r]) continue;
-          const double c = Cache(u, r).cost;
-          if (c == kInf) continue;
-          if (lazy && routes_[r].seq.empty()) {
-            if (e < 0 || c < e1 - kEps) {
-              e1 = c;
-              e = r;
-            }
-            continue;
-          }
-          if (r1 < 0 || c < c1 - kEps ||
-              (c <= c1 + kEps && routes_[r].duration < routes_[r1].duration)) {
-            c2 = std::min(c2, c1);
-            c1 = c;
-            r1 = r;
-          } else {
-            c2 = std::min(c2, c);
-          }
-        }
-        const int tier = Tier(p_.visits[u].priority);
-        if (r1 >= 0) {
-          const double regret = c2 == kInf ? kOnlyChoice : (c2 - c1) * noise_[u];
-          std::tuple<int, double, double, int> key{tier, regret, -c1, -rank_[u]};
-          if (pick < 0 || key > pick_key) {
-            pick = u;
-            pick_route = r1;
-            pick_key = key;
-          }
-        } else if (e >= 0) {
-          std::tuple<int, double, double, int> key{tier, e1 * noise_[u], 0, -rank_[u]};
-          if (seed < 0 || key > seed_key) {
-            seed = u;
-            seed_route = e;
-            seed_key = key;
-          }
-        } else {
-          dropped_[u] = true;
-        }
-      }
-      if (seed >= 0 && (pick < 0 || std::get<0>(seed_key) > std::get<0>(pick_key))) {
-        pick = seed;
-        pick_route = seed_route;
-      }
-      if (pick < 0) break;
-      Insert(pick, pick_route, Cache(pick, pick_route).pos);
-    }
-    return Output();
-  }
-
-  // Local search, first improvement, in rounds: a pass of 2-opt* over every
-  // pair of routes, a pass of 2-opt in each route, then relocate — each
-  // routed visit (in the seeded order) taken out and put back where it adds
-  // the least travel, in any route, when that saves travel. Stops at a local
-  // optimum or after `budget` moves; never unserves a visit. Returns the
-  // moves made.
-  int Improve(int budget) {
-    time_weight_ = 0;  // from here on, travel alone
-    std::vector<int> order;
-    for (int u = 0; u < n_; ++u)
-      if (routed_[u]) order.push_back(u);
-    std::sort(order.begin(), order.end(), [&](int a, int b) { return rank_[a] < rank_[b]; });
-    int moves = 0;
-    for (bool improved = true; improved && moves < budget;) {
-      improved = false;
-      const int before_tails = moves;
-      moves += SwapTails(budget - moves);
-      if (moves < budget) moves += Reverse(budget - moves);
-      improved = moves > before_tails;
-      for (int u : order) {
-        if (moves >= budget) break;
-        int a = 0, idx = 0;
-        for (; a < m_; ++a) {
-          const auto& seq = routes_[a].seq;
-          const auto it = std::find(seq.begin(), seq.end(), u);
-          if (it != seq.end()) {
-            idx = static_cast<int>(it - seq.begin());
-            break;
-          }
-        }
-        const double before = routes_[a].travel;
-        routes_[a].seq.erase(routes_[a].seq.begin() + idx);
-        Refresh(a);
-        const double gain = before - routes_[a].travel;
-        int best_r = -1;
-        Insertion best;
-        if (routes_[a].feasible) {
-          const std::vector<bool> offered = Offered();
-          for (int r = 0; r < m_; ++r) {
-            if (!offered[r]) continue;
-            const Insertion in = Best(u, r);
-            if (in.cost < best.cost - kEps) {
-              best = in;
-              best_r = r;
-            }
-          }
-        }
-        if (best_r >= 0 && best.cost < gain - 1e-7) {
-          routes_[best_r].seq.insert(routes_[best_r].seq.begin() + best.pos, u);
-          Refresh(best_r);
-          ++moves;
-          improved = true;
-        } else {
-          routes_[a].seq.insert(routes_[a].seq.begin() + idx, u);
-          Refresh(a);
-        }
-      }
-    }
-    return moves;
-  }
-
- private:
-  // Whether vehicle r can drive `seq` as it stands: skills, load, visit
-  // limit, windows, back within the shift.
-  bool Fits(int r, const std::vector<int>& seq) const {
-    const Vehicle& k = p_.vehicles[r];
-    if (static_cast<int>(seq.size()) > k.max_visits) return false;
-    double load = 0, time = k.shift.open;
-    int loc = k.start_location;
-    for (int u : seq) {
-      const Visit& v = p_.visits[u];
-      load += v.demand;
-      if (!HasSkill(k, v.skill) || load > k.capacity + kEps) return false;
-      time = EarliestStart(v, time + t_.Time(loc, v.location));
-      if (time == kInf) return false;
-      time += v.service;
-      loc = v.location;
-    }
-    return time + t_.Time(loc, k.end_location) <= k.shift.close + kEps;
-  }
-
-  int Loc(int r, int i) const { return p_.visits[routes_[r].seq[static_cast<size_t>(i)]].location; }
-
-  // 2-opt* (Potvin & Rousseau): cut two routes and swap their tails, when
-  // that saves travel and both still fit. One pass over every pair of routes
-  // and cut, first improvement; returns the moves made (at most `budget`).
-  int SwapTails(int budget) {
-    int moves = 0;
-    for (int a = 0; a < m_ && moves < budget; ++a) {
-      for (int b = a + 1; b < m_ && moves < budget; ++b) {
-        if (routes_[a].seq.empty() || routes_[b].seq.empty()) continue;
-        const Vehicle& ka = p_.vehicles[a];
-        const Vehicle& kb = p_.vehicles[b];
-        bool moved = true;
-        while (moved && moves < budget) {
-          moved = false;
-          const int la = static_cast<int>(routes_[a].seq.size());
-          const int lb = static_cast<int>(routes_[b].seq.size());
-          const int last_a = Loc(a, la - 1), last_b = Loc(b, lb - 1);
-          for (int i = 0; i <= la && !moved; ++i) {
-            const int prev_a = i == 0 ? ka.start_location : Loc(a, i - 1);
-            const int head_a = i < la ? Loc(a, i) : ka.end_location;
-            for (int j = 0; j <= lb && !moved; ++j) {
-              if ((i == la && j == lb) || (i == 0 && j == 0)) continue;
-              const int prev_b = j == 0 ? kb.start_location : Loc(b, j - 1);
-              const int head_b = j < lb ? Loc(b, j) : kb.end_location;
-              // a keeps its head and takes b's tail (ending at a's end), and
-              // the other way round.
-              double delta = -t_.Time(prev_a, head_a) - t_.Time(prev_b, head_b);
-              delta += t_.Time(prev_a, j < lb ? Loc(b, j) : ka.end_location);
-              delta += t_.Time(prev_b, i < la ? Loc(a, i) : kb.end_location);
-              if (j < lb)
-                delta += t_.Time(last_b, ka.end_location) - t_.Time(last_b, kb.end_location);
-              if (i < la)
-                delta += t_.Time(last_a, kb.end_location) - t_.Time(last_a, ka.end_location);
-              if (delta > -1e-7) continue;
-              const auto& sa = routes_[a].seq;
-              const auto& sb = routes_[b].seq;
-              std::vector<int> na(sa.begin(), sa.begin() + i), nb(sb.begin(), sb.begin() + j);
-              na.insert(na.end(), sb.begin() + j, sb.end());
-              nb.insert(nb.end(), sa.begin() + i, sa.end());
-              if (!Fits(a, na) || !Fits(b, nb)) continue;
-              routes_[a].seq = std::move(na);
-              routes_[b].seq = std::move(nb);
-              Refresh(a);
-              Refresh(b);
-              ++moves;
-              moved = true;
-            }
-          }
-          if (routes_[a].seq.empty() || routes_[b].seq.empty()) break;
-        }
-      }
-    }
-    return moves;
-  }
-
-  double SeqTravel(int r, const std::vector<int>& seq) const {
-    const Vehicle& k = p_.vehicles[r];
-    double sum = 0;
-    int loc = k.start_location;
-    for (int u : seq) {
-      sum += t_.Time(loc, p_.visits[u].location);
-      loc = p_.visits[u].location;
-    }
-    return sum + t_.Time(loc, k.end_location);
-  }
-
-  // 2-opt within a route: reverse a stretch when that saves travel and the
-  // route still fits. The quick test assumes symmetric travel; the exact
-  // travel of the reversed route decides. First improvement, one pass.
-  int Reverse(int budget) {
-    int moves = 0;
-    for (int r = 0; r < m_ && moves < budget; ++r) {
-      const Vehicle& k = p_.vehicles[r];
-      for (bool moved = true; moved && moves < budget;) {
-        moved = false;
-        const int len = static_cast<int>(routes_[r].seq.size());
-        for (int i = 0; i + 1 < len && !moved; ++i) {
-          const int prev = i == 0 ? k.start_location : Loc(r, i - 1);
-          for (int j = i + 1; j < len && !moved; ++j) {
-            const int next = j + 1 < len ? Loc(r, j + 1) : k.end_location;
-            const double delta = t_.Time(prev, Loc(r, j)) + t_.Time(Loc(r, i), next) -
-                                 t_.Time(prev, Loc(r, i)) - t_.Time(Loc(r, j), next);
-            if (delta > -1e-7) continue;
-            std::vector<int> seq = routes_[r].seq;
-            std::reverse(seq.begin() + i, seq.begin() + j + 1);
-            if (SeqTravel(r, seq) > routes_[r].travel - 1e-7 || !Fits(r, seq)) continue;
-            routes_[r].seq = std::move(seq);
-            Refresh(r);
-            ++moves;
-            moved = true;
-          }
-        }
-      }
-    }
-    return moves;
-  }
-
-  Insertion& Cache(int u, int r) {
-    return cache_[static_cast<size_t>(u) * static_cast<size_t>(m_) + static_cast<size_t>(r)];
-  }
-
-  // Offered: every non-empty route, and the first empty vehicle of each kind.
-  std::vector<bool> Offered() const {
-    std::vector<bool> offered(static_cast<size_t>(m_), false), kind_open(offered);
-    for (int r = 0; r < m_; ++r) {
-      if (!routes_[r].seq.empty()) {
-        offered[r] = true;
-      } else if (!kind_open[kind_[r]]) {
-        offered[r] = true;
-        kind_open[kind_[r]] = true;
-      }
-    }
-    return offered;
-  }
-
-  // Recomputes route r's starts and latest arrivals from its sequence.
-  void Refresh(int r) {
-    const Vehicle& k = p_.vehicles[r];
-    RouteState& st = routes_[r];
-    const size_t len = st.seq.size();
-    st.start.assign(len, 0);
-    st.latest.assign(len + 1, 0);
-    int loc = k.start_location;
-    double time = k.shift.open;
-    st.load = 0;
-    st.travel = 0;
-    for (size_t i = 0; i < len; ++i) {
-      const Visit& v = p_.visits[st.seq[i]];
-      st.travel += t_.Time(loc, v.location);
-      st.start[i] = EarliestStart(v, time + t_.Time(loc, v.location));
-      time = st.start[i] + v.service;
-      loc = v.location;
-      st.load += v.demand;
-    }
-    st.travel += t_.Time(loc, k.end_location);
-    st.duration = time + t_.Time(loc, k.end_location) - k.shift.open;
-    st.feasible = time + t_.Time(loc, k.end_location) <= k.shift.close + kEps;
-    st.latest[len] = k.shift.close;
-    int next = k.end_location;
-    for (size_t i = len; i-- > 0;) {
-      const Visit& v = p_.visits[st.seq[i]];
-      st.latest[i] = LatestArrival(v, st.latest[i + 1] - t_.Time(v.location, next) - v.service);
-      next = v.location;
-    }
-  }
-
-  // The cheapest feasible position for visit u in route r.
-  Insertion Best(int u, int r) const {
-    const Visit& v = p_.visits[u];
-    const Vehicle& k = p_.vehicles[r];
-    const RouteState& st = routes_[r];
-    Insertion best;
-    if (!HasSkill(k, v.skill) || st.load + v.demand > k.capacity + kEps ||
-        static_cast<int>(st.seq.size()) >= k.max_visits)
-      return best;
-    const double last_close = LastClose(v);
-    const int len = static_cast<int>(st.seq.size());
-    int prev = k.start_location;
-    double done = k.shift.open;
-    for (int pos = 0; pos <= len; ++pos) {
-      if (pos > 0) {
-        const Visit& pv = p_.visits[st.seq[pos - 1]];
-        prev = pv.location;
-        done = st.start[pos - 1] + pv.service;
-      }
-      if (done > last_close + kEps) break;  // later positions only start later
-      const int next = pos < len ? p_.visits[st.seq[pos]].location : k.end_location;
-      const double to_u = t_.Time(prev, v.location);
-      const double s = EarliestStart(v, done + to_u);
-      if (s == kInf) continue;
-      const double from_u = t_.Time(v.location, next);
-      if (s + v.service + from_u > st.latest[pos] + kEps) continue;
-      // The detour, plus (weighted) how much later the next stop is reached:
-      // time used up now is room lost for later visits.
-      const double detour = to_u + from_u - t_.Time(prev, next);
-      const double push = s + v.service + from_u - (done + t_.Time(prev, next));
-      const double cost = detour + time_weight_ * push;
-      if (cost < best.cost - kEps) best = {cost, pos};
-    }
-    return best;
-  }
-
-  void Insert(int u, int r, int pos) {
-    RouteState& st = routes_[r];
-    st.seq.insert(st.seq.begin() + pos, u);
-    routed_[u] = true;
-    Refresh(r);
-    for (int w = 0; w < n_; ++w)
-      if (!routed_[w] && !dropped_[w]) Cache(w, r) = Best(w, r);
-  }
-
-  UnservedReason Reason(int u) const {
-    const Visit& v = p_.visits[u];
-    bool skilled = false, fits_load = false, reachable = false;
-    for (int r = 0; r < m_; ++r) {
-      const Vehicle& k = p_.vehicles[r];
-      if (!HasSkill(k, v.skill)) continue;
-      skilled = true;
-      if (v.demand > k.capacity + kEps) continue;
-      fits_load = true;
-      const double s = EarliestStart(v, k.shift.open + t_.Time(k.start_location, v.location));
-      if (s != kInf && s + v.service + t_.Time(v.location, k.end_location) <= k.shift.close + kEps)
-        reachable = true;
-    }
-    if (!skilled) return UnservedReason::kNoSkilledStaff;
-    if (!fits_load) return UnservedReason::kOverCapacity;
-    if (!reachable) return UnservedReason::kUnreachable;
-    return UnservedReason::kNoRoom;
-  }
-
- public:
-  Solution Output() const {
-    Solution out;
-    for (int r = 0; r < m_; ++r) {
-      const RouteState& st = routes_[r];
-      if (st.seq.empty()) continue;
-      const Vehicle& k = p_.vehicles[r];
-      Route route;
-      route.vehicle = r;
-      route.depart = k.shift.open;
-      int loc = k.start_location;
-      double done = k.shift.open;
-      for (size_t i = 0; i < st.seq.size(); ++i) {
-        const Visit& v = p_.visits[st.seq[i]];
-        const double leg = t_.Time(loc, v.location);
-        Stop stop;
-        stop.visit = st.seq[i];
-        stop.arrival = done + leg;
-        stop.start = st.start[i];
-        stop.wait = stop.start - stop.arrival;
-        route.stops.push_back(stop);
-        route.travel += leg;
-        done = stop.start + v.service;
-        loc = v.location;
-      }
-      const double home = t_.Time(loc, k.end_location);
-      route.travel += home;
-      route.return_at = done + home;
-      out.total_travel += route.travel;
-      out.routes.push_back(std::move(route));
-    }
+Solution Builder::Run(bool lazy) {
+  for (;;) {
+    int pick = -1, pick_route = -1, seed = -1, seed_route = -1;
+    std::tuple<int, double, double, int> pick_key{}, seed_key{};
+    const std::vector<bool> offered = Offered();
     for (int u = 0; u < n_; ++u) {
-      if (routed_[u]) continue;
-      const UnservedReason why = Reason(u);
-      out.unserved.push_back({u, why, UnservedReasonText(why)});
+      if (routed_[u] || dropped_[u]) continue;
+      double c1 = kInf, c2 = kInf, e1 = kInf;
+      int r1 = -1, e = -1;
+      for (int r = 0; r < m_; ++r) {
+        if (!offered[r]) continue;
+        const double c = Cache(u, r).cost;
+        if (c == kInf) continue;
+        if (lazy && routes_[r].seq.empty()) {
+          if (e < 0 || c < e1 - kEps) {
+            e1 = c;
+            e = r;
+          }
+          continue;
+        }
+        if (r1 < 0 || c < c1 - kEps ||
+            (c <= c1 + kEps && routes_[r].duration < routes_[r1].duration)) {
+          c2 = std::min(c2, c1);
+          c1 = c;
+          r1 = r;
+        } else {
+          c2 = std::min(c2, c);
+        }
+      }
+      const int tier = Tier(p_.visits[u].priority);
+      if (r1 >= 0) {
+        const double regret = c2 == kInf ? kOnlyChoice : (c2 - c1) * noise_[u];
+        std::tuple<int, double, double, int> key{tier, regret, -c1, -rank_[u]};
+        if (pick < 0 || key > pick_key) {
+          pick = u;
+          pick_route = r1;
+          pick_key = key;
+        }
+      } else if (e >= 0) {
+        std::tuple<int, double, double, int> key{tier, e1 * noise_[u], 0, -rank_[u]};
+        if (seed < 0 || key > seed_key) {
+          seed = u;
+          seed_route = e;
+          seed_key = key;
+        }
+      } else {
+        dropped_[u] = true;
+      }
     }
-    return out;
+    if (seed >= 0 && (pick < 0 || std::get<0>(seed_key) > std::get<0>(pick_key))) {
+      pick = seed;
+      pick_route = seed_route;
+    }
+    if (pick < 0) break;
+    Insert(pick, pick_route, Cache(pick, pick_route).pos);
   }
+  return Output();
+}
 
- private:
-  const Problem& p_;
-  double time_weight_;
-  const TravelTimes& t_;
-  const int n_, m_;
-  std::vector<RouteState> routes_;
-  std::vector<Insertion> cache_;  // [visit * m + route]
-  std::vector<bool> routed_, dropped_;
-  std::vector<int> rank_;
-  std::vector<double> noise_;  // per visit, scales its regret
-  std::vector<int> kind_;      // the first vehicle of each vehicle's kind
-};
+Insertion& Builder::Cache(int u, int r) {
+  return cache_[static_cast<size_t>(u) * static_cast<size_t>(m_) + static_cast<size_t>(r)];
+}
 
-}  // namespace
+std::vector<bool> Builder::Offered() const {
+  std::vector<bool> offered(static_cast<size_t>(m_), false), kind_open(offered);
+  for (int r = 0; r < m_; ++r) {
+    if (!routes_[r].seq.empty()) {
+      offered[r] = true;
+    } else if (!kind_open[kind_[r]]) {
+      offered[r] = true;
+      kind_open[kind_[r]] = true;
+    }
+  }
+  return offered;
+}
+
+void Builder::Refresh(int r) {
+  const Vehicle& k = p_.vehicles[r];
+  RouteState& st = routes_[r];
+  const size_t len = st.seq.size();
+  st.start.assign(len, 0);
+  st.latest.assign(len + 1, 0);
+  int loc = k.start_location;
+  double time = k.shift.open;
+  st.load = 0;
+  st.travel = 0;
+  for (size_t i = 0; i < len; ++i) {
+    const Visit& v = p_.visits[st.seq[i]];
+    st.travel += t_.Time(loc, v.location);
+    st.start[i] = EarliestStart(v, time + t_.Time(loc, v.location));
+    time = st.start[i] + v.service;
+    loc = v.location;
+    st.load += v.demand;
+  }
+  st.travel += t_.Time(loc, k.end_location);
+  st.duration = time + t_.Time(loc, k.end_location) - k.shift.open;
+  st.feasible = time + t_.Time(loc, k.end_location) <= k.shift.close + kEps;
+  st.latest[len] = k.shift.close;
+  int next = k.end_location;
+  for (size_t i = len; i-- > 0;) {
+    const Visit& v = p_.visits[st.seq[i]];
+    st.latest[i] = LatestArrival(v, st.latest[i + 1] - t_.Time(v.location, next) - v.service);
+    next = v.location;
+  }
+}
+
+Insertion Builder::Best(int u, int r) const {
+  const Visit& v = p_.visits[u];
+  const Vehicle& k = p_.vehicles[r];
+  const RouteState& st = routes_[r];
+  Insertion best;
+  if (!HasSkill(k, v.skill) || st.load + v.demand > k.capacity + kEps ||
+      static_cast<int>(st.seq.size()) >= k.max_visits)
+    return best;
+  const double last_close = LastClose(v);
+  const int len = static_cast<int>(st.seq.size());
+  int prev = k.start_location;
+  double done = k.shift.open;
+  for (int pos = 0; pos <= len; ++pos) {
+    if (pos > 0) {
+      const Visit& pv = p_.visits[st.seq[pos - 1]];
+      prev = pv.location;
+      done = st.start[pos - 1] + pv.service;
+    }
+    if (done > last_close + kEps) break;  // later positions only start later
+    const int next = pos < len ? p_.visits[st.seq[pos]].location : k.end_location;
+    const double to_u = t_.Time(prev, v.location);
+    const double s = EarliestStart(v, done + to_u);
+    if (s == kInf) continue;
+    const double from_u = t_.Time(v.location, next);
+    if (s + v.service + from_u > st.latest[pos] + kEps) continue;
+    // The detour, plus (weighted) how much later the next stop is reached:
+    // time used up now is room lost for later visits.
+    const double detour = to_u + from_u - t_.Time(prev, next);
+    const double push = s + v.service + from_u - (done + t_.Time(prev, next));
+    const double cost = detour + time_weight_ * push;
+    if (cost < best.cost - kEps) best = {cost, pos};
+  }
+  return best;
+}
+
+void Builder::Insert(int u, int r, int pos) {
+  RouteState& st = routes_[r];
+  st.seq.insert(st.seq.begin() + pos, u);
+  routed_[u] = true;
+  Refresh(r);
+  for (int w = 0; w < n_; ++w)
+    if (!routed_[w] && !dropped_[w]) Cache(w, r) = Best(w, r);
+}
+
+UnservedReason Builder::Reason(int u) const {
+  const Visit& v = p_.visits[u];
+  bool skilled = false, fits_load = false, reachable = false;
+  for (int r = 0; r < m_; ++r) {
+    const Vehicle& k = p_.vehicles[r];
+    if (!HasSkill(k, v.skill)) continue;
+    skilled = true;
+    if (v.demand > k.capacity + kEps) continue;
+    fits_load = true;
+    const double s = EarliestStart(v, k.shift.open + t_.Time(k.start_location, v.location));
+    if (s != kInf && s + v.service + t_.Time(v.location, k.end_location) <= k.shift.close + kEps)
+      reachable = true;
+  }
+  if (!skilled) return UnservedReason::kNoSkilledStaff;
+  if (!fits_load) return UnservedReason::kOverCapacity;
+  if (!reachable) return UnservedReason::kUnreachable;
+  return UnservedReason::kNoRoom;
+}
+
+Solution Builder::Output() const {
+  Solution out;
+  for (int r = 0; r < m_; ++r) {
+    const RouteState& st = routes_[r];
+    if (st.seq.empty()) continue;
+    const Vehicle& k = p_.vehicles[r];
+    Route route;
+    route.vehicle = r;
+    route.depart = k.shift.open;
+    int loc = k.start_location;
+    double done = k.shift.open;
+    for (size_t i = 0; i < st.seq.size(); ++i) {
+      const Visit& v = p_.visits[st.seq[i]];
+      const double leg = t_.Time(loc, v.location);
+      Stop stop;
+      stop.visit = st.seq[i];
+      stop.arrival = done + leg;
+      stop.start = st.start[i];
+      stop.wait = stop.start - stop.arrival;
+      route.stops.push_back(stop);
+      route.travel += leg;
+      done = stop.start + v.service;
+      loc = v.location;
+    }
+    const double home = t_.Time(loc, k.end_location);
+    route.travel += home;
+    route.return_at = done + home;
+    out.total_travel += route.travel;
+    out.routes.push_back(std::move(route));
+  }
+  for (int u = 0; u < n_; ++u) {
+    if (routed_[u]) continue;
+    const UnservedReason why = Reason(u);
+    out.unserved.push_back({u, why, UnservedReasonText(why)});
+  }
+  return out;
+}
+
+}  // namespace internal
+
+using internal::Builder;
+using internal::kEps;
+using internal::kInf;
+using internal::Unit;
 
 namespace {
 

@@ -234,8 +234,6 @@ struct Command {
 // Whether `who`'s grants allow `r` (the local admin, an open socket and
 // zhiband itself always do).
 bool Allows(const Principal& who, const Reach& r, Need need, const domain::Network& net);
-// Whether `who` holds `need` over the whole network.
-bool Holds(const Principal& who, Need need);
 
 // What `req` reaches by `cmd`'s resolver (the whole network without one).
 Reach ReachOf(const Command& cmd, const v1::CtlRequest& req, const domain::State& state);

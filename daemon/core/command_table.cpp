@@ -111,6 +111,14 @@ bool GrantAllows(const Principal& who, const v1::Grant& g, const Reach& r, Need 
   if (!Satisfies(role, need)) return false;
   const bool person = role == v1::ACCESS_STAFF || role == v1::ACCESS_LEADER;
   const bool self = !who.staff_id.empty() && r.person == who.staff_id;
+  // A staff member decides nothing about their own request, whatever else
+  // they hold (an operator who is also staff included).
+  if (need == Need::kLead && !who.staff_id.empty() && Contains(r.parties, who.staff_id)) {
+    return false;
+  }
+  // The staff and leader roles are a person's: on a key of nobody's they act
+  // and decide for nobody.
+  if (person && who.staff_id.empty() && (need == Need::kAct || need == Need::kLead)) return false;
   switch (need) {
     case Need::kRead:
       // A staff member reads about themselves, or their own center.
@@ -180,11 +188,6 @@ bool Allows(const Principal& who, const Reach& r, Need need, const domain::Netwo
   if (!who.by_grants()) return true;
   return std::any_of(who.grants.begin(), who.grants.end(),
                      [&](const auto& g) { return GrantAllows(who, g, r, need, net); });
-}
-
-bool Holds(const Principal& who, Need need) {
-  static const domain::Network kNone;
-  return Allows(who, Reach::Network(), need, kNone);
 }
 
 bool ReadScope::Shows(std::string_view center) const {

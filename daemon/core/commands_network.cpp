@@ -6,6 +6,7 @@
 #include "daemon/core/command.h"
 #include "daemon/core/command_util.h"
 #include "daemon/core/reach.h"
+#include "daemon/domain/access.h"
 
 namespace zhiban::core {
 namespace {
@@ -43,7 +44,20 @@ Result<domain::Mutation> CenterUpdate(CommandEnv& env, const R& req, v1::CtlRepl
 }
 
 Result<domain::Mutation> CenterRemove(CommandEnv& env, const R& req, v1::CtlReply*) {
-  return domain::RemoveCenter(env.state.network, req.center_remove().id());
+  // A grant naming a removed center would steer whatever reuses its id.
+  const std::string& id = req.center_remove().id();
+  for (const auto& [name, k] : env.state.access.keys()) {
+    if (k.has_revoked()) continue;
+    for (const auto& g : k.grants()) {
+      if (g.center_id() == id) {
+        return Status::FailedPrecondition(
+            "id", fmt::format("key \"{}\" holds {} there: take the grant first (zhibanctl grant "
+                              "remove {} --role {})",
+                              name, domain::GrantText(g), name, domain::GrantText(g)));
+      }
+    }
+  }
+  return domain::RemoveCenter(env.state.network, id);
 }
 
 Status CenterShow(CommandEnv& env, const R& req, v1::CtlReply* reply) {
@@ -89,6 +103,14 @@ Result<domain::Mutation> StaffUpdate(CommandEnv& env, const R& req, v1::CtlReply
 }
 
 Result<domain::Mutation> StaffRemove(CommandEnv& env, const R& req, v1::CtlReply*) {
+  // A key of theirs would act again for whoever reuses the id.
+  for (const auto& [name, k] : env.state.access.keys()) {
+    if (!k.has_revoked() && k.staff_id() == req.staff_remove().id()) {
+      return Status::FailedPrecondition(
+          "id", fmt::format("key \"{}\" is {}'s: revoke it first (zhibanctl key revoke {})", name,
+                            k.staff_id(), name));
+    }
+  }
   auto m = domain::RemoveStaff(env.state.network, req.staff_remove().id());
   // A departure: future shifts go to their backups or become gaps.
   if (m.ok()) domain::ReleaseStaff(env.Rota(), req.staff_remove().id(), &*m);
@@ -134,6 +156,22 @@ Status StaffList(CommandEnv& env, const R& req, v1::CtlReply* reply) {
   return {};
 }
 
+// The center, and when the update moves it, its old and new parents: a
+// center made a root, or moved from a root, reaches the whole network (the
+// update is planned here to see where it goes; the handler plans it again).
+Reach CenterUpdateReach(const domain::State& s, const v1::CenterUpdateRequest& req) {
+  Reach out = reach::Center(s, req.center().id());
+  const v1::Center* old = s.network.FindCenter(req.center().id());
+  auto planned = domain::UpdateCenter(s.network, req);
+  if (!old || !planned.ok() || planned->centers_put.empty()) return out;
+  const std::string& to = planned->centers_put.front().parent_id();
+  if (to == old->parent_id()) return out;
+  for (const std::string* parent : {&old->parent_id(), &to}) {
+    reach::Join(out, parent->empty() ? Reach::Network() : reach::Center(s, *parent));
+  }
+  return out;
+}
+
 // A staff record as written: the home and cover centers it names (an update
 // may name none; one that does not exist reaches the whole network, and the
 // handler names it).
@@ -157,13 +195,8 @@ void RegisterNetworkCommands(CommandTable& t) {
   t.Add(Reaching(
       MakeMutation(R::kCenterUpdate, CenterUpdate,
                    [](const R& r) { return r.center_update().center().id(); }),
-      [](const R& r, const domain::State& s) {
-        const auto& c = r.center_update().center();
-        Reach out = reach::Center(s, c.id());
-        if (!c.parent_id().empty()) reach::Join(out, reach::Center(s, c.parent_id()));
-        return out;
-      },
-      "the center (and a new parent)"));
+      [](const R& r, const domain::State& s) { return CenterUpdateReach(s, r.center_update()); },
+      "the center; a move: its old and new parents (a root: the whole network)"));
   t.Add(Reaching(
       MakeMutation(R::kCenterRemove, CenterRemove,
                    [](const R& r) { return r.center_remove().id(); }),

@@ -147,8 +147,13 @@ Status SwapList(CommandEnv& env, const R& req, v1::CtlReply* reply) {
   const auto& who = req.swap_list().staff_id();
   for (const auto& [id, s] : env.state.rota.swaps()) {
     if (!who.empty() && s.from_staff_id() != who && s.to_staff_id() != who) continue;
-    const v1::Shift* shift = env.state.rota.FindShift(s.shift_id());
-    if (!env.scope.Shows(shift ? shift->center_id() : std::string())) continue;
+    bool shown = true;  // both shifts' centers
+    for (const std::string* shift_id : {&s.shift_id(), &s.return_shift_id()}) {
+      if (shift_id->empty()) continue;
+      const v1::Shift* shift = env.state.rota.FindShift(*shift_id);
+      shown = shown && env.scope.Shows(shift ? shift->center_id() : std::string());
+    }
+    if (!shown) continue;
     *out->add_swaps() = s;
   }
   return {};

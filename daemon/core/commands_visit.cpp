@@ -254,8 +254,15 @@ void RegisterVisitCommands(CommandTable& t) {
       MakeMutation(
           R::kVisitAssign, VisitAssign,
           [](const R& r) { return r.visit_assign().id() + "->" + r.visit_assign().staff_id(); }),
-      [](const R& r, S s) { return reach::Visit(s, r.visit_assign().id()); },
-      "the visit's center"));
+      [](const R& r, S s) {
+        Reach out = reach::Visit(s, r.visit_assign().id());
+        if (r.visit_assign().staff_id().empty()) return out;  // refused by the handler
+        Reach to = reach::StaffMember(s, r.visit_assign().staff_id());
+        to.person.clear();
+        reach::Join(out, to);
+        return out;
+      },
+      "the visit's center, and the assignee's home and cover centers"));
   t.Add(Reaching(
       Needing(MakeMutation(R::kVisitAct, VisitAct, [](const R& r) { return r.visit_act().id(); }),
               Need::kAct, "cancel: operator or admin; the rest: the assignee's own act"),

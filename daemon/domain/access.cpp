@@ -35,6 +35,18 @@ Status ValidateName(std::string_view name) {
   return {};
 }
 
+// The staff and leader roles are a person's, from their record
+// (StaffGrants): a key gets them by being that person's (--staff), never
+// as a grant, or it would act and decide for nobody in particular.
+Status PersonRole(const v1::Grant& g, std::string_view field) {
+  if (g.role() != v1::ACCESS_STAFF && g.role() != v1::ACCESS_LEADER) return {};
+  return Status::InvalidArgument(
+      std::string(field),
+      fmt::format("the {} role comes from a staff member's record: make the key theirs "
+                  "(zhibanctl key create NAME --staff ID) instead of granting it",
+                  AccessRoleName(g.role())));
+}
+
 void KeyEvent(Mutation& m, bool added, const v1::AccessKey& k) {
   v1::Event e;
   *(added ? e.mutable_key_added() : e.mutable_key_revoked())->mutable_key() = k;
@@ -161,6 +173,7 @@ Result<Mutation> AddKey(const AccessBook& book, const Network& net, v1::AccessKe
           "unknown role; one of admin, operator, leader, staff, auditor, viewer, "
           "plugin");
     }
+    if (Status s = PersonRole(g, "key.grants"); !s.ok()) return s;
     if (!g.center_id().empty() && !net.FindCenter(g.center_id())) {
       return Status::NotFound("key.grants",
                               fmt::format("center \"{}\" does not exist", g.center_id()));
@@ -245,6 +258,7 @@ Result<Mutation> AddGrant(const AccessBook& book, const Network& net, std::strin
         "grant.role",
         "unknown role; one of admin, operator, leader, staff, auditor, viewer, plugin");
   }
+  ZB_RETURN_IF_ERROR(PersonRole(grant, "grant.role"));
   if (!grant.center_id().empty() && !net.FindCenter(grant.center_id())) {
     return Status::NotFound("grant.center_id",
                             fmt::format("center \"{}\" does not exist", grant.center_id()));

@@ -304,6 +304,11 @@ TEST_F(ScopedRoles, AStreetOperatorSteersItsStreetOnly) {
   const auto other = As("board-xishi", {"-o", "json", "center", "list"});
   ASSERT_EQ(other.exit_code, 0) << other.err;
   EXPECT_EQ(nlohmann::json::parse(other.out)["centers"].size(), 2u) << other.out;
+  // A center a grant names is not removed (its id reused would inherit the grant).
+  Key("board-xishi-a", {"--role", "viewer@xishi-a"});
+  const auto kept = d_.Ctl({"center", "remove", "--id", "xishi-a"});
+  EXPECT_EQ(kept.exit_code, 1);
+  EXPECT_NE(kept.err.find("take the grant first"), std::string::npos) << kept.err;
   const auto nobody = As("board-xishi", {"-o", "json", "staff", "list"});
   EXPECT_EQ(nlohmann::json::parse(nobody.out).value("staff", nlohmann::json::array()).size(), 0u)
       << nobody.out;
@@ -401,6 +406,10 @@ TEST_F(ScopedRoles, AStaffKeyActsForItsHolderOnly) {
   const auto accepted = As(who, {"visit", "accept", "--id", "v1", "--staff", who});
   EXPECT_EQ(accepted.exit_code, 0) << accepted.err;
   EXPECT_EQ(LastAudit(d_).actor(), who);
+  // A staff member with a key of theirs is not removed (nor their id reused) until it is revoked.
+  const auto stays = d_.Ctl({"staff", "remove", "--id", other});
+  EXPECT_EQ(stays.exit_code, 1);
+  EXPECT_NE(stays.err.find("revoke it first"), std::string::npos) << stays.err;
   // A staff key makes no keys.
   Refused(who, {"key", "create", "mine", "--role", "admin", "--out", d_.dir() / "mine.key"},
           "the role admin");

@@ -139,8 +139,9 @@ const std::vector<std::string> kAuditHere = {"yy---", "-----", "-----", "-----",
 // A person's act: keys that are nobody's (no staff member) act for nobody.
 const std::vector<std::string> kActForS1 = {"yy---", "yy---", "-----", "-----",
                                             "-----", "-----", "-----"};
-// A leader's decision: a leader key (nobody's) decides within its scope.
-const std::vector<std::string> kLeadHere = {"yy---", "yy---", "yy---", "-----",
+// A leader's decision: a leader key of nobody's decides nothing (the role is
+// a person's); operators and admins decide for a named leader in scope.
+const std::vector<std::string> kLeadHere = {"yy---", "yy---", "-----", "-----",
                                             "-----", "-----", "-----"};
 
 std::vector<Row> Rows() {
@@ -493,6 +494,56 @@ TEST(Authorization, NobodyWidensTheirOwnScope) {
   EXPECT_EQ(Ask(KeyAt(v1::ACCESS_ADMIN, ""), grant("k", v1::ACCESS_AUDITOR, ""), st).code(),
             Code::kPermissionDenied)
       << "not even the admin changes its own key's grants";
+}
+
+// Found in review: a move out of the tree, an assignee from elsewhere, an
+// operator deciding about themselves.
+TEST(Authorization, MovesAssigneesAndSelfDecisionsAreHeldToTheSameScope) {
+  domain::State st = Network();
+  const Principal op = KeyAt(v1::ACCESS_OPERATOR, "ds-a");
+  R root;
+  root.mutable_center_update()->mutable_center()->set_id("ds-a1");
+  root.mutable_center_update()->mutable_update_mask()->add_paths("parent_id");
+  const Status s = Ask(op, root, st);
+  EXPECT_EQ(s.code(), Code::kPermissionDenied) << "made a root, out of dongshi's hands";
+  EXPECT_NE(s.message().find("over the whole network"), std::string::npos) << s.message();
+  R across = root;
+  across.mutable_center_update()->mutable_center()->set_parent_id("ds-b");
+  EXPECT_EQ(Ask(op, across, st).code(), Code::kPermissionDenied) << "into a sibling's subtree";
+  EXPECT_TRUE(Ask(KeyAt(v1::ACCESS_OPERATOR, "dongshi"), across, st).ok()) << "within the street";
+
+  v1::Staff far;
+  far.set_id("x1");
+  far.set_name("x1");
+  far.set_center_id("xs-a");
+  far.add_roles(v1::WORKER);
+  st.network.PutStaff(far);
+  R assign;
+  assign.mutable_visit_assign()->set_id("v1");
+  assign.mutable_visit_assign()->set_staff_id("x1");
+  EXPECT_EQ(Ask(KeyAt(v1::ACCESS_OPERATOR, "dongshi"), assign, st).code(), Code::kPermissionDenied)
+      << "a 西市 worker sent to a 东市 resident";
+  EXPECT_TRUE(Ask(KeyAt(v1::ACCESS_OPERATOR, "city"), assign, st).ok());
+
+  // s1's own key, also an operator of ds-a: still no decision about s1.
+  v1::AccessKey k;
+  k.set_name("s1-desk");
+  k.set_staff_id("s1");
+  auto* g = k.add_grants();
+  g->set_role(v1::ACCESS_OPERATOR);
+  g->set_center_id("ds-a");
+  const Principal s1_op = Principal::Key(k, "s1@desk", st.network.FindStaff("s1"));
+  R leave;
+  leave.mutable_leave_add()->mutable_leave()->set_staff_id("s1");
+  EXPECT_EQ(Ask(s1_op, leave, st).code(), Code::kPermissionDenied) << "their own leave";
+  leave.mutable_leave_add()->mutable_leave()->set_staff_id("s2");
+  EXPECT_TRUE(Ask(s1_op, leave, st).ok()) << "a colleague's, as the center's operator";
+  R approve;
+  approve.mutable_swap_decide()->set_id("sw1");
+  approve.mutable_swap_decide()->set_action(v1::APPROVE);
+  approve.mutable_swap_decide()->set_by_staff_id("s5");
+  EXPECT_EQ(Ask(s1_op, approve, st).code(), Code::kPermissionDenied)
+      << "their own swap, in another leader's name";
 }
 
 TEST(Authorization, AnUnknownTargetIsRefusedToAScopedPrincipalAndFoundByAnUnscopedOne) {

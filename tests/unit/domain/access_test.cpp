@@ -82,6 +82,7 @@ TEST(Access, BadKeysAreRefusedNamingTheField) {
   v1::AccessKey note = Key("ops", kKeyA, v1::ACCESS_OPERATOR);
   note.set_note("a\x07");
   refuse(note, "key.note");
+  refuse(Key("ops", kKeyA, v1::ACCESS_LEADER), "key.grants");  // a person's role: --staff
   v1::AccessKey nobody = Key("ops", kKeyA, v1::ACCESS_STAFF);
   nobody.set_staff_id("s404");
   refuse(nobody, "key.staff_id");

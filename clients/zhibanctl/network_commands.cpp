@@ -2,6 +2,8 @@
 // homed at them (add, update, remove, show, list).
 #include <iostream>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -343,6 +345,37 @@ Command StaffList() {
           }};
 }
 
+// How to reach staff members (role plugin or admin; audited with the event
+// it serves): what a notifier asks before it sends.
+Command StaffContacts() {
+  return {
+      "staff", "contacts", "how to reach staff members, for the event a message serves (audited)",
+      [](CLI::App* app) -> Runner {
+        auto ids = std::make_shared<std::vector<std::string>>();
+        auto event = std::make_shared<uint64_t>(0);
+        app->add_option("ids", *ids, "staff ids")->required();
+        app->add_option("--event", *event, "the seq of the event the lookup serves")->required();
+        return [=](Context& ctx) {
+          v1::CtlRequest req;
+          auto* q = req.mutable_contact_query();
+          for (const auto& id : *ids) q->add_staff_ids(id);
+          q->set_event_seq(*event);
+          return Send(ctx, req, [](const v1::CtlReply& r) {
+            Table t({"ID", "NAME", "PHONE", "WECOM", "PREFERRED"});
+            for (const auto& c : r.contact_query().contacts()) {
+              const char* pref = c.preferred() == v1::CONTACT_WECOM ? "企业微信"
+                                 : c.preferred() == v1::CONTACT_SMS ? "短信"
+                                                                    : "无";
+              t.Add({c.staff_id(), c.name(), c.phone(), c.wecom_user_id(), pref});
+            }
+            for (const auto& id : r.contact_query().missing_ids())
+              t.Add({id, "（无此人）", "", "", ""});
+            t.Print();
+          });
+        };
+      }};
+}
+
 }  // namespace
 
 void AddNetworkCommands(std::vector<Command>& cmds) {
@@ -356,6 +389,7 @@ void AddNetworkCommands(std::vector<Command>& cmds) {
   cmds.push_back(StaffRemove());
   cmds.push_back(StaffShow());
   cmds.push_back(StaffList());
+  cmds.push_back(StaffContacts());
 }
 
 }  // namespace zhiban::ctl

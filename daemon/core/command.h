@@ -114,8 +114,9 @@ struct Principal {
 //             `admin`/`operator` in scope for a named leader
 //   kOperate  admin, operator
 //   kAudit    admin, auditor  (the audit log, residents' full records)
+//   kContacts admin, plugin   (how to reach staff: a notifier's contact query)
 //   kAdmin    admin           (keys, the clock, backups)
-enum class Need : uint8_t { kRead, kAct, kLead, kOperate, kAudit, kAdmin };
+enum class Need : uint8_t { kRead, kAct, kLead, kOperate, kAudit, kContacts, kAdmin };
 
 // What one request reaches, found from its target (a visit -> its resident's
 // center, a swap -> both shifts' centers) by the entry's ReachFn. A grant
@@ -299,5 +300,6 @@ void RegisterCalendarCommands(CommandTable& t);  // calendar, exceptions, polici
 void RegisterRotaCommands(CommandTable& t);      // rotations, shifts, swaps, leave, rules
 void RegisterVisitCommands(CommandTable& t);     // residents, visits, appointments
 void RegisterAccessCommands(CommandTable& t);    // keys
+void RegisterContactCommands(CommandTable& t);   // the notifiers' contact query
 
 }  // namespace zhiban::core

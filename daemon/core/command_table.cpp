@@ -79,6 +79,8 @@ bool Satisfies(v1::AccessRole role, Need need) {
       return steers;
     case Need::kAudit:
       return role == v1::ACCESS_ADMIN || role == v1::ACCESS_AUDITOR;
+    case Need::kContacts:
+      return role == v1::ACCESS_ADMIN || role == v1::ACCESS_PLUGIN;
     case Need::kAdmin:
       return role == v1::ACCESS_ADMIN;
   }
@@ -137,6 +139,7 @@ bool GrantAllows(const Principal& who, const v1::Grant& g, const Reach& r, Need 
       return InScope(g, r, net);
     case Need::kOperate:
     case Need::kAudit:
+    case Need::kContacts:
     case Need::kAdmin:
       return InScope(g, r, net);
   }
@@ -166,6 +169,9 @@ std::string NeedText(Need need, const Reach& r) {
       break;
     case Need::kAudit:
       who = "the role auditor or admin";
+      break;
+    case Need::kContacts:
+      who = "the role plugin or admin";
       break;
     case Need::kAdmin:
       who = "the role admin";
@@ -247,6 +253,8 @@ const char* WhoMay(Need need) {
       return "`operator`, `admin`";
     case Need::kAudit:
       return "`auditor`, `admin`";
+    case Need::kContacts:
+      return "`plugin`, `admin`";
     case Need::kAdmin:
       return "`admin`";
   }
@@ -386,6 +394,7 @@ const CommandTable& Commands() {
     RegisterRotaCommands(t);
     RegisterVisitCommands(t);
     RegisterAccessCommands(t);
+    RegisterContactCommands(t);
     return t;
   }();
   return table;

@@ -415,6 +415,64 @@ TEST_F(ScopedRoles, AStaffKeyActsForItsHolderOnly) {
           "the role admin");
 }
 
+// Events name people; how to reach them is asked of zhiband by a notifier's
+// own key, for an event it serves, and every lookup is audited (issue 35).
+TEST_F(ScopedRoles, OnlyAPluginKeyLearnsHowToReachStaffAndEveryLookupIsAudited) {
+  Key("sms", {"--role", "plugin"});
+  Key("sms-xishi", {"--role", "plugin@xishi-street"});
+  Key("ops-chaoyang", {"--role", "operator@chaoyang-street"});
+  Key("viewer", {"--role", "viewer"});
+  const std::string seq = LastSeq();
+  const auto got =
+      As("sms", {"-o", "json", "staff", "contacts", "linan", "zhangwei", "--event", seq});
+  ASSERT_EQ(got.exit_code, 0) << got.err;
+  const auto contacts = nlohmann::json::parse(got.out)["contacts"];
+  ASSERT_EQ(contacts.size(), 2u) << got.out;
+  EXPECT_EQ(contacts[0]["staff_id"], "linan");
+  EXPECT_EQ(contacts[0]["phone"], "13800000004");
+  EXPECT_EQ(contacts[0]["wecom_user_id"], "linan");
+  EXPECT_EQ(contacts[0]["preferred"], "CONTACT_WECOM");
+  EXPECT_EQ(contacts[1]["phone"], "13800000001");
+
+  // Other roles, and a plugin key of another street, learn nothing.
+  for (const char* key : {"viewer", "ops-chaoyang"}) {
+    const auto r = As(key, {"staff", "contacts", "linan", "--event", seq});
+    EXPECT_EQ(r.exit_code, 1) << key << ": " << r.out;
+    EXPECT_NE(r.err.find("PERMISSION_DENIED"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("needs the role plugin or admin"), std::string::npos) << r.err;
+    EXPECT_EQ(r.out.find("13800000004"), std::string::npos) << r.out;
+  }
+  const auto other = As("sms-xishi", {"staff", "contacts", "linan", "--event", seq});
+  EXPECT_EQ(other.exit_code, 1);
+  EXPECT_NE(other.err.find("plugin or admin whose scope holds"), std::string::npos) << other.err;
+  // A lookup names a stored event as its purpose.
+  const auto future = As("sms", {"staff", "contacts", "linan", "--event", "999999"});
+  EXPECT_EQ(future.exit_code, 1);
+  EXPECT_NE(future.err.find("event_seq"), std::string::npos) << future.err;
+
+  // Each lookup, answered or refused, is in the audit log under the key that
+  // asked, with the event it served.
+  const auto audit = CtlJson(d_, {"audit", "list", "--principal", "sms"});
+  int answered = 0;
+  for (const auto& a : audit["records"]) {
+    if (a["command"] != "contact_query") continue;
+    if (a["code"] == "ERROR_CODE_UNSPECIFIED") {
+      ++answered;
+      EXPECT_EQ(a["target"], "linan,zhangwei for event " + seq);
+      EXPECT_EQ(a["message"], "read the contacts of 2 staff for event " + seq);
+    }
+  }
+  EXPECT_EQ(answered, 1) << audit.dump();
+  const auto refused = CtlJson(d_, {"audit", "list", "--principal", "viewer"});
+  ASSERT_FALSE(refused["records"].empty());
+  EXPECT_EQ(refused["records"][0]["command"], "contact_query");
+  EXPECT_EQ(refused["records"][0]["code"], "PERMISSION_DENIED");
+  EXPECT_EQ(refused["records"][0]["target"], "linan for event " + seq);
+  // The zhibanctl of the audit list says it too.
+  const auto text = Ok({"audit", "list", "--principal", "sms"});
+  EXPECT_NE(text.out.find("contact_query"), std::string::npos) << text.out;
+}
+
 TEST(Security, ARevokedKeyIsCutOffOnCtlPubAndReplay) {
   DaemonFixture d({}, Transport::kCurve);
   d.Start();

@@ -144,6 +144,10 @@ const std::vector<std::string> kActForS1 = {"yy---", "yy---", "-----", "-----",
 const std::vector<std::string> kLeadHere = {"yy---", "yy---", "-----", "-----",
                                             "-----", "-----", "-----"};
 
+// How to reach people: a notifier (plugin) or the admin, in scope.
+const std::vector<std::string> kContactsHere = {"yy---", "-----", "-----", "-----",
+                                                "-----", "-----", "yy---"};
+
 std::vector<Row> Rows() {
   std::vector<Row> rows;
   auto row = [&](std::string label, const std::vector<std::string>& cells) -> R& {
@@ -314,6 +318,12 @@ std::vector<Row> Rows() {
     q->mutable_grant()->set_center_id("ds-a");
   }
   row("grant_list", kOperateHere).mutable_grant_list()->set_center_id("ds-a");
+  // contacts: how to reach s1 (home ds-a), for a notifier's key or the admin
+  {
+    auto* q = row("contact_query", kContactsHere).mutable_contact_query();
+    q->add_staff_ids("s1");
+    q->set_event_seq(1);
+  }
   return rows;
 }
 

@@ -77,6 +77,41 @@ Principal KeyWith(v1::AccessRole role) {
 
 // Every command x every role x every place a grant sits: authorization_test.cpp.
 
+TEST(CommandTable, AContactLookupIsAuditedWithTheEventItServes) {
+  const Command* q = Commands().Find(v1::CtlRequest::kContactQuery);
+  ASSERT_NE(q, nullptr);
+  EXPECT_TRUE(q->audited());
+  EXPECT_EQ(q->kind, CommandKind::kQuery);
+  v1::CtlRequest req;
+  req.mutable_contact_query()->add_staff_ids("s1");
+  req.mutable_contact_query()->add_staff_ids("s2");
+  req.mutable_contact_query()->set_event_seq(42);
+  EXPECT_EQ(q->target(req), "s1,s2 for event 42");
+  EXPECT_EQ(q->summary(req), "read the contacts of 2 staff for event 42");
+  const domain::State state;
+  EXPECT_TRUE(Permit(KeyWith(v1::ACCESS_PLUGIN), *q, req, state).ok());
+  EXPECT_TRUE(Permit(KeyWith(v1::ACCESS_ADMIN), *q, req, state).ok());
+  for (auto role : {v1::ACCESS_OPERATOR, v1::ACCESS_VIEWER, v1::ACCESS_AUDITOR, v1::ACCESS_STAFF,
+                    v1::ACCESS_LEADER}) {
+    const Status s = Permit(KeyWith(role), *q, req, state);
+    EXPECT_EQ(s.code(), Code::kPermissionDenied) << domain::AccessRoleName(role);
+    EXPECT_NE(s.message().find("contact_query needs the role plugin or admin"), std::string::npos)
+        << s.message();
+  }
+  // No purpose, no people, or too many: refused before anything is read.
+  v1::CtlRequest bare = req;
+  bare.mutable_contact_query()->set_event_seq(0);
+  EXPECT_EQ(Permit(Principal::Local("a@b"), *q, bare, state).field(), "event_seq");
+  v1::CtlRequest none;
+  none.mutable_contact_query()->set_event_seq(42);
+  EXPECT_EQ(Permit(Principal::Local("a@b"), *q, none, state).field(), "staff_ids");
+  v1::CtlRequest many = req;
+  for (int i = 0; i < 1000; ++i) many.mutable_contact_query()->add_staff_ids("x");
+  EXPECT_EQ(Permit(Principal::Local("a@b"), *q, many, state).field(), "staff_ids");
+  // Twenty people named in the audit record, then how many more.
+  EXPECT_NE(q->target(many).find(",x +982 for event 42"), std::string::npos) << q->target(many);
+}
+
 TEST(CommandTable, AFullResidentRecordNeedsAnAuditorAndAPurpose) {
   const Command* show = Commands().Find(v1::CtlRequest::kResidentShow);
   const domain::State state;

@@ -156,6 +156,61 @@ TEST_F(CoreTest, RefusedCommandChangesNothingButIsAudited) {
   EXPECT_EQ(a.audit_list().records(1).first_event_seq(), 1u);
 }
 
+// A notifier's contact lookup: each person's channels, the ids with no
+// record, and an audit record under the plugin's key naming the event served.
+TEST_F(CoreTest, AContactLookupAnswersChannelsAndIsAuditedUnderThePlugin) {
+  One(AddCenter("street"));
+  auto staff = [&](const char* id, const char* phone, const char* wecom) {
+    v1::CtlRequest r;
+    auto* s = r.mutable_staff_add()->mutable_staff();
+    s->set_id(id);
+    s->set_name(id);
+    s->set_center_id("street");
+    s->set_phone(phone);
+    s->set_wecom_user_id(wecom);
+    s->add_roles(v1::WORKER);
+    ASSERT_FALSE(One(r).has_error());
+  };
+  staff("s1", "13900000001", "wx1");
+  staff("s2", "13900000002", "");
+  v1::AccessKey k;
+  k.set_name("sms");
+  k.add_grants()->set_role(v1::ACCESS_PLUGIN);
+  const std::vector<Principal> who = {Principal::Key(k, "notify@host")};
+  v1::CtlRequest q;
+  q.mutable_contact_query()->add_staff_ids("s2");
+  q.mutable_contact_query()->add_staff_ids("gone");
+  q.mutable_contact_query()->add_staff_ids("s1");
+  q.mutable_contact_query()->set_event_seq(2);
+  auto r = core_->ExecuteGroup({&q}, &events_, {}, &who)[0];
+  ASSERT_FALSE(r.has_error()) << r.error().message();
+  const auto& c = r.contact_query();
+  ASSERT_EQ(c.contacts_size(), 2);
+  EXPECT_EQ(c.contacts(0).staff_id(), "s2");
+  EXPECT_EQ(c.contacts(0).phone(), "13900000002");
+  EXPECT_EQ(c.contacts(0).preferred(), v1::CONTACT_SMS);
+  EXPECT_EQ(c.contacts(1).wecom_user_id(), "wx1");
+  EXPECT_EQ(c.contacts(1).preferred(), v1::CONTACT_WECOM);
+  EXPECT_FALSE(c.contacts(1).has_quiet_hours());
+  ASSERT_EQ(c.missing_ids_size(), 1);
+  EXPECT_EQ(c.missing_ids(0), "gone");
+  // A purpose that is no stored event is refused.
+  q.mutable_contact_query()->set_event_seq(99);
+  auto bad = core_->ExecuteGroup({&q}, &events_, {}, &who)[0];
+  ASSERT_TRUE(bad.has_error());
+  EXPECT_EQ(bad.error().field(), "event_seq");
+
+  v1::CtlRequest audit;
+  audit.mutable_audit_list()->set_actor("sms");
+  auto a = One(audit);
+  ASSERT_EQ(a.audit_list().records_size(), 2);
+  EXPECT_EQ(a.audit_list().records(0).code(), v1::INVALID_ARGUMENT);
+  EXPECT_EQ(a.audit_list().records(1).command(), "contact_query");
+  EXPECT_EQ(a.audit_list().records(1).target(), "s2,gone,s1 for event 2");
+  EXPECT_EQ(a.audit_list().records(1).message(), "read the contacts of 3 staff for event 2");
+  EXPECT_EQ(a.audit_list().records(1).claimed(), "notify@host");
+}
+
 // A path the OS refuses (here a component longer than NAME_MAX) once threw
 // filesystem_error out of the backup command and ended the daemon.
 TEST_F(CoreTest, BackupToAPathTheSystemRefusesIsAnErrorNotACrash) {

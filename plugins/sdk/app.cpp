@@ -55,9 +55,24 @@ Status Only(const toml::table& t, const std::string& source, const std::string& 
   return {};
 }
 
+// zhiband's ctl endpoint where its replay endpoint says it is: the default
+// ports (7600 beside 7602) or the same ipc:// directory (ctl.sock beside
+// replay.sock). Empty when it cannot be told: then [bus] ctl is needed to
+// reach anyone by their staff record.
+std::string CtlBeside(const std::string& replay) {
+  if (replay.starts_with("tcp://") && replay.ends_with(":7602")) {
+    return replay.substr(0, replay.size() - 4) + "7600";
+  }
+  if (replay.starts_with("ipc://") && replay.ends_with("/replay.sock")) {
+    return replay.substr(0, replay.size() - std::string("replay.sock").size()) + "ctl.sock";
+  }
+  return {};
+}
+
 struct Loaded {
   RunnerOptions opts;
   std::string key_file, server_key;  // [bus] key, server_key
+  bool ctl_set = false;              // [bus] ctl given (else found beside replay)
   std::string metrics_listen;
   toml::table section;
   std::unique_ptr<Router> router;
@@ -97,7 +112,10 @@ Result<Loaded> Load(const PluginSpec& spec, const std::string& path) {
   ZB_RETURN_IF_ERROR(Only(config, path, "top level", top));
   auto table = [&](const char* name) -> const toml::table* { return config[name].as_table(); };
   if (const auto* t = table("bus")) {
-    ZB_RETURN_IF_ERROR(Only(*t, path, "bus", {"pub", "replay", "start", "key", "server_key"}));
+    ZB_RETURN_IF_ERROR(
+        Only(*t, path, "bus", {"pub", "replay", "ctl", "start", "key", "server_key"}));
+    l.ctl_set = t->contains("ctl");
+    ZB_RETURN_IF_ERROR(Read(*t, path, "bus", "ctl", &l.opts.ctl_endpoint));
     ZB_RETURN_IF_ERROR(Read(*t, path, "bus", "pub", &l.opts.pub_endpoint));
     ZB_RETURN_IF_ERROR(Read(*t, path, "bus", "replay", &l.opts.replay_endpoint));
     ZB_RETURN_IF_ERROR(Read(*t, path, "bus", "key", &l.key_file));
@@ -222,12 +240,15 @@ Result<std::string> Secret(const toml::table& t, const std::string& key, const s
 int PluginMain(int argc, char** argv, const PluginSpec& spec) {
   const std::string binary = "zhiban-notify-" + spec.name;
   CLI::App app{binary + " — " + spec.description};
-  std::string config_path, state_dir, pub, replay, id, key, server_key;
+  std::string config_path, state_dir, pub, replay, ctl, id, key, server_key;
   app.add_option("--config", config_path, "the plugin's TOML config (routes, templates, provider)");
   app.add_option("--state-dir", state_dir,
                  "cursor, sent ids, held and dead letters (overrides [state] dir)");
   app.add_option("--pub", pub, "zhiband PUB endpoint (overrides [bus] pub)");
   app.add_option("--replay", replay, "zhiband replay endpoint (overrides [bus] replay)");
+  app.add_option("--ctl", ctl,
+                 "zhiband ctl endpoint for the contact query (overrides [bus] ctl; default: "
+                 "beside the replay endpoint)");
   app.add_option("--key", key, "this plugin's CURVE key file (overrides [bus] key)");
   app.add_option("--server-key", server_key,
                  "zhiband's public key, its zhiband.pub or 40 Z85 characters (overrides [bus] "
@@ -260,6 +281,9 @@ int PluginMain(int argc, char** argv, const PluginSpec& spec) {
   if (!state_dir.empty()) l.opts.state_dir = state_dir;
   if (!pub.empty()) l.opts.pub_endpoint = pub;
   if (!replay.empty()) l.opts.replay_endpoint = replay;
+  if (!ctl.empty()) l.opts.ctl_endpoint = ctl;
+  if (ctl.empty() && !l.ctl_set) l.opts.ctl_endpoint = CtlBeside(l.opts.replay_endpoint);
+  l.opts.contact_field = spec.needs.contact_field;
   if (!key.empty()) l.key_file = key;
   if (!server_key.empty()) l.server_key = server_key;
   if (l.key_file.empty() != l.server_key.empty()) {
@@ -302,6 +326,11 @@ int PluginMain(int argc, char** argv, const PluginSpec& spec) {
           "Free space there (or move the state dir) and start again; nothing was changed",
           l.opts.state_dir, *free / 1024, binary, l.opts.state_min_free_bytes >> 20));
     }
+  }
+  if (l.opts.ctl_endpoint.empty()) {
+    spdlog::warn(
+        "no [bus] ctl: staff members' contacts cannot be looked up, so only [groups.*] members "
+        "are reached (set [bus] ctl or --ctl to zhiband's ctl endpoint)");
   }
   zmq::context_t ctx(1);
   Runner runner(ctx, l.opts, **notifier);

@@ -600,9 +600,11 @@ Result<std::vector<v1::Notification>> Router::Render(const v1::Event& e) const {
 
     std::vector<v1::Recipient> recipients;
     std::set<std::string> seen;
+    // A staff member's contact is looked up when the message is sent (the
+    // Runner, contacts.h); a configured group member's is here already.
     auto add = [&](v1::Recipient rec) {
-      const bool reachable =
-          !impl_->contact || !rec.GetReflection()->GetString(rec, impl_->contact).empty();
+      const bool reachable = !impl_->contact || !rec.staff_id().empty() ||
+                             !rec.GetReflection()->GetString(rec, impl_->contact).empty();
       if (!reachable) {
         ++impl_->unreachable;
         return;

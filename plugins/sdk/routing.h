@@ -57,7 +57,8 @@ struct ChannelNeeds {
   std::string channel;  // the channel's name, for messages ("sms")
   // The zhiban.v1.Recipient field a message needs to reach someone ("phone",
   // "wecom_user_id"); empty: anyone (a console, a group chat's robot). A
-  // recipient without it is skipped and counted (Router::unreachable).
+  // group member without it is skipped and counted (Router::unreachable); a
+  // staff member's is looked up before sending and checked then (Runner).
   std::string contact_field;
   bool one_message_per_recipient = true;  // SMS: yes; WeCom: one message names them all
   // A provider that sends only its approved templates: the [templates.*]
@@ -86,7 +87,7 @@ class Router {
   Result<std::vector<v1::Notification>> Render(const v1::Event& e) const;
 
   size_t route_count() const;
-  uint64_t unreachable() const;  // recipients skipped for lack of a contact
+  uint64_t unreachable() const;  // group members skipped for lack of a contact
 
  private:
   struct Impl;

@@ -3,6 +3,7 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <google/protobuf/util/time_util.h>
 #include <spdlog/spdlog.h>
 #include <zmq.hpp>
@@ -39,6 +40,11 @@ Runner::Runner(zmq::context_t& ctx, RunnerOptions options, Notifier& notifier)
     : ctx_(ctx),
       options_(std::move(options)),
       notifier_(notifier),
+      ctl_contacts_(
+          options_.contacts || options_.ctl_endpoint.empty()
+              ? nullptr
+              : std::make_unique<CtlContactSource>(ctx, options_.ctl_endpoint, options_.curve)),
+      book_(options_.contacts ? options_.contacts : ctl_contacts_.get()),
       rng_(options_.seed ? options_.seed : std::random_device{}()) {}
 
 Runner::~Runner() = default;
@@ -55,7 +61,11 @@ Status Runner::ReconcileInflight() {
   ZB_RETURN_IF_ERROR(
       state_->ListInflight([&](const v1::Notification& n) { inflight.push_back(n); }));
   for (const auto& n : inflight) {
-    switch (notifier_.Reconcile(n)) {
+    // The provider is asked about the contact the send went to, as zhiband
+    // has it now (a lookup that fails leaves the recipients as stored).
+    v1::Notification resolved = n;
+    (void)Resolve(n, &resolved);
+    switch (notifier_.Reconcile(resolved)) {
       case Reconciled::kSent:
         ++stats_.reconciled;
         spdlog::info("{}: in flight at the last stop; the provider has it — recorded as sent",
@@ -89,8 +99,8 @@ Status Runner::ReconcileInflight() {
 SysTime Runner::StaleNow() const { return bus_now_ > SysTime{} ? bus_now_ : options_.now(); }
 
 Status Runner::SkipStale(const v1::Notification& n, const std::string& reason,
-                         uint64_t advance_past, const std::atomic<bool>& stop) {
-  ++stats_.stale;
+                         uint64_t advance_past, const std::atomic<bool>& stop, bool unreachable) {
+  ++(unreachable ? stats_.unreachable : stats_.stale);
   v1::Skipped k;
   *k.mutable_notification() = n;
   k.set_reason(reason);
@@ -130,8 +140,13 @@ Delivery Runner::Attempt(const v1::Notification& n, const std::atomic<bool>& sto
       ++stats_.rate_waits;
       if (!Wait(wait, stop)) return Delivery::Retry("stopping");
     }
-    Delivery d = notifier_.Send(n);
+    // Contacts are looked up before every try: a retry asks afresh, so a
+    // number changed meanwhile is the one used.
+    v1::Notification resolved;
+    Delivery d = Resolve(n, &resolved);
+    if (d.kind == Delivery::Kind::kOk) d = notifier_.Send(resolved);
     if (d.kind != Delivery::Kind::kRetry) return d;
+    book_.Forget(n);
     if (static_cast<int>(*attempts) >= options_.max_attempts) {
       return Delivery::Fatal(fmt::format("gave up after {} attempts: {}", *attempts, d.reason));
     }
@@ -143,12 +158,36 @@ Delivery Runner::Attempt(const v1::Notification& n, const std::atomic<bool>& sto
                  wait.count());
     if (!Wait(wait, stop)) return d;  // stopping: not sent, not dead
     backoff = std::min(backoff * 2, options_.max_backoff);
-    if (d.maybe_sent && notifier_.Reconcile(n) == Reconciled::kSent) {
+    if (d.maybe_sent && notifier_.Reconcile(resolved) == Reconciled::kSent) {
       ++stats_.reconciled;
       spdlog::info("{}: the provider had it after all; not sent again", n.key());
       return Delivery::Ok();
     }
   }
+}
+
+Delivery Runner::Resolve(const v1::Notification& n, v1::Notification* out) {
+  *out = n;
+  if (Status s = book_.Resolve(out); !s.ok()) return Delivery::Retry(s.message());
+  if (options_.contact_field.empty()) return Delivery::Ok();
+  const auto* field = v1::Recipient::descriptor()->FindFieldByName(options_.contact_field);
+  if (!field) return Delivery::Ok();
+  std::vector<std::string> lacking;
+  auto* rs = out->mutable_recipients();
+  for (int i = 0; i < rs->size();) {
+    const auto& r = rs->Get(i);
+    if (!r.staff_id().empty() && r.GetReflection()->GetString(r, field).empty()) {
+      lacking.push_back(r.staff_id());
+      rs->DeleteSubrange(i, 1);
+    } else {
+      ++i;
+    }
+  }
+  if (rs->empty()) {
+    return {Delivery::Kind::kStale, fmt::format("unreachable: zhiband has no {} for {}",
+                                                options_.contact_field, fmt::join(lacking, ", "))};
+  }
+  return Delivery::Ok();
 }
 
 Result<Delivery> Runner::SendOne(const v1::Notification& n, const std::atomic<bool>& stop,
@@ -163,7 +202,8 @@ Result<Delivery> Runner::SendOne(const v1::Notification& n, const std::atomic<bo
   Delivery d = Attempt(n, stop, &attempts);
   switch (d.kind) {
     case Delivery::Kind::kStale:
-      ZB_RETURN_IF_ERROR(SkipStale(n, d.reason, advance_past, stop));
+      ZB_RETURN_IF_ERROR(
+          SkipStale(n, d.reason, advance_past, stop, d.reason.starts_with("unreachable")));
       break;
     case Delivery::Kind::kOk:
       ++stats_.delivered;
@@ -190,6 +230,7 @@ Result<Delivery> Runner::SendOne(const v1::Notification& n, const std::atomic<bo
 
 Status Runner::Handle(const v1::Event& e, const std::atomic<bool>& stop) {
   ++stats_.events;
+  book_.Observe(e);  // before any later event's notification is resolved
   if (e.has_events_lost()) {
     // zhiband lost these after acknowledging them (events.lost): nobody was
     // told of them by this notifier unless it had already handled them.
@@ -391,6 +432,15 @@ std::string Runner::Metrics(const std::string& plugin) const {
           stats_.uncertain);
   counter("rate_waits_total", "Sends that waited for the rate limit.", stats_.rate_waits);
   counter("stale_total", "Notifications skipped as stale (their moment had passed).", stats_.stale);
+  counter("unreachable_total",
+          "Notifications skipped: zhiband had no contact for the channel for anyone in them.",
+          stats_.unreachable);
+  const ContactStats& cs = book_.stats();
+  counter("contact_lookups_total", "Contact queries asked of zhiband.", cs.lookups);
+  counter("contact_lookup_failures_total", "Contact queries that failed (the send is retried).",
+          cs.failures);
+  counter("contact_cache_hits_total", "Recipients whose contact came from the cache.", cs.hits);
+  counter("contact_refreshes_total", "Cached contacts dropped by a staff.* event.", cs.refreshed);
   counter("state_write_refusals_total",
           "State writes refused for want of disk space; sending pauses meanwhile.",
           state_ ? state_->write_refusals() : 0);

@@ -45,6 +45,7 @@
 
 #include "daemon/base/status.h"
 #include "daemon/net/curve.h"
+#include "plugins/sdk/contacts.h"
 #include "plugins/sdk/limits.h"
 #include "plugins/sdk/routing.h"
 #include "plugins/sdk/staleness.h"
@@ -139,6 +140,15 @@ struct RunnerOptions {
   // before anything is followed, so a crash right after start skips nothing.
   std::string start = "now";
   StalePolicy stale;  // [stale]
+  // Contacts (contacts.h): zhiband's ctl endpoint for the contact query,
+  // asked with `curve`'s key ([bus] ctl); empty: no lookups, recipients keep
+  // what the event carried (events carry no contacts: nobody is reached but
+  // configured groups). `contacts`, when set, is asked instead (tests, bench).
+  std::string ctl_endpoint;
+  ContactSource* contacts = nullptr;
+  // The Recipient field a message needs (ChannelNeeds::contact_field): a
+  // staff recipient still without it after the lookup is not sent to.
+  std::string contact_field;
 };
 
 struct RunnerStats {
@@ -155,6 +165,7 @@ struct RunnerStats {
   std::atomic<uint64_t> rate_waits = 0;  // sends that waited for a token
   std::atomic<uint64_t> lost_events = 0;  // seqs zhiband lost (events.lost), never delivered
   std::atomic<uint64_t> stale = 0;        // notifications skipped as stale, never sent
+  std::atomic<uint64_t> unreachable = 0;  // notifications skipped: nobody in them has the contact
 };
 
 class Runner {
@@ -171,11 +182,16 @@ class Runner {
 
   PluginState& state() { return *state_; }
   const RunnerStats& stats() const { return stats_; }
+  const ContactStats& contact_stats() const { return book_.stats(); }
   // Prometheus text: the runner's counters and the notifier's own.
   std::string Metrics(const std::string& plugin) const;
 
  private:
   Delivery Attempt(const v1::Notification& n, const std::atomic<bool>& stop, uint32_t* attempts);
+  // `n` with its staff recipients' contacts as zhiband has them now; a
+  // recipient without the channel's contact left out. kRetry: the lookup
+  // failed; kStale: nobody left to reach (the reason says who lacks what).
+  Delivery Resolve(const v1::Notification& n, v1::Notification* out);
   // Sends with retries and records the outcome: kOk sent, kFatal buried,
   // kRetry only when stopping (nothing recorded; sent again next start).
   // `advance_past`: the cursor moves past that seq with the outcome (0: it stays).
@@ -186,9 +202,10 @@ class Runner {
   Status ReconcileInflight();
   // A first start: the cursor from options_.start, written before anything else.
   Status ChooseStart(const std::atomic<bool>& stop);
-  // Records `n` as skipped (stale); moves the cursor past `advance_past`.
+  // Records `n` as skipped (stale, or `unreachable`: nobody in it has the
+  // channel's contact); moves the cursor past `advance_past`.
   Status SkipStale(const v1::Notification& n, const std::string& reason, uint64_t advance_past,
-                   const std::atomic<bool>& stop);
+                   const std::atomic<bool>& stop, bool unreachable = false);
   // Runs `write`, a state write; while the state refuses it for want of disk
   // space, waits and runs it again (sending is paused meanwhile). Returns its
   // first other outcome, or the refusal when `stop` is set during a wait.
@@ -201,6 +218,8 @@ class Runner {
   RunnerOptions options_;
   Notifier& notifier_;
   std::unique_ptr<PluginState> state_;
+  std::unique_ptr<ContactSource> ctl_contacts_;  // options_.ctl_endpoint's
+  ContactBook book_;
   RunnerStats stats_;
   std::mt19937_64 rng_;
   SysTime bus_now_{};    // zhiband's clock as last heard (epoch: not yet)

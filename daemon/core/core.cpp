@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <random>
 #include <type_traits>
+#include <vector>
 
 #include <fmt/format.h>
 #include <google/protobuf/util/time_util.h>
@@ -350,6 +352,46 @@ void SerializeWithRecord(v1::Event& e, std::string_view record, std::string* out
   wire::AppendLengthDelimited(*out, number, body);
 }
 
+// Events say who, not how to reach them (docs/PROTOCOL.md, "Contacts"):
+// every Staff an event carries leaves without its phone and WeCom id (the
+// stored record keeps them; a notifier asks contact_query). Only message
+// types that can hold a Staff are walked (found once per type; core thread).
+bool MayHoldStaff(const google::protobuf::Descriptor* d) {
+  static std::map<const google::protobuf::Descriptor*, bool> known;
+  if (d == v1::Staff::descriptor()) return true;
+  if (auto it = known.find(d); it != known.end()) return it->second;
+  known[d] = false;  // a type that holds itself is settled by its other fields
+  bool holds = false;
+  for (int i = 0; i < d->field_count() && !holds; ++i) {
+    const auto* f = d->field(i);
+    holds = f->message_type() && MayHoldStaff(f->message_type());
+  }
+  return known[d] = holds;
+}
+
+void RedactContacts(google::protobuf::Message* m) {
+  if (m->GetDescriptor() == v1::Staff::descriptor()) {
+    auto* s = static_cast<v1::Staff*>(m);
+    s->clear_phone();
+    s->clear_wecom_user_id();
+    return;
+  }
+  if (!MayHoldStaff(m->GetDescriptor())) return;
+  const auto* refl = m->GetReflection();
+  std::vector<const google::protobuf::FieldDescriptor*> fields;
+  refl->ListFields(*m, &fields);
+  for (const auto* f : fields) {
+    if (!f->message_type() || !MayHoldStaff(f->message_type())) continue;
+    if (f->is_repeated()) {
+      for (int i = 0; i < refl->FieldSize(*m, f); ++i) {
+        RedactContacts(refl->MutableRepeatedMessage(m, f, i));
+      }
+    } else {
+      RedactContacts(refl->MutableMessage(m, f));
+    }
+  }
+}
+
 // The name of center `id` as this mutation leaves it: its own put first (a
 // center added or renamed), else the state's record; removed ones keep their
 // last name, taken from the event's body by the caller's order of look-up.
@@ -401,9 +443,15 @@ void Core::Stage(domain::Mutation& m, const std::string& actor, v1::CtlReply* re
     *e.mutable_time() = ts;
     e.set_actor(actor);
     if (!e.center_id().empty()) e.set_center_name(CenterName(state_, m, e.center_id()));
+    RedactContacts(&e);
     CommittedEvent out{seq, e.topic(), {}};
     const auto& ref = m.body_records[i];
-    if (ref.kind != domain::BodyRecord::kNone) {
+    if (ref.kind == domain::RecordKindIndex<v1::Staff>()) {
+      v1::Staff card;  // staff.*: the stored record's bytes, less how to reach them
+      card.ParseFromString(kept[ref.kind].at(ref.index));
+      RedactContacts(&card);
+      SerializeWithRecord(e, card.SerializeAsString(), &out.bytes);
+    } else if (ref.kind != domain::BodyRecord::kNone) {
       SerializeWithRecord(e, kept[ref.kind].at(ref.index), &out.bytes);
     } else {
       e.SerializeToString(&out.bytes);

@@ -277,20 +277,44 @@ int64_t Secs(const char* iso) { return ParseIsoTime(iso)->time_since_epoch().cou
 int32_t LocalDay(int64_t s) { return static_cast<int32_t>((s + 8 * 3600) / kDaySec); }
 std::string DayIso(int32_t day) { return FormatDate(FromDayNumber(day)); }
 
+// Every run of 11 digits in `bytes` that reads as a mainland mobile number
+// (1, then 3-9, then nine digits), not inside a longer run of digits.
+std::vector<std::string> Mobiles(const std::string& bytes) {
+  std::vector<std::string> out;
+  auto digit = [&](size_t i) { return i < bytes.size() && bytes[i] >= '0' && bytes[i] <= '9'; };
+  for (size_t i = 0; i < bytes.size();) {
+    if (!digit(i)) {
+      ++i;
+      continue;
+    }
+    size_t j = i;
+    while (digit(j)) ++j;
+    if (j - i == 11 && bytes[i] == '1' && bytes[i + 1] >= '3') out.push_back(bytes.substr(i, 11));
+    i = j;
+  }
+  return out;
+}
+
 class StreetMonth : public ::testing::Test {
  protected:
   void SetUp() override {
     d_.Start();
     std::ofstream centers(d_.dir() / "centers.csv"), staff(d_.dir() / "staff.csv");
     centers << "id,name,parent_id,level,lat,lon\nstreet,朝阳街道,,STREET,39.92,116.44\n";
-    staff << "id,name,center_id,roles,skills\n";
+    staff << "id,name,center_id,roles,skills,phone,wecom_user_id\n";
     for (int c = 1; c <= 3; ++c) {
       centers << fmt::format("c{0},社区{0},street,COMMUNITY,{1},{2}\n", c, 39.92 + 0.01 * c,
                              116.44 + 0.01 * c);
+      // Every one reachable (a mobile, a WeCom id): none of it may reach the bus.
       for (int w = 1; w <= 4; ++w)
-        staff << fmt::format("c{0}w{1},社工{0}{1},c{0},WORKER,social-security;elderly-care\n", c,
-                             w);
-      staff << fmt::format("c{0}boss,书记{0},c{0},LEADER;CADRE,social-security\n", c);
+        staff << fmt::format(
+            "c{0}w{1},社工{0}{1},c{0},WORKER,social-security;elderly-care,1370000{0}00{1},"
+            "wecom-c{0}w{1}\n",
+            c, w);
+      staff << fmt::format(
+          "c{0}boss,书记{0},c{0},LEADER;CADRE,social-security,1370000{0}099,"
+          "wecom-c{0}boss\n",
+          c);
     }
     centers.close();
     staff.close();
@@ -457,12 +481,26 @@ TEST_F(StreetMonth, EveryCareVisitOnTimeEveryRequestAnsweredAcrossARestart) {
   v1::CtlRequest overdue;
   overdue.mutable_resident_list()->set_overdue(true);
   EXPECT_EQ(Call(overdue).resident_list().total(), 0u) << "nobody's care visit overdue";
-  // No phone or ID number of a resident on the bus.
+  // No phone, WeCom id or ID number of a staff member or resident on the bus
+  // (issue 35): not the fixtures' own, nor any mainland mobile number
+  // (1[3-9] and nine digits) but a center's public line.
+  std::set<std::string> public_lines;
+  for (const auto& c : CtlJson(d_, {"center", "list"})["centers"]) {
+    if (c.contains("phone")) public_lines.insert(c["phone"].get<std::string>());
+  }
+  size_t staff_cards = 0;
   for (const auto& e : events) {
     const std::string bytes = e.SerializeAsString();
     ASSERT_EQ(bytes.find("1101011940010"), std::string::npos) << e.topic();
     ASSERT_EQ(bytes.find("室"), std::string::npos) << e.topic() << " carries a room";
+    ASSERT_EQ(bytes.find("1370000"), std::string::npos) << e.topic() << " carries a staff phone";
+    ASSERT_EQ(bytes.find("wecom-c"), std::string::npos) << e.topic() << " carries a WeCom id";
+    for (const auto& m : Mobiles(bytes)) {
+      ASSERT_TRUE(public_lines.count(m)) << e.topic() << " (seq " << e.seq() << ") carries " << m;
+    }
+    staff_cards += bytes.find("社工") != std::string::npos;
   }
+  EXPECT_GT(staff_cards, 100u) << "events still say who";
   std::cout << fmt::format(
       "street month: {} events, {} care-plan orders ({} residents due in March), {} requests\n",
       events.size(), orders, due_in_month, requests);

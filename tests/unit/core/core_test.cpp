@@ -117,7 +117,7 @@ TEST_F(CoreTest, SplicedEventsAreCanonicalProtobuf) {
   ASSERT_EQ(stored.size(), 5u);
   EXPECT_EQ(stored[0].center_added().center().name(), "中心street");
   EXPECT_EQ(stored[1].staff_added().staff().skills(0), "medical");
-  EXPECT_EQ(stored[2].staff_updated().staff().phone(), "13800000001");
+  EXPECT_EQ(stored[2].staff_updated().staff().phone(), "");  // never on the bus (issue 35)
   ASSERT_EQ(stored[2].staff_updated().changed_fields_size(), 1);
   EXPECT_EQ(stored[2].staff_updated().changed_fields(0), "phone");
   EXPECT_EQ(stored[3].center_updated().center().address(), "朝阳路 1 号");
@@ -209,6 +209,46 @@ TEST_F(CoreTest, AContactLookupAnswersChannelsAndIsAuditedUnderThePlugin) {
   EXPECT_EQ(a.audit_list().records(1).target(), "s2,gone,s1 for event 2");
   EXPECT_EQ(a.audit_list().records(1).message(), "read the contacts of 3 staff for event 2");
   EXPECT_EQ(a.audit_list().records(1).claimed(), "notify@host");
+}
+
+// Events say who, not how to reach them: staff.* and every other event
+// carrying a Staff leave without phone and WeCom id; the record keeps them.
+TEST_F(CoreTest, EventsCarryStaffCardsWithoutContactsAndTheRecordKeepsThem) {
+  v1::CtlRequest c = AddCenter("street");
+  c.mutable_center_add()->mutable_center()->set_phone("010-65000000");
+  One(c);
+  v1::CtlRequest r;
+  auto* s = r.mutable_staff_add()->mutable_staff();
+  s->set_id("s1");
+  s->set_name("李娜");
+  s->set_center_id("street");
+  s->set_phone("13900000001");
+  s->set_wecom_user_id("lina");
+  s->add_roles(v1::WORKER);
+  ASSERT_FALSE(One(r).has_error());
+  v1::CtlRequest u;
+  u.mutable_staff_update()->mutable_staff()->set_id("s1");
+  u.mutable_staff_update()->mutable_staff()->set_phone("13900000002");
+  u.mutable_staff_update()->mutable_update_mask()->add_paths("phone");
+  ASSERT_FALSE(One(u).has_error());
+  const auto stored = StoredEvents();
+  ASSERT_EQ(stored.size(), 3u);
+  EXPECT_EQ(stored[0].center_added().center().phone(), "010-65000000");  // a public line stays
+  for (const auto& e : stored) {
+    const std::string bytes = e.SerializeAsString();
+    EXPECT_EQ(bytes.find("1390000000"), std::string::npos) << e.topic();
+    EXPECT_EQ(bytes.find("lina"), std::string::npos) << e.topic();
+  }
+  EXPECT_EQ(stored[1].staff_added().staff().name(), "李娜");
+  EXPECT_EQ(stored[2].staff_updated().staff().id(), "s1");
+  ASSERT_EQ(stored[2].staff_updated().changed_fields_size(), 1);
+  EXPECT_EQ(stored[2].staff_updated().changed_fields(0), "phone");
+  // What was published is what was stored.
+  for (const auto& ce : events_) {
+    EXPECT_EQ(ce.bytes.find("1390000000"), std::string::npos) << ce.topic;
+  }
+  EXPECT_EQ(core_->network().FindStaff("s1")->phone(), "13900000002");
+  EXPECT_EQ(core_->network().FindStaff("s1")->wecom_user_id(), "lina");
 }
 
 // A path the OS refuses (here a component longer than NAME_MAX) once threw

@@ -42,7 +42,7 @@
 #include "daemon/storage/store.h"
 #include "tests/support/process.h"
 
-namespace zhiban::bench {
+namespace zhiban::bench::authz {
 namespace {
 
 constexpr int kStreets = 12, kCommunities = 487, kStaff = 5000;
@@ -379,4 +379,4 @@ ZHIBAN_AUTHZ_CASE(BenchSwapApprove, "authz/swap_approve");
 ZHIBAN_AUTHZ_CASE(BenchCenterUpdate, "authz/center_update");
 ZHIBAN_AUTHZ_CASE(BenchRotaNow, "authz/rota_now");
 
-}  // namespace zhiban::bench
+}  // namespace zhiban::bench::authz

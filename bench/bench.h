@@ -29,4 +29,32 @@ namespace zhiban::bench {
 void TimeMs(benchmark::State& state, const std::string& figure,
             const std::function<uint64_t()>& run);
 
+// Each <name>_bench.cpp keeps its cases and helpers in namespace <name>
+// (sanitizer builds compile several files as one); what main and other
+// files call of them:
+namespace bus {
+void StopBenchDaemon();
+void PrintBusSummary();
+std::string SampleEventBytes();  // one staff.added event, serialized
+}  // namespace bus
+namespace calendar {
+void PrintCalendarSummary();
+}
+namespace notify {
+void StopNotifyWorld();
+void PrintNotifySummary();
+}  // namespace notify
+namespace rota {
+void PrintRotaSummary();
+}
+namespace dispatch {
+void PrintDispatchSummary();
+}
+namespace authz {
+void PrintAuthzSummary();
+}
+namespace routes {
+void PrintRoutesSummary();
+}
+
 }  // namespace zhiban::bench

@@ -30,18 +30,13 @@
 #include "zhiban/v1/ctl.pb.h"
 #include "zhiban/v1/events.pb.h"
 
-namespace zhiban::bench {
+namespace zhiban::bench::bus {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
 }  // namespace
-
-int Reps() {
-  const char* r = std::getenv("ZHIBAN_BENCH_REPS");
-  return r ? std::max(1, std::atoi(r)) : 5;
-}
 
 namespace {
 
@@ -499,4 +494,4 @@ BENCHMARK(Latency)
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond);
 
-}  // namespace zhiban::bench
+}  // namespace zhiban::bench::bus

@@ -16,7 +16,7 @@
 #include "bench/bench.h"
 #include "bench/city.h"
 
-namespace zhiban::bench {
+namespace zhiban::bench::calendar {
 namespace {
 
 struct City {
@@ -131,4 +131,4 @@ BENCHMARK(AuditYear)
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond);
 
-}  // namespace zhiban::bench
+}  // namespace zhiban::bench::calendar

@@ -22,7 +22,7 @@
 #include "daemon/base/time_util.h"
 #include "daemon/domain/visit.h"
 
-namespace zhiban::bench {
+namespace zhiban::bench::dispatch {
 namespace {
 
 constexpr int kCenters = 50, kStaffPerCenter = 10, kOpenOrders = 10000, kRequests = 2000;
@@ -195,4 +195,4 @@ BENCHMARK(RequestOne)
     ->UseManualTime()
     ->Unit(benchmark::kMicrosecond);
 
-}  // namespace zhiban::bench
+}  // namespace zhiban::bench::dispatch

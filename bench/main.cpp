@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -37,22 +38,17 @@ void TimeMs(benchmark::State& state, const std::string& figure,
   }
 }
 
+int Reps() {
+  const char* r = std::getenv("ZHIBAN_BENCH_REPS");
+  return r ? std::max(1, std::atoi(r)) : 5;
+}
+
 double Median(std::vector<double> v) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
   size_t n = v.size();
   return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
-
-void PrintBusSummary();
-void StopBenchDaemon();
-void PrintCalendarSummary();
-void StopNotifyWorld();
-void PrintNotifySummary();
-void PrintRotaSummary();
-void PrintDispatchSummary();
-void PrintAuthzSummary();
-void PrintRoutesSummary();
 
 }  // namespace zhiban::bench
 
@@ -72,14 +68,15 @@ int main(int argc, char** argv) {
   if (benchmark::ReportUnrecognizedArguments(n, args.data())) return 1;
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
-  zhiban::bench::StopBenchDaemon();
-  zhiban::bench::StopNotifyWorld();
-  zhiban::bench::PrintBusSummary();
-  zhiban::bench::PrintCalendarSummary();
-  zhiban::bench::PrintNotifySummary();
-  zhiban::bench::PrintRotaSummary();
-  zhiban::bench::PrintDispatchSummary();
-  zhiban::bench::PrintAuthzSummary();
-  zhiban::bench::PrintRoutesSummary();
+  namespace zb = zhiban::bench;
+  zb::bus::StopBenchDaemon();
+  zb::notify::StopNotifyWorld();
+  zb::bus::PrintBusSummary();
+  zb::calendar::PrintCalendarSummary();
+  zb::notify::PrintNotifySummary();
+  zb::rota::PrintRotaSummary();
+  zb::dispatch::PrintDispatchSummary();
+  zb::authz::PrintAuthzSummary();
+  zb::routes::PrintRoutesSummary();
   return 0;
 }

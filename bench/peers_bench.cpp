@@ -33,9 +33,9 @@
 #include <nats/nats.h>
 #endif
 
-namespace zhiban::bench {
+namespace zhiban::bench::peers {
 
-std::string SampleEventBytes();  // bus_bench.cpp
+using bus::SampleEventBytes;
 
 namespace {
 
@@ -211,4 +211,4 @@ BENCHMARK_CAPTURE(NotBuilt, nats,
 #endif
 
 }  // namespace
-}  // namespace zhiban::bench
+}  // namespace zhiban::bench::peers

@@ -28,7 +28,7 @@
 #include "tests/support/process.h"
 #include "tests/support/source.h"
 
-namespace zhiban::bench {
+namespace zhiban::bench::rota {
 namespace {
 
 constexpr int kCenters = 500, kStaffPerCenter = 10;
@@ -346,4 +346,4 @@ BENCHMARK(DaemonCity)
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond);
 
-}  // namespace zhiban::bench
+}  // namespace zhiban::bench::rota

@@ -33,7 +33,7 @@
 #include "daemon/domain/routes.h"
 #include "tests/support/source.h"
 
-namespace zhiban::bench {
+namespace zhiban::bench::routes {
 namespace {
 
 namespace rt = domain::routes;
@@ -279,4 +279,4 @@ BENCHMARK(BenchLocalSearch)
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond);
 
-}  // namespace zhiban::bench
+}  // namespace zhiban::bench::routes

@@ -15,6 +15,11 @@ function(zhiban_warnings target)
   if(ZHIBAN_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
   endif()
+  # A unity batch includes a .cpp into another: GCC then takes a class of the
+  # first with a member of an anonymous-namespace type for one in a header.
+  if(CMAKE_UNITY_BUILD)
+    target_compile_options(${target} PRIVATE $<$<CXX_COMPILER_ID:GNU>:-Wno-subobject-linkage>)
+  endif()
 endfunction()
 
 function(zhiban_library)

@@ -34,7 +34,7 @@ std::string GrantText(const v1::Grant& g) {
 // A person by name; nobody reads "无人".
 std::string Name(const v1::Staff& s) { return s.name().empty() ? "无人" : s.name(); }
 
-std::string Names(const google::protobuf::RepeatedPtrField<v1::Staff>& staff) {
+std::string NameList(const google::protobuf::RepeatedPtrField<v1::Staff>& staff) {
   std::vector<std::string> out;
   for (const auto& s : staff) out.push_back(s.name());
   return out.empty() ? "无人" : fmt::format("{}", fmt::join(out, "、"));
@@ -216,8 +216,8 @@ std::string EventText(const v1::Event& e) {
     }
     case v1::Event::kShiftHandoff: {
       const auto& h = e.shift_handoff();
-      return fmt::format("{} {} 交接班：{}交给{}", Where(e), h.at_local(), Names(h.outgoing()),
-                         Names(h.incoming()));
+      return fmt::format("{} {} 交接班：{}交给{}", Where(e), h.at_local(), NameList(h.outgoing()),
+                         NameList(h.incoming()));
     }
     case v1::Event::kShiftCheckedIn: {
       const auto& c = e.shift_checked_in();

@@ -61,6 +61,14 @@ inline google::protobuf::Timestamp Ts(int64_t sec) {
 }
 
 // Homed at `center` or covering it.
+// A minute of the day as a clock: 510 → "08:30", 1440 → "24:00", a minute of
+// the next day (an overnight shift's end) → "01:00+1".
+inline std::string ClockText(uint32_t minute) {
+  if (minute == 1440) return "24:00";
+  const uint32_t rest = minute % 1440;
+  return fmt::format("{:02}:{:02}{}", rest / 60, rest % 60, minute > 1440 ? "+1" : "");
+}
+
 inline bool MayWorkAt(const v1::Staff& s, std::string_view center) {
   return s.center_id() == center ||
          std::find(s.cover_center_ids().begin(), s.cover_center_ids().end(), center) !=

@@ -6,11 +6,15 @@
 #include <google/protobuf/util/time_util.h>
 #include <toml++/toml.h>
 
+#include "daemon/domain/common.h"
+
 namespace zhiban::domain {
 namespace {
 
+using common::ClockText;
+
 constexpr size_t kMaxWindowsPerDay = 32;
-constexpr size_t kMaxGapsListed = 10000;
+constexpr size_t kMaxPolicyGapsListed = 10000;
 
 struct DayKey {
   const char* key;
@@ -45,12 +49,6 @@ bool ParseClock(std::string_view s, bool allow_next_day, uint32_t* out) {
   if (m > 59 || h > 24 || (h == 24 && m != 0)) return false;
   *out = h * 60 + m + add;
   return true;
-}
-
-std::string ClockText(uint32_t minute) {
-  if (minute == 1440) return "24:00";
-  const uint32_t day = minute / 1440, rest = minute % 1440;
-  return fmt::format("{:02}:{:02}{}", rest / 60, rest % 60, day ? "+1" : "");
 }
 
 bool IsSlug(std::string_view s) {
@@ -478,7 +476,7 @@ Result<v1::CoverageAuditReply> AuditCoverage(const Calendar& cal, const PolicyBo
   for (const auto& [center_id, c] : net.centers()) {
     const std::string& id = center_id;  // a lambda may not capture a binding (clang 14)
     auto on_gap = [&](const std::string& iso, auto reason) {
-      if (gaps++ >= kMaxGapsListed) return;
+      if (gaps++ >= kMaxPolicyGapsListed) return;
       auto* g = out.add_gaps();
       g->set_center_id(id);
       g->set_date(iso);

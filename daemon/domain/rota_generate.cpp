@@ -16,6 +16,7 @@
 
 namespace zhiban::domain {
 
+using common::ClockText;
 using common::MayWorkAt;
 using common::Sec;
 using common::Ts;
@@ -34,7 +35,7 @@ using rota_internal::SetStaff;
 
 namespace {
 
-constexpr size_t kMaxGapsListed = 100;
+constexpr size_t kMaxRotaGapsListed = 100;
 
 bool Same(const v1::Shift& a, const v1::Shift& b) {
   return google::protobuf::util::MessageDifferencer::Equals(a, b);
@@ -139,11 +140,6 @@ bool Serves(const v1::Rotation& r, v1::WindowKind kind, v1::DayType type) {
   return has(type) || (type == v1::MAKEUP_WORKDAY && has(v1::WORKDAY));
 }
 
-std::string ClockText(uint32_t minute) {
-  if (minute == 1440) return "24:00";
-  return fmt::format("{:02}:{:02}{}", (minute % 1440) / 60, minute % 60, minute > 1440 ? "+1" : "");
-}
-
 }  // namespace
 
 namespace rota_internal {
@@ -219,7 +215,8 @@ Result<Mutation> GenerateRota(const RotaCtx& ctx, const v1::RotaGenerateRequest&
   std::set<std::string, std::less<>> seen;
   auto add_gap = [&](const v1::Shift& s, std::string why) {
     ++counts->gaps;
-    if (counts->gap_list.size() < kMaxGapsListed) counts->gap_list.emplace_back(s, std::move(why));
+    if (counts->gap_list.size() < kMaxRotaGapsListed)
+      counts->gap_list.emplace_back(s, std::move(why));
   };
   for (const Slot& slot : slots) {
     const uint32_t n = slot.window->coverage().min_staff();

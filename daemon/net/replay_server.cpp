@@ -39,7 +39,7 @@ google::protobuf::Timestamp TimeOf(const Clock* clock) {
   return t;
 }
 
-std::atomic<uint64_t> g_instance{0};
+std::atomic<uint64_t> g_replay_instance{0};
 
 }  // namespace
 
@@ -238,7 +238,7 @@ Status ReplayServer::Start() {
   if (!impl_->options.curve_secret_key.empty()) MakeCurveServer(r, impl_->options.curve_secret_key);
   ZB_ASSIGN_OR_RETURN(auto bound, Bind(r, impl_->options.endpoint));
   impl_->bound = bound;
-  impl_->stop_endpoint = fmt::format("inproc://zhiban-replay-stop-{}", g_instance++);
+  impl_->stop_endpoint = fmt::format("inproc://zhiban-replay-stop-{}", g_replay_instance++);
   impl_->stop_tx.bind(impl_->stop_endpoint);
   impl_->thread = std::thread([this] { impl_->Run(); });
   return {};

@@ -36,7 +36,7 @@ size_t KeyRing::size() const {
 }
 
 namespace {
-std::atomic<uint64_t> g_instance{0};
+std::atomic<uint64_t> g_zap_instance{0};
 }  // namespace
 
 struct ZapHandler::Impl {
@@ -127,7 +127,7 @@ Status ZapHandler::Start() {
   } catch (const zmq::error_t& e) {
     return Status::Unavailable(fmt::format("cannot start the ZAP handler: {}", e.what()));
   }
-  impl_->stop_endpoint = fmt::format("inproc://zhiban-zap-stop-{}", g_instance++);
+  impl_->stop_endpoint = fmt::format("inproc://zhiban-zap-stop-{}", g_zap_instance++);
   impl_->stop_tx.bind(impl_->stop_endpoint);
   impl_->thread = std::thread([this] { impl_->Run(); });
   return {};

@@ -26,7 +26,7 @@ namespace {
 
 using nlohmann::json;
 
-v1::CtlRequest AddCenter(const std::string& id, const std::string& parent = "") {
+v1::CtlRequest AddCenterRequest(const std::string& id, const std::string& parent = "") {
   v1::CtlRequest r;
   auto* c = r.mutable_center_add()->mutable_center();
   c->set_id(id);
@@ -57,14 +57,6 @@ v1::CtlReply Do(DaemonFixture& d, v1::CtlRequest req) {
   return *r;
 }
 
-uint64_t LastSeq(DaemonFixture& d) {
-  v1::CtlRequest req;
-  req.mutable_status();
-  auto r = d.client().Call(req);
-  EXPECT_TRUE(r.ok());
-  return r.ok() ? r->status().last_seq() : 0;
-}
-
 std::string Slurp(const std::string& path) {
   std::ifstream f(path);
   return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
@@ -90,7 +82,7 @@ class Daemon : public ::testing::Test {
   // base_: the seq after start-up (the bundled national calendars are events too).
   void SetUp() override {
     d_.Start();
-    base_ = LastSeq(d_);
+    base_ = d_.LastSeq();
   }
   // A clean exit; under ASan/UBSan that also means no leak or UB report.
   void TearDown() override { EXPECT_EQ(d_.Stop(), 0) << "zhiband log:\n" << Slurp(d_.log()); }
@@ -113,7 +105,7 @@ TEST(DaemonBus, CreatedCenterArrivesOnTheBusWithSeq1) {
   ASSERT_TRUE(zmq::recv_multipart(sub, std::back_inserter(frames)));
   ASSERT_EQ(frames[0].to_string(), "bus.heartbeat");
 
-  auto reply = d_.client().Call(Req(AddCenter("street-1")));
+  auto reply = d_.client().Call(Req(AddCenterRequest("street-1")));
   ASSERT_TRUE(reply.ok());
   ASSERT_FALSE(reply->has_error()) << reply->error().message();
   EXPECT_EQ(reply->first_seq(), 1u);
@@ -214,10 +206,10 @@ TEST_F(Daemon, ZhibanctlManagesCentersAndStaff) {
 }
 
 TEST_F(Daemon, BadInputGetsAnErrorAndChangesNothing) {
-  ASSERT_FALSE(d_.client().Call(Req(AddCenter("street")))->has_error());
-  ASSERT_FALSE(d_.client().Call(Req(AddCenter("c1", "street")))->has_error());
+  ASSERT_FALSE(d_.client().Call(Req(AddCenterRequest("street")))->has_error());
+  ASSERT_FALSE(d_.client().Call(Req(AddCenterRequest("c1", "street")))->has_error());
   ASSERT_FALSE(d_.client().Call(Req(AddStaff("s1", "c1")))->has_error());
-  const uint64_t before = LastSeq(d_);
+  const uint64_t before = d_.LastSeq();
 
   auto error_of = [&](const std::string& body) {
     auto raw = d_.client().CallRaw(body);
@@ -246,10 +238,10 @@ TEST_F(Daemon, BadInputGetsAnErrorAndChangesNothing) {
   v1::CtlRequest bad_role = AddStaff("s2", "c1");
   bad_role.mutable_staff_add()->mutable_staff()->set_roles(0, static_cast<v1::Role>(99));
   EXPECT_EQ(error_of_req(bad_role).field(), "staff.roles");
-  v1::CtlRequest bad_level = AddCenter("c2", "street");
+  v1::CtlRequest bad_level = AddCenterRequest("c2", "street");
   bad_level.mutable_center_add()->mutable_center()->set_level(static_cast<v1::CenterLevel>(42));
   EXPECT_EQ(error_of_req(bad_level).field(), "center.level");
-  v1::CtlRequest no_name = AddCenter("c3");
+  v1::CtlRequest no_name = AddCenterRequest("c3");
   no_name.mutable_center_add()->mutable_center()->clear_name();
   EXPECT_EQ(error_of_req(no_name).field(), "center.name");
   v1::CtlRequest empty;
@@ -314,8 +306,8 @@ TEST_F(Daemon, BadInputGetsAnErrorAndChangesNothing) {
     EXPECT_EQ(reply.error().code(), v1::RESOURCE_EXHAUSTED) << size;
   }
 
-  EXPECT_EQ(LastSeq(d_), before) << "no bad request changed anything";
-  auto ok = d_.client().Call(Req(AddCenter("c9", "street")));
+  EXPECT_EQ(d_.LastSeq(), before) << "no bad request changed anything";
+  auto ok = d_.client().Call(Req(AddCenterRequest("c9", "street")));
   ASSERT_TRUE(ok.ok());
   EXPECT_FALSE(ok->has_error()) << "and the daemon keeps serving";
   EXPECT_EQ(ok->first_seq(), before + 1);
@@ -334,7 +326,7 @@ TEST_F(Daemon, KillDashNineLosesNoAcknowledgedCommand) {
       client::CtlClient c(ctx, d_.ctl(), std::chrono::milliseconds(3000));
       for (int i = 0; !stop; ++i) {
         std::string id = fmt::format("w{}-{}", w, i);
-        auto req = AddCenter(id);
+        auto req = AddCenterRequest(id);
         auto r = c.Call(req);
         if (!r.ok()) break;  // the daemon is gone
         ASSERT_FALSE(r->has_error()) << r->error().message();
@@ -354,7 +346,7 @@ TEST_F(Daemon, KillDashNineLosesNoAcknowledgedCommand) {
 
   d_.Start();
   auto events = ReplayAll(d_);
-  const uint64_t last = LastSeq(d_);
+  const uint64_t last = d_.LastSeq();
   ASSERT_EQ(events.size(), last);
   std::set<std::string> stored;
   for (size_t i = 0; i < events.size(); ++i) {
@@ -363,13 +355,13 @@ TEST_F(Daemon, KillDashNineLosesNoAcknowledgedCommand) {
   }
   for (const auto& id : acked) EXPECT_TRUE(stored.count(id)) << id << " was acknowledged but lost";
   EXPECT_GE(stored.size(), acked.size());
-  auto next = d_.client().Call(Req(AddCenter("after-restart")));
+  auto next = d_.client().Call(Req(AddCenterRequest("after-restart")));
   ASSERT_TRUE(next.ok());
   EXPECT_EQ(next->first_seq(), last + 1);
 }
 
 TEST_F(Daemon, LateSubscriberCatchesUpThenFollows) {
-  for (int i = 0; i < 50; ++i) Do(d_, AddCenter(fmt::format("a{}", i)));
+  for (int i = 0; i < 50; ++i) Do(d_, AddCenterRequest(fmt::format("a{}", i)));
   std::mutex mu;
   std::condition_variable cv;
   std::vector<uint64_t> seqs;
@@ -391,7 +383,7 @@ TEST_F(Daemon, LateSubscriberCatchesUpThenFollows) {
         &stop);
     EXPECT_TRUE(s.ok()) << s.ToString();
   });
-  for (int i = 0; i < 50; ++i) Do(d_, AddCenter(fmt::format("b{}", i)));
+  for (int i = 0; i < 50; ++i) Do(d_, AddCenterRequest(fmt::format("b{}", i)));
   {
     std::unique_lock lock(mu);
     EXPECT_TRUE(cv.wait_for(lock, std::chrono::seconds(30), [&] { return seqs.size() >= 100; }));
@@ -405,11 +397,11 @@ TEST_F(Daemon, LateSubscriberCatchesUpThenFollows) {
 TEST(DaemonDurability, SigtermExitsCleanlyAndKeepsEverything) {
   DaemonFixture d;
   d.Start();
-  const uint64_t base = LastSeq(d);
-  Do(d, AddCenter("street"));
+  const uint64_t base = d.LastSeq();
+  Do(d, AddCenterRequest("street"));
   EXPECT_EQ(d.Stop(), 0);
   d.Start();
-  EXPECT_EQ(LastSeq(d), base + 1);
+  EXPECT_EQ(d.LastSeq(), base + 1);
 }
 
 TEST(DaemonBus, DroppedLiveEventsAreRecoveredByReplay) {
@@ -418,7 +410,7 @@ TEST(DaemonBus, DroppedLiveEventsAreRecoveredByReplay) {
   std::ofstream(cfg) << "[bus]\npub_hwm = 10\n";
   DaemonFixture tiny({"--config", cfg});
   tiny.Start();
-  Do(tiny, AddCenter("street"));
+  Do(tiny, AddCenterRequest("street"));
 
   std::mutex mu;
   std::condition_variable cv;
@@ -489,7 +481,7 @@ TEST_F(Daemon, ImportAndExportCsv) {
   r = d_.Ctl({"import", "centers", d_.dir() / "out.csv"});
   EXPECT_NE(r.out.find("2 unchanged"), std::string::npos) << r.out << r.err;
 
-  const uint64_t before = LastSeq(d_);
+  const uint64_t before = d_.LastSeq();
   std::string bad =
       "id,name,center_id,roles\n"
       "s3,甲,c1,WORKER\n"
@@ -506,7 +498,7 @@ TEST_F(Daemon, ImportAndExportCsv) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("row 3, column center_id"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("row 4, column id"), std::string::npos) << r.err;
-  EXPECT_EQ(LastSeq(d_), before) << "a refused import writes nothing";
+  EXPECT_EQ(d_.LastSeq(), before) << "a refused import writes nothing";
 }
 
 // What ops/quickstart.sh loads must always load.
@@ -522,7 +514,7 @@ TEST_F(Daemon, DemoNetworkImports) {
 }
 
 TEST_F(Daemon, HundredThousandRowImportIsOneBatch) {
-  Do(d_, AddCenter("street"));
+  Do(d_, AddCenterRequest("street"));
   std::string csv = "id,name,center_id,phone,roles,skills\n";
   for (int i = 0; i < 100000; ++i) {
     csv +=
@@ -535,7 +527,7 @@ TEST_F(Daemon, HundredThousandRowImportIsOneBatch) {
   EXPECT_NE(r.out.find(fmt::format("events {}..{}", base_ + 2, base_ + 100001)), std::string::npos)
       << r.out;
   EXPECT_NE(r.err.find("sent 100000/100000 rows"), std::string::npos) << "progress is shown";
-  EXPECT_EQ(LastSeq(d_), base_ + 100001);
+  EXPECT_EQ(d_.LastSeq(), base_ + 100001);
 }
 
 // A damaged WAL once lost acknowledged commands silently and handed their
@@ -547,8 +539,8 @@ TEST(DaemonLostEvents, ADamagedWalIsRefusedThenAcceptedWithoutReusingSeqs) {
   namespace fs = std::filesystem;
   DaemonFixture d;
   d.Start();
-  for (int i = 0; i < 40; ++i) Do(d, AddCenter(fmt::format("c{}", i)));
-  const uint64_t acked = LastSeq(d);
+  for (int i = 0; i < 40; ++i) Do(d, AddCenterRequest(fmt::format("c{}", i)));
+  const uint64_t acked = d.LastSeq();
   d.Kill9();
   // Cut the newest WAL in half, as a disk fault would.
   fs::path wal;
@@ -588,7 +580,7 @@ TEST(DaemonLostEvents, ADamagedWalIsRefusedThenAcceptedWithoutReusingSeqs) {
   EXPECT_EQ(lost.events_lost().last_seq(), acked);
   EXPECT_LT(lost.events_lost().first_seq(), acked) << "half the WAL was cut";
   EXPECT_EQ(events[events.size() - 2].seq(), lost.events_lost().first_seq() - 1);
-  auto next = accepted.client().Call(Req(AddCenter("after")));
+  auto next = accepted.client().Call(Req(AddCenterRequest("after")));
   ASSERT_TRUE(next.ok());
   EXPECT_EQ(next->first_seq(), acked + 2) << "no seq is handed out twice";
   EXPECT_EQ(accepted.Stop(), 0);
@@ -597,15 +589,15 @@ TEST(DaemonLostEvents, ADamagedWalIsRefusedThenAcceptedWithoutReusingSeqs) {
   DaemonFixture again;
   again.UseDataDir(d.data_dir());
   again.Start();
-  EXPECT_EQ(LastSeq(again), acked + 2);
+  EXPECT_EQ(again.LastSeq(), acked + 2);
   EXPECT_EQ(again.Stop(), 0);
 }
 
 TEST(DaemonBackup, OnlineBackupRestoresAsADataDir) {
   DaemonFixture d;
   d.Start();
-  const uint64_t base = LastSeq(d);
-  Do(d, AddCenter("street"));
+  const uint64_t base = d.LastSeq();
+  Do(d, AddCenterRequest("street"));
   Do(d, AddStaff("s1", "street"));
   const std::string copy = d.data_dir() + "-backups/backup-1";
   auto r = d.Ctl({"backup", "create", "--dir", "backup-1"});
@@ -627,7 +619,7 @@ TEST(DaemonBackup, OnlineBackupRestoresAsADataDir) {
               fs::perms::none)
         << f.path();
   }
-  Do(d, AddCenter("after-backup"));
+  Do(d, AddCenterRequest("after-backup"));
   EXPECT_EQ(d.Stop(), 0);
 
   // The copy is a data dir: a daemon started on it has exactly what was backed up.
@@ -654,7 +646,7 @@ TEST(DaemonClock, SimulatedClockMovesOnlyWhenTold) {
   r = d.Ctl({"clock", "set", "2026-01-01T00:00:00+08:00"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("only moves forward"), std::string::npos);
-  Do(d, AddCenter("street"));
+  Do(d, AddCenterRequest("street"));
   auto events = ReplayAll(d);
   ASSERT_FALSE(events.empty());
   EXPECT_EQ(events.back().center_added().center().id(), "street");
@@ -668,7 +660,7 @@ TEST_F(Daemon, RealClockRefusesToMove) {
 }
 
 TEST_F(Daemon, HealthAndMetrics) {
-  Do(d_, AddCenter("street"));
+  Do(d_, AddCenterRequest("street"));
   auto [code, body] = HttpGet(d_.http(), "/healthz");
   EXPECT_EQ(code, 200);
   EXPECT_NE(body.find(fmt::format("ok last_seq={}", base_ + 1)), std::string::npos);
@@ -806,7 +798,7 @@ TEST(DaemonDisk, ABackupOntoAFullDiskIsRefusedWholeAndLeavesNothing) {
   SmallDisk backups(root, 96);
   if (!backups.mounted()) GTEST_SKIP() << "needs root to mount a small tmpfs";
   d.Start();
-  Do(d, AddCenter("street"));
+  Do(d, AddCenterRequest("street"));
   for (int i = 0; i < 50; ++i) Do(d, AddStaff(fmt::format("s{}", i), "street"));
   backups.Fill();
   auto r = d.Ctl({"backup", "create", "--dir", "full"});
@@ -837,7 +829,7 @@ TEST(DaemonDisk, ABackupFromAFullDataDiskIsRefusedAndZhibandLives) {
   SmallDisk data(d.data_dir(), 256);  // RocksDB preallocates its WAL (about 70 MiB)
   if (!data.mounted()) GTEST_SKIP() << "needs root to mount a small tmpfs";
   d.Start();
-  Do(d, AddCenter("street"));
+  Do(d, AddCenterRequest("street"));
   data.Fill();
   // (Its audit record cannot be written either, so the reply is the group's:
   // "storage write failed; nothing was applied", naming the full disk.)
@@ -856,7 +848,7 @@ TEST(DaemonStorage, ABitFlippedInAnSstIsFoundAtStart) {
   namespace fs = std::filesystem;
   DaemonFixture d;
   d.Start();
-  Do(d, AddCenter("street"));
+  Do(d, AddCenterRequest("street"));
   for (int i = 0; i < 200; ++i) Do(d, AddStaff(fmt::format("s{}", i), "street"));
   ASSERT_EQ(d.Ctl({"backup", "create", "--dir", "b1"}).exit_code, 0);  // flushes: SST files
   EXPECT_EQ(d.Stop(), 0);

@@ -26,12 +26,6 @@ namespace {
 using google::protobuf::util::TimeUtil;
 using namespace std::chrono_literals;
 
-uint64_t LastSeq(DaemonFixture& d) {
-  v1::CtlRequest req;
-  req.mutable_status();
-  return d.client().Call(req)->status().last_seq();
-}
-
 // Every stored event after `after`, by replay.
 std::vector<v1::Event> EventsAfter(DaemonFixture& d, uint64_t after) {
   client::SubscriberOptions o;
@@ -107,7 +101,7 @@ TEST_F(FirstHour, PublishedLateOnAMonthsLastDayRaisesNoFalseAlarmAndReadsAsChine
   // are ahead, the next month too.
   Ok({"rota", "generate", "--center", "all", "--from", "2026-01-30", "--to", "2026-02-28",
       "--fill"});
-  const uint64_t before = LastSeq(d_);
+  const uint64_t before = d_.LastSeq();
   const int64_t published_at = 1769819400;  // 2026-01-31T08:30:00+08:00
   Ok({"rota", "publish", "--center", "all", "--month", "2026-01"});
   Ok({"rota", "publish", "--center", "all", "--month", "2026-02"});
@@ -170,7 +164,7 @@ TEST_F(FirstHour, PublishedLateOnAMonthsLastDayRaisesNoFalseAlarmAndReadsAsChine
 TEST_F(FirstHour, StaleNoticesAreSkippedRecordedAndCounted) {
   Ok({"rota", "generate", "--center", "all", "--from", "2026-01-31", "--to", "2026-02-28",
       "--fill"});
-  const uint64_t before = LastSeq(d_);
+  const uint64_t before = d_.LastSeq();
   Ok({"rota", "publish", "--center", "all", "--month", "2026-01"});
   Ok({"rota", "publish", "--center", "all", "--month", "2026-02"});
   Ok({"clock", "set", "2026-02-01T08:10:00+08:00"});  // tomorrow's reminders fire
@@ -203,7 +197,7 @@ template = "shift.handoff"
 )",
                                        port);
   auto console = Console({"--config", config});
-  const uint64_t last = LastSeq(d_);
+  const uint64_t last = d_.LastSeq();
   const std::string addr = fmt::format("127.0.0.1:{}", port);
   const auto until = std::chrono::steady_clock::now() + 60s;
   std::string metrics;
@@ -254,7 +248,7 @@ template = "shift.handoff"
 TEST_F(FirstHour, ANewNotifierStartsFromNowAndACrashRightAfterSkipsNothing) {
   auto console = Console({});
   ASSERT_TRUE(WaitForText(work_ / "console.log", "first start")) << ReadAll(work_ / "console.log");
-  const uint64_t history = LastSeq(d_);
+  const uint64_t history = d_.LastSeq();
   console->Signal(SIGKILL);
   console->Wait();
   Ok({"staff", "add", "--id", "newbie", "--name", "新同事", "--center", "xingfu", "--roles",
@@ -265,7 +259,7 @@ TEST_F(FirstHour, ANewNotifierStartsFromNowAndACrashRightAfterSkipsNothing) {
   console->Signal(SIGTERM);
   EXPECT_EQ(console->Wait(), 0);
   const auto lines = Lines(out());
-  ASSERT_EQ(lines.size(), LastSeq(d_) - history) << ReadAll(out());
+  ASSERT_EQ(lines.size(), d_.LastSeq() - history) << ReadAll(out());
   EXPECT_NE(lines[0].find(fmt::format("#{} ", history + 1)), std::string::npos) << lines[0];
 }
 

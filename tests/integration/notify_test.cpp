@@ -33,12 +33,6 @@ bool Eventually(Fn fn, std::chrono::seconds deadline = 60s) {
   return fn();
 }
 
-uint64_t LastSeq(DaemonFixture& d) {
-  v1::CtlRequest req;
-  req.mutable_status();
-  return d.client().Call(req)->status().last_seq();
-}
-
 // A Prometheus sample's value from plugin /metrics (-1 when absent).
 double Metric(const std::string& addr, const std::string& prefix) {
   auto [code, body] = HttpGet(addr, "/metrics");
@@ -139,7 +133,7 @@ timeout_ms = 400
   rows.emplace_back("limited",
                     "13900000000");  // ends 0000: the provider's daily limit for that number
   ImportStaff(d, dir, rows);
-  const uint64_t last = LastSeq(d);
+  const uint64_t last = d.LastSeq();
 
   ASSERT_TRUE(Eventually([&] { return fake.Sent().size() >= 15; }));
   p.process->Signal(SIGKILL);  // mid-stream, most likely inside a request
@@ -467,13 +461,13 @@ TEST(PythonExample, FollowsTheBusAndResumesFromItsCursor) {
     for (std::string l; std::getline(f, l);) seqs.push_back(std::stoull(l));
     return seqs;
   };
-  const uint64_t before = LastSeq(d);
+  const uint64_t before = d.LastSeq();
   auto py = start(before + 3000);
   // Live events while it replays and follows.
   std::vector<std::pair<std::string, std::string>> rows;
   for (int i = 0; i < 1500; ++i) rows.emplace_back(fmt::format("p{}", i), "");
   ImportStaff(d, dir, rows);
-  ASSERT_TRUE(Eventually([&] { return !lines().empty() && lines().back() == LastSeq(d); }))
+  ASSERT_TRUE(Eventually([&] { return !lines().empty() && lines().back() == d.LastSeq(); }))
       << lines().size();
   py->Signal(SIGTERM);
   EXPECT_EQ(py->Wait(), 0);
@@ -482,7 +476,7 @@ TEST(PythonExample, FollowsTheBusAndResumesFromItsCursor) {
   rows.clear();
   for (int i = 0; i < 1500; ++i) rows.emplace_back(fmt::format("q{}", i), "");
   ImportStaff(d, dir, rows);
-  const uint64_t last = LastSeq(d);
+  const uint64_t last = d.LastSeq();
   py = start(last);
   EXPECT_EQ(py->Wait(), 0) << "exits once it has handled seq " << last;
   const auto seqs = lines();

@@ -21,12 +21,6 @@ namespace {
 
 using plugin::Delivery;
 
-uint64_t LastSeq(DaemonFixture& d) {
-  v1::CtlRequest req;
-  req.mutable_status();
-  return d.client().Call(req)->status().last_seq();
-}
-
 void AddStaff(DaemonFixture& d, int n, const std::string& prefix) {
   std::string csv = "id,name,center_id,roles\n";
   for (int i = 0; i < n; ++i) csv += fmt::format("{}{},员工{},street,WORKER\n", prefix, i, i);
@@ -74,7 +68,7 @@ TEST(PluginSdk, RetriesDeadLettersRedriveAndNoRepeatAfterRestart) {
                   .exit_code,
               0);
   }
-  const uint64_t last = LastSeq(d);
+  const uint64_t last = d.LastSeq();
   TempDir state;
   plugin::RunnerOptions opts;
   opts.state_dir = state / "s";
@@ -150,7 +144,7 @@ TEST(PluginSdk, AStateBelowItsReservePausesSendingThenSendsOnce) {
                    "WORKER"})
                 .exit_code,
             0);
-  const uint64_t last = LastSeq(d);
+  const uint64_t last = d.LastSeq();
   TempDir state;
   plugin::RunnerOptions opts;
   opts.state_dir = state / "s";
@@ -296,7 +290,7 @@ TEST(NotifyConsole, KillDashNineMidStreamThenResume) {
   };
   auto plugin = start_plugin();
   AddStaff(d, 20000, "s");
-  const uint64_t last = LastSeq(d);
+  const uint64_t last = d.LastSeq();
   ASSERT_TRUE(WaitForLines(out, 500, std::chrono::seconds(30)));
   plugin->Signal(SIGKILL);  // mid-stream
   plugin->Wait();
@@ -338,12 +332,12 @@ TEST(NotifyConsole, WaitsForTheDaemonAndFollowsAcrossItsRestart) {
                  work / "plugin.log");
   d.Start();
   ASSERT_EQ(d.Ctl({"center", "add", "--id", "street", "--name", "街道"}).exit_code, 0);
-  const uint64_t first = LastSeq(d);
+  const uint64_t first = d.LastSeq();
   ASSERT_TRUE(WaitForLines(out, first, std::chrono::seconds(30)));
   d.Kill9();
   d.Start();
   ASSERT_EQ(d.Ctl({"center", "add", "--id", "north", "--name", "北区"}).exit_code, 0);
-  const uint64_t last = LastSeq(d);
+  const uint64_t last = d.LastSeq();
   ASSERT_TRUE(WaitForLines(out, last, std::chrono::seconds(60)))
       << Lines(out).size() << " of " << last;
   EXPECT_EQ(Lines(out).size(), last);

@@ -322,6 +322,14 @@ std::pair<int, std::string> HttpPost(const std::string& addr, const std::string&
   return HttpCall("POST", addr, path, body);
 }
 
+uint64_t DaemonFixture::LastSeq() {
+  v1::CtlRequest req;
+  req.mutable_status();
+  auto r = client().Call(req);
+  if (!r.ok()) throw std::runtime_error("status: " + r.status().ToString());
+  return r->status().last_seq();
+}
+
 std::vector<v1::Event> DaemonFixture::EventsAfter(uint64_t after, const net::CurveClient& curve) {
   client::SubscriberOptions o;
   o.pub_endpoint = pub_;

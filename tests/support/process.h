@@ -110,6 +110,8 @@ class DaemonFixture {
   std::vector<v1::Event> EventsAfter(uint64_t after, const net::CurveClient& curve = {});
   zmq::context_t& zmq() { return zmq_; }
   client::CtlClient& client();
+  // The seq of the last stored event, by `status`; throws when the call fails.
+  uint64_t LastSeq();
 
  private:
   TempDir dir_;

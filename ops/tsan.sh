@@ -22,7 +22,7 @@ REGEX=${1:-$THREADED}
 
 mkdir -p "$B"
 if ! { cmake -S . -B "$B" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DZHIBAN_TSAN=ON \
-         -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" -DZHIBAN_WERROR=ON -DZHIBAN_BUILD_TESTS=ON \
+         -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" -DCMAKE_UNITY_BUILD=ON -DZHIBAN_WERROR=ON -DZHIBAN_BUILD_TESTS=ON \
          -DZHIBAN_BUILD_BENCH=OFF -DZHIBAN_OPTIONAL_DEFAULT=OFF &&
        cmake --build "$B" --target integration_tests; } >"$B/build.log" 2>&1; then
   tail -n 40 "$B/build.log"

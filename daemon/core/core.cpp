@@ -371,9 +371,7 @@ bool MayHoldStaff(const google::protobuf::Descriptor* d) {
 
 void RedactContacts(google::protobuf::Message* m) {
   if (m->GetDescriptor() == v1::Staff::descriptor()) {
-    auto* s = static_cast<v1::Staff*>(m);
-    s->clear_phone();
-    s->clear_wecom_user_id();
+    domain::records::StaffCard(*static_cast<v1::Staff*>(m));
     return;
   }
   if (!MayHoldStaff(m->GetDescriptor())) return;
@@ -407,8 +405,9 @@ std::string CenterName(const domain::State& st, const domain::Mutation& m, const
 
 void Core::Stage(domain::Mutation& m, const std::string& actor, v1::CtlReply* reply, GroupCtx& g) {
   // Each record is serialized once: for its family and, when an event
-  // announces it (BodyRecord), for that event's body too. Only the kinds an
-  // event of this mutation names keep their bytes.
+  // announces it (BodyRecord), for that event's body too — or, for a kind
+  // with an event projection, its card serialized for the event. Only the
+  // kinds an event of this mutation names keep their bytes.
   const auto& families = RecordFamilies();
   std::vector<std::vector<std::string>> kept(families.size());
   std::vector<bool> announced(families.size(), false);
@@ -427,9 +426,14 @@ void Core::Stage(domain::Mutation& m, const std::string& actor, v1::CtlReply* re
     std::vector<std::string>* keep = announced[index] ? &kept[index] : nullptr;
     if (keep) keep->resize(puts.size());
     for (size_t i = 0; i < puts.size(); ++i) {
-      std::string& out = keep ? (*keep)[i] : bytes;
+      std::string& out = keep && !kind.project ? (*keep)[i] : bytes;
       puts[i].SerializeToString(&out);
       g.batch.Put(f, kind.key(puts[i]), out);
+      if (keep && kind.project) {
+        auto card = puts[i];
+        kind.project(card);
+        card.SerializeToString(&(*keep)[i]);
+      }
     }
   });
   const auto ts = ToProto(clock_->Now());
@@ -446,12 +450,7 @@ void Core::Stage(domain::Mutation& m, const std::string& actor, v1::CtlReply* re
     RedactContacts(&e);
     CommittedEvent out{seq, e.topic(), {}};
     const auto& ref = m.body_records[i];
-    if (ref.kind == domain::RecordKindIndex<v1::Staff>()) {
-      v1::Staff card;  // staff.*: the stored record's bytes, less how to reach them
-      card.ParseFromString(kept[ref.kind].at(ref.index));
-      RedactContacts(&card);
-      SerializeWithRecord(e, card.SerializeAsString(), &out.bytes);
-    } else if (ref.kind != domain::BodyRecord::kNone) {
+    if (ref.kind != domain::BodyRecord::kNone) {
       SerializeWithRecord(e, kept[ref.kind].at(ref.index), &out.bytes);
     } else {
       e.SerializeToString(&out.bytes);

@@ -8,7 +8,8 @@
 // staging into a WriteBatch and loading from RocksDB (core.cpp). An event
 // that announces a record of any kind carries it as field 1 of its body,
 // serialized once for storage and event alike: EmitWithRecord (below), no
-// other edit. A new kind of record is its
+// other edit; or, when the kind declares an event projection, as the card
+// that projection makes of it (staff: no contact details). A new kind of record is its
 // proto message, one entry here, its vectors in Mutation, and its book's map
 // with Put/Erase (State::Clear resets books by value: nothing to add there);
 // a family of its own in storage/store.h, or a key prefix in a shared one. A
@@ -42,11 +43,22 @@ struct RecordKind {
   std::string (*key)(const Msg&);
   void (*take)(State&, Msg&&);
   void (*erase)(State&, std::string_view id);  // set iff `deleted` is
+  // The event projection: what of a stored record an event announcing it
+  // carries. nullptr: the record as stored (its bytes are serialized once for
+  // both); else it makes that card from a copy of the record.
+  void (*project)(Msg&) = nullptr;
 };
 
 namespace records {
 
 inline std::string ById(const auto& r) { return r.id(); }
+
+// Events say who, not how to reach them (docs/PROTOCOL.md, "Contacts"): a
+// staff member's card is the record without phone and WeCom id.
+inline void StaffCard(v1::Staff& s) {
+  s.clear_phone();
+  s.clear_wecom_user_id();
+}
 
 inline std::string PolicyKey(const v1::OpeningPolicy& p) {
   return p.name() + "/" + wire::BigEndian64(p.version());
@@ -74,7 +86,8 @@ void ForEachRecordKind(F&& f) {
                            [](State& s, std::string_view id) { s.network.EraseCenter(id); }});
   f(RecordKind<v1::Staff>{"staff", "staff", "", &M::staff_put, &M::staff_deleted, ById,
                           [](State& s, v1::Staff&& x) { s.network.PutStaff(std::move(x)); },
-                          [](State& s, std::string_view id) { s.network.EraseStaff(id); }});
+                          [](State& s, std::string_view id) { s.network.EraseStaff(id); },
+                          StaffCard});
   f(RecordKind<v1::CalendarYear>{
       "calendar year", "calendar", "", &M::years_put, nullptr, YearKey,
       [](State& s, v1::CalendarYear&& x) { s.calendar.PutYear(std::move(x)); }, nullptr});

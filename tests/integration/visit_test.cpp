@@ -485,7 +485,8 @@ TEST_F(StreetMonth, EveryCareVisitOnTimeEveryRequestAnsweredAcrossARestart) {
   // (issue 35): not the fixtures' own, nor any mainland mobile number
   // (1[3-9] and nine digits) but a center's public line.
   std::set<std::string> public_lines;
-  for (const auto& c : CtlJson(d_, {"center", "list"})["centers"]) {
+  const auto centers = CtlJson(d_, {"center", "list"});  // kept: the loop reads into it
+  for (const auto& c : centers.at("centers")) {
     if (c.contains("phone")) public_lines.insert(c["phone"].get<std::string>());
   }
   size_t staff_cards = 0;

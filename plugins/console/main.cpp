@@ -88,8 +88,10 @@ int main(int argc, char** argv) {
   spec.name = "console";
   spec.description = "prints the notifications zhiban would send";
   // An SMS or WeCom config can be tried here as it is.
-  spec.needs = {
-      .channel = "console", .one_message_per_recipient = false, .accepts_other_channels = true};
+  spec.needs = {.channel = "console",
+                .looks_up_contacts = false,
+                .one_message_per_recipient = false,
+                .accepts_other_channels = true};
   spec.config_required = false;
   spec.quiet_by_default = false;
   spec.add_options = [&](CLI::App& app) {

@@ -283,6 +283,7 @@ int PluginMain(int argc, char** argv, const PluginSpec& spec) {
   if (!replay.empty()) l.opts.replay_endpoint = replay;
   if (!ctl.empty()) l.opts.ctl_endpoint = ctl;
   if (ctl.empty() && !l.ctl_set) l.opts.ctl_endpoint = CtlBeside(l.opts.replay_endpoint);
+  if (!spec.needs.looks_up_contacts) l.opts.ctl_endpoint.clear();
   l.opts.contact_field = spec.needs.contact_field;
   if (!key.empty()) l.key_file = key;
   if (!server_key.empty()) l.server_key = server_key;
@@ -327,7 +328,7 @@ int PluginMain(int argc, char** argv, const PluginSpec& spec) {
           l.opts.state_dir, *free / 1024, binary, l.opts.state_min_free_bytes >> 20));
     }
   }
-  if (l.opts.ctl_endpoint.empty()) {
+  if (l.opts.ctl_endpoint.empty() && spec.needs.looks_up_contacts) {
     spdlog::warn(
         "no [bus] ctl: staff members' contacts cannot be looked up, so only [groups.*] members "
         "are reached (set [bus] ctl or --ctl to zhiband's ctl endpoint)");

@@ -60,6 +60,9 @@ struct ChannelNeeds {
   // group member without it is skipped and counted (Router::unreachable); a
   // staff member's is looked up before sending and checked then (Runner).
   std::string contact_field;
+  // false: the channel reaches nobody's phone or WeCom (the console prints
+  // names), so the plugin asks zhiband for no contact at all.
+  bool looks_up_contacts = true;
   bool one_message_per_recipient = true;  // SMS: yes; WeCom: one message names them all
   // A provider that sends only its approved templates: the [templates.*]
   // keys of the template's id and of its variables ("variable={parameter}",

@@ -168,10 +168,8 @@ Delivery Runner::Attempt(const v1::Notification& n, const std::atomic<bool>& sto
 
 Delivery Runner::Resolve(const v1::Notification& n, v1::Notification* out) {
   *out = n;
-  // A channel that reaches nobody's phone (the console) asks for no contact:
-  // no audited lookup per message.
-  if (options_.contact_field.empty()) return Delivery::Ok();
   if (Status s = book_.Resolve(out); !s.ok()) return Delivery::Retry(s.message());
+  if (options_.contact_field.empty()) return Delivery::Ok();
   const auto* field = v1::Recipient::descriptor()->FindFieldByName(options_.contact_field);
   if (!field) return Delivery::Ok();
   std::vector<std::string> lacking;

@@ -23,21 +23,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string Slurp(const std::string& path) {
-  std::ifstream f(path);
-  return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
-}
-
-template <typename Fn>
-bool Eventually(Fn fn, std::chrono::seconds deadline = 60s) {
-  const auto until = std::chrono::steady_clock::now() + deadline;
-  while (std::chrono::steady_clock::now() < until) {
-    if (fn()) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return fn();
-}
-
 double Metric(int port, const std::string& name) {
   auto [code, body] = HttpGet(fmt::format("127.0.0.1:{}", port), "/metrics");
   if (code != 200) return -1;

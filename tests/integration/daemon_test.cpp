@@ -57,11 +57,6 @@ v1::CtlReply Do(DaemonFixture& d, v1::CtlRequest req) {
   return *r;
 }
 
-std::string Slurp(const std::string& path) {
-  std::ifstream f(path);
-  return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-}
-
 // Every stored event, by replay from seq 1.
 std::vector<v1::Event> ReplayAll(DaemonFixture& d) {
   client::SubscriberOptions o;

@@ -22,17 +22,6 @@ namespace {
 using json = nlohmann::json;
 using namespace std::chrono_literals;
 
-// Polls `fn` until true or the deadline (cross-process conditions seen over HTTP).
-template <typename Fn>
-bool Eventually(Fn fn, std::chrono::seconds deadline = 60s) {
-  const auto until = std::chrono::steady_clock::now() + deadline;
-  while (std::chrono::steady_clock::now() < until) {
-    if (fn()) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return fn();
-}
-
 // A Prometheus sample's value from plugin /metrics (-1 when absent).
 double Metric(const std::string& addr, const std::string& prefix) {
   auto [code, body] = HttpGet(addr, "/metrics");

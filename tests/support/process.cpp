@@ -63,14 +63,14 @@ std::string BinDir() {
   return d ? d : "build/bin";
 }
 
-namespace {
-
 std::string Slurp(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
   std::stringstream ss;
   ss << f.rdbuf();
   return ss.str();
 }
+
+namespace {
 
 pid_t Spawn(const std::vector<std::string>& argv, int in_fd, int out_fd, int err_fd) {
   pid_t pid = fork();

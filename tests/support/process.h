@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <zmq.hpp>
@@ -122,6 +123,22 @@ class DaemonFixture {
   zmq::context_t zmq_{1};
   std::unique_ptr<client::CtlClient> client_;
 };
+
+// A file's whole content (empty when it does not exist).
+std::string Slurp(const std::string& path);
+
+// Polls `fn` every 50 ms until true or the deadline, for conditions another
+// process shows only over HTTP or ctl (a provider stand-in's sends, a
+// plugin's /metrics). A file's lines are waited on instead: WaitForLines.
+template <typename Fn>
+bool Eventually(Fn fn, std::chrono::seconds deadline = std::chrono::seconds(60)) {
+  const auto until = std::chrono::steady_clock::now() + deadline;
+  while (std::chrono::steady_clock::now() < until) {
+    if (fn()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return fn();
+}
 
 // The lines of a text file (empty when it does not exist).
 std::vector<std::string> Lines(const std::string& path);

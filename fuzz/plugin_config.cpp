@@ -25,11 +25,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   } catch (const toml::parse_error&) {
     return 0;  // the SDK reports it with line and column (app.cpp)
   }
+  // The three channels' needs, as plugins/{sms,wecom,console}/main.cpp declare them.
   using zhiban::plugin::ChannelNeeds;
-  for (const ChannelNeeds& needs :
-       {ChannelNeeds{"sms", "phone", true, "sms_template", "sms_params", false},
-        ChannelNeeds{"wecom", "wecom_user_id", false, "", "", false},
-        ChannelNeeds{"console", "", false, "", "", true}}) {
+  const ChannelNeeds sms{.channel = "sms",
+                         .contact_field = "phone",
+                         .provider_template_key = "sms_template",
+                         .provider_params_key = "sms_params"};
+  const ChannelNeeds wecom{.channel = "wecom", .one_message_per_recipient = false};
+  const ChannelNeeds console{.channel = "console",
+                             .looks_up_contacts = false,
+                             .one_message_per_recipient = false,
+                             .accepts_other_channels = true};
+  for (const ChannelNeeds& needs : {sms, wecom, console}) {
     auto router = zhiban::plugin::Router::Parse(config, needs, "fuzz.toml");
     if (!router.ok()) Check(router.status());
   }

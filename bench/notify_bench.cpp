@@ -108,10 +108,12 @@ class Noop final : public plugin::RoutedNotifier {
 };
 
 // Contacts answered in the process, as fast as a lookup can be: the
-// baseline of zhiband's contact query over ctl (one round trip per message).
+// baseline of zhiband's contact query over ctl (one audited round trip per
+// replayed chunk of events, the SDK asking ahead).
 class InProcessContacts final : public plugin::ContactSource {
  public:
-  Result<v1::ContactQueryReply> Lookup(const std::vector<std::string>& ids, uint64_t) override {
+  Result<v1::ContactQueryReply> Lookup(const std::vector<std::string>& ids, uint64_t,
+                                       uint64_t) override {
     v1::ContactQueryReply reply;
     for (const auto& id : ids) {
       auto* c = reply.add_contacts();

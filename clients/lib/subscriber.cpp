@@ -11,6 +11,8 @@ namespace zhiban::client {
 namespace {
 // How often a following subscriber looks at its stop flag when idle.
 constexpr std::chrono::milliseconds kStopCheck{200};
+// The most live messages taken off the socket at once (one on_ahead run).
+constexpr size_t kLiveBurst = 512;
 }  // namespace
 
 struct Subscriber::Impl {
@@ -38,8 +40,11 @@ struct Subscriber::Impl {
     return false;
   }
 
+  // `handing_on`: the events go to a handler (CatchUp) until it says stop
+  // (*handing_on becomes false); meanwhile on_ahead hears of each chunk.
   Result<v1::ReplayEnd> Replay(uint64_t from, uint32_t limit,
-                               const std::function<void(v1::Event&)>& fn) {
+                               const std::function<void(v1::Event&)>& fn,
+                               const bool* handing_on = nullptr) {
     try {
       if (!dealer) {
         dealer = std::make_unique<zmq::socket_t>(ctx, zmq::socket_type::dealer);
@@ -93,12 +98,24 @@ struct Subscriber::Impl {
           return reply.end();
         }
         Heard(reply.chunk().daemon_time());
+        if (handing_on && *handing_on) Ahead(reply.chunk().events());
         for (auto& e : *reply.mutable_chunk()->mutable_events()) fn(e);
       }
     } catch (const zmq::error_t& e) {
       dealer.reset();
       return Status::Unavailable(fmt::format("replay {}: {}", opt.replay_endpoint, e.what()));
     }
+  }
+
+  // Tells opt.on_ahead of the events in `run` that will be handed on.
+  template <typename Events>
+  void Ahead(const Events& run) {
+    if (!opt.on_ahead) return;
+    std::vector<const v1::Event*> ahead;
+    for (const v1::Event& e : run) {
+      if (!e.has_heartbeat() && e.seq() >= next && Wanted(e)) ahead.push_back(&e);
+    }
+    if (ahead.size() > 1) opt.on_ahead(ahead);
   }
 
   // Takes the next event in seq order; false when the handler says stop.
@@ -116,11 +133,16 @@ struct Subscriber::Impl {
   // `*stopped` is set when the handler asked to stop.
   Status CatchUp(const Handler& handler, bool* stopped) {
     for (;;) {
-      auto end = Replay(next, 0, [&](v1::Event& e) {
-        if (*stopped) return;
-        ++stats.replayed;
-        if (!Deliver(e, handler)) *stopped = true;
-      });
+      bool handing_on = !*stopped;
+      auto end = Replay(
+          next, 0,
+          [&](v1::Event& e) {
+            if (*stopped) return;
+            ++stats.replayed;
+            if (!Deliver(e, handler)) *stopped = true;
+            handing_on = !*stopped;
+          },
+          &handing_on);
       if (!end.ok()) return end.status();
       if (*stopped) return {};
       // The store has no holes, but never spin on a cursor that does not move.
@@ -163,7 +185,7 @@ Status Subscriber::Run(uint64_t from_seq, bool follow, const Handler& handler,
     ZB_RETURN_IF_ERROR(d.CatchUp(handler, &stopped));
     if (stopped || !follow) return {};
 
-    v1::Event e;
+    std::vector<v1::Event> burst;
     for (;;) {
       if (stop && stop->load()) return {};
       zmq::pollitem_t item{d.sub->handle(), 0, ZMQ_POLLIN, 0};
@@ -176,28 +198,37 @@ Status Subscriber::Run(uint64_t from_seq, bool follow, const Handler& handler,
         if (err.num() != EINTR) throw;
         continue;  // a signal (SIGTERM, Ctrl-C): the stop flag decides
       }
-      std::vector<zmq::message_t> frames;
-      (void)zmq::recv_multipart(*d.sub, std::back_inserter(frames));
-      if (frames.size() != 2 ||
-          !e.ParseFromArray(frames[1].data(), static_cast<int>(frames[1].size()))) {
-        continue;  // not ours; ignore
+      // Everything that has arrived, up to kLiveBurst: one run for on_ahead.
+      burst.clear();
+      for (auto flags = zmq::recv_flags::none; burst.size() < kLiveBurst;
+           flags = zmq::recv_flags::dontwait) {
+        std::vector<zmq::message_t> frames;
+        if (!zmq::recv_multipart(*d.sub, std::back_inserter(frames), flags)) break;
+        v1::Event e;
+        if (frames.size() == 2 &&
+            e.ParseFromArray(frames[1].data(), static_cast<int>(frames[1].size()))) {
+          burst.push_back(std::move(e));
+        }  // else not ours; ignore
       }
-      if (e.has_heartbeat()) {
-        d.Heard(e.time());
-        if (e.heartbeat().last_seq() >= d.next) {
-          ++d.stats.gaps;  // the newest events never reached us
+      d.Ahead(burst);
+      for (const v1::Event& e : burst) {
+        if (e.has_heartbeat()) {
+          d.Heard(e.time());
+          if (e.heartbeat().last_seq() >= d.next) {
+            ++d.stats.gaps;  // the newest events never reached us
+            ZB_RETURN_IF_ERROR(d.CatchUp(handler, &stopped));
+            if (stopped) return {};
+          }
+          continue;
+        }
+        ++d.stats.live;
+        if (e.seq() > d.next) {
+          ++d.stats.gaps;
           ZB_RETURN_IF_ERROR(d.CatchUp(handler, &stopped));
           if (stopped) return {};
         }
-        continue;
+        if (!d.Deliver(e, handler)) return {};
       }
-      ++d.stats.live;
-      if (e.seq() > d.next) {
-        ++d.stats.gaps;
-        ZB_RETURN_IF_ERROR(d.CatchUp(handler, &stopped));
-        if (stopped) return {};
-      }
-      if (!d.Deliver(e, handler)) return {};
     }
   } catch (const zmq::error_t& e) {
     return Status::Unavailable(fmt::format("bus: {}", e.what()));

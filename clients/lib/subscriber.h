@@ -41,6 +41,13 @@ struct SubscriberOptions {
   // Called about every 200 ms while following and idle (timers: the plugin
   // SDK releases notifications held for quiet hours from here).
   std::function<void()> on_idle;
+  // Called with a run of events about to be handed on (a replayed chunk,
+  // live events that arrived together), before the first of them reaches
+  // the handler: only those at or past the cursor and wanted, in seq order,
+  // two or more. A hint for work done once per run (the plugin SDK looks up
+  // the run's contacts in one request); every event still reaches the
+  // handler as before.
+  std::function<void(const std::vector<const v1::Event*>&)> on_ahead;
 };
 
 struct SubscriberStats {

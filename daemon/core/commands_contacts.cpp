@@ -4,6 +4,7 @@
 // audited, refused or answered, with the principal and that purpose.
 #include <algorithm>
 #include <set>
+#include <utility>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -28,13 +29,17 @@ v1::ContactChannel Preferred(const v1::Staff& s) {
 
 Status ContactQuery(CommandEnv& env, const R& req, v1::CtlReply* reply) {
   const auto& q = req.contact_query();
-  if (q.event_seq() >= env.next_seq) {
-    return Status::InvalidArgument(
-        "event_seq", fmt::format("event {} has not been stored (the newest is {}): a lookup "
-                                 "serves an event the notifier has; nothing was read",
-                                 q.event_seq(), env.next_seq - 1));
+  for (const auto& [field, seq] :
+       {std::pair{"event_seq", q.event_seq()}, std::pair{"last_event_seq", q.last_event_seq()}}) {
+    if (seq >= env.next_seq) {
+      return Status::InvalidArgument(
+          field, fmt::format("event {} has not been stored (the newest is {}): a lookup "
+                             "serves an event the notifier has; nothing was read",
+                             seq, env.next_seq - 1));
+    }
   }
   auto* out = reply->mutable_contact_query();
+  out->set_as_of_seq(env.next_seq - 1);
   std::set<std::string> seen;
   for (const auto& id : q.staff_ids()) {
     if (!seen.insert(id).second) continue;
@@ -69,6 +74,13 @@ Status AuthorizeContactQuery(const Principal&, const R& req, const domain::State
         "a contact lookup names the event it serves (event_seq), which the audit log keeps; "
         "nothing was read");
   }
+  if (q.last_event_seq() != 0 && q.last_event_seq() < q.event_seq()) {
+    return Status::InvalidArgument(
+        "last_event_seq",
+        fmt::format("last_event_seq {} is before event_seq {}: a lookup serves events "
+                    "event_seq..last_event_seq; nothing was read",
+                    q.last_event_seq(), q.event_seq()));
+  }
   return {};
 }
 
@@ -83,6 +95,12 @@ Reach ContactReach(const R& r, const domain::State& s) {
   return out;
 }
 
+// "event 812", or "events 812..830" for a lookup made ahead for several.
+std::string EventsServed(const v1::ContactQueryRequest& q) {
+  if (q.last_event_seq() <= q.event_seq()) return fmt::format("event {}", q.event_seq());
+  return fmt::format("events {}..{}", q.event_seq(), q.last_event_seq());
+}
+
 // The people (the first 20, then how many more) and the event served, so a
 // refused lookup's audit record names its purpose too.
 std::string ContactTarget(const R& r) {
@@ -92,13 +110,12 @@ std::string ContactTarget(const R& r) {
   std::string out =
       fmt::format("{}", fmt::join(q.staff_ids().begin(), q.staff_ids().begin() + named, ","));
   if (q.staff_ids_size() > named) out += fmt::format(" +{}", q.staff_ids_size() - named);
-  return out + fmt::format(" for event {}", q.event_seq());
+  return out + " for " + EventsServed(q);
 }
 
 std::string ContactSummary(const R& r) {
   const auto& q = r.contact_query();
-  return fmt::format("read the contacts of {} staff for event {}", q.staff_ids_size(),
-                     q.event_seq());
+  return fmt::format("read the contacts of {} staff for {}", q.staff_ids_size(), EventsServed(q));
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
+#include <map>
 #include <set>
 
 #include <fmt/format.h>
@@ -14,6 +16,14 @@ namespace {
 // The most ids one contact query names (zhiband's limit).
 constexpr size_t kIdsPerLookup = 1000;
 
+// The person a staff.* event is about (whose contact it may change); null otherwise.
+const v1::Staff* StaffOf(const v1::Event& e) {
+  if (e.has_staff_added()) return &e.staff_added().staff();
+  if (e.has_staff_updated()) return &e.staff_updated().staff();
+  if (e.has_staff_removed()) return &e.staff_removed().staff();
+  return nullptr;
+}
+
 }  // namespace
 
 CtlContactSource::CtlContactSource(zmq::context_t& ctx, std::string endpoint,
@@ -24,11 +34,12 @@ CtlContactSource::CtlContactSource(zmq::context_t& ctx, std::string endpoint,
 CtlContactSource::~CtlContactSource() = default;
 
 Result<v1::ContactQueryReply> CtlContactSource::Lookup(const std::vector<std::string>& ids,
-                                                       uint64_t event_seq) {
+                                                       uint64_t first_seq, uint64_t last_seq) {
   v1::CtlRequest req;
   auto* q = req.mutable_contact_query();
   for (const auto& id : ids) q->add_staff_ids(id);
-  q->set_event_seq(event_seq);
+  q->set_event_seq(first_seq);
+  if (last_seq > first_seq) q->set_last_event_seq(last_seq);
   ZB_ASSIGN_OR_RETURN(auto reply, client_->Call(req));
   if (reply.has_error()) {
     return Status::Unavailable(
@@ -36,6 +47,37 @@ Result<v1::ContactQueryReply> CtlContactSource::Lookup(const std::vector<std::st
                     v1::ErrorCode_Name(reply.error().code()), reply.error().message()));
   }
   return std::move(*reply.mutable_contact_query());
+}
+
+Status ContactBook::Fetch(const std::vector<std::string>& ids, uint64_t first_seq,
+                          uint64_t last_seq) {
+  if (!ids.empty() && cache_.size() + ids.size() > kMaxCachedContacts) cache_.clear();
+  for (size_t from = 0; from < ids.size(); from += kIdsPerLookup) {
+    const std::vector<std::string> batch(
+        ids.begin() + static_cast<std::ptrdiff_t>(from),
+        ids.begin() + static_cast<std::ptrdiff_t>(std::min(ids.size(), from + kIdsPerLookup)));
+    ++stats_.lookups;
+    stats_.looked_up += batch.size();
+    auto got = source_->Lookup(batch, first_seq, last_seq);
+    if (!got.ok()) {
+      ++stats_.failures;
+      return Status::Unavailable(fmt::format("contact lookup: {}", got.status().message()));
+    }
+    const uint64_t as_of = got->as_of_seq();
+    std::set<std::string> answered;
+    for (auto& c : *got->mutable_contacts()) {
+      const std::string id = *answered.insert(c.staff_id()).first;
+      cache_[id] = {std::move(c), as_of};  // (the right side is evaluated first)
+    }
+    // A missing id, or one the answer did not mention, is nobody's.
+    for (const auto& id : batch) {
+      if (answered.count(id)) continue;
+      Cached none{.as_of_seq = as_of};
+      none.contact.set_staff_id(id);
+      cache_[id] = std::move(none);
+    }
+  }
+  return {};
 }
 
 Status ContactBook::Resolve(v1::Notification* n) {
@@ -46,47 +88,58 @@ Status ContactBook::Resolve(v1::Notification* n) {
     if (r.staff_id().empty() || cache_.count(r.staff_id())) continue;
     if (asked.insert(r.staff_id()).second) missing.push_back(r.staff_id());
   }
-  if (!missing.empty() && cache_.size() + missing.size() > kMaxCachedContacts) cache_.clear();
-  for (size_t from = 0; from < missing.size(); from += kIdsPerLookup) {
-    const std::vector<std::string> batch(
-        missing.begin() + static_cast<std::ptrdiff_t>(from),
-        missing.begin() +
-            static_cast<std::ptrdiff_t>(std::min(missing.size(), from + kIdsPerLookup)));
-    ++stats_.lookups;
-    stats_.looked_up += batch.size();
-    auto got = source_->Lookup(batch, n->seq());
-    if (!got.ok()) {
-      ++stats_.failures;
-      return Status::Unavailable(fmt::format("contact lookup: {}", got.status().message()));
-    }
-    for (auto& c : *got->mutable_contacts()) cache_[c.staff_id()] = std::move(c);
-    for (const auto& id : got->missing_ids()) {
-      v1::StaffContact none;
-      none.set_staff_id(id);
-      cache_[id] = std::move(none);
-    }
-    // An id the answer did not mention is nobody's either.
-    for (const auto& id : batch) {
-      if (!cache_.count(id)) cache_[id].set_staff_id(id);
-    }
-  }
+  ZB_RETURN_IF_ERROR(Fetch(missing, n->seq(), n->seq()));
   for (auto& r : *n->mutable_recipients()) {
     if (r.staff_id().empty()) continue;
     const auto it = cache_.find(r.staff_id());
     if (it == cache_.end()) continue;  // cannot happen: asked above
-    if (std::find(missing.begin(), missing.end(), r.staff_id()) == missing.end()) ++stats_.hits;
-    r.set_phone(it->second.phone());
-    r.set_wecom_user_id(it->second.wecom_user_id());
+    if (!asked.count(r.staff_id())) ++stats_.hits;
+    r.set_phone(it->second.contact.phone());
+    r.set_wecom_user_id(it->second.contact.wecom_user_id());
   }
   return {};
 }
 
+Status ContactBook::Prefetch(const std::vector<const v1::Event*>& run,
+                             const std::vector<const v1::Notification*>& ahead) {
+  if (!source_ || run.empty()) return {};
+  std::map<std::string, uint64_t> changed;  // a person's newest staff.* event in the run
+  for (const v1::Event* e : run) {
+    if (const v1::Staff* s = StaffOf(*e)) changed[s->id()] = std::max(changed[s->id()], e->seq());
+  }
+  // Someone cached from before a staff.* event of the run: Observe would drop them.
+  auto outdated = [&](const std::string& id) {
+    const auto it = cache_.find(id);
+    if (it == cache_.end()) return true;
+    const auto c = changed.find(id);
+    return c != changed.end() && (it->second.as_of_seq == 0 || c->second > it->second.as_of_seq);
+  };
+  std::set<std::string> asked;
+  for (const v1::Notification* n : ahead) {
+    for (const auto& r : n->recipients()) {
+      if (!r.staff_id().empty() && outdated(r.staff_id())) asked.insert(r.staff_id());
+    }
+  }
+  if (asked.empty()) return {};
+  ++stats_.ahead;
+  // The purpose: the events whose messages these are.
+  uint64_t first = UINT64_MAX, last = 0;
+  for (const v1::Notification* n : ahead) {
+    first = std::min(first, n->seq());
+    last = std::max(last, n->seq());
+  }
+  return Fetch({asked.begin(), asked.end()}, first, last);
+}
+
 void ContactBook::Observe(const v1::Event& e) {
-  const v1::Staff* s = nullptr;
-  if (e.has_staff_added()) s = &e.staff_added().staff();
-  if (e.has_staff_updated()) s = &e.staff_updated().staff();
-  if (e.has_staff_removed()) s = &e.staff_removed().staff();
-  if (s && cache_.erase(s->id()) > 0) ++stats_.refreshed;
+  const v1::Staff* s = StaffOf(e);
+  if (!s) return;
+  const auto it = cache_.find(s->id());
+  if (it == cache_.end()) return;
+  const uint64_t as_of = it->second.as_of_seq;
+  if (as_of != 0 && e.seq() != 0 && e.seq() <= as_of) return;  // the answer already has it
+  cache_.erase(it);
+  ++stats_.refreshed;
 }
 
 void ContactBook::Forget(const v1::Notification& n) {

@@ -30,6 +30,9 @@ bool Wait(std::chrono::steady_clock::duration d, const std::atomic<bool>& stop) 
   return false;
 }
 
+// The most events rendered ahead and not yet handled (two replay chunks).
+constexpr size_t kMaxRenderedAhead = 1024;
+
 int64_t UnixMs(SysTime t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
@@ -243,7 +246,7 @@ Status Runner::Handle(const v1::Event& e, const std::atomic<bool>& stop) {
     ++stats_.skipped;
     return Persist([&] { return state_->Advance(e.seq()); }, stop);
   }
-  auto rendered = notifier_.Render(e);
+  auto rendered = Rendered(e);
   if (!rendered.ok()) {
     ++stats_.dead;
     v1::DeadLetter dl;
@@ -282,6 +285,38 @@ Status Runner::Handle(const v1::Event& e, const std::atomic<bool>& stop) {
   return ReleaseDue(stop);
 }
 
+void Runner::Prepare(const std::vector<const v1::Event*>& run) {
+  // Only contacts gain from rendering ahead; without lookups events render in turn.
+  if (!book_.enabled() || run.empty()) return;
+  ahead_.erase(ahead_.begin(), ahead_.lower_bound(state_->cursor()));
+  if (ahead_.size() > kMaxRenderedAhead) ahead_.clear();
+  std::vector<const v1::Notification*> notes;
+  const bool quiet = options_.quiet.HoldUntil(options_.now()).has_value();
+  for (const v1::Event* e : run) {
+    if (!notifier_.Wants(*e)) continue;
+    auto it = ahead_.find(e->seq());  // met again after a gap: rendered once
+    if (it == ahead_.end()) it = ahead_.emplace(e->seq(), notifier_.Render(*e)).first;
+    if (!it->second.ok()) continue;  // a dead letter in its turn
+    // Only people about to be written to are asked for (each lookup has a purpose).
+    for (const auto& n : *it->second) {
+      if (state_->Settled(n.key()) || (quiet && !n.urgent())) continue;
+      notes.push_back(&n);
+    }
+  }
+  if (Status s = book_.Prefetch(run, notes); !s.ok()) {
+    spdlog::warn("contacts for events {}..{} at once: {}; asking per message instead",
+                 run.front()->seq(), run.back()->seq(), s.message());
+  }
+}
+
+Result<std::vector<v1::Notification>> Runner::Rendered(const v1::Event& e) {
+  const auto it = ahead_.find(e.seq());
+  if (it == ahead_.end()) return notifier_.Render(e);
+  auto out = std::move(it->second);
+  ahead_.erase(it);
+  return out;
+}
+
 Status Runner::ReleaseDue(const std::atomic<bool>& stop) {
   const int64_t now = UnixMs(options_.now());
   if (state_->earliest_release_ms() > now) return {};
@@ -309,6 +344,7 @@ Status Runner::Run(const std::atomic<bool>& stop) {
     if (current) bus_now_ = std::max(bus_now_, current->daemon_time());
     if (failed.ok()) failed = ReleaseDue(stop);
   };
+  so.on_ahead = [&](const std::vector<const v1::Event*>& run) { Prepare(run); };
   if (!state_->has_cursor()) {
     ZB_RETURN_IF_ERROR(ChooseStart(stop));
     if (stop) return {};
@@ -441,6 +477,9 @@ std::string Runner::Metrics(const std::string& plugin) const {
           cs.failures);
   counter("contact_cache_hits_total", "Recipients whose contact came from the cache.", cs.hits);
   counter("contact_refreshes_total", "Cached contacts dropped by a staff.* event.", cs.refreshed);
+  counter("contact_lookups_ahead_total",
+          "Contact queries made at once for a run of events (a replayed chunk, a burst).",
+          cs.ahead);
   counter("state_write_refusals_total",
           "State writes refused for want of disk space; sending pauses meanwhile.",
           state_ ? state_->write_refusals() : 0);

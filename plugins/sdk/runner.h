@@ -38,6 +38,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <random>
 #include <string>
@@ -92,6 +93,8 @@ class Notifier {
   // True when this plugin acts on the event; others only move the cursor.
   virtual bool Wants(const v1::Event& e) const = 0;
   // The notifications for an event; an error makes the event a dead letter.
+  // A function of the event and the config: the Runner may render a run of
+  // events ahead of their turn (to look their people up at once).
   virtual Result<std::vector<v1::Notification>> Render(const v1::Event& e) = 0;
   // Sends one; called again with the same notification after RETRY.
   virtual Delivery Send(const v1::Notification& n) = 0;
@@ -198,6 +201,11 @@ class Runner {
   Result<Delivery> SendOne(const v1::Notification& n, const std::atomic<bool>& stop,
                            uint64_t advance_past = 0);
   Status Handle(const v1::Event& e, const std::atomic<bool>& stop);
+  // A run of events about to be handled (Subscriber on_ahead): renders the
+  // wanted ones and looks up all their people in one request.
+  void Prepare(const std::vector<const v1::Event*>& run);
+  // `e`'s notifications: rendered by Prepare, else now.
+  Result<std::vector<v1::Notification>> Rendered(const v1::Event& e);
   Status ReleaseDue(const std::atomic<bool>& stop);
   Status ReconcileInflight();
   // A first start: the cursor from options_.start, written before anything else.
@@ -220,6 +228,8 @@ class Runner {
   std::unique_ptr<PluginState> state_;
   std::unique_ptr<ContactSource> ctl_contacts_;  // options_.ctl_endpoint's
   ContactBook book_;
+  // Prepare's renderings by seq, until their event is handled.
+  std::map<uint64_t, Result<std::vector<v1::Notification>>> ahead_;
   RunnerStats stats_;
   std::mt19937_64 rng_;
   SysTime bus_now_{};    // zhiband's clock as last heard (epoch: not yet)

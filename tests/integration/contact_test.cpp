@@ -132,6 +132,53 @@ TEST(Contacts, TheSmsNotifierLooksUpWithItsKeyAndSendsToTheNumberAsChanged) {
   EXPECT_EQ(nosy.Wait(), 0);
 }
 
+// A backlog (a notifier started after the events) is replayed in chunks;
+// each chunk's people are looked up in one audited request naming the run of
+// events, and each welcome still goes to the number zhiband has now — also
+// for someone whose number changed inside the run.
+TEST(Contacts, ABacklogIsLookedUpOnceAChunkAndSentToTheNumbersAsTheyAreNow) {
+  DaemonFixture d({}, Transport::kCurve);
+  d.Start();
+  TempDir dir;
+  FakeProviders fake(dir / "providers.log");
+  ASSERT_TRUE(fake.started());
+  CtlOk(d, {"center", "add", "--id", "street", "--name", "街道"});
+  CtlOk(d, {"key", "create", "sms", "--role", "plugin", "--out", dir / "sms.key"});
+  constexpr int kStaff = 40;
+  std::string csv = "id,name,center_id,roles,phone\n";
+  for (int i = 1; i <= kStaff; ++i) {
+    csv += fmt::format("s{},员工{},street,WORKER,139{:08}\n", i, i, i);
+  }
+  std::ofstream(dir / "staff.csv") << csv;
+  CtlOk(d, {"import", "staff", dir / "staff.csv"});
+  CtlOk(d, {"staff", "update", "--id", "s7", "--phone", "13700000007"});
+  const uint64_t last = d.LastSeq();  // s7's update; the 40 staff.added before it
+  const int metrics = FreeTcpPort();
+  std::ofstream(dir / "sms.toml") << SmsConfig(d, dir.path().string(), "sms", fake.url("/"),
+                                               metrics);
+  Process sms({BinDir() + "/zhiban-notify-sms", "--config", dir / "sms.toml"}, dir / "sms.log");
+  // 40 welcomes for staff.added and one more for s7's staff.updated.
+  ASSERT_TRUE(Eventually([&] { return fake.Sent().size() >= kStaff + 1; }))
+      << Slurp(dir / "sms.log");
+  int to_s7 = 0;
+  for (const auto& m : fake.Sent()) {
+    if (m["phone"] == "+8613900000007") ADD_FAILURE() << "sent to s7's old number";
+    if (m["phone"] == "+8613700000007") ++to_s7;
+  }
+  EXPECT_EQ(to_s7, 2);
+  EXPECT_GE(Metric(metrics, "zhiban_notify_contact_lookups_ahead_total"), 1);
+  const auto audit =
+      CtlJson(d, {"audit", "list", "--principal", "sms", "--command", "contact_query"});
+  ASSERT_EQ(audit["records"].size(), 1u) << audit.dump();
+  const std::string target = audit["records"][0]["target"];
+  // 20 named and 20 more, for the events with welcomes (not center.added, key.created).
+  EXPECT_NE(target.find(fmt::format(" +20 for events {}..{}", last - kStaff, last)),
+            std::string::npos)
+      << target;
+  sms.Signal(SIGTERM);
+  EXPECT_EQ(sms.Wait(), 0);
+}
+
 // The Python example asks the same query with its key (--ctl), and prints
 // each person's channels as zhiband has them when it asks.
 TEST(Contacts, ThePythonExampleLooksUpWithItsKey) {

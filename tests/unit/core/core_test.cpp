@@ -194,15 +194,39 @@ TEST_F(CoreTest, AContactLookupAnswersChannelsAndIsAuditedUnderThePlugin) {
   EXPECT_FALSE(c.contacts(1).has_quiet_hours());
   ASSERT_EQ(c.missing_ids_size(), 1);
   EXPECT_EQ(c.missing_ids(0), "gone");
+  EXPECT_EQ(c.as_of_seq(), 3u);  // center, s1, s2: the answer reflects every stored event
   // A purpose that is no stored event is refused.
   q.mutable_contact_query()->set_event_seq(99);
   auto bad = core_->ExecuteGroup({&q}, &events_, {}, &who)[0];
   ASSERT_TRUE(bad.has_error());
   EXPECT_EQ(bad.error().field(), "event_seq");
+  // A lookup made ahead serves a range of stored events, in order.
+  q.mutable_contact_query()->set_event_seq(1);
+  q.mutable_contact_query()->set_last_event_seq(4);
+  bad = core_->ExecuteGroup({&q}, &events_, {}, &who)[0];
+  ASSERT_TRUE(bad.has_error());
+  EXPECT_EQ(bad.error().field(), "last_event_seq");
+  q.mutable_contact_query()->set_event_seq(3);
+  q.mutable_contact_query()->set_last_event_seq(2);
+  bad = core_->ExecuteGroup({&q}, &events_, {}, &who)[0];
+  ASSERT_TRUE(bad.has_error());
+  EXPECT_EQ(bad.error().field(), "last_event_seq");
+  q.mutable_contact_query()->set_event_seq(2);
+  q.mutable_contact_query()->set_last_event_seq(3);
+  auto ahead = core_->ExecuteGroup({&q}, &events_, {}, &who)[0];
+  ASSERT_FALSE(ahead.has_error()) << ahead.error().message();
+  EXPECT_EQ(ahead.contact_query().contacts_size(), 2);
 
   v1::CtlRequest audit;
   audit.mutable_audit_list()->set_actor("sms");
   auto a = One(audit);
+  ASSERT_EQ(a.audit_list().records_size(), 5);  // newest first
+  EXPECT_EQ(a.audit_list().records(0).target(), "s2,gone,s1 for events 2..3");
+  EXPECT_EQ(a.audit_list().records(0).message(), "read the contacts of 3 staff for events 2..3");
+  EXPECT_EQ(a.audit_list().records(1).code(), v1::INVALID_ARGUMENT);
+  EXPECT_EQ(a.audit_list().records(2).code(), v1::INVALID_ARGUMENT);
+  EXPECT_EQ(a.audit_list().records(3).code(), v1::INVALID_ARGUMENT);
+  a.mutable_audit_list()->mutable_records()->DeleteSubrange(0, 3);
   ASSERT_EQ(a.audit_list().records_size(), 2);
   EXPECT_EQ(a.audit_list().records(0).code(), v1::INVALID_ARGUMENT);
   EXPECT_EQ(a.audit_list().records(1).command(), "contact_query");

@@ -157,6 +157,19 @@ Result<v1::EmploymentType> ParseEmployment(const std::string& text) {
   return e;
 }
 
+std::string EmploymentText(v1::EmploymentType e) {
+  switch (e) {
+    case v1::CIVIL_SERVANT:
+      return "公务员";
+    case v1::ELECTED_CADRE:
+      return "两委";
+    case v1::VOLUNTEER_SERVICE:
+      return "志愿者";
+    default:
+      return "劳动合同";
+  }
+}
+
 Result<v1::CenterLevel> ParseLevel(const std::string& text) {
   if (text.empty()) return v1::CENTER_LEVEL_UNSPECIFIED;
   v1::CenterLevel l{};

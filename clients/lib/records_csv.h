@@ -44,6 +44,8 @@ Result<v1::CenterLevel> ParseLevel(const std::string& text);
 // An employment type by its name (LABOUR_CONTRACT, any case) or its Chinese
 // (劳动合同, 公务员, 两委, 志愿者 …); "" is unspecified (counted as LABOUR_CONTRACT).
 Result<v1::EmploymentType> ParseEmployment(const std::string& text);
+// 劳动合同, 公务员, 两委, 志愿者 (unspecified: 劳动合同, as it counts).
+std::string EmploymentText(v1::EmploymentType e);
 std::vector<std::string> SplitList(const std::string& text);  // on ; | ,
 std::string JoinRoles(const v1::Staff& s);
 

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "clients/lib/csv.h"
+#include "clients/lib/records_csv.h"
 
 namespace zhiban::client {
 namespace {
@@ -151,19 +152,66 @@ std::string ShiftsToIcs(const std::vector<v1::Shift>& shifts, const Names& staff
   return out;
 }
 
+std::string OvertimePayText(v1::OvertimePay p) {
+  switch (p) {
+    case v1::OVERTIME_PAY_COMP_TIME:
+      return "补休";
+    case v1::OVERTIME_PAY_SUBSIDY:
+      return "加班补贴";
+    case v1::OVERTIME_PAY_NONE:
+      return "不计加班费";
+    default:
+      return "劳动法(150%/补休或200%/300%)";
+  }
+}
+
 std::string LedgerToCsv(const v1::LedgerReply& ledger, bool bom) {
   std::string out = bom ? "\xEF\xBB\xBF" : "";
-  AppendCsvRow({"year", "staff_id", "name", "center_id", "total_hours", "rest_day_hours",
-                "comp_earned_hours", "comp_taken_hours", "comp_balance_hours", "statutory_hours",
-                "statutory_days"},
+  // The first eleven columns are as before; later ones were added after them.
+  AppendCsvRow({"year",
+                "staff_id",
+                "name",
+                "center_id",
+                "total_hours",
+                "rest_day_hours",
+                "comp_earned_hours",
+                "comp_taken_hours",
+                "comp_balance_hours",
+                "statutory_hours",
+                "statutory_days",
+                "month",
+                "employment",
+                "overtime_pay",
+                "extended_hours",
+                "pay_150_hours",
+                "pay_300_hours",
+                "subsidy_hours",
+                "on_call_hours",
+                "on_call_shifts"},
                &out);
   auto h = [](int64_t minutes) { return fmt::format("{:.2f}", minutes / 60.0); };
   for (const auto& r : ledger.rows()) {
-    AppendCsvRow(
-        {std::to_string(ledger.year()), r.staff_id(), r.name(), r.center_id(), h(r.total_minutes()),
-         h(r.rest_day_minutes()), h(r.comp_earned_minutes()), h(r.comp_taken_minutes()),
-         h(r.comp_balance_minutes()), h(r.statutory_minutes()), std::to_string(r.statutory_days())},
-        &out);
+    AppendCsvRow({std::to_string(ledger.year()),
+                  r.staff_id(),
+                  r.name(),
+                  r.center_id(),
+                  h(r.total_minutes()),
+                  h(r.rest_day_minutes()),
+                  h(r.comp_earned_minutes()),
+                  h(r.comp_taken_minutes()),
+                  h(r.comp_balance_minutes()),
+                  h(r.statutory_minutes()),
+                  std::to_string(r.statutory_days()),
+                  r.month() ? std::to_string(r.month()) : "",
+                  EmploymentText(r.employment()),
+                  OvertimePayText(r.overtime_pay()),
+                  h(r.extended_minutes()),
+                  h(r.pay_150_minutes()),
+                  h(r.pay_300_minutes()),
+                  h(r.subsidy_minutes()),
+                  h(r.on_call_minutes()),
+                  std::to_string(r.on_call_shifts())},
+                 &out);
   }
   return out;
 }

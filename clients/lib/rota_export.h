@@ -20,7 +20,11 @@ std::string ShiftsToCsv(const std::vector<v1::Shift>& shifts, const Names& staff
 std::string ShiftsToIcs(const std::vector<v1::Shift>& shifts, const Names& staff,
                         const Names& centers, const std::string& calendar_name,
                         const google::protobuf::Timestamp& stamp);
+// The payroll CSV: hours per class per person (LedgerRow), employment and
+// overtime pay in Chinese.
 std::string LedgerToCsv(const v1::LedgerReply& ledger, bool bom);
+// 劳动法(150%/补休或200%/300%), 补休, 加班补贴, 不计加班费.
+std::string OvertimePayText(v1::OvertimePay p);
 
 // RFC 5545 §3.3.11 TEXT escaping and §3.1 folding (75 octets, never inside
 // a UTF-8 sequence), exposed for tests.

@@ -220,13 +220,17 @@ Result<std::string> MonthArg(const std::string& m) {
 }
 
 void PrintLedger(const v1::LedgerReply& l) {
-  Table t({"STAFF", "NAME", "TOTAL", "REST DAYS", "COMP EARNED", "COMP TAKEN", "COMP BALANCE",
-           "STATUTORY", "STATUTORY DAYS"});
+  Table t({"STAFF", "NAME", "用工", "加班待遇", "TOTAL", "EXTENDED", "REST DAYS", "STATUTORY",
+           "STATUTORY DAYS", "ON CALL", "COMP EARNED", "COMP TAKEN", "COMP BALANCE", "PAY 150%",
+           "PAY 300%", "SUBSIDY"});
   auto h = [](int64_t m) { return fmt::format("{:.1f}h", m / 60.0); };
   for (const auto& r : l.rows()) {
-    t.Add({r.staff_id(), r.name(), h(r.total_minutes()), h(r.rest_day_minutes()),
+    t.Add({r.staff_id(), r.name(), client::EmploymentText(r.employment()),
+           client::OvertimePayText(r.overtime_pay()), h(r.total_minutes()), h(r.extended_minutes()),
+           h(r.rest_day_minutes()), h(r.statutory_minutes()), std::to_string(r.statutory_days()),
+           fmt::format("{} ({})", h(r.on_call_minutes()), r.on_call_shifts()),
            h(r.comp_earned_minutes()), h(r.comp_taken_minutes()), h(r.comp_balance_minutes()),
-           h(r.statutory_minutes()), std::to_string(r.statutory_days())});
+           h(r.pay_150_minutes()), h(r.pay_300_minutes()), h(r.subsidy_minutes())});
   }
   t.Print();
 }
@@ -733,29 +737,35 @@ Command LeaveRemove() {
 
 Command StaffLedger() {
   return {"staff", "ledger",
-          "comp-time ledger: weekend duty earned, 补休 taken, holiday duty (holiday pay)",
+          "hours and pay ledger: extended hours, rest-day and statutory-day duty, on call, "
+          "comp time (补休) earned and taken",
           [](CLI::App* app) -> Runner {
             auto staff = std::make_shared<std::string>();
-            auto year = std::make_shared<int>(0);
+            auto year = std::make_shared<int>(0), month = std::make_shared<int>(0);
             app->add_option("staff", *staff, "staff id")->required();
             app->add_option("--year", *year, "e.g. 2026")->required();
+            app->add_option("--month", *month, "1..12: one month (default: the whole year)")
+                ->check(CLI::Range(1, 12));
             return [=](Context& ctx) {
               v1::CtlRequest req;
               req.mutable_ledger()->set_staff_id(*staff);
               req.mutable_ledger()->set_year(*year);
+              req.mutable_ledger()->set_month(static_cast<uint32_t>(*month));
               return Send(ctx, req, [](const v1::CtlReply& r) { PrintLedger(r.ledger()); });
             };
           }};
 }
 
 Command ExportLedger() {
-  return {"export", "ledger", "the comp-time ledger as CSV for payroll",
+  return {"export", "ledger", "the hours and pay ledger as CSV for payroll",
           [](CLI::App* app) -> Runner {
             auto center = std::make_shared<std::string>(), out = std::make_shared<std::string>(),
                  format = std::make_shared<std::string>("csv");
-            auto year = std::make_shared<int>(0);
+            auto year = std::make_shared<int>(0), month = std::make_shared<int>(0);
             auto no_bom = std::make_shared<bool>(false);
             app->add_option("--year", *year, "e.g. 2026")->required();
+            app->add_option("--month", *month, "1..12: one month (default: the whole year)")
+                ->check(CLI::Range(1, 12));
             app->add_option("--center", *center, "only staff homed here (default: everyone)");
             app->add_option("--format", *format, "csv");
             app->add_option("--out", *out, "file (default: stdout)");
@@ -766,6 +776,7 @@ Command ExportLedger() {
               v1::CtlRequest req;
               req.mutable_ledger()->set_center_id(*center);
               req.mutable_ledger()->set_year(*year);
+              req.mutable_ledger()->set_month(static_cast<uint32_t>(*month));
               auto r = ctx.ctl().Call(req);
               if (!r.ok())
                 return PrintProblem(r.status().message(), kExitUnavailable, ctx.g.format());

@@ -52,13 +52,15 @@ struct Rules {
   uint32_t min_rest = 660;
   uint32_t max_consecutive = 6;
   uint32_t min_rest_days_week = 1;
+  v1::OvertimePay overtime_pay = v1::OVERTIME_PAY_LABOUR_LAW;  // resolved: never unspecified
 };
 
 // Parses rules TOML (top-level keys are the defaults; [employment.<TYPE>]
 // and [center.<id>] override key by key). Keys are in hours or days:
 // daily_standard_hours, daily_overtime_hours, weekly_standard_hours,
 // monthly_overtime_hours, min_rest_hours, max_consecutive_days,
-// min_rest_days_per_week. Errors name file:line.
+// min_rest_days_per_week; overtime_pay ("labour_law", "comp_time",
+// "subsidy", "none"; unset: by employment type). Errors name file:line.
 Result<v1::WorkRulesConfig> ParseRulesToml(std::string_view toml, std::string_view source);
 Rules ResolveRules(const v1::WorkRulesConfig& cfg, const v1::Staff& staff, std::string_view center);
 

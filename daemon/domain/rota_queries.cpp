@@ -3,7 +3,9 @@
 #include "daemon/domain/rota.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -134,10 +136,65 @@ Status RotaNow(const RotaCtx& ctx, const v1::RotaNowRequest& req, v1::RotaNowRep
   return {};
 }
 
+namespace {
+
+// One person's duty on one local day (the day a shift starts on).
+struct DayDuty {
+  uint32_t working = 0;  // minutes of working shifts
+  uint32_t on_call = 0;  // minutes of ON_CALL shifts
+  uint32_t on_call_shifts = 0;
+};
+
+// What one day's duty adds to a ledger row, by the class of the day and the
+// person's overtime_pay (v1::OvertimePay); comp time is returned, not added.
+uint32_t AddDay(DayClass cls, const DayDuty& d, const Rules& rules, v1::LedgerRow* row) {
+  uint32_t rest = 0, statutory = 0, extended = 0;
+  switch (cls) {
+    case DayClass::kWorking:
+      extended = d.working > rules.daily_standard ? d.working - rules.daily_standard : 0;
+      break;
+    case DayClass::kRest:
+      rest = d.working;
+      break;
+    case DayClass::kStatutory:
+      statutory = d.working;
+      break;
+  }
+  if (row) {
+    row->set_total_minutes(row->total_minutes() + d.working);
+    row->set_rest_day_minutes(row->rest_day_minutes() + rest);
+    row->set_statutory_minutes(row->statutory_minutes() + statutory);
+    row->set_statutory_days(row->statutory_days() + (statutory > 0 ? 1 : 0));
+    row->set_extended_minutes(row->extended_minutes() + extended);
+    row->set_on_call_minutes(row->on_call_minutes() + d.on_call);
+    row->set_on_call_shifts(row->on_call_shifts() + d.on_call_shifts);
+  }
+  switch (rules.overtime_pay) {
+    case v1::OVERTIME_PAY_LABOUR_LAW:
+      if (row) {
+        row->set_pay_150_minutes(row->pay_150_minutes() + extended);
+        row->set_pay_300_minutes(row->pay_300_minutes() + statutory);
+      }
+      return rest;  // comp time, else 200 % (payroll pays a balance left unused)
+    case v1::OVERTIME_PAY_COMP_TIME:
+      return rest + statutory + extended;
+    case v1::OVERTIME_PAY_SUBSIDY:
+      if (row) row->set_subsidy_minutes(row->subsidy_minutes() + rest + statutory + extended);
+      return 0;
+    default:  // OVERTIME_PAY_NONE: recorded above, earns nothing
+      return 0;
+  }
+}
+
+}  // namespace
+
 Status Ledger(const RotaCtx& ctx, const v1::LedgerRequest& req, v1::LedgerReply* out) {
   const auto& st = ctx.state;
   if (req.year() < 1970 || req.year() > 9999)
     return Status::InvalidArgument("year", "is required (e.g. 2026)");
+  if (req.month() > 12)
+    return Status::InvalidArgument(
+        "month", fmt::format("is 1..12, or 0 for the whole year, not {}", req.month()));
   std::vector<const v1::Staff*> people;
   if (!req.staff_id().empty()) {
     ZB_ASSIGN_OR_RETURN(auto p, NeedStaff(st, req.staff_id(), "staff_id"));
@@ -148,8 +205,15 @@ Status Ledger(const RotaCtx& ctx, const v1::LedgerRequest& req, v1::LedgerReply*
       if (req.center_id().empty() || s.center_id() == req.center_id()) people.push_back(&s);
     }
   }
-  const int32_t y0 = DayNumber(std::chrono::year(req.year()) / 1 / 1);
-  const int32_t y1 = DayNumber(std::chrono::year(req.year()) / 12 / 31);
+  const std::chrono::year year(req.year());
+  const int32_t y0 = DayNumber(year / 1 / 1);
+  // The period asked for; comp time is reckoned from Jan 1 to its end.
+  int32_t p0 = y0, p1 = DayNumber(year / 12 / 31);
+  if (req.month() != 0) {
+    const std::chrono::month m(req.month());
+    p0 = DayNumber(year / m / 1);
+    p1 = DayNumber(year / m / std::chrono::last);
+  }
   // Pay follows the class of the day, which needs the year's notice and
   // its statutory days: refused, saying what to load, rather than guessed.
   if (auto c = st.calendar.ClassOf(FromDayNumber(y0)); !c.ok()) {
@@ -162,33 +226,52 @@ Status Ledger(const RotaCtx& ctx, const v1::LedgerRequest& req, v1::LedgerReply*
     row->set_staff_id(p->id());
     row->set_name(p->name());
     row->set_center_id(p->center_id());
-    std::set<int32_t> statutory_days;
-    for (const auto* s : st.rota.StaffShifts(p->id(), y0 * kDay - kDay, (y1 + 2) * kDay)) {
+    row->set_month(req.month());
+    row->set_employment(p->employment() == v1::EMPLOYMENT_TYPE_UNSPECIFIED ? v1::LABOUR_CONTRACT
+                                                                           : p->employment());
+    const Rules rules = ResolveRules(st.rota.rules(), *p, p->center_id());
+    row->set_overtime_pay(rules.overtime_pay);
+    std::map<int32_t, DayDuty> days;  // Jan 1 .. the period's end, worked shifts only
+    for (const auto* s : st.rota.StaffShifts(p->id(), y0 * kDay - kDay, (p1 + 2) * kDay)) {
       const ShiftFacts f = FactsOf(*s);
-      if (f.day < y0 || f.day > y1 || !f.working || f.end > now) continue;  // worked shifts only
-      row->set_total_minutes(row->total_minutes() + f.minutes());
+      if (f.day < y0 || f.day > p1 || f.end > now) continue;
+      DayDuty& d = days[f.day];
+      if (f.working) {
+        d.working += f.minutes();
+      } else {
+        d.on_call += f.minutes();
+        ++d.on_call_shifts;
+      }
+    }
+    int64_t earned_before = 0;  // comp time earned this year before the period
+    for (const auto& [day, duty] : days) {
       // The class of the day now, not the day type the shift was made with:
       // statutory days loaded later count, and a weekend inside a holiday
       // block is a rest day like any other.
-      ZB_ASSIGN_OR_RETURN(auto cls, st.calendar.ClassOf(FromDayNumber(f.day)));
-      if (cls == DayClass::kRest) row->set_rest_day_minutes(row->rest_day_minutes() + f.minutes());
-      if (cls == DayClass::kStatutory) {
-        row->set_statutory_minutes(row->statutory_minutes() + f.minutes());
-        statutory_days.insert(f.day);
+      ZB_ASSIGN_OR_RETURN(auto cls, st.calendar.ClassOf(FromDayNumber(day)));
+      if (day < p0) {
+        earned_before += AddDay(cls, duty, rules, nullptr);
+      } else {
+        row->set_comp_earned_minutes(row->comp_earned_minutes() + AddDay(cls, duty, rules, row));
       }
     }
-    row->set_statutory_days(static_cast<uint32_t>(statutory_days.size()));
-    row->set_comp_earned_minutes(row->rest_day_minutes());
-    const Rules rules = ResolveRules(st.rota.rules(), *p, p->center_id());
-    uint32_t taken = 0;
+    // Comp leave draws the daily standard for each working day it covers
+    // (its rest days and statutory holidays were never working time).
+    int64_t taken_before = 0;
     for (const auto& [id, l] : st.rota.leave()) {
       if (l.staff_id() != p->id() || l.kind() != v1::COMPENSATORY) continue;
-      for (int32_t d = std::max(DayOf(l.from()), y0); d <= std::min(DayOf(l.to()), y1); ++d)
-        taken += rules.daily_standard;
+      for (int32_t d = std::max(DayOf(l.from()), y0); d <= std::min(DayOf(l.to()), p1); ++d) {
+        ZB_ASSIGN_OR_RETURN(auto cls, st.calendar.ClassOf(FromDayNumber(d)));
+        if (cls != DayClass::kWorking) continue;
+        if (d < p0) {
+          taken_before += rules.daily_standard;
+        } else {
+          row->set_comp_taken_minutes(row->comp_taken_minutes() + rules.daily_standard);
+        }
+      }
     }
-    row->set_comp_taken_minutes(taken);
-    row->set_comp_balance_minutes(static_cast<int32_t>(row->comp_earned_minutes()) -
-                                  static_cast<int32_t>(taken));
+    row->set_comp_balance_minutes(static_cast<int32_t>(earned_before + row->comp_earned_minutes() -
+                                                       taken_before - row->comp_taken_minutes()));
   }
   return {};
 }

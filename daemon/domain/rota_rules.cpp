@@ -1,6 +1,7 @@
 // Working-time rules: the rules TOML, resolved per person and center (rota.h).
 #include "daemon/domain/rota.h"
 
+#include <optional>
 #include <string>
 
 #include <fmt/format.h>
@@ -14,6 +15,28 @@ using rota_internal::Emit;
 
 namespace {
 
+std::optional<v1::OvertimePay> OvertimePayNamed(std::string_view name) {
+  if (name == "labour_law") return v1::OVERTIME_PAY_LABOUR_LAW;
+  if (name == "comp_time") return v1::OVERTIME_PAY_COMP_TIME;
+  if (name == "subsidy") return v1::OVERTIME_PAY_SUBSIDY;
+  if (name == "none") return v1::OVERTIME_PAY_NONE;
+  return std::nullopt;
+}
+
+// What extra time earns when no rules level says: the law for contract
+// staff, comp rest for civil servants, nothing paid for cadres and volunteers.
+v1::OvertimePay OvertimePayOf(v1::EmploymentType type) {
+  switch (type) {
+    case v1::CIVIL_SERVANT:
+      return v1::OVERTIME_PAY_COMP_TIME;
+    case v1::ELECTED_CADRE:
+    case v1::VOLUNTEER_SERVICE:
+      return v1::OVERTIME_PAY_NONE;
+    default:
+      return v1::OVERTIME_PAY_LABOUR_LAW;
+  }
+}
+
 Status ParseRulesTable(const toml::table& t, std::string_view source, const std::string& where,
                        v1::WorkRules* out) {
   for (const auto& [k, node] : t) {
@@ -25,6 +48,16 @@ Status ParseRulesTable(const toml::table& t, std::string_view source, const std:
           where + key,
           fmt::format("{}:{}: {}", source.empty() ? "rules" : source, v.source().begin.line, msg));
     };
+    if (key == "overtime_pay") {
+      const auto pay = OvertimePayNamed(v.value<std::string>().value_or(""));
+      if (!pay) {
+        return bad(
+            "overtime_pay must be \"labour_law\" (150/200/300 %, rest days comp time), "
+            "\"comp_time\", \"subsidy\" or \"none\"");
+      }
+      out->set_overtime_pay(*pay);
+      continue;
+    }
     auto num = v.value<double>();
     if (!num || *num < 0 || *num > 10000)
       return bad(fmt::format("{} must be a non-negative number", key));
@@ -47,7 +80,8 @@ Status ParseRulesTable(const toml::table& t, std::string_view source, const std:
     else {
       return bad(fmt::format(
           "unknown key \"{}\" (daily_standard_hours, daily_overtime_hours, weekly_standard_hours, "
-          "monthly_overtime_hours, min_rest_hours, max_consecutive_days, min_rest_days_per_week)",
+          "monthly_overtime_hours, min_rest_hours, max_consecutive_days, min_rest_days_per_week, "
+          "overtime_pay)",
           key));
     }
     const bool zero = key == "max_consecutive_days" ? whole == 0 : minutes == 0;
@@ -71,6 +105,7 @@ void ApplyRules(const v1::WorkRules& w, Rules* r) {
   if (w.has_min_rest_minutes()) r->min_rest = w.min_rest_minutes();
   if (w.has_max_consecutive_days()) r->max_consecutive = w.max_consecutive_days();
   if (w.has_min_rest_days_per_week()) r->min_rest_days_week = w.min_rest_days_per_week();
+  if (w.overtime_pay() != v1::OVERTIME_PAY_UNSPECIFIED) r->overtime_pay = w.overtime_pay();
 }
 
 }  // namespace
@@ -121,10 +156,11 @@ Result<v1::WorkRulesConfig> ParseRulesToml(std::string_view text, std::string_vi
 
 Rules ResolveRules(const v1::WorkRulesConfig& cfg, const v1::Staff& staff,
                    std::string_view center) {
-  Rules r;
-  ApplyRules(cfg.defaults(), &r);
   const auto type = staff.employment() == v1::EMPLOYMENT_TYPE_UNSPECIFIED ? v1::LABOUR_CONTRACT
                                                                           : staff.employment();
+  Rules r;
+  r.overtime_pay = OvertimePayOf(type);
+  ApplyRules(cfg.defaults(), &r);
   if (auto it = cfg.by_employment().find(v1::EmploymentType_Name(type));
       it != cfg.by_employment().end()) {
     ApplyRules(it->second, &r);

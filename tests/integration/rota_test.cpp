@@ -367,7 +367,21 @@ TEST_F(RotaDaemon, TheLedgerPaysStatutoryDaysRestDaysAndWorkingDaysApart) {
   auto payroll = Ok({"export", "ledger", "--year", "2026", "--center", "xingfu", "--no-bom"});
   EXPECT_TRUE(payroll.out.starts_with("year,staff_id,name,center_id,total_hours,rest_day_hours,"))
       << payroll.out;
-  EXPECT_NE(payroll.out.find(",statutory_hours,statutory_days"), std::string::npos) << payroll.out;
+  EXPECT_NE(payroll.out.find(",statutory_hours,statutory_days,month,employment,overtime_pay,"
+                             "extended_hours,pay_150_hours,pay_300_hours,subsidy_hours,"
+                             "on_call_hours,on_call_shifts\r\n"),
+            std::string::npos)
+      << payroll.out;
+  EXPECT_NE(payroll.out.find(",劳动合同,劳动法(150%/补休或200%/300%),"), std::string::npos)
+      << payroll.out;
+  // October alone: a contract worker's statutory-day work is paid 300 %.
+  auto october = Json({"staff", "ledger", "linan", "--year", "2026", "--month", "10"})["rows"][0];
+  EXPECT_EQ(october.value("month", 0), 10) << october.dump();
+  EXPECT_EQ(october.value("pay_300_minutes", 0), statutory_min) << october.dump();
+  EXPECT_EQ(october.value("overtime_pay", ""), "OVERTIME_PAY_LABOUR_LAW") << october.dump();
+  auto table = Ok({"staff", "ledger", "linan", "--year", "2026", "--month", "10"});
+  EXPECT_NE(table.out.find("劳动合同"), std::string::npos) << table.out;
+  EXPECT_NE(d_.Ctl({"staff", "ledger", "linan", "--year", "2026", "--month", "13"}).exit_code, 0);
 }
 
 // A year whose notice is loaded but whose statutory days are not: pay is

@@ -1,9 +1,11 @@
 #include "daemon/domain/rota.h"
 
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include <fmt/format.h>
+#include <google/protobuf/util/time_util.h>
 #include <gtest/gtest.h>
 
 #include "daemon/base/time_util.h"
@@ -603,6 +605,120 @@ TEST_F(RotaTest, LedgerCountsWeekendAndHolidayDuty) {
   EXPECT_GT(rest, 0u);
   EXPECT_EQ(rest % 480, 0u);
   EXPECT_GE(statutory_days, 4u) << "duty on each of 02-16..19";
+}
+
+// Pay classes by employment type (issue 18): the 2026 National Day block
+// (10-01..03 statutory, 10-04..07 rest days, 10-10 a make-up Saturday) for a
+// contract worker, a civil servant, a volunteer and a contract worker whose
+// rules say "subsidy"; extended hours on a working day; ON_CALL apart; one
+// month, with the comp balance from January.
+TEST_F(RotaTest, TheLedgerPaysEachEmploymentTypeByItsOwnRules) {
+  using google::protobuf::util::TimeUtil;
+  auto rules = ParseRulesToml("[center.xingfu-b]\novertime_pay = \"subsidy\"\n", "r.toml");
+  ASSERT_TRUE(rules.ok()) << rules.status().ToString();
+  st_.rota.SetRules(*rules);
+  auto person = [&](const char* id, v1::EmploymentType e, const char* center = "xingfu") {
+    v1::Staff s;
+    s.set_id(id);
+    s.set_name(id);
+    s.set_center_id(center);
+    s.set_employment(e);
+    s.add_roles(v1::WORKER);
+    st_.network.PutStaff(s);
+  };
+  v1::Center b;
+  b.set_id("xingfu-b");
+  b.set_name("幸福二站");
+  st_.network.PutCenter(b);
+  person("contract", v1::LABOUR_CONTRACT);
+  person("servant", v1::CIVIL_SERVANT);
+  person("volunteer", v1::VOLUNTEER_SERVICE);
+  person("subsidised", v1::LABOUR_CONTRACT, "xingfu-b");
+  int n = 0;
+  auto shift = [&](const char* who, const char* date, int from_h, int to_h,
+                   v1::WindowKind kind = v1::REGULAR) {
+    v1::Shift s;
+    s.set_id(fmt::format("t/{}/{}", date, ++n));
+    s.set_center_id("xingfu");
+    s.set_date(date);
+    s.set_kind(kind);
+    const int64_t midnight = DayNumber(*ParseDate(date)) * 86400 - 8 * 3600;
+    *s.mutable_start() = TimeUtil::SecondsToTimestamp(midnight + from_h * 3600);
+    *s.mutable_end() = TimeUtil::SecondsToTimestamp(midnight + to_h * 3600);
+    s.set_assignee_id(who);
+    st_.rota.PutShift(s);
+  };
+  for (const char* who : {"contract", "servant", "volunteer", "subsidised"}) {
+    shift(who, "2026-09-30", 8, 19);  // a working day: 11 h, 3 beyond the standard 8
+    shift(who, "2026-10-01", 9, 17);  // statutory
+    shift(who, "2026-10-05", 9, 17);  // a rest day of the block
+    shift(who, "2026-10-10", 9, 17);  // make-up Saturday: a working day, 8 h, nothing extra
+    shift(who, "2026-10-11", 20, 32, v1::ON_CALL);  // Sunday night, reachable: not working time
+  }
+  // January: a rest-day shift (comp time earned before October) and 补休 in October.
+  shift("contract", "2026-01-10", 9, 17);
+  Do(AddLeave(Ctx(), Leave("comp", "contract", v1::COMPENSATORY, "2026-10-17", "2026-10-20")));
+  now_ = *ParseIsoTime("2026-11-01T00:00:00+08:00");
+
+  v1::LedgerRequest q;
+  q.set_year(2026);
+  q.set_month(10);
+  v1::LedgerReply out;
+  out.Clear();
+  ASSERT_TRUE(Ledger(Ctx(), q, &out).ok());
+  std::map<std::string, v1::LedgerRow> rows;
+  for (const auto& r : out.rows()) rows[r.staff_id()] = r;
+  const auto& c = rows["contract"];
+  EXPECT_EQ(c.month(), 10u);
+  EXPECT_EQ(c.overtime_pay(), v1::OVERTIME_PAY_LABOUR_LAW);
+  EXPECT_EQ(c.total_minutes(), 3u * 480) << "September's day is not October's";
+  EXPECT_EQ(c.extended_minutes(), 0u);
+  EXPECT_EQ(c.statutory_minutes(), 480u);
+  EXPECT_EQ(c.pay_300_minutes(), 480u);
+  EXPECT_EQ(c.rest_day_minutes(), 480u);
+  EXPECT_EQ(c.comp_earned_minutes(), 480u);
+  EXPECT_EQ(c.on_call_minutes(), 12u * 60);
+  EXPECT_EQ(c.on_call_shifts(), 1u);
+  // 补休 Sat 10-17 .. Tue 10-20 draws two working days; the weekend draws nothing.
+  EXPECT_EQ(c.comp_taken_minutes(), 2u * 480);
+  // January's rest day and October's, less two days taken: 0.
+  EXPECT_EQ(c.comp_balance_minutes(), 0);
+
+  q.set_month(9);
+  out.Clear();
+  ASSERT_TRUE(Ledger(Ctx(), q, &out).ok());
+  for (const auto& r : out.rows()) rows[r.staff_id()] = r;
+  EXPECT_EQ(rows["contract"].extended_minutes(), 180u);
+  EXPECT_EQ(rows["contract"].pay_150_minutes(), 180u);
+  EXPECT_EQ(rows["contract"].comp_balance_minutes(), 480) << "January's rest day";
+  EXPECT_EQ(rows["servant"].overtime_pay(), v1::OVERTIME_PAY_COMP_TIME);
+  EXPECT_EQ(rows["servant"].comp_earned_minutes(), 180u) << "extended hours earn comp rest";
+  EXPECT_EQ(rows["servant"].pay_150_minutes(), 0u);
+  EXPECT_EQ(rows["volunteer"].overtime_pay(), v1::OVERTIME_PAY_NONE);
+  EXPECT_EQ(rows["volunteer"].extended_minutes(), 180u) << "recorded";
+  EXPECT_EQ(rows["volunteer"].comp_earned_minutes() + rows["volunteer"].pay_150_minutes(), 0u);
+  EXPECT_EQ(rows["subsidised"].overtime_pay(), v1::OVERTIME_PAY_SUBSIDY);
+  EXPECT_EQ(rows["subsidised"].subsidy_minutes(), 180u);
+
+  q.set_month(0);  // the whole year
+  out.Clear();
+  ASSERT_TRUE(Ledger(Ctx(), q, &out).ok());
+  for (const auto& r : out.rows()) rows[r.staff_id()] = r;
+  EXPECT_EQ(rows["servant"].comp_earned_minutes(), 180u + 480 + 480) << "all extra time";
+  EXPECT_EQ(rows["servant"].pay_300_minutes(), 0u);
+  EXPECT_EQ(rows["subsidised"].subsidy_minutes(), 180u + 480 + 480);
+  EXPECT_EQ(rows["subsidised"].comp_earned_minutes(), 0u);
+  EXPECT_EQ(rows["volunteer"].statutory_days(), 1u);
+  EXPECT_EQ(rows["volunteer"].pay_300_minutes(), 0u);
+  EXPECT_EQ(rows["contract"].rest_day_minutes(), 2u * 480);
+  EXPECT_EQ(rows["contract"].employment(), v1::LABOUR_CONTRACT);
+
+  q.set_month(13);
+  EXPECT_EQ(Ledger(Ctx(), q, &out).code(), Code::kInvalidArgument);
+  auto bad = ParseRulesToml("overtime_pay = \"double\"\n", "r.toml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("r.toml:1: overtime_pay must be"), std::string::npos)
+      << bad.status().message();
 }
 
 // Long work computes on copies of what it reads (state.h, "Snapshots"):

@@ -77,19 +77,21 @@ std::unique_ptr<plugin::Router> MakeRouter(plugin::ChannelNeeds needs) {
   return std::move(*router);
 }
 
-// Stops the runner once the last event has been handled.
+// Stops the runner once the last event's message is sent (Wants and Render
+// may be called ahead of an event's turn; Send is not).
 class Stopper : public plugin::Notifier {
  public:
   Stopper(plugin::Notifier& inner, uint64_t last, std::atomic<bool>& stop)
       : inner_(inner), last_(last), stop_(stop) {}
-  bool Wants(const v1::Event& e) const override {
-    if (e.seq() >= last_) stop_ = true;  // handled before the runner looks at the flag
-    return inner_.Wants(e);
-  }
+  bool Wants(const v1::Event& e) const override { return inner_.Wants(e); }
   Result<std::vector<v1::Notification>> Render(const v1::Event& e) override {
     return inner_.Render(e);
   }
-  plugin::Delivery Send(const v1::Notification& n) override { return inner_.Send(n); }
+  plugin::Delivery Send(const v1::Notification& n) override {
+    plugin::Delivery d = inner_.Send(n);
+    if (n.seq() >= last_) stop_ = true;  // recorded before the runner looks at the flag
+    return d;
+  }
 
  private:
   plugin::Notifier& inner_;

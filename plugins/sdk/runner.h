@@ -91,6 +91,7 @@ class Notifier {
  public:
   virtual ~Notifier() = default;
   // True when this plugin acts on the event; others only move the cursor.
+  // Like Render, a function of the event and the config: may be asked ahead.
   virtual bool Wants(const v1::Event& e) const = 0;
   // The notifications for an event; an error makes the event a dead letter.
   // A function of the event and the config: the Runner may render a run of

@@ -147,7 +147,7 @@ struct DayDuty {
 
 // What one day's duty adds to a ledger row, by the class of the day and the
 // person's overtime_pay (v1::OvertimePay); comp time is returned, not added.
-uint32_t AddDay(DayClass cls, const DayDuty& d, const Rules& rules, v1::LedgerRow* row) {
+uint32_t AddDay(DayClass cls, const DayDuty& d, const Rules& rules, v1::LedgerRow& row) {
   uint32_t rest = 0, statutory = 0, extended = 0;
   switch (cls) {
     case DayClass::kWorking:
@@ -160,26 +160,22 @@ uint32_t AddDay(DayClass cls, const DayDuty& d, const Rules& rules, v1::LedgerRo
       statutory = d.working;
       break;
   }
-  if (row) {
-    row->set_total_minutes(row->total_minutes() + d.working);
-    row->set_rest_day_minutes(row->rest_day_minutes() + rest);
-    row->set_statutory_minutes(row->statutory_minutes() + statutory);
-    row->set_statutory_days(row->statutory_days() + (statutory > 0 ? 1 : 0));
-    row->set_extended_minutes(row->extended_minutes() + extended);
-    row->set_on_call_minutes(row->on_call_minutes() + d.on_call);
-    row->set_on_call_shifts(row->on_call_shifts() + d.on_call_shifts);
-  }
+  row.set_total_minutes(row.total_minutes() + d.working);
+  row.set_rest_day_minutes(row.rest_day_minutes() + rest);
+  row.set_statutory_minutes(row.statutory_minutes() + statutory);
+  row.set_statutory_days(row.statutory_days() + (statutory > 0 ? 1 : 0));
+  row.set_extended_minutes(row.extended_minutes() + extended);
+  row.set_on_call_minutes(row.on_call_minutes() + d.on_call);
+  row.set_on_call_shifts(row.on_call_shifts() + d.on_call_shifts);
   switch (rules.overtime_pay) {
     case v1::OVERTIME_PAY_LABOUR_LAW:
-      if (row) {
-        row->set_pay_150_minutes(row->pay_150_minutes() + extended);
-        row->set_pay_300_minutes(row->pay_300_minutes() + statutory);
-      }
+      row.set_pay_150_minutes(row.pay_150_minutes() + extended);
+      row.set_pay_300_minutes(row.pay_300_minutes() + statutory);
       return rest;  // comp time, else 200 % (payroll pays a balance left unused)
     case v1::OVERTIME_PAY_COMP_TIME:
       return rest + statutory + extended;
     case v1::OVERTIME_PAY_SUBSIDY:
-      if (row) row->set_subsidy_minutes(row->subsidy_minutes() + rest + statutory + extended);
+      row.set_subsidy_minutes(row.subsidy_minutes() + rest + statutory + extended);
       return 0;
     default:  // OVERTIME_PAY_NONE: recorded above, earns nothing
       return 0;
@@ -244,15 +240,16 @@ Status Ledger(const RotaCtx& ctx, const v1::LedgerRequest& req, v1::LedgerReply*
       }
     }
     int64_t earned_before = 0;  // comp time earned this year before the period
+    v1::LedgerRow before;       // the rest of what those days add: not shown
     for (const auto& [day, duty] : days) {
       // The class of the day now, not the day type the shift was made with:
       // statutory days loaded later count, and a weekend inside a holiday
       // block is a rest day like any other.
       ZB_ASSIGN_OR_RETURN(auto cls, st.calendar.ClassOf(FromDayNumber(day)));
       if (day < p0) {
-        earned_before += AddDay(cls, duty, rules, nullptr);
+        earned_before += AddDay(cls, duty, rules, before);
       } else {
-        row->set_comp_earned_minutes(row->comp_earned_minutes() + AddDay(cls, duty, rules, row));
+        row->set_comp_earned_minutes(row->comp_earned_minutes() + AddDay(cls, duty, rules, *row));
       }
     }
     // Comp leave draws the daily standard for each working day it covers

@@ -131,6 +131,8 @@ std::string_view FieldLabel(std::string_view field) {
       {"cover_center_ids", "支援中心"},
       {"employment", "用工类型"},
       {"work_since", "参加工作时间"},
+      {"rest_week", "休息日安排"},
+      {"rest_weekdays", "固定休息日"},
       {"address", "地址"},
       {"location", "位置"},
       {"time_zone", "时区"},

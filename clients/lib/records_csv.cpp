@@ -1,6 +1,7 @@
 #include "clients/lib/records_csv.h"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <map>
 #include <set>
@@ -31,8 +32,9 @@ const std::vector<std::string> kResidentColumns = {"id",
                                                    "health_notes",
                                                    "last_care_visit"};
 const std::vector<std::string> kStaffColumns = {
-    "id",    "name",   "center_id",        "phone",      "wecom_user_id",
-    "roles", "skills", "cover_center_ids", "employment", "work_since"};
+    "id",       "name",   "center_id",        "phone",      "wecom_user_id",
+    "roles",    "skills", "cover_center_ids", "employment", "work_since",
+    "rest_days"};
 
 namespace {
 
@@ -157,6 +159,108 @@ Result<v1::EmploymentType> ParseEmployment(const std::string& text) {
   return e;
 }
 
+namespace {
+
+constexpr std::array<std::string_view, 7> kWeekdayNames = {"MON", "TUE", "WED", "THU",
+                                                           "FRI", "SAT", "SUN"};
+constexpr std::array<std::string_view, 7> kWeekdayChinese = {"周一", "周二", "周三", "周四",
+                                                             "周五", "周六", "周日"};
+
+// 1 (Monday) .. 7 (Sunday) for MON, Monday, 周一, 星期一 or 1 (any case); 0 if none.
+uint32_t WeekdayOf(const std::string& word) {
+  static const std::map<std::string, uint32_t, std::less<>> kForms = [] {
+    static constexpr std::array<std::string_view, 7> kFull = {
+        "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"};
+    static constexpr std::array<std::string_view, 7> kNumerals = {"一", "二", "三", "四",
+                                                                  "五", "六", "日"};
+    std::map<std::string, uint32_t, std::less<>> m{{"周天", 7}, {"星期天", 7}};
+    for (uint32_t i = 0; i < 7; ++i) {
+      for (std::string form :
+           {std::string(kWeekdayNames[i]), std::string(kFull[i]), std::string(kWeekdayChinese[i]),
+            "星期" + std::string(kNumerals[i]), std::to_string(i + 1)}) {
+        m.emplace(std::move(form), i + 1);
+      }
+    }
+    return m;
+  }();
+  auto it = kForms.find(Upper(word));
+  return it == kForms.end() ? 0 : it->second;
+}
+
+}  // namespace
+
+Status ParseRestDays(const std::string& text, v1::Staff* s) {
+  s->clear_rest_weekdays();
+  const std::string t = Trim(text);
+  const std::string up = Upper(t);
+  if (t.empty() || up == "WEEKEND" || up == "REGULAR" || t == "周末" || t == "标准周") {
+    s->set_rest_week(t.empty() ? v1::REST_WEEK_UNSPECIFIED : v1::REST_WEEK_REGULAR);
+    return {};
+  }
+  if (up == "ROTA" || t == "轮休") {
+    s->set_rest_week(v1::REST_WEEK_ROTA);
+    return {};
+  }
+  for (const auto& word : SplitList(t)) {
+    const uint32_t d = WeekdayOf(word);
+    if (d == 0) {
+      return Status::InvalidArgument(
+          "rest_days",
+          fmt::format("\"{}\" is not a weekday; rest days are \"weekend\" (周末), \"rota\" "
+                      "(轮休) or one or two weekdays such as MON;TUE (周一;周二)",
+                      word));
+    }
+    if (std::find(s->rest_weekdays().begin(), s->rest_weekdays().end(), d) !=
+        s->rest_weekdays().end()) {
+      return Status::InvalidArgument("rest_days",
+                                     fmt::format("\"{}\" names {} twice", t, kWeekdayNames[d - 1]));
+    }
+    s->add_rest_weekdays(d);
+  }
+  if (s->rest_weekdays_size() > 2) {
+    return Status::InvalidArgument(
+        "rest_days",
+        fmt::format("\"{}\" names {} weekdays; a fixed rest week (错时) has one or two", t,
+                    s->rest_weekdays_size()));
+  }
+  s->set_rest_week(v1::REST_WEEK_FIXED);
+  return {};
+}
+
+std::string RestDaysCell(const v1::Staff& s) {
+  switch (s.rest_week()) {
+    case v1::REST_WEEK_REGULAR:
+      return "WEEKEND";
+    case v1::REST_WEEK_ROTA:
+      return "ROTA";
+    case v1::REST_WEEK_FIXED: {
+      std::vector<std::string_view> names;
+      for (uint32_t d : s.rest_weekdays()) {
+        if (d >= 1 && d <= 7) names.push_back(kWeekdayNames[d - 1]);
+      }
+      return fmt::format("{}", fmt::join(names, ";"));
+    }
+    default:
+      return "";
+  }
+}
+
+std::string RestDaysText(const v1::Staff& s) {
+  switch (s.rest_week()) {
+    case v1::REST_WEEK_ROTA:
+      return "轮休（按排班）";
+    case v1::REST_WEEK_FIXED: {
+      std::vector<std::string_view> names;
+      for (uint32_t d : s.rest_weekdays()) {
+        if (d >= 1 && d <= 7) names.push_back(kWeekdayChinese[d - 1]);
+      }
+      return fmt::format("固定：{}", fmt::join(names, "、"));
+    }
+    default:
+      return "周末及调休";
+  }
+}
+
 std::string EmploymentText(v1::EmploymentType e) {
   switch (e) {
     case v1::CIVIL_SERVANT:
@@ -238,6 +342,9 @@ Status StaffFromCsv(const CsvTable& t, std::vector<v1::Staff>* out,
       errors->push_back({row.row, "employment", e.status().message()});
     }
     s.set_work_since(Cell(row, pos, "work_since"));
+    if (Status r = ParseRestDays(Cell(row, pos, "rest_days"), &s); !r.ok()) {
+      errors->push_back({row.row, "rest_days", r.message()});
+    }
     out->push_back(std::move(s));
   }
   return {};
@@ -332,7 +439,8 @@ std::vector<std::string> StaffToRow(const v1::Staff& s) {
           s.employment() == v1::EMPLOYMENT_TYPE_UNSPECIFIED
               ? std::string()
               : v1::EmploymentType_Name(s.employment()),
-          s.work_since()};
+          s.work_since(),
+          RestDaysCell(s)};
 }
 
 }  // namespace zhiban::client

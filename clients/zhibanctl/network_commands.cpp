@@ -45,6 +45,7 @@ void PrintStaff(const v1::Staff& s) {
                            ? "LABOUR_CONTRACT (default)"
                            : v1::EmploymentType_Name(s.employment())});
   t.Add({"work_since", s.work_since()});
+  t.Add({"rest_days", client::RestDaysText(s)});
   t.Print();
 }
 
@@ -101,9 +102,10 @@ struct CenterFlags {
 };
 
 struct StaffFlags {
-  std::string id, name, center, phone, wecom, roles, skills, cover, employment, work_since;
+  std::string id, name, center, phone, wecom, roles, skills, cover, employment, work_since,
+      rest_days;
   CLI::Option *o_name, *o_center, *o_phone, *o_wecom, *o_roles, *o_skills, *o_cover, *o_employment,
-      *o_work_since;
+      *o_work_since, *o_rest_days;
 
   void Define(CLI::App* app, bool add) {
     app->add_option("--id", id, "staff id (stable)")->required();
@@ -127,6 +129,10 @@ struct StaffFlags {
         "VOLUNTEER_SERVICE (志愿者): selects working-time rules");
     o_work_since = app->add_option("--work-since", work_since,
                                    "参加工作时间, YYYY-MM-DD: years of service (annual leave)");
+    o_rest_days = app->add_option(
+        "--rest-days", rest_days,
+        "休息日 for pay: weekend (周末, the default: weekends and 调休 rest days), rota (轮休: the "
+        "days the rota leaves free) or one or two weekdays, e.g. mon,tue (错时)");
   }
 
   Status Build(v1::Staff* s, google::protobuf::FieldMask* mask) const {
@@ -155,6 +161,14 @@ struct StaffFlags {
       s->set_employment(*e);
     }
     if (given(o_work_since, "work_since")) s->set_work_since(work_since);
+    if (o_rest_days->count() > 0) {
+      if (mask) {
+        mask->add_paths("rest_week");
+        mask->add_paths("rest_weekdays");
+      }
+      if (Status r = client::ParseRestDays(rest_days, s); !r.ok())
+        return Status::InvalidArgument("--rest-days", r.message());
+    }
     return {};
   }
 };

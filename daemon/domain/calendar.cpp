@@ -1,5 +1,6 @@
 #include "daemon/domain/calendar.h"
 
+#include <algorithm>
 #include <set>
 
 #include <fmt/format.h>
@@ -100,6 +101,15 @@ Result<DayClass> Calendar::ClassOf(Date d) const {
   if (info.statutory) return DayClass::kStatutory;
   if (info.type == v1::HOLIDAY || info.type == v1::WEEKEND) return DayClass::kRest;
   return DayClass::kWorking;
+}
+
+Result<DayClass> Calendar::ClassOf(Date d, const v1::Staff& s) const {
+  ZB_ASSIGN_OR_RETURN(const DayClass national, ClassOf(d));
+  if (s.rest_week() != v1::REST_WEEK_FIXED || national == DayClass::kStatutory) return national;
+  const auto weekday = std::chrono::weekday(std::chrono::sys_days(d)).iso_encoding();
+  const auto& rest = s.rest_weekdays();
+  return std::find(rest.begin(), rest.end(), weekday) != rest.end() ? DayClass::kRest
+                                                                    : DayClass::kWorking;
 }
 
 std::vector<int> Calendar::MissingYears(Date from, Date to) const {

@@ -61,6 +61,11 @@ class Calendar {
   // make-up Saturday is one). FAILED_PRECONDITION naming the year and what to
   // load when its notice or its statutory days are missing.
   Result<DayClass> ClassOf(Date d) const;
+  // The class of a date for `s` by their rest week: a fixed one (错时) makes
+  // their weekdays rest days and every other day but a statutory holiday a
+  // working day; a regular or a rota week answers as ClassOf(d) (a rota
+  // week's rest days follow the person's duty: see Ledger).
+  Result<DayClass> ClassOf(Date d, const v1::Staff& s) const;
 
   void PutYear(v1::CalendarYear y);
   void PutException(v1::CalendarException e);

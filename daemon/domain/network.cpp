@@ -242,6 +242,44 @@ Status ValidateCenterFields(const v1::Center& c, std::string_view p) {
   return {};
 }
 
+namespace {
+
+// A fixed rest week (错时) names one or two weekdays, each once; the other
+// kinds name none.
+Status ValidateRestDays(const v1::Staff& s, std::string_view p) {
+  if (!v1::RestWeek_IsValid(s.rest_week())) {
+    return Status::InvalidArgument(F(p, "rest_week"),
+                                   fmt::format("unknown rest week value {}", int(s.rest_week())));
+  }
+  const auto& days = s.rest_weekdays();
+  if (s.rest_week() != v1::REST_WEEK_FIXED) {
+    if (!days.empty()) {
+      return Status::InvalidArgument(
+          F(p, "rest_weekdays"), "only a fixed rest week (REST_WEEK_FIXED, 错时) names weekdays");
+    }
+    return {};
+  }
+  if (days.empty() || days.size() > 2) {
+    return Status::InvalidArgument(
+        F(p, "rest_weekdays"),
+        fmt::format("a fixed rest week names 1 or 2 weekdays, not {}", days.size()));
+  }
+  for (int i = 0; i < days.size(); ++i) {
+    if (days[i] < 1 || days[i] > 7) {
+      return Status::InvalidArgument(
+          F(p, "rest_weekdays"),
+          fmt::format("{} is not a weekday (1 is Monday .. 7 is Sunday)", days[i]));
+    }
+    if (i == 1 && days[0] == days[1]) {
+      return Status::InvalidArgument(F(p, "rest_weekdays"),
+                                     fmt::format("weekday {} is named twice", days[i]));
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
 Status ValidateStaffFields(const v1::Staff& s, std::string_view p) {
   ZB_RETURN_IF_ERROR(ValidateId(s.id(), F(p, "id")));
   ZB_RETURN_IF_ERROR(ValidateText(s.name(), F(p, "name"), kMaxNameBytes, true));
@@ -262,6 +300,7 @@ Status ValidateStaffFields(const v1::Staff& s, std::string_view p) {
           F(p, "work_since"), fmt::format("{} is not a plausible start of work", s.work_since()));
     }
   }
+  ZB_RETURN_IF_ERROR(ValidateRestDays(s, p));
   // Lists are short (at most a few dozen): linear duplicate checks beat a set
   // per record, which matters on a 100k-row import.
   for (int i = 0; i < s.roles_size(); ++i) {

@@ -27,6 +27,9 @@ namespace zhiban::domain::rota_internal {
 
 inline constexpr int kMaxRangeDays = 366;
 
+// The Monday of a day number's ISO week (1970-01-01, day 0, was a Thursday).
+inline int32_t MondayOf(int32_t day) { return day - ((day + 3) % 7); }
+
 // The day number of an ISO date (YYYY-MM-DD...); 0 when shorter. Our own
 // records hold well-formed ISO dates; parse without allocating.
 inline int32_t DayOf(std::string_view iso) {

@@ -21,6 +21,7 @@ using common::kDay;
 using common::Sec;
 using common::Ts;
 using rota_internal::DayOf;
+using rota_internal::MondayOf;
 using rota_internal::NeedCenter;
 using rota_internal::NeedStaff;
 using rota_internal::NewShift;
@@ -182,6 +183,34 @@ uint32_t AddDay(DayClass cls, const DayDuty& d, const Rules& rules, v1::LedgerRo
   }
 }
 
+// A rota week's (轮休) worked days paid as rest days: in each Monday..Sunday
+// week, as many as its free days (no working duty) fall short of the weekly
+// rest rule, taken from its last worked days other than statutory holidays.
+// Days not yet worked count as free, so a week in progress (or one a monthly
+// period cuts) owes nothing it would not owe whole. Days before `y0` count
+// for the week but are not reckoned (their year's notice may be absent).
+Result<std::set<int32_t>> RotaRestWork(const Calendar& cal, const std::map<int32_t, DayDuty>& days,
+                                       int32_t y0, const Rules& rules) {
+  std::set<int32_t> out;
+  for (auto it = days.begin(); it != days.end();) {
+    const int32_t monday = MondayOf(it->first);
+    std::vector<int32_t> worked;
+    for (; it != days.end() && it->first < monday + 7; ++it) {
+      if (it->second.working > 0) worked.push_back(it->first);
+    }
+    uint32_t free = 7 - static_cast<uint32_t>(worked.size());
+    for (auto w = worked.rbegin(); w != worked.rend() && free < rules.min_rest_days_week; ++w) {
+      if (*w >= y0) {
+        ZB_ASSIGN_OR_RETURN(auto cls, cal.ClassOf(FromDayNumber(*w)));
+        if (cls == DayClass::kStatutory) continue;
+        out.insert(*w);
+      }
+      ++free;
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 Status Ledger(const RotaCtx& ctx, const v1::LedgerRequest& req, v1::LedgerReply* out) {
@@ -227,10 +256,13 @@ Status Ledger(const RotaCtx& ctx, const v1::LedgerRequest& req, v1::LedgerReply*
                                                                            : p->employment());
     const Rules rules = ResolveRules(st.rota.rules(), *p, p->center_id());
     row->set_overtime_pay(rules.overtime_pay);
-    std::map<int32_t, DayDuty> days;  // Jan 1 .. the period's end, worked shifts only
-    for (const auto* s : st.rota.StaffShifts(p->id(), y0 * kDay - kDay, (p1 + 2) * kDay)) {
+    // A rota week (轮休) is judged whole: its days before Jan 1 count too.
+    const bool rota_week = p->rest_week() == v1::REST_WEEK_ROTA;
+    const int32_t from = rota_week ? MondayOf(y0) : y0;
+    std::map<int32_t, DayDuty> days;  // `from` .. the period's end, worked shifts only
+    for (const auto* s : st.rota.StaffShifts(p->id(), from * kDay - kDay, (p1 + 2) * kDay)) {
       const ShiftFacts f = FactsOf(*s);
-      if (f.day < y0 || f.day > p1 || f.end > now) continue;
+      if (f.day < from || f.day > p1 || f.end > now) continue;
       DayDuty& d = days[f.day];
       if (f.working) {
         d.working += f.minutes();
@@ -239,13 +271,21 @@ Status Ledger(const RotaCtx& ctx, const v1::LedgerRequest& req, v1::LedgerReply*
         ++d.on_call_shifts;
       }
     }
+    std::set<int32_t> rest_work;  // a rota week's: worked days paid as rest days
+    if (rota_week) {
+      ZB_ASSIGN_OR_RETURN(rest_work, RotaRestWork(st.calendar, days, y0, rules));
+    }
     int64_t earned_before = 0;  // comp time earned this year before the period
     v1::LedgerRow before;       // the rest of what those days add: not shown
     for (const auto& [day, duty] : days) {
+      if (day < y0) continue;
       // The class of the day now, not the day type the shift was made with:
       // statutory days loaded later count, and a weekend inside a holiday
       // block is a rest day like any other.
-      ZB_ASSIGN_OR_RETURN(auto cls, st.calendar.ClassOf(FromDayNumber(day)));
+      ZB_ASSIGN_OR_RETURN(auto cls, st.calendar.ClassOf(FromDayNumber(day), *p));
+      if (rota_week && cls != DayClass::kStatutory) {
+        cls = rest_work.count(day) ? DayClass::kRest : DayClass::kWorking;
+      }
       if (day < p0) {
         earned_before += AddDay(cls, duty, rules, before);
       } else {
@@ -253,12 +293,13 @@ Status Ledger(const RotaCtx& ctx, const v1::LedgerRequest& req, v1::LedgerReply*
       }
     }
     // Comp leave draws the daily standard for each working day it covers
-    // (its rest days and statutory holidays were never working time).
+    // (its rest days and statutory holidays were never working time). A
+    // rota week has no plan for days on leave: they count as a regular week's.
     int64_t taken_before = 0;
     for (const auto& [id, l] : st.rota.leave()) {
       if (l.staff_id() != p->id() || l.kind() != v1::COMPENSATORY) continue;
       for (int32_t d = std::max(DayOf(l.from()), y0); d <= std::min(DayOf(l.to()), p1); ++d) {
-        ZB_ASSIGN_OR_RETURN(auto cls, st.calendar.ClassOf(FromDayNumber(d)));
+        ZB_ASSIGN_OR_RETURN(auto cls, st.calendar.ClassOf(FromDayNumber(d), *p));
         if (cls != DayClass::kWorking) continue;
         if (d < p0) {
           taken_before += rules.daily_standard;

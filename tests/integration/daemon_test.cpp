@@ -163,6 +163,19 @@ TEST_F(Daemon, ZhibanctlManagesCentersAndStaff) {
   r = d_.Ctl({"-o", "json", "staff", "show", "--id", "s1"});
   EXPECT_EQ(json::parse(r.out)["work_since"], "2003-07-01") << "a refused update changed nothing";
 
+  // Rest days (错时: Monday and Tuesday), shown in Chinese; three are refused.
+  r = d_.Ctl({"staff", "update", "--id", "s1", "--rest-days", "周一,周二"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = d_.Ctl({"staff", "show", "--id", "s1"});
+  EXPECT_NE(r.out.find("固定：周一、周二"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("REST_WEEK"), std::string::npos) << "no enum in the table\n" << r.out;
+  r = d_.Ctl({"staff", "update", "--id", "s1", "--rest-days", "mon,tue,wed"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("--rest-days: \"mon,tue,wed\" names 3 weekdays"), std::string::npos)
+      << r.err;
+  r = d_.Ctl({"-o", "json", "staff", "show", "--id", "s1"});
+  EXPECT_EQ(json::parse(r.out)["rest_weekdays"], json::array({1, 2})) << r.out;
+
   r = d_.Ctl({"-o", "json", "center", "list"});
   ASSERT_EQ(r.exit_code, 0);
   auto centers = json::parse(r.out)["centers"];
@@ -180,8 +193,8 @@ TEST_F(Daemon, ZhibanctlManagesCentersAndStaff) {
   ASSERT_EQ(r.exit_code, 0);
   auto st = json::parse(r.out);
   // uint64 prints as a string in proto JSON; the refused remove and the
-  // refused update made no event, the employment update one.
-  EXPECT_EQ(st["last_seq"], std::to_string(base_ + 7));
+  // refused updates made no event, the employment and rest-day updates one each.
+  EXPECT_EQ(st["last_seq"], std::to_string(base_ + 8));
   EXPECT_EQ(st["clock_mode"], "REAL");
   EXPECT_EQ(st["centers"], 1);
 

@@ -155,4 +155,52 @@ TEST(RecordsCsv, EmploymentAndWorkSinceByNameOrInChinese) {
   EXPECT_EQ(StaffToRow(staff[2])[8], "") << "unspecified stays empty";
 }
 
+// Rest days: a regular week, a rota, or one or two weekdays by name, in
+// Chinese or by number; a round trip through the CSV cell.
+TEST(RecordsCsv, RestDaysAreAWeekARotaOrOneOrTwoWeekdays) {
+  struct Case {
+    std::string text;
+    v1::RestWeek week;
+    std::vector<uint32_t> days;
+    std::string cell, chinese;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"", v1::REST_WEEK_UNSPECIFIED, {}, "", "周末及调休"},
+           {"weekend", v1::REST_WEEK_REGULAR, {}, "WEEKEND", "周末及调休"},
+           {"轮休", v1::REST_WEEK_ROTA, {}, "ROTA", "轮休（按排班）"},
+           {"mon;Tue", v1::REST_WEEK_FIXED, {1, 2}, "MON;TUE", "固定：周一、周二"},
+           {"周一,星期二", v1::REST_WEEK_FIXED, {1, 2}, "MON;TUE", "固定：周一、周二"},
+           {"7", v1::REST_WEEK_FIXED, {7}, "SUN", "固定：周日"},
+           {"Wednesday", v1::REST_WEEK_FIXED, {3}, "WED", "固定：周三"}}) {
+    v1::Staff s;
+    ASSERT_TRUE(ParseRestDays(c.text, &s).ok()) << c.text;
+    EXPECT_EQ(s.rest_week(), c.week) << c.text;
+    EXPECT_EQ(std::vector<uint32_t>(s.rest_weekdays().begin(), s.rest_weekdays().end()), c.days)
+        << c.text;
+    EXPECT_EQ(RestDaysCell(s), c.cell) << c.text;
+    EXPECT_EQ(RestDaysText(s), c.chinese) << c.text;
+    v1::Staff back;
+    ASSERT_TRUE(ParseRestDays(RestDaysCell(s), &back).ok());
+    EXPECT_EQ(back.rest_weekdays_size(), s.rest_weekdays_size()) << c.text;
+  }
+  for (const auto& [text, says] : std::vector<std::pair<std::string, std::string>>{
+           {"周八", "\"周八\" is not a weekday"},
+           {"mon;mon", "names MON twice"},
+           {"mon;tue;wed", "names 3 weekdays; a fixed rest week (错时) has one or two"},
+           {"0", "\"0\" is not a weekday"}}) {
+    v1::Staff s;
+    Status st = ParseRestDays(text, &s);
+    EXPECT_EQ(st.code(), Code::kInvalidArgument) << text;
+    EXPECT_NE(st.message().find(says), std::string::npos) << st.message();
+  }
+  auto t = ParseCsv("id,name,center_id,roles,rest_days\ns1,王芳,c1,WORKER,周二;周三\n");
+  ASSERT_TRUE(t.ok());
+  std::vector<v1::Staff> staff;
+  std::vector<CellError> errors;
+  ASSERT_TRUE(StaffFromCsv(*t, &staff, &errors).ok());
+  ASSERT_TRUE(errors.empty()) << errors[0].message;
+  EXPECT_EQ(StaffToRow(staff[0]).back(), "TUE;WED");
+  EXPECT_EQ(kStaffColumns.back(), "rest_days");
+}
+
 }  // namespace zhiban::client

@@ -96,6 +96,36 @@ TEST_F(NetworkTest, CenterPhonesAreLandlinesStaffPhonesAreDigits) {
   EXPECT_EQ(AddStaff(net_, s).status().field(), "staff.phone");
 }
 
+// A fixed rest week (错时) names one or two weekdays 1..7, each once; the
+// other rest weeks name none.
+TEST_F(NetworkTest, ARestWeekNamesItsWeekdaysOnlyWhenFixed) {
+  v1::Staff s = S("s1", "a");
+  s.set_rest_week(v1::REST_WEEK_FIXED);
+  for (std::vector<uint32_t> ok : {std::vector<uint32_t>{1, 2}, {7}, {6, 3}}) {
+    s.clear_rest_weekdays();
+    for (uint32_t d : ok) s.add_rest_weekdays(d);
+    EXPECT_TRUE(ValidateStaffFields(s, "").ok()) << ok.size();
+  }
+  auto refused = [&](std::vector<uint32_t> days, v1::RestWeek week, const char* says) {
+    s.set_rest_week(week);
+    s.clear_rest_weekdays();
+    for (uint32_t d : days) s.add_rest_weekdays(d);
+    Status st = ValidateStaffFields(s, "staff.");
+    EXPECT_EQ(st.field(), "staff.rest_weekdays") << says;
+    EXPECT_NE(st.message().find(says), std::string::npos) << st.message();
+  };
+  refused({}, v1::REST_WEEK_FIXED, "names 1 or 2 weekdays, not 0");
+  refused({1, 2, 3}, v1::REST_WEEK_FIXED, "not 3");
+  refused({0}, v1::REST_WEEK_FIXED, "0 is not a weekday");
+  refused({8}, v1::REST_WEEK_FIXED, "8 is not a weekday");
+  refused({2, 2}, v1::REST_WEEK_FIXED, "weekday 2 is named twice");
+  refused({1}, v1::REST_WEEK_ROTA, "only a fixed rest week");
+  refused({1}, v1::REST_WEEK_UNSPECIFIED, "only a fixed rest week");
+  s.clear_rest_weekdays();
+  s.set_rest_week(static_cast<v1::RestWeek>(9));
+  EXPECT_EQ(ValidateStaffFields(s, "").field(), "rest_week");
+}
+
 TEST_F(NetworkTest, UpdateRefusesParentCycle) {
   Add(C("city"));
   Add(C("street", "city"));

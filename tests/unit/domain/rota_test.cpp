@@ -10,6 +10,7 @@
 
 #include "daemon/base/time_util.h"
 #include "daemon/domain/holiday_json.h"
+#include "daemon/domain/network.h"
 #include "daemon/domain/policy.h"
 #include "daemon/domain/state.h"
 #include "tests/support/calendars.h"
@@ -719,6 +720,82 @@ TEST_F(RotaTest, TheLedgerPaysEachEmploymentTypeByItsOwnRules) {
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("r.toml:1: overtime_pay must be"), std::string::npos)
       << bad.status().message();
+}
+
+// Each person's rest days (issue 18): the 2026 National Day block (10-01..03
+// statutory, 10-04..07 rest days, Saturday 10-10 a make-up workday) for a
+// regular week, a fixed week resting Monday and Tuesday (错时) and a rota
+// week (轮休) that is worked through once.
+TEST_F(RotaTest, TheLedgerPaysEachPersonsOwnRestDaysAsRestDays) {
+  using google::protobuf::util::TimeUtil;
+  auto person = [&](const char* id, v1::RestWeek week, std::vector<uint32_t> days = {}) {
+    v1::Staff s;
+    s.set_id(id);
+    s.set_name(id);
+    s.set_center_id("xingfu");
+    s.add_roles(v1::WORKER);
+    s.set_rest_week(week);
+    for (uint32_t d : days) s.add_rest_weekdays(d);
+    ASSERT_TRUE(ValidateStaffFields(s, "").ok());
+    st_.network.PutStaff(s);
+  };
+  person("regular", v1::REST_WEEK_UNSPECIFIED);
+  person("staggered", v1::REST_WEEK_FIXED, {1, 2});
+  person("rota", v1::REST_WEEK_ROTA);
+  int n = 0;
+  auto shift = [&](const char* who, const std::string& date) {
+    v1::Shift s;
+    s.set_id(fmt::format("t/{}/{}", date, ++n));
+    s.set_center_id("xingfu");
+    s.set_date(date);
+    s.set_kind(v1::REGULAR);
+    const int64_t midnight = DayNumber(*ParseDate(date)) * 86400 - 8 * 3600;
+    *s.mutable_start() = TimeUtil::SecondsToTimestamp(midnight + 9 * 3600);
+    *s.mutable_end() = TimeUtil::SecondsToTimestamp(midnight + 17 * 3600);
+    s.set_assignee_id(who);
+    st_.rota.PutShift(s);
+  };
+  // Thu 10-01 statutory; Sun 10-04, Mon 10-05, Tue 10-06, Wed 10-07 rest days
+  // of the block; Sat 10-10 a make-up workday.
+  for (const char* who : {"regular", "staggered", "rota"}) {
+    for (const char* d :
+         {"2026-10-01", "2026-10-04", "2026-10-05", "2026-10-06", "2026-10-07", "2026-10-10"}) {
+      shift(who, d);
+    }
+  }
+  // The rota worker's week of 10-12 is worked through: one day short of the
+  // weekly rest day, so its last (Sunday 10-18) is rest-day work.
+  for (int d = 12; d <= 18; ++d) shift("rota", fmt::format("2026-10-{}", d));
+  // 补休 Mon 10-19 .. Wed 10-21: the staggered worker's Monday and Tuesday
+  // are rest days already, so it draws one working day.
+  Do(AddLeave(Ctx(), Leave("comp", "staggered", v1::COMPENSATORY, "2026-10-19", "2026-10-21")));
+  now_ = *ParseIsoTime("2026-11-01T00:00:00+08:00");
+
+  v1::LedgerRequest q;
+  q.set_year(2026);
+  q.set_month(10);
+  v1::LedgerReply out;
+  ASSERT_TRUE(Ledger(Ctx(), q, &out).ok());
+  std::map<std::string, v1::LedgerRow> rows;
+  for (const auto& r : out.rows()) rows[r.staff_id()] = r;
+  for (const char* who : {"regular", "staggered", "rota"}) {
+    EXPECT_EQ(rows[who].statutory_days(), 1u) << who << ": 10-01 is everyone's";
+    EXPECT_EQ(rows[who].pay_300_minutes(), 480u) << who;
+  }
+  EXPECT_EQ(rows["regular"].rest_day_minutes(), 4u * 480) << "10-04..07";
+  EXPECT_EQ(rows["staggered"].rest_day_minutes(), 2u * 480) << "Monday 10-05, Tuesday 10-06 only";
+  EXPECT_EQ(rows["staggered"].comp_earned_minutes(), 2u * 480);
+  EXPECT_EQ(rows["staggered"].comp_taken_minutes(), 480u) << "Wednesday 10-21";
+  EXPECT_EQ(rows["staggered"].comp_balance_minutes(), 480);
+  EXPECT_EQ(rows["rota"].rest_day_minutes(), 480u) << "Sunday 10-18 only";
+  EXPECT_EQ(rows["rota"].total_minutes(), 13u * 480);
+
+  // September's ledger does not see October's days; a week cut by the
+  // period owes nothing it would not owe whole.
+  q.set_month(9);
+  out.Clear();
+  ASSERT_TRUE(Ledger(Ctx(), q, &out).ok());
+  for (const auto& r : out.rows()) EXPECT_EQ(r.total_minutes(), 0u) << r.staff_id();
 }
 
 // Long work computes on copies of what it reads (state.h, "Snapshots"):

@@ -165,6 +165,21 @@ std::string OvertimePayText(v1::OvertimePay p) {
   }
 }
 
+std::string LeaveKindText(v1::LeaveKind k) {
+  switch (k) {
+    case v1::ANNUAL:
+      return "年休假";
+    case v1::SICK:
+      return "病假";
+    case v1::COMPENSATORY:
+      return "补休";
+    case v1::PERSONAL:
+      return "事假";
+    default:
+      return "未知";
+  }
+}
+
 std::string LedgerToCsv(const v1::LedgerReply& ledger, bool bom) {
   std::string out = bom ? "\xEF\xBB\xBF" : "";
   // The first eleven columns are as before; later ones were added after them.

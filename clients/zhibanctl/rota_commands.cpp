@@ -1,5 +1,6 @@
 // zhibanctl rota | leave | staff ledger | export rota|ledger: duty rotas.
 #include <iostream>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -669,37 +670,100 @@ Command RulesShow() {
       });
 }
 
+// ANNUAL, SICK, COMPENSATORY, PERSONAL, or one in Chinese.
+Result<v1::LeaveKind> ParseLeaveKind(const std::string& text) {
+  static const std::map<std::string, v1::LeaveKind, std::less<>> kChinese = {
+      {"年假", v1::ANNUAL},       {"年休假", v1::ANNUAL},     {"病假", v1::SICK},
+      {"补休", v1::COMPENSATORY}, {"调休", v1::COMPENSATORY}, {"事假", v1::PERSONAL}};
+  if (auto it = kChinese.find(text); it != kChinese.end()) return it->second;
+  auto k = ParseEnums<v1::LeaveKind>(text, v1::LeaveKind_Parse, "--kind",
+                                     "ANNUAL (年休假), SICK (病假), COMPENSATORY (补休), "
+                                     "PERSONAL (事假)");
+  if (!k.ok()) return k.status();
+  if (k->size() != 1) return Status::InvalidArgument("--kind", "give one kind");
+  return k->front();
+}
+
+// After forced annual leave: each year it touches whose balance is now
+// below zero, said plainly (the audit record says it too).
+void PrintOverdrawn(Context& ctx, const v1::Leave& l) {
+  const int first = std::stoi(l.from().substr(0, 4)), last = std::stoi(l.to().substr(0, 4));
+  for (int y = first; y <= last; ++y) {
+    v1::CtlRequest req;
+    req.mutable_leave_balance()->set_staff_id(l.staff_id());
+    req.mutable_leave_balance()->set_year(y);
+    auto r = ctx.ctl().Call(req);
+    if (!r.ok() || r->has_error() || r->leave_balance().remaining_days() >= 0) continue;
+    std::cout << fmt::format("{} {}年 年休假已超出 {} 天（强制）\n", l.staff_id(), y,
+                             -r->leave_balance().remaining_days());
+  }
+}
+
 Command LeaveAdd() {
   return {"leave", "add", "approved leave; shifts it hits go to the backup or become gaps",
           [](CLI::App* app) -> Runner {
             auto id = std::make_shared<std::string>(), staff = std::make_shared<std::string>(),
                  kind = std::make_shared<std::string>(), from = std::make_shared<std::string>(),
                  to = std::make_shared<std::string>(), reason = std::make_shared<std::string>();
+            auto force = std::make_shared<bool>(false);
             app->add_option("--id", *id, "leave id")->required();
             app->add_option("--staff", *staff, "staff id")->required();
-            app->add_option("--kind", *kind, "ANNUAL, SICK, COMPENSATORY (补休/调休) or PERSONAL")
+            app->add_option("--kind", *kind,
+                            "ANNUAL (年休假), SICK (病假), COMPENSATORY (补休/调休) or PERSONAL "
+                            "(事假)")
                 ->required();
             app->add_option("--from", *from, "first day")->required();
             app->add_option("--to", *to, "last day (default: --from)");
             app->add_option("--reason", *reason, "note");
+            app->add_flag("--force", *force,
+                          "take annual leave beyond the year's balance (reported, audited)");
             return [=](Context& ctx) {
-              auto k = ParseEnums<v1::LeaveKind>(*kind, v1::LeaveKind_Parse, "--kind",
-                                                 "ANNUAL, SICK, COMPENSATORY, PERSONAL");
+              auto k = ParseLeaveKind(*kind);
               if (!k.ok()) return Usage(ctx, k.status());
-              if (k->size() != 1)
-                return Usage(ctx, Status::InvalidArgument("--kind", "give one kind"));
               v1::CtlRequest req;
+              req.mutable_leave_add()->set_force(*force);
               auto* l = req.mutable_leave_add()->mutable_leave();
               l->set_id(*id);
               l->set_staff_id(*staff);
-              l->set_kind(k->front());
+              l->set_kind(*k);
               l->set_from(*from);
               l->set_to(*to);
               l->set_reason(*reason);
-              return Send(ctx, req, [](const v1::CtlReply& r) {
+              return Send(ctx, req, [&ctx, force](const v1::CtlReply& r) {
                 std::cout << fmt::format("leave {} for {} {}..{} ({})\n", r.leave().id(),
                                          r.leave().staff_id(), r.leave().from(), r.leave().to(),
                                          SeqNote(r));
+                if (*force && r.leave().kind() == v1::ANNUAL) PrintOverdrawn(ctx, r.leave());
+              });
+            };
+          }};
+}
+
+Command LeaveBalance() {
+  return {"leave", "balance",
+          "annual leave (年休假) of a year: entitled by years of service, taken, left",
+          [](CLI::App* app) -> Runner {
+            auto staff = std::make_shared<std::string>();
+            auto year = std::make_shared<int>(0);
+            app->add_option("--staff", *staff, "staff id")->required();
+            app->add_option("--year", *year, "e.g. 2026")->required();
+            return [=](Context& ctx) {
+              v1::CtlRequest req;
+              req.mutable_leave_balance()->set_staff_id(*staff);
+              req.mutable_leave_balance()->set_year(*year);
+              return Send(ctx, req, [](const v1::CtlReply& r) {
+                const auto& b = r.leave_balance();
+                std::cout << fmt::format(
+                    "{} {} {}年 年休假：应休 {} 天（参加工作 {}，工龄满 {} 年），已休 {} 天，剩余 "
+                    "{} 天\n",
+                    b.staff_id(), b.name(), b.year(), b.entitled_days(), b.work_since(),
+                    b.service_years(), b.taken_days(), b.remaining_days());
+                if (b.leave().empty()) return;
+                Table t({"请假", "起", "止", "计入天数"});
+                for (const auto& l : b.leave()) {
+                  t.Add({l.leave_id(), l.from(), l.to(), std::to_string(l.days())});
+                }
+                t.Print();
               });
             };
           }};
@@ -717,7 +781,7 @@ Command LeaveList() {
               return Send(ctx, req, [](const v1::CtlReply& r) {
                 Table t({"ID", "STAFF", "KIND", "FROM", "TO", "REASON"});
                 for (const auto& l : r.leave_list().leave()) {
-                  t.Add({l.id(), l.staff_id(), v1::LeaveKind_Name(l.kind()), l.from(), l.to(),
+                  t.Add({l.id(), l.staff_id(), client::LeaveKindText(l.kind()), l.from(), l.to(),
                          l.reason()});
                 }
                 t.Print();
@@ -832,6 +896,7 @@ void AddRotaCommands(std::vector<Command>& cmds) {
   cmds.push_back(LeaveAdd());
   cmds.push_back(LeaveList());
   cmds.push_back(LeaveRemove());
+  cmds.push_back(LeaveBalance());
   cmds.push_back(StaffLedger());
   cmds.push_back(ExportLedger());
   cmds.push_back(ExportRota());

@@ -160,7 +160,7 @@ Status SwapList(CommandEnv& env, const R& req, v1::CtlReply* reply) {
 }
 
 Result<domain::Mutation> LeaveAdd(CommandEnv& env, const R& req, v1::CtlReply* reply) {
-  auto m = domain::AddLeave(env.Rota(), req.leave_add().leave());
+  auto m = domain::AddLeave(env.Rota(), req.leave_add().leave(), req.leave_add().force());
   if (m.ok()) *reply->mutable_leave() = m->leave_put.front();
   return m;
 }
@@ -195,6 +195,10 @@ Status RulesShow(CommandEnv& env, const R&, v1::CtlReply* reply) {
 
 Status Ledger(CommandEnv& env, const R& req, v1::CtlReply* reply) {
   return domain::Ledger(env.Rota(), req.ledger(), reply->mutable_ledger());
+}
+
+Status LeaveBalance(CommandEnv& env, const R& req, v1::CtlReply* reply) {
+  return domain::LeaveBalance(env.Rota(), req.leave_balance(), reply->mutable_leave_balance());
 }
 
 std::string OverrideTarget(const R& r) {
@@ -377,6 +381,10 @@ void RegisterRotaCommands(CommandTable& t) {
       MakeQuery(R::kLedger, Ledger),
       [](const R& r, S s) { return StaffFilter(s, r.ledger().staff_id(), r.ledger().center_id()); },
       "the person or center named (neither: the whole network)"));
+  t.Add(Reaching(
+      MakeQuery(R::kLeaveBalance, LeaveBalance),
+      [](const R& r, S s) { return reach::StaffMember(s, r.leave_balance().staff_id()); },
+      "the person (a staff member: themselves)"));
 }
 
 }  // namespace zhiban::core

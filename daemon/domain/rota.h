@@ -193,7 +193,9 @@ Result<Mutation> PublishMonth(const RotaCtx& ctx, const v1::RotaPublishRequest& 
 Result<Mutation> CheckIn(const RotaCtx& ctx, std::string_view staff);
 Result<Mutation> RequestSwap(const RotaCtx& ctx, v1::SwapRequestRequest req, uint64_t serial);
 Result<Mutation> DecideSwap(const RotaCtx& ctx, const v1::SwapDecideRequest& req);
-Result<Mutation> AddLeave(const RotaCtx& ctx, v1::Leave leave);
+// ANNUAL leave beyond the balance of a year it touches is refused unless
+// `force` (ctl.proto LeaveAddRequest).
+Result<Mutation> AddLeave(const RotaCtx& ctx, v1::Leave leave, bool force = false);
 Result<Mutation> RemoveLeave(const RotaCtx& ctx, std::string_view id);
 Result<Mutation> SetRules(const RotaCtx& ctx, std::string_view toml, std::string_view source);
 // A departing person's future shifts become gaps (to the backup first);
@@ -218,6 +220,10 @@ Mutation FireTimers(const RotaCtx& ctx, size_t limit);
 Status CheckRota(const RotaCtx& ctx, const v1::RotaCheckRequest& req, v1::RotaCheckReply* out);
 Status RotaNow(const RotaCtx& ctx, const v1::RotaNowRequest& req, v1::RotaNowReply* out);
 Status Ledger(const RotaCtx& ctx, const v1::LedgerRequest& req, v1::LedgerReply* out);
+// Annual leave (年休假) entitled, taken and left (ctl.proto LeaveBalanceRequest).
+Status LeaveBalance(const RotaCtx& ctx, const v1::LeaveBalanceRequest& req,
+                    v1::LeaveBalanceReply* out);
+Status AnnualLeave(const State& st, const v1::Staff& p, int year, v1::LeaveBalanceReply* out);
 // The leader on duty at a center at `t`, if any.
 const v1::Staff* LeaderOnDuty(const State& state, std::string_view center, int64_t t);
 

@@ -3,8 +3,11 @@
 #include "daemon/domain/rota.h"
 
 #include <algorithm>
+#include <chrono>
+#include <cstdint>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
@@ -76,9 +79,88 @@ void Reassign(const RotaCtx& ctx, Overlay& ov, v1::Shift s, const std::string& r
   m->shifts_put.push_back(std::move(s));
 }
 
+// Days of annual leave a year earns after `full_years` of service
+// (职工带薪年休假条例 第三条).
+uint32_t AnnualRate(int full_years) {
+  return full_years >= 20 ? 15 : full_years >= 10 ? 10 : full_years >= 1 ? 5 : 0;
+}
+
+// Full years of service from `since` to `d` (an anniversary completes one).
+int FullYears(Date since, Date d) {
+  int years = int(d.year()) - int(since.year());
+  if (std::pair(unsigned(d.month()), unsigned(d.day())) <
+      std::pair(unsigned(since.month()), unsigned(since.day())))
+    --years;
+  return std::max(years, 0);
+}
+
+// The person's working days (their own rest days and statutory holidays
+// are not leave days) of [from, to] that fall in `year`.
+Result<uint32_t> LeaveDaysIn(const Calendar& cal, const v1::Staff& p, int32_t from, int32_t to,
+                             int year) {
+  const int32_t y0 = DayNumber(std::chrono::year(year) / 1 / 1);
+  const int32_t y1 = DayNumber(std::chrono::year(year) / 12 / 31);
+  uint32_t n = 0;
+  for (int32_t d = std::max(from, y0); d <= std::min(to, y1); ++d) {
+    ZB_ASSIGN_OR_RETURN(auto cls, cal.ClassOf(FromDayNumber(d), p));
+    if (cls == DayClass::kWorking) ++n;
+  }
+  return n;
+}
+
 }  // namespace
 
-Result<Mutation> AddLeave(const RotaCtx& ctx, v1::Leave leave) {
+Status AnnualLeave(const State& st, const v1::Staff& p, int year, v1::LeaveBalanceReply* out) {
+  if (year < 1970 || year > 9999) return Status::InvalidArgument("year", "is required (e.g. 2026)");
+  if (p.work_since().empty()) {
+    return Status::FailedPrecondition(
+        "work_since", fmt::format("{} has no start of work (参加工作时间) to reckon annual leave "
+                                  "from; set it with staff update --id {} --work-since YYYY-MM-DD",
+                                  p.id(), p.id()));
+  }
+  ZB_ASSIGN_OR_RETURN(const Date since, ParseDate(p.work_since()));
+  const Date jan1 = std::chrono::year(year) / 1 / 1;
+  const int32_t y0 = DayNumber(jan1);
+  const int32_t days_in_year = jan1.year().is_leap() ? 366 : 365;
+  uint32_t rate_days = 0;  // the sum of each day's rate
+  if (p.employment() != v1::VOLUNTEER_SERVICE) {
+    for (int32_t d = y0; d < y0 + days_in_year; ++d) {
+      rate_days += AnnualRate(FullYears(since, FromDayNumber(d)));
+    }
+  }
+  out->set_staff_id(p.id());
+  out->set_name(p.name());
+  out->set_year(year);
+  out->set_work_since(p.work_since());
+  out->set_service_years(static_cast<uint32_t>(FullYears(since, jan1)));
+  out->set_entitled_days(rate_days / static_cast<uint32_t>(days_in_year));
+  uint32_t taken = 0;
+  for (const auto& [id, l] : st.rota.leave()) {
+    if (l.staff_id() != p.id() || l.kind() != v1::ANNUAL) continue;
+    const int32_t from = DayOf(l.from()), to = DayOf(l.to());
+    if (to < y0 || from >= y0 + days_in_year) continue;
+    ZB_ASSIGN_OR_RETURN(const uint32_t n, LeaveDaysIn(st.calendar, p, from, to, year));
+    auto* row = out->add_leave();
+    row->set_leave_id(l.id());
+    row->set_from(l.from());
+    row->set_to(l.to());
+    row->set_days(n);
+    taken += n;
+  }
+  std::sort(out->mutable_leave()->begin(), out->mutable_leave()->end(),
+            [](const auto& a, const auto& b) { return a.from() < b.from(); });
+  out->set_taken_days(taken);
+  out->set_remaining_days(static_cast<int32_t>(out->entitled_days()) - static_cast<int32_t>(taken));
+  return {};
+}
+
+Status LeaveBalance(const RotaCtx& ctx, const v1::LeaveBalanceRequest& req,
+                    v1::LeaveBalanceReply* out) {
+  ZB_ASSIGN_OR_RETURN(auto person, NeedStaff(ctx.state, req.staff_id(), "staff_id"));
+  return AnnualLeave(ctx.state, *person, req.year(), out);
+}
+
+Result<Mutation> AddLeave(const RotaCtx& ctx, v1::Leave leave, bool force) {
   const auto& st = ctx.state;
   if (leave.id().empty() || leave.id().size() > kMaxIdLength)
     return Status::InvalidArgument("leave.id", "is required (at most 64 characters)");
@@ -96,6 +178,28 @@ Result<Mutation> AddLeave(const RotaCtx& ctx, v1::Leave leave) {
       return Status::AlreadyExists(
           "leave.from", fmt::format("{} overlaps leave {} ({}..{})", leave.id(), other->id(),
                                     other->from(), other->to()));
+    }
+  }
+  // Annual leave within each year's balance (a person without a start of
+  // work has no known entitlement and is not checked).
+  std::string overdrawn;
+  if (leave.kind() == v1::ANNUAL && !person->work_since().empty()) {
+    for (int y = int(from.year()); y <= int(to.year()); ++y) {
+      v1::LeaveBalanceReply b;
+      ZB_RETURN_IF_ERROR(AnnualLeave(st, *person, y, &b));
+      ZB_ASSIGN_OR_RETURN(const uint32_t asked,
+                          LeaveDaysIn(st.calendar, *person, DayNumber(from), DayNumber(to), y));
+      const int32_t left = b.remaining_days() - static_cast<int32_t>(asked);
+      if (left >= 0) continue;
+      if (!force) {
+        return Status::FailedPrecondition(
+            "leave.kind",
+            fmt::format("{} has {} of {} days of {} annual leave (年休假) left; {} takes {} "
+                        "working day(s) of {}. Take the rest as another kind, or force it",
+                        leave.staff_id(), std::max(b.remaining_days(), 0), b.entitled_days(), y,
+                        leave.id(), asked, y));
+      }
+      overdrawn += fmt::format("; {} annual leave overdrawn by {} day(s) (forced)", y, -left);
     }
   }
   Mutation m;
@@ -119,8 +223,8 @@ Result<Mutation> AddLeave(const RotaCtx& ctx, v1::Leave leave) {
   *b->mutable_staff() = *person;
   b->set_shifts_affected(static_cast<uint32_t>(hit.size()));
   Emit(&m, std::move(e));
-  m.summary = fmt::format("leave {} for {} {}..{}: {} shift(s) affected", leave.id(),
-                          leave.staff_id(), leave.from(), leave.to(), hit.size());
+  m.summary = fmt::format("leave {} for {} {}..{}: {} shift(s) affected{}", leave.id(),
+                          leave.staff_id(), leave.from(), leave.to(), hit.size(), overdrawn);
   return m;
 }
 

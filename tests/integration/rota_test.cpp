@@ -384,6 +384,44 @@ TEST_F(RotaDaemon, TheLedgerPaysStatutoryDaysRestDaysAndWorkingDaysApart) {
   EXPECT_NE(d_.Ctl({"staff", "ledger", "linan", "--year", "2026", "--month", "13"}).exit_code, 0);
 }
 
+// 年休假 as an operator sees it: the balance by years of service, leave
+// across the National Day block counting only working days, leave beyond the
+// balance refused with what is left, then forced, audited, and shown.
+TEST_F(RotaDaemon, AnnualLeaveHasABalanceByYearsOfService) {
+  Ok({"staff", "update", "--id", "linan", "--work-since", "2015-03-01"});
+  auto b = Json({"leave", "balance", "--staff", "linan", "--year", "2026"});
+  EXPECT_EQ(b.value("entitled_days", 0), 10) << "11 years of service: " << b.dump();
+  Ok({"leave", "add", "--id", "nd", "--staff", "linan", "--kind", "年假", "--from", "2026-09-28",
+      "--to", "2026-10-09"});
+  auto text = Ok({"leave", "balance", "--staff", "linan", "--year", "2026"});
+  EXPECT_NE(text.out.find("2026年 年休假：应休 10 天"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("已休 5 天，剩余 5 天"), std::string::npos)
+      << "10-01..07 are no leave days\n"
+      << text.out;
+  EXPECT_NE(Ok({"leave", "list", "--staff", "linan"}).out.find("年休假"), std::string::npos);
+
+  const uint64_t before = std::stoull(Json({"status"})["last_seq"].get<std::string>());
+  auto refused = d_.Ctl({"leave", "add", "--id", "nov", "--staff", "linan", "--kind", "ANNUAL",
+                         "--from", "2026-11-02", "--to", "2026-11-09"});
+  EXPECT_EQ(refused.exit_code, 1) << refused.out;
+  EXPECT_NE(refused.err.find("linan has 5 of 10 days of 2026 annual leave (年休假) left; nov "
+                             "takes 6 working day(s)"),
+            std::string::npos)
+      << refused.err;
+  EXPECT_EQ(std::stoull(Json({"status"})["last_seq"].get<std::string>()), before);
+  auto forced = Ok({"leave", "add", "--id", "nov", "--staff", "linan", "--kind", "ANNUAL", "--from",
+                    "2026-11-02", "--to", "2026-11-09", "--force"});
+  EXPECT_EQ(
+      Json({"leave", "balance", "--staff", "linan", "--year", "2026"}).value("remaining_days", 0),
+      -1);
+  auto audit = Ok({"audit", "list"});
+  EXPECT_NE(audit.out.find("overdrawn by 1 day(s) (forced)"), std::string::npos) << audit.out;
+
+  auto unknown = d_.Ctl({"leave", "balance", "--staff", "chenjing", "--year", "2026"});
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_NE(unknown.err.find("--work-since"), std::string::npos) << unknown.err;
+}
+
 // A year whose notice is loaded but whose statutory days are not: pay is
 // refused, naming the year and the command, not reckoned as zero; a wrong
 // statutory file is refused entry by entry and changes nothing.

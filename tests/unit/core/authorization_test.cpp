@@ -253,6 +253,7 @@ std::vector<Row> Rows() {
   row("rules_show", kEveryone).mutable_rules_show();
   row("ledger", kReadHere).mutable_ledger()->set_center_id("ds-a");
   row("ledger of one person", kReadAboutS1).mutable_ledger()->set_staff_id("s1");
+  row("leave_balance", kReadAboutS1).mutable_leave_balance()->set_staff_id("s1");
   // residents and visits
   {
     auto* r = row("resident_add", kOperateHere).mutable_resident_add()->mutable_resident();

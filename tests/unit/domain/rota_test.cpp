@@ -798,6 +798,91 @@ TEST_F(RotaTest, TheLedgerPaysEachPersonsOwnRestDaysAsRestDays) {
   for (const auto& r : out.rows()) EXPECT_EQ(r.total_minutes(), 0u) << r.staff_id();
 }
 
+// 年休假 by years of service, prorated when a threshold is crossed in the
+// year; a leave across the National Day block counts only the person's
+// working days; beyond the balance it is refused unless forced.
+TEST_F(RotaTest, AnnualLeaveIsEntitledByServiceCountsWorkingDaysAndStopsAtTheBalance) {
+  auto person = [&](const char* id, const char* since, v1::EmploymentType e = v1::LABOUR_CONTRACT,
+                    std::vector<uint32_t> rest = {}) {
+    v1::Staff s;
+    s.set_id(id);
+    s.set_name(id);
+    s.set_center_id("xingfu");
+    s.add_roles(v1::WORKER);
+    s.set_employment(e);
+    s.set_work_since(since);
+    if (!rest.empty()) s.set_rest_week(v1::REST_WEEK_FIXED);
+    for (uint32_t d : rest) s.add_rest_weekdays(d);
+    ASSERT_TRUE(ValidateStaffFields(s, "").ok());
+    st_.network.PutStaff(s);
+  };
+  person("ten", "2015-01-01");                                     // 11 years: 10 days
+  person("crossing", "2006-03-01");                                // 20 years on 03-01
+  person("first", "2025-07-01");                                   // 1 year on 07-01
+  person("volunteer", "2000-01-01", v1::VOLUNTEER_SERVICE);        // none
+  person("staggered", "2015-01-01", v1::LABOUR_CONTRACT, {1, 2});  // rests Mon, Tue
+  auto balance = [&](const char* id) {
+    v1::LeaveBalanceRequest q;
+    q.set_staff_id(id);
+    q.set_year(2026);
+    v1::LeaveBalanceReply out;
+    Status s = LeaveBalance(Ctx(), q, &out);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    return out;
+  };
+  EXPECT_EQ(balance("ten").entitled_days(), 10u);
+  EXPECT_EQ(balance("ten").service_years(), 11u);
+  // (10 x 59 days + 15 x 306 days) / 365 = 14.19; (5 x 184) / 365 = 2.52.
+  EXPECT_EQ(balance("crossing").entitled_days(), 14u);
+  EXPECT_EQ(balance("first").entitled_days(), 2u);
+  EXPECT_EQ(balance("volunteer").entitled_days(), 0u);
+
+  // Mon 09-28 .. Fri 10-09: 10-01..03 statutory, 10-04..07 rest days of the
+  // block: five working days for a regular week (09-28..30, 10-08, 10-09);
+  // for Monday and Tuesday off, 09-30, Sun 10-04, Wed 10-07, 10-08, 10-09.
+  Do(AddLeave(Ctx(), Leave("nd", "ten", v1::ANNUAL, "2026-09-28", "2026-10-09")));
+  Do(AddLeave(Ctx(), Leave("nd2", "staggered", v1::ANNUAL, "2026-09-28", "2026-10-09")));
+  auto b = balance("ten");
+  EXPECT_EQ(b.taken_days(), 5u);
+  EXPECT_EQ(b.remaining_days(), 5);
+  ASSERT_EQ(b.leave_size(), 1);
+  EXPECT_EQ(b.leave(0).days(), 5u);
+  EXPECT_EQ(balance("staggered").taken_days(), 5u);
+
+  // Six more working days (Mon 11-02 .. Mon 11-09) are one too many.
+  auto refused = AddLeave(Ctx(), Leave("nov", "ten", v1::ANNUAL, "2026-11-02", "2026-11-09"));
+  ASSERT_EQ(refused.status().code(), Code::kFailedPrecondition);
+  EXPECT_NE(refused.status().message().find("has 5 of 10 days of 2026 annual leave"),
+            std::string::npos)
+      << refused.status().ToString();
+  EXPECT_EQ(balance("ten").taken_days(), 5u) << "a refused leave changed nothing";
+  // Sick leave is not annual leave; forced annual leave is taken and said so.
+  Do(AddLeave(Ctx(), Leave("flu", "ten", v1::SICK, "2026-11-02", "2026-11-09")));
+  auto forced =
+      AddLeave(Ctx(), Leave("dec", "ten", v1::ANNUAL, "2026-12-01", "2026-12-08"), /*force=*/true);
+  ASSERT_TRUE(forced.ok()) << forced.status().ToString();
+  EXPECT_NE(forced->summary.find("2026 annual leave overdrawn by 1 day(s) (forced)"),
+            std::string::npos)
+      << forced->summary;
+  Do(std::move(forced));
+  EXPECT_EQ(balance("ten").remaining_days(), -1);
+
+  // No start of work: no entitlement to check against, and none to show.
+  Do(AddLeave(Ctx(), Leave("a1-annual", "a1", v1::ANNUAL, "2026-03-02", "2026-03-31")));
+  v1::LeaveBalanceRequest q;
+  q.set_staff_id("a1");
+  q.set_year(2026);
+  v1::LeaveBalanceReply out;
+  Status s = LeaveBalance(Ctx(), q, &out);
+  EXPECT_EQ(s.code(), Code::kFailedPrecondition);
+  EXPECT_NE(s.ToString().find("--work-since"), std::string::npos) << s.ToString();
+  // A year without its calendar is named.
+  auto across = AddLeave(Ctx(), Leave("ny", "ten", v1::ANNUAL, "2026-12-31", "2027-01-04"), true);
+  EXPECT_EQ(across.status().code(), Code::kFailedPrecondition);
+  EXPECT_NE(across.status().ToString().find("2027"), std::string::npos)
+      << across.status().ToString();
+}
+
 // Long work computes on copies of what it reads (state.h, "Snapshots"):
 // generation on GenerateReads must be generation on the whole state — with a
 // second center whose worker covers this one and has shifts there, leave,

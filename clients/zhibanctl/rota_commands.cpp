@@ -684,18 +684,29 @@ Result<v1::LeaveKind> ParseLeaveKind(const std::string& text) {
   return k->front();
 }
 
-// After forced annual leave: each year it touches whose balance is now
-// below zero, said plainly (the audit record says it too).
+// After forced annual leave or 补休: each year it touches whose balance is
+// now below zero, said plainly (the audit record says it too).
 void PrintOverdrawn(Context& ctx, const v1::Leave& l) {
   const int first = std::stoi(l.from().substr(0, 4)), last = std::stoi(l.to().substr(0, 4));
   for (int y = first; y <= last; ++y) {
     v1::CtlRequest req;
-    req.mutable_leave_balance()->set_staff_id(l.staff_id());
-    req.mutable_leave_balance()->set_year(y);
+    if (l.kind() == v1::ANNUAL) {
+      req.mutable_leave_balance()->set_staff_id(l.staff_id());
+      req.mutable_leave_balance()->set_year(y);
+    } else {
+      req.mutable_ledger()->set_staff_id(l.staff_id());
+      req.mutable_ledger()->set_year(y);
+    }
     auto r = ctx.ctl().Call(req);
-    if (!r.ok() || r->has_error() || r->leave_balance().remaining_days() >= 0) continue;
-    std::cout << fmt::format("{} {}年 年休假已超出 {} 天（强制）\n", l.staff_id(), y,
-                             -r->leave_balance().remaining_days());
+    if (!r.ok() || r->has_error()) continue;
+    if (l.kind() == v1::ANNUAL && r->leave_balance().remaining_days() < 0) {
+      std::cout << fmt::format("{} {}年 年休假已超出 {} 天（强制）\n", l.staff_id(), y,
+                               -r->leave_balance().remaining_days());
+    } else if (l.kind() == v1::COMPENSATORY && r->ledger().rows_size() == 1 &&
+               r->ledger().rows(0).comp_balance_minutes() < 0) {
+      std::cout << fmt::format("{} {}年 补休已超出 {:.1f} 小时（强制）\n", l.staff_id(), y,
+                               -r->ledger().rows(0).comp_balance_minutes() / 60.0);
+    }
   }
 }
 
@@ -716,7 +727,8 @@ Command LeaveAdd() {
             app->add_option("--to", *to, "last day (default: --from)");
             app->add_option("--reason", *reason, "note");
             app->add_flag("--force", *force,
-                          "take annual leave beyond the year's balance (reported, audited)");
+                          "take annual leave or 补休 beyond the year's balance (reported, "
+                          "audited)");
             return [=](Context& ctx) {
               auto k = ParseLeaveKind(*kind);
               if (!k.ok()) return Usage(ctx, k.status());
@@ -733,7 +745,7 @@ Command LeaveAdd() {
                 std::cout << fmt::format("leave {} for {} {}..{} ({})\n", r.leave().id(),
                                          r.leave().staff_id(), r.leave().from(), r.leave().to(),
                                          SeqNote(r));
-                if (*force && r.leave().kind() == v1::ANNUAL) PrintOverdrawn(ctx, r.leave());
+                if (*force) PrintOverdrawn(ctx, r.leave());
               });
             };
           }};

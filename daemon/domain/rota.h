@@ -193,8 +193,9 @@ Result<Mutation> PublishMonth(const RotaCtx& ctx, const v1::RotaPublishRequest& 
 Result<Mutation> CheckIn(const RotaCtx& ctx, std::string_view staff);
 Result<Mutation> RequestSwap(const RotaCtx& ctx, v1::SwapRequestRequest req, uint64_t serial);
 Result<Mutation> DecideSwap(const RotaCtx& ctx, const v1::SwapDecideRequest& req);
-// ANNUAL leave beyond the balance of a year it touches is refused unless
-// `force` (ctl.proto LeaveAddRequest).
+// ANNUAL leave beyond the balance of a year it touches, and COMPENSATORY
+// leave beyond the comp time left, are refused unless `force` (ctl.proto
+// LeaveAddRequest).
 Result<Mutation> AddLeave(const RotaCtx& ctx, v1::Leave leave, bool force = false);
 Result<Mutation> RemoveLeave(const RotaCtx& ctx, std::string_view id);
 Result<Mutation> SetRules(const RotaCtx& ctx, std::string_view toml, std::string_view source);

@@ -27,6 +27,11 @@ namespace zhiban::domain::rota_internal {
 
 inline constexpr int kMaxRangeDays = 366;
 
+// Minutes as hours in rule texts: 8h, 7.5h.
+inline std::string Hours(int64_t minutes) {
+  return minutes % 60 ? fmt::format("{:.1f}h", minutes / 60.0) : fmt::format("{}h", minutes / 60);
+}
+
 // The Monday of a day number's ISO week (1970-01-01, day 0, was a Thursday).
 inline int32_t MondayOf(int32_t day) { return day - ((day + 3) % 7); }
 

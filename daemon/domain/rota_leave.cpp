@@ -22,6 +22,7 @@ using common::Sec;
 using rota_internal::BestCandidate;
 using rota_internal::DayOf;
 using rota_internal::Emit;
+using rota_internal::Hours;
 using rota_internal::NeedStaff;
 using rota_internal::NewEvent;
 using rota_internal::Overlay;
@@ -200,6 +201,33 @@ Result<Mutation> AddLeave(const RotaCtx& ctx, v1::Leave leave, bool force) {
                         leave.id(), asked, y));
       }
       overdrawn += fmt::format("; {} annual leave overdrawn by {} day(s) (forced)", y, -left);
+    }
+  }
+  // 补休 within the comp time earned (ended duty, from Jan 1 of each year it
+  // touches) less the 补休 already granted that year.
+  if (leave.kind() == v1::COMPENSATORY) {
+    const Rules rules = ResolveRules(st.rota.rules(), *person, person->center_id());
+    for (int y = int(from.year()); y <= int(to.year()); ++y) {
+      v1::LedgerRequest q;
+      q.set_staff_id(person->id());
+      q.set_year(y);
+      v1::LedgerReply ledger;
+      ZB_RETURN_IF_ERROR(Ledger(ctx, q, &ledger));
+      const int64_t balance = ledger.rows(0).comp_balance_minutes();
+      ZB_ASSIGN_OR_RETURN(const uint32_t days,
+                          LeaveDaysIn(st.calendar, *person, DayNumber(from), DayNumber(to), y));
+      const int64_t asked = int64_t{days} * rules.daily_standard;
+      if (balance - asked >= 0) continue;
+      if (!force) {
+        return Status::FailedPrecondition(
+            "leave.kind",
+            fmt::format("{} has {} of comp time (补休) left in {}; {} takes {} working day(s), "
+                        "{}. Take the rest as another kind, or force it",
+                        leave.staff_id(), Hours(std::max<int64_t>(balance, 0)), y, leave.id(), days,
+                        Hours(asked)));
+      }
+      overdrawn += fmt::format("; {} comp time overdrawn by {} (forced)", y,
+                               Hours(asked - std::max<int64_t>(balance, 0)));
     }
   }
   Mutation m;

@@ -18,15 +18,12 @@ using common::kDay;
 using common::MayWorkAt;
 using common::Sec;
 using rota_internal::DayOf;
+using rota_internal::Hours;
 using rota_internal::MondayOf;
 
 namespace {
 
 std::string IsoOf(int32_t day) { return FormatDate(FromDayNumber(day)); }
-
-std::string Hours(int64_t minutes) {
-  return minutes % 60 ? fmt::format("{:.1f}h", minutes / 60.0) : fmt::format("{}h", minutes / 60);
-}
 
 }  // namespace
 

@@ -417,6 +417,19 @@ TEST_F(RotaDaemon, AnnualLeaveHasABalanceByYearsOfService) {
   auto audit = Ok({"audit", "list"});
   EXPECT_NE(audit.out.find("overdrawn by 1 day(s) (forced)"), std::string::npos) << audit.out;
 
+  // 补休 with no comp time earned: refused, then forced and said so.
+  auto comp = d_.Ctl(
+      {"leave", "add", "--id", "c1", "--staff", "linan", "--kind", "补休", "--from", "2026-12-01"});
+  EXPECT_EQ(comp.exit_code, 1);
+  EXPECT_NE(comp.err.find("linan has 0h of comp time (补休) left in 2026; c1 takes 1 working "
+                          "day(s), 8h"),
+            std::string::npos)
+      << comp.err;
+  comp = Ok({"leave", "add", "--id", "c1", "--staff", "linan", "--kind", "补休", "--from",
+             "2026-12-01", "--force"});
+  EXPECT_NE(comp.out.find("linan 2026年 补休已超出 8.0 小时（强制）"), std::string::npos)
+      << comp.out;
+
   auto unknown = d_.Ctl({"leave", "balance", "--staff", "chenjing", "--year", "2026"});
   EXPECT_EQ(unknown.exit_code, 1);
   EXPECT_NE(unknown.err.find("--work-since"), std::string::npos) << unknown.err;

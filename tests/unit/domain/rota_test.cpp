@@ -584,7 +584,8 @@ TEST_F(RotaTest, TimersFireOnceEachWithHandoffsAndNoShows) {
 TEST_F(RotaTest, LedgerCountsWeekendAndHolidayDuty) {
   Do(Generate("2026-01-05", "2026-02-28", true));
   now_ = *ParseIsoTime("2026-03-01T00:00:00+08:00");
-  Do(AddLeave(Ctx(), Leave("comp", "a1", v1::COMPENSATORY, "2026-03-02", "2026-03-03")));
+  // Forced: whatever a1's weekends earned, two days are taken.
+  Do(AddLeave(Ctx(), Leave("comp", "a1", v1::COMPENSATORY, "2026-03-02", "2026-03-03"), true));
   v1::LedgerRequest q;
   q.set_center_id("xingfu");
   q.set_year(2026);
@@ -658,8 +659,27 @@ TEST_F(RotaTest, TheLedgerPaysEachEmploymentTypeByItsOwnRules) {
   }
   // January: a rest-day shift (comp time earned before October) and 补休 in October.
   shift("contract", "2026-01-10", 9, 17);
-  Do(AddLeave(Ctx(), Leave("comp", "contract", v1::COMPENSATORY, "2026-10-17", "2026-10-20")));
   now_ = *ParseIsoTime("2026-11-01T00:00:00+08:00");
+  Do(AddLeave(Ctx(), Leave("comp", "contract", v1::COMPENSATORY, "2026-10-17", "2026-10-20")));
+  // 补休 stops at the balance: the contract worker's is spent, a volunteer
+  // earns none; forced, it is taken and said so.
+  auto spent =
+      AddLeave(Ctx(), Leave("more", "contract", v1::COMPENSATORY, "2026-11-02", "2026-11-03"));
+  ASSERT_EQ(spent.status().code(), Code::kFailedPrecondition);
+  EXPECT_NE(spent.status().message().find("contract has 0h of comp time (补休) left in 2026; more "
+                                          "takes 2 working day(s), 16h"),
+            std::string::npos)
+      << spent.status().ToString();
+  EXPECT_EQ(AddLeave(Ctx(), Leave("v", "volunteer", v1::COMPENSATORY, "2026-11-02", "2026-11-02"))
+                .status()
+                .code(),
+            Code::kFailedPrecondition);
+  auto forced = AddLeave(
+      Ctx(), Leave("more", "contract", v1::COMPENSATORY, "2026-11-02", "2026-11-03"), true);
+  ASSERT_TRUE(forced.ok()) << forced.status().ToString();
+  EXPECT_NE(forced->summary.find("2026 comp time overdrawn by 16h (forced)"), std::string::npos)
+      << forced->summary;
+  Do(std::move(forced));
 
   v1::LedgerRequest q;
   q.set_year(2026);
@@ -768,8 +788,8 @@ TEST_F(RotaTest, TheLedgerPaysEachPersonsOwnRestDaysAsRestDays) {
   for (int d = 12; d <= 18; ++d) shift("rota", fmt::format("2026-10-{}", d));
   // 补休 Mon 10-19 .. Wed 10-21: the staggered worker's Monday and Tuesday
   // are rest days already, so it draws one working day.
-  Do(AddLeave(Ctx(), Leave("comp", "staggered", v1::COMPENSATORY, "2026-10-19", "2026-10-21")));
   now_ = *ParseIsoTime("2026-11-01T00:00:00+08:00");
+  Do(AddLeave(Ctx(), Leave("comp", "staggered", v1::COMPENSATORY, "2026-10-19", "2026-10-21")));
 
   v1::LedgerRequest q;
   q.set_year(2026);

@@ -175,6 +175,16 @@ std::string LeaveKindText(v1::LeaveKind k) {
       return "补休";
     case v1::PERSONAL:
       return "事假";
+    case v1::MARRIAGE:
+      return "婚假";
+    case v1::MATERNITY:
+      return "产假";
+    case v1::PATERNITY:
+      return "陪产假";
+    case v1::BEREAVEMENT:
+      return "丧假";
+    case v1::HOME_VISIT:
+      return "探亲假";
     default:
       return "未知";
   }

@@ -25,7 +25,7 @@ std::string ShiftsToIcs(const std::vector<v1::Shift>& shifts, const Names& staff
 std::string LedgerToCsv(const v1::LedgerReply& ledger, bool bom);
 // 劳动法(150%/补休或200%/300%), 补休, 加班补贴, 不计加班费.
 std::string OvertimePayText(v1::OvertimePay p);
-// 年休假, 病假, 补休, 事假.
+// 年休假, 病假, 补休, 事假, 婚假, 产假, 陪产假, 丧假, 探亲假.
 std::string LeaveKindText(v1::LeaveKind k);
 
 // RFC 5545 §3.3.11 TEXT escaping and §3.1 folding (75 octets, never inside

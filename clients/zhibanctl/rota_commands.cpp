@@ -670,15 +670,19 @@ Command RulesShow() {
       });
 }
 
-// ANNUAL, SICK, COMPENSATORY, PERSONAL, or one in Chinese.
+constexpr const char* kLeaveKinds =
+    "ANNUAL (年休假), SICK (病假), COMPENSATORY (补休/调休), PERSONAL (事假), MARRIAGE (婚假), "
+    "MATERNITY (产假), PATERNITY (陪产假), BEREAVEMENT (丧假), HOME_VISIT (探亲假)";
+
+// A kind of leave by its name or in Chinese.
 Result<v1::LeaveKind> ParseLeaveKind(const std::string& text) {
   static const std::map<std::string, v1::LeaveKind, std::less<>> kChinese = {
       {"年假", v1::ANNUAL},       {"年休假", v1::ANNUAL},     {"病假", v1::SICK},
-      {"补休", v1::COMPENSATORY}, {"调休", v1::COMPENSATORY}, {"事假", v1::PERSONAL}};
+      {"补休", v1::COMPENSATORY}, {"调休", v1::COMPENSATORY}, {"事假", v1::PERSONAL},
+      {"婚假", v1::MARRIAGE},     {"产假", v1::MATERNITY},    {"陪产假", v1::PATERNITY},
+      {"护理假", v1::PATERNITY},  {"丧假", v1::BEREAVEMENT},  {"探亲假", v1::HOME_VISIT}};
   if (auto it = kChinese.find(text); it != kChinese.end()) return it->second;
-  auto k = ParseEnums<v1::LeaveKind>(text, v1::LeaveKind_Parse, "--kind",
-                                     "ANNUAL (年休假), SICK (病假), COMPENSATORY (补休), "
-                                     "PERSONAL (事假)");
+  auto k = ParseEnums<v1::LeaveKind>(text, v1::LeaveKind_Parse, "--kind", kLeaveKinds);
   if (!k.ok()) return k.status();
   if (k->size() != 1) return Status::InvalidArgument("--kind", "give one kind");
   return k->front();
@@ -719,16 +723,13 @@ Command LeaveAdd() {
             auto force = std::make_shared<bool>(false);
             app->add_option("--id", *id, "leave id")->required();
             app->add_option("--staff", *staff, "staff id")->required();
-            app->add_option("--kind", *kind,
-                            "ANNUAL (年休假), SICK (病假), COMPENSATORY (补休/调休) or PERSONAL "
-                            "(事假)")
-                ->required();
+            app->add_option("--kind", *kind, kLeaveKinds)->required();
             app->add_option("--from", *from, "first day")->required();
             app->add_option("--to", *to, "last day (default: --from)");
             app->add_option("--reason", *reason, "note");
             app->add_flag("--force", *force,
-                          "take annual leave or 补休 beyond the year's balance (reported, "
-                          "audited)");
+                          "take annual leave or 补休 beyond the year's balance, or leave "
+                          "longer than its kind's length (reported, audited)");
             return [=](Context& ctx) {
               auto k = ParseLeaveKind(*kind);
               if (!k.ok()) return Usage(ctx, k.status());

@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -63,6 +64,10 @@ struct Rules {
 // "subsidy", "none"; unset: by employment type). Errors name file:line.
 Result<v1::WorkRulesConfig> ParseRulesToml(std::string_view toml, std::string_view source);
 Rules ResolveRules(const v1::WorkRulesConfig& cfg, const v1::Staff& staff, std::string_view center);
+// How long one leave of `kind` may be: the rules' [leave.<KIND>], else the
+// national law's (none for PATERNITY, which only provinces set, and for the
+// kinds without a fixed length: then not checked).
+std::optional<v1::LeaveLength> LeaveLengthOf(const v1::WorkRulesConfig& cfg, v1::LeaveKind kind);
 
 // What the engine needs of a shift, in seconds and day numbers.
 struct ShiftFacts {

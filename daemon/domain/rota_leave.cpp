@@ -169,7 +169,9 @@ Result<Mutation> AddLeave(const RotaCtx& ctx, v1::Leave leave, bool force) {
     return Status::AlreadyExists("leave.id", fmt::format("leave \"{}\" exists", leave.id()));
   ZB_ASSIGN_OR_RETURN(auto person, NeedStaff(st, leave.staff_id(), "leave.staff_id"));
   if (!v1::LeaveKind_IsValid(leave.kind()) || leave.kind() == v1::LEAVE_KIND_UNSPECIFIED) {
-    return Status::InvalidArgument("leave.kind", "must be ANNUAL, SICK, COMPENSATORY or PERSONAL");
+    return Status::InvalidArgument("leave.kind",
+                                   "must be ANNUAL, SICK, COMPENSATORY, PERSONAL, MARRIAGE, "
+                                   "MATERNITY, PATERNITY, BEREAVEMENT or HOME_VISIT");
   }
   Date from, to;
   if (leave.to().empty()) leave.set_to(leave.from());
@@ -201,6 +203,32 @@ Result<Mutation> AddLeave(const RotaCtx& ctx, v1::Leave leave, bool force) {
                         leave.id(), asked, y));
       }
       overdrawn += fmt::format("; {} annual leave overdrawn by {} day(s) (forced)", y, -left);
+    }
+  }
+  // Leave of a fixed length (婚假, 产假, ...) no longer than the rules say.
+  if (const auto len = LeaveLengthOf(st.rota.rules(), leave.kind())) {
+    uint32_t days = 0;
+    if (len->calendar_days()) {
+      days = static_cast<uint32_t>(DayNumber(to) - DayNumber(from) + 1);
+    } else {
+      for (int y = int(from.year()); y <= int(to.year()); ++y) {
+        ZB_ASSIGN_OR_RETURN(const uint32_t n,
+                            LeaveDaysIn(st.calendar, *person, DayNumber(from), DayNumber(to), y));
+        days += n;
+      }
+    }
+    const char* unit = len->calendar_days() ? "calendar" : "working";
+    if (days > len->days()) {
+      if (!force) {
+        return Status::FailedPrecondition(
+            "leave.to",
+            fmt::format("{} leave is at most {} {} days by the rules; {} takes {}. Shorten it, "
+                        "take the rest as another kind, or force it",
+                        v1::LeaveKind_Name(leave.kind()), len->days(), unit, leave.id(), days));
+      }
+      overdrawn +=
+          fmt::format("; {} {} day(s) beyond the {} leave's {} (forced)", days - len->days(), unit,
+                      v1::LeaveKind_Name(leave.kind()), len->days());
     }
   }
   // 补休 within the comp time earned (ended duty, from Jan 1 of each year it

@@ -1,6 +1,9 @@
 // Working-time rules: the rules TOML, resolved per person and center (rota.h).
 #include "daemon/domain/rota.h"
 
+#include <algorithm>
+#include <array>
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -41,7 +44,8 @@ Status ParseRulesTable(const toml::table& t, std::string_view source, const std:
                        v1::WorkRules* out) {
   for (const auto& [k, node] : t) {
     const std::string key(k.str());
-    const toml::node& v = node;  // a lambda may not capture a binding (clang 14)
+    const toml::node& v = node;                     // a lambda may not capture a binding (clang 14)
+    if (where.empty() && key == "leave") continue;  // ParseLeaveTable's
     if (v.is_table() && where.empty() && (key == "employment" || key == "center")) continue;
     auto bad = [&](const std::string& msg) {
       return Status::InvalidArgument(
@@ -108,7 +112,93 @@ void ApplyRules(const v1::WorkRules& w, Rules* r) {
   if (w.overtime_pay() != v1::OVERTIME_PAY_UNSPECIFIED) r->overtime_pay = w.overtime_pay();
 }
 
+// The kinds whose length the rules give, and what the law gives when they
+// do not (none: not checked).
+struct LeaveLaw {
+  v1::LeaveKind kind;
+  std::optional<v1::LeaveLength> national;
+};
+
+v1::LeaveLength Length(uint32_t days, bool calendar) {
+  v1::LeaveLength l;
+  l.set_days(days);
+  l.set_calendar_days(calendar);
+  return l;
+}
+
+// 婚丧假 1-3 days (国家劳动总局、财政部 1980); 产假 98 days (女职工劳动保护
+// 特别规定 第七条); 探亲假 30 days at most, rest days and holidays
+// included (国务院关于职工探亲待遇的规定 第三、四条); 陪产假: provinces only.
+const std::array<LeaveLaw, 5>& LeaveLaws() {
+  static const std::array<LeaveLaw, 5> kLaws = {{
+      {v1::MARRIAGE, Length(3, false)},
+      {v1::MATERNITY, Length(98, true)},
+      {v1::PATERNITY, std::nullopt},
+      {v1::BEREAVEMENT, Length(3, false)},
+      {v1::HOME_VISIT, Length(30, true)},
+  }};
+  return kLaws;
+}
+
+// [leave.<KIND>]: days = N, count = "working" | "calendar".
+Status ParseLeaveTable(const toml::table& t, std::string_view source, v1::WorkRulesConfig* cfg) {
+  for (const auto& [k, node] : t) {
+    const std::string kind(k.str());
+    const toml::node& v = node;
+    auto bad = [&](const toml::node& at, const std::string& field, const std::string& msg) {
+      return Status::InvalidArgument(
+          fmt::format("leave.{}{}", kind, field),
+          fmt::format("{}:{}: {}", source.empty() ? "rules" : source, at.source().begin.line, msg));
+    };
+    v1::LeaveKind lk{};
+    const bool known =
+        v1::LeaveKind_Parse(kind, &lk) && std::any_of(LeaveLaws().begin(), LeaveLaws().end(),
+                                                      [&](const auto& l) { return l.kind == lk; });
+    if (!known) {
+      return bad(
+          v, "",
+          fmt::format("\"{}\" is not a kind of leave with a length (MARRIAGE 婚假, "
+                      "MATERNITY 产假, PATERNITY 陪产假, BEREAVEMENT 丧假, HOME_VISIT 探亲假)",
+                      kind));
+    }
+    const auto* table = v.as_table();
+    if (!table) return bad(v, "", "must be a table: days = N, count = \"working\" or \"calendar\"");
+    v1::LeaveLength len;
+    for (const auto& [fk, fnode] : *table) {
+      const std::string field(fk.str());
+      const toml::node& f = fnode;
+      if (field == "days") {
+        const auto days = f.value<int64_t>();
+        if (!days || *days < 1 || *days > 366)
+          return bad(f, ".days", "days must be a whole number of days, 1 to 366");
+        len.set_days(static_cast<uint32_t>(*days));
+      } else if (field == "count") {
+        const std::string count = f.value<std::string>().value_or("");
+        if (count != "working" && count != "calendar")
+          return bad(f, ".count",
+                     "count must be \"working\" (the person's working days) or "
+                     "\"calendar\" (every day)");
+        len.set_calendar_days(count == "calendar");
+      } else {
+        return bad(f, "." + field, fmt::format("unknown key \"{}\" (days, count)", field));
+      }
+    }
+    if (len.days() == 0) return bad(v, ".days", "days is required");
+    (*cfg->mutable_leave())[kind] = len;
+  }
+  return {};
+}
+
 }  // namespace
+
+std::optional<v1::LeaveLength> LeaveLengthOf(const v1::WorkRulesConfig& cfg, v1::LeaveKind kind) {
+  if (auto it = cfg.leave().find(v1::LeaveKind_Name(kind)); it != cfg.leave().end())
+    return it->second;
+  for (const auto& law : LeaveLaws()) {
+    if (law.kind == kind) return law.national;
+  }
+  return std::nullopt;
+}
 
 Result<v1::WorkRulesConfig> ParseRulesToml(std::string_view text, std::string_view source) {
   toml::table t;
@@ -148,6 +238,13 @@ Result<v1::WorkRulesConfig> ParseRulesToml(std::string_view text, std::string_vi
       ZB_RETURN_IF_ERROR(ParseRulesTable(*v.as_table(), source, fmt::format("center.{}.", k.str()),
                                          &(*cfg.mutable_by_center())[std::string(k.str())]));
     }
+  }
+  if (const auto* leave = t["leave"].as_table()) {
+    ZB_RETURN_IF_ERROR(ParseLeaveTable(*leave, source, &cfg));
+  } else if (t.contains("leave")) {
+    return Status::InvalidArgument("leave",
+                                   fmt::format("{}:{}: must be a table of [leave.<KIND>]", source,
+                                               t["leave"].node()->source().begin.line));
   }
   cfg.set_toml(std::string(text));
   cfg.set_source(std::string(source));

@@ -384,10 +384,11 @@ TEST_F(RotaDaemon, TheLedgerPaysStatutoryDaysRestDaysAndWorkingDaysApart) {
   EXPECT_NE(d_.Ctl({"staff", "ledger", "linan", "--year", "2026", "--month", "13"}).exit_code, 0);
 }
 
-// 年休假 as an operator sees it: the balance by years of service, leave
+// Leave as an operator sees it: 年休假's balance by years of service, leave
 // across the National Day block counting only working days, leave beyond the
-// balance refused with what is left, then forced, audited, and shown.
-TEST_F(RotaDaemon, AnnualLeaveHasABalanceByYearsOfService) {
+// balance refused with what is left, then forced, audited, and shown; 补休
+// beyond the comp time earned; 婚假 by the law, then by the province's rules.
+TEST_F(RotaDaemon, LeaveIsHeldToBalancesAndLengths) {
   Ok({"staff", "update", "--id", "linan", "--work-since", "2015-03-01"});
   auto b = Json({"leave", "balance", "--staff", "linan", "--year", "2026"});
   EXPECT_EQ(b.value("entitled_days", 0), 10) << "11 years of service: " << b.dump();
@@ -429,6 +430,19 @@ TEST_F(RotaDaemon, AnnualLeaveHasABalanceByYearsOfService) {
              "2026-12-01", "--force"});
   EXPECT_NE(comp.out.find("linan 2026年 补休已超出 8.0 小时（强制）"), std::string::npos)
       << comp.out;
+
+  // 婚假: the law's 3 working days, then the province's 10 from the rules.
+  auto wedding = d_.Ctl({"leave", "add", "--id", "w1", "--staff", "chenjing", "--kind", "婚假",
+                         "--from", "2026-11-05", "--to", "2026-11-10"});
+  EXPECT_EQ(wedding.exit_code, 1);
+  EXPECT_NE(wedding.err.find("MARRIAGE leave is at most 3 working days by the rules; w1 takes 4"),
+            std::string::npos)
+      << wedding.err;
+  Ok({"rota", "rules", "set", "--file",
+      Write("leave.toml", "[leave.MARRIAGE]\ndays = 10\ncount = \"working\"\n")});
+  Ok({"leave", "add", "--id", "w1", "--staff", "chenjing", "--kind", "婚假", "--from", "2026-11-05",
+      "--to", "2026-11-10"});
+  EXPECT_NE(Ok({"leave", "list", "--staff", "chenjing"}).out.find("婚假"), std::string::npos);
 
   auto unknown = d_.Ctl({"leave", "balance", "--staff", "chenjing", "--year", "2026"});
   EXPECT_EQ(unknown.exit_code, 1);

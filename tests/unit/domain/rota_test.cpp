@@ -903,6 +903,55 @@ TEST_F(RotaTest, AnnualLeaveIsEntitledByServiceCountsWorkingDaysAndStopsAtTheBal
       << across.status().ToString();
 }
 
+// Leave of a fixed length (issue 18): the national lengths unless the rules
+// give the province's, counted in the person's working days or in calendar
+// days as each kind says; longer is refused, or forced and said so.
+TEST_F(RotaTest, LeaveOfAFixedLengthIsHeldToTheLawOrTheRules) {
+  // 婚假 by the law: 3 working days. Thu 11-05 .. Mon 11-09 is three.
+  Do(AddLeave(Ctx(), Leave("m1", "a1", v1::MARRIAGE, "2026-11-05", "2026-11-09")));
+  auto longer = AddLeave(Ctx(), Leave("m2", "a2", v1::MARRIAGE, "2026-11-05", "2026-11-10"));
+  ASSERT_EQ(longer.status().code(), Code::kFailedPrecondition);
+  EXPECT_NE(longer.status().message().find(
+                "MARRIAGE leave is at most 3 working days by the rules; m2 takes 4"),
+            std::string::npos)
+      << longer.status().ToString();
+  // 产假: 98 calendar days, weekends and holidays included.
+  Do(AddLeave(Ctx(), Leave("b1", "a3", v1::MATERNITY, "2026-03-02", "2026-06-07")));
+  EXPECT_EQ(
+      AddLeave(Ctx(), Leave("b2", "a4", v1::MATERNITY, "2026-03-02", "2026-06-08")).status().code(),
+      Code::kFailedPrecondition);
+  // 陪产假 has no national length: not checked until the rules give one.
+  Do(AddLeave(Ctx(), Leave("p1", "l1", v1::PATERNITY, "2026-03-02", "2026-03-31")));
+
+  // A province's lengths from the rules.
+  auto rules = ParseRulesToml(
+      "[leave.MARRIAGE]\ndays = 10\ncount = \"working\"\n"
+      "[leave.PATERNITY]\ndays = 15\ncount = \"calendar\"\n",
+      "r.toml");
+  ASSERT_TRUE(rules.ok()) << rules.status().ToString();
+  st_.rota.SetRules(*rules);
+  Do(AddLeave(Ctx(), Leave("m2", "a2", v1::MARRIAGE, "2026-11-05", "2026-11-10")));
+  auto forced = AddLeave(Ctx(), Leave("p2", "l2", v1::PATERNITY, "2026-04-01", "2026-04-16"), true);
+  ASSERT_TRUE(forced.ok()) << forced.status().ToString();
+  EXPECT_NE(forced->summary.find("1 calendar day(s) beyond the PATERNITY leave's 15 (forced)"),
+            std::string::npos)
+      << forced->summary;
+
+  // Bad tables are refused, naming the line and what would do.
+  for (const auto& [toml, says] : std::vector<std::pair<std::string, std::string>>{
+           {"[leave.SICK]\ndays = 3\n", "r.toml:1: \"SICK\" is not a kind of leave with a length"},
+           {"[leave.MARRIAGE]\ndays = 0\n", "r.toml:2: days must be a whole number"},
+           {"[leave.MARRIAGE]\ndays = 3\ncount = \"weekdays\"\n", "r.toml:3: count must be"},
+           {"[leave.MARRIAGE]\ncount = \"calendar\"\n", "days is required"},
+           {"leave = 3\n", "r.toml:1: must be a table"},
+       }) {
+    auto bad = ParseRulesToml(toml, "r.toml");
+    ASSERT_FALSE(bad.ok()) << toml;
+    EXPECT_NE(bad.status().message().find(says), std::string::npos)
+        << toml << " -> " << bad.status().ToString();
+  }
+}
+
 // Long work computes on copies of what it reads (state.h, "Snapshots"):
 // generation on GenerateReads must be generation on the whole state — with a
 // second center whose worker covers this one and has shifts there, leave,

@@ -201,7 +201,14 @@ Status ParseRestDays(const std::string& text, v1::Staff* s) {
     s->set_rest_week(v1::REST_WEEK_ROTA);
     return {};
   }
-  for (const auto& word : SplitList(t)) {
+  // As shown (固定：周一、周二) or typed in Chinese: 、 and ， separate too.
+  std::string listed = t;
+  for (const std::string_view sep : {"、", "，"}) {
+    for (size_t at; (at = listed.find(sep)) != std::string::npos;)
+      listed.replace(at, sep.size(), ",");
+  }
+  if (listed.starts_with("固定：")) listed.erase(0, std::string_view("固定：").size());
+  for (const auto& word : SplitList(listed)) {
     const uint32_t d = WeekdayOf(word);
     if (d == 0) {
       return Status::InvalidArgument(

@@ -46,12 +46,13 @@ Result<v1::CenterLevel> ParseLevel(const std::string& text);
 Result<v1::EmploymentType> ParseEmployment(const std::string& text);
 // 劳动合同, 公务员, 两委, 志愿者 (unspecified: 劳动合同, as it counts).
 std::string EmploymentText(v1::EmploymentType e);
-// A person's rest days as written in a CSV cell or --rest-days: "" or
-// "weekend" (周末) a regular week; "rota" (轮休) the days the rota leaves free;
-// one or two weekdays (MON;TUE, 周一;周二, 1;2) a fixed week (错时). Sets
-// rest_week and rest_weekdays of `s`; the error names what is wrong.
+// A person's rest days as written in a CSV cell or --rest-days: "" (unset:
+// a regular week) or "weekend" (周末, a regular week said so); "rota" (轮休)
+// the days the rota leaves free; one or two weekdays (MON;TUE, 周一、周二,
+// 1,2) a fixed week (错时). Sets rest_week and rest_weekdays of `s`; the
+// error names what is wrong.
 Status ParseRestDays(const std::string& text, v1::Staff* s);
-// The same as a CSV cell: "" (regular), ROTA, or weekdays as MON;TUE.
+// The same as a CSV cell: "" (unset), WEEKEND, ROTA, or weekdays as MON;TUE.
 std::string RestDaysCell(const v1::Staff& s);
 // In Chinese: 周末及调休, 轮休（按排班）, 固定：周一、周二.
 std::string RestDaysText(const v1::Staff& s);

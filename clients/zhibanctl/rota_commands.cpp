@@ -691,6 +691,7 @@ Result<v1::LeaveKind> ParseLeaveKind(const std::string& text) {
 // After forced annual leave or 补休: each year it touches whose balance is
 // now below zero, said plainly (the audit record says it too).
 void PrintOverdrawn(Context& ctx, const v1::Leave& l) {
+  if (l.kind() != v1::ANNUAL && l.kind() != v1::COMPENSATORY) return;  // lengths: the audit's
   const int first = std::stoi(l.from().substr(0, 4)), last = std::stoi(l.to().substr(0, 4));
   for (int y = first; y <= last; ++y) {
     v1::CtlRequest req;
@@ -728,8 +729,8 @@ Command LeaveAdd() {
             app->add_option("--to", *to, "last day (default: --from)");
             app->add_option("--reason", *reason, "note");
             app->add_flag("--force", *force,
-                          "take annual leave or 补休 beyond the year's balance, or leave "
-                          "longer than its kind's length (reported, audited)");
+                          "take annual leave or 补休 beyond the year's balance (shown), or "
+                          "leave longer than its kind's length (audited)");
             return [=](Context& ctx) {
               auto k = ParseLeaveKind(*kind);
               if (!k.ok()) return Usage(ctx, k.status());

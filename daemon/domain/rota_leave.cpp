@@ -121,6 +121,9 @@ Status AnnualLeave(const State& st, const v1::Staff& p, int year, v1::LeaveBalan
   }
   ZB_ASSIGN_OR_RETURN(const Date since, ParseDate(p.work_since()));
   const Date jan1 = std::chrono::year(year) / 1 / 1;
+  // Leave days are the person's working days: the year's notice is needed
+  // even before any leave is taken, so a balance never silently assumes one.
+  ZB_RETURN_IF_ERROR(st.calendar.ClassOf(jan1).status());
   const int32_t y0 = DayNumber(jan1);
   const int32_t days_in_year = jan1.year().is_leap() ? 366 : 365;
   uint32_t rate_days = 0;  // the sum of each day's rate
@@ -254,8 +257,8 @@ Result<Mutation> AddLeave(const RotaCtx& ctx, v1::Leave leave, bool force) {
                         leave.staff_id(), Hours(std::max<int64_t>(balance, 0)), y, leave.id(), days,
                         Hours(asked)));
       }
-      overdrawn += fmt::format("; {} comp time overdrawn by {} (forced)", y,
-                               Hours(asked - std::max<int64_t>(balance, 0)));
+      overdrawn +=
+          fmt::format("; {} comp time overdrawn by {} (forced)", y, Hours(asked - balance));
     }
   }
   Mutation m;

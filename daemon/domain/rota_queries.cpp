@@ -186,11 +186,14 @@ uint32_t AddDay(DayClass cls, const DayDuty& d, const Rules& rules, v1::LedgerRo
 // A rota week's (轮休) worked days paid as rest days: in each Monday..Sunday
 // week, as many as its free days (no working duty) fall short of the weekly
 // rest rule, taken from its last worked days other than statutory holidays.
-// Days not yet worked count as free, so a week in progress (or one a monthly
-// period cuts) owes nothing it would not owe whole. Days before `y0` count
-// for the week but are not reckoned (their year's notice may be absent).
-Result<std::set<int32_t>> RotaRestWork(const Calendar& cal, const std::map<int32_t, DayDuty>& days,
-                                       int32_t y0, const Rules& rules) {
+// `days` holds whole weeks (the ledger collects from the Monday before its
+// period to the Sunday after), so every period that cuts a week picks the
+// same days; days not yet worked count as free. Days before `y0` count for
+// the week but are never picked (their year is another ledger's, and was
+// judged with this week whole). A day of next year whose notice is not
+// loaded yet is taken as no statutory holiday.
+std::set<int32_t> RotaRestWork(const Calendar& cal, const std::map<int32_t, DayDuty>& days,
+                               int32_t y0, const Rules& rules) {
   std::set<int32_t> out;
   for (auto it = days.begin(); it != days.end();) {
     const int32_t monday = MondayOf(it->first);
@@ -201,8 +204,8 @@ Result<std::set<int32_t>> RotaRestWork(const Calendar& cal, const std::map<int32
     uint32_t free = 7 - static_cast<uint32_t>(worked.size());
     for (auto w = worked.rbegin(); w != worked.rend() && free < rules.min_rest_days_week; ++w) {
       if (*w >= y0) {
-        ZB_ASSIGN_OR_RETURN(auto cls, cal.ClassOf(FromDayNumber(*w)));
-        if (cls == DayClass::kStatutory) continue;
+        const auto cls = cal.ClassOf(FromDayNumber(*w));
+        if (cls.ok() && *cls == DayClass::kStatutory) continue;
         out.insert(*w);
       }
       ++free;
@@ -256,13 +259,15 @@ Status Ledger(const RotaCtx& ctx, const v1::LedgerRequest& req, v1::LedgerReply*
                                                                            : p->employment());
     const Rules rules = ResolveRules(st.rota.rules(), *p, p->center_id());
     row->set_overtime_pay(rules.overtime_pay);
-    // A rota week (轮休) is judged whole: its days before Jan 1 count too.
+    // A rota week (轮休) is judged whole: its days before Jan 1 and after
+    // the period's end count too.
     const bool rota_week = p->rest_week() == v1::REST_WEEK_ROTA;
     const int32_t from = rota_week ? MondayOf(y0) : y0;
-    std::map<int32_t, DayDuty> days;  // `from` .. the period's end, worked shifts only
-    for (const auto* s : st.rota.StaffShifts(p->id(), from * kDay - kDay, (p1 + 2) * kDay)) {
+    const int32_t until = rota_week ? MondayOf(p1) + 6 : p1;
+    std::map<int32_t, DayDuty> days;  // `from` .. `until`, worked shifts only
+    for (const auto* s : st.rota.StaffShifts(p->id(), from * kDay - kDay, (until + 2) * kDay)) {
       const ShiftFacts f = FactsOf(*s);
-      if (f.day < from || f.day > p1 || f.end > now) continue;
+      if (f.day < from || f.day > until || f.end > now) continue;
       DayDuty& d = days[f.day];
       if (f.working) {
         d.working += f.minutes();
@@ -272,13 +277,11 @@ Status Ledger(const RotaCtx& ctx, const v1::LedgerRequest& req, v1::LedgerReply*
       }
     }
     std::set<int32_t> rest_work;  // a rota week's: worked days paid as rest days
-    if (rota_week) {
-      ZB_ASSIGN_OR_RETURN(rest_work, RotaRestWork(st.calendar, days, y0, rules));
-    }
+    if (rota_week) rest_work = RotaRestWork(st.calendar, days, y0, rules);
     int64_t earned_before = 0;  // comp time earned this year before the period
     v1::LedgerRow before;       // the rest of what those days add: not shown
     for (const auto& [day, duty] : days) {
-      if (day < y0) continue;
+      if (day < y0 || day > p1) continue;
       // The class of the day now, not the day type the shift was made with:
       // statutory days loaded later count, and a weekend inside a holiday
       // block is a rest day like any other.

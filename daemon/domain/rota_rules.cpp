@@ -1,7 +1,6 @@
 // Working-time rules: the rules TOML, resolved per person and center (rota.h).
 #include "daemon/domain/rota.h"
 
-#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -117,6 +116,7 @@ void ApplyRules(const v1::WorkRules& w, Rules* r) {
 struct LeaveLaw {
   v1::LeaveKind kind;
   std::optional<v1::LeaveLength> national;
+  bool calendar_days;  // how a [leave.<KIND>] without `count` counts
 };
 
 v1::LeaveLength Length(uint32_t days, bool calendar) {
@@ -131,11 +131,11 @@ v1::LeaveLength Length(uint32_t days, bool calendar) {
 // included (国务院关于职工探亲待遇的规定 第三、四条); 陪产假: provinces only.
 const std::array<LeaveLaw, 5>& LeaveLaws() {
   static const std::array<LeaveLaw, 5> kLaws = {{
-      {v1::MARRIAGE, Length(3, false)},
-      {v1::MATERNITY, Length(98, true)},
-      {v1::PATERNITY, std::nullopt},
-      {v1::BEREAVEMENT, Length(3, false)},
-      {v1::HOME_VISIT, Length(30, true)},
+      {v1::MARRIAGE, Length(3, false), false},
+      {v1::MATERNITY, Length(98, true), true},
+      {v1::PATERNITY, std::nullopt, true},
+      {v1::BEREAVEMENT, Length(3, false), false},
+      {v1::HOME_VISIT, Length(30, true), true},
   }};
   return kLaws;
 }
@@ -151,10 +151,13 @@ Status ParseLeaveTable(const toml::table& t, std::string_view source, v1::WorkRu
           fmt::format("{}:{}: {}", source.empty() ? "rules" : source, at.source().begin.line, msg));
     };
     v1::LeaveKind lk{};
-    const bool known =
-        v1::LeaveKind_Parse(kind, &lk) && std::any_of(LeaveLaws().begin(), LeaveLaws().end(),
-                                                      [&](const auto& l) { return l.kind == lk; });
-    if (!known) {
+    const LeaveLaw* law = nullptr;
+    if (v1::LeaveKind_Parse(kind, &lk)) {
+      for (const auto& l : LeaveLaws()) {
+        if (l.kind == lk) law = &l;
+      }
+    }
+    if (!law) {
       return bad(
           v, "",
           fmt::format("\"{}\" is not a kind of leave with a length (MARRIAGE 婚假, "
@@ -164,6 +167,7 @@ Status ParseLeaveTable(const toml::table& t, std::string_view source, v1::WorkRu
     const auto* table = v.as_table();
     if (!table) return bad(v, "", "must be a table: days = N, count = \"working\" or \"calendar\"");
     v1::LeaveLength len;
+    len.set_calendar_days(law->calendar_days);
     for (const auto& [fk, fnode] : *table) {
       const std::string field(fk.str());
       const toml::node& f = fnode;

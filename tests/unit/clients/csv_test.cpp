@@ -171,7 +171,10 @@ TEST(RecordsCsv, RestDaysAreAWeekARotaOrOneOrTwoWeekdays) {
            {"mon;Tue", v1::REST_WEEK_FIXED, {1, 2}, "MON;TUE", "固定：周一、周二"},
            {"周一,星期二", v1::REST_WEEK_FIXED, {1, 2}, "MON;TUE", "固定：周一、周二"},
            {"7", v1::REST_WEEK_FIXED, {7}, "SUN", "固定：周日"},
-           {"Wednesday", v1::REST_WEEK_FIXED, {3}, "WED", "固定：周三"}}) {
+           {"Wednesday", v1::REST_WEEK_FIXED, {3}, "WED", "固定：周三"},
+           // As `staff show` prints it, and as typed with Chinese commas.
+           {"固定：周一、周二", v1::REST_WEEK_FIXED, {1, 2}, "MON;TUE", "固定：周一、周二"},
+           {"周六，周日", v1::REST_WEEK_FIXED, {6, 7}, "SAT;SUN", "固定：周六、周日"}}) {
     v1::Staff s;
     ASSERT_TRUE(ParseRestDays(c.text, &s).ok()) << c.text;
     EXPECT_EQ(s.rest_week(), c.week) << c.text;

@@ -816,6 +816,28 @@ TEST_F(RotaTest, TheLedgerPaysEachPersonsOwnRestDaysAsRestDays) {
   out.Clear();
   ASSERT_TRUE(Ledger(Ctx(), q, &out).ok());
   for (const auto& r : out.rows()) EXPECT_EQ(r.total_minutes(), 0u) << r.staff_id();
+
+  // A week the month cuts is judged whole by both months: with two rest days
+  // a week, Mon 09-28 .. Sat 10-03 worked owes one, and as 10-01..03 are
+  // statutory it is Wednesday 09-30 — September's, though only October's
+  // ledger used to see the week's shortfall.
+  auto rules = ParseRulesToml("min_rest_days_per_week = 2\n", "r.toml");
+  ASSERT_TRUE(rules.ok());
+  st_.rota.SetRules(*rules);
+  person("rota2", v1::REST_WEEK_ROTA);
+  for (const char* d :
+       {"2026-09-28", "2026-09-29", "2026-09-30", "2026-10-01", "2026-10-02", "2026-10-03"}) {
+    shift("rota2", d);
+  }
+  q.set_staff_id("rota2");
+  out.Clear();
+  ASSERT_TRUE(Ledger(Ctx(), q, &out).ok());
+  EXPECT_EQ(out.rows(0).rest_day_minutes(), 480u) << "Wednesday 09-30";
+  q.set_month(10);
+  out.Clear();
+  ASSERT_TRUE(Ledger(Ctx(), q, &out).ok());
+  EXPECT_EQ(out.rows(0).rest_day_minutes(), 0u);
+  EXPECT_EQ(out.rows(0).statutory_minutes(), 3u * 480);
 }
 
 // 年休假 by years of service, prorated when a threshold is crossed in the
@@ -896,6 +918,10 @@ TEST_F(RotaTest, AnnualLeaveIsEntitledByServiceCountsWorkingDaysAndStopsAtTheBal
   Status s = LeaveBalance(Ctx(), q, &out);
   EXPECT_EQ(s.code(), Code::kFailedPrecondition);
   EXPECT_NE(s.ToString().find("--work-since"), std::string::npos) << s.ToString();
+  q.set_staff_id("ten");
+  q.set_year(2027);
+  EXPECT_EQ(LeaveBalance(Ctx(), q, &out).code(), Code::kFailedPrecondition)
+      << "no 2027 notice: no balance that assumes one";
   // A year without its calendar is named.
   auto across = AddLeave(Ctx(), Leave("ny", "ten", v1::ANNUAL, "2026-12-31", "2027-01-04"), true);
   EXPECT_EQ(across.status().code(), Code::kFailedPrecondition);
@@ -926,7 +952,7 @@ TEST_F(RotaTest, LeaveOfAFixedLengthIsHeldToTheLawOrTheRules) {
   // A province's lengths from the rules.
   auto rules = ParseRulesToml(
       "[leave.MARRIAGE]\ndays = 10\ncount = \"working\"\n"
-      "[leave.PATERNITY]\ndays = 15\ncount = \"calendar\"\n",
+      "[leave.PATERNITY]\ndays = 15\n",  // 陪产假 counts calendar days unless it says
       "r.toml");
   ASSERT_TRUE(rules.ok()) << rules.status().ToString();
   st_.rota.SetRules(*rules);

@@ -234,19 +234,28 @@ Status ParseRestDays(const std::string& text, v1::Staff* s) {
   return {};
 }
 
+namespace {
+
+// A fixed week's weekdays by `names` (Monday first), joined by `sep`.
+std::string RestWeekdays(const v1::Staff& s, const std::array<std::string_view, 7>& names,
+                         std::string_view sep) {
+  std::vector<std::string_view> out;
+  for (uint32_t d : s.rest_weekdays()) {
+    if (d >= 1 && d <= 7) out.push_back(names[d - 1]);
+  }
+  return fmt::format("{}", fmt::join(out, sep));
+}
+
+}  // namespace
+
 std::string RestDaysCell(const v1::Staff& s) {
   switch (s.rest_week()) {
     case v1::REST_WEEK_REGULAR:
       return "WEEKEND";
     case v1::REST_WEEK_ROTA:
       return "ROTA";
-    case v1::REST_WEEK_FIXED: {
-      std::vector<std::string_view> names;
-      for (uint32_t d : s.rest_weekdays()) {
-        if (d >= 1 && d <= 7) names.push_back(kWeekdayNames[d - 1]);
-      }
-      return fmt::format("{}", fmt::join(names, ";"));
-    }
+    case v1::REST_WEEK_FIXED:
+      return RestWeekdays(s, kWeekdayNames, ";");
     default:
       return "";
   }
@@ -256,13 +265,8 @@ std::string RestDaysText(const v1::Staff& s) {
   switch (s.rest_week()) {
     case v1::REST_WEEK_ROTA:
       return "轮休（按排班）";
-    case v1::REST_WEEK_FIXED: {
-      std::vector<std::string_view> names;
-      for (uint32_t d : s.rest_weekdays()) {
-        if (d >= 1 && d <= 7) names.push_back(kWeekdayChinese[d - 1]);
-      }
-      return fmt::format("固定：{}", fmt::join(names, "、"));
-    }
+    case v1::REST_WEEK_FIXED:
+      return "固定：" + RestWeekdays(s, kWeekdayChinese, "、");
     default:
       return "周末及调休";
   }

@@ -42,8 +42,8 @@ void PrintStaff(const v1::Staff& s) {
   t.Add({"skills", fmt::format("{}", fmt::join(s.skills(), ";"))});
   t.Add({"cover_center_ids", fmt::format("{}", fmt::join(s.cover_center_ids(), ";"))});
   t.Add({"employment", s.employment() == v1::EMPLOYMENT_TYPE_UNSPECIFIED
-                           ? "LABOUR_CONTRACT (default)"
-                           : v1::EmploymentType_Name(s.employment())});
+                           ? "劳动合同（默认）"
+                           : client::EmploymentText(s.employment())});
   t.Add({"work_since", s.work_since()});
   t.Add({"rest_days", client::RestDaysText(s)});
   t.Print();

@@ -152,6 +152,9 @@ TEST_F(Daemon, ZhibanctlManagesCentersAndStaff) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   r = d_.Ctl({"-o", "json", "staff", "show", "--id", "s1"});
   EXPECT_EQ(json::parse(r.out)["employment"], "ELECTED_CADRE") << r.out;
+  const auto table = d_.Ctl({"staff", "show", "--id", "s1"});
+  EXPECT_NE(table.out.find("两委"), std::string::npos) << "in Chinese, no enum\n" << table.out;
+  EXPECT_EQ(table.out.find("ELECTED_CADRE"), std::string::npos) << table.out;
   EXPECT_EQ(json::parse(r.out)["work_since"], "2003-07-01") << r.out;
   EXPECT_EQ(json::parse(r.out)["cover_center_ids"], json::array({"c1"})) << "kept";
   r = d_.Ctl({"staff", "update", "--id", "s1", "--employment", "实习生"});

@@ -25,6 +25,8 @@ std::string ShiftsToIcs(const std::vector<v1::Shift>& shifts, const Names& staff
 std::string LedgerToCsv(const v1::LedgerReply& ledger, bool bom);
 // 劳动法(150%/补休或200%/300%), 补休, 加班补贴, 不计加班费.
 std::string OvertimePayText(v1::OvertimePay p);
+// 标准工时制, 综合计算工时制.
+std::string WorkingTimeText(v1::WorkingTime w);
 // 年休假, 病假, 补休, 事假, 婚假, 产假, 陪产假, 丧假, 探亲假.
 std::string LeaveKindText(v1::LeaveKind k);
 

@@ -221,15 +221,21 @@ Result<std::string> MonthArg(const std::string& m) {
 }
 
 void PrintLedger(const v1::LedgerReply& l) {
-  Table t({"STAFF", "NAME", "用工", "加班待遇", "TOTAL", "EXTENDED", "REST DAYS", "STATUTORY",
-           "STATUTORY DAYS", "ON CALL", "COMP EARNED", "COMP TAKEN", "COMP BALANCE", "PAY 150%",
-           "PAY 300%", "SUBSIDY"});
+  Table t({"STAFF", "NAME", "用工", "工时制", "加班待遇", "TOTAL", "EXTENDED", "REST DAYS",
+           "STATUTORY", "STATUTORY DAYS", "ON CALL", "COMP EARNED", "COMP TAKEN", "COMP BALANCE",
+           "PAY 150%", "PAY 300%", "SUBSIDY"});
   auto h = [](int64_t m) { return fmt::format("{:.1f}h", m / 60.0); };
   for (const auto& r : l.rows()) {
+    // ON CALL: hours (shifts), and the allowance when the rules give one.
+    std::string on_call = fmt::format("{} ({})", h(r.on_call_minutes()), r.on_call_shifts());
+    if (r.on_call_allowance_fen() > 0) {
+      on_call += fmt::format(" ¥{}.{:02}", r.on_call_allowance_fen() / 100,
+                             r.on_call_allowance_fen() % 100);
+    }
     t.Add({r.staff_id(), r.name(), client::EmploymentText(r.employment()),
-           client::OvertimePayText(r.overtime_pay()), h(r.total_minutes()), h(r.extended_minutes()),
-           h(r.rest_day_minutes()), h(r.statutory_minutes()), std::to_string(r.statutory_days()),
-           fmt::format("{} ({})", h(r.on_call_minutes()), r.on_call_shifts()),
+           client::WorkingTimeText(r.working_time()), client::OvertimePayText(r.overtime_pay()),
+           h(r.total_minutes()), h(r.extended_minutes()), h(r.rest_day_minutes()),
+           h(r.statutory_minutes()), std::to_string(r.statutory_days()), on_call,
            h(r.comp_earned_minutes()), h(r.comp_taken_minutes()), h(r.comp_balance_minutes()),
            h(r.pay_150_minutes()), h(r.pay_300_minutes()), h(r.subsidy_minutes())});
   }

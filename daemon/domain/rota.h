@@ -54,6 +54,23 @@ struct Rules {
   uint32_t max_consecutive = 6;
   uint32_t min_rest_days_week = 1;
   v1::OvertimePay overtime_pay = v1::OVERTIME_PAY_LABOUR_LAW;  // resolved: never unspecified
+  v1::WorkingTime working_time = v1::WORKING_TIME_STANDARD;
+  v1::ComprehensivePeriod period = v1::COMPREHENSIVE_PERIOD_MONTH;
+  std::optional<uint32_t> day_max;  // unset: daily_standard + daily_overtime
+  v1::OvertimeCount monthly_counts = v1::OVERTIME_COUNT_ALL;
+  v1::OnCallCount on_call = v1::ON_CALL_COUNT_ALLOWANCE;
+  uint32_t on_call_allowance_fen = 0;
+  // The person's rest week (the staff record's), for the rules that tell a
+  // rest day from a working day by the day's type: REGULAR, weekends and
+  // HOLIDAY days; FIXED, the rest weekdays (bit 0 Monday) and HOLIDAY days;
+  // ROTA, HOLIDAY days only.
+  v1::RestWeek rest_week = v1::REST_WEEK_REGULAR;
+  uint8_t rest_weekdays = 0;
+
+  bool comprehensive() const { return working_time == v1::WORKING_TIME_COMPREHENSIVE; }
+  uint32_t DayMax() const { return day_max.value_or(daily_standard + daily_overtime); }
+  // Whether `day` (a DayNumber, of the given day type) is off for the person.
+  bool OffDay(int32_t day, bool weekend, bool holiday) const;
 };
 
 // Parses rules TOML (top-level keys are the defaults; [employment.<TYPE>]

@@ -111,7 +111,15 @@ std::vector<std::string> RuleBreaches(const StaffLoad& load, const Rules& r, con
   if (!f.working) return out;
   const auto* today = load.DayAt(f.day);
   const uint32_t day_minutes = (today ? today->minutes : 0) + f.minutes();
-  if (day_minutes > r.daily_standard + r.daily_overtime) {
+  if (r.comprehensive() || r.OffDay(f.day, f.weekend, f.holiday)) {
+    // No daily overtime where there is no daily standard: a rest day, a
+    // statutory holiday, any day of the comprehensive system.
+    if (day_minutes > r.DayMax()) {
+      out.push_back(fmt::format(
+          "day_max: {} on {} (at most {} {})", Hours(day_minutes), IsoOf(f.day), Hours(r.DayMax()),
+          r.comprehensive() ? "a day under the comprehensive system" : "on a rest day or holiday"));
+    }
+  } else if (day_minutes > r.daily_standard + r.daily_overtime) {
     out.push_back(fmt::format("daily_hours: {} on {} (at most {} + {} overtime)",
                               Hours(day_minutes), IsoOf(f.day), Hours(r.daily_standard),
                               Hours(r.daily_overtime)));
@@ -144,31 +152,68 @@ std::vector<std::string> RuleBreaches(const StaffLoad& load, const Rules& r, con
     out.push_back(fmt::format("weekly_rest: no rest day in the week of {} (at least {})",
                               IsoOf(monday), r.min_rest_days_week));
   }
-  // Overtime of a month: over every Monday..Sunday week that overlaps it,
-  // counting only the week's days inside the month, the larger of (daily
-  // excess summed) and (minutes beyond the weekly standard, prorated to the
-  // weekdays inside the month: a week split 3 + 4 by the month's end gives
-  // 3/5 of it to one month). So 10-01..04 of a month starting on a Thursday
-  // count for it, and no day counts for two months.
+  // Overtime of a month (or, under the comprehensive system by quarter, of
+  // the quarter against three months' cap). The standard of a stretch of
+  // days is the weekly standard prorated to its weekdays (Monday..Friday):
+  // the rules know days by type, not the notice's working days.
   const Date date = FromDayNumber(f.day);
-  const int32_t month_first = DayNumber(date.year() / date.month() / std::chrono::day(1));
-  const int32_t month_end = DayNumber(date.year() / date.month() / std::chrono::last) + 1;
-  int64_t overtime = 0;
-  for (int32_t w = MondayOf(month_first); w < month_end; w += 7) {
-    int64_t week = 0, excess = 0, weekdays = 0;
-    for (int32_t d = std::max(w, month_first); d < std::min(w + 7, month_end); ++d) {
-      int64_t m = 0;
-      if (const auto* x = load.DayAt(d)) m = x->minutes;
-      if (d == f.day) m += f.minutes();
-      week += m;
-      excess += std::max<int64_t>(0, m - r.daily_standard);
-      if (d - w < 5) ++weekdays;
+  auto minutes_on = [&](int32_t d) -> int64_t {
+    int64_t m = 0;
+    if (const auto* x = load.DayAt(d)) m = x->minutes;
+    return d == f.day ? m + f.minutes() : m;
+  };
+  auto holiday_on = [&](int32_t d) {
+    return d == f.day ? f.holiday : load.holiday_days.count(d) > 0;
+  };
+  auto off_on = [&](int32_t d) {
+    return d == f.day ? r.OffDay(d, f.weekend, f.holiday)
+                      : r.OffDay(d, load.weekend_days.count(d) > 0, holiday_on(d));
+  };
+  const bool extended_only = r.monthly_counts == v1::OVERTIME_COUNT_EXTENDED;
+  // Over [lo, hi): the week-like count of the standard system, or a
+  // comprehensive period's hours beyond its standard.
+  auto overtime_of = [&](int32_t lo, int32_t hi, bool daily) {
+    int64_t total = 0, excess = 0, weekdays = 0;
+    for (int32_t d = lo; d < hi; ++d) {
+      const int64_t m = minutes_on(d);
+      if (d - MondayOf(d) < 5) ++weekdays;
+      if (extended_only && r.comprehensive() && holiday_on(d)) continue;  // statutory: apart
+      total += m;
+      if (!extended_only || !off_on(d)) excess += std::max<int64_t>(0, m - r.daily_standard);
     }
-    overtime += std::max<int64_t>(excess, week - int64_t(r.weekly_standard) * weekdays / 5);
+    const int64_t beyond = std::max<int64_t>(0, total - int64_t(r.weekly_standard) * weekdays / 5);
+    if (!daily) return beyond;
+    return extended_only ? excess : std::max(excess, beyond);
+  };
+  int32_t lo = DayNumber(date.year() / date.month() / std::chrono::day(1));
+  int32_t hi = DayNumber(date.year() / date.month() / std::chrono::last) + 1;
+  int64_t overtime = 0, cap = r.monthly_overtime;
+  std::string period = IsoOf(f.day).substr(0, 7);
+  if (r.comprehensive() && r.period == v1::COMPREHENSIVE_PERIOD_QUARTER) {
+    const unsigned q0 = (static_cast<unsigned>(date.month()) - 1) / 3 * 3 + 1;
+    lo = DayNumber(date.year() / std::chrono::month(q0) / std::chrono::day(1));
+    hi = DayNumber(date.year() / std::chrono::month(q0 + 2) / std::chrono::last) + 1;
+    overtime = overtime_of(lo, hi, false);
+    cap = 3 * int64_t{r.monthly_overtime};
+    period = fmt::format("{}-Q{}", static_cast<int>(date.year()), (q0 + 2) / 3);
+  } else if (r.comprehensive() && r.period == v1::COMPREHENSIVE_PERIOD_MONTH) {
+    overtime = overtime_of(lo, hi, false);
+  } else {
+    // Over every Monday..Sunday week that overlaps the month, counting only
+    // the week's days inside it: the larger of (daily excess summed) and
+    // (minutes beyond the weekly standard, prorated to the weekdays inside
+    // the month: a week split 3 + 4 by the month's end gives 3/5 of it to
+    // one month), only the latter under the comprehensive system by week,
+    // only the former (working days only) when extended hours alone count.
+    // So 10-01..04 of a month starting on a Thursday count for it, and no
+    // day counts for two months.
+    for (int32_t w = MondayOf(lo); w < hi; w += 7) {
+      overtime += overtime_of(std::max(w, lo), std::min(w + 7, hi), !r.comprehensive());
+    }
   }
-  if (overtime > r.monthly_overtime) {
-    out.push_back(fmt::format("monthly_overtime: {} in {} (at most {})", Hours(overtime),
-                              IsoOf(f.day).substr(0, 7), Hours(r.monthly_overtime)));
+  if (overtime > cap) {
+    out.push_back(fmt::format("monthly_overtime: {} in {} (at most {})", Hours(overtime), period,
+                              Hours(cap)));
   }
   return out;
 }

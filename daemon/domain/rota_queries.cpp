@@ -146,41 +146,96 @@ struct DayDuty {
   uint32_t on_call_shifts = 0;
 };
 
-// What one day's duty adds to a ledger row, by the class of the day and the
-// person's overtime_pay (v1::OvertimePay); comp time is returned, not added.
-uint32_t AddDay(DayClass cls, const DayDuty& d, const Rules& rules, v1::LedgerRow& row) {
+// Extra minutes by class, before overtime_pay says what they earn.
+struct Extra {
   uint32_t rest = 0, statutory = 0, extended = 0;
+};
+
+// Adds `x` to a ledger row by the person's overtime_pay (v1::OvertimePay);
+// comp time is returned, not added.
+uint32_t Credit(const Extra& x, const Rules& rules, v1::LedgerRow& row) {
+  row.set_rest_day_minutes(row.rest_day_minutes() + x.rest);
+  row.set_statutory_minutes(row.statutory_minutes() + x.statutory);
+  row.set_extended_minutes(row.extended_minutes() + x.extended);
+  switch (rules.overtime_pay) {
+    case v1::OVERTIME_PAY_LABOUR_LAW:
+      row.set_pay_150_minutes(row.pay_150_minutes() + x.extended);
+      row.set_pay_300_minutes(row.pay_300_minutes() + x.statutory);
+      return x.rest;  // comp time, else 200 % (payroll pays a balance left unused)
+    case v1::OVERTIME_PAY_COMP_TIME:
+      return x.rest + x.statutory + x.extended;
+    case v1::OVERTIME_PAY_SUBSIDY:
+      row.set_subsidy_minutes(row.subsidy_minutes() + x.rest + x.statutory + x.extended);
+      return 0;
+    default:  // OVERTIME_PAY_NONE: recorded, earns nothing
+      return 0;
+  }
+}
+
+// What one day's duty adds to a ledger row, by the class of the day; comp
+// time is returned. Under the comprehensive system a day has no extended
+// hours and no rest-day class of its own: its period's total says (Ledger).
+uint32_t AddDay(DayClass cls, const DayDuty& d, const Rules& rules, v1::LedgerRow& row) {
+  Extra x;
   switch (cls) {
     case DayClass::kWorking:
-      extended = d.working > rules.daily_standard ? d.working - rules.daily_standard : 0;
+      if (!rules.comprehensive() && d.working > rules.daily_standard)
+        x.extended = d.working - rules.daily_standard;
       break;
     case DayClass::kRest:
-      rest = d.working;
+      if (!rules.comprehensive()) x.rest = d.working;
       break;
     case DayClass::kStatutory:
-      statutory = d.working;
+      x.statutory = d.working;
       break;
   }
   row.set_total_minutes(row.total_minutes() + d.working);
-  row.set_rest_day_minutes(row.rest_day_minutes() + rest);
-  row.set_statutory_minutes(row.statutory_minutes() + statutory);
-  row.set_statutory_days(row.statutory_days() + (statutory > 0 ? 1 : 0));
-  row.set_extended_minutes(row.extended_minutes() + extended);
+  row.set_statutory_days(row.statutory_days() + (x.statutory > 0 ? 1 : 0));
   row.set_on_call_minutes(row.on_call_minutes() + d.on_call);
   row.set_on_call_shifts(row.on_call_shifts() + d.on_call_shifts);
-  switch (rules.overtime_pay) {
-    case v1::OVERTIME_PAY_LABOUR_LAW:
-      row.set_pay_150_minutes(row.pay_150_minutes() + extended);
-      row.set_pay_300_minutes(row.pay_300_minutes() + statutory);
-      return rest;  // comp time, else 200 % (payroll pays a balance left unused)
-    case v1::OVERTIME_PAY_COMP_TIME:
-      return rest + statutory + extended;
-    case v1::OVERTIME_PAY_SUBSIDY:
-      row.set_subsidy_minutes(row.subsidy_minutes() + rest + statutory + extended);
-      return 0;
-    default:  // OVERTIME_PAY_NONE: recorded above, earns nothing
-      return 0;
+  if (rules.on_call == v1::ON_CALL_COUNT_ALLOWANCE) {
+    row.set_on_call_allowance_fen(row.on_call_allowance_fen() +
+                                  uint64_t{d.on_call_shifts} * rules.on_call_allowance_fen);
   }
+  return Credit(x, rules, row);
+}
+
+// The comprehensive system's periods (week, month, quarter) that end within
+// [y0, p1], each as [first, last] day numbers; a week may begin the year
+// before.
+std::vector<std::pair<int32_t, int32_t>> Periods(const Rules& rules, int32_t y0, int32_t p1) {
+  std::vector<std::pair<int32_t, int32_t>> out;
+  if (rules.period == v1::COMPREHENSIVE_PERIOD_WEEK) {
+    for (int32_t w = MondayOf(y0); w + 6 <= p1; w += 7) {
+      if (w + 6 >= y0) out.emplace_back(w, w + 6);
+    }
+    return out;
+  }
+  const unsigned step = rules.period == v1::COMPREHENSIVE_PERIOD_QUARTER ? 3 : 1;
+  const Date first = FromDayNumber(y0);
+  for (unsigned m = 1; m <= 12; m += step) {
+    const int32_t a = DayNumber(first.year() / std::chrono::month(m) / 1);
+    const int32_t b =
+        DayNumber(first.year() / std::chrono::month(m + step - 1) / std::chrono::last);
+    if (b <= p1) out.emplace_back(a, b);
+  }
+  return out;
+}
+
+// A comprehensive period's hours beyond its standard (the notice's working
+// days in it x the daily standard; statutory-day work is apart). A day of a
+// year whose notice is not loaded counts by its weekday.
+int64_t PeriodExtended(const Calendar& cal, const std::map<int32_t, DayDuty>& days, int32_t a,
+                       int32_t b, const Rules& rules) {
+  int64_t worked = 0, standard = 0;
+  for (int32_t d = a; d <= b; ++d) {
+    const auto cls = cal.ClassOf(FromDayNumber(d));
+    const DayClass c = cls.ok() ? *cls : d - MondayOf(d) < 5 ? DayClass::kWorking : DayClass::kRest;
+    if (c == DayClass::kWorking) standard += rules.daily_standard;
+    if (auto it = days.find(d); it != days.end() && c != DayClass::kStatutory)
+      worked += it->second.working;
+  }
+  return std::max<int64_t>(0, worked - standard);
 }
 
 // A rota week's (轮休) worked days paid as rest days: in each Monday..Sunday
@@ -259,10 +314,13 @@ Status Ledger(const RotaCtx& ctx, const v1::LedgerRequest& req, v1::LedgerReply*
                                                                            : p->employment());
     const Rules rules = ResolveRules(st.rota.rules(), *p, p->center_id());
     row->set_overtime_pay(rules.overtime_pay);
+    row->set_working_time(rules.working_time);
     // A rota week (轮休) is judged whole: its days before Jan 1 and after
-    // the period's end count too.
-    const bool rota_week = p->rest_week() == v1::REST_WEEK_ROTA;
-    const int32_t from = rota_week ? MondayOf(y0) : y0;
+    // the period's end count too; so is a comprehensive week.
+    const bool rota_week = p->rest_week() == v1::REST_WEEK_ROTA && !rules.comprehensive();
+    const bool whole_weeks =
+        rota_week || (rules.comprehensive() && rules.period == v1::COMPREHENSIVE_PERIOD_WEEK);
+    const int32_t from = whole_weeks ? MondayOf(y0) : y0;
     const int32_t until = rota_week ? MondayOf(p1) + 6 : p1;
     std::map<int32_t, DayDuty> days;  // `from` .. `until`, worked shifts only
     for (const auto* s : st.rota.StaffShifts(p->id(), from * kDay - kDay, (until + 2) * kDay)) {
@@ -274,6 +332,7 @@ Status Ledger(const RotaCtx& ctx, const v1::LedgerRequest& req, v1::LedgerReply*
       } else {
         d.on_call += f.minutes();
         ++d.on_call_shifts;
+        if (rules.on_call == v1::ON_CALL_COUNT_HOURS) d.working += f.minutes();
       }
     }
     std::set<int32_t> rest_work;  // a rota week's: worked days paid as rest days
@@ -293,6 +352,20 @@ Status Ledger(const RotaCtx& ctx, const v1::LedgerRequest& req, v1::LedgerReply*
         earned_before += AddDay(cls, duty, rules, before);
       } else {
         row->set_comp_earned_minutes(row->comp_earned_minutes() + AddDay(cls, duty, rules, *row));
+      }
+    }
+    // A comprehensive period's extended hours count in the month it ends,
+    // once it has ended.
+    if (rules.comprehensive()) {
+      for (const auto& [a, b] : Periods(rules, y0, p1)) {
+        if ((b + 1) * kDay - 8 * 3600 > now) continue;  // not over yet (local midnight)
+        Extra x;
+        x.extended = static_cast<uint32_t>(PeriodExtended(st.calendar, days, a, b, rules));
+        if (b < p0) {
+          earned_before += Credit(x, rules, before);
+        } else {
+          row->set_comp_earned_minutes(row->comp_earned_minutes() + Credit(x, rules, *row));
+        }
       }
     }
     // Comp leave draws the daily standard for each working day it covers

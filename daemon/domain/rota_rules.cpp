@@ -39,6 +39,41 @@ v1::OvertimePay OvertimePayOf(v1::EmploymentType type) {
   }
 }
 
+// The rules' words for the enums of the rules TOML, each with its value.
+template <typename E>
+struct Word {
+  std::string_view word;
+  E value;
+};
+
+constexpr Word<v1::WorkingTime> kWorkingTimes[] = {
+    {"standard", v1::WORKING_TIME_STANDARD}, {"comprehensive", v1::WORKING_TIME_COMPREHENSIVE}};
+constexpr Word<v1::ComprehensivePeriod> kPeriods[] = {
+    {"week", v1::COMPREHENSIVE_PERIOD_WEEK},
+    {"month", v1::COMPREHENSIVE_PERIOD_MONTH},
+    {"quarter", v1::COMPREHENSIVE_PERIOD_QUARTER}};
+constexpr Word<v1::OvertimeCount> kCounts[] = {{"all", v1::OVERTIME_COUNT_ALL},
+                                               {"extended", v1::OVERTIME_COUNT_EXTENDED}};
+constexpr Word<v1::OnCallCount> kOnCall[] = {{"allowance", v1::ON_CALL_COUNT_ALLOWANCE},
+                                             {"hours", v1::ON_CALL_COUNT_HOURS}};
+
+template <typename E, size_t N>
+std::optional<E> WordNamed(const Word<E> (&words)[N], std::string_view name) {
+  for (const auto& w : words) {
+    if (w.word == name) return w.value;
+  }
+  return std::nullopt;
+}
+
+template <typename E, size_t N>
+std::string WordList(const Word<E> (&words)[N]) {
+  std::string out;
+  for (size_t i = 0; i < N; ++i) {
+    out += fmt::format("{}\"{}\"", i == 0 ? "" : i + 1 == N ? " or " : ", ", words[i].word);
+  }
+  return out;
+}
+
 Status ParseRulesTable(const toml::table& t, std::string_view source, const std::string& where,
                        v1::WorkRules* out) {
   for (const auto& [k, node] : t) {
@@ -61,6 +96,29 @@ Status ParseRulesTable(const toml::table& t, std::string_view source, const std:
       out->set_overtime_pay(*pay);
       continue;
     }
+    // A word of one of the enums: sets it, or says which words there are.
+    auto word = [&](const auto& words, auto set) -> Status {
+      const auto value = WordNamed(words, v.value<std::string>().value_or(""));
+      if (!value) return bad(fmt::format("{} must be {}", key, WordList(words)));
+      set(*value);
+      return {};
+    };
+    if (key == "working_time") {
+      ZB_RETURN_IF_ERROR(word(kWorkingTimes, [&](auto x) { out->set_working_time(x); }));
+      continue;
+    }
+    if (key == "comprehensive_period") {
+      ZB_RETURN_IF_ERROR(word(kPeriods, [&](auto x) { out->set_comprehensive_period(x); }));
+      continue;
+    }
+    if (key == "monthly_overtime_counts") {
+      ZB_RETURN_IF_ERROR(word(kCounts, [&](auto x) { out->set_monthly_overtime_counts(x); }));
+      continue;
+    }
+    if (key == "on_call") {
+      ZB_RETURN_IF_ERROR(word(kOnCall, [&](auto x) { out->set_on_call(x); }));
+      continue;
+    }
     auto num = v.value<double>();
     if (!num || *num < 0 || *num > 10000)
       return bad(fmt::format("{} must be a non-negative number", key));
@@ -80,11 +138,16 @@ Status ParseRulesTable(const toml::table& t, std::string_view source, const std:
       out->set_max_consecutive_days(whole);
     else if (key == "min_rest_days_per_week")
       out->set_min_rest_days_per_week(whole);
+    else if (key == "day_max_hours")
+      out->set_day_max_minutes(minutes);
+    else if (key == "on_call_allowance_yuan")
+      out->set_on_call_allowance_fen(static_cast<uint32_t>(*num * 100 + 0.5));
     else {
       return bad(fmt::format(
           "unknown key \"{}\" (daily_standard_hours, daily_overtime_hours, weekly_standard_hours, "
           "monthly_overtime_hours, min_rest_hours, max_consecutive_days, min_rest_days_per_week, "
-          "overtime_pay)",
+          "day_max_hours, overtime_pay, working_time, comprehensive_period, "
+          "monthly_overtime_counts, on_call, on_call_allowance_yuan)",
           key));
     }
     const bool zero = key == "max_consecutive_days" ? whole == 0 : minutes == 0;
@@ -109,6 +172,14 @@ void ApplyRules(const v1::WorkRules& w, Rules* r) {
   if (w.has_max_consecutive_days()) r->max_consecutive = w.max_consecutive_days();
   if (w.has_min_rest_days_per_week()) r->min_rest_days_week = w.min_rest_days_per_week();
   if (w.overtime_pay() != v1::OVERTIME_PAY_UNSPECIFIED) r->overtime_pay = w.overtime_pay();
+  if (w.working_time() != v1::WORKING_TIME_UNSPECIFIED) r->working_time = w.working_time();
+  if (w.comprehensive_period() != v1::COMPREHENSIVE_PERIOD_UNSPECIFIED)
+    r->period = w.comprehensive_period();
+  if (w.has_day_max_minutes()) r->day_max = w.day_max_minutes();
+  if (w.monthly_overtime_counts() != v1::OVERTIME_COUNT_UNSPECIFIED)
+    r->monthly_counts = w.monthly_overtime_counts();
+  if (w.on_call() != v1::ON_CALL_COUNT_UNSPECIFIED) r->on_call = w.on_call();
+  if (w.has_on_call_allowance_fen()) r->on_call_allowance_fen = w.on_call_allowance_fen();
 }
 
 // The kinds whose length the rules give, and what the law gives when they
@@ -268,7 +339,24 @@ Rules ResolveRules(const v1::WorkRulesConfig& cfg, const v1::Staff& staff,
   }
   if (auto it = cfg.by_center().find(std::string(center)); it != cfg.by_center().end())
     ApplyRules(it->second, &r);
+  r.rest_week =
+      staff.rest_week() == v1::REST_WEEK_UNSPECIFIED ? v1::REST_WEEK_REGULAR : staff.rest_week();
+  for (uint32_t d : staff.rest_weekdays()) {
+    if (d >= 1 && d <= 7) r.rest_weekdays |= static_cast<uint8_t>(1u << (d - 1));
+  }
   return r;
+}
+
+bool Rules::OffDay(int32_t day, bool weekend, bool holiday) const {
+  if (holiday) return true;
+  switch (rest_week) {
+    case v1::REST_WEEK_FIXED:
+      return (rest_weekdays >> (day - rota_internal::MondayOf(day))) & 1;
+    case v1::REST_WEEK_ROTA:
+      return false;
+    default:
+      return weekend;
+  }
 }
 
 Result<Mutation> SetRules(const RotaCtx&, std::string_view toml, std::string_view source) {

@@ -369,11 +369,13 @@ TEST_F(RotaDaemon, TheLedgerPaysStatutoryDaysRestDaysAndWorkingDaysApart) {
       << payroll.out;
   EXPECT_NE(payroll.out.find(",statutory_hours,statutory_days,month,employment,overtime_pay,"
                              "extended_hours,pay_150_hours,pay_300_hours,subsidy_hours,"
-                             "on_call_hours,on_call_shifts\r\n"),
+                             "on_call_hours,on_call_shifts,working_time,on_call_allowance_yuan"
+                             "\r\n"),
             std::string::npos)
       << payroll.out;
   EXPECT_NE(payroll.out.find(",劳动合同,劳动法(150%/补休或200%/300%),"), std::string::npos)
       << payroll.out;
+  EXPECT_NE(payroll.out.find(",标准工时制,0.00\r\n"), std::string::npos) << payroll.out;
   // October alone: a contract worker's statutory-day work is paid 300 %.
   auto october = Json({"staff", "ledger", "linan", "--year", "2026", "--month", "10"})["rows"][0];
   EXPECT_EQ(october.value("month", 0), 10) << october.dump();
@@ -382,6 +384,38 @@ TEST_F(RotaDaemon, TheLedgerPaysStatutoryDaysRestDaysAndWorkingDaysApart) {
   auto table = Ok({"staff", "ledger", "linan", "--year", "2026", "--month", "10"});
   EXPECT_NE(table.out.find("劳动合同"), std::string::npos) << table.out;
   EXPECT_NE(d_.Ctl({"staff", "ledger", "linan", "--year", "2026", "--month", "13"}).exit_code, 0);
+
+  // 综合计算工时制 by week at xingfu: no rest-day class; a week's hours
+  // against its working days (the week of 10-05 has three: 10-08, 09 and
+  // the make-up Saturday 10-10). ON_CALL paid by the shift.
+  Ok({"rota", "rules", "set", "--file",
+      Write("r.toml",
+            "on_call_allowance_yuan = 30\n[center.xingfu]\nworking_time = \"comprehensive\"\n"
+            "comprehensive_period = \"week\"\n")});
+  auto comp = Json({"staff", "ledger", "linan", "--year", "2026", "--month", "10"})["rows"][0];
+  EXPECT_EQ(comp.value("working_time", ""), "WORKING_TIME_COMPREHENSIVE") << comp.dump();
+  EXPECT_EQ(comp.value("rest_day_minutes", 0), 0) << comp.dump();
+  EXPECT_EQ(comp.value("statutory_minutes", 0), statutory_min) << "apart, as before";
+  EXPECT_EQ(comp.value("comp_earned_minutes", 0), 0) << "no rest-day comp time";
+  // linan's 32 h on the block's rest days stand against the weeks' working
+  // days, which the rotation left unworked: no extended hours.
+  EXPECT_EQ(comp.value("extended_minutes", 0), 0) << comp.dump();
+  EXPECT_EQ(comp.value("total_minutes", 0), total_min) << "the same hours, classed anew";
+  EXPECT_EQ(comp.value("pay_150_minutes", 0), comp.value("extended_minutes", 0)) << comp.dump();
+  EXPECT_EQ(std::stoll(comp.value("on_call_allowance_fen", "0")),
+            3000 * comp.value("on_call_shifts", 0))
+      << comp.dump();
+  auto comp_table = Ok({"staff", "ledger", "linan", "--year", "2026", "--month", "10"});
+  EXPECT_NE(comp_table.out.find("综合计算工时制"), std::string::npos) << comp_table.out;
+  EXPECT_NE(Ok({"export", "ledger", "--year", "2026", "--center", "xingfu", "--no-bom"})
+                .out.find(",综合计算工时制,"),
+            std::string::npos);
+  auto refused =
+      d_.Ctl({"rota", "rules", "set", "--file", Write("bad.toml", "working_time = \"flex\"\n")});
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_NE(refused.err.find("working_time must be \"standard\" or \"comprehensive\""),
+            std::string::npos)
+      << refused.err;
 }
 
 // Leave as an operator sees it: 年休假's balance by years of service, leave

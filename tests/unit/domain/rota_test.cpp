@@ -141,6 +141,107 @@ TEST(Rules, ZeroIsAValueNotTheDefault) {
   EXPECT_FALSE(ParseRulesToml("max_consecutive_days = 0.4\n", "r.toml").ok());
 }
 
+// The daily overtime cap is a working day's (issue 18): a rest day or a
+// statutory holiday has no daily standard to go beyond, and is bounded by
+// day_max (unset: standard + overtime, as every day was before).
+TEST(Rules, RestDaysAreBoundedByTheDayMaximumNotTheDailyOvertime) {
+  StaffLoad load;
+  Rules r;
+  r.daily_overtime = 0;
+  auto saturday = [](double from_h, double to_h) {
+    ShiftFacts f = Work(5, from_h, to_h);
+    f.weekend = true;
+    return f;
+  };
+  EXPECT_TRUE(Breaks(RuleBreaches(load, r, Work(0, 8, 16.5)), "daily_hours"));
+  EXPECT_TRUE(Breaks(RuleBreaches(load, r, saturday(8, 16.5)), "day_max")) << "unset: 8 + 0";
+  r.day_max = 12 * 60;
+  EXPECT_TRUE(RuleBreaches(load, r, saturday(8, 20)).empty()) << "12 h on a rest day";
+  EXPECT_TRUE(Breaks(RuleBreaches(load, r, saturday(8, 20.1)), "day_max"));
+  EXPECT_TRUE(Breaks(RuleBreaches(load, r, Work(0, 8, 16.5)), "daily_hours")) << "a working day";
+  // 错时 resting Monday and Tuesday: Saturday is a working day, Monday is not.
+  r.rest_week = v1::REST_WEEK_FIXED;
+  r.rest_weekdays = 0b11;
+  EXPECT_TRUE(Breaks(RuleBreaches(load, r, saturday(8, 16.5)), "daily_hours"));
+  EXPECT_TRUE(RuleBreaches(load, r, Work(0, 8, 20)).empty()) << "Monday, their rest day";
+  // 综合计算工时制: no daily standard on any day, day_max on each.
+  Rules c;
+  c.working_time = v1::WORKING_TIME_COMPREHENSIVE;
+  EXPECT_TRUE(RuleBreaches(load, c, Work(0, 8, 19)).empty());
+  EXPECT_TRUE(Breaks(RuleBreaches(load, c, Work(0, 8, 19.1)), "day_max"));
+}
+
+// Which overtime counts toward the month's cap (issue 18): all of it (the
+// default, DESIGN.md §2), or only the hours beyond the standard on working
+// days; and the comprehensive system's period against its standard.
+TEST(Rules, MonthlyOvertimeByWhatCountsAndByThePeriod) {
+  StaffLoad week;
+  for (int d = 0; d < 5; ++d) week.Add(Work(d, 8, 16));
+  ShiftFacts saturday = Work(5, 8, 16);
+  saturday.weekend = true;
+  Rules all;
+  all.monthly_overtime = 7 * 60;
+  EXPECT_TRUE(Breaks(RuleBreaches(week, all, saturday), "monthly_overtime"))
+      << "a sixth day of 8 h: 8 h beyond the week's 40";
+  Rules extended = all;
+  extended.monthly_counts = v1::OVERTIME_COUNT_EXTENDED;
+  EXPECT_FALSE(Breaks(RuleBreaches(week, extended, saturday), "monthly_overtime"))
+      << "rest-day work does not count";
+
+  // March 2026 has 22 weekdays: a month's standard of 176 h, 36 h over it
+  // allowed. 10 h on each weekday is 44 h over: by month, refused; by
+  // quarter (Jan..Mar, 64 weekdays, 108 h allowed) well within.
+  StaffLoad march;
+  for (int d = 0; d < 29; ++d) {
+    if (d % 7 < 5) march.Add(Work(d, 8, 18));
+  }
+  Rules month;
+  month.working_time = v1::WORKING_TIME_COMPREHENSIVE;
+  const ShiftFacts more = Work(29, 8, 18);  // Tuesday 03-31, the 22nd weekday
+  EXPECT_TRUE(Breaks(RuleBreaches(march, month, more), "monthly_overtime"));
+  EXPECT_FALSE(Breaks(RuleBreaches(march, month, more), "daily_hours")) << "no daily standard";
+  Rules quarter = month;
+  quarter.period = v1::COMPREHENSIVE_PERIOD_QUARTER;
+  EXPECT_FALSE(Breaks(RuleBreaches(march, quarter, more), "monthly_overtime"));
+  quarter.monthly_overtime = 0;
+  const auto why = RuleBreaches(march, quarter, Work(5, 8, 9));
+  EXPECT_FALSE(Breaks(why, "monthly_overtime")) << "March alone is under the quarter's standard";
+}
+
+TEST(Rules, TomlWorkingTimeAndOnCall) {
+  auto cfg = ParseRulesToml(
+      "on_call_allowance_yuan = 50.5\n[employment.CIVIL_SERVANT]\nworking_time = "
+      "\"comprehensive\"\ncomprehensive_period = \"quarter\"\nday_max_hours = 12\n"
+      "[center.cun]\nmonthly_overtime_counts = \"extended\"\non_call = \"hours\"\n",
+      "r.toml");
+  ASSERT_TRUE(cfg.ok()) << cfg.status().ToString();
+  v1::Staff worker, servant;
+  servant.set_employment(v1::CIVIL_SERVANT);
+  const Rules w = ResolveRules(*cfg, worker, "x");
+  EXPECT_EQ(w.working_time, v1::WORKING_TIME_STANDARD);
+  EXPECT_EQ(w.DayMax(), 11u * 60);
+  EXPECT_EQ(w.on_call, v1::ON_CALL_COUNT_ALLOWANCE);
+  EXPECT_EQ(w.on_call_allowance_fen, 5050u);
+  const Rules s = ResolveRules(*cfg, servant, "cun");
+  EXPECT_TRUE(s.comprehensive());
+  EXPECT_EQ(s.period, v1::COMPREHENSIVE_PERIOD_QUARTER);
+  EXPECT_EQ(s.DayMax(), 12u * 60);
+  EXPECT_EQ(s.monthly_counts, v1::OVERTIME_COUNT_EXTENDED);
+  EXPECT_EQ(s.on_call, v1::ON_CALL_COUNT_HOURS);
+  auto bad = ParseRulesToml("\nworking_time = \"flexible\"\n", "r.toml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find(
+                "r.toml:2: working_time must be \"standard\" or \"comprehensive\""),
+            std::string::npos)
+      << bad.status().message();
+  bad = ParseRulesToml("comprehensive_period = \"year\"\n", "r.toml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("\"week\", \"month\" or \"quarter\""), std::string::npos)
+      << bad.status().message();
+  EXPECT_FALSE(ParseRulesToml("on_call = 1\n", "r").ok());
+  EXPECT_FALSE(ParseRulesToml("on_call_allowance_yuan = -1\n", "r").ok());
+}
+
 TEST(Rules, OverlapAndOnCall) {
   StaffLoad load;
   Rules r;
@@ -740,6 +841,107 @@ TEST_F(RotaTest, TheLedgerPaysEachEmploymentTypeByItsOwnRules) {
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("r.toml:1: overtime_pay must be"), std::string::npos)
       << bad.status().message();
+}
+
+// 综合计算工时制 (issue 18): October 2026 (18 working days: 10-01..03
+// statutory, 10-04..07 rest days, Saturday 10-10 a make-up workday), 8 h on
+// each working day, 8 h on the statutory 10-01 and 8 h on the rest day 10-04.
+// By month, the rest day's 8 h are beyond the month's 144 h: extended hours,
+// 150 %, no comp time; the statutory day is apart, 300 %. By week, each week
+// ending in October is within its own working days, and the week of 09-28
+// (its Monday..Wednesday unworked here) absorbs 10-04, and the on-call
+// night of 10-11 counted as hours is beyond its week's. By quarter, counted
+// when Q4 ends, November and December unworked absorb it. ON_CALL: an
+// allowance per shift, or hours of working time.
+TEST_F(RotaTest, TheLedgerCountsAComprehensivePeriodAgainstItsWorkingDays) {
+  using google::protobuf::util::TimeUtil;
+  auto rules = ParseRulesToml(
+      "on_call_allowance_yuan = 50\n"
+      "[center.m]\nworking_time = \"comprehensive\"\n"
+      "[center.w]\nworking_time = \"comprehensive\"\ncomprehensive_period = \"week\"\n"
+      "on_call = \"hours\"\n"
+      "[center.q]\nworking_time = \"comprehensive\"\ncomprehensive_period = \"quarter\"\n",
+      "r.toml");
+  ASSERT_TRUE(rules.ok()) << rules.status().ToString();
+  st_.rota.SetRules(*rules);
+  int n = 0;
+  for (const char* id : {"m", "w", "q", "std"}) {
+    v1::Center c;
+    c.set_id(id);
+    c.set_name(id);
+    st_.network.PutCenter(c);
+    v1::Staff s;
+    s.set_id(id);
+    s.set_name(id);
+    s.set_center_id(id);
+    s.add_roles(v1::WORKER);
+    st_.network.PutStaff(s);
+    auto shift = [&](int32_t day, int from_h, int to_h, v1::WindowKind kind = v1::REGULAR) {
+      v1::Shift x;
+      x.set_id(fmt::format("t/{}", ++n));
+      x.set_center_id(id);
+      x.set_date(FormatDate(FromDayNumber(day)));
+      x.set_kind(kind);
+      const int64_t midnight = day * int64_t{86400} - 8 * 3600;
+      *x.mutable_start() = TimeUtil::SecondsToTimestamp(midnight + from_h * 3600);
+      *x.mutable_end() = TimeUtil::SecondsToTimestamp(midnight + to_h * 3600);
+      x.set_assignee_id(id);
+      st_.rota.PutShift(x);
+    };
+    const int32_t oct1 = DayNumber(std::chrono::year(2026) / 10 / 1);
+    int working = 0;
+    for (int32_t d = oct1; d < oct1 + 31; ++d) {
+      if (*st_.calendar.ClassOf(FromDayNumber(d)) != DayClass::kWorking) continue;
+      ++working;
+      shift(d, 9, 17);
+    }
+    ASSERT_EQ(working, 18);
+    shift(oct1, 9, 17);                     // statutory
+    shift(oct1 + 3, 9, 17);                 // a rest day of the block
+    shift(oct1 + 10, 20, 32, v1::ON_CALL);  // Sunday night 10-11, reachable
+  }
+  now_ = *ParseIsoTime("2026-11-01T00:00:00+08:00");
+  std::map<std::string, v1::LedgerRow> rows;
+  auto ledger = [&](uint32_t month) {
+    v1::LedgerRequest q;
+    q.set_year(2026);
+    q.set_month(month);
+    v1::LedgerReply out;
+    ASSERT_TRUE(Ledger(Ctx(), q, &out).ok());
+    for (const auto& r : out.rows()) rows[r.staff_id()] = r;
+  };
+  ledger(10);
+  const auto& m = rows["m"];
+  EXPECT_EQ(m.working_time(), v1::WORKING_TIME_COMPREHENSIVE);
+  EXPECT_EQ(m.total_minutes(), 20u * 480);
+  EXPECT_EQ(m.extended_minutes(), 480u) << "152 h against 18 x 8 = 144 h";
+  EXPECT_EQ(m.pay_150_minutes(), 480u);
+  EXPECT_EQ(m.rest_day_minutes(), 0u) << "no rest-day class under the comprehensive system";
+  EXPECT_EQ(m.comp_earned_minutes(), 0u);
+  EXPECT_EQ(m.pay_300_minutes(), 480u);
+  EXPECT_EQ(m.on_call_shifts(), 1u);
+  EXPECT_EQ(m.on_call_allowance_fen(), 5000u) << "50 yuan a shift";
+  const auto& std_row = rows["std"];
+  EXPECT_EQ(std_row.working_time(), v1::WORKING_TIME_STANDARD);
+  EXPECT_EQ(std_row.extended_minutes(), 0u);
+  EXPECT_EQ(std_row.rest_day_minutes(), 480u) << "the standard system: comp time";
+  EXPECT_EQ(std_row.comp_earned_minutes(), 480u);
+  const auto& w = rows["w"];
+  // The week of 09-28 absorbs 10-04; the week of 10-05 has 3 working days
+  // (24 h) and the on-call night of 10-11 counted as hours (on_call = hours).
+  EXPECT_EQ(w.extended_minutes(), 12u * 60);
+  EXPECT_EQ(w.total_minutes(), 20u * 480 + 12 * 60) << "on_call = hours: working time";
+  EXPECT_EQ(w.on_call_allowance_fen(), 0u);
+  EXPECT_EQ(rows["q"].extended_minutes(), 0u) << "Q4 has not ended";
+
+  now_ = *ParseIsoTime("2026-10-31T12:00:00+08:00");
+  ledger(10);
+  EXPECT_EQ(rows["m"].extended_minutes(), 0u) << "October not over yet";
+  now_ = *ParseIsoTime("2027-01-01T00:00:00+08:00");
+  ledger(12);
+  EXPECT_EQ(rows["q"].extended_minutes(), 0u) << "Q4's 62 working days absorb 8 h";
+  ledger(0);
+  EXPECT_EQ(rows["m"].extended_minutes(), 480u) << "the year holds October's";
 }
 
 // Each person's rest days (issue 18): the 2026 National Day block (10-01..03

@@ -34,6 +34,18 @@ std::string GrantText(const v1::Grant& g) {
 // A person by name; nobody reads "无人".
 std::string Name(const v1::Staff& s) { return s.name().empty() ? "无人" : s.name(); }
 
+// "2026-10-08 至 2026-10-09", or a half day "2026-10-09 上午".
+std::string LeaveDates(const v1::Leave& l) {
+  switch (l.half()) {
+    case v1::LEAVE_HALF_MORNING:
+      return l.from() + " 上午";
+    case v1::LEAVE_HALF_AFTERNOON:
+      return l.from() + " 下午";
+    default:
+      return fmt::format("{} 至 {}", l.from(), l.to());
+  }
+}
+
 std::string NameList(const google::protobuf::RepeatedPtrField<v1::Staff>& staff) {
   std::vector<std::string> out;
   for (const auto& s : staff) out.push_back(s.name());
@@ -242,12 +254,12 @@ std::string EventText(const v1::Event& e) {
     }
     case v1::Event::kLeaveAdded: {
       const auto& l = e.leave_added();
-      return fmt::format("{}请假 {} 至 {}，涉及{}个班次", Name(l.staff()), l.leave().from(),
-                         l.leave().to(), l.shifts_affected());
+      return fmt::format("{}请假 {}，涉及{}个班次", Name(l.staff()), LeaveDates(l.leave()),
+                         l.shifts_affected());
     }
     case v1::Event::kLeaveRemoved: {
       const auto& l = e.leave_removed();
-      return fmt::format("{}撤销请假 {} 至 {}", Name(l.staff()), l.leave().from(), l.leave().to());
+      return fmt::format("{}撤销请假 {}", Name(l.staff()), LeaveDates(l.leave()));
     }
     case v1::Event::kSwapUpdated: {
       const auto& s = e.swap_updated();

@@ -169,6 +169,17 @@ std::string WorkingTimeText(v1::WorkingTime w) {
   return w == v1::WORKING_TIME_COMPREHENSIVE ? "综合计算工时制" : "标准工时制";
 }
 
+std::string LeaveHalfText(v1::LeaveHalf h) {
+  switch (h) {
+    case v1::LEAVE_HALF_MORNING:
+      return " 上午";
+    case v1::LEAVE_HALF_AFTERNOON:
+      return " 下午";
+    default:
+      return "";
+  }
+}
+
 std::string LeaveKindText(v1::LeaveKind k) {
   switch (k) {
     case v1::ANNUAL:

@@ -29,6 +29,8 @@ std::string OvertimePayText(v1::OvertimePay p);
 std::string WorkingTimeText(v1::WorkingTime w);
 // 年休假, 病假, 补休, 事假, 婚假, 产假, 陪产假, 丧假, 探亲假.
 std::string LeaveKindText(v1::LeaveKind k);
+// " 上午", " 下午", or "" for whole days: said after a leave's dates.
+std::string LeaveHalfText(v1::LeaveHalf h);
 
 // RFC 5545 §3.3.11 TEXT escaping and §3.1 folding (75 octets, never inside
 // a UTF-8 sequence), exposed for tests.

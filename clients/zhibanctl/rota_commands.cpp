@@ -694,6 +694,21 @@ Result<v1::LeaveKind> ParseLeaveKind(const std::string& text) {
   return k->front();
 }
 
+// Half a day by its name or in Chinese ("" is a whole day).
+Result<v1::LeaveHalf> ParseLeaveHalf(const std::string& text) {
+  if (text.empty()) return v1::LEAVE_HALF_UNSPECIFIED;
+  if (text == "上午" || text == "morning" || text == "am") return v1::LEAVE_HALF_MORNING;
+  if (text == "下午" || text == "afternoon" || text == "pm") return v1::LEAVE_HALF_AFTERNOON;
+  return Status::InvalidArgument(
+      "--half", fmt::format("\"{}\" is not a half day: 上午 (morning) or 下午 (afternoon)", text));
+}
+
+// 年休假 days in half days: "4" or "4.5".
+std::string HalfDaysText(int64_t halves) {
+  if (halves % 2 == 0) return std::to_string(halves / 2);
+  return fmt::format("{}{}.5", halves < 0 ? "-" : "", (halves < 0 ? -halves : halves) / 2);
+}
+
 // After forced annual leave or 补休: each year it touches whose balance is
 // now below zero, said plainly (the audit record says it too).
 void PrintOverdrawn(Context& ctx, const v1::Leave& l) {
@@ -710,9 +725,9 @@ void PrintOverdrawn(Context& ctx, const v1::Leave& l) {
     }
     auto r = ctx.ctl().Call(req);
     if (!r.ok() || r->has_error()) continue;
-    if (l.kind() == v1::ANNUAL && r->leave_balance().remaining_days() < 0) {
+    if (l.kind() == v1::ANNUAL && r->leave_balance().remaining_half_days() < 0) {
       std::cout << fmt::format("{} {}年 年休假已超出 {} 天（强制）\n", l.staff_id(), y,
-                               -r->leave_balance().remaining_days());
+                               HalfDaysText(-r->leave_balance().remaining_half_days()));
     } else if (l.kind() == v1::COMPENSATORY && r->ledger().rows_size() == 1 &&
                r->ledger().rows(0).comp_balance_minutes() < 0) {
       std::cout << fmt::format("{} {}年 补休已超出 {:.1f} 小时（强制）\n", l.staff_id(), y,
@@ -726,7 +741,8 @@ Command LeaveAdd() {
           [](CLI::App* app) -> Runner {
             auto id = std::make_shared<std::string>(), staff = std::make_shared<std::string>(),
                  kind = std::make_shared<std::string>(), from = std::make_shared<std::string>(),
-                 to = std::make_shared<std::string>(), reason = std::make_shared<std::string>();
+                 to = std::make_shared<std::string>(), reason = std::make_shared<std::string>(),
+                 half = std::make_shared<std::string>();
             auto force = std::make_shared<bool>(false);
             app->add_option("--id", *id, "leave id")->required();
             app->add_option("--staff", *staff, "staff id")->required();
@@ -734,12 +750,17 @@ Command LeaveAdd() {
             app->add_option("--from", *from, "first day")->required();
             app->add_option("--to", *to, "last day (default: --from)");
             app->add_option("--reason", *reason, "note");
+            app->add_option("--half", *half,
+                            "half a day (one day only): 上午|morning (until 12:00) or "
+                            "下午|afternoon (from 12:00); 年休假, 病假, 补休 and 事假");
             app->add_flag("--force", *force,
                           "take annual leave or 补休 beyond the year's balance (shown), or "
                           "leave longer than its kind's length (audited)");
             return [=](Context& ctx) {
               auto k = ParseLeaveKind(*kind);
               if (!k.ok()) return Usage(ctx, k.status());
+              auto h = ParseLeaveHalf(*half);
+              if (!h.ok()) return Usage(ctx, h.status());
               v1::CtlRequest req;
               req.mutable_leave_add()->set_force(*force);
               auto* l = req.mutable_leave_add()->mutable_leave();
@@ -749,10 +770,11 @@ Command LeaveAdd() {
               l->set_from(*from);
               l->set_to(*to);
               l->set_reason(*reason);
+              l->set_half(*h);
               return Send(ctx, req, [&ctx, force](const v1::CtlReply& r) {
-                std::cout << fmt::format("leave {} for {} {}..{} ({})\n", r.leave().id(),
+                std::cout << fmt::format("leave {} for {} {}..{}{} ({})\n", r.leave().id(),
                                          r.leave().staff_id(), r.leave().from(), r.leave().to(),
-                                         SeqNote(r));
+                                         client::LeaveHalfText(r.leave().half()), SeqNote(r));
                 if (*force) PrintOverdrawn(ctx, r.leave());
               });
             };
@@ -777,11 +799,12 @@ Command LeaveBalance() {
                     "{} {} {}年 年休假：应休 {} 天（参加工作 {}，工龄满 {} 年），已休 {} 天，剩余 "
                     "{} 天\n",
                     b.staff_id(), b.name(), b.year(), b.entitled_days(), b.work_since(),
-                    b.service_years(), b.taken_days(), b.remaining_days());
+                    b.service_years(), HalfDaysText(b.taken_half_days()),
+                    HalfDaysText(b.remaining_half_days()));
                 if (b.leave().empty()) return;
                 Table t({"请假", "起", "止", "计入天数"});
                 for (const auto& l : b.leave()) {
-                  t.Add({l.leave_id(), l.from(), l.to(), std::to_string(l.days())});
+                  t.Add({l.leave_id(), l.from(), l.to(), HalfDaysText(l.half_days())});
                 }
                 t.Print();
               });
@@ -801,8 +824,8 @@ Command LeaveList() {
               return Send(ctx, req, [](const v1::CtlReply& r) {
                 Table t({"ID", "STAFF", "KIND", "FROM", "TO", "REASON"});
                 for (const auto& l : r.leave_list().leave()) {
-                  t.Add({l.id(), l.staff_id(), client::LeaveKindText(l.kind()), l.from(), l.to(),
-                         l.reason()});
+                  t.Add({l.id(), l.staff_id(), client::LeaveKindText(l.kind()), l.from(),
+                         l.to() + client::LeaveHalfText(l.half()), l.reason()});
                 }
                 t.Print();
               });

@@ -86,6 +86,14 @@ Rules ResolveRules(const v1::WorkRulesConfig& cfg, const v1::Staff& staff, std::
 // kinds without a fixed length: then not checked).
 std::optional<v1::LeaveLength> LeaveLengthOf(const v1::WorkRulesConfig& cfg, v1::LeaveKind kind);
 
+// Whether `l` frees its person over [start, end) (seconds) on a day it
+// covers: always for whole days; for a half day, when the interval overlaps
+// its half (上午 until 12:00 local, 下午 from 12:00).
+bool LeaveCovers(const v1::Leave& l, int64_t start, int64_t end);
+// Whether two leaves of one person share a day (a morning and an afternoon
+// of the same day do not).
+bool LeavesOverlap(const v1::Leave& a, const v1::Leave& b);
+
 // What the engine needs of a shift, in seconds and day numbers.
 struct ShiftFacts {
   int64_t start = 0, end = 0;
@@ -141,8 +149,13 @@ class RotaBook {
 
   const v1::Shift* FindShift(std::string_view id) const;
   const StaffLoad* Load(std::string_view staff) const;
-  // Leave of `staff` covering `day`, if any.
-  const v1::Leave* LeaveOn(std::string_view staff, int32_t day) const;
+  // Leave of `staff` that frees them on `day` (the date a shift starts on)
+  // over [start, end): a whole-day leave, or a half day whose half the
+  // interval overlaps (start == end: any leave on the day).
+  const v1::Leave* LeaveOn(std::string_view staff, int32_t day, int64_t start = 0,
+                           int64_t end = 0) const;
+  // Every leave of `staff`.
+  std::vector<const v1::Leave*> LeavesOf(std::string_view staff) const;
   bool MonthPublished(std::string_view center, std::string_view month) const;
   // Shifts of a center whose date is within [from, to], in id order.
   std::vector<const v1::Shift*> CenterShifts(std::string_view center, Date from, Date to) const;

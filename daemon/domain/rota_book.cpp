@@ -27,14 +27,37 @@ const StaffLoad* RotaBook::Load(std::string_view staff) const {
   return it == loads_.end() ? nullptr : &it->second;
 }
 
-const v1::Leave* RotaBook::LeaveOn(std::string_view staff, int32_t day) const {
+bool LeaveCovers(const v1::Leave& l, int64_t start, int64_t end) {
+  if (l.half() == v1::LEAVE_HALF_UNSPECIFIED || start >= end) return true;
+  const int64_t midnight = DayOf(l.from()) * kDay - 8 * 3600, noon = midnight + 12 * 3600;
+  const bool morning = l.half() == v1::LEAVE_HALF_MORNING;
+  const int64_t lo = morning ? midnight : noon, hi = morning ? noon : midnight + kDay;
+  return start < hi && end > lo;
+}
+
+bool LeavesOverlap(const v1::Leave& a, const v1::Leave& b) {
+  if (DayOf(a.to()) < DayOf(b.from()) || DayOf(b.to()) < DayOf(a.from())) return false;
+  return a.half() == v1::LEAVE_HALF_UNSPECIFIED || b.half() == v1::LEAVE_HALF_UNSPECIFIED ||
+         a.half() == b.half();
+}
+
+const v1::Leave* RotaBook::LeaveOn(std::string_view staff, int32_t day, int64_t start,
+                                   int64_t end) const {
   auto it = leave_by_staff_.find(std::string(staff));
   if (it == leave_by_staff_.end()) return nullptr;
   for (const auto& id : it->second) {
     const auto& l = leave_.find(id)->second;
-    if (DayOf(l.from()) <= day && day <= DayOf(l.to())) return &l;
+    if (DayOf(l.from()) <= day && day <= DayOf(l.to()) && LeaveCovers(l, start, end)) return &l;
   }
   return nullptr;
+}
+
+std::vector<const v1::Leave*> RotaBook::LeavesOf(std::string_view staff) const {
+  std::vector<const v1::Leave*> out;
+  if (auto it = leave_by_staff_.find(std::string(staff)); it != leave_by_staff_.end()) {
+    for (const auto& id : it->second) out.push_back(&leave_.find(id)->second);
+  }
+  return out;
 }
 
 bool RotaBook::MonthPublished(std::string_view center, std::string_view month) const {

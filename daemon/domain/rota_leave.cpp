@@ -96,17 +96,56 @@ int FullYears(Date since, Date d) {
 }
 
 // The person's working days (their own rest days and statutory holidays
-// are not leave days) of [from, to] that fall in `year`.
-Result<uint32_t> LeaveDaysIn(const Calendar& cal, const v1::Staff& p, int32_t from, int32_t to,
-                             int year) {
+// are not leave days) of leave `l` that fall in `year`, in half days (a
+// half-day leave on a working day is 1).
+Result<uint32_t> LeaveHalvesIn(const Calendar& cal, const v1::Staff& p, const v1::Leave& l,
+                               int year) {
   const int32_t y0 = DayNumber(std::chrono::year(year) / 1 / 1);
   const int32_t y1 = DayNumber(std::chrono::year(year) / 12 / 31);
+  const uint32_t per_day = l.half() == v1::LEAVE_HALF_UNSPECIFIED ? 2 : 1;
   uint32_t n = 0;
-  for (int32_t d = std::max(from, y0); d <= std::min(to, y1); ++d) {
+  for (int32_t d = std::max(DayOf(l.from()), y0); d <= std::min(DayOf(l.to()), y1); ++d) {
     ZB_ASSIGN_OR_RETURN(auto cls, cal.ClassOf(FromDayNumber(d), p));
-    if (cls == DayClass::kWorking) ++n;
+    if (cls == DayClass::kWorking) n += per_day;
   }
   return n;
+}
+
+// Half days as days: "4", "4.5", "-0.5".
+std::string DaysText(int64_t halves) {
+  const int64_t whole = halves / 2;
+  if (halves % 2 == 0) return std::to_string(whole);
+  return fmt::format("{}{}.5", halves < 0 ? "-" : "", whole < 0 ? -whole : whole);
+}
+
+// floor(halves / 2): whole days left, rounded down (also below zero).
+int32_t FloorDays(int32_t halves) { return halves >= 0 ? halves / 2 : -((1 - halves) / 2); }
+
+// Checks `half` of a leave: one day, and a kind that may be halved.
+Status CheckHalf(const v1::Leave& l) {
+  if (!v1::LeaveHalf_IsValid(l.half())) {
+    return Status::InvalidArgument("leave.half",
+                                   "must be LEAVE_HALF_MORNING (上午) or "
+                                   "LEAVE_HALF_AFTERNOON (下午)");
+  }
+  if (l.half() == v1::LEAVE_HALF_UNSPECIFIED) return {};
+  if (l.from() != l.to()) {
+    return Status::InvalidArgument(
+        "leave.half",
+        fmt::format("a half day (上午/下午) is one day: {}..{} is not", l.from(), l.to()));
+  }
+  switch (l.kind()) {
+    case v1::ANNUAL:
+    case v1::SICK:
+    case v1::COMPENSATORY:
+    case v1::PERSONAL:
+      return {};
+    default:
+      return Status::InvalidArgument(
+          "leave.half", fmt::format("{} is taken by whole days; half days are for ANNUAL (年休假), "
+                                    "SICK (病假), COMPENSATORY (补休) and PERSONAL (事假)",
+                                    v1::LeaveKind_Name(l.kind())));
+  }
 }
 
 }  // namespace
@@ -138,23 +177,27 @@ Status AnnualLeave(const State& st, const v1::Staff& p, int year, v1::LeaveBalan
   out->set_work_since(p.work_since());
   out->set_service_years(static_cast<uint32_t>(FullYears(since, jan1)));
   out->set_entitled_days(rate_days / static_cast<uint32_t>(days_in_year));
-  uint32_t taken = 0;
-  for (const auto& [id, l] : st.rota.leave()) {
-    if (l.staff_id() != p.id() || l.kind() != v1::ANNUAL) continue;
-    const int32_t from = DayOf(l.from()), to = DayOf(l.to());
+  uint32_t taken = 0;  // half days
+  for (const auto* l : st.rota.LeavesOf(p.id())) {
+    if (l->kind() != v1::ANNUAL) continue;
+    const int32_t from = DayOf(l->from()), to = DayOf(l->to());
     if (to < y0 || from >= y0 + days_in_year) continue;
-    ZB_ASSIGN_OR_RETURN(const uint32_t n, LeaveDaysIn(st.calendar, p, from, to, year));
+    ZB_ASSIGN_OR_RETURN(const uint32_t n, LeaveHalvesIn(st.calendar, p, *l, year));
     auto* row = out->add_leave();
-    row->set_leave_id(l.id());
-    row->set_from(l.from());
-    row->set_to(l.to());
-    row->set_days(n);
+    row->set_leave_id(l->id());
+    row->set_from(l->from());
+    row->set_to(l->to());
+    row->set_days(n / 2);
+    row->set_half_days(n);
     taken += n;
   }
   std::sort(out->mutable_leave()->begin(), out->mutable_leave()->end(),
             [](const auto& a, const auto& b) { return a.from() < b.from(); });
-  out->set_taken_days(taken);
-  out->set_remaining_days(static_cast<int32_t>(out->entitled_days()) - static_cast<int32_t>(taken));
+  const int32_t left = 2 * static_cast<int32_t>(out->entitled_days()) - static_cast<int32_t>(taken);
+  out->set_taken_half_days(taken);
+  out->set_remaining_half_days(left);
+  out->set_taken_days((taken + 1) / 2);
+  out->set_remaining_days(FloorDays(left));
   return {};
 }
 
@@ -179,8 +222,9 @@ Result<Mutation> AddLeave(const RotaCtx& ctx, v1::Leave leave, bool force) {
   Date from, to;
   if (leave.to().empty()) leave.set_to(leave.from());
   ZB_RETURN_IF_ERROR(RangeArgs(leave.from(), leave.to(), &from, &to));
-  for (int32_t d = DayNumber(from); d <= DayNumber(to); ++d) {
-    if (const auto* other = st.rota.LeaveOn(leave.staff_id(), d)) {
+  ZB_RETURN_IF_ERROR(CheckHalf(leave));
+  for (const auto* other : st.rota.LeavesOf(leave.staff_id())) {
+    if (LeavesOverlap(leave, *other)) {
       return Status::AlreadyExists(
           "leave.from", fmt::format("{} overlaps leave {} ({}..{})", leave.id(), other->id(),
                                     other->from(), other->to()));
@@ -193,19 +237,19 @@ Result<Mutation> AddLeave(const RotaCtx& ctx, v1::Leave leave, bool force) {
     for (int y = int(from.year()); y <= int(to.year()); ++y) {
       v1::LeaveBalanceReply b;
       ZB_RETURN_IF_ERROR(AnnualLeave(st, *person, y, &b));
-      ZB_ASSIGN_OR_RETURN(const uint32_t asked,
-                          LeaveDaysIn(st.calendar, *person, DayNumber(from), DayNumber(to), y));
-      const int32_t left = b.remaining_days() - static_cast<int32_t>(asked);
+      ZB_ASSIGN_OR_RETURN(const uint32_t asked, LeaveHalvesIn(st.calendar, *person, leave, y));
+      const int32_t left = b.remaining_half_days() - static_cast<int32_t>(asked);
       if (left >= 0) continue;
       if (!force) {
         return Status::FailedPrecondition(
             "leave.kind",
             fmt::format("{} has {} of {} days of {} annual leave (年休假) left; {} takes {} "
                         "working day(s) of {}. Take the rest as another kind, or force it",
-                        leave.staff_id(), std::max(b.remaining_days(), 0), b.entitled_days(), y,
-                        leave.id(), asked, y));
+                        leave.staff_id(), DaysText(std::max(b.remaining_half_days(), 0)),
+                        b.entitled_days(), y, leave.id(), DaysText(asked), y));
       }
-      overdrawn += fmt::format("; {} annual leave overdrawn by {} day(s) (forced)", y, -left);
+      overdrawn +=
+          fmt::format("; {} annual leave overdrawn by {} day(s) (forced)", y, DaysText(-left));
     }
   }
   // Leave of a fixed length (婚假, 产假, ...) no longer than the rules say.
@@ -215,9 +259,8 @@ Result<Mutation> AddLeave(const RotaCtx& ctx, v1::Leave leave, bool force) {
       days = static_cast<uint32_t>(DayNumber(to) - DayNumber(from) + 1);
     } else {
       for (int y = int(from.year()); y <= int(to.year()); ++y) {
-        ZB_ASSIGN_OR_RETURN(const uint32_t n,
-                            LeaveDaysIn(st.calendar, *person, DayNumber(from), DayNumber(to), y));
-        days += n;
+        ZB_ASSIGN_OR_RETURN(const uint32_t n, LeaveHalvesIn(st.calendar, *person, leave, y));
+        days += n / 2;  // whole days: CheckHalf keeps halves from these kinds
       }
     }
     const char* unit = len->calendar_days() ? "calendar" : "working";
@@ -245,17 +288,16 @@ Result<Mutation> AddLeave(const RotaCtx& ctx, v1::Leave leave, bool force) {
       v1::LedgerReply ledger;
       ZB_RETURN_IF_ERROR(Ledger(ctx, q, &ledger));
       const int64_t balance = ledger.rows(0).comp_balance_minutes();
-      ZB_ASSIGN_OR_RETURN(const uint32_t days,
-                          LeaveDaysIn(st.calendar, *person, DayNumber(from), DayNumber(to), y));
-      const int64_t asked = int64_t{days} * rules.daily_standard;
+      ZB_ASSIGN_OR_RETURN(const uint32_t halves, LeaveHalvesIn(st.calendar, *person, leave, y));
+      const int64_t asked = int64_t{halves} * rules.daily_standard / 2;
       if (balance - asked >= 0) continue;
       if (!force) {
         return Status::FailedPrecondition(
             "leave.kind",
             fmt::format("{} has {} of comp time (补休) left in {}; {} takes {} working day(s), "
                         "{}. Take the rest as another kind, or force it",
-                        leave.staff_id(), Hours(std::max<int64_t>(balance, 0)), y, leave.id(), days,
-                        Hours(asked)));
+                        leave.staff_id(), Hours(std::max<int64_t>(balance, 0)), y, leave.id(),
+                        DaysText(halves), Hours(asked)));
       }
       overdrawn +=
           fmt::format("; {} comp time overdrawn by {} (forced)", y, Hours(asked - balance));
@@ -269,6 +311,7 @@ Result<Mutation> AddLeave(const RotaCtx& ctx, v1::Leave leave, bool force) {
                                            (DayNumber(to) + 2) * kDay)) {
     const int32_t d = DayOf(s->date());
     if (d < DayNumber(from) || d > DayNumber(to) || Sec(s->end()) <= Sec(ctx.now)) continue;
+    if (!LeaveCovers(leave, Sec(s->start()), Sec(s->end()))) continue;  // the other half
     hit.push_back(*s);
   }
   const std::string reason =
@@ -282,8 +325,12 @@ Result<Mutation> AddLeave(const RotaCtx& ctx, v1::Leave leave, bool force) {
   *b->mutable_staff() = *person;
   b->set_shifts_affected(static_cast<uint32_t>(hit.size()));
   Emit(&m, std::move(e));
-  m.summary = fmt::format("leave {} for {} {}..{}: {} shift(s) affected{}", leave.id(),
-                          leave.staff_id(), leave.from(), leave.to(), hit.size(), overdrawn);
+  m.summary = fmt::format("leave {} for {} {}..{}{}: {} shift(s) affected{}", leave.id(),
+                          leave.staff_id(), leave.from(), leave.to(),
+                          leave.half() == v1::LEAVE_HALF_MORNING     ? " (morning)"
+                          : leave.half() == v1::LEAVE_HALF_AFTERNOON ? " (afternoon)"
+                                                                     : "",
+                          hit.size(), overdrawn);
   return m;
 }
 

@@ -176,8 +176,8 @@ std::vector<std::string> RuleBreaches(const StaffLoad& load, const Rules& r, con
     int64_t total = 0, excess = 0, weekdays = 0;
     for (int32_t d = lo; d < hi; ++d) {
       const int64_t m = minutes_on(d);
+      if (extended_only && r.comprehensive() && holiday_on(d)) continue;  // holiday work: apart
       if (d - MondayOf(d) < 5) ++weekdays;
-      if (extended_only && r.comprehensive() && holiday_on(d)) continue;  // statutory: apart
       total += m;
       if (!extended_only || !off_on(d)) excess += std::max<int64_t>(0, m - r.daily_standard);
     }
@@ -234,9 +234,12 @@ std::string Ineligible(const RotaBook& book, const v1::Staff& st, const v1::Shif
       return fmt::format("{} lacks the skill {}", st.id(), sk);
     }
   }
-  if (const auto* l = book.LeaveOn(st.id(), day)) {
-    return fmt::format("{} is on leave {} ({}) {}..{}", st.id(), l->id(),
-                       v1::LeaveKind_Name(l->kind()), l->from(), l->to());
+  if (const auto* l = book.LeaveOn(st.id(), day, Sec(s.start()), Sec(s.end()))) {
+    return fmt::format("{} is on leave {} ({}) {}..{}{}", st.id(), l->id(),
+                       v1::LeaveKind_Name(l->kind()), l->from(), l->to(),
+                       l->half() == v1::LEAVE_HALF_MORNING     ? " (morning)"
+                       : l->half() == v1::LEAVE_HALF_AFTERNOON ? " (afternoon)"
+                                                               : "");
   }
   return {};
 }

@@ -223,15 +223,21 @@ std::vector<std::pair<int32_t, int32_t>> Periods(const Rules& rules, int32_t y0,
 }
 
 // A comprehensive period's hours beyond its standard (the notice's working
-// days in it x the daily standard; statutory-day work is apart). A day of a
-// year whose notice is not loaded counts by its weekday.
-int64_t PeriodExtended(const Calendar& cal, const std::map<int32_t, DayDuty>& days, int32_t a,
-                       int32_t b, const Rules& rules) {
+// days in it x the daily standard, less what leave takes off those days;
+// statutory-day work is apart). A day of a year whose notice is not loaded
+// counts by its weekday.
+int64_t PeriodExtended(const Calendar& cal, const std::map<int32_t, DayDuty>& days,
+                       const std::map<int32_t, uint32_t>& on_leave, int32_t a, int32_t b,
+                       const Rules& rules) {
   int64_t worked = 0, standard = 0;
   for (int32_t d = a; d <= b; ++d) {
     const auto cls = cal.ClassOf(FromDayNumber(d));
     const DayClass c = cls.ok() ? *cls : d - MondayOf(d) < 5 ? DayClass::kWorking : DayClass::kRest;
-    if (c == DayClass::kWorking) standard += rules.daily_standard;
+    if (c == DayClass::kWorking) {
+      const auto l = on_leave.find(d);
+      standard += rules.daily_standard -
+                  std::min(rules.daily_standard, l == on_leave.end() ? 0u : l->second);
+    }
     if (auto it = days.find(d); it != days.end() && c != DayClass::kStatutory)
       worked += it->second.working;
   }
@@ -323,7 +329,8 @@ Status Ledger(const RotaCtx& ctx, const v1::LedgerRequest& req, v1::LedgerReply*
     const int32_t from = whole_weeks ? MondayOf(y0) : y0;
     const int32_t until = rota_week ? MondayOf(p1) + 6 : p1;
     std::map<int32_t, DayDuty> days;  // `from` .. `until`, worked shifts only
-    for (const auto* s : st.rota.StaffShifts(p->id(), from * kDay - kDay, (until + 2) * kDay)) {
+    const auto shifts = st.rota.StaffShifts(p->id(), from * kDay - kDay, (until + 2) * kDay);
+    for (const auto* s : shifts) {
       const ShiftFacts f = FactsOf(*s);
       if (f.day < from || f.day > until || f.end > now) continue;
       DayDuty& d = days[f.day];
@@ -332,7 +339,18 @@ Status Ledger(const RotaCtx& ctx, const v1::LedgerRequest& req, v1::LedgerReply*
       } else {
         d.on_call += f.minutes();
         ++d.on_call_shifts;
-        if (rules.on_call == v1::ON_CALL_COUNT_HOURS) d.working += f.minutes();
+        // Counted as hours: only its time off site (an on-site shift inside
+        // it is working time already).
+        if (rules.on_call == v1::ON_CALL_COUNT_HOURS) {
+          int64_t inside = 0;
+          for (const auto* w : shifts) {
+            const ShiftFacts g = FactsOf(*w);
+            if (g.working) {
+              inside += std::max<int64_t>(0, std::min(f.end, g.end) - std::max(f.start, g.start));
+            }
+          }
+          d.working += static_cast<uint32_t>(std::max<int64_t>(0, f.minutes() - inside / 60));
+        }
       }
     }
     std::set<int32_t> rest_work;  // a rota week's: worked days paid as rest days
@@ -357,10 +375,19 @@ Status Ledger(const RotaCtx& ctx, const v1::LedgerRequest& req, v1::LedgerReply*
     // A comprehensive period's extended hours count in the month it ends,
     // once it has ended.
     if (rules.comprehensive()) {
+      // Working days on leave are not due: their standard comes off.
+      std::map<int32_t, uint32_t> on_leave;
+      for (const auto* l : st.rota.LeavesOf(p->id())) {
+        const uint32_t off = l->half() == v1::LEAVE_HALF_UNSPECIFIED ? rules.daily_standard
+                                                                     : rules.daily_standard / 2;
+        for (int32_t d = std::max(DayOf(l->from()), from); d <= std::min(DayOf(l->to()), p1); ++d)
+          on_leave[d] += off;
+      }
       for (const auto& [a, b] : Periods(rules, y0, p1)) {
         if ((b + 1) * kDay - 8 * 3600 > now) continue;  // not over yet (local midnight)
         Extra x;
-        x.extended = static_cast<uint32_t>(PeriodExtended(st.calendar, days, a, b, rules));
+        x.extended =
+            static_cast<uint32_t>(PeriodExtended(st.calendar, days, on_leave, a, b, rules));
         if (b < p0) {
           earned_before += Credit(x, rules, before);
         } else {
@@ -368,19 +395,21 @@ Status Ledger(const RotaCtx& ctx, const v1::LedgerRequest& req, v1::LedgerReply*
         }
       }
     }
-    // Comp leave draws the daily standard for each working day it covers
-    // (its rest days and statutory holidays were never working time). A
+    // Comp leave draws the daily standard for each working day it covers (half
+    // of it for a half day; its rest days and statutory holidays were never working time). A
     // rota week has no plan for days on leave: they count as a regular week's.
     int64_t taken_before = 0;
     for (const auto& [id, l] : st.rota.leave()) {
       if (l.staff_id() != p->id() || l.kind() != v1::COMPENSATORY) continue;
+      const uint32_t per_day =
+          l.half() == v1::LEAVE_HALF_UNSPECIFIED ? rules.daily_standard : rules.daily_standard / 2;
       for (int32_t d = std::max(DayOf(l.from()), y0); d <= std::min(DayOf(l.to()), p1); ++d) {
         ZB_ASSIGN_OR_RETURN(auto cls, st.calendar.ClassOf(FromDayNumber(d), *p));
         if (cls != DayClass::kWorking) continue;
         if (d < p0) {
-          taken_before += rules.daily_standard;
+          taken_before += per_day;
         } else {
-          row->set_comp_taken_minutes(row->comp_taken_minutes() + rules.daily_standard);
+          row->set_comp_taken_minutes(row->comp_taken_minutes() + per_day);
         }
       }
     }

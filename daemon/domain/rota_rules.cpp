@@ -1,10 +1,12 @@
 // Working-time rules: the rules TOML, resolved per person and center (rota.h).
 #include "daemon/domain/rota.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <fmt/format.h>
 #include <toml++/toml.h>
@@ -320,6 +322,23 @@ Result<v1::WorkRulesConfig> ParseRulesToml(std::string_view text, std::string_vi
     return Status::InvalidArgument("leave",
                                    fmt::format("{}:{}: must be a table of [leave.<KIND>]", source,
                                                t["leave"].node()->source().begin.line));
+  }
+  // A period for a system nobody works is a mistake the operator should see.
+  std::vector<const v1::WorkRules*> levels = {&cfg.defaults()};
+  for (const auto& [k, w] : cfg.by_employment()) levels.push_back(&w);
+  for (const auto& [k, w] : cfg.by_center()) levels.push_back(&w);
+  const bool any_comprehensive = std::any_of(levels.begin(), levels.end(), [](const auto* w) {
+    return w->working_time() == v1::WORKING_TIME_COMPREHENSIVE;
+  });
+  const bool any_period = std::any_of(levels.begin(), levels.end(), [](const auto* w) {
+    return w->comprehensive_period() != v1::COMPREHENSIVE_PERIOD_UNSPECIFIED;
+  });
+  if (any_period && !any_comprehensive) {
+    return Status::InvalidArgument(
+        "comprehensive_period",
+        fmt::format("{}: comprehensive_period is set but no table sets working_time = "
+                    "\"comprehensive\" (综合计算工时制): it would change nothing",
+                    source.empty() ? "rules" : source));
   }
   cfg.set_toml(std::string(text));
   cfg.set_source(std::string(source));

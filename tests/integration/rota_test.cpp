@@ -434,6 +434,19 @@ TEST_F(RotaDaemon, LeaveIsHeldToBalancesAndLengths) {
       << "10-01..07 are no leave days\n"
       << text.out;
   EXPECT_NE(Ok({"leave", "list", "--staff", "linan"}).out.find("年休假"), std::string::npos);
+  // Half a day (下午) counts half; the whole list and balance say so.
+  Ok({"leave", "add", "--id", "half", "--staff", "linan", "--kind", "年假", "--from", "2026-10-16",
+      "--half", "下午"});
+  text = Ok({"leave", "balance", "--staff", "linan", "--year", "2026"});
+  EXPECT_NE(text.out.find("已休 5.5 天，剩余 4.5 天"), std::string::npos) << text.out;
+  EXPECT_NE(Ok({"leave", "list", "--staff", "linan"}).out.find("2026-10-16 下午"),
+            std::string::npos);
+  auto bad_half = d_.Ctl({"leave", "add", "--id", "h2", "--staff", "linan", "--kind", "年假",
+                          "--from", "2026-10-19", "--half", "晚上"});
+  EXPECT_EQ(bad_half.exit_code, 2) << bad_half.err;
+  EXPECT_NE(bad_half.err.find("上午 (morning) or 下午 (afternoon)"), std::string::npos)
+      << bad_half.err;
+  Ok({"leave", "remove", "--id", "half"});
 
   const uint64_t before = std::stoull(Json({"status"})["last_seq"].get<std::string>());
   auto refused = d_.Ctl({"leave", "add", "--id", "nov", "--staff", "linan", "--kind", "ANNUAL",

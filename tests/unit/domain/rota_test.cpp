@@ -238,6 +238,10 @@ TEST(Rules, TomlWorkingTimeAndOnCall) {
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("\"week\", \"month\" or \"quarter\""), std::string::npos)
       << bad.status().message();
+  bad = ParseRulesToml("[center.cun]\ncomprehensive_period = \"week\"\n", "r.toml");
+  ASSERT_FALSE(bad.ok()) << "a period for a system nobody works";
+  EXPECT_NE(bad.status().message().find("no table sets working_time"), std::string::npos)
+      << bad.status().message();
   EXPECT_FALSE(ParseRulesToml("on_call = 1\n", "r").ok());
   EXPECT_FALSE(ParseRulesToml("on_call_allowance_yuan = -1\n", "r").ok());
 }
@@ -860,12 +864,13 @@ TEST_F(RotaTest, TheLedgerCountsAComprehensivePeriodAgainstItsWorkingDays) {
       "[center.m]\nworking_time = \"comprehensive\"\n"
       "[center.w]\nworking_time = \"comprehensive\"\ncomprehensive_period = \"week\"\n"
       "on_call = \"hours\"\n"
-      "[center.q]\nworking_time = \"comprehensive\"\ncomprehensive_period = \"quarter\"\n",
+      "[center.q]\nworking_time = \"comprehensive\"\ncomprehensive_period = \"quarter\"\n"
+      "[center.ml]\nworking_time = \"comprehensive\"\n",
       "r.toml");
   ASSERT_TRUE(rules.ok()) << rules.status().ToString();
   st_.rota.SetRules(*rules);
   int n = 0;
-  for (const char* id : {"m", "w", "q", "std"}) {
+  for (const char* id : {"m", "w", "q", "std", "ml"}) {
     v1::Center c;
     c.set_id(id);
     c.set_name(id);
@@ -890,15 +895,18 @@ TEST_F(RotaTest, TheLedgerCountsAComprehensivePeriodAgainstItsWorkingDays) {
     };
     const int32_t oct1 = DayNumber(std::chrono::year(2026) / 10 / 1);
     int working = 0;
+    const bool sick = std::string_view(id) == "ml";  // on sick leave Thu 10-08
     for (int32_t d = oct1; d < oct1 + 31; ++d) {
       if (*st_.calendar.ClassOf(FromDayNumber(d)) != DayClass::kWorking) continue;
       ++working;
-      shift(d, 9, 17);
+      if (!sick || d != oct1 + 7) shift(d, 9, 17);
     }
     ASSERT_EQ(working, 18);
-    shift(oct1, 9, 17);                     // statutory
-    shift(oct1 + 3, 9, 17);                 // a rest day of the block
-    shift(oct1 + 10, 20, 32, v1::ON_CALL);  // Sunday night 10-11, reachable
+    shift(oct1, 9, 17);                                         // statutory
+    shift(oct1 + 3, 9, 17);                                     // a rest day of the block
+    shift(oct1 + 10, 20, 32, v1::ON_CALL);                      // Sunday night 10-11, reachable
+    if (std::string_view(id) == "w") shift(oct1 + 10, 20, 22);  // on site inside the on-call
+    if (sick) Do(AddLeave(Ctx(), Leave("flu", "ml", v1::SICK, "2026-10-08", "2026-10-08")));
   }
   now_ = *ParseIsoTime("2026-11-01T00:00:00+08:00");
   std::map<std::string, v1::LedgerRow> rows;
@@ -930,9 +938,12 @@ TEST_F(RotaTest, TheLedgerCountsAComprehensivePeriodAgainstItsWorkingDays) {
   // The week of 09-28 absorbs 10-04; the week of 10-05 has 3 working days
   // (24 h) and the on-call night of 10-11 counted as hours (on_call = hours).
   EXPECT_EQ(w.extended_minutes(), 12u * 60);
-  EXPECT_EQ(w.total_minutes(), 20u * 480 + 12 * 60) << "on_call = hours: working time";
+  EXPECT_EQ(w.total_minutes(), 20u * 480 + 12 * 60)
+      << "on_call = hours: working time, its 2 h on site inside it counted once";
   EXPECT_EQ(w.on_call_allowance_fen(), 0u);
   EXPECT_EQ(rows["q"].extended_minutes(), 0u) << "Q4 has not ended";
+  EXPECT_EQ(rows["ml"].extended_minutes(), 480u)
+      << "144 h worked against 17 days due: a day on sick leave is not due";
 
   now_ = *ParseIsoTime("2026-10-31T12:00:00+08:00");
   ledger(10);
@@ -1129,6 +1140,116 @@ TEST_F(RotaTest, AnnualLeaveIsEntitledByServiceCountsWorkingDaysAndStopsAtTheBal
   EXPECT_EQ(across.status().code(), Code::kFailedPrecondition);
   EXPECT_NE(across.status().ToString().find("2027"), std::string::npos)
       << across.status().ToString();
+}
+
+// Half days (上午/下午, issue 18): a half frees the person from the shifts
+// of that half only, counts half a day of annual leave and half a daily
+// standard of 补休; a morning and an afternoon of one day stand side by
+// side; only one day, and only the kinds taken by the hour.
+TEST_F(RotaTest, HalfADayOfLeaveFreesThatHalfAndCountsHalf) {
+  using google::protobuf::util::TimeUtil;
+  v1::Staff ten;
+  ten.set_id("ten");
+  ten.set_name("ten");
+  ten.set_center_id("xingfu");
+  ten.add_roles(v1::WORKER);
+  ten.set_work_since("2015-01-01");  // 10 days a year
+  st_.network.PutStaff(ten);
+  int n = 0;
+  auto shift = [&](const char* date, double from_h, double to_h) {
+    v1::Shift x;
+    x.set_id(fmt::format("xingfu/{}/t{}", date, ++n));
+    x.set_center_id("xingfu");
+    x.set_date(date);
+    x.set_kind(v1::REGULAR);
+    const int64_t midnight = DayNumber(*ParseDate(date)) * 86400 - 8 * 3600;
+    *x.mutable_start() = TimeUtil::SecondsToTimestamp(midnight + int64_t(from_h * 3600));
+    *x.mutable_end() = TimeUtil::SecondsToTimestamp(midnight + int64_t(to_h * 3600));
+    x.set_assignee_id("ten");
+    st_.rota.PutShift(x);
+    return x;
+  };
+  const v1::Shift morning = shift("2026-11-03", 8.5, 12);
+  const v1::Shift afternoon = shift("2026-11-03", 13.5, 17.5);
+  auto half = [](v1::Leave l, v1::LeaveHalf h) {
+    l.set_half(h);
+    return l;
+  };
+  auto am = AddLeave(Ctx(), half(Leave("am", "ten", v1::ANNUAL, "2026-11-03", "2026-11-03"),
+                                 v1::LEAVE_HALF_MORNING));
+  ASSERT_TRUE(am.ok()) << am.status().ToString();
+  EXPECT_NE(am->summary.find("2026-11-03..2026-11-03 (morning): 1 shift(s) affected"),
+            std::string::npos)
+      << am->summary;
+  Do(std::move(am));
+  EXPECT_EQ(st_.rota.FindShift(morning.id())->assignee_id(), "") << "the morning is freed";
+  EXPECT_EQ(st_.rota.FindShift(afternoon.id())->assignee_id(), "ten") << "the afternoon is not";
+  auto on_leave = [&](const v1::Shift& x) {
+    return st_.rota.LeaveOn("ten", FactsOf(x).day, FactsOf(x).start, FactsOf(x).end) != nullptr;
+  };
+  EXPECT_TRUE(on_leave(morning)) << "nobody may give it back to them";
+  EXPECT_FALSE(on_leave(afternoon));
+
+  // Another morning that day overlaps; a whole day overlaps; an afternoon does not.
+  EXPECT_EQ(AddLeave(Ctx(), half(Leave("am2", "ten", v1::SICK, "2026-11-03", "2026-11-03"),
+                                 v1::LEAVE_HALF_MORNING))
+                .status()
+                .code(),
+            Code::kAlreadyExists);
+  EXPECT_EQ(
+      AddLeave(Ctx(), Leave("day", "ten", v1::SICK, "2026-11-03", "2026-11-03")).status().code(),
+      Code::kAlreadyExists);
+  Do(AddLeave(Ctx(), half(Leave("pm", "ten", v1::PERSONAL, "2026-11-03", "2026-11-03"),
+                          v1::LEAVE_HALF_AFTERNOON)));
+  EXPECT_EQ(st_.rota.FindShift(afternoon.id())->assignee_id(), "");
+
+  // One day only; whole-day kinds stay whole.
+  auto two = AddLeave(Ctx(), half(Leave("x", "ten", v1::ANNUAL, "2026-11-04", "2026-11-05"),
+                                  v1::LEAVE_HALF_MORNING));
+  EXPECT_EQ(two.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(two.status().ToString().find("is one day"), std::string::npos)
+      << two.status().ToString();
+  auto wed = AddLeave(Ctx(), half(Leave("x", "ten", v1::MARRIAGE, "2026-11-04", "2026-11-04"),
+                                  v1::LEAVE_HALF_AFTERNOON));
+  EXPECT_EQ(wed.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(wed.status().ToString().find("MARRIAGE is taken by whole days"), std::string::npos)
+      << wed.status().ToString();
+
+  // Annual leave: 9 days (Mon 11-09 .. Thu 11-19) and the half: 9.5 of 10.
+  Do(AddLeave(Ctx(), Leave("nov", "ten", v1::ANNUAL, "2026-11-09", "2026-11-19")));
+  v1::LeaveBalanceRequest q;
+  q.set_staff_id("ten");
+  q.set_year(2026);
+  v1::LeaveBalanceReply b;
+  ASSERT_TRUE(LeaveBalance(Ctx(), q, &b).ok());
+  EXPECT_EQ(b.taken_half_days(), 19u);
+  EXPECT_EQ(b.remaining_half_days(), 1);
+  EXPECT_EQ(b.taken_days(), 10u) << "rounded up";
+  EXPECT_EQ(b.remaining_days(), 0) << "rounded down";
+  auto refused = AddLeave(Ctx(), Leave("fri", "ten", v1::ANNUAL, "2026-11-20", "2026-11-20"));
+  ASSERT_EQ(refused.status().code(), Code::kFailedPrecondition);
+  EXPECT_NE(refused.status().message().find("has 0.5 of 10 days of 2026 annual leave (年休假) "
+                                            "left; fri takes 1 working day(s)"),
+            std::string::npos)
+      << refused.status().ToString();
+  Do(AddLeave(Ctx(), half(Leave("fri", "ten", v1::ANNUAL, "2026-11-20", "2026-11-20"),
+                          v1::LEAVE_HALF_AFTERNOON)));
+  b.Clear();
+  ASSERT_TRUE(LeaveBalance(Ctx(), q, &b).ok());
+  EXPECT_EQ(b.remaining_half_days(), 0);
+
+  // 补休 by the half day draws 4 h.
+  shift("2026-11-01", 9, 17);  // Sunday: a rest day, 8 h of comp time
+  now_ = *ParseIsoTime("2026-11-02T00:00:00+08:00");
+  Do(AddLeave(Ctx(), half(Leave("comp", "ten", v1::COMPENSATORY, "2026-11-23", "2026-11-23"),
+                          v1::LEAVE_HALF_MORNING)));
+  v1::LedgerRequest lq;
+  lq.set_staff_id("ten");
+  lq.set_year(2026);
+  v1::LedgerReply ledger;
+  ASSERT_TRUE(Ledger(Ctx(), lq, &ledger).ok());
+  EXPECT_EQ(ledger.rows(0).comp_taken_minutes(), 240u);
+  EXPECT_EQ(ledger.rows(0).comp_balance_minutes(), 240);
 }
 
 // Leave of a fixed length (issue 18): the national lengths unless the rules

@@ -7,8 +7,10 @@
 //
 //   routes/construction   the construction alone (regret-2 insertion, best of
 //                         8 runs): the baseline, in the same run
-//   routes/local_search   SolveRoutes's default: the construction, then
-//                         relocate, 2-opt* and 2-opt to a local optimum
+//   routes/local_search   the construction, then relocate, 2-opt* and 2-opt
+//                         to a local optimum, 32 starts (search_iterations = 0)
+//   routes/search         SolveRoutes's default: the above, then 20,000 rounds
+//                         of ruin and recreate (SISR) under annealing
 // Each case solves every instance once a repetition; CheckRoutes on each result.
 //
 // The instances are read from $ZHIBAN_SOLOMON_DIR, by default the copy in
@@ -145,9 +147,10 @@ struct Result {
   std::vector<double> ms;
 };
 
-// Per case: 0 the construction alone, 1 SolveRoutes's default (with local search).
-constexpr int kCases = 2;
-const char* kCaseNames[kCases] = {"construction", "local_search"};
+// Per case: 0 the construction alone, 1 with local search (no ruin and
+// recreate), 2 SolveRoutes's default (local search, then ruin and recreate).
+constexpr int kCases = 3;
+const char* kCaseNames[kCases] = {"construction", "local_search", "search"};
 std::map<std::string, Result>& Results(int mode) {
   static std::map<std::string, Result> r[kCases];
   return r[mode];
@@ -175,9 +178,10 @@ void BenchSolve(benchmark::State& state, int mode) {
     double total_ms = 0;
     for (const Instance& inst : instances) {
       const auto t0 = std::chrono::steady_clock::now();
-      const rt::Solution sol = rt::SolveRoutes(
-          inst.problem,
-          {.seed = 1, .improve_moves = mode == 0 ? 0 : rt::SolveOptions{}.improve_moves});
+      rt::SolveOptions options{.seed = 1};
+      if (mode == 0) options.improve_moves = 0;
+      if (mode < 2) options.search_iterations = 0;
+      const rt::Solution sol = rt::SolveRoutes(inst.problem, options);
       const double ms =
           std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
       total_ms += ms;
@@ -200,7 +204,7 @@ void PrintRoutesSummary() {
     std::printf("\n%s\n", Missing().c_str());
     return;
   }
-  if (Results(0).empty() && Results(1).empty()) return;
+  if (Results(0).empty() && Results(1).empty() && Results(2).empty()) return;
   const std::string dir = SolomonDir();
   const auto bks_distance = ReadBks(dir + "/BKS_distance.tsv");
   const auto bks = ReadBks(dir + "/BKS.tsv");
@@ -208,7 +212,9 @@ void PrintRoutesSummary() {
       "\nzhiban-bench routes — 56 Solomon instances (%s), Euclidean, double precision; seed 1; "
       "time: median of %d repetition(s)\n",
       dir.c_str(), Reps());
-  const int shown = Results(1).empty() ? 0 : 1;  // the table shows the last case run
+  int shown = 0;  // the table shows the last case run
+  for (int mode = 0; mode < kCases; ++mode)
+    if (!Results(mode).empty()) shown = mode;
   std::printf("%s per instance:\n", kCaseNames[shown]);
   std::printf("%-6s %10s %10s %8s %4s %4s %4s %9s %s\n", "inst", "distance", "BKS dist", "gap",
               "veh", "BKSd", "BKS", "ms", "check");
@@ -265,6 +271,7 @@ void PrintRoutesSummary() {
 
 void BenchConstruction(benchmark::State& state) { BenchSolve(state, 0); }
 void BenchLocalSearch(benchmark::State& state) { BenchSolve(state, 1); }
+void BenchSearch(benchmark::State& state) { BenchSolve(state, 2); }
 
 BENCHMARK(BenchConstruction)
     ->Name("routes/construction")
@@ -274,6 +281,12 @@ BENCHMARK(BenchConstruction)
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(BenchLocalSearch)
     ->Name("routes/local_search")
+    ->Iterations(1)
+    ->Repetitions(Reps())
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BenchSearch)
+    ->Name("routes/search")
     ->Iterations(1)
     ->Repetitions(Reps())
     ->UseManualTime()

@@ -195,7 +195,7 @@ void Builder::Refresh(int r) {
   }
 }
 
-Insertion Builder::Best(int u, int r) const {
+Insertion Builder::Best(int u, int r, std::mt19937_64* blink) const {
   const Visit& v = p_.visits[u];
   const Vehicle& k = p_.vehicles[r];
   const RouteState& st = routes_[r];
@@ -214,6 +214,7 @@ Insertion Builder::Best(int u, int r) const {
       done = st.start[pos - 1] + pv.service;
     }
     if (done > last_close + kEps) break;  // later positions only start later
+    if (blink && Unit(*blink) < kBlinkRate) continue;
     const int next = pos < len ? p_.visits[st.seq[pos]].location : k.end_location;
     const double to_u = t_.Time(prev, v.location);
     const double s = EarliestStart(v, done + to_u);
@@ -256,6 +257,18 @@ UnservedReason Builder::Reason(int u) const {
   if (!fits_load) return UnservedReason::kOverCapacity;
   if (!reachable) return UnservedReason::kUnreachable;
   return UnservedReason::kNoRoom;
+}
+
+void Builder::Load(const Solution& s) {
+  for (RouteState& st : routes_) st.seq.clear();
+  routed_.assign(static_cast<size_t>(n_), false);
+  for (const Route& route : s.routes) {
+    for (const Stop& stop : route.stops) {
+      routes_[route.vehicle].seq.push_back(stop.visit);
+      routed_[stop.visit] = true;
+    }
+  }
+  for (int r = 0; r < m_; ++r) Refresh(r);
 }
 
 Solution Builder::Output() const {
@@ -381,6 +394,16 @@ Solution SolveRoutes(const Problem& problem, const SolveOptions& options) {
       best_score = sc;
       best_run = run;
     }
+  }
+  if (options.search_iterations > 0) {
+    // Ruin and recreate from the best local optimum, then local search on
+    // what it found.
+    Builder b(problem, options.seed, 0);
+    b.Load(best);
+    b.Search(options.search_iterations, options.seed);
+    b.Improve(options.improve_moves);
+    Solution s = b.Output();
+    if (Better(Evaluate(problem, s), best_score)) best = std::move(s);
   }
   return best;
 }

@@ -7,9 +7,9 @@
 //
 // Here: the problem and solution types; SolveRoutes (routes.cpp: regret-2
 // parallel cheapest insertion, then multi-start local search with 2-opt*,
-// 2-opt and relocate); CheckRoutes (routes_check.cpp, sharing nothing with the
-// solver). Still to come in issue 21: more neighbourhoods and a metaheuristic
-// within an iteration budget; the daemon wiring is issue 22.
+// 2-opt and relocate, routes_search.cpp; then ruin and recreate under
+// simulated annealing, routes_rr.cpp); CheckRoutes (routes_check.cpp, sharing
+// nothing with the solver). The daemon wiring is issue 22.
 #pragma once
 
 #include <cstdint>
@@ -139,6 +139,9 @@ struct SolveOptions {
   // With local search: constructions improved, the best kept. The first 8
   // are the fixed construction settings; the others draw theirs from `seed`.
   int starts = 32;
+  // With local search: rounds of ruin and recreate from the best of the
+  // starts (0: none). The budget is counted in rounds, never in time.
+  int search_iterations = 20000;
 };
 
 // Builds a solution: every urgent visit it can serve first, then the others by
@@ -151,9 +154,12 @@ struct SolveOptions {
 // route durations. Then local search, first improvement, to a local optimum
 // or options.improve_moves moves: tails of two routes swapped (2-opt*), a
 // stretch of a route reversed (2-opt), a visit moved to where it adds the
-// least travel (relocate), each only when it saves travel and still fits. Every visit is either in
-// one route or in `unserved` with its reason. REQUIRES: problem.travel set; every visit has at
-// least one window.
+// least travel (relocate), each only when it saves travel and still fits. Then, from the
+// best local optimum, options.search_iterations rounds of ruin and recreate (strings of
+// visits near a random one taken out of a few routes and put back by cheapest insertion,
+// kept under simulated annealing; SISR), local search again, the best by the objective
+// kept. Every visit is either in one route or in `unserved` with its reason. REQUIRES:
+// problem.travel set; every visit has at least one window.
 Solution SolveRoutes(const Problem& problem, const SolveOptions& options = {});
 
 // Recomputes every route from the problem alone (not the solver's

@@ -19,6 +19,8 @@ constexpr double kEps = 1e-9;
 // The regret of a visit that fits only one route: it goes before any visit
 // with a choice.
 constexpr double kOnlyChoice = 1e15;
+// How often a recreate passes a position over (SISR's blink rate).
+constexpr double kBlinkRate = 0.01;
 
 // The earliest service start at or after arrival `a`, or kInf if every window
 // has closed.
@@ -103,6 +105,22 @@ class Builder {
   // The routes built so far as a Solution, with the reason of each visit left out.
   Solution Output() const;
 
+  // Puts `s`'s routes in place of this builder's (a search from a solution
+  // built by another builder).
+  void Load(const Solution& s);
+
+  // Ruin and recreate (SISR: Christiaens & Vanden Berghe, "Slack induction
+  // by string removals for vehicle routing problems", 2020) under simulated
+  // annealing, for `iterations` rounds drawn from `seed`: strings of visits
+  // near a random visit are taken out of a few routes, then every visit left
+  // out is put back where it adds the least travel (a position skipped now
+  // and then: blinks), in a random, far-first, close-first or heaviest-first
+  // order, urgent visits first. A round is kept when its cost (travel, plus
+  // more than any detour for each unserved weight) beats the current one by
+  // the temperature's random margin; the best solution seen is kept. In
+  // routes_rr.cpp.
+  void Search(int iterations, uint64_t seed);
+
  private:
   // Whether vehicle r can drive `seq` as it stands: skills, load, visit
   // limit, windows, back within the shift.
@@ -131,8 +149,9 @@ class Builder {
   // Recomputes route r's starts and latest arrivals from its sequence.
   void Refresh(int r);
 
-  // The cheapest feasible position for visit u in route r.
-  Insertion Best(int u, int r) const;
+  // The cheapest feasible position for visit u in route r. With `blink`,
+  // each position is passed over with a small probability drawn from it.
+  Insertion Best(int u, int r, std::mt19937_64* blink = nullptr) const;
 
   void Insert(int u, int r, int pos);
 

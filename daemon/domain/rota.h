@@ -88,7 +88,7 @@ std::optional<v1::LeaveLength> LeaveLengthOf(const v1::WorkRulesConfig& cfg, v1:
 
 // Whether `l` frees its person over [start, end) (seconds) on a day it
 // covers: always for whole days; for a half day, when the interval overlaps
-// its half (上午 until 12:00 local, 下午 from 12:00).
+// its half (上午 until 12:00 Beijing time, UTC+8; 下午 from 12:00).
 bool LeaveCovers(const v1::Leave& l, int64_t start, int64_t end);
 // Whether two leaves of one person share a day (a morning and an afternoon
 // of the same day do not).

@@ -28,6 +28,20 @@ namespace zhiban::domain::rota_internal {
 inline constexpr int kMaxRangeDays = 366;
 
 // Minutes as hours in rule texts: 8h, 7.5h.
+// The minutes of a daily standard that one day of leave `l` takes: all of
+// it, or for a half day the morning's larger half and the afternoon's
+// smaller one (a morning and an afternoon make a whole day, odd or not).
+inline uint32_t LeaveDayMinutes(const v1::Leave& l, uint32_t daily) {
+  switch (l.half()) {
+    case v1::LEAVE_HALF_MORNING:
+      return (daily + 1) / 2;
+    case v1::LEAVE_HALF_AFTERNOON:
+      return daily / 2;
+    default:
+      return daily;
+  }
+}
+
 inline std::string Hours(int64_t minutes) {
   return minutes % 60 ? fmt::format("{:.1f}h", minutes / 60.0) : fmt::format("{}h", minutes / 60);
 }

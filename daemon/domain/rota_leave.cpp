@@ -23,6 +23,7 @@ using rota_internal::BestCandidate;
 using rota_internal::DayOf;
 using rota_internal::Emit;
 using rota_internal::Hours;
+using rota_internal::LeaveDayMinutes;
 using rota_internal::NeedStaff;
 using rota_internal::NewEvent;
 using rota_internal::Overlay;
@@ -289,7 +290,8 @@ Result<Mutation> AddLeave(const RotaCtx& ctx, v1::Leave leave, bool force) {
       ZB_RETURN_IF_ERROR(Ledger(ctx, q, &ledger));
       const int64_t balance = ledger.rows(0).comp_balance_minutes();
       ZB_ASSIGN_OR_RETURN(const uint32_t halves, LeaveHalvesIn(st.calendar, *person, leave, y));
-      const int64_t asked = int64_t{halves} * rules.daily_standard / 2;
+      const uint32_t per = leave.half() == v1::LEAVE_HALF_UNSPECIFIED ? 2 : 1;  // halves a day
+      const int64_t asked = int64_t{halves / per} * LeaveDayMinutes(leave, rules.daily_standard);
       if (balance - asked >= 0) continue;
       if (!force) {
         return Status::FailedPrecondition(

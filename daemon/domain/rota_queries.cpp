@@ -21,6 +21,7 @@ using common::kDay;
 using common::Sec;
 using common::Ts;
 using rota_internal::DayOf;
+using rota_internal::LeaveDayMinutes;
 using rota_internal::MondayOf;
 using rota_internal::NeedCenter;
 using rota_internal::NeedStaff;
@@ -223,9 +224,9 @@ std::vector<std::pair<int32_t, int32_t>> Periods(const Rules& rules, int32_t y0,
 }
 
 // A comprehensive period's hours beyond its standard (the notice's working
-// days in it x the daily standard, less what leave takes off those days;
-// statutory-day work is apart). A day of a year whose notice is not loaded
-// counts by its weekday.
+// days in it x the daily standard, less what leave takes off the person's
+// working days; statutory-day work is apart). A day of a year whose notice
+// is not loaded counts by its weekday.
 int64_t PeriodExtended(const Calendar& cal, const std::map<int32_t, DayDuty>& days,
                        const std::map<int32_t, uint32_t>& on_leave, int32_t a, int32_t b,
                        const Rules& rules) {
@@ -233,15 +234,12 @@ int64_t PeriodExtended(const Calendar& cal, const std::map<int32_t, DayDuty>& da
   for (int32_t d = a; d <= b; ++d) {
     const auto cls = cal.ClassOf(FromDayNumber(d));
     const DayClass c = cls.ok() ? *cls : d - MondayOf(d) < 5 ? DayClass::kWorking : DayClass::kRest;
-    if (c == DayClass::kWorking) {
-      const auto l = on_leave.find(d);
-      standard += rules.daily_standard -
-                  std::min(rules.daily_standard, l == on_leave.end() ? 0u : l->second);
-    }
+    if (c == DayClass::kWorking) standard += rules.daily_standard;
+    if (const auto l = on_leave.find(d); l != on_leave.end()) standard -= l->second;
     if (auto it = days.find(d); it != days.end() && c != DayClass::kStatutory)
       worked += it->second.working;
   }
-  return std::max<int64_t>(0, worked - standard);
+  return std::max<int64_t>(0, worked - std::max<int64_t>(0, standard));
 }
 
 // A rota week's (轮休) worked days paid as rest days: in each Monday..Sunday
@@ -329,9 +327,10 @@ Status Ledger(const RotaCtx& ctx, const v1::LedgerRequest& req, v1::LedgerReply*
     const int32_t from = whole_weeks ? MondayOf(y0) : y0;
     const int32_t until = rota_week ? MondayOf(p1) + 6 : p1;
     std::map<int32_t, DayDuty> days;  // `from` .. `until`, worked shifts only
-    const auto shifts = st.rota.StaffShifts(p->id(), from * kDay - kDay, (until + 2) * kDay);
-    for (const auto* s : shifts) {
-      const ShiftFacts f = FactsOf(*s);
+    std::vector<ShiftFacts> facts;    // by start
+    for (const auto* s : st.rota.StaffShifts(p->id(), from * kDay - kDay, (until + 2) * kDay))
+      facts.push_back(FactsOf(*s));
+    for (const ShiftFacts& f : facts) {
       if (f.day < from || f.day > until || f.end > now) continue;
       DayDuty& d = days[f.day];
       if (f.working) {
@@ -342,12 +341,12 @@ Status Ledger(const RotaCtx& ctx, const v1::LedgerRequest& req, v1::LedgerReply*
         // Counted as hours: only its time off site (an on-site shift inside
         // it is working time already).
         if (rules.on_call == v1::ON_CALL_COUNT_HOURS) {
-          int64_t inside = 0;
-          for (const auto* w : shifts) {
-            const ShiftFacts g = FactsOf(*w);
-            if (g.working) {
-              inside += std::max<int64_t>(0, std::min(f.end, g.end) - std::max(f.start, g.start));
-            }
+          int64_t inside = 0;  // ended on-site shifts starting from 2 days before it
+          auto g = std::lower_bound(facts.begin(), facts.end(), f.start - 2 * kDay,
+                                    [](const ShiftFacts& x, int64_t t) { return x.start < t; });
+          for (; g != facts.end() && g->start < f.end; ++g) {
+            if (g->working && g->end <= now)
+              inside += std::max<int64_t>(0, std::min(f.end, g->end) - std::max(f.start, g->start));
           }
           d.working += static_cast<uint32_t>(std::max<int64_t>(0, f.minutes() - inside / 60));
         }
@@ -375,13 +374,16 @@ Status Ledger(const RotaCtx& ctx, const v1::LedgerRequest& req, v1::LedgerReply*
     // A comprehensive period's extended hours count in the month it ends,
     // once it has ended.
     if (rules.comprehensive()) {
-      // Working days on leave are not due: their standard comes off.
+      // The person's working days on leave are not due: what the leave takes
+      // comes off the standard (a day of a year whose notice is not loaded:
+      // none).
       std::map<int32_t, uint32_t> on_leave;
       for (const auto* l : st.rota.LeavesOf(p->id())) {
-        const uint32_t off = l->half() == v1::LEAVE_HALF_UNSPECIFIED ? rules.daily_standard
-                                                                     : rules.daily_standard / 2;
-        for (int32_t d = std::max(DayOf(l->from()), from); d <= std::min(DayOf(l->to()), p1); ++d)
-          on_leave[d] += off;
+        const uint32_t off = LeaveDayMinutes(*l, rules.daily_standard);
+        for (int32_t d = std::max(DayOf(l->from()), from); d <= std::min(DayOf(l->to()), p1); ++d) {
+          const auto cls = st.calendar.ClassOf(FromDayNumber(d), *p);
+          if (cls.ok() && *cls == DayClass::kWorking) on_leave[d] += off;
+        }
       }
       for (const auto& [a, b] : Periods(rules, y0, p1)) {
         if ((b + 1) * kDay - 8 * 3600 > now) continue;  // not over yet (local midnight)
@@ -395,14 +397,14 @@ Status Ledger(const RotaCtx& ctx, const v1::LedgerRequest& req, v1::LedgerReply*
         }
       }
     }
-    // Comp leave draws the daily standard for each working day it covers (half
-    // of it for a half day; its rest days and statutory holidays were never working time). A
-    // rota week has no plan for days on leave: they count as a regular week's.
+    // Comp leave draws the daily standard for each working day it covers
+    // (half of it for a half day; its rest days and statutory holidays were
+    // never working time). A rota week has no plan for days on leave: they
+    // count as a regular week's.
     int64_t taken_before = 0;
     for (const auto& [id, l] : st.rota.leave()) {
       if (l.staff_id() != p->id() || l.kind() != v1::COMPENSATORY) continue;
-      const uint32_t per_day =
-          l.half() == v1::LEAVE_HALF_UNSPECIFIED ? rules.daily_standard : rules.daily_standard / 2;
+      const uint32_t per_day = LeaveDayMinutes(l, rules.daily_standard);
       for (int32_t d = std::max(DayOf(l.from()), y0); d <= std::min(DayOf(l.to()), p1); ++d) {
         ZB_ASSIGN_OR_RETURN(auto cls, st.calendar.ClassOf(FromDayNumber(d), *p));
         if (cls != DayClass::kWorking) continue;

@@ -55,6 +55,7 @@ void PrintAuthzSummary();
 }
 namespace routes {
 void PrintRoutesSummary();
-}
+void PrintRoutesBeyondSolomon();  // routes/home_visits and routes/growth
+}  // namespace routes
 
 }  // namespace zhiban::bench

@@ -78,5 +78,6 @@ int main(int argc, char** argv) {
   zb::dispatch::PrintDispatchSummary();
   zb::authz::PrintAuthzSummary();
   zb::routes::PrintRoutesSummary();
+  zb::routes::PrintRoutesBeyondSolomon();
   return 0;
 }

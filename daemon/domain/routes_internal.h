@@ -115,10 +115,10 @@ class Builder {
   // near a random visit are taken out of a few routes, then every visit left
   // out is put back where it adds the least travel (a position skipped now
   // and then: blinks), in a random, far-first, close-first or heaviest-first
-  // order, urgent visits first. A round is kept when its cost (travel, plus
-  // more than any detour for each unserved weight) beats the current one by
-  // the temperature's random margin; the best solution seen is kept. In
-  // routes_rr.cpp.
+  // order, urgent visits first. A round that leaves out more (urgent visits,
+  // then weight) is undone, one that serves more kept; between equals, its
+  // travel must beat the current one by the temperature's random margin.
+  // The best solution seen is kept. In routes_rr.cpp.
   void Search(int iterations, uint64_t seed);
 
  private:

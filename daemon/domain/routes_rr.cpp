@@ -22,6 +22,7 @@ constexpr double kMaxString = 10;       // SISR's L^max: the longest string take
 // the first solution (Solomon-scale: about 10 and 0.1 distance units).
 constexpr double kStartHeat = 1.0;
 constexpr double kEndHeat = 0.01;
+constexpr size_t kNeighbours = 100;  // nearest visits kept per visit for the ruin
 
 }  // namespace
 
@@ -29,43 +30,55 @@ void Builder::Search(int iterations, uint64_t seed) {
   time_weight_ = 0;
   if (iterations <= 0 || n_ == 0) return;
   std::mt19937_64 rng(seed ^ 0x2545f4914f6cdd1dULL);
-  // Every visit's neighbours, nearest first (itself first).
+  // Every visit's nearest neighbours, nearest first (itself first): the
+  // strings of a round are taken near its seed visit.
+  const size_t keep = std::min<size_t>(static_cast<size_t>(n_), kNeighbours);
   std::vector<std::vector<int>> near(static_cast<size_t>(n_));
+  std::vector<double> d(static_cast<size_t>(n_));
   for (int u = 0; u < n_; ++u) {
     auto& list = near[static_cast<size_t>(u)];
     list.resize(static_cast<size_t>(n_));
     std::iota(list.begin(), list.end(), 0);
     const int from = p_.visits[u].location;
-    std::vector<double> d(static_cast<size_t>(n_));
     for (int v = 0; v < n_; ++v) d[v] = v == u ? -1 : t_.Time(from, p_.visits[v].location);
-    std::stable_sort(list.begin(), list.end(), [&](int a, int b) { return d[a] < d[b]; });
+    std::partial_sort(list.begin(), list.begin() + static_cast<std::ptrdiff_t>(keep), list.end(),
+                      [&](int a, int b) { return d[a] < d[b] || (d[a] == d[b] && a < b); });
+    list.resize(keep);
   }
-  // An unserved visit costs more than any detour serving it could: the
-  // annealing never trades a visit for travel.
-  double longest = 0;
-  std::vector<int> places;
-  for (const Visit& v : p_.visits) places.push_back(v.location);
-  for (const Vehicle& k : p_.vehicles) {
-    places.push_back(k.start_location);
-    places.push_back(k.end_location);
-  }
-  std::sort(places.begin(), places.end());
-  places.erase(std::unique(places.begin(), places.end()), places.end());
-  for (int a : places)
-    for (int b : places) longest = std::max(longest, t_.Time(a, b));
-  const double unserved_cost = 2 * longest + 1;
+  // Visits no staff member could serve even alone (skill, load, reach) are
+  // not tried again each round.
+  std::vector<bool> hopeless(static_cast<size_t>(n_), false);
+  for (int u = 0; u < n_; ++u)
+    if (!routed_[u]) hopeless[u] = Reason(u) != UnservedReason::kNoRoom;
 
   std::vector<int> route_of(static_cast<size_t>(n_), -1);
   for (int r = 0; r < m_; ++r)
     for (int u : routes_[r].seq) route_of[u] = r;
+  // The objective in order, as SolveRoutes weighs it: urgent visits left
+  // out, weight left out, then travel. Rounds that leave out more are
+  // undone; the annealing plays on travel alone.
+  struct Cost {
+    int urgent = 0;
+    long weight = 0;
+    double travel = 0;
+  };
   auto cost = [&] {
-    double c = 0;
-    for (const RouteState& st : routes_) c += st.travel;
-    for (int u = 0; u < n_; ++u)
-      if (!routed_[u]) c += unserved_cost * VisitWeight(p_.visits[u].priority);
+    Cost c;
+    for (const RouteState& st : routes_) c.travel += st.travel;
+    for (int u = 0; u < n_; ++u) {
+      if (routed_[u]) continue;
+      c.urgent += p_.visits[u].priority == Priority::kUrgent;
+      c.weight += VisitWeight(p_.visits[u].priority);
+    }
     return c;
   };
-  double current = cost(), best = current;
+  // -1: a serves more than b; 1: less; 0: the same.
+  auto served = [](const Cost& a, const Cost& b) {
+    if (a.urgent != b.urgent) return a.urgent < b.urgent ? -1 : 1;
+    if (a.weight != b.weight) return a.weight < b.weight ? -1 : 1;
+    return 0;
+  };
+  Cost current = cost(), best = current;
   std::vector<std::vector<int>> best_seqs;
   for (const RouteState& st : routes_) best_seqs.push_back(st.seq);
   int legs = 0;
@@ -75,7 +88,7 @@ void Builder::Search(int iterations, uint64_t seed) {
     legs += static_cast<int>(st.seq.size()) + 1;
     travel += st.travel;
   }
-  const double leg = legs > 0 ? travel / legs : 1;
+  const double leg = legs > 0 && travel > 0 ? travel / legs : 1;
   const double hot = kStartHeat * leg, cold = kEndHeat * leg;
 
   std::vector<std::pair<int, std::vector<int>>> saved;  // routes as they were this round
@@ -130,7 +143,8 @@ void Builder::Search(int iterations, uint64_t seed) {
     for (const auto& s : saved) broken |= !routes_[s.first].feasible;
     // Recreate: the visits taken out and any left out before.
     for (int u = 0; u < n_; ++u)
-      if (!routed_[u] && std::find(out.begin(), out.end(), u) == out.end()) out.push_back(u);
+      if (!routed_[u] && !hopeless[u] && std::find(out.begin(), out.end(), u) == out.end())
+        out.push_back(u);
     for (size_t i = out.size(); i > 1; --i)
       std::swap(out[i - 1], out[static_cast<size_t>(rng() % static_cast<uint64_t>(i))]);
     const double order = Unit(rng);
@@ -169,10 +183,14 @@ void Builder::Search(int iterations, uint64_t seed) {
       route_of[u] = into;
       if (opened) offered = Offered();
     }
-    const double next = broken ? kInf : cost();
-    if (next < current - heat * std::log(Unit(rng) + 1e-300)) {
+    const Cost next = broken ? current : cost();
+    const int order_served = served(next, current);
+    if (!broken && (order_served < 0 ||
+                    (order_served == 0 &&
+                     next.travel < current.travel - heat * std::log(Unit(rng) + 1e-300)))) {
       current = next;
-      if (current < best - kEps) {
+      const int than_best = served(current, best);
+      if (than_best < 0 || (than_best == 0 && current.travel < best.travel - kEps)) {
         best = current;
         for (int r = 0; r < m_; ++r) best_seqs[r] = routes_[r].seq;
       }

@@ -210,6 +210,32 @@ TEST(RoutesTest, LocalSearchKeepsEveryVisitAndNeverAddsTravel) {
   EXPECT_LE(improved.total_travel, built.total_travel + 1e-9);
 }
 
+// Ruin and recreate starts from the local search's best and keeps the best
+// it sees: never fewer visits served, never more travel; a visit nobody can
+// serve stays unserved with its reason; and a travel matrix of zeros (every
+// leg free) does not stall the annealing.
+TEST(RoutesTest, RuinAndRecreateNeverServesLessNorAddsTravel) {
+  auto travel = GridTravel();
+  Problem p = Grid(travel);
+  Visit odd = MakeVisit("odd", 0, 0, 1000);
+  odd.skill = "无人会";
+  p.visits.push_back(odd);
+  const Solution local = SolveRoutes(p, {.seed = 5, .search_iterations = 0});
+  const Solution searched = SolveRoutes(p, {.seed = 5, .search_iterations = 3000});
+  ASSERT_TRUE(CheckRoutes(p, searched).ok()) << CheckRoutes(p, searched).message();
+  EXPECT_EQ(searched.unserved.size(), local.unserved.size());
+  EXPECT_LE(searched.total_travel, local.total_travel + 1e-9);
+  ASSERT_FALSE(searched.unserved.empty());
+  EXPECT_EQ(searched.unserved.back().reason, UnservedReason::kNoSkilledStaff);
+
+  const int n = travel.Size();
+  MatrixTravelTimes zero_travel(n, std::vector<double>(static_cast<size_t>(n) * n, 0.0));
+  p.travel = &zero_travel;
+  const Solution zero = SolveRoutes(p, {.seed = 5, .search_iterations = 500});
+  ASSERT_TRUE(CheckRoutes(p, zero).ok()) << CheckRoutes(p, zero).message();
+  EXPECT_EQ(zero.total_travel, 0);
+}
+
 TEST(RoutesTest, AVisitGoesToTheRouteThatPassesIt) {
   // Two staff members end at opposite ends of a line; "mid" at 4 is on the
   // way for the one ending at 5 whatever the construction chose.

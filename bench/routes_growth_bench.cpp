@@ -150,6 +150,7 @@ double Ms(std::chrono::steady_clock::time_point t0) {
 struct HomeResult {
   std::vector<double> ms;
   rt::Solution solution;
+  int urgent = 0, urgent_served = 0;
   std::string check;
 };
 HomeResult& Home() {
@@ -177,6 +178,12 @@ void BenchHomeVisits(benchmark::State& state) {
     Home().ms.push_back(ms);
     const Status ok = rt::CheckRoutes(g.problem, s);
     Home().check = ok.ok() ? "ok" : ok.message();
+    Home().urgent = Home().urgent_served = 0;
+    for (const rt::Visit& v : g.problem.visits)
+      Home().urgent += v.priority == rt::Priority::kUrgent;
+    for (const rt::Route& r : s.routes)
+      for (const rt::Stop& st : r.stops)
+        Home().urgent_served += g.problem.visits[st.visit].priority == rt::Priority::kUrgent;
     Home().solution = std::move(s);
     state.SetIterationTime(ms / 1000);
   }
@@ -212,20 +219,14 @@ void BenchGrowth(benchmark::State& state) {
 
 void PrintRoutesBeyondSolomon() {
   if (!Home().ms.empty()) {
-    const Generated g = HomeVisitDay();
     const rt::Solution& s = Home().solution;
-    int urgent = 0, urgent_served = 0;
-    for (const rt::Visit& v : g.problem.visits) urgent += v.priority == rt::Priority::kUrgent;
-    for (const rt::Route& r : s.routes)
-      for (const rt::Stop& st : r.stops)
-        urgent_served += g.problem.visits[st.visit].priority == rt::Priority::kUrgent;
     std::map<std::string, int> reasons;
     for (const rt::Unserved& u : s.unserved) ++reasons[u.text];
     std::printf(
         "\nroutes/home_visits — 20 staff, 150 visits, one day (seed 7): served %zu of 150, urgent "
         "%d of %d, staff used %zu, travel %.1f h; time median %.0f ms of %zu; CheckRoutes %s\n",
-        150 - s.unserved.size(), urgent_served, urgent, s.routes.size(), s.total_travel / 3600,
-        Median(Home().ms), Home().ms.size(), Home().check.c_str());
+        150 - s.unserved.size(), Home().urgent_served, Home().urgent, s.routes.size(),
+        s.total_travel / 3600, Median(Home().ms), Home().ms.size(), Home().check.c_str());
     for (const auto& [why, count] : reasons) std::printf("  unserved %d: %s\n", count, why.c_str());
   }
   if (!Growth().empty()) {

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "clients/lib/rota_export.h"
 #include "daemon/base/time_util.h"
 
 namespace zhiban::client {
@@ -36,14 +37,8 @@ std::string Name(const v1::Staff& s) { return s.name().empty() ? "无人" : s.na
 
 // "2026-10-08 至 2026-10-09", or a half day "2026-10-09 上午".
 std::string LeaveDates(const v1::Leave& l) {
-  switch (l.half()) {
-    case v1::LEAVE_HALF_MORNING:
-      return l.from() + " 上午";
-    case v1::LEAVE_HALF_AFTERNOON:
-      return l.from() + " 下午";
-    default:
-      return fmt::format("{} 至 {}", l.from(), l.to());
-  }
+  if (l.half() != v1::LEAVE_HALF_UNSPECIFIED) return l.from() + LeaveHalfText(l.half());
+  return fmt::format("{} 至 {}", l.from(), l.to());
 }
 
 std::string NameList(const google::protobuf::RepeatedPtrField<v1::Staff>& staff) {

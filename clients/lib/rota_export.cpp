@@ -180,6 +180,8 @@ std::string LeaveHalfText(v1::LeaveHalf h) {
   }
 }
 
+std::string YuanText(uint64_t fen) { return fmt::format("{}.{:02}", fen / 100, fen % 100); }
+
 std::string LeaveKindText(v1::LeaveKind k) {
   switch (k) {
     case v1::ANNUAL:
@@ -233,30 +235,29 @@ std::string LedgerToCsv(const v1::LedgerReply& ledger, bool bom) {
                &out);
   auto h = [](int64_t minutes) { return fmt::format("{:.2f}", minutes / 60.0); };
   for (const auto& r : ledger.rows()) {
-    AppendCsvRow(
-        {std::to_string(ledger.year()),
-         r.staff_id(),
-         r.name(),
-         r.center_id(),
-         h(r.total_minutes()),
-         h(r.rest_day_minutes()),
-         h(r.comp_earned_minutes()),
-         h(r.comp_taken_minutes()),
-         h(r.comp_balance_minutes()),
-         h(r.statutory_minutes()),
-         std::to_string(r.statutory_days()),
-         r.month() ? std::to_string(r.month()) : "",
-         EmploymentText(r.employment()),
-         OvertimePayText(r.overtime_pay()),
-         h(r.extended_minutes()),
-         h(r.pay_150_minutes()),
-         h(r.pay_300_minutes()),
-         h(r.subsidy_minutes()),
-         h(r.on_call_minutes()),
-         std::to_string(r.on_call_shifts()),
-         WorkingTimeText(r.working_time()),
-         fmt::format("{}.{:02}", r.on_call_allowance_fen() / 100, r.on_call_allowance_fen() % 100)},
-        &out);
+    AppendCsvRow({std::to_string(ledger.year()),
+                  r.staff_id(),
+                  r.name(),
+                  r.center_id(),
+                  h(r.total_minutes()),
+                  h(r.rest_day_minutes()),
+                  h(r.comp_earned_minutes()),
+                  h(r.comp_taken_minutes()),
+                  h(r.comp_balance_minutes()),
+                  h(r.statutory_minutes()),
+                  std::to_string(r.statutory_days()),
+                  r.month() ? std::to_string(r.month()) : "",
+                  EmploymentText(r.employment()),
+                  OvertimePayText(r.overtime_pay()),
+                  h(r.extended_minutes()),
+                  h(r.pay_150_minutes()),
+                  h(r.pay_300_minutes()),
+                  h(r.subsidy_minutes()),
+                  h(r.on_call_minutes()),
+                  std::to_string(r.on_call_shifts()),
+                  WorkingTimeText(r.working_time()),
+                  YuanText(r.on_call_allowance_fen())},
+                 &out);
   }
   return out;
 }

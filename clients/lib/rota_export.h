@@ -31,6 +31,8 @@ std::string WorkingTimeText(v1::WorkingTime w);
 std::string LeaveKindText(v1::LeaveKind k);
 // " 上午", " 下午", or "" for whole days: said after a leave's dates.
 std::string LeaveHalfText(v1::LeaveHalf h);
+// An amount in fen (0.01 yuan) as yuan: "30.00".
+std::string YuanText(uint64_t fen);
 
 // RFC 5545 §3.3.11 TEXT escaping and §3.1 folding (75 octets, never inside
 // a UTF-8 sequence), exposed for tests.

@@ -228,10 +228,8 @@ void PrintLedger(const v1::LedgerReply& l) {
   for (const auto& r : l.rows()) {
     // ON CALL: hours (shifts), and the allowance when the rules give one.
     std::string on_call = fmt::format("{} ({})", h(r.on_call_minutes()), r.on_call_shifts());
-    if (r.on_call_allowance_fen() > 0) {
-      on_call += fmt::format(" ¥{}.{:02}", r.on_call_allowance_fen() / 100,
-                             r.on_call_allowance_fen() % 100);
-    }
+    if (r.on_call_allowance_fen() > 0)
+      on_call += " ¥" + client::YuanText(r.on_call_allowance_fen());
     t.Add({r.staff_id(), r.name(), client::EmploymentText(r.employment()),
            client::WorkingTimeText(r.working_time()), client::OvertimePayText(r.overtime_pay()),
            h(r.total_minutes()), h(r.extended_minutes()), h(r.rest_day_minutes()),
@@ -713,7 +711,9 @@ std::string HalfDaysText(int64_t halves) {
 // now below zero, said plainly (the audit record says it too).
 void PrintOverdrawn(Context& ctx, const v1::Leave& l) {
   if (l.kind() != v1::ANNUAL && l.kind() != v1::COMPENSATORY) return;  // lengths: the audit's
-  const int first = std::stoi(l.from().substr(0, 4)), last = std::stoi(l.to().substr(0, 4));
+  const auto from = ParseDate(l.from()), to = ParseDate(l.to());       // as zhiband stored them
+  if (!from.ok() || !to.ok()) return;
+  const int first = int(from->year()), last = int(to->year());
   for (int y = first; y <= last; ++y) {
     v1::CtlRequest req;
     if (l.kind() == v1::ANNUAL) {

@@ -42,6 +42,18 @@ inline uint32_t LeaveDayMinutes(const v1::Leave& l, uint32_t daily) {
   }
 }
 
+// " (morning)", " (afternoon)", or "" for whole days: said after a leave's dates.
+inline const char* HalfNote(const v1::Leave& l) {
+  switch (l.half()) {
+    case v1::LEAVE_HALF_MORNING:
+      return " (morning)";
+    case v1::LEAVE_HALF_AFTERNOON:
+      return " (afternoon)";
+    default:
+      return "";
+  }
+}
+
 inline std::string Hours(int64_t minutes) {
   return minutes % 60 ? fmt::format("{:.1f}h", minutes / 60.0) : fmt::format("{}h", minutes / 60);
 }

@@ -22,6 +22,7 @@ using common::Sec;
 using rota_internal::BestCandidate;
 using rota_internal::DayOf;
 using rota_internal::Emit;
+using rota_internal::HalfNote;
 using rota_internal::Hours;
 using rota_internal::LeaveDayMinutes;
 using rota_internal::NeedStaff;
@@ -327,12 +328,9 @@ Result<Mutation> AddLeave(const RotaCtx& ctx, v1::Leave leave, bool force) {
   *b->mutable_staff() = *person;
   b->set_shifts_affected(static_cast<uint32_t>(hit.size()));
   Emit(&m, std::move(e));
-  m.summary = fmt::format("leave {} for {} {}..{}{}: {} shift(s) affected{}", leave.id(),
-                          leave.staff_id(), leave.from(), leave.to(),
-                          leave.half() == v1::LEAVE_HALF_MORNING     ? " (morning)"
-                          : leave.half() == v1::LEAVE_HALF_AFTERNOON ? " (afternoon)"
-                                                                     : "",
-                          hit.size(), overdrawn);
+  m.summary =
+      fmt::format("leave {} for {} {}..{}{}: {} shift(s) affected{}", leave.id(), leave.staff_id(),
+                  leave.from(), leave.to(), HalfNote(leave), hit.size(), overdrawn);
   return m;
 }
 

@@ -18,6 +18,7 @@ using common::kDay;
 using common::MayWorkAt;
 using common::Sec;
 using rota_internal::DayOf;
+using rota_internal::HalfNote;
 using rota_internal::Hours;
 using rota_internal::MondayOf;
 
@@ -236,10 +237,7 @@ std::string Ineligible(const RotaBook& book, const v1::Staff& st, const v1::Shif
   }
   if (const auto* l = book.LeaveOn(st.id(), day, Sec(s.start()), Sec(s.end()))) {
     return fmt::format("{} is on leave {} ({}) {}..{}{}", st.id(), l->id(),
-                       v1::LeaveKind_Name(l->kind()), l->from(), l->to(),
-                       l->half() == v1::LEAVE_HALF_MORNING     ? " (morning)"
-                       : l->half() == v1::LEAVE_HALF_AFTERNOON ? " (afternoon)"
-                                                               : "");
+                       v1::LeaveKind_Name(l->kind()), l->from(), l->to(), HalfNote(*l));
   }
   return {};
 }

@@ -402,8 +402,9 @@ Status Ledger(const RotaCtx& ctx, const v1::LedgerRequest& req, v1::LedgerReply*
     // never working time). A rota week has no plan for days on leave: they
     // count as a regular week's.
     int64_t taken_before = 0;
-    for (const auto& [id, l] : st.rota.leave()) {
-      if (l.staff_id() != p->id() || l.kind() != v1::COMPENSATORY) continue;
+    for (const auto* leave : st.rota.LeavesOf(p->id())) {
+      const v1::Leave& l = *leave;
+      if (l.kind() != v1::COMPENSATORY) continue;
       const uint32_t per_day = LeaveDayMinutes(l, rules.daily_standard);
       for (int32_t d = std::max(DayOf(l.from()), y0); d <= std::min(DayOf(l.to()), p1); ++d) {
         ZB_ASSIGN_OR_RETURN(auto cls, st.calendar.ClassOf(FromDayNumber(d), *p));

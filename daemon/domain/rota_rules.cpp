@@ -19,14 +19,6 @@ using rota_internal::Emit;
 
 namespace {
 
-std::optional<v1::OvertimePay> OvertimePayNamed(std::string_view name) {
-  if (name == "labour_law") return v1::OVERTIME_PAY_LABOUR_LAW;
-  if (name == "comp_time") return v1::OVERTIME_PAY_COMP_TIME;
-  if (name == "subsidy") return v1::OVERTIME_PAY_SUBSIDY;
-  if (name == "none") return v1::OVERTIME_PAY_NONE;
-  return std::nullopt;
-}
-
 // What extra time earns when no rules level says: the law for contract
 // staff, comp rest for civil servants, nothing paid for cadres and volunteers.
 v1::OvertimePay OvertimePayOf(v1::EmploymentType type) {
@@ -48,6 +40,10 @@ struct Word {
   E value;
 };
 
+constexpr Word<v1::OvertimePay> kOvertimePays[] = {{"labour_law", v1::OVERTIME_PAY_LABOUR_LAW},
+                                                   {"comp_time", v1::OVERTIME_PAY_COMP_TIME},
+                                                   {"subsidy", v1::OVERTIME_PAY_SUBSIDY},
+                                                   {"none", v1::OVERTIME_PAY_NONE}};
 constexpr Word<v1::WorkingTime> kWorkingTimes[] = {
     {"standard", v1::WORKING_TIME_STANDARD}, {"comprehensive", v1::WORKING_TIME_COMPREHENSIVE}};
 constexpr Word<v1::ComprehensivePeriod> kPeriods[] = {
@@ -88,16 +84,6 @@ Status ParseRulesTable(const toml::table& t, std::string_view source, const std:
           where + key,
           fmt::format("{}:{}: {}", source.empty() ? "rules" : source, v.source().begin.line, msg));
     };
-    if (key == "overtime_pay") {
-      const auto pay = OvertimePayNamed(v.value<std::string>().value_or(""));
-      if (!pay) {
-        return bad(
-            "overtime_pay must be \"labour_law\" (150/200/300 %, rest days comp time), "
-            "\"comp_time\", \"subsidy\" or \"none\"");
-      }
-      out->set_overtime_pay(*pay);
-      continue;
-    }
     // A word of one of the enums: sets it, or says which words there are.
     auto word = [&](const auto& words, auto set) -> Status {
       const auto value = WordNamed(words, v.value<std::string>().value_or(""));
@@ -105,20 +91,19 @@ Status ParseRulesTable(const toml::table& t, std::string_view source, const std:
       set(*value);
       return {};
     };
-    if (key == "working_time") {
-      ZB_RETURN_IF_ERROR(word(kWorkingTimes, [&](auto x) { out->set_working_time(x); }));
-      continue;
-    }
-    if (key == "comprehensive_period") {
-      ZB_RETURN_IF_ERROR(word(kPeriods, [&](auto x) { out->set_comprehensive_period(x); }));
-      continue;
-    }
-    if (key == "monthly_overtime_counts") {
-      ZB_RETURN_IF_ERROR(word(kCounts, [&](auto x) { out->set_monthly_overtime_counts(x); }));
-      continue;
-    }
-    if (key == "on_call") {
-      ZB_RETURN_IF_ERROR(word(kOnCall, [&](auto x) { out->set_on_call(x); }));
+    std::optional<Status> worded;
+    if (key == "overtime_pay")
+      worded = word(kOvertimePays, [&](auto x) { out->set_overtime_pay(x); });
+    else if (key == "working_time")
+      worded = word(kWorkingTimes, [&](auto x) { out->set_working_time(x); });
+    else if (key == "comprehensive_period")
+      worded = word(kPeriods, [&](auto x) { out->set_comprehensive_period(x); });
+    else if (key == "monthly_overtime_counts")
+      worded = word(kCounts, [&](auto x) { out->set_monthly_overtime_counts(x); });
+    else if (key == "on_call")
+      worded = word(kOnCall, [&](auto x) { out->set_on_call(x); });
+    if (worded) {
+      ZB_RETURN_IF_ERROR(*worded);
       continue;
     }
     auto num = v.value<double>();

@@ -98,10 +98,12 @@ void Builder::Search(int iterations, uint64_t seed) {
     saved.emplace_back(r, routes_[r].seq);
   };
   std::vector<int> out;
+  std::vector<bool> is_out(static_cast<size_t>(n_), false);  // taken out by this round's ruin
   std::vector<bool> ruined(static_cast<size_t>(m_));
   for (int it = 0; it < iterations; ++it) {
     const double heat = hot * std::pow(cold / hot, static_cast<double>(it) / iterations);
     saved.clear();
+    for (int u : out) is_out[u] = false;
     out.clear();
     // Ruin: strings from up to k routes, nearest the seed visit first.
     int routed = 0, open = 0;
@@ -131,6 +133,7 @@ void Builder::Search(int iterations, uint64_t seed) {
         save(r);
         for (int i = from; i < from + l; ++i) {
           out.push_back(seq[i]);
+          is_out[seq[i]] = true;
           routed_[seq[i]] = false;
         }
         seq.erase(seq.begin() + from, seq.begin() + from + l);
@@ -143,8 +146,7 @@ void Builder::Search(int iterations, uint64_t seed) {
     for (const auto& s : saved) broken |= !routes_[s.first].feasible;
     // Recreate: the visits taken out and any left out before.
     for (int u = 0; u < n_; ++u)
-      if (!routed_[u] && !hopeless[u] && std::find(out.begin(), out.end(), u) == out.end())
-        out.push_back(u);
+      if (!routed_[u] && !hopeless[u] && !is_out[u]) out.push_back(u);
     for (size_t i = out.size(); i > 1; --i)
       std::swap(out[i - 1], out[static_cast<size_t>(rng() % static_cast<uint64_t>(i))]);
     const double order = Unit(rng);

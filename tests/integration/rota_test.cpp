@@ -331,6 +331,10 @@ TEST_F(RotaDaemon, TheLedgerPaysStatutoryDaysRestDaysAndWorkingDaysApart) {
   EXPECT_EQ(Json({"calendar", "stats", "--year", "2024"}).value("statutory_days", 0), 11);
   Ok({"rota", "rotation", "set", "--id", "xf-holiday", "--center", "xingfu", "--members", "linan",
       "--period", "weekly", "--start", "2026-09-28", "--day-types", "WEEKEND,HOLIDAY"});
+  // The holiday on-call (备班) goes to a leader.
+  Ok({"rota", "rotation", "set", "--id", "xf-oncall", "--center", "xingfu", "--members", "zhaolei",
+      "--period", "weekly", "--start", "2026-09-28", "--kinds", "ON_CALL", "--day-types", "HOLIDAY",
+      "--precedence=-1"});
   Ok({"rota", "generate", "--center", "xingfu", "--from", "2026-09-28", "--to", "2026-10-11"});
   Ok({"clock", "set", "2026-10-12T00:00:00+08:00"});
   // What linan worked, by the class of each day, from the rota itself.
@@ -402,9 +406,11 @@ TEST_F(RotaDaemon, TheLedgerPaysStatutoryDaysRestDaysAndWorkingDaysApart) {
   EXPECT_EQ(comp.value("extended_minutes", 0), 0) << comp.dump();
   EXPECT_EQ(comp.value("total_minutes", 0), total_min) << "the same hours, classed anew";
   EXPECT_EQ(comp.value("pay_150_minutes", 0), comp.value("extended_minutes", 0)) << comp.dump();
-  EXPECT_EQ(std::stoll(comp.value("on_call_allowance_fen", "0")),
-            3000 * comp.value("on_call_shifts", 0))
-      << comp.dump();
+  auto leader = Json({"staff", "ledger", "zhaolei", "--year", "2026", "--month", "10"})["rows"][0];
+  ASSERT_GT(leader.value("on_call_shifts", 0), 0) << leader.dump();
+  EXPECT_EQ(std::stoll(leader.value("on_call_allowance_fen", "0")),
+            3000 * leader.value("on_call_shifts", 0))
+      << "30 yuan a 备班 shift: " << leader.dump();
   auto comp_table = Ok({"staff", "ledger", "linan", "--year", "2026", "--month", "10"});
   EXPECT_NE(comp_table.out.find("综合计算工时制"), std::string::npos) << comp_table.out;
   EXPECT_NE(Ok({"export", "ledger", "--year", "2026", "--center", "xingfu", "--no-bom"})

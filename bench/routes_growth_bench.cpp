@@ -4,6 +4,10 @@
 //   routes/home_visits  a center with 20 staff and 150 visits a day (seeded,
 //                       below): served, unserved by reason, urgent served,
 //                       travel, time; CheckRoutes on each result
+//   routes/insert_urgent  30 urgent visits, each reported into the home-visit
+//                       day's plan on its own (InsertVisit): time per insertion,
+//                       and how many went in with nothing else moved, needed
+//                       others moved, or stayed unserved
 //   routes/growth       random Solomon-like instances of 100, 200, 400 and
 //                       800 customers (the same density, windows and load):
 //                       time of the construction alone and of SolveRoutes's
@@ -164,6 +168,16 @@ struct GrowthRow {
   size_t unserved = 0;
   std::string check;
 };
+struct InsertResult {
+  std::vector<double> ms;
+  int in_place = 0, repaired = 0, unserved = 0, moved = 0, displaced = 0, failed = 0;
+  std::string check = "ok";
+};
+InsertResult& Inserts() {
+  static InsertResult r;
+  return r;
+}
+
 std::vector<GrowthRow>& Growth() {
   static std::vector<GrowthRow> rows;
   return rows;
@@ -186,6 +200,67 @@ void BenchHomeVisits(benchmark::State& state) {
         Home().urgent_served += g.problem.visits[st.visit].priority == rt::Priority::kUrgent;
     Home().solution = std::move(s);
     state.SetIterationTime(ms / 1000);
+  }
+}
+
+// The visit's staff member, or -1 when unserved.
+std::vector<int> Assignees(const rt::Solution& s, size_t visits) {
+  std::vector<int> who(visits, -1);
+  for (const rt::Route& r : s.routes)
+    for (const rt::Stop& st : r.stops) who[static_cast<size_t>(st.visit)] = r.vehicle;
+  return who;
+}
+
+void BenchInsertUrgent(benchmark::State& state) {
+  const Generated g = HomeVisitDay();
+  const rt::Solution plan = rt::SolveRoutes(g.problem, {.seed = 1});
+  const std::vector<int> before = Assignees(plan, g.problem.visits.size());
+  constexpr int kReports = 30;
+  for (auto _ : state) {
+    InsertResult r;
+    double total = 0;
+    for (int k = 0; k < kReports; ++k) {
+      // Reported during the morning: somewhere in the community, a two-hour
+      // window from 09:30 to 13:00, half an hour's service; every fifth
+      // needs 助残.
+      rt::Problem p = g.problem;
+      rt::Visit v;
+      v.id = fmt::format("urgent-{}", k + 1);
+      v.location = 1 + (k * 37) % 150;
+      const double open = 9.5 * 3600 + 1800.0 * (k % 8);
+      v.windows = {{open, open + 7200}};
+      v.service = 1800;
+      v.skill = k % 5 == 0 ? "助残" : "";
+      v.priority = rt::Priority::kUrgent;
+      p.visits.push_back(std::move(v));
+      const int u = static_cast<int>(p.visits.size()) - 1;
+      const auto t0 = std::chrono::steady_clock::now();
+      const rt::Solution s = rt::InsertVisit(p, plan, u, {.seed = 1});
+      const double ms = Ms(t0);
+      r.ms.push_back(ms);
+      total += ms;
+      const Status ok = rt::CheckRoutes(p, s);
+      if (!ok.ok()) {
+        ++r.failed;
+        r.check = ok.message();
+      }
+      const std::vector<int> after = Assignees(s, p.visits.size());
+      int moved = 0;
+      for (size_t i = 0; i < before.size(); ++i) {
+        moved += after[i] != before[i];
+        r.displaced += before[i] >= 0 && after[i] < 0;
+      }
+      if (after[static_cast<size_t>(u)] < 0) {
+        ++r.unserved;
+      } else if (moved == 0) {
+        ++r.in_place;
+      } else {
+        ++r.repaired;
+        r.moved += moved;
+      }
+    }
+    Inserts() = std::move(r);
+    state.SetIterationTime(total / 1000);
   }
 }
 
@@ -229,6 +304,17 @@ void PrintRoutesBeyondSolomon() {
         s.total_travel / 3600, Median(Home().ms), Home().ms.size(), Home().check.c_str());
     for (const auto& [why, count] : reasons) std::printf("  unserved %d: %s\n", count, why.c_str());
   }
+  if (!Inserts().ms.empty()) {
+    const InsertResult& r = Inserts();
+    std::vector<double> ms = r.ms;
+    std::printf(
+        "\nroutes/insert_urgent — %zu urgent visits, each into the home-visit day's plan: time "
+        "median %.2f ms, worst %.2f ms; in place %d, with others moved %d (%d visits to another "
+        "staff member in all, %d of them left out for it), unserved %d; CheckRoutes failed on %d "
+        "(%s)\n",
+        ms.size(), Median(ms), *std::max_element(ms.begin(), ms.end()), r.in_place, r.repaired,
+        r.moved, r.displaced, r.unserved, r.failed, r.check.c_str());
+  }
   if (!Growth().empty()) {
     std::printf(
         "\nroutes/growth — random Solomon-like instances (seed 11), one run:\n%6s %16s %12s %12s "
@@ -244,6 +330,12 @@ void PrintRoutesBeyondSolomon() {
 
 BENCHMARK(BenchHomeVisits)
     ->Name("routes/home_visits")
+    ->Iterations(1)
+    ->Repetitions(Reps())
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BenchInsertUrgent)
+    ->Name("routes/insert_urgent")
     ->Iterations(1)
     ->Repetitions(Reps())
     ->UseManualTime()

@@ -90,48 +90,69 @@ Builder::Builder(const Problem& p, uint64_t seed, double time_weight, double noi
 }
 
 Solution Builder::Run(bool lazy) {
+  // Per visit, its cheapest route r1 (cost c1; ties to the shorter route),
+  // the next cheapest cost c2 and its route r2 and, when opening lazily, the
+  // cheapest empty route e (cost e1). An insertion changes one route's
+  // costs (and may offer the next empty vehicle of its kind): a visit's
+  // summary is recomputed over every route only when that route was one of
+  // its r1, r2, e; otherwise the changed costs are offered to it.
+  struct Top {
+    double c1 = kInf, c2 = kInf, e1 = kInf;
+    int r1 = -1, r2 = -1, e = -1;
+  };
+  std::vector<Top> top(static_cast<size_t>(n_));
+  std::vector<bool> offered = Offered();
+  auto offer = [&](Top& t, int u, int r) {
+    if (!offered[r]) return;
+    const double c = Cache(u, r).cost;
+    if (c == kInf) return;
+    if (lazy && routes_[r].seq.empty()) {
+      if (t.e < 0 || c < t.e1 - kEps) {
+        t.e1 = c;
+        t.e = r;
+      }
+      return;
+    }
+    if (t.r1 < 0 || c < t.c1 - kEps ||
+        (c <= t.c1 + kEps && routes_[r].duration < routes_[t.r1].duration)) {
+      if (t.r1 >= 0) {
+        t.c2 = t.c1;
+        t.r2 = t.r1;
+      }
+      t.c1 = c;
+      t.r1 = r;
+    } else if (c < t.c2) {
+      t.c2 = c;
+      t.r2 = r;
+    }
+  };
+  auto recompute = [&](int u) {
+    Top& t = top[static_cast<size_t>(u)];
+    t = Top{};
+    for (int r = 0; r < m_; ++r) offer(t, u, r);
+  };
+  for (int u = 0; u < n_; ++u)
+    if (!routed_[u] && !dropped_[u]) recompute(u);
   for (;;) {
     int pick = -1, pick_route = -1, seed = -1, seed_route = -1;
     std::tuple<int, double, double, int> pick_key{}, seed_key{};
-    const std::vector<bool> offered = Offered();
     for (int u = 0; u < n_; ++u) {
       if (routed_[u] || dropped_[u]) continue;
-      double c1 = kInf, c2 = kInf, e1 = kInf;
-      int r1 = -1, e = -1;
-      for (int r = 0; r < m_; ++r) {
-        if (!offered[r]) continue;
-        const double c = Cache(u, r).cost;
-        if (c == kInf) continue;
-        if (lazy && routes_[r].seq.empty()) {
-          if (e < 0 || c < e1 - kEps) {
-            e1 = c;
-            e = r;
-          }
-          continue;
-        }
-        if (r1 < 0 || c < c1 - kEps ||
-            (c <= c1 + kEps && routes_[r].duration < routes_[r1].duration)) {
-          c2 = std::min(c2, c1);
-          c1 = c;
-          r1 = r;
-        } else {
-          c2 = std::min(c2, c);
-        }
-      }
+      const Top& t = top[static_cast<size_t>(u)];
       const int tier = Tier(p_.visits[u].priority);
-      if (r1 >= 0) {
-        const double regret = c2 == kInf ? kOnlyChoice : (c2 - c1) * noise_[u];
-        std::tuple<int, double, double, int> key{tier, regret, -c1, -rank_[u]};
+      if (t.r1 >= 0) {
+        const double regret = t.c2 == kInf ? kOnlyChoice : (t.c2 - t.c1) * noise_[u];
+        std::tuple<int, double, double, int> key{tier, regret, -t.c1, -rank_[u]};
         if (pick < 0 || key > pick_key) {
           pick = u;
-          pick_route = r1;
+          pick_route = t.r1;
           pick_key = key;
         }
-      } else if (e >= 0) {
-        std::tuple<int, double, double, int> key{tier, e1 * noise_[u], 0, -rank_[u]};
+      } else if (t.e >= 0) {
+        std::tuple<int, double, double, int> key{tier, t.e1 * noise_[u], 0, -rank_[u]};
         if (seed < 0 || key > seed_key) {
           seed = u;
-          seed_route = e;
+          seed_route = t.e;
           seed_key = key;
         }
       } else {
@@ -144,6 +165,21 @@ Solution Builder::Run(bool lazy) {
     }
     if (pick < 0) break;
     Insert(pick, pick_route, Cache(pick, pick_route).pos);
+    const std::vector<bool> was = offered;
+    offered = Offered();
+    std::vector<int> fresh;  // the empty vehicle offered in the opened one's place
+    for (int r = 0; r < m_; ++r)
+      if (offered[r] && !was[r]) fresh.push_back(r);
+    for (int u = 0; u < n_; ++u) {
+      if (routed_[u] || dropped_[u]) continue;
+      Top& t = top[static_cast<size_t>(u)];
+      if (t.r1 == pick_route || t.r2 == pick_route || t.e == pick_route) {
+        recompute(u);
+        continue;
+      }
+      offer(t, u, pick_route);
+      for (int r : fresh) offer(t, u, r);
+    }
   }
   return Output();
 }
@@ -271,6 +307,27 @@ void Builder::Load(const Solution& s) {
   for (int r = 0; r < m_; ++r) Refresh(r);
 }
 
+bool Builder::InsertCheapest(int u) {
+  const std::vector<bool> offered = Offered();
+  Insertion pick;
+  int into = -1;
+  for (int r = 0; r < m_; ++r) {
+    if (!offered[r]) continue;
+    const Insertion in = Best(u, r);
+    if (in.cost < pick.cost - kEps || (in.cost <= pick.cost + kEps && into >= 0 && in.cost < kInf &&
+                                       routes_[r].duration < routes_[into].duration)) {
+      pick = in;
+      into = r;
+    }
+  }
+  if (into < 0) return false;
+  RouteState& st = routes_[into];
+  st.seq.insert(st.seq.begin() + pick.pos, u);
+  routed_[u] = true;
+  Refresh(into);
+  return true;
+}
+
 Solution Builder::Output() const {
   Solution out;
   for (int r = 0; r < m_; ++r) {
@@ -362,6 +419,14 @@ constexpr double kTimeWeights[] = {0, 0.2, 0.5, 1.0};
 Solution SolveRoutes(const Problem& problem, const SolveOptions& options) {
   assert(problem.travel != nullptr);
   constexpr int kRuns = 2 * static_cast<int>(std::size(kTimeWeights));
+  // The safety net: stops further starts and rounds once the caller's clock
+  // passes the cap; the answer says so.
+  const bool guarded = options.elapsed && options.time_cap > 0;
+  bool capped = false;
+  auto over = [&] {
+    if (guarded && !capped && options.elapsed() > options.time_cap) capped = true;
+    return capped;
+  };
   Solution best;
   Score best_score;
   int best_run = -1;
@@ -374,13 +439,17 @@ Solution SolveRoutes(const Problem& problem, const SolveOptions& options) {
       best_run = run;
     }
   }
-  if (options.improve_moves <= 0) return best;
+  if (options.improve_moves <= 0 || over()) {
+    best.capped = capped;
+    return best;
+  }
   // Each start is a construction improved in place by local search; the best
   // local optimum is kept. The first kRuns are the fixed settings above, the
   // rest draw a time weight, lazy opening and regret noise from the seed.
   std::mt19937_64 rng(options.seed ^ 0x9e3779b97f4a7c15ULL);
   best_run = -1;
   for (int run = 0; run < std::max(options.starts, 1); ++run) {
+    if (best_run >= 0 && over()) break;
     const bool fixed = run < kRuns;
     const double weight = fixed ? kTimeWeights[run / 2] : Unit(rng);
     const bool lazy = fixed ? run % 2 == 1 : (rng() & 1) == 1;
@@ -395,17 +464,32 @@ Solution SolveRoutes(const Problem& problem, const SolveOptions& options) {
       best_run = run;
     }
   }
-  if (options.search_iterations > 0) {
+  if (options.search_iterations > 0 && !over()) {
     // Ruin and recreate from the best local optimum, then local search on
     // what it found.
     Builder b(problem, options.seed, 0);
     b.Load(best);
-    b.Search(options.search_iterations, options.seed);
+    if (b.Search(options.search_iterations, options.seed, -1, over)) capped = true;
     b.Improve(options.improve_moves);
     Solution s = b.Output();
     if (Better(Evaluate(problem, s), best_score)) best = std::move(s);
   }
+  best.capped = capped;
   return best;
+}
+
+Solution InsertVisit(const Problem& problem, const Solution& plan, int visit,
+                     const InsertOptions& options) {
+  assert(problem.travel != nullptr);
+  assert(visit >= 0 && visit < static_cast<int>(problem.visits.size()));
+  Builder b(problem, options.seed, 0);
+  b.Load(plan);
+  for (const Route& r : plan.routes)
+    for (const Stop& st : r.stops)
+      if (st.visit == visit) return b.Output();  // already in the plan
+  if (!b.InsertCheapest(visit) && options.repair_rounds > 0)
+    b.Search(options.repair_rounds, options.seed, visit);
+  return b.Output();
 }
 
 }  // namespace zhiban::domain::routes

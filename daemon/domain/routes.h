@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -129,6 +130,9 @@ struct Solution {
   std::vector<Route> routes;
   std::vector<Unserved> unserved;
   double total_travel = 0;
+  // The wall-clock cap (SolveOptions::time_cap) stopped the search before its
+  // budget: the answer is valid but may differ from run to run.
+  bool capped = false;
 };
 
 struct SolveOptions {
@@ -142,6 +146,11 @@ struct SolveOptions {
   // With local search: rounds of ruin and recreate from the best of the
   // starts (0: none). The budget is counted in rounds, never in time.
   int search_iterations = 20000;
+  // A safety net, not the budget: when both are set, the starts and the
+  // rounds stop once elapsed() (any monotonic unit, the caller's clock: this
+  // code reads none) passes time_cap, and Solution::capped says so.
+  std::function<double()> elapsed;
+  double time_cap = 0;
 };
 
 // Builds a solution: every urgent visit it can serve first, then the others by
@@ -161,6 +170,28 @@ struct SolveOptions {
 // kept. Every visit is either in one route or in `unserved` with its reason. REQUIRES:
 // problem.travel set; every visit has at least one window.
 Solution SolveRoutes(const Problem& problem, const SolveOptions& options = {});
+
+struct InsertOptions {
+  uint64_t seed = 1;
+  // When the visit fits nowhere as the plan stands: at most this many rounds
+  // of ruin and recreate near it (0: none; it stays unserved).
+  int repair_rounds = 2000;
+};
+
+// Puts one visit into a plan already made (an urgent visit reported at 10:00
+// into the day's routes), disturbing it as little as the visit allows.
+// `visit` indexes problem.visits and is left out of `plan` (unserved, or new:
+// appended to the problem after `plan` was made); `plan` is a Solution of the
+// same problem otherwise. Where the visit fits as the routes stand, it goes
+// where it adds the least travel and nothing else moves. Where it fits
+// nowhere, rounds of ruin and recreate take strings of visits near it out of
+// a few routes and put everything back, urgent first; the first round that
+// serves more by the objective (urgent, then weight) is kept, and no round
+// that serves less ever is: the plan may then serve an urgent visit in place
+// of a normal one, which it lists unserved. Otherwise the plan comes back
+// unchanged with the visit unserved and its reason. Deterministic.
+Solution InsertVisit(const Problem& problem, const Solution& plan, int visit,
+                     const InsertOptions& options = {});
 
 // Recomputes every route from the problem alone (not the solver's
 // bookkeeping): each visit routed at most once or else listed unserved;

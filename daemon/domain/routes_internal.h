@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <random>
 #include <string>
@@ -21,6 +22,10 @@ constexpr double kEps = 1e-9;
 constexpr double kOnlyChoice = 1e15;
 // How often a recreate passes a position over (SISR's blink rate).
 constexpr double kBlinkRate = 0.01;
+// The local search's granularity: a move is tried only between routes where
+// one holds a visit among the other's visits' nearest kNearVisits (all
+// routes, when there are no more visits than that).
+constexpr size_t kNearVisits = 40;
 
 // The earliest service start at or after arrival `a`, or kInf if every window
 // has closed.
@@ -118,8 +123,17 @@ class Builder {
   // order, urgent visits first. A round that leaves out more (urgent visits,
   // then weight) is undone, one that serves more kept; between equals, its
   // travel must beat the current one by the temperature's random margin.
-  // The best solution seen is kept. In routes_rr.cpp.
-  void Search(int iterations, uint64_t seed);
+  // The best solution seen is kept. With `focus` (a visit left out), every
+  // round ruins near it, only better rounds are kept (no annealing) and the
+  // search ends with the first round that serves it. With `stop`, the rounds
+  // end early once it returns true (checked every few rounds); returns
+  // whether it did. In routes_rr.cpp.
+  bool Search(int iterations, uint64_t seed, int focus = -1,
+              const std::function<bool()>& stop = nullptr);
+
+  // Puts visit u where it adds the least travel among the routes offered;
+  // false when it fits none.
+  bool InsertCheapest(int u);
 
  private:
   // Whether vehicle r can drive `seq` as it stands: skills, load, visit
@@ -143,6 +157,15 @@ class Builder {
 
   Insertion& Cache(int u, int r);
 
+  // Each visit's kNearVisits nearest other visits, computed on first use.
+  const std::vector<int>& Near(int u);
+
+  // Which route each routed visit is in (-1: none), for the granular moves.
+  std::vector<int> RouteOf() const;
+
+  // The routes holding a visit near one of route r's (by Near), as marks.
+  std::vector<bool> NearRoutes(int r, const std::vector<int>& route_of);
+
   // Offered: every non-empty route, and the first empty vehicle of each kind.
   std::vector<bool> Offered() const;
 
@@ -165,8 +188,9 @@ class Builder {
   std::vector<Insertion> cache_;  // [visit * m + route]
   std::vector<bool> routed_, dropped_;
   std::vector<int> rank_;
-  std::vector<double> noise_;  // per visit, scales its regret
-  std::vector<int> kind_;      // the first vehicle of each vehicle's kind
+  std::vector<double> noise_;           // per visit, scales its regret
+  std::vector<int> kind_;               // the first vehicle of each vehicle's kind
+  std::vector<std::vector<int>> near_;  // per visit, by Near
 };
 
 }  // namespace zhiban::domain::routes::internal

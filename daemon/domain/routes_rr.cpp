@@ -22,13 +22,14 @@ constexpr double kMaxString = 10;       // SISR's L^max: the longest string take
 // the first solution (Solomon-scale: about 10 and 0.1 distance units).
 constexpr double kStartHeat = 1.0;
 constexpr double kEndHeat = 0.01;
-constexpr size_t kNeighbours = 100;  // nearest visits kept per visit for the ruin
+constexpr size_t kNeighbours = 100;   // nearest visits kept per visit for the ruin
+constexpr uint64_t kFocusSpread = 8;  // with a focus, a round's seed is one of its 8 nearest
 
 }  // namespace
 
-void Builder::Search(int iterations, uint64_t seed) {
+bool Builder::Search(int iterations, uint64_t seed, int focus, const std::function<bool()>& stop) {
   time_weight_ = 0;
-  if (iterations <= 0 || n_ == 0) return;
+  if (iterations <= 0 || n_ == 0) return false;
   std::mt19937_64 rng(seed ^ 0x2545f4914f6cdd1dULL);
   // Every visit's nearest neighbours, nearest first (itself first): the
   // strings of a round are taken near its seed visit.
@@ -50,6 +51,7 @@ void Builder::Search(int iterations, uint64_t seed) {
   std::vector<bool> hopeless(static_cast<size_t>(n_), false);
   for (int u = 0; u < n_; ++u)
     if (!routed_[u]) hopeless[u] = Reason(u) != UnservedReason::kNoRoom;
+  if (focus >= 0 && (routed_[focus] || hopeless[focus])) return false;
 
   std::vector<int> route_of(static_cast<size_t>(n_), -1);
   for (int r = 0; r < m_; ++r)
@@ -89,6 +91,7 @@ void Builder::Search(int iterations, uint64_t seed) {
     travel += st.travel;
   }
   const double leg = legs > 0 && travel > 0 ? travel / legs : 1;
+  // With a focus there is no annealing: only rounds that serve more are kept.
   const double hot = kStartHeat * leg, cold = kEndHeat * leg;
 
   std::vector<std::pair<int, std::vector<int>>> saved;  // routes as they were this round
@@ -100,7 +103,12 @@ void Builder::Search(int iterations, uint64_t seed) {
   std::vector<int> out;
   std::vector<bool> is_out(static_cast<size_t>(n_), false);  // taken out by this round's ruin
   std::vector<bool> ruined(static_cast<size_t>(m_));
+  bool stopped = false;
   for (int it = 0; it < iterations; ++it) {
+    if (stop && it % 16 == 0 && stop()) {
+      stopped = true;
+      break;
+    }
     const double heat = hot * std::pow(cold / hot, static_cast<double>(it) / iterations);
     saved.clear();
     for (int u : out) is_out[u] = false;
@@ -116,6 +124,14 @@ void Builder::Search(int iterations, uint64_t seed) {
       const double routes_max = 4 * kAverageRemoved / (1 + string_max) - 1;
       const int k = static_cast<int>(Unit(rng) * routes_max) + 1;
       int seed_visit = static_cast<int>(rng() % static_cast<uint64_t>(n_));
+      if (focus >= 0) {
+        // One of the focus's nearest routed visits (near[focus][0] is itself).
+        const auto& list = near[static_cast<size_t>(focus)];
+        const uint64_t spread = std::min<uint64_t>(kFocusSpread, list.size() - 1);
+        size_t i = 1 + static_cast<size_t>(spread > 0 ? rng() % spread : 0);
+        while (i < list.size() && !routed_[list[i]]) ++i;
+        if (i < list.size()) seed_visit = list[i];
+      }
       while (!routed_[seed_visit]) seed_visit = (seed_visit + 1) % n_;
       std::fill(ruined.begin(), ruined.end(), false);
       int taken = 0;
@@ -188,7 +204,7 @@ void Builder::Search(int iterations, uint64_t seed) {
     const Cost next = broken ? current : cost();
     const int order_served = served(next, current);
     if (!broken && (order_served < 0 ||
-                    (order_served == 0 &&
+                    (order_served == 0 && focus < 0 &&
                      next.travel < current.travel - heat * std::log(Unit(rng) + 1e-300)))) {
       current = next;
       const int than_best = served(current, best);
@@ -196,6 +212,7 @@ void Builder::Search(int iterations, uint64_t seed) {
         best = current;
         for (int r = 0; r < m_; ++r) best_seqs[r] = routes_[r].seq;
       }
+      if (focus >= 0 && routed_[focus]) break;
       continue;
     }
     // Undone: the routes this round touched, as they were.
@@ -218,6 +235,7 @@ void Builder::Search(int iterations, uint64_t seed) {
     for (int u : routes_[r].seq) routed_[u] = true;
     Refresh(r);
   }
+  return stopped;
 }
 
 }  // namespace zhiban::domain::routes::internal

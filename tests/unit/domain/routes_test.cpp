@@ -3,6 +3,8 @@
 #include "daemon/domain/routes.h"
 
 #include <cmath>
+#include <map>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -234,6 +236,99 @@ TEST(RoutesTest, RuinAndRecreateNeverServesLessNorAddsTravel) {
   const Solution zero = SolveRoutes(p, {.seed = 5, .search_iterations = 500});
   ASSERT_TRUE(CheckRoutes(p, zero).ok()) << CheckRoutes(p, zero).message();
   EXPECT_EQ(zero.total_travel, 0);
+}
+
+// Where each visit is: vehicle index and position, by visit index.
+std::map<int, std::pair<int, size_t>> Places(const Solution& s) {
+  std::map<int, std::pair<int, size_t>> at;
+  for (const Route& r : s.routes)
+    for (size_t i = 0; i < r.stops.size(); ++i) at[r.stops[i].visit] = {r.vehicle, i};
+  return at;
+}
+
+// A visit that fits as the routes stand goes in where it adds the least
+// travel: every other visit keeps its staff member and its order.
+TEST(RoutesTest, InsertedVisitThatFitsMovesNothingElse) {
+  auto travel = GridTravel();
+  Problem p = Grid(travel);
+  const Solution plan = SolveRoutes(p, {.seed = 2});
+  ASSERT_TRUE(plan.unserved.empty());
+  Visit late = MakeVisit("late", 14, 0, 150, 2);
+  late.priority = Priority::kUrgent;
+  p.visits.push_back(late);
+  const int u = static_cast<int>(p.visits.size()) - 1;
+  const Solution s = InsertVisit(p, plan, u);
+  ASSERT_TRUE(CheckRoutes(p, s).ok()) << CheckRoutes(p, s).message();
+  EXPECT_TRUE(s.unserved.empty());
+  auto before = Places(plan), after = Places(s);
+  ASSERT_TRUE(after.count(u));
+  const int into = after[u].first;
+  for (const auto& [v, place] : before) {
+    ASSERT_TRUE(after.count(v)) << p.visits[v].id;
+    EXPECT_EQ(after[v].first, place.first) << p.visits[v].id;
+    // In its route, only the visits after the new one shift by one.
+    const bool behind = place.first == into && place.second >= after[u].second;
+    EXPECT_EQ(after[v].second, place.second + (behind ? 1 : 0)) << p.visits[v].id;
+  }
+  EXPECT_GE(s.total_travel, plan.total_travel - 1e-9);
+}
+
+// No room anywhere: an urgent visit takes the place of a normal one, which is
+// listed unserved with its reason; a normal visit never displaces another.
+TEST(RoutesTest, InsertedUrgentVisitMakesRoomANormalOneDoesNot) {
+  auto travel = Line({0, 1, 2, 3, 4});
+  Problem p;
+  p.travel = &travel;
+  p.visits = {MakeVisit("a", 1, 0, 100), MakeVisit("b", 2, 0, 100)};
+  p.vehicles = {MakeVehicle("w", 0, 100)};
+  p.vehicles[0].max_visits = 2;
+  const Solution plan = SolveRoutes(p);
+  ASSERT_TRUE(plan.unserved.empty());
+
+  p.visits.push_back(MakeVisit("normal", 3, 0, 100));
+  Solution s = InsertVisit(p, plan, 2);
+  ASSERT_TRUE(CheckRoutes(p, s).ok()) << CheckRoutes(p, s).message();
+  ASSERT_EQ(s.unserved.size(), 1u);
+  EXPECT_EQ(s.unserved[0].visit, 2);
+  EXPECT_EQ(s.unserved[0].reason, UnservedReason::kNoRoom);
+  EXPECT_EQ(s.total_travel, plan.total_travel);
+
+  p.visits[2].priority = Priority::kUrgent;
+  s = InsertVisit(p, plan, 2);
+  ASSERT_TRUE(CheckRoutes(p, s).ok()) << CheckRoutes(p, s).message();
+  ASSERT_EQ(s.unserved.size(), 1u);
+  EXPECT_NE(s.unserved[0].visit, 2);
+  EXPECT_EQ(s.unserved[0].reason, UnservedReason::kNoRoom);
+
+  // Nobody can serve it: the plan comes back as it was, the visit unserved
+  // with why; a visit already in the plan is not put in twice.
+  p.visits[2].skill = "无人会";
+  s = InsertVisit(p, plan, 2);
+  ASSERT_TRUE(CheckRoutes(p, s).ok()) << CheckRoutes(p, s).message();
+  ASSERT_EQ(s.unserved.size(), 1u);
+  EXPECT_EQ(s.unserved[0].reason, UnservedReason::kNoSkilledStaff);
+  EXPECT_EQ(Places(s), Places(plan));
+  s = InsertVisit(p, plan, 0);
+  EXPECT_EQ(Places(s), Places(plan));
+}
+
+// The wall-clock cap is a safety net: when the caller's clock passes it, the
+// search stops with a valid answer that says so; unset, nothing changes.
+TEST(RoutesTest, TimeCapStopsTheSearchAndSaysSo) {
+  auto travel = GridTravel();
+  const Problem p = Grid(travel);
+  double ticks = 0;
+  SolveOptions capped{.seed = 4};
+  capped.elapsed = [&] { return ticks += 1; };
+  capped.time_cap = 20;
+  const Solution s = SolveRoutes(p, capped);
+  ASSERT_TRUE(CheckRoutes(p, s).ok()) << CheckRoutes(p, s).message();
+  EXPECT_TRUE(s.capped);
+  EXPECT_TRUE(s.unserved.empty());
+  EXPECT_LT(ticks, 40);  // checked between starts and every few rounds, not per move
+  const Solution full = SolveRoutes(p, {.seed = 4});
+  EXPECT_FALSE(full.capped);
+  EXPECT_LE(full.total_travel, s.total_travel + 1e-9);
 }
 
 TEST(RoutesTest, AVisitGoesToTheRouteThatPassesIt) {

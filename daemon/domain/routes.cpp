@@ -300,6 +300,7 @@ void Builder::Load(const Solution& s) {
   routed_.assign(static_cast<size_t>(n_), false);
   for (const Route& route : s.routes) {
     for (const Stop& stop : route.stops) {
+      assert(route.vehicle >= 0 && route.vehicle < m_ && stop.visit >= 0 && stop.visit < n_);
       routes_[route.vehicle].seq.push_back(stop.visit);
       routed_[stop.visit] = true;
     }
@@ -447,9 +448,10 @@ Solution SolveRoutes(const Problem& problem, const SolveOptions& options) {
   // local optimum is kept. The first kRuns are the fixed settings above, the
   // rest draw a time weight, lazy opening and regret noise from the seed.
   std::mt19937_64 rng(options.seed ^ 0x9e3779b97f4a7c15ULL);
-  best_run = -1;
+  // The best construction stays the answer unless a start beats it (when the
+  // cap stops the starts early, no start is taken for lack of one).
   for (int run = 0; run < std::max(options.starts, 1); ++run) {
-    if (best_run >= 0 && over()) break;
+    if (run > 0 && over()) break;
     const bool fixed = run < kRuns;
     const double weight = fixed ? kTimeWeights[run / 2] : Unit(rng);
     const bool lazy = fixed ? run % 2 == 1 : (rng() & 1) == 1;
@@ -458,10 +460,9 @@ Solution SolveRoutes(const Problem& problem, const SolveOptions& options) {
     b.Improve(options.improve_moves);
     Solution s = b.Output();
     const Score sc = Evaluate(problem, s);
-    if (best_run < 0 || Better(sc, best_score)) {
+    if (Better(sc, best_score)) {
       best = std::move(s);
       best_score = sc;
-      best_run = run;
     }
   }
   if (options.search_iterations > 0 && !over()) {
@@ -470,7 +471,7 @@ Solution SolveRoutes(const Problem& problem, const SolveOptions& options) {
     Builder b(problem, options.seed, 0);
     b.Load(best);
     if (b.Search(options.search_iterations, options.seed, -1, over)) capped = true;
-    b.Improve(options.improve_moves);
+    if (!capped) b.Improve(options.improve_moves);
     Solution s = b.Output();
     if (Better(Evaluate(problem, s), best_score)) best = std::move(s);
   }

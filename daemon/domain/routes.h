@@ -8,8 +8,10 @@
 // Here: the problem and solution types; SolveRoutes (routes.cpp: regret-2
 // parallel cheapest insertion, then multi-start local search with 2-opt*,
 // 2-opt and relocate, routes_search.cpp; then ruin and recreate under
-// simulated annealing, routes_rr.cpp); CheckRoutes (routes_check.cpp, sharing
-// nothing with the solver). The daemon wiring is issue 22.
+// simulated annealing, routes_rr.cpp); InsertVisit, one visit into a plan
+// already made (routes.cpp, repaired by routes_rr.cpp's focused rounds);
+// CheckRoutes (routes_check.cpp, sharing nothing with the solver). The
+// daemon wiring is issue 22.
 #pragma once
 
 #include <cstdint>
@@ -148,7 +150,9 @@ struct SolveOptions {
   int search_iterations = 20000;
   // A safety net, not the budget: when both are set, the starts and the
   // rounds stop once elapsed() (any monotonic unit, the caller's clock: this
-  // code reads none) passes time_cap, and Solution::capped says so.
+  // code reads none) passes time_cap, and Solution::capped says so. It is
+  // read between starts and every 16 rounds: the 8 constructions, the first
+  // start and the start under way run to their end.
   std::function<double()> elapsed;
   double time_cap = 0;
 };
@@ -163,7 +167,10 @@ struct SolveOptions {
 // route durations. Then local search, first improvement, to a local optimum
 // or options.improve_moves moves: tails of two routes swapped (2-opt*), a
 // stretch of a route reversed (2-opt), a visit moved to where it adds the
-// least travel (relocate), each only when it saves travel and still fits. Then, from the
+// least travel (relocate), each only when it saves travel and still fits;
+// granular: tails are swapped only between routes holding one of each
+// other's 40 nearest visits, and a visit moves only into a route holding
+// one of its own. Then, from the
 // best local optimum, options.search_iterations rounds of ruin and recreate (strings of
 // visits near a random one taken out of a few routes and put back by cheapest insertion,
 // kept under simulated annealing; SISR), local search again, the best by the objective
@@ -185,11 +192,14 @@ struct InsertOptions {
 // same problem otherwise. Where the visit fits as the routes stand, it goes
 // where it adds the least travel and nothing else moves. Where it fits
 // nowhere, rounds of ruin and recreate take strings of visits near it out of
-// a few routes and put everything back, urgent first; the first round that
-// serves more by the objective (urgent, then weight) is kept, and no round
-// that serves less ever is: the plan may then serve an urgent visit in place
-// of a normal one, which it lists unserved. Otherwise the plan comes back
-// unchanged with the visit unserved and its reason. Deterministic.
+// a few routes and put them and it back, urgent first; the first round that
+// serves the visit and more by the objective (urgent, then weight) is kept:
+// the visit may then take the place of visits that weigh less in all (an
+// urgent one of normal or high ones, a high one of a normal one), listed
+// unserved; a visit never displaces one of its own weight. Otherwise the
+// plan comes back unchanged with the visit unserved and its reason. There
+// is no "now" here: a caller whose day is under way passes only the visits
+// still to come (issue 22). Deterministic.
 Solution InsertVisit(const Problem& problem, const Solution& plan, int visit,
                      const InsertOptions& options = {});
 

@@ -22,9 +22,9 @@ constexpr double kEps = 1e-9;
 constexpr double kOnlyChoice = 1e15;
 // How often a recreate passes a position over (SISR's blink rate).
 constexpr double kBlinkRate = 0.01;
-// The local search's granularity: a move is tried only between routes where
-// one holds a visit among the other's visits' nearest kNearVisits (all
-// routes, when there are no more visits than that).
+// The local search's granularity: a move is tried only into a route that
+// holds one of the kNearVisits nearest visits of the visits moved (every
+// route, when there are no more visits than that).
 constexpr size_t kNearVisits = 40;
 
 // The earliest service start at or after arrival `a`, or kInf if every window
@@ -99,10 +99,11 @@ class Builder {
   // would take later.
   Solution Run(bool lazy);
 
-  // Local search, first improvement, in rounds: a pass of 2-opt* over every
-  // pair of routes, a pass of 2-opt in each route, then relocate — each
-  // routed visit (in the seeded order) taken out and put back where it adds
-  // the least travel, in any route, when that saves travel. Stops at a local
+  // Local search, first improvement, in rounds: a pass of 2-opt* over the
+  // pairs of routes near each other, a pass of 2-opt in each route, then
+  // relocate — each routed visit (in the seeded order) taken out and put
+  // back where it adds the least travel, in its own route, a route holding
+  // one of its nearest visits or an empty one, when that saves travel. Stops at a local
   // optimum or after `budget` moves; never unserves a visit. Returns the
   // moves made.
   int Improve(int budget);
@@ -145,7 +146,8 @@ class Builder {
 
   // 2-opt* (Potvin & Rousseau): cut two routes and swap their tails, when
   // that saves travel and both still fit. One pass over every pair of routes
-  // and cut, first improvement; returns the moves made (at most `budget`).
+  // a < b where b holds one of the nearest visits of a's, and every cut,
+  // first improvement; returns the moves made (at most `budget`).
   int SwapTails(int budget);
 
   double SeqTravel(int r, const std::vector<int>& seq) const;
@@ -164,6 +166,8 @@ class Builder {
   std::vector<int> RouteOf() const;
 
   // The routes holding a visit near one of route r's (by Near), as marks.
+  // One way: a route whose visits have r's among their nearest, but not
+  // the other way round (travel need not be symmetric), is not marked.
   std::vector<bool> NearRoutes(int r, const std::vector<int>& route_of);
 
   // Offered: every non-empty route, and the first empty vehicle of each kind.

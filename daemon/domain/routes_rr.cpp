@@ -125,7 +125,8 @@ bool Builder::Search(int iterations, uint64_t seed, int focus, const std::functi
       const int k = static_cast<int>(Unit(rng) * routes_max) + 1;
       int seed_visit = static_cast<int>(rng() % static_cast<uint64_t>(n_));
       if (focus >= 0) {
-        // One of the focus's nearest routed visits (near[focus][0] is itself).
+        // One of the focus's nearest routed visits (near[focus][0] is itself;
+        // when none of its nearest is routed, any routed visit).
         const auto& list = near[static_cast<size_t>(focus)];
         const uint64_t spread = std::min<uint64_t>(kFocusSpread, list.size() - 1);
         size_t i = 1 + static_cast<size_t>(spread > 0 ? rng() % spread : 0);
@@ -162,7 +163,7 @@ bool Builder::Search(int iterations, uint64_t seed, int focus, const std::functi
     for (const auto& s : saved) broken |= !routes_[s.first].feasible;
     // Recreate: the visits taken out and any left out before.
     for (int u = 0; u < n_; ++u)
-      if (!routed_[u] && !hopeless[u] && !is_out[u]) out.push_back(u);
+      if (!routed_[u] && !hopeless[u] && !is_out[u] && (focus < 0 || u == focus)) out.push_back(u);
     for (size_t i = out.size(); i > 1; --i)
       std::swap(out[i - 1], out[static_cast<size_t>(rng() % static_cast<uint64_t>(i))]);
     const double order = Unit(rng);
@@ -203,9 +204,12 @@ bool Builder::Search(int iterations, uint64_t seed, int focus, const std::functi
     }
     const Cost next = broken ? current : cost();
     const int order_served = served(next, current);
-    if (!broken && (order_served < 0 ||
-                    (order_served == 0 && focus < 0 &&
-                     next.travel < current.travel - heat * std::log(Unit(rng) + 1e-300)))) {
+    // With a focus, a round is kept only when it serves the focus and more
+    // by the objective; the other visits left out stay out.
+    const bool serves_more = focus >= 0 ? routed_[focus] && order_served < 0 : order_served < 0;
+    if (!broken &&
+        (serves_more || (order_served == 0 && focus < 0 &&
+                         next.travel < current.travel - heat * std::log(Unit(rng) + 1e-300)))) {
       current = next;
       const int than_best = served(current, best);
       if (than_best < 0 || (than_best == 0 && current.travel < best.travel - kEps)) {

@@ -121,9 +121,6 @@ bool Builder::Fits(int r, const std::vector<int>& seq) const {
   return time + t_.Time(loc, k.end_location) <= k.shift.close + kEps;
 }
 
-// 2-opt* (Potvin & Rousseau): cut two routes and swap their tails, when
-// that saves travel and both still fit. One pass over every pair of routes
-// and cut, first improvement; returns the moves made (at most `budget`).
 int Builder::SwapTails(int budget) {
   int moves = 0;
   std::vector<int> route_of = RouteOf();

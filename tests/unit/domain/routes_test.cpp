@@ -300,6 +300,19 @@ TEST(RoutesTest, InsertedUrgentVisitMakesRoomANormalOneDoesNot) {
   EXPECT_NE(s.unserved[0].visit, 2);
   EXPECT_EQ(s.unserved[0].reason, UnservedReason::kNoRoom);
 
+  // A plan that already leaves one out: a normal visit that fits nowhere
+  // brings the plan back as it was, the one left out still out.
+  Problem q = p;
+  q.visits.resize(2);
+  q.visits.push_back(MakeVisit("out", 4, 0, 100));
+  const Solution short_plan = SolveRoutes(q);
+  ASSERT_EQ(short_plan.unserved.size(), 1u);
+  q.visits.push_back(MakeVisit("late", 3, 0, 100));
+  s = InsertVisit(q, short_plan, 3);
+  ASSERT_TRUE(CheckRoutes(q, s).ok()) << CheckRoutes(q, s).message();
+  EXPECT_EQ(Places(s), Places(short_plan));
+  EXPECT_EQ(s.unserved.size(), 2u);
+
   // Nobody can serve it: the plan comes back as it was, the visit unserved
   // with why; a visit already in the plan is not put in twice.
   p.visits[2].skill = "无人会";

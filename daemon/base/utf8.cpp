@@ -1,5 +1,7 @@
 #include "daemon/base/utf8.h"
 
+#include <cstdio>
+
 namespace zhiban {
 namespace {
 
@@ -32,7 +34,65 @@ size_t SequenceAt(std::string_view s, size_t i) {
   return len;
 }
 
+// The code point of the well-formed sequence of `n` bytes at s[i].
+char32_t Decode(std::string_view s, size_t i, size_t n) {
+  const auto b = [&](size_t k) {
+    return static_cast<char32_t>(static_cast<unsigned char>(s[i + k]));
+  };
+  switch (n) {
+    case 1:
+      return b(0);
+    case 2:
+      return ((b(0) & 0x1F) << 6) | (b(1) & 0x3F);
+    case 3:
+      return ((b(0) & 0x0F) << 12) | ((b(1) & 0x3F) << 6) | (b(2) & 0x3F);
+    default:
+      return ((b(0) & 0x07) << 18) | ((b(1) & 0x3F) << 12) | ((b(2) & 0x3F) << 6) | (b(3) & 0x3F);
+  }
+}
+
 }  // namespace
+
+bool IsUnsafeCodePoint(char32_t c) {
+  return c < 0x20 || (c >= 0x7F && c <= 0x9F) || c == 0x2028 || c == 0x2029 || c == 0x061C ||
+         c == 0x200E || c == 0x200F || (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069);
+}
+
+size_t FindUnsafeText(std::string_view s, bool multiline) {
+  for (size_t i = 0; i < s.size();) {
+    const size_t n = SequenceAt(s, i);
+    if (n == 0) return i;
+    const char32_t c = Decode(s, i, n);
+    if (IsUnsafeCodePoint(c) && !(multiline && (c == U'\n' || c == U'\t'))) return i;
+    i += n;
+  }
+  return std::string_view::npos;
+}
+
+std::string EscapeForLine(std::string_view s, size_t max_bytes) {
+  std::string out;
+  for (size_t i = 0; i < s.size();) {
+    const size_t n = SequenceAt(s, i);
+    char buf[16];
+    std::string_view piece;
+    if (n == 0) {
+      std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<unsigned char>(s[i]));
+      piece = buf;
+    } else if (const char32_t c = Decode(s, i, n); IsUnsafeCodePoint(c)) {
+      std::snprintf(buf, sizeof buf, c < 0x100 ? "\\x%02x" : "\\u{%04x}", static_cast<unsigned>(c));
+      piece = buf;
+    } else {
+      piece = s.substr(i, n);
+    }
+    if (out.size() + piece.size() > max_bytes) {
+      out += "…";
+      return out;
+    }
+    out += piece;
+    i += n ? n : 1;
+  }
+  return out;
+}
 
 bool IsValidUtf8(std::string_view s) {
   for (size_t i = 0; i < s.size();) {

@@ -14,6 +14,7 @@
 #include "daemon/core/command_util.h"
 #include "daemon/core/core.h"
 #include "daemon/core/import.h"
+#include "daemon/storage/acked_seq.h"
 
 namespace zhiban::core {
 namespace {
@@ -239,6 +240,14 @@ Result<std::string> BackupCreate(CommandEnv& env, const R& req, v1::CtlReply* re
   // Earlier commands of this group are not on disk yet, so not in it.
   const uint64_t last = env.durable_seq;
   ZB_RETURN_IF_ERROR(env.store.Checkpoint(dir));
+  // The backup is a data dir of its own: it starts knowing what it holds.
+  if (Status s = storage::AckedSeq::WriteCopies(dir, last); !s.ok()) {
+    fs::remove_all(target, ec);
+    return Status::Unavailable(
+        fmt::format("the backup's ACKED_SEQ could not be written, so it was removed: {}; nothing "
+                    "was written",
+                    s.message()));
+  }
   // A backup is of every resident's data: one that exists is audited. Should
   // the copy have taken the room its audit record needs, it is removed.
   if (Status room = env.store.RoomFor(64 << 10); !room.ok()) {

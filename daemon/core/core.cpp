@@ -84,9 +84,11 @@ Status Core::Load() {
   next_seq_ = last.has_value() ? storage::DecodeSeqKey(*last) + 1 : 1;
   ZB_ASSIGN_OR_RETURN(auto last_audit, store_->LastKey(Family::kAudit));
   next_audit_seq_ = last_audit.has_value() ? storage::DecodeSeqKey(*last_audit) + 1 : 1;
-  ZB_ASSIGN_OR_RETURN(auto acked, storage::AckedSeq::Open(store_->dir() + "/ACKED_SEQ"));
-  acked_ = std::move(acked);
   const uint64_t stored = next_seq_ - 1;
+  std::string repaired;
+  ZB_ASSIGN_OR_RETURN(auto acked, storage::AckedSeq::Open(store_->dir(), stored, &repaired));
+  if (!repaired.empty()) spdlog::warn("{}", repaired);
+  acked_ = std::move(acked);
   if (acked_->value() > stored && !options_.accept_lost_events) {
     return Status::FailedPrecondition(fmt::format(
         "the store holds events up to seq {} but zhiband acknowledged up to seq {}: events "

@@ -121,16 +121,7 @@ std::string ClaimOf(const v1::ClientInfo& c) {
   std::string raw =
       fmt::format("{}@{}", c.user().empty() ? "?" : c.user(), c.host().empty() ? "?" : c.host());
   if (!c.tool().empty()) raw += " " + c.tool();
-  std::string shown;
-  for (char ch : Utf8Excerpt(raw.substr(0, 400), 400)) {
-    const auto u = static_cast<unsigned char>(ch);
-    if (u < 0x20 || u == 0x7f) {
-      shown += fmt::format("\\x{:02x}", u);
-    } else {
-      shown += ch;
-    }
-  }
-  return Utf8Excerpt(shown, 200);
+  return EscapeForLine(raw, 200);
 }
 
 }  // namespace zhiban::core

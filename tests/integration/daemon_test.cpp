@@ -17,6 +17,7 @@
 #include <zmq_addon.hpp>
 
 #include "clients/lib/subscriber.h"
+#include "daemon/base/utf8.h"
 #include "tests/support/process.h"
 #include "tests/support/source.h"
 #include "zhiban/v1/bus.pb.h"
@@ -602,6 +603,85 @@ TEST(DaemonLostEvents, ADamagedWalIsRefusedThenAcceptedWithoutReusingSeqs) {
   again.Start();
   EXPECT_EQ(again.LastSeq(), acked + 2);
   EXPECT_EQ(again.Stop(), 0);
+}
+
+// ACKED_SEQ once could vanish: deleted or emptied after a WAL cut, zhiband
+// started at the lower seq and handed acknowledged seqs out again. Now it is
+// kept twice; one copy gone is rewritten from the other, both gone on a
+// store with events is refused, and bad bytes are quoted escaped.
+TEST(DaemonLostEvents, AckedSeqCannotSilentlyVanish) {
+  namespace fs = std::filesystem;
+  DaemonFixture d;
+  d.Start();
+  for (int i = 0; i < 40; ++i) Do(d, AddCenterRequest(fmt::format("c{}", i)));
+  const uint64_t acked = d.LastSeq();
+  d.Kill9();
+  fs::path wal;
+  for (const auto& f : fs::directory_iterator(d.data_dir())) {
+    if (f.path().extension() == ".log" && (wal.empty() || f.path().filename() > wal.filename()))
+      wal = f.path();
+  }
+  ASSERT_FALSE(wal.empty());
+  fs::resize_file(wal, fs::file_size(wal) / 2);
+  const fs::path file = fs::path(d.data_dir()) / "ACKED_SEQ";
+  const fs::path copy = fs::path(d.data_dir()) / "ACKED_SEQ.2";
+  ASSERT_TRUE(fs::exists(file));
+  ASSERT_TRUE(fs::exists(copy));
+  const std::vector<std::string> argv = {BinDir() + "/zhiband", "--data-dir", d.data_dir(),
+                                         "--ctl", d.ctl(), "--pub", d.pub(), "--replay",
+                                         d.replay(), "--http", "127.0.0.1:0"};
+
+  // One copy deleted: the other still names the lost range.
+  fs::remove(file);
+  auto r = test::Run(argv);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find(fmt::format("acknowledged up to seq {}", acked)), std::string::npos)
+      << r.err;
+
+  // Both deleted, or both emptied: refused, saying what is unknown and how on.
+  fs::remove(file);
+  fs::remove(copy);
+  r = test::Run(argv);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("both missing or empty"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("echo "), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(file)) << "a refused start writes nothing";
+  for (const fs::path& p : {file, copy}) std::ofstream(p.string()).close();
+  r = test::Run(argv);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("both missing or empty"), std::string::npos) << r.err;
+
+  // Garbage: refused, its bytes escaped (no ESC, no ill-formed UTF-8 in the log).
+  std::ofstream(file.string(), std::ios::trunc) << "\x1b[31m12\xff\n";
+  r = test::Run(argv);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("is not a seq"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("\\x1b[31m12\\xff"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find('\x1b'), std::string::npos);
+  EXPECT_TRUE(IsValidUtf8(r.err));
+
+  // The documented way on: the seq written into the file, then the loss accepted.
+  std::ofstream(file.string(), std::ios::trunc) << acked << "\n";
+  DaemonFixture accepted({"--accept-lost-events"});
+  accepted.UseDataDir(d.data_dir());
+  accepted.Start();
+  auto next = accepted.client().Call(Req(AddCenterRequest("after")));
+  ASSERT_TRUE(next.ok());
+  EXPECT_EQ(next->first_seq(), acked + 2) << "no seq is handed out twice";
+  EXPECT_EQ(accepted.Stop(), 0);
+  ASSERT_TRUE(fs::exists(copy)) << "the missing copy is rewritten";
+
+  // A whole store with one copy gone starts and rewrites it.
+  fs::remove(copy);
+  DaemonFixture again;
+  again.UseDataDir(d.data_dir());
+  again.Start();
+  EXPECT_EQ(again.LastSeq(), acked + 2);
+  EXPECT_EQ(again.Stop(), 0);
+  std::ifstream in(copy.string());
+  uint64_t value = 0;
+  in >> value;
+  EXPECT_EQ(value, acked + 2);
 }
 
 TEST(DaemonBackup, OnlineBackupRestoresAsADataDir) {

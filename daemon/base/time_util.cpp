@@ -21,6 +21,14 @@ bool ParseFixed(std::string_view s, size_t pos, size_t len, int* out) {
 
 }  // namespace
 
+Status CheckTimeRange(int64_t seconds, std::string_view field) {
+  if (seconds >= kEarliestSeconds && seconds < kLatestSeconds) return {};
+  return Status::InvalidArgument(
+      std::string(field), fmt::format("{} seconds since 1970 is outside the times zhiband accepts "
+                                      "(1970-01-01T00:00:00Z to 2999-12-31T23:59:59Z)",
+                                      seconds));
+}
+
 Result<TimePoint> ParseIsoTime(std::string_view s) {
   auto bad = [&](const std::string& why) {
     return Status::InvalidArgument("", fmt::format("\"{}\" is not an ISO-8601 time with offset "
@@ -74,6 +82,9 @@ Result<TimePoint> ParseIsoTime(std::string_view s) {
   TimePoint t = std::chrono::time_point_cast<Micros>(days) + std::chrono::hours(h) +
                 std::chrono::minutes(mi) + std::chrono::seconds(sec) + Micros(frac_us) -
                 std::chrono::minutes(offset_min);
+  const int64_t seconds = std::chrono::floor<std::chrono::seconds>(t.time_since_epoch()).count();
+  if (seconds < kEarliestSeconds || seconds >= kLatestSeconds)
+    return bad("outside the times zhiband accepts (1970-01-01T00:00:00Z to 2999-12-31T23:59:59Z)");
   return t;
 }
 

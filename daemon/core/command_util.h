@@ -23,8 +23,19 @@ inline constexpr uint32_t kDefaultAuditLimit = 50;   // audit records a page ret
 inline constexpr uint32_t kDefaultTimerLimit =
     50;  // pending timers timer_list answers when not told
 
+// A Timestamp of `seconds`, clamped to what a Timestamp holds (years 1 to
+// 9999): a backstop, since every time from outside is checked against the
+// far narrower accepted range (base/time_util.h, CheckTimeRange), so that no
+// time can end zhiband in protobuf's range CHECK.
+inline google::protobuf::Timestamp SecondsToProto(int64_t seconds) {
+  constexpr int64_t kMin = -62135596800, kMax = 253402300799;  // 0001-01-01, 9999-12-31
+  return google::protobuf::util::TimeUtil::SecondsToTimestamp(std::clamp(seconds, kMin, kMax));
+}
+
 inline google::protobuf::Timestamp ToProto(TimePoint t) {
-  return google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(t.time_since_epoch().count());
+  const int64_t us = t.time_since_epoch().count();
+  constexpr int64_t kMin = -62135596800LL * 1000000, kMax = 253402300799LL * 1000000;
+  return google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(std::clamp(us, kMin, kMax));
 }
 
 // Removes the elements of a repeated field that `keep` says no to, in order.

@@ -81,16 +81,19 @@ Result<std::string> ClockAdvance(CommandEnv& env, const R& req, v1::CtlReply* re
   if (us > int64_t(3660) * 86400 * 1000000) {
     return Status::InvalidArgument("by", "is more than ten years");
   }
-  return MoveClock(env, env.sim->Now() + Micros(us), reply);
+  const TimePoint target = env.sim->Now() + Micros(us);
+  ZB_RETURN_IF_ERROR(CheckTimeRange(
+      std::chrono::floor<std::chrono::seconds>(target.time_since_epoch()).count(), "by"));
+  return MoveClock(env, target, reply);
 }
 
 Result<std::string> ClockSet(CommandEnv& env, const R& req, v1::CtlReply* reply) {
   ZB_RETURN_IF_ERROR(RequireSimulated(env));
   const auto& to = req.clock_set().to();
-  if (!(to.seconds() >= -62135596800 && to.seconds() <= 253402300799 && to.nanos() >= 0 &&
-        to.nanos() < 1000000000)) {
+  if (to.nanos() < 0 || to.nanos() >= 1000000000) {
     return Status::InvalidArgument("to", "is not a valid time");
   }
+  ZB_RETURN_IF_ERROR(CheckTimeRange(to.seconds(), "to"));
   const TimePoint target(Micros(TimeUtil::TimestampToMicroseconds(to)));
   const TimePoint now = env.sim->Now();
   if (target < now) {
@@ -281,7 +284,7 @@ Status TimerList(CommandEnv& env, const R& req, v1::CtlReply* reply) {
   out->set_total(static_cast<uint32_t>(total));
   for (const auto* t : soonest) {
     auto* p = out->add_timers();
-    *p->mutable_due() = TimeUtil::SecondsToTimestamp(t->due);
+    *p->mutable_due() = SecondsToProto(t->due);
     p->set_kind(domain::TimerName(*t));
     p->set_record_id(t->id);
   }

@@ -74,7 +74,14 @@ Status Core::Load() {
             "the data dir's simulated clock is damaged: {}", micros.status().ToString()));
       }
       TimePoint t{Micros(*micros)};
-      if (t > sim_->Now()) {
+      if (!CheckTimeRange(*micros / 1000000, "meta sim_clock").ok()) {
+        // Recorded by an older zhiband that let any time in: ignored, so a
+        // start never ends on it.
+        spdlog::warn(
+            "the data dir's simulated clock ({} µs since 1970) is outside the times zhiband "
+            "accepts; starting from {} instead",
+            *micros, FormatIsoTime(sim_->Now()));
+      } else if (t > sim_->Now()) {
         spdlog::info("simulated clock resumes at {} (recorded in the data dir)", FormatIsoTime(t));
         sim_->Set(t);
       }

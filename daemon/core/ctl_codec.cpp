@@ -1,5 +1,7 @@
 #include "daemon/core/ctl_codec.h"
 
+#include <vector>
+
 #include <fmt/format.h>
 
 #include "daemon/base/utf8.h"
@@ -29,6 +31,62 @@ std::string FindUnknownField(const google::protobuf::Message& msg) {
   return {};
 }
 
+namespace {
+
+// Fields whose text may run over lines.
+bool Multiline(const google::protobuf::FieldDescriptor& f) {
+  const std::string& n = f.name();
+  return n == "toml" || n == "note" || n == "health_notes" ||
+         f.containing_type()->full_name() == "zhiban.v1.CareChecklist";
+}
+
+Status CheckString(const std::string& path, const google::protobuf::FieldDescriptor& f,
+                   const std::string& text) {
+  const size_t at = FindUnsafeText(text, Multiline(f));
+  if (at == std::string_view::npos) return {};
+  return Status::InvalidArgument(
+      path, fmt::format("holds \"{}\" at byte {}: control characters, line separators and "
+                        "direction overrides are refused{}",
+                        EscapeForLine(std::string_view(text).substr(at), 16), at,
+                        Multiline(f) ? " (line breaks and tabs are allowed here)" : ""));
+}
+
+Status FindUnsafeIn(const google::protobuf::Message& msg, const std::string& prefix) {
+  using google::protobuf::FieldDescriptor;
+  if (msg.GetDescriptor()->full_name() == "zhiban.v1.ClientInfo") return {};
+  const auto* refl = msg.GetReflection();
+  std::vector<const FieldDescriptor*> fields;
+  refl->ListFields(msg, &fields);
+  for (const auto* f : fields) {
+    // Paths as the handlers name fields: from inside the command.
+    const bool command = f->containing_oneof() && f->containing_oneof()->name() == "command" &&
+                         msg.GetDescriptor()->full_name() == "zhiban.v1.CtlRequest";
+    const std::string path = command ? "" : prefix.empty() ? f->name() : prefix + "." + f->name();
+    if (f->type() == FieldDescriptor::TYPE_STRING) {
+      if (f->is_repeated()) {
+        for (int i = 0; i < refl->FieldSize(msg, f); ++i)
+          ZB_RETURN_IF_ERROR(
+              CheckString(fmt::format("{}[{}]", path, i), *f, refl->GetRepeatedString(msg, f, i)));
+      } else {
+        ZB_RETURN_IF_ERROR(CheckString(path, *f, refl->GetString(msg, f)));
+      }
+    } else if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+      if (f->is_repeated()) {
+        for (int i = 0; i < refl->FieldSize(msg, f); ++i)
+          ZB_RETURN_IF_ERROR(
+              FindUnsafeIn(refl->GetRepeatedMessage(msg, f, i), fmt::format("{}[{}]", path, i)));
+      } else {
+        ZB_RETURN_IF_ERROR(FindUnsafeIn(refl->GetMessage(msg, f), path));
+      }
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+Status FindUnsafeString(const google::protobuf::Message& msg) { return FindUnsafeIn(msg, ""); }
+
 Result<v1::CtlRequest> ParseCtlRequest(std::string_view bytes, size_t max_bytes) {
   if (bytes.size() > max_bytes) {
     return Status::ResourceExhausted(
@@ -50,6 +108,7 @@ Result<v1::CtlRequest> ParseCtlRequest(std::string_view bytes, size_t max_bytes)
   if (req.command_case() == v1::CtlRequest::COMMAND_NOT_SET) {
     return Status::InvalidArgument("command", "request names no command");
   }
+  ZB_RETURN_IF_ERROR(FindUnsafeString(req));
   return req;
 }
 

@@ -20,13 +20,16 @@
 #include "daemon/base/clock.h"
 #include "daemon/base/date.h"
 #include "daemon/base/status.h"
+#include "daemon/base/utf8.h"
 #include "zhiban/v1/calendar.pb.h"
 #include "zhiban/v1/types.pb.h"
 
 namespace zhiban::domain::common {
 
 // Free text a person typed (names, addresses, notes): at most `max` bytes,
-// no control characters — line breaks only where `multiline` (notes).
+// no control characters, line separators or direction overrides
+// (base/utf8.h, IsUnsafeCodePoint) — line breaks and tabs only where
+// `multiline` (notes).
 inline Status ValidateText(std::string_view text, const std::string& field, size_t max,
                            bool required, bool multiline = false) {
   if (required && text.empty()) return Status::InvalidArgument(field, "is required");
@@ -34,13 +37,11 @@ inline Status ValidateText(std::string_view text, const std::string& field, size
     return Status::InvalidArgument(
         field, fmt::format("is {} bytes; at most {} allowed", text.size(), max));
   }
-  for (unsigned char c : text) {
-    if (multiline && c == '\n') continue;
-    if (c < 0x20 || c == 0x7f) {
-      return Status::InvalidArgument(
-          field, fmt::format("contains a control character (0x{:02x}){}", c,
-                             multiline ? "; only line breaks are allowed" : ""));
-    }
+  if (const size_t at = FindUnsafeText(text, multiline); at != std::string_view::npos) {
+    return Status::InvalidArgument(
+        field, fmt::format("contains a control character (\"{}\" at byte {}){}",
+                           EscapeForLine(text.substr(at), 16), at,
+                           multiline ? "; only line breaks and tabs are allowed" : ""));
   }
   return {};
 }

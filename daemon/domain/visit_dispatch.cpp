@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "daemon/base/time_util.h"
 #include "daemon/domain/common.h"
 #include "daemon/domain/state.h"
 #include "daemon/domain/visit_internal.h"
@@ -158,6 +159,8 @@ Result<Mutation> RequestVisit(const RotaCtx& ctx, const v1::VisitRequestRequest&
         "service", fmt::format("unknown service \"{}\" ({})", req.service(), fmt::join(ids, ", ")));
   }
   const int64_t from = Sec(req.window_start()), to = Sec(req.window_end());
+  ZB_RETURN_IF_ERROR(CheckTimeRange(from, "window_start"));
+  ZB_RETURN_IF_ERROR(CheckTimeRange(to, "window_end"));
   if (from <= 0 || to <= from)
     return Status::InvalidArgument("window_end", "the window must end after it starts");
   if (to - from > 14 * kDay)

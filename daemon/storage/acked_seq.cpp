@@ -85,11 +85,13 @@ Result<int> CreateCopy(const std::string& path, uint64_t seq) {
 
 Status SyncDir(const std::string& dir) {
   const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return Status::Unavailable(fmt::format("cannot open {}: {}", dir, std::strerror(errno)));
+  if (fd < 0)
+    return Status::Unavailable(fmt::format("cannot open {}: {}", dir, std::strerror(errno)));
   const int rc = ::fsync(fd);
   const int err = errno;
   ::close(fd);
-  if (rc != 0) return Status::Unavailable(fmt::format("cannot sync {}: {}", dir, std::strerror(err)));
+  if (rc != 0)
+    return Status::Unavailable(fmt::format("cannot sync {}: {}", dir, std::strerror(err)));
   return {};
 }
 
@@ -180,8 +182,8 @@ Status AckedSeq::Sync() {
   if (!dirty_) return {};
   for (int i = 0; i < 2; ++i) {
     if (::fdatasync(fds_[i]) != 0) {
-      return Status::Unavailable(fmt::format("cannot sync {}/{}: {}", dir_, i == 0 ? kFile : kCopy,
-                                             std::strerror(errno)));
+      return Status::Unavailable(
+          fmt::format("cannot sync {}/{}: {}", dir_, i == 0 ? kFile : kCopy, std::strerror(errno)));
     }
   }
   dirty_ = false;

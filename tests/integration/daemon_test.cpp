@@ -259,6 +259,16 @@ TEST_F(Daemon, BadInputGetsAnErrorAndChangesNothing) {
   v1::CtlRequest empty;
   empty.mutable_center_add();
   EXPECT_EQ(error_of_req(empty).field(), "center.id");
+  // Text that could forge a line where it is shown (issue 37).
+  v1::CtlRequest forged = AddCenterRequest("c4");
+  forged.mutable_center_add()->mutable_center()->set_name("中心\n[fake] #1 伪造通知");
+  const v1::Error forged_error = error_of_req(forged);
+  EXPECT_EQ(forged_error.field(), "center.name");
+  EXPECT_EQ(forged_error.message().find('\n'), std::string::npos) << forged_error.message();
+  forged.mutable_center_add()->mutable_center()->set_name(
+      "中心\xe2\x80\xae"
+      "知通");
+  EXPECT_EQ(error_of_req(forged).code(), v1::INVALID_ARGUMENT);
 
   v1::CtlRequest show;
   show.mutable_staff_show()->set_id("ghost");
@@ -627,9 +637,17 @@ TEST(DaemonLostEvents, AckedSeqCannotSilentlyVanish) {
   const fs::path copy = fs::path(d.data_dir()) / "ACKED_SEQ.2";
   ASSERT_TRUE(fs::exists(file));
   ASSERT_TRUE(fs::exists(copy));
-  const std::vector<std::string> argv = {BinDir() + "/zhiband", "--data-dir", d.data_dir(),
-                                         "--ctl", d.ctl(), "--pub", d.pub(), "--replay",
-                                         d.replay(), "--http", "127.0.0.1:0"};
+  const std::vector<std::string> argv = {BinDir() + "/zhiband",
+                                         "--data-dir",
+                                         d.data_dir(),
+                                         "--ctl",
+                                         d.ctl(),
+                                         "--pub",
+                                         d.pub(),
+                                         "--replay",
+                                         d.replay(),
+                                         "--http",
+                                         "127.0.0.1:0"};
 
   // One copy deleted: the other still names the lost range.
   fs::remove(file);
@@ -742,6 +760,22 @@ TEST(DaemonClock, SimulatedClockMovesOnlyWhenTold) {
   ASSERT_FALSE(events.empty());
   EXPECT_EQ(events.back().center_added().center().id(), "street");
   EXPECT_EQ(events.back().time().seconds(), 1771027200) << "2026-02-14T08:00:00+08:00";
+
+  // Year 9999 once ended zhiband (exit 70) at the next `timers`, and at
+  // every start after: refused by zhibanctl and by zhiband itself.
+  r = d.Ctl({"clock", "set", "9999-12-31T23:59:59Z"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("outside the times zhiband accepts"), std::string::npos) << r.err;
+  v1::CtlRequest far;
+  far.mutable_clock_set()->mutable_to()->set_seconds(253402300799);
+  auto reply = d.client().Call(far);
+  ASSERT_TRUE(reply.ok());
+  ASSERT_TRUE(reply->has_error());
+  EXPECT_EQ(reply->error().field(), "to");
+  r = d.Ctl({"timers"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  r = d.Ctl({"clock", "show"});
+  EXPECT_EQ(r.out, "SIMULATED 2026-02-14T08:00:00+08:00\n");
 }
 
 TEST_F(Daemon, RealClockRefusesToMove) {

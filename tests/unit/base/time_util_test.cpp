@@ -36,6 +36,24 @@ TEST(TimeUtil, RefusesAmbiguousAndImpossibleTimes) {
   EXPECT_NE(bad.status().message().find("2026-01-05"), std::string::npos);
 }
 
+// Times from outside stay where every computation on them stays
+// representable (issue 37: year 9999 once ended zhiband).
+TEST(TimeUtil, RefusesTimesOutsideTheAcceptedRange) {
+  EXPECT_TRUE(ParseIsoTime("2999-12-31T23:59:59Z").ok());
+  EXPECT_TRUE(ParseIsoTime("1970-01-01T00:00:00Z").ok());
+  for (const char* far : {"9999-12-31T23:59:59Z", "3000-01-01T00:00:00Z", "1969-12-31T23:59:59Z",
+                          "0000-01-01T00:00:00Z", "1970-01-01T07:59:59+08:00"}) {
+    auto t = ParseIsoTime(far);
+    ASSERT_FALSE(t.ok()) << far;
+    EXPECT_NE(t.status().message().find("outside the times zhiband accepts"), std::string::npos)
+        << t.status().message();
+  }
+  EXPECT_TRUE(CheckTimeRange(1767571200, "t").ok());
+  EXPECT_EQ(CheckTimeRange(-1, "t").field(), "t");
+  EXPECT_FALSE(CheckTimeRange(kLatestSeconds, "t").ok());
+  EXPECT_TRUE(CheckTimeRange(kLatestSeconds - 1, "t").ok());
+}
+
 TEST(TimeUtil, Durations) {
   EXPECT_EQ(ParseDuration("90m")->count(), 90LL * 60 * 1000000);
   EXPECT_EQ(ParseDuration("1h30m")->count(), 90LL * 60 * 1000000);

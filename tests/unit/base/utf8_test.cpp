@@ -10,12 +10,12 @@ namespace zhiban {
 namespace {
 
 TEST(Utf8Test, UnsafeCodePointsAreControlsSeparatorsAndBidi) {
-  for (char32_t c : {U'\0', U'\n', U'\r', U'\t', U'\x1b', U'\x7f', U'\x85', U'\x9f', U'\u2028',
-                     U'\u2029', U'\u061c', U'\u200e', U'\u200f', U'\u202a', U'\u202e', U'\u2066',
-                     U'\u2069'})
+  for (char32_t c :
+       {U'\0', U'\n', U'\r', U'\t', U'\x1b', U'\x7f', U'\x85', U'\x9f', U'\u2028', U'\u2029',
+        U'\u061c', U'\u200e', U'\u200f', U'\u202a', U'\u202e', U'\u2066', U'\u2069'})
     EXPECT_TRUE(IsUnsafeCodePoint(c)) << static_cast<unsigned>(c);
-  for (char32_t c : {U' ', U'a', U'~', U'\xa0', U'\u00e9', U'\u4e2d', U'\u200b', U'\u3000',
-                     U'\U0001f600'})
+  for (char32_t c :
+       {U' ', U'a', U'~', U'\xa0', U'\u00e9', U'\u4e2d', U'\u200b', U'\u3000', U'\U0001f600'})
     EXPECT_FALSE(IsUnsafeCodePoint(c)) << static_cast<unsigned>(c);
 }
 

@@ -69,5 +69,46 @@ TEST(CtlCodec, RefusesARequestWithoutCommand) {
   EXPECT_EQ(r.status().field(), "command");
 }
 
+// Text that could forge a line where it is shown — a newline, an escape, a
+// direction override — is refused at the codec, naming the field; notes may
+// run over lines; the client's claim is escaped later, not refused.
+TEST(CtlCodec, RefusesTextThatCouldForgeALine) {
+  v1::CtlRequest req;
+  req.set_request_id("1");
+  auto* book = req.mutable_appointment_book();
+  book->set_center_id("c1");
+  book->set_for_name("张三\n[fake] #1 伪造通知");
+  auto r = ParseCtlRequest(req.SerializeAsString(), kDefaultMaxRequestBytes);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().field(), "for_name");
+  EXPECT_NE(r.status().message().find("\\x0a[fake]"), std::string::npos) << r.status().message();
+  EXPECT_EQ(r.status().message().find('\n'), std::string::npos);
+
+  for (const char* bad : {"a\x1b[31mb",
+                          "a\xe2\x80\xae"
+                          "b",
+                          "a\xc2\x85"
+                          "b",
+                          "a\rb"}) {
+    book->set_for_name("张三");
+    book->set_note(bad);
+    r = ParseCtlRequest(req.SerializeAsString(), kDefaultMaxRequestBytes);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.status().field(), "note");
+  }
+  book->set_note("第一行\n第二行\t备注");
+  req.mutable_client()->set_host("evil\nhost");
+  EXPECT_TRUE(ParseCtlRequest(req.SerializeAsString(), kDefaultMaxRequestBytes).ok());
+
+  v1::CtlRequest import;
+  import.set_request_id("2");
+  auto* rows = import.mutable_import_rows();
+  rows->add_centers()->set_name("东区");
+  rows->add_centers()->set_name("西区\xe2\x81\xa6");  // U+2066
+  r = ParseCtlRequest(import.SerializeAsString(), kDefaultMaxRequestBytes);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().field(), "centers[1].name");
+}
+
 }  // namespace
 }  // namespace zhiban::core

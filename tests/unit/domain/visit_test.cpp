@@ -401,6 +401,19 @@ TEST_F(VisitTest, DispatchPrefersNearestThenLeastLoadedAndUrgentDeadlinesAreShor
   auto m = RequestVisit(Ctx(), q, 1);
   ASSERT_TRUE(m.ok());
   EXPECT_EQ(Iso(m->visits_put.front().accept_by()), "2026-03-02T08:05:00+08:00");
+
+  // A window in year 9999 (or before 1970) is refused, naming the field:
+  // its deadline timer once ended zhiband in protobuf's range check.
+  q.set_id("far");
+  q.mutable_window_start()->set_seconds(253402297199);  // 9999-12-31T23:00:00Z
+  q.mutable_window_end()->set_seconds(253402300799);
+  m = RequestVisit(Ctx(), q, 1);
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.status().field(), "window_start");
+  EXPECT_NE(m.status().message().find("outside the times zhiband accepts"), std::string::npos);
+  q.mutable_window_start()->set_seconds(At("2026-03-02T09:00:00+08:00"));
+  q.mutable_window_end()->set_seconds(INT64_MAX);
+  EXPECT_EQ(RequestVisit(Ctx(), q, 1).status().field(), "window_end");
 }
 
 TEST_F(VisitTest, EscalationGoesToTheBackupThenTheLeader) {

@@ -9,6 +9,7 @@
 // (clients/lib/event_text.h). With a config it follows the routes and
 // templates like the SMS and WeCom plugins do, so a config can be tried out
 // here before it reaches anybody's phone.
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
@@ -102,6 +103,12 @@ int main(int argc, char** argv) {
     if (!out_path.empty()) {
       file.open(out_path, std::ios::app);
       if (!file) return zhiban::Status::InvalidArgument("out", "cannot open --out " + out_path);
+      // Created owner-only (the umask); one an older console made 0644 is
+      // tightened. A device or pipe is left as it is.
+      if (std::error_code ec; std::filesystem::is_regular_file(out_path, ec)) {
+        if (auto s = zhiban::plugin::KeepToOwner(out_path); !s.ok())
+          return zhiban::Status::InvalidArgument("out", s.message());
+      }
     }
     return std::unique_ptr<zhiban::plugin::Notifier>(
         std::make_unique<Console>(std::move(router), out_path.empty() ? std::cout : file));

@@ -1,5 +1,7 @@
 #include "plugins/sdk/app.h"
 
+#include <sys/stat.h>
+
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -237,7 +239,30 @@ Result<std::string> Secret(const toml::table& t, const std::string& key, const s
       key, fmt::format("{}: {} is required (or {}_env, {}_file)", where, key, key, key));
 }
 
+Status KeepToOwner(const std::string& path) {
+  namespace fs = std::filesystem;
+  constexpr auto kOthers = fs::perms::group_all | fs::perms::others_all;
+  std::error_code ec;
+  const auto tighten = [&](const fs::path& p) {
+    const fs::file_status st = fs::symlink_status(p, ec);
+    if (ec || fs::is_symlink(st) || (st.permissions() & kOthers) == fs::perms::none) return;
+    fs::permissions(p, kOthers, fs::perm_options::remove, ec);
+  };
+  tighten(path);
+  if (!ec && fs::is_directory(path, ec)) {
+    for (fs::recursive_directory_iterator it(path, ec), end; !ec && it != end; it.increment(ec))
+      tighten(it->path());
+  }
+  if (ec) {
+    return Status::Unavailable(fmt::format("cannot make {} owner-only: {}", path, ec.message()));
+  }
+  return {};
+}
+
 int PluginMain(int argc, char** argv, const PluginSpec& spec) {
+  // Owner-only like zhiband: the state and any output hold residents' names
+  // and addresses.
+  ::umask(077);
   const std::string binary = "zhiban-notify-" + spec.name;
   CLI::App app{binary + " — " + spec.description};
   std::string config_path, state_dir, pub, replay, ctl, id, key, server_key;
@@ -315,6 +340,10 @@ int PluginMain(int argc, char** argv, const PluginSpec& spec) {
     return 0;
   }
 
+  // A state dir written by an older plugin (umask 022) is tightened.
+  if (std::error_code ec; std::filesystem::exists(l.opts.state_dir, ec)) {
+    if (Status s = KeepToOwner(l.opts.state_dir); !s.ok()) return fail(s.message());
+  }
   // As zhiband does: RocksDB opening on a full disk can abort inside itself,
   // so a state dir's disk short of the reserve is said plainly here instead.
   if (l.opts.state_min_free_bytes > 0) {

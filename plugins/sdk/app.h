@@ -47,7 +47,15 @@ struct PluginSpec {
   std::function<void(CLI::App&)> add_options;  // the plugin's own flags, if any
 };
 
+// Runs a plugin: owner-only like zhiband (umask 077 from the first line; an
+// existing state dir and what is in it tightened to its owner), then the
+// command line, config, signals and the runner.
 int PluginMain(int argc, char** argv, const PluginSpec& spec);
+
+// Takes every permission of the group and others off `path` and, when it is
+// a directory, off everything under it: state and output files hold
+// residents' names and addresses. Errors are returned, not thrown.
+Status KeepToOwner(const std::string& path);
 
 // Reads a secret named in config: `<key>` inline, or `<key>_env` (an
 // environment variable) or `<key>_file` (a file, trailing newline dropped).

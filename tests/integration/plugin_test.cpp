@@ -324,6 +324,42 @@ TEST(NotifyConsole, KillDashNineMidStreamThenResume) {
   EXPECT_EQ(d.Stop(), 0);
 }
 
+// Notifiers ran with umask 022: a state dir 0755 with 0644 files (in-flight
+// keys, held and dead letters) and an --out 0644 holding residents' names.
+// Now they are owner-only like zhiband, and what an older one left is
+// tightened at start.
+TEST(NotifyConsole, StateAndOutputAreOwnerOnly) {
+  namespace fs = std::filesystem;
+  DaemonFixture d;
+  d.Start();
+  ASSERT_EQ(d.Ctl({"center", "add", "--id", "street", "--name", "街道"}).exit_code, 0);
+  TempDir work;
+  const fs::path state = work / "state", out = work / "notifications.txt";
+  fs::create_directories(state / "old");
+  std::ofstream(state / "old" / "letter") << "from an older plugin";
+  std::ofstream(out) << "";
+  const auto open = fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                    fs::perms::others_read | fs::perms::others_exec;
+  for (const fs::path& p : {state, state / "old", state / "old" / "letter", out})
+    fs::permissions(p, open);
+  Process plugin({BinDir() + "/zhiban-notify-console", "--start", "beginning", "--state-dir", state,
+                  "--pub", d.pub(), "--replay", d.replay(), "--out", out},
+                 work / "plugin.log");
+  ASSERT_TRUE(WaitForLines(out, 1, std::chrono::seconds(30)));
+  plugin.Signal(SIGTERM);
+  EXPECT_EQ(plugin.Wait(), 0);
+  constexpr auto kOthers = fs::perms::group_all | fs::perms::others_all;
+  int checked = 0;
+  for (const auto& e : fs::recursive_directory_iterator(state)) {
+    EXPECT_EQ(e.symlink_status().permissions() & kOthers, fs::perms::none) << e.path();
+    ++checked;
+  }
+  EXPECT_GT(checked, 3) << "the plugin's own state files are checked too";
+  EXPECT_EQ(fs::status(state).permissions() & kOthers, fs::perms::none);
+  EXPECT_EQ(fs::status(out).permissions() & kOthers, fs::perms::none);
+  EXPECT_EQ(d.Stop(), 0);
+}
+
 // A notifier started before zhiband (or across its restart) waits and follows.
 TEST(NotifyConsole, WaitsForTheDaemonAndFollowsAcrossItsRestart) {
   DaemonFixture d({}, Transport::kTcp);

@@ -35,6 +35,8 @@ struct Config {
   int64_t heartbeat_ms = 1000;
   int64_t import_max_rows = 1000000;
   int64_t import_idle_seconds = 600;
+  int64_t import_max_session_mib = 128;
+  int64_t import_max_total_mib = 256;
   int64_t shutdown_deadline_ms = 10000;
   bool calendar_load_bundled = true;
   std::string rota_reminder_eve = "20:00";

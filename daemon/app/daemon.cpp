@@ -305,6 +305,8 @@ net::HttpResponse Daemon::Impl::Metrics() {
   // An unreadable clock leaves the year 0: the gauge says "not loaded".
   m.current_year =
       ParseNumber<int>(std::string_view(core->Today()).substr(0, 4), "today").value_or(0);
+  m.import_held_bytes = core->imports().held_bytes();
+  for (const auto& [limit, n] : core->imports().refusals()) m.limit_refusals[limit] += n;
   if (zap) m.zap = &zap->counters();
   if (http_router) m.http_handler_failures = http_router->handler_failures();
   return {200, "text/plain; version=0.0.4; charset=utf-8", RenderMetrics(m), {}};
@@ -472,6 +474,8 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const Config& config) {
   }
   copts.max_import_rows = static_cast<size_t>(config.import_max_rows);
   copts.import_idle_timeout = std::chrono::seconds(config.import_idle_seconds);
+  copts.max_import_session_bytes = static_cast<size_t>(config.import_max_session_mib) << 20;
+  copts.max_import_total_bytes = static_cast<size_t>(config.import_max_total_mib) << 20;
   ZB_ASSIGN_OR_RETURN(copts.rota.reminder_eve_minute, ParseLocalMinute(config.rota_reminder_eve));
   copts.rota.reminder_before_minutes = static_cast<uint32_t>(config.rota_reminder_before_minutes);
   copts.rota.checkin_grace_minutes = static_cast<uint32_t>(config.rota_checkin_grace_minutes);

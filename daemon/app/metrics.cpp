@@ -59,6 +59,13 @@ std::string RenderMetrics(const MetricsSnapshot& m) {
   }
   Metric(out, "zhiban_imports_open", "gauge", "Open import sessions.");
   out += fmt::format("zhiban_imports_open {}\n", m.open_imports);
+  Metric(out, "zhiban_import_held_bytes", "gauge",
+         "Memory the rows of every open import session hold (import.max_total_mib).");
+  out += fmt::format("zhiban_import_held_bytes {}\n", m.import_held_bytes);
+  Metric(out, "zhiban_limit_refusals_total", "counter",
+         "Requests refused by a limit, by its config key (docs/OPERATIONS.md, Limits).");
+  for (const auto& [limit, n] : m.limit_refusals)
+    out += fmt::format("zhiban_limit_refusals_total{{limit=\"{}\"}} {}\n", limit, n);
   Metric(out, "zhiban_records", "gauge", "Records held, by kind.");
   out += fmt::format("zhiban_records{{kind=\"centers\"}} {}\n", m.centers);
   out += fmt::format("zhiban_records{{kind=\"staff\"}} {}\n", m.staff);

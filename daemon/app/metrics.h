@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,9 @@ struct MetricsSnapshot {
   size_t centers;
   size_t staff;
   size_t open_imports;
+  size_t import_held_bytes = 0;  // every open import session's rows
+  // Requests refused by a limit, by its config key (OPERATIONS.md "Limits").
+  std::map<std::string, uint64_t> limit_refusals;
   std::vector<int> calendar_years;        // national calendars loaded
   int current_year = 0;                   // of the daemon clock, China Standard Time
   const net::ZapCounters* zap = nullptr;  // CURVE handshakes (security.curve)

@@ -41,7 +41,8 @@ Core::Core(storage::Store* store, Clock* clock, SimulatedClock* sim, CoreOptions
       sim_(sim),
       options_(std::move(options)),
       imports_(ImportLimits{options_.max_import_rows, options_.max_open_imports,
-                            options_.import_idle_timeout},
+                            options_.import_idle_timeout, options_.max_import_session_bytes,
+                            options_.max_import_total_bytes},
                ""),
       commands_(Commands()) {
   info_.version = options_.version;

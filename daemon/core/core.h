@@ -71,6 +71,8 @@ struct CoreOptions {
   size_t max_import_rows = 1'000'000;  // rows in one import session
   size_t max_open_imports = 4;         // concurrent import sessions
   std::chrono::seconds import_idle_timeout{600};
+  size_t max_import_session_bytes = size_t{128} << 20;  // rows' memory in one import session
+  size_t max_import_total_bytes = size_t{256} << 20;    // in every open session together
   domain::RotaOptions rota;
   domain::VisitOptions visits;
   size_t timer_batch = 5000;      // most timers fired per FireTimers call
@@ -171,6 +173,7 @@ class Core {
   // The daemon clock's date in China Standard Time (defaults for "from" dates).
   std::string Today() const;
   const CoreMetrics& metrics() const { return metrics_; }
+  const ImportSessions& imports() const { return imports_; }
   size_t open_imports() const { return imports_.size(); }
   const CommandTable& commands() const { return commands_; }
   void CountRejected(const std::string& reason);  // malformed requests, for /metrics

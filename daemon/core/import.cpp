@@ -11,6 +11,7 @@ Status ImportSessions::Begin(const v1::ImportBeginRequest& b,
     return Status::InvalidArgument("kind", "must be CENTERS or STAFF");
   }
   if (open_.size() >= limits_.max_open) {
+    ++refusals_["import.max_open"];
     return Status::ResourceExhausted(fmt::format(
         "{} imports are already open (the limit); commit or abort one, or wait for it to expire",
         open_.size()));
@@ -40,6 +41,7 @@ Status ImportSessions::Abort(const v1::ImportAbortRequest& req, v1::CtlReply* re
   ZB_ASSIGN_OR_RETURN(auto s, Open(req.import_id()));
   reply->mutable_import()->set_import_id(req.import_id());
   reply->mutable_import()->set_rows(static_cast<uint32_t>(s->rows()));
+  held_bytes_ -= s->bytes;
   open_.erase(req.import_id());
   return {};
 }
@@ -57,8 +59,30 @@ Status ImportSessions::Rows(const v1::ImportRowsRequest& r,
   }
   const size_t incoming = static_cast<size_t>(r.centers_size() + r.staff_size());
   if (s.rows() + incoming > limits_.max_rows) {
+    ++refusals_["import.max_rows"];
     return Status::ResourceExhausted(
         fmt::format("an import holds at most {} rows", limits_.max_rows));
+  }
+  size_t bytes = 0;
+  for (const auto& c : r.centers())
+    bytes += c.SpaceUsedLong() + sizeof(domain::ImportRow<v1::Center>);
+  for (const auto& st : r.staff())
+    bytes += st.SpaceUsedLong() + sizeof(domain::ImportRow<v1::Staff>);
+  constexpr size_t kMiB = size_t{1} << 20;
+  if (s.bytes + bytes > limits_.max_session_bytes) {
+    ++refusals_["import.max_session_mib"];
+    return Status::ResourceExhausted(fmt::format(
+        "import \"{}\" would hold {:.1f} MiB of rows; one import holds at most {} MiB "
+        "(import.max_session_mib): split the file, or send fewer long fields; the chunk was not "
+        "taken",
+        id, static_cast<double>(s.bytes + bytes) / kMiB, limits_.max_session_bytes / kMiB));
+  }
+  if (held_bytes_ + bytes > limits_.max_total_bytes) {
+    ++refusals_["import.max_total_mib"];
+    return Status::ResourceExhausted(fmt::format(
+        "the open imports would hold {:.1f} MiB of rows; all of them together hold at most {} MiB "
+        "(import.max_total_mib): commit or abort another import first; the chunk was not taken",
+        static_cast<double>(held_bytes_ + bytes) / kMiB, limits_.max_total_bytes / kMiB));
   }
   if (r.row_numbers_size() != 0 && static_cast<size_t>(r.row_numbers_size()) != incoming) {
     return Status::InvalidArgument("row_numbers", fmt::format("has {} entries for {} records",
@@ -72,6 +96,8 @@ Status ImportSessions::Rows(const v1::ImportRowsRequest& r,
   };
   for (const auto& c : r.centers()) s.centers.push_back({row_of(), c});
   for (const auto& st : r.staff()) s.staff.push_back({row_of(), st});
+  s.bytes += bytes;
+  held_bytes_ += bytes;
   s.last_used = now;
   reply->mutable_import()->set_import_id(id);
   reply->mutable_import()->set_rows(static_cast<uint32_t>(s.rows()));
@@ -84,6 +110,7 @@ Result<std::unique_ptr<ImportSession>> ImportSessions::Take(const std::string& i
   auto it = open_.find(id);
   std::unique_ptr<ImportSession> s = std::move(it->second);
   open_.erase(it);
+  held_bytes_ -= s->bytes;
   return s;
 }
 
@@ -94,6 +121,7 @@ size_t ImportSessions::Expire(std::chrono::steady_clock::time_point now) {
       spdlog::info("import {} expired after {}s idle ({} rows dropped)", it->first,
                    limits_.idle_timeout.count(), it->second->rows());
       ++n;
+      held_bytes_ -= it->second->bytes;
       it = open_.erase(it);
     } else {
       ++it;

@@ -21,6 +21,11 @@ struct ImportLimits {
   size_t max_rows = 1'000'000;  // rows in one session
   size_t max_open = 4;          // sessions open at once
   std::chrono::seconds idle_timeout{600};
+  // Memory the rows of one session, and of every open one together, may
+  // hold (their in-memory size, SpaceUsedLong): counted as rows arrive, so a
+  // client cannot grow zhiband by sending rows it never commits.
+  size_t max_session_bytes = size_t{128} << 20;
+  size_t max_total_bytes = size_t{256} << 20;
 };
 
 struct ImportSession {
@@ -30,6 +35,7 @@ struct ImportSession {
   std::vector<domain::ImportRow<v1::Center>> centers;
   std::vector<domain::ImportRow<v1::Staff>> staff;
   std::chrono::steady_clock::time_point last_used;
+  size_t bytes = 0;  // the rows' memory, as ImportLimits counts it
   size_t rows() const { return centers.size() + staff.size(); }
 };
 
@@ -52,6 +58,9 @@ class ImportSessions {
   // Drops sessions idle longer than the timeout; returns how many.
   size_t Expire(std::chrono::steady_clock::time_point now);
   size_t size() const { return open_.size(); }
+  size_t held_bytes() const { return held_bytes_; }  // every open session's rows
+  // Requests refused by a limit, by its config key ("import.max_session_mib").
+  const std::map<std::string, uint64_t>& refusals() const { return refusals_; }
 
  private:
   Result<ImportSession*> Open(const std::string& id);
@@ -60,6 +69,8 @@ class ImportSessions {
   std::string instance_id_;
   std::map<std::string, std::unique_ptr<ImportSession>> open_;
   uint64_t counter_ = 0;
+  size_t held_bytes_ = 0;
+  std::map<std::string, uint64_t> refusals_;
 };
 
 }  // namespace zhiban::core

@@ -795,6 +795,8 @@ TEST_F(Daemon, HealthAndMetrics) {
   EXPECT_NE(metrics.find("zhiban_commands_total{command=\"center_add\",result=\"ok\"} 1"),
             std::string::npos);
   EXPECT_NE(metrics.find("zhiban_rocksdb_live_bytes{cf=\"events\"}"), std::string::npos);
+  EXPECT_NE(metrics.find("zhiban_import_held_bytes 0"), std::string::npos);
+  EXPECT_NE(metrics.find("# TYPE zhiban_limit_refusals_total counter"), std::string::npos);
   EXPECT_EQ(HttpGet(d_.http(), "/nope").first, 404);
 }
 

@@ -451,6 +451,56 @@ TEST_F(CoreTest, ImportSessionsExpireWhenIdle) {
   EXPECT_EQ(core_->open_imports(), 0u);
 }
 
+// 100 chunks of one row with a 3.9 MB name once took zhiband from 21 to 414
+// MiB: rows were held unchecked until commit. Now their memory is counted as
+// they arrive, per session and over every open one, and a chunk beyond
+// either cap is refused whole, naming the setting.
+TEST(ImportLimitsTest, RowsAreCountedInBytesAsTheyArrive) {
+  ImportLimits limits;
+  limits.max_session_bytes = 64 << 10;
+  limits.max_total_bytes = 96 << 10;
+  ImportSessions sessions(limits, "i");
+  const auto now = std::chrono::steady_clock::now();
+  auto begin = [&] {
+    v1::ImportBeginRequest b;
+    b.set_kind(v1::CENTERS);
+    v1::CtlReply reply;
+    EXPECT_TRUE(sessions.Begin(b, now, &reply).ok());
+    return reply.import().import_id();
+  };
+  auto chunk = [&](const std::string& id) {
+    v1::ImportRowsRequest r;
+    r.set_import_id(id);
+    r.add_centers()->set_name(std::string(40 << 10, 'x'));
+    v1::CtlReply reply;
+    return sessions.Rows(r, now, &reply);
+  };
+  const std::string a = begin(), b = begin();
+  ASSERT_TRUE(chunk(a).ok());
+  const size_t one = sessions.held_bytes();
+  EXPECT_GT(one, size_t{40} << 10);
+  Status s = chunk(a);
+  EXPECT_EQ(s.code(), Code::kResourceExhausted);
+  EXPECT_NE(s.message().find("import.max_session_mib"), std::string::npos) << s.message();
+  EXPECT_EQ(sessions.held_bytes(), one) << "a refused chunk is not taken";
+  ASSERT_TRUE(chunk(b).ok());
+  const std::string c = begin();
+  s = chunk(c);
+  EXPECT_EQ(s.code(), Code::kResourceExhausted);
+  EXPECT_NE(s.message().find("import.max_total_mib"), std::string::npos) << s.message();
+  v1::ImportAbortRequest abort;
+  abort.set_import_id(a);
+  v1::CtlReply reply;
+  ASSERT_TRUE(sessions.Abort(abort, &reply).ok());
+  EXPECT_TRUE(chunk(c).ok()) << "an aborted import gives its memory back";
+  ASSERT_TRUE(sessions.Take(b).ok());
+  EXPECT_EQ(sessions.held_bytes(), one);
+  EXPECT_EQ(sessions.Expire(now + std::chrono::hours(1)), 1u);
+  EXPECT_EQ(sessions.held_bytes(), 0u);
+  EXPECT_EQ(sessions.refusals().at("import.max_session_mib"), 1u);
+  EXPECT_EQ(sessions.refusals().at("import.max_total_mib"), 1u);
+}
+
 TEST_F(CoreTest, SimulatedClockMovesForwardOnlyAndPersists) {
   v1::CtlRequest adv;
   adv.mutable_clock_advance()->mutable_by()->set_seconds(90 * 60);

@@ -307,6 +307,8 @@ net::HttpResponse Daemon::Impl::Metrics() {
       ParseNumber<int>(std::string_view(core->Today()).substr(0, 4), "today").value_or(0);
   m.import_held_bytes = core->imports().held_bytes();
   for (const auto& [limit, n] : core->imports().refusals()) m.limit_refusals[limit] += n;
+  m.limit_refusals["replay.jobs"] = replay->counters().busy.load();
+  m.limit_refusals["replay.topic_prefixes"] = replay->counters().too_many_prefixes.load();
   if (zap) m.zap = &zap->counters();
   if (http_router) m.http_handler_failures = http_router->handler_failures();
   return {200, "text/plain; version=0.0.4; charset=utf-8", RenderMetrics(m), {}};

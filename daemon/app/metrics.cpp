@@ -40,6 +40,9 @@ std::string RenderMetrics(const MetricsSnapshot& m) {
   out += fmt::format("zhiban_replay_requests_total {}\n", m.replay->requests.load());
   Metric(out, "zhiban_replay_events_total", "counter", "Events sent by replay.");
   out += fmt::format("zhiban_replay_events_total {}\n", m.replay->events_sent.load());
+  Metric(out, "zhiban_replay_in_progress", "gauge",
+         "Replays being answered now, a turn of events each (at most 256, 4 a peer).");
+  out += fmt::format("zhiban_replay_in_progress {}\n", m.replay->in_progress.load());
   Metric(out, "zhiban_replay_bad_requests_total", "counter",
          "Replay requests refused as malformed.");
   out += fmt::format("zhiban_replay_bad_requests_total {}\n", m.replay->bad_requests.load());

@@ -60,6 +60,9 @@ class [[nodiscard]] Status {
   static Status ResourceExhausted(std::string message) {
     return {Code::kResourceExhausted, std::move(message)};
   }
+  static Status ResourceExhausted(std::string field, std::string message) {
+    return {Code::kResourceExhausted, std::move(message), std::move(field)};
+  }
   static Status Unavailable(std::string message) {
     return {Code::kUnavailable, std::move(message)};
   }

@@ -25,6 +25,54 @@ inline void AppendLengthDelimited(std::string& out, uint32_t number, std::string
   out.append(bytes.data(), bytes.size());
 }
 
+// Reads a varint at msg[*pos], advancing *pos; false when cut short or over
+// 10 bytes.
+inline bool ReadVarint(std::string_view msg, size_t* pos, uint64_t* v) {
+  *v = 0;
+  for (int shift = 0; shift < 64 && *pos < msg.size(); shift += 7) {
+    const auto b = static_cast<unsigned char>(msg[(*pos)++]);
+    *v |= static_cast<uint64_t>(b & 0x7f) << shift;
+    if (b < 0x80) return true;
+  }
+  return false;
+}
+
+// The bytes of the first length-delimited field `number` at the top level of
+// the encoded message `msg`, without decoding the rest (the replay server's
+// topic filter reads Event.topic so); false when it is absent or `msg` is
+// not well-formed up to it.
+inline bool FindLengthDelimited(std::string_view msg, uint32_t number, std::string_view* out) {
+  size_t pos = 0;
+  while (pos < msg.size()) {
+    uint64_t tag = 0, v = 0;
+    if (!ReadVarint(msg, &pos, &tag)) return false;
+    switch (tag & 7) {
+      case 0:
+        if (!ReadVarint(msg, &pos, &v)) return false;
+        break;
+      case 1:
+        if (msg.size() - pos < 8) return false;
+        pos += 8;
+        break;
+      case 2:
+        if (!ReadVarint(msg, &pos, &v) || v > msg.size() - pos) return false;
+        if ((tag >> 3) == number) {
+          *out = msg.substr(pos, v);
+          return true;
+        }
+        pos += v;
+        break;
+      case 5:
+        if (msg.size() - pos < 4) return false;
+        pos += 4;
+        break;
+      default:
+        return false;  // groups: never in zhiban's messages
+    }
+  }
+  return false;
+}
+
 // 8 bytes, big-endian: keys that sort in numeric order (event seqs, versions).
 inline std::string BigEndian64(uint64_t v) {
   std::string k(8, '\0');

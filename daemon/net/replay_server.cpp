@@ -1,6 +1,7 @@
 #include "daemon/net/replay_server.h"
 
 #include <algorithm>
+#include <deque>
 #include <thread>
 
 #include <fmt/format.h>
@@ -58,6 +59,16 @@ Result<ReplayAsk> ParseReplayRequest(std::string_view body, const ReplayServerOp
   ReplayAsk ask;
   ask.from_seq = std::max<uint64_t>(req.from_seq(), 1);
   ask.limit = req.limit() == 0 ? options.max_events : std::min(req.limit(), options.max_events);
+  size_t prefix_bytes = 0;
+  for (const auto& p : req.topic_prefixes()) prefix_bytes += p.size();
+  if (req.topic_prefixes_size() > options.max_prefixes || prefix_bytes > options.max_prefix_bytes) {
+    return Status::ResourceExhausted(
+        "topic_prefixes",
+        fmt::format("{} topic prefixes of {} bytes in all; a replay request holds at most {} of "
+                    "at most {} bytes in all (ask for fewer, broader prefixes)",
+                    req.topic_prefixes_size(), prefix_bytes, options.max_prefixes,
+                    options.max_prefix_bytes));
+  }
   ask.topic_prefixes.assign(req.topic_prefixes().begin(), req.topic_prefixes().end());
   return ask;
 }
@@ -105,15 +116,27 @@ struct ReplayServer::Impl {
     Send(envelope, r.SerializeAsString());
   }
 
+  // One request being answered, a slice at a time.
+  struct Job {
+    std::vector<zmq::message_t> envelope;
+    std::string peer;  // the ZeroMQ routing id
+    ReplayAsk ask;
+    uint64_t from = 1, last_seq = 0, next = 1;
+    uint32_t sent = 0, scanned = 0, in_chunk = 0;
+    std::string chunk;
+  };
+  std::deque<Job> jobs;
+
+  // Reads one request: a bad one is answered at once, a good one queued.
   void Serve(std::vector<zmq::message_t>& frames) {
     ++counters.requests;
     size_t delim = 1;
     while (delim < frames.size() && frames[delim].size() != 0) ++delim;
-    std::vector<zmq::message_t> envelope;
+    Job job;
     for (size_t i = 0; i < std::min(delim, frames.size()); ++i)
-      envelope.push_back(std::move(frames[i]));
+      job.envelope.push_back(std::move(frames[i]));
     if (delim + 2 != frames.size()) {
-      Error(envelope,
+      Error(job.envelope,
             Status::InvalidArgument(
                 "", "malformed message: expected [empty delimiter][ReplayRequest] frames"));
       return;
@@ -122,78 +145,111 @@ struct ReplayServer::Impl {
     if (!options.curve_secret_key.empty()) {
       const std::string key = UserIdOf(body);
       if (!options.keys || !options.keys->NameOf(key)) {
-        Error(envelope, Status::PermissionDenied(
-                            "this key is not (or no longer) one zhiband accepts: it was revoked"));
+        Error(job.envelope,
+              Status::PermissionDenied(
+                  "this key is not (or no longer) one zhiband accepts: it was revoked"));
         return;
       }
     }
     auto ask = ParseReplayRequest(std::string_view(body.data<char>(), body.size()), options);
     if (!ask.ok()) {
-      Error(envelope, ask.status());
+      if (ask.status().code() == Code::kResourceExhausted &&
+          ask.status().field() == "topic_prefixes")
+        ++counters.too_many_prefixes;
+      Error(job.envelope, ask.status());
       return;
     }
-    const uint32_t limit = ask->limit;
-    const std::vector<std::string>& prefixes = ask->topic_prefixes;
-
+    if (!job.envelope.empty()) job.peer = job.envelope.front().to_string();
+    const size_t of_peer = static_cast<size_t>(
+        std::count_if(jobs.begin(), jobs.end(), [&](const Job& j) { return j.peer == job.peer; }));
+    if (jobs.size() >= options.max_jobs || of_peer >= options.max_jobs_per_peer) {
+      ++counters.busy;
+      Error(job.envelope,
+            Status::ResourceExhausted(fmt::format(
+                "replay is busy: {} replays in progress ({} of them this peer's; at most {}, {} a "
+                "peer); ask again when one has ended",
+                jobs.size(), of_peer, options.max_jobs, options.max_jobs_per_peer)));
+      return;
+    }
     auto last = store->LastKey(storage::Family::kEvents);
     if (!last.ok()) {
-      Error(envelope, last.status());
+      Error(job.envelope, last.status());
       return;
     }
-    const uint64_t last_seq = last->has_value() ? storage::DecodeSeqKey(**last) : 0;
-    const uint64_t from = ask->from_seq;
-    uint64_t next = from;
-    uint32_t sent = 0, in_chunk = 0, scanned = 0;
+    job.last_seq = last->has_value() ? storage::DecodeSeqKey(**last) : 0;
+    job.ask = std::move(*ask);
+    job.from = job.next = job.ask.from_seq;
+    jobs.push_back(std::move(job));
+    counters.in_progress = jobs.size();
+  }
+
+  bool Flush(Job& job) {
+    if (job.in_chunk == 0) return true;
+    const bool ok = Send(
+        job.envelope, WrapChunk(job.chunk, options.clock ? TimeOf(options.clock).SerializeAsString()
+                                                         : std::string()));
+    job.chunk.clear();
+    job.in_chunk = 0;
+    return ok;
+  }
+
+  // One turn: examines at most slice_events events. True when the job is
+  // over (answered, refused or abandoned).
+  bool Step(Job& job) {
+    uint32_t budget = options.slice_events;
     bool peer_ok = true;
-    std::string chunk;
-    v1::Event probe;
-    auto flush = [&] {
-      if (in_chunk == 0 || !peer_ok) return;
-      peer_ok =
-          Send(envelope, WrapChunk(chunk, options.clock ? TimeOf(options.clock).SerializeAsString()
-                                                        : std::string()));
-      chunk.clear();
-      in_chunk = 0;
+    const auto& prefixes = job.ask.topic_prefixes;
+    const auto exhausted = [&] {
+      return job.next > job.last_seq || job.sent >= job.ask.limit ||
+             job.scanned >= options.max_scanned;
     };
-    Status scan = store->Scan(
-        storage::Family::kEvents, storage::EncodeSeqKey(from),
-        [&](std::string_view key, std::string_view value) {
-          const uint64_t seq = storage::DecodeSeqKey(key);
-          if (seq > last_seq || sent >= limit || scanned >= options.max_scanned || !peer_ok) {
-            return false;
-          }
-          ++scanned;
-          next = seq + 1;
-          if (!prefixes.empty()) {
-            if (!probe.ParseFromArray(value.data(), static_cast<int>(value.size()))) return true;
-            bool match = false;
-            for (const auto& p : prefixes) match = match || probe.topic().starts_with(p);
-            if (!match) return true;
-          }
-          wire::AppendLengthDelimited(chunk, 1, value);
-          ++sent;
-          if (++in_chunk >= options.chunk_events) flush();
-          return true;
-        });
-    flush();
+    Status scan = store->Scan(storage::Family::kEvents, storage::EncodeSeqKey(job.next),
+                              [&](std::string_view key, std::string_view value) {
+                                const uint64_t seq = storage::DecodeSeqKey(key);
+                                if (seq > job.last_seq || job.sent >= job.ask.limit ||
+                                    job.scanned >= options.max_scanned || budget == 0 || !peer_ok) {
+                                  return false;
+                                }
+                                --budget;
+                                ++job.scanned;
+                                job.next = seq + 1;
+                                if (!prefixes.empty()) {
+                                  std::string_view topic;
+                                  if (!wire::FindLengthDelimited(value, 4, &topic))
+                                    return true;  // Event.topic
+                                  bool match = false;
+                                  for (const auto& p : prefixes)
+                                    match = match || topic.starts_with(p);
+                                  if (!match) return true;
+                                }
+                                wire::AppendLengthDelimited(job.chunk, 1, value);
+                                ++job.sent;
+                                if (++job.in_chunk >= options.chunk_events) peer_ok = Flush(job);
+                                return true;
+                              });
     if (!scan.ok()) {
-      Error(envelope, scan);
-      return;
+      Error(job.envelope, scan);
+      return true;
     }
+    if (peer_ok && budget == 0 && !exhausted()) return false;  // more next turn
+    if (peer_ok) peer_ok = Flush(job);
     if (!peer_ok) {
       ++counters.abandoned;
-      return;
+      return true;
     }
-    if (scanned == 0) next = std::max(from, last_seq + 1);
+    // Nothing left to examine: the end. (A start past the log's end leaves
+    // next where it was asked, or just past the last event.)
+    if (job.scanned == 0) job.next = std::max(job.from, job.last_seq + 1);
     v1::ReplayReply end;
-    end.mutable_end()->set_last_seq(last_seq);
-    end.mutable_end()->set_next_seq(next);
+    end.mutable_end()->set_last_seq(job.last_seq);
+    end.mutable_end()->set_next_seq(job.next);
     if (options.clock) *end.mutable_end()->mutable_daemon_time() = TimeOf(options.clock);
-    if (!Send(envelope, end.SerializeAsString())) {
+    if (!Send(job.envelope, end.SerializeAsString())) {
       ++counters.abandoned;
-      return;
+      return true;
     }
-    counters.events_sent += sent;
+    counters.events_sent += job.sent;
+    return true;
   }
 
   void Run() {
@@ -203,7 +259,8 @@ struct ReplayServer::Impl {
                                {stop_rx.handle(), 0, ZMQ_POLLIN, 0}};
     for (;;) {
       try {
-        zmq::poll(items, 2, std::chrono::milliseconds(-1));
+        // Wait for requests only when nothing is being answered.
+        zmq::poll(items, 2, std::chrono::milliseconds(jobs.empty() ? -1 : 0));
         if (items[1].revents & ZMQ_POLLIN) break;
         for (int n = 0; n < 64; ++n) {
           std::vector<zmq::message_t> frames;
@@ -211,6 +268,13 @@ struct ReplayServer::Impl {
             break;
           Serve(frames);
         }
+        // One turn for every replay in progress, in the order they came.
+        for (size_t n = jobs.size(); n > 0; --n) {
+          Job job = std::move(jobs.front());
+          jobs.pop_front();
+          if (!Step(job)) jobs.push_back(std::move(job));
+        }
+        counters.in_progress = jobs.size();
       } catch (const zmq::error_t& e) {
         if (e.num() == ETERM) break;
         if (e.num() == EINTR) continue;  // a signal landed in poll or recv

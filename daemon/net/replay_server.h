@@ -4,7 +4,10 @@
 //
 // Per request it sends up to `limit` events (default and max 10000) in
 // chunks of 512, then ReplayEnd{last_seq, next_seq}; each carries zhiband's
-// clock (daemon_time). The socket has
+// clock (daemon_time). Requests are answered in turns: each replay in
+// progress examines at most `slice_events` events a turn, round-robin, so no
+// peer's request (a filter that matches nothing, over the whole log) holds
+// the thread while another waits. The socket has
 // ZMQ_ROUTER_MANDATORY: a reply to a peer that is gone or whose queue is full
 // is abandoned (counted), and the peer asks again from its cursor.
 //
@@ -34,11 +37,16 @@ class KeyRing;  // net/zap_handler.h
 
 struct ReplayServerOptions {
   std::string endpoint = "tcp://127.0.0.1:7602";
-  const Clock* clock = nullptr;   // stamps daemon_time on chunks and ends (null: unset)
-  uint32_t max_events = 10000;    // per request (ReplayRequest.limit is capped to this)
-  uint32_t chunk_events = 512;    // events per ReplayChunk message
-  uint32_t max_scanned = 200000;  // events examined per request when filtering by topic
-  int sndhwm = 1000;              // messages queued per peer
+  const Clock* clock = nullptr;    // stamps daemon_time on chunks and ends (null: unset)
+  uint32_t max_events = 10000;     // per request (ReplayRequest.limit is capped to this)
+  uint32_t chunk_events = 512;     // events per ReplayChunk message
+  uint32_t max_scanned = 200000;   // events examined per request when filtering by topic
+  uint32_t slice_events = 512;     // events examined per replay per turn
+  size_t max_jobs = 256;           // replays in progress at once
+  size_t max_jobs_per_peer = 4;    // of them, from one peer (ZeroMQ routing id)
+  int max_prefixes = 64;           // topic prefixes in one request
+  size_t max_prefix_bytes = 4096;  // their total length
+  int sndhwm = 1000;               // messages queued per peer
   int64_t max_request_bytes = 64 << 10;
   // Set: a CURVE server, and each request's key (its ZAP User-Id) must still
   // be in `keys`: a revoked subscriber is refused from its next request.
@@ -63,6 +71,9 @@ struct ReplayCounters {
   std::atomic<uint64_t> events_sent{0};
   std::atomic<uint64_t> bad_requests{0};
   std::atomic<uint64_t> abandoned{0};
+  std::atomic<uint64_t> busy{0};               // refused: max_jobs or max_jobs_per_peer in progress
+  std::atomic<uint64_t> too_many_prefixes{0};  // refused: max_prefixes or max_prefix_bytes
+  std::atomic<uint64_t> in_progress{0};        // replays being answered now
 };
 
 class ReplayServer {

@@ -105,6 +105,11 @@ const std::vector<ConfigKey>& Keys() {
        "Interval of bus.heartbeat messages carrying the newest seq.",
        {10, 60000}},
       {"http.listen", &Config::http_listen, "host:port for /healthz and /metrics (flag --http)."},
+      {"http.max_connections",
+       &Config::http_max_connections,
+       "HTTP connections open at once; at the cap the oldest idle one is closed to make room "
+       "(lowered to the descriptor limit less 320).",
+       {1, 100000}},
       {"storage.sync", &Config::storage_sync,
        "fsync the WAL before acknowledging (group commit). false loses acknowledged commands on "
        "power loss: for tests and benchmarks only."},

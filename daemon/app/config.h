@@ -21,6 +21,7 @@ struct Config {
   std::string pub_endpoint = "tcp://127.0.0.1:7601";
   std::string replay_endpoint = "tcp://127.0.0.1:7602";
   std::string http_listen = "127.0.0.1:7680";
+  int64_t http_max_connections = 512;
   std::string clock = "real";
   bool ctl_local_admin = false;
   bool security_curve = true;

@@ -1,5 +1,6 @@
 #include "daemon/app/daemon.h"
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <algorithm>
@@ -308,6 +309,10 @@ net::HttpResponse Daemon::Impl::Metrics() {
   m.import_held_bytes = core->imports().held_bytes();
   for (const auto& [limit, n] : core->imports().refusals()) m.limit_refusals[limit] += n;
   m.limit_refusals["replay.jobs"] = replay->counters().busy.load();
+  if (http) {
+    m.http = &http->counters();
+    m.limit_refusals["http.max_connections"] = http->counters().refused;
+  }
   m.limit_refusals["replay.topic_prefixes"] = replay->counters().too_many_prefixes.load();
   if (zap) m.zap = &zap->counters();
   if (http_router) m.http_handler_failures = http_router->handler_failures();
@@ -417,6 +422,14 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const Config& config) {
   // Everything zhiband writes (RocksDB files, backups, the endpoints file)
   // is the owner's only: residents' personal data is in it.
   ::umask(077);
+  // Descriptors: the soft limit raised to the hard one (systemd's default
+  // soft limit is 1024), so the HTTP cap below it leaves room for the store.
+  if (rlimit rl{}; ::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    const rlim_t was = rl.rlim_cur;
+    rl.rlim_cur = rl.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &rl) == 0)
+      spdlog::info("descriptor limit raised from {} to {} (the hard limit)", was, rl.rlim_max);
+  }
   // A full disk is said plainly here: RocksDB opening on one can abort
   // inside itself (writing its manifest) instead of returning an error.
   {
@@ -554,7 +567,9 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const Config& config) {
     ZB_RETURN_IF_ERROR(d.ctl_local->Start());
   }
 
-  d.http = std::make_unique<net::HttpServer>(d.io, config.http_listen, d.HttpRoutes());
+  net::HttpLimits http_limits;
+  http_limits.max_connections = static_cast<size_t>(config.http_max_connections);
+  d.http = std::make_unique<net::HttpServer>(d.io, config.http_listen, d.HttpRoutes(), http_limits);
   ZB_RETURN_IF_ERROR(d.http->Start());
   ZB_RETURN_IF_ERROR(d.WriteEndpointsFile());
 

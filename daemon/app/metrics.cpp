@@ -62,6 +62,21 @@ std::string RenderMetrics(const MetricsSnapshot& m) {
   }
   Metric(out, "zhiban_imports_open", "gauge", "Open import sessions.");
   out += fmt::format("zhiban_imports_open {}\n", m.open_imports);
+  if (m.http) {
+    Metric(out, "zhiban_http_connections_open", "gauge",
+           "HTTP connections open (at most zhiban_http_connections_max).");
+    out += fmt::format("zhiban_http_connections_open {}\n", m.http->open);
+    Metric(out, "zhiban_http_connections_max", "gauge",
+           "The HTTP connection cap in force (http.max_connections, lowered to the descriptor "
+           "limit less the reserve).");
+    out += fmt::format("zhiban_http_connections_max {}\n", m.http->max_connections);
+    Metric(out, "zhiban_http_idle_closed_total", "counter",
+           "Idle HTTP connections closed to make room at the cap.");
+    out += fmt::format("zhiban_http_idle_closed_total {}\n", m.http->idle_closed);
+    Metric(out, "zhiban_http_accept_errors_total", "counter",
+           "Failed accepts (descriptors exhausted), each followed by a 100 ms pause.");
+    out += fmt::format("zhiban_http_accept_errors_total {}\n", m.http->accept_errors);
+  }
   Metric(out, "zhiban_import_held_bytes", "gauge",
          "Memory the rows of every open import session hold (import.max_total_mib).");
   out += fmt::format("zhiban_import_held_bytes {}\n", m.import_held_bytes);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "daemon/core/core.h"
+#include "daemon/net/http_server.h"
 #include "daemon/net/replay_server.h"
 #include "daemon/net/zap_handler.h"
 #include "daemon/storage/store.h"
@@ -27,10 +28,11 @@ struct MetricsSnapshot {
   size_t import_held_bytes = 0;  // every open import session's rows
   // Requests refused by a limit, by its config key (OPERATIONS.md "Limits").
   std::map<std::string, uint64_t> limit_refusals;
-  std::vector<int> calendar_years;        // national calendars loaded
-  int current_year = 0;                   // of the daemon clock, China Standard Time
-  const net::ZapCounters* zap = nullptr;  // CURVE handshakes (security.curve)
-  uint64_t http_handler_failures = 0;     // HTTP requests whose handler threw
+  std::vector<int> calendar_years;          // national calendars loaded
+  int current_year = 0;                     // of the daemon clock, China Standard Time
+  const net::ZapCounters* zap = nullptr;    // CURVE handshakes (security.curve)
+  uint64_t http_handler_failures = 0;       // HTTP requests whose handler threw
+  const net::HttpCounters* http = nullptr;  // connections (http.max_connections)
 };
 
 std::string RenderMetrics(const MetricsSnapshot& m);

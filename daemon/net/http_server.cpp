@@ -1,14 +1,19 @@
 #include "daemon/net/http_server.h"
 
+#include <sys/resource.h>
+
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <iterator>
 #include <limits>
+#include <list>
 #include <optional>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
@@ -23,8 +28,15 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-constexpr auto kRequestTimeout = std::chrono::seconds(5);
-constexpr auto kIdleTimeout = std::chrono::seconds(30);
+class Session;
+
+// The connections open, oldest first, and what the server counts of them.
+// One thread (the io_context's) touches it.
+struct Registry {
+  HttpLimits limits;
+  HttpCounters counters;
+  std::list<std::weak_ptr<Session>> sessions;
+};
 
 std::string Lower(std::string_view s) {
   std::string out(s);
@@ -89,13 +101,41 @@ HttpRequest ToRequest(http::request<http::string_body>&& msg) {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, std::shared_ptr<const HttpRouter> router)
-      : stream_(std::move(socket)), router_(std::move(router)) {}
+  Session(tcp::socket socket, std::shared_ptr<const HttpRouter> router,
+          std::shared_ptr<Registry> registry)
+      : stream_(std::move(socket)), router_(std::move(router)), registry_(std::move(registry)) {}
 
-  void Start() { ReadHeader(kIdleTimeout); }
+  ~Session() {
+    if (!counted_) return;
+    if (!dropped_) --registry_->counters.open;
+    registry_->sessions.erase(self_);
+  }
+
+  void Start() {
+    registry_->sessions.push_back(weak_from_this());
+    self_ = std::prev(registry_->sessions.end());
+    counted_ = true;
+    ++registry_->counters.open;
+    ReadHeader(registry_->limits.first_header);
+  }
+
+  // Waiting for a request: may be closed to make room.
+  bool idle() const { return idle_; }
+
+  // Closes the socket now (its descriptor is free at once); the pending
+  // read ends with an error and the session goes.
+  void Drop() {
+    if (dropped_) return;
+    dropped_ = true;
+    idle_ = false;
+    --registry_->counters.open;  // its descriptor is free now, before its handler runs
+    beast::error_code ignored;
+    stream_.socket().close(ignored);
+  }
 
  private:
   void ReadHeader(std::chrono::seconds timeout) {
+    idle_ = !dropped_;
     parser_.emplace();
     parser_->header_limit(kMaxHeaderBytes);
     // Beast would judge Content-Length against the limit while parsing the
@@ -108,6 +148,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void OnHeader(beast::error_code ec) {
+    idle_ = false;
     if (ec == http::error::header_limit) {
       return Reply({431, "text/plain; charset=utf-8", "request headers too large\n", {}}, false);
     }
@@ -127,7 +168,7 @@ class Session : public std::enable_shared_from_this<Session> {
                    false);
     }
     parser_->body_limit(route ? route->body_limit : 0);
-    stream_.expires_after(kRequestTimeout);
+    stream_.expires_after(registry_->limits.request);
     http::async_read(stream_, buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code e, size_t) { self->OnBody(e); });
   }
@@ -157,10 +198,11 @@ class Session : public std::enable_shared_from_this<Session> {
     res->body() = std::move(r.body);
     res->prepare_payload();
     if (head) res->content_length(length);
+    stream_.expires_after(registry_->limits.request);
     http::async_write(stream_, *res,
                       [self = shared_from_this(), res, keep_alive](beast::error_code ec, size_t) {
                         if (ec || !keep_alive) return self->Close();
-                        self->ReadHeader(kIdleTimeout);
+                        self->ReadHeader(self->registry_->limits.idle);
                       });
   }
 
@@ -173,6 +215,9 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<const HttpRouter> router_;  // shared: a session may outlive the server
+  std::shared_ptr<Registry> registry_;        // likewise
+  std::list<std::weak_ptr<Session>>::iterator self_;
+  bool counted_ = false, idle_ = false, dropped_ = false;
 };
 
 }  // namespace
@@ -281,24 +326,66 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   asio::io_context& io;
   std::string listen;
   std::shared_ptr<const HttpRouter> router;
+  std::shared_ptr<Registry> registry;
   tcp::acceptor acceptor;
+  asio::steady_timer pause;
   bool stopped = false;
 
-  Impl(asio::io_context& i, std::string l, std::shared_ptr<const HttpRouter> r)
-      : io(i), listen(std::move(l)), router(std::move(r)), acceptor(i) {}
+  Impl(asio::io_context& i, std::string l, std::shared_ptr<const HttpRouter> r, HttpLimits limits)
+      : io(i),
+        listen(std::move(l)),
+        router(std::move(r)),
+        registry(std::make_shared<Registry>()),
+        acceptor(i),
+        pause(i) {
+    registry->limits = limits;
+  }
+
+  // At the cap: the oldest idle connection closed to make room; false when
+  // none is idle.
+  bool MakeRoom() {
+    for (auto& w : registry->sessions) {
+      auto s = w.lock();
+      if (s && s->idle()) {
+        s->Drop();
+        ++registry->counters.idle_closed;
+        return true;
+      }
+    }
+    return false;
+  }
 
   void Accept() {
     acceptor.async_accept([self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
       if (self->stopped) return;
-      if (!ec) std::make_shared<Session>(std::move(socket), self->router)->Start();
+      if (ec) {
+        // EMFILE and its kind: accepting again at once would spin on the
+        // same error while the listen queue holds the peer. A pause, then
+        // again (the connections' timeouts free descriptors meanwhile).
+        if (self->registry->counters.accept_errors++ % 100 == 0)
+          spdlog::warn("http: accept failed: {}; retrying in 100 ms", ec.message());
+        self->pause.expires_after(std::chrono::milliseconds(100));
+        self->pause.async_wait([self](beast::error_code e) {
+          if (!e && !self->stopped) self->Accept();
+        });
+        return;
+      }
+      Registry& reg = *self->registry;
+      if (reg.counters.open >= reg.counters.max_connections && !self->MakeRoom()) {
+        ++reg.counters.refused;
+        beast::error_code ignored;
+        socket.close(ignored);
+      } else {
+        std::make_shared<Session>(std::move(socket), self->router, self->registry)->Start();
+      }
       self->Accept();
     });
   }
 };
 
 HttpServer::HttpServer(asio::io_context& io, std::string listen,
-                       std::shared_ptr<const HttpRouter> router)
-    : impl_(std::make_shared<Impl>(io, std::move(listen), std::move(router))) {}
+                       std::shared_ptr<const HttpRouter> router, HttpLimits limits)
+    : impl_(std::make_shared<Impl>(io, std::move(listen), std::move(router), limits)) {}
 
 HttpServer::~HttpServer() { Stop(); }
 
@@ -325,15 +412,33 @@ Status HttpServer::Start() {
   if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
   if (ec)
     return Status::Unavailable(fmt::format("cannot listen on {}: {}", impl_->listen, ec.message()));
+  // The cap leaves fd_reserve descriptors under the soft limit for the rest
+  // of the process.
+  size_t cap = impl_->registry->limits.max_connections;
+  if (rlimit rl{}; ::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+    const size_t reserve = impl_->registry->limits.fd_reserve;
+    const size_t room = rl.rlim_cur > reserve + 16 ? rl.rlim_cur - reserve : 16;
+    if (room < cap) {
+      spdlog::warn(
+          "http: at most {} connections (not {}): the descriptor limit is {} and {} are kept for "
+          "the store and the sockets; raise LimitNOFILE to allow more",
+          room, cap, rl.rlim_cur, reserve);
+      cap = room;
+    }
+  }
+  impl_->registry->counters.max_connections = cap;
   impl_->Accept();
   return {};
 }
+
+const HttpCounters& HttpServer::counters() const { return impl_->registry->counters; }
 
 void HttpServer::Stop() {
   if (!impl_ || impl_->stopped) return;
   impl_->stopped = true;
   beast::error_code ec;
   impl_->acceptor.close(ec);
+  impl_->pause.cancel();
 }
 
 std::string HttpServer::address() const {

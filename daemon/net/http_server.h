@@ -17,6 +17,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -99,15 +100,38 @@ class HttpRouter {
   mutable std::atomic<uint64_t> handler_failures_{0};
 };
 
+// What one client may hold (issue 37: 1,100 idle connections that each sent
+// one header line spun the accept loop and starved zhiband's descriptors).
+struct HttpLimits {
+  // Connections open at once. At the cap, a new one closes the oldest idle
+  // connection (waiting for a request) to make room, or is closed itself
+  // when none is idle. Start lowers it to the descriptors left above
+  // `fd_reserve` under RLIMIT_NOFILE.
+  size_t max_connections = 512;
+  size_t fd_reserve = 320;               // descriptors kept for RocksDB, ZeroMQ and the logs
+  std::chrono::seconds first_header{5};  // to send the first request's header
+  std::chrono::seconds request{5};       // to send a body, and to take the reply
+  std::chrono::seconds idle{30};         // between requests on a kept-alive connection
+};
+
+struct HttpCounters {
+  uint64_t open = 0;           // connections open now
+  uint64_t idle_closed = 0;    // idle ones closed to make room at the cap
+  uint64_t refused = 0;        // new ones closed at the cap with none idle
+  uint64_t accept_errors = 0;  // accept failed (EMFILE...): retried after a pause
+  size_t max_connections = 0;  // the cap in force
+};
+
 class HttpServer {
  public:
   HttpServer(boost::asio::io_context& io, std::string listen,
-             std::shared_ptr<const HttpRouter> router);
+             std::shared_ptr<const HttpRouter> router, HttpLimits limits = {});
   ~HttpServer();
 
   Status Start();  // "host:port"; port 0 picks a free one
   void Stop();
-  std::string address() const;  // host:port actually bound
+  std::string address() const;           // host:port actually bound
+  const HttpCounters& counters() const;  // read on the io thread
 
  private:
   struct Impl;

@@ -1,6 +1,10 @@
 // The real zhiband, real RocksDB, real ZeroMQ: driven through zhibanctl, raw
 // sockets and the client library's subscriber.
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -10,6 +14,7 @@
 #include <fstream>
 #include <mutex>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include <fmt/format.h>
@@ -871,6 +876,64 @@ TEST_F(Daemon, HealthAndMetrics) {
   EXPECT_NE(metrics.find("zhiban_import_held_bytes 0"), std::string::npos);
   EXPECT_NE(metrics.find("# TYPE zhiban_limit_refusals_total counter"), std::string::npos);
   EXPECT_EQ(HttpGet(d_.http(), "/nope").first, 404);
+}
+
+// CPU seconds a process has used (utime + stime, /proc/<pid>/stat).
+double CpuSeconds(pid_t pid) {
+  std::ifstream f(fmt::format("/proc/{}/stat", pid));
+  std::string stat((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  std::istringstream rest(stat.substr(stat.rfind(')') + 2));
+  std::string field;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && rest >> field; ++i)
+    if (i >= 14) ticks += std::stod(field);
+  return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+// 1,100 idle HTTP connections that each sent one header line once made the
+// accept loop spin (2.8 s of CPU in 3 s), /healthz stop answering and writes
+// fail with "Too many open files" until a restart. Under a low descriptor
+// limit zhiband now caps its HTTP connections below what the store needs,
+// closes the oldest idle one to make room, and keeps answering and writing.
+TEST(DaemonLimits, AnHttpFloodCannotStarveDescriptors) {
+  DaemonFixture d;
+  d.UseLauncher({"/usr/bin/prlimit", "--nofile=420:420", "--"});
+  d.Start();
+  const std::string http = d.http();
+  const size_t colon = http.rfind(':');
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(std::stoi(http.substr(colon + 1))));
+  ASSERT_EQ(::inet_pton(AF_INET, http.substr(0, colon).c_str(), &addr.sin_addr), 1);
+  std::vector<int> flood;
+  for (int i = 0; i < 600; ++i) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0) << i;
+    const std::string line = "GET /healthz HTTP/1.1\r\nHost: flood\r\n";
+    ASSERT_EQ(::send(fd, line.data(), line.size(), MSG_NOSIGNAL),
+              static_cast<ssize_t>(line.size()));
+    flood.push_back(fd);
+  }
+  const double cpu0 = CpuSeconds(d.pid());
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  const double spent = CpuSeconds(d.pid()) - cpu0;
+  EXPECT_LT(spent, 0.5) << "no spinning while the flood holds its connections";
+  RecordProperty("cpu_ms_in_2s_of_flood", static_cast<int>(spent * 1000));
+
+  auto [code, body] = HttpGet(http, "/healthz");
+  EXPECT_EQ(code, 200) << body;
+  Do(d, AddCenterRequest("during"));
+  auto [mcode, metrics] = HttpGet(http, "/metrics");
+  ASSERT_EQ(mcode, 200);
+  EXPECT_NE(metrics.find("zhiban_http_connections_max 100\n"), std::string::npos)
+      << "420 descriptors less the reserve of 320";
+  EXPECT_EQ(metrics.find("zhiban_http_idle_closed_total 0\n"), std::string::npos);
+  EXPECT_NE(metrics.find("zhiban_http_accept_errors_total 0\n"), std::string::npos)
+      << "the cap keeps accept from running out of descriptors";
+  for (int fd : flood) ::close(fd);
+  Do(d, AddCenterRequest("after"));
+  EXPECT_EQ(d.Stop(), 0);
 }
 
 TEST(DaemonStartup, ClearErrors) {

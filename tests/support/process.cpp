@@ -222,6 +222,7 @@ void DaemonFixture::Start() {
   if (ctl_.starts_with("tcp://")) argv.push_back("--no-curve");  // benchmarks: like with like
   if (!curve_ctl_.empty()) argv.push_back("--local-admin");
   argv.insert(argv.end(), extra_.begin(), extra_.end());
+  argv.insert(argv.begin(), launcher_.begin(), launcher_.end());
   proc_ = std::make_unique<Process>(argv, log());
   // Ready when it answers: the ctl request waits in ZeroMQ until zhiband binds.
   client_ = std::make_unique<client::CtlClient>(zmq_, ctl(), std::chrono::seconds(20));

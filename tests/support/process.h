@@ -99,7 +99,11 @@ class DaemonFixture {
   std::string server_key() const;  // kCurve: zhiband's public key, from <data_dir>/zhiband.pub
   const std::string& data_dir() const { return data_dir_; }
   void UseDataDir(std::string dir);  // before Start()
-  std::string http() const;          // host:port, from the endpoints file
+  // Runs zhiband through `launcher` (e.g. {"prlimit", "--nofile=420:420",
+  // "--"}: a program that execs the rest, so the pid stays zhiband's).
+  void UseLauncher(std::vector<std::string> launcher) { launcher_ = std::move(launcher); }
+  pid_t pid() const { return proc_ ? proc_->pid() : -1; }
+  std::string http() const;  // host:port, from the endpoints file
   const TempDir& dir() const { return dir_; }
   std::string log() const;
 
@@ -116,7 +120,7 @@ class DaemonFixture {
 
  private:
   TempDir dir_;
-  std::vector<std::string> extra_;
+  std::vector<std::string> extra_, launcher_;
   std::string ctl_, pub_, replay_, curve_ctl_;
   std::string data_dir_ = dir_ / "data";
   std::unique_ptr<Process> proc_;

@@ -8,6 +8,7 @@
 
 #include "clients/lib/rota_export.h"
 #include "daemon/base/time_util.h"
+#include "daemon/base/utf8.h"
 
 namespace zhiban::client {
 namespace {
@@ -284,12 +285,12 @@ std::string EventText(const v1::Event& e) {
       return VisitText(e);
     case v1::Event::kAppointmentBooked: {
       const auto& a = e.appointment_booked();
-      return fmt::format("新预约：{}，{}，{}，{}接待", a.appointment().for_name(),
+      return fmt::format("新预约：{}，{}，{}，{}接待", EscapeForLine(a.appointment().for_name()),
                          LocalMinute(a.appointment().start()), a.service_name(), Name(a.staff()));
     }
     case v1::Event::kAppointmentCancelled: {
       const auto& a = e.appointment_cancelled();
-      return fmt::format("预约已取消：{}，{}", a.appointment().for_name(),
+      return fmt::format("预约已取消：{}，{}", EscapeForLine(a.appointment().for_name()),
                          LocalMinute(a.appointment().start()));
     }
     case v1::Event::kEventsLost: {

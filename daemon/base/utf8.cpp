@@ -63,7 +63,11 @@ size_t FindUnsafeText(std::string_view s, bool multiline) {
     const size_t n = SequenceAt(s, i);
     if (n == 0) return i;
     const char32_t c = Decode(s, i, n);
-    if (IsUnsafeCodePoint(c) && !(multiline && (c == U'\n' || c == U'\t'))) return i;
+    // Multi-line text may break lines as Windows does (a TOML file saved
+    // there): "\r" only right before "\n".
+    const bool line_break =
+        c == U'\n' || c == U'\t' || (c == U'\r' && i + 1 < s.size() && s[i + 1] == '\n');
+    if (IsUnsafeCodePoint(c) && !(multiline && line_break)) return i;
     i += n;
   }
   return std::string_view::npos;

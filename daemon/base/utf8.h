@@ -24,8 +24,8 @@ std::string Utf8Excerpt(std::string_view s, size_t max_bytes);
 bool IsUnsafeCodePoint(char32_t c);
 
 // Offset of the first unsafe code point of `s`, or of its first ill-formed
-// byte; std::string_view::npos when there is none. With `multiline`, '\n'
-// and '\t' are allowed (a TOML document, notes kept as lines).
+// byte; std::string_view::npos when there is none. With `multiline`, '\n',
+// '\t' and "\r\n" are allowed (a TOML document, notes kept as lines).
 size_t FindUnsafeText(std::string_view s, bool multiline = false);
 
 // `s` made safe to show on one line: every ill-formed byte and unsafe code

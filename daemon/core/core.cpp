@@ -94,7 +94,9 @@ Status Core::Load() {
   next_audit_seq_ = last_audit.has_value() ? storage::DecodeSeqKey(*last_audit) + 1 : 1;
   const uint64_t stored = next_seq_ - 1;
   std::string repaired;
-  ZB_ASSIGN_OR_RETURN(auto acked, storage::AckedSeq::Open(store_->dir(), stored, &repaired));
+  ZB_ASSIGN_OR_RETURN(auto kept, store_->Get(Family::kMeta, storage::meta::kAckedSeqKept));
+  ZB_ASSIGN_OR_RETURN(auto acked,
+                      storage::AckedSeq::Open(store_->dir(), stored, kept.has_value(), &repaired));
   if (!repaired.empty()) spdlog::warn("{}", repaired);
   acked_ = std::move(acked);
   if (acked_->value() > stored && !options_.accept_lost_events) {
@@ -105,6 +107,14 @@ Status Core::Load() {
         "to go on after seq {}, recording {}..{} as lost for every subscriber (events.lost)",
         stored, acked_->value(), stored + 1, acked_->value(), acked_->value(), stored + 1,
         acked_->value()));
+  }
+  if (!kept.has_value()) {
+    // From now on both copies missing means someone removed them: the mark
+    // goes to an SST at once, where a damaged WAL cannot take it.
+    storage::WriteBatch b = store_->NewBatch();
+    b.Put(Family::kMeta, storage::meta::kAckedSeqKept, "1");
+    ZB_RETURN_IF_ERROR(store_->Commit(b));
+    ZB_RETURN_IF_ERROR(store_->Flush(Family::kMeta));
   }
   ZB_RETURN_IF_ERROR(LoadRecords());
   if (acked_->value() > stored) return AcceptLostEvents(stored, acked_->value());

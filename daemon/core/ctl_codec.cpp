@@ -1,5 +1,6 @@
 #include "daemon/core/ctl_codec.h"
 
+#include <cstdlib>
 #include <vector>
 
 #include <fmt/format.h>
@@ -108,7 +109,25 @@ Result<v1::CtlRequest> ParseCtlRequest(std::string_view bytes, size_t max_bytes)
   if (req.command_case() == v1::CtlRequest::COMMAND_NOT_SET) {
     return Status::InvalidArgument("command", "request names no command");
   }
-  ZB_RETURN_IF_ERROR(FindUnsafeString(req));
+  if (Status unsafe = FindUnsafeString(req); !unsafe.ok()) {
+    // A chunk of an import: the row of the file, as the import's other
+    // errors name it (row_numbers, or 2, 3, ... when absent).
+    const std::string& f = unsafe.field();
+    const size_t open = f.find('['), close = f.find(']');
+    if (req.has_import_rows() && open != std::string::npos && close != std::string::npos &&
+        close > open) {
+      const int i = std::atoi(f.substr(open + 1, close - open - 1).c_str());
+      const auto& rows = req.import_rows();
+      const int64_t row =
+          i < rows.row_numbers_size() ? static_cast<int64_t>(rows.row_numbers(i)) : -1;
+      const std::string column = close + 2 < f.size() ? f.substr(close + 2) : f;
+      return Status::InvalidArgument(
+          f, row > 0 ? fmt::format("row {}, column {}: {}", row, column, unsafe.message())
+                     : fmt::format("record {} of this chunk, column {}: {}", i + 1, column,
+                                   unsafe.message()));
+    }
+    return unsafe;
+  }
   return req;
 }
 

@@ -109,8 +109,8 @@ struct ReplayServer::Impl {
     }
   }
 
-  void Error(const std::vector<zmq::message_t>& envelope, const Status& s) {
-    ++counters.bad_requests;
+  void Error(const std::vector<zmq::message_t>& envelope, const Status& s, bool bad = true) {
+    if (bad) ++counters.bad_requests;
     v1::ReplayReply r;
     core::SetError(s, r.mutable_error());
     Send(envelope, r.SerializeAsString());
@@ -125,7 +125,8 @@ struct ReplayServer::Impl {
     uint32_t sent = 0, scanned = 0, in_chunk = 0;
     std::string chunk;
   };
-  std::deque<Job> jobs;
+  std::deque<Job> jobs;     // in progress, taking turns
+  std::deque<Job> waiting;  // read while max_jobs were in progress
 
   // Reads one request: a bad one is answered at once, a good one queued.
   void Serve(std::vector<zmq::message_t>& frames) {
@@ -159,16 +160,25 @@ struct ReplayServer::Impl {
       Error(job.envelope, ask.status());
       return;
     }
-    if (!job.envelope.empty()) job.peer = job.envelope.front().to_string();
-    const size_t of_peer = static_cast<size_t>(
-        std::count_if(jobs.begin(), jobs.end(), [&](const Job& j) { return j.peer == job.peer; }));
-    if (jobs.size() >= options.max_jobs || of_peer >= options.max_jobs_per_peer) {
+    // A peer is its key under CURVE (however many connections it opens),
+    // else its connection.
+    if (!options.curve_secret_key.empty()) {
+      job.peer = "key:" + UserIdOf(body);
+    } else if (!job.envelope.empty()) {
+      job.peer = job.envelope.front().to_string();
+    }
+    const auto mine = [&](const Job& j) { return j.peer == job.peer; };
+    const size_t of_peer = static_cast<size_t>(std::count_if(jobs.begin(), jobs.end(), mine) +
+                                               std::count_if(waiting.begin(), waiting.end(), mine));
+    if (of_peer >= options.max_jobs_per_peer ||
+        (jobs.size() >= options.max_jobs && waiting.size() >= options.max_waiting)) {
       ++counters.busy;
       Error(job.envelope,
             Status::ResourceExhausted(fmt::format(
-                "replay is busy: {} replays in progress ({} of them this peer's; at most {}, {} a "
-                "peer); ask again when one has ended",
-                jobs.size(), of_peer, options.max_jobs, options.max_jobs_per_peer)));
+                "replay is busy: {} replays in progress and {} waiting, {} of them this peer's (at "
+                "most {} a peer); ask again when one has ended",
+                jobs.size(), waiting.size(), of_peer, options.max_jobs_per_peer)),
+            /*bad=*/false);
       return;
     }
     auto last = store->LastKey(storage::Family::kEvents);
@@ -179,8 +189,8 @@ struct ReplayServer::Impl {
     job.last_seq = last->has_value() ? storage::DecodeSeqKey(**last) : 0;
     job.ask = std::move(*ask);
     job.from = job.next = job.ask.from_seq;
-    jobs.push_back(std::move(job));
-    counters.in_progress = jobs.size();
+    (jobs.size() < options.max_jobs ? jobs : waiting).push_back(std::move(job));
+    counters.in_progress = jobs.size() + waiting.size();
   }
 
   bool Flush(Job& job) {
@@ -274,7 +284,11 @@ struct ReplayServer::Impl {
           jobs.pop_front();
           if (!Step(job)) jobs.push_back(std::move(job));
         }
-        counters.in_progress = jobs.size();
+        while (jobs.size() < options.max_jobs && !waiting.empty()) {
+          jobs.push_back(std::move(waiting.front()));
+          waiting.pop_front();
+        }
+        counters.in_progress = jobs.size() + waiting.size();
       } catch (const zmq::error_t& e) {
         if (e.num() == ETERM) break;
         if (e.num() == EINTR) continue;  // a signal landed in poll or recv

@@ -37,13 +37,16 @@ class KeyRing;  // net/zap_handler.h
 
 struct ReplayServerOptions {
   std::string endpoint = "tcp://127.0.0.1:7602";
-  const Clock* clock = nullptr;    // stamps daemon_time on chunks and ends (null: unset)
-  uint32_t max_events = 10000;     // per request (ReplayRequest.limit is capped to this)
-  uint32_t chunk_events = 512;     // events per ReplayChunk message
-  uint32_t max_scanned = 200000;   // events examined per request when filtering by topic
-  uint32_t slice_events = 512;     // events examined per replay per turn
-  size_t max_jobs = 256;           // replays in progress at once
-  size_t max_jobs_per_peer = 4;    // of them, from one peer (ZeroMQ routing id)
+  const Clock* clock = nullptr;   // stamps daemon_time on chunks and ends (null: unset)
+  uint32_t max_events = 10000;    // per request (ReplayRequest.limit is capped to this)
+  uint32_t chunk_events = 512;    // events per ReplayChunk message
+  uint32_t max_scanned = 200000;  // events examined per request when filtering by topic
+  uint32_t slice_events = 512;    // events examined per replay per turn
+  size_t max_jobs = 256;          // replays in progress at once; more wait their turn
+  size_t max_waiting = 4096;      // requests waiting for a place; beyond, "busy"
+  // In progress or waiting from one peer: its CURVE key (however many
+  // connections it opens), or its connection without CURVE.
+  size_t max_jobs_per_peer = 4;
   int max_prefixes = 64;           // topic prefixes in one request
   size_t max_prefix_bytes = 4096;  // their total length
   int sndhwm = 1000;               // messages queued per peer
@@ -71,7 +74,7 @@ struct ReplayCounters {
   std::atomic<uint64_t> events_sent{0};
   std::atomic<uint64_t> bad_requests{0};
   std::atomic<uint64_t> abandoned{0};
-  std::atomic<uint64_t> busy{0};               // refused: max_jobs or max_jobs_per_peer in progress
+  std::atomic<uint64_t> busy{0};               // refused: max_waiting or max_jobs_per_peer reached
   std::atomic<uint64_t> too_many_prefixes{0};  // refused: max_prefixes or max_prefix_bytes
   std::atomic<uint64_t> in_progress{0};        // replays being answered now
 };

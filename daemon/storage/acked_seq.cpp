@@ -47,7 +47,8 @@ Result<Found> ReadCopy(const std::string& path) {
   char* end = nullptr;
   errno = 0;
   const uint64_t value = std::strtoull(buf, &end, 10);
-  if (errno != 0 || end == buf || buf[0] == '-' || (*end != '\n' && *end != ' ' && *end != '\0')) {
+  if (errno != 0 || buf[0] < '0' || buf[0] > '9' || value == UINT64_MAX ||
+      (*end != '\n' && *end != ' ' && *end != '\0')) {
     ::close(f.fd);
     return Status::FailedPrecondition(fmt::format(
         "{} is not a seq (\"{}\"): it records the newest acknowledged event; if the store is "
@@ -97,7 +98,7 @@ Status SyncDir(const std::string& dir) {
 
 }  // namespace
 
-Result<std::unique_ptr<AckedSeq>> AckedSeq::Open(const std::string& dir, uint64_t stored,
+Result<std::unique_ptr<AckedSeq>> AckedSeq::Open(const std::string& dir, uint64_t stored, bool kept,
                                                  std::string* repaired) {
   const std::string paths[2] = {dir + "/" + kFile, dir + "/" + kCopy};
   Found found[2];
@@ -113,7 +114,8 @@ Result<std::unique_ptr<AckedSeq>> AckedSeq::Open(const std::string& dir, uint64_
     for (Found& f : found)
       if (f.fd >= 0) ::close(f.fd);
   };
-  if (!found[0].seq && !found[1].seq && stored > 0) {
+  const bool adopt = !found[0].seq && !found[1].seq && stored > 0 && !kept;
+  if (!found[0].seq && !found[1].seq && stored > 0 && kept) {
     close_all();
     return Status::FailedPrecondition(fmt::format(
         "{} and {} are both missing or empty, but the store holds events up to seq {}: the newest "
@@ -122,7 +124,8 @@ Result<std::unique_ptr<AckedSeq>> AckedSeq::Open(const std::string& dir, uint64_
         "newest seq into the file (echo {} > {}) and start again (OPERATIONS.md, \"Lost events\")",
         paths[0], paths[1], stored, stored, paths[0]));
   }
-  const uint64_t value = std::max(found[0].seq.value_or(0), found[1].seq.value_or(0));
+  const uint64_t value =
+      adopt ? stored : std::max(found[0].seq.value_or(0), found[1].seq.value_or(0));
   bool created = false;
   std::string said;
   for (int i = 0; i < 2; ++i) {
@@ -138,7 +141,13 @@ Result<std::unique_ptr<AckedSeq>> AckedSeq::Open(const std::string& dir, uint64_
     }
     found[i].fd = *fd;
     created = true;
-    if (stored > 0 || found[1 - i].seq) {
+    if (adopt) {
+      if (i == 0)
+        said = fmt::format(
+            "{} and {} made holding seq {}, the newest stored: this data dir was written by an "
+            "older zhiband (or is a backup of one), which kept no copies to check against",
+            paths[0], paths[1], stored);
+    } else if (stored > 0 || found[1 - i].seq) {
       said += fmt::format("{}{} was {}; rewritten with seq {} from {}", said.empty() ? "" : "; ",
                           paths[i],
                           found[i].seq ? fmt::format("behind (seq {})", *found[i].seq)

@@ -26,11 +26,13 @@ namespace zhiban::storage {
 class AckedSeq {
  public:
   // Opens the copies in `dir`, whose store holds events up to `stored` (0:
-  // none). Both missing or empty: created at 0 on a store without events,
-  // refused on one with events (the newest acknowledged seq is unknown). One
-  // missing, empty or behind the other: rewritten from the other, said in
-  // `repaired`. Content that is not a seq: refused, its bytes quoted escaped.
-  static Result<std::unique_ptr<AckedSeq>> Open(const std::string& dir, uint64_t stored,
+  // none). Both missing or empty: created at 0 on a store without events;
+  // on one with events, refused when the store has `kept` them (the newest
+  // acknowledged seq is unknown), created at `stored` when it never has (a
+  // data dir or backup of an older zhiband). One missing, empty or behind
+  // the other: rewritten from the other. Each is said in `repaired`.
+  // Content that is not a seq: refused, its bytes quoted escaped.
+  static Result<std::unique_ptr<AckedSeq>> Open(const std::string& dir, uint64_t stored, bool kept,
                                                 std::string* repaired = nullptr);
   // Writes both copies holding `seq` into `dir` (a backup's), synced.
   static Status WriteCopies(const std::string& dir, uint64_t seq);

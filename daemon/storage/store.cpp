@@ -223,6 +223,11 @@ Result<uint64_t> Store::VerifyChecksums() {
 
 Status Store::Resume() { return FromRocks(impl_->db->Resume(), "resuming writes"); }
 
+Status Store::Flush(Family f) {
+  return FromRocks(impl_->db->Flush(rocksdb::FlushOptions(), impl_->cf(f)),
+                   fmt::format("flushing {}", FamilyName(f)));
+}
+
 Result<std::optional<std::string>> Store::Get(Family f, std::string_view key) const {
   std::string value;
   rocksdb::Status s = impl_->db->Get(rocksdb::ReadOptions(), impl_->cf(f), S(key), &value);

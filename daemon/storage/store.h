@@ -68,6 +68,9 @@ const char* FamilyName(Family f);
 namespace meta {
 inline constexpr std::string_view kInstanceId = "instance_id";  // prefix of event ids
 inline constexpr std::string_view kSimClock = "sim_clock_us";   // a simulated clock resumes here
+// Set once this data dir keeps ACKED_SEQ and its copy (storage/acked_seq.h):
+// from then on both missing is refused; before, they are made.
+inline constexpr std::string_view kAckedSeqKept = "acked_seq_kept";
 }  // namespace meta
 // The family of that name ("centers"), or nullopt: the record list names its
 // families so (daemon/domain/records.h).
@@ -133,6 +136,9 @@ class Store {
   // After a write failed (a full disk): asks RocksDB to clear its background
   // error and take writes again (DB::Resume). OK when there is none.
   Status Resume();
+  // Writes the family's memtable to an SST file (so a damaged WAL cannot
+  // lose what it holds).
+  Status Flush(Family f);
 
   Result<std::optional<std::string>> Get(Family f, std::string_view key) const;
 

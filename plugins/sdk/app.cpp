@@ -342,7 +342,9 @@ int PluginMain(int argc, char** argv, const PluginSpec& spec) {
 
   // A state dir written by an older plugin (umask 022) is tightened.
   if (std::error_code ec; std::filesystem::exists(l.opts.state_dir, ec)) {
-    if (Status s = KeepToOwner(l.opts.state_dir); !s.ok()) return fail(s.message());
+    // A file another user owns (a command once run as root) cannot be
+    // changed here: said, not fatal.
+    if (Status s = KeepToOwner(l.opts.state_dir); !s.ok()) spdlog::warn("{}", s.message());
   }
   // As zhiband does: RocksDB opening on a full disk can abort inside itself,
   // so a state dir's disk short of the reserve is said plainly here instead.

@@ -12,6 +12,7 @@
 #include <toml++/toml.h>
 
 #include "clients/lib/event_text.h"
+#include "daemon/base/utf8.h"
 #include "plugins/sdk/default_templates.h"
 
 namespace zhiban::plugin {
@@ -253,7 +254,10 @@ std::string RenderPattern(const v1::Event& e, const pb::FieldDescriptor* body, c
     if (piece.param.empty()) {
       out += piece.literal;
     } else {
-      out += Value(e, resolved[k++]);
+      // Text from the event shows on one line, whatever an older zhiband
+      // let into it: a value cannot forge a line of the message.
+      const std::string v = Value(e, resolved[k++]);
+      out += FindUnsafeText(v) == std::string_view::npos ? v : EscapeForLine(v, v.size() * 8);
     }
   }
   return out;

@@ -206,8 +206,13 @@ class Follower:
                             self.handle(e)
                     elif which == "end":
                         break
+                    elif reply.error.code == 6:  # RESOURCE_EXHAUSTED (types.proto)
+                        time.sleep(1)  # zhiband's replay is busy: ask again
+                        break
                     else:
                         raise RuntimeError(f"replay refused: {reply}")
+                if which != "end":
+                    continue
                 if reply.end.next_seq > reply.end.last_seq:
                     return  # caught up
         finally:

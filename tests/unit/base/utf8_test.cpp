@@ -28,6 +28,9 @@ TEST(Utf8Test, FindsTheFirstUnsafeCharacterOrIllFormedByte) {
   EXPECT_EQ(FindUnsafeText("ok\xff"), 2u);
   EXPECT_EQ(FindUnsafeText("\xc2\x85"), 0u);  // NEL, C1
   EXPECT_EQ(FindUnsafeText("a\rb", true), 1u);
+  EXPECT_EQ(FindUnsafeText("[a]\r\nb = 1\r\n", true), std::string_view::npos);
+  EXPECT_EQ(FindUnsafeText("[a]\r\nb = 1\r\n"), 3u);
+  EXPECT_EQ(FindUnsafeText("a\r", true), 1u);
 }
 
 TEST(Utf8Test, EscapesForOneLine) {

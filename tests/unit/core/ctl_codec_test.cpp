@@ -108,6 +108,19 @@ TEST(CtlCodec, RefusesTextThatCouldForgeALine) {
   r = ParseCtlRequest(import.SerializeAsString(), kDefaultMaxRequestBytes);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().field(), "centers[1].name");
+  EXPECT_NE(r.status().message().find("record 2 of this chunk, column name"), std::string::npos)
+      << r.status().message();
+  rows->add_row_numbers(7);
+  rows->add_row_numbers(8);
+  r = ParseCtlRequest(import.SerializeAsString(), kDefaultMaxRequestBytes);
+  EXPECT_NE(r.status().message().find("row 8, column name"), std::string::npos)
+      << r.status().message();
+
+  // A TOML file saved with Windows line endings is a document, not a forgery.
+  v1::CtlRequest policy;
+  policy.set_request_id("3");
+  policy.mutable_policy_set()->set_toml("[center]\r\nid = \"x\"\r\n");
+  EXPECT_TRUE(ParseCtlRequest(policy.SerializeAsString(), kDefaultMaxRequestBytes).ok());
 }
 
 }  // namespace

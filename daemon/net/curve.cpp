@@ -118,6 +118,9 @@ void MakeCurveServer(zmq::socket_t& sock, const std::string& secret_key) {
   sock.set(zmq::sockopt::curve_server, 1);
   sock.set(zmq::sockopt::curve_secretkey, secret_key);
   sock.set(zmq::sockopt::zap_domain, kZapDomain);
+  // A peer that connects and never finishes the handshake holds a
+  // descriptor and a session: dropped after 5 s (libzmq's default is 30 s).
+  sock.set(zmq::sockopt::handshake_ivl, kHandshakeMs);
 }
 
 void MakeCurveClient(zmq::socket_t& sock, const CurveClient& c) {

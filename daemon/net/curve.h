@@ -40,8 +40,12 @@ Result<CurveKeys> ReadKeyFile(const std::string& path, bool need_secret);
 // characters themselves.
 Result<std::string> ReadPublicKey(const std::string& path_or_z85);
 
+// How long a CURVE handshake may take before libzmq drops the connection.
+inline constexpr int kHandshakeMs = 5000;
+
 // CURVE server: clients need zhiband's public key and a key zhiband knows
 // (the ZAP handler says which; a message's User-Id is its client's public key).
+// Handshakes are bounded by kHandshakeMs.
 void MakeCurveServer(zmq::socket_t& sock, const std::string& secret_key);
 struct CurveClient {
   std::string server_public_key;

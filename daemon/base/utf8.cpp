@@ -34,6 +34,16 @@ size_t SequenceAt(std::string_view s, size_t i) {
   return len;
 }
 
+// Appends `piece` when it fits in `max_bytes`; otherwise "…" and false.
+bool AppendWithin(std::string& out, std::string_view piece, size_t max_bytes) {
+  if (out.size() + piece.size() > max_bytes) {
+    out += "…";
+    return false;
+  }
+  out += piece;
+  return true;
+}
+
 // The code point of the well-formed sequence of `n` bytes at s[i].
 char32_t Decode(std::string_view s, size_t i, size_t n) {
   const auto b = [&](size_t k) {
@@ -88,11 +98,7 @@ std::string EscapeForLine(std::string_view s, size_t max_bytes) {
     } else {
       piece = s.substr(i, n);
     }
-    if (out.size() + piece.size() > max_bytes) {
-      out += "…";
-      return out;
-    }
-    out += piece;
+    if (!AppendWithin(out, piece, max_bytes)) return out;
     i += n ? n : 1;
   }
   return out;
@@ -114,11 +120,7 @@ std::string Utf8Excerpt(std::string_view s, size_t max_bytes) {
   for (size_t i = 0; i < s.size();) {
     const size_t n = SequenceAt(s, i);
     const std::string_view piece = n ? s.substr(i, n) : kReplacement;
-    if (out.size() + piece.size() > max_bytes) {
-      out += "…";
-      return out;
-    }
-    out += piece;
+    if (!AppendWithin(out, piece, max_bytes)) return out;
     i += n ? n : 1;
   }
   return out;

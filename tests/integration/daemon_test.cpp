@@ -632,6 +632,24 @@ TEST_F(Daemon, HundredThousandRowImportIsOneBatch) {
   EXPECT_EQ(d_.LastSeq(), base_ + 100001);
 }
 
+// Starts `d`, adds 40 centers, kills it (-9) and cuts its newest WAL in
+// half, as a disk fault would. Returns the newest acknowledged seq.
+uint64_t FortyCentersThenAWalCutInHalf(DaemonFixture& d) {
+  namespace fs = std::filesystem;
+  d.Start();
+  for (int i = 0; i < 40; ++i) Do(d, AddCenterRequest(fmt::format("c{}", i)));
+  const uint64_t acked = d.LastSeq();
+  d.Kill9();
+  fs::path wal;
+  for (const auto& f : fs::directory_iterator(d.data_dir())) {
+    if (f.path().extension() == ".log" && (wal.empty() || f.path().filename() > wal.filename()))
+      wal = f.path();
+  }
+  EXPECT_FALSE(wal.empty());
+  if (!wal.empty()) fs::resize_file(wal, fs::file_size(wal) / 2);
+  return acked;
+}
+
 // A damaged WAL once lost acknowledged commands silently and handed their
 // seqs out again. Now zhiband refuses to start, naming the lost range; started
 // with --accept-lost-events it goes on after the newest acknowledged seq and
@@ -640,18 +658,7 @@ TEST_F(Daemon, HundredThousandRowImportIsOneBatch) {
 TEST(DaemonLostEvents, ADamagedWalIsRefusedThenAcceptedWithoutReusingSeqs) {
   namespace fs = std::filesystem;
   DaemonFixture d;
-  d.Start();
-  for (int i = 0; i < 40; ++i) Do(d, AddCenterRequest(fmt::format("c{}", i)));
-  const uint64_t acked = d.LastSeq();
-  d.Kill9();
-  // Cut the newest WAL in half, as a disk fault would.
-  fs::path wal;
-  for (const auto& f : fs::directory_iterator(d.data_dir())) {
-    if (f.path().extension() == ".log" && (wal.empty() || f.path().filename() > wal.filename()))
-      wal = f.path();
-  }
-  ASSERT_FALSE(wal.empty());
-  fs::resize_file(wal, fs::file_size(wal) / 2);
+  const uint64_t acked = FortyCentersThenAWalCutInHalf(d);
 
   const std::vector<std::string> argv = {BinDir() + "/zhiband",
                                          "--data-dir",
@@ -702,17 +709,7 @@ TEST(DaemonLostEvents, ADamagedWalIsRefusedThenAcceptedWithoutReusingSeqs) {
 TEST(DaemonLostEvents, AckedSeqCannotSilentlyVanish) {
   namespace fs = std::filesystem;
   DaemonFixture d;
-  d.Start();
-  for (int i = 0; i < 40; ++i) Do(d, AddCenterRequest(fmt::format("c{}", i)));
-  const uint64_t acked = d.LastSeq();
-  d.Kill9();
-  fs::path wal;
-  for (const auto& f : fs::directory_iterator(d.data_dir())) {
-    if (f.path().extension() == ".log" && (wal.empty() || f.path().filename() > wal.filename()))
-      wal = f.path();
-  }
-  ASSERT_FALSE(wal.empty());
-  fs::resize_file(wal, fs::file_size(wal) / 2);
+  const uint64_t acked = FortyCentersThenAWalCutInHalf(d);
   const fs::path file = fs::path(d.data_dir()) / "ACKED_SEQ";
   const fs::path copy = fs::path(d.data_dir()) / "ACKED_SEQ.2";
   ASSERT_TRUE(fs::exists(file));

@@ -41,7 +41,8 @@ std::string RenderMetrics(const MetricsSnapshot& m) {
   Metric(out, "zhiban_replay_events_total", "counter", "Events sent by replay.");
   out += fmt::format("zhiban_replay_events_total {}\n", m.replay->events_sent.load());
   Metric(out, "zhiban_replay_in_progress", "gauge",
-         "Replays being answered now, a turn of events each (at most 256, 4 a peer).");
+         "Replays being answered (at most 256, a turn of events each) or waiting for a place "
+         "(at most 4096; 4 a peer in all).");
   out += fmt::format("zhiban_replay_in_progress {}\n", m.replay->in_progress.load());
   Metric(out, "zhiban_replay_bad_requests_total", "counter",
          "Replay requests refused as malformed.");

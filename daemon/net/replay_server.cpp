@@ -42,6 +42,10 @@ google::protobuf::Timestamp TimeOf(const Clock* clock) {
 
 std::atomic<uint64_t> g_replay_instance{0};
 
+// Longest a request waits for a place among the replays in progress: below
+// the clients' 10 s, so none is answered after its peer gave up.
+constexpr auto kMaxWait = std::chrono::seconds(5);
+
 }  // namespace
 
 Result<ReplayAsk> ParseReplayRequest(std::string_view body, const ReplayServerOptions& options) {
@@ -119,7 +123,9 @@ struct ReplayServer::Impl {
   // One request being answered, a slice at a time.
   struct Job {
     std::vector<zmq::message_t> envelope;
-    std::string peer;  // the ZeroMQ routing id
+    std::string peer;  // its CURVE key, or its ZeroMQ routing id without CURVE
+    std::string key;   // the CURVE key (User-Id), checked again when it starts
+    std::chrono::steady_clock::time_point read;  // when it came
     ReplayAsk ask;
     uint64_t from = 1, last_seq = 0, next = 1;
     uint32_t sent = 0, scanned = 0, in_chunk = 0;
@@ -162,8 +168,10 @@ struct ReplayServer::Impl {
     }
     // A peer is its key under CURVE (however many connections it opens),
     // else its connection.
+    job.read = std::chrono::steady_clock::now();
     if (!options.curve_secret_key.empty()) {
-      job.peer = "key:" + UserIdOf(body);
+      job.key = UserIdOf(body);
+      job.peer = "key:" + job.key;
     } else if (!job.envelope.empty()) {
       job.peer = job.envelope.front().to_string();
     }
@@ -191,6 +199,33 @@ struct ReplayServer::Impl {
     job.from = job.next = job.ask.from_seq;
     (jobs.size() < options.max_jobs ? jobs : waiting).push_back(std::move(job));
     counters.in_progress = jobs.size() + waiting.size();
+  }
+
+  // A request that waited for a place: given up on by now (clients ask
+  // again after 10 s), or its key revoked meanwhile, it is answered so; else
+  // it starts from the log as it stands now.
+  void Admit(Job& job) {
+    if (std::chrono::steady_clock::now() - job.read > kMaxWait) {
+      ++counters.busy;
+      Error(job.envelope,
+            Status::ResourceExhausted("replay is busy: this request waited over 5 s for its "
+                                      "turn; ask again"),
+            /*bad=*/false);
+      return;
+    }
+    if (!options.curve_secret_key.empty() && (!options.keys || !options.keys->NameOf(job.key))) {
+      Error(job.envelope,
+            Status::PermissionDenied(
+                "this key is not (or no longer) one zhiband accepts: it was revoked"));
+      return;
+    }
+    auto last = store->LastKey(storage::Family::kEvents);
+    if (!last.ok()) {
+      Error(job.envelope, last.status());
+      return;
+    }
+    job.last_seq = last->has_value() ? storage::DecodeSeqKey(**last) : 0;
+    jobs.push_back(std::move(job));
   }
 
   bool Flush(Job& job) {
@@ -285,8 +320,9 @@ struct ReplayServer::Impl {
           if (!Step(job)) jobs.push_back(std::move(job));
         }
         while (jobs.size() < options.max_jobs && !waiting.empty()) {
-          jobs.push_back(std::move(waiting.front()));
+          Job job = std::move(waiting.front());
           waiting.pop_front();
+          Admit(job);
         }
         counters.in_progress = jobs.size() + waiting.size();
       } catch (const zmq::error_t& e) {

@@ -74,9 +74,10 @@ struct ReplayCounters {
   std::atomic<uint64_t> events_sent{0};
   std::atomic<uint64_t> bad_requests{0};
   std::atomic<uint64_t> abandoned{0};
-  std::atomic<uint64_t> busy{0};               // refused: max_waiting or max_jobs_per_peer reached
+  // Refused: max_waiting or max_jobs_per_peer reached, or waited over 5 s.
+  std::atomic<uint64_t> busy{0};
   std::atomic<uint64_t> too_many_prefixes{0};  // refused: max_prefixes or max_prefix_bytes
-  std::atomic<uint64_t> in_progress{0};        // replays being answered now
+  std::atomic<uint64_t> in_progress{0};        // in progress and waiting
 };
 
 class ReplayServer {

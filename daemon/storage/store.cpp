@@ -142,6 +142,9 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, Options optio
   db_opts.create_if_missing = options.create_if_missing;
   db_opts.create_missing_column_families = true;
   db_opts.max_background_jobs = 2;  // the machines have 2 cores
+  // Table files held open at most: within the descriptors the HTTP cap
+  // leaves (net/http_server.h, HttpLimits::fd_reserve), whatever the size.
+  db_opts.max_open_files = 200;
   db_opts.max_total_wal_size = 256ull << 20;
   // No LOG file in the data dir: RocksDB's warnings and errors go to
   // options.log (store.h says why). Its stats dump would be an info line,

@@ -149,14 +149,10 @@ struct ReplayServer::Impl {
       return;
     }
     const auto& body = frames[delim + 1];
-    if (!options.curve_secret_key.empty()) {
-      const std::string key = UserIdOf(body);
-      if (!options.keys || !options.keys->NameOf(key)) {
-        Error(job.envelope,
-              Status::PermissionDenied(
-                  "this key is not (or no longer) one zhiband accepts: it was revoked"));
-        return;
-      }
+    job.key = UserIdOf(body);  // empty without CURVE
+    if (!KeyAccepted(job.key)) {
+      Error(job.envelope, Revoked());
+      return;
     }
     auto ask = ParseReplayRequest(std::string_view(body.data<char>(), body.size()), options);
     if (!ask.ok()) {
@@ -170,7 +166,6 @@ struct ReplayServer::Impl {
     // else its connection.
     job.read = std::chrono::steady_clock::now();
     if (!options.curve_secret_key.empty()) {
-      job.key = UserIdOf(body);
       job.peer = "key:" + job.key;
     } else if (!job.envelope.empty()) {
       job.peer = job.envelope.front().to_string();
@@ -189,15 +184,13 @@ struct ReplayServer::Impl {
             /*bad=*/false);
       return;
     }
-    auto last = store->LastKey(storage::Family::kEvents);
-    if (!last.ok()) {
-      Error(job.envelope, last.status());
-      return;
-    }
-    job.last_seq = last->has_value() ? storage::DecodeSeqKey(**last) : 0;
     job.ask = std::move(*ask);
     job.from = job.next = job.ask.from_seq;
-    (jobs.size() < options.max_jobs ? jobs : waiting).push_back(std::move(job));
+    if (jobs.size() >= options.max_jobs) {
+      waiting.push_back(std::move(job));  // its newest seq is read when it starts
+    } else if (ReadLastSeq(job)) {
+      jobs.push_back(std::move(job));
+    }
     counters.in_progress = jobs.size() + waiting.size();
   }
 
@@ -213,19 +206,33 @@ struct ReplayServer::Impl {
             /*bad=*/false);
       return;
     }
-    if (!options.curve_secret_key.empty() && (!options.keys || !options.keys->NameOf(job.key))) {
-      Error(job.envelope,
-            Status::PermissionDenied(
-                "this key is not (or no longer) one zhiband accepts: it was revoked"));
+    if (!KeyAccepted(job.key)) {
+      Error(job.envelope, Revoked());
       return;
     }
+    if (ReadLastSeq(job)) jobs.push_back(std::move(job));
+  }
+
+  // Under CURVE, whether `key` (a message's User-Id) is still one zhiband
+  // accepts: a revoked subscriber is refused from its next request.
+  bool KeyAccepted(const std::string& key) const {
+    return options.curve_secret_key.empty() || (options.keys && options.keys->NameOf(key));
+  }
+  static Status Revoked() {
+    return Status::PermissionDenied(
+        "this key is not (or no longer) one zhiband accepts: it was revoked");
+  }
+
+  // The newest stored seq, read as the job starts: what its answer covers.
+  // False (and the job answered with the error) when the store fails.
+  bool ReadLastSeq(Job& job) {
     auto last = store->LastKey(storage::Family::kEvents);
     if (!last.ok()) {
       Error(job.envelope, last.status());
-      return;
+      return false;
     }
     job.last_seq = last->has_value() ? storage::DecodeSeqKey(**last) : 0;
-    jobs.push_back(std::move(job));
+    return true;
   }
 
   bool Flush(Job& job) {

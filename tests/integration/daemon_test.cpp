@@ -632,6 +632,22 @@ TEST_F(Daemon, HundredThousandRowImportIsOneBatch) {
   EXPECT_EQ(d_.LastSeq(), base_ + 100001);
 }
 
+// zhiband on `d`'s data dir and endpoints, to run by hand (test::Run) and
+// see it refuse to start.
+std::vector<std::string> ZhibandArgv(DaemonFixture& d) {
+  return {BinDir() + "/zhiband",
+          "--data-dir",
+          d.data_dir(),
+          "--ctl",
+          d.ctl(),
+          "--pub",
+          d.pub(),
+          "--replay",
+          d.replay(),
+          "--http",
+          "127.0.0.1:0"};
+}
+
 // Starts `d`, adds 40 centers, kills it (-9) and cuts its newest WAL in
 // half, as a disk fault would. Returns the newest acknowledged seq.
 uint64_t FortyCentersThenAWalCutInHalf(DaemonFixture& d) {
@@ -660,17 +676,7 @@ TEST(DaemonLostEvents, ADamagedWalIsRefusedThenAcceptedWithoutReusingSeqs) {
   DaemonFixture d;
   const uint64_t acked = FortyCentersThenAWalCutInHalf(d);
 
-  const std::vector<std::string> argv = {BinDir() + "/zhiband",
-                                         "--data-dir",
-                                         d.data_dir(),
-                                         "--ctl",
-                                         d.ctl(),
-                                         "--pub",
-                                         d.pub(),
-                                         "--replay",
-                                         d.replay(),
-                                         "--http",
-                                         "127.0.0.1:0"};
+  const std::vector<std::string> argv = ZhibandArgv(d);
   auto refused = test::Run(argv);
   EXPECT_EQ(refused.exit_code, 1);
   EXPECT_NE(refused.err.find(fmt::format("acknowledged up to seq {}", acked)), std::string::npos)
@@ -714,17 +720,7 @@ TEST(DaemonLostEvents, AckedSeqCannotSilentlyVanish) {
   const fs::path copy = fs::path(d.data_dir()) / "ACKED_SEQ.2";
   ASSERT_TRUE(fs::exists(file));
   ASSERT_TRUE(fs::exists(copy));
-  const std::vector<std::string> argv = {BinDir() + "/zhiband",
-                                         "--data-dir",
-                                         d.data_dir(),
-                                         "--ctl",
-                                         d.ctl(),
-                                         "--pub",
-                                         d.pub(),
-                                         "--replay",
-                                         d.replay(),
-                                         "--http",
-                                         "127.0.0.1:0"};
+  const std::vector<std::string> argv = ZhibandArgv(d);
 
   // One copy deleted: the other still names the lost range.
   fs::remove(file);
@@ -889,6 +885,29 @@ double CpuSeconds(pid_t pid) {
   return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
+// Opens `n` connections to `http` (host:port) that each send one header line
+// and hold; returns their descriptors (fewer when a connect fails).
+std::vector<int> HoldHttpConnections(const std::string& http, int n) {
+  const size_t colon = http.rfind(':');
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(std::stoi(http.substr(colon + 1))));
+  std::vector<int> fds;
+  if (::inet_pton(AF_INET, http.substr(0, colon).c_str(), &addr.sin_addr) != 1) return fds;
+  const std::string line = "GET /healthz HTTP/1.1\r\nHost: flood\r\n";
+  for (int i = 0; i < n; ++i) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) break;
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        ::send(fd, line.data(), line.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(line.size())) {
+      ::close(fd);
+      break;
+    }
+    fds.push_back(fd);
+  }
+  return fds;
+}
+
 // 1,100 idle HTTP connections that each sent one header line once made the
 // accept loop spin (2.8 s of CPU in 3 s), /healthz stop answering and writes
 // fail with "Too many open files" until a restart. Under a low descriptor
@@ -899,21 +918,8 @@ TEST(DaemonLimits, AnHttpFloodCannotStarveDescriptors) {
   d.UseLauncher({"/usr/bin/prlimit", "--nofile=420:420", "--"});
   d.Start();
   const std::string http = d.http();
-  const size_t colon = http.rfind(':');
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(std::stoi(http.substr(colon + 1))));
-  ASSERT_EQ(::inet_pton(AF_INET, http.substr(0, colon).c_str(), &addr.sin_addr), 1);
-  std::vector<int> flood;
-  for (int i = 0; i < 600; ++i) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    ASSERT_GE(fd, 0);
-    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0) << i;
-    const std::string line = "GET /healthz HTTP/1.1\r\nHost: flood\r\n";
-    ASSERT_EQ(::send(fd, line.data(), line.size(), MSG_NOSIGNAL),
-              static_cast<ssize_t>(line.size()));
-    flood.push_back(fd);
-  }
+  const std::vector<int> flood = HoldHttpConnections(http, 600);
+  ASSERT_EQ(flood.size(), 600u);
   const double cpu0 = CpuSeconds(d.pid());
   std::this_thread::sleep_for(std::chrono::seconds(2));
   const double spent = CpuSeconds(d.pid()) - cpu0;
@@ -960,7 +966,6 @@ TEST(DaemonChaos, EveryFloodAtOnceWhileWritersRun) {
   for (int i = 0; i < 20000; ++i) csv += fmt::format("s{:05},员工{},street,WORKER\n", i, i);
   std::ofstream(d.dir() / "many.csv") << csv;
   ASSERT_EQ(d.Ctl({"import", "staff", d.dir() / "many.csv"}).exit_code, 0);
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
   const long idle_kib = StatusKiB(d.pid(), "VmRSS");
 
   std::atomic<bool> stop{false};
@@ -1034,20 +1039,7 @@ TEST(DaemonChaos, EveryFloodAtOnceWhileWritersRun) {
     });
   }
   // HTTP: 600 connections that each sent one header line.
-  const std::string http = d.http();
-  const size_t colon = http.rfind(':');
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(std::stoi(http.substr(colon + 1))));
-  ASSERT_EQ(::inet_pton(AF_INET, http.substr(0, colon).c_str(), &addr.sin_addr), 1);
-  std::vector<int> flood;
-  for (int i = 0; i < 600; ++i) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) break;
-    const std::string line = "GET /healthz HTTP/1.1\r\nHost: flood\r\n";
-    (void)::send(fd, line.data(), line.size(), MSG_NOSIGNAL);
-    flood.push_back(fd);
-  }
+  const std::vector<int> flood = HoldHttpConnections(d.http(), 600);
 
   // Meanwhile: status, and a plugin's replay(limit=1).
   std::vector<double> status_ms, replay_ms;
@@ -1078,6 +1070,7 @@ TEST(DaemonChaos, EveryFloodAtOnceWhileWritersRun) {
       replay_ms.push_back(
           std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
     }
+    // Pacing, not waiting: the probes spread over the floods' 2-3 s.
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   const long peak_kib = StatusKiB(d.pid(), "VmHWM");

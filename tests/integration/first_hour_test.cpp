@@ -144,13 +144,8 @@ TEST_F(FirstHour, PublishedLateOnAMonthsLastDayRaisesNoFalseAlarmAndReadsAsChine
   // What the console printed reads as what staff receive.
   ASSERT_TRUE(WaitForText(out(), "值班提醒：2026-01-31 09:00–17:00 在")) << ReadAll(out());
   // The console may still be printing the rest: wait for every reminder.
-  auto count_reminders = [&] {
-    size_t n = 0;
-    for (const auto& line : Lines(out())) n += line.find(" shift.reminder ") != std::string::npos;
-    return n;
-  };
-  for (int i = 0; i < 100 && count_reminders() < this_morning.size(); ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_TRUE(
+      WaitForLinesWith(out(), " shift.reminder ", this_morning.size(), std::chrono::seconds(10)));
   size_t reminder_lines = 0;
   for (const auto& line : Lines(out())) {
     EXPECT_EQ(line.find("1970"), std::string::npos) << line;

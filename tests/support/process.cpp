@@ -165,12 +165,22 @@ std::vector<std::string> Lines(const std::string& path) {
 }
 
 bool WaitForLines(const std::string& path, size_t n, std::chrono::seconds deadline) {
+  return WaitForLinesWith(path, "", n, deadline);
+}
+
+bool WaitForLinesWith(const std::string& path, std::string_view needle, size_t n,
+                      std::chrono::seconds deadline) {
+  const auto count = [&] {
+    size_t k = 0;
+    for (const auto& line : Lines(path)) k += line.find(needle) != std::string::npos;
+    return k;
+  };
   int fd = inotify_init1(IN_NONBLOCK);
   { std::ofstream touch(path, std::ios::app); }
   inotify_add_watch(fd, path.c_str(), IN_MODIFY);
   const auto until = std::chrono::steady_clock::now() + deadline;
   bool ok = false;
-  while (!(ok = Lines(path).size() >= n) && std::chrono::steady_clock::now() < until) {
+  while (!(ok = count() >= n) && std::chrono::steady_clock::now() < until) {
     pollfd p{fd, POLLIN, 0};
     poll(&p, 1, 500);
     char buf[4096];

@@ -148,6 +148,10 @@ bool Eventually(Fn fn, std::chrono::seconds deadline = std::chrono::seconds(60))
 std::vector<std::string> Lines(const std::string& path);
 // Waits (inotify, with a deadline) until `path` has at least `n` lines.
 bool WaitForLines(const std::string& path, size_t n, std::chrono::seconds deadline);
+// Waits (inotify, not a sleep) until `path` holds at least `n` lines that
+// contain `needle`, or `deadline` passes; true when they are there.
+bool WaitForLinesWith(const std::string& path, std::string_view needle, size_t n,
+                      std::chrono::seconds deadline);
 
 // A TCP port on 127.0.0.1 that was free a moment ago.
 int FreeTcpPort();

@@ -251,8 +251,9 @@ Result<Mutation> GenerateRota(const RotaCtx& ctx, const v1::RotaGenerateRequest&
       };
       bool done = false;
       if (old) {
-        *s.mutable_checked_in() = old->checked_in();
-        if (!s.has_checked_in()) s.clear_checked_in();
+        // Assigning a submessage sets it even when empty: a shift never checked
+        // in would carry checked_in = 1970 and lose its no-show alarm.
+        if (old->has_checked_in()) *s.mutable_checked_in() = old->checked_in();
         s.set_timers_fired(old->timers_fired());
         s.set_backup_id(old->backup_id());
         const bool manual = old->source() == v1::OVERRIDE || old->source() == v1::SWAP ||

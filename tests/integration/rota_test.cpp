@@ -322,6 +322,43 @@ TEST_F(RotaDaemon, LeaveOverrideSwapExportLedger) {
   EXPECT_TRUE(payroll.out.starts_with("year,staff_id,name,center_id,total_hours")) << payroll.out;
 }
 
+// Issue 19: `rota generate` run again over a month not yet published (the
+// documented way to re-plan) used to stamp every re-planned shift checked in
+// at 1970-01-01: once published, no no-show alarm fired and `rota checkin`
+// refused. Optional times stay unset until they happen.
+TEST_F(RotaDaemon, ARePlanLeavesCheckInToTheStaff) {
+  Ok({"rota", "rotation", "set", "--id", "xf-weekend", "--center", "xingfu", "--members",
+      "linan,chenjing,zhaolei", "--period", "weekly", "--start", "2025-12-29", "--day-types",
+      "WEEKEND"});
+  for (int i = 0; i < 2; ++i)
+    Ok({"rota", "generate", "--center", "xingfu", "--from", "2026-01-01", "--to", "2026-01-31"});
+  Ok({"rota", "publish", "--center", "xingfu", "--month", "2026-01"});
+  const auto month =
+      Json({"rota", "show", "--center", "xingfu", "--from", "2026-01-01", "--to", "2026-01-31"});
+  ASSERT_FALSE(month["shifts"].empty());
+  for (const auto& s : month["shifts"]) EXPECT_FALSE(s.contains("checked_in")) << s.dump();
+  EXPECT_EQ(Ok({"rota", "show", "--center", "xingfu", "--date", "2026-01-10"}).out.find("1970"),
+            std::string::npos);
+
+  const std::string sat = "xingfu/2026-01-10/0900-STAGGERED-0";
+  const std::string sun = "xingfu/2026-01-11/0900-STAGGERED-0";
+  const std::string holder =
+      Json({"rota", "show", "--center", "xingfu", "--date", "2026-01-10"})["shifts"][0].value(
+          "assignee_id", "");
+  ASSERT_FALSE(holder.empty());
+  const uint64_t mark = std::stoull(Json({"status"})["last_seq"].get<std::string>());
+  Ok({"clock", "set", "2026-01-10T08:50:00+08:00"});
+  auto in = Ok({"rota", "checkin", "--staff", holder});
+  EXPECT_NE(in.out.find(sat), std::string::npos) << in.out;
+  Ok({"clock", "set", "2026-01-11T12:00:00+08:00"});
+  std::set<std::string> noshow;
+  for (const auto& e : d_.EventsAfter(mark)) {
+    if (e.has_coverage_gap() && e.coverage_gap().reason().starts_with("no-show"))
+      noshow.insert(e.coverage_gap().shift().id());
+  }
+  EXPECT_EQ(noshow, std::set<std::string>{sun}) << "Saturday checked in, Sunday's holder did not";
+}
+
 // 国庆 2026: 10-01..03 are statutory holidays, 10-04..07 rest days moved by
 // 调休, 10-10 a make-up Saturday (a working day). The ledger pays by that
 // class, whatever day type the shift was generated with.

@@ -2,6 +2,7 @@
 
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -684,6 +685,35 @@ TEST_F(RotaTest, TimersFireOnceEachWithHandoffsAndNoShows) {
       EXPECT_TRUE(e.shift_handoff().late()) << "fired 30 min after its time";
     }
   }
+}
+
+// Issue 19: a second generate over unpublished shifts used to copy an unset
+// checked_in into a set, empty one (1970-01-01): no no-show alarm, no check-in.
+TEST_F(RotaTest, RegeneratingLeavesCheckInUnsetSoAlarmsAndCheckInWork) {
+  Rotation("weekend", {"a1", "a2"}, 1, {v1::STAGGERED}, {v1::WEEKEND});
+  Do(Generate("2026-01-05", "2026-01-31", true));
+  Do(Generate("2026-01-05", "2026-01-31", true));
+  for (const auto& [id, s] : st_.rota.shifts()) EXPECT_FALSE(s.has_checked_in()) << id;
+  v1::RotaPublishRequest pub;
+  pub.set_center_id("xingfu");
+  pub.set_month("2026-01");
+  v1::RotaPublishReply reply;
+  Do(PublishMonth(Ctx(), pub, &reply));
+  now_ = *ParseIsoTime("2026-01-10T09:11:00+08:00");
+  Mutation m = FireTimers(Ctx(), 1000);
+  std::set<std::string> noshow;
+  for (const auto& e : m.events) {
+    if (e.has_coverage_gap()) noshow.insert(e.coverage_gap().shift().id());
+  }
+  EXPECT_TRUE(noshow.count("xingfu/2026-01-10/0900-STAGGERED-0"))
+      << "the no-show alarm of the re-planned shift";
+  Apply(st_, std::move(m));
+  now_ = *ParseIsoTime("2026-01-11T08:50:00+08:00");
+  Apply(st_, FireTimers(Ctx(), 1000));
+  auto ci = CheckIn(Ctx(), "a1");
+  ASSERT_TRUE(ci.ok()) << ci.status().ToString();
+  EXPECT_EQ(ci->shifts_put[0].checked_in().seconds(),
+            std::chrono::duration_cast<std::chrono::seconds>(now_.time_since_epoch()).count());
 }
 
 TEST_F(RotaTest, LedgerCountsWeekendAndHolidayDuty) {

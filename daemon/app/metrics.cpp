@@ -22,6 +22,9 @@ std::string RenderMetrics(const MetricsSnapshot& m) {
   out += fmt::format("zhiban_commit_groups_total {}\n", m.core.groups_committed);
   Metric(out, "zhiban_commit_failures_total", "counter", "Group commits RocksDB refused.");
   out += fmt::format("zhiban_commit_failures_total {}\n", m.core.commit_failures);
+  Metric(out, "zhiban_store_reopens_total", "counter",
+         "Times RocksDB was opened again after an error it holds as fatal (descriptors ran out).");
+  out += fmt::format("zhiban_store_reopens_total {}\n", m.store->reopens());
   Metric(out, "zhiban_rota_timer_events_total", "counter",
          "Events raised by rota timers (shift.reminder, shift.handoff, no-show coverage.gap).");
   out += fmt::format("zhiban_rota_timer_events_total {}\n", m.core.timers_fired);

@@ -154,7 +154,29 @@ Status Core::AcceptLostEvents(uint64_t stored, uint64_t acked) {
 
 void Core::TryResume() {
   if (storage_error_.empty()) return;
-  if (Status s = store_->Resume(); !s.ok()) spdlog::debug("{}", s.ToString());
+  const uint64_t reopens = store_->reopens();
+  if (Status s = store_->Resume(); !s.ok()) {
+    spdlog::debug("{}", s.ToString());
+    return;
+  }
+  if (store_->reopens() == reopens) return;
+  // RocksDB was opened again and recovered what its WAL held: the newest
+  // event must be the last one acknowledged, or a refused write survived in
+  // the WAL and this process's state no longer matches the store. A start
+  // loads the store as it is (as after kill -9): exit for the supervisor.
+  auto last = store_->LastKey(Family::kEvents);
+  const uint64_t stored =
+      last.ok() && last->has_value() ? storage::DecodeSeqKey(**last) : (last.ok() ? 0 : UINT64_MAX);
+  if (stored != next_seq_ - 1) {
+    spdlog::critical(
+        "RocksDB reopened after a fatal error holds events up to seq {} where the last "
+        "acknowledged is {}; exiting so that the next start loads the store as it is",
+        stored, next_seq_ - 1);
+    spdlog::shutdown();
+    std::_Exit(75);
+  }
+  spdlog::warn("RocksDB reopened after a fatal error ({}); every acknowledged event is there",
+               storage_error_);
 }
 
 void Core::SyncAcked() {

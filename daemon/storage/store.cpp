@@ -5,6 +5,11 @@
 #include <cstdarg>
 #include <cstdio>
 #include <filesystem>
+#include <mutex>
+#include <shared_mutex>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <fmt/format.h>
 #include <rocksdb/db.h>
@@ -88,20 +93,36 @@ uint64_t DecodeSeqKey(std::string_view key) {
   return v;
 }
 
+// The open database. Replaced whole when RocksDB must be reopened (Reopen):
+// every use holds `mu` shared, the reopen holds it exclusive, and between a
+// failed reopen and the next one `db` is empty and every call is refused.
 struct Store::Impl {
+  mutable std::shared_mutex mu;
   std::unique_ptr<rocksdb::DB> db;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::ColumnFamilyHandle* cf(Family f) const { return handles.at(static_cast<int>(f)); }
-  ~Impl() {
-    if (db) {
-      for (auto* h : handles) (void)db->DestroyColumnFamilyHandle(h);
-      (void)db->Close();
-    }
+  void Close() {
+    if (!db) return;
+    for (auto* h : handles) (void)db->DestroyColumnFamilyHandle(h);
+    handles.clear();
+    (void)db->Close();
+    db.reset();
   }
+  ~Impl() { Close(); }
 };
+
+namespace {
+
+Status Closed() {
+  return Status::Unavailable(
+      "RocksDB is closed while it is reopened after a fatal error; it is tried again every tick");
+}
+
+}  // namespace
 
 struct WriteBatch::Impl {
   rocksdb::WriteBatch batch;
+  bool lost_family = false;  // a Put or Delete found RocksDB closed (Reopen)
 };
 
 WriteBatch::WriteBatch() : impl_(std::make_unique<Impl>()) {}
@@ -110,10 +131,21 @@ WriteBatch::WriteBatch(WriteBatch&&) noexcept = default;
 WriteBatch& WriteBatch::operator=(WriteBatch&&) noexcept = default;
 
 void WriteBatch::Put(Family f, std::string_view key, std::string_view value) {
-  // A batch only ever comes from Store::NewBatch, so store_ is set.
+  // A batch only ever comes from Store::NewBatch, so store_ is set. The
+  // batch keeps the family's id, which a reopen does not change.
+  std::shared_lock lock(store_->impl_->mu);
+  if (!store_->impl_->db) {
+    impl_->lost_family = true;  // Commit refuses the batch
+    return;
+  }
   (void)impl_->batch.Put(store_->impl_->cf(f), S(key), S(value));
 }
 void WriteBatch::Delete(Family f, std::string_view key) {
+  std::shared_lock lock(store_->impl_->mu);
+  if (!store_->impl_->db) {
+    impl_->lost_family = true;
+    return;
+  }
   (void)impl_->batch.Delete(store_->impl_->cf(f), S(key));
 }
 size_t WriteBatch::count() const { return impl_->batch.Count(); }
@@ -124,20 +156,9 @@ Store::Store(std::string dir, Options options, std::unique_ptr<Impl> impl)
     : dir_(std::move(dir)), options_(options), impl_(std::move(impl)) {}
 Store::~Store() = default;
 
-Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, Options options) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec)
-    return Status::Unavailable(fmt::format("cannot create data dir {}: {}", dir, ec.message()));
-  // Residents' data lives here: the owner only (a dir made by an older build
-  // was 0755). Files are 0600 by the daemon's umask (077, set at start).
-  std::filesystem::permissions(dir, std::filesystem::perms::owner_all,
-                               std::filesystem::perm_options::replace, ec);
-  if (ec) {
-    return Status::Unavailable(
-        fmt::format("cannot make data dir {} owner-only (0700): {}", dir, ec.message()));
-  }
-
+// Opens RocksDB in `dir` into `impl` (empty before): at start, and again by
+// Reopen.
+Status Store::OpenDb(const std::string& dir, const Options& options, Impl& impl) {
   rocksdb::DBOptions db_opts;
   db_opts.create_if_missing = options.create_if_missing;
   db_opts.create_missing_column_families = true;
@@ -160,7 +181,6 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, Options optio
   descs.emplace_back(rocksdb::kDefaultColumnFamilyName, cf_opts);
   for (const char* name : kFamilyNames) descs.emplace_back(name, cf_opts);
 
-  auto impl = std::make_unique<Impl>();
   rocksdb::DB* raw = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::Status s = rocksdb::DB::Open(db_opts, dir, descs, &handles, &raw);
@@ -171,11 +191,30 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, Options optio
     }
     return FromRocks(s, fmt::format("opening RocksDB in {}", dir));
   }
-  impl->db.reset(raw);
+  impl.db.reset(raw);
   // handles[0] is "default" (unused); keep ours in Family order.
-  (void)impl->db->DestroyColumnFamilyHandle(handles[0]);
-  impl->handles.assign(handles.begin() + 1, handles.end());
+  (void)impl.db->DestroyColumnFamilyHandle(handles[0]);
+  impl.handles.assign(handles.begin() + 1, handles.end());
 
+  return {};
+}
+
+Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, Options options) {
+  auto impl = std::make_unique<Impl>();
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec)
+    return Status::Unavailable(fmt::format("cannot create data dir {}: {}", dir, ec.message()));
+  // Residents' data lives here: the owner only (a dir made by an older build
+  // was 0755). Files are 0600 by the daemon's umask (077, set at start).
+  std::filesystem::permissions(dir, std::filesystem::perms::owner_all,
+                               std::filesystem::perm_options::replace, ec);
+  if (ec) {
+    return Status::Unavailable(
+        fmt::format("cannot make data dir {} owner-only (0700): {}", dir, ec.message()));
+  }
+
+  ZB_RETURN_IF_ERROR(OpenDb(dir, options, *impl));
   auto store = std::unique_ptr<Store>(new Store(dir, options, std::move(impl)));
   ZB_ASSIGN_OR_RETURN(auto version, store->Get(Family::kMeta, kSchemaKey));
   if (!version.has_value()) {
@@ -209,6 +248,8 @@ Status Store::Commit(WriteBatch& batch) {
       CheckRoomToWrite(dir_, options_.min_free_bytes, batch.impl_->batch.GetDataSize(), "zhiband"));
   rocksdb::WriteOptions wo;
   wo.sync = options_.sync;
+  std::shared_lock lock(impl_->mu);
+  if (!impl_->db || batch.impl_->lost_family) return Closed();
   return FromRocks(impl_->db->Write(wo, &batch.impl_->batch), "writing to RocksDB");
 }
 
@@ -216,6 +257,8 @@ Result<uint64_t> Store::VerifyChecksums() {
   rocksdb::ReadOptions ro;
   ro.fill_cache = false;  // a scan of everything must not evict what serving needs
   ro.readahead_size = 2 << 20;
+  std::shared_lock lock(impl_->mu);
+  if (!impl_->db) return Closed();
   ZB_RETURN_IF_ERROR(FromRocks(impl_->db->VerifyChecksum(ro), "verifying SST checksums"));
   std::vector<rocksdb::LiveFileMetaData> files;
   impl_->db->GetLiveFilesMetaData(&files);
@@ -224,15 +267,56 @@ Result<uint64_t> Store::VerifyChecksums() {
   return bytes;
 }
 
-Status Store::Resume() { return FromRocks(impl_->db->Resume(), "resuming writes"); }
+Status Store::Resume() {
+  {
+    std::shared_lock lock(impl_->mu);
+    if (impl_->db) {
+      const rocksdb::Status s = impl_->db->Resume();
+      // Below fatal, RocksDB recovers by itself (a full disk, a failed
+      // flush); a fatal error (a WAL it could not create: descriptors ran
+      // out) stops writes until the database is opened again.
+      if (s.ok() || s.severity() < rocksdb::Status::Severity::kFatalError)
+        return FromRocks(s, "resuming writes");
+    }
+  }
+  return Reopen();
+}
+
+Status Store::Reopen() {
+  // Files the open needs (MANIFEST, WAL, OPTIONS, the LOCK): tried only when
+  // that many descriptors can be had, so a reopen does not close what it
+  // cannot open again.
+  std::vector<int> probe;
+  for (int i = 0; i < kReopenDescriptors; ++i) {
+    const int fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) break;
+    probe.push_back(fd);
+  }
+  const bool room = probe.size() == static_cast<size_t>(kReopenDescriptors);
+  for (int fd : probe) ::close(fd);
+  if (!room) {
+    return Status::Unavailable(
+        fmt::format("RocksDB needs reopening, but fewer than {} file descriptors are free",
+                    kReopenDescriptors));
+  }
+  std::unique_lock lock(impl_->mu);
+  impl_->Close();
+  ZB_RETURN_IF_ERROR(OpenDb(dir_, options_, *impl_));
+  ++reopens_;
+  return {};
+}
 
 Status Store::Flush(Family f) {
+  std::shared_lock lock(impl_->mu);
+  if (!impl_->db) return Closed();
   return FromRocks(impl_->db->Flush(rocksdb::FlushOptions(), impl_->cf(f)),
                    fmt::format("flushing {}", FamilyName(f)));
 }
 
 Result<std::optional<std::string>> Store::Get(Family f, std::string_view key) const {
   std::string value;
+  std::shared_lock lock(impl_->mu);
+  if (!impl_->db) return Closed();
   rocksdb::Status s = impl_->db->Get(rocksdb::ReadOptions(), impl_->cf(f), S(key), &value);
   if (s.IsNotFound()) return std::optional<std::string>();
   if (!s.ok()) return FromRocks(s, fmt::format("reading {}", FamilyName(f)));
@@ -243,6 +327,8 @@ Status Store::Scan(Family f, std::string_view start,
                    const std::function<bool(std::string_view, std::string_view)>& fn) const {
   rocksdb::ReadOptions ro;
   ro.fill_cache = false;
+  std::shared_lock lock(impl_->mu);
+  if (!impl_->db) return Closed();
   std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, impl_->cf(f)));
   for (it->Seek(S(start)); it->Valid(); it->Next()) {
     if (!fn(V(it->key()), V(it->value()))) break;
@@ -252,6 +338,8 @@ Status Store::Scan(Family f, std::string_view start,
 
 Status Store::ScanReverse(Family f, std::string_view before,
                           const std::function<bool(std::string_view, std::string_view)>& fn) const {
+  std::shared_lock lock(impl_->mu);
+  if (!impl_->db) return Closed();
   std::unique_ptr<rocksdb::Iterator> it(
       impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cf(f)));
   if (before.empty()) {
@@ -267,6 +355,8 @@ Status Store::ScanReverse(Family f, std::string_view before,
 }
 
 Result<std::optional<std::string>> Store::LastKey(Family f) const {
+  std::shared_lock lock(impl_->mu);
+  if (!impl_->db) return Closed();
   std::unique_ptr<rocksdb::Iterator> it(
       impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cf(f)));
   it->SeekToLast();
@@ -276,6 +366,12 @@ Result<std::optional<std::string>> Store::LastKey(Family f) const {
 }
 
 uint64_t Store::LiveBytes(Family f) const {
+  std::shared_lock lock(impl_->mu);
+  return LiveBytesLocked(f);
+}
+
+uint64_t Store::LiveBytesLocked(Family f) const {
+  if (!impl_->db) return 0;
   uint64_t sst = 0, mem = 0;
   impl_->db->GetIntProperty(impl_->cf(f), rocksdb::DB::Properties::kTotalSstFilesSize, &sst);
   impl_->db->GetIntProperty(impl_->cf(f), rocksdb::DB::Properties::kSizeAllMemTables, &mem);
@@ -284,7 +380,8 @@ uint64_t Store::LiveBytes(Family f) const {
 
 uint64_t Store::TotalLiveBytes() const {
   uint64_t total = 0;
-  for (int i = 0; i < static_cast<int>(Family::kCount); ++i) total += LiveBytes(Family(i));
+  std::shared_lock lock(impl_->mu);
+  for (int i = 0; i < static_cast<int>(Family::kCount); ++i) total += LiveBytesLocked(Family(i));
   return total;
 }
 
@@ -294,6 +391,8 @@ Status Store::RoomFor(uint64_t bytes) const {
 
 Status Store::Checkpoint(const std::string& dir) {
   namespace fs = std::filesystem;
+  std::shared_lock lock(impl_->mu);
+  if (!impl_->db) return Closed();
   uint64_t mem = 0, sst = 0;
   for (int i = 0; i < static_cast<int>(Family::kCount); ++i) {
     uint64_t m = 0, s = 0;

@@ -14,12 +14,14 @@
 // log line (issue 37). So while commits are refused for room, RocksDB writes
 // nothing to the data dir at all.
 //
-// Thread-safety: Commit() from one thread (the core); reads (Get, Scan, the
-// event iterator) from any thread, concurrently with writes.
+// Thread-safety: Commit() and Resume() from one thread (the core); reads
+// (Get, Scan, the event iterator) from any thread, concurrently with writes.
+// A reopen (Resume) waits for the reads under way and holds the next ones.
 // RocksDB headers stay in store.cpp (they are heavy).
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -133,9 +135,15 @@ class Store {
   // UNAVAILABLE and nothing written, while the disk has less than
   // min_free_bytes free (one statvfs, about a microsecond; CheckRoomToWrite).
   Status Commit(WriteBatch& batch);
-  // After a write failed (a full disk): asks RocksDB to clear its background
-  // error and take writes again (DB::Resume). OK when there is none.
+  // After a write failed: asks RocksDB to clear its background error and
+  // take writes again (DB::Resume; a full disk). An error RocksDB holds as
+  // fatal (a WAL it could not create when descriptors ran out) is cleared
+  // only by opening the database again: Resume then reopens it, once
+  // descriptors are free (what was synced before stays; nothing after it was
+  // acknowledged). OK when there is no error.
   Status Resume();
+  // How many times Resume reopened RocksDB (for /metrics).
+  uint64_t reopens() const { return reopens_.load(); }
   // Writes the family's memtable to an SST file (so a damaged WAL cannot
   // lose what it holds).
   Status Flush(Family f);
@@ -179,10 +187,15 @@ class Store {
  private:
   struct Impl;
   friend class WriteBatch;
+  static constexpr int kReopenDescriptors = 64;
   Store(std::string dir, Options options, std::unique_ptr<Impl> impl);
+  static Status OpenDb(const std::string& dir, const Options& options, Impl& impl);
+  Status Reopen();
+  uint64_t LiveBytesLocked(Family f) const;
   std::string dir_;
   Options options_;
   std::unique_ptr<Impl> impl_;
+  std::atomic<uint64_t> reopens_{0};
 };
 
 }  // namespace zhiban::storage

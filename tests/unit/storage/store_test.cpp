@@ -1,10 +1,16 @@
 #include "daemon/storage/store.h"
 
+#include <algorithm>
+#include <cerrno>
 #include <filesystem>
 #include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 
@@ -185,6 +191,47 @@ TEST(Store, CheckpointIsAConsistentCopy) {
   auto copy = Store::Open(dir / "backup", {});
   ASSERT_TRUE(copy.ok()) << copy.status().ToString();
   EXPECT_EQ((*copy)->Get(Family::kStaff, "s1")->value(), "张伟");
+}
+
+// Descriptors run out (issue 37: a flood of connections under a low
+// RLIMIT_NOFILE): a flush that cannot open its file fails, and once
+// descriptors are free again Resume lets writes through, with nothing lost,
+// in the same process (zhiband calls Resume every tick while writes fail).
+TEST(Store, WritesResumeOnceDescriptorsAreFreeAgain) {
+  test::TempDir dir;
+  auto store = Store::Open(dir / "db", {});
+  ASSERT_TRUE(store.ok());
+  auto put = [&](uint64_t seq) {
+    WriteBatch b = (*store)->NewBatch();
+    b.Put(Family::kEvents, EncodeSeqKey(seq), std::string(1000, 'e'));
+    return (*store)->Commit(b);
+  };
+  ASSERT_TRUE(put(1).ok());
+
+  rlimit saved{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
+  rlimit low = saved;
+  low.rlim_cur = std::min<rlim_t>(saved.rlim_cur, 512);
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &low), 0);
+  std::vector<int> held;
+  for (int fd; (fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0;) held.push_back(fd);
+  ASSERT_EQ(errno, EMFILE);
+
+  const Status flushed = (*store)->Flush(Family::kEvents);
+  EXPECT_FALSE(flushed.ok()) << "a flush needs a new file";
+  EXPECT_EQ(flushed.code(), Code::kUnavailable) << flushed.ToString();
+  const Status during = put(2);
+
+  for (int fd : held) ::close(fd);
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &saved), 0);
+  const Status resumed = (*store)->Resume();
+  EXPECT_TRUE(resumed.ok()) << resumed.ToString();
+  const Status after = put(3);
+  EXPECT_TRUE(after.ok()) << after.ToString() << " (during: " << during.ToString() << ")";
+  EXPECT_TRUE((*store)->Flush(Family::kEvents).ok());
+  EXPECT_TRUE((*store)->Get(Family::kEvents, EncodeSeqKey(1))->has_value());
+  EXPECT_TRUE((*store)->Get(Family::kEvents, EncodeSeqKey(3))->has_value());
+  EXPECT_EQ((*store)->Get(Family::kEvents, EncodeSeqKey(2))->has_value(), during.ok());
 }
 
 }  // namespace

@@ -159,7 +159,8 @@ void EmitAppointment(const RotaCtx& ctx, Mutation* m, const v1::Appointment& a) 
   const std::string who = ServedBy(st, a);
   if (const auto* s = who.empty() ? nullptr : st.network.FindStaff(who))
     *body->mutable_staff() = *s;
-  if (const auto* l = LeaderOnDuty(st, a.center_id(), Sec(a.start()))) *body->mutable_leader() = *l;
+  if (const auto* l = LeaderOnDuty(ctx, a.center_id(), Sec(a.start())))
+    *body->mutable_leader() = *l;
   if (const auto* item = FindService(a.service())) body->set_service_name(item->name());
   body->set_reason(a.cancel_reason());
   m->Emit(std::move(e));

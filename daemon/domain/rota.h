@@ -200,7 +200,18 @@ struct RotaCtx {
   const Zones& zones;
   TimePoint now;
   std::string actor;
+  // The person the command being planned takes off duty while `state` still
+  // shows them on it: the leave being added (`away_leave`), or with no leave
+  // a departure, from now on. Nobody names them backup, visit assignee or
+  // leader on duty for what that frees them from (AwayFrom).
+  std::string away_staff;
+  const v1::Leave* away_leave = nullptr;
 };
+
+// Whether `staff` is off for shift `s`: a leave the state holds frees them
+// from it, or ctx.away_staff is `staff` (their leave covers it, or they
+// depart before it ends).
+bool AwayFrom(const RotaCtx& ctx, std::string_view staff, const v1::Shift& s);
 
 struct PlanCounts {
   uint32_t shifts = 0, assigned = 0, gaps = 0, kept = 0;
@@ -260,7 +271,11 @@ Status Ledger(const RotaCtx& ctx, const v1::LedgerRequest& req, v1::LedgerReply*
 Status LeaveBalance(const RotaCtx& ctx, const v1::LeaveBalanceRequest& req,
                     v1::LeaveBalanceReply* out);
 Status AnnualLeave(const State& st, const v1::Staff& p, int year, v1::LeaveBalanceReply* out);
-// The leader on duty at a center at `t`, if any.
-const v1::Staff* LeaderOnDuty(const State& state, std::string_view center, int64_t t);
+// The leader on duty at a center at `t`, if any: a LEADER holding a shift
+// there at `t` (one whose window asks for a LEADER first), never one away
+// from it (AwayFrom) nor `skip` (the absent person a gap or no-show is
+// about: nobody is alarmed about their own absence).
+const v1::Staff* LeaderOnDuty(const RotaCtx& ctx, std::string_view center, int64_t t,
+                              std::string_view skip = {});
 
 }  // namespace zhiban::domain

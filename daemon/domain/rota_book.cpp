@@ -168,12 +168,27 @@ void RotaBook::PutMonth(v1::PublishedMonth m) {
   months_[fmt::format("{}/{}", m.center_id(), m.month())] = std::move(m);
 }
 
-const v1::Staff* LeaderOnDuty(const State& state, std::string_view center, int64_t t) {
+bool AwayFrom(const RotaCtx& ctx, std::string_view staff, const v1::Shift& s) {
+  const int32_t day = DayOf(s.date());
+  const int64_t start = Sec(s.start()), end = Sec(s.end());
+  if (!ctx.away_staff.empty() && staff == ctx.away_staff) {
+    const auto* l = ctx.away_leave;
+    if (!l) return end > Sec(ctx.now);
+    if (DayOf(l->from()) <= day && day <= DayOf(l->to()) && LeaveCovers(*l, start, end))
+      return true;
+  }
+  return ctx.state.rota.LeaveOn(staff, day, start, end) != nullptr;
+}
+
+const v1::Staff* LeaderOnDuty(const RotaCtx& ctx, std::string_view center, int64_t t,
+                              std::string_view skip) {
+  const State& state = ctx.state;
   const int32_t day = static_cast<int32_t>((t + 8 * 3600) / kDay);
   const v1::Staff* fallback = nullptr;
   for (const auto* s :
        state.rota.CenterShifts(center, FromDayNumber(day - 1), FromDayNumber(day + 1))) {
     if (s->assignee_id().empty() || Sec(s->start()) > t || Sec(s->end()) <= t) continue;
+    if (s->assignee_id() == skip || AwayFrom(ctx, s->assignee_id(), *s)) continue;
     const auto* st = state.network.FindStaff(s->assignee_id());
     if (!st || !HasRole(*st, v1::LEADER)) continue;
     if (std::find(s->roles().begin(), s->roles().end(), v1::LEADER) != s->roles().end()) return st;

@@ -128,7 +128,7 @@ Status RotaNow(const RotaCtx& ctx, const v1::RotaNowRequest& req, v1::RotaNowRep
       SetStaff(st.network, s->assignee_id(), d->mutable_staff());
       SetStaff(st.network, s->backup_id(), d->mutable_backup());
     }
-    if (const auto* l = LeaderOnDuty(st, center, now)) (*out->mutable_leaders())[center] = *l;
+    if (const auto* l = LeaderOnDuty(ctx, center, now)) (*out->mutable_leaders())[center] = *l;
   };
   if (!req.center_id().empty()) {
     one(req.center_id());

@@ -40,7 +40,9 @@ Mutation FireTimers(const RotaCtx& ctx, size_t limit) {
     ++fired;
     s->set_timers_fired(s->timers_fired() | t.bit);
     const bool late = now - t.due > 120;
-    const auto* leader = LeaderOnDuty(st, s->center_id(), Sec(s->start()));
+    // A no-show's leader is never the one who did not show.
+    const auto* leader = LeaderOnDuty(ctx, s->center_id(), Sec(s->start()),
+                                      t.bit == v1::NO_SHOW ? s->assignee_id() : "");
     auto e = NewEvent(s->center_id());
     if (t.bit == v1::REMINDER_EVE || t.bit == v1::REMINDER_BEFORE) {
       auto* r = e.mutable_shift_reminder();

@@ -74,8 +74,8 @@ namespace visit_internal {
 
 // The leader on duty now, or else at the window's start.
 const v1::Staff* LeaderFor(const RotaCtx& ctx, const v1::Visit& v) {
-  if (const auto* l = LeaderOnDuty(ctx.state, v.center_id(), Sec(ctx.now))) return l;
-  return LeaderOnDuty(ctx.state, v.center_id(), Sec(v.window_start()));
+  if (const auto* l = LeaderOnDuty(ctx, v.center_id(), Sec(ctx.now))) return l;
+  return LeaderOnDuty(ctx, v.center_id(), Sec(v.window_start()));
 }
 
 // Emits the visit event `which` (a VisitEvent body) with the visit as it is now.

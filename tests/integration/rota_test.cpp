@@ -359,6 +359,31 @@ TEST_F(RotaDaemon, ARePlanLeavesCheckInToTheStaff) {
   EXPECT_EQ(noshow, std::set<std::string>{sun}) << "Saturday checked in, Sunday's holder did not";
 }
 
+// Issue 19: nobody is the leader alarmed about their own no-show. zhaolei, a
+// LEADER, holds the weekend of 01-17 and is the only leader on duty then: the
+// no-show alarm names no leader rather than him.
+TEST_F(RotaDaemon, NoLeaderIsAlarmedAboutTheirOwnNoShow) {
+  Ok({"rota", "rotation", "set", "--id", "xf-weekend", "--center", "xingfu", "--members",
+      "linan,chenjing,zhaolei", "--period", "weekly", "--start", "2025-12-29", "--day-types",
+      "WEEKEND"});
+  Ok({"rota", "generate", "--center", "xingfu", "--from", "2026-01-01", "--to", "2026-01-31"});
+  Ok({"rota", "publish", "--center", "xingfu", "--month", "2026-01"});
+  const std::string sat = "xingfu/2026-01-17/0900-STAGGERED-0";
+  ASSERT_EQ(Json({"rota", "show", "--center", "xingfu", "--date", "2026-01-17"})["shifts"][0].value(
+                "assignee_id", ""),
+            "zhaolei");
+  const uint64_t mark = std::stoull(Json({"status"})["last_seq"].get<std::string>());
+  Ok({"clock", "set", "2026-01-17T12:00:00+08:00"});
+  int alarms = 0;
+  for (const auto& e : d_.EventsAfter(mark)) {
+    if (!e.has_coverage_gap() || e.coverage_gap().shift().id() != sat) continue;
+    ++alarms;
+    EXPECT_EQ(e.coverage_gap().absent().id(), "zhaolei");
+    EXPECT_NE(e.coverage_gap().leader().id(), "zhaolei") << "not alarmed about himself";
+  }
+  EXPECT_EQ(alarms, 1);
+}
+
 // 国庆 2026: 10-01..03 are statutory holidays, 10-04..07 rest days moved by
 // 调休, 10-10 a make-up Saturday (a working day). The ledger pays by that
 // class, whatever day type the shift was generated with.

@@ -716,6 +716,52 @@ TEST_F(RotaTest, RegeneratingLeavesCheckInUnsetSoAlarmsAndCheckInWork) {
             std::chrono::duration_cast<std::chrono::seconds>(now_.time_since_epoch()).count());
 }
 
+// Issue 19: the leader alarmed about a no-show is never the one who did not
+// show (l1 and l2 hold regular shifts too; the leader on duty is whichever
+// LEADER holds a shift then; with no other, nobody: escalation is for later).
+TEST_F(RotaTest, NoLeaderIsAlarmedAboutTheirOwnNoShow) {
+  Do(Generate("2026-01-05", "2026-01-31", true));
+  v1::RotaPublishRequest pub;
+  pub.set_center_id("xingfu");
+  pub.set_month("2026-01");
+  v1::RotaPublishReply reply;
+  Do(PublishMonth(Ctx(), pub, &reply));
+  now_ = *ParseIsoTime("2026-01-31T23:00:00+08:00");
+  const Mutation m = FireTimers(Ctx(), 100000);
+  int leaders_absent = 0;
+  for (const auto& e : m.events) {
+    if (!e.has_coverage_gap()) continue;
+    const auto& g = e.coverage_gap();
+    const bool leader = g.absent().id() == "l1" || g.absent().id() == "l2";
+    leaders_absent += leader;
+    EXPECT_NE(g.leader().id(), g.absent().id()) << g.shift().id();
+  }
+  EXPECT_GT(leaders_absent, 0) << "leaders hold shifts and miss them too";
+}
+
+// Issue 19: a leader whose leave opens a gap in their own on-call shift is not
+// the leader alarmed about it (the state still showed them on duty then).
+TEST_F(RotaTest, ALeaderOnLeaveIsNotAlarmedAboutTheirOwnGap) {
+  Rotation("leader", {"l1", "l2"}, 7, {v1::ON_CALL}, {v1::HOLIDAY});
+  Do(Generate("2026-02-09", "2026-03-01", false));
+  const std::string id = "xingfu/2026-02-16/0000-ON_CALL-0";
+  const std::string holder = Shift(id).assignee_id();
+  ASSERT_FALSE(holder.empty());
+  const char* other = holder == "l1" ? "l2" : "l1";
+  Do(AddLeave(Ctx(), Leave("lv-o", other, v1::PERSONAL, "2026-02-16", "2026-02-16")));
+  auto m = AddLeave(Ctx(), Leave("lv-h", holder.c_str(), v1::SICK, "2026-02-16", "2026-02-16"));
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  int gaps = 0;
+  for (const auto& e : m->events) {
+    if (!e.has_coverage_gap() || e.coverage_gap().shift().id() != id) continue;
+    ++gaps;
+    EXPECT_EQ(e.coverage_gap().absent().id(), holder);
+    EXPECT_NE(e.coverage_gap().leader().id(), holder) << "not alarmed about their own gap";
+    EXPECT_NE(e.coverage_gap().leader().id(), other) << "on leave too";
+  }
+  EXPECT_EQ(gaps, 1) << "the backup is on leave: a gap";
+}
+
 TEST_F(RotaTest, LedgerCountsWeekendAndHolidayDuty) {
   Do(Generate("2026-01-05", "2026-02-28", true));
   now_ = *ParseIsoTime("2026-03-01T00:00:00+08:00");

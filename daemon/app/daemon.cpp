@@ -31,6 +31,7 @@
 #include "daemon/net/ctl_server.h"
 #include "daemon/net/curve.h"
 #include "daemon/net/http_server.h"
+#include "daemon/net/peer_guard.h"
 #include "daemon/net/publisher.h"
 #include "daemon/net/replay_server.h"
 #include "daemon/net/zap_handler.h"
@@ -53,6 +54,8 @@ struct Daemon::Impl {
   SimulatedClock* sim = nullptr;
   std::unique_ptr<storage::Store> store;
   std::unique_ptr<core::Core> core;
+  // Before the sockets it watches: they close (and their monitors stop) first.
+  std::unique_ptr<net::PeerGuard> guard;
   std::unique_ptr<net::Publisher> publisher;
   std::unique_ptr<net::ReplayServer> replay;
   std::unique_ptr<net::CtlServer> ctl;
@@ -253,6 +256,7 @@ void Daemon::Impl::Shutdown(int signo) {
   signals.cancel();
   replay->Stop();
   publisher->Stop();  // lingers up to 1 s to flush published events
+  guard->Stop();
   io.stop();
 }
 
@@ -313,6 +317,7 @@ net::HttpResponse Daemon::Impl::Metrics() {
     m.http = &http->counters();
     m.limit_refusals["http.max_connections"] = http->counters().refused;
   }
+  if (guard) m.limit_refusals["zmq.fd_reserve"] = guard->counters().refused.load();
   m.limit_refusals["replay.topic_prefixes"] = replay->counters().too_many_prefixes.load();
   if (zap) m.zap = &zap->counters();
   if (http_router) m.http_handler_failures = http_router->handler_failures();
@@ -524,8 +529,10 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const Config& config) {
                                                                   : std::string();
   };
 
+  d.guard = std::make_unique<net::PeerGuard>(d.zmq_ctx, net::HttpLimits{}.fd_reserve);
+  ZB_RETURN_IF_ERROR(d.guard->Start());
   net::PublisherOptions popts{config.pub_endpoint, static_cast<int>(config.pub_hwm),
-                              curve_for(config.pub_endpoint)};
+                              curve_for(config.pub_endpoint), d.guard.get()};
   d.publisher = std::make_unique<net::Publisher>(d.zmq_ctx, popts);
   ZB_RETURN_IF_ERROR(d.publisher->Start());
 
@@ -535,6 +542,7 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const Config& config) {
   ropts.clock = d.clock.get();
   ropts.curve_secret_key = curve_for(config.replay_endpoint);
   ropts.keys = &d.keyring;
+  ropts.guard = d.guard.get();
   d.replay = std::make_unique<net::ReplayServer>(d.zmq_ctx, d.store.get(), ropts);
   ZB_RETURN_IF_ERROR(d.replay->Start());
 
@@ -544,6 +552,7 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const Config& config) {
   copt.hwm = static_cast<int>(config.ctl_hwm);
   copt.curve_secret_key = curve_for(config.ctl_endpoint);
   copt.local = net::IsIpcEndpoint(config.ctl_endpoint);
+  copt.guard = d.guard.get();
   Impl* self = impl.get();
   d.dispatch = std::make_unique<CtlDispatch>(
       *d.core, d.io, config.ctl_max_request_bytes,

@@ -8,6 +8,7 @@
 #include <zmq_addon.hpp>
 
 #include "daemon/net/curve.h"
+#include "daemon/net/peer_guard.h"
 #include "daemon/net/zmq_util.h"
 
 namespace zhiban::net {
@@ -135,6 +136,7 @@ Status CtlServer::Start() {
   s.set(zmq::sockopt::rcvhwm, impl_->options.hwm);
   s.set(zmq::sockopt::linger, 1000);
   if (!impl_->options.curve_secret_key.empty()) MakeCurveServer(s, impl_->options.curve_secret_key);
+  if (impl_->options.guard) ZB_RETURN_IF_ERROR(impl_->options.guard->Watch(s));
   ZB_ASSIGN_OR_RETURN(auto bound, Bind(s, impl_->options.endpoint));
   impl_->bound = bound;
   impl_->fd.emplace(impl_->io, s.get(zmq::sockopt::fd));

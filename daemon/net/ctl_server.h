@@ -48,6 +48,8 @@ struct CtlCall {
   std::shared_ptr<Envelope> envelope;  // routing frames, opaque to the handler
 };
 
+class PeerGuard;  // peer_guard.h
+
 struct CtlServerOptions {
   std::string endpoint = "tcp://127.0.0.1:7600";
   int64_t max_message_bytes = 16 << 20;  // ZMQ_MAXMSGSIZE: larger frames drop the connection
@@ -55,6 +57,9 @@ struct CtlServerOptions {
   size_t max_group = 1024;               // requests handed to the core per wake-up
   std::string curve_secret_key;          // set: a CURVE server (ZAP checks each client)
   bool local = false;                    // an ipc:// socket: its callers are the local admin
+  // Set: the socket's accepted connections are kept out of the store's
+  // descriptor reserve (peer_guard.h).
+  PeerGuard* guard = nullptr;
 };
 
 class CtlServer {

@@ -10,6 +10,7 @@
 
 #include "daemon/domain/mutation.h"
 #include "daemon/net/curve.h"
+#include "daemon/net/peer_guard.h"
 #include "daemon/net/zmq_util.h"
 #include "zhiban/v1/events.pb.h"
 
@@ -51,6 +52,7 @@ Publisher::~Publisher() { Stop(); }
 
 Status Publisher::Start() {
   impl_->Configure();
+  if (impl_->options.guard) ZB_RETURN_IF_ERROR(impl_->options.guard->Watch(impl_->sock));
   ZB_ASSIGN_OR_RETURN(auto bound, Bind(impl_->sock, impl_->options.endpoint));
   impl_->bound = bound;
   impl_->open = true;
@@ -98,6 +100,12 @@ Status Publisher::CutOff() {
   impl_->sock.close();
   impl_->sock = zmq::socket_t(impl_->ctx, zmq::socket_type::pub);
   impl_->Configure();
+  if (impl_->options.guard) {
+    if (Status w = impl_->options.guard->Watch(impl_->sock); !w.ok()) {
+      impl_->open = false;
+      return w;
+    }
+  }
   auto again = Bind(impl_->sock, impl_->bound);
   if (!again.ok()) {
     impl_->open = false;  // never silently serve nobody: the daemon stops on this

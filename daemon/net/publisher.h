@@ -24,10 +24,15 @@ class context_t;
 
 namespace zhiban::net {
 
+class PeerGuard;  // peer_guard.h
+
 struct PublisherOptions {
   std::string endpoint = "tcp://127.0.0.1:7601";
   int sndhwm = 200000;           // messages queued per subscriber before ZeroMQ drops for it
   std::string curve_secret_key;  // set: a CURVE server (ZAP checks each subscriber)
+  // Set: the socket's accepted connections are kept out of the store's
+  // descriptor reserve (peer_guard.h).
+  PeerGuard* guard = nullptr;
 };
 
 class Publisher {

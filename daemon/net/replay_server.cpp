@@ -12,6 +12,7 @@
 #include "daemon/base/wire.h"
 #include "daemon/core/ctl_codec.h"
 #include "daemon/net/curve.h"
+#include "daemon/net/peer_guard.h"
 #include "daemon/net/zap_handler.h"
 #include "daemon/net/zmq_util.h"
 #include "daemon/storage/store.h"
@@ -357,6 +358,7 @@ Status ReplayServer::Start() {
   r.set(zmq::sockopt::maxmsgsize, std::max<int64_t>(impl_->options.max_request_bytes, 16 << 20));
   r.set(zmq::sockopt::linger, 0);
   if (!impl_->options.curve_secret_key.empty()) MakeCurveServer(r, impl_->options.curve_secret_key);
+  if (impl_->options.guard) ZB_RETURN_IF_ERROR(impl_->options.guard->Watch(r));
   ZB_ASSIGN_OR_RETURN(auto bound, Bind(r, impl_->options.endpoint));
   impl_->bound = bound;
   impl_->stop_endpoint = fmt::format("inproc://zhiban-replay-stop-{}", g_replay_instance++);

@@ -35,6 +35,8 @@ namespace zhiban::net {
 
 class KeyRing;  // net/zap_handler.h
 
+class PeerGuard;  // peer_guard.h
+
 struct ReplayServerOptions {
   std::string endpoint = "tcp://127.0.0.1:7602";
   const Clock* clock = nullptr;   // stamps daemon_time on chunks and ends (null: unset)
@@ -55,6 +57,9 @@ struct ReplayServerOptions {
   // be in `keys`: a revoked subscriber is refused from its next request.
   std::string curve_secret_key;
   const KeyRing* keys = nullptr;
+  // Set: the socket's accepted connections are kept out of the store's
+  // descriptor reserve (peer_guard.h).
+  PeerGuard* guard = nullptr;
 };
 
 // What one ReplayRequest asks for, once read and bounded.

@@ -2,6 +2,7 @@
 // sockets and the client library's subscriber.
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -939,6 +940,76 @@ TEST(DaemonLimits, AnHttpFloodCannotStarveDescriptors) {
   for (int fd : flood) ::close(fd);
   Do(d, AddCenterRequest("after"));
   EXPECT_EQ(d.Stop(), 0);
+}
+
+// Raw TCP connections to `endpoint` ("tcp://host:port") that never start a
+// handshake; stops at the first that does not connect within 200 ms.
+std::vector<int> HoldTcpConnections(const std::string& endpoint, int n) {
+  const std::string hostport = endpoint.substr(endpoint.find("://") + 3);
+  const size_t colon = hostport.rfind(':');
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(std::stoi(hostport.substr(colon + 1))));
+  std::vector<int> fds;
+  if (::inet_pton(AF_INET, hostport.substr(0, colon).c_str(), &addr.sin_addr) != 1) return fds;
+  for (int i = 0; i < n; ++i) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    if (fd < 0) break;
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+      pollfd p{fd, POLLOUT, 0};
+      int err = 0;
+      socklen_t len = sizeof err;
+      if (errno != EINPROGRESS || ::poll(&p, 1, 200) != 1 ||
+          ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0) {
+        ::close(fd);
+        break;
+      }
+    }
+    fds.push_back(fd);
+  }
+  return fds;
+}
+
+// Peers that connect to the CURVE endpoints and never shake hands once took
+// every descriptor under a low limit: RocksDB could not create its next
+// WAL (writes refused until a restart), a backup failed, and zhibanctl on
+// the ipc local-admin socket made libzmq abort zhiband. Connections accepted
+// while fewer than the reserve are free are now shut down at once.
+TEST(DaemonLimits, ZeroMqPeersCannotStarveTheStore) {
+  DaemonFixture d({}, Transport::kCurve);
+  d.UseLauncher({"/usr/bin/prlimit", "--nofile=420:420", "--"});
+  d.Start();
+  std::vector<int> flood;
+  for (const std::string& ep : {d.curve_ctl(), d.pub(), d.replay()}) {
+    std::vector<int> more = HoldTcpConnections(ep, 200);
+    EXPECT_GT(more.size(), 100u) << ep;
+    flood.insert(flood.end(), more.begin(), more.end());
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  const double cpu0 = CpuSeconds(d.pid());
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  const double spent = CpuSeconds(d.pid()) - cpu0;
+  EXPECT_LT(spent, 0.3) << "no accept loop spinning at the limit";
+  RecordProperty("cpu_ms_in_1s_of_flood", static_cast<int>(spent * 1000));
+
+  // The local admin connects anew (zhibanctl), writes, and takes a backup.
+  Do(d, AddCenterRequest("during"));
+  EXPECT_EQ(d.Ctl({"center", "list"}).exit_code, 0);
+  const RunResult backup = d.Ctl({"backup", "create", "--dir", d.data_dir() + "-backups/one"});
+  EXPECT_EQ(backup.exit_code, 0) << backup.out << backup.err;
+  auto [mcode, metrics] = HttpGet(d.http(), "/metrics");
+  ASSERT_EQ(mcode, 200);
+  EXPECT_EQ(metrics.find("zhiban_limit_refusals_total{limit=\"zmq.fd_reserve\"} 0\n"),
+            std::string::npos)
+      << "connections past the reserve are counted";
+  const size_t at = metrics.find("zhiban_limit_refusals_total{limit=\"zmq.fd_reserve\"} ");
+  ASSERT_NE(at, std::string::npos);
+  RecordProperty("refused", metrics.substr(at + 52, metrics.find('\n', at) - at - 52));
+  RecordProperty("held", static_cast<int>(flood.size()));
+  for (int fd : flood) ::close(fd);
+  Do(d, AddCenterRequest("after"));
+  EXPECT_EQ(d.Stop(), 0);
+  EXPECT_EQ(d.log().find("Too many open files"), std::string::npos) << d.log();
 }
 
 // A line of /proc/<pid>/status in KiB ("VmRSS", "VmHWM").

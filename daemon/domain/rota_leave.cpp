@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <limits>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -77,6 +78,55 @@ void Reassign(const RotaCtx& ctx, Overlay& ov, v1::Shift s, const std::string& r
       *g->mutable_leader() = *l;
     auto pool = PoolOf(net, s.center_id());
     if (const auto* p = BestCandidate(ov, pool, s, f, previous)) *g->mutable_proposal() = *p;
+    Emit(m, std::move(e));
+  }
+  m->shifts_put.push_back(std::move(s));
+}
+
+// A shift whose AB岗 backup `gone` is away for it (ctx.away_staff): another
+// backup by the rules planning chose one by — the next member of the
+// shift's rotation after `gone`, else auto-fill's choice among the
+// center's pool — who is not the assignee and may take the shift (roles,
+// skills, leave, working-time rules); empty when nobody may.
+// shift.changed says which when the shift is published.
+void ReplaceBackup(const RotaCtx& ctx, Overlay& ov, v1::Shift s, const std::string& reason,
+                   Mutation* m) {
+  const auto& st = ctx.state;
+  const auto& net = st.network;
+  const std::string gone = s.backup_id();
+  const ShiftFacts f = FactsOf(s);
+  auto may = [&](const v1::Staff* p) {
+    return p && p->id() != gone && p->id() != s.assignee_id() && !AwayFrom(ctx, p->id(), s) &&
+           ov.Why(*p, s, f).empty();
+  };
+  const v1::Staff* next = nullptr;
+  auto rot = st.rota.rotations().find(s.rotation_id());
+  if (s.source() == v1::ROTATION && rot != st.rota.rotations().end() && !rot->second.no_backup()) {
+    const auto& members = rot->second.members();
+    const auto at = std::find(members.begin(), members.end(), gone);
+    const int n = members.size(), from = at == members.end() ? 0 : int(at - members.begin()) + 1;
+    for (int k = 0; k < n && !next; ++k) {
+      const auto* p = StaffOrNull(net, members[(from + k) % n]);
+      if (may(p)) next = p;
+    }
+  }
+  if (!next) {
+    auto pool = PoolOf(net, s.center_id());
+    std::erase_if(pool, [&](const v1::Staff* p) { return !may(p); });
+    next = BestCandidate(ov, pool, s, f, s.assignee_id());
+  }
+  s.set_backup_id(next ? next->id() : "");
+  if (s.published()) {
+    auto e = NewEvent(s.center_id());
+    auto* b = e.mutable_shift_changed();
+    *b->mutable_shift() = s;
+    SetStaff(net, s.assignee_id(), b->mutable_staff());
+    SetStaff(net, s.assignee_id(), b->mutable_previous());
+    b->set_reason(
+        next ? fmt::format("{}: {} is the AB岗 backup instead of {}", reason, next->id(), gone)
+             : fmt::format("{}: {} no longer backs it up and nobody else may, so it "
+                           "has no AB岗 backup",
+                           reason, gone));
     Emit(m, std::move(e));
   }
   m->shifts_put.push_back(std::move(s));
@@ -319,9 +369,21 @@ Result<Mutation> AddLeave(const RotaCtx& ctx, v1::Leave leave, bool force) {
   }
   const std::string reason =
       fmt::format("leave {} ({})", leave.id(), v1::LeaveKind_Name(leave.kind()));
-  // The leave must be visible to the eligibility checks of the replacements:
-  // the person on leave is the only one it concerns, and they are skipped.
-  for (auto& s : hit) Reassign(ctx, ov, std::move(s), reason, &m);
+  // The state does not hold the leave yet: `away` says whom it frees.
+  RotaCtx away{st, ctx.zones, ctx.now, ctx.actor, leave.staff_id(), &leave};
+  for (auto& s : hit) Reassign(away, ov, std::move(s), reason, &m);
+  // Shifts they back up (AB岗) in the leave, at the centers they may work at.
+  std::set<std::string> centers{person->center_id()};
+  centers.insert(person->cover_center_ids().begin(), person->cover_center_ids().end());
+  std::vector<v1::Shift> backed;
+  for (const auto& c : centers) {
+    for (const auto* s : st.rota.CenterShifts(c, from, to)) {
+      if (s->backup_id() == leave.staff_id() && s->assignee_id() != leave.staff_id() &&
+          Sec(s->end()) > Sec(ctx.now) && AwayFrom(away, leave.staff_id(), *s))
+        backed.push_back(*s);
+    }
+  }
+  for (auto& s : backed) ReplaceBackup(away, ov, std::move(s), reason, &m);
   auto e = NewEvent(person->center_id());
   auto* b = e.mutable_leave_added();
   *b->mutable_leave() = leave;
@@ -360,15 +422,15 @@ void ReleaseStaff(const RotaCtx& ctx, std::string_view staff, Mutation* m) {
        st.rota.StaffShifts(staff, now - 2 * kDay, std::numeric_limits<int64_t>::max())) {
     if (Sec(s->end()) > now) hit.push_back(*s);
   }
-  for (auto& s : hit) Reassign(ctx, ov, std::move(s), "staff removed", m);
-  // Backups who leave stop being backups.
+  RotaCtx away{st, ctx.zones, ctx.now, ctx.actor, std::string(staff), nullptr};
+  for (auto& s : hit) Reassign(away, ov, std::move(s), "staff removed", m);
+  // The shifts they back up (AB岗) get another backup.
+  std::vector<v1::Shift> backed;
   for (const auto& [id, s] : st.rota.shifts()) {
-    if (s.backup_id() == staff && Sec(s.end()) > now && s.assignee_id() != staff) {
-      v1::Shift c = s;
-      c.set_backup_id("");
-      m->shifts_put.push_back(std::move(c));
-    }
+    if (s.backup_id() == staff && Sec(s.end()) > now && s.assignee_id() != staff)
+      backed.push_back(s);
   }
+  for (auto& s : backed) ReplaceBackup(away, ov, std::move(s), "staff removed", m);
   for (const auto& [id, r] : st.rota.rotations()) {
     if (std::find(r.members().begin(), r.members().end(), staff) == r.members().end()) continue;
     v1::Rotation c = r;

@@ -384,6 +384,46 @@ TEST_F(RotaDaemon, NoLeaderIsAlarmedAboutTheirOwnNoShow) {
   EXPECT_EQ(alarms, 1);
 }
 
+// Issue 19: leave, and a departure, free the person as AB岗 backup. linan backs
+// up zhaolei's weekend of 01-17; her leave gives it another backup, said by
+// shift.changed; that backup's departure gives it yet another.
+TEST_F(RotaDaemon, LeaveAndDepartureReplaceTheBackup) {
+  Ok({"rota", "rotation", "set", "--id", "xf-weekend", "--center", "xingfu", "--members",
+      "linan,chenjing,zhaolei", "--period", "weekly", "--start", "2025-12-29", "--day-types",
+      "WEEKEND"});
+  Ok({"rota", "generate", "--center", "xingfu", "--from", "2026-01-01", "--to", "2026-01-31"});
+  Ok({"rota", "publish", "--center", "xingfu", "--month", "2026-01"});
+  const std::string sat = "xingfu/2026-01-17/0900-STAGGERED-0";
+  auto shift = [&] {
+    const json day = Json({"rota", "show", "--center", "xingfu", "--date", "2026-01-17"});
+    for (const auto& s : day["shifts"]) {
+      if (s["id"] == sat) return s;
+    }
+    return json::object();
+  };
+  ASSERT_EQ(shift().value("assignee_id", ""), "zhaolei");
+  ASSERT_EQ(shift().value("backup_id", ""), "linan");
+  const uint64_t mark = std::stoull(Json({"status"})["last_seq"].get<std::string>());
+  Ok({"leave", "add", "--id", "lv-b", "--staff", "linan", "--kind", "SICK", "--from", "2026-01-17",
+      "--to", "2026-01-18"});
+  const std::string next = shift().value("backup_id", "");
+  EXPECT_FALSE(next.empty());
+  EXPECT_NE(next, "linan");
+  EXPECT_NE(next, "zhaolei");
+  std::string reason;
+  for (const auto& e : d_.EventsAfter(mark)) {
+    if (e.has_shift_changed() && e.shift_changed().shift().id() == sat)
+      reason = e.shift_changed().reason();
+  }
+  EXPECT_NE(reason.find(next + " is the AB岗 backup instead of linan"), std::string::npos)
+      << reason;
+  Ok({"staff", "remove", "--id", next});
+  const std::string third = shift().value("backup_id", "");
+  EXPECT_NE(third, next);
+  EXPECT_NE(third, "linan");
+  EXPECT_NE(third, "zhaolei");
+}
+
 // 国庆 2026: 10-01..03 are statutory holidays, 10-04..07 rest days moved by
 // 调休, 10-10 a make-up Saturday (a working day). The ledger pays by that
 // class, whatever day type the shift was generated with.

@@ -521,7 +521,7 @@ TEST_F(RotaTest, LeaveGoesToTheBackupElseOpensAGapWithAProposal) {
   Do(std::move(m));
   EXPECT_EQ(Shift("xingfu/2026-01-10/0900-STAGGERED-0").assignee_id(), "a2");
   EXPECT_EQ(Shift("xingfu/2026-01-10/0900-STAGGERED-0").source(), v1::BACKUP);
-  // The backup is on leave too: a gap, announced with a replacement that moves nobody else.
+  // The backup's leave hands the backup post on (issue 19: a3, the rotation's next).
   l.set_id("lv-2");
   l.set_staff_id("a1");
   l.set_from("2026-01-11");
@@ -530,6 +530,12 @@ TEST_F(RotaTest, LeaveGoesToTheBackupElseOpensAGapWithAProposal) {
   l2.set_id("lv-3");
   l2.set_staff_id("a2");
   Do(AddLeave(Ctx(), l2));
+  EXPECT_EQ(Shift("xingfu/2026-01-11/0900-STAGGERED-0").backup_id(), "a3");
+  // No backup (a rotation with no_backup): a gap, announced with a
+  // replacement that moves nobody else.
+  v1::Shift bare = Shift("xingfu/2026-01-11/0900-STAGGERED-0");
+  bare.clear_backup_id();
+  st_.rota.PutShift(bare);
   m = AddLeave(Ctx(), l);
   ASSERT_TRUE(m.ok());
   ASSERT_EQ(Count(*m, "coverage.gap"), 1u);
@@ -760,6 +766,49 @@ TEST_F(RotaTest, ALeaderOnLeaveIsNotAlarmedAboutTheirOwnGap) {
     EXPECT_NE(e.coverage_gap().leader().id(), other) << "on leave too";
   }
   EXPECT_EQ(gaps, 1) << "the backup is on leave: a gap";
+}
+
+// Issue 19: leave and departure free the person as AB岗 backup too: the
+// rotation's next member backs the shift up instead, else auto-fill's choice;
+// published shifts say so (shift.changed).
+TEST_F(RotaTest, LeaveAndDepartureReplaceThePersonAsBackup) {
+  Rotation("weekend", {"a1", "a2", "a3"}, 7, {v1::STAGGERED}, {v1::WEEKEND});
+  Do(Generate("2026-01-05", "2026-01-31", false));
+  v1::RotaPublishRequest pub;
+  pub.set_center_id("xingfu");
+  pub.set_month("2026-01");
+  v1::RotaPublishReply reply;
+  Do(PublishMonth(Ctx(), pub, &reply));
+  const std::string sat = "xingfu/2026-01-10/0900-STAGGERED-0";
+  const std::string sun = "xingfu/2026-01-11/0900-STAGGERED-0";
+  ASSERT_EQ(Shift(sat).assignee_id(), "a1");
+  ASSERT_EQ(Shift(sat).backup_id(), "a2");
+  auto m = AddLeave(Ctx(), Leave("lv-b", "a2", v1::SICK, "2026-01-10", "2026-01-10"));
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  int changed = 0;
+  for (const auto& e : m->events) {
+    if (!e.has_shift_changed()) continue;
+    ++changed;
+    EXPECT_EQ(e.shift_changed().shift().id(), sat);
+    EXPECT_EQ(e.shift_changed().staff().id(), "a1") << "the assignee stays";
+    EXPECT_NE(e.shift_changed().reason().find("a3 is the AB岗 backup instead of a2"),
+              std::string::npos)
+        << e.shift_changed().reason();
+  }
+  EXPECT_EQ(changed, 1);
+  Do(std::move(m));
+  EXPECT_EQ(Shift(sat).backup_id(), "a3") << "the rotation's next member";
+  EXPECT_EQ(Shift(sun).backup_id(), "a2") << "outside the leave";
+  // a3 departs: another backup, neither the assignee nor a2 on leave.
+  Mutation gone;
+  ReleaseStaff(Ctx(), "a3", &gone);
+  Apply(st_, std::move(gone));
+  const std::string b = Shift(sat).backup_id();
+  EXPECT_FALSE(b.empty());
+  for (const char* x : {"a1", "a2", "a3"}) EXPECT_NE(b, x);
+  for (const auto& [id, s] : st_.rota.shifts()) {
+    EXPECT_NE(s.backup_id(), "a3") << id;
+  }
 }
 
 TEST_F(RotaTest, LedgerCountsWeekendAndHolidayDuty) {

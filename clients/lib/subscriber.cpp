@@ -198,17 +198,14 @@ Status Subscriber::Run(uint64_t from_seq, bool follow, const Handler& handler,
         if (err.num() != EINTR) throw;
         continue;  // a signal (SIGTERM, Ctrl-C): the stop flag decides
       }
-      // Everything that has arrived, up to kLiveBurst: one run for on_ahead.
+      // Everything that has arrived, up to kLiveBurst (a run of events that
+      // crosses it is taken whole): one run for on_ahead.
       burst.clear();
       for (auto flags = zmq::recv_flags::none; burst.size() < kLiveBurst;
            flags = zmq::recv_flags::dontwait) {
         std::vector<zmq::message_t> frames;
         if (!zmq::recv_multipart(*d.sub, std::back_inserter(frames), flags)) break;
-        v1::Event e;
-        if (frames.size() == 2 &&
-            e.ParseFromArray(frames[1].data(), static_cast<int>(frames[1].size()))) {
-          burst.push_back(std::move(e));
-        }  // else not ours; ignore
+        (void)AppendBusEvents(frames, burst);  // a message not ours is ignored
       }
       d.Ahead(burst);
       for (const v1::Event& e : burst) {
@@ -233,6 +230,20 @@ Status Subscriber::Run(uint64_t from_seq, bool follow, const Handler& handler,
   } catch (const zmq::error_t& e) {
     return Status::Unavailable(fmt::format("bus: {}", e.what()));
   }
+}
+
+bool AppendBusEvents(const std::vector<zmq::message_t>& frames, std::vector<v1::Event>& out) {
+  if (frames.size() == 2) {
+    v1::Event e;
+    if (!e.ParseFromArray(frames[1].data(), static_cast<int>(frames[1].size()))) return false;
+    out.push_back(std::move(e));
+    return true;
+  }
+  if (frames.size() != 3 || frames[1].to_string_view() != "run") return false;
+  v1::EventRun run;
+  if (!run.ParseFromArray(frames[2].data(), static_cast<int>(frames[2].size()))) return false;
+  for (v1::Event& e : *run.mutable_events()) out.push_back(std::move(e));
+  return true;
 }
 
 uint64_t Subscriber::next_seq() const { return impl_->next; }

@@ -25,7 +25,8 @@
 
 namespace zmq {
 class context_t;
-}
+class message_t;
+}  // namespace zmq
 
 namespace zhiban::client {
 
@@ -88,5 +89,10 @@ class Subscriber {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// Appends the events of one PUB message to `out`: [topic][Event] is one,
+// [topic]["run"][EventRun] its events in order (docs/PROTOCOL.md "Events").
+// False, nothing appended, for a message that is neither (not zhiban's).
+bool AppendBusEvents(const std::vector<zmq::message_t>& frames, std::vector<v1::Event>& out);
 
 }  // namespace zhiban::client

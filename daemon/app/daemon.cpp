@@ -205,7 +205,23 @@ void Daemon::Impl::RefreshKeys() {
 }
 
 void Daemon::Impl::Publish(const std::vector<core::CommittedEvent>& committed) {
-  for (const auto& e : committed) publisher->Publish(e.topic, e.bytes);
+  // Consecutive events of one topic go out as one message (Publisher::
+  // PublishRun), up to kRunEvents or kRunBytes: an import's 100,000
+  // staff.added are 391 messages, a single command's event is as before.
+  constexpr size_t kRunEvents = 256, kRunBytes = 256 << 10;
+  std::vector<std::string_view> run;
+  size_t bytes = 0;
+  for (size_t i = 0; i < committed.size(); ++i) {
+    const auto& e = committed[i];
+    run.push_back(e.bytes);
+    bytes += e.bytes.size();
+    const bool last = i + 1 == committed.size() || committed[i + 1].topic != e.topic ||
+                      run.size() == kRunEvents || bytes >= kRunBytes;
+    if (!last) continue;
+    publisher->PublishRun(e.topic, run);
+    run.clear();
+    bytes = 0;
+  }
 }
 
 // The scheduler: all periodic work of the daemon, one timer, every

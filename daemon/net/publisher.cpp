@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 #include <zmq.hpp>
 
+#include "daemon/base/wire.h"
 #include "daemon/domain/mutation.h"
 #include "daemon/net/curve.h"
 #include "daemon/net/peer_guard.h"
@@ -114,6 +115,31 @@ Status Publisher::CutOff() {
                                            closed ? "after" : "2 s without"));
   }
   return {};
+}
+
+void Publisher::PublishRun(std::string_view topic, const std::vector<std::string_view>& events) {
+  if (events.size() == 1) return Publish(topic, events.front());
+  if (events.empty() || !impl_->open) return;
+  // EventRun{events (field 1): [...]} from the stored bytes, not re-encoded.
+  size_t bytes = 0;
+  for (std::string_view e : events) bytes += e.size() + 6;
+  std::string run;
+  run.reserve(bytes);
+  for (std::string_view e : events) wire::AppendLengthDelimited(run, 1, e);
+  try {
+    RetryOnEintr([&] {
+      return impl_->sock.send(zmq::buffer(topic),
+                              zmq::send_flags::sndmore | zmq::send_flags::dontwait);
+    });
+    RetryOnEintr([&] {
+      return impl_->sock.send(zmq::str_buffer("run"),
+                              zmq::send_flags::sndmore | zmq::send_flags::dontwait);
+    });
+    RetryOnEintr([&] { return impl_->sock.send(zmq::buffer(run), zmq::send_flags::dontwait); });
+  } catch (const zmq::error_t& e) {
+    if (impl_->failures++ == 0) spdlog::warn("PUB send failed: {}", e.what());
+  }
+  impl_->published += events.size();
 }
 
 void Publisher::Publish(std::string_view topic, std::string_view event_bytes) {

@@ -130,6 +130,55 @@ TEST(DaemonBus, CreatedCenterArrivesOnTheBusWithSeq1) {
   EXPECT_FALSE(e.id().empty());
 }
 
+// An import's events go out as runs: [topic]["run"][EventRun], up to 256
+// events a message, consecutive seqs, every one of the message's topic; the
+// command before it is one event, two frames, as always.
+TEST(DaemonBus, AnImportsEventsArriveAsRunsOfOneTopic) {
+  TempDir cfg_dir;
+  std::ofstream(cfg_dir / "empty.toml") << "[calendar]\nload_bundled = false\n";
+  DaemonFixture d({"--config", cfg_dir / "empty.toml"});
+  d.Start();
+  zmq::socket_t sub(d.zmq(), zmq::socket_type::sub);
+  sub.set(zmq::sockopt::subscribe, "");
+  sub.set(zmq::sockopt::rcvtimeo, 10000);
+  sub.connect(d.pub());
+  std::vector<zmq::message_t> frames;
+  ASSERT_TRUE(zmq::recv_multipart(sub, std::back_inserter(frames)));  // a heartbeat: live
+  Do(d, AddCenterRequest("street"));
+  std::string csv = "id,name,center_id,roles\n";
+  for (int i = 0; i < 600; ++i) csv += fmt::format("s{:03},员工{},street,WORKER\n", i, i);
+  std::ofstream(d.dir() / "staff.csv") << csv;
+  ASSERT_EQ(d.Ctl({"import", "staff", d.dir() / "staff.csv"}).exit_code, 0);
+
+  std::vector<size_t> run_sizes;
+  uint64_t next = 1;
+  while (next <= 601) {
+    frames.clear();
+    ASSERT_TRUE(zmq::recv_multipart(sub, std::back_inserter(frames))) << "waiting for " << next;
+    if (frames[0].to_string() == "bus.heartbeat") continue;
+    std::vector<v1::Event> events;
+    ASSERT_TRUE(client::AppendBusEvents(frames, events));
+    ASSERT_EQ(frames.size(), events.size() == 1 ? 2u : 3u);
+    for (const v1::Event& e : events) {
+      EXPECT_EQ(e.seq(), next++);
+      EXPECT_EQ(e.topic(), frames[0].to_string());
+    }
+    run_sizes.push_back(events.size());
+  }
+  EXPECT_EQ(run_sizes, (std::vector<size_t>{1, 256, 256, 88}));
+  // Not zhiban's: nothing decoded.
+  std::vector<v1::Event> none;
+  std::vector<zmq::message_t> odd;
+  odd.emplace_back(std::string_view("staff.added"));
+  odd.emplace_back(std::string_view("walk"));
+  odd.emplace_back(std::string_view("x"));
+  EXPECT_FALSE(client::AppendBusEvents(odd, none));
+  odd[1] = zmq::message_t(std::string_view("run"));
+  odd[2] = zmq::message_t(std::string_view("\x0a\x05zz", 4));  // a field longer than the frame
+  EXPECT_FALSE(client::AppendBusEvents(odd, none));
+  EXPECT_TRUE(none.empty());
+}
+
 TEST_F(Daemon, ZhibanctlManagesCentersAndStaff) {
   auto r = d_.Ctl(
       {"center", "add", "--id", "street", "--name", "朝阳街道党群服务中心", "--level", "STREET"});

@@ -1,6 +1,7 @@
 // Who is asking (docs/OPERATIONS.md, "Security"): the real zhiband on TCP
 // with real CURVE sockets and its ZAP handler, keys made by the real
 // zhibanctl, and the local admin on ipc://<data_dir>/ctl.sock.
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -14,6 +15,7 @@
 #include <zmq_addon.hpp>
 
 #include "clients/lib/ctl_client.h"
+#include "clients/lib/subscriber.h"
 #include "daemon/net/curve.h"
 #include "tests/support/ctl_expect.h"
 #include "tests/support/process.h"
@@ -71,6 +73,11 @@ struct CurveSub {
     sock.connect(d.pub());
   }
   std::optional<v1::Event> Next(std::chrono::milliseconds wait) {
+    if (!pending.empty()) {
+      v1::Event e = std::move(pending.front());
+      pending.pop_front();
+      return e;
+    }
     const auto until = std::chrono::steady_clock::now() + wait;
     while (std::chrono::steady_clock::now() < until) {
       zmq::pollitem_t it{sock.handle(), 0, ZMQ_POLLIN, 0};
@@ -79,14 +86,18 @@ struct CurveSub {
       if (zmq::poll(&it, 1, std::max(left, 1ms)) == 0) continue;
       std::vector<zmq::message_t> frames;
       if (!zmq::recv_multipart(sock, std::back_inserter(frames))) continue;
-      v1::Event e;
-      if (frames.size() == 2 && e.ParseFromArray(frames[1].data(), int(frames[1].size())) &&
-          e.seq() > 0) {
-        return e;
-      }
+      std::vector<v1::Event> events;
+      (void)client::AppendBusEvents(frames, events);
+      for (v1::Event& e : events)
+        if (e.seq() > 0) pending.push_back(std::move(e));
+      if (!pending.empty()) break;
     }
-    return std::nullopt;
+    if (pending.empty()) return std::nullopt;
+    v1::Event e = std::move(pending.front());
+    pending.pop_front();
+    return e;
   }
+  std::deque<v1::Event> pending;  // the rest of a run of events
 };
 
 // A replay DEALER under CURVE: one ReplayRequest, its first reply.

@@ -218,6 +218,21 @@ class Follower:
         finally:
             dealer.close()
 
+    def decode(self, frames):
+        """The events of one PUB message: [topic][Event], or [topic]["run"][EventRun]."""
+        try:
+            if len(frames) == 2:
+                event = self.events.Event()
+                event.ParseFromString(frames[1])
+                return [event]
+            if len(frames) == 3 and frames[1] == b"run":
+                run = self.bus.EventRun()
+                run.ParseFromString(frames[2])
+                return list(run.events)
+        except Exception:
+            pass
+        return []  # not ours
+
     def run(self):
         sub = self.ctx.socket(zmq.SUB)
         sub.setsockopt(zmq.RCVHWM, 1000000)
@@ -231,21 +246,14 @@ class Follower:
         while not self.stopping:
             if not poller.poll(200):
                 continue
-            frames = sub.recv_multipart()
-            if len(frames) != 2:
-                continue
-            event = self.events.Event()
-            try:
-                event.ParseFromString(frames[1])
-            except Exception:
-                continue  # not ours
-            if event.WhichOneof("body") == "heartbeat":
-                if event.heartbeat.last_seq >= self.cursor.next:
-                    self.replay()  # the newest events never reached us
-                continue
-            if event.seq > self.cursor.next:
-                self.replay()  # a gap
-            self.handle(event)
+            for event in self.decode(sub.recv_multipart()):
+                if event.WhichOneof("body") == "heartbeat":
+                    if event.heartbeat.last_seq >= self.cursor.next:
+                        self.replay()  # the newest events never reached us
+                    continue
+                if event.seq > self.cursor.next:
+                    self.replay()  # a gap
+                self.handle(event)
         sub.close()
         if self.contacts and self.contacts.sock is not None:
             self.contacts.sock.close()  # every socket closed, or term() waits for it

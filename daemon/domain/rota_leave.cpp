@@ -15,6 +15,7 @@
 
 #include "daemon/domain/common.h"
 #include "daemon/domain/rota_internal.h"
+#include "daemon/domain/visit.h"
 
 namespace zhiban::domain {
 
@@ -384,6 +385,9 @@ Result<Mutation> AddLeave(const RotaCtx& ctx, v1::Leave leave, bool force) {
     }
   }
   for (auto& s : backed) ReplaceBackup(away, ov, std::move(s), reason, &m);
+  // Their visits in the leave go to whoever dispatch chooses now. The
+  // cause names no kind of leave: visit events reach every subscriber.
+  RedispatchAway(away, fmt::format("{} is on leave ({})", leave.staff_id(), leave.id()), &m);
   auto e = NewEvent(person->center_id());
   auto* b = e.mutable_leave_added();
   *b->mutable_leave() = leave;
@@ -431,6 +435,7 @@ void ReleaseStaff(const RotaCtx& ctx, std::string_view staff, Mutation* m) {
       backed.push_back(s);
   }
   for (auto& s : backed) ReplaceBackup(away, ov, std::move(s), "staff removed", m);
+  RedispatchAway(away, fmt::format("{} was removed", staff), m);
   for (const auto& [id, r] : st.rota.rotations()) {
     if (std::find(r.members().begin(), r.members().end(), staff) == r.members().end()) continue;
     v1::Rotation c = r;

@@ -103,6 +103,12 @@ void PlanCare(const RotaCtx& ctx, v1::Resident& r, int32_t base_day);
 Result<Mutation> RequestVisit(const RotaCtx& ctx, const v1::VisitRequestRequest& req,
                               uint64_t serial);
 Result<Mutation> AssignVisit(const RotaCtx& ctx, const v1::VisitAssignRequest& req);
+// The open visits of ctx.away_staff not yet started (assigned, accepted,
+// escalated to them, overdue) whose window their leave (ctx.away_leave)
+// covers — every one still ahead on a departure — dispatched again as a
+// new request is (visit.assigned, or visit.escalated to the leader on
+// duty), `cause` in the history and the event. REQUIRES: ctx.away_staff.
+void RedispatchAway(const RotaCtx& ctx, const std::string& cause, Mutation* m);
 Result<Mutation> ActOnVisit(const RotaCtx& ctx, const v1::VisitActRequest& req, uint64_t serial);
 // Deadlines, window ends and care orders due at ctx.now (at most `limit`).
 Mutation FireVisitTimers(const RotaCtx& ctx, size_t limit);

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <limits>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -52,7 +54,7 @@ const v1::Staff* Choose(const RotaCtx& ctx, const v1::Visit& v) {
     if (!MayWorkAt(s, v.center_id()) || !HasSkill(s, item ? item->skill() : "")) continue;
     if (std::find(v.declined_by().begin(), v.declined_by().end(), id) != v.declined_by().end())
       continue;
-    const auto* shift = OnDuty(st, id, v);
+    const auto* shift = OnDuty(ctx, id, v);
     if (!shift) continue;
     double km = 0;
     const auto* c = st.network.FindCenter(shift->center_id());
@@ -106,35 +108,58 @@ int64_t Deadline(const RotaCtx& ctx, const v1::Visit& v) {
 
 // The first on-site shift of `staff` overlapping the visit's window, if any
 // (a visit is done by someone on duty, or on a home-visit block, in it).
-const v1::Shift* OnDuty(const State& st, std::string_view staff, const v1::Visit& v) {
+const v1::Shift* OnDuty(const RotaCtx& ctx, std::string_view staff, const v1::Visit& v) {
   const int64_t from = Sec(v.window_start()), to = Sec(v.window_end());
-  for (const auto* s : st.rota.StaffShifts(staff, from - 2 * kDay, to)) {
-    if (s->kind() != v1::ON_CALL && Sec(s->end()) > from && Sec(s->start()) < to) return s;
+  for (const auto* s : ctx.state.rota.StaffShifts(staff, from - 2 * kDay, to)) {
+    if (s->kind() != v1::ON_CALL && Sec(s->end()) > from && Sec(s->start()) < to &&
+        !AwayFrom(ctx, staff, *s))
+      return s;
   }
   return nullptr;
 }
 
 // Assigns by dispatch, or escalates to the leader on duty when nobody fits.
-void Dispatch(const RotaCtx& ctx, v1::Visit& v, Mutation* m) {
+void Dispatch(const RotaCtx& ctx, v1::Visit& v, Mutation* m, const std::string& cause) {
   const int64_t now = Sec(ctx.now);
   if (const auto* s = Choose(ctx, v)) {
     v.set_assignee_id(s->id());
     v.set_escalation(0);
     *v.mutable_accept_by() = Ts(Deadline(ctx, v));
-    Step(v, v1::VISIT_ASSIGNED, now, "dispatch", "");
-    EmitVisit(ctx, m, v, v1::Event::kVisitAssigned, "");
+    Step(v, v1::VISIT_ASSIGNED, now, "dispatch", cause);
+    EmitVisit(ctx, m, v, v1::Event::kVisitAssigned, cause);
     return;
   }
   const auto* leader = LeaderFor(ctx, v);
   v.set_assignee_id(leader ? leader->id() : "");
   v.set_escalation(2);
   v.clear_accept_by();
-  const std::string why = "nobody on duty with the skill in the window";
+  const std::string why =
+      (cause.empty() ? "" : cause + ": ") + "nobody on duty with the skill in the window";
   Step(v, v1::VISIT_ESCALATED, now, "dispatch", why);
   EmitVisit(ctx, m, v, v1::Event::kVisitEscalated, why);
 }
 
 }  // namespace visit_internal
+
+void RedispatchAway(const RotaCtx& ctx, const std::string& cause, Mutation* m) {
+  const auto* l = ctx.away_leave;
+  const int64_t now = Sec(ctx.now);
+  // The leave's days, Beijing time, as LeaveCovers reads them.
+  const int64_t off = l ? DayNumber(*ParseDate(l->from())) * kDay - 8 * 3600 : now;
+  const int64_t back = l ? (DayNumber(*ParseDate(l->to())) + 1) * kDay - 8 * 3600
+                         : std::numeric_limits<int64_t>::max();
+  for (const auto& [id, old] : ctx.state.visits.visits()) {
+    if (old.assignee_id() != ctx.away_staff || Terminal(old.state()) ||
+        old.state() == v1::VISIT_EN_ROUTE || old.state() == v1::VISIT_ARRIVED)
+      continue;
+    const int64_t from = Sec(old.window_start()), to = Sec(old.window_end());
+    if (to <= now || to <= off || from >= back) continue;
+    if (l && !LeaveCovers(*l, from, to)) continue;  // the other half of the day
+    v1::Visit v = old;
+    Dispatch(ctx, v, m, cause);
+    m->visits_put.push_back(std::move(v));
+  }
+}
 
 double TravelKm(const v1::GeoPoint& a, const v1::GeoPoint& b) {
   constexpr double kR = 6371.0, kRad = 3.14159265358979323846 / 180;
@@ -218,7 +243,7 @@ Result<Mutation> AssignVisit(const RotaCtx& ctx, const v1::VisitAssignRequest& r
   Step(v, v1::VISIT_ASSIGNED, Sec(ctx.now), ctx.actor, "assigned by an operator");
   Mutation m;
   EmitVisit(ctx, &m, v, v1::Event::kVisitAssigned,
-            OnDuty(st, s->id(), v) ? "" : "not on duty in the window");
+            OnDuty(ctx, s->id(), v) ? "" : "not on duty in the window");
   m.summary = fmt::format("visit {} assigned to {}", v.id(), s->id());
   m.visits_put.push_back(std::move(v));
   return m;

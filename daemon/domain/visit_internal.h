@@ -60,12 +60,15 @@ void EmitVisit(const RotaCtx& ctx, Mutation* m, const v1::Visit& v, v1::Event::B
 // The acceptance deadline of `v` from now (urgent visits have less time).
 int64_t Deadline(const RotaCtx& ctx, const v1::Visit& v);
 
-// The first on-site shift of `staff` overlapping the visit's window, if any
-// (a visit is done by someone on duty, or on a home-visit block, in it).
-const v1::Shift* OnDuty(const State& st, std::string_view staff, const v1::Visit& v);
+// The first on-site shift of `staff` overlapping the visit's window that
+// they are not away from (AwayFrom), if any (a visit is done by someone on
+// duty, or on a home-visit block, in it).
+const v1::Shift* OnDuty(const RotaCtx& ctx, std::string_view staff, const v1::Visit& v);
 
 // Assigns by dispatch, or escalates to the leader on duty when nobody fits.
-void Dispatch(const RotaCtx& ctx, v1::Visit& v, Mutation* m);
+// `cause`, when given, says why it is dispatched (again): in the history
+// step and the event's reason.
+void Dispatch(const RotaCtx& ctx, v1::Visit& v, Mutation* m, const std::string& cause = {});
 
 // ---- care plans (visit_residents.cpp)
 

@@ -61,12 +61,14 @@ Mutation FireVisitTimers(const RotaCtx& ctx, size_t limit) {
       // First the AB岗 backup of the assignee's shift, then the leader on duty.
       const v1::Staff* backup = nullptr;
       if (v.escalation() == 0) {
-        const auto* shift = OnDuty(st, v.assignee_id(), v);
+        const auto* shift = OnDuty(ctx, v.assignee_id(), v);
         const auto* item = FindService(v.service());
         const auto* b = shift && !shift->backup_id().empty()
                             ? st.network.FindStaff(shift->backup_id())
                             : nullptr;
-        if (b && b->id() != v.assignee_id() && HasSkill(*b, item ? item->skill() : "")) backup = b;
+        if (b && b->id() != v.assignee_id() && HasSkill(*b, item ? item->skill() : "") &&
+            !AwayFrom(ctx, b->id(), *shift))
+          backup = b;
       }
       if (backup) {
         v.set_assignee_id(backup->id());

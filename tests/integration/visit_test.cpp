@@ -153,6 +153,31 @@ TEST_F(VisitDaemon, UnacceptedGoesToTheBackupThenTheLeaderAcrossARestart) {
       << "no elderly-care skill";
 }
 
+// Issue 19: the assignee's leave takes the visit from them: dispatched again
+// to someone on duty, or escalated to the leader on duty, never to them.
+TEST_F(VisitDaemon, LeaveDispatchesTheAssigneesVisitsAgain) {
+  const std::string who = Request("v5")["assignee_id"];
+  ASSERT_FALSE(who.empty());
+  Ok({"visit", "accept", "--id", "v5", "--staff", who});
+  const uint64_t mark = std::stoull(Json({"status"})["last_seq"].get<std::string>());
+  Ok({"leave", "add", "--id", "lv-v", "--staff", who, "--kind", "SICK", "--from", "2026-01-05"});
+  auto v = Json({"visit", "show", "--id", "v5"});
+  EXPECT_NE(v.value("assignee_id", ""), who) << v.dump();
+  EXPECT_TRUE(v["state"] == "VISIT_ASSIGNED" || v["state"] == "VISIT_ESCALATED") << v.dump();
+  int told = 0;
+  for (const auto& e : d_.EventsAfter(mark)) {
+    if (!e.has_visit_assigned() && !e.has_visit_escalated()) continue;
+    const auto& b = e.has_visit_assigned() ? e.visit_assigned() : e.visit_escalated();
+    if (b.visit().id() != "v5") continue;
+    ++told;
+    EXPECT_NE(b.staff().id(), who);
+    EXPECT_NE(b.leader().id(), who);
+    EXPECT_NE(b.reason().find(who + " is on leave (lv-v)"), std::string::npos) << b.reason();
+    EXPECT_EQ(b.reason().find("SICK"), std::string::npos) << "no kind of leave on the bus";
+  }
+  EXPECT_EQ(told, 1);
+}
+
 TEST_F(VisitDaemon, AppointmentsBookAStaffMemberAndARoomAndCancelReleasesThem) {
   Ok({"center", "update", "--id", "xingfu", "--rooms", "会议室,活动室"});
   auto a = Json({"appointment", "book", "--center", "xingfu", "--service",

@@ -437,6 +437,55 @@ TEST_F(VisitTest, EscalationGoesToTheBackupThenTheLeader) {
   EXPECT_TRUE(Fire().events.empty()) << "each step once";
 }
 
+// Issue 19: leave and departure take the person's open visits in the window
+// away from them, dispatched again (or escalated to the leader on duty).
+TEST_F(VisitTest, LeaveAndDepartureDispatchTheirOpenVisitsAgain) {
+  Duty("near1", "xingfu", "08:30", "17:30");
+  Duty("near2", "xingfu", "08:30", "17:30");
+  Duty("near1", "xingfu", "08:30", "17:30", "", v1::REGULAR, "2026-03-03");
+  Duty("boss", "xingfu", "00:00", "23:59", "", v1::ON_CALL);
+  ASSERT_EQ(Request("a", "2026-03-02T09:00:00+08:00", "2026-03-02T11:00:00+08:00").assignee_id(),
+            "near1");
+  ASSERT_TRUE(Act("a", v1::ACCEPT_VISIT, "near1").ok());
+  ASSERT_EQ(Request("b", "2026-03-03T09:00:00+08:00", "2026-03-03T11:00:00+08:00").assignee_id(),
+            "near1");
+  v1::Leave l;
+  l.set_id("lv-1");
+  l.set_staff_id("near1");
+  l.set_kind(v1::SICK);
+  l.set_from("2026-03-02");
+  l.set_to("2026-03-02");
+  auto m = AddLeave(Ctx(), l);
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  int assigned = 0;
+  for (const auto& e : m->events) {
+    if (!e.has_visit_assigned()) continue;
+    ++assigned;
+    EXPECT_EQ(e.visit_assigned().visit().id(), "a");
+    EXPECT_EQ(e.visit_assigned().staff().id(), "near2");
+    EXPECT_EQ(e.visit_assigned().reason(), "near1 is on leave (lv-1)");
+  }
+  EXPECT_EQ(assigned, 1) << "b is on 03-03, outside the leave";
+  Do(std::move(m));
+  EXPECT_EQ(st_.visits.FindVisit("a")->assignee_id(), "near2");
+  EXPECT_EQ(st_.visits.FindVisit("a")->state(), v1::VISIT_ASSIGNED);
+  EXPECT_EQ(st_.visits.FindVisit("b")->assignee_id(), "near1");
+  // near2 departs: nobody else is on duty on 03-02 (near1 is on leave).
+  Mutation gone;
+  ReleaseStaff(Ctx(), "near2", &gone);
+  int escalated = 0;
+  for (const auto& e : gone.events) {
+    if (!e.has_visit_escalated()) continue;
+    ++escalated;
+    EXPECT_EQ(e.visit_escalated().leader().id(), "boss");
+    EXPECT_NE(e.visit_escalated().reason().find("near2 was removed"), std::string::npos);
+  }
+  EXPECT_EQ(escalated, 1);
+  Apply(st_, std::move(gone));
+  EXPECT_EQ(st_.visits.FindVisit("a")->assignee_id(), "boss");
+  EXPECT_EQ(st_.visits.FindVisit("b")->assignee_id(), "near1");
+}
+
 TEST_F(VisitTest, StateMachineRefusesEveryIllegalTransition) {
   Duty("near1", "xingfu", "08:30", "17:30");
   using A = v1::VisitAction;

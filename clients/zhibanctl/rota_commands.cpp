@@ -533,26 +533,55 @@ Command RotaPublish() {
             return [=](Context& ctx) {
               auto m = MonthArg(*month);
               if (!m.ok()) return Usage(ctx, m.status());
-              std::vector<std::string> centers{*center};
-              if (*center == "all") {
-                auto all = AllCenters(ctx);
-                if (!all.ok())
-                  return PrintProblem(all.status().message(), kExitUnavailable, ctx.g.format());
-                centers = std::move(*all);
+              auto print = [&](const v1::CtlReply& r, const std::string& c) {
+                const auto& p = r.rota_publish();
+                std::cout << fmt::format("published {} of {}: {} shifts, {} gaps ({})\n", p.month(),
+                                         c, p.shifts(), p.gaps(), SeqNote(r));
+                if (!p.warning().empty()) std::cerr << "warning: " << p.warning() << "\n";
+              };
+              if (*center != "all") {
+                v1::CtlRequest req;
+                req.mutable_rota_publish()->set_center_id(*center);
+                req.mutable_rota_publish()->set_month(*month);
+                return Send(ctx, req, [&](const v1::CtlReply& r) { print(r, *center); });
               }
-              for (const auto& c : centers) {
+              // Every center that can be published is: one already published
+              // is reported and passed over, one that cannot be (no shifts)
+              // is reported and the rest go on; the exit says whether any
+              // was refused.
+              auto all = AllCenters(ctx);
+              if (!all.ok())
+                return PrintProblem(all.status().message(), kExitUnavailable, ctx.g.format());
+              size_t published = 0, already = 0, refused = 0;
+              // With -o json stdout holds only the replies' JSON.
+              std::ostream& info = ctx.g.format() == Format::kJson ? std::cerr : std::cout;
+              for (const auto& c : *all) {
                 v1::CtlRequest req;
                 req.mutable_rota_publish()->set_center_id(c);
                 req.mutable_rota_publish()->set_month(*month);
-                int rc = Send(ctx, req, [&](const v1::CtlReply& r) {
-                  const auto& p = r.rota_publish();
-                  std::cout << fmt::format("published {} of {}: {} shifts, {} gaps ({})\n",
-                                           p.month(), c, p.shifts(), p.gaps(), SeqNote(r));
-                  if (!p.warning().empty()) std::cerr << "warning: " << p.warning() << "\n";
-                });
-                if (rc != kExitOk) return rc;
+                auto reply = ctx.ctl().Call(req);
+                if (!reply.ok())
+                  return PrintProblem(reply.status().message(), kExitUnavailable, ctx.g.format());
+                if (!reply->has_error()) {
+                  ++published;
+                  if (ctx.g.format() == Format::kJson) {
+                    PrintJson(reply->rota_publish());
+                  } else {
+                    print(*reply, c);
+                  }
+                } else if (reply->error().code() == v1::ALREADY_EXISTS) {
+                  ++already;
+                  info << fmt::format("{} of {} was already published\n", *month, c);
+                } else {
+                  ++refused;
+                  std::cerr << fmt::format("{} not published: ", c);
+                  (void)PrintError(reply->error(), ctx.g.format());
+                }
               }
-              return kExitOk;
+              info << fmt::format(
+                  "{} center(s) published, {} already published, {} not published\n", published,
+                  already, refused);
+              return refused == 0 ? kExitOk : kExitRefused;
             };
           }};
 }

@@ -165,6 +165,31 @@ TEST_F(FirstHour, PublishedLateOnAMonthsLastDayRaisesNoFalseAlarmAndReadsAsChine
 
 // The console is away while tomorrow's reminders fire and the shifts begin;
 // when it comes back it skips what is stale instead of sending it.
+// `rota publish --center all` once stopped at the first center already
+// published and left the rest unpublished (issue 36). It now publishes every
+// center that can be, names those already published and those it could not
+// publish, and exits 1 only for the latter.
+TEST_F(FirstHour, PublishAllGoesOnPastCentersAlreadyPublished) {
+  Ok({"rota", "generate", "--center", "all", "--from", "2026-02-01", "--to", "2026-02-28",
+      "--fill"});
+  Ok({"rota", "publish", "--center", "heping", "--month", "2026-02"});
+  const RunResult all = d_.Ctl({"rota", "publish", "--center", "all", "--month", "2026-02"});
+  EXPECT_EQ(all.exit_code, 0) << all.out << all.err;
+  EXPECT_NE(all.out.find("2026-02 of heping was already published"), std::string::npos) << all.out;
+  for (const char* c : {"chaoyang-street", "xingfu", "yangguang"})
+    EXPECT_NE(all.out.find(fmt::format("of {}:", c)), std::string::npos) << c << "\n" << all.out;
+  EXPECT_NE(all.out.find("3 center(s) published, 1 already published, 0 not published"),
+            std::string::npos)
+      << all.out;
+  // A month with no shifts anywhere: every center reported, exit 1.
+  const RunResult none = d_.Ctl({"rota", "publish", "--center", "all", "--month", "2026-05"});
+  EXPECT_EQ(none.exit_code, 1) << none.out << none.err;
+  EXPECT_NE(none.out.find("0 center(s) published, 0 already published, 4 not published"),
+            std::string::npos)
+      << none.out;
+  EXPECT_NE(none.err.find("yangguang not published"), std::string::npos) << none.err;
+}
+
 TEST_F(FirstHour, StaleNoticesAreSkippedRecordedAndCounted) {
   Ok({"rota", "generate", "--center", "all", "--from", "2026-01-31", "--to", "2026-02-28",
       "--fill"});

@@ -81,6 +81,13 @@ Command CalendarImport() {
             "{} the national calendar {}: {} rest days, {} make-up workdays ({})\n",
             y.replaced() ? "replaced" : "loaded", y.year(), y.rest_days(), y.makeup_workdays(),
             SeqNote(r));
+        if (y.incomplete_size() > 0) {
+          std::cerr << fmt::format(
+              "warning: the notice for {} is incomplete against the law; those days are "
+              "planned as ordinary days until a complete notice is imported:\n",
+              y.year());
+          for (const auto& line : y.incomplete()) std::cerr << "  " << line << "\n";
+        }
       });
 }
 

@@ -34,6 +34,7 @@ void PrintStatus(const v1::CtlReply& r) {
   t.Add({"you", s.principal()});  // who zhiband took this request to come from
   t.Add({"server_key", s.server_public_key().empty() ? "(CURVE off)" : s.server_public_key()});
   t.Print();
+  for (const auto& n : s.notices()) std::cout << "notice: " << n << "\n";
 }
 
 Command DaemonStatus() {

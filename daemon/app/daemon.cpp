@@ -27,6 +27,7 @@
 #include "daemon/base/time_util.h"
 #include "daemon/core/core.h"
 #include "daemon/core/ctl_codec.h"
+#include "daemon/domain/common.h"
 #include "daemon/domain/holiday_json.h"
 #include "daemon/net/ctl_server.h"
 #include "daemon/net/curve.h"
@@ -75,6 +76,7 @@ struct Daemon::Impl {
   asio::signal_set signals{io, SIGINT, SIGTERM};
   std::vector<core::CommittedEvent> events;  // reused per group
   uint64_t ticks = 0;
+  int64_t calendar_warned_day = -1;  // WarnOfCalendarOncePerDay
   bool stopping = false;
 
   // The principal of a call, from its transport (net::CtlCall), or why it is refused.
@@ -84,6 +86,7 @@ struct Daemon::Impl {
   void RefreshKeys();
   Status SetUpSecurity();
   void Publish(const std::vector<core::CommittedEvent>& committed);
+  void WarnOfCalendarOncePerDay();
   void Tick();
   size_t FireTimers();
   void Shutdown(int signo);
@@ -239,8 +242,20 @@ void Daemon::Impl::Tick() {
     core->TryResume();
     FireTimers();
     if (ticks % 10 == 0) core->ExpireImports(std::chrono::steady_clock::now());
+    WarnOfCalendarOncePerDay();
     Tick();
   });
+}
+
+// What `status` lists as notices (next year's national calendar missing
+// from 1 November), in the log at start and then once a day on the daemon
+// clock, so an operator who reads only the journal hears of it too.
+void Daemon::Impl::WarnOfCalendarOncePerDay() {
+  const int64_t now = domain::common::Sec(clock->Now());
+  const int64_t day = (now + 8 * 3600) / 86400;
+  if (day == calendar_warned_day) return;
+  calendar_warned_day = day;
+  for (const auto& n : domain::CalendarNotices(core->state().calendar, now)) spdlog::warn("{}", n);
 }
 
 // Rota timers due on the daemon clock, committed and published like a

@@ -30,7 +30,13 @@ Result<domain::Mutation> CalendarImport(CommandEnv& env, const R& req, v1::CtlRe
   const auto& cal = env.state.calendar;
   const bool replaced = cal.HasYear(req.calendar_import().year().year());
   auto m = domain::ImportCalendarYear(cal, req.calendar_import().year());
-  if (m.ok()) YearReply(m->years_put.front(), replaced, reply);
+  if (!m.ok()) return m;
+  YearReply(m->years_put.front(), replaced, reply);
+  const auto missing = domain::MissingFromNotice(m->years_put.front());
+  for (const auto& line : missing) reply->mutable_calendar_year()->add_incomplete(line);
+  if (!missing.empty()) {
+    m->summary += fmt::format(" — incomplete against the law: {}", fmt::join(missing, "; "));
+  }
   return m;
 }
 

@@ -14,6 +14,7 @@
 #include "daemon/core/command_util.h"
 #include "daemon/core/core.h"
 #include "daemon/core/import.h"
+#include "daemon/domain/common.h"
 #include "daemon/storage/acked_seq.h"
 
 namespace zhiban::core {
@@ -42,6 +43,8 @@ Status StatusQuery(CommandEnv& env, const R&, v1::CtlReply* reply) {
   s->set_schema_version(storage::kSchemaVersion);
   s->set_server_public_key(env.options.server_public_key);
   s->set_principal(env.actor);
+  for (auto& n : domain::CalendarNotices(env.state.calendar, domain::common::Sec(env.now)))
+    s->add_notices(std::move(n));
   return {};
 }
 

@@ -1,6 +1,7 @@
 #include "daemon/domain/calendar.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include <fmt/format.h>
@@ -192,6 +193,90 @@ Status ValidateCalendarYear(const v1::CalendarYear& y) {
     }
   }
   return {};
+}
+
+std::vector<std::string> MissingFromNotice(const v1::CalendarYear& y) {
+  struct Festival {
+    std::string_view name;
+    int days_before_2025, days;
+  };
+  static constexpr Festival kLaw[] = {{"元旦", 1, 1},   {"春节", 3, 4},   {"清明节", 1, 1},
+                                      {"劳动节", 1, 2}, {"端午节", 1, 1}, {"中秋节", 1, 1},
+                                      {"国庆节", 3, 3}};
+  // Rest days by the name they are listed under ("国庆节、中秋节" is one name).
+  std::map<std::string, std::vector<int32_t>> rest;
+  for (const auto& d : y.days()) {
+    auto date = ParseDate(d.date());
+    if (d.off_day() && date.ok()) rest[d.name()].push_back(DayNumber(*date));
+  }
+  auto in_year = [&](const std::vector<int32_t>& days) {
+    return static_cast<int>(std::count_if(days.begin(), days.end(), [&](int32_t n) {
+      return int(FromDayNumber(n).year()) == y.year();
+    }));
+  };
+  std::vector<std::string> out;
+  for (const Festival& f : kLaw) {
+    int listed = 0, combined_law = 0;
+    bool named = false;
+    for (const auto& [name, days] : rest) {
+      bool has = false;
+      int law = 0;  // the days the law gives every festival this name covers
+      for (const Festival& g : kLaw) {
+        if (name.find(g.name) == std::string::npos) continue;
+        if (g.name == f.name) has = true;
+        law += y.year() >= 2025 ? g.days : g.days_before_2025;
+      }
+      if (!has) continue;
+      named = true;
+      listed += in_year(days);
+      combined_law += law;
+    }
+    if (!named) {
+      out.push_back(fmt::format("{} is not listed", f.name));
+    } else if (listed < combined_law) {
+      out.push_back(
+          fmt::format("{} has {} day(s) off; the law gives {}", f.name, listed, combined_law));
+    }
+  }
+  for (auto& [name, days] : rest) {
+    std::sort(days.begin(), days.end());
+    for (size_t i = 1; i < days.size(); ++i) {
+      // A hole inside a block; a festival listed again a year on (the next
+      // 元旦 in this year's notice) is a block of its own.
+      const int32_t step = days[i] - days[i - 1];
+      if (step > 1 && step < 30) {
+        out.push_back(fmt::format("{}'s days off are not one block ({} is missing)", name,
+                                  FormatDate(FromDayNumber(days[i - 1] + 1))));
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> CalendarNotices(const Calendar& cal, int64_t now) {
+  // China keeps one zone, UTC+8 all year.
+  constexpr int64_t kBeijing = 8 * 3600, kDay = 86400;
+  const int64_t shifted = now + kBeijing;
+  const Date today =
+      FromDayNumber(static_cast<int32_t>(shifted / kDay - (shifted % kDay < 0 ? 1 : 0)));
+  const int year = int(today.year());
+  std::vector<std::string> out;
+  auto missing = [&](int y, std::string_view when) {
+    out.push_back(fmt::format(
+        "the national calendar for {} is not loaded{}: holidays and make-up workdays there are "
+        "unknown, and rotas planned for {} treat every holiday as an ordinary day; import the "
+        "State Council notice with `zhibanctl calendar import {}.json` (and `zhibanctl calendar "
+        "statutory` for its statutory days)",
+        y, when, y, y));
+  };
+  if (!cal.HasYear(year)) missing(year, "");
+  if (unsigned(today.month()) >= 11 && !cal.HasYear(year + 1)) {
+    missing(year + 1,
+            fmt::format(" ({} starts in {} days)", year + 1,
+                        DayNumber(Date(std::chrono::year(year + 1) / 1 / 1)) - DayNumber(today)));
+  }
+  return out;
 }
 
 Result<Mutation> ImportCalendarYear(const Calendar& cal, v1::CalendarYear y) {

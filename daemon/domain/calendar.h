@@ -91,6 +91,23 @@ class Calendar {
 // once, named; make-up workdays on a Saturday or Sunday. Errors name the entry.
 Status ValidateCalendarYear(const v1::CalendarYear& y);
 
+// What a national notice lacks against the law (全国年节及纪念日放假办法): each
+// of 元旦, 春节, 清明节, 劳动节, 端午节, 中秋节 and 国庆节 named (a combined name
+// such as "国庆节、中秋节" counts for each), with at least the law's days off
+// (from 2025: 春节 4 and 劳动节 2; before: 3 and 1; the others 1, 国庆节 3), and
+// each festival's rest days one block of consecutive dates. One line per
+// problem; empty when complete. zhiband imports an incomplete notice (a
+// draft, a test) but says so in the reply and its log (issue 36: a file with
+// only 元旦 was taken silently, and every other holiday planned as a workday).
+std::vector<std::string> MissingFromNotice(const v1::CalendarYear& y);
+
+// What an operator must act on about the national calendar at `now` (seconds
+// since the epoch, read in Beijing time): this year's notice not loaded, or,
+// from 1 November, next year's (the State Council publishes it about then,
+// and a month planned without it treats every holiday as a workday). Empty
+// when nothing is missing. `status` lists them; they are not an outage.
+std::vector<std::string> CalendarNotices(const Calendar& cal, int64_t now);
+
 // A re-imported notice keeps the statutory days it still lists as rest days.
 Result<Mutation> ImportCalendarYear(const Calendar& cal, v1::CalendarYear y);
 // Marks the statutory holidays of a loaded year (replacing earlier marks).

@@ -81,6 +81,11 @@ TEST_F(CalendarDaemon, NationalCalendar) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("loaded the national calendar 2027: 3 rest days"), std::string::npos)
       << r.out;
+  // Loaded, but said to be incomplete (issue 36: it was taken silently).
+  EXPECT_NE(r.err.find("warning: the notice for 2027 is incomplete against the law"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("  春节 is not listed\n"), std::string::npos) << r.err;
   auto events = d_.EventsAfter(before);
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].topic(), "calendar.updated");
@@ -158,6 +163,29 @@ TEST_F(CalendarDaemon, ExceptionsPoliciesAndCoverage) {
   r = d_.Ctl({"calendar", "except", "remove", "--id", "repair"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(Json({"coverage", "audit", "--year", "2026"})["gap_count"], 3 * 365);
+}
+
+// From 1 November, `status` says next year's national calendar is missing
+// (zhiband ships 2024-2026) and the log says it once a day; /healthz stays 200.
+TEST(CalendarNotices, NextYearsCalendarMissingIsANoticeFromNovember) {
+  DaemonFixture d({"--clock", "simulated:2026-10-31T12:00:00+08:00"});
+  d.Start();
+  auto r = d.Ctl({"status"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.find("notice:"), std::string::npos) << r.out;
+  ASSERT_EQ(d.Ctl({"clock", "set", "2026-11-01T00:00:00+08:00"}).exit_code, 0);
+  r = d.Ctl({"status"});
+  EXPECT_NE(r.out.find("notice: the national calendar for 2027 is not loaded (2027 starts in 61 "
+                       "days)"),
+            std::string::npos)
+      << r.out;
+  auto [code, body] = HttpGet(d.http(), "/healthz");
+  EXPECT_EQ(code, 200) << body;
+  EXPECT_TRUE(
+      Eventually([&] { return Slurp(d.log()).find("2027 is not loaded") != std::string::npos; },
+                 std::chrono::seconds(10)))
+      << d.log();
+  EXPECT_EQ(d.Stop(), 0);
 }
 
 }  // namespace

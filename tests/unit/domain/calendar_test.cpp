@@ -350,5 +350,46 @@ TEST_F(CalendarTest, StatutoryDaysAreCheckedEntryByEntryAndSurviveARenewedNotice
   EXPECT_EQ(YearStats(st_.calendar, 2025)->statutory_days(), 0u);
 }
 
+// Issue 36: a notice with only 元旦 imported silently and planned every other
+// holiday as a workday. The shipped notices are complete; what a notice lacks
+// is named festival by festival.
+TEST(NoticeCompleteness, TheShippedNoticesAreCompleteAndGapsAreNamed) {
+  for (int y : {2024, 2025, 2026}) {
+    EXPECT_EQ(MissingFromNotice(Notice(y)), std::vector<std::string>{}) << y;
+  }
+  auto notice = [](int year, std::vector<std::pair<std::string, std::string>> days) {
+    v1::CalendarYear y;
+    y.set_year(year);
+    for (const auto& [name, date] : days) {
+      auto* d = y.add_days();
+      d->set_name(name);
+      d->set_date(date);
+      d->set_off_day(true);
+    }
+    return y;
+  };
+  // Only 元旦 (and the next year's, which counts for nothing this year).
+  EXPECT_EQ(MissingFromNotice(notice(2027, {{"元旦", "2027-01-01"}, {"元旦", "2028-01-01"}})),
+            (std::vector<std::string>{"春节 is not listed", "清明节 is not listed",
+                                      "劳动节 is not listed", "端午节 is not listed",
+                                      "中秋节 is not listed", "国庆节 is not listed"}));
+  // Too few days by the 2025 law, a hole in a block, a combined name.
+  auto y = Notice(2026);
+  v1::CalendarYear short_year;
+  short_year.set_year(2026);
+  for (const auto& d : y.days()) {
+    if (d.name() == "春节" && d.date() > "2026-02-18") continue;  // 15..18 only: 4 days
+    if (d.name() == "劳动节" && d.date() != "2026-05-01") continue;
+    if (d.date() == "2026-10-04") continue;  // a hole in 国庆节
+    *short_year.add_days() = d;
+  }
+  EXPECT_EQ(
+      MissingFromNotice(short_year),
+      (std::vector<std::string>{"劳动节 has 1 day(s) off; the law gives 2",
+                                "国庆节's days off are not one block (2026-10-04 is missing)"}));
+  auto combined = Notice(2025);  // "国庆节、中秋节" 8 days: both festivals
+  EXPECT_EQ(MissingFromNotice(combined), std::vector<std::string>{});
+}
+
 }  // namespace
 }  // namespace zhiban::domain

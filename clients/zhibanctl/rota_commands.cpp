@@ -118,7 +118,7 @@ int RunPlan(Context& ctx, const std::string& center, const std::string& from, co
     if (!all.ok()) return PrintProblem(all.status().message(), kExitUnavailable, ctx.g.format());
     centers = std::move(*all);
   }
-  uint64_t shifts = 0, assigned = 0, gaps = 0, kept = 0;
+  uint64_t shifts = 0, assigned = 0, gaps = 0, kept = 0, changed = 0;
   int rc = kExitOk;
   for (size_t i = 0; i < centers.size(); ++i) {
     v1::CtlRequest req;
@@ -135,17 +135,33 @@ int RunPlan(Context& ctx, const std::string& center, const std::string& from, co
       assigned += p.assigned();
       gaps += p.gaps();
       kept += p.kept();
+      changed += p.changed();
       if (centers.size() > 1) {
-        std::cerr << fmt::format("[{}/{}] {}: {} shifts, {} gaps\n", i + 1, centers.size(),
-                                 centers[i], p.shifts(), p.gaps());
+        std::cerr << fmt::format(
+            "[{}/{}] {}: {} shifts, {} gaps{}\n", i + 1, centers.size(), centers[i], p.shifts(),
+            p.gaps(), p.changed() ? fmt::format(", {} published changed", p.changed()) : "");
         if (!last) return;
-        std::cout << fmt::format("{} centers {}..{}: {} shifts, {} assigned, {} gaps, {} kept\n",
-                                 centers.size(), from, to, shifts, assigned, gaps, kept);
+        std::cout << fmt::format(
+            "{} centers {}..{}: {} shifts, {} assigned, {} gaps, {} kept, {} published changed\n",
+            centers.size(), from, to, shifts, assigned, gaps, kept, changed);
         return;
       }
       std::cout << fmt::format(
           "{} {}..{}: {} shifts, {} assigned, {} gaps, {} kept (past or published) ({})\n",
           centers[i], from, to, p.shifts(), p.assigned(), p.gaps(), p.kept(), SeqNote(r));
+      if (p.changed()) {
+        std::cout << fmt::format(
+            "{} published shift(s) changed, each person told "
+            "(shift.changed):\n",
+            p.changed());
+        Table t({"SHIFT", "NOW"});
+        for (const auto& s : p.changed_shifts()) t.Add({s.id(), s.assignee_id()});
+        t.Print();
+        if (p.changed() > static_cast<uint32_t>(p.changed_shifts_size())) {
+          std::cout << fmt::format("… {} more; `zhibanctl rota show` lists them\n",
+                                   p.changed() - p.changed_shifts_size());
+        }
+      }
       if (p.gap_shifts_size()) {
         Table t({"GAP", "WHY"});
         for (int k = 0; k < p.gap_shifts_size(); ++k) {

@@ -50,6 +50,8 @@ Result<domain::Mutation> RotaGenerate(const domain::RotaCtx& ctx, const R& req,
       *out->add_gap_shifts() = std::move(shift);
       out->add_gap_reasons(std::move(why));
     }
+    out->set_changed(counts.changed);
+    for (auto& shift : counts.changed_list) *out->add_changed_shifts() = std::move(shift);
   }
   return m;
 }

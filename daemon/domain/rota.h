@@ -216,12 +216,18 @@ bool AwayFrom(const RotaCtx& ctx, std::string_view staff, const v1::Shift& s);
 struct PlanCounts {
   uint32_t shifts = 0, assigned = 0, gaps = 0, kept = 0;
   std::vector<std::pair<v1::Shift, std::string>> gap_list;  // shift, reason (first 100)
+  // Published shifts changed (a fill staffing a published gap), announced.
+  uint32_t changed = 0;
+  std::vector<v1::Shift> changed_list;  // as they are now (first 100)
 };
 
 Result<Mutation> SetRotation(const RotaCtx& ctx, v1::Rotation r);
 Result<Mutation> RemoveRotation(const RotaCtx& ctx, std::string_view id);
 // Creates or re-plans the shifts of [from, to]: rotations first, then (fill)
-// auto-fill. Past and published shifts are left alone.
+// auto-fill. Past and published shifts are left alone, except that
+// fill_only (rota fill) staffs the gaps of published shifts not yet begun as
+// it staffs any gap, announcing each (shift.changed, coverage.restored) and
+// counting it in counts->changed.
 Result<Mutation> GenerateRota(const RotaCtx& ctx, const v1::RotaGenerateRequest& req,
                               PlanCounts* counts);
 // What GenerateRota reads, as copies (state.h, "Snapshots"): every center,

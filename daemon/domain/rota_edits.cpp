@@ -18,6 +18,7 @@ using common::HasRole;
 using common::kDay;
 using common::Sec;
 using common::Ts;
+using rota_internal::AnnounceStaffed;
 using rota_internal::Emit;
 using rota_internal::Ineligible;
 using rota_internal::NeedCenter;
@@ -26,6 +27,27 @@ using rota_internal::NewEvent;
 using rota_internal::Overlay;
 using rota_internal::RangeArgs;
 using rota_internal::SetStaff;
+
+namespace rota_internal {
+
+void AnnounceStaffed(const Network& net, const v1::Shift& s, const v1::Staff& person,
+                     std::string_view previous, const std::string& reason, Mutation* m) {
+  auto e = NewEvent(s.center_id());
+  auto* b = e.mutable_shift_changed();
+  *b->mutable_shift() = s;
+  *b->mutable_staff() = person;
+  SetStaff(net, previous, b->mutable_previous());
+  b->set_reason(reason);
+  Emit(m, std::move(e));
+  if (previous.empty()) {
+    auto r = NewEvent(s.center_id());
+    *r.mutable_coverage_restored()->mutable_shift() = s;
+    *r.mutable_coverage_restored()->mutable_staff() = person;
+    Emit(m, std::move(r));
+  }
+}
+
+}  // namespace rota_internal
 
 // ---- manual changes -----------------------------------------------------------------
 
@@ -71,21 +93,7 @@ Status Assign(const RotaCtx& ctx, Overlay& ov, std::vector<v1::Shift>& shifts,
     s.set_source(source);
     s.set_forced(!breaches.empty());
     if (s.backup_id() == person.id()) s.set_backup_id(previous);
-    if (s.published()) {
-      auto e = NewEvent(s.center_id());
-      auto* b = e.mutable_shift_changed();
-      *b->mutable_shift() = s;
-      *b->mutable_staff() = person;
-      SetStaff(net, previous, b->mutable_previous());
-      b->set_reason(reason);
-      Emit(m, std::move(e));
-      if (previous.empty()) {
-        auto r = NewEvent(s.center_id());
-        *r.mutable_coverage_restored()->mutable_shift() = s;
-        *r.mutable_coverage_restored()->mutable_staff() = person;
-        Emit(m, std::move(r));
-      }
-    }
+    if (s.published()) AnnounceStaffed(net, s, person, previous, reason, m);
     if (!breaches.empty()) {
       auto e = NewEvent(s.center_id());
       auto* v = e.mutable_rule_violation();

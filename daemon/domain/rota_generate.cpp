@@ -6,6 +6,7 @@
 #include <cctype>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
@@ -20,6 +21,7 @@ using common::ClockText;
 using common::MayWorkAt;
 using common::Sec;
 using common::Ts;
+using rota_internal::AnnounceStaffed;
 using rota_internal::BestCandidate;
 using rota_internal::ClockMinute;
 using rota_internal::DateArg;
@@ -39,6 +41,34 @@ constexpr size_t kMaxRotaGapsListed = 100;
 
 bool Same(const v1::Shift& a, const v1::Shift& b) {
   return google::protobuf::util::MessageDifferencer::Equals(a, b);
+}
+
+// A gap of a published month that has not begun, staffed as a fill staffs
+// any gap: auto-fill's choice, and a backup the same way when it has none
+// (or its backup is the one chosen). The month is out, so the person is told
+// (shift.changed, coverage.restored into `m`); of the reminders already due
+// only the last fires, as at a late publication. Nullopt when nobody may
+// take it.
+std::optional<v1::Shift> FillPublishedGap(const RotaCtx& ctx, Overlay& ov,
+                                          const std::vector<const v1::Staff*>& pool,
+                                          const v1::Shift& gap, Mutation* m) {
+  const ShiftFacts f = FactsOf(gap);
+  const auto* best = BestCandidate(ov, pool, gap, f);
+  if (!best) return std::nullopt;
+  v1::Shift s = gap;
+  s.set_assignee_id(best->id());
+  s.set_source(v1::FILL);
+  s.set_forced(false);
+  if (ctx.state.rota.TimerDue(s, v1::REMINDER_BEFORE) <= Sec(ctx.now))
+    s.set_timers_fired(s.timers_fired() | v1::REMINDER_EVE);
+  ov.Of(best->id()).Add(f);
+  if (s.backup_id() == best->id()) s.clear_backup_id();
+  if (s.backup_id().empty()) {
+    if (const auto* second = BestCandidate(ov, pool, s, f, best->id()))
+      s.set_backup_id(second->id());
+  }
+  AnnounceStaffed(ov.net(), s, *best, "", "rota fill: a gap of the published month staffed", m);
+  return s;
 }
 
 }  // namespace
@@ -213,6 +243,7 @@ Result<Mutation> GenerateRota(const RotaCtx& ctx, const v1::RotaGenerateRequest&
 
   Mutation m;
   std::set<std::string, std::less<>> seen;
+  std::map<std::string, uint32_t> whose;  // published shifts changed, by new assignee
   auto add_gap = [&](const v1::Shift& s, std::string why) {
     ++counts->gaps;
     if (counts->gap_list.size() < kMaxRotaGapsListed)
@@ -232,8 +263,27 @@ Result<Mutation> GenerateRota(const RotaCtx& ctx, const v1::RotaGenerateRequest&
       auto ex = existing.find(s.id());
       const v1::Shift* old = ex == existing.end() ? nullptr : ex->second;
       if (old && (old->published() || Sec(old->start()) <= now)) {
+        const bool ahead = Sec(old->start()) > now;
+        if (req.fill_only() && ahead && old->assignee_id().empty()) {
+          if (auto done = FillPublishedGap(ctx, ov, pool, *old, &m)) {
+            ++counts->assigned;
+            ++counts->changed;
+            ++whose[done->assignee_id()];
+            if (counts->changed_list.size() < kMaxRotaGapsListed)
+              counts->changed_list.push_back(*done);
+            m.shifts_put.push_back(std::move(*done));
+            continue;
+          }
+        }
         ++counts->kept;
-        if (old->assignee_id().empty()) add_gap(*old, "kept as it is (published or past)");
+        if (!old->assignee_id().empty()) continue;
+        if (!ahead)
+          add_gap(*old, "begun or past: kept as it is");
+        else if (!req.fill_only())
+          add_gap(*old, "published: kept as it is (rota fill staffs it)");
+        else
+          add_gap(*old, pool.empty() ? "nobody works at or covers this center"
+                                     : "no eligible staff (roles, skills, leave, rules)");
         continue;
       }
       const ShiftFacts f = FactsOf(s);
@@ -320,6 +370,12 @@ Result<Mutation> GenerateRota(const RotaCtx& ctx, const v1::RotaGenerateRequest&
   m.summary = fmt::format("rota {} {}..{}: {} shifts, {} assigned, {} gaps, {} kept", center,
                           FormatDate(from), FormatDate(to), counts->shifts, counts->assigned,
                           counts->gaps, counts->kept);
+  if (counts->changed > 0) {
+    std::vector<std::string> names;
+    for (const auto& [id, n] : whose) names.push_back(n > 1 ? fmt::format("{} x{}", id, n) : id);
+    m.summary +=
+        fmt::format(", {} published changed ({})", counts->changed, fmt::join(names, ", "));
+  }
   auto e = NewEvent(center);
   auto* g = e.mutable_rota_generated();
   g->set_from(FormatDate(from));

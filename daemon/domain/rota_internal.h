@@ -103,6 +103,12 @@ inline void SetStaff(const Network& net, std::string_view id, v1::Staff* out) {
   if (const auto* st = StaffOrNull(net, id)) *out = *st;
 }
 
+// Tells that published shift `s` is now held by `person` instead of
+// `previous` (empty: it was a gap): shift.changed with `reason`, and for a
+// gap coverage.restored. Defined in rota_edits.cpp.
+void AnnounceStaffed(const Network& net, const v1::Shift& s, const v1::Staff& person,
+                     std::string_view previous, const std::string& reason, Mutation* m);
+
 // ---- eligibility (rota_loads.cpp)
 
 // Hard eligibility (not forceable): center, roles, skills, leave. Why `st`

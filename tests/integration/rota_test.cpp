@@ -424,6 +424,68 @@ TEST_F(RotaDaemon, LeaveAndDepartureReplaceTheBackup) {
   EXPECT_NE(third, "zhaolei");
 }
 
+// Issue 19: `rota fill` staffs the gaps of a published month still ahead,
+// says which shifts changed and to whom, and tells each person on the bus;
+// the gaps that had begun stay gaps.
+TEST_F(RotaDaemon, FillStaffsThePublishedGapsStillAheadAndTellsThePeople) {
+  Ok({"rota", "rotation", "set", "--id", "xf-weekend", "--center", "xingfu", "--members",
+      "linan,chenjing,zhaolei", "--period", "weekly", "--start", "2025-12-29", "--day-types",
+      "WEEKEND"});
+  Ok({"rota", "generate", "--center", "xingfu", "--from", "2026-01-01", "--to", "2026-01-31"});
+  Ok({"rota", "publish", "--center", "xingfu", "--month", "2026-01"});
+  Ok({"clock", "set", "2026-01-14T12:00:00+08:00"});
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                          ParseIsoTime("2026-01-14T12:00:00+08:00")->time_since_epoch())
+                          .count();
+  auto month = [&] {
+    std::map<std::string, json> by_id;
+    const json shown =
+        Json({"rota", "show", "--center", "xingfu", "--from", "2026-01-01", "--to", "2026-01-31"});
+    for (const auto& s : shown["shifts"]) by_id[s["id"]] = s;
+    return by_id;
+  };
+  auto starts = [](const json& s) {
+    google::protobuf::Timestamp t;
+    EXPECT_TRUE(TimeUtil::FromString(s["start"].get<std::string>(), &t));
+    return TimeUtil::TimestampToSeconds(t);
+  };
+  std::set<std::string> ahead, begun;
+  for (const auto& [id, s] : month()) {
+    if (!s.value("assignee_id", "").empty()) continue;
+    (starts(s) > now ? ahead : begun).insert(id);
+  }
+  ASSERT_GT(ahead.size(), 10u);
+  ASSERT_GT(begun.size(), 10u);
+
+  const uint64_t mark = std::stoull(Json({"status"})["last_seq"].get<std::string>());
+  const json plan =
+      Json({"rota", "fill", "--center", "xingfu", "--from", "2026-01-01", "--to", "2026-01-31"});
+  std::map<std::string, std::string> in_reply, told, restored;
+  for (const auto& s : plan.value("changed_shifts", json::array()))
+    in_reply[s["id"]] = s.value("assignee_id", "");
+  for (const auto& e : d_.EventsAfter(mark)) {
+    if (e.has_shift_changed())
+      told[e.shift_changed().shift().id()] = e.shift_changed().staff().id();
+    if (e.has_coverage_restored())
+      restored[e.coverage_restored().shift().id()] = e.coverage_restored().staff().id();
+  }
+  EXPECT_EQ(plan.value("changed", 0u), told.size());
+  EXPECT_EQ(in_reply, told) << "the reply says which shifts changed and whose";
+  EXPECT_EQ(restored, told);
+  const auto after = month();
+  size_t staffed = 0;
+  for (const auto& id : ahead) {
+    const std::string who = after.at(id).value("assignee_id", "");
+    if (who.empty()) continue;
+    ++staffed;
+    EXPECT_EQ(told[id], who) << id << ": the person is told";
+  }
+  EXPECT_EQ(staffed, told.size());
+  EXPECT_GT(staffed, ahead.size() * 9 / 10) << plan.dump();
+  for (const auto& id : begun)
+    EXPECT_EQ(after.at(id).value("assignee_id", ""), "") << id << ": begun, kept as it was";
+}
+
 // 国庆 2026: 10-01..03 are statutory holidays, 10-04..07 rest days moved by
 // 调休, 10-10 a make-up Saturday (a working day). The ledger pays by that
 // class, whatever day type the shift was generated with.

@@ -811,6 +811,77 @@ TEST_F(RotaTest, LeaveAndDepartureReplaceThePersonAsBackup) {
   }
 }
 
+// Issue 19: rota fill staffs the gaps of a published month that have not
+// begun, by the rules of any fill (nobody on leave), and tells each person
+// (shift.changed, coverage.restored); begun gaps stay as they are; the
+// unpublished month is filled as before, announcing nothing.
+TEST_F(RotaTest, FillStaffsThePublishedGapsStillAheadAndTellsThePeople) {
+  Rotation("weekend", {"a1", "a2"}, 7, {v1::STAGGERED}, {v1::WEEKEND});
+  Do(Generate("2026-01-05", "2026-02-28", false));  // the weekday windows are gaps
+  v1::RotaPublishRequest pub;
+  pub.set_center_id("xingfu");
+  pub.set_month("2026-01");
+  v1::RotaPublishReply reply;
+  Do(PublishMonth(Ctx(), pub, &reply));
+  Do(AddLeave(Ctx(), Leave("lv-a3", "a3", v1::SICK, "2026-01-19", "2026-01-23")));
+  now_ = *ParseIsoTime("2026-01-14T12:00:00+08:00");
+  const int64_t now =
+      std::chrono::duration_cast<std::chrono::seconds>(now_.time_since_epoch()).count();
+  std::set<std::string> ahead, begun;  // January's gaps
+  for (const auto& [id, s] : st_.rota.shifts()) {
+    if (!s.published() || !s.assignee_id().empty()) continue;
+    (s.start().seconds() > now ? ahead : begun).insert(id);
+  }
+  ASSERT_GT(ahead.size(), 10u);
+  ASSERT_GT(begun.size(), 10u);
+
+  auto m = Generate("2026-01-05", "2026-02-28", true, /*fill_only=*/true);
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  std::map<std::string, std::string> told, restored;  // shift -> person
+  for (const auto& e : m->events) {
+    if (e.has_shift_changed()) {
+      const auto& c = e.shift_changed();
+      told[c.shift().id()] = c.staff().id();
+      EXPECT_TRUE(c.shift().published());
+      EXPECT_TRUE(c.previous().id().empty()) << "it was a gap";
+    }
+    if (e.has_coverage_restored())
+      restored[e.coverage_restored().shift().id()] = e.coverage_restored().staff().id();
+  }
+  EXPECT_EQ(told, restored);
+  EXPECT_EQ(counts_.changed, told.size());
+  EXPECT_EQ(counts_.changed_list.size(), std::min<size_t>(told.size(), 100));
+  EXPECT_NE(m->summary.find(fmt::format("{} published changed", told.size())), std::string::npos)
+      << m->summary;
+  Do(std::move(m));
+  size_t staffed = 0;
+  for (const auto& id : ahead) {
+    const auto& s = Shift(id);
+    if (s.assignee_id().empty()) continue;
+    ++staffed;
+    EXPECT_EQ(told[id], s.assignee_id()) << id << ": the person is told";
+    EXPECT_TRUE(s.published());
+    EXPECT_EQ(s.source(), v1::FILL);
+    EXPECT_NE(s.backup_id(), s.assignee_id());
+    if (s.date() >= "2026-01-19" && s.date() <= "2026-01-23") {
+      EXPECT_NE(s.assignee_id(), "a3") << id << ": on leave";
+    }
+  }
+  EXPECT_EQ(staffed, told.size());
+  EXPECT_GT(staffed, ahead.size() * 9 / 10) << "the pool can staff nearly every weekday";
+  for (const auto& id : begun) {
+    EXPECT_TRUE(Shift(id).assignee_id().empty()) << id << ": begun, kept as it was";
+    EXPECT_FALSE(told.count(id)) << id;
+  }
+  size_t february = 0;
+  for (const auto& [id, s] : st_.rota.shifts()) {
+    if (s.date() < "2026-02-01") continue;
+    EXPECT_FALSE(told.count(id)) << id << ": unpublished, nobody to tell";
+    february += !s.assignee_id().empty();
+  }
+  EXPECT_GT(february, 40u) << "the unpublished month is filled as before";
+}
+
 TEST_F(RotaTest, LedgerCountsWeekendAndHolidayDuty) {
   Do(Generate("2026-01-05", "2026-02-28", true));
   now_ = *ParseIsoTime("2026-03-01T00:00:00+08:00");

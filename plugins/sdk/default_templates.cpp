@@ -29,11 +29,24 @@ const std::vector<DefaultRoute>& DefaultRoutes() {
       {"shift.handoff",
        {"shift.handoff"},
        "{center_name} {at_local} 交接班，请当班人员按时交接、接班人员到岗签到。"},
+      // A post empty now or within 2 h is urgent, to everyone it names; a
+      // gap further ahead is a planning matter for the leader on duty, not
+      // an emergency for the team (issue 36).
       {"coverage.gap",
        {"coverage.gap"},
        "空岗提醒：{center_name} {shift.date} {shift.start_local}–{shift.end_local} 无人在岗，"
        "请AB岗{backup.name}顶岗；值班领导{leader.name}知悉。",
-       true},
+       true,
+       {"subject", "leader"},
+       2},
+      {"coverage.gap.planning",
+       {"coverage.gap"},
+       "排班缺口：{center_name} {shift.date} {shift.start_local}–{shift.end_local} 尚无人值班，"
+       "请{leader.name}安排人员。",
+       false,
+       {"leader"},
+       -1,
+       2},
       {"leave.added",
        {"leave.added"},
        "{staff.name}，您的请假已登记：{leave.from} 至 {leave.to}，涉及{shifts_affected}个班次，"
@@ -73,14 +86,19 @@ toml::table DefaultRoutingConfig(const std::vector<std::string>& extra_to) {
   toml::array routes;
   toml::table templates;
   for (const auto& d : DefaultRoutes()) {
-    toml::array topics, to{"subject"};
+    toml::array topics, to;
     for (const auto& t : d.topics) topics.push_back(t);
+    if (d.to.empty()) to.push_back("subject");
+    for (const auto& x : d.to) to.push_back(x);
     for (const auto& x : extra_to) to.push_back(x);
-    routes.push_back(toml::table{{"name", d.name},
-                                 {"topics", std::move(topics)},
-                                 {"to", std::move(to)},
-                                 {"template", d.name},
-                                 {"urgent", d.urgent}});
+    toml::table route{{"name", d.name},
+                      {"topics", std::move(topics)},
+                      {"to", std::move(to)},
+                      {"template", d.name},
+                      {"urgent", d.urgent}};
+    if (d.starts_within_hours >= 0) route.insert("starts_within_hours", d.starts_within_hours);
+    if (d.starts_beyond_hours >= 0) route.insert("starts_beyond_hours", d.starts_beyond_hours);
+    routes.push_back(std::move(route));
     templates.insert(d.name, toml::table{{"text", d.text}});
   }
   return toml::table{{"route", std::move(routes)}, {"templates", std::move(templates)}};

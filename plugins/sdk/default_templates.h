@@ -23,6 +23,9 @@ struct DefaultRoute {
   std::vector<std::string> topics;  // what it covers
   std::string text;                 // the template (routing.h syntax)
   bool urgent = false;              // sent even in quiet hours
+  std::vector<std::string> to;      // empty: the event's subjects (every staff member it names)
+  int starts_within_hours = -1;     // >= 0: routing.h's key of that name
+  int starts_beyond_hours = -1;
 };
 
 // One per topic that concerns staff members, in topic order.

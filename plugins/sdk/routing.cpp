@@ -236,6 +236,10 @@ struct Route {
   std::vector<std::string> to;
   std::string template_name;
   bool urgent = false;
+  // starts_within_hours / starts_beyond_hours, in seconds (-1: not set), and
+  // each body's `shift` field they read.
+  int64_t within_s = -1, beyond_s = -1;
+  std::map<const pb::FieldDescriptor*, const pb::FieldDescriptor*> shift_of;
   std::map<const pb::FieldDescriptor*, std::vector<FieldPath>> subjects;
   std::map<const pb::FieldDescriptor*, const pb::FieldDescriptor*> leaders;
 };
@@ -476,15 +480,21 @@ Result<std::unique_ptr<Router>> Router::Parse(const toml::table& config, const C
     r.name = (*t)["name"].value_or(fmt::format("route{}", impl->routes.size() + 1));
     const std::string where = Where(source, node, "route " + r.name);
     for (const auto& [k, v] : *t) {
-      static const std::set<std::string_view> keys = {"name", "topics",   "centers",
-                                                      "to",   "template", "urgent"};
+      static const std::set<std::string_view> keys = {"name",
+                                                      "topics",
+                                                      "centers",
+                                                      "to",
+                                                      "template",
+                                                      "urgent",
+                                                      "starts_within_hours",
+                                                      "starts_beyond_hours"};
       if (!keys.count(k.str())) {
         return Status::InvalidArgument(
-            "route",
-            Where(source, v,
-                  fmt::format(
-                      "route {}: unknown key '{}' (name, topics, centers, to, template, urgent)",
-                      r.name, k.str())));
+            "route", Where(source, v,
+                           fmt::format("route {}: unknown key '{}' (name, topics, centers, to, "
+                                       "template, urgent, starts_within_hours, "
+                                       "starts_beyond_hours)",
+                                       r.name, k.str())));
       }
     }
     ZB_ASSIGN_OR_RETURN(auto topics, Strings((*t)["topics"], where + ".topics"));
@@ -515,6 +525,28 @@ Result<std::unique_ptr<Router>> Router::Parse(const toml::table& config, const C
     r.to = to;
     ZB_ASSIGN_OR_RETURN(auto urgent, Get<bool>((*t)["urgent"], where + ".urgent", false));
     r.urgent = urgent;
+    for (auto [key, out] : {std::pair{"starts_within_hours", &r.within_s},
+                            std::pair{"starts_beyond_hours", &r.beyond_s}}) {
+      ZB_ASSIGN_OR_RETURN(auto hours, Get<int64_t>((*t)[key], where + "." + key, -1));
+      if ((*t).contains(key) && (hours < 0 || hours > 24 * 366)) {
+        return Status::InvalidArgument(
+            "route",
+            fmt::format("{}.{}: {} is not a number of hours from 0 to 8784", where, key, hours));
+      }
+      *out = hours < 0 ? -1 : hours * 3600;
+    }
+    if (r.within_s >= 0 || r.beyond_s >= 0) {
+      for (const auto* b : r.bodies) {
+        const auto* sf = b->message_type()->FindFieldByName("shift");
+        if (!sf || sf->message_type() != v1::Shift::descriptor()) {
+          return Status::InvalidArgument(
+              "route", fmt::format("{}: starts_within_hours / starts_beyond_hours read the "
+                                   "event's shift, and {} carries none",
+                                   where, TopicOf(b)));
+        }
+        r.shift_of[b] = sf;
+      }
+    }
     r.template_name = (*t)["template"].value_or(std::string());
     auto tit = impl->templates.find(r.template_name);
     if (tit == impl->templates.end()) {
@@ -582,12 +614,30 @@ Result<std::unique_ptr<Router>> Router::Parse(const toml::table& config, const C
   return std::unique_ptr<Router>(new Router(std::move(impl)));
 }
 
+namespace {
+
+// A route's starts_within_hours / starts_beyond_hours against the event:
+// how long after the event's time its shift starts (negative: it has).
+bool StartsWhenWanted(const Route& r, const v1::Event& e, const pb::FieldDescriptor* b) {
+  if (r.within_s < 0 && r.beyond_s < 0) return true;
+  const auto& body = e.GetReflection()->GetMessage(e, b);
+  const auto& shift =
+      static_cast<const v1::Shift&>(body.GetReflection()->GetMessage(body, r.shift_of.at(b)));
+  const int64_t ahead = shift.start().seconds() - e.time().seconds();
+  if (r.within_s >= 0 && ahead > r.within_s) return false;
+  if (r.beyond_s >= 0 && ahead <= r.beyond_s) return false;
+  return true;
+}
+
+}  // namespace
+
 bool Router::Wants(const v1::Event& e) const {
   const auto* b = e.GetReflection()->GetOneofFieldDescriptor(e, BodyOneof());
   if (!b) return false;
   for (const auto& r : impl_->routes) {
     if (std::find(r.bodies.begin(), r.bodies.end(), b) == r.bodies.end()) continue;
-    if (r.centers.empty() || r.centers.count(e.center_id())) return true;
+    if (!r.centers.empty() && !r.centers.count(e.center_id())) continue;
+    if (StartsWhenWanted(r, e, b)) return true;
   }
   return false;
 }
@@ -600,6 +650,7 @@ Result<std::vector<v1::Notification>> Router::Render(const v1::Event& e) const {
   for (const auto& r : impl_->routes) {
     if (std::find(r.bodies.begin(), r.bodies.end(), b) == r.bodies.end()) continue;
     if (!r.centers.empty() && !r.centers.count(e.center_id())) continue;
+    if (!StartsWhenWanted(r, e, b)) continue;
     const auto& ct = impl_->templates.at(r.template_name);
 
     std::vector<v1::Recipient> recipients;

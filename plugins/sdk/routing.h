@@ -8,6 +8,9 @@
 //   to = ["subject", "group:leaders"]       # subject | leader | group:<name>
 //   template = "welcome"
 //   urgent = false                          # urgent ones are never held in quiet hours
+//   starts_within_hours = 2                 # optional: only when the event's shift starts
+//                                           # within 2 h of the event (or has started)
+//   starts_beyond_hours = 2                 # optional: only when it starts later than that
 //
 //   [templates.welcome]
 //   text = "{staff.name}，欢迎加入{center_id}值班队伍"

@@ -483,7 +483,7 @@ TEST(NotifyConfigs, ShippedExamplesPassCheck) {
   };
   for (const auto& [bin, config, routes] : std::vector<Example>{
            {"zhiban-notify-sms", "plugins/sms/zhiban-notify-sms.toml", "3 routes"},
-           {"zhiban-notify-wecom", "plugins/wecom/zhiban-notify-wecom.toml", "7 routes"}}) {
+           {"zhiban-notify-wecom", "plugins/wecom/zhiban-notify-wecom.toml", "8 routes"}}) {
     auto r = test::Run(
         {BinDir() + "/" + bin, "--config", std::string(ZHIBAN_SOURCE_DIR) + "/" + config, "check"});
     EXPECT_EQ(r.exit_code, 0) << config << ": " << r.err;

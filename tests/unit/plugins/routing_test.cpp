@@ -244,6 +244,70 @@ TEST(Router, BuiltInTemplatesParseAndReadAsChinese) {
   EXPECT_EQ((*ns)[0].text().find("1970"), std::string::npos);
 }
 
+// Issue 36: a planning gap weeks ahead went out as the urgent "无人在岗，请AB岗
+// …顶岗" meant for a post empty now. By default a gap is urgent, to everyone it
+// names, only when its shift starts within 2 h of the event (or has started:
+// a no-show); further ahead it is a planning item for the leader on duty.
+TEST(Router, AGapIsUrgentOnlyWhenThePostIsEmptySoon) {
+  auto r = Router::Parse(DefaultRoutingConfig(), Console(), "b");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  auto gap = [](int64_t starts_in_s) {
+    v1::Event e;
+    e.set_topic("coverage.gap");
+    e.set_center_id("xingfu");
+    e.set_center_name("幸福社区");
+    e.mutable_time()->set_seconds(1796000000);
+    auto* g = e.mutable_coverage_gap();
+    g->mutable_shift()->mutable_start()->set_seconds(1796000000 + starts_in_s);
+    g->mutable_shift()->mutable_end()->set_seconds(1796000000 + starts_in_s + 3600);
+    g->mutable_shift()->set_date("2026-11-30");
+    g->mutable_absent()->set_name("赵磊");
+    g->mutable_backup()->set_name("李娜");
+    g->mutable_leader()->set_name("王芳");
+    return e;
+  };
+  for (int64_t in : {-600, 0, 2 * 3600}) {  // a no-show; starting now; in exactly 2 h
+    auto ns = (*r)->Render(gap(in));
+    ASSERT_TRUE(ns.ok());
+    ASSERT_EQ(ns->size(), 1u) << in;
+    EXPECT_TRUE((*ns)[0].urgent()) << in;
+    EXPECT_EQ((*ns)[0].route(), "coverage.gap");
+    EXPECT_EQ((*ns)[0].recipients_size(), 3) << "the absent, the backup, the leader";
+  }
+  for (int64_t in : {2 * 3600 + 1, 14 * 86400}) {
+    auto ns = (*r)->Render(gap(in));
+    ASSERT_TRUE(ns.ok());
+    ASSERT_EQ(ns->size(), 1u) << in;
+    EXPECT_FALSE((*ns)[0].urgent()) << in;
+    EXPECT_EQ((*ns)[0].route(), "coverage.gap.planning");
+    ASSERT_EQ((*ns)[0].recipients_size(), 1) << "the leader on duty alone";
+    EXPECT_EQ((*ns)[0].recipients(0).name(), "王芳");
+    EXPECT_EQ((*ns)[0].text().find("顶岗"), std::string::npos) << (*ns)[0].text();
+    EXPECT_NE((*ns)[0].text().find("排班缺口"), std::string::npos) << (*ns)[0].text();
+  }
+  // The keys want an event with a shift.
+  auto bad = Parse(R"(
+[[route]]
+topics = ["staff.added"]
+to = ["subject"]
+template = "staff.added"
+starts_within_hours = 2
+)",
+                   Console());
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("staff.added carries none"), std::string::npos)
+      << bad.status().message();
+  EXPECT_FALSE(Parse(R"(
+[[route]]
+topics = ["coverage.gap"]
+to = ["leader"]
+template = "coverage.gap"
+starts_beyond_hours = -3
+)",
+                     Console())
+                   .ok());
+}
+
 TEST(Router, AConfigNamesABuiltInTemplateButSmsNeedsItsOwn) {
   const char* config = R"(
 [[route]]

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <set>
@@ -283,5 +284,12 @@ Status AnnualLeave(const State& st, const v1::Staff& p, int year, v1::LeaveBalan
 // about: nobody is alarmed about their own absence).
 const v1::Staff* LeaderOnDuty(const RotaCtx& ctx, std::string_view center, int64_t t,
                               std::string_view skip = {});
+// The leader to alarm about a gap, no-show or unaccepted visit at `center`:
+// the LeaderOnDuty there at the first of `times` that has one, else at its
+// parent center, and so on up the tree (network.h's kMaxTreeDepth bounds
+// the walk, so a loop in parent ids ends it). Never `skip` nor anyone away.
+// Null when no center up to the root has one.
+const v1::Staff* LeaderToAlarm(const RotaCtx& ctx, std::string_view center,
+                               std::initializer_list<int64_t> times, std::string_view skip = {});
 
 }  // namespace zhiban::domain

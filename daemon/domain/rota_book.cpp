@@ -197,4 +197,18 @@ const v1::Staff* LeaderOnDuty(const RotaCtx& ctx, std::string_view center, int64
   return fallback;
 }
 
+const v1::Staff* LeaderToAlarm(const RotaCtx& ctx, std::string_view center,
+                               std::initializer_list<int64_t> times, std::string_view skip) {
+  std::string at(center);
+  for (int depth = 0; depth <= kMaxTreeDepth && !at.empty(); ++depth) {
+    for (int64_t t : times) {
+      if (const auto* l = LeaderOnDuty(ctx, at, t, skip)) return l;
+    }
+    const auto* c = ctx.state.network.FindCenter(at);
+    if (!c || c->parent_id() == at) break;
+    at = c->parent_id();
+  }
+  return nullptr;
+}
+
 }  // namespace zhiban::domain

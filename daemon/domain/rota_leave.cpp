@@ -75,7 +75,7 @@ void Reassign(const RotaCtx& ctx, Overlay& ov, v1::Shift s, const std::string& r
     g->set_reason(reason);
     SetStaff(net, previous, g->mutable_absent());
     SetStaff(net, s.backup_id(), g->mutable_backup());
-    if (const auto* l = LeaderOnDuty(ctx, s.center_id(), Sec(s.start()), previous))
+    if (const auto* l = LeaderToAlarm(ctx, s.center_id(), {Sec(s.start())}, previous))
       *g->mutable_leader() = *l;
     auto pool = PoolOf(net, s.center_id());
     if (const auto* p = BestCandidate(ov, pool, s, f, previous)) *g->mutable_proposal() = *p;

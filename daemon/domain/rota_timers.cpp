@@ -40,9 +40,11 @@ Mutation FireTimers(const RotaCtx& ctx, size_t limit) {
     ++fired;
     s->set_timers_fired(s->timers_fired() | t.bit);
     const bool late = now - t.due > 120;
-    // A no-show's leader is never the one who did not show.
-    const auto* leader = LeaderOnDuty(ctx, s->center_id(), Sec(s->start()),
-                                      t.bit == v1::NO_SHOW ? s->assignee_id() : "");
+    // A no-show's leader is never the one who did not show; with no leader
+    // on duty at the center, the alarm goes up the tree.
+    const auto* leader = t.bit == v1::NO_SHOW ? LeaderToAlarm(ctx, s->center_id(),
+                                                              {Sec(s->start())}, s->assignee_id())
+                                              : LeaderOnDuty(ctx, s->center_id(), Sec(s->start()));
     auto e = NewEvent(s->center_id());
     if (t.bit == v1::REMINDER_EVE || t.bit == v1::REMINDER_BEFORE) {
       auto* r = e.mutable_shift_reminder();

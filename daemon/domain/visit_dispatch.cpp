@@ -74,10 +74,8 @@ const v1::Staff* Choose(const RotaCtx& ctx, const v1::Visit& v) {
 
 namespace visit_internal {
 
-// The leader on duty now, or else at the window's start.
-const v1::Staff* LeaderFor(const RotaCtx& ctx, const v1::Visit& v) {
-  if (const auto* l = LeaderOnDuty(ctx, v.center_id(), Sec(ctx.now))) return l;
-  return LeaderOnDuty(ctx, v.center_id(), Sec(v.window_start()));
+const v1::Staff* LeaderFor(const RotaCtx& ctx, const v1::Visit& v, std::string_view skip) {
+  return LeaderToAlarm(ctx, v.center_id(), {Sec(ctx.now), Sec(v.window_start())}, skip);
 }
 
 // Emits the visit event `which` (a VisitEvent body) with the visit as it is now.
@@ -91,10 +89,13 @@ void EmitVisit(const RotaCtx& ctx, Mutation* m, const v1::Visit& v, v1::Event::B
   *body->mutable_visit() = BusVisitOf(v);
   if (const auto* r = st.visits.FindResident(v.resident_id()))
     *body->mutable_resident() = BusCardOf(*r, Sec(ctx.now));
-  if (const auto* s = v.assignee_id().empty() ? nullptr : st.network.FindStaff(v.assignee_id()))
-    *body->mutable_staff() = *s;
+  const auto* assignee = v.assignee_id().empty() ? nullptr : st.network.FindStaff(v.assignee_id());
+  if (assignee) *body->mutable_staff() = *assignee;
   if (backup) *body->mutable_backup() = *backup;
-  if (const auto* l = LeaderFor(ctx, v)) *body->mutable_leader() = *l;
+  // Escalated to a leader (escalation 2): the leader is the one told, who
+  // may be a parent center's.
+  if (const auto* l = v.escalation() == 2 ? assignee : LeaderFor(ctx, v))
+    *body->mutable_leader() = *l;
   body->set_reason(reason);
   if (const auto* item = FindService(v.service())) body->set_service_name(item->name());
   m->Emit(std::move(e));

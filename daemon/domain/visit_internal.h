@@ -50,10 +50,15 @@ inline void Step(v1::Visit& v, v1::VisitState state, int64_t at, const std::stri
 
 // ---- dispatch (visit_dispatch.cpp)
 
-// The leader on duty now, or else at the window's start.
-const v1::Staff* LeaderFor(const RotaCtx& ctx, const v1::Visit& v);
+// The leader to tell about `v`: the leader on duty at its center now, or
+// else at the window's start; with none, the same at the parent center, and
+// so on up the tree (LeaderToAlarm). Never `skip` (the one who did not
+// accept) nor anyone away.
+const v1::Staff* LeaderFor(const RotaCtx& ctx, const v1::Visit& v, std::string_view skip = {});
 
-// Emits the visit event `which` (a VisitEvent body) with the visit as it is now.
+// Emits the visit event `which` (a VisitEvent body) with the visit as it is
+// now. Its `leader` is who was told: the assignee of a visit escalated to the
+// leader (none when nobody was found), else LeaderFor.
 void EmitVisit(const RotaCtx& ctx, Mutation* m, const v1::Visit& v, v1::Event::BodyCase which,
                const std::string& reason, const v1::Staff* backup = nullptr);
 

@@ -77,7 +77,8 @@ Mutation FireVisitTimers(const RotaCtx& ctx, size_t limit) {
         Step(v, v1::VISIT_ASSIGNED, now, "deadline", why + ": to the backup");
         EmitVisit(ctx, &m, v, v1::Event::kVisitEscalated, why + ": to the backup", backup);
       } else {
-        const auto* leader = LeaderFor(ctx, v);
+        // Never the one who did not accept, though they lead the center.
+        const auto* leader = LeaderFor(ctx, v, v.assignee_id());
         v.set_assignee_id(leader ? leader->id() : "");
         v.set_escalation(2);
         v.clear_accept_by();

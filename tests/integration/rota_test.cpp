@@ -384,6 +384,33 @@ TEST_F(RotaDaemon, NoLeaderIsAlarmedAboutTheirOwnNoShow) {
   EXPECT_EQ(alarms, 1);
 }
 
+// Issue 19: a no-show with no leader on duty at the center goes up the tree.
+// xingfu's weekend of 01-17 is linan's or chenjing's, with no leader on duty
+// there; xingfu belongs to chaoyang-street, where zhangwei (LEADER) holds the
+// weekend: the no-show alarm names him.
+TEST_F(RotaDaemon, ANoShowWithNoLeaderOnDutyGoesUpTheTree) {
+  Ok({"policy", "assign", "--center", "chaoyang-street", "--policy", "community-standard", "--from",
+      "2025-01-01"});
+  Ok({"rota", "rotation", "set", "--id", "xf-weekend", "--center", "xingfu", "--members",
+      "linan,chenjing", "--period", "weekly", "--start", "2025-12-29", "--day-types", "WEEKEND"});
+  Ok({"rota", "rotation", "set", "--id", "cs-weekend", "--center", "chaoyang-street", "--members",
+      "zhangwei", "--period", "weekly", "--start", "2025-12-29", "--day-types", "WEEKEND"});
+  Ok({"rota", "generate", "--center", "xingfu", "--from", "2026-01-01", "--to", "2026-01-31"});
+  Ok({"rota", "generate", "--center", "chaoyang-street", "--from", "2026-01-17", "--to",
+      "2026-01-18"});
+  Ok({"rota", "publish", "--center", "xingfu", "--month", "2026-01"});
+  const std::string sat = "xingfu/2026-01-17/0900-STAGGERED-0";
+  const uint64_t mark = std::stoull(Json({"status"})["last_seq"].get<std::string>());
+  Ok({"clock", "set", "2026-01-17T12:00:00+08:00"});
+  int alarms = 0;
+  for (const auto& e : d_.EventsAfter(mark)) {
+    if (!e.has_coverage_gap() || e.coverage_gap().shift().id() != sat) continue;
+    ++alarms;
+    EXPECT_EQ(e.coverage_gap().leader().id(), "zhangwei") << "chaoyang-street's leader on duty";
+  }
+  EXPECT_EQ(alarms, 1);
+}
+
 // Issue 19: leave, and a departure, free the person as AB岗 backup. linan backs
 // up zhaolei's weekend of 01-17; her leave gives it another backup, said by
 // shift.changed; that backup's departure gives it yet another.

@@ -882,6 +882,91 @@ TEST_F(RotaTest, FillStaffsThePublishedGapsStillAheadAndTellsThePeople) {
   EXPECT_GT(february, 40u) << "the unpublished month is filled as before";
 }
 
+// Issue 19: a no-show or a gap with no leader on duty at the center goes up
+// the tree: xingfu (nobody but a1 and a2 on duty that weekend) belongs to a
+// street, which belongs to a district; each has a leader on duty all day.
+// With the street's leader on leave, the district's is told.
+TEST_F(RotaTest, NoLeaderOnDutyAtTheCenterEscalatesUpTheTree) {
+  auto center = [&](const char* id, const char* parent) {
+    v1::Center c;
+    if (const auto* old = st_.network.FindCenter(id)) c = *old;
+    c.set_id(id);
+    c.set_name(id);
+    c.set_parent_id(parent);
+    st_.network.PutCenter(c);
+  };
+  center("district", "");
+  center("street", "district");
+  center("xingfu", "street");
+  auto leader_on_duty = [&](const char* id, const char* at, const char* date) {
+    v1::Staff p;
+    p.set_id(id);
+    p.set_name(id);
+    p.set_center_id(at);
+    p.add_roles(v1::LEADER);
+    st_.network.PutStaff(p);
+    v1::Shift s;
+    s.set_id(fmt::format("{}/{}/0000-ON_CALL-0", at, date));
+    s.set_center_id(at);
+    s.set_date(date);
+    s.set_kind(v1::ON_CALL);
+    s.add_roles(v1::LEADER);
+    const int64_t midnight =
+        std::chrono::duration_cast<std::chrono::seconds>(
+            ParseIsoTime(fmt::format("{}T00:00:00+08:00", date))->time_since_epoch())
+            .count();
+    s.mutable_start()->set_seconds(midnight);
+    s.mutable_end()->set_seconds(midnight + 86400);
+    s.set_assignee_id(id);
+    st_.rota.PutShift(s);
+  };
+  leader_on_duty("s1", "street", "2026-01-10");
+  leader_on_duty("s1", "street", "2026-01-11");
+  leader_on_duty("d1", "district", "2026-01-11");
+  Rotation("weekend", {"a1", "a2"}, 7, {v1::STAGGERED}, {v1::WEEKEND});
+  Do(Generate("2026-01-05", "2026-01-31", false));
+  v1::RotaPublishRequest pub;
+  pub.set_center_id("xingfu");
+  pub.set_month("2026-01");
+  v1::RotaPublishReply reply;
+  Do(PublishMonth(Ctx(), pub, &reply));
+  const std::string sat = "xingfu/2026-01-10/0900-STAGGERED-0";
+  const std::string sun = "xingfu/2026-01-11/0900-STAGGERED-0";
+  ASSERT_EQ(LeaderOnDuty(Ctx(), "xingfu", Shift(sat).start().seconds()), nullptr);
+
+  // Saturday: a1 does not show; the street's leader is told.
+  now_ = *ParseIsoTime("2026-01-10T12:00:00+08:00");
+  Mutation m = FireTimers(Ctx(), 1000);
+  int noshows = 0;
+  for (const auto& e : m.events) {
+    if (!e.has_coverage_gap() || e.coverage_gap().shift().id() != sat) continue;
+    ++noshows;
+    EXPECT_EQ(e.coverage_gap().leader().id(), "s1") << "the street's leader on duty";
+  }
+  EXPECT_EQ(noshows, 1);
+  Apply(st_, std::move(m));
+
+  // Sunday: s1 is on leave; the gap a2's leave opens goes to the district.
+  Do(AddLeave(Ctx(), Leave("lv-s1", "s1", v1::SICK, "2026-01-11", "2026-01-11")));
+  v1::Shift bare = Shift(sun);
+  bare.clear_backup_id();
+  st_.rota.PutShift(bare);
+  auto leave = AddLeave(
+      Ctx(), Leave("lv-h", bare.assignee_id().c_str(), v1::SICK, "2026-01-11", "2026-01-11"));
+  ASSERT_TRUE(leave.ok()) << leave.status().ToString();
+  int gaps = 0;
+  for (const auto& e : leave->events) {
+    if (!e.has_coverage_gap() || e.coverage_gap().shift().id() != sun) continue;
+    ++gaps;
+    EXPECT_EQ(e.coverage_gap().leader().id(), "d1") << "the street's leader is on leave";
+  }
+  EXPECT_EQ(gaps, 1);
+
+  // A loop in parent ids ends the walk.
+  center("district", "xingfu");
+  EXPECT_EQ(LeaderToAlarm(Ctx(), "xingfu", {Shift(sat).start().seconds()}, "s1"), nullptr);
+}
+
 TEST_F(RotaTest, LedgerCountsWeekendAndHolidayDuty) {
   Do(Generate("2026-01-05", "2026-02-28", true));
   now_ = *ParseIsoTime("2026-03-01T00:00:00+08:00");

@@ -437,6 +437,55 @@ TEST_F(VisitTest, EscalationGoesToTheBackupThenTheLeader) {
   EXPECT_TRUE(Fire().events.empty()) << "each step once";
 }
 
+// Issue 19: an unaccepted visit with no leader on duty at its center goes up
+// the tree, to the leader on duty at the street xingfu belongs to, and the
+// event names them; never the one who did not accept, though they lead.
+TEST_F(VisitTest, AnUnacceptedVisitWithNoLeaderOnDutyGoesUpTheTree) {
+  v1::Center street;
+  street.set_id("street");
+  street.set_name("street");
+  st_.network.PutCenter(street);
+  v1::Center xingfu = *st_.network.FindCenter("xingfu");
+  xingfu.set_parent_id("street");
+  st_.network.PutCenter(xingfu);
+  Person("chief", "street", {v1::LEADER}, {});
+  Duty("chief", "street", "00:00", "23:59", "", v1::ON_CALL);
+  Person("lead", "xingfu", {v1::LEADER, v1::WORKER}, {"elderly-care"});
+  Duty("near1", "xingfu", "08:30", "17:30", "near2");
+  auto v = Request("v", "2026-03-02T09:00:00+08:00", "2026-03-02T11:00:00+08:00");
+  ASSERT_EQ(v.assignee_id(), "near1");
+  now_ += std::chrono::minutes(15);
+  ASSERT_EQ(Fire().events.size(), 1u);
+  ASSERT_EQ(st_.visits.FindVisit("v")->assignee_id(), "near2") << "the backup first";
+  now_ += std::chrono::minutes(15);
+  auto second = Fire();
+  ASSERT_EQ(second.events.size(), 1u);
+  EXPECT_EQ(st_.visits.FindVisit("v")->state(), v1::VISIT_ESCALATED);
+  EXPECT_EQ(st_.visits.FindVisit("v")->assignee_id(), "chief") << "the street's leader on duty";
+  EXPECT_EQ(second.events[0].visit_escalated().leader().id(), "chief") << "the event says who";
+
+  // `lead` leads xingfu and is on duty, but is the one who does not accept:
+  // the street's leader is told, not them.
+  Duty("lead", "xingfu", "08:30", "17:30");
+  now_ = *ParseIsoTime("2026-03-02T08:00:00+08:00");
+  for (const char* other : {"near1", "near2", "far"}) {
+    v1::Leave l;
+    l.set_id(std::string("lv-") + other);
+    l.set_staff_id(other);
+    l.set_kind(v1::SICK);
+    l.set_from("2026-03-02");
+    l.set_to("2026-03-02");
+    st_.rota.PutLeave(l);
+  }
+  auto w = Request("w", "2026-03-02T13:00:00+08:00", "2026-03-02T15:00:00+08:00");
+  ASSERT_EQ(w.assignee_id(), "lead");
+  now_ += std::chrono::minutes(15);
+  auto late = Fire();
+  ASSERT_EQ(late.events.size(), 1u);
+  EXPECT_EQ(st_.visits.FindVisit("w")->assignee_id(), "chief");
+  EXPECT_EQ(late.events[0].visit_escalated().leader().id(), "chief");
+}
+
 // Issue 19: leave and departure take the person's open visits in the window
 // away from them, dispatched again (or escalated to the leader on duty).
 TEST_F(VisitTest, LeaveAndDepartureDispatchTheirOpenVisitsAgain) {

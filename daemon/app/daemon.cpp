@@ -211,7 +211,9 @@ void Daemon::Impl::Publish(const std::vector<core::CommittedEvent>& committed) {
   // Consecutive events of one topic go out as one message (Publisher::
   // PublishRun), up to kRunEvents or kRunBytes: an import's 100,000
   // staff.added are 391 messages, a single command's event is as before.
-  constexpr size_t kRunEvents = 256, kRunBytes = 256 << 10;
+  // The bytes cap keeps what a PUB or SUB high-water mark (in messages)
+  // may hold near what it held with one event a message.
+  constexpr size_t kRunEvents = 256, kRunBytes = 64 << 10;
   std::vector<std::string_view> run;
   size_t bytes = 0;
   for (size_t i = 0; i < committed.size(); ++i) {

@@ -164,14 +164,23 @@ void Core::TryResume() {
   // event must be the last one acknowledged, or a refused write survived in
   // the WAL and this process's state no longer matches the store. A start
   // loads the store as it is (as after kill -9): exit for the supervisor.
-  auto last = store_->LastKey(Family::kEvents);
-  const uint64_t stored =
-      last.ok() && last->has_value() ? storage::DecodeSeqKey(**last) : (last.ok() ? 0 : UINT64_MAX);
-  if (stored != next_seq_ - 1) {
+  // The same of the audit log: a refused group of failed commands alone
+  // (audit rows, no event) must not survive either.
+  for (auto [family, expect] : {std::pair{Family::kEvents, next_seq_ - 1},
+                                std::pair{Family::kAudit, next_audit_seq_ - 1}}) {
+    auto last = store_->LastKey(family);
+    std::string found;
+    if (!last.ok()) {
+      found = "an unreadable log (" + last.status().ToString() + ")";
+    } else {
+      const uint64_t stored = last->has_value() ? storage::DecodeSeqKey(**last) : 0;
+      if (stored == expect) continue;
+      found = fmt::format("seq {}", stored);
+    }
     spdlog::critical(
-        "RocksDB reopened after a fatal error holds events up to seq {} where the last "
-        "acknowledged is {}; exiting so that the next start loads the store as it is",
-        stored, next_seq_ - 1);
+        "RocksDB reopened after a fatal error holds {} up to {} where the last acknowledged is "
+        "{}; exiting so that the next start loads the store as it is",
+        storage::FamilyName(family), found, expect);
     spdlog::shutdown();
     std::_Exit(75);
   }
@@ -285,11 +294,22 @@ std::vector<v1::CtlReply> Core::ExecuteGroup(const std::vector<const v1::CtlRequ
                                              std::vector<CommittedEvent>* events,
                                              const DurableFn& on_durable,
                                              const std::vector<Principal>* who) {
+  std::vector<v1::CtlReply> replies(requests.size());
+  if (!store_->is_open()) {
+    // RocksDB is closed between a failed reopen and the next (Store::Resume):
+    // nothing is executed, so nothing reaches memory that the store lacks.
+    for (size_t i = 0; i < requests.size(); ++i) {
+      replies[i].set_request_id(requests[i]->request_id());
+      SetError(
+          Status::Unavailable("storage is being reopened; nothing was applied: " + storage_error_),
+          replies[i].mutable_error());
+    }
+    return replies;
+  }
   GroupCtx g = BeginGroup(events);
   const uint64_t saved_audit = next_audit_seq_;
   const TimePoint saved_sim = sim_ ? sim_->Now() : TimePoint{};
 
-  std::vector<v1::CtlReply> replies(requests.size());
   for (size_t i = 0; i < requests.size(); ++i) {
     if (who) {
       Execute(*requests[i], (*who)[i], &replies[i], g);

@@ -1,8 +1,11 @@
 #include "daemon/net/peer_guard.h"
 
+#include <arpa/inet.h>
 #include <dirent.h>
+#include <netinet/in.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 
 #include <chrono>
 #include <cstring>
@@ -22,21 +25,45 @@ namespace {
 
 std::atomic<uint64_t> g_instances{0};
 
-// A connected stream socket (not a listener, not a file that took the
-// number after the connection was closed).
-bool IsConnectedStream(int fd) {
+// Whether `fd` is still a connection accepted on `endpoint` ("tcp://h:port"
+// or "ipc://path"): its local address is the listener's. The event is read
+// after the accept, and by then the connection may have closed and its
+// number gone to another socket (an HTTP connection, an earlier peer): that
+// one is left alone. A reuse by a connection to the same listener in the
+// same shortage would be refused anyway.
+bool AcceptedOn(int fd, const std::string& endpoint) {
   int type = 0, listening = 0;
   socklen_t len = sizeof type;
   if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 || type != SOCK_STREAM) return false;
   len = sizeof listening;
-  return ::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) == 0 && listening == 0;
+  if (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 || listening != 0)
+    return false;
+  sockaddr_storage local{};
+  len = sizeof local;
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &len) != 0) return false;
+  if (endpoint.starts_with("ipc://")) {
+    if (local.ss_family != AF_UNIX) return false;
+    const auto* un = reinterpret_cast<const sockaddr_un*>(&local);
+    return endpoint.substr(6) == std::string_view(un->sun_path);
+  }
+  const size_t colon = endpoint.rfind(':');
+  if (colon == std::string::npos) return false;
+  uint16_t port = 0;
+  if (local.ss_family == AF_INET) {
+    port = ntohs(reinterpret_cast<const sockaddr_in*>(&local)->sin_port);
+  } else if (local.ss_family == AF_INET6) {
+    port = ntohs(reinterpret_cast<const sockaddr_in6*>(&local)->sin6_port);
+  } else {
+    return false;
+  }
+  return endpoint.substr(colon + 1) == std::to_string(port);
 }
 
 }  // namespace
 
-size_t OpenDescriptors() {
+std::optional<size_t> OpenDescriptors() {
   DIR* dir = ::opendir("/proc/self/fd");
-  if (!dir) return 0;
+  if (!dir) return std::nullopt;
   size_t n = 0;
   while (const dirent* e = ::readdir(dir)) {
     if (e->d_name[0] != '.') ++n;
@@ -66,9 +93,9 @@ struct PeerGuard::Impl {
     rlimit rl{};
     if (::getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY) return;
     const size_t keep = endpoint.starts_with("ipc://") ? reserve / 4 : reserve;
-    const size_t open = OpenDescriptors();
+    const size_t open = OpenDescriptors().value_or(rl.rlim_cur);
     if (open + keep <= rl.rlim_cur) return;
-    if (!IsConnectedStream(fd)) return;  // already gone
+    if (!AcceptedOn(fd, endpoint)) return;  // already gone
     ::shutdown(fd, SHUT_RDWR);
     ++counters.refused;
     const auto now = std::chrono::steady_clock::now();

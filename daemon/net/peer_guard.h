@@ -21,6 +21,8 @@
 #include <atomic>
 #include <cstddef>
 #include <memory>
+#include <optional>
+#include <string>
 
 #include "daemon/base/status.h"
 
@@ -57,7 +59,8 @@ class PeerGuard {
   std::unique_ptr<Impl> impl_;
 };
 
-// Descriptors this process has open now (entries of /proc/self/fd).
-size_t OpenDescriptors();
+// Descriptors this process has open now (entries of /proc/self/fd); none
+// when that cannot be read (then, at EMFILE, the guard counts itself full).
+std::optional<size_t> OpenDescriptors();
 
 }  // namespace zhiban::net

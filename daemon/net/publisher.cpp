@@ -87,6 +87,9 @@ Status Publisher::CutOff() {
   try {
     impl_->sock.unbind(impl_->bound);
   } catch (const zmq::error_t& e) {
+    // The socket stays as it was: its monitor goes back to the guard.
+    zmq_socket_monitor(impl_->sock.handle(), nullptr, 0);
+    if (impl_->options.guard) (void)impl_->options.guard->Watch(impl_->sock);
     return Status::Unavailable(fmt::format("cannot unbind {}: {}", impl_->bound, e.what()));
   }
   bool closed = false;

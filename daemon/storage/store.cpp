@@ -282,6 +282,11 @@ Status Store::Resume() {
   return Reopen();
 }
 
+bool Store::is_open() const {
+  std::shared_lock lock(impl_->mu);
+  return impl_->db != nullptr;
+}
+
 Status Store::Reopen() {
   // Files the open needs (MANIFEST, WAL, OPTIONS, the LOCK): tried only when
   // that many descriptors can be had, so a reopen does not close what it

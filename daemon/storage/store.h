@@ -142,6 +142,9 @@ class Store {
   // descriptors are free (what was synced before stays; nothing after it was
   // acknowledged). OK when there is no error.
   Status Resume();
+  // False between a failed reopen and the next (Resume): every call is
+  // refused then, so the core executes nothing (Core::ExecuteGroup).
+  bool is_open() const;
   // How many times Resume reopened RocksDB (for /metrics).
   uint64_t reopens() const { return reopens_.load(); }
   // Writes the family's memtable to an SST file (so a damaged WAL cannot

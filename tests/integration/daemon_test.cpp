@@ -1206,8 +1206,15 @@ TEST(DaemonChaos, EveryFloodAtOnceWhileWritersRun) {
       "ms; replay(limit=1) worst %.1f ms; RSS idle %ld KiB, peak %ld KiB\n",
       acked.size(), import_refusals, flood.size(), status_p99, replay_ms.back(), idle_kib,
       peak_kib);
-  EXPECT_LT(status_p99, 150) << "the issue's target is 50 ms; ASan runs slower";
-  EXPECT_LT(replay_ms.back(), 250) << "the issue's target is 100 ms; ASan runs slower";
+#if !defined(__SANITIZE_ADDRESS__)
+  EXPECT_LT(status_p99, 50) << "the issue's target";
+  EXPECT_LT(replay_ms.back(), 100) << "the issue's target";
+#else
+  // Under ASan, sharing 2 cores with the rest of the suite, a p99 of 50-175
+  // ms was seen from run to run: printed above, bounded only against a stall.
+  EXPECT_LT(status_p99, 1000) << "a stall, even for ASan";
+  EXPECT_LT(replay_ms.back(), 1000) << "a stall, even for ASan";
+#endif
   EXPECT_GE(import_refusals, 1u) << "the imports reached their cap";
   // Idle + 48 MiB of import rows + slack for 512 connections' buffers, the
   // replay turns and the allocator.

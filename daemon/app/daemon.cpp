@@ -254,7 +254,7 @@ void Daemon::Impl::Tick() {
 // clock, so an operator who reads only the journal hears of it too.
 void Daemon::Impl::WarnOfCalendarOncePerDay() {
   const int64_t now = domain::common::Sec(clock->Now());
-  const int64_t day = (now + 8 * 3600) / 86400;
+  const int64_t day = domain::common::BeijingDay(now);
   if (day == calendar_warned_day) return;
   calendar_warned_day = day;
   for (const auto& n : domain::CalendarNotices(core->state().calendar, now)) spdlog::warn("{}", n);

@@ -255,11 +255,7 @@ std::vector<std::string> MissingFromNotice(const v1::CalendarYear& y) {
 }
 
 std::vector<std::string> CalendarNotices(const Calendar& cal, int64_t now) {
-  // China keeps one zone, UTC+8 all year.
-  constexpr int64_t kBeijing = 8 * 3600, kDay = 86400;
-  const int64_t shifted = now + kBeijing;
-  const Date today =
-      FromDayNumber(static_cast<int32_t>(shifted / kDay - (shifted % kDay < 0 ? 1 : 0)));
+  const Date today = FromDayNumber(common::BeijingDay(now));
   const int year = int(today.year());
   std::vector<std::string> out;
   auto missing = [&](int y, std::string_view when) {

@@ -91,6 +91,14 @@ inline bool WorkingDay(const v1::CalendarDay& d) {
   return !d.closed() && (d.day_type() == v1::WORKDAY || d.day_type() == v1::MAKEUP_WORKDAY);
 }
 
+// The day number (DayNumber) in Beijing time (UTC+8, all year) of the
+// instant `s` seconds after the epoch.
+inline int32_t BeijingDay(int64_t s) {
+  constexpr int64_t kOffset = 8 * 3600, kDay = 86400;
+  const int64_t t = s + kOffset;
+  return static_cast<int32_t>(t / kDay - (t % kDay < 0 ? 1 : 0));
+}
+
 // Local days and times at a center, in the center's own time zone: the one
 // way rotas' neighbours (visits, appointments) reckon them. Most of China,
 // Xinjiang's offices included, keeps Beijing time, the default; a center
@@ -118,7 +126,7 @@ class CenterClock {
         return DayNumber(*d);
       }
     }
-    return static_cast<int32_t>(FloorDiv(s + kBeijingOffset, kDaySeconds));
+    return BeijingDay(s);
   }
   Date LocalDate(int64_t s) const { return FromDayNumber(Day(s)); }
   // The instant (seconds) `minute` minutes after local midnight of `day`
@@ -134,9 +142,6 @@ class CenterClock {
  private:
   static constexpr int64_t kBeijingOffset = 8 * 3600;
   static constexpr int64_t kDaySeconds = 86400;
-  static int64_t FloorDiv(int64_t a, int64_t b) {
-    return a / b - (a % b != 0 && (a < 0) != (b < 0));
-  }
   const Zones& zones_;
   std::string name_;
   std::optional<Zone> zone_;

@@ -230,7 +230,8 @@ Status ParseLeaveTable(const toml::table& t, std::string_view source, v1::WorkRu
       const std::string field(fk.str());
       const toml::node& f = fnode;
       if (field == "days") {
-        const auto days = f.value<int64_t>();
+        // Only an integer: toml++ casts a float to int64 unchecked (1e100 is UB).
+        const auto days = f.is_integer() ? f.value<int64_t>() : std::nullopt;
         if (!days || *days < 1 || *days > 366)
           return bad(f, ".days", "days must be a whole number of days, 1 to 366");
         len.set_days(static_cast<uint32_t>(*days));

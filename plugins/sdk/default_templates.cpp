@@ -5,72 +5,112 @@
 namespace zhiban::plugin {
 
 const std::vector<DefaultRoute>& DefaultRoutes() {
-  // Parameters: routing.h. Every one is checked against the event schema by
-  // Router::Parse (tests/unit/plugin_test.cpp parses this whole table), and
-  // none is an enum: people read Chinese, not SHIFT_KIND names.
+  // Parameters, variants and {?…} segments: routing.h. Every parameter is
+  // checked against the event schema by Router::Parse, none is an enum or a
+  // code (people read Chinese, not SHIFT_KIND names or "leave lv-3"), and
+  // each variant names only fields it is chosen for: tests/unit/plugins/
+  // texts_test.cpp renders them all over every kind of event.
   static const std::vector<DefaultRoute> routes = {
-      {"staff.added", {"staff.added"}, "{staff.name}，欢迎加入{center_name}值班队伍。"},
+      {"staff.added", {"staff.added"}, {"{staff.name}，欢迎加入{center_name}值班队伍。"}},
       {"shift.assigned",
        {"shift.assigned"},
-       "排班通知：{shift.date} {shift.start_local}–{shift.end_local} {center_name}，"
-       "值班{staff.name}，AB岗{backup.name}。"},
+       {"排班通知：{shift.date} {shift.start_local}–{shift.end_local} {center_name}，"
+        "值班{staff.name}{?，AB岗{backup.name}}。",
+        "排班通知：{shift.date} {shift.start_local}–{shift.end_local} {center_name}，"
+        "尚无人值班。"}},
+      // The new assignee and who had it; a shift that fell empty has no
+      // assignee (its gap is announced as coverage.gap too).
       {"shift.changed",
        {"shift.changed"},
-       "值班变动：{center_name} {shift.date} {shift.start_local}–{shift.end_local} "
-       "改由{staff.name}值班（原为{previous.name}）。"},
+       {"值班变动：{center_name} {shift.date} {shift.start_local}–{shift.end_local} "
+        "改由{staff.name}值班（原为{previous.name}）。",
+        "值班变动：{center_name} {shift.date} {shift.start_local}–{shift.end_local} "
+        "由{staff.name}值班。",
+        "值班变动：{center_name} {shift.date} {shift.start_local}–{shift.end_local} "
+        "原由{previous.name}值班，现暂无人值班，将另行安排。",
+        "值班变动：{center_name} {shift.date} {shift.start_local}–{shift.end_local} "
+        "暂无人值班，将另行安排。"}},
       {"shift.cancelled",
        {"shift.cancelled"},
-       "{staff.name}，{center_name} {shift.date} {shift.start_local}–{shift.end_local} "
-       "的值班已取消。"},
+       {"{staff.name}，{center_name} {shift.date} {shift.start_local}–{shift.end_local} "
+        "的值班已取消。",
+        "{center_name} {shift.date} {shift.start_local}–{shift.end_local} 的值班已取消。"}},
       {"shift.reminder",
        {"shift.reminder"},
-       "{staff.name}，值班提醒：{shift.date} {shift.start_local}–{shift.end_local} "
-       "在{center_name}值班，请准时到岗签到。"},
+       {"{staff.name}，值班提醒：{shift.date} {shift.start_local}–{shift.end_local} "
+        "在{center_name}值班，请准时到岗签到。"}},
       {"shift.handoff",
        {"shift.handoff"},
-       "{center_name} {at_local} 交接班，请当班人员按时交接、接班人员到岗签到。"},
+       {"{center_name} {at_local} 交接班，请当班人员按时交接、接班人员到岗签到。"}},
       // A post empty now or within 2 h is urgent, to everyone it names; a
       // gap further ahead is a planning matter for the leader on duty, not
-      // an emergency for the team (issue 36).
+      // an emergency for the team (issue 36). Who is asked to act depends on
+      // who there is: the AB岗 backup, else the leader on duty.
       {"coverage.gap",
        {"coverage.gap"},
-       "空岗提醒：{center_name} {shift.date} {shift.start_local}–{shift.end_local} 无人在岗，"
-       "请AB岗{backup.name}顶岗；值班领导{leader.name}知悉。",
+       {"空岗提醒：{center_name} {shift.date} {shift.start_local}–{shift.end_local} "
+        "无人在岗{?（原为{absent.name}）}，请AB岗{backup.name}顶岗，值班领导{leader.name}知悉。",
+        "空岗提醒：{center_name} {shift.date} {shift.start_local}–{shift.end_local} "
+        "无人在岗{?（原为{absent.name}）}，请AB岗{backup.name}顶岗。",
+        "空岗提醒：{center_name} {shift.date} {shift.start_local}–{shift.end_local} "
+        "无人在岗{?（原为{absent.name}）}，暂无AB岗，请值班领导{leader.name}安排顶岗"
+        "{?（可由{proposal.name}顶岗）}。",
+        "空岗提醒：{center_name} {shift.date} {shift.start_local}–{shift.end_local} "
+        "无人在岗{?（原为{absent.name}）}，暂无AB岗，请尽快安排顶岗"
+        "{?（可由{proposal.name}顶岗）}。"},
        true,
        {"subject", "leader"},
        2},
       {"coverage.gap.planning",
        {"coverage.gap"},
-       "排班缺口：{center_name} {shift.date} {shift.start_local}–{shift.end_local} 尚无人值班，"
-       "请{leader.name}安排人员。",
+       {"排班缺口：{center_name} {shift.date} {shift.start_local}–{shift.end_local} 尚无人值班，"
+        "请{leader.name}安排人员{?（可由{proposal.name}值班）}。",
+        "排班缺口：{center_name} {shift.date} {shift.start_local}–{shift.end_local} 尚无人值班，"
+        "请值班领导安排人员{?（可由{proposal.name}值班）}。"},
        false,
        {"leader"},
        -1,
        2},
+      // Not "已安排他人顶岗": some of the shifts may have become gaps; each
+      // change is announced on its own (shift.changed, coverage.gap).
       {"leave.added",
        {"leave.added"},
-       "{staff.name}，您的请假已登记：{leave.from} 至 {leave.to}，涉及{shifts_affected}个班次，"
-       "已安排他人顶岗。"},
+       {"{staff.name}，您的请假已登记：{leave.from} 至 {leave.to}，涉及{shifts_affected}个班次，"
+        "调整情况以值班变动通知为准。"}},
       {"swap.updated",
        {"swap.updated"},
-       "换班申请 {shift_swap.id}：{requester.name} 与 {counterpart.name}，"
-       "请在值班系统中查看并处理。"},
+       {"换班申请 {shift_swap.id}：{requester.name} 与 {counterpart.name}，"
+        "请在值班系统中查看并处理。",
+        "换班申请 {shift_swap.id}：{requester.name}，请在值班系统中查看并处理。"}},
       {"visit.assigned",
        {"visit.assigned"},
-       "{staff.name}，上门服务工单：{service_name}，{resident.name}，{resident.address}，"
-       "电话{resident.masked_phone}，请于 {visit.accept_by} 前接单。"},
+       {"{staff.name}，上门服务工单{?：{service_name}}{?，{resident.name}}{?，{resident.address}}"
+        "{?，电话{resident.masked_phone}}，请于 {visit.accept_by} 前接单。",
+        "{staff.name}，上门服务工单{?：{service_name}}{?，{resident.name}}{?，{resident.address}}"
+        "{?，电话{resident.masked_phone}}，请尽快接单。"}},
+      // Escalated to the backup or the leader on duty (the new assignee);
+      // with neither, nobody is named.
       {"visit.escalated",
        {"visit.escalated"},
-       "工单升级：{service_name}，{resident.name}，{resident.address}，"
-       "请{staff.name}尽快接单处理。",
+       {"工单升级{?：{service_name}}{?，{resident.name}}{?，{resident.address}}，"
+        "请{staff.name}尽快接单处理。",
+        "工单升级{?：{service_name}}{?，{resident.name}}{?，{resident.address}}，"
+        "暂无人接单，请尽快安排。"},
        true},
+      // A room booked inside open hours has nobody serving it, and may have
+      // no service.
       {"appointment.booked",
        {"appointment.booked"},
-       "{staff.name}，新预约：{appointment.for_name}，{appointment.start}，{service_name}，"
-       "{center_name}。"},
+       {"{staff.name}，新预约{?：{appointment.for_name}}，{appointment.start}{?，{service_name}}"
+        "{?，{appointment.room}}，{center_name}。",
+        "新预约{?：{appointment.for_name}}，{appointment.start}{?，{service_name}}"
+        "{?，{appointment.room}}，{center_name}。"}},
       {"appointment.cancelled",
        {"appointment.cancelled"},
-       "{staff.name}，预约已取消：{appointment.for_name}，{appointment.start}，{center_name}。"},
+       {"{staff.name}，预约已取消{?：{appointment.for_name}}，{appointment.start}"
+        "{?，{appointment.room}}，{center_name}。",
+        "预约已取消{?：{appointment.for_name}}，{appointment.start}{?，{appointment.room}}，"
+        "{center_name}。"}},
   };
   return routes;
 }
@@ -99,7 +139,13 @@ toml::table DefaultRoutingConfig(const std::vector<std::string>& extra_to) {
     if (d.starts_within_hours >= 0) route.insert("starts_within_hours", d.starts_within_hours);
     if (d.starts_beyond_hours >= 0) route.insert("starts_beyond_hours", d.starts_beyond_hours);
     routes.push_back(std::move(route));
-    templates.insert(d.name, toml::table{{"text", d.text}});
+    toml::array texts;
+    for (const auto& t : d.texts) texts.push_back(t);
+    if (d.texts.size() == 1) {
+      templates.insert(d.name, toml::table{{"text", d.texts.front()}});
+    } else {
+      templates.insert(d.name, toml::table{{"text", std::move(texts)}});
+    }
   }
   return toml::table{{"route", std::move(routes)}, {"templates", std::move(templates)}};
 }

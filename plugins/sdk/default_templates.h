@@ -21,7 +21,7 @@ namespace zhiban::plugin {
 struct DefaultRoute {
   std::string name;                 // the route's and the template's name, e.g. "shift.reminder"
   std::vector<std::string> topics;  // what it covers
-  std::string text;                 // the template (routing.h syntax)
+  std::vector<std::string> texts;   // the template's variants (routing.h syntax)
   bool urgent = false;              // sent even in quiet hours
   std::vector<std::string> to;      // empty: the event's subjects (every staff member it names)
   int starts_within_hours = -1;     // >= 0: routing.h's key of that name

@@ -75,15 +75,24 @@ const std::set<std::string>& EventLevel() {
   return names;
 }
 
-// One piece of a pattern: literal text or a parameter.
+// One piece of a pattern: literal text or a parameter, perhaps inside an
+// optional segment `{?…}` (shown only when every parameter in it has a value).
 struct Piece {
   std::string literal;
   std::string param;  // empty: literal
+  int segment = -1;   // >= 0: the number of the optional segment it is in
 };
 
 Result<std::vector<Piece>> ParsePattern(const std::string& where, const std::string& s) {
   std::vector<Piece> out;
   std::string lit;
+  int segments = 0;
+  int segment = -1;  // the open segment
+  bool segment_has_param = false;
+  auto flush = [&] {
+    if (!lit.empty()) out.push_back({std::move(lit), {}, segment});
+    lit.clear();
+  };
   for (size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '{' && i + 1 < s.size() && s[i + 1] == '{') {
       lit += '{';
@@ -91,23 +100,44 @@ Result<std::vector<Piece>> ParsePattern(const std::string& where, const std::str
     } else if (s[i] == '}' && i + 1 < s.size() && s[i + 1] == '}') {
       lit += '}';
       ++i;
+    } else if (s[i] == '{' && i + 1 < s.size() && s[i + 1] == '?') {
+      if (segment >= 0) {
+        return Status::InvalidArgument(
+            where, fmt::format("optional segments '{{?…}}' do not nest, in \"{}\"", s));
+      }
+      flush();
+      segment = segments++;
+      segment_has_param = false;
+      ++i;
+    } else if (s[i] == '}' && segment >= 0) {
+      if (!segment_has_param) {
+        return Status::InvalidArgument(
+            where, fmt::format("optional segment without a parameter (it would never vanish) "
+                               "in \"{}\"",
+                               s));
+      }
+      flush();
+      segment = -1;
     } else if (s[i] == '{') {
       auto close = s.find('}', i);
       if (close == std::string::npos) {
         return Status::InvalidArgument(where, fmt::format("unclosed '{{' in \"{}\"", s));
       }
-      if (!lit.empty()) out.push_back({std::move(lit), {}});
-      lit.clear();
+      flush();
       std::string name = s.substr(i + 1, close - i - 1);
       if (name.empty())
         return Status::InvalidArgument(where, fmt::format("empty parameter '{{}}' in \"{}\"", s));
-      out.push_back({{}, std::move(name)});
+      out.push_back({{}, std::move(name), segment});
+      segment_has_param = segment >= 0 || segment_has_param;
       i = close;
     } else {
       lit += s[i];
     }
   }
-  if (!lit.empty()) out.push_back({std::move(lit), {}});
+  if (segment >= 0) {
+    return Status::InvalidArgument(where, fmt::format("unclosed '{{?' in \"{}\"", s));
+  }
+  flush();
   return out;
 }
 
@@ -208,6 +238,41 @@ std::string Value(const v1::Event& e, const Resolved& r) {
   return fmt::format("{}", fmt::join(parts, "、"));
 }
 
+// Whether a parameter has something to say for this event: a text that is
+// not empty, a time that was set, a list with an entry, an enum other than
+// its *_UNSPECIFIED, every record on the way there present. Numbers and
+// yes/no always have one (0 is a count).
+bool HasValue(const v1::Event& e, const Resolved& r) {
+  if (!r.event_level.empty()) {
+    const auto& n = r.event_level;
+    if (n == "center_id" || n == "center_name")
+      return !e.center_id().empty() || !e.center_name().empty();
+    if (n == "actor") return !e.actor().empty();
+    if (n == "time") return e.has_time();
+    return true;
+  }
+  const auto* body = e.GetReflection()->GetOneofFieldDescriptor(e, BodyOneof());
+  if (!body) return false;
+  const pb::Message* m = &e.GetReflection()->GetMessage(e, body);
+  for (size_t i = 0; i + 1 < r.path.size(); ++i) {
+    if (!m->GetReflection()->HasField(*m, r.path[i])) return false;
+    m = &m->GetReflection()->GetMessage(*m, r.path[i]);
+  }
+  const auto* leaf = r.path.back();
+  const auto* refl = m->GetReflection();
+  if (leaf->is_repeated()) return refl->FieldSize(*m, leaf) > 0;
+  switch (leaf->cpp_type()) {
+    case pb::FieldDescriptor::CPPTYPE_STRING:
+      return !refl->GetString(*m, leaf).empty();
+    case pb::FieldDescriptor::CPPTYPE_MESSAGE:
+      return refl->HasField(*m, leaf);
+    case pb::FieldDescriptor::CPPTYPE_ENUM:
+      return refl->GetEnumValue(*m, leaf) != 0;
+    default:
+      return true;
+  }
+}
+
 void CollectStaff(const pb::Message& m, const FieldPath& path, size_t i,
                   std::vector<v1::Staff>* out) {
   const auto* r = m.GetReflection();
@@ -246,23 +311,60 @@ struct Route {
 
 struct CompiledTemplate {
   Template t;
-  Pattern text;
+  std::vector<Pattern> texts;  // the variants of `text`, in order
   std::vector<std::pair<std::string, Pattern>> params;
 };
 
-std::string RenderPattern(const v1::Event& e, const pb::FieldDescriptor* body, const Pattern& p) {
-  std::string out;
+// Whether every parameter outside the optional segments has a value.
+bool Fits(const v1::Event& e, const pb::FieldDescriptor* body, const Pattern& p) {
   const auto& resolved = p.per_body.at(body);
   size_t k = 0;
   for (const auto& piece : p.pieces) {
+    if (piece.param.empty()) continue;
+    if (piece.segment < 0 && !HasValue(e, resolved[k])) return false;
+    ++k;
+  }
+  return true;
+}
+
+// The first variant that fits the event, else the last one.
+const Pattern& Choose(const v1::Event& e, const pb::FieldDescriptor* body,
+                      const std::vector<Pattern>& variants) {
+  for (const auto& p : variants) {
+    if (Fits(e, body, p)) return p;
+  }
+  return variants.back();
+}
+
+// `blanks`, if given, gets each parameter outside an optional segment that
+// had no value (HasValue) and so printed empty or as 未定.
+std::string RenderPattern(const v1::Event& e, const pb::FieldDescriptor* body, const Pattern& p,
+                          std::vector<std::string>* blanks = nullptr) {
+  const auto& resolved = p.per_body.at(body);
+  // An optional segment shows when each of its parameters has a value.
+  std::vector<bool> shown;
+  size_t k = 0;
+  for (const auto& piece : p.pieces) {
+    if (piece.segment >= static_cast<int>(shown.size())) shown.resize(piece.segment + 1, true);
+    if (piece.param.empty()) continue;
+    if (piece.segment >= 0 && !HasValue(e, resolved[k])) shown[piece.segment] = false;
+    ++k;
+  }
+  std::string out;
+  k = 0;
+  for (const auto& piece : p.pieces) {
+    const bool show = piece.segment < 0 || shown[piece.segment];
     if (piece.param.empty()) {
-      out += piece.literal;
-    } else {
-      // Text from the event shows on one line, whatever an older zhiband
-      // let into it: a value cannot forge a line of the message.
-      const std::string v = Value(e, resolved[k++]);
-      out += FindUnsafeText(v) == std::string_view::npos ? v : EscapeForLine(v, v.size() * 8);
+      if (show) out += piece.literal;
+      continue;
     }
+    const Resolved& r = resolved[k++];
+    if (!show) continue;
+    if (blanks && piece.segment < 0 && !HasValue(e, r)) blanks->push_back(piece.param);
+    // Text from the event shows on one line, whatever an older zhiband
+    // let into it: a value cannot forge a line of the message.
+    const std::string v = Value(e, r);
+    out += FindUnsafeText(v) == std::string_view::npos ? v : EscapeForLine(v, v.size() * 8);
   }
   return out;
 }
@@ -327,10 +429,49 @@ std::string Where(const std::string& source, const toml::node& n, const std::str
   return fmt::format("{}:{}: {}", source, n.source().begin.line, what);
 }
 
+// A template's `text`: one pattern, or its variants (an array, first that
+// fits is used; routing.h). A provider's approved template has one text.
+Result<std::vector<std::string>> Texts(const toml::node_view<const toml::node>& n,
+                                       const std::string& where, const ChannelNeeds& needs) {
+  std::vector<std::string> out;
+  if (auto one = n.value<std::string>()) {
+    out.push_back(*one);
+  } else if (n.as_array()) {
+    if (!needs.provider_template_key.empty()) {
+      return Status::InvalidArgument(
+          "templates", fmt::format("{}: the {} channel sends one approved template ({}): text is "
+                                   "one string, not variants",
+                                   where, needs.channel, needs.provider_template_key));
+    }
+    ZB_ASSIGN_OR_RETURN(out, Strings(n, where + ".text"));
+  } else if (n) {
+    return Status::InvalidArgument("templates",
+                                   where + ": text is a string, or an array of strings (variants)");
+  }
+  if (out.empty()) return Status::InvalidArgument("templates", where + ": text is required");
+  if (out.size() > kMaxTextVariants) {
+    return Status::InvalidArgument("templates", fmt::format("{}: {} variants of text; at most {}",
+                                                            where, out.size(), kMaxTextVariants));
+  }
+  for (const auto& t : out) {
+    if (t.empty()) return Status::InvalidArgument("templates", where + ": an empty text");
+  }
+  return out;
+}
+
 std::string BuiltinNames() {
   std::vector<std::string> names;
   for (const auto& d : DefaultRoutes()) names.push_back(d.name);
   return fmt::format("{}", fmt::join(names, ", "));
+}
+
+Status CompileTexts(const std::string& where, CompiledTemplate* ct) {
+  ct->texts.clear();
+  for (const auto& text : ct->t.texts) {
+    ZB_ASSIGN_OR_RETURN(auto pieces, ParsePattern(where, text));
+    ct->texts.push_back(Pattern{std::move(pieces), {}});
+  }
+  return {};
 }
 
 }  // namespace
@@ -432,12 +573,9 @@ Result<std::unique_ptr<Router>> Router::Parse(const toml::table& config, const C
       }
       CompiledTemplate ct;
       ct.t.name = tn;
-      ct.t.text = (*t)["text"].value_or(std::string());
       const std::string where = Where(source, node, "templates." + tn);
-      if (ct.t.text.empty())
-        return Status::InvalidArgument("templates", where + ": text is required");
-      ZB_ASSIGN_OR_RETURN(auto text, ParsePattern(where, ct.t.text));
-      ct.text.pieces = std::move(text);
+      ZB_ASSIGN_OR_RETURN(ct.t.texts, Texts((*t)["text"], where, needs));
+      ZB_RETURN_IF_ERROR(CompileTexts(where, &ct));
       if (provider) {
         const std::string& tkey = needs.provider_template_key;
         const std::string& pkey = needs.provider_params_key;
@@ -567,9 +705,8 @@ Result<std::unique_ptr<Router>> Router::Parse(const toml::table& config, const C
       }
       CompiledTemplate ct;
       ct.t.name = builtin->name;
-      ct.t.text = builtin->text;
-      ZB_ASSIGN_OR_RETURN(auto text, ParsePattern(where, ct.t.text));
-      ct.text.pieces = std::move(text);
+      ct.t.texts = builtin->texts;
+      ZB_RETURN_IF_ERROR(CompileTexts(where, &ct));
       tit = impl->templates.emplace(builtin->name, std::move(ct)).first;
     }
     for (const auto* b : r.bodies) {
@@ -605,7 +742,7 @@ Result<std::unique_ptr<Router>> Router::Parse(const toml::table& config, const C
       // Every parameter of the template must exist for every topic of the route.
       auto& ct = tit->second;
       const std::string tw = fmt::format("{}: template {}", where, r.template_name);
-      ZB_RETURN_IF_ERROR(Compile(tw, b, &ct.text));
+      for (auto& text : ct.texts) ZB_RETURN_IF_ERROR(Compile(tw, b, &text));
       for (auto& [var, pat] : ct.params)
         ZB_RETURN_IF_ERROR(Compile(tw + " sms_params " + var, b, &pat));
     }
@@ -643,6 +780,11 @@ bool Router::Wants(const v1::Event& e) const {
 }
 
 Result<std::vector<v1::Notification>> Router::Render(const v1::Event& e) const {
+  return Render(e, nullptr);
+}
+
+Result<std::vector<v1::Notification>> Router::Render(const v1::Event& e,
+                                                     std::vector<std::string>* blanks) const {
   std::vector<v1::Notification> out;
   const auto* b = e.GetReflection()->GetOneofFieldDescriptor(e, BodyOneof());
   if (!b) return out;
@@ -689,7 +831,12 @@ Result<std::vector<v1::Notification>> Router::Render(const v1::Event& e) const {
     n.set_center_id(e.center_id());
     n.set_route(r.name);
     n.set_template_(r.template_name);
-    n.set_text(RenderPattern(e, b, ct.text));
+    const size_t blanks_before = blanks ? blanks->size() : 0;
+    n.set_text(RenderPattern(e, b, Choose(e, b, ct.texts), blanks));
+    if (blanks) {
+      for (size_t i = blanks_before; i < blanks->size(); ++i)
+        (*blanks)[i] = fmt::format("{}: {{{}}}", r.name, (*blanks)[i]);
+    }
     for (const auto& [var, pat] : ct.params) {
       auto* p = n.add_params();
       p->set_name(var);

@@ -28,6 +28,19 @@
 // `time`. Times print as local "YYYY-MM-DD HH:MM"; a time never set as "未定". Every
 // parameter of every route is resolved against the event schema when the
 // plugin starts: a missing one is a start-up error, never a blank message.
+//
+// A field the event leaves empty (an empty text, an unset time or record, an
+// empty list, an enum's *_UNSPECIFIED; numbers always count) is not printed
+// blank when the template says what to do without it:
+//
+//   text = ["空岗：{shift.date}，请AB岗{backup.name}顶岗。",   # variants: the first
+//           "空岗：{shift.date}，请值班领导安排顶岗。"]          # whose fields all have
+//                                                             # values; else the last
+//   text = "新预约：{appointment.for_name}{?，{service_name}}。" # {?…}: shown only when
+//                                                             # each field in it has one
+//
+// At most kMaxTextVariants variants; segments do not nest. A provider's
+// approved template (SMS) has one text.
 #pragma once
 
 #include <memory>
@@ -46,10 +59,13 @@ class table;
 
 namespace zhiban::plugin {
 
+// At most this many variants of one template's text.
+inline constexpr size_t kMaxTextVariants = 16;
+
 struct Template {
   std::string name;
-  std::string text;
-  std::string provider_template;  // the provider's approved template id (ChannelNeeds)
+  std::vector<std::string> texts;  // `text`: one pattern, or its variants in order
+  std::string provider_template;   // the provider's approved template id (ChannelNeeds)
   std::vector<std::pair<std::string, std::string>> provider_params;  // variable, pattern
 };
 
@@ -91,6 +107,12 @@ class Router {
   // The notifications for one event (empty: nobody to tell). Errors are
   // render failures that the caller dead-letters.
   Result<std::vector<v1::Notification>> Render(const v1::Event& e) const;
+  // The same, and appends to `blanks` each "route: {parameter}" that printed
+  // empty (or 未定): a field the event lacked in the variant used because no
+  // variant fitted. Never one for a built-in template over the daemon's
+  // events (tests/unit/plugins/texts_test.cpp).
+  Result<std::vector<v1::Notification>> Render(const v1::Event& e,
+                                               std::vector<std::string>* blanks) const;
 
   size_t route_count() const;
   uint64_t unreachable() const;  // group members skipped for lack of a contact

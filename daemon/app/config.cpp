@@ -141,6 +141,11 @@ const std::vector<ConfigKey>& Keys() {
        &Config::rota_timer_batch,
        "Most timers fired in one scheduler tick (the rest follow on the next ticks).",
        {1, 1000000}},
+      {"rota.max_backup_posts",
+       &Config::rota_max_backup_posts,
+       "The most shifts one person backs up (AB岗) at any one time, all at one center; planning "
+       "never names a backup who is on duty or on leave then, and rota check reports one.",
+       {1, 20}},
       {"visits.accept_minutes",
        &Config::visits_accept_minutes,
        "An assigned visit not accepted within this goes to the AB岗 backup, then the leader on "

@@ -45,6 +45,7 @@ struct Config {
   int64_t rota_checkin_grace_minutes = 10;
   int64_t rota_publish_notice_days = 7;
   int64_t rota_timer_batch = 5000;
+  int64_t rota_max_backup_posts = 1;
   int64_t visits_accept_minutes = 15;
   int64_t visits_urgent_accept_minutes = 5;
   int64_t visits_follow_up_working_days = 5;

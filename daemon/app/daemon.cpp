@@ -534,6 +534,7 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const Config& config) {
   copts.rota.checkin_grace_minutes = static_cast<uint32_t>(config.rota_checkin_grace_minutes);
   copts.rota.publish_notice_days = static_cast<uint32_t>(config.rota_publish_notice_days);
   copts.timer_batch = static_cast<size_t>(config.rota_timer_batch);
+  copts.rota.max_backup_posts = static_cast<uint32_t>(config.rota_max_backup_posts);
   auto& v = copts.visits;
   v.accept_minutes = static_cast<uint32_t>(config.visits_accept_minutes);
   v.urgent_accept_minutes = static_cast<uint32_t>(config.visits_urgent_accept_minutes);

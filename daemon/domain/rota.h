@@ -41,6 +41,9 @@ struct RotaOptions {
   uint32_t reminder_before_minutes = 60;
   uint32_t checkin_grace_minutes = 10;
   uint32_t publish_notice_days = 7;  // publishing later than this before the month warns
+  // AB岗: the most posts one person backs up at any one time, all at one
+  // center (a person can be called to one place at a time).
+  uint32_t max_backup_posts = 1;
 };
 
 // Working-time rules resolved for one person at one center (defaults from
@@ -157,6 +160,10 @@ class RotaBook {
                            int64_t end = 0) const;
   // Every leave of `staff`.
   std::vector<const v1::Leave*> LeavesOf(std::string_view staff) const;
+  // The shifts `staff` backs up (AB岗, backup_id) starting in [from, to), by
+  // start. Defined in rota_backup.cpp.
+  std::vector<const v1::Shift*> BackedShifts(std::string_view staff, int64_t from,
+                                             int64_t to) const;
   bool MonthPublished(std::string_view center, std::string_view month) const;
   // Shifts of a center whose date is within [from, to], in id order.
   std::vector<const v1::Shift*> CenterShifts(std::string_view center, Date from, Date to) const;
@@ -191,6 +198,8 @@ class RotaBook {
   std::unordered_map<std::string, StaffLoad> loads_;
   std::unordered_map<std::string, std::set<std::pair<int64_t, std::string>>>
       by_staff_;  // start, shift id
+  std::unordered_map<std::string, std::set<std::pair<int64_t, std::string>>>
+      by_backup_;  // start, shift id of the shifts each person backs up
   std::unordered_map<std::string, std::vector<std::string>> leave_by_staff_;
   TimerIndex timers_;  // TimerKind::kShift
 };
@@ -220,6 +229,9 @@ struct PlanCounts {
   // Published shifts changed (a fill staffing a published gap), announced.
   uint32_t changed = 0;
   std::vector<v1::Shift> changed_list;  // as they are now (first 100)
+  // Shifts outside the plan whose AB岗 backup the plan put on duty at the
+  // same time: they get another backup, or none (rota_backup.cpp).
+  uint32_t backups_freed = 0;
 };
 
 Result<Mutation> SetRotation(const RotaCtx& ctx, v1::Rotation r);

@@ -102,6 +102,13 @@ void RotaBook::Index(const v1::Shift& s, int sign) {
       mine.erase({f.start, s.id()});
     }
   }
+  if (!s.backup_id().empty()) {
+    auto& backs = by_backup_[s.backup_id()];
+    if (sign > 0)
+      backs.emplace(f.start, s.id());
+    else
+      backs.erase({f.start, s.id()});
+  }
   if (!s.published()) return;
   auto timer = [&](uint32_t bit) {
     if (s.timers_fired() & bit) return;

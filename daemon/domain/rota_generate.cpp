@@ -27,13 +27,17 @@ using rota_internal::ClockMinute;
 using rota_internal::DateArg;
 using rota_internal::DayOf;
 using rota_internal::Emit;
+using rota_internal::MayBackUp;
 using rota_internal::NeedCenter;
 using rota_internal::NewEvent;
 using rota_internal::NewShift;
 using rota_internal::Overlay;
+using rota_internal::PickBackup;
 using rota_internal::PoolOf;
 using rota_internal::RangeArgs;
+using rota_internal::ReplaceBackup;
 using rota_internal::SetStaff;
+using rota_internal::StaffOrNull;
 
 namespace {
 
@@ -44,14 +48,13 @@ bool Same(const v1::Shift& a, const v1::Shift& b) {
 }
 
 // A gap of a published month that has not begun, staffed as a fill staffs
-// any gap: auto-fill's choice, and a backup the same way when it has none
-// (or its backup is the one chosen). The month is out, so the person is told
-// (shift.changed, coverage.restored into `m`); of the reminders already due
-// only the last fires, as at a late publication. Nullopt when nobody may
-// take it.
+// any gap: auto-fill's choice. Its backup is chosen with the others once
+// the plan's assignments are known, then the person is told (the month is
+// out); of the reminders already due only the last fires, as at a late
+// publication. Nullopt when nobody may take it.
 std::optional<v1::Shift> FillPublishedGap(const RotaCtx& ctx, Overlay& ov,
                                           const std::vector<const v1::Staff*>& pool,
-                                          const v1::Shift& gap, Mutation* m) {
+                                          const v1::Shift& gap) {
   const ShiftFacts f = FactsOf(gap);
   const auto* best = BestCandidate(ov, pool, gap, f);
   if (!best) return std::nullopt;
@@ -62,13 +65,96 @@ std::optional<v1::Shift> FillPublishedGap(const RotaCtx& ctx, Overlay& ov,
   if (ctx.state.rota.TimerDue(s, v1::REMINDER_BEFORE) <= Sec(ctx.now))
     s.set_timers_fired(s.timers_fired() | v1::REMINDER_EVE);
   ov.Of(best->id()).Add(f);
-  if (s.backup_id() == best->id()) s.clear_backup_id();
-  if (s.backup_id().empty()) {
-    if (const auto* second = BestCandidate(ov, pool, s, f, best->id()))
-      s.set_backup_id(second->id());
-  }
-  AnnounceStaffed(ov.net(), s, *best, "", "rota fill: a gap of the published month staffed", m);
   return s;
+}
+
+// A shift the plan decided, waiting for its AB岗 backup.
+struct Planned {
+  v1::Shift shift;
+  const v1::Shift* old = nullptr;  // as the state holds it
+  // The rotation that names the backup (its members in turn from `first`).
+  const v1::Rotation* rot = nullptr;
+  int first = 0;
+  bool published_fill = false;  // FillPublishedGap's: announced once backed up
+};
+
+// Names the backups of `plan` once every assignment is known, so nobody
+// backs up a post while the plan puts them on duty elsewhere: the rotation's
+// members in turn, else the backup the shift had while still free, else for
+// a fill auto-fill's choice. Then the shifts outside the plan (other
+// centers, kept shifts) whose backup the plan put on duty at the same time
+// get another (at this center: the pool and rotations are the plan's) or
+// none (elsewhere), and say so when published.
+void ChooseBackups(const RotaCtx& ctx, Overlay& ov, std::vector<Planned>& plan, PlanCounts* counts,
+                   Mutation* m) {
+  const auto& net = ctx.state.network;
+  std::set<std::string, std::less<>> ids;
+  for (const auto& p : plan) ids.insert(p.shift.id());
+  for (auto& p : plan) {
+    v1::Shift& s = p.shift;
+    const std::string had = s.backup_id();
+    if (!had.empty()) ov.RemovePost(had, s);
+    s.clear_backup_id();
+    const ShiftFacts f = FactsOf(s);
+    const v1::Staff* b = nullptr;
+    const auto* kept = StaffOrNull(net, had);
+    if (p.rot) {
+      b = PickBackup(ctx, ov, s, p.rot, p.first);
+    } else if (kept && MayBackUp(ctx, ov, *kept, s, f)) {
+      b = kept;
+    } else if (s.source() == v1::FILL) {
+      b = PickBackup(ctx, ov, s, nullptr, 0);
+    }
+    if (b) {
+      s.set_backup_id(b->id());
+      ov.AddPost(b->id(), s);
+    }
+    if (p.published_fill) {
+      AnnounceStaffed(net, s, *net.FindStaff(s.assignee_id()), "",
+                      "rota fill: a gap of the published month staffed", m);
+    }
+  }
+  const int64_t now = Sec(ctx.now);
+  const auto& center = plan.empty() ? std::string() : plan.front().shift.center_id();
+  for (const auto& p : plan) {
+    const v1::Shift& s = p.shift;
+    if (s.assignee_id().empty()) continue;
+    const int64_t start = Sec(s.start()), end = Sec(s.end());
+    const bool working = s.kind() != v1::ON_CALL;
+    std::vector<std::string> busy;  // the posts outside the plan they cannot keep
+    const auto& posts = ov.PostsOf(s.assignee_id());
+    for (auto it = posts.lower_bound(start - 2 * common::kDay);
+         it != posts.end() && it->first < end; ++it) {
+      if (it->second.end <= start || ids.count(it->second.shift)) continue;
+      busy.push_back(it->second.shift);
+    }
+    for (const auto& id : busy) {
+      const auto* other = ctx.state.rota.FindShift(id);
+      if (!other || Sec(other->start()) <= now) continue;       // begun: as it was
+      if ((other->kind() != v1::ON_CALL) != working) continue;  // on call beside on site
+      ++counts->backups_freed;
+      const std::string reason =
+          fmt::format("{} is on duty at {} {} {}-{}", s.assignee_id(), s.center_id(), s.date(),
+                      s.start_local(), s.end_local());
+      if (other->center_id() == center) {
+        ReplaceBackup(ctx, ov, *other, reason, m);
+        continue;
+      }
+      v1::Shift o = *other;
+      ov.RemovePost(o.backup_id(), o);
+      o.clear_backup_id();
+      if (o.published()) {
+        auto e = NewEvent(o.center_id());
+        auto* c = e.mutable_shift_changed();
+        *c->mutable_shift() = o;
+        SetStaff(net, o.assignee_id(), c->mutable_staff());
+        SetStaff(net, o.assignee_id(), c->mutable_previous());
+        c->set_reason(fmt::format("{}, so no longer its AB岗 backup; it has none", reason));
+        Emit(m, std::move(e));
+      }
+      m->shifts_put.push_back(std::move(o));
+    }
+  }
 }
 
 }  // namespace
@@ -237,12 +323,15 @@ Result<Mutation> GenerateRota(const RotaCtx& ctx, const v1::RotaGenerateRequest&
       continue;  // booked, not planned: appointment cancel releases it
     existing.emplace(s->id(), s);
     const bool kept = s->published() || Sec(s->start()) <= now;
-    // Re-planned shifts leave their assignee's load until decided again.
+    // Re-planned shifts leave their assignee's load (and their backup's
+    // posts) until decided again.
     if (!kept && !s->assignee_id().empty()) ov.Of(s->assignee_id()).Remove(FactsOf(*s));
+    if (!kept && !s->backup_id().empty()) ov.RemovePost(s->backup_id(), *s);
   }
 
   Mutation m;
   std::set<std::string, std::less<>> seen;
+  std::vector<Planned> plan;
   std::map<std::string, uint32_t> whose;  // published shifts changed, by new assignee
   auto add_gap = [&](const v1::Shift& s, std::string why) {
     ++counts->gaps;
@@ -265,13 +354,11 @@ Result<Mutation> GenerateRota(const RotaCtx& ctx, const v1::RotaGenerateRequest&
       if (old && (old->published() || Sec(old->start()) <= now)) {
         const bool ahead = Sec(old->start()) > now;
         if (req.fill_only() && ahead && old->assignee_id().empty()) {
-          if (auto done = FillPublishedGap(ctx, ov, pool, *old, &m)) {
+          if (auto done = FillPublishedGap(ctx, ov, pool, *old)) {
             ++counts->assigned;
             ++counts->changed;
             ++whose[done->assignee_id()];
-            if (counts->changed_list.size() < kMaxRotaGapsListed)
-              counts->changed_list.push_back(*done);
-            m.shifts_put.push_back(std::move(*done));
+            plan.push_back({std::move(*done), old, nullptr, 0, true});
             continue;
           }
         }
@@ -300,6 +387,8 @@ Result<Mutation> GenerateRota(const RotaCtx& ctx, const v1::RotaGenerateRequest&
         return true;
       };
       bool done = false;
+      const v1::Rotation* backing = nullptr;  // the rotation naming the backup
+      int first = 0;
       if (old) {
         // Assigning a submessage sets it even when empty: a shift never checked
         // in would carry checked_in = 1970 and lose its no-show alarm.
@@ -331,7 +420,11 @@ Result<Mutation> GenerateRota(const RotaCtx& ctx, const v1::RotaGenerateRequest&
           const int nm = r->members_size();
           const int idx = static_cast<int>((turn + pos) % nm);
           s.set_rotation_id(r->id());
-          s.set_backup_id(!r->no_backup() && nm > 1 ? r->members((idx + 1) % nm) : "");
+          s.clear_backup_id();
+          if (!r->no_backup() && nm > 1) {
+            backing = r;
+            first = (idx + 1) % nm;
+          }
           done = try_assign(st.network.FindStaff(r->members(idx)), v1::ROTATION);
           if (!done && why.empty())
             why = fmt::format("rotation {}: {} is gone", r->id(), r->members(idx));
@@ -341,12 +434,6 @@ Result<Mutation> GenerateRota(const RotaCtx& ctx, const v1::RotaGenerateRequest&
       if (!done && fill) {
         const auto* best = BestCandidate(ov, pool, s, f);
         done = try_assign(best, v1::FILL);
-        if (done && s.backup_id().empty()) {
-          ov.Of(best->id()).Add(f);
-          if (const auto* second = BestCandidate(ov, pool, s, f, best->id()))
-            s.set_backup_id(second->id());
-          ov.Of(best->id()).Remove(f);
-        }
         if (!done && why.empty())
           why = pool.empty() ? "nobody works at or covers this center"
                              : "no eligible staff (roles, skills, leave, rules)";
@@ -354,14 +441,20 @@ Result<Mutation> GenerateRota(const RotaCtx& ctx, const v1::RotaGenerateRequest&
       if (done) {
         ov.Of(s.assignee_id()).Add(f);
         ++counts->assigned;
-        if (s.backup_id() == s.assignee_id()) s.set_backup_id("");
       } else {
         s.set_assignee_id("");
         s.set_source(v1::SHIFT_SOURCE_UNSPECIFIED);
         add_gap(s, why.empty() ? "no rotation serves this window (run rota fill)" : why);
       }
-      if (!old || !Same(s, *old)) m.shifts_put.push_back(std::move(s));
+      plan.push_back({std::move(s), old, backing, first, false});
     }
+  }
+  ChooseBackups(ctx, ov, plan, counts, &m);
+  for (auto& p : plan) {
+    if (p.published_fill && counts->changed_list.size() < kMaxRotaGapsListed)
+      counts->changed_list.push_back(p.shift);
+    if (p.published_fill || !p.old || !Same(p.shift, *p.old))
+      m.shifts_put.push_back(std::move(p.shift));
   }
   for (const auto& [id, s] : existing) {
     if (seen.count(id) || s->published() || Sec(s->start()) <= now) continue;
@@ -375,6 +468,10 @@ Result<Mutation> GenerateRota(const RotaCtx& ctx, const v1::RotaGenerateRequest&
     for (const auto& [id, n] : whose) names.push_back(n > 1 ? fmt::format("{} x{}", id, n) : id);
     m.summary +=
         fmt::format(", {} published changed ({})", counts->changed, fmt::join(names, ", "));
+  }
+  if (counts->backups_freed > 0) {
+    m.summary += fmt::format(", {} AB岗 backup(s) elsewhere put on duty here and replaced",
+                             counts->backups_freed);
   }
   auto e = NewEvent(center);
   auto* g = e.mutable_rota_generated();
@@ -416,13 +513,25 @@ Mutation GenerateReads(const State& st, const v1::RotaGenerateRequest& req) {
     for (const auto* s : st.rota.CenterShifts(center, from, to)) {
       shifts.insert(s->id());
       if (!s->assignee_id().empty()) people.insert(s->assignee_id());
+      if (!s->backup_id().empty()) people.insert(s->backup_id());
     }
   }
+  // The shifts they back up (AB岗 posts), and who holds the published ones:
+  // a plan that puts someone on duty frees them from backing up elsewhere,
+  // and says so (shift.changed).
+  std::set<std::string, std::less<>> holders;
   for (const auto& id : people) {
     const auto* s = st.network.FindStaff(id);
     if (!s) continue;
     r.staff_put.push_back(*s);
     for (const auto* x : st.rota.StaffShifts(id, INT64_MIN, INT64_MAX)) shifts.insert(x->id());
+    for (const auto* x : st.rota.BackedShifts(id, INT64_MIN, INT64_MAX)) {
+      shifts.insert(x->id());
+      if (x->published() && !people.count(x->assignee_id())) holders.insert(x->assignee_id());
+    }
+  }
+  for (const auto& id : holders) {
+    if (const auto* s = st.network.FindStaff(id)) r.staff_put.push_back(*s);
   }
   for (const auto& [id, l] : st.rota.leave()) {
     if (people.count(l.staff_id())) r.leave_put.push_back(l);

@@ -8,9 +8,11 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
@@ -115,7 +117,15 @@ void AnnounceStaffed(const Network& net, const v1::Shift& s, const v1::Staff& pe
 // may not take `s` on `day`, or empty.
 std::string Ineligible(const RotaBook& book, const v1::Staff& st, const v1::Shift& s, int32_t day);
 
-// Copies of the loads of the people a plan touches, changed as it goes.
+// One AB岗 post a person holds: the shift they back up, by its start.
+struct BackupPost {
+  int64_t end = 0;
+  std::string center, shift;
+};
+using BackupPosts = std::multimap<int64_t, BackupPost>;  // by start
+
+// Copies of the loads (and AB岗 posts) of the people a plan touches,
+// changed as it goes.
 class Overlay {
  public:
   Overlay(const RotaBook& book, const Network& net) : book_(book), net_(net) {}
@@ -140,11 +150,17 @@ class Overlay {
     return Ineligible(book_, st, s, f.day).empty();
   }
   const Network& net() const { return net_; }
+  // The shifts `staff` backs up, as the plan has them so far; AddPost and
+  // RemovePost change them (rota_backup.cpp).
+  const BackupPosts& PostsOf(const std::string& staff);
+  void AddPost(const std::string& staff, const v1::Shift& s);
+  void RemovePost(const std::string& staff, const v1::Shift& s);
 
  private:
   const RotaBook& book_;
   const Network& net_;
   std::unordered_map<std::string, StaffLoad> loads_;
+  std::unordered_map<std::string, BackupPosts> posts_;
   std::unordered_map<std::string, Rules> rules_;
 };
 
@@ -157,6 +173,43 @@ std::vector<const v1::Staff*> PoolOf(const Network& net, std::string_view center
 // nobody in `pool` may take `s`.
 const v1::Staff* BestCandidate(Overlay& ov, const std::vector<const v1::Staff*>& pool,
                                const v1::Shift& s, const ShiftFacts& f, std::string_view skip = {});
+
+// ---- AB岗 backups (rota_backup.cpp)
+
+// Why `posts` (one person's) leave no room to back up `s` as well: a post
+// overlapping it at another center, or max_posts of them overlapping it at
+// one time. Empty when there is room.
+std::string PostsConflict(const BackupPosts& posts, const v1::Shift& s, uint32_t max_posts);
+
+// Whether `p` may back up `s` (AB岗) as the plan `ov` stands: not its
+// assignee, not away (leave, ctx.away_staff), free of duty overlapping it
+// (ON_CALL beside on-site duty excepted, as for assignments), room among
+// their posts (PostsConflict, rota.max_backup_posts) and able to take it
+// over within the roles, skills and working-time rules.
+bool MayBackUp(const RotaCtx& ctx, Overlay& ov, const v1::Staff& p, const v1::Shift& s,
+               const ShiftFacts& f);
+
+// The AB岗 backup planning names for `s` (its assignee set, or a gap): the
+// first of `rot`'s members from `first` on who MayBackUp, else auto-fill's
+// choice among the center's pool who may; never `skip`. Null when nobody
+// may: an empty backup is honest, a busy one is not.
+const v1::Staff* PickBackup(const RotaCtx& ctx, Overlay& ov, const v1::Shift& s,
+                            const v1::Rotation* rot, int first, std::string_view skip = {});
+
+// A shift whose backup `gone` may no longer back it up (leave, departure,
+// on duty elsewhere): another by PickBackup (the shift's rotation from the
+// member after `gone`, when the rotation made the shift), or none. Updates
+// `ov`'s posts; a published shift says which in shift.changed with `reason`;
+// the shift goes into `m`.
+void ReplaceBackup(const RotaCtx& ctx, Overlay& ov, v1::Shift s, const std::string& reason,
+                   Mutation* m);
+
+// Why the backup of `s`, as the state holds it, cannot back it up, for rota
+// check: (rule, detail) pairs, rule "backup_on_duty" (an overlapping shift
+// of theirs, ON_CALL beside on-site excepted), "backup_on_leave" or
+// "backup_posts" (PostsConflict). Empty for a free backup or none.
+std::vector<std::pair<std::string, std::string>> BackupProblems(const RotaCtx& ctx,
+                                                                const v1::Shift& s);
 
 // ---- planned shifts (rota_generate.cpp)
 

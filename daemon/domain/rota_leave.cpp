@@ -32,6 +32,7 @@ using rota_internal::NewEvent;
 using rota_internal::Overlay;
 using rota_internal::PoolOf;
 using rota_internal::RangeArgs;
+using rota_internal::ReplaceBackup;
 using rota_internal::SetStaff;
 using rota_internal::StaffOrNull;
 
@@ -50,6 +51,7 @@ void Reassign(const RotaCtx& ctx, Overlay& ov, v1::Shift s, const std::string& r
   const bool backup_ok = backup && backup->id() != previous && ov.Why(*backup, s, f).empty();
   if (backup_ok) {
     s.set_assignee_id(backup->id());
+    ov.RemovePost(backup->id(), s);
     s.set_backup_id("");
     s.set_source(v1::BACKUP);
     s.set_forced(false);
@@ -79,55 +81,6 @@ void Reassign(const RotaCtx& ctx, Overlay& ov, v1::Shift s, const std::string& r
       *g->mutable_leader() = *l;
     auto pool = PoolOf(net, s.center_id());
     if (const auto* p = BestCandidate(ov, pool, s, f, previous)) *g->mutable_proposal() = *p;
-    Emit(m, std::move(e));
-  }
-  m->shifts_put.push_back(std::move(s));
-}
-
-// A shift whose AB岗 backup `gone` is away for it (ctx.away_staff): another
-// backup by the rules planning chose one by — the next member of the
-// shift's rotation after `gone`, else auto-fill's choice among the
-// center's pool — who is not the assignee and may take the shift (roles,
-// skills, leave, working-time rules); empty when nobody may.
-// shift.changed says which when the shift is published.
-void ReplaceBackup(const RotaCtx& ctx, Overlay& ov, v1::Shift s, const std::string& reason,
-                   Mutation* m) {
-  const auto& st = ctx.state;
-  const auto& net = st.network;
-  const std::string gone = s.backup_id();
-  const ShiftFacts f = FactsOf(s);
-  auto may = [&](const v1::Staff* p) {
-    return p && p->id() != gone && p->id() != s.assignee_id() && !AwayFrom(ctx, p->id(), s) &&
-           ov.Why(*p, s, f).empty();
-  };
-  const v1::Staff* next = nullptr;
-  auto rot = st.rota.rotations().find(s.rotation_id());
-  if (s.source() == v1::ROTATION && rot != st.rota.rotations().end() && !rot->second.no_backup()) {
-    const auto& members = rot->second.members();
-    const auto at = std::find(members.begin(), members.end(), gone);
-    const int n = members.size(), from = at == members.end() ? 0 : int(at - members.begin()) + 1;
-    for (int k = 0; k < n && !next; ++k) {
-      const auto* p = StaffOrNull(net, members[(from + k) % n]);
-      if (may(p)) next = p;
-    }
-  }
-  if (!next) {
-    auto pool = PoolOf(net, s.center_id());
-    std::erase_if(pool, [&](const v1::Staff* p) { return !may(p); });
-    next = BestCandidate(ov, pool, s, f, s.assignee_id());
-  }
-  s.set_backup_id(next ? next->id() : "");
-  if (s.published()) {
-    auto e = NewEvent(s.center_id());
-    auto* b = e.mutable_shift_changed();
-    *b->mutable_shift() = s;
-    SetStaff(net, s.assignee_id(), b->mutable_staff());
-    SetStaff(net, s.assignee_id(), b->mutable_previous());
-    b->set_reason(
-        next ? fmt::format("{}: {} is the AB岗 backup instead of {}", reason, next->id(), gone)
-             : fmt::format("{}: {} no longer backs it up and nobody else may, so it "
-                           "has no AB岗 backup",
-                           reason, gone));
     Emit(m, std::move(e));
   }
   m->shifts_put.push_back(std::move(s));

@@ -20,6 +20,7 @@ namespace zhiban::domain {
 using common::kDay;
 using common::Sec;
 using common::Ts;
+using rota_internal::BackupProblems;
 using rota_internal::DayOf;
 using rota_internal::LeaveDayMinutes;
 using rota_internal::MondayOf;
@@ -56,6 +57,15 @@ Status CheckRota(const RotaCtx& ctx, const v1::RotaCheckRequest& req, v1::RotaCh
   }
   Overlay ov(st.rota, st.network);
   for (const auto* s : shifts) {
+    // An AB岗 backup who could not be called: on duty elsewhere, on leave,
+    // or backing up more posts at once than rota.max_backup_posts.
+    for (auto& [rule, detail] : BackupProblems(ctx, *s)) {
+      auto* b = out->add_breaches();
+      b->set_shift_id(s->id());
+      b->set_staff_id(s->backup_id());
+      b->set_rule(std::move(rule));
+      b->set_detail(std::move(detail));
+    }
     if (s->assignee_id().empty()) {
       if (++gaps <= 1000) *out->add_gaps() = *s;
       continue;

@@ -421,11 +421,16 @@ TEST_F(RotaTest, RotationsFollowMakeupWorkdaysAndHolidayBlocks) {
       << "the leader rotation turns weekly";
   EXPECT_NE(oncall.assignee_id(), Shift("xingfu/2026-02-17/0000-ON_CALL-0").assignee_id())
       << "Monday 00:00 is before the 08:00 handoff: still last week's turn";
-  // Position 0 and 1 of a window get consecutive members; the next one backs up.
+  // Position 0 and 1 of a window get consecutive members; the next member
+  // free then backs up (issue 36: not position 1's assignee, on duty beside
+  // them), one post each.
   const auto& mon0 = Shift("xingfu/2026-02-09/0830-REGULAR-0");
   const auto& mon1 = Shift("xingfu/2026-02-09/0830-REGULAR-1");
   EXPECT_NE(mon0.assignee_id(), mon1.assignee_id());
-  EXPECT_EQ(mon0.backup_id(), mon1.assignee_id());
+  EXPECT_FALSE(mon0.backup_id().empty());
+  EXPECT_NE(mon0.backup_id(), mon1.assignee_id());
+  EXPECT_NE(mon1.backup_id(), mon0.assignee_id());
+  EXPECT_NE(mon0.backup_id(), mon1.backup_id());
   // The rotation's windows it does not serve are gaps, not invented assignments.
   EXPECT_TRUE(Shift("xingfu/2026-02-09/1200-NOON-0").assignee_id().empty());
   EXPECT_GT(counts_.gaps, 0u);
@@ -671,7 +676,11 @@ TEST_F(RotaTest, TimersFireOnceEachWithHandoffsAndNoShows) {
     }
     if (e.has_coverage_gap()) {
       EXPECT_NE(e.coverage_gap().reason().find("no-show"), std::string::npos);
-      EXPECT_EQ(e.coverage_gap().backup().id(), "a1");
+      // a1 worked the week through (fill): taking Saturday would be a 7th
+      // day in a row, so someone who may take it backs it up.
+      EXPECT_FALSE(e.coverage_gap().backup().id().empty());
+      EXPECT_EQ(e.coverage_gap().backup().id(),
+                Shift("xingfu/2026-01-10/0900-STAGGERED-0").backup_id());
     }
   }
   Apply(st_, std::move(m));
@@ -1658,6 +1667,220 @@ TEST_F(RotaTest, GenerationOnItsReadsIsGenerationOnTheWholeState) {
   h1.add_skills("elderly-care");
   st_.network.PutStaff(h1);
   EXPECT_NE(Digest(GenerateReads(st_, req)), before) << "h1 covers xingfu";
+}
+
+// ---- issue 36: AB岗 backups who are free at planning time ------------------------
+
+class BackupTest : public RotaTest {
+ protected:
+  // A second center, hexie, with the same policy; `people` work there (and
+  // cover xingfu when `cover`).
+  void Hexie(std::vector<std::string> people, bool cover) {
+    v1::Center c;
+    c.set_id("hexie");
+    c.set_name("和谐社区");
+    st_.network.PutCenter(c);
+    v1::PolicyAssignment a;
+    a.set_center_id("hexie");
+    a.set_policy("community-standard");
+    a.set_from("2025-01-01");
+    Do(AssignPolicy(st_.policies, st_.network, a));
+    for (const auto& id : people) {
+      v1::Staff s;
+      s.set_id(id);
+      s.set_name(id);
+      s.set_center_id("hexie");
+      s.add_roles(v1::WORKER);
+      s.add_skills("social-security");
+      if (cover) s.add_cover_center_ids("xingfu");
+      st_.network.PutStaff(s);
+    }
+  }
+  Result<Mutation> GenerateAt(const char* center, const char* from, const char* to, bool fill) {
+    v1::RotaGenerateRequest req;
+    req.set_center_id(center);
+    req.set_from(from);
+    req.set_to(to);
+    req.set_fill(fill);
+    PlanCounts counts;
+    auto m = GenerateRota(Ctx(), req, &counts);
+    counts_ = counts;
+    return m;
+  }
+  // Every shift whose backup cannot back it up, with why: the backup holds
+  // an overlapping shift (on site beside on site, on call beside on call),
+  // is on leave, or backs up another overlapping post (max 1).
+  std::vector<std::string> BusyBackups() {
+    std::vector<std::string> out;
+    for (const auto& [id, s] : st_.rota.shifts()) {
+      if (s.backup_id().empty()) continue;
+      const ShiftFacts f = FactsOf(s);
+      for (const auto& [oid, o] : st_.rota.shifts()) {
+        if (oid == id || o.start().seconds() >= f.end || o.end().seconds() <= f.start) continue;
+        if (o.assignee_id() == s.backup_id() && FactsOf(o).working == f.working)
+          out.push_back(id + ": " + s.backup_id() + " on duty at " + oid);
+        if (o.backup_id() == s.backup_id())
+          out.push_back(id + ": " + s.backup_id() + " also backs up " + oid);
+      }
+      if (st_.rota.LeaveOn(s.backup_id(), f.day, f.start, f.end))
+        out.push_back(id + ": " + s.backup_id() + " on leave");
+    }
+    return out;
+  }
+  static std::set<std::string> BackupRules(const v1::RotaCheckReply& c, const std::string& shift) {
+    std::set<std::string> out;
+    for (const auto& b : c.breaches()) {
+      if (b.shift_id() == shift && b.rule().starts_with("backup")) out.insert(b.rule());
+    }
+    return out;
+  }
+};
+
+// A generated month names no backup who is on duty at the same time (the
+// rotation's next member used to be position 1's assignee of the same
+// window), none on leave, and nobody backs up two posts at once.
+TEST_F(BackupTest, AGeneratedMonthNamesOnlyFreeBackups) {
+  Rotation("weekday", {"a1", "a2", "a3", "a4"}, 1, {v1::REGULAR}, {v1::WORKDAY});
+  Rotation("weekend", {"a1", "a2", "a3"}, 7, {v1::STAGGERED}, {v1::WEEKEND});
+  Do(AddLeave(Ctx(), Leave("lv", "a4", v1::ANNUAL, "2026-03-09", "2026-03-13")));
+  Do(Generate("2026-03-01", "2026-03-31", /*fill=*/true));
+  const auto busy = BusyBackups();
+  EXPECT_TRUE(busy.empty()) << busy.size() << " busy, first " << busy.front();
+  size_t backed = 0;
+  for (const auto& [id, s] : st_.rota.shifts()) backed += !s.backup_id().empty();
+  EXPECT_GT(backed, st_.rota.shifts().size() / 2) << "most shifts still have a backup";
+  auto c = Check("2026-03-01", "2026-03-31");
+  for (const auto& b : c.breaches()) EXPECT_FALSE(b.rule().starts_with("backup")) << b.detail();
+}
+
+// Generating a second center that puts a person on duty frees them from
+// backing up a post elsewhere at that time: the other center's shift loses
+// them (and says so when published) instead of keeping a busy backup.
+TEST_F(BackupTest, DutyAtOneCenterFreesTheBackupPostAtAnother) {
+  Hexie({"h1", "h2"}, /*cover=*/true);
+  v1::Rotation r;
+  r.set_id("hexie-weekend");
+  r.set_center_id("hexie");
+  r.add_members("h2");
+  r.add_members("h1");
+  r.set_period_days(7);
+  r.set_handoff("08:00");
+  r.set_start_date("2026-01-05");
+  r.add_kinds(v1::STAGGERED);
+  Do(SetRotation(Ctx(), r));
+  Do(GenerateAt("hexie", "2026-01-05", "2026-01-31", false));
+  const std::string sat = "hexie/2026-01-10/0900-STAGGERED-0";
+  ASSERT_EQ(Shift(sat).assignee_id(), "h2");
+  ASSERT_EQ(Shift(sat).backup_id(), "h1");
+  v1::RotaPublishRequest pub;
+  pub.set_center_id("hexie");
+  pub.set_month("2026-01");
+  v1::RotaPublishReply reply;
+  Do(PublishMonth(Ctx(), pub, &reply));
+  Rotation("weekend", {"h1", "a1"}, 7, {v1::STAGGERED}, {v1::WEEKEND});
+  auto m = Generate("2026-01-05", "2026-01-31", false);
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  ASSERT_EQ(Count(*m, "shift.changed"), 4u) << "the four hexie weekend days h1 backs up";
+  for (const auto& e : m->events) {
+    if (!e.has_shift_changed()) continue;
+    EXPECT_EQ(e.center_id(), "hexie");
+    EXPECT_EQ(e.shift_changed().staff().id(), "h2") << "the assignee stays";
+    EXPECT_NE(e.shift_changed().reason().find("h1 is on duty at xingfu"), std::string::npos)
+        << e.shift_changed().reason();
+  }
+  EXPECT_EQ(counts_.backups_freed, 4u);
+  Do(std::move(m));
+  EXPECT_EQ(Shift("xingfu/2026-01-10/0900-STAGGERED-0").assignee_id(), "h1");
+  EXPECT_TRUE(Shift(sat).backup_id().empty()) << "honest: nobody, not a busy h1";
+  EXPECT_TRUE(BusyBackups().empty());
+}
+
+// Leave hands a backup post to someone free: the rotation's next member
+// (a3) already backs up a post at hexie then, so another is chosen.
+TEST_F(BackupTest, LeaveHandsTheBackupPostToSomeoneFree) {
+  Hexie({"h1"}, /*cover=*/false);
+  v1::Staff a3 = *st_.network.FindStaff("a3");
+  a3.add_cover_center_ids("hexie");
+  st_.network.PutStaff(a3);
+  v1::Rotation r;
+  r.set_id("hexie-weekend");
+  r.set_center_id("hexie");
+  r.add_members("h1");
+  r.add_members("a3");
+  r.set_period_days(7);
+  r.set_handoff("08:00");
+  r.set_start_date("2026-01-05");
+  r.add_kinds(v1::STAGGERED);
+  Do(SetRotation(Ctx(), r));
+  Do(GenerateAt("hexie", "2026-01-05", "2026-01-31", false));
+  ASSERT_EQ(Shift("hexie/2026-01-10/0900-STAGGERED-0").backup_id(), "a3");
+  Rotation("weekend", {"a1", "a2", "a3"}, 7, {v1::STAGGERED}, {v1::WEEKEND});
+  Do(Generate("2026-01-05", "2026-01-31", false));
+  const std::string sat = "xingfu/2026-01-10/0900-STAGGERED-0";
+  ASSERT_EQ(Shift(sat).assignee_id(), "a1");
+  ASSERT_EQ(Shift(sat).backup_id(), "a2");
+  Do(AddLeave(Ctx(), Leave("lv-a2", "a2", v1::SICK, "2026-01-10", "2026-01-10")));
+  const std::string b = Shift(sat).backup_id();
+  EXPECT_FALSE(b.empty());
+  for (const char* x : {"a1", "a2", "a3"}) EXPECT_NE(b, x) << "a3 backs up hexie then";
+  EXPECT_TRUE(BusyBackups().empty());
+}
+
+// rota check names each backup who cannot back up: on duty elsewhere (an
+// override put them there), on leave, or too many posts at once.
+TEST_F(BackupTest, CheckReportsBackupsWhoCannotBackUp) {
+  Hexie({"h1"}, /*cover=*/false);
+  v1::Staff a2 = *st_.network.FindStaff("a2");
+  a2.add_cover_center_ids("hexie");
+  st_.network.PutStaff(a2);
+  Rotation("weekend", {"a1", "a2", "a3"}, 7, {v1::STAGGERED}, {v1::WEEKEND});
+  Do(Generate("2026-01-05", "2026-01-31", false));
+  Do(GenerateAt("hexie", "2026-01-05", "2026-01-31", false));  // gaps: no rotation
+  const std::string sat = "xingfu/2026-01-10/0900-STAGGERED-0";
+  const std::string sun = "xingfu/2026-01-11/0900-STAGGERED-0";
+  ASSERT_EQ(Shift(sat).backup_id(), "a2");
+  EXPECT_TRUE(BackupRules(Check("2026-01-05", "2026-01-31"), sat).empty());
+  // a2 is put on duty at hexie on Saturday.
+  v1::RotaOverrideRequest o;
+  o.set_shift_id("hexie/2026-01-10/0900-STAGGERED-0");
+  o.set_staff_id("a2");
+  std::vector<v1::Shift> changed;
+  Do(OverrideShifts(Ctx(), o, &changed));
+  auto c = Check("2026-01-05", "2026-01-31");
+  EXPECT_EQ(BackupRules(c, sat), std::set<std::string>{"backup_on_duty"});
+  for (const auto& b : c.breaches()) {
+    if (b.shift_id() != sat) continue;
+    EXPECT_EQ(b.staff_id(), "a2");
+    EXPECT_NE(b.detail().find("a2 is on duty at hexie 2026-01-10 09:00-17:00"), std::string::npos)
+        << b.detail();
+  }
+  // On leave (as the state holds it, not through leave add, which would
+  // have handed the post on).
+  st_.rota.PutLeave(Leave("lv", "a2", v1::SICK, "2026-01-11", "2026-01-11"));
+  ASSERT_EQ(Shift(sun).backup_id(), "a2");
+  EXPECT_EQ(BackupRules(Check("2026-01-05", "2026-01-31"), sun),
+            std::set<std::string>{"backup_on_leave"});
+  // Two overlapping posts: one too many at rota.max_backup_posts 1; at 2
+  // fine at one center, never across two.
+  v1::Shift extra = Shift("xingfu/2026-01-17/0900-STAGGERED-0");
+  ASSERT_EQ(extra.backup_id(), "a3");
+  extra.set_id("xingfu/2026-01-17/0900-STAGGERED-1");
+  extra.set_assignee_id("a1");
+  extra.set_position(1);
+  st_.rota.PutShift(extra);
+  const std::string sat3 = "xingfu/2026-01-17/0900-STAGGERED-0";
+  EXPECT_EQ(BackupRules(Check("2026-01-05", "2026-01-31"), sat3),
+            std::set<std::string>{"backup_posts"});
+  RotaOptions two = st_.rota.options();
+  two.max_backup_posts = 2;
+  st_.rota.SetOptions(two);
+  EXPECT_TRUE(BackupRules(Check("2026-01-05", "2026-01-31"), sat3).empty());
+  v1::Shift away = Shift("hexie/2026-01-17/0900-STAGGERED-0");
+  away.set_backup_id("a3");
+  st_.rota.PutShift(away);
+  EXPECT_EQ(BackupRules(Check("2026-01-05", "2026-01-31"), sat3),
+            std::set<std::string>{"backup_posts"})
+      << "posts at two centers at once";
 }
 
 }  // namespace

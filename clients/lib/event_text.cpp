@@ -20,8 +20,14 @@ std::string Where(const v1::Event& e) {
 }
 
 // "2026-12-01 08:30–12:00" of a shift.
-std::string ShiftSpan(const v1::Shift& s) {
-  return fmt::format("{} {}–{}", s.date(), s.start_local(), s.end_local());
+std::string ShiftSpan(const v1::Shift& s, const std::string& period_end = "") {
+  return fmt::format("{} {}–{}", s.date(), s.start_local(),
+                     period_end.empty() ? s.end_local() : period_end);
+}
+
+// "（本时段共3个班次）" when a duty period holds more than one shift.
+std::string PeriodNote(int shifts) {
+  return shifts > 1 ? fmt::format("（本时段共{}个班次）", shifts) : "";
 }
 
 // "调度员（范围：dongshi）": a role within a center's subtree, or the whole network.
@@ -222,7 +228,8 @@ std::string EventText(const v1::Event& e) {
     }
     case v1::Event::kShiftReminder: {
       const auto& r = e.shift_reminder();
-      return fmt::format("值班提醒：{} {} {}", ShiftSpan(r.shift()), Where(e), Name(r.staff()));
+      return fmt::format("值班提醒：{} {} {}{}", ShiftSpan(r.shift(), r.period_end_local()),
+                         Where(e), Name(r.staff()), PeriodNote(r.period_shift_ids_size()));
     }
     case v1::Event::kShiftHandoff: {
       const auto& h = e.shift_handoff();
@@ -231,7 +238,9 @@ std::string EventText(const v1::Event& e) {
     }
     case v1::Event::kShiftCheckedIn: {
       const auto& c = e.shift_checked_in();
-      return fmt::format("{}已签到：{} {}", Name(c.staff()), Where(e), ShiftSpan(c.shift()));
+      return fmt::format("{}已签到：{} {}{}", Name(c.staff()), Where(e),
+                         ShiftSpan(c.shift(), c.period_end_local()),
+                         PeriodNote(c.period_shift_ids_size()));
     }
     case v1::Event::kCoverageGap: {
       const auto& g = e.coverage_gap();

@@ -133,6 +133,11 @@ const std::vector<ConfigKey>& Keys() {
        "A shift not checked in (rota checkin) this long after its start raises coverage.gap "
        "(no-show).",
        {0, 4 * 60}},
+      {"rota.duty_period_gap_minutes",
+       &Config::rota_duty_period_gap_minutes,
+       "A person's shifts at one center with at most this long between them are one duty period: "
+       "one check-in covers them, one reminder and at most one no-show go out for them.",
+       {0, 12 * 60}},
       {"rota.publish_notice_days",
        &Config::rota_publish_notice_days,
        "rota publish warns when a month is published later than this many days before it starts.",

@@ -43,6 +43,7 @@ struct Config {
   std::string rota_reminder_eve = "20:00";
   int64_t rota_reminder_before_minutes = 60;
   int64_t rota_checkin_grace_minutes = 10;
+  int64_t rota_duty_period_gap_minutes = 120;
   int64_t rota_publish_notice_days = 7;
   int64_t rota_timer_batch = 5000;
   int64_t rota_max_backup_posts = 1;

@@ -532,6 +532,7 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const Config& config) {
   ZB_ASSIGN_OR_RETURN(copts.rota.reminder_eve_minute, ParseLocalMinute(config.rota_reminder_eve));
   copts.rota.reminder_before_minutes = static_cast<uint32_t>(config.rota_reminder_before_minutes);
   copts.rota.checkin_grace_minutes = static_cast<uint32_t>(config.rota_checkin_grace_minutes);
+  copts.rota.duty_period_gap_minutes = static_cast<uint32_t>(config.rota_duty_period_gap_minutes);
   copts.rota.publish_notice_days = static_cast<uint32_t>(config.rota_publish_notice_days);
   copts.timer_batch = static_cast<size_t>(config.rota_timer_batch);
   copts.rota.max_backup_posts = static_cast<uint32_t>(config.rota_max_backup_posts);

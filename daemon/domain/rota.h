@@ -44,6 +44,10 @@ struct RotaOptions {
   // AB岗: the most posts one person backs up at any one time, all at one
   // center (a person can be called to one place at a time).
   uint32_t max_backup_posts = 1;
+  // A person's on-site shifts at one center that follow each other with at
+  // most this long between them are one duty period (值班时段): one check-in,
+  // one reminder, one no-show. 120 min spans a lunch break.
+  uint32_t duty_period_gap_minutes = 120;
 };
 
 // Working-time rules resolved for one person at one center (defaults from
@@ -169,6 +173,12 @@ class RotaBook {
   std::vector<const v1::Shift*> CenterShifts(std::string_view center, Date from, Date to) const;
   // Shift ids of a staff member, by start.
   std::vector<const v1::Shift*> StaffShifts(std::string_view staff, int64_t from, int64_t to) const;
+  // The duty period of an on-site shift: the assignee's on-site shifts at the
+  // same center chained to it by gaps of at most duty_period_gap_minutes.
+  // PeriodBefore: the shift of the period just before `s` (nullptr: `s`
+  // opens its period). PeriodFrom: `s` and the period's shifts after it.
+  const v1::Shift* PeriodBefore(const v1::Shift& s) const;
+  std::vector<const v1::Shift*> PeriodFrom(const v1::Shift& s) const;
   // When timer `bit` (a v1::ShiftTimer) of a published shift is due, in
   // seconds since the epoch: the one rule the timer index and publication share.
   int64_t TimerDue(const v1::Shift& s, uint32_t bit) const;

@@ -2,6 +2,7 @@
 #include "daemon/domain/rota.h"
 
 #include <algorithm>
+#include <iterator>
 
 #include <fmt/format.h>
 
@@ -85,6 +86,42 @@ std::vector<const v1::Shift*> RotaBook::StaffShifts(std::string_view staff, int6
   if (it == by_staff_.end()) return out;
   for (auto j = it->second.lower_bound({from, {}}); j != it->second.end() && j->first < to; ++j) {
     if (const auto* s = FindShift(j->second)) out.push_back(s);
+  }
+  return out;
+}
+
+const v1::Shift* RotaBook::PeriodBefore(const v1::Shift& s) const {
+  if (s.assignee_id().empty() || s.kind() == v1::ON_CALL) return nullptr;
+  auto it = by_staff_.find(s.assignee_id());
+  if (it == by_staff_.end()) return nullptr;
+  const int64_t start = Sec(s.start());
+  // The person's on-site shift just before this one: a shift elsewhere in
+  // between ends the period (they left the building).
+  for (auto j = std::make_reverse_iterator(it->second.lower_bound({start, s.id()}));
+       j != it->second.rend(); ++j) {
+    const auto* prev = FindShift(j->second);
+    if (!prev || prev->kind() == v1::ON_CALL) continue;
+    const bool chained = prev->center_id() == s.center_id() &&
+                         Sec(prev->end()) + int64_t(options_.duty_period_gap_minutes) * 60 >= start;
+    return chained ? prev : nullptr;
+  }
+  return nullptr;
+}
+
+std::vector<const v1::Shift*> RotaBook::PeriodFrom(const v1::Shift& s) const {
+  std::vector<const v1::Shift*> out{&s};
+  if (s.assignee_id().empty() || s.kind() == v1::ON_CALL) return out;
+  auto it = by_staff_.find(s.assignee_id());
+  if (it == by_staff_.end()) return out;
+  int64_t end = Sec(s.end());
+  for (auto j = it->second.upper_bound({Sec(s.start()), s.id()}); j != it->second.end(); ++j) {
+    const auto* next = FindShift(j->second);
+    if (!next || next->kind() == v1::ON_CALL) continue;
+    if (next->center_id() != s.center_id() ||
+        Sec(next->start()) > end + int64_t(options_.duty_period_gap_minutes) * 60)
+      break;
+    out.push_back(next);
+    end = std::max(end, Sec(next->end()));
   }
   return out;
 }

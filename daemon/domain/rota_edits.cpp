@@ -3,11 +3,13 @@
 #include "daemon/domain/rota.h"
 
 #include <algorithm>
+#include <chrono>
 #include <string>
 #include <vector>
 
 #include <fmt/format.h>
 
+#include "daemon/base/time_util.h"
 #include "daemon/domain/access.h"
 #include "daemon/domain/common.h"
 #include "daemon/domain/rota_internal.h"
@@ -240,20 +242,40 @@ Result<Mutation> CheckIn(const RotaCtx& ctx, std::string_view staff) {
   const auto& st = ctx.state;
   ZB_ASSIGN_OR_RETURN(auto person, NeedStaff(st, std::string(staff), "staff_id"));
   const int64_t now = Sec(ctx.now);
+  const v1::Shift* covered = nullptr;  // running or starting soon, checked in already
   for (const auto* s : st.rota.StaffShifts(staff, now - 2 * kDay, now + kCheckinEarly + 1)) {
-    if (Sec(s->end()) <= now || Sec(s->start()) - kCheckinEarly > now || s->has_checked_in())
-      continue;
+    if (Sec(s->end()) <= now || Sec(s->start()) - kCheckinEarly > now) continue;
     if (s->kind() == v1::ON_CALL) continue;
-    v1::Shift c = *s;
-    *c.mutable_checked_in() = Ts(now);
+    if (s->has_checked_in()) {
+      if (!covered) covered = s;
+      continue;
+    }
+    // One check-in covers the duty period: this shift and the person's
+    // shifts at the same center that follow it without a long break.
     Mutation m;
-    m.summary = fmt::format("{} checked in to {}", staff, c.id());
-    auto e = NewEvent(c.center_id());
-    *e.mutable_shift_checked_in()->mutable_shift() = c;
-    *e.mutable_shift_checked_in()->mutable_staff() = *person;
+    auto e = NewEvent(s->center_id());
+    auto* b = e.mutable_shift_checked_in();
+    *b->mutable_staff() = *person;
+    for (const auto* x : st.rota.PeriodFrom(*s)) {
+      if (x->has_checked_in()) continue;
+      v1::Shift c = *x;
+      *c.mutable_checked_in() = Ts(now);
+      if (x == s) *b->mutable_shift() = c;
+      b->add_period_shift_ids(c.id());
+      b->set_period_end_local(c.end_local());
+      m.shifts_put.push_back(std::move(c));
+    }
+    m.summary = b->period_shift_ids_size() > 1
+                    ? fmt::format("{} checked in to {} (and {} more of the duty period)", staff,
+                                  s->id(), b->period_shift_ids_size() - 1)
+                    : fmt::format("{} checked in to {}", staff, s->id());
     Emit(&m, std::move(e));
-    m.shifts_put.push_back(std::move(c));
     return m;
+  }
+  if (covered) {
+    return Status::FailedPrecondition(fmt::format(
+        "{} is already checked in for {} (at {}); one check-in covers the duty period", staff,
+        covered->id(), FormatIsoTime(TimePoint(std::chrono::seconds(Sec(covered->checked_in()))))));
   }
   return Status::FailedPrecondition(fmt::format(
       "{} has no on-site shift running now or starting within 30 minutes (not yet checked in)",

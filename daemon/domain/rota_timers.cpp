@@ -39,6 +39,11 @@ Mutation FireTimers(const RotaCtx& ctx, size_t limit) {
     if (!s || (s->timers_fired() & t.bit)) continue;
     ++fired;
     s->set_timers_fired(s->timers_fired() | t.bit);
+    // Reminders and the no-show belong to the duty period: its first shift
+    // raises them for all of it.
+    const bool per_period =
+        t.bit == v1::REMINDER_EVE || t.bit == v1::REMINDER_BEFORE || t.bit == v1::NO_SHOW;
+    if (per_period && st.rota.PeriodBefore(*s)) continue;
     const bool late = now - t.due > 120;
     // A no-show's leader is never the one who did not show; with no leader
     // on duty at the center, the alarm goes up the tree.
@@ -52,6 +57,10 @@ Mutation FireTimers(const RotaCtx& ctx, size_t limit) {
       SetStaff(net, s->assignee_id(), r->mutable_staff());
       if (leader) *r->mutable_leader() = *leader;
       r->set_lead(t.bit == v1::REMINDER_EVE ? "eve" : "before");
+      for (const auto* x : st.rota.PeriodFrom(*s)) {
+        r->add_period_shift_ids(x->id());
+        r->set_period_end_local(x->end_local());
+      }
       r->set_late(late);
       Emit(&m, std::move(e));
     } else if (t.bit == v1::NO_SHOW) {

@@ -755,6 +755,156 @@ TEST_F(RotaTest, NoLeaderIsAlarmedAboutTheirOwnNoShow) {
 }
 
 // Issue 19: a leader whose leave opens a gap in their own on-call shift is not
+// Issue 36: check-in, reminders and no-shows go by duty period (a person's
+// shifts at one center with at most rota.duty_period_gap_minutes between
+// them), not by shift. Before, a1 checked in at 08:20 for the morning
+// counter got a no-show at 12:10 for the noon desk and another at 13:40.
+class DutyPeriodTest : public RotaTest {
+ protected:
+  static constexpr const char* kMorning = "xingfu/2026-01-06/0830-REGULAR-0";
+  static constexpr const char* kNoon = "xingfu/2026-01-06/1200-NOON-0";
+  static constexpr const char* kAfternoon = "xingfu/2026-01-06/1330-REGULAR-0";
+
+  void SetUp() override {
+    RotaTest::SetUp();
+    Do(Generate("2026-01-05", "2026-01-31", true));
+    v1::RotaPublishRequest pub;
+    pub.set_center_id("xingfu");
+    pub.set_month("2026-01");
+    v1::RotaPublishReply reply;
+    Do(PublishMonth(Ctx(), pub, &reply));
+    // Whatever the fill gave a1 on Tuesday goes to someone free then.
+    for (const auto* s :
+         st_.rota.CenterShifts("xingfu", *ParseDate("2026-01-06"), *ParseDate("2026-01-06"))) {
+      if (s->assignee_id() == "a1") give_.push_back(s->id());
+    }
+    for (const auto& id : give_) {
+      bool given = false;
+      for (const char* other : {"a2", "a3", "a4", "l1"}) given = given || TryAssign(id, other);
+      ASSERT_TRUE(given) << id;
+    }
+  }
+  bool TryAssign(const std::string& id, const char* staff) {
+    v1::RotaOverrideRequest o;
+    o.set_shift_id(id);
+    o.set_staff_id(staff);
+    o.set_force(true);
+    o.set_reason("test");
+    std::vector<v1::Shift> changed;
+    auto m = OverrideShifts(Ctx(), o, &changed);
+    if (!m.ok()) return false;
+    Apply(st_, std::move(*m));
+    return true;
+  }
+  void Assign(const std::string& id, const char* staff) {
+    ASSERT_TRUE(TryAssign(id, staff)) << id << " to " << staff;
+  }
+  void At(const char* iso) {
+    now_ = *ParseIsoTime(iso);
+    Mutation m = FireTimers(Ctx(), 100000);
+    for (const auto& e : m.events) fired_.push_back(e);
+    Apply(st_, std::move(m));
+  }
+  // The alarms and reminders of `staff`'s Tuesday so far, as "kind shift-id".
+  std::vector<std::string> Of(const std::string& staff) const {
+    std::vector<std::string> out;
+    for (const auto& e : fired_) {
+      if (e.has_coverage_gap() && e.coverage_gap().absent().id() == staff &&
+          e.coverage_gap().shift().date() == "2026-01-06")
+        out.push_back("no-show " + e.coverage_gap().shift().id());
+      if (e.has_shift_reminder() && e.shift_reminder().staff().id() == staff &&
+          e.shift_reminder().shift().date() == "2026-01-06")
+        out.push_back(e.shift_reminder().lead() + " " + e.shift_reminder().shift().id());
+    }
+    return out;
+  }
+  std::vector<std::string> give_;
+  std::vector<v1::Event> fired_;
+};
+
+TEST_F(DutyPeriodTest, OneCheckInCoversThePeriodAndOneReminderAnnouncesIt) {
+  for (const char* id : {kMorning, kNoon, kAfternoon}) Assign(id, "a1");
+  At("2026-01-05T20:00:00+08:00");
+  At("2026-01-06T08:20:00+08:00");
+  auto ci = CheckIn(Ctx(), "a1");
+  ASSERT_TRUE(ci.ok()) << ci.status().ToString();
+  ASSERT_EQ(ci->events.size(), 1u);
+  const auto& b = ci->events[0].shift_checked_in();
+  EXPECT_EQ(b.shift().id(), kMorning);
+  EXPECT_EQ(std::vector<std::string>(b.period_shift_ids().begin(), b.period_shift_ids().end()),
+            (std::vector<std::string>{kMorning, kNoon, kAfternoon}));
+  EXPECT_EQ(b.period_end_local(), "17:30");
+  Do(std::move(ci));
+  for (const char* id : {kMorning, kNoon, kAfternoon})
+    EXPECT_TRUE(Shift(id).has_checked_in()) << id;
+  auto again = CheckIn(Ctx(), "a1");
+  ASSERT_FALSE(again.ok());
+  EXPECT_NE(again.status().message().find("already checked in"), std::string::npos)
+      << again.status().message();
+  At("2026-01-06T18:00:00+08:00");
+  EXPECT_EQ(Of("a1"), (std::vector<std::string>{std::string("eve ") + kMorning,
+                                                std::string("before ") + kMorning}))
+      << "one reminder of each lead for the period, no no-show";
+  for (const auto& e : fired_) {
+    if (e.has_shift_reminder() && e.shift_reminder().staff().id() == "a1" &&
+        e.shift_reminder().shift().date() == "2026-01-06") {
+      EXPECT_EQ(e.shift_reminder().period_shift_ids_size(), 3);
+      EXPECT_EQ(e.shift_reminder().period_end_local(), "17:30");
+    }
+  }
+}
+
+TEST_F(DutyPeriodTest, APeriodWithoutCheckInRaisesOneNoShow) {
+  for (const char* id : {kMorning, kNoon, kAfternoon}) Assign(id, "a1");
+  At("2026-01-06T08:41:00+08:00");
+  At("2026-01-06T12:11:00+08:00");
+  At("2026-01-06T13:41:00+08:00");
+  std::vector<std::string> noshows;
+  for (const auto& x : Of("a1")) {
+    if (x.starts_with("no-show")) noshows.push_back(x);
+  }
+  EXPECT_EQ(noshows, std::vector<std::string>{std::string("no-show ") + kMorning});
+  for (const auto& e : fired_) {
+    if (e.has_coverage_gap()) {
+      EXPECT_NE(e.coverage_gap().leader().id(), "a1");
+    }
+  }
+}
+
+TEST_F(DutyPeriodTest, ACheckInJustBeforeTheNextShiftCoversItToo) {
+  // 13:25: the noon desk is on, the afternoon counter starts in 5 minutes.
+  for (const char* id : {kNoon, kAfternoon}) Assign(id, "a1");
+  At("2026-01-06T13:25:00+08:00");
+  auto ci = CheckIn(Ctx(), "a1");
+  ASSERT_TRUE(ci.ok()) << ci.status().ToString();
+  EXPECT_EQ(ci->events[0].shift_checked_in().shift().id(), kNoon);
+  Do(std::move(ci));
+  At("2026-01-06T13:41:00+08:00");
+  for (const auto& x : Of("a1")) {
+    EXPECT_NE(x, std::string("no-show ") + kAfternoon);
+  }
+  EXPECT_TRUE(Shift(kAfternoon).has_checked_in());
+}
+
+TEST_F(DutyPeriodTest, ALongBreakStartsANewPeriod) {
+  // Morning counter, then the extended evening (17:30): 5.5 h apart.
+  const char* evening = "xingfu/2026-01-06/1730-EXTENDED-0";
+  Assign(kMorning, "a1");
+  Assign(evening, "a1");
+  At("2026-01-06T08:20:00+08:00");
+  auto ci = CheckIn(Ctx(), "a1");
+  ASSERT_TRUE(ci.ok()) << ci.status().ToString();
+  EXPECT_EQ(ci->events[0].shift_checked_in().period_shift_ids_size(), 1);
+  Do(std::move(ci));
+  At("2026-01-06T17:41:00+08:00");
+  std::vector<std::string> noshows;
+  for (const auto& x : Of("a1")) {
+    if (x.starts_with("no-show")) noshows.push_back(x);
+  }
+  EXPECT_EQ(noshows, std::vector<std::string>{std::string("no-show ") + evening});
+  EXPECT_EQ(st_.rota.PeriodBefore(Shift(evening)), nullptr);
+}
+
 // the leader alarmed about it (the state still showed them on duty then).
 TEST_F(RotaTest, ALeaderOnLeaveIsNotAlarmedAboutTheirOwnGap) {
   Rotation("leader", {"l1", "l2"}, 7, {v1::ON_CALL}, {v1::HOLIDAY});

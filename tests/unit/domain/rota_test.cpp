@@ -2033,5 +2033,89 @@ TEST_F(BackupTest, CheckReportsBackupsWhoCannotBackUp) {
       << "posts at two centers at once";
 }
 
+// The demo network (ops/demo: four centers, twelve staff, xingfu's weekend
+// rotation) planned for three months, center after center as `rota generate
+// --center all --fill` does: no backup is on duty elsewhere, on leave or
+// backing up two posts at once (issue 36 counted 90 of 710 shifts).
+TEST_F(BackupTest, TheDemoNetworkPlansNoBusyBackup) {
+  auto rows = [](const std::string& path) {
+    std::vector<std::vector<std::string>> out;
+    std::istringstream in(test::ReadSource(path));
+    std::string line;
+    std::getline(in, line);  // the header
+    while (std::getline(in, line)) {
+      std::vector<std::string> cells;
+      std::istringstream l(line);
+      for (std::string c; std::getline(l, c, ',');) cells.push_back(c);
+      if (line.ends_with(",")) cells.emplace_back();
+      out.push_back(std::move(cells));
+    }
+    return out;
+  };
+  auto split = [](const std::string& s) {
+    std::vector<std::string> out;
+    std::istringstream l(s);
+    for (std::string c; std::getline(l, c, ';');) out.push_back(c);
+    return out;
+  };
+  std::vector<std::string> centers;
+  for (const auto& r : rows("ops/demo/centers.csv")) {
+    v1::Center c;
+    c.set_id(r[0]);
+    c.set_name(r[1]);
+    c.set_parent_id(r[2]);
+    st_.network.PutCenter(c);
+    centers.push_back(r[0]);
+    v1::PolicyAssignment a;
+    a.set_center_id(r[0]);
+    a.set_policy("community-standard");
+    a.set_from("2025-01-01");
+    Do(AssignPolicy(st_.policies, st_.network, a));
+  }
+  for (const char* id : {"a1", "a2", "a3", "a4", "l1", "l2"}) st_.network.EraseStaff(id);
+  for (const auto& r : rows("ops/demo/staff.csv")) {
+    v1::Staff s;
+    s.set_id(r[0]);
+    s.set_name(r[1]);
+    s.set_center_id(r[2]);
+    s.set_phone(r[3]);
+    for (const auto& x : split(r[5])) {
+      v1::Role role;
+      ASSERT_TRUE(v1::Role_Parse(x, &role)) << x;
+      s.add_roles(role);
+    }
+    for (const auto& x : split(r[6])) s.add_skills(x);
+    for (const auto& x : split(r[7])) s.add_cover_center_ids(x);
+    st_.network.PutStaff(s);
+  }
+  v1::Rotation r;
+  r.set_id("xingfu-weekend");
+  r.set_center_id("xingfu");
+  for (const char* m : {"linan", "chenjing", "zhaolei"}) r.add_members(m);
+  r.set_period_days(7);
+  r.set_handoff("00:00");
+  r.set_start_date("2026-09-01");
+  r.add_day_types(v1::WEEKEND);
+  Do(SetRotation(Ctx(), r));
+  now_ = *ParseIsoTime("2026-08-20T00:00:00+08:00");
+  for (const auto& c : centers) Do(GenerateAt(c.c_str(), "2026-09-01", "2026-11-30", true));
+  size_t backed = 0;
+  for (const auto& [id, s] : st_.rota.shifts()) backed += !s.backup_id().empty();
+  const auto busy = BusyBackups();
+  std::cout << "demo, 2026-09..11: " << st_.rota.shifts().size() << " shifts, " << backed
+            << " with a backup, " << busy.size() << " busy backups\n";
+  EXPECT_TRUE(busy.empty()) << busy.size() << " busy, first " << busy.front();
+  EXPECT_GT(backed, st_.rota.shifts().size() / 2);
+  for (const auto& c : centers) {
+    v1::RotaCheckRequest q;
+    q.set_center_id(c);
+    q.set_from("2026-09-01");
+    q.set_to("2026-11-30");
+    v1::RotaCheckReply out;
+    ASSERT_TRUE(CheckRota(Ctx(), q, &out).ok());
+    for (const auto& b : out.breaches()) EXPECT_FALSE(b.rule().starts_with("backup")) << b.detail();
+  }
+}
+
 }  // namespace
 }  // namespace zhiban::domain

@@ -211,6 +211,13 @@ std::string EventText(const v1::Event& e) {
       return fmt::format("{}已发布{}排班：{}个班次，{}个空岗", Where(e), p.month(), p.shifts(),
                          p.gaps());
     }
+    case v1::Event::kRotaDigest: {
+      const auto& d = e.rota_digest();
+      return fmt::format("{}{}排班：{}个班次（{}小时），周末{}天，节假日{}天，AB岗{}个{}",
+                         Name(d.staff()), d.month(), d.shifts(), d.hours(), d.weekend_days(),
+                         d.holiday_days(), d.backup_shifts(),
+                         d.has_first() ? "，首个班次" + ShiftSpan(d.first()) : std::string());
+    }
     case v1::Event::kShiftAssigned: {
       const auto& a = e.shift_assigned();
       return fmt::format("排班：{} {} 值班{}，AB岗{}", ShiftSpan(a.shift()), Where(e),

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -151,6 +153,50 @@ Result<Mutation> OverrideShifts(const RotaCtx& ctx, const v1::RotaOverrideReques
   return m;
 }
 
+namespace {
+
+// One rota.digest per person holding or backing up a shift of the month
+// just published, in staff id order.
+void EmitDigests(const State& st, const std::string& month, const std::vector<v1::Shift>& shifts,
+                 int64_t now, Mutation* m) {
+  struct Month {
+    v1::RotaDigest d;
+    std::set<std::string> weekend, holiday;
+  };
+  std::map<std::string, Month> people;
+  for (const auto& s : shifts) {
+    if (!s.backup_id().empty())
+      people[s.backup_id()].d.set_backup_shifts(people[s.backup_id()].d.backup_shifts() + 1);
+    if (s.assignee_id().empty()) continue;
+    auto& p = people[s.assignee_id()];
+    p.d.set_shifts(p.d.shifts() + 1);
+    if (Sec(s.start()) > now && (!p.d.has_first() || Sec(s.start()) < Sec(p.d.first().start())))
+      *p.d.mutable_first() = s;
+    if (s.kind() == v1::ON_CALL) {
+      p.d.set_on_call_shifts(p.d.on_call_shifts() + 1);
+    } else {
+      p.d.set_minutes(p.d.minutes() + static_cast<uint32_t>((Sec(s.end()) - Sec(s.start())) / 60));
+    }
+    if (s.kind() == v1::EXTENDED) p.d.set_evenings(p.d.evenings() + 1);
+    if (s.day_type() == v1::WEEKEND) p.weekend.insert(s.date());
+    if (s.day_type() == v1::HOLIDAY) p.holiday.insert(s.date());
+  }
+  const std::string center = shifts.empty() ? "" : shifts.front().center_id();
+  for (auto& [id, p] : people) {
+    p.d.set_month(month);
+    p.d.set_weekend_days(static_cast<uint32_t>(p.weekend.size()));
+    p.d.set_holiday_days(static_cast<uint32_t>(p.holiday.size()));
+    p.d.set_hours(p.d.minutes() % 60 == 0 ? fmt::format("{}", p.d.minutes() / 60)
+                                          : fmt::format("{:.1f}", p.d.minutes() / 60.0));
+    SetStaff(st.network, id, p.d.mutable_staff());
+    auto e = NewEvent(center);
+    *e.mutable_rota_digest() = std::move(p.d);
+    Emit(m, std::move(e));
+  }
+}
+
+}  // namespace
+
 Result<Mutation> PublishMonth(const RotaCtx& ctx, const v1::RotaPublishRequest& req,
                               v1::RotaPublishReply* reply) {
   const auto& st = ctx.state;
@@ -224,6 +270,7 @@ Result<Mutation> PublishMonth(const RotaCtx& ctx, const v1::RotaPublishRequest& 
   b->set_gaps(gaps);
   b->set_late(late);
   Emit(&m, std::move(e));
+  EmitDigests(st, req.month(), m.shifts_put, now, &m);
   reply->set_month(req.month());
   reply->set_shifts(static_cast<uint32_t>(shifts.size()));
   reply->set_gaps(gaps);

@@ -754,7 +754,60 @@ TEST_F(RotaTest, NoLeaderIsAlarmedAboutTheirOwnNoShow) {
   EXPECT_GT(leaders_absent, 0) << "leaders hold shifts and miss them too";
 }
 
-// Issue 19: a leader whose leave opens a gap in their own on-call shift is not
+// Issue 36: publication sent one shift.assigned per shift, 40-60 a person a
+// month; people now get one rota.digest each, whose counts are their month.
+TEST_F(RotaTest, PublicationSendsEachPersonOneDigestOfTheirMonth) {
+  Rotation("leader", {"l1", "l2"}, 7, {v1::ON_CALL}, {v1::HOLIDAY});
+  Do(Generate("2026-02-01", "2026-02-28", true));
+  v1::RotaPublishRequest pub;
+  pub.set_center_id("xingfu");
+  pub.set_month("2026-02");
+  v1::RotaPublishReply reply;
+  auto m = PublishMonth(Ctx(), pub, &reply);
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  std::map<std::string, v1::RotaDigest> digests;
+  bool after_published = false;
+  for (const auto& e : m->events) {
+    if (e.has_rota_published()) after_published = true;
+    if (!e.has_rota_digest()) continue;
+    EXPECT_TRUE(after_published) << "digests follow rota.published";
+    EXPECT_TRUE(digests.emplace(e.rota_digest().staff().id(), e.rota_digest()).second)
+        << "one digest a person";
+  }
+  std::map<std::string, v1::RotaDigest> want;
+  std::map<std::string, std::set<std::string>> weekend, holiday;
+  for (const auto* s :
+       st_.rota.CenterShifts("xingfu", *ParseDate("2026-02-01"), *ParseDate("2026-02-28"))) {
+    if (!s->backup_id().empty())
+      want[s->backup_id()].set_backup_shifts(want[s->backup_id()].backup_shifts() + 1);
+    if (s->assignee_id().empty()) continue;
+    auto& d = want[s->assignee_id()];
+    d.set_shifts(d.shifts() + 1);
+    if (s->kind() == v1::ON_CALL) d.set_on_call_shifts(d.on_call_shifts() + 1);
+    if (s->day_type() == v1::WEEKEND) weekend[s->assignee_id()].insert(s->date());
+    if (s->day_type() == v1::HOLIDAY) holiday[s->assignee_id()].insert(s->date());
+  }
+  ASSERT_EQ(digests.size(), want.size());
+  size_t shifts = 0;
+  for (const auto& [id, d] : digests) {
+    EXPECT_EQ(d.month(), "2026-02");
+    EXPECT_EQ(d.staff().name(), id) << "carries the staff card";
+    EXPECT_EQ(d.shifts(), want[id].shifts()) << id;
+    EXPECT_EQ(d.backup_shifts(), want[id].backup_shifts()) << id;
+    EXPECT_EQ(d.on_call_shifts(), want[id].on_call_shifts()) << id;
+    EXPECT_EQ(d.weekend_days(), weekend[id].size()) << id;
+    EXPECT_EQ(d.holiday_days(), holiday[id].size()) << id;
+    if (d.shifts() > 0) {
+      EXPECT_TRUE(d.has_first()) << id;
+      EXPECT_EQ(d.first().assignee_id(), id);
+    }
+    shifts += d.shifts();
+  }
+  EXPECT_GT(shifts, 5 * digests.size()) << "a digest stands for many shift.assigned";
+  EXPECT_GT(digests["l1"].on_call_shifts() + digests["l2"].on_call_shifts(), 0u)
+      << "春节 on-call duty is counted";
+}
+
 // Issue 36: check-in, reminders and no-shows go by duty period (a person's
 // shifts at one center with at most rota.duty_period_gap_minutes between
 // them), not by shift. Before, a1 checked in at 08:20 for the morning

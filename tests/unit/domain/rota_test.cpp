@@ -958,6 +958,7 @@ TEST_F(DutyPeriodTest, ALongBreakStartsANewPeriod) {
   EXPECT_EQ(st_.rota.PeriodBefore(Shift(evening)), nullptr);
 }
 
+// Issue 19: a leader whose leave opens a gap in their own on-call shift is not
 // the leader alarmed about it (the state still showed them on duty then).
 TEST_F(RotaTest, ALeaderOnLeaveIsNotAlarmedAboutTheirOwnGap) {
   Rotation("leader", {"l1", "l2"}, 7, {v1::ON_CALL}, {v1::HOLIDAY});

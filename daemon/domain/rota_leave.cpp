@@ -39,8 +39,10 @@ using rota_internal::StaffOrNull;
 namespace {
 
 // A shift losing its assignee (leave, departure): the backup takes it when
-// the rules allow; otherwise it is a gap, announced with the replacement
-// that changes no other shift (when there is one).
+// the rules allow (and then backs up no other post at that time: with
+// rota.max_backup_posts above 1 those get another backup); otherwise it is
+// a gap, announced with the replacement that changes no other shift (when
+// there is one).
 void Reassign(const RotaCtx& ctx, Overlay& ov, v1::Shift s, const std::string& reason,
               Mutation* m) {
   const auto& net = ctx.state.network;
@@ -83,7 +85,22 @@ void Reassign(const RotaCtx& ctx, Overlay& ov, v1::Shift s, const std::string& r
     if (const auto* p = BestCandidate(ov, pool, s, f, previous)) *g->mutable_proposal() = *p;
     Emit(m, std::move(e));
   }
+  std::vector<const v1::Shift*> also;  // the backup's other posts then, now on duty
+  if (backup_ok) {
+    const auto& posts = ov.PostsOf(backup->id());
+    for (auto it = posts.lower_bound(f.start - 2 * kDay); it != posts.end() && it->first < f.end;
+         ++it) {
+      const auto* o = ctx.state.rota.FindShift(it->second.shift);
+      // A post of the person going away is re-planned as they are; an on-call
+      // post beside on-site duty may stay (as at planning).
+      if (it->second.end > f.start && o && o->assignee_id() != previous &&
+          (o->kind() != v1::ON_CALL) == f.working)
+        also.push_back(o);
+    }
+  }
+  const std::string taken = fmt::format("{}: {} takes {}", reason, s.assignee_id(), s.id());
   m->shifts_put.push_back(std::move(s));
+  for (const auto* o : also) ReplaceBackup(ctx, ov, *o, taken, m);
 }
 
 // Days of annual leave a year earns after `full_years` of service

@@ -2087,6 +2087,30 @@ TEST_F(BackupTest, CheckReportsBackupsWhoCannotBackUp) {
       << "posts at two centers at once";
 }
 
+// A backup who takes a shift over (leave) backs up nothing else then: with
+// rota.max_backup_posts 2 their other post at that time gets another backup.
+TEST_F(BackupTest, ABackupWhoTakesOverBacksUpNothingElseThen) {
+  RotaOptions two = st_.rota.options();
+  two.max_backup_posts = 2;
+  st_.rota.SetOptions(two);
+  Rotation("weekend", {"a1", "a2", "a3"}, 7, {v1::STAGGERED}, {v1::WEEKEND});
+  Do(Generate("2026-01-05", "2026-01-31", false));
+  const std::string first = "xingfu/2026-01-17/0900-STAGGERED-0";
+  ASSERT_EQ(Shift(first).assignee_id(), "a2");
+  ASSERT_EQ(Shift(first).backup_id(), "a3");
+  v1::Shift second = Shift(first);
+  second.set_id("xingfu/2026-01-17/0900-STAGGERED-1");
+  second.set_assignee_id("a1");
+  second.set_position(1);
+  st_.rota.PutShift(second);
+  EXPECT_TRUE(BackupRules(Check("2026-01-05", "2026-01-31"), second.id()).empty())
+      << "two posts at one center are within the limit";
+  Do(AddLeave(Ctx(), Leave("lv", "a2", v1::SICK, "2026-01-17", "2026-01-17")));
+  EXPECT_EQ(Shift(first).assignee_id(), "a3") << "the backup takes it";
+  EXPECT_NE(Shift(second.id()).backup_id(), "a3") << "a3 is on duty now";
+  EXPECT_TRUE(BackupRules(Check("2026-01-05", "2026-01-31"), second.id()).empty());
+}
+
 // The demo network (ops/demo: four centers, twelve staff, xingfu's weekend
 // rotation) planned for three months, center after center as `rota generate
 // --center all --fill` does: no backup is on duty elsewhere, on leave or

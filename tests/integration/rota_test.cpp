@@ -15,6 +15,7 @@
 #include "daemon/base/time_util.h"
 #include "tests/support/ctl_expect.h"
 #include "tests/support/source.h"
+#include "tests/support/whole_texts.h"
 
 namespace zhiban::test {
 namespace {
@@ -138,6 +139,11 @@ TEST_F(RotaDaemon, SimulatedYear) {
   EXPECT_GT(handoff_at.size(), 700u) << "several changes of duty a day at each center";
   EXPECT_GT(noshow.size(), 2000u) << "nobody checked in this year: one no-show a duty period";
   for (const auto& [id, n] : noshow) EXPECT_TRUE(eve.count(id)) << id << " opens no period";
+  // What people read of the year is whole (issue 36): every built-in text
+  // over every event, as the console prints them.
+  const auto texts = CheckBuiltinTexts(d_.EventsAfter(0));
+  for (const auto& r : texts.reports) ADD_FAILURE() << r;
+  EXPECT_GT(texts.rendered, 1000u);
 }
 
 // A year's plan is long work: computed on the worker thread from a copy while
@@ -330,6 +336,9 @@ TEST_F(RotaDaemon, LeaveOverrideSwapExportLedger) {
   EXPECT_EQ(ledger.value("comp_earned_minutes", 0), ledger.value("rest_day_minutes", 0));
   auto payroll = Ok({"export", "ledger", "--year", "2026", "--center", "xingfu", "--no-bom"});
   EXPECT_TRUE(payroll.out.starts_with("year,staff_id,name,center_id,total_hours")) << payroll.out;
+  // The leave, the forced override and the swap read whole (issue 36).
+  const auto texts = CheckBuiltinTexts(d_.EventsAfter(0));
+  for (const auto& r : texts.reports) ADD_FAILURE() << r;
 }
 
 // Issue 19: `rota generate` run again over a month not yet published (the

@@ -13,6 +13,7 @@
 #include "daemon/base/time_util.h"
 #include "tests/support/ctl_expect.h"
 #include "tests/support/source.h"
+#include "tests/support/whole_texts.h"
 
 namespace zhiban::test {
 namespace {
@@ -527,6 +528,11 @@ TEST_F(StreetMonth, EveryCareVisitOnTimeEveryRequestAnsweredAcrossARestart) {
     staff_cards += bytes.find("社工") != std::string::npos;
   }
   EXPECT_GT(staff_cards, 100u) << "events still say who";
+  // What people read of the month is whole (issue 36): every built-in text
+  // over every event, as the console prints them.
+  const auto texts = CheckBuiltinTexts(events);
+  for (const auto& r : texts.reports) ADD_FAILURE() << r;
+  EXPECT_GT(texts.rendered, 1000u);
   std::cout << fmt::format(
       "street month: {} events, {} care-plan orders ({} residents due in March), {} requests\n",
       events.size(), orders, due_in_month, requests);

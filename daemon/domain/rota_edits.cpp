@@ -186,8 +186,10 @@ void EmitDigests(const State& st, const std::string& month, const std::vector<v1
     p.d.set_month(month);
     p.d.set_weekend_days(static_cast<uint32_t>(p.weekend.size()));
     p.d.set_holiday_days(static_cast<uint32_t>(p.holiday.size()));
-    p.d.set_hours(p.d.minutes() % 60 == 0 ? fmt::format("{}", p.d.minutes() / 60)
-                                          : fmt::format("{:.1f}", p.d.minutes() / 60.0));
+    if (p.d.shifts() > 0) {  // empty when they only back up: a text variant says so
+      p.d.set_hours(p.d.minutes() % 60 == 0 ? fmt::format("{}", p.d.minutes() / 60)
+                                            : fmt::format("{:.1f}", p.d.minutes() / 60.0));
+    }
     SetStaff(st.network, id, p.d.mutable_staff());
     auto e = NewEvent(center);
     *e.mutable_rota_digest() = std::move(p.d);
@@ -251,6 +253,7 @@ Result<Mutation> PublishMonth(const RotaCtx& ctx, const v1::RotaPublishRequest& 
       *a->mutable_shift() = s;
       SetStaff(st.network, s.assignee_id(), a->mutable_staff());
       SetStaff(st.network, s.backup_id(), a->mutable_backup());
+      a->set_at_publication(true);
       Emit(&m, std::move(e));
     }
     m.shifts_put.push_back(std::move(s));

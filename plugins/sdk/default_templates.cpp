@@ -12,12 +12,28 @@ const std::vector<DefaultRoute>& DefaultRoutes() {
   // texts_test.cpp renders them all over every kind of event.
   static const std::vector<DefaultRoute> routes = {
       {"staff.added", {"staff.added"}, {"{staff.name}，欢迎加入{center_name}值班队伍。"}},
+      // A month's publication: one message a person with their month. A
+      // shift added to a month already out (an appointment) is announced
+      // on its own.
+      {"rota.digest",
+       {"rota.digest"},
+       {"{staff.name}，{center_name}{month}排班已发布：您共{shifts}个班次（在岗{hours}小时），"
+        "首个班次{first.date} {first.start_local}–{first.end_local}；周末值班{weekend_days}天，"
+        "节假日值班{holiday_days}天，AB岗{backup_shifts}个。",
+        "{staff.name}，{center_name}{month}排班已发布：您共{shifts}个班次（在岗{hours}小时），"
+        "周末值班{weekend_days}天，节假日值班{holiday_days}天，AB岗{backup_shifts}个。",
+        "{staff.name}，{center_name}{month}排班已发布：您本月无值班班次，AB岗{backup_shifts}个。"}},
       {"shift.assigned",
        {"shift.assigned"},
        {"排班通知：{shift.date} {shift.start_local}–{shift.end_local} {center_name}，"
         "值班{staff.name}{?，AB岗{backup.name}}。",
         "排班通知：{shift.date} {shift.start_local}–{shift.end_local} {center_name}，"
-        "尚无人值班。"}},
+        "尚无人值班。"},
+       false,
+       {},
+       -1,
+       -1,
+       "at_publication"},
       // The new assignee and who had it; a shift that fell empty has no
       // assignee (its gap is announced as coverage.gap too).
       {"shift.changed",
@@ -35,9 +51,10 @@ const std::vector<DefaultRoute>& DefaultRoutes() {
        {"{staff.name}，{center_name} {shift.date} {shift.start_local}–{shift.end_local} "
         "的值班已取消。",
         "{center_name} {shift.date} {shift.start_local}–{shift.end_local} 的值班已取消。"}},
+      // One reminder per duty period: it runs to the period's end.
       {"shift.reminder",
        {"shift.reminder"},
-       {"{staff.name}，值班提醒：{shift.date} {shift.start_local}–{shift.end_local} "
+       {"{staff.name}，值班提醒：{shift.date} {shift.start_local}–{period_end_local} "
         "在{center_name}值班，请准时到岗签到。"}},
       {"shift.handoff",
        {"shift.handoff"},
@@ -138,6 +155,7 @@ toml::table DefaultRoutingConfig(const std::vector<std::string>& extra_to) {
                       {"urgent", d.urgent}};
     if (d.starts_within_hours >= 0) route.insert("starts_within_hours", d.starts_within_hours);
     if (d.starts_beyond_hours >= 0) route.insert("starts_beyond_hours", d.starts_beyond_hours);
+    if (!d.unless.empty()) route.insert("unless", d.unless);
     routes.push_back(std::move(route));
     toml::array texts;
     for (const auto& t : d.texts) texts.push_back(t);

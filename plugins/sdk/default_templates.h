@@ -26,6 +26,7 @@ struct DefaultRoute {
   std::vector<std::string> to;      // empty: the event's subjects (every staff member it names)
   int starts_within_hours = -1;     // >= 0: routing.h's key of that name
   int starts_beyond_hours = -1;
+  std::string unless;  // routing.h's key of that name
 };
 
 // One per topic that concerns staff members, in topic order.

@@ -305,6 +305,8 @@ struct Route {
   // each body's `shift` field they read.
   int64_t within_s = -1, beyond_s = -1;
   std::map<const pb::FieldDescriptor*, const pb::FieldDescriptor*> shift_of;
+  // `unless`: each body's bool field that, when true, skips the route.
+  std::map<const pb::FieldDescriptor*, const pb::FieldDescriptor*> unless_of;
   std::map<const pb::FieldDescriptor*, std::vector<FieldPath>> subjects;
   std::map<const pb::FieldDescriptor*, const pb::FieldDescriptor*> leaders;
 };
@@ -625,13 +627,14 @@ Result<std::unique_ptr<Router>> Router::Parse(const toml::table& config, const C
                                                       "template",
                                                       "urgent",
                                                       "starts_within_hours",
-                                                      "starts_beyond_hours"};
+                                                      "starts_beyond_hours",
+                                                      "unless"};
       if (!keys.count(k.str())) {
         return Status::InvalidArgument(
             "route", Where(source, v,
                            fmt::format("route {}: unknown key '{}' (name, topics, centers, to, "
                                        "template, urgent, starts_within_hours, "
-                                       "starts_beyond_hours)",
+                                       "starts_beyond_hours, unless)",
                                        r.name, k.str())));
       }
     }
@@ -683,6 +686,18 @@ Result<std::unique_ptr<Router>> Router::Parse(const toml::table& config, const C
                                    where, TopicOf(b)));
         }
         r.shift_of[b] = sf;
+      }
+    }
+    if ((*t).contains("unless")) {
+      ZB_ASSIGN_OR_RETURN(auto unless, Get<std::string>((*t)["unless"], where + ".unless", ""));
+      for (const auto* b : r.bodies) {
+        const auto* f = b->message_type()->FindFieldByName(unless);
+        if (!f || f->type() != pb::FieldDescriptor::TYPE_BOOL || f->is_repeated()) {
+          return Status::InvalidArgument(
+              "route", fmt::format("{}.unless: '{}' is not a yes/no field of {}", where, unless,
+                                   TopicOf(b)));
+        }
+        r.unless_of[b] = f;
       }
     }
     r.template_name = (*t)["template"].value_or(std::string());
@@ -756,8 +771,11 @@ namespace {
 // A route's starts_within_hours / starts_beyond_hours against the event:
 // how long after the event's time its shift starts (negative: it has).
 bool StartsWhenWanted(const Route& r, const v1::Event& e, const pb::FieldDescriptor* b) {
-  if (r.within_s < 0 && r.beyond_s < 0) return true;
   const auto& body = e.GetReflection()->GetMessage(e, b);
+  if (auto u = r.unless_of.find(b);
+      u != r.unless_of.end() && body.GetReflection()->GetBool(body, u->second))
+    return false;
+  if (r.within_s < 0 && r.beyond_s < 0) return true;
   const auto& shift =
       static_cast<const v1::Shift&>(body.GetReflection()->GetMessage(body, r.shift_of.at(b)));
   const int64_t ahead = shift.start().seconds() - e.time().seconds();

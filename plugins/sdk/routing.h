@@ -11,6 +11,8 @@
 //   starts_within_hours = 2                 # optional: only when the event's shift starts
 //                                           # within 2 h of the event (or has started)
 //   starts_beyond_hours = 2                 # optional: only when it starts later than that
+//   unless = "at_publication"               # optional: not when this yes/no field of the
+//                                           # event is true
 //
 //   [templates.welcome]
 //   text = "{staff.name}，欢迎加入{center_id}值班队伍"

@@ -541,7 +541,7 @@ Command RotaOverride() {
 }
 
 Command RotaPublish() {
-  return {"rota", "publish", "freeze a month and tell everyone their shifts (shift.assigned)",
+  return {"rota", "publish", "freeze a month and tell each person their month (rota.digest)",
           [](CLI::App* app) -> Runner {
             auto center = std::make_shared<std::string>(), month = std::make_shared<std::string>();
             app->add_option("--center", *center, "center id, or \"all\"")->required();

@@ -318,13 +318,40 @@ struct CompiledTemplate {
 };
 
 // Whether every parameter outside the optional segments has a value.
+// The staff record a parameter reads from (`previous.name`: `previous`),
+// as its place in the body and the person's id; empty when none or unset.
+std::pair<std::string, std::string> PersonOf(const v1::Event& e, const Resolved& r) {
+  if (!r.event_level.empty()) return {};
+  const auto* body = e.GetReflection()->GetOneofFieldDescriptor(e, BodyOneof());
+  if (!body) return {};
+  const pb::Message* m = &e.GetReflection()->GetMessage(e, body);
+  std::string place;
+  for (size_t i = 0; i + 1 < r.path.size(); ++i) {
+    if (!m->GetReflection()->HasField(*m, r.path[i])) return {};
+    m = &m->GetReflection()->GetMessage(*m, r.path[i]);
+    place += r.path[i]->name() + ".";
+    if (r.path[i]->message_type() == v1::Staff::descriptor())
+      return {place, static_cast<const v1::Staff*>(m)->id()};
+  }
+  return {};
+}
+
+// Whether every parameter outside the optional segments has a value, and
+// no person is named through two records (a shift changed from 李娜 to
+// 李娜, a backup who is also the leader told): the next variant names them once.
 bool Fits(const v1::Event& e, const pb::FieldDescriptor* body, const Pattern& p) {
   const auto& resolved = p.per_body.at(body);
+  std::map<std::string, std::string> place_of;  // person id -> record
   size_t k = 0;
   for (const auto& piece : p.pieces) {
     if (piece.param.empty()) continue;
-    if (piece.segment < 0 && !HasValue(e, resolved[k])) return false;
-    ++k;
+    const Resolved& r = resolved[k++];
+    if (piece.segment >= 0) continue;
+    if (!HasValue(e, r)) return false;
+    auto [place, id] = PersonOf(e, r);
+    if (id.empty()) continue;
+    auto [it, added] = place_of.emplace(id, place);
+    if (!added && it->second != place) return false;
   }
   return true;
 }

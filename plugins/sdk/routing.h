@@ -37,7 +37,10 @@
 //
 //   text = ["空岗：{shift.date}，请AB岗{backup.name}顶岗。",   # variants: the first
 //           "空岗：{shift.date}，请值班领导安排顶岗。"]          # whose fields all have
-//                                                             # values; else the last
+//                                                             # values, naming nobody
+//                                                             # through two records
+//                                                             # (staff = previous);
+//                                                             # else the last
 //   text = "新预约：{appointment.for_name}{?，{service_name}}。" # {?…}: shown only when
 //                                                             # each field in it has one
 //

@@ -468,6 +468,9 @@ TEST_F(RotaDaemon, LeaveAndDepartureReplaceTheBackup) {
   EXPECT_NE(third, next);
   EXPECT_NE(third, "linan");
   EXPECT_NE(third, "zhaolei");
+  // A backup replaced keeps the assignee: no "改由李娜值班（原为李娜）" (issue 36).
+  const auto texts = CheckBuiltinTexts(d_.EventsAfter(0));
+  for (const auto& r : texts.reports) ADD_FAILURE() << r;
 }
 
 // Issue 19: `rota fill` staffs the gaps of a published month still ahead,

@@ -140,6 +140,10 @@ std::vector<std::string> TextFaults(const std::string& text, const v1::Event& e)
     if (squeezed.find(hole) != std::string::npos)
       out.push_back(fmt::format("a name missing in \"{}\"", hole));
   }
+  // A change to the person who had it already ("改由李娜值班（原为李娜）").
+  static const std::regex same(R"(改由(.+?)值班（原为\1）)");
+  if (std::smatch m; std::regex_search(squeezed, m, same))
+    out.push_back(fmt::format("a change from {} to {}", m[1].str(), m[1].str()));
   // Claims no event carries the facts for.
   for (const char* claim : {"已安排他人顶岗"}) {
     if (text.find(claim) != std::string::npos)

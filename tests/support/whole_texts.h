@@ -10,6 +10,7 @@
 // - a slot is visibly empty: "，，", "（）", a text that starts with a mark
 //   or ends with "：", "，" or "、", a label with nothing after it ("AB岗。",
 //   "电话，", "原为）") or a name missing ("值班领导知悉", "改由值班");
+// - it says a shift changed to the person who had it ("改由李娜值班（原为李娜）");
 // - two marks of ，。、；：！？ (or their ASCII forms, except between digits:
 //   "08:30") follow each other, spaces between them ignored;
 // - `{` or `}` is left;

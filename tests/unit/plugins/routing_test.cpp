@@ -282,6 +282,32 @@ text = ["{staff.name}值班{?，AB岗{backup.name}}。", "尚无人值班{?，{{
   a->mutable_shift()->mutable_start()->set_seconds(1796085000);
   EXPECT_EQ(text(), "尚无人值班，{备}2026-12-01 08:30。");
 
+  // A variant that would name one person through two records does not fit.
+  auto changed = Parse(R"(
+[[route]]
+topics = ["shift.changed"]
+to = ["subject"]
+template = "t"
+[templates.t]
+text = ["改由{staff.name}值班（原为{previous.name}）。", "由{staff.name}值班。"]
+)",
+                       Console());
+  ASSERT_TRUE(changed.ok()) << changed.status().message();
+  v1::Event c;
+  c.set_topic("shift.changed");
+  auto* sc = c.mutable_shift_changed();
+  sc->mutable_staff()->set_id("zhaolei");
+  sc->mutable_staff()->set_name("赵磊");
+  *sc->mutable_previous() = sc->staff();  // its AB岗 backup changed, not its assignee
+  auto cs = (*changed)->Render(c);
+  ASSERT_TRUE(cs.ok());
+  EXPECT_EQ((*cs)[0].text(), "由赵磊值班。");
+  sc->mutable_previous()->set_id("lina");
+  sc->mutable_previous()->set_name("李娜");
+  cs = (*changed)->Render(c);
+  ASSERT_TRUE(cs.ok());
+  EXPECT_EQ((*cs)[0].text(), "改由赵磊值班（原为李娜）。");
+
   // The last variant is used when none fits; what it lacks is named.
   auto one = Parse(R"(
 [[route]]

@@ -402,7 +402,8 @@ TEST(Texts, TheChecksCatchTheBrokenTextsOfIssue36) {
         "李娜，您的请假已登记：涉及8个班次，已安排他人顶岗。", "rule.violation rule.violation",
         "**值班队伍变动**（{topic}）：李娜", "空岗提醒：ON_CALL 班次无人在岗。",
         "值班日历调整：2026-12-01至2026-12-03，national calendar 2026 imported。",
-        "请于 未定 前接单：（）", "空岗提醒：无人在岗，请AB岗，值班领导赵磊知悉。"}) {
+        "请于 未定 前接单：（）", "空岗提醒：无人在岗，请AB岗，值班领导赵磊知悉。",
+        "值班变动：幸福社区 2026-12-01 08:30–12:00 改由李娜值班（原为李娜）。"}) {
     EXPECT_FALSE(test::TextFaults(broken, e).empty()) << broken;
   }
   for (const char* whole : {"换班申请 sh-1：李娜 与 王芳，请在值班系统中查看并处理。",

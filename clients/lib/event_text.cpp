@@ -273,6 +273,24 @@ std::string EventText(const v1::Event& e) {
       const auto& l = e.leave_removed();
       return fmt::format("{}撤销请假 {}", Name(l.staff()), LeaveDates(l.leave()));
     }
+    case v1::Event::kLeaveRequested: {
+      const auto& l = e.leave_requested();
+      return fmt::format("{}申请请假 {}，涉及{}个班次，{}个有人可顶岗", Name(l.staff()),
+                         LeaveDates(l.leave()), l.shifts_affected(), l.shifts_covered());
+    }
+    case v1::Event::kLeaveApproved: {
+      const auto& l = e.leave_approved();
+      return fmt::format("{}的请假申请已批准 {}", Name(l.staff()), LeaveDates(l.leave()));
+    }
+    case v1::Event::kLeaveRejected: {
+      const auto& l = e.leave_rejected();
+      return fmt::format("{}的请假申请未获批准 {}：{}", Name(l.staff()), LeaveDates(l.leave()),
+                         l.note());
+    }
+    case v1::Event::kLeaveWithdrawn: {
+      const auto& l = e.leave_withdrawn();
+      return fmt::format("{}撤回请假申请 {}", Name(l.staff()), LeaveDates(l.leave()));
+    }
     case v1::Event::kSwapUpdated: {
       const auto& s = e.swap_updated();
       return fmt::format("换班申请{}：{}与{}", s.shift_swap().id(), Name(s.requester()),

@@ -740,8 +740,10 @@ Result<v1::LeaveKind> ParseLeaveKind(const std::string& text) {
 // Half a day by its name or in Chinese ("" is a whole day).
 Result<v1::LeaveHalf> ParseLeaveHalf(const std::string& text) {
   if (text.empty()) return v1::LEAVE_HALF_UNSPECIFIED;
-  if (text == "上午" || text == "morning" || text == "am") return v1::LEAVE_HALF_MORNING;
-  if (text == "下午" || text == "afternoon" || text == "pm") return v1::LEAVE_HALF_AFTERNOON;
+  if (text == "上午" || text == "morning" || text == "am" || text == "AM")
+    return v1::LEAVE_HALF_MORNING;
+  if (text == "下午" || text == "afternoon" || text == "pm" || text == "PM")
+    return v1::LEAVE_HALF_AFTERNOON;
   return Status::InvalidArgument(
       "--half", fmt::format("\"{}\" is not a half day: 上午 (morning) or 下午 (afternoon)", text));
 }
@@ -887,6 +889,128 @@ Command LeaveRemove() {
       });
 }
 
+// 请假申请 as zhiband answered it: the request, then each shift it opens
+// with its cover, then (approval) how the plan changed since the request.
+void PrintLeaveRequest(const v1::CtlReply& r) {
+  const auto& q = r.leave_request();
+  const auto& l = q.leave();
+  std::cout << fmt::format("leave request {} {}: {} {} {}..{}{} ({})\n", q.id(),
+                           v1::LeaveRequestState_Name(q.state()), l.staff_id(),
+                           client::LeaveKindText(l.kind()), l.from(), l.to(),
+                           client::LeaveHalfText(l.half()), SeqNote(r));
+  if (q.covers().empty()) {
+    std::cout << "no shift of theirs in it\n";
+  } else {
+    Table t({"SHIFT", "DATE", "COVER", "BY"});
+    for (const auto& c : q.covers()) {
+      const char* how = c.kind() == v1::LEAVE_COVER_BACKUP     ? "AB岗 backup takes it"
+                        : c.kind() == v1::LEAVE_COVER_PROPOSED ? "gap; proposed"
+                                                               : "gap; nobody free";
+      t.Add({c.shift().id(), c.shift().date(), c.cover_staff_id(), how});
+    }
+    t.Print();
+  }
+  if (q.backup_posts() || q.visits()) {
+    std::cout << fmt::format("AB岗 posts handed on: {}; visits sent back to dispatch: {}\n",
+                             q.backup_posts(), q.visits());
+  }
+  for (const auto& c : q.changes()) std::cout << "changed since the request: " << c << "\n";
+}
+
+Command LeaveRequest() {
+  return {"leave", "request",
+          "ask for leave (请假申请): checked against the leave rules, shows the shifts it would "
+          "open and their proposed cover; nothing changes until a leader approves",
+          [](CLI::App* app) -> Runner {
+            auto id = std::make_shared<std::string>(), staff = std::make_shared<std::string>(),
+                 kind = std::make_shared<std::string>(), from = std::make_shared<std::string>(),
+                 to = std::make_shared<std::string>(), note = std::make_shared<std::string>(),
+                 half = std::make_shared<std::string>();
+            app->add_option("--staff", *staff, "whose leave (a staff key: themselves)")->required();
+            app->add_option("--kind", *kind, kLeaveKinds)->required();
+            app->add_option("--from", *from, "first day")->required();
+            app->add_option("--to", *to, "last day (default: --from)");
+            app->add_option("--half", *half, "half a day (one day only): AM|上午 or PM|下午");
+            app->add_option("--note", *note, "why, for the leader (at most 500 bytes)");
+            app->add_option("--id", *id,
+                            "request id, also the leave's (default: named by zhiband)");
+            return [=](Context& ctx) {
+              auto k = ParseLeaveKind(*kind);
+              if (!k.ok()) return Usage(ctx, k.status());
+              auto h = ParseLeaveHalf(*half);
+              if (!h.ok()) return Usage(ctx, h.status());
+              v1::CtlRequest req;
+              auto* l = req.mutable_leave_request()->mutable_leave();
+              l->set_id(*id);
+              l->set_staff_id(*staff);
+              l->set_kind(*k);
+              l->set_from(*from);
+              l->set_to(*to);
+              l->set_reason(*note);
+              l->set_half(*h);
+              return Send(ctx, req, PrintLeaveRequest);
+            };
+          }};
+}
+
+// leave approve | reject | withdraw.
+Command LeaveDecide(const char* verb, v1::LeaveAction action, const char* help) {
+  return {
+      "leave", verb, help, [action](CLI::App* app) -> Runner {
+        auto id = std::make_shared<std::string>(), note = std::make_shared<std::string>();
+        app->add_option("--id", *id, "leave request id")->required();
+        if (action == v1::LEAVE_APPROVE)
+          app->add_option("--note", *note, "to the person (at most 500 bytes)");
+        if (action == v1::LEAVE_REJECT)
+          app->add_option("--reason", *note, "why, to the person (at most 500 bytes)")->required();
+        return [=](Context& ctx) {
+          v1::CtlRequest req;
+          auto* x = req.mutable_leave_decide();
+          x->set_id(*id);
+          x->set_action(action);
+          x->set_note(*note);
+          return Send(ctx, req, PrintLeaveRequest);
+        };
+      }};
+}
+
+Command LeaveRequests() {
+  return {
+      "leave", "requests", "leave requests (请假申请) and where each stands",
+      [](CLI::App* app) -> Runner {
+        auto staff = std::make_shared<std::string>(), center = std::make_shared<std::string>(),
+             state = std::make_shared<std::string>();
+        app->add_option("--center", *center, "only staff homed here");
+        app->add_option("--staff", *staff, "only this person's");
+        app->add_option("--state", *state, "PENDING, APPROVED, REJECTED or WITHDRAWN");
+        return [=](Context& ctx) {
+          v1::LeaveRequestState st = v1::LEAVE_REQUEST_STATE_UNSPECIFIED;
+          if (!state->empty() && !v1::LeaveRequestState_Parse("LEAVE_REQUEST_" + *state, &st))
+            return Usage(ctx, Status::InvalidArgument(
+                                  "--state", fmt::format("\"{}\" is not PENDING, APPROVED, "
+                                                         "REJECTED or WITHDRAWN",
+                                                         *state)));
+          v1::CtlRequest req;
+          req.mutable_leave_request_list()->set_staff_id(*staff);
+          req.mutable_leave_request_list()->set_center_id(*center);
+          req.mutable_leave_request_list()->set_state(st);
+          return Send(ctx, req, [](const v1::CtlReply& r) {
+            Table t({"ID", "STATE", "STAFF", "KIND", "FROM", "TO", "SHIFTS", "ASKED BY",
+                     "DECIDED BY", "NOTE"});
+            for (const auto& q : r.leave_request_list().leave_requests()) {
+              std::string where = v1::LeaveRequestState_Name(q.state());
+              if (where.starts_with("LEAVE_REQUEST_")) where = where.substr(14);
+              t.Add({q.id(), where, q.leave().staff_id(), client::LeaveKindText(q.leave().kind()),
+                     q.leave().from(), q.leave().to() + client::LeaveHalfText(q.leave().half()),
+                     std::to_string(q.covers_size()), q.requested_by(), q.decided_by(),
+                     q.answer().empty() ? q.leave().reason() : q.answer()});
+            }
+            t.Print();
+          });
+        };
+      }};
+}
+
 Command StaffLedger() {
   return {"staff", "ledger",
           "hours and pay ledger: extended hours, rest-day and statutory-day duty, on call, "
@@ -982,6 +1106,16 @@ void AddRotaCommands(std::vector<Command>& cmds) {
   cmds.push_back(RulesSet());
   cmds.push_back(RulesShow());
   cmds.push_back(LeaveAdd());
+  cmds.push_back(LeaveRequest());
+  cmds.push_back(LeaveDecide("approve", v1::LEAVE_APPROVE,
+                             "a leader of the person's center approves a leave request: the "
+                             "leave is added as `leave add` does, planned again now"));
+  cmds.push_back(
+      LeaveDecide("reject", v1::LEAVE_REJECT,
+                  "a leader of the person's center rejects a leave request, saying why"));
+  cmds.push_back(LeaveDecide("withdraw", v1::LEAVE_WITHDRAW,
+                             "the person withdraws their pending leave request"));
+  cmds.push_back(LeaveRequests());
   cmds.push_back(LeaveList());
   cmds.push_back(LeaveRemove());
   cmds.push_back(LeaveBalance());

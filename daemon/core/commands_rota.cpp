@@ -184,6 +184,32 @@ Status LeaveList(CommandEnv& env, const R& req, v1::CtlReply* reply) {
   return {};
 }
 
+Result<domain::Mutation> LeaveRequest(CommandEnv& env, const R& req, v1::CtlReply* reply) {
+  auto m = domain::RequestLeave(env.Rota(), req.leave_request().leave(), env.next_seq);
+  if (m.ok()) *reply->mutable_leave_request() = m->leave_requests_put.front();
+  return m;
+}
+
+Result<domain::Mutation> LeaveDecide(CommandEnv& env, const R& req, v1::CtlReply* reply) {
+  auto m = domain::DecideLeave(env.Rota(), req.leave_decide());
+  if (m.ok()) *reply->mutable_leave_request() = m->leave_requests_put.front();
+  return m;
+}
+
+Status LeaveRequestList(CommandEnv& env, const R& req, v1::CtlReply* reply) {
+  const auto& q = req.leave_request_list();
+  auto* out = reply->mutable_leave_request_list();
+  for (const auto& [id, r] : env.state.rota.leave_requests()) {
+    if (!q.staff_id().empty() && r.leave().staff_id() != q.staff_id()) continue;
+    if (q.state() != v1::LEAVE_REQUEST_STATE_UNSPECIFIED && r.state() != q.state()) continue;
+    const auto* st = env.state.network.FindStaff(r.leave().staff_id());
+    if (!q.center_id().empty() && (!st || st->center_id() != q.center_id())) continue;
+    if (!env.scope.Shows(st ? st->center_id() : std::string())) continue;
+    *out->add_leave_requests() = r;
+  }
+  return {};
+}
+
 Result<domain::Mutation> RulesSet(CommandEnv& env, const R& req, v1::CtlReply* reply) {
   auto m = domain::SetRules(env.Rota(), req.rules_set().toml(), req.rules_set().source());
   if (m.ok()) *reply->mutable_rules() = m->rules_put.front();
@@ -275,6 +301,23 @@ Reach LeaveReach(const domain::State& s, std::string_view staff_id) {
   Reach out = reach::StaffMember(s, staff_id);
   out.person.clear();
   if (!staff_id.empty()) out.parties = {std::string(staff_id)};
+  return out;
+}
+
+// Approving or rejecting a request is a leader's decision, never the
+// person's; withdrawing it is the person's own act (or an operator's for them).
+Reach LeaveDecideReach(const R& r, const domain::State& s) {
+  const auto& q = r.leave_decide();
+  auto it = s.rota.leave_requests().find(q.id());
+  if (it == s.rota.leave_requests().end()) return Reach::Network();
+  const std::string& staff = it->second.leave().staff_id();
+  if (q.action() == v1::LEAVE_WITHDRAW) {
+    Reach out = reach::StaffMember(s, staff);
+    out.need = Need::kAct;
+    return out;
+  }
+  Reach out = LeaveReach(s, staff);
+  out.need = Need::kLead;
   return out;
 }
 
@@ -373,6 +416,26 @@ void RegisterRotaCommands(CommandTable& t) {
       MakeQuery(R::kLeaveList, LeaveList),
       [](const R& r, S s) {
         return NarrowedStaffFilter(s, r.leave_list().staff_id(), r.leave_list().center_id());
+      },
+      "the person or center named (neither: the centers its grants hold)"));
+  t.Add(Reaching(
+      Needing(MakeMutation(R::kLeaveRequest, LeaveRequest,
+                           [](const R& r) { return r.leave_request().leave().staff_id(); }),
+              Need::kAct),
+      [](const R& r, S s) { return reach::StaffMember(s, r.leave_request().leave().staff_id()); },
+      "the person's home and cover centers"));
+  t.Add(Reaching(
+      Needing(MakeMutation(R::kLeaveDecide, LeaveDecide,
+                           [](const R& r) { return r.leave_decide().id(); }),
+              Need::kLead,
+              "approve and reject: a leader's decision, never by the person; withdraw: the "
+              "person's act"),
+      LeaveDecideReach, "the person's home and cover centers"));
+  t.Add(Reaching(
+      MakeQuery(R::kLeaveRequestList, LeaveRequestList),
+      [](const R& r, S s) {
+        return NarrowedStaffFilter(s, r.leave_request_list().staff_id(),
+                                   r.leave_request_list().center_id());
       },
       "the person or center named (neither: the centers its grants hold)"));
   t.Add(MakeMutation(R::kRulesSet, RulesSet, [](const R& r) { return r.rules_set().source(); }));

@@ -44,7 +44,8 @@ struct Mutation {
   std::vector<v1::Leave> leave_put;
   std::vector<std::string> leave_deleted;
   std::vector<v1::ShiftSwap> swaps_put;
-  std::vector<v1::WorkRulesConfig> rules_put;  // at most one
+  std::vector<v1::LeaveRequest> leave_requests_put;  // never deleted: answered ones stay
+  std::vector<v1::WorkRulesConfig> rules_put;        // at most one
   std::vector<v1::PublishedMonth> months_put;
   std::vector<v1::Resident> residents_put;
   std::vector<std::string> residents_deleted;

@@ -114,6 +114,10 @@ void ForEachRecordKind(F&& f) {
   f(RecordKind<v1::ShiftSwap>{"swap", "swaps", "", &M::swaps_put, nullptr, ById,
                               [](State& s, v1::ShiftSwap&& x) { s.rota.PutSwap(std::move(x)); },
                               nullptr});
+  f(RecordKind<v1::LeaveRequest>{
+      "leave request", "rota", "leave_request/", &M::leave_requests_put, nullptr,
+      [](const v1::LeaveRequest& r) { return "leave_request/" + r.id(); },
+      [](State& s, v1::LeaveRequest&& x) { s.rota.PutLeaveRequest(std::move(x)); }, nullptr});
   f(RecordKind<v1::WorkRulesConfig>{
       "working-time rules", "rota", "rules", &M::rules_put, nullptr, RulesKey,
       [](State& s, v1::WorkRulesConfig&& x) { s.rota.SetRules(std::move(x)); }, nullptr});

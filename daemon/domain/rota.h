@@ -150,6 +150,9 @@ class RotaBook {
   const std::map<std::string, v1::Rotation, std::less<>>& rotations() const { return rotations_; }
   const std::map<std::string, v1::Leave, std::less<>>& leave() const { return leave_; }
   const std::map<std::string, v1::ShiftSwap, std::less<>>& swaps() const { return swaps_; }
+  const std::map<std::string, v1::LeaveRequest, std::less<>>& leave_requests() const {
+    return leave_requests_;
+  }
   const v1::WorkRulesConfig& rules() const { return rules_; }
   const std::map<std::string, v1::PublishedMonth, std::less<>>& months() const { return months_; }
   const TimerIndex& timers() const { return timers_; }
@@ -191,6 +194,7 @@ class RotaBook {
   void PutLeave(v1::Leave l);
   void EraseLeave(std::string_view id);
   void PutSwap(v1::ShiftSwap s) { swaps_[s.id()] = std::move(s); }
+  void PutLeaveRequest(v1::LeaveRequest r) { leave_requests_[r.id()] = std::move(r); }
   void SetRules(v1::WorkRulesConfig r) { rules_ = std::move(r); }
   void PutMonth(v1::PublishedMonth m);
 
@@ -201,6 +205,7 @@ class RotaBook {
   std::map<std::string, v1::Rotation, std::less<>> rotations_;
   std::map<std::string, v1::Leave, std::less<>> leave_;
   std::map<std::string, v1::ShiftSwap, std::less<>> swaps_;
+  std::map<std::string, v1::LeaveRequest, std::less<>> leave_requests_;
   v1::WorkRulesConfig rules_;
   std::map<std::string, v1::PublishedMonth, std::less<>> months_;  // key center/month
   RotaOptions options_;
@@ -273,6 +278,16 @@ Result<Mutation> DecideSwap(const RotaCtx& ctx, const v1::SwapDecideRequest& req
 // LeaveAddRequest).
 Result<Mutation> AddLeave(const RotaCtx& ctx, v1::Leave leave, bool force = false);
 Result<Mutation> RemoveLeave(const RotaCtx& ctx, std::string_view id);
+// 请假申请 (rota_leave_requests.cpp). RequestLeave checks `leave` as AddLeave
+// does (never forced), plans it with AddLeave without applying it, and
+// stores a PENDING LeaveRequest with the shifts it would open and their
+// covers (id "leave-<serial>" when unset); topic leave.requested, to the
+// leader to decide. DecideLeave approves (AddLeave, re-planned now, the
+// differences named in the request's `changes`), rejects (a reason
+// required) or withdraws a PENDING request. Who may do which is the command
+// table's (daemon/core/commands_rota.cpp); ctx.actor is recorded.
+Result<Mutation> RequestLeave(const RotaCtx& ctx, v1::Leave leave, uint64_t serial);
+Result<Mutation> DecideLeave(const RotaCtx& ctx, const v1::LeaveDecideRequest& req);
 Result<Mutation> SetRules(const RotaCtx& ctx, std::string_view toml, std::string_view source);
 // A departing person's future shifts become gaps (to the backup first);
 // rotations drop them. Appended to the staff_remove mutation.

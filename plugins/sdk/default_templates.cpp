@@ -94,6 +94,34 @@ const std::vector<DefaultRoute>& DefaultRoutes() {
        {"leave.added"},
        {"{staff.name}，您的请假已登记：{leave.from} 至 {leave.to}，涉及{shifts_affected}个班次，"
         "调整情况以值班变动通知为准。"}},
+      // 请假申请: asked, to the leader who decides (the leader on duty at the
+      // person's center, up the tree); the answer to the person.
+      {"leave.requested",
+       {"leave.requested"},
+       {"{leader.name}，{staff.name}申请请假：{leave.from} 至 {leave.to}{?（{leave.reason}）}，"
+        "涉及{shifts_affected}个班次，其中{shifts_covered}个有人可顶岗，请审批。",
+        "{staff.name}申请请假：{leave.from} 至 {leave.to}{?（{leave.reason}）}，"
+        "涉及{shifts_affected}个班次，其中{shifts_covered}个有人可顶岗，请值班领导审批。",
+        "{leader.name}，有一份请假申请：{leave.from} 至 {leave.to}{?（{leave.reason}）}，"
+        "涉及{shifts_affected}个班次，请审批。",
+        "有一份请假申请：{leave.from} 至 {leave.to}{?（{leave.reason}）}，"
+        "涉及{shifts_affected}个班次，请值班领导审批。"},
+       false,
+       {"leader"}},
+      {"leave.approved",
+       {"leave.approved"},
+       {"{staff.name}，您{leave.from} 至 {leave.to}的请假申请已批准{?（{note}）}，"
+        "涉及{shifts_affected}个班次，调整情况以值班变动通知为准。",
+        "{leave.from} 至 {leave.to}的请假申请已批准{?（{note}）}，"
+        "涉及{shifts_affected}个班次，调整情况以值班变动通知为准。"}},
+      {"leave.rejected",
+       {"leave.rejected"},
+       {"{staff.name}，您{leave.from} 至 {leave.to}的请假申请未获批准{?，原因：{note}}。",
+        "{leave.from} 至 {leave.to}的请假申请未获批准{?，原因：{note}}。"}},
+      {"leave.withdrawn",
+       {"leave.withdrawn"},
+       {"{staff.name}，您{leave.from} 至 {leave.to}的请假申请已撤回。",
+        "{leave.from} 至 {leave.to}的请假申请已撤回。"}},
       {"swap.updated",
        {"swap.updated"},
        {"换班申请 {shift_swap.id}：{requester.name} 与 {counterpart.name}，"

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <map>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "daemon/core/command.h"
@@ -75,6 +76,11 @@ domain::State Network() {
   l.set_id("l1");
   l.set_staff_id("s1");
   st.rota.PutLeave(l);
+  v1::LeaveRequest lr;
+  lr.set_id("lr1");
+  lr.mutable_leave()->set_staff_id("s1");
+  lr.set_state(v1::LEAVE_REQUEST_PENDING);
+  st.rota.PutLeaveRequest(lr);
   v1::Rotation rot;
   rot.set_id("rot1");
   rot.set_center_id("ds-a");
@@ -249,6 +255,16 @@ std::vector<Row> Rows() {
   row("leave_add", kLeadHere).mutable_leave_add()->mutable_leave()->set_staff_id("s1");
   row("leave_remove", kLeadHere).mutable_leave_remove()->set_id("l1");
   row("leave_list", kReadHere).mutable_leave_list()->set_center_id("ds-a");
+  row("leave_request", kActForS1).mutable_leave_request()->mutable_leave()->set_staff_id("s1");
+  for (auto [label, action, cells] :
+       {std::tuple{"leave_decide approve", v1::LEAVE_APPROVE, &kLeadHere},
+        std::tuple{"leave_decide reject", v1::LEAVE_REJECT, &kLeadHere},
+        std::tuple{"leave_decide withdraw", v1::LEAVE_WITHDRAW, &kActForS1}}) {
+    auto* q = row(label, *cells).mutable_leave_decide();
+    q->set_id("lr1");
+    q->set_action(action);
+  }
+  row("leave_request_list", kReadHere).mutable_leave_request_list()->set_center_id("ds-a");
   row("rules_set", kOperateNetwork).mutable_rules_set();
   row("rules_show", kEveryone).mutable_rules_show();
   row("ledger", kReadHere).mutable_ledger()->set_center_id("ds-a");
@@ -464,6 +480,24 @@ TEST(Authorization, ALeaderDecidesOnlyOthersRequestsInTheirOwnCenters) {
   // A staff member who leads nothing decides nothing.
   leave.mutable_leave_add()->mutable_leave()->set_staff_id("s2");
   EXPECT_EQ(Ask(StaffOf(st, "s1"), leave, st).code(), Code::kPermissionDenied);
+  // A leave request (s1's): its leaders decide it, s1 withdraws it; never
+  // the other way round, nor a sibling's leader.
+  auto decide = [](v1::LeaveAction action) {
+    R req;
+    req.mutable_leave_decide()->set_id("lr1");
+    req.mutable_leave_decide()->set_action(action);
+    return req;
+  };
+  EXPECT_TRUE(Ask(StaffOf(st, "s5"), decide(v1::LEAVE_APPROVE), st).ok());
+  EXPECT_TRUE(Ask(StaffOf(st, "s3"), decide(v1::LEAVE_REJECT), st).ok());
+  EXPECT_EQ(Ask(StaffOf(st, "s4"), decide(v1::LEAVE_APPROVE), st).code(), Code::kPermissionDenied);
+  EXPECT_EQ(Ask(StaffOf(st, "s1"), decide(v1::LEAVE_APPROVE), st).code(), Code::kPermissionDenied);
+  EXPECT_TRUE(Ask(StaffOf(st, "s1"), decide(v1::LEAVE_WITHDRAW), st).ok());
+  EXPECT_EQ(Ask(StaffOf(st, "s2"), decide(v1::LEAVE_WITHDRAW), st).code(), Code::kPermissionDenied);
+  R ask;
+  ask.mutable_leave_request()->mutable_leave()->set_staff_id("s1");
+  EXPECT_TRUE(Ask(StaffOf(st, "s1"), ask, st).ok()) << "their own request";
+  EXPECT_EQ(Ask(StaffOf(st, "s2"), ask, st).code(), Code::kPermissionDenied);
 }
 
 // Escalation: no principal widens its own scope, nor hands on more than it holds.

@@ -73,7 +73,7 @@ TEST(RecordList, EveryKindRoundTripsThroughStageCommitAndReload) {
   Core core(store->get(), &clock, &clock, CoreOptions{});
   ASSERT_TRUE(core.Load().ok());
   const auto& st = core.state();
-  ASSERT_EQ(kinds, 16) << "a new kind of record: check it below too";
+  ASSERT_EQ(kinds, 17) << "a new kind of record: check it below too";
   EXPECT_NE(st.network.FindCenter("rt-0"), nullptr);
   EXPECT_NE(st.network.FindStaff("rt-1"), nullptr);
   EXPECT_TRUE(st.calendar.HasYear(2030));
@@ -84,13 +84,14 @@ TEST(RecordList, EveryKindRoundTripsThroughStageCommitAndReload) {
   EXPECT_EQ(st.rota.rotations().count("rt-7"), 1u);
   EXPECT_EQ(st.rota.leave().count("rt-8"), 1u);
   EXPECT_EQ(st.rota.swaps().count("rt-9"), 1u);
+  EXPECT_EQ(st.rota.leave_requests().count("rt-10"), 1u);
   EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(st.rota.rules(),
                                                                  written.rules_put.front()));
   EXPECT_TRUE(st.rota.MonthPublished("c1", "2026-03"));
-  EXPECT_NE(st.visits.FindResident("rt-12"), nullptr);
-  EXPECT_NE(st.visits.FindVisit("rt-13"), nullptr);
-  EXPECT_NE(st.appointments.Find("rt-14"), nullptr);
-  EXPECT_NE(st.access.Find("rt-15"), nullptr);
+  EXPECT_NE(st.visits.FindResident("rt-13"), nullptr);
+  EXPECT_NE(st.visits.FindVisit("rt-14"), nullptr);
+  EXPECT_NE(st.appointments.Find("rt-15"), nullptr);
+  EXPECT_NE(st.access.Find("rt-16"), nullptr);
 }
 
 // Topics come from one place (domain::TopicOf): every body of Event has one,

@@ -2195,5 +2195,149 @@ TEST_F(BackupTest, TheDemoNetworkPlansNoBusyBackup) {
   }
 }
 
+// Issue 19: a leave request (请假申请) plans what the leave would do — the
+// shifts it opens, each with AddLeave's cover — and changes nothing;
+// approval applies AddLeave itself.
+TEST_F(RotaTest, ALeaveRequestShowsItsShiftsAndCoversAndChangesNothingUntilApproved) {
+  Rotation("weekend", {"a1", "a2", "a3"}, 7, {v1::STAGGERED}, {v1::WEEKEND});
+  Do(Generate("2026-01-05", "2026-01-31", false));
+  const std::string sat = "xingfu/2026-01-10/0900-STAGGERED-0";
+  const std::string sun = "xingfu/2026-01-11/0900-STAGGERED-0";
+  ASSERT_EQ(Shift(sat).assignee_id(), "a1");
+  ASSERT_EQ(Shift(sat).backup_id(), "a2");
+  v1::Shift bare = Shift(sun);  // no backup: a gap with a proposal
+  bare.clear_backup_id();
+  st_.rota.PutShift(bare);
+  const auto before = st_.rota.shifts();
+  auto asked = RequestLeave(Ctx(), Leave("", "a1", v1::SICK, "2026-01-10", "2026-01-11"), 7);
+  ASSERT_TRUE(asked.ok()) << asked.status().ToString();
+  EXPECT_TRUE(asked->shifts_put.empty());
+  EXPECT_TRUE(asked->leave_put.empty());
+  EXPECT_TRUE(asked->visits_put.empty());
+  EXPECT_EQ(Topics(*asked), std::vector<std::string>{"leave.requested"});
+  ASSERT_EQ(asked->leave_requests_put.size(), 1u);
+  const v1::LeaveRequest r = asked->leave_requests_put.front();
+  EXPECT_EQ(r.id(), "leave-7");
+  EXPECT_EQ(r.leave().id(), "leave-7");
+  EXPECT_EQ(r.state(), v1::LEAVE_REQUEST_PENDING);
+  EXPECT_EQ(r.requested_by(), "tester@test");
+  ASSERT_EQ(r.covers_size(), 2);
+  EXPECT_EQ(r.covers(0).shift().id(), sat);
+  EXPECT_EQ(r.covers(0).kind(), v1::LEAVE_COVER_BACKUP);
+  EXPECT_EQ(r.covers(0).cover_staff_id(), "a2");
+  EXPECT_EQ(r.covers(1).shift().id(), sun);
+  EXPECT_EQ(r.covers(1).kind(), v1::LEAVE_COVER_PROPOSED);
+  EXPECT_FALSE(r.covers(1).cover_staff_id().empty());
+  EXPECT_NE(r.covers(1).cover_staff_id(), "a1");
+  const auto& e = asked->events[0].leave_requested();
+  EXPECT_EQ(e.shifts_affected(), 2u);
+  EXPECT_EQ(e.shifts_covered(), 2u);
+  EXPECT_EQ(e.staff().id(), "a1");
+  EXPECT_NE(e.leader().id(), "a1");
+  Do(std::move(asked));
+  EXPECT_EQ(st_.rota.shifts().size(), before.size());
+  for (const auto& [id, s] : before) {
+    EXPECT_EQ(Shift(id).SerializeAsString(), s.SerializeAsString()) << id << " changed";
+  }
+  EXPECT_TRUE(st_.rota.leave().empty());
+  // A second request over the same days waits for the first.
+  EXPECT_EQ(RequestLeave(Ctx(), Leave("x", "a1", v1::SICK, "2026-01-11", "2026-01-12"), 8)
+                .status()
+                .code(),
+            Code::kAlreadyExists);
+  // Approved: AddLeave's changes, the same plan, nothing differs.
+  v1::LeaveDecideRequest approve;
+  approve.set_id("leave-7");
+  approve.set_action(v1::LEAVE_APPROVE);
+  auto ok = DecideLeave(Ctx(), approve);
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(Count(*ok, "leave.added"), 1u);
+  EXPECT_EQ(Count(*ok, "leave.approved"), 1u);
+  ASSERT_EQ(ok->leave_requests_put.size(), 1u);
+  EXPECT_EQ(ok->leave_requests_put[0].state(), v1::LEAVE_REQUEST_APPROVED);
+  EXPECT_TRUE(ok->leave_requests_put[0].changes().empty());
+  Do(std::move(ok));
+  EXPECT_EQ(Shift(sat).assignee_id(), "a2");
+  EXPECT_TRUE(Shift(sun).assignee_id().empty());
+  EXPECT_EQ(st_.rota.leave().count("leave-7"), 1u);
+  // Decided once.
+  EXPECT_EQ(DecideLeave(Ctx(), approve).status().code(), Code::kFailedPrecondition);
+}
+
+TEST_F(RotaTest, ALeaveApprovalPlansAgainAndSaysWhatDiffers) {
+  Rotation("weekend", {"a1", "a2", "a3"}, 7, {v1::STAGGERED}, {v1::WEEKEND});
+  Do(Generate("2026-01-05", "2026-01-31", false));
+  const std::string sat = "xingfu/2026-01-10/0900-STAGGERED-0";
+  Do(RequestLeave(Ctx(), Leave("lr-1", "a1", v1::PERSONAL, "2026-01-10", "2026-01-10"), 1));
+  // Meanwhile the backup falls ill: the post goes to a3.
+  Do(AddLeave(Ctx(), Leave("flu", "a2", v1::SICK, "2026-01-10", "2026-01-10")));
+  ASSERT_EQ(Shift(sat).backup_id(), "a3");
+  v1::LeaveDecideRequest approve;
+  approve.set_id("lr-1");
+  approve.set_action(v1::LEAVE_APPROVE);
+  approve.set_note("注意交接");
+  auto ok = DecideLeave(Ctx(), approve);
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  const auto& r = ok->leave_requests_put.front();
+  ASSERT_EQ(r.covers_size(), 1);
+  EXPECT_EQ(r.covers(0).cover_staff_id(), "a3");
+  ASSERT_EQ(r.changes_size(), 1) << r.DebugString();
+  EXPECT_EQ(r.changes(0), sat + ": goes to a3 (backup), not a2 (backup)");
+  EXPECT_EQ(r.answer(), "注意交接");
+  Do(std::move(ok));
+  EXPECT_EQ(Shift(sat).assignee_id(), "a3");
+}
+
+TEST_F(RotaTest, ALeaveRequestIsRefusedClearlyAndRejectionNeedsAReason) {
+  // Bad dates, an unknown person, a note too long: refused naming the field.
+  auto bad = RequestLeave(Ctx(), Leave("b", "a1", v1::SICK, "2026-02-30", ""), 1);
+  EXPECT_EQ(bad.status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(bad.status().field(), "from");
+  bad = RequestLeave(Ctx(), Leave("b", "a1", v1::SICK, "2026-01-12", "2026-01-10"), 1);
+  EXPECT_EQ(bad.status().field(), "to");
+  bad = RequestLeave(Ctx(), Leave("b", "nobody", v1::SICK, "2026-01-12", "2026-01-12"), 1);
+  EXPECT_EQ(bad.status().code(), Code::kNotFound);
+  EXPECT_EQ(bad.status().field(), "leave.staff_id");
+  v1::Leave chatty = Leave("b", "a1", v1::SICK, "2026-01-12", "2026-01-12");
+  chatty.set_reason(std::string(501, 'x'));
+  bad = RequestLeave(Ctx(), chatty, 1);
+  EXPECT_EQ(bad.status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(bad.status().field(), "leave.reason");
+  // The leave rules are checked before anyone is asked: a fixed length.
+  bad = RequestLeave(Ctx(), Leave("m", "a1", v1::MARRIAGE, "2026-11-05", "2026-11-30"), 1);
+  EXPECT_EQ(bad.status().code(), Code::kFailedPrecondition);
+  EXPECT_TRUE(st_.rota.leave_requests().empty());
+  // Unknown ids; a rejection without a reason; a withdrawal.
+  v1::LeaveDecideRequest d;
+  d.set_id("nope");
+  d.set_action(v1::LEAVE_REJECT);
+  d.set_note("人手不足");
+  EXPECT_EQ(DecideLeave(Ctx(), d).status().code(), Code::kNotFound);
+  Do(RequestLeave(Ctx(), Leave("r1", "a1", v1::PERSONAL, "2026-01-12", "2026-01-12"), 1));
+  d.set_id("r1");
+  d.set_note("");
+  auto no_reason = DecideLeave(Ctx(), d);
+  EXPECT_EQ(no_reason.status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(no_reason.status().field(), "note");
+  d.set_note(std::string(501, 'x'));
+  EXPECT_EQ(DecideLeave(Ctx(), d).status().field(), "note");
+  d.set_note("人手不足");
+  auto no = DecideLeave(Ctx(), d);
+  ASSERT_TRUE(no.ok()) << no.status().ToString();
+  EXPECT_EQ(Topics(*no), std::vector<std::string>{"leave.rejected"});
+  EXPECT_EQ(no->events[0].leave_rejected().note(), "人手不足");
+  Do(std::move(no));
+  EXPECT_EQ(st_.rota.leave_requests().at("r1").state(), v1::LEAVE_REQUEST_REJECTED);
+  EXPECT_TRUE(st_.rota.leave().empty());
+  Do(RequestLeave(Ctx(), Leave("r2", "a1", v1::PERSONAL, "2026-01-12", "2026-01-12"), 2));
+  d.set_id("r2");
+  d.set_action(v1::LEAVE_WITHDRAW);
+  Do(DecideLeave(Ctx(), d));
+  EXPECT_EQ(st_.rota.leave_requests().at("r2").state(), v1::LEAVE_REQUEST_WITHDRAWN);
+  d.set_action(v1::LEAVE_APPROVE);
+  EXPECT_EQ(DecideLeave(Ctx(), d).status().code(), Code::kFailedPrecondition);
+  EXPECT_TRUE(st_.rota.leave().empty());
+}
+
 }  // namespace
 }  // namespace zhiban::domain

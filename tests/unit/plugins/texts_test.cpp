@@ -195,10 +195,7 @@ const std::set<std::string>& AlwaysSet() {
                                                "swap.updated:requester",
                                                "policy.assigned:assignment",
                                                "calendar.updated:from",
-                                               "calendar.updated:to",
-                                               "rota.digest:staff",
-                                               "rota.digest:month",
-                                               "shift.reminder:period_end_local"};
+                                               "calendar.updated:to"};
   return fields;
 }
 

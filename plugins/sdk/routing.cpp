@@ -885,7 +885,12 @@ Result<std::vector<v1::Notification>> Router::Render(const v1::Event& e,
     for (const auto& [var, pat] : ct.params) {
       auto* p = n.add_params();
       p->set_name(var);
-      p->set_value(RenderPattern(e, b, pat));
+      const size_t param_blanks = blanks ? blanks->size() : 0;
+      p->set_value(RenderPattern(e, b, pat, blanks));
+      if (blanks) {
+        for (size_t i = param_blanks; i < blanks->size(); ++i)
+          (*blanks)[i] = fmt::format("{}: {}={{{}}}", r.name, var, (*blanks)[i]);
+      }
     }
     n.set_provider_template(ct.t.provider_template);
     n.set_urgent(r.urgent);

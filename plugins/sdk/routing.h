@@ -112,9 +112,10 @@ class Router {
   // The notifications for one event (empty: nobody to tell). Errors are
   // render failures that the caller dead-letters.
   Result<std::vector<v1::Notification>> Render(const v1::Event& e) const;
-  // The same, and appends to `blanks` each "route: {parameter}" that printed
-  // empty (or 未定): a field the event lacked in the variant used because no
-  // variant fitted. Never one for a built-in template over the daemon's
+  // The same, and appends to `blanks` each "route: {parameter}" (a provider
+  // template's variable: "route: var={parameter}") that printed empty (or
+  // 未定): a field the event lacked in the variant used because no variant
+  // fitted, or that a variable names. Never one for a built-in template over the daemon's
   // events (tests/unit/plugins/texts_test.cpp).
   Result<std::vector<v1::Notification>> Render(const v1::Event& e,
                                                std::vector<std::string>* blanks) const;

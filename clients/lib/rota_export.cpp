@@ -26,6 +26,8 @@ const char* KindText(v1::WindowKind k) {
       return "预约服务";
     case v1::ON_CALL:
       return "备班";
+    case v1::HOME_SERVICE:
+      return "上门服务";
     default:
       return "值班";
   }

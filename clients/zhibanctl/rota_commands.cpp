@@ -313,7 +313,7 @@ Command RotationSet() {
           x->set_no_backup(*no_backup);
           auto k = ParseEnums<v1::WindowKind>(
               *kinds, v1::WindowKind_Parse, "--kinds",
-              "REGULAR, EXTENDED, NOON, STAGGERED, DUTY, APPOINTMENT, ON_CALL");
+              "REGULAR, EXTENDED, NOON, STAGGERED, DUTY, APPOINTMENT, ON_CALL, HOME_SERVICE");
           if (!k.ok()) return Usage(ctx, k.status());
           for (auto v : *k) x->add_kinds(v);
           auto d = ParseEnums<v1::DayType>(*days, v1::DayType_Parse, "--day-types",

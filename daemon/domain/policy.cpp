@@ -72,7 +72,8 @@ Status ParseWindow(const toml::table& t, std::string_view source, const std::str
   v1::WindowKind wk;
   if (!kind || !v1::WindowKind_Parse(*kind, &wk) || wk == v1::WINDOW_KIND_UNSPECIFIED) {
     return Bad(source, t.source(), field + ".kind",
-               "kind must be REGULAR, EXTENDED, NOON, STAGGERED, DUTY, APPOINTMENT or ON_CALL");
+               "kind must be REGULAR, EXTENDED, NOON, STAGGERED, DUTY, APPOINTMENT, ON_CALL or "
+               "HOME_SERVICE");
   }
   w->set_kind(wk);
   auto start = t["start"].value<std::string>();

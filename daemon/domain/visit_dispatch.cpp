@@ -37,9 +37,25 @@ using visit_internal::Terminal;
 
 namespace {
 
+// Whether `center` plans home-visit blocks (HOME_SERVICE) on the days of
+// the visit's window: then its visits go to the people on them, and a
+// person at a counter or desk goes out only for an urgent one.
+bool PlansHomeVisitBlocks(const RotaCtx& ctx, const std::string& center, const v1::Visit& v) {
+  const CenterClock local = ClockOf(ctx, center);
+  for (const auto* s :
+       ctx.state.rota.CenterShifts(center, FromDayNumber(local.Day(Sec(v.window_start()))),
+                                   FromDayNumber(local.Day(Sec(v.window_end()) - 1)))) {
+    if (s->kind() == v1::HOME_SERVICE) return true;
+  }
+  return false;
+}
+
 // Picks the assignee: on duty in the window (at the resident's center or
-// one they cover), with the skill, not among those who declined;
-// nearest (their center to the resident), then least loaded that day, then id.
+// one they cover), with the skill, not among those who declined; first
+// those out on a home-visit block, never taking someone from a counter while
+// such a person can go (and, where the center plans such blocks, from a
+// counter only for an urgent visit); then nearest (their center to the
+// resident), then least loaded that day, then id.
 const v1::Staff* Choose(const RotaCtx& ctx, const v1::Visit& v) {
   const auto& st = ctx.state;
   const auto* item = FindService(v.service());
@@ -48,20 +64,24 @@ const v1::Staff* Choose(const RotaCtx& ctx, const v1::Visit& v) {
   const CenterClock local = ClockOf(ctx, v.center_id());
   const int32_t day = local.Day(Sec(v.window_start()));
   const int64_t day_from = local.At(day, 0), day_to = local.At(day + 1, 0);
+  const bool counters_stay =
+      v.priority() != v1::URGENT && PlansHomeVisitBlocks(ctx, v.center_id(), v);
   const v1::Staff* best = nullptr;
-  std::tuple<double, uint32_t> best_score{};
+  std::tuple<int, double, uint32_t> best_score{};
   for (const auto& [id, s] : st.network.staff()) {
     if (!MayWorkAt(s, v.center_id()) || !HasSkill(s, item ? item->skill() : "")) continue;
     if (std::find(v.declined_by().begin(), v.declined_by().end(), id) != v.declined_by().end())
       continue;
     const auto* shift = OnDuty(ctx, id, v);
     if (!shift) continue;
+    const int at_counter = shift->kind() == v1::HOME_SERVICE ? 0 : 1;
+    if (at_counter && counters_stay) continue;
     double km = 0;
     const auto* c = st.network.FindCenter(shift->center_id());
     if (c && c->has_location() && resident && resident->has_location())
       km = TravelKm(c->location(), resident->location());
-    std::tuple<double, uint32_t> score{std::round(km * 10) / 10,
-                                       st.visits.LoadBetween(id, day_from, day_to)};
+    std::tuple<int, double, uint32_t> score{at_counter, std::round(km * 10) / 10,
+                                            st.visits.LoadBetween(id, day_from, day_to)};
     if (!best || score < best_score) {
       best = &s;
       best_score = score;
@@ -101,22 +121,46 @@ void EmitVisit(const RotaCtx& ctx, Mutation* m, const v1::Visit& v, v1::Event::B
   m->Emit(std::move(e));
 }
 
+// Accepted within accept_minutes of being assigned; but a visit whose
+// window opens more than a day ahead (a care-plan order made days before)
+// must be acted on before its window, not within minutes of its creation on
+// a holiday morning: by the end of the assignee's last on-site shift before
+// the window (the day before, for most), else within accept_minutes of the
+// start of their duty in the window.
 int64_t Deadline(const RotaCtx& ctx, const v1::Visit& v) {
   const auto& o = ctx.state.visits.options();
-  return Sec(ctx.now) +
-         60 * int64_t(v.priority() == v1::URGENT ? o.urgent_accept_minutes : o.accept_minutes);
+  const int64_t now = Sec(ctx.now);
+  const int64_t grace =
+      60 * int64_t(v.priority() == v1::URGENT ? o.urgent_accept_minutes : o.accept_minutes);
+  const int64_t opens = Sec(v.window_start());
+  if (v.priority() == v1::URGENT || opens - now <= kDay || v.assignee_id().empty())
+    return now + grace;
+  int64_t by = 0;
+  for (const auto* s : ctx.state.rota.StaffShifts(v.assignee_id(), now - kDay, opens)) {
+    if (s->kind() != v1::ON_CALL && Sec(s->end()) > now && Sec(s->end()) <= opens)
+      by = std::max(by, Sec(s->end()));
+  }
+  if (by == 0) {
+    if (const auto* s = OnDuty(ctx, v.assignee_id(), v))
+      by = std::max(Sec(s->start()), opens) + grace;
+  }
+  return std::max(now + grace, by);
 }
 
 // The first on-site shift of `staff` overlapping the visit's window, if any
 // (a visit is done by someone on duty, or on a home-visit block, in it).
+// A home-visit block among them comes first: that is when they can go.
 const v1::Shift* OnDuty(const RotaCtx& ctx, std::string_view staff, const v1::Visit& v) {
   const int64_t from = Sec(v.window_start()), to = Sec(v.window_end());
+  const v1::Shift* first = nullptr;
   for (const auto* s : ctx.state.rota.StaffShifts(staff, from - 2 * kDay, to)) {
     if (s->kind() != v1::ON_CALL && Sec(s->end()) > from && Sec(s->start()) < to &&
-        !AwayFrom(ctx, staff, *s))
-      return s;
+        !AwayFrom(ctx, staff, *s)) {
+      if (s->kind() == v1::HOME_SERVICE) return s;
+      if (!first) first = s;
+    }
   }
-  return nullptr;
+  return first;
 }
 
 // Assigns by dispatch, or escalates to the leader on duty when nobody fits.
@@ -128,6 +172,12 @@ void Dispatch(const RotaCtx& ctx, v1::Visit& v, Mutation* m, const std::string& 
     *v.mutable_accept_by() = Ts(Deadline(ctx, v));
     Step(v, v1::VISIT_ASSIGNED, now, "dispatch", cause);
     EmitVisit(ctx, m, v, v1::Event::kVisitAssigned, cause);
+    // Taken from a counter or desk: the event says which, for the leader.
+    const auto* post = OnDuty(ctx, s->id(), v);
+    if (post && post->kind() != v1::HOME_SERVICE) {
+      auto& e = m->events.back();
+      *e.mutable_visit_assigned()->mutable_leaves_post() = *post;
+    }
     return;
   }
   const auto* leader = LeaderFor(ctx, v);

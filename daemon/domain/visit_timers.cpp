@@ -3,12 +3,14 @@
 // orders due to be created (visit.h).
 #include "daemon/domain/visit.h"
 
+#include <chrono>
 #include <map>
 #include <set>
 #include <string>
 
 #include <fmt/format.h>
 
+#include "daemon/base/time_util.h"
 #include "daemon/domain/common.h"
 #include "daemon/domain/state.h"
 #include "daemon/domain/visit_internal.h"
@@ -53,11 +55,9 @@ Mutation FireVisitTimers(const RotaCtx& ctx, size_t limit) {
     ++n;
     if (t.kind == TimerKind::kVisitAcceptance && v.state() == v1::VISIT_ASSIGNED &&
         v.has_accept_by() && Sec(v.accept_by()) <= now) {
-      const auto& o = st.visits.options();
-      const uint32_t minutes =
-          v.priority() == v1::URGENT ? o.urgent_accept_minutes : o.accept_minutes;
       const std::string why =
-          fmt::format("{} did not accept within {} min", v.assignee_id(), minutes);
+          fmt::format("{} did not accept by {}", v.assignee_id(),
+                      FormatIsoTime(TimePoint(std::chrono::seconds(Sec(v.accept_by())))));
       // First the AB岗 backup of the assignee's shift, then the leader on duty.
       const v1::Staff* backup = nullptr;
       if (v.escalation() == 0) {

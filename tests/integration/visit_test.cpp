@@ -126,6 +126,8 @@ TEST_F(VisitDaemon, DispatchLifecycleFollowUpAndPrivacy) {
 TEST_F(VisitDaemon, UnacceptedGoesToTheBackupThenTheLeaderAcrossARestart) {
   // sunli has elderly-care and backs up linan's posts where fill chose so;
   // whoever it is, the chain is: assignee -> backup with the skill -> leader on duty.
+  // Requested within a day of its window: accepted within 15 minutes.
+  Ok({"clock", "set", "2026-01-06T08:00:00+08:00"});
   auto v = Request("v3", "2026-01-06T09:00:00+08:00/2026-01-06T11:30:00+08:00");
   ASSERT_EQ(v["state"], "VISIT_ASSIGNED");
   d_.Kill9();
@@ -147,11 +149,41 @@ TEST_F(VisitDaemon, UnacceptedGoesToTheBackupThenTheLeaderAcrossARestart) {
   EXPECT_EQ(escalated, once["state"] == "VISIT_ESCALATED" ? 1 : 2)
       << "each step once, none lost across the kill";
   // The leader (or an operator) assigns it by hand; the window end makes an open visit overdue.
-  auto w = Request("v4", "2026-01-05T09:00:00+08:00/2026-01-05T09:30:00+08:00");
-  Ok({"clock", "set", "2026-01-05T09:31:00+08:00"});
+  auto w = Request("v4", "2026-01-06T09:00:00+08:00/2026-01-06T09:30:00+08:00");
+  Ok({"clock", "set", "2026-01-06T09:31:00+08:00"});
   EXPECT_EQ(Json({"visit", "show", "--id", "v4"})["state"], "VISIT_OVERDUE");
   EXPECT_EQ(d_.Ctl({"visit", "assign", "--id", "v4", "--staff", "zhaolei"}).exit_code, 1)
       << "no elderly-care skill";
+}
+
+// Issue 36: a visit whose window opens days ahead (a care-plan order) had
+// to be accepted within 15 minutes of its creation, or it escalated. It is
+// now due by the end of the assignee's last duty before the window.
+TEST_F(VisitDaemon, AVisitDaysAheadIsAcceptedByTheEndOfTheLastDutyBeforeIt) {
+  // 08:00 Monday: a visit Tuesday morning, 25 hours ahead.
+  auto v = Request("v9", "2026-01-06T09:00:00+08:00/2026-01-06T11:30:00+08:00");
+  ASSERT_EQ(v["state"], "VISIT_ASSIGNED") << v.dump();
+  const std::string who = v["assignee_id"];
+  auto sec = [](const std::string& iso) {
+    return ParseIsoTime(iso)->time_since_epoch() / std::chrono::seconds(1);
+  };
+  const int64_t now = sec("2026-01-05T08:00:00+08:00"), opens = sec("2026-01-06T09:00:00+08:00");
+  int64_t last_end = 0, duty_start = 0;
+  for (const char* day : {"2026-01-05", "2026-01-06"}) {
+    const auto shown = Json({"rota", "show", "--center", "xingfu", "--date", day});
+    for (const auto& s : shown["shifts"]) {
+      if (s.value("assignee_id", "") != who || s.value("kind", "") == "ON_CALL") continue;
+      const int64_t start = sec(s.value("start", "")), end = sec(s.value("end", ""));
+      if (end > now && end <= opens) last_end = std::max(last_end, end);
+      if (end > opens && start < opens + 9000 && !duty_start) duty_start = std::max(start, opens);
+    }
+  }
+  // The end of their last duty before it, else 15 minutes into their duty in it.
+  EXPECT_EQ(sec(v.value("accept_by", "")), last_end ? last_end : duty_start + 900) << v.dump();
+  EXPECT_GT(sec(v.value("accept_by", "")), now + 900);
+  Ok({"clock", "advance", "16m"});
+  EXPECT_EQ(Json({"visit", "show", "--id", "v9"})["state"], "VISIT_ASSIGNED")
+      << "not escalated 15 minutes after its creation";
 }
 
 // Issue 19: the assignee's leave takes the visit from them: dispatched again

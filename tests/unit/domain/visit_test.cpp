@@ -416,6 +416,59 @@ TEST_F(VisitTest, DispatchPrefersNearestThenLeastLoadedAndUrgentDeadlinesAreShor
   EXPECT_EQ(RequestVisit(Ctx(), q, 1).status().field(), "window_end");
 }
 
+// Issue 36: a visit went to the person staffing a counter for the whole
+// window while someone else could go. A person out on a home-visit block
+// (HOME_SERVICE) goes first, however far; where the center plans such
+// blocks, a counter is left only for an urgent visit, and the event names
+// the post left so the leader knows.
+TEST_F(VisitTest, DispatchLeavesTheCounterStaffedWhileSomeoneOnAHomeVisitBlockCanGo) {
+  Duty("near1", "xingfu", "08:30", "12:00");  // the counter, 300 m from the resident
+  Duty("far", "xingfu", "09:00", "11:30", "", v1::HOME_SERVICE);
+  auto a = Request("a", "2026-03-02T09:00:00+08:00", "2026-03-02T11:00:00+08:00");
+  EXPECT_EQ(a.assignee_id(), "far") << "out on home visits, not the counter";
+  // 11:40-12:00: the block is over; near1 stays at the counter for a
+  // normal visit (the center plans blocks that day: it goes to the leader).
+  auto b = Request("b", "2026-03-02T11:40:00+08:00", "2026-03-02T12:00:00+08:00");
+  EXPECT_EQ(b.state(), v1::VISIT_ESCALATED) << b.assignee_id();
+  // An urgent one may take near1 from the counter, and says so.
+  v1::VisitRequestRequest q;
+  q.set_id("u");
+  q.set_resident_id("r1");
+  q.set_service("care-visit");
+  q.set_priority(v1::URGENT);
+  q.mutable_window_start()->set_seconds(At("2026-03-02T11:40:00+08:00"));
+  q.mutable_window_end()->set_seconds(At("2026-03-02T12:00:00+08:00"));
+  auto m = RequestVisit(Ctx(), q, 1);
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  EXPECT_EQ(m->visits_put.front().assignee_id(), "near1");
+  bool flagged = false;
+  for (const auto& e : m->events) {
+    if (e.has_visit_assigned())
+      flagged = e.visit_assigned().leaves_post().id() == "xingfu/2026-03-02/near1-08:30";
+  }
+  EXPECT_TRUE(flagged) << "the post left is named";
+}
+
+// Issue 36: a care-plan order made days ahead had to be accepted within 15
+// minutes of its creation (on a holiday morning) or it escalated. It is due
+// by the end of the assignee's last duty before its window.
+TEST_F(VisitTest, AVisitDaysAheadIsDueByTheEndOfTheLastDutyBeforeItsWindow) {
+  Duty("near1", "xingfu", "08:30", "12:00");
+  Duty("near1", "xingfu", "13:30", "17:30", "", v1::REGULAR, "2026-03-03");
+  Duty("near1", "xingfu", "08:30", "12:00", "", v1::REGULAR, "2026-03-05");
+  auto a = Request("a", "2026-03-05T09:00:00+08:00", "2026-03-05T11:00:00+08:00");
+  EXPECT_EQ(a.assignee_id(), "near1");
+  EXPECT_EQ(Iso(a.accept_by()), "2026-03-03T17:30:00+08:00") << "the end of Tuesday's duty";
+  now_ = *ParseIsoTime("2026-03-02T08:16:00+08:00");
+  Fire();
+  EXPECT_EQ(st_.visits.FindVisit("a")->state(), v1::VISIT_ASSIGNED) << "not escalated at 08:15";
+  // Nobody works before it: within accept_minutes of the start of the duty.
+  Duty("near2", "xingfu", "08:30", "12:00", "", v1::REGULAR, "2026-03-06");
+  auto b = Request("b", "2026-03-06T10:00:00+08:00", "2026-03-06T11:00:00+08:00");
+  EXPECT_EQ(b.assignee_id(), "near2");
+  EXPECT_EQ(Iso(b.accept_by()), "2026-03-06T10:15:00+08:00");
+}
+
 TEST_F(VisitTest, EscalationGoesToTheBackupThenTheLeader) {
   Duty("near1", "xingfu", "08:30", "17:30", "near2");
   Duty("boss", "xingfu", "00:00", "23:59", "", v1::ON_CALL);

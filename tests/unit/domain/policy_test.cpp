@@ -23,8 +23,12 @@ TEST(PolicyToml, ShippedExamplesParse) {
   auto village = ParsePolicyToml(test::ReadSource("ops/policies/village.toml"), "v").value();
   const auto& holiday = village.days(2);
   ASSERT_EQ(holiday.day_type(), v1::HOLIDAY);
+  ASSERT_EQ(holiday.windows_size(), 2);
+  EXPECT_EQ(holiday.windows(0).kind(), v1::DUTY);
   EXPECT_EQ(holiday.windows(0).start_minute(), 8 * 60u);
-  EXPECT_EQ(holiday.windows(0).end_minute(), 1440u + 8 * 60) << "08:00+1: 24-hour duty";
+  EXPECT_EQ(holiday.windows(0).end_minute(), 18 * 60u) << "on site by day";
+  EXPECT_EQ(holiday.windows(1).kind(), v1::ON_CALL);
+  EXPECT_EQ(holiday.windows(1).end_minute(), 1440u + 8 * 60) << "08:00+1: on call by night";
 }
 
 TEST(PolicyToml, ErrorsNameTheLine) {
@@ -125,7 +129,7 @@ class CoverageTest : public ::testing::Test {
 TEST_F(CoverageTest, MakeupWorkdayUsesWorkdayWindowsAndHolidaysHaveALeader) {
   AddCenter("xingfu", "community-standard");
   auto sat = Expand("xingfu", "2026-02-14", "2026-02-14");  // 调休 Saturday
-  ASSERT_EQ(sat.size(), 4u);
+  ASSERT_EQ(sat.size(), 5u) << "regular, noon, regular, extended, evening bookings";
   EXPECT_EQ(sat[0].day_type(), v1::MAKEUP_WORKDAY);
   EXPECT_EQ(sat[0].kind(), v1::REGULAR);
   auto hol = Expand("xingfu", "2026-02-17", "2026-02-17");
@@ -141,11 +145,12 @@ TEST_F(CoverageTest, OvernightDutyAndOtherZones) {
   AddCenter("cun", "village-standard");
   AddCenter("kashi", "village-standard", "Asia/Urumqi");
   auto w = Expand("cun", "2026-10-01", "2026-10-01");
-  ASSERT_EQ(w.size(), 1u);
-  EXPECT_EQ(w[0].end().seconds() - w[0].start().seconds(), 86400) << "08:00 to 08:00 the next day";
-  EXPECT_EQ(w[0].end_local(), "08:00+1");
+  ASSERT_EQ(w.size(), 2u);
+  EXPECT_EQ(w[1].kind(), v1::ON_CALL);
+  EXPECT_EQ(w[1].end().seconds() - w[0].start().seconds(), 86400) << "08:00 to 08:00 the next day";
+  EXPECT_EQ(w[1].end_local(), "08:00+1");
   auto k = Expand("kashi", "2026-10-01", "2026-10-01");
-  ASSERT_EQ(k.size(), 1u);
+  ASSERT_EQ(k.size(), 2u);
   EXPECT_EQ(k[0].start().seconds() - w[0].start().seconds(), 2 * 3600) << "UTC+6 starts 2 h later";
 }
 
@@ -168,7 +173,7 @@ TEST_F(CoverageTest, PolicyVersionsTakeEffectFromTheirDate) {
   ASSERT_TRUE(m.ok()) << m.status().ToString();
   EXPECT_EQ(m->policies_put[0].version(), 2u);
   Apply(st_, std::move(*m));
-  EXPECT_EQ(Expand("xingfu", "2026-02-28", "2026-02-28").size(), 4u)
+  EXPECT_EQ(Expand("xingfu", "2026-02-28", "2026-02-28").size(), 5u)
       << "makeup Saturday, v1 workday";
   EXPECT_EQ(Expand("xingfu", "2026-02-22", "2026-02-22").size(), 2u) << "holiday";
   EXPECT_EQ(Expand("xingfu", "2026-02-07", "2026-02-07").size(), 1u) << "weekend under v1";
@@ -203,12 +208,12 @@ TEST_F(CoverageTest, AWholeYearForFiveHundredCenters) {
   ASSERT_TRUE(audit.ok()) << audit.status().ToString();
   EXPECT_EQ(audit->center_days(), 500u * 365);
   EXPECT_EQ(audit->gap_count(), 0u) << "every center has a window every day";
-  // Expected from the calendar: community = 4 per workday/makeup, 1 per weekend
-  // day, 2 per holiday; village = 3, 1, 1.
+  // Expected from the calendar: community = 5 per workday/makeup, 1 per weekend
+  // day, 2 per holiday; village = 3, 1, 2.
   auto s = YearStats(st_.calendar, 2026).value();
   const uint32_t work = s.workdays() + s.makeup_workdays();
-  const uint32_t community = 4 * work + s.weekend_days() + 2 * s.holidays();
-  const uint32_t village = 3 * work + s.weekend_days() + s.holidays();
+  const uint32_t community = 5 * work + s.weekend_days() + 2 * s.holidays();
+  const uint32_t village = 3 * work + s.weekend_days() + 2 * s.holidays();
   EXPECT_EQ(audit->windows(), 400 * community + 100 * village);
 }
 

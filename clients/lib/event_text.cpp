@@ -60,6 +60,35 @@ std::string Fields(const google::protobuf::RepeatedPtrField<std::string>& fields
   return fmt::format("{}", fmt::join(out, "、"));
 }
 
+}  // namespace
+
+std::string_view TurnSkipWord(v1::TurnSkipReason reason) {
+  switch (reason) {
+    case v1::TURN_SKIP_LEAVE:
+      return "休假";
+    case v1::TURN_SKIP_ON_DUTY:
+      return "另有值班";
+    case v1::TURN_SKIP_WORK_RULES:
+      return "受工时规定限制";
+    case v1::TURN_SKIP_NOT_QUALIFIED:
+      return "不符合岗位要求";
+    case v1::TURN_SKIP_GONE:
+      return "已不在册";
+    default:
+      return "";
+  }
+}
+
+std::string TurnSkipNote(const v1::Shift& s) {
+  if (!s.has_turn_skipped()) return "";
+  const auto& t = s.turn_skipped();
+  const std::string_view word = TurnSkipWord(t.reason());
+  if (t.staff_id() == s.assignee_id() || t.staff_name().empty() || word.empty()) return "";
+  return fmt::format("（本为{}轮值，{}）", t.staff_name(), word);
+}
+
+namespace {
+
 // Why a shift changed or fell empty, from the reason codes the rota writes
 // ("leave lv-3", "no-show", "swap sw-1", ...); anything else as written.
 std::string Reason(std::string_view r) {
@@ -220,8 +249,8 @@ std::string EventText(const v1::Event& e) {
     }
     case v1::Event::kShiftAssigned: {
       const auto& a = e.shift_assigned();
-      return fmt::format("排班：{} {} 值班{}，AB岗{}", ShiftSpan(a.shift()), Where(e),
-                         Name(a.staff()), Name(a.backup()));
+      return fmt::format("排班：{} {} 值班{}{}，AB岗{}", ShiftSpan(a.shift()), Where(e),
+                         Name(a.staff()), TurnSkipNote(a.shift()), Name(a.backup()));
     }
     case v1::Event::kShiftChanged: {
       const auto& c = e.shift_changed();

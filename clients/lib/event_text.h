@@ -28,4 +28,13 @@ std::string LocalMinute(const google::protobuf::Timestamp& t);
 // changed_fields; a field without one reads "其他信息".
 std::string_view FieldLabel(std::string_view field);
 
+// Why a rotation turn was not taken, as people say it ("休假", "工时规定"),
+// for Shift.turn_skipped; empty when unspecified.
+std::string_view TurnSkipWord(v1::TurnSkipReason reason);
+
+// "（本为李娜轮值，休假）": the rotation turn `s` went without, for a text
+// that names who holds it; empty when the turn was taken (or is the
+// holder's again).
+std::string TurnSkipNote(const v1::Shift& s);
+
 }  // namespace zhiban::client

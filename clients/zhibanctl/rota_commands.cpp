@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "clients/lib/event_text.h"
 #include "clients/lib/rota_export.h"
 #include "clients/zhibanctl/commands.h"
 #include "clients/zhibanctl/entry_builders.h"
@@ -50,15 +51,36 @@ std::string Source(const v1::Shift& s) {
   return out;
 }
 
+// The rotation turn `s` went without (Shift.turn_skipped): whose, and why
+// in a word of Chinese, as staff say it, then the operator's detail.
+std::string TurnNote(const v1::Shift& s) {
+  if (!s.has_turn_skipped()) return "";
+  const auto& t = s.turn_skipped();
+  if (t.staff_id() == s.assignee_id()) return "";  // theirs again since (an override)
+  return fmt::format("{}{}'s turn ({}): {} {}", t.staff_id(),
+                     t.staff_name().empty() ? "" : " " + t.staff_name(), s.rotation_id(),
+                     client::TurnSkipWord(t.reason()), t.detail());
+}
+
 void PrintShifts(const v1::ShiftListReply& r) {
-  Table t({"DATE", "TIME", "KIND", "CENTER", "ON DUTY", "BACKUP", "FROM", "PUBLISHED"});
+  bool notes = false;
+  for (const auto& s : r.shifts()) notes |= !TurnNote(s).empty();
+  std::vector<std::string> head = {"DATE",    "TIME",   "KIND", "CENTER",
+                                   "ON DUTY", "BACKUP", "FROM", "PUBLISHED"};
+  if (notes) head.push_back("ROTATION TURN NOT TAKEN");
+  Table t(head);
   for (const auto& s : r.shifts()) {
-    t.Add(
-        {s.date() + (s.holiday().empty() ? "" : " " + s.holiday()),
-         s.start_local() + "-" + s.end_local(),
-         v1::WindowKind_Name(s.kind()) + (s.position() ? fmt::format("#{}", s.position() + 1) : ""),
-         s.center_id(), s.assignee_id().empty() ? "-- gap --" : Who(r, s.assignee_id()),
-         Who(r, s.backup_id()), Source(s), s.published() ? "yes" : ""});
+    std::vector<std::string> row = {
+        s.date() + (s.holiday().empty() ? "" : " " + s.holiday()),
+        s.start_local() + "-" + s.end_local(),
+        v1::WindowKind_Name(s.kind()) + (s.position() ? fmt::format("#{}", s.position() + 1) : ""),
+        s.center_id(),
+        s.assignee_id().empty() ? "-- gap --" : Who(r, s.assignee_id()),
+        Who(r, s.backup_id()),
+        Source(s),
+        s.published() ? "yes" : ""};
+    if (notes) row.push_back(TurnNote(s));
+    t.Add(row);
   }
   t.Print();
   std::cout << fmt::format("{} shifts\n", r.shifts_size());
@@ -149,6 +171,12 @@ int RunPlan(Context& ctx, const std::string& center, const std::string& from, co
       std::cout << fmt::format(
           "{} {}..{}: {} shifts, {} assigned, {} gaps, {} kept (past or published) ({})\n",
           centers[i], from, to, p.shifts(), p.assigned(), p.gaps(), p.kept(), SeqNote(r));
+      if (p.turns_skipped()) {
+        std::cout << fmt::format(
+            "{} rotation turn(s) went to someone else or stayed a gap; `zhibanctl rota show` "
+            "says whose and why\n",
+            p.turns_skipped());
+      }
       if (p.changed()) {
         std::cout << fmt::format(
             "{} published shift(s) changed, each person told "

@@ -51,6 +51,7 @@ Result<domain::Mutation> RotaGenerate(const domain::RotaCtx& ctx, const R& req,
       out->add_gap_reasons(std::move(why));
     }
     out->set_changed(counts.changed);
+    out->set_turns_skipped(counts.turns_skipped);
     for (auto& shift : counts.changed_list) *out->add_changed_shifts() = std::move(shift);
   }
   return m;

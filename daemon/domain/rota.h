@@ -247,6 +247,8 @@ struct PlanCounts {
   // Shifts outside the plan whose AB岗 backup the plan put on duty at the
   // same time: they get another backup, or none (rota_backup.cpp).
   uint32_t backups_freed = 0;
+  // Rotation turns their member could not take (Shift.turn_skipped).
+  uint32_t turns_skipped = 0;
 };
 
 Result<Mutation> SetRotation(const RotaCtx& ctx, v1::Rotation r);

@@ -68,6 +68,37 @@ std::optional<v1::Shift> FillPublishedGap(const RotaCtx& ctx, Overlay& ov,
   return s;
 }
 
+// Why `member` (the rotation's `member_id`; null when no longer on the
+// staff) may not take their turn `s`: leave first (its id and dates, not
+// its kind: the bus carries this), then roles, skills and center, then duty
+// elsewhere at the time, then the working-time rules.
+v1::TurnSkipped TurnSkippedOf(const RotaCtx& ctx, Overlay& ov, const std::string& member_id,
+                              const v1::Staff* member, const v1::Shift& s, const ShiftFacts& f) {
+  v1::TurnSkipped t;
+  t.set_staff_id(member_id);
+  if (!member) {
+    t.set_reason(v1::TURN_SKIP_GONE);
+    t.set_detail("no longer on the staff");
+    return t;
+  }
+  t.set_staff_name(member->name());
+  if (const auto* l = ctx.state.rota.LeaveOn(member->id(), f.day, Sec(s.start()), Sec(s.end()))) {
+    t.set_reason(v1::TURN_SKIP_LEAVE);
+    t.set_detail(fmt::format("on leave {} {}..{}", l->id(), l->from(), l->to()));
+    return t;
+  }
+  const auto why = ov.Why(*member, s, f);
+  if (!ov.HardOk(*member, s, f)) {
+    t.set_reason(v1::TURN_SKIP_NOT_QUALIFIED);
+  } else if (!why.empty() && why.front().starts_with("overlap:")) {
+    t.set_reason(v1::TURN_SKIP_ON_DUTY);  // RuleBreaches names a clash "overlap:", alone
+  } else {
+    t.set_reason(v1::TURN_SKIP_WORK_RULES);
+  }
+  t.set_detail(fmt::format("{}", fmt::join(why, "; ")));
+  return t;
+}
+
 // A shift the plan decided, waiting for its AB岗 backup.
 struct Planned {
   v1::Shift shift;
@@ -395,6 +426,9 @@ Result<Mutation> GenerateRota(const RotaCtx& ctx, const v1::RotaGenerateRequest&
         if (old->has_checked_in()) *s.mutable_checked_in() = old->checked_in();
         s.set_timers_fired(old->timers_fired());
         s.set_backup_id(old->backup_id());
+        // rota fill does not ask the rotations again: their word stands.
+        if (req.fill_only() && old->has_turn_skipped())
+          *s.mutable_turn_skipped() = old->turn_skipped();
         const bool manual = old->source() == v1::OVERRIDE || old->source() == v1::SWAP ||
                             old->source() == v1::BACKUP;
         if ((manual || req.fill_only()) && !old->assignee_id().empty()) {
@@ -425,7 +459,13 @@ Result<Mutation> GenerateRota(const RotaCtx& ctx, const v1::RotaGenerateRequest&
             backing = r;
             first = (idx + 1) % nm;
           }
-          done = try_assign(st.network.FindStaff(r->members(idx)), v1::ROTATION);
+          const auto* member = st.network.FindStaff(r->members(idx));
+          done = try_assign(member, v1::ROTATION);
+          if (!done) {
+            // The turn goes to the fill (or stays a gap): the shift says why.
+            *s.mutable_turn_skipped() = TurnSkippedOf(ctx, ov, r->members(idx), member, s, f);
+            ++counts->turns_skipped;
+          }
           if (!done && why.empty())
             why = fmt::format("rotation {}: {} is gone", r->id(), r->members(idx));
           break;  // the layer with precedence decides
@@ -468,6 +508,10 @@ Result<Mutation> GenerateRota(const RotaCtx& ctx, const v1::RotaGenerateRequest&
     for (const auto& [id, n] : whose) names.push_back(n > 1 ? fmt::format("{} x{}", id, n) : id);
     m.summary +=
         fmt::format(", {} published changed ({})", counts->changed, fmt::join(names, ", "));
+  }
+  if (counts->turns_skipped > 0) {
+    m.summary += fmt::format(", {} rotation turn(s) not taken by their member (rota show says why)",
+                             counts->turns_skipped);
   }
   if (counts->backups_freed > 0) {
     m.summary += fmt::format(", {} AB岗 backup(s) elsewhere put on duty here and replaced",

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <zmq_addon.hpp>
 
+#include "clients/lib/event_text.h"
 #include "clients/lib/subscriber.h"
 #include "daemon/base/time_util.h"
 #include "tests/support/ctl_expect.h"
@@ -748,6 +749,43 @@ TEST_F(RotaDaemon, AYearWithoutStatutoryDaysIsAnErrorNotAZero) {
   auto day = Json({"calendar", "show", "--from", "2027-10-01", "--to", "2027-10-02"})["days"];
   EXPECT_TRUE(day[0].value("statutory", false));
   EXPECT_FALSE(day[1].value("statutory", false)) << "a rest day of the block, not statutory";
+}
+
+// Issue 36: the rotation layer lost turns to the fill with no reason shown.
+// Now generate counts them, rota show says whose turn it was and why, and
+// the shift announced at publication carries it (shown in Chinese).
+TEST_F(RotaDaemon, ARotationTurnNotTakenSaysWhyInShowAndTheEvent) {
+  Ok({"rota", "rotation", "set", "--id", "weekend-turns", "--center", "xingfu", "--members",
+      "linan,chenjing,zhaolei", "--period", "weekly", "--start", "2026-01-05", "--kinds",
+      "STAGGERED", "--day-types", "WEEKEND"});
+  Ok({"leave", "add", "--id", "lv-1", "--staff", "linan", "--kind", "SICK", "--from", "2026-01-10",
+      "--to", "2026-01-11"});
+  auto plan = Ok({"rota", "generate", "--center", "xingfu", "--from", "2026-01-05", "--to",
+                  "2026-01-31", "--fill"});
+  EXPECT_NE(plan.out.find("rotation turn(s) went to someone else or stayed a gap"),
+            std::string::npos)
+      << plan.out;
+  auto show =
+      Ok({"rota", "show", "--center", "xingfu", "--from", "2026-01-10", "--to", "2026-01-11"});
+  EXPECT_NE(show.out.find("ROTATION TURN NOT TAKEN"), std::string::npos) << show.out;
+  EXPECT_NE(show.out.find("linan 李娜's turn (weekend-turns): 休假 on leave lv-1 "
+                          "2026-01-10..2026-01-11"),
+            std::string::npos)
+      << show.out;
+  const uint64_t mark = d_.LastSeq();
+  Ok({"rota", "publish", "--center", "xingfu", "--month", "2026-01"});
+  int announced = 0;
+  for (const auto& e : d_.EventsAfter(mark)) {
+    if (!e.has_shift_assigned() || e.shift_assigned().shift().date() != "2026-01-10") continue;
+    const auto& s = e.shift_assigned().shift();
+    if (s.kind() != v1::STAGGERED) continue;
+    ++announced;
+    EXPECT_EQ(s.turn_skipped().staff_id(), "linan");
+    EXPECT_EQ(s.turn_skipped().reason(), v1::TURN_SKIP_LEAVE);
+    EXPECT_NE(client::EventText(e).find("（本为李娜轮值，休假）"), std::string::npos)
+        << client::EventText(e);
+  }
+  EXPECT_EQ(announced, 1);
 }
 
 TEST_F(RotaDaemon, BadRotaInputChangesNothing) {

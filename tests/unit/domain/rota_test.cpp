@@ -480,6 +480,96 @@ TEST_F(RotaTest, FairnessCountsHistoryAcrossRuns) {
   EXPECT_LE(half.spread_weekend_days(), 1u) << "the second quarter evens out the first";
 }
 
+// Issue 36: the rotation layer lost 7 of 17 turns to the fill with no
+// reason shown. A turn its member cannot take now says whose it was and why
+// (leave, a working-time rule, a role or skill), in the shift, the plan's
+// summary and the event that announces it at publication.
+TEST_F(RotaTest, ARotationTurnGivenToSomeoneElseSaysWhy) {
+  Rotation("weekend", {"a1", "a2", "a3"}, 7, {v1::STAGGERED}, {v1::WEEKEND});
+  Rotation("holiday", {"a4"}, 1, {v1::DUTY}, {v1::HOLIDAY}, "2026-02-01");
+  Rotation("counter", {"l2"}, 1, {v1::REGULAR}, {v1::WORKDAY});
+  Do(AddLeave(Ctx(), Leave("lv-1", "a1", v1::SICK, "2026-01-10", "2026-01-11")));
+  Do(Generate("2026-01-05", "2026-02-28", /*fill=*/true));
+  std::map<v1::TurnSkipReason, int> skipped;
+  int turns = 0;
+  for (const auto& [id, s] : st_.rota.shifts()) {
+    if (s.rotation_id().empty()) continue;
+    ++turns;
+    if (s.source() == v1::ROTATION) {
+      EXPECT_FALSE(s.has_turn_skipped()) << id;
+      continue;
+    }
+    // Every turn the fill took says why, and the fill never hands it back
+    // to the member who could not take it.
+    ASSERT_TRUE(s.has_turn_skipped()) << id;
+    if (!s.assignee_id().empty()) {
+      EXPECT_EQ(s.source(), v1::FILL) << id;
+    }
+    EXPECT_NE(s.assignee_id(), s.turn_skipped().staff_id()) << id;
+    EXPECT_FALSE(s.turn_skipped().detail().empty()) << id;
+    ++skipped[s.turn_skipped().reason()];
+  }
+  EXPECT_EQ(
+      counts_.turns_skipped,
+      static_cast<uint32_t>(skipped[v1::TURN_SKIP_LEAVE] + skipped[v1::TURN_SKIP_WORK_RULES] +
+                            skipped[v1::TURN_SKIP_NOT_QUALIFIED] + skipped[v1::TURN_SKIP_ON_DUTY]));
+  // a1's sick weekend: the kind of leave stays off the bus.
+  const auto& sat = Shift("xingfu/2026-01-10/0900-STAGGERED-0");
+  EXPECT_EQ(sat.turn_skipped().staff_id(), "a1");
+  EXPECT_EQ(sat.turn_skipped().staff_name(), "a1");
+  EXPECT_EQ(sat.turn_skipped().reason(), v1::TURN_SKIP_LEAVE);
+  EXPECT_EQ(sat.turn_skipped().detail(), "on leave lv-1 2026-01-10..2026-01-11");
+  EXPECT_EQ(skipped[v1::TURN_SKIP_LEAVE], 2);
+  // a4 alone on 春节's nine days of duty: some days in a row break a
+  // working-time rule, which is named with its figures.
+  int rules = 0;
+  for (const auto* s :
+       st_.rota.CenterShifts("xingfu", *ParseDate("2026-02-15"), *ParseDate("2026-02-23"))) {
+    if (s->kind() != v1::DUTY || !s->has_turn_skipped()) continue;
+    ++rules;
+    EXPECT_EQ(s->turn_skipped().staff_id(), "a4");
+    EXPECT_EQ(s->turn_skipped().reason(), v1::TURN_SKIP_WORK_RULES) << s->id();
+    const std::string& d = s->turn_skipped().detail();
+    EXPECT_TRUE(d.starts_with("consecutive_days:") || d.starts_with("weekly_rest:") ||
+                d.starts_with("monthly_overtime:"))
+        << d;
+  }
+  EXPECT_GT(rules, 0);
+  // l2 lacks social-security, which the counter's position 0 needs.
+  const auto& counter = Shift("xingfu/2026-01-05/0830-REGULAR-0");
+  EXPECT_EQ(counter.turn_skipped().reason(), v1::TURN_SKIP_NOT_QUALIFIED);
+  EXPECT_EQ(counter.turn_skipped().detail(), "l2 lacks the skill social-security");
+  EXPECT_GT(skipped[v1::TURN_SKIP_NOT_QUALIFIED], 0);
+  // What the plan says (the reply's summary), and what publication announces.
+  v1::RotaGenerateRequest req;
+  req.set_center_id("xingfu");
+  req.set_from("2026-01-05");
+  req.set_to("2026-01-31");
+  PlanCounts counts;
+  auto again = GenerateRota(Ctx(), req, &counts);
+  ASSERT_TRUE(again.ok());
+  EXPECT_NE(again->summary.find("rotation turn(s) not taken by their member (rota show says why)"),
+            std::string::npos)
+      << again->summary;
+  v1::RotaPublishRequest pub;
+  pub.set_center_id("xingfu");
+  pub.set_month("2026-01");
+  v1::RotaPublishReply reply;
+  auto published = PublishMonth(Ctx(), pub, &reply);
+  ASSERT_TRUE(published.ok());
+  bool announced = false;
+  for (const auto& e : published->events) {
+    if (e.has_shift_assigned() && e.shift_assigned().shift().id() == sat.id()) {
+      announced = true;
+      EXPECT_EQ(e.shift_assigned().shift().turn_skipped().reason(), v1::TURN_SKIP_LEAVE);
+    }
+  }
+  EXPECT_TRUE(announced);
+  fmt::print(stderr, "rotation turns {}, not taken {}: leave {}, rules {}, role/skill {}\n", turns,
+             counts_.turns_skipped, skipped[v1::TURN_SKIP_LEAVE], skipped[v1::TURN_SKIP_WORK_RULES],
+             skipped[v1::TURN_SKIP_NOT_QUALIFIED]);
+}
+
 TEST_F(RotaTest, RegeneratingKeepsPublishedAndPastShifts) {
   Rotation("weekend", {"a1", "a2"}, 7, {v1::STAGGERED}, {v1::WEEKEND});
   Do(Generate("2026-01-05", "2026-02-28", true));

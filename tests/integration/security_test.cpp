@@ -397,6 +397,91 @@ TEST_F(ScopedRoles, NobodyApprovesTheirOwnSwapOrASiblingsAndTheStreetLeaderDoes)
   EXPECT_EQ(LastAudit(d_).actor(), "zhangwei");
 }
 
+// Issue 19: 请假申请 through zhibanctl against a real zhiband. The person
+// asks (nothing in the rota changes; the reply names the shifts and their
+// covers); neither they nor a sibling center's leader may approve; a
+// rejection says why; their center's leader approves, which applies the
+// leave; a kill -9 right after loses nothing.
+TEST_F(ScopedRoles, LeaveIsAskedByThePersonAndDecidedByALeaderOfTheirCenter) {
+  // linan works at xingfu and covers heping: zhangwei, who leads the street
+  // over both, decides her leave; huangtao leads yangguang.
+  std::string shift, day;
+  const auto mine = CtlJson(
+      d_, {"rota", "show", "--center", "xingfu", "--from", "2026-01-06", "--to", "2026-01-31"});
+  for (const auto& s : mine["shifts"]) {
+    if (s.value("assignee_id", "") != "linan") continue;
+    if (s["date"].get<std::string>() >= "2026-01-06") {
+      shift = s["id"];
+      day = s["date"];
+      break;
+    }
+  }
+  ASSERT_FALSE(shift.empty()) << "linan has no shift in January: " << mine.dump().substr(0, 2000);
+  for (const char* who : {"linan", "zhangwei", "huangtao", "sunli"}) Key(who, {"--staff", who});
+  const std::string rota_before =
+      CtlJson(d_, {"rota", "show", "--center", "xingfu", "--date", day}).dump();
+  const uint64_t seq = std::stoull(LastSeq());
+  Refused("sunli",
+          {"leave", "request", "--staff", "linan", "--kind", "事假", "--from", day, "--id", "x"},
+          "staff member linan themselves");
+  const auto asked = As("linan", {"-o", "json", "leave", "request", "--staff", "linan", "--kind",
+                                  "事假", "--from", day, "--note", "孩子发烧", "--id", "lr-1"});
+  ASSERT_EQ(asked.exit_code, 0) << asked.err;
+  const auto request = nlohmann::json::parse(asked.out);
+  EXPECT_EQ(request["state"], "LEAVE_REQUEST_PENDING") << asked.out;
+  bool listed = false;
+  for (const auto& c : request["covers"]) {
+    listed |= c["shift"]["id"] == shift;
+    EXPECT_TRUE(c.contains("kind")) << c.dump();
+  }
+  EXPECT_TRUE(listed) << shift << " is not among the shifts it opens: " << asked.out;
+  // Nothing changed but the request; the leader on duty hears of it.
+  EXPECT_EQ(CtlJson(d_, {"rota", "show", "--center", "xingfu", "--date", day}).dump(), rota_before);
+  EXPECT_TRUE(CtlJson(d_, {"leave", "list", "--staff", "linan"})
+                  .value("leave", nlohmann::json::array())
+                  .empty());
+  size_t requested = 0;
+  for (const auto& e : d_.EventsAfter(seq, net::CurveClient{d_.server_key(), replay_})) {
+    if (e.topic() != "leave.requested") continue;
+    ++requested;
+    EXPECT_EQ(e.leave_requested().leave_request().id(), "lr-1");
+    EXPECT_EQ(e.leave_requested().staff().id(), "linan");
+    EXPECT_NE(e.leave_requested().leader().id(), "linan");
+  }
+  EXPECT_EQ(requested, 1u);
+  // Not by herself, not by another center's leader.
+  Refused("linan", {"leave", "approve", "--id", "lr-1"}, "leader (not linan)");
+  Refused("huangtao", {"leave", "approve", "--id", "lr-1"}, "whose scope holds xingfu");
+  // A rejection says why (zhibanctl asks for --reason; zhiband refuses an empty one).
+  EXPECT_NE(d_.Ctl({"leave", "reject", "--id", "lr-1"}).exit_code, 0);
+  const auto empty = As("zhangwei", {"leave", "reject", "--id", "lr-1", "--reason", ""});
+  EXPECT_EQ(empty.exit_code, 1);
+  EXPECT_NE(empty.err.find("note"), std::string::npos) << empty.err;
+  EXPECT_NE(d_.Ctl({"leave", "approve", "--id", "nope"}).err.find("does not exist"),
+            std::string::npos);
+  // Approved by her centers' leader: the leave as `leave add` makes it.
+  const auto approved =
+      As("zhangwei", {"-o", "json", "leave", "approve", "--id", "lr-1", "--note", "好好照顾孩子"});
+  ASSERT_EQ(approved.exit_code, 0) << approved.err;
+  EXPECT_EQ(nlohmann::json::parse(approved.out)["state"], "LEAVE_REQUEST_APPROVED");
+  auto holder = [&] {
+    for (const auto& s :
+         CtlJson(d_, {"rota", "show", "--center", "xingfu", "--date", day})["shifts"])
+      if (s["id"] == shift) return s.value("assignee_id", std::string());
+    return std::string("(gone)");
+  };
+  EXPECT_NE(holder(), "linan");
+  EXPECT_EQ(LastAudit(d_).actor(), "zhangwei");
+  // Durable before the reply: a kill -9 now loses none of it.
+  d_.Kill9();
+  d_.Start();
+  EXPECT_NE(holder(), "linan");
+  const auto requests = CtlJson(d_, {"leave", "requests", "--state", "APPROVED"});
+  ASSERT_EQ(requests["leave_requests"].size(), 1u) << requests.dump();
+  EXPECT_EQ(requests["leave_requests"][0]["decided_by"], "zhangwei");
+  EXPECT_EQ(CtlJson(d_, {"leave", "list", "--staff", "linan"})["leave"][0]["id"], "lr-1");
+}
+
 TEST_F(ScopedRoles, AStaffKeyActsForItsHolderOnly) {
   Ok({"resident", "add", "--id", "r1", "--name", "王奶奶", "--center", "xingfu", "--address",
       "幸福路8号3栋", "--categories", "ELDERLY_ALONE", "--tier", "HIGH_RISK", "--basis",

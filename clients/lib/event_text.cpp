@@ -254,6 +254,11 @@ std::string EventText(const v1::Event& e) {
     }
     case v1::Event::kShiftChanged: {
       const auto& c = e.shift_changed();
+      if (c.has_previous_backup()) {
+        return fmt::format("AB岗变动：{} {} {}值班，AB岗由{}改为{}{}", ShiftSpan(c.shift()),
+                           Where(e), Name(c.staff()), Name(c.previous_backup()), Name(c.backup()),
+                           Because(c.reason()));
+      }
       return fmt::format("值班变动：{} {} 由{}改为{}{}", ShiftSpan(c.shift()), Where(e),
                          Name(c.previous()), Name(c.staff()), Because(c.reason()));
     }

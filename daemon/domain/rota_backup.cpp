@@ -146,6 +146,8 @@ void ReplaceBackup(const RotaCtx& ctx, Overlay& ov, v1::Shift s, const std::stri
     *b->mutable_shift() = s;
     SetStaff(net, s.assignee_id(), b->mutable_staff());
     SetStaff(net, s.assignee_id(), b->mutable_previous());
+    SetStaff(net, s.backup_id(), b->mutable_backup());
+    SetStaff(net, gone, b->mutable_previous_backup());
     b->set_reason(
         next ? fmt::format("{}: {} is the AB岗 backup instead of {}", reason, next->id(), gone)
              : fmt::format("{}: {} no longer backs it up and nobody else may, so it "

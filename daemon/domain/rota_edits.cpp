@@ -41,6 +41,7 @@ void AnnounceStaffed(const Network& net, const v1::Shift& s, const v1::Staff& pe
   *b->mutable_shift() = s;
   *b->mutable_staff() = person;
   SetStaff(net, previous, b->mutable_previous());
+  SetStaff(net, s.backup_id(), b->mutable_backup());
   b->set_reason(reason);
   Emit(m, std::move(e));
   if (previous.empty()) {

@@ -172,6 +172,7 @@ void ChooseBackups(const RotaCtx& ctx, Overlay& ov, std::vector<Planned>& plan, 
         continue;
       }
       v1::Shift o = *other;
+      const std::string gone = o.backup_id();
       ov.RemovePost(o.backup_id(), o);
       o.clear_backup_id();
       if (o.published()) {
@@ -180,6 +181,7 @@ void ChooseBackups(const RotaCtx& ctx, Overlay& ov, std::vector<Planned>& plan, 
         *c->mutable_shift() = o;
         SetStaff(net, o.assignee_id(), c->mutable_staff());
         SetStaff(net, o.assignee_id(), c->mutable_previous());
+        SetStaff(net, gone, c->mutable_previous_backup());
         c->set_reason(fmt::format("{}, so no longer its AB岗 backup; it has none", reason));
         Emit(m, std::move(e));
       }

@@ -69,6 +69,7 @@ void Reassign(const RotaCtx& ctx, Overlay& ov, v1::Shift s, const std::string& r
     *b->mutable_shift() = s;
     SetStaff(net, s.assignee_id(), b->mutable_staff());
     SetStaff(net, previous, b->mutable_previous());
+    SetStaff(net, s.backup_id(), b->mutable_backup());
     b->set_reason(backup_ok ? reason + ": the backup takes it" : reason);
     Emit(m, std::move(e));
   }

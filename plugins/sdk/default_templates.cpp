@@ -36,9 +36,15 @@ const std::vector<DefaultRoute>& DefaultRoutes() {
        "at_publication"},
       // The new assignee and who had it; a shift that fell empty has no
       // assignee (its gap is announced as coverage.gap too).
+      // A change of the AB岗 backup (previous_backup set; the assignee
+      // stays), else of the assignee.
       {"shift.changed",
        {"shift.changed"},
-       {"值班变动：{center_name} {shift.date} {shift.start_local}–{shift.end_local} "
+       {"AB岗变动：{center_name} {shift.date} {shift.start_local}–{shift.end_local} "
+        "{staff.name}值班，AB岗改由{backup.name}担任（原为{previous_backup.name}）。",
+        "AB岗变动：{center_name} {shift.date} {shift.start_local}–{shift.end_local} "
+        "{staff.name}值班，原AB岗{previous_backup.name}不再担任，暂无人接替。",
+        "值班变动：{center_name} {shift.date} {shift.start_local}–{shift.end_local} "
         "改由{staff.name}值班（原为{previous.name}）。",
         "值班变动：{center_name} {shift.date} {shift.start_local}–{shift.end_local} "
         "由{staff.name}值班。",

@@ -1094,6 +1094,9 @@ TEST_F(RotaTest, LeaveAndDepartureReplaceThePersonAsBackup) {
     ++changed;
     EXPECT_EQ(e.shift_changed().shift().id(), sat);
     EXPECT_EQ(e.shift_changed().staff().id(), "a1") << "the assignee stays";
+    // The event says so in its records, for texts to name both (issue 36).
+    EXPECT_EQ(e.shift_changed().backup().id(), "a3");
+    EXPECT_EQ(e.shift_changed().previous_backup().id(), "a2");
     EXPECT_NE(e.shift_changed().reason().find("a3 is the AB岗 backup instead of a2"),
               std::string::npos)
         << e.shift_changed().reason();

@@ -244,6 +244,25 @@ TEST(Router, BuiltInTemplatesParseAndReadAsChinese) {
   ASSERT_TRUE(ns.ok());
   ASSERT_EQ(ns->size(), 1u);
   EXPECT_EQ((*ns)[0].text(), "李楠，上门服务工单：高龄津贴，请尽快接单。");
+  // A new AB岗 backup, the assignee staying: both backups named (it read
+  // "由李楠值班。", true but silent about what changed).
+  const v1::Event reminder = Reminder();
+  v1::Event c = reminder;
+  auto* ch = c.mutable_shift_changed();
+  *ch->mutable_shift() = reminder.shift_reminder().shift();
+  *ch->mutable_staff() = reminder.shift_reminder().staff();
+  *ch->mutable_previous() = reminder.shift_reminder().staff();
+  ch->mutable_backup()->set_id("wangfang");
+  ch->mutable_backup()->set_name("王芳");
+  ch->mutable_previous_backup()->set_id("zhaolei");
+  ch->mutable_previous_backup()->set_name("赵磊");
+  c.set_topic("shift.changed");
+  ns = (*r)->Render(c);
+  ASSERT_TRUE(ns.ok());
+  ASSERT_FALSE(ns->empty());
+  EXPECT_EQ((*ns)[0].text(),
+            "AB岗变动：幸福社区党群服务中心 2026-12-01 08:30–12:00 李楠值班，AB岗改由王芳担任"
+            "（原为赵磊）。");
 }
 
 // A template's text is one pattern or its variants; {?…} is a segment shown

@@ -205,6 +205,9 @@ Result<Mutation> DecideLeave(const RotaCtx& ctx, const v1::LeaveDecideRequest& r
       // Planned again against the rota as it is now: what the request
       // showed may have changed (another leave, a swap, a fill).
       ZB_ASSIGN_OR_RETURN(m, AddLeave(ctx, r.leave(), /*force=*/false));
+      for (auto& e : m.events) {
+        if (e.has_leave_added()) e.mutable_leave_added()->set_by_request(true);
+      }
       v1::LeaveRequest now = r;
       PlanOf(st, r.leave().staff_id(), m, &now);
       for (auto& c : Changes(r, now)) now.add_changes(std::move(c));

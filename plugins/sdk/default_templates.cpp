@@ -96,10 +96,17 @@ const std::vector<DefaultRoute>& DefaultRoutes() {
        2},
       // Not "已安排他人顶岗": some of the shifts may have become gaps; each
       // change is announced on its own (shift.changed, coverage.gap).
+      // Leave an operator entered; an approved request is told by
+      // leave.approved instead (one message, not two).
       {"leave.added",
        {"leave.added"},
        {"{staff.name}，您的请假已登记：{leave.from} 至 {leave.to}，涉及{shifts_affected}个班次，"
-        "调整情况以值班变动通知为准。"}},
+        "调整情况以值班变动通知为准。"},
+       false,
+       {},
+       -1,
+       -1,
+       "by_request"},
       // 请假申请: asked, to the leader who decides (the leader on duty at the
       // person's center, up the tree); the answer to the person.
       {"leave.requested",

@@ -2346,6 +2346,11 @@ TEST_F(RotaTest, ALeaveRequestShowsItsShiftsAndCoversAndChangesNothingUntilAppro
   ASSERT_TRUE(ok.ok()) << ok.status().ToString();
   EXPECT_EQ(Count(*ok, "leave.added"), 1u);
   EXPECT_EQ(Count(*ok, "leave.approved"), 1u);
+  for (const auto& ev : ok->events) {
+    if (ev.has_leave_added()) {
+      EXPECT_TRUE(ev.leave_added().by_request()) << "the person hears of it by leave.approved";
+    }
+  }
   ASSERT_EQ(ok->leave_requests_put.size(), 1u);
   EXPECT_EQ(ok->leave_requests_put[0].state(), v1::LEAVE_REQUEST_APPROVED);
   EXPECT_TRUE(ok->leave_requests_put[0].changes().empty());

@@ -465,8 +465,9 @@ TEST_F(ScopedRoles, LeaveIsAskedByThePersonAndDecidedByALeaderOfTheirCenter) {
   ASSERT_EQ(approved.exit_code, 0) << approved.err;
   EXPECT_EQ(nlohmann::json::parse(approved.out)["state"], "LEAVE_REQUEST_APPROVED");
   auto holder = [&] {
-    for (const auto& s :
-         CtlJson(d_, {"rota", "show", "--center", "xingfu", "--date", day})["shifts"])
+    // Kept alive for the loop: a range-for over a temporary's member dangles.
+    const auto shown = CtlJson(d_, {"rota", "show", "--center", "xingfu", "--date", day});
+    for (const auto& s : shown["shifts"])
       if (s["id"] == shift) return s.value("assignee_id", std::string());
     return std::string("(gone)");
   };

@@ -811,6 +811,23 @@ void PrintOverdrawn(Context& ctx, const v1::Leave& l) {
   }
 }
 
+// The leave `leave add` and `leave request` send, from their flags.
+Result<v1::Leave> LeaveOf(const std::string& id, const std::string& staff, const std::string& kind,
+                          const std::string& from, const std::string& to, const std::string& reason,
+                          const std::string& half) {
+  ZB_ASSIGN_OR_RETURN(auto k, ParseLeaveKind(kind));
+  ZB_ASSIGN_OR_RETURN(auto h, ParseLeaveHalf(half));
+  v1::Leave l;
+  l.set_id(id);
+  l.set_staff_id(staff);
+  l.set_kind(k);
+  l.set_from(from);
+  l.set_to(to);
+  l.set_reason(reason);
+  l.set_half(h);
+  return l;
+}
+
 Command LeaveAdd() {
   return {"leave", "add", "approved leave; shifts it hits go to the backup or become gaps",
           [](CLI::App* app) -> Runner {
@@ -832,20 +849,11 @@ Command LeaveAdd() {
                           "take annual leave or 补休 beyond the year's balance (shown), or "
                           "leave longer than its kind's length (audited)");
             return [=](Context& ctx) {
-              auto k = ParseLeaveKind(*kind);
-              if (!k.ok()) return Usage(ctx, k.status());
-              auto h = ParseLeaveHalf(*half);
-              if (!h.ok()) return Usage(ctx, h.status());
+              auto l = LeaveOf(*id, *staff, *kind, *from, *to, *reason, *half);
+              if (!l.ok()) return Usage(ctx, l.status());
               v1::CtlRequest req;
               req.mutable_leave_add()->set_force(*force);
-              auto* l = req.mutable_leave_add()->mutable_leave();
-              l->set_id(*id);
-              l->set_staff_id(*staff);
-              l->set_kind(*k);
-              l->set_from(*from);
-              l->set_to(*to);
-              l->set_reason(*reason);
-              l->set_half(*h);
+              *req.mutable_leave_add()->mutable_leave() = std::move(*l);
               return Send(ctx, req, [&ctx, force](const v1::CtlReply& r) {
                 std::cout << fmt::format("leave {} for {} {}..{}{} ({})\n", r.leave().id(),
                                          r.leave().staff_id(), r.leave().from(), r.leave().to(),
@@ -963,19 +971,10 @@ Command LeaveRequest() {
             app->add_option("--id", *id,
                             "request id, also the leave's (default: named by zhiband)");
             return [=](Context& ctx) {
-              auto k = ParseLeaveKind(*kind);
-              if (!k.ok()) return Usage(ctx, k.status());
-              auto h = ParseLeaveHalf(*half);
-              if (!h.ok()) return Usage(ctx, h.status());
+              auto l = LeaveOf(*id, *staff, *kind, *from, *to, *note, *half);
+              if (!l.ok()) return Usage(ctx, l.status());
               v1::CtlRequest req;
-              auto* l = req.mutable_leave_request()->mutable_leave();
-              l->set_id(*id);
-              l->set_staff_id(*staff);
-              l->set_kind(*k);
-              l->set_from(*from);
-              l->set_to(*to);
-              l->set_reason(*note);
-              l->set_half(*h);
+              *req.mutable_leave_request()->mutable_leave() = std::move(*l);
               return Send(ctx, req, PrintLeaveRequest);
             };
           }};

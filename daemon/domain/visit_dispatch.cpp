@@ -56,7 +56,11 @@ bool PlansHomeVisitBlocks(const RotaCtx& ctx, const std::string& center, const v
 // such a person can go (and, where the center plans such blocks, from a
 // counter only for an urgent visit); then nearest (their center to the
 // resident), then least loaded that day, then id.
-const v1::Staff* Choose(const RotaCtx& ctx, const v1::Visit& v) {
+struct Choice {
+  const v1::Staff* staff = nullptr;
+  const v1::Shift* duty = nullptr;  // their shift in the window (OnDuty)
+};
+Choice Choose(const RotaCtx& ctx, const v1::Visit& v) {
   const auto& st = ctx.state;
   const auto* item = FindService(v.service());
   const auto* resident = st.visits.FindResident(v.resident_id());
@@ -66,7 +70,7 @@ const v1::Staff* Choose(const RotaCtx& ctx, const v1::Visit& v) {
   const int64_t day_from = local.At(day, 0), day_to = local.At(day + 1, 0);
   const bool counters_stay =
       v.priority() != v1::URGENT && PlansHomeVisitBlocks(ctx, v.center_id(), v);
-  const v1::Staff* best = nullptr;
+  Choice best;
   std::tuple<int, double, uint32_t> best_score{};
   for (const auto& [id, s] : st.network.staff()) {
     if (!MayWorkAt(s, v.center_id()) || !HasSkill(s, item ? item->skill() : "")) continue;
@@ -82,8 +86,8 @@ const v1::Staff* Choose(const RotaCtx& ctx, const v1::Visit& v) {
       km = TravelKm(c->location(), resident->location());
     std::tuple<int, double, uint32_t> score{at_counter, std::round(km * 10) / 10,
                                             st.visits.LoadBetween(id, day_from, day_to)};
-    if (!best || score < best_score) {
-      best = &s;
+    if (!best.staff || score < best_score) {
+      best = {&s, shift};
       best_score = score;
     }
   }
@@ -166,18 +170,15 @@ const v1::Shift* OnDuty(const RotaCtx& ctx, std::string_view staff, const v1::Vi
 // Assigns by dispatch, or escalates to the leader on duty when nobody fits.
 void Dispatch(const RotaCtx& ctx, v1::Visit& v, Mutation* m, const std::string& cause) {
   const int64_t now = Sec(ctx.now);
-  if (const auto* s = Choose(ctx, v)) {
-    v.set_assignee_id(s->id());
+  if (const Choice c = Choose(ctx, v); c.staff) {
+    v.set_assignee_id(c.staff->id());
     v.set_escalation(0);
     *v.mutable_accept_by() = Ts(Deadline(ctx, v));
     Step(v, v1::VISIT_ASSIGNED, now, "dispatch", cause);
     EmitVisit(ctx, m, v, v1::Event::kVisitAssigned, cause);
     // Taken from a counter or desk: the event says which, for the leader.
-    const auto* post = OnDuty(ctx, s->id(), v);
-    if (post && post->kind() != v1::HOME_SERVICE) {
-      auto& e = m->events.back();
-      *e.mutable_visit_assigned()->mutable_leaves_post() = *post;
-    }
+    if (c.duty->kind() != v1::HOME_SERVICE)
+      *m->events.back().mutable_visit_assigned()->mutable_leaves_post() = *c.duty;
     return;
   }
   const auto* leader = LeaderFor(ctx, v);

@@ -1,12 +1,15 @@
 #include "daemon/domain/policy.h"
 
 #include <algorithm>
+#include <optional>
+#include <string>
 
 #include <fmt/format.h>
 #include <google/protobuf/util/time_util.h>
 #include <toml++/toml.h>
 
 #include "daemon/domain/common.h"
+#include "daemon/domain/routes_travel.h"
 
 namespace zhiban::domain {
 namespace {
@@ -164,12 +167,12 @@ Result<v1::OpeningPolicy> ParsePolicyToml(std::string_view text, std::string_vie
   v1::OpeningPolicy p;
   for (const auto& [k, v] : doc) {
     const auto key = k.str();
-    bool known = key == "name" || key == "description";
+    bool known = key == "name" || key == "description" || key == "travel";
     for (const auto& d : kDayKeys) known = known || key == d.key;
     if (!known) {
       return Bad(source, v.source(), std::string(key),
-                 fmt::format("unknown key \"{}\" (a policy has name, description, workday, "
-                             "weekend, holiday, makeup_workday)",
+                 fmt::format("unknown key \"{}\" (a policy has name, description, travel, "
+                             "workday, weekend, holiday, makeup_workday)",
                              key));
     }
   }
@@ -186,6 +189,19 @@ Result<v1::OpeningPolicy> ParsePolicyToml(std::string_view text, std::string_vie
     if (!d.is_string())
       return Bad(source, d.node()->source(), "description", "description must be a string");
     p.set_description(*d.value<std::string>());
+  }
+  // [travel]: how the center's staff reach residents (routes_travel.h).
+  if (auto t = doc["travel"]; t) {
+    const auto* table = t.as_table();
+    if (!table)
+      return Bad(source, t.node()->source(), "travel", "write travel as a [travel] table");
+    for (const auto& [tk, tv] : *table) {
+      std::optional<double> number;
+      if (tv.is_number()) number = tv.value<double>();
+      const std::string str = tv.value_or(std::string());
+      if (Status st = routes::SetTravelKey(tk.str(), number, str, p.mutable_travel()); !st.ok())
+        return Bad(source, tv.source(), st.field(), st.message());
+    }
   }
   size_t total = 0;
   for (const auto& dk : kDayKeys) {
@@ -298,6 +314,7 @@ Result<Mutation> SetPolicy(const PolicyBook& book, v1::OpeningPolicy policy,
   if (!from.ok()) return Status::InvalidArgument("effective_from", from.status().message());
   const auto* newest = book.Find(p->name());
   if (newest && newest->description() == p->description() &&
+      newest->travel().SerializeAsString() == p->travel().SerializeAsString() &&
       newest->days_size() == p->days_size() &&
       std::equal(newest->days().begin(), newest->days().end(), p->days().begin(),
                  [](const auto& a, const auto& b) {

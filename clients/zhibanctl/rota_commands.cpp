@@ -130,17 +130,31 @@ struct RangeFlags {
   }
 };
 
+// Whose shifts a plan moved: "c1b -3, s3 +2, c1c +1" (a gap counts for nobody).
+std::string Hands(const v1::RotaPlanReply& p) {
+  std::map<std::string, int> n;
+  for (int k = 0; k < p.reassigned_shifts_size(); ++k) {
+    if (k < p.reassigned_from_size()) --n[p.reassigned_from(k)];
+    if (!p.reassigned_shifts(k).assignee_id().empty()) ++n[p.reassigned_shifts(k).assignee_id()];
+  }
+  std::vector<std::string> out;
+  for (const auto& [id, d] : n) {
+    if (d != 0) out.push_back(fmt::format("{} {:+}", id, d));
+  }
+  return out.empty() ? "nobody's count changed" : fmt::format("{}", fmt::join(out, ", "));
+}
+
 // rota generate / rota fill: one center, or every center one request at a
 // time (each commits on its own, so other commands are answered in between).
 int RunPlan(Context& ctx, const std::string& center, const std::string& from, const std::string& to,
-            bool fill, bool fill_only) {
+            bool fill, bool fill_only, bool fresh) {
   std::vector<std::string> centers{center};
   if (center == "all") {
     auto all = AllCenters(ctx);
     if (!all.ok()) return PrintProblem(all.status().message(), kExitUnavailable, ctx.g.format());
     centers = std::move(*all);
   }
-  uint64_t shifts = 0, assigned = 0, gaps = 0, kept = 0, changed = 0;
+  uint64_t shifts = 0, assigned = 0, gaps = 0, kept = 0, changed = 0, reassigned = 0;
   int rc = kExitOk;
   for (size_t i = 0; i < centers.size(); ++i) {
     v1::CtlRequest req;
@@ -150,6 +164,7 @@ int RunPlan(Context& ctx, const std::string& center, const std::string& from, co
     q->set_to(to);
     q->set_fill(fill);
     q->set_fill_only(fill_only);
+    q->set_fresh(fresh);
     const bool last = i + 1 == centers.size();
     rc = Send(ctx, req, [&](const v1::CtlReply& r) {
       const auto& p = r.rota_plan();
@@ -158,14 +173,17 @@ int RunPlan(Context& ctx, const std::string& center, const std::string& from, co
       gaps += p.gaps();
       kept += p.kept();
       changed += p.changed();
+      reassigned += p.reassigned();
       if (centers.size() > 1) {
         std::cerr << fmt::format(
-            "[{}/{}] {}: {} shifts, {} gaps{}\n", i + 1, centers.size(), centers[i], p.shifts(),
-            p.gaps(), p.changed() ? fmt::format(", {} published changed", p.changed()) : "");
+            "[{}/{}] {}: {} shifts, {} gaps{}{}\n", i + 1, centers.size(), centers[i], p.shifts(),
+            p.gaps(), p.changed() ? fmt::format(", {} published changed", p.changed()) : "",
+            p.reassigned() ? fmt::format(", {} changed hands ({})", p.reassigned(), Hands(p)) : "");
         if (!last) return;
         std::cout << fmt::format(
-            "{} centers {}..{}: {} shifts, {} assigned, {} gaps, {} kept, {} published changed\n",
-            centers.size(), from, to, shifts, assigned, gaps, kept, changed);
+            "{} centers {}..{}: {} shifts, {} assigned, {} gaps, {} kept, {} published changed, "
+            "{} planned changed hands\n",
+            centers.size(), from, to, shifts, assigned, gaps, kept, changed, reassigned);
         return;
       }
       std::cout << fmt::format(
@@ -176,6 +194,25 @@ int RunPlan(Context& ctx, const std::string& center, const std::string& from, co
             "{} rotation turn(s) went to someone else or stayed a gap; `zhibanctl rota show` "
             "says whose and why\n",
             p.turns_skipped());
+      }
+      if (p.reassigned()) {
+        std::cout << fmt::format(
+            "{} planned shift(s) changed hands ({}); every other assignment kept "
+            "(--fresh plans all again):\n",
+            p.reassigned(), Hands(p));
+        Table t({"SHIFT", "WAS", "NOW"});
+        for (int k = 0; k < p.reassigned_shifts_size(); ++k) {
+          t.Add({p.reassigned_shifts(k).id(),
+                 k < p.reassigned_from_size() ? p.reassigned_from(k) : "",
+                 p.reassigned_shifts(k).assignee_id().empty()
+                     ? "(gap)"
+                     : p.reassigned_shifts(k).assignee_id()});
+        }
+        t.Print();
+        if (p.reassigned() > static_cast<uint32_t>(p.reassigned_shifts_size())) {
+          std::cout << fmt::format("… {} more; `zhibanctl rota show` lists them\n",
+                                   p.reassigned() - p.reassigned_shifts_size());
+        }
       }
       if (p.changed()) {
         std::cout << fmt::format(
@@ -401,13 +438,20 @@ Command RotaPlan(const char* verb) {
           [is_fill](CLI::App* app) -> Runner {
             auto center = std::make_shared<std::string>(), from = std::make_shared<std::string>(),
                  to = std::make_shared<std::string>();
-            auto fill = std::make_shared<bool>(false);
+            auto fill = std::make_shared<bool>(false), fresh = std::make_shared<bool>(false);
             app->add_option("--center", *center, "center id, or \"all\" (one request per center)")
                 ->required();
             app->add_option("--from", *from, "first date")->required();
             app->add_option("--to", *to, "last date (at most 367 days)")->required();
-            if (!is_fill) app->add_flag("--fill", *fill, "auto-fill what the rotations leave");
-            return [=](Context& ctx) { return RunPlan(ctx, *center, *from, *to, *fill, is_fill); };
+            if (!is_fill) {
+              app->add_flag("--fill", *fill, "auto-fill what the rotations leave");
+              app->add_flag("--fresh", *fresh,
+                            "plan every unpublished shift ahead again from scratch (default: "
+                            "keep each assignment still within the rules)");
+            }
+            return [=](Context& ctx) {
+              return RunPlan(ctx, *center, *from, *to, *fill, is_fill, *fresh);
+            };
           }};
 }
 

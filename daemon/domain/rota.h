@@ -249,12 +249,18 @@ struct PlanCounts {
   uint32_t backups_freed = 0;
   // Rotation turns their member could not take (Shift.turn_skipped).
   uint32_t turns_skipped = 0;
+  // Unpublished shifts ahead that had an assignee and now have another or
+  // none; the first 100 as they are now, with who held them before.
+  uint32_t reassigned = 0;
+  std::vector<std::pair<v1::Shift, std::string>> reassigned_list;
 };
 
 Result<Mutation> SetRotation(const RotaCtx& ctx, v1::Rotation r);
 Result<Mutation> RemoveRotation(const RotaCtx& ctx, std::string_view id);
-// Creates or re-plans the shifts of [from, to]: rotations first, then (fill)
-// auto-fill. Past and published shifts are left alone, except that
+// Creates or re-plans the shifts of [from, to]: rotations first, then the
+// assignment a shift already had while it is still within the rules (unless
+// req.fresh), then (fill) auto-fill. Past and published shifts are left
+// alone, except that
 // fill_only (rota fill) staffs the gaps of published shifts not yet begun as
 // it staffs any gap, announcing each (shift.changed, coverage.restored) and
 // counting it in counts->changed.

@@ -473,6 +473,11 @@ Result<Mutation> GenerateRota(const RotaCtx& ctx, const v1::RotaGenerateRequest&
           break;  // the layer with precedence decides
         }
       }
+      // A re-plan disturbs little: whoever held the shift keeps it while the
+      // rules allow, so a leave moves the shifts it hits and the fewest
+      // others (what its cover's new load pushes out), not the month.
+      if (!done && old && !req.fresh() && !req.fill_only() && !old->assignee_id().empty())
+        done = try_assign(st.network.FindStaff(old->assignee_id()), v1::FILL);
       if (!done && fill) {
         const auto* best = BestCandidate(ov, pool, s, f);
         done = try_assign(best, v1::FILL);
@@ -492,9 +497,18 @@ Result<Mutation> GenerateRota(const RotaCtx& ctx, const v1::RotaGenerateRequest&
     }
   }
   ChooseBackups(ctx, ov, plan, counts, &m);
+  std::map<std::string, int> moved;  // shifts each person gained (+) or lost (-)
   for (auto& p : plan) {
     if (p.published_fill && counts->changed_list.size() < kMaxRotaGapsListed)
       counts->changed_list.push_back(p.shift);
+    if (p.old && !p.published_fill && !p.old->assignee_id().empty() &&
+        p.old->assignee_id() != p.shift.assignee_id()) {
+      ++counts->reassigned;
+      --moved[p.old->assignee_id()];
+      if (!p.shift.assignee_id().empty()) ++moved[p.shift.assignee_id()];
+      if (counts->reassigned_list.size() < kMaxRotaGapsListed)
+        counts->reassigned_list.emplace_back(p.shift, p.old->assignee_id());
+    }
     if (p.published_fill || !p.old || !Same(p.shift, *p.old))
       m.shifts_put.push_back(std::move(p.shift));
   }
@@ -510,6 +524,14 @@ Result<Mutation> GenerateRota(const RotaCtx& ctx, const v1::RotaGenerateRequest&
     for (const auto& [id, n] : whose) names.push_back(n > 1 ? fmt::format("{} x{}", id, n) : id);
     m.summary +=
         fmt::format(", {} published changed ({})", counts->changed, fmt::join(names, ", "));
+  }
+  if (counts->reassigned > 0) {
+    std::vector<std::string> names;
+    for (const auto& [id, n] : moved) {
+      if (n != 0) names.push_back(fmt::format("{} {:+}", id, n));
+    }
+    m.summary += fmt::format(", {} planned shift(s) changed hands ({})", counts->reassigned,
+                             fmt::join(names, ", "));
   }
   if (counts->turns_skipped > 0) {
     m.summary += fmt::format(", {} rotation turn(s) not taken by their member (rota show says why)",

@@ -116,6 +116,15 @@ const std::vector<ConfigKey>& Keys() {
       {"storage.backup_root", &Config::backup_root,
        "The one directory backups are written under (backup create --dir names a directory in "
        "it). Empty: <data_dir>-backups. Created owner-only (0700)."},
+      {"personal_data.key_dir", &Config::key_dir,
+       "Where residents' own keys are kept (a RocksDB of its own, each key wrapped by the master "
+       "key): never inside data_dir or storage.backup_root, so a data backup holds no key. Back "
+       "it up on its own (docs/OPERATIONS.md \"Personal data at rest\"). Empty: <data_dir>-keys."},
+      {"personal_data.master_key_file", &Config::master_key_file,
+       "32 random bytes that wrap every resident's key; readable by zhiband's user only (mode "
+       "0600, else zhiband refuses to start). Absent at the first start (no key store yet): "
+       "zhiband creates it. Keep a copy apart from data and key backups. Empty: "
+       "<key_dir>/master.key."},
       {"calendar.load_bundled", &Config::calendar_load_bundled,
        "On start, load the national calendars shipped with zhiband (data/holiday-cn) for years "
        "the data dir does not have."},

@@ -27,6 +27,8 @@ struct Config {
   bool security_curve = true;
   bool storage_sync = true;
   std::string backup_root;          // "" = <data_dir>-backups
+  std::string key_dir;              // "" = <data_dir>-keys (residents' keys, not in backups)
+  std::string master_key_file;      // "" = <key_dir>/master.key (created at first start)
   bool accept_lost_events = false;  // flag only (--accept-lost-events): a one-time decision
   int64_t ctl_max_request_bytes = 4 << 20;
   int64_t ctl_max_message_bytes = 16 << 20;

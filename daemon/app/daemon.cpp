@@ -27,6 +27,7 @@
 #include "daemon/base/time_util.h"
 #include "daemon/core/core.h"
 #include "daemon/core/ctl_codec.h"
+#include "daemon/core/personal_data.h"
 #include "daemon/domain/common.h"
 #include "daemon/domain/holiday_json.h"
 #include "daemon/net/ctl_server.h"
@@ -36,6 +37,7 @@
 #include "daemon/net/publisher.h"
 #include "daemon/net/replay_server.h"
 #include "daemon/net/zap_handler.h"
+#include "daemon/storage/cipher.h"
 #include "daemon/storage/store.h"
 #include "zhiban/v1/ctl.pb.h"
 
@@ -54,6 +56,9 @@ struct Daemon::Impl {
   std::unique_ptr<Clock> clock;
   SimulatedClock* sim = nullptr;
   std::unique_ptr<storage::Store> store;
+  // Residents' keys and what seals with them: before the core, which uses them.
+  std::unique_ptr<storage::KeyStore> key_store;
+  std::unique_ptr<core::PersonalData> personal_data;
   std::unique_ptr<core::Core> core;
   // Before the sockets it watches: they close (and their monitors stop) first.
   std::unique_ptr<net::PeerGuard> guard;
@@ -85,6 +90,7 @@ struct Daemon::Impl {
   // key's subscriptions are cut off.
   void RefreshKeys();
   Status SetUpSecurity();
+  Status OpenKeyStore(const std::string& backup_root);
   void Publish(const std::vector<core::CommittedEvent>& committed);
   void WarnOfCalendarOncePerDay();
   void Tick();
@@ -441,6 +447,60 @@ Status Daemon::Impl::WriteEndpointsFile() {
   return {};
 }
 
+// Residents' personal data at rest (docs/OPERATIONS.md "Personal data at
+// rest"): the master key file, the key store beside the data dir, and what
+// seals with them. A key store inside the data dir or the backup root would
+// travel with every data backup, which is what it must not do.
+Status Daemon::Impl::OpenKeyStore(const std::string& backup_root) {
+  auto& d = *this;
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  std::string data = config.data_dir;
+  while (data.size() > 1 && data.back() == '/') data.pop_back();
+  const fs::path key_dir =
+      fs::absolute(config.key_dir.empty() ? data + "-keys" : config.key_dir, ec).lexically_normal();
+  if (ec) return Status::InvalidArgument("personal_data.key_dir", ec.message());
+  const fs::path data_abs = fs::absolute(data, ec).lexically_normal();
+  auto inside = [](const fs::path& p, const fs::path& dir) {
+    auto rel = p.lexically_relative(dir);
+    return !rel.empty() && *rel.begin() != "..";
+  };
+  for (const auto& [dir, name] :
+       {std::pair{data_abs, "data_dir"}, std::pair{fs::path(backup_root), "storage.backup_root"}}) {
+    if (inside(key_dir, dir) || inside(dir, key_dir)) {
+      return Status::InvalidArgument(
+          "personal_data.key_dir",
+          fmt::format("{} and {} ({}) hold one another: residents' keys must stay out of data "
+                      "and its backups (docs/OPERATIONS.md \"Personal data at rest\")",
+                      key_dir.string(), name, dir.string()));
+    }
+  }
+  const std::string master_path =
+      config.master_key_file.empty() ? (key_dir / "master.key").string() : config.master_key_file;
+  storage::Key master;
+  if (fs::exists(master_path, ec)) {
+    ZB_ASSIGN_OR_RETURN(master, storage::ReadMasterKey(master_path));
+  } else if (fs::exists(key_dir / "CURRENT", ec)) {
+    return Status::FailedPrecondition(
+        "personal_data.master_key_file",
+        fmt::format("the key store {} exists but its master key file {} does not: put the master "
+                    "key back (docs/OPERATIONS.md \"Personal data at rest\"); nothing was started",
+                    key_dir.string(), master_path));
+  } else {
+    ZB_ASSIGN_OR_RETURN(master, storage::CreateMasterKey(master_path));
+    spdlog::warn(
+        "created the master key {} (residents' personal data is encrypted under it): copy it "
+        "somewhere apart from the data and its backups (docs/OPERATIONS.md \"Personal data at "
+        "rest\")",
+        master_path);
+  }
+  ZB_ASSIGN_OR_RETURN(d.key_store,
+                      storage::KeyStore::Open(key_dir.string(), master, config.storage_sync));
+  d.personal_data = std::make_unique<core::PersonalData>(d.key_store.get());
+  spdlog::info("key store {}: {} residents' keys", key_dir.string(), d.key_store->size());
+  return {};
+}
+
 Result<std::unique_ptr<Daemon>> Daemon::Create(const Config& config) {
   // Every value is one its key takes (config.h): nothing below re-checks.
   ZB_RETURN_IF_ERROR(ValidateConfig(config));
@@ -548,6 +608,8 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const Config& config) {
   v.appointment_notice_working_days =
       static_cast<uint32_t>(config.visits_appointment_notice_working_days);
 
+  ZB_RETURN_IF_ERROR(d.OpenKeyStore(copts.backup_root));
+  copts.personal_data = d.personal_data.get();
   ZB_RETURN_IF_ERROR(d.SetUpSecurity());
   copts.server_public_key = d.server_keys.public_key;
   d.core = std::make_unique<core::Core>(d.store.get(), d.clock.get(), d.sim, copts);
@@ -578,6 +640,9 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const Config& config) {
   ropts.curve_secret_key = curve_for(config.replay_endpoint);
   ropts.keys = &d.keyring;
   ropts.guard = d.guard.get();
+  ropts.open_event = [pd = d.personal_data.get()](std::string_view stored) {
+    return pd->OpenEvent(stored);
+  };
   d.replay = std::make_unique<net::ReplayServer>(d.zmq_ctx, d.store.get(), ropts);
   ZB_RETURN_IF_ERROR(d.replay->Start());
 

@@ -18,6 +18,7 @@
 #include "daemon/base/wire.h"
 #include "daemon/core/command_util.h"
 #include "daemon/core/ctl_codec.h"
+#include "daemon/core/personal_data.h"
 #include "daemon/domain/records.h"
 
 namespace zhiban::core {
@@ -117,6 +118,7 @@ Status Core::Load() {
     ZB_RETURN_IF_ERROR(store_->Flush(Family::kMeta));
   }
   ZB_RETURN_IF_ERROR(LoadRecords());
+  ZB_RETURN_IF_ERROR(SealPlaintext());
   if (acked_->value() > stored) return AcceptLostEvents(stored, acked_->value());
   return {};
 }
@@ -225,6 +227,34 @@ Status Core::LoadRecords() {
     using Msg = typename std::decay_t<decltype(kind)>::Record;
     const Family f = families[k++];
     if (!bad.ok()) return;
+    bool dropped = false;  // an erased resident's record, left sealed (OpenRecord)
+    auto OpenRecord = [&](Msg& m, const std::string& key) -> Status {
+      if constexpr (std::is_same_v<Msg, v1::Resident> || std::is_same_v<Msg, v1::Visit>) {
+        constexpr bool kResident = std::is_same_v<Msg, v1::Resident>;
+        auto* pd = options_.personal_data;
+        if (!pd) {
+          if (m.sealed().empty()) return {};
+          return Status::FailedPrecondition(
+              fmt::format("{}.sealed", kind.name),
+              fmt::format("stored {} \"{}\" is encrypted and this zhiband has no key store",
+                          kind.name, key));
+        }
+        ZB_ASSIGN_OR_RETURN(auto opened, pd->Open(m));
+        if (opened == PersonalData::Opened::kPlaintext) {
+          (kResident ? plaintext_residents_ : plaintext_visits_).push_back(key);
+        } else if (opened == PersonalData::Opened::kErased && kResident) {
+          dropped = true;  // restored from a backup older than its erasure
+          spdlog::warn(
+              "resident \"{}\" was erased; its stored record stays sealed and is not "
+              "loaded",
+              key);
+        }
+      } else {
+        (void)m;
+        (void)key;
+      }
+      return {};
+    };
     Status scan = store_->Scan(f, kind.key_prefix, [&](std::string_view key, std::string_view v) {
       if (!key.starts_with(kind.key_prefix)) return false;  // the next kind's part of the family
       Msg m;
@@ -233,12 +263,50 @@ Status Core::LoadRecords() {
                                            kind.name, key, kind.family));
         return false;
       }
+      if (Status st = OpenRecord(m, std::string(key)); !st.ok()) {
+        bad = st;
+        return false;
+      }
+      if (dropped) {
+        dropped = false;
+        return true;
+      }
       kind.take(state_, std::move(m));
       return true;
     });
     if (bad.ok()) bad = scan;
   });
   return bad;
+}
+
+Status Core::SealPlaintext() {
+  auto* pd = options_.personal_data;
+  if (!pd || (plaintext_residents_.empty() && plaintext_visits_.empty())) return {};
+  storage::WriteBatch b = store_->NewBatch();
+  std::string bytes;
+  for (const auto& id : plaintext_residents_) {
+    if (const auto* r = state_.visits.FindResident(id)) {
+      pd->Seal(*r, &bytes);
+      b.Put(Family::kResidents, id, bytes);
+    }
+  }
+  for (const auto& id : plaintext_visits_) {
+    if (const auto* v = state_.visits.FindVisit(id)) {
+      pd->Seal(*v, &bytes);
+      b.Put(Family::kVisits, id, bytes);
+    }
+  }
+  ZB_RETURN_IF_ERROR(pd->keys().CommitPending());
+  ZB_RETURN_IF_ERROR(store_->Commit(b));
+  ZB_RETURN_IF_ERROR(store_->Compact(Family::kResidents));
+  ZB_RETURN_IF_ERROR(store_->Compact(Family::kVisits));
+  spdlog::info(
+      "encrypted {} residents and {} visits stored in clear by an earlier zhiband (personal data "
+      "at rest, docs/OPERATIONS.md); events and backups written before stay as they were",
+      plaintext_residents_.size(), plaintext_visits_.size());
+  plaintext_residents_.clear();
+  plaintext_visits_.clear();
+  return {};
 }
 
 std::string Core::Today() const { return TodayAt(zones_, clock_->Now()); }
@@ -264,7 +332,9 @@ Core::GroupCtx Core::BeginGroup(std::vector<CommittedEvent>* events) {
 }
 
 Status Core::CommitGroup(GroupCtx& g, const DurableFn& on_durable) {
-  Status s = store_->Commit(g.batch);
+  // Keys before the data sealed under them: a record never lands without its key.
+  Status s = options_.personal_data ? options_.personal_data->keys().CommitPending() : Status();
+  if (s.ok()) s = store_->Commit(g.batch);
   if (s.ok()) {
     // Before anyone hears of these events: the record never names a seq the
     // WAL had not made durable.
@@ -477,7 +547,7 @@ void Core::Stage(domain::Mutation& m, const std::string& actor, v1::CtlReply* re
     if (b.kind != domain::BodyRecord::kNone) announced.at(b.kind) = true;
   }
   size_t k = 0;
-  std::string bytes;
+  std::string bytes, sealed;
   domain::ForEachRecordKind([&](const auto& kind) {
     const size_t index = k++;
     const Family f = families[index];
@@ -489,6 +559,15 @@ void Core::Stage(domain::Mutation& m, const std::string& actor, v1::CtlReply* re
     if (keep) keep->resize(puts.size());
     for (size_t i = 0; i < puts.size(); ++i) {
       std::string& out = keep && !kind.project ? (*keep)[i] : bytes;
+      using Msg = typename std::decay_t<decltype(kind)>::Record;
+      if constexpr (std::is_same_v<Msg, v1::Resident> || std::is_same_v<Msg, v1::Visit>) {
+        if (auto* pd = options_.personal_data) {
+          pd->Seal(puts[i], &sealed);
+          g.batch.Put(f, kind.key(puts[i]), sealed);
+          if (keep && !kind.project) puts[i].SerializeToString(&out);
+          continue;
+        }
+      }
       puts[i].SerializeToString(&out);
       g.batch.Put(f, kind.key(puts[i]), out);
       if (keep && kind.project) {
@@ -517,7 +596,14 @@ void Core::Stage(domain::Mutation& m, const std::string& actor, v1::CtlReply* re
     } else {
       e.SerializeToString(&out.bytes);
     }
-    g.batch.Put(Family::kEvents, storage::EncodeSeqKey(seq), out.bytes);
+    // Stored with its resident cards sealed; published as made.
+    // (An event carrying a record of its own carries no card; its body is spent.)
+    if (auto* pd = options_.personal_data;
+        pd && ref.kind == domain::BodyRecord::kNone && pd->SealEvent(e, &sealed)) {
+      g.batch.Put(Family::kEvents, storage::EncodeSeqKey(seq), sealed);
+    } else {
+      g.batch.Put(Family::kEvents, storage::EncodeSeqKey(seq), out.bytes);
+    }
     g.events->push_back(std::move(out));
   }
   if (!m.events.empty() && reply) {

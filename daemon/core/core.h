@@ -66,6 +66,8 @@ struct LongOutcome {
 };
 inline constexpr int kLongAttempts = 3;
 
+class PersonalData;  // personal_data.h
+
 struct CoreOptions {
   std::string version = "dev";
   size_t max_import_rows = 1'000'000;  // rows in one import session
@@ -82,6 +84,10 @@ struct CoreOptions {
   // continue after the highest acknowledged seq, recording the lost range
   // as an events.lost event. Otherwise Load refuses.
   bool accept_lost_events = false;
+  // Set: residents' personal data is sealed at rest under their own keys
+  // (personal_data.h; not owned). nullptr: stored in clear (unit tests, the
+  // benchmark's encryption-off case).
+  PersonalData* personal_data = nullptr;
 };
 
 // Counters for /metrics. Read on the core thread.
@@ -182,6 +188,10 @@ class Core {
   struct GroupCtx;
 
   Status LoadRecords();
+  // Rewrites, sealed, the residents and visits LoadRecords found stored in
+  // clear (a data dir of a zhiband before encryption), then compacts their
+  // families so the clear copies leave the files.
+  Status SealPlaintext();
   // The environment a handler runs in; `durable_seq`: the newest seq on disk.
   CommandEnv Env(const std::string& actor, storage::WriteBatch& batch, uint64_t durable_seq);
   void Execute(const v1::CtlRequest& req, const Principal& who, v1::CtlReply* reply, GroupCtx& g);
@@ -214,6 +224,8 @@ class Core {
   const CommandTable& commands_;
   CoreMetrics metrics_;
   std::string storage_error_;
+  std::vector<std::string> plaintext_residents_;  // found by LoadRecords
+  std::vector<std::string> plaintext_visits_;
 };
 
 }  // namespace zhiban::core

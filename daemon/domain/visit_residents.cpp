@@ -46,6 +46,10 @@ bool WorkingDayAt(const State& st, int32_t day, std::string_view center) {
 Status CheckResident(const State& st, const v1::Resident& r) {
   if (r.id().empty() || r.id().size() > kMaxIdLength)
     return Status::InvalidArgument("resident.id", "is required (at most 64 characters)");
+  if (!r.sealed().empty()) {
+    return Status::InvalidArgument("resident.sealed",
+                                   "is zhiband's own (the encrypted form it stores); leave it out");
+  }
   using common::ValidateText;
   ZB_RETURN_IF_ERROR(ValidateText(r.name(), "resident.name", kMaxNameBytes, true));
   ZB_RETURN_IF_ERROR(ValidateText(r.address(), "resident.address", kMaxAddressBytes, false));
@@ -369,7 +373,7 @@ Result<Mutation> UpdateResident(const RotaCtx& ctx, const v1::ResidentUpdateRequ
   if (req.update_mask().paths().empty())
     return Status::InvalidArgument("update_mask", "names no field to change");
   for (const auto& p : req.update_mask().paths()) {
-    if (p == "id" || p.starts_with("care_plan") ||
+    if (p == "id" || p == "sealed" || p.starts_with("care_plan") ||
         !FieldMaskUtil::GetFieldDescriptors(v1::Resident::descriptor(), p, nullptr)) {
       return Status::InvalidArgument(
           "update_mask", fmt::format("\"{}\" is not a field a resident update may change", p));

@@ -256,30 +256,34 @@ struct ReplayServer::Impl {
       return job.next > job.last_seq || job.sent >= job.ask.limit ||
              job.scanned >= options.max_scanned;
     };
-    Status scan = store->Scan(storage::Family::kEvents, storage::EncodeSeqKey(job.next),
-                              [&](std::string_view key, std::string_view value) {
-                                const uint64_t seq = storage::DecodeSeqKey(key);
-                                if (seq > job.last_seq || job.sent >= job.ask.limit ||
-                                    job.scanned >= options.max_scanned || budget == 0 || !peer_ok) {
-                                  return false;
-                                }
-                                --budget;
-                                ++job.scanned;
-                                job.next = seq + 1;
-                                if (!prefixes.empty()) {
-                                  std::string_view topic;
-                                  if (!wire::FindLengthDelimited(value, 4, &topic))
-                                    return true;  // Event.topic
-                                  bool match = false;
-                                  for (const auto& p : prefixes)
-                                    match = match || topic.starts_with(p);
-                                  if (!match) return true;
-                                }
-                                wire::AppendLengthDelimited(job.chunk, 1, value);
-                                ++job.sent;
-                                if (++job.in_chunk >= options.chunk_events) peer_ok = Flush(job);
-                                return true;
-                              });
+    Status scan =
+        store->Scan(storage::Family::kEvents, storage::EncodeSeqKey(job.next),
+                    [&](std::string_view key, std::string_view value) {
+                      const uint64_t seq = storage::DecodeSeqKey(key);
+                      if (seq > job.last_seq || job.sent >= job.ask.limit ||
+                          job.scanned >= options.max_scanned || budget == 0 || !peer_ok) {
+                        return false;
+                      }
+                      --budget;
+                      ++job.scanned;
+                      job.next = seq + 1;
+                      if (!prefixes.empty()) {
+                        std::string_view topic;
+                        if (!wire::FindLengthDelimited(value, 4, &topic))
+                          return true;  // Event.topic
+                        bool match = false;
+                        for (const auto& p : prefixes) match = match || topic.starts_with(p);
+                        if (!match) return true;
+                      }
+                      if (options.open_event) {
+                        wire::AppendLengthDelimited(job.chunk, 1, options.open_event(value));
+                      } else {
+                        wire::AppendLengthDelimited(job.chunk, 1, value);
+                      }
+                      ++job.sent;
+                      if (++job.in_chunk >= options.chunk_events) peer_ok = Flush(job);
+                      return true;
+                    });
     if (!scan.ok()) {
       Error(job.envelope, scan);
       return true;

@@ -16,6 +16,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -60,6 +61,10 @@ struct ReplayServerOptions {
   // Set: the socket's accepted connections are kept out of the store's
   // descriptor reserve (peer_guard.h).
   PeerGuard* guard = nullptr;
+  // Set: each stored event is passed through it before it is sent (the
+  // resident cards sealed at rest opened again: core/personal_data.h).
+  // Called on the replay thread; must be thread-safe.
+  std::function<std::string(std::string_view stored)> open_event;
 };
 
 // What one ReplayRequest asks for, once read and bounded.

@@ -318,6 +318,16 @@ Status Store::Flush(Family f) {
                    fmt::format("flushing {}", FamilyName(f)));
 }
 
+Status Store::Compact(Family f) {
+  std::shared_lock lock(impl_->mu);
+  if (!impl_->db) return Closed();
+  const std::string what = fmt::format("compacting {}", FamilyName(f));
+  ZB_RETURN_IF_ERROR(FromRocks(impl_->db->Flush(rocksdb::FlushOptions(), impl_->cf(f)), what));
+  rocksdb::CompactRangeOptions o;
+  o.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  return FromRocks(impl_->db->CompactRange(o, impl_->cf(f), nullptr, nullptr), what);
+}
+
 Result<std::optional<std::string>> Store::Get(Family f, std::string_view key) const {
   std::string value;
   std::shared_lock lock(impl_->mu);

@@ -151,6 +151,11 @@ class Store {
   // lose what it holds).
   Status Flush(Family f);
 
+  // Flushes the family and rewrites all its SST files into one level, so
+  // that overwritten and deleted values leave the files (an erasure); the
+  // WAL files that held them are dropped by RocksDB once flushed.
+  Status Compact(Family f);
+
   Result<std::optional<std::string>> Get(Family f, std::string_view key) const;
 
   // Visits records with key >= start in key order until `fn` returns false.

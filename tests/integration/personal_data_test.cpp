@@ -1,0 +1,132 @@
+// Residents' personal data at rest through the real zhiband (issue 17): a
+// resident's distinctive values are nowhere in the clear in any file of the
+// data dir (SST, WAL, MANIFEST, ...) or of a data backup, while zhiband still
+// answers them to an audited full read, after a restart too; the master key
+// file must be the owner's only.
+#include <sys/stat.h>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "tests/support/ctl_expect.h"
+
+namespace zhiban::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Distinctive values: none can appear in a file by chance.
+constexpr const char* kId = "rzq917";
+constexpr const char* kPhone = "13987654321";
+constexpr const char* kIdNumber = "11010519491231002X";
+constexpr const char* kRoom = "7单元909室";
+constexpr const char* kHealth = "独特病史ZX9";
+constexpr const char* kContactPhone = "13611112222";
+constexpr const char* kName = "欧阳秀珍";
+constexpr const char* kChecklist = "血压偏高QK3";
+
+// The files under `dir` (recursively) whose bytes contain `text`.
+std::vector<std::string> FilesHolding(const std::string& dir, const std::string& text) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& e : fs::recursive_directory_iterator(dir, ec)) {
+    if (!e.is_regular_file()) continue;
+    if (Slurp(e.path().string()).find(text) != std::string::npos) out.push_back(e.path().string());
+  }
+  return out;
+}
+
+TEST(PersonalDataAtRest, NoFileOfTheDataDirOrABackupHoldsAResidentsValuesInClear) {
+  DaemonFixture d({"--clock", "simulated:2026-01-05T08:00:00+08:00"});
+  d.Start();
+  LoadDemoStreet(d);
+  CtlOk(d, {"resident",       "add",
+            "--id",           kId,
+            "--name",         kName,
+            "--center",       "xingfu",
+            "--address",      "幸福路8号3栋",
+            "--room",         kRoom,
+            "--phone",        kPhone,
+            "--id-number",    kIdNumber,
+            "--categories",   "ELDERLY_ALONE",
+            "--tier",         "HIGH_RISK",
+            "--basis",        "STATUTORY_DUTY",
+            "--health-notes", kHealth,
+            "--emergency",    fmt::format("王小明:{}", kContactPhone)});
+  // A care visit completed with its checklist: visits are sealed too.
+  auto v =
+      CtlJson(d, {"visit", "request", "--id", "v1", "--resident", kId, "--service", "care-visit",
+                  "--window", "2026-01-05T10:00:00+08:00/2026-01-05T12:00:00+08:00"});
+  ASSERT_EQ(v["state"], "VISIT_ASSIGNED");
+  const std::string who = v["assignee_id"];
+  for (const char* step : {"accept", "start", "arrive"})
+    CtlOk(d, {"visit", step, "--id", "v1", "--staff", who});
+  CtlOk(d, {"visit", "complete", "--id", "v1", "--staff", who, "--outcome", "探访完成", "--health",
+            kChecklist, "--rating", "5"});
+  CtlOk(d, {"backup", "create", "--dir", "b1"});
+
+  const std::string data = d.data_dir();
+  const std::string backups = data + "-backups";
+  const std::string keys = data + "-keys";
+  ASSERT_TRUE(fs::exists(backups + "/b1"));
+  ASSERT_TRUE(fs::exists(keys + "/master.key")) << "created at the first start";
+  struct stat st {};
+  ASSERT_EQ(::stat((keys + "/master.key").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+
+  auto check = [&](const std::string& when) {
+    // The search reaches every file: the resident id is stored in clear (the key).
+    EXPECT_FALSE(FilesHolding(data, kId).empty()) << when;
+    EXPECT_FALSE(FilesHolding(backups, kId).empty()) << when;
+    for (const char* text : {kPhone, kIdNumber, kRoom, kHealth, kContactPhone, kName, kChecklist}) {
+      for (const auto& dir : {data, backups}) {
+        auto found = FilesHolding(dir, text);
+        EXPECT_TRUE(found.empty())
+            << when << ": \"" << text << "\" in clear in " << (found.empty() ? "" : found.front());
+      }
+    }
+    // No key lives with the data or its backups.
+    EXPECT_FALSE(fs::exists(data + "/master.key"));
+  };
+  check("running (WAL)");
+  // zhiband still has them: an audited full read, the bus's card as before.
+  auto full = CtlJson(d, {"resident", "show", "--id", kId, "--full", "--purpose", "核实"});
+  EXPECT_EQ(full["phone"], kPhone);
+  EXPECT_EQ(full["id_number"], kIdNumber);
+  auto card = CtlJson(d, {"resident", "show", "--id", kId});
+  EXPECT_EQ(card["name"], kName);
+  // A replayed event carries the card as published (opened from its sealed form).
+  bool replayed = false;
+  for (const auto& e : d.EventsAfter(0)) {
+    if (e.has_resident_added() && e.resident_added().resident().id() == kId) {
+      EXPECT_EQ(e.resident_added().resident().name(), kName);
+      EXPECT_EQ(e.resident_added().resident().masked_phone(), "139****4321");
+      EXPECT_TRUE(e.resident_added().resident().sealed().empty());
+      replayed = true;
+    }
+  }
+  EXPECT_TRUE(replayed);
+  ASSERT_EQ(d.Stop(), 0);
+  check("stopped (flushed to SST)");
+
+  d.Start();
+  full = CtlJson(d, {"resident", "show", "--id", kId, "--full", "--purpose", "核实"});
+  EXPECT_EQ(full["health_notes"], kHealth);
+  auto visit = CtlJson(d, {"visit", "show", "--id", "v1"});
+  EXPECT_EQ(visit["outcome"], "探访完成") << "the sealed part of a visit opens after a restart";
+  ASSERT_EQ(d.Stop(), 0);
+
+  // A master key file others may read: zhiband refuses to start, naming it.
+  ASSERT_EQ(::chmod((keys + "/master.key").c_str(), 0644), 0);
+  auto run = test::Run({BinDir() + "/zhiband", "--data-dir", data, "--ctl", d.ctl(), "--pub",
+                        d.pub(), "--replay", d.replay(), "--http", "127.0.0.1:0"});
+  EXPECT_NE(run.exit_code, 0);
+  EXPECT_NE((run.out + run.err).find("chmod 600"), std::string::npos) << run.out << run.err;
+}
+
+}  // namespace
+}  // namespace zhiban::test

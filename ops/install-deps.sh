@@ -33,6 +33,7 @@ PACKAGES=(
 OPTIONAL_PACKAGES=(
   libhiredis-dev redis-server   # zhiban-bench bus: the Redis Streams peer
   libnats-dev nats-server       # zhiban-bench bus: the NATS JetStream peer
+  coinor-libcbc-dev             # zhiban-bench optimum: CBC, the integer-program optimum of a rota
 )
 
 # Test-only: the fuzz harnesses (fuzz/) build with clang's libFuzzer, ASan

@@ -214,6 +214,12 @@ int RunPlan(Context& ctx, const std::string& center, const std::string& from, co
                                    p.reassigned() - p.reassigned_shifts_size());
         }
       }
+      if (p.cancelled()) {
+        std::cout << fmt::format(
+            "{} published shift(s) cancelled: their window is no longer required (policy, "
+            "closure, calendar); each person told (shift.cancelled)\n",
+            p.cancelled());
+      }
       if (p.changed()) {
         std::cout << fmt::format(
             "{} published shift(s) changed, each person told "

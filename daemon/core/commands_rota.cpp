@@ -54,6 +54,7 @@ Result<domain::Mutation> RotaGenerate(const domain::RotaCtx& ctx, const R& req,
     out->set_turns_skipped(counts.turns_skipped);
     for (auto& shift : counts.changed_list) *out->add_changed_shifts() = std::move(shift);
     out->set_reassigned(counts.reassigned);
+    out->set_cancelled(counts.cancelled);
     for (auto& [shift, from] : counts.reassigned_list) {
       *out->add_reassigned_shifts() = std::move(shift);
       out->add_reassigned_from(std::move(from));

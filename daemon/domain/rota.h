@@ -241,7 +241,8 @@ bool AwayFrom(const RotaCtx& ctx, std::string_view staff, const v1::Shift& s);
 struct PlanCounts {
   uint32_t shifts = 0, assigned = 0, gaps = 0, kept = 0;
   std::vector<std::pair<v1::Shift, std::string>> gap_list;  // shift, reason (first 100)
-  // Published shifts changed (a fill staffing a published gap), announced.
+  // Published shifts changed (a fill staffing a published gap; a window of a
+  // published month a change made or moved), announced.
   uint32_t changed = 0;
   std::vector<v1::Shift> changed_list;  // as they are now (first 100)
   // Shifts outside the plan whose AB岗 backup the plan put on duty at the
@@ -252,6 +253,9 @@ struct PlanCounts {
   // Unpublished shifts ahead that had an assignee and now have another or
   // none; the first 100 as they are now, with who held them before.
   uint32_t reassigned = 0;
+  // Published shifts not begun whose window a change (a policy version, a
+  // closure, the calendar) removed: cancelled, their people told.
+  uint32_t cancelled = 0;
   std::vector<std::pair<v1::Shift, std::string>> reassigned_list;
 };
 

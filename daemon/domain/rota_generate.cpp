@@ -107,7 +107,71 @@ struct Planned {
   const v1::Rotation* rot = nullptr;
   int first = 0;
   bool published_fill = false;  // FillPublishedGap's: announced once backed up
+  // A shift of a published month, not begun, that a change of the required
+  // windows (a policy version, a closure, the calendar) made or moved:
+  // published as planned and announced once backed up. `was` is the
+  // published shift it replaces (same day, kind and place; its times or
+  // needs differ), null for a new window.
+  bool follows = false;
+  const v1::Shift* was = nullptr;
 };
+
+// Whether two shifts ask the same of the same hours: the published shift
+// stands as it is when the windows, after a change, still make it so.
+bool SameWindow(const v1::Shift& a, const v1::Shift& b) {
+  auto same = [](const auto& x, const auto& y) {
+    return x.size() == y.size() && std::equal(x.begin(), x.end(), y.begin());
+  };
+  return Sec(a.start()) == Sec(b.start()) && Sec(a.end()) == Sec(b.end()) && a.kind() == b.kind() &&
+         same(a.roles(), b.roles()) && same(a.skills(), b.skills());
+}
+
+// The key a moved window keeps: its day, kind and place among its kind's
+// posts ("2026-11-20/EXTENDED/0").
+std::string PostKey(const v1::Shift& s) {
+  return fmt::format("{}/{}/{}", s.date(), static_cast<int>(s.kind()), s.position());
+}
+
+// Tells the people of a published month what a change of its windows did
+// to shift `s` (planned, backed up): a new window's shift is announced as
+// assigned (or a gap), a moved one as changed, naming its times before.
+void AnnounceFollowed(const RotaCtx& ctx, const Planned& p, Mutation* m) {
+  const auto& net = ctx.state.network;
+  const v1::Shift& s = p.shift;
+  const std::string why = "the required windows changed (policy, calendar or closure)";
+  if (p.was) {
+    auto e = NewEvent(s.center_id());
+    auto* c = e.mutable_shift_changed();
+    *c->mutable_shift() = s;
+    SetStaff(net, s.assignee_id(), c->mutable_staff());
+    SetStaff(net, p.was->assignee_id(), c->mutable_previous());
+    SetStaff(net, s.backup_id(), c->mutable_backup());
+    if (p.was->start_local() != s.start_local() || p.was->end_local() != s.end_local()) {
+      c->set_previous_start_local(p.was->start_local());
+      c->set_previous_end_local(p.was->end_local());
+    }
+    c->set_reason(why);
+    Emit(m, std::move(e));
+  } else if (!s.assignee_id().empty()) {
+    auto e = NewEvent(s.center_id());
+    auto* a = e.mutable_shift_assigned();
+    *a->mutable_shift() = s;
+    SetStaff(net, s.assignee_id(), a->mutable_staff());
+    SetStaff(net, s.backup_id(), a->mutable_backup());
+    Emit(m, std::move(e));
+  }
+  if (s.assignee_id().empty()) {
+    auto e = NewEvent(s.center_id());
+    auto* g = e.mutable_coverage_gap();
+    *g->mutable_shift() = s;
+    g->set_reason(p.was ? why : "a new window of the published month: nobody could take it");
+    if (p.was) SetStaff(net, p.was->assignee_id(), g->mutable_absent());
+    if (const auto* l =
+            LeaderToAlarm(ctx, s.center_id(), {Sec(s.start())}, p.was ? p.was->assignee_id() : ""))
+      *g->mutable_leader() = *l;
+    Emit(m, std::move(e));
+  }
+}
 
 // Names the backups of `plan` once every assignment is known, so nobody
 // backs up a post while the plan puts them on duty elsewhere: the rotation's
@@ -349,13 +413,36 @@ Result<Mutation> GenerateRota(const RotaCtx& ctx, const v1::RotaGenerateRequest&
   const int64_t now = Sec(ctx.now);
   const bool fill = req.fill() || req.fill_only();
 
+  // The windows as they are required now, to tell which published shifts
+  // still stand: one a change of the windows removed or moved is planned
+  // again (and its people told), the others are kept.
+  std::map<std::string, v1::Shift, std::less<>> windows;
+  for (const Slot& slot : slots) {
+    for (uint32_t pos = 0; pos < slot.window->coverage().min_staff(); ++pos) {
+      v1::Shift w = NewShift(center, slot, pos, "");
+      windows.emplace(w.id(), std::move(w));
+    }
+  }
+  auto stands = [&](const v1::Shift& s) {
+    if (!s.published() || Sec(s.start()) <= now) return true;
+    auto w = windows.find(s.id());
+    return w != windows.end() && SameWindow(w->second, s);
+  };
+  auto month_published = [&](const v1::Shift& s) {
+    return book.MonthPublished(center, std::string_view(s.date()).substr(0, 7));
+  };
+
   Overlay ov(book, st.network);
   std::map<std::string, const v1::Shift*, std::less<>> existing;
+  // Published shifts whose window is gone, by PostKey, each key's in time
+  // order: a new window of the same day, kind and place takes the first.
+  std::multimap<std::string, const v1::Shift*> gone;
   for (const auto* s : book.CenterShifts(center, from, to)) {
     if (s->kind() == v1::APPOINTMENT)
       continue;  // booked, not planned: appointment cancel releases it
     existing.emplace(s->id(), s);
-    const bool kept = s->published() || Sec(s->start()) <= now;
+    if (!stands(*s) && !windows.count(s->id())) gone.emplace(PostKey(*s), s);
+    const bool kept = (s->published() || Sec(s->start()) <= now) && stands(*s);
     // Re-planned shifts leave their assignee's load (and their backup's
     // posts) until decided again.
     if (!kept && !s->assignee_id().empty()) ov.Of(s->assignee_id()).Remove(FactsOf(*s));
@@ -384,7 +471,21 @@ Result<Mutation> GenerateRota(const RotaCtx& ctx, const v1::RotaGenerateRequest&
       seen.insert(s.id());
       auto ex = existing.find(s.id());
       const v1::Shift* old = ex == existing.end() ? nullptr : ex->second;
-      if (old && (old->published() || Sec(old->start()) <= now)) {
+      // A window of a published month, not begun, that its shift does not
+      // stand for (new, or moved): planned and told as the month is out.
+      const bool follows = Sec(s.start()) > now && month_published(s) &&
+                           (!old || !old->published() || !stands(*old));
+      const v1::Shift* was = nullptr;
+      if (follows && old && old->published()) {
+        was = old;
+      } else if (follows && !old) {
+        const std::string key = PostKey(s);
+        if (auto mv = gone.lower_bound(key); mv != gone.end() && mv->first == key) {
+          was = mv->second;
+          gone.erase(mv);
+        }
+      }
+      if (old && !follows && (old->published() || Sec(old->start()) <= now)) {
         const bool ahead = Sec(old->start()) > now;
         if (req.fill_only() && ahead && old->assignee_id().empty()) {
           if (auto done = FillPublishedGap(ctx, ov, pool, *old)) {
@@ -478,7 +579,19 @@ Result<Mutation> GenerateRota(const RotaCtx& ctx, const v1::RotaGenerateRequest&
       // others (what its cover's new load pushes out), not the month.
       if (!done && old && !req.fresh() && !req.fill_only() && !old->assignee_id().empty())
         done = try_assign(st.network.FindStaff(old->assignee_id()), v1::FILL);
-      if (!done && fill) {
+      if (was && !done && !was->assignee_id().empty()) {
+        // Its times moved: who held it keeps it while the rules allow.
+        const auto* person = st.network.FindStaff(was->assignee_id());
+        if (person && (was->forced() ? ov.HardOk(*person, s, f) : ov.Why(*person, s, f).empty())) {
+          s.set_assignee_id(person->id());
+          s.set_source(was->source());
+          s.set_rotation_id(was->rotation_id());
+          s.set_forced(was->forced());
+          if (s.backup_id().empty()) s.set_backup_id(was->backup_id());
+          done = true;
+        }
+      }
+      if (!done && (fill || follows)) {
         const auto* best = BestCandidate(ov, pool, s, f);
         done = try_assign(best, v1::FILL);
         if (!done && why.empty())
@@ -493,15 +606,25 @@ Result<Mutation> GenerateRota(const RotaCtx& ctx, const v1::RotaGenerateRequest&
         s.set_source(v1::SHIFT_SOURCE_UNSPECIFIED);
         add_gap(s, why.empty() ? "no rotation serves this window (run rota fill)" : why);
       }
-      plan.push_back({std::move(s), old, backing, first, false});
+      if (follows) {
+        s.set_published(true);
+        if (was) s.set_timers_fired(0);  // its times are news: reminded anew
+        if (book.TimerDue(s, v1::REMINDER_BEFORE) <= now)
+          s.set_timers_fired(s.timers_fired() | v1::REMINDER_EVE);
+        ++counts->changed;
+        if (!s.assignee_id().empty()) ++whose[s.assignee_id()];
+      }
+      plan.push_back({std::move(s), old, backing, first, false, follows, was});
     }
   }
   ChooseBackups(ctx, ov, plan, counts, &m);
   std::map<std::string, int> moved;  // shifts each person gained (+) or lost (-)
   for (auto& p : plan) {
-    if (p.published_fill && counts->changed_list.size() < kMaxRotaGapsListed)
+    if (p.follows) AnnounceFollowed(ctx, p, &m);
+    if ((p.published_fill || p.follows) && counts->changed_list.size() < kMaxRotaGapsListed)
       counts->changed_list.push_back(p.shift);
-    if (p.old && !p.published_fill && !p.old->assignee_id().empty() &&
+    if (p.was && p.was != p.old) m.shifts_deleted.push_back(p.was->id());  // moved: told
+    if (p.old && !p.published_fill && !p.follows && !p.old->assignee_id().empty() &&
         p.old->assignee_id() != p.shift.assignee_id()) {
       ++counts->reassigned;
       --moved[p.old->assignee_id()];
@@ -513,8 +636,16 @@ Result<Mutation> GenerateRota(const RotaCtx& ctx, const v1::RotaGenerateRequest&
       m.shifts_put.push_back(std::move(p.shift));
   }
   for (const auto& [id, s] : existing) {
-    if (seen.count(id) || s->published() || Sec(s->start()) <= now) continue;
-    m.shifts_deleted.push_back(id);  // its window is no longer required
+    if (seen.count(id) || Sec(s->start()) <= now) continue;
+    if (!s->published()) {
+      m.shifts_deleted.push_back(id);  // its window is no longer required
+    } else if (auto [lo, hi] = gone.equal_range(PostKey(*s));
+               std::any_of(lo, hi, [&](const auto& kv) { return kv.second == s; })) {
+      // A published window no longer required: cancelled, its people told.
+      ++counts->cancelled;
+      if (!s->backup_id().empty()) ov.RemovePost(s->backup_id(), *s);
+      CancelShift(ctx, *s, "the required windows changed (policy, calendar or closure)", &m);
+    }
   }
   m.summary = fmt::format("rota {} {}..{}: {} shifts, {} assigned, {} gaps, {} kept", center,
                           FormatDate(from), FormatDate(to), counts->shifts, counts->assigned,
@@ -525,6 +656,9 @@ Result<Mutation> GenerateRota(const RotaCtx& ctx, const v1::RotaGenerateRequest&
     m.summary +=
         fmt::format(", {} published changed ({})", counts->changed, fmt::join(names, ", "));
   }
+  if (counts->cancelled > 0)
+    m.summary +=
+        fmt::format(", {} published cancelled (window no longer required)", counts->cancelled);
   if (counts->reassigned > 0) {
     std::vector<std::string> names;
     for (const auto& [id, n] : moved) {

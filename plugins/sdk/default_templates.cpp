@@ -40,7 +40,12 @@ const std::vector<DefaultRoute>& DefaultRoutes() {
       // stays), else of the assignee.
       {"shift.changed",
        {"shift.changed"},
-       {"AB岗变动：{center_name} {shift.date} {shift.start_local}–{shift.end_local} "
+       {"值班调整：{center_name} {shift.date} 的值班时间由{previous_start_local}–"
+        "{previous_end_local}改为{shift.start_local}–{shift.end_local}，改由{staff.name}值班"
+        "（原为{previous.name}）。",
+        "值班调整：{center_name} {shift.date} {staff.name}的值班时间由{previous_start_local}–"
+        "{previous_end_local}改为{shift.start_local}–{shift.end_local}。",
+        "AB岗变动：{center_name} {shift.date} {shift.start_local}–{shift.end_local} "
         "{staff.name}值班，AB岗改由{backup.name}担任（原为{previous_backup.name}）。",
         "AB岗变动：{center_name} {shift.date} {shift.start_local}–{shift.end_local} "
         "{staff.name}值班，原AB岗{previous_backup.name}不再担任，暂无人接替。",

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "daemon/base/time_util.h"
+#include "daemon/domain/calendar.h"
 #include "daemon/domain/network.h"
 #include "daemon/domain/policy.h"
 #include "daemon/domain/rota.h"
@@ -202,6 +203,136 @@ TEST_F(StreetReplan, WithoutBackupsTheFillStillMovesLittle) {
 TEST_F(StreetReplan, FreshPlansAgainFromScratch) {
   const auto beyond = ReplanAfterLeave(true);
   EXPECT_GT(beyond.size(), 2 * hit_.size()) << "a plan from scratch moves more";
+}
+
+// ---- published months follow the windows --------------------------------------
+
+class PublishedFollows : public StreetReplan {
+ protected:
+  void SetUp() override {
+    StreetReplan::SetUp();
+    GenerateAll();
+    v1::RotaPublishRequest pub;
+    pub.set_center_id("c1");
+    pub.set_month("2026-11");
+    v1::RotaPublishReply reply;
+    Do(PublishMonth(Ctx(), pub, &reply));
+    now_ = *ParseIsoTime("2026-11-05T09:00:00+08:00");
+  }
+  Mutation FillC1(PlanCounts* counts) {
+    v1::RotaGenerateRequest req;
+    req.set_center_id("c1");
+    req.set_from("2026-11-01");
+    req.set_to("2026-11-30");
+    req.set_fill_only(true);
+    auto m = GenerateRota(Ctx(), req, counts);
+    EXPECT_TRUE(m.ok()) << m.status().ToString();
+    return m.ok() ? std::move(*m) : Mutation{};
+  }
+  std::vector<const v1::Event*> Of(const Mutation& m, v1::Event::BodyCase body) {
+    std::vector<const v1::Event*> out;
+    for (const auto& e : m.events) {
+      if (e.body_case() == body) out.push_back(&e);
+    }
+    return out;
+  }
+};
+
+// A closure inside a published month cancels that day's shifts and tells
+// each person; the rest of the month stays as published.
+TEST_F(PublishedFollows, AClosureCancelsItsShiftsAndTellsThePeople) {
+  const auto before = Assignees();
+  std::vector<std::string> that_day;
+  for (const auto* s :
+       st_.rota.CenterShifts("c1", *ParseDate("2026-11-20"), *ParseDate("2026-11-20")))
+    that_day.push_back(s->id());
+  ASSERT_EQ(that_day.size(), 6u) << "a Friday: two counters, noon, two counters, the evening";
+  v1::CalendarException x;
+  x.set_id("c1-power");
+  x.set_center_id("c1");
+  x.set_from("2026-11-20");
+  x.set_to("2026-11-20");
+  x.set_kind(v1::CLOSED);
+  x.set_reason("停电检修");
+  Do(AddException(st_.calendar, st_.network, x));
+
+  PlanCounts counts;
+  Mutation m = FillC1(&counts);
+  EXPECT_EQ(counts.cancelled, 6u);
+  EXPECT_EQ(Of(m, v1::Event::kShiftCancelled).size(), 6u);
+  for (const auto* e : Of(m, v1::Event::kShiftCancelled))
+    EXPECT_FALSE(e->shift_cancelled().staff().id().empty()) << "the person is named";
+  EXPECT_TRUE(Of(m, v1::Event::kShiftChanged).empty());
+  EXPECT_TRUE(Of(m, v1::Event::kShiftAssigned).empty());
+  Apply(st_, std::move(m));
+  for (const auto& id : that_day) EXPECT_EQ(st_.rota.FindShift(id), nullptr) << id;
+  size_t same = 0;
+  for (const auto& [id, who] : Assignees()) {
+    if (before.count(id) && before.at(id) == who) ++same;
+  }
+  EXPECT_EQ(same, before.size() - 6);
+
+  // Filling again changes nothing more: the month follows the windows.
+  PlanCounts again;
+  Mutation n = FillC1(&again);
+  EXPECT_EQ(again.cancelled, 0u);
+  EXPECT_EQ(again.changed, 0u);
+  EXPECT_TRUE(n.events.size() == 1 && n.events[0].has_rota_generated()) << n.summary;
+}
+
+// A policy version taking effect inside a published month: evening service
+// to 21:00 and two people at weekends from 2026-11-23. The evening shifts
+// keep their people (told the new times), the weekends' new posts are
+// staffed like a fill and announced; the shifts before the 23rd stand.
+TEST_F(PublishedFollows, APolicyVersionMovesAndAddsShiftsAndSaysWhatChanged) {
+  const auto before = Assignees();
+  std::string toml = test::ReadSource("ops/policies/community.toml");
+  auto replace = [&](const std::string& a, const std::string& b) {
+    const auto at = toml.find(a);
+    ASSERT_NE(at, std::string::npos) << a;
+    toml.replace(at, a.size(), b);
+  };
+  replace("start = \"17:30\"\nend = \"20:00\"", "start = \"17:30\"\nend = \"21:00\"");
+  replace("start = \"09:00\"\nend = \"17:00\"\nmin_staff = 1",
+          "start = \"09:00\"\nend = \"17:00\"\nmin_staff = 2");
+  Do(SetPolicy(st_.policies, ParsePolicyToml(toml, "c").value(), "2026-11-23"));
+
+  PlanCounts counts;
+  Mutation m = FillC1(&counts);
+  // Nov 23-27 and 30: six evenings; Nov 28-29: two new weekend posts.
+  std::vector<const v1::Event*> changed;  // in times; the rest name a new AB岗 backup
+  for (const auto* e : Of(m, v1::Event::kShiftChanged)) {
+    if (e->shift_changed().previous_start_local().empty()) {
+      EXPECT_TRUE(e->shift_changed().has_previous_backup()) << e->ShortDebugString();
+      continue;
+    }
+    changed.push_back(e);
+  }
+  const auto assigned = Of(m, v1::Event::kShiftAssigned);
+  EXPECT_EQ(changed.size(), 6u);
+  EXPECT_EQ(assigned.size(), 2u);
+  EXPECT_EQ(counts.changed, 8u);
+  EXPECT_EQ(counts.cancelled, 0u);
+  for (const auto* e : changed) {
+    const auto& c = e->shift_changed();
+    EXPECT_EQ(c.shift().end_local(), "21:00");
+    EXPECT_EQ(c.previous_start_local(), "17:30");
+    EXPECT_EQ(c.previous_end_local(), "20:00");
+    EXPECT_EQ(c.staff().id(), c.previous().id()) << "who held it keeps it: " << c.shift().id();
+  }
+  for (const auto* e : assigned) {
+    EXPECT_FALSE(e->shift_assigned().at_publication());
+    EXPECT_TRUE(e->shift_assigned().shift().published());
+    EXPECT_EQ(e->shift_assigned().shift().position(), 1u);
+  }
+  Apply(st_, std::move(m));
+  for (const auto& [id, who] : before) {
+    if (!id.starts_with("c1/")) continue;
+    const auto* s = st_.rota.FindShift(id);
+    ASSERT_NE(s, nullptr) << id;
+    EXPECT_EQ(s->assignee_id(), who) << id;
+    EXPECT_TRUE(s->published()) << id;
+  }
 }
 
 }  // namespace

@@ -239,6 +239,25 @@ Command ResidentRemove() {
       });
 }
 
+Command ResidentErase() {
+  return {"resident", "erase",
+          "erase a resident for good (PIPL Art. 47): their key is deleted, so no stored copy or "
+          "backup opens; auditor or admin, audited",
+          [](CLI::App* app) -> Runner {
+            auto id = std::make_shared<std::string>(), reason = std::make_shared<std::string>();
+            app->add_option("--id", *id, "resident id")->required();
+            app->add_option("--reason", *reason, "why (kept in the audit log)")->required();
+            return [=](Context& ctx) {
+              v1::CtlRequest req;
+              req.mutable_resident_erase()->set_id(*id);
+              req.mutable_resident_erase()->set_reason(*reason);
+              return Send(ctx, req, [id](const v1::CtlReply& r) {
+                std::cout << fmt::format("erased resident {} ({})\n", *id, SeqNote(r));
+              });
+            };
+          }};
+}
+
 Command ResidentShow() {
   return {
       "resident", "show", "a resident's card; --full: the whole record (audited with your purpose)",
@@ -675,6 +694,7 @@ void AddVisitCommands(std::vector<Command>& cmds) {
   cmds.push_back(ResidentAdd());
   cmds.push_back(ResidentUpdate());
   cmds.push_back(ResidentRemove());
+  cmds.push_back(ResidentErase());
   cmds.push_back(ResidentShow());
   cmds.push_back(ResidentList());
   cmds.push_back(ResidentImport());

@@ -6,6 +6,8 @@
 
 #include "daemon/core/command.h"
 #include "daemon/core/command_util.h"
+#include "daemon/core/core.h"
+#include "daemon/core/personal_data.h"
 #include "daemon/core/reach.h"
 #include "daemon/domain/common.h"
 
@@ -36,6 +38,35 @@ Result<domain::Mutation> ResidentUpdate(CommandEnv& env, const R& req, v1::CtlRe
 
 Result<domain::Mutation> ResidentRemove(CommandEnv& env, const R& req, v1::CtlReply*) {
   return domain::RemoveResident(env.Rota(), req.resident_remove().id());
+}
+
+// Crypto-shredding: the key goes first (synced), so from this moment every
+// stored copy is sealed for good, whatever happens to the rest of the group
+// (a reload drops a record whose key is erased). The store's old versions are
+// compacted away after the commit (PersonalData::TakeCompaction).
+Result<domain::Mutation> ResidentErase(CommandEnv& env, const R& req, v1::CtlReply*) {
+  const auto& q = req.resident_erase();
+  auto* pd = env.options.personal_data;
+  if (!pd) {
+    return Status::FailedPrecondition(
+        "this zhiband keeps no key store (personal data at rest is off); nothing was erased");
+  }
+  const bool known = pd->keys().Has(q.id()) == storage::KeyStore::Holds::kKey;
+  ZB_ASSIGN_OR_RETURN(auto m, domain::EraseResident(env.Rota(), q.id(), known));
+  ZB_RETURN_IF_ERROR(pd->Erase(q.id()));
+  m.summary += " (reason: " + q.reason() + ")";
+  return m;
+}
+
+Status AuthorizeResidentErase(const Principal&, const R& req, const domain::State&) {
+  const auto& q = req.resident_erase();
+  if (q.reason().empty()) {
+    return Status::InvalidArgument(
+        "reason",
+        "an erasure is done for a stated reason (--reason), which the audit log keeps; "
+        "nothing was erased");
+  }
+  return domain::common::ValidateText(q.reason(), "reason", 500, true);
 }
 
 Result<domain::Mutation> ResidentImport(CommandEnv& env, const R& req, v1::CtlReply* reply) {
@@ -229,6 +260,13 @@ void RegisterVisitCommands(CommandTable& t) {
                      return r.resident_change().resident_id() + " " + r.resident_change().kind();
                    }),
       [](const R& r, S s) { return reach::Resident(s, r.resident_change().resident_id()); },
+      "their home center"));
+  Command erase = MakeMutation(R::kResidentErase, ResidentErase,
+                               [](const R& r) { return r.resident_erase().id(); });
+  erase.authorize = AuthorizeResidentErase;
+  t.Add(Reaching(
+      NeedsAudit(erase),
+      [](const R& r, S s) { return reach::Resident(s, r.resident_erase().id()); },
       "their home center"));
   Command show = MakeAuditedQuery(
       R::kResidentShow, ResidentShow, [](const R& r) { return r.resident_show().id(); },

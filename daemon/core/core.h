@@ -192,6 +192,8 @@ class Core {
   // clear (a data dir of a zhiband before encryption), then compacts their
   // families so the clear copies leave the files.
   Status SealPlaintext();
+  // After an erasure's commit: flush and compact the families that held it.
+  void CompactAfterErasure();
   // The environment a handler runs in; `durable_seq`: the newest seq on disk.
   CommandEnv Env(const std::string& actor, storage::WriteBatch& batch, uint64_t durable_seq);
   void Execute(const v1::CtlRequest& req, const Principal& who, v1::CtlReply* reply, GroupCtx& g);

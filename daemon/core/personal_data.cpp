@@ -71,6 +71,10 @@ void PersonalData::Seal(const v1::Visit& v, std::string* out) {
   stored.clear_note();
   stored.clear_checklist();
   for (auto& step : *stored.mutable_history()) step.clear_note();
+  if (keys_->Has(v.resident_id()) == storage::KeyStore::Holds::kErased) {
+    stored.SerializeToString(out);  // erased: what was written about them is not kept
+    return;
+  }
   const storage::Key key = keys_->Ensure(v.resident_id());
   stored.set_sealed(storage::Seal(key, PersonalPart(v).SerializeAsString(), VisitContext(v.id())));
   stored.SerializeToString(out);
@@ -87,10 +91,18 @@ bool PersonalData::SealEvent(const v1::Event& e, std::string* out) {
     const std::string plain = card->SerializeAsString();
     card->Clear();
     card->set_id(id);
+    // Erased, or nothing but the id: nothing to seal (and no key to make).
+    if (plain.empty() || keys_->Has(id) == storage::KeyStore::Holds::kErased) return;
     card->set_sealed(storage::Seal(keys_->Ensure(id), plain, CardContext(id)));
   });
   if (any) copy.SerializeToString(out);
   return any;
+}
+
+Status PersonalData::Erase(std::string_view id) {
+  ZB_RETURN_IF_ERROR(keys_->Erase(id));
+  compact_ = true;
+  return {};
 }
 
 Result<PersonalData::Opened> PersonalData::Open(v1::Resident& r) {

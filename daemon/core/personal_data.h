@@ -23,6 +23,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "daemon/base/status.h"
@@ -57,6 +58,16 @@ class PersonalData {
   // altered bytes, FAILED_PRECONDITION naming the record and the field.
   Result<Opened> Open(v1::Resident& r);
   Result<Opened> Open(v1::Visit& v);
+  // Erases resident `id`'s key (KeyStore::Erase: synced, the key store
+  // compacted). From then on nothing of theirs is sealed again: what a
+  // later write would seal under the key is dropped (a visit's notes, an
+  // event's card beyond the id). The data store's compaction is asked for
+  // (TakeCompaction), to run after the group's commit.
+  Status Erase(std::string_view id);
+  // Whether an erasure asked for the data store's compaction since the last
+  // call (the core runs it after the commit).
+  bool TakeCompaction() { return std::exchange(compact_, false); }
+
   // A stored event's bytes as they were published: its sealed cards opened,
   // or, for an erased resident, the card reduced to the id. Bytes that carry
   // no sealed card (or do not parse) are returned as they are.
@@ -64,6 +75,7 @@ class PersonalData {
 
  private:
   storage::KeyStore* keys_;
+  bool compact_ = false;
 };
 
 }  // namespace zhiban::core

@@ -86,6 +86,13 @@ class VisitBook {
 Result<Mutation> AddResident(const RotaCtx& ctx, v1::Resident r);
 Result<Mutation> UpdateResident(const RotaCtx& ctx, const v1::ResidentUpdateRequest& req);
 Result<Mutation> RemoveResident(const RotaCtx& ctx, std::string_view id);
+// Erasing resident `id` (resident erase, PIPL Art. 47): as RemoveResident
+// when the resident is still in care (its resident.removed card carries the
+// id alone), and every visit of theirs rewritten without what was written
+// about them (outcome, note, checklist, step notes). `known`: the key store
+// holds their key (a resident removed before is erased too). Deleting the
+// key is the core's (core/personal_data.h).
+Result<Mutation> EraseResident(const RotaCtx& ctx, std::string_view id, bool known);
 // Many residents, all or nothing (at most kMaxResidentImport).
 inline constexpr size_t kMaxResidentImport = 20000;
 // Health notes: a few paragraphs (~1,300 Chinese characters), not a file.

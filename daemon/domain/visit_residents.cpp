@@ -440,4 +440,55 @@ Result<Mutation> RemoveResident(const RotaCtx& ctx, std::string_view id) {
   return m;
 }
 
+Result<Mutation> EraseResident(const RotaCtx& ctx, std::string_view id, bool known) {
+  const auto* r = ctx.state.visits.FindResident(id);
+  if (!r && !known) {
+    return Status::NotFound(
+        "id", fmt::format("resident \"{}\" does not exist and has no key to erase", id));
+  }
+  Mutation m;
+  if (r) {
+    ZB_ASSIGN_OR_RETURN(m, RemoveResident(ctx, id));
+    for (auto& e : m.events) {
+      if (e.has_resident_removed()) {
+        auto* card = e.mutable_resident_removed()->mutable_resident();
+        const std::string center = card->home_center_id();
+        card->Clear();
+        card->set_id(std::string(id));
+        card->set_home_center_id(center);
+      }
+    }
+  }
+  size_t cleared = 0;
+  auto clear = [&](v1::Visit v) {
+    v.clear_outcome();
+    v.clear_note();
+    v.clear_checklist();
+    for (auto& step : *v.mutable_history()) step.clear_note();
+    m.visits_put.push_back(std::move(v));
+    ++cleared;
+  };
+  for (auto& v : m.visits_put) {  // the care-plan order RemoveResident cancelled
+    if (v.resident_id() == id) {
+      v.clear_outcome();
+      v.clear_note();
+      v.clear_checklist();
+      for (auto& step : *v.mutable_history()) step.clear_note();
+    }
+  }
+  auto written = [](const v1::Visit& v) {
+    bool any = !v.outcome().empty() || !v.note().empty() || v.has_checklist();
+    for (const auto& step : v.history()) any = any || !step.note().empty();
+    return any;
+  };
+  std::set<std::string> done;
+  for (const auto& v : m.visits_put) done.insert(v.id());
+  for (const auto& [vid, v] : ctx.state.visits.visits()) {
+    if (v.resident_id() == id && !done.count(vid) && written(v)) clear(v);
+  }
+  m.summary = fmt::format("resident {} erased: {}its key deleted, {} visits cleared", id,
+                          r ? "record removed, " : "", cleared);
+  return m;
+}
+
 }  // namespace zhiban::domain

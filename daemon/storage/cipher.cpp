@@ -277,6 +277,9 @@ Status KeyStore::Erase(std::string_view id) {
     }
     erased_[std::string(id)] = true;
   }
+  // Every family with data flushed, so no WAL file holding the key is kept
+  // for another family's memtable; then the old versions compacted away.
+  ZB_RETURN_IF_ERROR(store_->Flush(Family::kMeta));
   return store_->Compact(Family::kResidents);
 }
 

@@ -290,6 +290,11 @@ std::vector<Row> Rows() {
     q->set_full(true);
     q->set_purpose("核实紧急联系人");
   }
+  {
+    auto* q = row("resident_erase", kAuditHere).mutable_resident_erase();
+    q->set_id("r1");
+    q->set_reason("本人申请删除（个人信息保护法第四十七条）");
+  }
   row("resident_list", kReadHere).mutable_resident_list()->set_center_id("ds-a");
   row("service_list", kEveryone).mutable_service_list();
   row("visit_request", kOperateHere).mutable_visit_request()->set_resident_id("r1");

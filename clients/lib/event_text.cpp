@@ -357,6 +357,14 @@ std::string EventText(const v1::Event& e) {
     case v1::Event::kVisitCancelled:
     case v1::Event::kVisitFailed:
       return VisitText(e);
+    case v1::Event::kVisitPlanned: {
+      const auto& p = e.visit_planned();
+      int stops = 0;
+      for (const auto& r : p.routes()) stops += r.stops_size();
+      return fmt::format(
+          "上门路线已排定：{} {}，{}人共{}项上门服务{}", Where(e), p.date(), p.routes_size(), stops,
+          p.unplanned_size() ? fmt::format("，{}项未能安排", p.unplanned_size()) : std::string());
+    }
     case v1::Event::kAppointmentBooked: {
       const auto& a = e.appointment_booked();
       return fmt::format("新预约：{}，{}，{}，{}接待", EscapeForLine(a.appointment().for_name()),

@@ -8,6 +8,7 @@
 #include "clients/lib/csv.h"
 #include "clients/lib/records_csv.h"
 #include "clients/zhibanctl/commands.h"
+#include "daemon/domain/routes_travel.h"
 
 namespace zhiban::ctl {
 namespace {
@@ -16,7 +17,8 @@ constexpr size_t kMaxFileBytes = 256u << 20;
 constexpr size_t kChunkBytes =
     1u << 20;  // import rows per request, well under ctl.max_request_bytes
 
-int RunImport(Context& ctx, v1::ImportKind kind, const std::string& path, bool dry_run) {
+int RunImport(Context& ctx, v1::ImportKind kind, const std::string& path, bool dry_run,
+              bool gcj02) {
   const Format fmt_ = ctx.g.format();
   auto data = ReadFile(path, kMaxFileBytes);
   if (!data.ok()) return PrintProblem(data.status().message(), kExitUsage, fmt_);
@@ -31,6 +33,11 @@ int RunImport(Context& ctx, v1::ImportKind kind, const std::string& path, bool d
   if (!conv.ok())
     return PrintProblem(fmt::format("{}: {}", path, conv.message()), kExitUsage, fmt_);
   if (!cell_errors.empty()) return PrintCellErrors(ctx, path, cell_errors);
+  if (gcj02) {
+    for (auto& c : centers) {
+      if (c.has_location()) *c.mutable_location() = domain::routes::Gcj02ToWgs(c.location());
+    }
+  }
   const size_t total = table->rows.size();
   const bool progress = total >= 10000;
   auto call = [&](v1::CtlRequest& req) -> Result<v1::CtlReply> {
@@ -130,10 +137,15 @@ Command Import(const char* verb, v1::ImportKind kind) {
                       verb),
           [kind](CLI::App* app) -> Runner {
             auto file = std::make_shared<std::string>();
-            auto dry = std::make_shared<bool>(false);
+            auto dry = std::make_shared<bool>(false), gcj = std::make_shared<bool>(false);
             app->add_option("file", *file, "CSV file")->required();
             app->add_flag("--dry-run", *dry, "validate and count; write nothing");
-            return [=](Context& ctx) { return RunImport(ctx, kind, *file, *dry); };
+            if (kind == v1::CENTERS) {
+              app->add_flag("--gcj02", *gcj,
+                            "lat/lon are GCJ-02, copied from a Chinese map (Amap, Tencent): "
+                            "convert them to WGS-84, which zhiband stores");
+            }
+            return [=](Context& ctx) { return RunImport(ctx, kind, *file, *dry, *gcj); };
           }};
 }
 

@@ -9,6 +9,7 @@
 
 #include "clients/lib/records_csv.h"
 #include "clients/zhibanctl/commands.h"
+#include "daemon/domain/routes_travel.h"
 
 namespace zhiban::ctl {
 namespace {
@@ -54,6 +55,7 @@ void PrintStaff(const v1::Staff& s) {
 struct CenterFlags {
   std::string id, name, parent, level, address, time_zone, phone, rooms;
   double lat = 0, lon = 0;
+  bool gcj02 = false;  // --lat/--lon are GCJ-02: converted to WGS-84 (routes_travel.h)
   CLI::Option *o_name, *o_parent, *o_level, *o_address, *o_lat, *o_lon, *o_tz, *o_phone, *o_rooms;
 
   void Define(CLI::App* app, bool add) {
@@ -65,6 +67,9 @@ struct CenterFlags {
     o_address = app->add_option("--address", address, "street address");
     o_lat = app->add_option("--lat", lat, "latitude (WGS-84)");
     o_lon = app->add_option("--lon", lon, "longitude (WGS-84)");
+    app->add_flag("--gcj02", gcj02,
+                  "--lat/--lon are GCJ-02, copied from a Chinese map (Amap, Tencent): convert "
+                  "them to WGS-84, which zhiband stores");
     o_tz = app->add_option("--time-zone", time_zone, "IANA zone (default Asia/Shanghai)");
     o_phone = app->add_option("--phone", phone, "public phone");
     o_rooms = app->add_option("--rooms", rooms,
@@ -88,9 +93,12 @@ struct CenterFlags {
     if ((o_lat->count() > 0) != (o_lon->count() > 0)) {
       return Status::InvalidArgument("--lat/--lon", "give both or neither");
     }
+    if (gcj02 && o_lat->count() == 0)
+      return Status::InvalidArgument("--gcj02", "converts --lat/--lon: give them");
     if (given(o_lat, "location")) {
       c->mutable_location()->set_lat(lat);
       c->mutable_location()->set_lon(lon);
+      if (gcj02) *c->mutable_location() = domain::routes::Gcj02ToWgs(c->location());
     }
     if (given(o_tz, "time_zone")) c->set_time_zone(time_zone);
     if (given(o_phone, "phone")) c->set_phone(phone);

@@ -9,11 +9,16 @@
 #include "clients/zhibanctl/entry_builders.h"
 #include "daemon/base/number.h"
 #include "daemon/base/time_util.h"
+#include "daemon/domain/routes_travel.h"
 
 namespace zhiban::ctl {
 namespace {
 
 using google::protobuf::util::TimeUtil;
+
+constexpr const char* kGcj02Help =
+    "the coordinates are GCJ-02, copied from a Chinese map (Amap, Tencent): convert them to "
+    "WGS-84, which zhiband stores";
 
 std::string Cats(const google::protobuf::RepeatedField<int>& cats) {
   std::vector<std::string> out;
@@ -207,7 +212,15 @@ Command ResidentFromFlags(std::string verb, std::string help, bool update) {
                    "--id", [r](const std::string& v) { r->set_id(v); }, "resident id")
                 ->required();
             ResidentFlags(app, r, set, !update);
+            auto gcj = std::make_shared<bool>(false);
+            app->add_flag("--gcj02", *gcj, kGcj02Help);
             return [=](Context& ctx) {
+              if (*gcj) {
+                if (!r->has_location())
+                  return Usage(ctx,
+                               Status::InvalidArgument("--gcj02", "converts --location: give it"));
+                *r->mutable_location() = domain::routes::Gcj02ToWgs(r->location());
+              }
               v1::CtlRequest req;
               if (update) {
                 *req.mutable_resident_update()->mutable_resident() = *r;
@@ -360,10 +373,12 @@ Command ResidentImport() {
       "residents from a CSV file, all or nothing (migration from spreadsheets)",
       [](CLI::App* app) -> Runner {
         auto file = std::make_shared<std::string>();
+        auto gcj = std::make_shared<bool>(false);
         app->add_option(
                "file", *file,
                fmt::format("CSV with the columns {}", fmt::join(client::kResidentColumns, ",")))
             ->required();
+        app->add_flag("--gcj02", *gcj, kGcj02Help);
         return [=](Context& ctx) {
           auto data = ReadFile(*file, 64u << 20);
           if (!data.ok()) return Usage(ctx, data.status());
@@ -376,6 +391,12 @@ Command ResidentImport() {
             return Usage(ctx, Status::InvalidArgument(*file, s.message()));
           }
           if (!errors.empty()) return PrintCellErrors(ctx, *file, errors);
+          if (*gcj) {
+            for (auto& r : residents) {
+              if (r.has_location())
+                *r.mutable_location() = domain::routes::Gcj02ToWgs(r.location());
+            }
+          }
           v1::CtlRequest req;
           for (auto& r : residents) *req.mutable_resident_import()->add_residents() = std::move(r);
           // One request, all or nothing: it must fit zhiband's request limit (4 MiB by default).
@@ -514,19 +535,101 @@ Command VisitList() {
           }};
 }
 
+std::string Minutes(const google::protobuf::Duration& d) {
+  return fmt::format("{} min", (d.seconds() + 30) / 60);
+}
+
+// One person's day: in route order with its times when a plan holds it.
+void PrintStaffRoute(const v1::VisitListReply& r) {
+  const bool planned = std::any_of(r.visits().begin(), r.visits().end(),
+                                   [](const v1::Visit& v) { return v.has_planned(); });
+  if (!planned) return PrintVisits(r);
+  Table t({"#", "ARRIVE", "START", "LEAVE", "TRAVEL", "SLACK", "ID", "SERVICE", "RESIDENT",
+           "ADDRESS", "STATE"});
+  for (const auto& v : r.visits()) {
+    auto it = r.residents().find(v.resident_id());
+    const v1::ResidentCard card = it == r.residents().end() ? v1::ResidentCard() : it->second;
+    const auto& p = v.planned();
+    t.Add({v.has_planned() ? std::to_string(p.position()) : "-",
+           v.has_planned() ? Time(p.arrival()).substr(11, 5) : "",
+           v.has_planned() ? Time(p.start()).substr(11, 5) : "",
+           v.has_planned() ? Time(p.departure()).substr(11, 5) : "",
+           v.has_planned() ? Minutes(p.travel()) : "", v.has_planned() ? Minutes(p.slack()) : "",
+           v.id(), v.service(), v.resident_id() + " " + card.name(), card.address(),
+           VisitStateName(v.state())});
+  }
+  t.Print();
+}
+
+// A center's day as planned: each person's route, then what was left out.
+void PrintRoutePlan(const v1::CtlReply& reply) {
+  const auto& r = reply.route_plan();
+  size_t stops = 0;
+  Table t({"STAFF", "#", "ARRIVE", "START", "LEAVE", "TRAVEL", "SLACK", "VISIT", "RESIDENT"});
+  for (const auto& route : r.routes()) {
+    const std::string who = route.staff().id() + " " + route.staff().name();
+    t.Add({who, "0", "", "", Time(route.depart()).substr(11, 5), "", "",
+           "(" + route.shift_id() + ")", r.center_id()});
+    for (const auto& p : route.stops()) {
+      auto it = r.residents().find(p.resident_id());
+      t.Add({"", std::to_string(p.position()), Time(p.arrival()).substr(11, 5),
+             Time(p.start()).substr(11, 5), Time(p.departure()).substr(11, 5), Minutes(p.travel()),
+             Minutes(p.slack()), p.visit_id(),
+             p.resident_id() + (it == r.residents().end() ? "" : " " + it->second.name())});
+      ++stops;
+    }
+    t.Add({"", "", Time(route.return_at()).substr(11, 5), "", "",
+           Minutes(route.travel()) + " in all", "", "(back)", r.center_id()});
+  }
+  t.Print();
+  for (const auto& u : r.unplanned()) {
+    std::cout << fmt::format("left out: {} — {}\n", u.visit_id(), u.reason());
+  }
+  std::cout << fmt::format(
+      "{} on {}: {} routes, {} visits planned, {} left out, {} reassigned; "
+      "travel {} ({})\n",
+      r.center_id(), r.date(), r.routes_size(), stops, r.unplanned_size(), r.reassigned(),
+      r.travel(), SeqNote(reply));
+}
+
 Command VisitPlan() {
-  return {"visit", "plan", "one person's visits of a day, in time order",
-          [](CLI::App* app) -> Runner {
-            auto staff = std::make_shared<std::string>(), date = std::make_shared<std::string>();
-            app->add_option("--staff", *staff, "staff id")->required();
-            app->add_option("--date", *date, "YYYY-MM-DD")->required();
-            return [=](Context& ctx) {
-              v1::CtlRequest req;
-              req.mutable_visit_plan()->set_staff_id(*staff);
-              req.mutable_visit_plan()->set_date(*date);
-              return Send(ctx, req, [](const v1::CtlReply& r) { PrintVisits(r.visit_list()); });
-            };
-          }};
+  return {
+      "visit", "plan",
+      "plan a center's day of visits as routes (--center), or show one person's day (--staff)",
+      [](CLI::App* app) -> Runner {
+        auto staff = std::make_shared<std::string>(), date = std::make_shared<std::string>();
+        auto center = std::make_shared<std::string>(), matrix = std::make_shared<std::string>();
+        auto* o_staff = app->add_option("--staff", *staff, "staff id: their day, in route order");
+        auto* o_center = app->add_option(
+            "--center", *center,
+            "center id: plan its day (who does which visits in which order), announced by "
+            "visit.planned");
+        o_staff->excludes(o_center);
+        app->add_option("--date", *date, "YYYY-MM-DD")->required();
+        app->add_option("--matrix", *matrix,
+                        "with --center: CSV of minutes between places (from,to,minutes; "
+                        "center and resident ids) from a road-network tool")
+            ->needs(o_center);
+        return [=](Context& ctx) {
+          v1::CtlRequest req;
+          if (center->empty()) {
+            if (staff->empty())
+              return Usage(ctx, Status::InvalidArgument("--staff", "give --staff or --center"));
+            req.mutable_visit_plan()->set_staff_id(*staff);
+            req.mutable_visit_plan()->set_date(*date);
+            return Send(ctx, req, [](const v1::CtlReply& r) { PrintStaffRoute(r.visit_list()); });
+          }
+          auto* q = req.mutable_visit_route_plan();
+          q->set_center_id(*center);
+          q->set_date(*date);
+          if (!matrix->empty()) {
+            auto text = ReadFile(*matrix, 4u << 20);
+            if (!text.ok()) return Usage(ctx, text.status());
+            q->set_matrix_csv(*text);
+          }
+          return Send(ctx, req, PrintRoutePlan);
+        };
+      }};
 }
 
 Command AppointmentBook() {

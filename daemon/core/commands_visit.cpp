@@ -10,6 +10,7 @@
 #include "daemon/core/personal_data.h"
 #include "daemon/core/reach.h"
 #include "daemon/domain/common.h"
+#include "daemon/domain/visit_plan.h"
 
 namespace zhiban::core {
 namespace {
@@ -202,6 +203,16 @@ Status VisitPlan(CommandEnv& env, const R& req, v1::CtlReply* reply) {
   return domain::PlanVisits(env.Rota(), req.visit_plan(), reply->mutable_visit_list());
 }
 
+// Long work: a center's day is solved on a copy of what it reads (issue 22).
+domain::Mutation VisitRoutePlanReads(const domain::State& state, const R& req) {
+  return domain::PlanDayReads(state, req.visit_route_plan());
+}
+
+Result<domain::Mutation> VisitRoutePlan(const domain::RotaCtx& ctx, const R& req,
+                                        v1::CtlReply* reply) {
+  return domain::PlanCenterDay(ctx, req.visit_route_plan(), reply->mutable_route_plan());
+}
+
 Result<domain::Mutation> AppointmentBook(CommandEnv& env, const R& req, v1::CtlReply* reply) {
   auto m = domain::BookAppointment(env.Rota(), req.appointment_book(), env.next_seq);
   if (m.ok()) *reply->mutable_appointment() = m->appointments_put.front();
@@ -316,6 +327,14 @@ void RegisterVisitCommands(CommandTable& t) {
       MakeQuery(R::kVisitPlan, VisitPlan),
       [](const R& r, S s) { return reach::StaffMember(s, r.visit_plan().staff_id()); },
       "the person (a staff member: themselves)"));
+  t.Add(Reaching(
+      MakeLongMutation(R::kVisitRoutePlan, VisitRoutePlanReads, VisitRoutePlan,
+                       [](const R& r) {
+                         return r.visit_route_plan().center_id() + " " +
+                                r.visit_route_plan().date();
+                       }),
+      [](const R& r, S s) { return reach::Center(s, r.visit_route_plan().center_id()); },
+      "the center"));
   t.Add(Reaching(
       MakeMutation(R::kAppointmentBook, AppointmentBook,
                    [](const R& r) {

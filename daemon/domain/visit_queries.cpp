@@ -94,14 +94,21 @@ Status PlanVisits(const RotaCtx& ctx, const v1::VisitPlanRequest& req, v1::Visit
   std::vector<const v1::Visit*> mine;
   LocalDays local(ctx);
   for (const auto& [id, v] : st.visits.visits()) {
+    const bool planned_then = v.has_planned() && v.planned().date() == req.date();
     if (v.assignee_id() == req.staff_id() && v.state() != v1::VISIT_CANCELLED &&
-        local.Of(v.center_id(), Sec(v.window_start())) == DayNumber(*d)) {
+        (planned_then ||
+         (!v.has_planned() && local.Of(v.center_id(), Sec(v.window_start())) == DayNumber(*d)))) {
       mine.push_back(&v);
     }
   }
-  std::sort(mine.begin(), mine.end(), [](const auto* a, const auto* b) {
-    return std::make_pair(Sec(a->window_start()), a->id()) <
-           std::make_pair(Sec(b->window_start()), b->id());
+  // A route plan of the day orders them by its planned starts.
+  const std::string date = FormatDate(*d);
+  auto when = [&](const v1::Visit* v) {
+    return v->has_planned() && v->planned().date() == date ? Sec(v->planned().start())
+                                                           : Sec(v->window_start());
+  };
+  std::sort(mine.begin(), mine.end(), [&](const auto* a, const auto* b) {
+    return std::make_pair(when(a), a->id()) < std::make_pair(when(b), b->id());
   });
   for (const auto* v : mine) {
     *out->add_visits() = *v;

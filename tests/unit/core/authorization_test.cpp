@@ -313,6 +313,7 @@ std::vector<Row> Rows() {
   row("visit_show", kReadHere).mutable_visit_show()->set_id("v1");
   row("visit_list", kReadHere).mutable_visit_list()->set_center_id("ds-a");
   row("visit_plan", kReadAboutS1).mutable_visit_plan()->set_staff_id("s1");
+  row("visit_route_plan", kOperateHere).mutable_visit_route_plan()->set_center_id("ds-a");
   row("appointment_book", kOperateHere).mutable_appointment_book()->set_center_id("ds-a");
   row("appointment_cancel", kOperateHere).mutable_appointment_cancel()->set_id("ap1");
   row("appointment_list", kReadHere).mutable_appointment_list()->set_center_id("ds-a");

@@ -57,5 +57,8 @@ namespace routes {
 void PrintRoutesSummary();
 void PrintRoutesBeyondSolomon();  // routes/home_visits and routes/growth
 }  // namespace routes
+namespace optimum {
+void PrintOptimumSummary();  // built with CBC only (optimum_bench.cpp)
+}
 
 }  // namespace zhiban::bench

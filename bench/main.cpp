@@ -1,5 +1,6 @@
 // zhiban-bench [SUITE] [google-benchmark flags]
-//   SUITE: bus, calendar, notify, rota, dispatch, authz, routes (default: every suite).
+//   SUITE: bus, calendar, notify, rota, dispatch, authz, routes, optimum (with CBC)
+//   (default: every suite).
 //   Repetitions: ZHIBAN_BENCH_REPS (default 5).
 // Prints Google Benchmark's table, then medians and ratios to the baseline.
 #include <algorithm>
@@ -79,5 +80,8 @@ int main(int argc, char** argv) {
   zb::authz::PrintAuthzSummary();
   zb::routes::PrintRoutesSummary();
   zb::routes::PrintRoutesBeyondSolomon();
+#ifdef ZHIBAN_HAVE_CBC
+  zb::optimum::PrintOptimumSummary();
+#endif
   return 0;
 }

@@ -53,6 +53,9 @@ void PrintDispatchSummary();
 namespace authz {
 void PrintAuthzSummary();
 }
+namespace personal_data {
+void PrintPersonalDataSummary();  // zhiban-bench residents
+}
 namespace routes {
 void PrintRoutesSummary();
 void PrintRoutesBeyondSolomon();  // routes/home_visits and routes/growth

@@ -1,5 +1,5 @@
 // zhiban-bench [SUITE] [google-benchmark flags]
-//   SUITE: bus, calendar, notify, rota, dispatch, authz, routes, optimum (with CBC)
+//   SUITE: bus, calendar, notify, rota, dispatch, authz, routes, residents, optimum (with CBC)
 //   (default: every suite).
 //   Repetitions: ZHIBAN_BENCH_REPS (default 5).
 // Prints Google Benchmark's table, then medians and ratios to the baseline.
@@ -78,6 +78,7 @@ int main(int argc, char** argv) {
   zb::rota::PrintRotaSummary();
   zb::dispatch::PrintDispatchSummary();
   zb::authz::PrintAuthzSummary();
+  zb::personal_data::PrintPersonalDataSummary();
   zb::routes::PrintRoutesSummary();
   zb::routes::PrintRoutesBeyondSolomon();
 #ifdef ZHIBAN_HAVE_CBC

@@ -30,6 +30,7 @@ struct Row {
   double zhiban_ms = 0;
   Optimum opt;
   Replay replay;
+  std::vector<std::string> zhiban_gaps;
   std::string error;
 };
 
@@ -45,7 +46,7 @@ Row RunOne(RotaInstance inst) {
   row.staff = inst.state.network.staff().size();
   domain::State filled, generated;
   double ms = 0;
-  if (auto s = Generate(inst, true, &filled, &row.zhiban_ms); !s.ok()) {
+  if (auto s = Generate(inst, true, &filled, &row.zhiban_ms, &row.zhiban_gaps); !s.ok()) {
     row.error = s.ToString();
     return row;
   }
@@ -144,6 +145,7 @@ void PrintOptimumSummary() {
         static_cast<long long>(o.fairness_phase.nodes), o.fairness_phase.ms);
     for (const auto& n : o.notes) std::printf("    note: %s\n", n.c_str());
     for (const auto& x : r.replay.refusals) std::printf("    refused: %s\n", x.c_str());
+    for (const auto& g : r.zhiban_gaps) std::printf("    zhiban's gap: %s\n", g.c_str());
   }
 }
 

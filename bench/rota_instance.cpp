@@ -220,7 +220,8 @@ PlanFigures Measure(const RotaInstance& inst, const domain::State& st) {
   return out;
 }
 
-Status Generate(const RotaInstance& inst, bool fill, domain::State* out, double* ms) {
+Status Generate(const RotaInstance& inst, bool fill, domain::State* out, double* ms,
+                std::vector<std::string>* gaps) {
   *out = inst.state;
   const auto t0 = std::chrono::steady_clock::now();
   // `rota generate --center all`: every center in id order (zhibanctl's
@@ -236,6 +237,10 @@ Status Generate(const RotaInstance& inst, bool fill, domain::State* out, double*
     domain::PlanCounts counts;
     ZB_RETURN_IF_ERROR(ApplyOr(*out, domain::GenerateRota(inst.Ctx(*out), q, &counts),
                                "rota generate --center " + id));
+    if (gaps) {
+      for (const auto& [shift, why] : counts.gap_list)
+        gaps->push_back(fmt::format("{} ({})", shift.id(), why));
+    }
   }
   *ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   return {};

@@ -73,7 +73,9 @@ PlanFigures Measure(const RotaInstance& inst, const domain::State& st);
 
 // `rota generate --center all [--fill]` over the month: `out` is the state
 // after it; `ms` the time of the GenerateRota calls and their Apply.
-Status Generate(const RotaInstance& inst, bool fill, domain::State* out, double* ms);
+// `gaps` (optional) gets each gap the fill left: shift id and zhiban's reason.
+Status Generate(const RotaInstance& inst, bool fill, domain::State* out, double* ms,
+                std::vector<std::string>* gaps = nullptr);
 
 struct OptimumOptions {
   int64_t max_nodes = 20000;   // per phase; reaching it leaves the bound

@@ -46,6 +46,20 @@ bool WorkingDayAt(const State& st, int32_t day, std::string_view center) {
 Status CheckResident(const State& st, const v1::Resident& r) {
   if (r.id().empty() || r.id().size() > kMaxIdLength)
     return Status::InvalidArgument("resident.id", "is required (at most 64 characters)");
+  // The id stays in clear at rest and outlives an erasure: it must not be
+  // personal data itself. 11 digits in a row are a mobile number or part of
+  // an ID-card number.
+  for (size_t i = 0, run = 0; i < r.id().size(); ++i) {
+    run = std::isdigit(static_cast<unsigned char>(r.id()[i])) ? run + 1 : 0;
+    if (run >= 11) {
+      return Status::InvalidArgument(
+          "resident.id",
+          fmt::format("\"{}\" holds 11 or more digits in a row, like a mobile or ID-card "
+                      "number: a resident id is your own reference (it is kept in clear and "
+                      "outlives an erasure), never personal data",
+                      r.id()));
+    }
+  }
   if (!r.sealed().empty()) {
     return Status::InvalidArgument("resident.sealed",
                                    "is zhiband's own (the encrypted form it stores); leave it out");

@@ -777,6 +777,16 @@ TEST_F(VisitTest, ResidentTextIsCheckedAndDuplicatesInAFileAreNamed) {
       "resident.health_notes");
   EXPECT_TRUE(add([](v1::Resident& r) { r.set_health_notes("高血压\n每日服药"); }).ok())
       << "line breaks are fine in notes";
+  // The id is kept in clear and outlives an erasure: never a phone or ID number.
+  for (const char* personal : {"13912345678", "r-11010119400101123X"}) {
+    auto m = add([&](v1::Resident& r) { r.set_id(personal); });
+    ASSERT_FALSE(m.ok()) << personal;
+    EXPECT_EQ(m.status().field(), "resident.id");
+    EXPECT_NE(m.status().message().find("mobile or ID-card"), std::string::npos);
+  }
+  EXPECT_TRUE(add([](v1::Resident& r) { r.set_id("r-2026-0001234"); }).ok());
+  // The stored form's field is zhiband's own.
+  EXPECT_EQ(add([](v1::Resident& r) { r.set_sealed("x"); }).status().field(), "resident.sealed");
 
   v1::ResidentImportRequest req;
   for (const char* id : {"a1", "a2", "a1"}) {

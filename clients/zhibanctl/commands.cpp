@@ -34,6 +34,10 @@ int Send(Context& ctx, v1::CtlRequest& req, const std::function<void(const v1::C
   } else {
     table(*reply);
   }
+  // What zhiband did itself after the command (published months it filled
+  // again): on stderr beside -o json, so the JSON stays one document.
+  for (const auto& line : reply->followed())
+    (ctx.g.format() == Format::kJson ? std::cerr : std::cout) << line << "\n";
   return kExitOk;
 }
 

@@ -439,6 +439,7 @@ void Core::Execute(const v1::CtlRequest& req, const Principal& who, v1::CtlReply
   const std::string& actor = who.actor();
   const Command* cmd = commands_.Find(req.command_case());
   Status st;
+  std::vector<v1::RotaGenerateRequest> follow;
   if (!cmd) {
     st = Status::Unimplemented("this zhiband does not know the command");
   } else {
@@ -465,6 +466,7 @@ void Core::Execute(const v1::CtlRequest& req, const Principal& who, v1::CtlReply
           st = m.status();
           if (m.ok()) {
             summary = m->summary;
+            follow = domain::PublishedMonthsTouched(state_, *m, Today());
             Stage(*m, actor, reply, g);
           }
           break;
@@ -472,6 +474,28 @@ void Core::Execute(const v1::CtlRequest& req, const Principal& who, v1::CtlReply
       }
     }
     if (cmd->audited()) Audit(*cmd, req, who, st, summary, *reply, g);
+    // Published months follow their windows: zhiband fills each one the
+    // change reached, in this group, after it (rota_follow.cpp).
+    for (auto& q : follow) {
+      v1::CtlRequest f;
+      *f.mutable_rota_generate() = std::move(q);
+      v1::CtlReply fr;
+      Execute(f, Principal::Internal(), &fr, g);
+      const auto& r = f.rota_generate();
+      if (fr.has_error()) {
+        reply->add_followed(fmt::format("{} {}..{}: not filled again: {}", r.center_id(), r.from(),
+                                        r.to(), fr.error().message()));
+        continue;
+      }
+      const auto& p = fr.rota_plan();
+      reply->add_followed(fmt::format(
+          "{} {}..{} (published) follows the change: {} shift(s) added or changed, {} "
+          "cancelled, {} gap(s) ({})",
+          r.center_id(), r.from(), r.to(), p.changed(), p.cancelled(), p.gaps(),
+          fr.event_count()
+              ? fmt::format("events {}..{}", fr.first_seq(), fr.first_seq() + fr.event_count() - 1)
+              : "no change"));
+    }
   }
   if (!st.ok()) {
     reply->clear_result();

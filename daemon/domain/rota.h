@@ -270,6 +270,12 @@ Result<Mutation> RemoveRotation(const RotaCtx& ctx, std::string_view id);
 // counting it in counts->changed.
 Result<Mutation> GenerateRota(const RotaCtx& ctx, const v1::RotaGenerateRequest& req,
                               PlanCounts* counts);
+// The published months, from `today` on, whose required windows mutation `m`
+// changes (a policy version, an assignment, a calendar exception or year):
+// one rota fill (fill_only) each over the days reached, which the core runs
+// right after `m` so a published month follows its windows (rota_follow.cpp).
+std::vector<v1::RotaGenerateRequest> PublishedMonthsTouched(const State& before, const Mutation& m,
+                                                            std::string_view today);
 // What GenerateRota reads, as copies (state.h, "Snapshots"): every center,
 // the calendar, the policies and the working-time rules; the center's
 // rotations, published months and shifts of [from, to]; and of everyone it

@@ -536,6 +536,66 @@ TEST_F(RotaDaemon, FillStaffsThePublishedGapsStillAheadAndTellsThePeople) {
     EXPECT_EQ(after.at(id).value("assignee_id", ""), "") << id << ": begun, kept as it was";
 }
 
+// Issue 19: a closure and a policy version taking effect inside a published
+// month change it at once — zhiband fills the month again itself, in the
+// same commit — and tell the people; the month before stands.
+TEST_F(RotaDaemon, APublishedMonthFollowsAClosureAndAPolicyVersion) {
+  Ok({"rota", "generate", "--center", "xingfu", "--from", "2026-01-01", "--to", "2026-01-31",
+      "--fill"});
+  Ok({"rota", "publish", "--center", "xingfu", "--month", "2026-01"});
+  Ok({"clock", "set", "2026-01-14T12:00:00+08:00"});
+  auto shifts_on = [&](const char* date) {
+    const json shown = Json({"rota", "show", "--center", "xingfu", "--date", date});
+    return shown.value("shifts", json::array());
+  };
+  ASSERT_EQ(shifts_on("2026-01-16").size(), 6u) << "a Friday";
+  const uint64_t mark = std::stoull(Json({"status"})["last_seq"].get<std::string>());
+  const auto closed = Ok({"calendar", "except", "add", "--center", "xingfu", "--id", "power",
+                          "--from", "2026-01-16", "--closed", "--reason", "停电检修"});
+  EXPECT_NE(closed.out.find("xingfu 2026-01-16..2026-01-16 (published) follows the change: 0 "
+                            "shift(s) added or changed, 6 cancelled"),
+            std::string::npos)
+      << closed.out;
+  EXPECT_TRUE(shifts_on("2026-01-16").empty());
+  size_t cancelled = 0;
+  std::vector<std::string> texts;
+  for (const auto& e : d_.EventsAfter(mark)) {
+    if (!e.has_shift_cancelled()) continue;
+    ++cancelled;
+    EXPECT_EQ(e.actor(), "zhiband") << "zhiband's own act, after the operator's";
+    texts.push_back(client::EventText(e));
+  }
+  EXPECT_EQ(cancelled, 6u);
+
+  // Evenings to 21:00 from Monday 2026-01-19: the evening shifts keep their
+  // people and tell them the new times.
+  std::string toml = ReadSource("ops/policies/community.toml");
+  const std::string evening = "start = \"17:30\"\nend = \"20:00\"";
+  ASSERT_NE(toml.find(evening), std::string::npos);
+  toml.replace(toml.find(evening), evening.size(), "start = \"17:30\"\nend = \"21:00\"");
+  const std::string before_evening =
+      shifts_on("2026-01-19").back().value("assignee_id", "");  // the last: the evening
+  const uint64_t mark2 = std::stoull(Json({"status"})["last_seq"].get<std::string>());
+  const auto moved =
+      Ok({"policy", "set", "--file", Write("late.toml", toml), "--from", "2026-01-19"});
+  EXPECT_NE(moved.out.find("follows the change"), std::string::npos) << moved.out;
+  size_t retimed = 0;
+  for (const auto& e : d_.EventsAfter(mark2)) {
+    if (!e.has_shift_changed() || e.shift_changed().previous_start_local().empty()) continue;
+    ++retimed;
+    EXPECT_EQ(e.shift_changed().previous_end_local(), "20:00");
+    EXPECT_EQ(e.shift_changed().shift().end_local(), "21:00");
+    EXPECT_EQ(e.shift_changed().staff().id(), e.shift_changed().previous().id());
+    texts.push_back(client::EventText(e));
+  }
+  EXPECT_EQ(retimed, 10u) << "the weekday evenings of Jan 19-30";
+  const auto evening_after = shifts_on("2026-01-19").back();
+  EXPECT_EQ(evening_after.value("end_local", ""), "21:00");
+  EXPECT_EQ(evening_after.value("assignee_id", ""), before_evening);
+  EXPECT_EQ(shifts_on("2026-01-15").back().value("end_local", ""), "20:00") << "before: stands";
+  for (const auto& t : texts) EXPECT_EQ(t.find("_"), std::string::npos) << t;
+}
+
 // 国庆 2026: 10-01..03 are statutory holidays, 10-04..07 rest days moved by
 // 调休, 10-10 a make-up Saturday (a working day). The ledger pays by that
 // class, whatever day type the shift was generated with.

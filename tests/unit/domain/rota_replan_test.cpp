@@ -335,5 +335,43 @@ TEST_F(PublishedFollows, APolicyVersionMovesAndAddsShiftsAndSaysWhatChanged) {
   }
 }
 
+// Which published months a change reaches, from today: the core fills each
+// again right after the change (rota_follow.cpp).
+TEST_F(PublishedFollows, AChangeNamesThePublishedMonthsItReachesFromToday) {
+  auto touched = [&](const Mutation& m) {
+    std::vector<std::string> out;
+    for (const auto& q : PublishedMonthsTouched(st_, m, "2026-11-05"))
+      out.push_back(fmt::format("{} {}..{}{}", q.center_id(), q.from(), q.to(),
+                                q.fill_only() ? "" : " (not a fill)"));
+    return out;
+  };
+  using V = std::vector<std::string>;
+  Mutation closure;
+  v1::CalendarException x;
+  x.set_id("x");
+  x.set_center_id("c1");
+  x.set_from("2026-11-20");
+  x.set_to("2026-12-02");
+  x.set_kind(v1::CLOSED);
+  closure.exceptions_put.push_back(x);
+  EXPECT_EQ(touched(closure), V{"c1 2026-11-20..2026-11-30"}) << "December is not published";
+  closure.exceptions_put.back().set_center_id("c2");
+  EXPECT_EQ(touched(closure), V{}) << "c2 published nothing";
+  closure.exceptions_put.back().set_center_id("");  // the whole network
+  EXPECT_EQ(touched(closure), V{"c1 2026-11-20..2026-11-30"});
+
+  Mutation version;
+  version.policies_put.push_back(*st_.policies.Find("community-standard"));
+  version.policies_put.back().set_effective_from("2026-10-01");
+  EXPECT_EQ(touched(version), V{"c1 2026-11-05..2026-11-30"}) << "from today, not the past";
+
+  Mutation year;
+  year.years_put.emplace_back().set_year(2027);
+  EXPECT_EQ(touched(year), V{});
+  year.years_put.back().set_year(2026);
+  EXPECT_EQ(touched(year), V{"c1 2026-11-05..2026-11-30"});
+  EXPECT_EQ(touched(Mutation{}), V{});
+}
+
 }  // namespace
 }  // namespace zhiban::domain

@@ -596,6 +596,76 @@ TEST_F(RotaDaemon, APublishedMonthFollowsAClosureAndAPolicyVersion) {
   for (const auto& t : texts) EXPECT_EQ(t.find("_"), std::string::npos) << t;
 }
 
+// Issue 19: a published month lived through with leave arriving after
+// publication — every third day someone falls sick for the next two days,
+// the operator enters it and runs `rota fill`. At the end nobody on leave
+// holds or backs up any shift of their leave, and every shift nobody holds
+// was reported (coverage.gap) to someone.
+TEST_F(RotaDaemon, AMonthWithLeaveAfterPublicationKeepsEveryPostTrue) {
+  const std::vector<std::string> centers{"xingfu", "heping"};
+  for (const auto& c : centers) {
+    Ok({"rota", "generate", "--center", c, "--from", "2026-01-01", "--to", "2026-01-31", "--fill"});
+    Ok({"rota", "publish", "--center", c, "--month", "2026-01"});
+  }
+  const std::vector<std::string> people{"linan", "sunli",    "chenjing", "zhoujie", "zhaolei",
+                                        "wuxia", "wangfang", "zhangwei", "liuyang", "huangtao"};
+  struct Away {
+    std::string staff, from, to;
+  };
+  std::vector<Away> leave;
+  size_t hit = 0;
+  for (int day = 1, k = 0; day <= 28; day += 3, ++k) {
+    Ok({"clock", "set", fmt::format("2026-01-{:02}T07:00:00+08:00", day)});
+    Away a{people[k % people.size()], fmt::format("2026-01-{:02}", day + 1),
+           fmt::format("2026-01-{:02}", day + 2)};
+    const json theirs = Json({"rota", "mine", "--staff", a.staff, "--from", a.from, "--to", a.to});
+    hit += theirs.value("shifts", json::array()).size();
+    Ok({"leave", "add", "--id", fmt::format("sick-{}", k), "--staff", a.staff, "--kind", "SICK",
+        "--from", a.from, "--to", a.to});
+    leave.push_back(a);
+    for (const auto& c : centers) {
+      Ok({"rota", "fill", "--center", c, "--from", fmt::format("2026-01-{:02}", day), "--to",
+          "2026-01-31"});
+    }
+  }
+  Ok({"clock", "set", "2026-02-01T07:00:00+08:00"});
+
+  std::set<std::string> reported;
+  for (const auto& e : d_.EventsAfter(0)) {
+    if (e.has_coverage_gap()) reported.insert(e.coverage_gap().shift().id());
+  }
+  size_t shifts = 0, gaps = 0, held_on_leave = 0;
+  for (const auto& c : centers) {
+    const json month =
+        Json({"rota", "show", "--center", c, "--from", "2026-01-01", "--to", "2026-01-31"});
+    const json& list = month["shifts"];
+    for (const auto& s : list) {
+      ++shifts;
+      const std::string id = s["id"], date = s["date"];
+      const std::string who = s.value("assignee_id", ""), backup = s.value("backup_id", "");
+      if (who.empty()) {
+        ++gaps;
+        EXPECT_TRUE(reported.count(id)) << id << ": a gap nobody was told of";
+      }
+      for (const auto& a : leave) {
+        if (date < a.from || date > a.to) continue;
+        if (who == a.staff || backup == a.staff) {
+          ++held_on_leave;
+          ADD_FAILURE() << id << ": " << a.staff << " is on leave " << a.from << ".." << a.to
+                        << " and still " << (who == a.staff ? "holds" : "backs up") << " it";
+        }
+      }
+    }
+  }
+  std::cout << fmt::format(
+      "a published January, 2 centers: {} shifts, {} leaves after publication hitting {} "
+      "shifts; {} gaps left, each reported; {} posts held by someone on leave\n",
+      shifts, leave.size(), hit, gaps, held_on_leave);
+  EXPECT_GT(hit, 5u);
+  const auto texts = CheckBuiltinTexts(d_.EventsAfter(0));
+  for (const auto& r : texts.reports) ADD_FAILURE() << r;
+}
+
 // 国庆 2026: 10-01..03 are statutory holidays, 10-04..07 rest days moved by
 // 调休, 10-10 a make-up Saturday (a working day). The ledger pays by that
 // class, whatever day type the shift was generated with.

@@ -7,7 +7,8 @@
 //                       integer program solved with CBC (gaps, then spreads
 //                       with the gaps held); the optimum's plan replayed
 //                       through `rota override` without force (refusals) and
-//                       measured by `rota check` like zhiban's.
+//                       measured by `rota check` like zhiban's; then the same
+//                       through a real zhiband (zhibanctl's requests).
 //
 // Instances: bench/instances/{dongshi,nanhu,xishan} (street-sized networks)
 // and the bench city's first two centers in October and February.
@@ -19,9 +20,96 @@
 
 #include "bench/bench.h"
 #include "bench/rota_optimum.h"
+#include "clients/lib/ctl_client.h"
+#include "daemon/base/time_util.h"
+#include "tests/support/process.h"
 
 namespace zhiban::bench::optimum {
 namespace {
+
+// The optimum's plan through a real zhiband (synced RocksDB, the command
+// table): the instance sent as zhibanctl would send it, the month generated
+// without --fill, then one `rota override` (no --force) per shift, and
+// `rota check` of every center.
+struct DaemonReplay {
+  uint32_t accepted = 0, refused = 0, breaches = 0;
+  std::vector<std::string> refusals;
+  std::string error;  // setup failed
+};
+
+DaemonReplay ReplayInDaemon(const RotaInstance& inst, const Optimum& opt) {
+  DaemonReplay out;
+  test::DaemonFixture d({"--log-level", "warn", "--clock", "simulated:" + FormatIsoTime(inst.now)});
+  d.Start();
+  client::CtlClient ctl(d.zmq(), d.ctl(), std::chrono::seconds(120));
+  v1::CtlReply last;
+  auto call = [&](v1::CtlRequest& r) -> std::string {
+    auto reply = ctl.Call(r);
+    if (!reply.ok()) return reply.status().ToString();
+    if (reply->has_error()) return reply->error().message();
+    last = std::move(*reply);
+    return {};
+  };
+  std::vector<v1::CtlRequest> setup;
+  for (const auto& p : inst.policies) {
+    auto* q = setup.emplace_back().mutable_policy_set();
+    q->set_toml(p.toml);
+    q->set_source(p.source);
+    q->set_effective_from(p.effective_from);
+  }
+  for (bool roots : {true, false}) {  // parents first
+    for (const auto& [id, c] : inst.state.network.centers()) {
+      if (c.parent_id().empty() == roots)
+        *setup.emplace_back().mutable_center_add()->mutable_center() = c;
+    }
+  }
+  for (const auto& [id, s] : inst.state.network.staff())
+    *setup.emplace_back().mutable_staff_add()->mutable_staff() = s;
+  for (const auto& a : inst.assignments)
+    *setup.emplace_back().mutable_policy_assign()->mutable_assignment() = a;
+  {
+    auto* q = setup.emplace_back().mutable_rules_set();
+    q->set_toml(inst.rules_toml);
+    q->set_source(inst.rules_source);
+  }
+  for (const auto& l : inst.leave) *setup.emplace_back().mutable_leave_add()->mutable_leave() = l;
+  for (const auto& [id, c] : inst.state.network.centers()) {
+    auto* q = setup.emplace_back().mutable_rota_generate();
+    q->set_center_id(id);
+    q->set_from(inst.from);
+    q->set_to(inst.to);
+  }
+  for (auto& r : setup) {
+    if (auto e = call(r); !e.empty()) {
+      out.error = fmt::format("{}: {}", r.ShortDebugString().substr(0, 80), e);
+      d.Stop();
+      return out;
+    }
+  }
+  for (const auto& [shift, staff] : opt.assignee) {
+    v1::CtlRequest r;
+    auto* q = r.mutable_rota_override();
+    q->set_shift_id(shift);
+    q->set_staff_id(staff);
+    if (auto e = call(r); !e.empty()) {
+      ++out.refused;
+      if (out.refusals.size() < 20)
+        out.refusals.push_back(fmt::format("{} {}: {}", shift, staff, e));
+    } else {
+      ++out.accepted;
+    }
+  }
+  for (const auto& [id, c] : inst.state.network.centers()) {
+    v1::CtlRequest r;
+    auto* q = r.mutable_rota_check();
+    q->set_center_id(id);
+    q->set_from(inst.from);
+    q->set_to(inst.to);
+    if (call(r).empty()) out.breaches += static_cast<uint32_t>(last.rota_check().breaches_size());
+  }
+  d.Stop();
+  return out;
+}
 
 struct Row {
   std::string name, month;
@@ -30,6 +118,7 @@ struct Row {
   double zhiban_ms = 0;
   Optimum opt;
   Replay replay;
+  DaemonReplay daemon;
   std::vector<std::string> zhiban_gaps;
   std::string error;
 };
@@ -63,6 +152,7 @@ Row RunOne(RotaInstance inst) {
   row.opt = std::move(*opt);
   row.replay = ReplayOverrides(inst, row.opt, &generated);
   row.best = Measure(inst, generated);
+  row.daemon = ReplayInDaemon(inst, row.opt);
   return row;
 }
 
@@ -145,6 +235,11 @@ void PrintOptimumSummary() {
         static_cast<long long>(o.fairness_phase.nodes), o.fairness_phase.ms);
     for (const auto& n : o.notes) std::printf("    note: %s\n", n.c_str());
     for (const auto& x : r.replay.refusals) std::printf("    refused: %s\n", x.c_str());
+    if (!r.daemon.error.empty())
+      std::printf("    zhiband replay failed: %s\n", r.daemon.error.c_str());
+    std::printf("    through zhiband: %u overrides accepted, %u refused; rota check: %u breaches\n",
+                r.daemon.accepted, r.daemon.refused, r.daemon.breaches);
+    for (const auto& x : r.daemon.refusals) std::printf("    zhiband refused: %s\n", x.c_str());
     for (const auto& g : r.zhiban_gaps) std::printf("    zhiban's gap: %s\n", g.c_str());
   }
 }

@@ -63,8 +63,10 @@ Status SetMonth(RotaInstance& inst, const std::string& month) {
   return {};
 }
 
-Status LoadPolicy(domain::State& st, const std::string& path) {
+Status LoadPolicy(RotaInstance& inst, const std::string& path) {
+  auto& st = inst.state;
   ZB_ASSIGN_OR_RETURN(auto text, ReadFile(InTree(path)));
+  inst.policies.push_back({path, text, "2024-01-01"});
   auto p = domain::ParsePolicyToml(text, path);
   if (!p.ok()) return Named(p.status(), path);
   return ApplyOr(st, domain::SetPolicy(st.policies, std::move(*p), "2024-01-01"), path);
@@ -92,7 +94,7 @@ Result<RotaInstance> LoadInstance(const std::string& dir) {
   auto& st = inst.state;
   test::LoadShippedCalendars(st, {2025, 2026});
   if (const auto* ps = t["policies"].as_array()) {
-    for (const auto& p : *ps) ZB_RETURN_IF_ERROR(LoadPolicy(st, p.value_or(std::string())));
+    for (const auto& p : *ps) ZB_RETURN_IF_ERROR(LoadPolicy(inst, p.value_or(std::string())));
   }
   // Centers and staff through the CSV import's readers and validation.
   for (const char* file : {"centers.csv", "staff.csv"}) {
@@ -131,10 +133,13 @@ Result<RotaInstance> LoadInstance(const std::string& dir) {
       a.set_from("2024-01-01");
       ZB_RETURN_IF_ERROR(ApplyOr(st, domain::AssignPolicy(st.policies, st.network, a),
                                  toml_path + ": assign." + a.center_id()));
+      inst.assignments.push_back(a);
     }
   }
   const std::string rules_path = t["rules"].value_or(std::string("ops/rules.toml"));
   ZB_ASSIGN_OR_RETURN(auto rules_text, ReadFile(InTree(rules_path)));
+  inst.rules_source = rules_path;
+  inst.rules_toml = rules_text;
   ZB_RETURN_IF_ERROR(
       ApplyOr(st, domain::SetRules(inst.Ctx(st), rules_text, rules_path), rules_path));
   // Leave through `leave add`'s domain function (its checks, no force).
@@ -153,6 +158,7 @@ Result<RotaInstance> LoadInstance(const std::string& dir) {
       x.set_to((*l)["to"].value_or(std::string()));
       ZB_RETURN_IF_ERROR(
           ApplyOr(st, domain::AddLeave(inst.Ctx(st), x), toml_path + ": leave " + x.id()));
+      inst.leave.push_back(x);
     }
   }
   return inst;
@@ -188,6 +194,17 @@ RotaInstance CityInstance(const std::string& month) {
                            CityCenterId(c));
   }
   inst.state.rota.SetRules(domain::ParseRulesToml(rules, "bench").value());
+  inst.rules_source = "bench";
+  inst.rules_toml = rules;
+  for (const char* f : {"ops/policies/community.toml", "ops/policies/village.toml"})
+    inst.policies.push_back({f, test::ReadSource(f), "2025-01-01"});
+  for (int c = 0; c < 2; ++c) {
+    v1::PolicyAssignment a;
+    a.set_center_id(CityCenterId(c));
+    a.set_policy(CityVillage(c) ? "village-standard" : "community-standard");
+    a.set_from("2025-01-01");
+    inst.assignments.push_back(a);
+  }
   return inst;
 }
 

@@ -43,6 +43,15 @@ struct RotaInstance {
   domain::State state;   // calendar, policies, centers, staff, rules, leave; no shifts
   std::string from, to;  // the month, ISO dates
   TimePoint now;         // before the month: no shift is begun or past
+  // What the state was made of, as `zhibanctl` would send it to a zhiband
+  // (the bench replays the optimum through a real one too).
+  struct Policy {
+    std::string source, toml, effective_from;
+  };
+  std::vector<Policy> policies;
+  std::vector<v1::PolicyAssignment> assignments;
+  std::string rules_source, rules_toml;
+  std::vector<v1::Leave> leave;
   domain::RotaCtx Ctx(const domain::State& st) const;
 };
 

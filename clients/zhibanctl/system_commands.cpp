@@ -207,19 +207,34 @@ Command AuditList() {
 }
 
 Command BackupCreate() {
-  return StringFlagCommand(
-      "backup", "create", "online consistent copy of the data dir (RocksDB checkpoint)",
-      {"--dir",
-       "a new directory under the daemon's storage.backup_root (a name, or an absolute path "
-       "inside it; must not exist)",
-       true},
-      [](v1::CtlRequest& req, const std::string& dir) {
-        req.mutable_backup_create()->set_dir(dir);
-      },
-      [](const v1::CtlReply& r, const std::string&) {
-        std::cout << fmt::format("backup of events 1..{} written to {}\n", r.backup().last_seq(),
-                                 r.backup().dir());
-      });
+  return {"backup", "create",
+          "online consistent copy of the data dir (RocksDB checkpoint); --keys: of the key store "
+          "of residents' keys instead, kept apart",
+          [](CLI::App* app) -> Runner {
+            auto dir = std::make_shared<std::string>();
+            auto keys = std::make_shared<bool>(false);
+            app->add_option("--dir", *dir,
+                            "a new directory under the daemon's storage.backup_root (with --keys: "
+                            "<key_dir>-backups); a name, or an absolute path inside it; must not "
+                            "exist")
+                ->required();
+            app->add_flag("--keys", *keys,
+                          "the residents' key store, not the data (docs/OPERATIONS.md \"Personal "
+                          "data at rest\")");
+            return [=](Context& ctx) {
+              v1::CtlRequest req;
+              req.mutable_backup_create()->set_dir(*dir);
+              req.mutable_backup_create()->set_keys(*keys);
+              return Send(ctx, req, [keys](const v1::CtlReply& r) {
+                if (*keys) {
+                  std::cout << fmt::format("key store backup written to {}\n", r.backup().dir());
+                } else {
+                  std::cout << fmt::format("backup of events 1..{} written to {}\n",
+                                           r.backup().last_seq(), r.backup().dir());
+                }
+              });
+            };
+          }};
 }
 
 }  // namespace

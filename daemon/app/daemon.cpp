@@ -90,7 +90,7 @@ struct Daemon::Impl {
   // key's subscriptions are cut off.
   void RefreshKeys();
   Status SetUpSecurity();
-  Status OpenKeyStore(const std::string& backup_root);
+  Status OpenKeyStore(const std::string& backup_root, std::string& key_backup_root);
   void Publish(const std::vector<core::CommittedEvent>& committed);
   void WarnOfCalendarOncePerDay();
   void Tick();
@@ -451,7 +451,7 @@ Status Daemon::Impl::WriteEndpointsFile() {
 // rest"): the master key file, the key store beside the data dir, and what
 // seals with them. A key store inside the data dir or the backup root would
 // travel with every data backup, which is what it must not do.
-Status Daemon::Impl::OpenKeyStore(const std::string& backup_root) {
+Status Daemon::Impl::OpenKeyStore(const std::string& backup_root, std::string& key_backup_root) {
   auto& d = *this;
   namespace fs = std::filesystem;
   std::error_code ec;
@@ -497,6 +497,7 @@ Status Daemon::Impl::OpenKeyStore(const std::string& backup_root) {
   ZB_ASSIGN_OR_RETURN(d.key_store,
                       storage::KeyStore::Open(key_dir.string(), master, config.storage_sync));
   d.personal_data = std::make_unique<core::PersonalData>(d.key_store.get());
+  key_backup_root = key_dir.string() + "-backups";
   spdlog::info("key store {}: {} residents' keys", key_dir.string(), d.key_store->size());
   return {};
 }
@@ -608,7 +609,7 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const Config& config) {
   v.appointment_notice_working_days =
       static_cast<uint32_t>(config.visits_appointment_notice_working_days);
 
-  ZB_RETURN_IF_ERROR(d.OpenKeyStore(copts.backup_root));
+  ZB_RETURN_IF_ERROR(d.OpenKeyStore(copts.backup_root, copts.key_backup_root));
   copts.personal_data = d.personal_data.get();
   ZB_RETURN_IF_ERROR(d.SetUpSecurity());
   copts.server_public_key = d.server_keys.public_key;

@@ -14,6 +14,7 @@
 #include "daemon/core/command_util.h"
 #include "daemon/core/core.h"
 #include "daemon/core/import.h"
+#include "daemon/core/personal_data.h"
 #include "daemon/domain/common.h"
 #include "daemon/storage/acked_seq.h"
 
@@ -203,10 +204,18 @@ Result<domain::Mutation> ImportCommit(CommandEnv& env, const R& r, v1::CtlReply*
 Result<std::string> BackupCreate(CommandEnv& env, const R& req, v1::CtlReply* reply) {
   namespace fs = std::filesystem;
   const std::string& asked = req.backup_create().dir();
-  const fs::path root(env.options.backup_root);
+  // --keys: the key store of residents' keys, under a root of its own, never
+  // with the data (a data backup must not hold the keys that open it).
+  const bool keys = req.backup_create().keys();
+  auto* pd = env.options.personal_data;
+  if (keys && !pd) {
+    return Status::FailedPrecondition("keys", "this zhiband keeps no key store");
+  }
+  const fs::path root(keys ? env.options.key_backup_root : env.options.backup_root);
+  const char* root_key = keys ? "<key_dir>-backups" : "storage.backup_root";
   if (root.empty() || !root.is_absolute()) {
-    return Status::FailedPrecondition("dir",
-                                      "this zhiband has no backup root (storage.backup_root)");
+    return Status::FailedPrecondition(
+        "dir", fmt::format("this zhiband has no backup root ({})", root_key));
   }
   if (asked.empty()) {
     return Status::InvalidArgument(
@@ -217,8 +226,8 @@ Result<std::string> BackupCreate(CommandEnv& env, const R& req, v1::CtlReply* re
   const fs::path inside = target.lexically_relative(root);
   if (inside.empty() || inside == "." || *inside.begin() == "..") {
     return Status::FailedPrecondition(
-        "dir", fmt::format("backups go only under {} (storage.backup_root); {} is outside it",
-                           root.string(), target.string()));
+        "dir", fmt::format("backups go only under {} ({}); {} is outside it", root.string(),
+                           root_key, target.string()));
   }
   const std::string dir = target.string();
   // The error_code overloads: a path the OS refuses (a component over
@@ -245,6 +254,12 @@ Result<std::string> BackupCreate(CommandEnv& env, const R& req, v1::CtlReply* re
   // Everything durable is in the checkpoint: the core is the only writer.
   // Earlier commands of this group are not on disk yet, so not in it.
   const uint64_t last = env.durable_seq;
+  if (keys) {
+    ZB_RETURN_IF_ERROR(pd->keys().Checkpoint(dir));
+    reply->mutable_backup()->set_dir(dir);
+    spdlog::info("key store backup ({} residents' keys) written to {}", pd->keys().size(), dir);
+    return "key store backup to " + dir;
+  }
   ZB_RETURN_IF_ERROR(env.store.Checkpoint(dir));
   // The backup is a data dir of its own: it starts knowing what it holds.
   if (Status s = storage::AckedSeq::WriteCopies(dir, last); !s.ok()) {

@@ -79,6 +79,7 @@ struct CoreOptions {
   domain::VisitOptions visits;
   size_t timer_batch = 5000;      // most timers fired per FireTimers call
   std::string backup_root;        // backups go only under this directory (absolute)
+  std::string key_backup_root;    // key store backups (backup create --keys): only here
   std::string server_public_key;  // Z85, when the TCP endpoints use CURVE (status shows it)
   // Start although the store lost acknowledged events (storage/acked_seq.h):
   // continue after the highest acknowledged seq, recording the lost range

@@ -64,7 +64,9 @@ TEST(PersonalDataAtRest, NoFileOfTheDataDirOrABackupHoldsAResidentsValuesInClear
                   "--window", "2026-01-05T10:00:00+08:00/2026-01-05T12:00:00+08:00"});
   ASSERT_EQ(v["state"], "VISIT_ASSIGNED");
   const std::string who = v["assignee_id"];
-  for (const char* step : {"accept", "start", "arrive"})
+  CtlOk(d, {"visit", "accept", "--id", "v1", "--staff", who});
+  CtlOk(d, {"clock", "set", "2026-01-05T09:45:00+08:00"});  // a visit starts near its window
+  for (const char* step : {"start", "arrive"})
     CtlOk(d, {"visit", step, "--id", "v1", "--staff", who});
   CtlOk(d, {"visit", "complete", "--id", "v1", "--staff", who, "--outcome", "探访完成", "--health",
             kChecklist, "--rating", "5"});
@@ -132,7 +134,8 @@ TEST(PersonalDataAtRest, NoFileOfTheDataDirOrABackupHoldsAResidentsValuesInClear
 // Adds resident `id` with values that end in `tag`, and completes a care
 // visit `visit` for them with a checklist that ends in `tag` too.
 void AddWithVisit(DaemonFixture& d, const std::string& id, const std::string& tag,
-                  const std::string& visit, const std::string& window) {
+                  const std::string& visit, const std::string& window,
+                  const std::string& start_at) {
   CtlOk(d, {"resident",       "add",
             "--id",           id,
             "--name",         "姓名" + tag,
@@ -149,7 +152,9 @@ void AddWithVisit(DaemonFixture& d, const std::string& id, const std::string& ta
                        "care-visit", "--window", window});
   ASSERT_EQ(v["state"], "VISIT_ASSIGNED");
   const std::string who = v["assignee_id"];
-  for (const char* step : {"accept", "start", "arrive"})
+  CtlOk(d, {"visit", "accept", "--id", visit, "--staff", who});
+  CtlOk(d, {"clock", "set", start_at});  // a visit starts near its window
+  for (const char* step : {"start", "arrive"})
     CtlOk(d, {"visit", step, "--id", visit, "--staff", who});
   CtlOk(d, {"visit", "complete", "--id", visit, "--staff", who, "--outcome", "结果" + tag,
             "--health", "检查" + tag, "--rating", "5"});
@@ -177,8 +182,10 @@ TEST(PersonalDataAtRest, AnErasedResidentIsGoneFromTheStoreAndFromBackupsTakenBe
   DaemonFixture d({"--clock", "simulated:2026-01-05T08:00:00+08:00"});
   d.Start();
   LoadDemoStreet(d);
-  AddWithVisit(d, "gone1", "4111", "va", "2026-01-05T10:00:00+08:00/2026-01-05T12:00:00+08:00");
-  AddWithVisit(d, "kept2", "4222", "vb", "2026-01-05T13:00:00+08:00/2026-01-05T15:00:00+08:00");
+  AddWithVisit(d, "gone1", "4111", "va", "2026-01-05T10:00:00+08:00/2026-01-05T12:00:00+08:00",
+               "2026-01-05T09:45:00+08:00");
+  AddWithVisit(d, "kept2", "4222", "vb", "2026-01-05T13:00:00+08:00/2026-01-05T15:00:00+08:00",
+               "2026-01-05T12:45:00+08:00");
   CtlOk(d, {"backup", "create", "--dir", "before"});
   const std::vector<std::string> gone = {
       "姓名4111",           "幸福路4111", "房间4111", "13900004111",
@@ -212,6 +219,11 @@ TEST(PersonalDataAtRest, AnErasedResidentIsGoneFromTheStoreAndFromBackupsTakenBe
       EXPECT_NE(of_kept.find(text), std::string::npos) << when << ": not erased, found: " << text;
   };
   search(d, data, "the data dir, running");
+  // The key store is backed up on its own, apart from the data backups.
+  CtlOk(d, {"backup", "create", "--keys", "--dir", "k1"});
+  EXPECT_TRUE(fs::exists(keys + "-backups/k1/CURRENT"));
+  EXPECT_NE(d.Ctl({"backup", "create", "--keys", "--dir", data + "-backups/k2"}).exit_code, 0)
+      << "never beside the data backups";
   ASSERT_EQ(d.Stop(), 0);
   d.Start();
   search(d, data, "the data dir, restarted");

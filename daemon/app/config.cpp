@@ -169,6 +169,11 @@ const std::vector<ConfigKey>& Keys() {
        &Config::visits_urgent_accept_minutes,
        "The same for urgent visits.",
        {1, 24 * 60}},
+      {"visits.start_margin_minutes",
+       &Config::visits_start_margin_minutes,
+       "A visit may be started (visit start) from this long before its window opens; earlier is "
+       "refused.",
+       {0, 24 * 60}},
       {"visits.follow_up_working_days",
        &Config::visits_follow_up_working_days,
        "A rating of 1-2 opens a follow-up visit due within this many working days.",

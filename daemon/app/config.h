@@ -51,6 +51,7 @@ struct Config {
   int64_t rota_max_backup_posts = 1;
   int64_t visits_accept_minutes = 15;
   int64_t visits_urgent_accept_minutes = 5;
+  int64_t visits_start_margin_minutes = 60;
   int64_t visits_follow_up_working_days = 5;
   int64_t visits_care_days_high_risk = 7;
   int64_t visits_care_days_key = 30;

@@ -600,6 +600,7 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const Config& config) {
   auto& v = copts.visits;
   v.accept_minutes = static_cast<uint32_t>(config.visits_accept_minutes);
   v.urgent_accept_minutes = static_cast<uint32_t>(config.visits_urgent_accept_minutes);
+  v.start_margin_minutes = static_cast<uint32_t>(config.visits_start_margin_minutes);
   v.follow_up_working_days = static_cast<uint32_t>(config.visits_follow_up_working_days);
   v.care_days[1] = static_cast<uint32_t>(config.visits_care_days_high_risk);
   v.care_days[2] = static_cast<uint32_t>(config.visits_care_days_key);

@@ -23,6 +23,9 @@ namespace zhiban::domain {
 struct VisitOptions {
   uint32_t accept_minutes = 15;  // an assignee must accept within this
   uint32_t urgent_accept_minutes = 5;
+  // A visit is started (START, on the way) from this long before its window
+  // opens, never earlier: not a day ahead by a slip of the thumb.
+  uint32_t start_margin_minutes = 60;
   uint32_t follow_up_working_days = 5;  // a rating of 1-2 opens a follow-up due then
   // Care plans: days between care visits per CareTier (index = tier; 0 none).
   std::array<uint32_t, 4> care_days = {0, 7, 30, 90};

@@ -7,12 +7,14 @@
 #include "daemon/domain/visit.h"
 
 #include <algorithm>
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include <fmt/format.h>
 
+#include "daemon/base/time_util.h"
 #include "daemon/domain/common.h"
 #include "daemon/domain/state.h"
 #include "daemon/domain/visit_internal.h"
@@ -49,6 +51,19 @@ constexpr const char* kReasonKept = "原因见工单记录（visit show）";
 Status NoteDecline(ActStep& a) {
   a.v.add_declined_by(a.v.assignee_id());
   return {};
+}
+
+// A start: not earlier than start_margin_minutes before the window opens.
+Status NotTooEarly(ActStep& a) {
+  const int64_t margin = 60 * int64_t(a.ctx.state.visits.options().start_margin_minutes);
+  const int64_t opens = Sec(a.v.window_start());
+  if (a.now >= opens - margin) return {};
+  return Status::FailedPrecondition(
+      "id", fmt::format("visit {} can be started from {} ({} min before its window opens at {}); "
+                        "it is {}",
+                        a.v.id(), FormatIsoTime(TimePoint(std::chrono::seconds(opens - margin))),
+                        margin / 60, FormatIsoTime(TimePoint(std::chrono::seconds(opens))),
+                        FormatIsoTime(TimePoint(std::chrono::seconds(a.now)))));
 }
 
 // After a decline: the next person, or the leader.
@@ -147,7 +162,8 @@ const std::vector<VisitTransition>& VisitTransitions() {
        .from = {v1::VISIT_ACCEPTED, v1::VISIT_OVERDUE},
        .to = v1::VISIT_EN_ROUTE,
        .who = kAssignee,
-       .event = v1::Event::kVisitEnRoute},
+       .event = v1::Event::kVisitEnRoute,
+       .before = NotTooEarly},
       {.action = v1::ARRIVE_VISIT,
        .verb = "arrive",
        .from = {v1::VISIT_EN_ROUTE},

@@ -70,6 +70,12 @@ TEST_F(VisitDaemon, DispatchLifecycleFollowUpAndPrivacy) {
   EXPECT_EQ(d_.Ctl({"visit", "accept", "--id", "v1", "--staff", "zhangwei"}).exit_code, 1)
       << "not the assignee";
   Ok({"visit", "accept", "--id", "v1", "--staff", who});
+  // Not on the way two hours before the window: from start_margin_minutes (60).
+  auto early = d_.Ctl({"visit", "start", "--id", "v1", "--staff", who});
+  EXPECT_EQ(early.exit_code, 1);
+  EXPECT_NE(early.err.find("can be started from 2026-01-05T09:00:00+08:00"), std::string::npos)
+      << early.err;
+  Ok({"clock", "set", "2026-01-05T09:30:00+08:00"});
   Ok({"visit", "start", "--id", "v1", "--staff", who});
   Ok({"visit", "arrive", "--id", "v1", "--staff", who});
   EXPECT_NE(d_.Ctl({"visit", "complete", "--id", "v1", "--staff", who, "--rating", "5"})

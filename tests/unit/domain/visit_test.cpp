@@ -849,6 +849,11 @@ TEST_F(VisitTest, AMonthOfCareOnTheBusCarriesNoHealthData) {
     ASSERT_TRUE(m.ok()) << m.status().ToString();
     keep(std::move(*m));
   };
+  {  // each order is done as soon as it is made, days before its window
+    auto o = st_.visits.options();
+    o.start_margin_minutes = 7 * 24 * 60;
+    st_.visits.SetOptions(o);
+  }
   for (int day = 2; day <= 31; ++day) {  // orders are dispatched when made, days ahead
     const std::string date = fmt::format("2026-03-{:02}", day);
     Duty("near1", "xingfu", "08:30", "17:30", "near2", v1::REGULAR, date.c_str());

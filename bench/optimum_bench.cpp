@@ -119,6 +119,7 @@ struct Row {
   Optimum opt;
   Replay replay;
   DaemonReplay daemon;
+  std::vector<std::string> program_refuses;  // of zhiban's own plan
   std::vector<std::string> zhiban_gaps;
   std::string error;
 };
@@ -140,6 +141,7 @@ Row RunOne(RotaInstance inst) {
     return row;
   }
   row.zhiban = Measure(inst, filled);
+  const auto zhiban_plan = PlanOf(inst, filled);
   if (auto s = Generate(inst, false, &generated, &ms); !s.ok()) {
     row.error = s.ToString();
     return row;
@@ -150,6 +152,7 @@ Row RunOne(RotaInstance inst) {
     return row;
   }
   row.opt = std::move(*opt);
+  row.program_refuses = ProgramRefuses(inst, generated, zhiban_plan);
   row.replay = ReplayOverrides(inst, row.opt, &generated);
   row.best = Measure(inst, generated);
   row.daemon = ReplayInDaemon(inst, row.opt);
@@ -239,6 +242,9 @@ void PrintOptimumSummary() {
       std::printf("    zhiband replay failed: %s\n", r.daemon.error.c_str());
     std::printf("    through zhiband: %u overrides accepted, %u refused; rota check: %u breaches\n",
                 r.daemon.accepted, r.daemon.refused, r.daemon.breaches);
+    std::printf("    zhiban's own plan under the program's rules: %s\n",
+                r.program_refuses.empty() ? "accepted" : "REFUSED");
+    for (const auto& x : r.program_refuses) std::printf("      %s\n", x.c_str());
     for (const auto& x : r.daemon.refusals) std::printf("    zhiband refused: %s\n", x.c_str());
     for (const auto& g : r.zhiban_gaps) std::printf("    zhiban's gap: %s\n", g.c_str());
   }

@@ -263,6 +263,16 @@ Status Generate(const RotaInstance& inst, bool fill, domain::State* out, double*
   return {};
 }
 
+std::map<std::string, std::string> PlanOf(const RotaInstance& inst, const domain::State& st) {
+  std::map<std::string, std::string> out;
+  const Date from = ParseDate(inst.from).value(), to = ParseDate(inst.to).value();
+  for (const auto& [id, center] : st.network.centers()) {
+    for (const auto* s : st.rota.CenterShifts(id, from, to))
+      if (!s->assignee_id().empty()) out[s->id()] = s->assignee_id();
+  }
+  return out;
+}
+
 Replay ReplayOverrides(const RotaInstance& inst, const Optimum& opt, domain::State* st) {
   Replay out;
   for (const auto& [shift, staff] : opt.assignee) {

@@ -581,4 +581,29 @@ Result<Optimum> SolveOptimum(const RotaInstance& inst, const domain::State& gene
   return out;
 }
 
+std::vector<std::string> ProgramRefuses(const RotaInstance& inst, const domain::State& generated,
+                                        const std::map<std::string, std::string>& plan) {
+  Builder b(inst, generated);
+  Program p;
+  std::vector<Person> people;
+  if (auto s = b.Build(false, 0, &p, &people); !s.ok()) return {s.ToString()};
+  std::vector<std::string> out;
+  std::map<std::pair<std::string, std::string>, int> cols;  // (shift, staff) -> x
+  for (const auto& person : people)
+    for (const auto& c : person.cands) cols[{b.shift(c.shift).id(), person.staff->id()}] = c.col;
+  for (const auto& [shift, staff] : plan) {
+    auto it = cols.find({shift, staff});
+    if (it == cols.end()) {
+      out.push_back(fmt::format("{} {}: not eligible in the program", shift, staff));
+      continue;
+    }
+    p.lb[it->second] = 1;  // held as the plan holds it
+  }
+  if (!out.empty()) return out;
+  std::vector<double> x;
+  const Phase ph = Solve(p, OptimumOptions{}, {}, &x);
+  if (!ph.found) out.push_back("the program has no plan holding every assignment of this one");
+  return out;
+}
+
 }  // namespace zhiban::bench::optimum

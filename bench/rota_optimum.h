@@ -116,6 +116,16 @@ struct Optimum {
 Result<Optimum> SolveOptimum(const RotaInstance& inst, const domain::State& generated,
                              const OptimumOptions& opt);
 
+// The converse check: why the program refuses `plan` (shift id -> staff id,
+// a plan zhiban made, e.g. its fill): an assignment it finds ineligible, or
+// no solution of its rules holding all of them. Empty when it accepts it,
+// i.e. the program is no stricter than zhiban on this plan.
+std::vector<std::string> ProgramRefuses(const RotaInstance& inst, const domain::State& generated,
+                                        const std::map<std::string, std::string>& plan);
+
+// What zhiban's plan in `st` holds: shift id -> staff id, over the month.
+std::map<std::string, std::string> PlanOf(const RotaInstance& inst, const domain::State& st);
+
 struct Replay {
   uint32_t accepted = 0, refused = 0;
   std::vector<std::string> refusals;  // the first 20: shift, person, zhiban's words

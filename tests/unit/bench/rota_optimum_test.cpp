@@ -19,6 +19,9 @@ void SolveAndReplay(RotaInstance& inst) {
   ASSERT_TRUE(Generate(inst, true, &filled, &ms).ok());
   ASSERT_TRUE(Generate(inst, false, &generated, &ms).ok());
   const PlanFigures zhiban = Measure(inst, filled);
+  // The converse: the program is no stricter than zhiban on zhiban's plan.
+  const auto refuses = ProgramRefuses(inst, generated, PlanOf(inst, filled));
+  EXPECT_TRUE(refuses.empty()) << fmt::format("{}", fmt::join(refuses, "\n"));
   auto opt = SolveOptimum(inst, generated, OptimumOptions{});
   ASSERT_TRUE(opt.ok()) << opt.status().ToString();
   EXPECT_TRUE(opt->gaps_phase.proven);

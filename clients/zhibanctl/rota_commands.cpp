@@ -1034,18 +1034,31 @@ Command LeaveRequest() {
 Command LeaveDecide(const char* verb, v1::LeaveAction action, const char* help) {
   return {
       "leave", verb, help, [action](CLI::App* app) -> Runner {
-        auto id = std::make_shared<std::string>(), note = std::make_shared<std::string>();
+        auto id = std::make_shared<std::string>(), note = std::make_shared<std::string>(),
+             by = std::make_shared<std::string>();
+        auto force = std::make_shared<bool>(false);
         app->add_option("--id", *id, "leave request id")->required();
-        if (action == v1::LEAVE_APPROVE)
+        if (action == v1::LEAVE_APPROVE) {
           app->add_option("--note", *note, "to the person (at most 500 bytes)");
+          app->add_flag("--force", *force,
+                        "approve although a leave rule refuses it now (a balance used since the "
+                        "request); audited");
+        }
         if (action == v1::LEAVE_REJECT)
           app->add_option("--reason", *note, "why, to the person (at most 500 bytes)")->required();
+        if (action != v1::LEAVE_WITHDRAW) {
+          app->add_option("--by", *by,
+                          "staff id of the leader who decides (an operator recording their "
+                          "decision; default: who runs it)");
+        }
         return [=](Context& ctx) {
           v1::CtlRequest req;
           auto* x = req.mutable_leave_decide();
           x->set_id(*id);
           x->set_action(action);
           x->set_note(*note);
+          x->set_by_staff_id(*by);
+          x->set_force(*force);
           return Send(ctx, req, PrintLeaveRequest);
         };
       }};

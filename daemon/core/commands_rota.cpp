@@ -324,6 +324,7 @@ Reach LeaveDecideReach(const R& r, const domain::State& s) {
     return out;
   }
   Reach out = LeaveReach(s, staff);
+  out.person = q.by_staff_id();  // a leader's own key decides as themselves
   out.need = Need::kLead;
   return out;
 }

@@ -183,6 +183,37 @@ Result<Mutation> RequestLeave(const RotaCtx& ctx, v1::Leave leave, uint64_t seri
   return m;
 }
 
+namespace {
+
+// Whether staff `by` may decide request `r`: a LEADER homed at the person's
+// home center or a center above it (the street decides for its community),
+// never the person.
+Status CheckDecider(const State& st, const v1::LeaveRequest& r, const std::string& by) {
+  const auto* leader = st.network.FindStaff(by);
+  if (!leader)
+    return Status::NotFound("by_staff_id", fmt::format("staff \"{}\" does not exist", by));
+  const std::string& staff = r.leave().staff_id();
+  if (by == staff) {
+    return Status::FailedPrecondition(
+        "by_staff_id",
+        fmt::format("{} asked for this leave; a leader of their center decides", by));
+  }
+  if (std::find(leader->roles().begin(), leader->roles().end(), v1::LEADER) ==
+      leader->roles().end()) {
+    return Status::FailedPrecondition(
+        "by_staff_id", fmt::format("{} is not a LEADER; a leader decides leave", by));
+  }
+  const auto* person = st.network.FindStaff(staff);
+  if (person && !Covers(st.network, leader->center_id(), person->center_id())) {
+    return Status::FailedPrecondition(
+        "by_staff_id", fmt::format("{} leads {}, which is not {}'s center nor above it", by,
+                                   leader->center_id(), staff));
+  }
+  return {};
+}
+
+}  // namespace
+
 Result<Mutation> DecideLeave(const RotaCtx& ctx, const v1::LeaveDecideRequest& req) {
   const auto& st = ctx.state;
   auto it = st.rota.leave_requests().find(req.id());
@@ -196,7 +227,16 @@ Result<Mutation> DecideLeave(const RotaCtx& ctx, const v1::LeaveDecideRequest& r
         "id", fmt::format("leave request {} is {} already; only a pending one is decided", r.id(),
                           v1::LeaveRequestState_Name(r.state())));
   }
-  r.set_decided_by(ctx.actor);
+  if (!req.by_staff_id().empty() && req.action() != v1::LEAVE_WITHDRAW) {
+    ZB_RETURN_IF_ERROR(CheckDecider(st, r, req.by_staff_id()));
+    r.set_decided_by(req.by_staff_id());
+  } else {
+    if (req.action() == v1::LEAVE_WITHDRAW && !req.by_staff_id().empty())
+      return Status::InvalidArgument("by_staff_id", "a withdrawal is the person's own act");
+    r.set_decided_by(ctx.actor);
+  }
+  if (req.force() && req.action() != v1::LEAVE_APPROVE)
+    return Status::InvalidArgument("force", "only an approval is forced");
   *r.mutable_decided() = Ts(Sec(ctx.now));
   r.set_answer(req.note());
   Mutation m;
@@ -204,7 +244,7 @@ Result<Mutation> DecideLeave(const RotaCtx& ctx, const v1::LeaveDecideRequest& r
     case v1::LEAVE_APPROVE: {
       // Planned again against the rota as it is now: what the request
       // showed may have changed (another leave, a swap, a fill).
-      ZB_ASSIGN_OR_RETURN(m, AddLeave(ctx, r.leave(), /*force=*/false));
+      ZB_ASSIGN_OR_RETURN(m, AddLeave(ctx, r.leave(), req.force()));
       for (auto& e : m.events) {
         if (e.has_leave_added()) e.mutable_leave_added()->set_by_request(true);
       }

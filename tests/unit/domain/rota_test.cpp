@@ -2386,6 +2386,49 @@ TEST_F(RotaTest, ALeaveApprovalPlansAgainAndSaysWhatDiffers) {
   EXPECT_EQ(Shift(sat).assignee_id(), "a3");
 }
 
+// An operator records a leader's decision naming them (--by): a LEADER of
+// the person's center or above, never the person; --force approves what a
+// leave rule refuses by now (the balance used since the request).
+TEST_F(RotaTest, ALeaveDecisionNamesTheLeaderAndMayBeForced) {
+  v1::Staff ten = *st_.network.FindStaff("a1");
+  ten.set_work_since("2015-01-01");  // 10 days of annual leave a year
+  st_.network.PutStaff(ten);
+  Do(RequestLeave(Ctx(), Leave("r1", "a1", v1::ANNUAL, "2026-03-02", "2026-03-06"), 1));
+  v1::LeaveDecideRequest d;
+  d.set_id("r1");
+  d.set_action(v1::LEAVE_APPROVE);
+  for (const char* who : {"a2", "a1", "nobody"}) {
+    d.set_by_staff_id(who);
+    auto refused = DecideLeave(Ctx(), d);
+    EXPECT_FALSE(refused.ok()) << who;
+    EXPECT_EQ(refused.status().field(), "by_staff_id")
+        << who << ": " << refused.status().ToString();
+  }
+  // Six more days taken meanwhile: 10 - 6 < 5, so approval is refused now.
+  Do(AddLeave(Ctx(), Leave("lv", "a1", v1::ANNUAL, "2026-02-02", "2026-02-09"), false));
+  d.set_by_staff_id("l1");
+  auto short_now = DecideLeave(Ctx(), d);
+  EXPECT_EQ(short_now.status().code(), Code::kFailedPrecondition) << short_now.status().ToString();
+  EXPECT_EQ(short_now.status().field(), "leave.kind");
+  d.set_force(true);
+  auto forced = DecideLeave(Ctx(), d);
+  ASSERT_TRUE(forced.ok()) << forced.status().ToString();
+  EXPECT_NE(forced->summary.find("overdrawn"), std::string::npos) << forced->summary;
+  Do(std::move(forced));
+  EXPECT_EQ(st_.rota.leave_requests().at("r1").decided_by(), "l1");
+  EXPECT_EQ(st_.rota.leave_requests().at("r1").state(), v1::LEAVE_REQUEST_APPROVED);
+  // Withdrawing names nobody, and only an approval is forced.
+  Do(RequestLeave(Ctx(), Leave("r2", "a2", v1::SICK, "2026-03-10", "2026-03-10"), 2));
+  v1::LeaveDecideRequest w;
+  w.set_id("r2");
+  w.set_action(v1::LEAVE_WITHDRAW);
+  w.set_by_staff_id("l1");
+  EXPECT_EQ(DecideLeave(Ctx(), w).status().field(), "by_staff_id");
+  w.set_by_staff_id("");
+  w.set_force(true);
+  EXPECT_EQ(DecideLeave(Ctx(), w).status().field(), "force");
+}
+
 TEST_F(RotaTest, ALeaveRequestIsRefusedClearlyAndRejectionNeedsAReason) {
   // Bad dates, an unknown person, a note too long: refused naming the field.
   auto bad = RequestLeave(Ctx(), Leave("b", "a1", v1::SICK, "2026-02-30", ""), 1);

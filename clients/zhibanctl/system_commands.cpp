@@ -237,6 +237,24 @@ Command BackupCreate() {
           }};
 }
 
+Command MasterKeyRotate() {
+  return StringFlagCommand(
+      "master-key", "rotate",
+      "rewrap every resident's key under a new master key, while zhiband serves (admin)",
+      {"--file",
+       "the new master key: 32 random bytes, an absolute path on zhiband's machine, mode 0600",
+       true},
+      [](v1::CtlRequest& req, const std::string& file) {
+        req.mutable_master_key_rotate()->set_file(file);
+      },
+      [](const v1::CtlReply&, const std::string& file) {
+        std::cout << fmt::format(
+            "master key rotated: set personal_data.master_key_file = \"{}\" before the next "
+            "start\n",
+            file);
+      });
+}
+
 }  // namespace
 
 void AddStatusCommands(std::vector<Command>& cmds) {
@@ -251,6 +269,7 @@ void AddOperationsCommands(std::vector<Command>& cmds) {
   cmds.push_back(Timers());
   cmds.push_back(AuditList());
   cmds.push_back(BackupCreate());
+  cmds.push_back(MasterKeyRotate());
 }
 
 }  // namespace zhiban::ctl

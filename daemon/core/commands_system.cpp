@@ -284,6 +284,25 @@ Result<std::string> BackupCreate(CommandEnv& env, const R& req, v1::CtlReply* re
   return "backup to " + dir;
 }
 
+// Rotation without downtime: every resident's key rewrapped under the new
+// master key in one synced batch; the old file opens nothing afterwards.
+Result<std::string> MasterKeyRotate(CommandEnv& env, const R& req, v1::CtlReply*) {
+  auto* pd = env.options.personal_data;
+  if (!pd) return Status::FailedPrecondition("file", "this zhiband keeps no key store");
+  const std::string& path = req.master_key_rotate().file();
+  if (path.empty() || path.front() != '/') {
+    return Status::InvalidArgument(
+        "file", "the new master key file: an absolute path on zhiband's machine");
+  }
+  ZB_ASSIGN_OR_RETURN(auto next, storage::ReadMasterKey(path));
+  ZB_RETURN_IF_ERROR(pd->keys().Rewrap(next));
+  spdlog::warn(
+      "master key rotated to {}: set personal_data.master_key_file to it before the next start",
+      path);
+  return fmt::format("master key rotated to {}: {} residents' keys rewrapped", path,
+                     pd->keys().size());
+}
+
 // The pending timers of every source (domain/state.h), soonest first.
 Status TimerList(CommandEnv& env, const R& req, v1::CtlReply* reply) {
   const size_t limit = ListLimit(req.timer_list().limit(), kDefaultTimerLimit);
@@ -327,6 +346,8 @@ void RegisterSystemCommands(CommandTable& t) {
                      [](const R& r) { return r.import_commit().import_id(); }));
   t.Add(AdminOnly(MakeSession(R::kBackupCreate, BackupCreate, AuditPolicy::kAlways,
                               [](const R& r) { return r.backup_create().dir(); })));
+  t.Add(AdminOnly(MakeSession(R::kMasterKeyRotate, MasterKeyRotate, AuditPolicy::kAlways,
+                              [](const R& r) { return r.master_key_rotate().file(); })));
 }
 
 }  // namespace zhiban::core

@@ -191,8 +191,9 @@ Result<std::unique_ptr<KeyStore>> KeyStore::Open(const std::string& dir, const K
              !text.ok() || *text != kCheckText) {
     return Status::FailedPrecondition(
         "personal_data.master_key_file",
-        fmt::format("the master key is not the one the key store in {} was made with; nothing "
-                    "was started (docs/OPERATIONS.md \"Personal data at rest\")",
+        fmt::format("the master key is not the one the key store in {} was made with (after a "
+                    "master-key rotate, personal_data.master_key_file must name the new file); "
+                    "nothing was started (docs/OPERATIONS.md \"Personal data at rest\")",
                     dir));
   }
   Status bad;
@@ -280,6 +281,23 @@ Status KeyStore::Erase(std::string_view id) {
   // Every family with data flushed, so no WAL file holding the key is kept
   // for another family's memtable; then the old versions compacted away.
   ZB_RETURN_IF_ERROR(store_->Flush(Family::kMeta));
+  return store_->Compact(Family::kResidents);
+}
+
+Status KeyStore::Rewrap(const Key& next) {
+  ZB_RETURN_IF_ERROR(CommitPending());
+  WriteBatch b = store_->NewBatch();
+  {
+    std::shared_lock lock(mu_);
+    for (const auto& [id, k] : keys_) {
+      const std::string_view raw(reinterpret_cast<const char*>(k.data()), kKeyBytes);
+      b.Put(Family::kResidents, id, Seal(next, raw, WrapContext(id)));
+    }
+  }
+  b.Put(Family::kMeta, kCheckKey, Seal(next, kCheckText, kCheckKey));
+  ZB_RETURN_IF_ERROR(store_->Commit(b));
+  master_ = next;
+  ZB_RETURN_IF_ERROR(store_->Compact(Family::kMeta));
   return store_->Compact(Family::kResidents);
 }
 

@@ -88,6 +88,11 @@ class KeyStore {
   // store so the key's bytes leave its files.
   Status Erase(std::string_view id);
 
+  // Rewraps every key under `next` and makes it the master key: one synced
+  // batch (every key and the check value, or nothing), then the key store
+  // compacted so keys wrapped by the old master leave its files.
+  Status Rewrap(const Key& next);
+
   size_t size() const;
   const std::string& dir() const;
   // Writes a consistent copy of the key store to `dir` (RocksDB checkpoint).

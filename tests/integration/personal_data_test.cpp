@@ -241,5 +241,42 @@ TEST(PersonalDataAtRest, AnErasedResidentIsGoneFromTheStoreAndFromBackupsTakenBe
   EXPECT_EQ(r.Stop(), 0);
 }
 
+// The master key is rotated while zhiband serves: the new file opens the key
+// store at the next start, the old one is refused then.
+TEST(PersonalDataAtRest, TheMasterKeyRotatesWithoutAStop) {
+  DaemonFixture d({"--clock", "simulated:2026-01-05T08:00:00+08:00"});
+  d.Start();
+  LoadDemoStreet(d);
+  CtlOk(d, {"resident", "add", "--id", kId, "--name", kName, "--center", "xingfu", "--phone",
+            kPhone, "--basis", "STATUTORY_DUTY"});
+  const std::string next = d.dir() / "master-2.key";
+  { std::ofstream(next) << std::string(32, 'k'); }
+  ASSERT_EQ(::chmod(next.c_str(), 0644), 0);
+  EXPECT_NE(d.Ctl({"master-key", "rotate", "--file", next}).exit_code, 0)
+      << "a key file others may read is refused";
+  ASSERT_EQ(::chmod(next.c_str(), 0600), 0);
+  CtlOk(d, {"master-key", "rotate", "--file", next});
+  CtlOk(d, {"resident", "add", "--id", "after2", "--name", "李四", "--center", "xingfu", "--basis",
+            "STATUTORY_DUTY"});
+  ASSERT_EQ(d.Stop(), 0);
+
+  const std::string data = d.data_dir();
+  auto old = test::Run({BinDir() + "/zhiband", "--data-dir", data, "--ctl", d.ctl(), "--pub",
+                        d.pub(), "--replay", d.replay(), "--http", "127.0.0.1:0"});
+  EXPECT_NE(old.exit_code, 0);
+  EXPECT_NE((old.out + old.err).find("master_key_file must name the new file"), std::string::npos)
+      << old.out << old.err;
+
+  const std::string config = d.dir() / "rotated.toml";
+  { std::ofstream(config) << fmt::format("[personal_data]\nmaster_key_file = \"{}\"\n", next); }
+  DaemonFixture r({"--clock", "simulated:2026-01-05T08:00:00+08:00", "--config", config});
+  r.UseDataDir(data);
+  r.Start();
+  auto full = CtlJson(r, {"resident", "show", "--id", kId, "--full", "--purpose", "核实"});
+  EXPECT_EQ(full["phone"], kPhone);
+  EXPECT_EQ(CtlJson(r, {"resident", "show", "--id", "after2"})["name"], "李四");
+  EXPECT_EQ(r.Stop(), 0);
+}
+
 }  // namespace
 }  // namespace zhiban::test

@@ -172,6 +172,7 @@ std::vector<Row> Rows() {
   row("import_commit", kOperateNetwork).mutable_import_commit();
   row("import_abort", kOperateNetwork).mutable_import_abort();
   row("backup_create", kAdminOnly).mutable_backup_create();
+  row("master_key_rotate", kAdminOnly).mutable_master_key_rotate()->set_file("/etc/zhiban/k2");
   // network
   row("center_add", kOperateHere).mutable_center_add()->mutable_center()->set_parent_id("ds-a");
   row("center_add a root", kOperateNetwork).mutable_center_add()->mutable_center()->set_id("new");

@@ -105,5 +105,26 @@ TEST(KeyStore, KeysSurviveReopenAndAnErasureIsFinal) {
   EXPECT_EQ(other.status().field(), "personal_data.master_key_file");
 }
 
+TEST(KeyStore, RewrapMovesEveryKeyToTheNewMaster) {
+  test::TempDir dir;
+  const Key old_master = RandomKey(), next = RandomKey();
+  Key k1;
+  {
+    auto ks = KeyStore::Open(dir / "keys", old_master, true);
+    ASSERT_TRUE(ks.ok());
+    k1 = (*ks)->Ensure("R1");
+    ASSERT_TRUE((*ks)->Rewrap(next).ok());  // commits the pending key first
+    (*ks)->Ensure("R2");                    // wrapped under the new master
+    ASSERT_TRUE((*ks)->CommitPending().ok());
+  }
+  EXPECT_FALSE(KeyStore::Open(dir / "keys", old_master, true).ok());
+  auto ks = KeyStore::Open(dir / "keys", next, true);
+  ASSERT_TRUE(ks.ok()) << ks.status().ToString();
+  Key found;
+  ASSERT_TRUE((*ks)->Find("R1", &found));
+  EXPECT_EQ(found, k1);
+  EXPECT_EQ((*ks)->Has("R2"), KeyStore::Holds::kKey);
+}
+
 }  // namespace
 }  // namespace zhiban::storage

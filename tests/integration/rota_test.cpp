@@ -1,5 +1,6 @@
 // Duty rotas through the real zhiband, zhibanctl, RocksDB and bus: a
 // simulated year for a small network, and the operator commands end to end.
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <set>
@@ -662,8 +663,56 @@ TEST_F(RotaDaemon, AMonthWithLeaveAfterPublicationKeepsEveryPostTrue) {
       "shifts; {} gaps left, each reported; {} posts held by someone on leave\n",
       shifts, leave.size(), hit, gaps, held_on_leave);
   EXPECT_GT(hit, 5u);
-  const auto texts = CheckBuiltinTexts(d_.EventsAfter(0));
+  const auto events = d_.EventsAfter(0);
+  const auto texts = CheckBuiltinTexts(events);
   for (const auto& r : texts.reports) ADD_FAILURE() << r;
+
+  // What people were sent (issue 36), by the built-in routes: per person and
+  // topic. Nobody checks in here, so every duty period raises its no-show:
+  // those are counted apart. A gap further ahead than 2 h is never urgent.
+  auto router = ConsoleBuiltinRouter();
+  ASSERT_NE(router, nullptr);
+  std::map<std::string, std::map<std::string, size_t>> sent;  // staff -> topic -> messages
+  std::map<std::string, size_t> by_topic;
+  size_t no_shows = 0, false_urgent = 0;
+  for (const auto& e : events) {
+    auto ns = router->Render(e);
+    ASSERT_TRUE(ns.ok()) << ns.status().ToString();
+    const bool no_show = e.has_coverage_gap() && e.coverage_gap().reason().starts_with("no-show");
+    for (const auto& n : *ns) {
+      if (e.has_coverage_gap() && n.urgent() &&
+          e.coverage_gap().shift().start().seconds() - e.time().seconds() > 2 * 3600)
+        ++false_urgent;
+      for (const auto& r : n.recipients()) {
+        if (r.staff_id().empty()) continue;  // the duty desk
+        if (no_show) {
+          ++no_shows;
+          continue;
+        }
+        ++sent[r.staff_id()][n.route()];
+        ++by_topic[n.route()];
+      }
+    }
+  }
+  std::vector<size_t> totals;
+  for (const auto& [who, topics] : sent) {
+    size_t n = 0;
+    for (const auto& [t, k] : topics) n += k;
+    totals.push_back(n);
+  }
+  std::sort(totals.begin(), totals.end());
+  std::string routes;
+  for (const auto& [t, k] : by_topic) routes += fmt::format(" {} {};", t, k);
+  std::cout << fmt::format(
+      "messages to people in the month, no-shows apart: {} people, median {}, most {};{} "
+      "no-show messages {}; urgent gap messages more than 2 h ahead {}\n",
+      totals.size(), totals.empty() ? 0 : totals[totals.size() / 2],
+      totals.empty() ? 0 : totals.back(), routes, no_shows, false_urgent);
+  EXPECT_EQ(false_urgent, 0u);
+  for (const auto& [who, topics] : sent) {
+    EXPECT_LE(topics.count("rota.digest") ? topics.at("rota.digest") : 0, 2u)
+        << who << ": one digest a published center-month";
+  }
 }
 
 // 国庆 2026: 10-01..03 are statutory holidays, 10-04..07 rest days moved by

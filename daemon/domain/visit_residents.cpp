@@ -463,9 +463,23 @@ Result<Mutation> EraseResident(const RotaCtx& ctx, std::string_view id, bool kno
   Mutation m;
   if (r) {
     ZB_ASSIGN_OR_RETURN(m, RemoveResident(ctx, id));
+    // Every card the erasure's events carry (resident.removed, the care-plan
+    // order's visit.cancelled) keeps the id and home center only: an
+    // erasure tells subscribers who, not what.
+    static const auto* oneof = v1::Event::descriptor()->FindOneofByName("body");
     for (auto& e : m.events) {
-      if (e.has_resident_removed()) {
-        auto* card = e.mutable_resident_removed()->mutable_resident();
+      const auto* field = e.GetReflection()->GetOneofFieldDescriptor(e, oneof);
+      if (!field || !field->message_type()) continue;
+      auto* body = e.GetReflection()->MutableMessage(&e, field);
+      const auto* d = body->GetDescriptor();
+      for (int i = 0; i < d->field_count(); ++i) {
+        const auto* f = d->field(i);
+        if (f->is_repeated() || f->message_type() != v1::ResidentCard::descriptor() ||
+            !body->GetReflection()->HasField(*body, f)) {
+          continue;
+        }
+        auto* card = static_cast<v1::ResidentCard*>(body->GetReflection()->MutableMessage(body, f));
+        if (card->id() != id) continue;
         const std::string center = card->home_center_id();
         card->Clear();
         card->set_id(std::string(id));

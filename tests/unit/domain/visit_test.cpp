@@ -377,6 +377,25 @@ TEST_F(VisitTest, CarePlanCreatesOrdersAheadAndCountsFromEachCareVisit) {
   v1::ResidentChangeRequest bad = c;
   bad.set_kind("moved");
   EXPECT_FALSE(ResidentChange(Ctx(), bad).ok());
+
+  // Erased (issue 17): the record goes, the plan's open order is cancelled,
+  // every card the events carry holds the id alone and the visits lose what
+  // was written about the person.
+  const std::string name = st_.visits.FindResident("r1")->name();
+  ASSERT_FALSE(name.empty());
+  auto erased = EraseResident(Ctx(), "r1", true);
+  ASSERT_TRUE(erased.ok()) << erased.status().ToString();
+  EXPECT_EQ(erased->residents_deleted, std::vector<std::string>{"r1"});
+  ASSERT_GE(erased->events.size(), 2u) << "resident.removed and the order's visit.cancelled";
+  for (const auto& e : erased->events) {
+    EXPECT_EQ(e.DebugString().find(name), std::string::npos) << e.DebugString();
+  }
+  ASSERT_FALSE(erased->visits_put.empty());
+  for (const auto& v : erased->visits_put) {
+    EXPECT_TRUE(v.note().empty() && v.outcome().empty() && !v.has_checklist()) << v.id();
+    for (const auto& step : v.history()) EXPECT_TRUE(step.note().empty()) << v.id();
+  }
+  EXPECT_EQ(EraseResident(Ctx(), "nobody", false).status().code(), Code::kNotFound);
 }
 
 TEST_F(VisitTest, DispatchPrefersNearestThenLeastLoadedAndUrgentDeadlinesAreShorter) {

@@ -70,6 +70,12 @@ class VisitBook {
   // (Unix seconds): the caller turns a local day into its bounds, in the
   // center's time zone.
   uint32_t LoadBetween(std::string_view staff, int64_t from, int64_t to) const;
+  // The ids of the open visits (not completed, cancelled or failed) that
+  // `staff` holds; null when none.
+  const std::set<std::string>* OpenOf(const std::string& staff) const {
+    auto it = open_.find(staff);
+    return it == open_.end() ? nullptr : &it->second;
+  }
 
   void SetOptions(const VisitOptions& o) { options_ = o; }
   void PutResident(v1::Resident r);
@@ -84,6 +90,7 @@ class VisitBook {
   VisitOptions options_;
   TimerIndex timers_;
   std::unordered_map<std::string, std::map<int64_t, uint32_t>> load_;  // staff -> start -> n
+  std::unordered_map<std::string, std::set<std::string>> open_;        // staff -> open visit ids
 };
 
 Result<Mutation> AddResident(const RotaCtx& ctx, v1::Resident r);

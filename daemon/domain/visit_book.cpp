@@ -68,6 +68,14 @@ uint32_t VisitBook::LoadBetween(std::string_view staff, int64_t from, int64_t to
 }
 
 void VisitBook::Index(const v1::Visit& v, int sign) {
+  if (!v.assignee_id().empty() && !Terminal(v.state())) {
+    if (sign > 0) {
+      open_[v.assignee_id()].insert(v.id());
+    } else if (auto o = open_.find(v.assignee_id()); o != open_.end()) {
+      o->second.erase(v.id());
+      if (o->second.empty()) open_.erase(o);
+    }
+  }
   if (!v.assignee_id().empty() && v.state() != v1::VISIT_CANCELLED) {
     auto& starts = load_[v.assignee_id()];
     const int64_t start = Sec(v.window_start());

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -14,6 +15,8 @@
 
 #include "daemon/base/time_util.h"
 #include "daemon/domain/common.h"
+#include "daemon/domain/routes.h"
+#include "daemon/domain/routes_travel.h"
 #include "daemon/domain/state.h"
 #include "daemon/domain/visit_internal.h"
 
@@ -50,6 +53,64 @@ bool PlansHomeVisitBlocks(const RotaCtx& ctx, const std::string& center, const v
   return false;
 }
 
+// Whether `v` fits beside the open visits `staff` already holds in `duty`
+// (assigned, accepted, on the way, there): one route through them all from
+// the duty's center, each service inside its window and the duty, by the
+// center's travel model (routes_travel.h). So dispatch never gives one
+// person visits that overlap.
+bool FitsBeside(const RotaCtx& ctx, const std::string& staff, const v1::Shift& duty,
+                const v1::Visit& v) {
+  namespace rt = routes;
+  const auto& st = ctx.state;
+  const auto* held = st.visits.OpenOf(staff);
+  if (!held) return true;
+  const int64_t from = std::max(Sec(duty.start()), Sec(ctx.now)), to = Sec(duty.end());
+  const auto* center = st.network.FindCenter(duty.center_id());
+  std::vector<rt::Place> places = {{duty.center_id(), center && center->has_location()
+                                                          ? std::optional(center->location())
+                                                          : std::nullopt}};
+  rt::Problem problem;
+  auto add = [&](const v1::Visit& x) {
+    const auto* item = FindService(x.service());
+    const double service = 60.0 * (item && item->minutes() ? item->minutes() : 30);
+    const double open = double(std::max(Sec(x.window_start()), from) - from);
+    const double close = double(std::min(Sec(x.window_end()), to) - from) - service;
+    if (close < open) return false;
+    const auto* r = st.visits.FindResident(x.resident_id());
+    places.push_back({x.resident_id(), r && r->has_location() ? std::optional(r->location())
+                                                              : places.front().location});
+    rt::Visit y;
+    y.id = x.id();
+    y.location = static_cast<int>(places.size()) - 1;
+    y.windows = {{open, close}};
+    y.service = service;
+    problem.visits.push_back(std::move(y));
+    return true;
+  };
+  for (const auto& id : *held) {
+    const auto* x = st.visits.FindVisit(id);
+    if (!x || x->id() == v.id() || Sec(x->window_end()) <= from || Sec(x->window_start()) >= to)
+      continue;
+    add(*x);  // one whose window is already gone weighs on nothing
+  }
+  if (problem.visits.empty()) return true;
+  if (!add(v)) return false;
+  rt::TravelConfig travel;
+  if (const auto* a = st.policies.AssignmentOn(duty.center_id(), duty.date())) {
+    if (const auto* p = st.policies.InForce(a->policy(), duty.date()))
+      travel = rt::TravelConfigOf(p->travel());
+  }
+  const auto times = rt::BuildTravelTimes(places, travel, nullptr);
+  problem.travel = &times;
+  rt::Vehicle k;
+  k.id = staff;
+  k.shift = {0, double(to - from)};
+  problem.vehicles.push_back(k);
+  rt::SolveOptions o;
+  o.improve_moves = 0;  // the constructions alone: a few visits, one person
+  return rt::SolveRoutes(problem, o).unserved.empty();
+}
+
 // Picks the assignee: on duty in the window (at the resident's center or
 // one they cover), with the skill, not among those who declined; first
 // those out on a home-visit block, never taking someone from a counter while
@@ -70,8 +131,8 @@ Choice Choose(const RotaCtx& ctx, const v1::Visit& v) {
   const int64_t day_from = local.At(day, 0), day_to = local.At(day + 1, 0);
   const bool counters_stay =
       v.priority() != v1::URGENT && PlansHomeVisitBlocks(ctx, v.center_id(), v);
-  Choice best;
-  std::tuple<int, double, uint32_t> best_score{};
+  using Score = std::tuple<int, double, uint32_t>;
+  std::vector<std::pair<Score, Choice>> ranked;
   for (const auto& [id, s] : st.network.staff()) {
     if (!MayWorkAt(s, v.center_id()) || !HasSkill(s, item ? item->skill() : "")) continue;
     if (std::find(v.declined_by().begin(), v.declined_by().end(), id) != v.declined_by().end())
@@ -84,14 +145,18 @@ Choice Choose(const RotaCtx& ctx, const v1::Visit& v) {
     const auto* c = st.network.FindCenter(shift->center_id());
     if (c && c->has_location() && resident && resident->has_location())
       km = TravelKm(c->location(), resident->location());
-    std::tuple<int, double, uint32_t> score{at_counter, std::round(km * 10) / 10,
-                                            st.visits.LoadBetween(id, day_from, day_to)};
-    if (!best.staff || score < best_score) {
-      best = {&s, shift};
-      best_score = score;
-    }
+    ranked.push_back(
+        {Score{at_counter, std::round(km * 10) / 10, st.visits.LoadBetween(id, day_from, day_to)},
+         Choice{&s, shift}});
   }
-  return best;
+  // The best ranked whose day takes it beside their other visits (by id
+  // among equals: the staff map's order, kept by the stable sort).
+  std::stable_sort(ranked.begin(), ranked.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (const auto& [score, c] : ranked) {
+    if (FitsBeside(ctx, c.staff->id(), *c.duty, v)) return c;
+  }
+  return {};
 }
 
 }  // namespace

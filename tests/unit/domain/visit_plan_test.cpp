@@ -223,6 +223,31 @@ TEST_F(PlanDay, RefusesAnUnknownCenterABadDateAndAPastDay) {
   EXPECT_EQ(PlanCenterDay(Ctx(), q, &plan).status().field(), "matrix_csv");
 }
 
+// Dispatch never gives one person visits that overlap: a second visit that
+// cannot follow the first inside its window goes to someone else, or up.
+TEST_F(PlanDay, DispatchNeverGivesOnePersonOverlappingVisits) {
+  Person("out1", v1::HOME_SERVICE, 0);
+  Visits(1);  // r000
+  auto request = [&](const std::string& id, int from, int to) {
+    v1::VisitRequestRequest q;
+    q.set_id(id);
+    q.set_resident_id("r000");
+    q.set_service("care-visit");  // 45 minutes
+    q.mutable_window_start()->set_seconds(At(from));
+    q.mutable_window_end()->set_seconds(At(to));
+    auto m = RequestVisit(Ctx(), q, 1);
+    EXPECT_TRUE(m.ok()) << m.status().ToString();
+    if (!m.ok()) return v1::Visit();
+    Apply(st_, std::move(*m));
+    return *st_.visits.FindVisit(id);
+  };
+  EXPECT_EQ(request("a", 10, 11).assignee_id(), "out1");
+  const v1::Visit b = request("b", 10, 11);  // 10:00-11:00 holds one 45-minute visit
+  EXPECT_NE(b.assignee_id(), "out1");
+  EXPECT_EQ(b.state(), v1::VISIT_ESCALATED);
+  EXPECT_EQ(request("c", 10, 12).assignee_id(), "out1") << "10:45-11:30 follows a";
+}
+
 // The figures of issue 22: a center's day (100 visits, 10 people on home
 // visits) planned in full, then one urgent visit inserted into it.
 TEST_F(PlanDay, FiguresOfACenterDay) {

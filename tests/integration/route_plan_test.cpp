@@ -217,6 +217,15 @@ TEST_F(RoutePlanDaemon, BadRequestsAreRefusedNamingTheField) {
   bad = d_.Ctl({"visit", "plan", "--center", "xingfu", "--date", "2026-01-04"});
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_NE(bad.err.find("is over"), std::string::npos) << bad.err;
+  // Coordinates from a Chinese map, converted with --gcj02 (a few hundred metres).
+  CtlOk(d_,
+        {"center", "update", "--id", "heping", "--lat", "39.9175", "--lon", "116.4392", "--gcj02"});
+  auto heping =
+      Parse<v1::Center>(CtlOk(d_, {"-o", "json", "center", "show", "--id", "heping"}).out);
+  EXPECT_NEAR(heping.location().lat(), 39.9175 - 0.0014, 0.0005) << heping.DebugString();
+  EXPECT_NEAR(heping.location().lon(), 116.4392 - 0.0062, 0.0005) << heping.DebugString();
+  EXPECT_EQ(d_.Ctl({"center", "update", "--id", "heping", "--gcj02"}).exit_code, 2)
+      << "--gcj02 converts --lat/--lon";
   // A good matrix is used for the pairs it names.
   std::ofstream(matrix) << "xingfu,r0,7\nr0,r1,4\n";
   auto ok = CtlOk(d_, {"-o", "json", "visit", "plan", "--center", "xingfu", "--date", "2026-01-05",

@@ -431,9 +431,10 @@ Result<Mutation> PlanCenterDay(const RotaCtx& ctx, const v1::VisitRoutePlanReque
   e.set_center_id(center);
   auto* body = e.mutable_visit_planned();
   *body = *out;
-  for (auto& [id, card] : *body->mutable_residents()) {
-    if (const auto* r = st.visits.FindResident(id)) card = BusCardOf(*r, now);
-  }
+  // No resident cards on the bus here: at rest an event's cards are sealed
+  // under each resident's key only where the body holds one card
+  // (core/personal_data.cpp), not in a map. The stops name residents by id.
+  body->clear_residents();
   m.Emit(std::move(e));
   m.summary = fmt::format(
       "route plan of {} on {}: {} routes, {} visits planned, {} left out, {} "

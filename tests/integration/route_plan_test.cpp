@@ -180,6 +180,7 @@ TEST_F(RoutePlanDaemon, PlansFeasibleRoutesKeepsTheCounterAndSurvivesAKill) {
     }
     EXPECT_EQ(e.SerializeAsString().find(kPhonePrefix), std::string::npos)
         << "no resident's phone on the bus";
+    EXPECT_EQ(e.visit_planned().residents_size(), 0) << "stops name residents by id";
   }
   EXPECT_EQ(announced, 1);
 

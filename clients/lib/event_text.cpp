@@ -260,10 +260,11 @@ std::string EventText(const v1::Event& e) {
                            Because(c.reason()));
       }
       if (!c.previous_start_local().empty()) {
-        return fmt::format("值班调整：{} {} 时间原为{}–{}，{}值班（原为{}）{}",
-                           ShiftSpan(c.shift()), Where(e), c.previous_start_local(),
-                           c.previous_end_local(), Name(c.staff()), Name(c.previous()),
-                           Because(c.reason()));
+        const bool same = c.staff().id() == c.previous().id();
+        return fmt::format(
+            "值班调整：{} {} 时间原为{}–{}，{}值班{}{}", ShiftSpan(c.shift()), Where(e),
+            c.previous_start_local(), c.previous_end_local(), Name(c.staff()),
+            same ? "" : fmt::format("（原为{}）", Name(c.previous())), Because(c.reason()));
       }
       return fmt::format("值班变动：{} {} 由{}改为{}{}", ShiftSpan(c.shift()), Where(e),
                          Name(c.previous()), Name(c.staff()), Because(c.reason()));

@@ -492,9 +492,9 @@ void Core::Execute(const v1::CtlRequest& req, const Principal& who, v1::CtlReply
           "{} {}..{} (published) follows the change: {} shift(s) added or changed, {} "
           "cancelled, {} gap(s) ({})",
           r.center_id(), r.from(), r.to(), p.changed(), p.cancelled(), p.gaps(),
-          fr.event_count()
+          fr.event_count() > 1  // rota.generated alone: nothing else changed
               ? fmt::format("events {}..{}", fr.first_seq(), fr.first_seq() + fr.event_count() - 1)
-              : "no change"));
+              : "nothing else changed"));
     }
   }
   if (!st.ok()) {

@@ -23,12 +23,37 @@ struct Reached {
 
 constexpr const char* kNoEnd = "9999-12-31";
 
+bool SameWindows(const v1::OpeningPolicy& a, const v1::OpeningPolicy& b) {
+  return a.days_size() == b.days_size() &&
+         std::equal(a.days().begin(), a.days().end(), b.days().begin(),
+                    [](const auto& x, const auto& y) {
+                      return x.SerializeAsString() == y.SerializeAsString();
+                    });
+}
+
+// The same days with the same day types and names (the statutory marks
+// aside: they decide pay, not windows).
+bool SameDays(const v1::CalendarYear& a, const v1::CalendarYear& b) {
+  if (a.days_size() != b.days_size()) return false;
+  for (int i = 0; i < a.days_size(); ++i) {
+    v1::HolidayDay x = a.days(i), y = b.days(i);
+    x.clear_statutory();
+    y.clear_statutory();
+    if (x.SerializeAsString() != y.SerializeAsString()) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 std::vector<v1::RotaGenerateRequest> PublishedMonthsTouched(const State& before, const Mutation& m,
                                                             std::string_view today) {
   std::vector<Reached> reached;
   for (const auto& p : m.policies_put) {  // a version: every center it is assigned to
+    // A version whose windows are the newest's (a new description, travel
+    // settings) changes no shift.
+    const auto* newest = before.policies.Find(p.name());
+    if (newest && SameWindows(*newest, p)) continue;
     for (const auto& [center, list] : before.policies.assignments()) {
       if (std::any_of(list.begin(), list.end(),
                       [&](const auto& a) { return a.policy() == p.name(); }))
@@ -46,9 +71,24 @@ std::vector<v1::RotaGenerateRequest> PublishedMonthsTouched(const State& before,
   for (const auto& id : m.exceptions_deleted) {
     if (const auto* was = before.calendar.FindException(id)) exception(*was);
   }
-  for (const auto& y : m.years_put)  // the nation's holidays and make-up days
-    reached.push_back(
-        {"", fmt::format("{:04}-01-01", y.year()), fmt::format("{:04}-12-31", y.year())});
+  for (const auto& y : m.years_put) {
+    // The nation's holidays and make-up days, over every date the notice
+    // lists (it may list days of the year before or after) and every date
+    // the one it replaces listed; statutory marks alone change no window.
+    const auto was = before.calendar.years().find(y.year());
+    const v1::CalendarYear* old = was == before.calendar.years().end() ? nullptr : &was->second;
+    if (old && SameDays(*old, y)) continue;
+    std::string lo = fmt::format("{:04}-01-01", y.year()),
+                hi = fmt::format("{:04}-12-31", y.year());
+    for (const auto* year : {&y, old}) {
+      if (!year) continue;
+      for (const auto& d : year->days()) {
+        lo = std::min(lo, d.date());
+        hi = std::max(hi, d.date());
+      }
+    }
+    reached.push_back({"", lo, hi});
+  }
   if (reached.empty()) return {};
 
   // One request per published month reached, over the days it reaches from today.

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
+#include <cstdlib>
 #include <map>
 #include <optional>
 #include <set>
@@ -123,7 +124,7 @@ bool SameWindow(const v1::Shift& a, const v1::Shift& b) {
     return x.size() == y.size() && std::equal(x.begin(), x.end(), y.begin());
   };
   return Sec(a.start()) == Sec(b.start()) && Sec(a.end()) == Sec(b.end()) && a.kind() == b.kind() &&
-         same(a.roles(), b.roles()) && same(a.skills(), b.skills());
+         a.day_type() == b.day_type() && same(a.roles(), b.roles()) && same(a.skills(), b.skills());
 }
 
 // The key a moved window keeps: its day, kind and place among its kind's
@@ -479,12 +480,25 @@ Result<Mutation> GenerateRota(const RotaCtx& ctx, const v1::RotaGenerateRequest&
       if (follows && old && old->published()) {
         was = old;
       } else if (follows && !old) {
-        const std::string key = PostKey(s);
-        if (auto mv = gone.lower_bound(key); mv != gone.end() && mv->first == key) {
-          was = mv->second;
-          gone.erase(mv);
+        // The removed shift of the same day, kind and place whose hours this
+        // window overlaps, the nearest start first; none: a new window.
+        auto [lo, hi] = gone.equal_range(PostKey(s));
+        auto best = hi;
+        for (auto it = lo; it != hi; ++it) {
+          const auto* g = it->second;
+          if (Sec(g->start()) >= Sec(s.end()) || Sec(g->end()) <= Sec(s.start())) continue;
+          if (best == hi || std::abs(Sec(g->start()) - Sec(s.start())) <
+                                std::abs(Sec(best->second->start()) - Sec(s.start())))
+            best = it;
+        }
+        if (best != hi) {
+          was = best->second;
+          gone.erase(best);
         }
       }
+      // A window that has begun in a published month is not made now: nobody
+      // was told of it, and nobody is there.
+      if (!old && month_published(s) && Sec(s.start()) <= now) continue;
       if (old && !follows && (old->published() || Sec(old->start()) <= now)) {
         const bool ahead = Sec(old->start()) > now;
         if (req.fill_only() && ahead && old->assignee_id().empty()) {
@@ -546,6 +560,19 @@ Result<Mutation> GenerateRota(const RotaCtx& ctx, const v1::RotaGenerateRequest&
           }
         }
       }
+      if (was && !done && !was->assignee_id().empty()) {
+        // Its times moved: who held it keeps it (and its backup) while the
+        // rules allow, before any rotation is asked again.
+        const auto* person = st.network.FindStaff(was->assignee_id());
+        if (person && (was->forced() ? ov.HardOk(*person, s, f) : ov.Why(*person, s, f).empty())) {
+          s.set_assignee_id(person->id());
+          s.set_source(was->source());
+          s.set_rotation_id(was->rotation_id());
+          s.set_forced(was->forced());
+          s.set_backup_id(was->backup_id());
+          done = true;
+        }
+      }
       if (!done && !req.fill_only()) {
         for (const auto* r : layers) {
           if (!Serves(*r, slot.window->kind(), slot.day_type)) continue;
@@ -579,18 +606,6 @@ Result<Mutation> GenerateRota(const RotaCtx& ctx, const v1::RotaGenerateRequest&
       // others (what its cover's new load pushes out), not the month.
       if (!done && old && !req.fresh() && !req.fill_only() && !old->assignee_id().empty())
         done = try_assign(st.network.FindStaff(old->assignee_id()), v1::FILL);
-      if (was && !done && !was->assignee_id().empty()) {
-        // Its times moved: who held it keeps it while the rules allow.
-        const auto* person = st.network.FindStaff(was->assignee_id());
-        if (person && (was->forced() ? ov.HardOk(*person, s, f) : ov.Why(*person, s, f).empty())) {
-          s.set_assignee_id(person->id());
-          s.set_source(was->source());
-          s.set_rotation_id(was->rotation_id());
-          s.set_forced(was->forced());
-          if (s.backup_id().empty()) s.set_backup_id(was->backup_id());
-          done = true;
-        }
-      }
       if (!done && (fill || follows)) {
         const auto* best = BestCandidate(ov, pool, s, f);
         done = try_assign(best, v1::FILL);
@@ -608,7 +623,8 @@ Result<Mutation> GenerateRota(const RotaCtx& ctx, const v1::RotaGenerateRequest&
       }
       if (follows) {
         s.set_published(true);
-        if (was) s.set_timers_fired(0);  // its times are news: reminded anew
+        if (was && (Sec(was->start()) != Sec(s.start()) || Sec(was->end()) != Sec(s.end())))
+          s.set_timers_fired(0);  // its times are news: reminded anew
         if (book.TimerDue(s, v1::REMINDER_BEFORE) <= now)
           s.set_timers_fired(s.timers_fired() | v1::REMINDER_EVE);
         ++counts->changed;

@@ -185,9 +185,9 @@ Result<Mutation> RequestLeave(const RotaCtx& ctx, v1::Leave leave, uint64_t seri
 
 namespace {
 
-// Whether staff `by` may decide request `r`: a LEADER homed at the person's
-// home center or a center above it (the street decides for its community),
-// never the person.
+// Whether staff `by` may decide request `r`: a LEADER homed at or covering
+// the person's home center or a center above it (the street decides for its
+// community), never the person.
 Status CheckDecider(const State& st, const v1::LeaveRequest& r, const std::string& by) {
   const auto* leader = st.network.FindStaff(by);
   if (!leader)
@@ -204,9 +204,13 @@ Status CheckDecider(const State& st, const v1::LeaveRequest& r, const std::strin
         "by_staff_id", fmt::format("{} is not a LEADER; a leader decides leave", by));
   }
   const auto* person = st.network.FindStaff(staff);
-  if (person && !Covers(st.network, leader->center_id(), person->center_id())) {
+  auto leads = [&](const std::string& center) {
+    return person && Covers(st.network, center, person->center_id());
+  };
+  if (person && !leads(leader->center_id()) &&
+      std::none_of(leader->cover_center_ids().begin(), leader->cover_center_ids().end(), leads)) {
     return Status::FailedPrecondition(
-        "by_staff_id", fmt::format("{} leads {}, which is not {}'s center nor above it", by,
+        "by_staff_id", fmt::format("{} leads {}, which is neither {}'s center nor above it", by,
                                    leader->center_id(), staff));
   }
   return {};

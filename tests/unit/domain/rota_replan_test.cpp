@@ -335,6 +335,81 @@ TEST_F(PublishedFollows, APolicyVersionMovesAndAddsShiftsAndSaysWhatChanged) {
   }
 }
 
+// A version dropping the morning counters and moving the afternoon's to
+// 14:00: each afternoon shift keeps its person (told the new times) — never
+// a morning shift's person, though both are REGULAR posts of the day — and
+// the morning shifts are cancelled.
+TEST_F(PublishedFollows, AMovedWindowKeepsItsOwnShiftsPeopleNotAnotherWindows) {
+  std::map<std::string, std::string> afternoon;  // shift id -> person, Nov 23
+  for (const auto* x :
+       st_.rota.CenterShifts("c1", *ParseDate("2026-11-23"), *ParseDate("2026-11-23"))) {
+    if (x->start_local() == "13:30") afternoon[x->id()] = x->assignee_id();
+  }
+  ASSERT_EQ(afternoon.size(), 2u);
+  std::string toml = test::ReadSource("ops/policies/community.toml");
+  const std::string morning =
+      "[[workday]]\nkind = \"REGULAR\"\nstart = \"08:30\"\nend = \"12:00\"\nmin_staff = 2\n"
+      "skills = [\"social-security\"]\n";
+  ASSERT_NE(toml.find(morning), std::string::npos);
+  toml.erase(toml.find(morning), morning.size());
+  const std::string later = "start = \"13:30\"\nend = \"17:30\"";
+  ASSERT_NE(toml.find(later), std::string::npos);
+  toml.replace(toml.find(later), later.size(), "start = \"14:00\"\nend = \"17:30\"");
+  Do(SetPolicy(st_.policies, ParsePolicyToml(toml, "c").value(), "2026-11-23"));
+  PlanCounts counts;
+  Mutation m = FillC1(&counts);
+  size_t moved_on_23 = 0;
+  for (const auto* e : Of(m, v1::Event::kShiftChanged)) {
+    const auto& c = e->shift_changed();
+    if (c.previous_start_local().empty()) continue;
+    EXPECT_EQ(c.previous_start_local(), "13:30") << c.ShortDebugString();
+    EXPECT_EQ(c.shift().start_local(), "14:00");
+    EXPECT_EQ(c.staff().id(), c.previous().id());
+    if (c.shift().date() == "2026-11-23") ++moved_on_23;
+  }
+  EXPECT_EQ(moved_on_23, 2u);
+  for (const auto* e : Of(m, v1::Event::kShiftCancelled))
+    EXPECT_EQ(e->shift_cancelled().shift().start_local(), "08:30");
+  EXPECT_EQ(counts.cancelled, 12u) << "two morning posts on 6 weekdays from the 23rd";
+  Apply(st_, std::move(m));
+  std::map<std::string, std::string> now;
+  for (const auto* x :
+       st_.rota.CenterShifts("c1", *ParseDate("2026-11-23"), *ParseDate("2026-11-23"))) {
+    if (x->start_local() == "14:00")
+      now[std::string(x->id().substr(x->id().rfind('-')))] = x->assignee_id();
+  }
+  std::map<std::string, std::string> was;
+  for (const auto& [id, who] : afternoon) was[id.substr(id.rfind('-'))] = who;
+  EXPECT_EQ(now, was) << "each post keeps its person";
+}
+
+// A window that has begun in a published month is not made: nobody was
+// told of it and nobody is there (removing today's closure at 10:00).
+TEST_F(PublishedFollows, AWindowThatHasBegunIsNotMadeAfterTheFact) {
+  v1::CalendarException x;
+  x.set_id("c1-shut");
+  x.set_center_id("c1");
+  x.set_from("2026-11-05");
+  x.set_to("2026-11-05");
+  x.set_kind(v1::CLOSED);
+  x.set_reason("停电检修");
+  now_ = *ParseIsoTime("2026-11-04T09:00:00+08:00");
+  Do(AddException(st_.calendar, st_.network, x));
+  PlanCounts closed;
+  Apply(st_, FillC1(&closed));
+  ASSERT_EQ(closed.cancelled, 6u);
+  now_ = *ParseIsoTime("2026-11-05T10:00:00+08:00");
+  Do(RemoveException(st_.calendar, "c1-shut"));
+  PlanCounts reopened;
+  Mutation m = FillC1(&reopened);
+  std::vector<std::string> made;
+  for (const auto& s : m.shifts_put) {
+    if (s.date() == "2026-11-05") made.push_back(s.start_local());
+  }
+  EXPECT_EQ(made, (std::vector<std::string>{"12:00", "13:30", "13:30", "17:30"}))
+      << "only the windows still ahead at 10:00";
+}
+
 // Which published months a change reaches, from today: the core fills each
 // again right after the change (rota_follow.cpp).
 TEST_F(PublishedFollows, AChangeNamesThePublishedMonthsItReachesFromToday) {
@@ -363,6 +438,9 @@ TEST_F(PublishedFollows, AChangeNamesThePublishedMonthsItReachesFromToday) {
   Mutation version;
   version.policies_put.push_back(*st_.policies.Find("community-standard"));
   version.policies_put.back().set_effective_from("2026-10-01");
+  version.policies_put.back().set_description("社区党群服务中心（新说明）");
+  EXPECT_EQ(touched(version), V{}) << "the same windows: nothing to follow";
+  version.policies_put.back().mutable_days(0)->mutable_windows(0)->set_end_minute(21 * 60);
   EXPECT_EQ(touched(version), V{"c1 2026-11-05..2026-11-30"}) << "from today, not the past";
 
   Mutation year;

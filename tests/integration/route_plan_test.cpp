@@ -184,9 +184,12 @@ TEST_F(RoutePlanDaemon, PlansFeasibleRoutesKeepsTheCounterAndSurvivesAKill) {
   }
   EXPECT_EQ(announced, 1);
 
-  // Planning again with nothing changed moves nobody.
+  // Planning again with nothing changed moves nobody; the table says so.
   const v1::RoutePlan again = Plan();
   EXPECT_EQ(again.reassigned(), 0u);
+  auto shown = CtlOk(d_, {"visit", "plan", "--center", "xingfu", "--date", "2026-01-05"});
+  EXPECT_NE(shown.out.find("12 visits planned, 0 left out, 0 reassigned"), std::string::npos)
+      << shown.out;
 
   // Acknowledged, then killed: the plan is what the visits say after a restart.
   std::map<std::string, std::string> before;

@@ -542,6 +542,7 @@ Result<Mutation> GenerateRota(const RotaCtx& ctx, const v1::RotaGenerateRequest&
         // in would carry checked_in = 1970 and lose its no-show alarm.
         if (old->has_checked_in()) *s.mutable_checked_in() = old->checked_in();
         s.set_timers_fired(old->timers_fired());
+        s.set_eve_reminded_staff_id(old->eve_reminded_staff_id());
         s.set_backup_id(old->backup_id());
         // rota fill does not ask the rotations again: their word stands.
         if (req.fill_only() && old->has_turn_skipped())

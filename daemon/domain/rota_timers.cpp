@@ -57,6 +57,9 @@ Mutation FireTimers(const RotaCtx& ctx, size_t limit) {
       SetStaff(net, s->assignee_id(), r->mutable_staff());
       if (leader) *r->mutable_leader() = *leader;
       r->set_lead(t.bit == v1::REMINDER_EVE ? "eve" : "before");
+      if (t.bit == v1::REMINDER_EVE) s->set_eve_reminded_staff_id(s->assignee_id());
+      r->set_reminded_eve(t.bit == v1::REMINDER_BEFORE && !s->assignee_id().empty() &&
+                          s->eve_reminded_staff_id() == s->assignee_id());
       for (const auto* x : st.rota.PeriodFrom(*s)) {
         r->add_period_shift_ids(x->id());
         r->set_period_end_local(x->end_local());

@@ -62,11 +62,18 @@ const std::vector<DefaultRoute>& DefaultRoutes() {
        {"{staff.name}，{center_name} {shift.date} {shift.start_local}–{shift.end_local} "
         "的值班已取消。",
         "{center_name} {shift.date} {shift.start_local}–{shift.end_local} 的值班已取消。"}},
-      // One reminder per duty period: it runs to the period's end.
+      // One reminder per duty period: it runs to the period's end. The one
+      // the evening before, else (published late, or the person changed
+      // since) the one before the start.
       {"shift.reminder",
        {"shift.reminder"},
        {"{staff.name}，值班提醒：{shift.date} {shift.start_local}–{period_end_local} "
-        "在{center_name}值班，请准时到岗签到。"}},
+        "在{center_name}值班，请准时到岗签到。"},
+       false,
+       {},
+       -1,
+       -1,
+       "reminded_eve"},
       {"shift.handoff",
        {"shift.handoff"},
        {"{center_name} {at_local} 交接班，请当班人员按时交接、接班人员到岗签到。"}},

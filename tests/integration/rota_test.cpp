@@ -673,7 +673,7 @@ TEST_F(RotaDaemon, AMonthWithLeaveAfterPublicationKeepsEveryPostTrue) {
   auto router = ConsoleBuiltinRouter();
   ASSERT_NE(router, nullptr);
   std::map<std::string, std::map<std::string, size_t>> sent;  // staff -> topic -> messages
-  std::map<std::string, size_t> by_topic;
+  std::map<std::string, size_t> by_topic, reminded;
   size_t no_shows = 0, false_urgent = 0;
   for (const auto& e : events) {
     auto ns = router->Render(e);
@@ -691,6 +691,11 @@ TEST_F(RotaDaemon, AMonthWithLeaveAfterPublicationKeepsEveryPostTrue) {
         }
         ++sent[r.staff_id()][n.route()];
         ++by_topic[n.route()];
+        if (e.has_shift_reminder()) {
+          EXPECT_EQ(++reminded[r.staff_id() + " " + e.shift_reminder().shift().id()], 1u)
+              << "one reminder a duty period: " << r.staff_id() << " "
+              << e.shift_reminder().shift().id();
+        }
       }
     }
   }

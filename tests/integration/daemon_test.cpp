@@ -1062,8 +1062,15 @@ TEST(DaemonLimits, ZeroMqPeersCannotStarveTheStore) {
   for (int fd : flood) ::close(fd);
   Do(d, AddCenterRequest("after"));
   EXPECT_EQ(d.Stop(), 0);
-  const std::string log = Slurp(d.log());
-  EXPECT_EQ(log.find("Too many open files"), std::string::npos) << log;
+  // Nothing but the HTTP acceptor may meet EMFILE: libzmq accepts a burst of
+  // the flood before the guard hears of it, and the acceptor copes (it
+  // retries in 100 ms; /metrics answered above). The store never does.
+  std::istringstream lines(Slurp(d.log()));
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find("Too many open files") == std::string::npos) continue;
+    EXPECT_NE(line.find("http: accept failed: Too many open files; retrying"), std::string::npos)
+        << line;
+  }
 }
 
 // A line of /proc/<pid>/status in KiB ("VmRSS", "VmHWM").

@@ -435,8 +435,8 @@ Result<Mutation> GenerateRota(const RotaCtx& ctx, const v1::RotaGenerateRequest&
 
   Overlay ov(book, st.network);
   std::map<std::string, const v1::Shift*, std::less<>> existing;
-  // Published shifts whose window is gone, by PostKey, each key's in time
-  // order: a new window of the same day, kind and place takes the first.
+  // Published shifts ahead whose window is gone, by PostKey: a new window of
+  // the same day, kind and place takes the one whose hours it overlaps.
   std::multimap<std::string, const v1::Shift*> gone;
   for (const auto* s : book.CenterShifts(center, from, to)) {
     if (s->kind() == v1::APPOINTMENT)

@@ -36,7 +36,7 @@ mkdir -p "$reports"
 # halt_on_error stays off and exitcode is 0: a report in a child zhiband must
 # not turn into an exit or crash a test then explains away (or fails on for
 # the wrong reason); the report files themselves fail the run.
-export TSAN_OPTIONS="suppressions=$PWD/tests/tsan/suppressions.txt log_path=$reports/report exitcode=0 second_deadlock_stack=1 history_size=4"
+export TSAN_OPTIONS="suppressions=$PWD/tests/tsan/suppressions.txt log_path=$reports/report exitcode=0 second_deadlock_stack=1 history_size=7"
 status=0
 ctest --test-dir "$B" --output-on-failure -j2 --timeout 900 -R "$REGEX" || status=$?
 if ! ctest --test-dir "$B" -N -R "$REGEX" | grep -q 'Total Tests: [1-9]'; then

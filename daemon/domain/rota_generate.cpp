@@ -657,7 +657,7 @@ Result<Mutation> GenerateRota(const RotaCtx& ctx, const v1::RotaGenerateRequest&
     if (!s->published()) {
       m.shifts_deleted.push_back(id);  // its window is no longer required
     } else if (auto [lo, hi] = gone.equal_range(PostKey(*s));
-               std::any_of(lo, hi, [&](const auto& kv) { return kv.second == s; })) {
+               std::any_of(lo, hi, [shift = s](const auto& kv) { return kv.second == shift; })) {
       // A published window no longer required: cancelled, its people told.
       ++counts->cancelled;
       if (!s->backup_id().empty()) ov.RemovePost(s->backup_id(), *s);

@@ -29,4 +29,32 @@ void BuildCity(domain::State& state, int centers) {
   }
 }
 
+v1::Staff CityStaff(int c, int k) {
+  v1::Staff s;
+  s.set_id(fmt::format("s{:03}-{}", c, k));
+  s.set_name(s.id());
+  s.set_center_id(CityCenterId(c));
+  s.set_phone(fmt::format("138{:08}", c * 10 + k));
+  if (k < 2) {
+    s.add_roles(v1::LEADER);
+    s.add_roles(v1::CADRE);
+  } else if (k < 5) {
+    s.add_roles(v1::CADRE);
+  } else {
+    s.add_roles(v1::WORKER);
+  }
+  if (k >= 3) s.add_skills("social-security");
+  return s;
+}
+
+std::string CityRulesToml(int centers) {
+  std::string t = "# 24-hour village holiday duty (with sleep) is allowed there\n";
+  for (int i = 0; i < centers; ++i) {
+    if (CityVillage(i))
+      t += fmt::format("[center.{}]\ndaily_overtime_hours = 16\nmin_rest_hours = 0\n",
+                       CityCenterId(i));
+  }
+  return t;
+}
+
 }  // namespace zhiban::bench

@@ -33,47 +33,19 @@ namespace {
 
 constexpr int kCenters = 500, kStaffPerCenter = 10;
 
-v1::Staff MakeStaff(int c, int k) {
-  v1::Staff s;
-  s.set_id(fmt::format("s{:03}-{}", c, k));
-  s.set_name(s.id());
-  s.set_center_id(CityCenterId(c));
-  s.set_phone(fmt::format("138{:08}", c * kStaffPerCenter + k));
-  if (k < 2) {
-    s.add_roles(v1::LEADER);
-    s.add_roles(v1::CADRE);
-  } else if (k < 5) {
-    s.add_roles(v1::CADRE);
-  } else {
-    s.add_roles(v1::WORKER);
-  }
-  if (k >= 3) s.add_skills("social-security");
-  return s;
-}
-
-std::string RulesToml() {
-  std::string t = "# 24-hour village holiday duty (with sleep) is allowed there\n";
-  for (int i = 0; i < kCenters; ++i) {
-    if (CityVillage(i))
-      t += fmt::format("[center.{}]\ndaily_overtime_hours = 16\nmin_rest_hours = 0\n",
-                       CityCenterId(i));
-  }
-  return t;
-}
-
 struct City {
   domain::State state;
   Zones zones;
   City() {
     BuildCity(state, kCenters);
     for (int i = 0; i < kCenters; ++i) {
-      for (int k = 0; k < kStaffPerCenter; ++k) state.network.PutStaff(MakeStaff(i, k));
+      for (int k = 0; k < kStaffPerCenter; ++k) state.network.PutStaff(CityStaff(i, k));
     }
     Reset();
   }
   void Reset() {
     state.rota = domain::RotaBook{};  // a year not generated yet
-    state.rota.SetRules(domain::ParseRulesToml(RulesToml(), "bench").value());
+    state.rota.SetRules(domain::ParseRulesToml(CityRulesToml(kCenters), "bench").value());
   }
   domain::RotaCtx Ctx() const {
     return domain::RotaCtx{state, zones, *ParseIsoTime("2025-12-20T10:00:00+08:00"), "bench"};
@@ -224,13 +196,13 @@ void DaemonCity(benchmark::State& state) {
       call(a);
       for (int k = 0; k < kStaffPerCenter; ++k) {
         v1::CtlRequest s;
-        *s.mutable_staff_add()->mutable_staff() = MakeStaff(i, k);
+        *s.mutable_staff_add()->mutable_staff() = CityStaff(i, k);
         call(s);
       }
     }
     {
       v1::CtlRequest r;
-      r.mutable_rules_set()->set_toml(RulesToml());
+      r.mutable_rules_set()->set_toml(CityRulesToml(kCenters));
       call(r);
     }
     std::atomic<bool> done{false};

@@ -169,30 +169,10 @@ RotaInstance CityInstance(const std::string& month) {
   inst.name = "city";
   (void)SetMonth(inst, month);
   BuildCity(inst.state, 2);
-  std::string rules;
   for (int c = 0; c < 2; ++c) {
-    // As bench/rota_bench.cpp's MakeStaff and RulesToml.
-    for (int k = 0; k < 10; ++k) {
-      v1::Staff s;
-      s.set_id(fmt::format("s{:03}-{}", c, k));
-      s.set_name(s.id());
-      s.set_center_id(CityCenterId(c));
-      s.set_phone(fmt::format("138{:08}", c * 10 + k));
-      if (k < 2) {
-        s.add_roles(v1::LEADER);
-        s.add_roles(v1::CADRE);
-      } else if (k < 5) {
-        s.add_roles(v1::CADRE);
-      } else {
-        s.add_roles(v1::WORKER);
-      }
-      if (k >= 3) s.add_skills("social-security");
-      inst.state.network.PutStaff(s);
-    }
-    if (CityVillage(c))
-      rules += fmt::format("[center.{}]\ndaily_overtime_hours = 16\nmin_rest_hours = 0\n",
-                           CityCenterId(c));
+    for (int k = 0; k < 10; ++k) inst.state.network.PutStaff(CityStaff(c, k));
   }
+  const std::string rules = CityRulesToml(2);
   inst.state.rota.SetRules(domain::ParseRulesToml(rules, "bench").value());
   inst.rules_source = "bench";
   inst.rules_toml = rules;

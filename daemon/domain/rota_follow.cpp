@@ -94,9 +94,10 @@ std::vector<v1::RotaGenerateRequest> PublishedMonthsTouched(const State& before,
   // One request per published month reached, over the days it reaches from today.
   std::map<std::pair<std::string, std::string>, std::pair<std::string, std::string>> ranges;
   for (const auto& [key, pm] : before.rota.months()) {
-    const std::string first = pm.month() + "-01";
-    const std::string last =
-        pm.month() + "-31";  // a date string past the month's end compares right
+    const auto start = ParseDate(pm.month() + "-01");
+    if (!start.ok()) continue;
+    const std::string first = FormatDate(*start);
+    const std::string last = FormatDate(start->year() / start->month() / std::chrono::last);
     for (const auto& r : reached) {
       if (!r.center.empty() && r.center != pm.center_id()) continue;
       const std::string lo = std::max({first, r.from, std::string(today)});
@@ -114,13 +115,7 @@ std::vector<v1::RotaGenerateRequest> PublishedMonthsTouched(const State& before,
     v1::RotaGenerateRequest q;
     q.set_center_id(key.first);
     q.set_from(range.first);
-    // The month's real last day: "-31" stands for it above.
-    if (range.second.ends_with("-31") && range.second.substr(0, 7) == key.second) {
-      auto first = ParseDate(key.second + "-01");
-      if (first.ok()) q.set_to(FormatDate(first->year() / first->month() / std::chrono::last));
-    } else {
-      q.set_to(range.second);
-    }
+    q.set_to(range.second);
     q.set_fill_only(true);
     out.push_back(std::move(q));
   }

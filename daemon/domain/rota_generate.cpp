@@ -534,6 +534,18 @@ Result<Mutation> GenerateRota(const RotaCtx& ctx, const v1::RotaGenerateRequest&
         s.set_source(source);
         return true;
       };
+      // Who held `held` keeps it as they held it (source, rotation, forced)
+      // while the rules allow: a forced one within the hard rules only.
+      auto keep = [&](const v1::Shift& held) {
+        const auto* person = StaffOrNull(st.network, held.assignee_id());
+        if (!person || !(held.forced() ? ov.HardOk(*person, s, f) : ov.Why(*person, s, f).empty()))
+          return false;
+        s.set_assignee_id(person->id());
+        s.set_source(held.source());
+        s.set_rotation_id(held.rotation_id());
+        s.set_forced(held.forced());
+        return true;
+      };
       bool done = false;
       const v1::Rotation* backing = nullptr;  // the rotation naming the backup
       int first = 0;
@@ -549,30 +561,13 @@ Result<Mutation> GenerateRota(const RotaCtx& ctx, const v1::RotaGenerateRequest&
           *s.mutable_turn_skipped() = old->turn_skipped();
         const bool manual = old->source() == v1::OVERRIDE || old->source() == v1::SWAP ||
                             old->source() == v1::BACKUP;
-        if ((manual || req.fill_only()) && !old->assignee_id().empty()) {
-          const auto* person = st.network.FindStaff(old->assignee_id());
-          if (person &&
-              (old->forced() ? ov.HardOk(*person, s, f) : ov.Why(*person, s, f).empty())) {
-            s.set_assignee_id(person->id());
-            s.set_source(old->source());
-            s.set_rotation_id(old->rotation_id());
-            s.set_forced(old->forced());
-            done = true;
-          }
-        }
+        if (manual || req.fill_only()) done = keep(*old);
       }
-      if (was && !done && !was->assignee_id().empty()) {
-        // Its times moved: who held it keeps it (and its backup) while the
-        // rules allow, before any rotation is asked again.
-        const auto* person = st.network.FindStaff(was->assignee_id());
-        if (person && (was->forced() ? ov.HardOk(*person, s, f) : ov.Why(*person, s, f).empty())) {
-          s.set_assignee_id(person->id());
-          s.set_source(was->source());
-          s.set_rotation_id(was->rotation_id());
-          s.set_forced(was->forced());
-          s.set_backup_id(was->backup_id());
-          done = true;
-        }
+      // Its times moved: who held it keeps it (and its backup) while the
+      // rules allow, before any rotation is asked again.
+      if (was && !done && keep(*was)) {
+        s.set_backup_id(was->backup_id());
+        done = true;
       }
       if (!done && !req.fill_only()) {
         for (const auto* r : layers) {

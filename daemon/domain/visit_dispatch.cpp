@@ -283,12 +283,7 @@ void RedispatchAway(const RotaCtx& ctx, const std::string& cause, Mutation* m) {
 }
 
 double TravelKm(const v1::GeoPoint& a, const v1::GeoPoint& b) {
-  constexpr double kR = 6371.0, kRad = 3.14159265358979323846 / 180;
-  const double dlat = (b.lat() - a.lat()) * kRad, dlon = (b.lon() - a.lon()) * kRad;
-  const double h =
-      std::sin(dlat / 2) * std::sin(dlat / 2) +
-      std::cos(a.lat() * kRad) * std::cos(b.lat() * kRad) * std::sin(dlon / 2) * std::sin(dlon / 2);
-  return 2 * kR * std::asin(std::min(1.0, std::sqrt(h)));
+  return routes::GreatCircleKm(a.lat(), a.lon(), b.lat(), b.lon());
 }
 
 Result<Mutation> RequestVisit(const RotaCtx& ctx, const v1::VisitRequestRequest& req,

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <google/protobuf/util/message_differencer.h>
 
 #include "daemon/domain/common.h"
 #include "daemon/domain/routes.h"
@@ -420,7 +421,8 @@ Result<Mutation> PlanCenterDay(const RotaCtx& ctx, const v1::VisitRoutePlanReque
       }
     }
     put(v);
-    if (v.SerializeAsString() != old.SerializeAsString()) m.visits_put.push_back(std::move(v));
+    if (!google::protobuf::util::MessageDifferencer::Equals(v, old))
+      m.visits_put.push_back(std::move(v));
   }
   for (const auto& id : left_out) {
     if (const auto* v = st.visits.FindVisit(id)) put(*v);
